@@ -1,0 +1,37 @@
+import { createRequire } from "node:module";
+import { defineConfig } from "hardhat/config";
+import hardhatEthers from "@nomicfoundation/hardhat-ethers";
+import hardhatEthersChaiMatchers from "@nomicfoundation/hardhat-ethers-chai-matchers";
+import hardhatIgnitionEthers from "@nomicfoundation/hardhat-ignition-ethers";
+import hardhatMocha from "@nomicfoundation/hardhat-mocha";
+import hardhatNetworkHelpers from "@nomicfoundation/hardhat-network-helpers";
+
+const require = createRequire(import.meta.url);
+
+export default defineConfig({
+  plugins: [
+    hardhatEthers,
+    hardhatEthersChaiMatchers,
+    hardhatIgnitionEthers,
+    hardhatMocha,
+    hardhatNetworkHelpers,
+  ],
+  solidity: {
+    // solc comes from the npm `solc` package: nothing is downloaded at build time.
+    version: "0.8.37",
+    path: require.resolve("solc/soljson.js"),
+    settings: {
+      // Cancun or later: ReentrancyGuardTransient uses EIP-1153 transient storage.
+      evmVersion: "prague",
+      optimizer: { enabled: true, runs: 10_000 },
+    },
+  },
+  paths: {
+    // Generated Solidity verifiers are written by `npm run build:models` under build/contracts
+    // (outside git); everything hand-written lives in contracts/.
+    sources: ["contracts", "build/contracts"],
+  },
+  test: {
+    mocha: { timeout: 600_000 },
+  },
+});
