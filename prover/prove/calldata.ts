@@ -1,0 +1,38 @@
+/**
+ * Proof encoding for the contracts. IInferenceVerifier takes the Groth16 proof as
+ * abi.encode(uint256[2] a, uint256[2][2] b, uint256[2] c), with each G2 coordinate pair in the
+ * (imaginary, real) order the EVM pairing precompile expects: snarkjs's pi_b rows reversed.
+ */
+import { AbiCoder } from "ethers";
+
+export interface Groth16Proof {
+  pi_a: string[];
+  pi_b: string[][];
+  pi_c: string[];
+  protocol?: string;
+  curve?: string;
+}
+
+const PROOF_TYPES = ["uint256[2]", "uint256[2][2]", "uint256[2]"];
+
+export function encodeProof(proof: Groth16Proof): string {
+  const a = [proof.pi_a[0]!, proof.pi_a[1]!];
+  const b = [
+    [proof.pi_b[0]![1]!, proof.pi_b[0]![0]!],
+    [proof.pi_b[1]![1]!, proof.pi_b[1]![0]!],
+  ];
+  const c = [proof.pi_c[0]!, proof.pi_c[1]!];
+  return AbiCoder.defaultAbiCoder().encode(PROOF_TYPES, [a, b, c]);
+}
+
+/** The eight proof words, for tests that tamper with one of them. */
+export function decodeProofWords(encoded: string): bigint[] {
+  const [a, b, c] = AbiCoder.defaultAbiCoder().decode(PROOF_TYPES, encoded);
+  return [...a, ...b[0], ...b[1], ...c].map((x: bigint) => BigInt(x));
+}
+
+export function encodeProofWords(words: readonly bigint[]): string {
+  if (words.length !== 8) throw new RangeError(`a Groth16 proof has 8 words, got ${words.length}`);
+  const w = [...words];
+  return AbiCoder.defaultAbiCoder().encode(PROOF_TYPES, [w.slice(0, 2), [w.slice(2, 4), w.slice(4, 6)], w.slice(6, 8)]);
+}
