@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {IInferenceConsumer} from "./interfaces/IInferenceConsumer.sol";
+import {IInferenceVerifier} from "./interfaces/IInferenceVerifier.sol";
+import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
+import {PublicSignals} from "./libraries/PublicSignals.sol";
+
+/**
+ * @title ModelRegistry
+ * @notice Registered models, their owners and their lifecycle. See {IModelRegistry}.
+ * @dev Abstract: it is deployed as part of {InferenceHub}, which reads the models from its own storage.
+ *
+ * Ownership is per model and fixed at registration. Two-step ownership transfer and timelocked
+ * updates belong here when they come; {_requireMutableModel} is the single gate every change passes.
+ */
+abstract contract ModelRegistry is IModelRegistry {
+    uint256 private _modelCount;
+    mapping(uint256 modelId => Model) private _models;
+
+    /// @dev See {IModelRegistry-registerModel}.
+    function registerModel(
+        IInferenceVerifier verifier,
+        uint256 modelCommitment,
+        uint16 numOutputs,
+        string calldata metadataURI
+    ) external virtual returns (uint256 modelId) {
+        _validateVerification(verifier, modelCommitment);
+        if (numOutputs == 0) revert ModelRegistryInvalidNumOutputs(numOutputs);
+
+        modelId = ++_modelCount;
+        Model storage model = _models[modelId];
+        model.verifier = verifier;
+        model.status = ModelStatus.Active;
+        model.numOutputs = numOutputs;
+        model.version = 1;
+        model.modelCommitment = modelCommitment;
+        model.owner = msg.sender;
+        model.metadataURI = metadataURI;
+        emit ModelRegistered(modelId, msg.sender, verifier, modelCommitment, numOutputs, metadataURI);
+    }
+
+    /// @dev See {IModelRegistry-setConsumer}.
+    function setConsumer(uint256 modelId, IInferenceConsumer consumer) external virtual {
+        Model storage model = _requireMutableModel(modelId);
+        model.consumer = consumer;
+        emit ModelConsumerUpdated(modelId, consumer);
+    }
+
+    /// @dev See {IModelRegistry-updateModel}.
+    function updateModel(uint256 modelId, IInferenceVerifier verifier, uint256 modelCommitment)
+        external
+        virtual
+    {
+        Model storage model = _requireMutableModel(modelId);
+        _validateVerification(verifier, modelCommitment);
+        uint32 version = model.version + 1;
+        model.verifier = verifier;
+        model.version = version;
+        model.modelCommitment = modelCommitment;
+        emit ModelUpdated(modelId, version, verifier, modelCommitment);
+    }
+
+    /// @dev See {IModelRegistry-pauseModel}.
+    function pauseModel(uint256 modelId) external virtual {
+        Model storage model = _requireMutableModel(modelId);
+        if (model.status != ModelStatus.Active) revert ModelRegistryUnexpectedStatus(modelId, model.status);
+        model.status = ModelStatus.Paused;
+        emit ModelPaused(modelId);
+    }
+
+    /// @dev See {IModelRegistry-unpauseModel}.
+    function unpauseModel(uint256 modelId) external virtual {
+        Model storage model = _requireMutableModel(modelId);
+        if (model.status != ModelStatus.Paused) revert ModelRegistryUnexpectedStatus(modelId, model.status);
+        model.status = ModelStatus.Active;
+        emit ModelUnpaused(modelId);
+    }
+
+    /// @dev See {IModelRegistry-retireModel}.
+    function retireModel(uint256 modelId) external virtual {
+        Model storage model = _requireMutableModel(modelId);
+        model.status = ModelStatus.Retired;
+        emit ModelRetired(modelId);
+    }
+
+    /// @dev See {IModelRegistry-getModel}.
+    function getModel(uint256 modelId) external view virtual returns (Model memory) {
+        Model storage model = _models[modelId];
+        if (model.status == ModelStatus.None) revert ModelRegistryUnknownModel(modelId);
+        return model;
+    }
+
+    /// @dev See {IModelRegistry-modelCount}.
+    function modelCount() external view virtual returns (uint256) {
+        return _modelCount;
+    }
+
+    /**
+     * @dev Storage pointer to `modelId`, without any check (an unknown id has status None). For the hub,
+     * which reads only the fields it needs, each slot once.
+     */
+    function _model(uint256 modelId) internal view returns (Model storage) {
+        return _models[modelId];
+    }
+
+    /**
+     * @dev Returns `modelId` for a change by the caller: reverts unless it exists, the caller owns it,
+     * and it is not Retired (retirement is terminal).
+     */
+    function _requireMutableModel(uint256 modelId) private view returns (Model storage model) {
+        model = _models[modelId];
+        ModelStatus status = model.status;
+        if (status == ModelStatus.None) revert ModelRegistryUnknownModel(modelId);
+        if (model.owner != msg.sender) revert ModelRegistryUnauthorizedAccount(modelId, msg.sender);
+        if (status == ModelStatus.Retired) revert ModelRegistryUnexpectedStatus(modelId, status);
+    }
+
+    /// @dev A verifier must exist and a commitment must be a field element for any proof to match.
+    function _validateVerification(IInferenceVerifier verifier, uint256 modelCommitment) private pure {
+        if (address(verifier) == address(0)) revert ModelRegistryInvalidVerifier(address(verifier));
+        if (modelCommitment >= PublicSignals.FIELD_MODULUS) revert ModelRegistryInvalidCommitment(modelCommitment);
+    }
+}

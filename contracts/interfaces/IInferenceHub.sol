@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {IModelRegistry} from "./IModelRegistry.sol";
+
+/**
+ * @title IInferenceHub
+ * @notice Entry point for verified inference: checks a proof for a registered model, records it, and
+ * hands the outputs to the model's consumer.
+ *
+ * The hub is also the {IModelRegistry}: one contract, so a verification reads the model from its own
+ * storage instead of making a cold call to a separate registry.
+ *
+ * Public signals follow {PublicSignals}: `[outputs 0..k-1, modelCommitment, inputCommitment, subject,
+ * nonce]`. Replay protection is keyed on the statement (modelId, subject, nonce), never on the proof
+ * bytes: Groth16 proofs are malleable, so one statement has many valid proofs.
+ */
+interface IInferenceHub is IModelRegistry {
+    /**
+     * @dev `modelId` has `status`, not Active (unknown ids have status None).
+     */
+    error InferenceHubModelNotActive(uint256 modelId, ModelStatus status);
+
+    /**
+     * @dev `modelId` has k outputs and so takes `expected` = k + 4 public signals, not `actual`.
+     */
+    error InferenceHubInvalidSignalCount(uint256 modelId, uint256 expected, uint256 actual);
+
+    /**
+     * @dev The public signal at `index` is `value` >= r, which is not a field element. Rejected
+     * whatever the verifier says: some verifiers do not check it, and r + x would alias x.
+     */
+    error InferenceHubSignalNotInField(uint256 index, uint256 value);
+
+    /**
+     * @dev The proof's `modelCommitment` signal is `actual`, but `modelId` is registered with
+     * `expected`: a proof for another model, or for an older version of this one.
+     */
+    error InferenceHubCommitmentMismatch(uint256 modelId, uint256 expected, uint256 actual);
+
+    /**
+     * @dev The proof's `subject` signal is not an address (it is >= 2^160).
+     */
+    error InferenceHubInvalidSubject(uint256 subject);
+
+    /**
+     * @dev The statement (modelId, subject, nonce) has already been verified.
+     */
+    error InferenceHubNonceUsed(uint256 modelId, address subject, uint256 nonce);
+
+    /**
+     * @dev The verifier of `modelId` rejected the proof.
+     */
+    error InferenceHubInvalidProof(uint256 modelId);
+
+    /**
+     * @dev Emitted when a proof for `modelId` is verified and its nonce recorded, just before the
+     * consumer (if any) is called. `outputs` are the model's outputs as field elements (a negative q
+     * is r - |q|).
+     */
+    event InferenceVerified(uint256 indexed modelId, address indexed subject, uint256 nonce, uint256[] outputs);
+
+    /**
+     * @notice Verifies a proof for `modelId`, records its statement and calls the model's consumer.
+     * @dev Checks, in order: the model is Active; there are k + 4 signals; every signal is < r; the
+     * `modelCommitment` signal equals the registered commitment; `subject` < 2^160; the statement
+     * (modelId, subject, nonce) is unused; the verifier accepts the proof. Then records the statement,
+     * emits {InferenceVerified} and calls {IInferenceConsumer-onInferenceVerified} with the outputs,
+     * if a consumer is set.
+     *
+     * Anyone may submit (a relayer, or a front-runner who copied the proof): the consumer acts for
+     * `subject`, whatever the caller. A reverting verifier or consumer reverts the whole call and
+     * leaves the nonce unused. Not reentrant.
+     *
+     * @param modelId The registered model the proof is for.
+     * @param proof The proof, encoded as the model's verifier expects.
+     * @param publicSignals The public signals, in the order of {PublicSignals}.
+     */
+    function verifyAndAct(uint256 modelId, bytes calldata proof, uint256[] calldata publicSignals) external;
+
+    /**
+     * @notice Returns whether the statement (modelId, subject, nonce) has already been verified.
+     */
+    function isNonceUsed(uint256 modelId, address subject, uint256 nonce) external view returns (bool);
+}

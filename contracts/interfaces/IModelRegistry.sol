@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {IInferenceConsumer} from "./IInferenceConsumer.sol";
+import {IInferenceVerifier} from "./IInferenceVerifier.sol";
+
+/**
+ * @title IModelRegistry
+ * @notice The registry of models whose inferences the hub verifies.
+ *
+ * A model is registered once and identified by a sequential `modelId` starting at 1. Its owner (the
+ * account that registered it) points it at a verifier and a model commitment, chooses a consumer, and
+ * moves it through its lifecycle:
+ *
+ *   Active <-> Paused, and Active or Paused -> Retired (terminal).
+ *
+ * Only Active models have proofs accepted. Every change is recorded by an event.
+ */
+interface IModelRegistry {
+    /**
+     * @dev Lifecycle of a model. `None` is the status of an id that was never registered.
+     */
+    enum ModelStatus {
+        None,
+        Active,
+        Paused,
+        Retired
+    }
+
+    /**
+     * @dev A registered model.
+     *
+     * The fields are ordered for storage packing: the hub reads `verifier`, `status`, `numOutputs`
+     * and `version` (one slot), `consumer` (one slot) and `modelCommitment` (one slot) on every
+     * verification, and never `owner` or `metadataURI`. Keep it that way when adding fields.
+     */
+    struct Model {
+        /// Verifier of the model's circuit.
+        IInferenceVerifier verifier;
+        /// Lifecycle status; only Active models have proofs accepted.
+        ModelStatus status;
+        /// Number of outputs k; proofs carry k + 4 public signals.
+        uint16 numOutputs;
+        /// Starts at 1, incremented by every {updateModel}.
+        uint32 version;
+        /// Called after each verified inference; address(0) means none (the inference is recorded only).
+        IInferenceConsumer consumer;
+        /// Poseidon commitment to architecture, quantized weights and scales; the proof's
+        /// `modelCommitment` signal must equal it. Always < r.
+        uint256 modelCommitment;
+        /// The account allowed to change the model.
+        address owner;
+        /// Off-chain description of the model (e.g. an ipfs:// URI of its spec and setup transcript).
+        string metadataURI;
+    }
+
+    /**
+     * @dev `modelId` was never registered.
+     */
+    error ModelRegistryUnknownModel(uint256 modelId);
+
+    /**
+     * @dev `account` is not the owner of `modelId`.
+     */
+    error ModelRegistryUnauthorizedAccount(uint256 modelId, address account);
+
+    /**
+     * @dev The operation is not allowed while `modelId` has `status` (e.g. pausing a paused model, or
+     * changing a retired one).
+     */
+    error ModelRegistryUnexpectedStatus(uint256 modelId, ModelStatus status);
+
+    /**
+     * @dev The verifier is the zero address.
+     */
+    error ModelRegistryInvalidVerifier(address verifier);
+
+    /**
+     * @dev The model commitment is not an element of the BN254 scalar field (it is >= r), so no proof
+     * could ever match it.
+     */
+    error ModelRegistryInvalidCommitment(uint256 modelCommitment);
+
+    /**
+     * @dev A model must have at least one output.
+     */
+    error ModelRegistryInvalidNumOutputs(uint256 numOutputs);
+
+    /**
+     * @dev Emitted when `owner` registers `modelId`. Its status is Active and its version 1.
+     */
+    event ModelRegistered(
+        uint256 indexed modelId,
+        address indexed owner,
+        IInferenceVerifier verifier,
+        uint256 modelCommitment,
+        uint16 numOutputs,
+        string metadataURI
+    );
+
+    /**
+     * @dev Emitted when the owner of `modelId` points it at a new verifier and commitment; proofs
+     * against the previous commitment are rejected from now on.
+     */
+    event ModelUpdated(
+        uint256 indexed modelId, uint32 version, IInferenceVerifier verifier, uint256 modelCommitment
+    );
+
+    /**
+     * @dev Emitted when the consumer of `modelId` is set; address(0) removes it.
+     */
+    event ModelConsumerUpdated(uint256 indexed modelId, IInferenceConsumer consumer);
+
+    /**
+     * @dev Emitted when `modelId` is paused: its proofs are rejected until it is unpaused.
+     */
+    event ModelPaused(uint256 indexed modelId);
+
+    /**
+     * @dev Emitted when `modelId` is unpaused: its proofs are accepted again.
+     */
+    event ModelUnpaused(uint256 indexed modelId);
+
+    /**
+     * @dev Emitted when `modelId` is retired: its proofs are rejected and it can no longer be changed.
+     */
+    event ModelRetired(uint256 indexed modelId);
+
+    /**
+     * @notice Registers a model; the caller becomes its owner.
+     * @dev The model starts Active at version 1 with no consumer: its verified inferences are recorded
+     * and emitted but trigger nothing until {setConsumer}. Emits {ModelRegistered}.
+     *
+     * Requirements:
+     * - `verifier` is not the zero address.
+     * - `modelCommitment` < r.
+     * - `numOutputs` > 0.
+     *
+     * @param verifier Verifier of the model's circuit.
+     * @param modelCommitment Commitment the proofs' `modelCommitment` signal must equal.
+     * @param numOutputs Number of outputs k of the circuit (it has k + 4 public signals).
+     * @param metadataURI Off-chain description of the model.
+     * @return modelId The new model's id (sequential, starting at 1).
+     */
+    function registerModel(
+        IInferenceVerifier verifier,
+        uint256 modelCommitment,
+        uint16 numOutputs,
+        string calldata metadataURI
+    ) external returns (uint256 modelId);
+
+    /**
+     * @notice Sets the contract called after each verified inference of `modelId`.
+     * @dev address(0) removes the consumer. Emits {ModelConsumerUpdated}.
+     *
+     * Requirements: the caller owns `modelId`, which exists and is not Retired.
+     */
+    function setConsumer(uint256 modelId, IInferenceConsumer consumer) external;
+
+    /**
+     * @notice Points `modelId` at a new verifier and commitment, incrementing its version.
+     * @dev Proofs for the previous commitment no longer match and are rejected by the hub. The number
+     * of outputs cannot change: register a new model for that. Emits {ModelUpdated}.
+     *
+     * Requirements: the caller owns `modelId`, which exists and is not Retired; `verifier` is not the
+     * zero address; `modelCommitment` < r.
+     */
+    function updateModel(uint256 modelId, IInferenceVerifier verifier, uint256 modelCommitment) external;
+
+    /**
+     * @notice Stops accepting proofs for `modelId` until {unpauseModel}.
+     * @dev Emits {ModelPaused}.
+     *
+     * Requirements: the caller owns `modelId`, which is Active.
+     */
+    function pauseModel(uint256 modelId) external;
+
+    /**
+     * @notice Accepts proofs for `modelId` again.
+     * @dev Emits {ModelUnpaused}.
+     *
+     * Requirements: the caller owns `modelId`, which is Paused.
+     */
+    function unpauseModel(uint256 modelId) external;
+
+    /**
+     * @notice Retires `modelId` for good: its proofs are rejected and it can no longer be changed.
+     * @dev Emits {ModelRetired}.
+     *
+     * Requirements: the caller owns `modelId`, which is Active or Paused.
+     */
+    function retireModel(uint256 modelId) external;
+
+    /**
+     * @notice Returns the model registered under `modelId`.
+     * @dev Reverts with {ModelRegistryUnknownModel} if it was never registered.
+     */
+    function getModel(uint256 modelId) external view returns (Model memory);
+
+    /**
+     * @notice Returns the number of models registered so far, which is also the latest `modelId`.
+     */
+    function modelCount() external view returns (uint256);
+}

@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {PublicSignals} from "../libraries/PublicSignals.sol";
+
+/**
+ * @title PublicSignalsHarness
+ * @notice TEST ONLY. Exposes the {PublicSignals} library to tests.
+ */
+contract PublicSignalsHarness {
+    function fieldModulus() external pure returns (uint256) {
+        return PublicSignals.FIELD_MODULUS;
+    }
+
+    function commitmentIndex(uint256 numOutputs) external pure returns (uint256) {
+        return PublicSignals.commitmentIndex(numOutputs);
+    }
+
+    function inputCommitmentIndex(uint256 numOutputs) external pure returns (uint256) {
+        return PublicSignals.inputCommitmentIndex(numOutputs);
+    }
+
+    function subjectIndex(uint256 numOutputs) external pure returns (uint256) {
+        return PublicSignals.subjectIndex(numOutputs);
+    }
+
+    function nonceIndex(uint256 numOutputs) external pure returns (uint256) {
+        return PublicSignals.nonceIndex(numOutputs);
+    }
+
+    function count(uint256 numOutputs) external pure returns (uint256) {
+        return PublicSignals.count(numOutputs);
+    }
+
+    function toInt(uint256 x) external pure returns (int256) {
+        return PublicSignals.toInt(x);
+    }
+}

@@ -1,0 +1,75 @@
+/**
+ * Ignition module factory: a credit-score model on the shared hub, gated by a CreditGate.
+ *
+ * Deploys the model's verifier (by artifact name), registers the model in the hub (the deployer
+ * becomes the model's owner), deploys a CreditGate bound to the hub and the new model id, and makes it
+ * the model's consumer.
+ *
+ * Parameters (under the module's id, or under `$global`):
+ * - `modelCommitment` (required): the Poseidon commitment to the model, < r.
+ * - `threshold` (required): minimum score that opens a credit line, signed, at the output scale.
+ * - `creditLimit` (required): limit granted to each credit line.
+ * - `numOutputs` (default 1): number of outputs of the circuit.
+ * - `metadataURI` (default ""): off-chain description of the model.
+ * - `owner` (default: the deployer, account 0): owner of the CreditGate.
+ *
+ * @example
+ * ```ts
+ * import { creditScoreModule } from "../deploy/CreditScore.js";
+ * const module = creditScoreModule("CreditScoreVerifier");
+ * const { hub, verifier, creditGate } = await ignition.deploy(module, {
+ *   parameters: { [module.id]: { modelCommitment, threshold: 600n, creditLimit: 10_000n } },
+ * });
+ * ```
+ */
+import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
+import InferenceHubModule from "./InferenceHub.js";
+
+const modules = new Map<string, ReturnType<typeof build>>();
+
+/**
+ * Returns the module for the verifier contract `verifierContractName` (e.g. the generated
+ * "CreditScoreVerifier", or "MockInferenceVerifier" in tests). Its id is
+ * `CreditScore_<verifierContractName>`; the same object is returned for the same name, so a
+ * deployment never sees two modules with one id.
+ */
+export function creditScoreModule(verifierContractName: string) {
+  let module = modules.get(verifierContractName);
+  if (module === undefined) {
+    module = build(verifierContractName);
+    modules.set(verifierContractName, module);
+  }
+  return module;
+}
+
+function build(verifierContractName: string) {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(verifierContractName)) {
+    throw new TypeError(
+      `Verifier contract name "${verifierContractName}" is not a Solidity identifier. ` +
+        `Pass the contract's name as it appears in its artifact, e.g. "CreditScoreVerifier".`,
+    );
+  }
+  return buildModule(`CreditScore_${verifierContractName}`, (m) => {
+    const { hub } = m.useModule(InferenceHubModule);
+
+    const verifier = m.contract(verifierContractName);
+    const registration = m.call(hub, "registerModel", [
+      verifier,
+      m.getParameter<bigint>("modelCommitment"),
+      m.getParameter<number>("numOutputs", 1),
+      m.getParameter<string>("metadataURI", ""),
+    ]);
+    const modelId = m.readEventArgument(registration, "ModelRegistered", "modelId");
+
+    const creditGate = m.contract("CreditGate", [
+      hub,
+      modelId,
+      m.getParameter("owner", m.getAccount(0)),
+      m.getParameter<bigint>("threshold"),
+      m.getParameter<bigint>("creditLimit"),
+    ]);
+    m.call(hub, "setConsumer", [modelId, creditGate]);
+
+    return { hub, verifier, creditGate };
+  });
+}

@@ -1,0 +1,59 @@
+/**
+ * Shared helpers for the contract tests: honest public signals built with the project's one
+ * public-signal ABI (prover/abi/publicSignals.ts), and the raw variants attacks need.
+ */
+import { FIELD_MODULUS, toField } from "../../prover/field.js";
+import { addressToSubject, encodePublicSignals } from "../../prover/abi/publicSignals.js";
+
+export { FIELD_MODULUS };
+
+/** A Poseidon-sized commitment for tests (any value < r will do with a mock verifier). */
+export const MODEL_COMMITMENT = 0x1234_5678_9abc_def0_1234_5678_9abc_def0_1234_5678_9abc_def0_1234_5678n;
+export const OTHER_COMMITMENT = 0x0fed_cba9_8765_4321n;
+
+/** Parameters the CreditScore Ignition module needs, with a threshold of 600 and a limit of 10,000. */
+export const THRESHOLD = 600n;
+export const CREDIT_LIMIT = 10_000n;
+
+/** 2^160: the smallest field element that is not an address. */
+export const TWO_POW_160 = 1n << 160n;
+
+/** A well-formed 256-byte Groth16 proof for mock verifiers; `salt` changes the bytes, as re-randomising would. */
+export function dummyProof(salt = 0n): string {
+  const words = Array.from({ length: 8 }, (_, i) => (salt + BigInt(i)).toString(16).padStart(64, "0"));
+  return `0x${words.join("")}`;
+}
+
+export interface StatementOptions {
+  outputs?: bigint[];
+  modelCommitment?: bigint;
+  inputCommitment?: bigint;
+  subject: string;
+  nonce?: bigint;
+}
+
+/** The public signals of an honest statement: outputs are signed integers, encoded r - |q| when negative. */
+export function statement({
+  outputs = [700n],
+  modelCommitment = MODEL_COMMITMENT,
+  inputCommitment = 0n,
+  subject,
+  nonce = 1n,
+}: StatementOptions): bigint[] {
+  return encodePublicSignals({
+    outputs,
+    modelCommitment,
+    inputCommitment,
+    subject: addressToSubject(subject),
+    nonce,
+  });
+}
+
+/** Replaces the signal at `index` (no field check: for attacks). */
+export function withSignal(signals: bigint[], index: number, value: bigint): bigint[] {
+  const copy = [...signals];
+  copy[index] = value;
+  return copy;
+}
+
+export { toField };

@@ -1,0 +1,61 @@
+import { expect } from "chai";
+import { network } from "hardhat";
+import { publicSignalCount, signalIndex } from "../../../prover/abi/publicSignals.js";
+import { FIELD_MODULUS, fromField } from "../../../prover/field.js";
+
+const { ethers, networkHelpers } = await network.create();
+
+const HALF = (FIELD_MODULUS - 1n) / 2n;
+
+async function deployFixture() {
+  const harness = await ethers.deployContract("PublicSignalsHarness");
+  return { harness };
+}
+
+describe("PublicSignals", function () {
+  it("uses the BN254 scalar field of prover/field.ts", async function () {
+    const { harness } = await networkHelpers.loadFixture(deployFixture);
+    expect(await harness.fieldModulus()).to.equal(FIELD_MODULUS);
+  });
+
+  for (const k of [1, 2, 7]) {
+    it(`places the binding fields where prover/abi/publicSignals.ts does, for ${k} output(s)`, async function () {
+      const { harness } = await networkHelpers.loadFixture(deployFixture);
+      expect(await harness.commitmentIndex(k)).to.equal(signalIndex("modelCommitment", k));
+      expect(await harness.inputCommitmentIndex(k)).to.equal(signalIndex("inputCommitment", k));
+      expect(await harness.subjectIndex(k)).to.equal(signalIndex("subject", k));
+      expect(await harness.nonceIndex(k)).to.equal(signalIndex("nonce", k));
+      expect(await harness.count(k)).to.equal(publicSignalCount(k));
+    });
+  }
+
+  describe("toInt", function () {
+    const cases: [string, bigint][] = [
+      ["0", 0n],
+      ["1", 1n],
+      ["(r - 1) / 2, the largest positive", HALF],
+      ["(r + 1) / 2, the most negative", HALF + 1n],
+      ["r - 1, which is -1", FIELD_MODULUS - 1n],
+      ["r - 600, which is -600", FIELD_MODULUS - 600n],
+    ];
+    for (const [name, x] of cases) {
+      it(`decodes ${name} as prover/field.ts does`, async function () {
+        const { harness } = await networkHelpers.loadFixture(deployFixture);
+        expect(await harness.toInt(x)).to.equal(fromField(x));
+      });
+    }
+
+    for (const [name, x] of [
+      ["r", FIELD_MODULUS],
+      ["r + 1", FIELD_MODULUS + 1n],
+      ["2^256 - 1", ethers.MaxUint256],
+    ] as const) {
+      it(`rejects ${name} with PublicSignalsValueNotInField`, async function () {
+        const { harness } = await networkHelpers.loadFixture(deployFixture);
+        await expect(harness.toInt(x))
+          .to.be.revertedWithCustomError(harness, "PublicSignalsValueNotInField")
+          .withArgs(x);
+      });
+    }
+  });
+});
