@@ -1,0 +1,374 @@
+import { expect } from "chai";
+import { network } from "hardhat";
+import { creditScoreModule } from "../../deploy/CreditScore.js";
+import {
+  CREDIT_LIMIT,
+  FIELD_MODULUS,
+  MODEL_COMMITMENT,
+  OTHER_COMMITMENT,
+  THRESHOLD,
+  TWO_POW_160,
+  dummyProof,
+  statement,
+  withSignal,
+} from "./helpers.js";
+
+const { ethers, ignition, networkHelpers } = await network.create();
+
+const Status = { None: 0, Active: 1, Paused: 2, Retired: 3 } as const;
+const creditScore = creditScoreModule("MockInferenceVerifier");
+
+/**
+ * The credit model as production deploys it (hub, verifier, CreditGate as consumer), with the mock
+ * verifier so the hub's own checks can be tested, plus a second, two-output model whose consumer
+ * records what the hub passes it.
+ */
+async function deployFixture() {
+  const [deployer, applicant, relayer, stranger] = await ethers.getSigners();
+  const { hub, verifier, creditGate } = await ignition.deploy(creditScore, {
+    parameters: {
+      [creditScore.id]: { modelCommitment: MODEL_COMMITMENT, threshold: THRESHOLD, creditLimit: CREDIT_LIMIT },
+    },
+  });
+  const modelId: bigint = await creditGate.modelId();
+
+  const recorder = await ethers.deployContract("RecordingConsumer");
+  await hub.registerModel(verifier, OTHER_COMMITMENT, 2, "ipfs://two-outputs");
+  const twoOutputModelId: bigint = await hub.modelCount();
+  await hub.setConsumer(twoOutputModelId, recorder);
+
+  return { hub, verifier, creditGate, modelId, recorder, twoOutputModelId, deployer, applicant, relayer, stranger };
+}
+
+describe("InferenceHub", function () {
+  describe("verifyAndAct", function () {
+    it("accepts a valid statement, records its nonce and emits InferenceVerified", async function () {
+      const { hub, modelId, applicant } = await networkHelpers.loadFixture(deployFixture);
+      const signals = statement({ outputs: [700n], subject: applicant.address, nonce: 42n });
+
+      await expect(hub.verifyAndAct(modelId, dummyProof(), signals))
+        .to.emit(hub, "InferenceVerified")
+        .withArgs(modelId, applicant.address, 42n, [700n]);
+      expect(await hub.isNonceUsed(modelId, applicant.address, 42n)).to.equal(true);
+    });
+
+    it("calls the consumer with the model id, subject, nonce and only the outputs", async function () {
+      const { hub, recorder, twoOutputModelId, applicant } = await networkHelpers.loadFixture(deployFixture);
+      const signals = statement({
+        outputs: [-3n, 5n],
+        modelCommitment: OTHER_COMMITMENT,
+        inputCommitment: 99n,
+        subject: applicant.address,
+        nonce: 7n,
+      });
+
+      await expect(hub.verifyAndAct(twoOutputModelId, dummyProof(), signals))
+        .to.emit(recorder, "InferenceReceived")
+        .withArgs(await hub.getAddress(), twoOutputModelId, applicant.address, 7n, [FIELD_MODULUS - 3n, 5n]);
+    });
+
+    it("records the inference and calls nothing when the model has no consumer", async function () {
+      const { hub, recorder, twoOutputModelId, applicant } = await networkHelpers.loadFixture(deployFixture);
+      await hub.setConsumer(twoOutputModelId, ethers.ZeroAddress);
+      const signals = statement({ outputs: [1n, 2n], modelCommitment: OTHER_COMMITMENT, subject: applicant.address });
+
+      await expect(hub.verifyAndAct(twoOutputModelId, dummyProof(), signals))
+        .to.emit(hub, "InferenceVerified")
+        .withArgs(twoOutputModelId, applicant.address, 1n, [1n, 2n])
+        .and.not.to.emit(recorder, "InferenceReceived");
+      expect(await hub.isNonceUsed(twoOutputModelId, applicant.address, 1n)).to.equal(true);
+    });
+
+    it("accepts a statement submitted by someone other than the subject, recording it for the subject", async function () {
+      const { hub, modelId, applicant, relayer } = await networkHelpers.loadFixture(deployFixture);
+      const signals = statement({ subject: applicant.address });
+
+      await expect(hub.connect(relayer).verifyAndAct(modelId, dummyProof(), signals))
+        .to.emit(hub, "InferenceVerified")
+        .withArgs(modelId, applicant.address, 1n, [700n]);
+      expect(await hub.isNonceUsed(modelId, applicant.address, 1n)).to.equal(true);
+      expect(await hub.isNonceUsed(modelId, relayer.address, 1n)).to.equal(false);
+    });
+
+    describe("model status", function () {
+      it("rejects an unknown model with InferenceHubModelNotActive(None)", async function () {
+        const { hub, applicant } = await networkHelpers.loadFixture(deployFixture);
+        for (const unknown of [0n, 99n]) {
+          await expect(hub.verifyAndAct(unknown, dummyProof(), statement({ subject: applicant.address })))
+            .to.be.revertedWithCustomError(hub, "InferenceHubModelNotActive")
+            .withArgs(unknown, Status.None);
+        }
+      });
+
+      it("rejects a paused model with InferenceHubModelNotActive(Paused) and accepts it again once unpaused", async function () {
+        const { hub, modelId, applicant } = await networkHelpers.loadFixture(deployFixture);
+        const signals = statement({ subject: applicant.address });
+        await hub.pauseModel(modelId);
+
+        await expect(hub.verifyAndAct(modelId, dummyProof(), signals))
+          .to.be.revertedWithCustomError(hub, "InferenceHubModelNotActive")
+          .withArgs(modelId, Status.Paused);
+
+        await hub.unpauseModel(modelId);
+        await expect(hub.verifyAndAct(modelId, dummyProof(), signals)).to.emit(hub, "InferenceVerified");
+      });
+
+      it("rejects a retired model with InferenceHubModelNotActive(Retired)", async function () {
+        const { hub, modelId, applicant } = await networkHelpers.loadFixture(deployFixture);
+        await hub.retireModel(modelId);
+
+        await expect(hub.verifyAndAct(modelId, dummyProof(), statement({ subject: applicant.address })))
+          .to.be.revertedWithCustomError(hub, "InferenceHubModelNotActive")
+          .withArgs(modelId, Status.Retired);
+      });
+    });
+
+    describe("public signals", function () {
+      it("rejects too few or too many signals with InferenceHubInvalidSignalCount", async function () {
+        const { hub, modelId, twoOutputModelId, applicant } = await networkHelpers.loadFixture(deployFixture);
+        const signals = statement({ subject: applicant.address });
+
+        await expect(hub.verifyAndAct(modelId, dummyProof(), signals.slice(0, 4)))
+          .to.be.revertedWithCustomError(hub, "InferenceHubInvalidSignalCount")
+          .withArgs(modelId, 5, 4);
+        await expect(hub.verifyAndAct(modelId, dummyProof(), [...signals, 0n]))
+          .to.be.revertedWithCustomError(hub, "InferenceHubInvalidSignalCount")
+          .withArgs(modelId, 5, 6);
+        await expect(hub.verifyAndAct(modelId, dummyProof(), []))
+          .to.be.revertedWithCustomError(hub, "InferenceHubInvalidSignalCount")
+          .withArgs(modelId, 5, 0);
+        // A one-output statement sent to the two-output model.
+        await expect(hub.verifyAndAct(twoOutputModelId, dummyProof(), signals))
+          .to.be.revertedWithCustomError(hub, "InferenceHubInvalidSignalCount")
+          .withArgs(twoOutputModelId, 6, 5);
+      });
+
+      const positions = [
+        ["an output", 0],
+        ["the model commitment", 1],
+        ["the input commitment", 2],
+        ["the subject", 3],
+        ["the nonce", 4],
+      ] as const;
+      for (const [name, index] of positions) {
+        it(`rejects ${name} >= r with InferenceHubSignalNotInField even when the verifier accepts`, async function () {
+          const { hub, verifier, modelId, applicant } = await networkHelpers.loadFixture(deployFixture);
+          const signals = statement({ subject: applicant.address });
+          // x + r is the same field element as x: the alias a lax verifier would accept.
+          const aliases = [signals[index]! + FIELD_MODULUS, FIELD_MODULUS, ethers.MaxUint256];
+          for (const value of aliases) {
+            expect(await verifier.verify(dummyProof(), withSignal(signals, index, value))).to.equal(true);
+            await expect(hub.verifyAndAct(modelId, dummyProof(), withSignal(signals, index, value)))
+              .to.be.revertedWithCustomError(hub, "InferenceHubSignalNotInField")
+              .withArgs(index, value);
+          }
+        });
+      }
+
+      it("accepts r - 1 in every position but the commitment and subject", async function () {
+        const { hub, recorder, twoOutputModelId, applicant } = await networkHelpers.loadFixture(deployFixture);
+        const signals = [FIELD_MODULUS - 1n, FIELD_MODULUS - 1n, OTHER_COMMITMENT, FIELD_MODULUS - 1n, BigInt(applicant.address), FIELD_MODULUS - 1n];
+
+        await expect(hub.verifyAndAct(twoOutputModelId, dummyProof(), signals))
+          .to.emit(recorder, "InferenceReceived")
+          .withArgs(await hub.getAddress(), twoOutputModelId, applicant.address, FIELD_MODULUS - 1n, [FIELD_MODULUS - 1n, FIELD_MODULUS - 1n]);
+      });
+
+      it("rejects a proof for another model's commitment with InferenceHubCommitmentMismatch", async function () {
+        const { hub, modelId, applicant } = await networkHelpers.loadFixture(deployFixture);
+        const signals = statement({ modelCommitment: OTHER_COMMITMENT, subject: applicant.address });
+
+        await expect(hub.verifyAndAct(modelId, dummyProof(), signals))
+          .to.be.revertedWithCustomError(hub, "InferenceHubCommitmentMismatch")
+          .withArgs(modelId, MODEL_COMMITMENT, OTHER_COMMITMENT);
+      });
+
+      it("rejects a proof for an older version with InferenceHubCommitmentMismatch after updateModel", async function () {
+        const { hub, verifier, modelId, applicant } = await networkHelpers.loadFixture(deployFixture);
+        const newCommitment = MODEL_COMMITMENT + 1n;
+        await hub.updateModel(modelId, verifier, newCommitment);
+
+        await expect(hub.verifyAndAct(modelId, dummyProof(), statement({ subject: applicant.address })))
+          .to.be.revertedWithCustomError(hub, "InferenceHubCommitmentMismatch")
+          .withArgs(modelId, newCommitment, MODEL_COMMITMENT);
+        await expect(
+          hub.verifyAndAct(modelId, dummyProof(), statement({ modelCommitment: newCommitment, subject: applicant.address })),
+        ).to.emit(hub, "InferenceVerified");
+      });
+
+      it("rejects a subject >= 2^160 with InferenceHubInvalidSubject", async function () {
+        const { hub, modelId, applicant } = await networkHelpers.loadFixture(deployFixture);
+        const signals = statement({ subject: applicant.address });
+        for (const subject of [TWO_POW_160, TWO_POW_160 + BigInt(applicant.address), FIELD_MODULUS - 1n]) {
+          await expect(hub.verifyAndAct(modelId, dummyProof(), withSignal(signals, 3, subject)))
+            .to.be.revertedWithCustomError(hub, "InferenceHubInvalidSubject")
+            .withArgs(subject);
+        }
+      });
+
+      it("accepts the largest address, 2^160 - 1, as subject", async function () {
+        const { hub, modelId, applicant } = await networkHelpers.loadFixture(deployFixture);
+        const signals = withSignal(statement({ subject: applicant.address }), 3, TWO_POW_160 - 1n);
+        const subject = ethers.getAddress(`0x${"ff".repeat(20)}`);
+
+        await expect(hub.verifyAndAct(modelId, dummyProof(), signals))
+          .to.emit(hub, "InferenceVerified")
+          .withArgs(modelId, subject, 1n, [700n]);
+      });
+    });
+
+    describe("replay", function () {
+      it("rejects the same statement twice with InferenceHubNonceUsed", async function () {
+        const { hub, modelId, applicant } = await networkHelpers.loadFixture(deployFixture);
+        const signals = statement({ subject: applicant.address, nonce: 5n });
+        await hub.verifyAndAct(modelId, dummyProof(), signals);
+
+        await expect(hub.verifyAndAct(modelId, dummyProof(), signals))
+          .to.be.revertedWithCustomError(hub, "InferenceHubNonceUsed")
+          .withArgs(modelId, applicant.address, 5n);
+      });
+
+      it("rejects a re-randomised proof of a verified statement with InferenceHubNonceUsed", async function () {
+        const { hub, modelId, applicant, relayer } = await networkHelpers.loadFixture(deployFixture);
+        const signals = statement({ subject: applicant.address, nonce: 5n });
+        await hub.verifyAndAct(modelId, dummyProof(0n), signals);
+
+        // Different proof bytes, same statement: replay protection must not be keyed on the proof.
+        await expect(hub.connect(relayer).verifyAndAct(modelId, dummyProof(1000n), signals))
+          .to.be.revertedWithCustomError(hub, "InferenceHubNonceUsed")
+          .withArgs(modelId, applicant.address, 5n);
+      });
+
+      it("rejects the same subject and nonce with other outputs with InferenceHubNonceUsed", async function () {
+        const { hub, modelId, applicant } = await networkHelpers.loadFixture(deployFixture);
+        await hub.verifyAndAct(modelId, dummyProof(), statement({ outputs: [100n], subject: applicant.address }));
+
+        await expect(hub.verifyAndAct(modelId, dummyProof(), statement({ outputs: [900n], subject: applicant.address })))
+          .to.be.revertedWithCustomError(hub, "InferenceHubNonceUsed")
+          .withArgs(modelId, applicant.address, 1n);
+      });
+
+      it("accepts the same nonce for another subject, and a new nonce for the same subject", async function () {
+        const { hub, modelId, applicant, relayer } = await networkHelpers.loadFixture(deployFixture);
+        await hub.verifyAndAct(modelId, dummyProof(), statement({ subject: applicant.address, nonce: 1n }));
+
+        await expect(hub.verifyAndAct(modelId, dummyProof(), statement({ subject: relayer.address, nonce: 1n }))).to.emit(
+          hub,
+          "InferenceVerified",
+        );
+        await expect(hub.verifyAndAct(modelId, dummyProof(), statement({ subject: applicant.address, nonce: 2n }))).to.emit(
+          hub,
+          "InferenceVerified",
+        );
+        expect(await hub.isNonceUsed(modelId, applicant.address, 3n)).to.equal(false);
+      });
+    });
+
+    describe("verifier", function () {
+      it("reverts with InferenceHubInvalidProof and changes no state when the verifier returns false", async function () {
+        const { hub, verifier, creditGate, modelId, applicant } = await networkHelpers.loadFixture(deployFixture);
+        await verifier.setResult(false);
+        const signals = statement({ subject: applicant.address });
+
+        await expect(hub.verifyAndAct(modelId, dummyProof(), signals))
+          .to.be.revertedWithCustomError(hub, "InferenceHubInvalidProof")
+          .withArgs(modelId);
+        expect(await hub.isNonceUsed(modelId, applicant.address, 1n)).to.equal(false);
+        expect((await creditGate.creditLineOf(applicant.address)).limit).to.equal(0n);
+
+        await verifier.setResult(true);
+        await expect(hub.verifyAndAct(modelId, dummyProof(), signals)).to.emit(hub, "InferenceVerified");
+      });
+
+      it("bubbles up a reverting verifier's error and burns no nonce", async function () {
+        const { hub, modelId, applicant } = await networkHelpers.loadFixture(deployFixture);
+        const reverting = await ethers.deployContract("RevertingInferenceVerifier");
+        await hub.updateModel(modelId, reverting, MODEL_COMMITMENT);
+
+        await expect(
+          hub.verifyAndAct(modelId, dummyProof(), statement({ subject: applicant.address })),
+        ).to.be.revertedWithCustomError(reverting, "RevertingInferenceVerifierFailed");
+        expect(await hub.isNonceUsed(modelId, applicant.address, 1n)).to.equal(false);
+      });
+
+      it("reverts entirely and burns no nonce when sent with too little gas", async function () {
+        const { hub, creditGate, modelId, applicant } = await networkHelpers.loadFixture(deployFixture);
+        const signals = statement({ subject: applicant.address });
+        // The least gas that succeeds, found by bisection on eth_call (deterministic EVM gas).
+        const succeeds = (gasLimit: bigint) =>
+          hub.verifyAndAct.staticCall(modelId, dummyProof(), signals, { gasLimit }).then(
+            () => true,
+            () => false,
+          );
+        let [low, high] = [30_000n, await hub.verifyAndAct.estimateGas(modelId, dummyProof(), signals)];
+        while (high - low > 1n) {
+          const mid = (low + high) / 2n;
+          if (await succeeds(mid)) high = mid;
+          else low = mid;
+        }
+
+        // From running out early to running out at the very end, after the nonce was written.
+        for (const gasLimit of [60_000n, high / 2n, high - 20_000n, high - 1_000n, high - 1n]) {
+          await expect(hub.verifyAndAct(modelId, dummyProof(), signals, { gasLimit })).to.revert(ethers);
+          expect(await hub.isNonceUsed(modelId, applicant.address, 1n)).to.equal(false);
+          expect((await creditGate.creditLineOf(applicant.address)).limit).to.equal(0n);
+        }
+        await expect(hub.verifyAndAct(modelId, dummyProof(), signals, { gasLimit: high })).to.emit(
+          creditGate,
+          "CreditLineOpened",
+        );
+      });
+    });
+
+    describe("consumer", function () {
+      it("reverts everything and burns no nonce when the consumer reverts", async function () {
+        const { hub, modelId, applicant } = await networkHelpers.loadFixture(deployFixture);
+        const reverting = await ethers.deployContract("RevertingConsumer");
+        await hub.setConsumer(modelId, reverting);
+        const signals = statement({ subject: applicant.address, nonce: 9n });
+
+        await expect(hub.verifyAndAct(modelId, dummyProof(), signals))
+          .to.be.revertedWithCustomError(reverting, "RevertingConsumerFailed")
+          .withArgs(modelId, applicant.address, 9n);
+        expect(await hub.isNonceUsed(modelId, applicant.address, 9n)).to.equal(false);
+
+        await hub.setConsumer(modelId, ethers.ZeroAddress);
+        await expect(hub.verifyAndAct(modelId, dummyProof(), signals)).to.emit(hub, "InferenceVerified");
+      });
+
+      it("reverts when the consumer has no code", async function () {
+        const { hub, modelId, applicant, stranger } = await networkHelpers.loadFixture(deployFixture);
+        await hub.setConsumer(modelId, stranger.address);
+
+        await expect(hub.verifyAndAct(modelId, dummyProof(), statement({ subject: applicant.address }))).to.be.revertedWithoutReason(
+          ethers,
+        );
+        expect(await hub.isNonceUsed(modelId, applicant.address, 1n)).to.equal(false);
+      });
+
+      it("rejects re-entry from the consumer with ReentrancyGuardReentrantCall", async function () {
+        const { hub, modelId, applicant, relayer } = await networkHelpers.loadFixture(deployFixture);
+        const reentrant = await ethers.deployContract("ReentrantConsumer", [hub]);
+        await hub.setConsumer(modelId, reentrant);
+        await reentrant.prepare(modelId, dummyProof(), statement({ subject: relayer.address, nonce: 2n }));
+
+        await expect(
+          hub.verifyAndAct(modelId, dummyProof(), statement({ subject: applicant.address, nonce: 1n })),
+        ).to.be.revertedWithCustomError(hub, "ReentrancyGuardReentrantCall");
+        expect(await hub.isNonceUsed(modelId, applicant.address, 1n)).to.equal(false);
+        expect(await hub.isNonceUsed(modelId, relayer.address, 2n)).to.equal(false);
+      });
+    });
+  });
+
+  describe("isNonceUsed", function () {
+    it("is false for statements never verified, including other models'", async function () {
+      const { hub, modelId, twoOutputModelId, applicant } = await networkHelpers.loadFixture(deployFixture);
+      await hub.verifyAndAct(modelId, dummyProof(), statement({ subject: applicant.address }));
+
+      expect(await hub.isNonceUsed(modelId, applicant.address, 1n)).to.equal(true);
+      expect(await hub.isNonceUsed(twoOutputModelId, applicant.address, 1n)).to.equal(false);
+      expect(await hub.isNonceUsed(modelId, applicant.address, 0n)).to.equal(false);
+    });
+  });
+});
