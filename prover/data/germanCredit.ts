@@ -48,7 +48,7 @@ function codeMap(column: number, table: Record<string, number>): (raw: RawRow) =
     const code = raw[column];
     const value = table[code];
     if (value === undefined) {
-      throw new Error(`german.data: attribute ${column + 1} has unknown code "${code}" (expected one of ${Object.keys(table).join(", ")})`);
+      throw new Error(`attribute ${column + 1} has unknown code "${code}" (expected one of ${Object.keys(table).join(", ")})`);
     }
     return value;
   };
@@ -63,7 +63,7 @@ function flag(column: number, all: readonly string[], codes: readonly string[]):
 function integer(column: number): (raw: RawRow) => number {
   return (raw) => {
     const text = raw[column];
-    if (!/^-?\d+$/.test(text)) throw new Error(`german.data: attribute ${column + 1} is "${text}", expected an integer`);
+    if (!/^-?\d+$/.test(text)) throw new Error(`attribute ${column + 1} is "${text}", expected an integer`);
     return Number(text);
   };
 }
