@@ -1,0 +1,141 @@
+/**
+ * `npm run demo`: the whole path on Hardhat's in-process network, nothing to start by hand.
+ * Build the credit-score model (circuit, setup, verifier; cached), deploy and register it, then for
+ * two real applicants of the held-out split, one who qualifies and one who does not: prove the
+ * score from their private features and call verifyAndAct. Finally show that a tampered proof, a
+ * replayed proof and a proof resubmitted for another subject are rejected, naming the error.
+ *
+ * `npm run demo -- --json` prints one JSON summary as the last stdout line.
+ */
+import { network } from "hardhat";
+import { bundledSpecPath, deploymentManifestPath } from "../prover/artifacts/paths.js";
+import { buildModel } from "../prover/build/buildModel.js";
+import { formatMs, timed } from "../prover/build/progress.js";
+import { deployCreditScore, revertName, submitInference } from "../prover/chain/creditScore.js";
+import { signalIndex } from "../prover/abi/publicSignals.js";
+import { decodeProofWords, encodeProofWords } from "../prover/prove/calldata.js";
+import { ModelProver } from "../prover/prove/prover.js";
+import { decodeOutputs, runReference } from "../prover/model/interpret.js";
+import { releaseCurves } from "../prover/setup/curve.js";
+import { applicantFeatures, applicantLabel, germanCreditSplit } from "../prover/data/germanCredit.js";
+import { writeManifest } from "../deploy/manifest.js";
+
+const json = process.argv.includes("--json");
+const log = (line: string) => console.log(line);
+const MODEL = "credit-score";
+/** Approve when the log-odds of a good risk is >= 0 (probability >= 50%). */
+const THRESHOLD = 0n;
+const CREDIT_LIMIT = 10_000n;
+
+async function main() {
+  const started = performance.now();
+  log(`zkinfer demo: private credit score -> Groth16 proof -> InferenceHub.verifyAndAct -> CreditGate`);
+  log(`Build (cached by content hash; a second run reuses everything)`);
+  const model = await buildModel({ specPath: bundledSpecPath(MODEL), log });
+  if (model.ptau.source === "development") {
+    log(`  NOTE: development-only ptau and single-contributor phase 2: fine for this demo, never for a deployment.`);
+  }
+
+  const hre = (await import("hardhat")).default;
+  await timed(log, "compile contracts (solc 0.8.37 from npm)", () => hre.tasks.getTask("build").run({ quiet: true }));
+
+  const connection = await network.create();
+  const { ethers, ignition } = connection;
+  const [deployer, approvedWallet, refusedWallet, attacker] = await ethers.getSigners();
+  const deployment = await timed(log, "deploy hub + verifier, register model, deploy CreditGate", () =>
+    deployCreditScore({ ignition, model, threshold: THRESHOLD, creditLimit: CREDIT_LIMIT }),
+  );
+  const { hub, creditGate, modelId } = deployment;
+  const chainId = (await ethers.provider.getNetwork()).chainId;
+  const block = await ethers.provider.getBlockNumber();
+  await writeManifest(deploymentManifestPath("hardhat-inprocess"), {
+    network: "hardhat-inprocess",
+    chainId: Number(chainId),
+    contracts: await Promise.all(
+      (["hub", "verifier", "creditGate"] as const).map(async (k) => ({
+        name: k === "hub" ? "InferenceHub" : k === "verifier" ? model.verifierContract : "CreditGate",
+        address: await deployment[k].getAddress(),
+        startBlock: block,
+      })),
+    ),
+  });
+  log(`  model ${MODEL} registered as id ${modelId}; commitment ${model.modelCommitment.toString().slice(0, 12)}...; deployer ${deployer!.address}`);
+
+  const prover = await timed(log, "load prover (witness generator + zkey, once)", () => ModelProver.load(bundledSpecPath(MODEL)));
+
+  // Two real applicants from the held-out split: the first the model approves whose label is
+  // "good", and the first it refuses whose label is "bad".
+  const { test } = germanCreditSplit();
+  const scoreOf = (i: number) => runReference(prover.ir, applicantFeatures(i)).outputs[0]!;
+  const approvedIdx = test.find((i) => scoreOf(i) >= THRESHOLD && applicantLabel(i) === 1)!;
+  const refusedIdx = test.find((i) => scoreOf(i) < THRESHOLD && applicantLabel(i) === 0)!;
+
+  const applicants = [];
+  const proveTimes: number[] = [];
+  let approvedProof: Awaited<ReturnType<ModelProver["prove"]>> | undefined;
+  for (const [idx, wallet] of [
+    [approvedIdx, approvedWallet!],
+    [refusedIdx, refusedWallet!],
+  ] as const) {
+    log(`Applicant #${idx} of German Credit (subject ${wallet.address}); features stay private`);
+    const proved = await timed(log, "prove score (witness + Groth16)", () =>
+      prover.prove({ features: applicantFeatures(idx), subject: wallet.address, nonce: 1n }),
+    );
+    proveTimes.push(proved.timings.witnessMs + proved.timings.proveMs);
+    const receipt = await timed(log, "verifyAndAct on-chain", () =>
+      submitInference(hub.connect(wallet), modelId, proved.proofBytes, proved.publicSignals),
+    );
+    const line = await creditGate.creditLineOf(wallet.address);
+    const score = decodeOutputs(prover.ir, proved.decoded.outputs)[0]!;
+    const approved = line.limit > 0n;
+    log(`    score ${score.toFixed(3)} (threshold ${Number(THRESHOLD)}): ${approved ? `APPROVED, credit line ${line.limit}` : "REFUSED"}; gas ${receipt!.gasUsed}`);
+    applicants.push({ subject: wallet.address, score, approved, gasUsed: Number(receipt!.gasUsed) });
+    if (approved) approvedProof = proved;
+  }
+  if (!approvedProof) throw new Error("the approved applicant was not approved on-chain");
+
+  log("Attacks (each must revert with a custom error and change nothing)");
+  const errorOf = async (label: string, send: () => Promise<unknown>) => {
+    try {
+      await send();
+    } catch (e) {
+      const name = revertName(e, [hub, creditGate]);
+      log(`  ${label.padEnd(44)} rejected: ${name}`);
+      return name;
+    }
+    throw new Error(`${label} was accepted`);
+  };
+  const fresh = await prover.prove({ features: applicantFeatures(approvedIdx), subject: approvedWallet!.address, nonce: 2n });
+  const words = decodeProofWords(fresh.proofBytes);
+  words[6] = words[6]! + 1n; // move C off its point
+  const tamperedProof = await errorOf("tampered proof (C.x + 1)", () =>
+    submitInference(hub, modelId, encodeProofWords(words), fresh.publicSignals),
+  );
+  const replayedProof = await errorOf("the approved proof replayed", () =>
+    submitInference(hub.connect(attacker), modelId, approvedProof!.proofBytes, approvedProof!.publicSignals),
+  );
+  const stolen = [...fresh.publicSignals];
+  stolen[signalIndex("subject", prover.ir.outputs.length)] = BigInt(attacker!.address);
+  const otherSubject = await errorOf("valid proof resubmitted for another subject", () =>
+    submitInference(hub.connect(attacker), modelId, fresh.proofBytes, stolen),
+  );
+  const attackerLine = await creditGate.creditLineOf(attacker!.address);
+  if (attackerLine.limit !== 0n) throw new Error("the attacker got a credit line");
+
+  log(`Done in ${formatMs(performance.now() - started)}.`);
+  const summary = {
+    model: MODEL,
+    constraints: model.circuit.nonLinearConstraints + model.circuit.linearConstraints,
+    proveMs: Math.round(Math.min(...proveTimes)),
+    applicants,
+    rejections: { tamperedProof, replayedProof, otherSubject },
+  };
+  if (json) console.log(JSON.stringify(summary));
+}
+
+try {
+  await main();
+} finally {
+  await releaseCurves();
+}
+process.exit(0);
