@@ -1,0 +1,139 @@
+/**
+ * `npm run bench [-- --json]`: measures every bundled model. Timing lives here, never in tests.
+ *
+ * Per model: constraints (non-linear, linear), witness ms, prove ms (median of 5; witness +
+ * Groth16 with the keys loaded once), plain `snarkjs groth16 fullprove` on the same circuit in the
+ * same run (median of 5) and the ratio, verify ms, and gas: the bare generated verifier call, a
+ * verifyAndAct without consumer (hub bookkeeping) and a first-time applicant's verifyAndAct with
+ * the CreditGate (consumer). Also the rescale + ReLU gadget's constraints at 32-bit activations.
+ * Writes bench/results.json.
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { network } from "hardhat";
+import * as snarkjs from "snarkjs";
+import { REPO_ROOT, artifactPath, bundledSpecPath } from "../prover/artifacts/paths.js";
+import { buildModel } from "../prover/build/buildModel.js";
+import { compileCircuit } from "../prover/circuit/compile.js";
+import { deployCreditScore, submitInference } from "../prover/chain/creditScore.js";
+import { applicantFeatures, germanCreditSplit } from "../prover/data/germanCredit.js";
+import { runReference } from "../prover/model/interpret.js";
+import { decodeProofWords } from "../prover/prove/calldata.js";
+import { ModelProver, randomSalt } from "../prover/prove/prover.js";
+import { releaseCurves } from "../prover/setup/curve.js";
+
+const json = process.argv.includes("--json");
+const RUNS = 5;
+const log = (line: string) => console.log(line);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
+
+/** Constraints of one RescaleRelu at a 32-bit activation (K + 1 = 32 bits decomposed). */
+async function reluRescaleConstraintsAt32Bits(): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), "zkinfer-gadget-"));
+  const source = join(dir, "gadget.circom");
+  writeFileSync(
+    source,
+    `pragma circom 2.2.0;\ninclude "circuits/lib/rescale.circom";\n` +
+      `template One() { signal input acc; signal output out; out <== RescaleRelu(31, 10)(acc); }\n` +
+      `component main = One();\n`,
+  );
+  return (await compileCircuit({ source, outDir: dir })).nonLinearConstraints;
+}
+
+async function main() {
+  const hre = (await import("hardhat")).default;
+  const gadget32 = await reluRescaleConstraintsAt32Bits();
+  log(`rescale + ReLU gadget at 32-bit activations: ${gadget32} constraints per neuron (peer library: 517 for ReLU alone)`);
+
+  const models = ["credit-score"];
+  const results = [];
+  for (const name of models) {
+    log(`\n${name}`);
+    const built = await buildModel({ specPath: bundledSpecPath(name), log });
+    await hre.tasks.getTask("build").run({ quiet: true });
+    const prover = await ModelProver.load(bundledSpecPath(name));
+    const { ethers, ignition } = await network.create();
+    const signers = await ethers.getSigners();
+
+    // Applicants the model approves, so each verifyAndAct opens a new credit line.
+    const { test } = germanCreditSplit();
+    const approved = test.filter((i) => runReference(prover.ir, applicantFeatures(i)).outputs[0]! >= 0n);
+
+    const witnessMs: number[] = [];
+    const proveMs: number[] = [];
+    const fullproveMs: number[] = [];
+    const verifyMs: number[] = [];
+    const proofs = [];
+    for (let r = 0; r < RUNS; r++) {
+      const subject = signals(signers, r + 1);
+      const p = await prover.prove({ features: applicantFeatures(approved[r]!), subject, nonce: 1n });
+      witnessMs.push(p.timings.witnessMs);
+      proveMs.push(p.timings.witnessMs + p.timings.proveMs);
+      proofs.push({ p, subject });
+
+      // Plain snarkjs on the same circuit and input: reads wasm and zkey from disk each time.
+      const { input } = await prover.circuitInput({ features: applicantFeatures(approved[r]!), subject, nonce: 1n, salt: randomSalt() });
+      const t0 = performance.now();
+      await snarkjs.groth16.fullProve(input, artifactPath(name, "wasm"), artifactPath(name, "zkey"));
+      fullproveMs.push(performance.now() - t0);
+
+      const t1 = performance.now();
+      if (!(await prover.verify(p.proof, p.publicSignals))) throw new Error("proof did not verify");
+      verifyMs.push(performance.now() - t1);
+    }
+
+    const d = await deployCreditScore({ ignition, model: built, threshold: 0n, creditLimit: 10_000n });
+    const { p: first } = proofs[0]!;
+    const w = decodeProofWords(first.proofBytes);
+    const verifierGas = Number(
+      await d.verifier.verifyProof.estimateGas([w[0], w[1]], [[w[2], w[3]], [w[4], w[5]]], [w[6], w[7]], first.publicSignals),
+    );
+    const withConsumer = await submitInference(d.hub, d.modelId, first.proofBytes, first.publicSignals);
+    // The same verifier registered without a consumer: the hub's own cost.
+    await (await d.hub.registerModel(await d.verifier.getAddress(), built.modelCommitment, built.numOutputs, "bench: no consumer")).wait();
+    const bare = await d.hub.modelCount();
+    const hubOnly = await submitInference(d.hub, bare, proofs[1]!.p.proofBytes, proofs[1]!.p.publicSignals);
+    const verifyAndActGas = Number(withConsumer!.gasUsed);
+    const hubGas = Number(hubOnly!.gasUsed);
+
+    const hidden = prover.ir.ops.flatMap((op) => (op.kind === "dense" && op.relu ? op.gadgetBits : [])).filter((k): k is number => k !== null);
+    const entry = {
+      name,
+      constraints: built.circuit.nonLinearConstraints + built.circuit.linearConstraints,
+      nonLinearConstraints: built.circuit.nonLinearConstraints,
+      linearConstraints: built.circuit.linearConstraints,
+      witnessMs: round(median(witnessMs), 2),
+      proveMs: round(median(proveMs)),
+      snarkjsFullproveMs: round(median(fullproveMs)),
+      proveVsFullprove: round(median(proveMs) / median(fullproveMs), 3),
+      verifyMs: round(median(verifyMs)),
+      verifyAndActGas,
+      verifierGas,
+      gasSplit: { bareVerifierCall: verifierGas, hubBookkeeping: hubGas - verifierGas, consumer: verifyAndActGas - hubGas },
+      reluRescaleConstraintsPerNeuron: gadget32,
+      reluRescaleConstraintsPerHiddenNeuronInModel: round(hidden.reduce((a, k) => a + k + 2, 0) / hidden.length, 1),
+      publicSignals: built.numPublicSignals,
+    };
+    results.push(entry);
+    log(`  constraints ${entry.constraints} (${entry.nonLinearConstraints} non-linear, ${entry.linearConstraints} linear)`);
+    log(`  witness ${entry.witnessMs} ms, prove ${entry.proveMs} ms vs snarkjs fullprove ${entry.snarkjsFullproveMs} ms (x${entry.proveVsFullprove}), verify ${entry.verifyMs} ms`);
+    log(`  gas: verifyAndAct ${verifyAndActGas} = bare verifier ${verifierGas} + hub ${entry.gasSplit.hubBookkeeping} + consumer ${entry.gasSplit.consumer}`);
+    log(`  rescale + ReLU per hidden neuron in this model: ${entry.reluRescaleConstraintsPerHiddenNeuronInModel} constraints`);
+  }
+  mkdirSync(join(REPO_ROOT, "bench"), { recursive: true });
+  writeFileSync(join(REPO_ROOT, "bench", "results.json"), JSON.stringify({ models: results }, null, 2) + "\n");
+  if (json) console.log(JSON.stringify({ models: results }));
+}
+
+function signals(signers: { address: string }[], i: number): string {
+  return signers[i]!.address;
+}
+
+try {
+  await main();
+} finally {
+  await releaseCurves();
+}
+process.exit(0);
