@@ -15,7 +15,6 @@ import { runReference } from "../../prover/model/interpret.js";
 import { decodeProofWords, encodeProofWords } from "../../prover/prove/calldata.js";
 import { ModelProver, type ProveReturnType } from "../../prover/prove/prover.js";
 import { exportSolidityVerifier } from "../../prover/setup/groth16.js";
-import { releaseCurves } from "../../prover/setup/curve.js";
 
 /** The BN254 base field: a point (x, y) negates to (x, q - y). */
 const BASE_FIELD = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
@@ -35,7 +34,7 @@ describe("end to end: applicant features -> proof -> verifyAndAct -> credit line
     bad = test.find((i) => score(i) < 0n)!;
   });
 
-  after(releaseCurves);
+
 
   async function proofFor(applicant: number, subject: string, nonce: bigint): Promise<ProveReturnType> {
     const key = `${applicant}/${subject}/${nonce}`;
