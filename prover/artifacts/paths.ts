@@ -1,0 +1,106 @@
+/**
+ * The one place that knows where artifacts live. Everything generated goes under the build root
+ * (default <repo>/build, outside git; override with ZKINFER_BUILD_DIR). Development ptau files are
+ * shared by every checkout, so they are cached outside the source tree (default
+ * ~/.cache/zkinfer/ptau; override with ZKINFER_CACHE_DIR).
+ */
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const REPO_ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
+
+export type ArtifactKind =
+  | "dir"
+  | "ir"
+  | "circuit"
+  | "r1cs"
+  | "wasm"
+  | "sym"
+  | "circuitInfo"
+  | "zkeyInitial"
+  | "zkeyContributed"
+  | "zkey"
+  | "vkey"
+  | "setupInfo"
+  | "snarkjsVerifier"
+  | "verifierContract";
+
+export function buildRoot(): string {
+  return resolve(process.env.ZKINFER_BUILD_DIR ?? join(REPO_ROOT, "build"));
+}
+
+/** circom names its outputs after the main file; model names are kebab-case, circom wants _. */
+export function circuitBaseName(model: string): string {
+  return model.replace(/-/g, "_");
+}
+
+/** PascalCase contract/template name prefix, e.g. credit-score -> CreditScore. */
+export function pascalName(model: string): string {
+  return model
+    .split("-")
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join("");
+}
+
+/** Solidity contract name of a model's verifier (the snarkjs verifier + IInferenceVerifier adapter). */
+export function verifierContractName(model: string): string {
+  return `${pascalName(model)}Verifier`;
+}
+
+export function artifactPath(model: string, kind: ArtifactKind): string {
+  const dir = join(buildRoot(), "models", model);
+  const base = circuitBaseName(model);
+  const contracts = join(buildRoot(), "contracts", model);
+  switch (kind) {
+    case "dir":
+      return dir;
+    case "ir":
+      return join(dir, "model.ir.json");
+    case "circuit":
+      return join(dir, `${base}.circom`);
+    case "r1cs":
+      return join(dir, `${base}.r1cs`);
+    case "wasm":
+      return join(dir, `${base}_js`, `${base}.wasm`);
+    case "sym":
+      return join(dir, `${base}.sym`);
+    case "circuitInfo":
+      return join(dir, "circuit.json");
+    case "zkeyInitial":
+      return join(dir, `${base}_0000.zkey`);
+    case "zkeyContributed":
+      return join(dir, `${base}_0001.zkey`);
+    case "zkey":
+      return join(dir, `${base}_final.zkey`);
+    case "vkey":
+      return join(dir, "verification_key.json");
+    case "setupInfo":
+      return join(dir, "setup.json");
+    case "snarkjsVerifier":
+      return join(contracts, "Groth16Verifier.sol");
+    case "verifierContract":
+      return join(contracts, `${verifierContractName(model)}.sol`);
+    default:
+      return kind satisfies never;
+  }
+}
+
+export function ptauCacheDir(): string {
+  return resolve(process.env.ZKINFER_CACHE_DIR ?? join(homedir(), ".cache", "zkinfer"), "ptau");
+}
+
+/** A development-only ptau made locally (see prover/setup/ptau.ts). */
+export function devPtauPath(power: number): string {
+  return join(ptauCacheDir(), `zkinfer_dev_bn128_${power}.ptau`);
+}
+
+/** Bundled model specs shipped with the repository. */
+export function bundledSpecPath(model: string): string {
+  return join(REPO_ROOT, "models", model, "spec.json");
+}
+
+/** Where the demo writes its deployment manifest. */
+export function deploymentManifestPath(network: string): string {
+  return join(buildRoot(), "deployments", `${network}.json`);
+}

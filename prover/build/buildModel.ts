@@ -1,0 +1,157 @@
+/**
+ * The build pipeline for one model: spec -> IR -> circuit -> r1cs/wasm -> ptau -> zkey/vkey ->
+ * Solidity verifier. Every step is cached by the content hash of its inputs (./cache.ts), so a
+ * second run only checks hashes.
+ */
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join, relative } from "node:path";
+import { publicSignalCount } from "../abi/publicSignals.js";
+import { REPO_ROOT, artifactPath, verifierContractName } from "../artifacts/paths.js";
+import { generateCircuit } from "../circuit/codegen.js";
+import { compileCircuit, type CircuitInfo } from "../circuit/compile.js";
+import { lowerModel, type ModelIR } from "../model/ir.js";
+import { modelCommitment } from "../model/commitment.js";
+import { readModelSpec } from "../model/spec.js";
+import { SNARKJS_VERSION, exportSolidityVerifier, setupGroth16, sha256File, type SetupGroth16ReturnType } from "../setup/groth16.js";
+import { requiredPtauPower, resolvePtau, type ResolvePtauReturnType } from "../setup/ptau.js";
+import { cachedStep, contentHash } from "./cache.js";
+import { timed, type Log } from "./progress.js";
+
+const require = createRequire(import.meta.url);
+const CIRCOM2_VERSION: string = JSON.parse(readFileSync(require.resolve("circom2/package.json"), "utf8")).version;
+const CIRCOMLIB_VERSION: string = JSON.parse(readFileSync(require.resolve("circomlib/package.json"), "utf8")).version;
+
+export interface BuildModelParameters {
+  /** Path of the model spec JSON. */
+  specPath: string;
+  /** A ptau file to use instead of a development one (default $ZKINFER_PTAU). */
+  ptau?: string;
+  log?: Log;
+}
+
+export interface BuiltModel {
+  name: string;
+  version: string;
+  ir: ModelIR;
+  modelCommitment: bigint;
+  numOutputs: number;
+  numPublicSignals: number;
+  circuit: CircuitInfo;
+  ptau: ResolvePtauReturnType;
+  setup: SetupGroth16ReturnType;
+  verifierContract: string;
+}
+
+/**
+ * @example
+ * const model = await buildModel({ specPath: bundledSpecPath("credit-score"), log: console.log });
+ */
+export async function buildModel({ specPath, ptau, log = () => {} }: BuildModelParameters): Promise<BuiltModel> {
+  const spec = readModelSpec(specPath);
+  const name = spec.name;
+  const dir = artifactPath(name, "dir");
+  const stampDir = join(dir, ".stamps");
+  mkdirSync(dir, { recursive: true });
+  const isCached = (r: { cached: boolean }) => r.cached;
+
+  const ir = lowerModel(spec);
+  const commitment = await modelCommitment(ir);
+  writeFileSync(artifactPath(name, "ir"), JSON.stringify(ir, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2));
+
+  const source = generateCircuit({ ir, modelCommitment: commitment });
+  const circuitFile = artifactPath(name, "circuit");
+  writeIfChanged(circuitFile, source);
+
+  const libDir = join(REPO_ROOT, "circuits", "lib");
+  const libFiles = readdirSync(libDir).sort().map((f) => ({ file: join(libDir, f) }));
+  const compiled = await timed(log, `compile ${name} circuit (circom2 ${CIRCOM2_VERSION})`, () =>
+    cachedStep({
+      stampDir,
+      step: "compile",
+      hash: contentHash([source, ...libFiles, CIRCOM2_VERSION, CIRCOMLIB_VERSION]),
+      outputs: [artifactPath(name, "r1cs"), artifactPath(name, "wasm"), artifactPath(name, "sym")],
+      run: () => compileCircuit({ source: circuitFile, outDir: dir }),
+    }), isCached);
+  const circuit = compiled.result;
+  writeFileSync(artifactPath(name, "circuitInfo"), JSON.stringify({ ...circuit, modelCommitment: commitment.toString() }, null, 2));
+  log(`    ${circuit.nonLinearConstraints} non-linear + ${circuit.linearConstraints} linear constraints, ${circuit.wires} wires`);
+
+  const numPublicSignals = publicSignalCount(ir.outputs.length);
+  const power = requiredPtauPower(circuit.nonLinearConstraints + circuit.linearConstraints, numPublicSignals);
+  const phase1 = await timed(log, `powers of tau (2^${power})`, () => resolvePtau({ power, ptau, log }));
+
+  const setup = await timed(log, "groth16 setup (zkey, contribution, beacon, vkey)", () =>
+    cachedStep({
+      stampDir,
+      step: "setup",
+      hash: contentHash([{ file: artifactPath(name, "r1cs") }, { file: phase1.path }, SNARKJS_VERSION]),
+      outputs: [artifactPath(name, "zkey"), artifactPath(name, "vkey")],
+      run: () =>
+        setupGroth16({
+          r1cs: artifactPath(name, "r1cs"),
+          ptau: phase1.path,
+          zkeyInitial: artifactPath(name, "zkeyInitial"),
+          zkeyContributed: artifactPath(name, "zkeyContributed"),
+          zkeyFinal: artifactPath(name, "zkey"),
+          vkey: artifactPath(name, "vkey"),
+        }),
+    }), isCached);
+  writeFileSync(artifactPath(name, "setupInfo"), JSON.stringify({ ...setup.result, ptau: phase1 }, null, 2));
+
+  const contract = verifierContractName(name);
+  await timed(log, `solidity verifier ${contract}`, () =>
+    cachedStep({
+      stampDir,
+      step: "verifier",
+      hash: contentHash([{ file: artifactPath(name, "zkey") }, SNARKJS_VERSION, String(numPublicSignals), "adapter-v1"]),
+      outputs: [artifactPath(name, "snarkjsVerifier"), artifactPath(name, "verifierContract")],
+      run: async () => {
+        const file = artifactPath(name, "snarkjsVerifier");
+        mkdirSync(dirname(file), { recursive: true });
+        writeFileSync(file, await exportSolidityVerifier(artifactPath(name, "zkey")));
+        writeFileSync(artifactPath(name, "verifierContract"), adapterSource(name, numPublicSignals, sha256File(artifactPath(name, "zkey"))));
+        return contract;
+      },
+    }), isCached);
+
+  return {
+    name,
+    version: spec.version,
+    ir,
+    modelCommitment: commitment,
+    numOutputs: ir.outputs.length,
+    numPublicSignals,
+    circuit,
+    ptau: phase1,
+    setup: setup.result,
+    verifierContract: contract,
+  };
+}
+
+/** The per-model contract: snarkjs's verifier behind the IInferenceVerifier adapter. */
+function adapterSource(model: string, numPublicSignals: number, zkeySha256: string): string {
+  const file = artifactPath(model, "verifierContract");
+  const adapter = relative(dirname(file), join(REPO_ROOT, "contracts", "verifiers", "Groth16VerifierAdapter.sol"));
+  return `// SPDX-License-Identifier: MIT
+// AUTO-GENERATED by zkinfer (prover/build/buildModel.ts) for model ${model}; zkey sha256 ${zkeySha256}.
+// Never edit: regenerate with \`npm run build:models\`.
+pragma solidity ^0.8.28;
+
+import {Groth16Verifier} from "./Groth16Verifier.sol";
+import {Groth16VerifierAdapter} from "${adapter.startsWith(".") ? adapter : "./" + adapter}";
+
+/// @notice Groth16 verifier of model \`${model}\` (${numPublicSignals} public signals) behind IInferenceVerifier.
+contract ${verifierContractName(model)} is Groth16Verifier, Groth16VerifierAdapter(${numPublicSignals}) {}
+`;
+}
+
+function writeIfChanged(path: string, text: string): void {
+  let old: string | undefined;
+  try {
+    old = readFileSync(path, "utf8");
+  } catch {
+    old = undefined;
+  }
+  if (old !== text) writeFileSync(path, text);
+}
