@@ -14,6 +14,7 @@ import { modelCommitment } from "../../prover/model/commitment.js";
 import { lowerModel, type ModelIR } from "../../prover/model/ir.js";
 import { readModelSpec } from "../../prover/model/spec.js";
 import { toField } from "../../prover/field.js";
+import { seededRandom } from "../../prover/data/germanCredit.js";
 
 export interface CompiledModel {
   ir: ModelIR;
@@ -55,17 +56,8 @@ export async function compileSpec(specPath: string): Promise<CompiledModel> {
   };
 }
 
-/** A deterministic PRNG (mulberry32) so failures reproduce. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A deterministic PRNG so failures reproduce (the one the data split uses). */
+export const rng = seededRandom;
 
 /** A uniformly random integer in [lo, hi]. */
 export function randomBetween(next: () => number, lo: bigint, hi: bigint): bigint {
