@@ -19,8 +19,9 @@ import {ModelRegistry} from "./ModelRegistry.sol";
  * then commitment, then consumer; and it uses a transient-storage reentrancy guard.
  */
 contract InferenceHub is ModelRegistry, ReentrancyGuardTransient, IInferenceHub {
-    /// @dev Verified statements, keyed by {_statementKey}.
-    mapping(bytes32 statementKey => bool) private _usedNonces;
+    /// @dev 1 for each verified statement, keyed by {_statementKey}. A uint256 rather than a bool:
+    /// writing a whole word skips the read-modify-write a packed bool costs.
+    mapping(bytes32 statementKey => uint256) private _usedNonces;
 
     /// @dev See {IInferenceHub-verifyAndAct}.
     function verifyAndAct(uint256 modelId, bytes calldata proof, uint256[] calldata publicSignals)
@@ -32,21 +33,22 @@ contract InferenceHub is ModelRegistry, ReentrancyGuardTransient, IInferenceHub 
         (address subject, uint256 nonce, bytes32 key) = _checkStatement(modelId, numOutputs, publicSignals);
 
         // A reverting verifier bubbles up; `false` reverts here. Either way nothing is recorded.
-        if (!verifier.verify(proof, publicSignals)) revert InferenceHubInvalidProof(modelId);
+        if (!_verify(verifier, proof, publicSignals)) revert InferenceHubInvalidProof(modelId);
 
-        _usedNonces[key] = true;
-        uint256[] calldata outputs = publicSignals[:numOutputs];
-        emit InferenceVerified(modelId, subject, nonce, outputs);
+        _usedNonces[key] = 1;
+        emit InferenceVerified(modelId, subject, nonce);
 
         // Last, after every state change (checks-effects-interactions; the guard also blocks re-entry).
         // A reverting consumer reverts the whole call, so the nonce is not burned.
         IInferenceConsumer consumer = model.consumer;
-        if (address(consumer) != address(0)) consumer.onInferenceVerified(modelId, subject, nonce, outputs);
+        if (address(consumer) != address(0)) {
+            _callConsumer(consumer, modelId, subject, nonce, publicSignals[:numOutputs]);
+        }
     }
 
     /// @dev See {IInferenceHub-isNonceUsed}.
     function isNonceUsed(uint256 modelId, address subject, uint256 nonce) external view returns (bool) {
-        return _usedNonces[_statementKey(modelId, subject, nonce)];
+        return _usedNonces[_statementKey(modelId, subject, nonce)] != 0;
     }
 
     /**
@@ -64,7 +66,11 @@ contract InferenceHub is ModelRegistry, ReentrancyGuardTransient, IInferenceHub 
         numOutputs = model.numOutputs;
 
         if (status != ModelStatus.Active) revert InferenceHubModelNotActive(modelId, status);
-        uint256 signalCount = PublicSignals.count(numOutputs);
+        uint256 signalCount;
+        // numOutputs is a uint16: the sum cannot overflow.
+        unchecked {
+            signalCount = numOutputs + PublicSignals.BINDING_FIELDS;
+        }
         if (publicSignals.length != signalCount) {
             revert InferenceHubInvalidSignalCount(modelId, signalCount, publicSignals.length);
         }
@@ -72,38 +78,128 @@ contract InferenceHub is ModelRegistry, ReentrancyGuardTransient, IInferenceHub 
         // Every signal, whatever the verifier checks: x and x + r are the same field element, so an
         // unreduced signal would let one proof pass for several statements (a fresh nonce, another
         // subject) or feed a consumer an output that decodes differently.
-        for (uint256 i; i < signalCount; ++i) {
-            uint256 signal = publicSignals[i];
-            if (signal >= PublicSignals.FIELD_MODULUS) revert InferenceHubSignalNotInField(i, signal);
-        }
+        uint256 firstBad = _firstSignalNotInField(publicSignals);
+        if (firstBad != signalCount) revert InferenceHubSignalNotInField(firstBad, publicSignals[firstBad]);
 
-        uint256 commitment = publicSignals[PublicSignals.commitmentIndex(numOutputs)];
+        uint256 commitment = _signalAt(publicSignals, PublicSignals.commitmentIndex(numOutputs));
         uint256 expected = model.modelCommitment;
         if (commitment != expected) revert InferenceHubCommitmentMismatch(modelId, expected, commitment);
     }
 
     /**
      * @dev Decodes the statement's subject and nonce, and checks that the statement was never verified.
-     * Returns them with the statement's replay key.
+     * Returns them with the statement's replay key. `publicSignals` has `numOutputs + 4` signals.
      */
     function _checkStatement(uint256 modelId, uint256 numOutputs, uint256[] calldata publicSignals)
         private
         view
         returns (address subject, uint256 nonce, bytes32 key)
     {
-        uint256 subjectSignal = publicSignals[PublicSignals.subjectIndex(numOutputs)];
+        uint256 subjectSignal = _signalAt(publicSignals, PublicSignals.subjectIndex(numOutputs));
         if (subjectSignal > type(uint160).max) revert InferenceHubInvalidSubject(subjectSignal);
         subject = address(uint160(subjectSignal));
 
         // The replay key is the statement, never the proof bytes: Groth16 proofs can be re-randomised
         // into other valid proofs of the same statement.
-        nonce = publicSignals[PublicSignals.nonceIndex(numOutputs)];
+        nonce = _signalAt(publicSignals, PublicSignals.nonceIndex(numOutputs));
         key = _statementKey(modelId, subject, nonce);
-        if (_usedNonces[key]) revert InferenceHubNonceUsed(modelId, subject, nonce);
+        if (_usedNonces[key] != 0) revert InferenceHubNonceUsed(modelId, subject, nonce);
     }
 
-    /// @dev One mapping slot per statement (modelId, subject, nonce).
-    function _statementKey(uint256 modelId, address subject, uint256 nonce) private pure returns (bytes32) {
-        return keccak256(abi.encode(modelId, subject, nonce));
+    /// @dev Index of the first signal >= r, or the number of signals if there is none.
+    function _firstSignalNotInField(uint256[] calldata publicSignals) private pure returns (uint256 i) {
+        uint256 modulus = PublicSignals.FIELD_MODULUS;
+        // Assembly: a plain loop over calldata, without Solidity's per-element bounds checks.
+        assembly ("memory-safe") {
+            for {} lt(i, publicSignals.length) { i := add(i, 1) } {
+                if iszero(lt(calldataload(add(publicSignals.offset, shl(5, i))), modulus)) { break }
+            }
+        }
+    }
+
+    /// @dev `publicSignals[i]` without the bounds check. Only for an `i` the caller knows is in range.
+    function _signalAt(uint256[] calldata publicSignals, uint256 i) private pure returns (uint256 value) {
+        assembly ("memory-safe") {
+            value := calldataload(add(publicSignals.offset, shl(5, i)))
+        }
+    }
+
+    /**
+     * @dev `verifier.verify(proof, publicSignals)`, ABI-encoded by hand: the same call as the high-level
+     * one without the generic encoder and return-data copy (a few hundred gas on every verification).
+     * A revert bubbles up unchanged; a return value other than the word 1 counts as false.
+     */
+    function _verify(IInferenceVerifier verifier, bytes calldata proof, uint256[] calldata publicSignals)
+        private
+        view
+        returns (bool valid)
+    {
+        bytes4 selector = IInferenceVerifier.verify.selector;
+        assembly ("memory-safe") {
+            // verify(bytes,uint256[]): selector, two head offsets, then each tail as length + data.
+            let ptr := mload(0x40)
+            let proofSize := and(add(proof.length, 31), not(31))
+            let signalsSize := shl(5, publicSignals.length)
+            mstore(ptr, selector)
+            mstore(add(ptr, 0x04), 0x40)
+            mstore(add(ptr, 0x24), add(0x60, proofSize))
+            mstore(add(ptr, add(0x44, proofSize)), 0) // zero padding of the last proof word (before the length)
+            mstore(add(ptr, 0x44), proof.length)
+            calldatacopy(add(ptr, 0x64), proof.offset, proof.length)
+            let signalsPtr := add(add(ptr, 0x64), proofSize)
+            mstore(signalsPtr, publicSignals.length)
+            calldatacopy(add(signalsPtr, 0x20), publicSignals.offset, signalsSize)
+
+            let success := staticcall(gas(), verifier, ptr, add(add(0x84, proofSize), signalsSize), 0x00, 0x20)
+            if iszero(success) {
+                returndatacopy(ptr, 0x00, returndatasize())
+                revert(ptr, returndatasize())
+            }
+            valid := and(gt(returndatasize(), 0x1f), eq(mload(0x00), 1))
+        }
+    }
+
+    /**
+     * @dev `consumer.onInferenceVerified(modelId, subject, nonce, outputs)`, ABI-encoded by hand (a few
+     * hundred gas cheaper than the high-level call). A revert bubbles up unchanged. No code-size check:
+     * {setConsumer} only accepts contracts, and code cannot disappear afterwards (EIP-6780).
+     */
+    function _callConsumer(
+        IInferenceConsumer consumer,
+        uint256 modelId,
+        address subject,
+        uint256 nonce,
+        uint256[] calldata outputs
+    ) private {
+        bytes4 selector = IInferenceConsumer.onInferenceVerified.selector;
+        assembly ("memory-safe") {
+            // onInferenceVerified(uint256,address,uint256,uint256[]): selector, 3 static words, the
+            // offset of the array (4 head words), then its length and elements.
+            let ptr := mload(0x40)
+            let outputsSize := shl(5, outputs.length)
+            mstore(ptr, selector)
+            mstore(add(ptr, 0x04), modelId)
+            mstore(add(ptr, 0x24), subject)
+            mstore(add(ptr, 0x44), nonce)
+            mstore(add(ptr, 0x64), 0x80)
+            mstore(add(ptr, 0x84), outputs.length)
+            calldatacopy(add(ptr, 0xa4), outputs.offset, outputsSize)
+            if iszero(call(gas(), consumer, 0, ptr, add(0xa4, outputsSize), 0x00, 0x00)) {
+                returndatacopy(ptr, 0x00, returndatasize())
+                revert(ptr, returndatasize())
+            }
+        }
+    }
+
+    /// @dev One mapping slot per statement: keccak256(abi.encode(modelId, subject, nonce)), hashed in
+    /// scratch memory instead of an allocated buffer.
+    function _statementKey(uint256 modelId, address subject, uint256 nonce) private pure returns (bytes32 key) {
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, modelId)
+            mstore(add(ptr, 0x20), subject)
+            mstore(add(ptr, 0x40), nonce)
+            key := keccak256(ptr, 0x60)
+        }
     }
 }

@@ -43,6 +43,11 @@ abstract contract ModelRegistry is IModelRegistry {
     /// @dev See {IModelRegistry-setConsumer}.
     function setConsumer(uint256 modelId, IInferenceConsumer consumer) external virtual {
         Model storage model = _requireMutableModel(modelId);
+        // The hub calls the consumer without a code-size check (it would cost a cold EXTCODESIZE on
+        // every verification), so an account without code is refused here, once.
+        if (address(consumer) != address(0) && address(consumer).code.length == 0) {
+            revert ModelRegistryInvalidConsumer(address(consumer));
+        }
         model.consumer = consumer;
         emit ModelConsumerUpdated(modelId, consumer);
     }

@@ -50,6 +50,7 @@ contract CreditGate is ICreditGate, Ownable {
 
         // The hub has checked outputs[0] < r; toInt decodes r - |q| as -|q|.
         int256 score = PublicSignals.toInt(outputs[0]);
+        // One SLOAD for both settings.
         Config memory config = _config;
         if (score < config.threshold) {
             emit CreditRefused(subject, score, config.threshold);
@@ -57,11 +58,7 @@ contract CreditGate is ICreditGate, Ownable {
         }
 
         // For `subject`, never msg.sender or tx.origin: whoever submits the proof, the subject benefits.
-        _creditLines[subject] = CreditLine({
-            limit: config.creditLimit,
-            score: SafeCast.toInt64(score),
-            openedAt: uint64(block.timestamp)
-        });
+        _creditLines[subject] = CreditLine(config.creditLimit, SafeCast.toInt64(score), uint64(block.timestamp));
         emit CreditLineOpened(subject, config.creditLimit, score);
     }
 

@@ -54,11 +54,14 @@ interface IInferenceHub is IModelRegistry {
     error InferenceHubInvalidProof(uint256 modelId);
 
     /**
-     * @dev Emitted when a proof for `modelId` is verified and its nonce recorded, just before the
-     * consumer (if any) is called. `outputs` are the model's outputs as field elements (a negative q
-     * is r - |q|).
+     * @dev Emitted when a proof for `modelId` is verified and its statement recorded, just before the
+     * consumer (if any) is called.
+     *
+     * The outputs are deliberately not in the event: they would add ~900 gas to every verification
+     * (the budget is tight), they are in the transaction's calldata, and consumers emit what they
+     * decided from them (e.g. {ICreditGate-CreditLineOpened} carries the score).
      */
-    event InferenceVerified(uint256 indexed modelId, address indexed subject, uint256 nonce, uint256[] outputs);
+    event InferenceVerified(uint256 indexed modelId, address indexed subject, uint256 nonce);
 
     /**
      * @notice Verifies a proof for `modelId`, records its statement and calls the model's consumer.

@@ -82,6 +82,11 @@ interface IModelRegistry {
     error ModelRegistryInvalidCommitment(uint256 modelCommitment);
 
     /**
+     * @dev The consumer is neither the zero address nor a contract: a call to it could not act.
+     */
+    error ModelRegistryInvalidConsumer(address consumer);
+
+    /**
      * @dev A model must have at least one output.
      */
     error ModelRegistryInvalidNumOutputs(uint256 numOutputs);
@@ -153,7 +158,8 @@ interface IModelRegistry {
      * @notice Sets the contract called after each verified inference of `modelId`.
      * @dev address(0) removes the consumer. Emits {ModelConsumerUpdated}.
      *
-     * Requirements: the caller owns `modelId`, which exists and is not Retired.
+     * Requirements: the caller owns `modelId`, which exists and is not Retired; `consumer` is
+     * address(0) or has code.
      */
     function setConsumer(uint256 modelId, IInferenceConsumer consumer) external;
 

@@ -22,8 +22,10 @@ library PublicSignals {
     uint256 internal constant FIELD_MODULUS =
         21888242871839275222246405745257275088548364400416034343698204186575808495617;
 
-    /// @dev (r - 1) / 2: the largest field element decoded as a non-negative integer.
-    uint256 internal constant HALF_FIELD = (FIELD_MODULUS - 1) / 2;
+    /// @dev (r - 1) / 2: the largest field element decoded as a non-negative integer. A literal, not
+    /// `(FIELD_MODULUS - 1) / 2`: solc evaluates such an expression (checked) at every use.
+    uint256 internal constant HALF_FIELD =
+        10944121435919637611123202872628637544274182200208017171849102093287904247808;
 
     /// @dev Number of binding fields that follow the outputs (commitment, input commitment, subject, nonce).
     uint256 internal constant BINDING_FIELDS = 4;

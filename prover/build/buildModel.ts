@@ -104,7 +104,7 @@ export async function buildModel({ specPath, ptau, log = () => {} }: BuildModelP
     cachedStep({
       stampDir,
       step: "verifier",
-      hash: contentHash([{ file: artifactPath(name, "zkey") }, SNARKJS_VERSION, String(numPublicSignals), "adapter-v1"]),
+      hash: contentHash([{ file: artifactPath(name, "zkey") }, SNARKJS_VERSION, String(numPublicSignals), "adapter-v2"]),
       outputs: [artifactPath(name, "snarkjsVerifier"), artifactPath(name, "verifierContract")],
       run: async () => {
         const file = artifactPath(name, "snarkjsVerifier");
@@ -129,7 +129,11 @@ export async function buildModel({ specPath, ptau, log = () => {} }: BuildModelP
   };
 }
 
-/** The per-model contract: snarkjs's verifier behind the IInferenceVerifier adapter. */
+/**
+ * The per-model contract: snarkjs's verifier behind the IInferenceVerifier adapter. `verify` tail-calls
+ * snarkjs's `verifyProof` internally (see contracts/verifiers/Groth16VerifierAdapter.sol for why that is
+ * sound); the `uint256[N]` cast is the only per-model part.
+ */
 function adapterSource(model: string, numPublicSignals: number, zkeySha256: string): string {
   const file = artifactPath(model, "verifierContract");
   const adapter = relative(dirname(file), join(REPO_ROOT, "contracts", "verifiers", "Groth16VerifierAdapter.sol"));
@@ -142,7 +146,17 @@ import {Groth16Verifier} from "./Groth16Verifier.sol";
 import {Groth16VerifierAdapter} from "${adapter.startsWith(".") ? adapter : "./" + adapter}";
 
 /// @notice Groth16 verifier of model \`${model}\` (${numPublicSignals} public signals) behind IInferenceVerifier.
-contract ${verifierContractName(model)} is Groth16Verifier, Groth16VerifierAdapter(${numPublicSignals}) {}
+contract ${verifierContractName(model)} is Groth16Verifier, Groth16VerifierAdapter(${numPublicSignals}) {
+    /// @dev See {IInferenceVerifier-verify}: a tail call into snarkjs's verifyProof, whose return word is this one's.
+    function verify(bytes calldata proof, uint256[] calldata publicSignals) external view returns (bool) {
+        (uint256[2] calldata a, uint256[2][2] calldata b, uint256[2] calldata c) = _groth16Proof(proof, publicSignals);
+        uint256[${numPublicSignals}] calldata signals;
+        assembly ("memory-safe") {
+            signals := publicSignals.offset
+        }
+        return verifyProof(a, b, c, signals);
+    }
+}
 `;
 }
 

@@ -48,7 +48,7 @@ describe("InferenceHub", function () {
 
       await expect(hub.verifyAndAct(modelId, dummyProof(), signals))
         .to.emit(hub, "InferenceVerified")
-        .withArgs(modelId, applicant.address, 42n, [700n]);
+        .withArgs(modelId, applicant.address, 42n);
       expect(await hub.isNonceUsed(modelId, applicant.address, 42n)).to.equal(true);
     });
 
@@ -74,7 +74,7 @@ describe("InferenceHub", function () {
 
       await expect(hub.verifyAndAct(twoOutputModelId, dummyProof(), signals))
         .to.emit(hub, "InferenceVerified")
-        .withArgs(twoOutputModelId, applicant.address, 1n, [1n, 2n])
+        .withArgs(twoOutputModelId, applicant.address, 1n)
         .and.not.to.emit(recorder, "InferenceReceived");
       expect(await hub.isNonceUsed(twoOutputModelId, applicant.address, 1n)).to.equal(true);
     });
@@ -85,7 +85,7 @@ describe("InferenceHub", function () {
 
       await expect(hub.connect(relayer).verifyAndAct(modelId, dummyProof(), signals))
         .to.emit(hub, "InferenceVerified")
-        .withArgs(modelId, applicant.address, 1n, [700n]);
+        .withArgs(modelId, applicant.address, 1n);
       expect(await hub.isNonceUsed(modelId, applicant.address, 1n)).to.equal(true);
       expect(await hub.isNonceUsed(modelId, relayer.address, 1n)).to.equal(false);
     });
@@ -213,7 +213,7 @@ describe("InferenceHub", function () {
 
         await expect(hub.verifyAndAct(modelId, dummyProof(), signals))
           .to.emit(hub, "InferenceVerified")
-          .withArgs(modelId, subject, 1n, [700n]);
+          .withArgs(modelId, subject, 1n);
       });
     });
 
@@ -334,16 +334,6 @@ describe("InferenceHub", function () {
 
         await hub.setConsumer(modelId, ethers.ZeroAddress);
         await expect(hub.verifyAndAct(modelId, dummyProof(), signals)).to.emit(hub, "InferenceVerified");
-      });
-
-      it("reverts when the consumer has no code", async function () {
-        const { hub, modelId, applicant, stranger } = await networkHelpers.loadFixture(deployFixture);
-        await hub.setConsumer(modelId, stranger.address);
-
-        await expect(hub.verifyAndAct(modelId, dummyProof(), statement({ subject: applicant.address }))).to.be.revertedWithoutReason(
-          ethers,
-        );
-        expect(await hub.isNonceUsed(modelId, applicant.address, 1n)).to.equal(false);
       });
 
       it("rejects re-entry from the consumer with ReentrancyGuardReentrantCall", async function () {

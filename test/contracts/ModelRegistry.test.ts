@@ -106,6 +106,14 @@ describe("ModelRegistry", function () {
         .withArgs(modelId, stranger.address);
     });
 
+    it("rejects an account without code with ModelRegistryInvalidConsumer", async function () {
+      const { hub, modelId, stranger } = await networkHelpers.loadFixture(deployFixture);
+      await expect(hub.setConsumer(modelId, stranger.address))
+        .to.be.revertedWithCustomError(hub, "ModelRegistryInvalidConsumer")
+        .withArgs(stranger.address);
+      expect((await hub.getModel(modelId)).consumer).to.equal(ethers.ZeroAddress);
+    });
+
     it("rejects an unknown model with ModelRegistryUnknownModel", async function () {
       const { hub, consumer } = await networkHelpers.loadFixture(deployFixture);
       await expect(hub.setConsumer(7n, consumer)).to.be.revertedWithCustomError(hub, "ModelRegistryUnknownModel").withArgs(7n);

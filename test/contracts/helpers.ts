@@ -2,6 +2,7 @@
  * Shared helpers for the contract tests: honest public signals built with the project's one
  * public-signal ABI (prover/abi/publicSignals.ts), and the raw variants attacks need.
  */
+import { AbiCoder } from "ethers";
 import { FIELD_MODULUS, toField } from "../../prover/field.js";
 import { addressToSubject, encodePublicSignals } from "../../prover/abi/publicSignals.js";
 
@@ -57,3 +58,23 @@ export function withSignal(signals: bigint[], index: number, value: bigint): big
 }
 
 export { toField };
+
+/**
+ * The adapter's proof bytes: `abi.encode(uint256[2] a, uint256[2][2] b, uint256[2] c)`, with `b` in the
+ * order snarkjs's `exportSolidityCallData` gives.
+ */
+export function encodeGroth16Proof(a: [bigint, bigint], b: [[bigint, bigint], [bigint, bigint]], c: [bigint, bigint]): string {
+  return AbiCoder.defaultAbiCoder().encode(["uint256[2]", "uint256[2][2]", "uint256[2]"], [a, b, c]);
+}
+
+/** The proof Groth16VerifierMock accepts for signals whose first value is `base`: words base+1 .. base+8. */
+export function mockGroth16Proof(base: bigint): string {
+  return encodeGroth16Proof(
+    [base + 1n, base + 2n],
+    [
+      [base + 3n, base + 4n],
+      [base + 5n, base + 6n],
+    ],
+    [base + 7n, base + 8n],
+  );
+}

@@ -1,0 +1,24 @@
+/**
+ * `zkinfer build <spec.json>`: spec -> IR -> circuit -> r1cs/wasm -> ptau -> Groth16 keys ->
+ * Solidity verifier, each step cached by the content hash of its inputs.
+ */
+import { parseArgs } from "node:util";
+import { buildModel } from "../../build/buildModel.js";
+import type { Command } from "../command.js";
+
+export const command: Command = {
+  usage: "<spec.json> [--ptau <file>]",
+  summary:
+    "Builds a model: circuit, powers of tau (a development one unless --ptau or $ZKINFER_PTAU gives a ceremony file), " +
+    "Groth16 keys and Solidity verifier, under $ZKINFER_BUILD_DIR (default ./build). Unchanged steps are skipped.",
+  async run(argv) {
+    const { positionals, values } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { ptau: { type: "string" } },
+    });
+    if (positionals.length !== 1) throw new TypeError("expected exactly one argument, the model spec", { cause: "usage" });
+    const built = await buildModel({ specPath: positionals[0]!, ptau: values.ptau, log: console.log });
+    console.log(`built ${built.name} ${built.version}: ${built.numPublicSignals} public signals`);
+  },
+};
