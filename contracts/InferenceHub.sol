@@ -23,6 +23,9 @@ contract InferenceHub is ModelRegistry, ReentrancyGuardTransient, IInferenceHub 
     /// writing a whole word skips the read-modify-write a packed bool costs.
     mapping(bytes32 statementKey => uint256) private _usedNonces;
 
+    /// @param updateDelay_ Seconds between announcing a model update and applying it (see {ModelRegistry}).
+    constructor(uint64 updateDelay_) ModelRegistry(updateDelay_) {}
+
     /// @dev See {IInferenceHub-verifyAndAct}.
     function verifyAndAct(uint256 modelId, bytes calldata proof, uint256[] calldata publicSignals)
         external

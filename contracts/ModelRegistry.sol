@@ -11,12 +11,25 @@ import {PublicSignals} from "./libraries/PublicSignals.sol";
  * @notice Registered models, their owners and their lifecycle. See {IModelRegistry}.
  * @dev Abstract: it is deployed as part of {InferenceHub}, which reads the models from its own storage.
  *
- * Ownership is per model and fixed at registration. Two-step ownership transfer and timelocked
- * updates belong here when they come; {_requireMutableModel} is the single gate every change passes.
+ * Ownership is per model, set at registration and moved in two steps. A change of verifier or
+ * commitment is timelocked by {updateDelay}, fixed at deployment so that no owner can shorten it.
+ * {_requireMutableModel} is the single gate every owner's change passes.
+ *
+ * Everything added for the lifecycle lives in its own mappings, never in {Model}: the hub reads three
+ * slots of {Model} on every verification and none of these.
  */
 abstract contract ModelRegistry is IModelRegistry {
+    uint64 private immutable _updateDelay;
     uint256 private _modelCount;
     mapping(uint256 modelId => Model) private _models;
+    mapping(uint256 modelId => mapping(uint32 version => ModelVersion)) private _versions;
+    mapping(uint256 modelId => PendingUpdate) private _pendingUpdates;
+    mapping(uint256 modelId => address) private _pendingOwners;
+
+    /// @param updateDelay_ Seconds between announcing an update and applying it.
+    constructor(uint64 updateDelay_) {
+        _updateDelay = updateDelay_;
+    }
 
     /// @dev See {IModelRegistry-registerModel}.
     function registerModel(
@@ -37,6 +50,7 @@ abstract contract ModelRegistry is IModelRegistry {
         model.modelCommitment = modelCommitment;
         model.owner = msg.sender;
         model.metadataURI = metadataURI;
+        _versions[modelId][1] = ModelVersion(verifier, uint64(block.timestamp), modelCommitment);
         emit ModelRegistered(modelId, msg.sender, verifier, modelCommitment, numOutputs, metadataURI);
     }
 
@@ -52,18 +66,67 @@ abstract contract ModelRegistry is IModelRegistry {
         emit ModelConsumerUpdated(modelId, consumer);
     }
 
-    /// @dev See {IModelRegistry-updateModel}.
-    function updateModel(uint256 modelId, IInferenceVerifier verifier, uint256 modelCommitment)
+    /// @dev See {IModelRegistry-announceModelUpdate}.
+    function announceModelUpdate(uint256 modelId, IInferenceVerifier verifier, uint256 modelCommitment)
         external
         virtual
+        returns (uint64 readyAt)
     {
-        Model storage model = _requireMutableModel(modelId);
+        _requireMutableModel(modelId);
         _validateVerification(verifier, modelCommitment);
-        uint32 version = model.version + 1;
-        model.verifier = verifier;
+        PendingUpdate storage pending = _pendingUpdates[modelId];
+        if (pending.readyAt != 0) revert ModelRegistryUpdatePending(modelId, pending.readyAt);
+
+        readyAt = uint64(block.timestamp) + _updateDelay;
+        _pendingUpdates[modelId] = PendingUpdate(verifier, readyAt, modelCommitment);
+        emit ModelUpdateAnnounced(modelId, verifier, modelCommitment, readyAt);
+    }
+
+    /// @dev See {IModelRegistry-applyModelUpdate}.
+    function applyModelUpdate(uint256 modelId) external virtual returns (uint32 version) {
+        Model storage model = _requireMutableModel(modelId);
+        PendingUpdate memory pending = _pendingUpdates[modelId];
+        if (pending.readyAt == 0) revert ModelRegistryNoPendingUpdate(modelId);
+        if (block.timestamp < pending.readyAt) revert ModelRegistryUpdateNotReady(modelId, pending.readyAt);
+
+        delete _pendingUpdates[modelId];
+        version = model.version + 1;
+        model.verifier = pending.verifier;
         model.version = version;
-        model.modelCommitment = modelCommitment;
-        emit ModelUpdated(modelId, version, verifier, modelCommitment);
+        model.modelCommitment = pending.modelCommitment;
+        _versions[modelId][version] = ModelVersion(pending.verifier, uint64(block.timestamp), pending.modelCommitment);
+        emit ModelUpdated(modelId, version, pending.verifier, pending.modelCommitment);
+    }
+
+    /// @dev See {IModelRegistry-cancelModelUpdate}.
+    function cancelModelUpdate(uint256 modelId) external virtual {
+        _requireMutableModel(modelId);
+        PendingUpdate memory pending = _pendingUpdates[modelId];
+        if (pending.readyAt == 0) revert ModelRegistryNoPendingUpdate(modelId);
+        delete _pendingUpdates[modelId];
+        emit ModelUpdateCancelled(modelId, pending.verifier, pending.modelCommitment);
+    }
+
+    /// @dev See {IModelRegistry-transferModelOwnership}.
+    function transferModelOwnership(uint256 modelId, address newOwner) external virtual {
+        Model storage model = _requireMutableModel(modelId);
+        if (newOwner == address(0)) revert ModelRegistryInvalidOwner(newOwner);
+        _pendingOwners[modelId] = newOwner;
+        emit ModelOwnershipTransferStarted(modelId, model.owner, newOwner);
+    }
+
+    /// @dev See {IModelRegistry-acceptModelOwnership}.
+    function acceptModelOwnership(uint256 modelId) external virtual {
+        Model storage model = _models[modelId];
+        ModelStatus status = model.status;
+        if (status == ModelStatus.None) revert ModelRegistryUnknownModel(modelId);
+        if (_pendingOwners[modelId] != msg.sender) revert ModelRegistryUnauthorizedAccount(modelId, msg.sender);
+        if (status == ModelStatus.Retired) revert ModelRegistryUnexpectedStatus(modelId, status);
+
+        address previousOwner = model.owner;
+        delete _pendingOwners[modelId];
+        model.owner = msg.sender;
+        emit ModelOwnershipTransferred(modelId, previousOwner, msg.sender);
     }
 
     /// @dev See {IModelRegistry-pauseModel}.
@@ -99,6 +162,27 @@ abstract contract ModelRegistry is IModelRegistry {
     /// @dev See {IModelRegistry-modelCount}.
     function modelCount() external view virtual returns (uint256) {
         return _modelCount;
+    }
+
+    /// @dev See {IModelRegistry-getModelVersion}.
+    function getModelVersion(uint256 modelId, uint32 version) external view virtual returns (ModelVersion memory v) {
+        v = _versions[modelId][version];
+        if (address(v.verifier) == address(0)) revert ModelRegistryUnknownVersion(modelId, version);
+    }
+
+    /// @dev See {IModelRegistry-pendingModelUpdate}.
+    function pendingModelUpdate(uint256 modelId) external view virtual returns (PendingUpdate memory) {
+        return _pendingUpdates[modelId];
+    }
+
+    /// @dev See {IModelRegistry-pendingModelOwner}.
+    function pendingModelOwner(uint256 modelId) external view virtual returns (address) {
+        return _pendingOwners[modelId];
+    }
+
+    /// @dev See {IModelRegistry-updateDelay}.
+    function updateDelay() external view virtual returns (uint64) {
+        return _updateDelay;
     }
 
     /**

@@ -15,6 +15,13 @@ import {IInferenceVerifier} from "./IInferenceVerifier.sol";
  *   Active <-> Paused, and Active or Paused -> Retired (terminal).
  *
  * Only Active models have proofs accepted. Every change is recorded by an event.
+ *
+ * Consumers and traders rely on a model not changing under them without notice, so a new verifier
+ * or commitment goes through a timelock: the owner announces it, everyone can see it for at least
+ * {updateDelay}, then the owner applies it (or cancels it). Each applied update is a new version whose
+ * verifier and commitment stay readable ({getModelVersion}): version n + 1 links to version n.
+ * Ownership moves in two steps (transfer, then accept by the new owner), so it cannot be lost to a
+ * mistyped address.
  */
 interface IModelRegistry {
     /**
@@ -41,7 +48,7 @@ interface IModelRegistry {
         ModelStatus status;
         /// Number of outputs k; proofs carry k + 4 public signals.
         uint16 numOutputs;
-        /// Starts at 1, incremented by every {updateModel}.
+        /// Starts at 1, incremented by every applied update ({applyModelUpdate}).
         uint32 version;
         /// Called after each verified inference; address(0) means none (the inference is recorded only).
         IInferenceConsumer consumer;
@@ -52,6 +59,26 @@ interface IModelRegistry {
         address owner;
         /// Off-chain description of the model (e.g. an ipfs:// URI of its spec and setup transcript).
         string metadataURI;
+    }
+
+    /**
+     * @dev A version of a model: what its proofs were checked against while it was current.
+     */
+    struct ModelVersion {
+        IInferenceVerifier verifier;
+        /// When this version became current (registration or {applyModelUpdate}).
+        uint64 activatedAt;
+        uint256 modelCommitment;
+    }
+
+    /**
+     * @dev An announced change of verifier and commitment, applicable from `readyAt`.
+     */
+    struct PendingUpdate {
+        IInferenceVerifier verifier;
+        /// Timestamp from which {applyModelUpdate} succeeds; 0 when nothing is pending.
+        uint64 readyAt;
+        uint256 modelCommitment;
     }
 
     /**
@@ -92,6 +119,31 @@ interface IModelRegistry {
     error ModelRegistryInvalidNumOutputs(uint256 numOutputs);
 
     /**
+     * @dev `modelId` has no announced update to apply or cancel.
+     */
+    error ModelRegistryNoPendingUpdate(uint256 modelId);
+
+    /**
+     * @dev `modelId` already has an announced update, applicable from `readyAt`: cancel it first.
+     */
+    error ModelRegistryUpdatePending(uint256 modelId, uint64 readyAt);
+
+    /**
+     * @dev The announced update of `modelId` cannot be applied before `readyAt`.
+     */
+    error ModelRegistryUpdateNotReady(uint256 modelId, uint64 readyAt);
+
+    /**
+     * @dev `modelId` never had version `version`.
+     */
+    error ModelRegistryUnknownVersion(uint256 modelId, uint32 version);
+
+    /**
+     * @dev The new owner is the zero address (use {retireModel} to give a model up).
+     */
+    error ModelRegistryInvalidOwner(address owner);
+
+    /**
      * @dev Emitted when `owner` registers `modelId`. Its status is Active and its version 1.
      */
     event ModelRegistered(
@@ -104,7 +156,20 @@ interface IModelRegistry {
     );
 
     /**
-     * @dev Emitted when the owner of `modelId` points it at a new verifier and commitment; proofs
+     * @dev Emitted when the owner of `modelId` announces a new verifier and commitment, which
+     * {applyModelUpdate} can make current from `readyAt`.
+     */
+    event ModelUpdateAnnounced(
+        uint256 indexed modelId, IInferenceVerifier verifier, uint256 modelCommitment, uint64 readyAt
+    );
+
+    /**
+     * @dev Emitted when the owner of `modelId` cancels its announced update.
+     */
+    event ModelUpdateCancelled(uint256 indexed modelId, IInferenceVerifier verifier, uint256 modelCommitment);
+
+    /**
+     * @dev Emitted when an announced update of `modelId` is applied: `version` is current, and proofs
      * against the previous commitment are rejected from now on.
      */
     event ModelUpdated(
@@ -130,6 +195,16 @@ interface IModelRegistry {
      * @dev Emitted when `modelId` is retired: its proofs are rejected and it can no longer be changed.
      */
     event ModelRetired(uint256 indexed modelId);
+
+    /**
+     * @dev Emitted when the owner of `modelId` starts handing it to `newOwner`, who must accept.
+     */
+    event ModelOwnershipTransferStarted(uint256 indexed modelId, address indexed previousOwner, address indexed newOwner);
+
+    /**
+     * @dev Emitted when `newOwner` accepts `modelId` and becomes its owner.
+     */
+    event ModelOwnershipTransferred(uint256 indexed modelId, address indexed previousOwner, address indexed newOwner);
 
     /**
      * @notice Registers a model; the caller becomes its owner.
@@ -164,14 +239,51 @@ interface IModelRegistry {
     function setConsumer(uint256 modelId, IInferenceConsumer consumer) external;
 
     /**
-     * @notice Points `modelId` at a new verifier and commitment, incrementing its version.
-     * @dev Proofs for the previous commitment no longer match and are rejected by the hub. The number
-     * of outputs cannot change: register a new model for that. Emits {ModelUpdated}.
+     * @notice Announces a new verifier and commitment for `modelId`, applicable after {updateDelay}.
+     * @dev Nothing changes until {applyModelUpdate}: proofs for the current version are still accepted.
+     * The number of outputs cannot change: register a new model for that. Emits {ModelUpdateAnnounced}.
      *
-     * Requirements: the caller owns `modelId`, which exists and is not Retired; `verifier` is not the
-     * zero address; `modelCommitment` < r.
+     * Requirements: the caller owns `modelId`, which exists and is not Retired; no update is pending;
+     * `verifier` is not the zero address; `modelCommitment` < r.
      */
-    function updateModel(uint256 modelId, IInferenceVerifier verifier, uint256 modelCommitment) external;
+    function announceModelUpdate(uint256 modelId, IInferenceVerifier verifier, uint256 modelCommitment)
+        external
+        returns (uint64 readyAt);
+
+    /**
+     * @notice Makes the announced update of `modelId` current, as a new version.
+     * @dev Proofs for the previous commitment no longer match and are rejected by the hub. Emits
+     * {ModelUpdated}.
+     *
+     * Requirements: the caller owns `modelId`, which is not Retired; an update is pending and its
+     * `readyAt` has passed.
+     */
+    function applyModelUpdate(uint256 modelId) external returns (uint32 version);
+
+    /**
+     * @notice Withdraws the announced update of `modelId`.
+     * @dev Emits {ModelUpdateCancelled}.
+     *
+     * Requirements: the caller owns `modelId`, which is not Retired; an update is pending.
+     */
+    function cancelModelUpdate(uint256 modelId) external;
+
+    /**
+     * @notice Starts handing `modelId` to `newOwner`; the transfer completes when `newOwner` calls
+     * {acceptModelOwnership}. A later call replaces the pending owner.
+     * @dev Emits {ModelOwnershipTransferStarted}.
+     *
+     * Requirements: the caller owns `modelId`, which is not Retired; `newOwner` is not the zero address.
+     */
+    function transferModelOwnership(uint256 modelId, address newOwner) external;
+
+    /**
+     * @notice Accepts ownership of `modelId`, offered by {transferModelOwnership}.
+     * @dev Emits {ModelOwnershipTransferred}.
+     *
+     * Requirements: the caller is the pending owner of `modelId`, which is not Retired.
+     */
+    function acceptModelOwnership(uint256 modelId) external;
 
     /**
      * @notice Stops accepting proofs for `modelId` until {unpauseModel}.
@@ -207,4 +319,25 @@ interface IModelRegistry {
      * @notice Returns the number of models registered so far, which is also the latest `modelId`.
      */
     function modelCount() external view returns (uint256);
+
+    /**
+     * @notice Returns version `version` (1 = as registered) of `modelId`.
+     */
+    function getModelVersion(uint256 modelId, uint32 version) external view returns (ModelVersion memory);
+
+    /**
+     * @notice Returns the announced update of `modelId`; `readyAt` is 0 when none is pending.
+     */
+    function pendingModelUpdate(uint256 modelId) external view returns (PendingUpdate memory);
+
+    /**
+     * @notice Returns the account that may accept ownership of `modelId`, or address(0).
+     */
+    function pendingModelOwner(uint256 modelId) external view returns (address);
+
+    /**
+     * @notice The minimum time between announcing an update and applying it, in seconds, fixed at
+     * deployment.
+     */
+    function updateDelay() external view returns (uint64);
 }

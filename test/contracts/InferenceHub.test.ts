@@ -10,6 +10,7 @@ import {
   TWO_POW_160,
   dummyProof,
   statement,
+  upgradeModel,
   withSignal,
 } from "./helpers.js";
 
@@ -183,10 +184,17 @@ describe("InferenceHub", function () {
           .withArgs(modelId, MODEL_COMMITMENT, OTHER_COMMITMENT);
       });
 
-      it("rejects a proof for an older version with InferenceHubCommitmentMismatch after updateModel", async function () {
+      it("rejects a proof for an older version with InferenceHubCommitmentMismatch once an update applies", async function () {
         const { hub, verifier, modelId, applicant } = await networkHelpers.loadFixture(deployFixture);
         const newCommitment = MODEL_COMMITMENT + 1n;
-        await hub.updateModel(modelId, verifier, newCommitment);
+        // Announced but not applied: the current version's proofs still count, the new one's not yet.
+        await hub.announceModelUpdate(modelId, verifier, newCommitment);
+        await expect(hub.verifyAndAct(modelId, dummyProof(), statement({ modelCommitment: newCommitment, subject: applicant.address, nonce: 9n })))
+          .to.be.revertedWithCustomError(hub, "InferenceHubCommitmentMismatch")
+          .withArgs(modelId, MODEL_COMMITMENT, newCommitment);
+        await expect(hub.verifyAndAct(modelId, dummyProof(), statement({ subject: applicant.address, nonce: 8n }))).to.emit(hub, "InferenceVerified");
+        await networkHelpers.time.increase(await hub.updateDelay());
+        await hub.applyModelUpdate(modelId);
 
         await expect(hub.verifyAndAct(modelId, dummyProof(), statement({ subject: applicant.address })))
           .to.be.revertedWithCustomError(hub, "InferenceHubCommitmentMismatch")
@@ -283,7 +291,7 @@ describe("InferenceHub", function () {
       it("bubbles up a reverting verifier's error and burns no nonce", async function () {
         const { hub, modelId, applicant } = await networkHelpers.loadFixture(deployFixture);
         const reverting = await ethers.deployContract("RevertingInferenceVerifier");
-        await hub.updateModel(modelId, reverting, MODEL_COMMITMENT);
+        await upgradeModel(hub, networkHelpers.time, modelId, reverting, MODEL_COMMITMENT);
 
         await expect(
           hub.verifyAndAct(modelId, dummyProof(), statement({ subject: applicant.address })),

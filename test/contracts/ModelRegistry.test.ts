@@ -126,58 +126,187 @@ describe("ModelRegistry", function () {
     });
   });
 
-  describe("updateModel", function () {
-    it("replaces verifier and commitment, bumps the version and emits ModelUpdated", async function () {
-      const { hub, otherVerifier, modelId } = await networkHelpers.loadFixture(deployFixture);
+  describe("timelocked update (announce, wait, apply or cancel)", function () {
+    const DELAY = 2n * 24n * 60n * 60n;
 
-      await expect(hub.updateModel(modelId, otherVerifier, OTHER_COMMITMENT))
+    it("uses the deployment's delay, two days by default", async function () {
+      const { hub } = await networkHelpers.loadFixture(deployFixture);
+      expect(await hub.updateDelay()).to.equal(DELAY);
+    });
+
+    it("announces an update without changing the model, emitting ModelUpdateAnnounced", async function () {
+      const { hub, verifier, otherVerifier, modelId } = await networkHelpers.loadFixture(deployFixture);
+      const tx = hub.announceModelUpdate(modelId, otherVerifier, OTHER_COMMITMENT);
+      const readyAt = BigInt(await networkHelpers.time.latest()) + 1n + DELAY;
+      await expect(tx)
+        .to.emit(hub, "ModelUpdateAnnounced")
+        .withArgs(modelId, await otherVerifier.getAddress(), OTHER_COMMITMENT, readyAt);
+
+      const pending = await hub.pendingModelUpdate(modelId);
+      expect(pending.verifier).to.equal(await otherVerifier.getAddress());
+      expect(pending.modelCommitment).to.equal(OTHER_COMMITMENT);
+      expect(pending.readyAt).to.equal(readyAt);
+      const model = await hub.getModel(modelId);
+      expect(model.verifier).to.equal(await verifier.getAddress());
+      expect(model.modelCommitment).to.equal(MODEL_COMMITMENT);
+      expect(model.version).to.equal(1n);
+    });
+
+    it("rejects applying before the delay with ModelRegistryUpdateNotReady, and applies once it has passed", async function () {
+      const { hub, otherVerifier, modelId } = await networkHelpers.loadFixture(deployFixture);
+      await hub.announceModelUpdate(modelId, otherVerifier, OTHER_COMMITMENT);
+      const { readyAt } = await hub.pendingModelUpdate(modelId);
+
+      // One second early: the block that applies it has timestamp readyAt - 1.
+      await networkHelpers.time.setNextBlockTimestamp(readyAt - 1n);
+      await expect(hub.applyModelUpdate(modelId))
+        .to.be.revertedWithCustomError(hub, "ModelRegistryUpdateNotReady")
+        .withArgs(modelId, readyAt);
+      expect((await hub.getModel(modelId)).version).to.equal(1n);
+
+      await networkHelpers.time.setNextBlockTimestamp(readyAt);
+      await expect(hub.applyModelUpdate(modelId))
         .to.emit(hub, "ModelUpdated")
         .withArgs(modelId, 2, await otherVerifier.getAddress(), OTHER_COMMITMENT);
-      await expect(hub.updateModel(modelId, otherVerifier, MODEL_COMMITMENT))
-        .to.emit(hub, "ModelUpdated")
-        .withArgs(modelId, 3, await otherVerifier.getAddress(), MODEL_COMMITMENT);
-
       const model = await hub.getModel(modelId);
       expect(model.verifier).to.equal(await otherVerifier.getAddress());
-      expect(model.modelCommitment).to.equal(MODEL_COMMITMENT);
-      expect(model.version).to.equal(3n);
+      expect(model.modelCommitment).to.equal(OTHER_COMMITMENT);
+      expect(model.version).to.equal(2n);
       expect(model.status).to.equal(Status.Active);
       expect(model.numOutputs).to.equal(1n);
+      expect((await hub.pendingModelUpdate(modelId)).readyAt).to.equal(0n);
+    });
+
+    it("keeps every version readable, each linked to the one before by its number", async function () {
+      const { hub, verifier, otherVerifier, modelId } = await networkHelpers.loadFixture(deployFixture);
+      const registeredAt = BigInt(await networkHelpers.time.latest());
+      await hub.announceModelUpdate(modelId, otherVerifier, OTHER_COMMITMENT);
+      await networkHelpers.time.increase(DELAY);
+      await hub.applyModelUpdate(modelId);
+      const appliedAt = BigInt(await networkHelpers.time.latest());
+
+      const v1 = await hub.getModelVersion(modelId, 1);
+      expect([v1.verifier, v1.modelCommitment, v1.activatedAt]).to.deep.equal([await verifier.getAddress(), MODEL_COMMITMENT, registeredAt]);
+      const v2 = await hub.getModelVersion(modelId, 2);
+      expect([v2.verifier, v2.modelCommitment, v2.activatedAt]).to.deep.equal([await otherVerifier.getAddress(), OTHER_COMMITMENT, appliedAt]);
+      await expect(hub.getModelVersion(modelId, 3)).to.be.revertedWithCustomError(hub, "ModelRegistryUnknownVersion").withArgs(modelId, 3);
+      await expect(hub.getModelVersion(modelId, 0)).to.be.revertedWithCustomError(hub, "ModelRegistryUnknownVersion").withArgs(modelId, 0);
+    });
+
+    it("cancels an announced update, emitting ModelUpdateCancelled; it can then no longer be applied", async function () {
+      const { hub, otherVerifier, modelId } = await networkHelpers.loadFixture(deployFixture);
+      await hub.announceModelUpdate(modelId, otherVerifier, OTHER_COMMITMENT);
+      await expect(hub.cancelModelUpdate(modelId))
+        .to.emit(hub, "ModelUpdateCancelled")
+        .withArgs(modelId, await otherVerifier.getAddress(), OTHER_COMMITMENT);
+
+      await networkHelpers.time.increase(DELAY);
+      await expect(hub.applyModelUpdate(modelId)).to.be.revertedWithCustomError(hub, "ModelRegistryNoPendingUpdate").withArgs(modelId);
+      await expect(hub.cancelModelUpdate(modelId)).to.be.revertedWithCustomError(hub, "ModelRegistryNoPendingUpdate").withArgs(modelId);
+      expect((await hub.getModel(modelId)).version).to.equal(1n);
+    });
+
+    it("rejects a second announcement while one is pending with ModelRegistryUpdatePending", async function () {
+      const { hub, verifier, otherVerifier, modelId } = await networkHelpers.loadFixture(deployFixture);
+      await hub.announceModelUpdate(modelId, otherVerifier, OTHER_COMMITMENT);
+      const { readyAt } = await hub.pendingModelUpdate(modelId);
+      await expect(hub.announceModelUpdate(modelId, verifier, 5n))
+        .to.be.revertedWithCustomError(hub, "ModelRegistryUpdatePending")
+        .withArgs(modelId, readyAt);
     });
 
     it("keeps a paused model paused", async function () {
       const { hub, otherVerifier, modelId } = await networkHelpers.loadFixture(deployFixture);
       await hub.pauseModel(modelId);
-      await hub.updateModel(modelId, otherVerifier, OTHER_COMMITMENT);
+      await hub.announceModelUpdate(modelId, otherVerifier, OTHER_COMMITMENT);
+      await networkHelpers.time.increase(DELAY);
+      await hub.applyModelUpdate(modelId);
       expect((await hub.getModel(modelId)).status).to.equal(Status.Paused);
     });
 
     it("rejects the zero verifier with ModelRegistryInvalidVerifier", async function () {
       const { hub, modelId } = await networkHelpers.loadFixture(deployFixture);
-      await expect(hub.updateModel(modelId, ethers.ZeroAddress, OTHER_COMMITMENT))
+      await expect(hub.announceModelUpdate(modelId, ethers.ZeroAddress, OTHER_COMMITMENT))
         .to.be.revertedWithCustomError(hub, "ModelRegistryInvalidVerifier")
         .withArgs(ethers.ZeroAddress);
     });
 
     it("rejects a commitment >= r with ModelRegistryInvalidCommitment", async function () {
       const { hub, verifier, modelId } = await networkHelpers.loadFixture(deployFixture);
-      await expect(hub.updateModel(modelId, verifier, FIELD_MODULUS))
+      await expect(hub.announceModelUpdate(modelId, verifier, FIELD_MODULUS))
         .to.be.revertedWithCustomError(hub, "ModelRegistryInvalidCommitment")
         .withArgs(FIELD_MODULUS);
     });
 
-    it("rejects a non-owner with ModelRegistryUnauthorizedAccount", async function () {
+    it("rejects announce, apply and cancel by a non-owner with ModelRegistryUnauthorizedAccount", async function () {
       const { hub, otherVerifier, modelId, stranger } = await networkHelpers.loadFixture(deployFixture);
-      await expect(hub.connect(stranger).updateModel(modelId, otherVerifier, OTHER_COMMITMENT))
+      await expect(hub.connect(stranger).announceModelUpdate(modelId, otherVerifier, OTHER_COMMITMENT))
         .to.be.revertedWithCustomError(hub, "ModelRegistryUnauthorizedAccount")
         .withArgs(modelId, stranger.address);
+      await hub.announceModelUpdate(modelId, otherVerifier, OTHER_COMMITMENT);
+      await networkHelpers.time.increase(DELAY);
+      for (const change of [() => hub.connect(stranger).applyModelUpdate(modelId), () => hub.connect(stranger).cancelModelUpdate(modelId)]) {
+        await expect(change()).to.be.revertedWithCustomError(hub, "ModelRegistryUnauthorizedAccount").withArgs(modelId, stranger.address);
+      }
+      expect((await hub.getModel(modelId)).version).to.equal(1n);
     });
 
     it("rejects an unknown model with ModelRegistryUnknownModel", async function () {
       const { hub, verifier } = await networkHelpers.loadFixture(deployFixture);
-      await expect(hub.updateModel(0n, verifier, OTHER_COMMITMENT))
+      await expect(hub.announceModelUpdate(0n, verifier, OTHER_COMMITMENT))
         .to.be.revertedWithCustomError(hub, "ModelRegistryUnknownModel")
         .withArgs(0n);
+    });
+  });
+
+  describe("two-step ownership transfer", function () {
+    it("moves ownership only when the new owner accepts, emitting both events", async function () {
+      const { hub, modelId, owner, stranger } = await networkHelpers.loadFixture(deployFixture);
+      await expect(hub.transferModelOwnership(modelId, stranger.address))
+        .to.emit(hub, "ModelOwnershipTransferStarted")
+        .withArgs(modelId, owner.address, stranger.address);
+      expect(await hub.pendingModelOwner(modelId)).to.equal(stranger.address);
+      // Until accepted, the old owner still owns it and the new one cannot act.
+      expect((await hub.getModel(modelId)).owner).to.equal(owner.address);
+      await expect(hub.connect(stranger).pauseModel(modelId)).to.be.revertedWithCustomError(hub, "ModelRegistryUnauthorizedAccount");
+
+      await expect(hub.connect(stranger).acceptModelOwnership(modelId))
+        .to.emit(hub, "ModelOwnershipTransferred")
+        .withArgs(modelId, owner.address, stranger.address);
+      expect((await hub.getModel(modelId)).owner).to.equal(stranger.address);
+      expect(await hub.pendingModelOwner(modelId)).to.equal(ethers.ZeroAddress);
+      await expect(hub.pauseModel(modelId)).to.be.revertedWithCustomError(hub, "ModelRegistryUnauthorizedAccount").withArgs(modelId, owner.address);
+      await expect(hub.connect(stranger).pauseModel(modelId)).to.emit(hub, "ModelPaused");
+    });
+
+    it("rejects acceptance by anyone but the pending owner with ModelRegistryUnauthorizedAccount", async function () {
+      const { hub, modelId, owner, stranger } = await networkHelpers.loadFixture(deployFixture);
+      await expect(hub.connect(stranger).acceptModelOwnership(modelId))
+        .to.be.revertedWithCustomError(hub, "ModelRegistryUnauthorizedAccount")
+        .withArgs(modelId, stranger.address);
+      await hub.transferModelOwnership(modelId, stranger.address);
+      await expect(hub.acceptModelOwnership(modelId))
+        .to.be.revertedWithCustomError(hub, "ModelRegistryUnauthorizedAccount")
+        .withArgs(modelId, owner.address);
+    });
+
+    it("rejects a transfer by a non-owner, and to the zero address", async function () {
+      const { hub, modelId, stranger } = await networkHelpers.loadFixture(deployFixture);
+      await expect(hub.connect(stranger).transferModelOwnership(modelId, stranger.address))
+        .to.be.revertedWithCustomError(hub, "ModelRegistryUnauthorizedAccount")
+        .withArgs(modelId, stranger.address);
+      await expect(hub.transferModelOwnership(modelId, ethers.ZeroAddress))
+        .to.be.revertedWithCustomError(hub, "ModelRegistryInvalidOwner")
+        .withArgs(ethers.ZeroAddress);
+    });
+
+    it("cannot complete once the model is retired", async function () {
+      const { hub, modelId, stranger } = await networkHelpers.loadFixture(deployFixture);
+      await hub.transferModelOwnership(modelId, stranger.address);
+      await hub.retireModel(modelId);
+      await expect(hub.connect(stranger).acceptModelOwnership(modelId))
+        .to.be.revertedWithCustomError(hub, "ModelRegistryUnexpectedStatus")
+        .withArgs(modelId, Status.Retired);
     });
   });
 
@@ -247,7 +376,8 @@ describe("ModelRegistry", function () {
         () => hub.pauseModel(modelId),
         () => hub.unpauseModel(modelId),
         () => hub.setConsumer(modelId, consumer),
-        () => hub.updateModel(modelId, otherVerifier, OTHER_COMMITMENT),
+        () => hub.announceModelUpdate(modelId, otherVerifier, OTHER_COMMITMENT),
+        () => hub.transferModelOwnership(modelId, otherVerifier),
       ];
       for (const change of changes) {
         await expect(change()).to.be.revertedWithCustomError(hub, "ModelRegistryUnexpectedStatus").withArgs(modelId, Status.Retired);

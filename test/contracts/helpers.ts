@@ -78,3 +78,20 @@ export function mockGroth16Proof(base: bigint): string {
     [base + 7n, base + 8n],
   );
 }
+
+/**
+ * Announces a new verifier and commitment for `modelId`, waits out the hub's timelock and applies it,
+ * as the model's owner (the hub's signer) would.
+ */
+export async function upgradeModel(
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  hub: any,
+  time: { increase(seconds: bigint | number): Promise<unknown> },
+  modelId: bigint,
+  verifier: unknown,
+  modelCommitment: bigint,
+): Promise<void> {
+  await (await hub.announceModelUpdate(modelId, verifier, modelCommitment)).wait();
+  await time.increase(await hub.updateDelay());
+  await (await hub.applyModelUpdate(modelId)).wait();
+}

@@ -133,7 +133,7 @@ describe("end to end: applicant features -> proof -> verifyAndAct -> credit line
   });
 
   it("rejects a proof of model A submitted under model B, and under an updated version of A", async () => {
-    const { hub, verifier, modelId, alice, owner } = await deployFixture();
+    const { hub, verifier, modelId, alice, owner, networkHelpers } = await deployFixture();
     const p = await proofFor(good, alice.address, 1n);
     // Model B: same verifier contract, another commitment.
     await hub.connect(owner).registerModel(await verifier.getAddress(), 777n, 1, "model B");
@@ -142,7 +142,9 @@ describe("end to end: applicant features -> proof -> verifyAndAct -> credit line
       .to.be.revertedWithCustomError(hub, "InferenceHubCommitmentMismatch")
       .withArgs(modelB, 777n, prover.modelCommitment);
     // Version 2 of A with new weights: proofs of version 1 no longer count.
-    await hub.connect(owner).updateModel(modelId, await verifier.getAddress(), 888n);
+    await hub.connect(owner).announceModelUpdate(modelId, await verifier.getAddress(), 888n);
+    await networkHelpers.time.increase(await hub.updateDelay());
+    await hub.connect(owner).applyModelUpdate(modelId);
     await expect(hub.verifyAndAct(modelId, p.proofBytes, p.publicSignals))
       .to.be.revertedWithCustomError(hub, "InferenceHubCommitmentMismatch")
       .withArgs(modelId, 888n, prover.modelCommitment);
