@@ -14,8 +14,9 @@ export const SIZE_ONE = 1024n;
 const module = signalsModule("MockInferenceVerifier");
 
 /** Poseidon as circomlib computes it, for the expected window hashes. */
+let poseidonInstance: ReturnType<typeof buildPoseidon> | undefined;
 export async function poseidonHash(inputs: bigint[]): Promise<bigint> {
-  const poseidon = await buildPoseidon();
+  const poseidon = await (poseidonInstance ??= buildPoseidon());
   return poseidon.F.toObject(poseidon(inputs)) as bigint;
 }
 
