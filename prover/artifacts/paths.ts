@@ -104,3 +104,11 @@ export function bundledSpecPath(model: string): string {
 export function deploymentManifestPath(network: string): string {
   return join(buildRoot(), "deployments", `${network}.json`);
 }
+
+/**
+ * The Hardhat artifact (ABI, bytecode) of a hand-written contract, e.g. ("consumers/SignalFeed.sol",
+ * "SignalFeed"). Hardhat writes them on compile (`npx hardhat compile`; `npm test` and the demos do).
+ */
+export function contractArtifactPath(sourceFile: string, contractName: string): string {
+  return join(REPO_ROOT, "artifacts", "contracts", sourceFile, `${contractName}.json`);
+}

@@ -36,3 +36,22 @@ export function encodeProofWords(words: readonly bigint[]): string {
   const w = [...words];
   return AbiCoder.defaultAbiCoder().encode(PROOF_TYPES, [w.slice(0, 2), [w.slice(2, 4), w.slice(4, 6)], w.slice(6, 8)]);
 }
+
+/**
+ * The inverse of {@link encodeProof}: the snarkjs proof object of encoded proof bytes (as read back
+ * from a verifyAndAct transaction), ready for `snarkjs.groth16.verify`.
+ */
+export function decodeProof(encoded: string): Groth16Proof {
+  const [a0, a1, b00, b01, b10, b11, c0, c1] = decodeProofWords(encoded).map(String) as [string, string, string, string, string, string, string, string];
+  return {
+    pi_a: [a0, a1, "1"],
+    pi_b: [
+      [b01, b00],
+      [b11, b10],
+      ["1", "0"],
+    ],
+    pi_c: [c0, c1, "1"],
+    protocol: "groth16",
+    curve: "bn128",
+  };
+}
