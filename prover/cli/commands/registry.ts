@@ -1,0 +1,190 @@
+/**
+ * `zkinfer registry <list|show|register|pause|unpause|retire|upgrade|cancel-upgrade|transfer|accept>`:
+ * the model registry of a deployed InferenceHub, over JSON-RPC.
+ *
+ * Reads need `--rpc` and `--hub`; writes also need the owner's key in $ZKINFER_PRIVATE_KEY (never on
+ * the command line, where it would land in shell history and `ps`). `upgrade` is the timelocked path:
+ * the first call announces, a call after the delay applies (`--apply`).
+ */
+import { parseArgs } from "node:util";
+import { BaseError, ContractFunctionRevertedError, createPublicClient, createWalletClient, http, isAddress, parseEventLogs, type Address, type Hex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { ZkinferError } from "../../errors.js";
+import { contractAbi } from "../../sdk/abi.js";
+import type { Command } from "../command.js";
+
+const STATUS = ["None", "Active", "Paused", "Retired"] as const;
+
+interface ModelRecord {
+  verifier: Address;
+  status: number;
+  numOutputs: number;
+  version: number;
+  consumer: Address;
+  modelCommitment: bigint;
+  owner: Address;
+  metadataURI: string;
+}
+
+export const command: Command = {
+  usage:
+    "<list|show <id>|register|pause <id>|unpause <id>|retire <id>|upgrade <id>|cancel-upgrade <id>|transfer <id> <to>|accept <id>> " +
+    "--rpc <url> --hub <address> [--verifier <address> --commitment <n> --outputs <k> --metadata <uri>] [--apply] [--json]",
+  summary:
+    "Reads and changes the model registry of a deployed InferenceHub. Writes sign with the key in $ZKINFER_PRIVATE_KEY. " +
+    "`upgrade <id> --verifier --commitment` announces a timelocked update; `upgrade <id> --apply` applies it once the delay has passed.",
+  async run(argv) {
+    const { positionals, values } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        rpc: { type: "string" },
+        hub: { type: "string" },
+        verifier: { type: "string" },
+        commitment: { type: "string" },
+        outputs: { type: "string" },
+        metadata: { type: "string", default: "" },
+        apply: { type: "boolean", default: false },
+        json: { type: "boolean", default: false },
+      },
+    });
+    const [action, ...rest] = positionals;
+    if (!values.rpc) throw new ZkinferError("--rpc <url> is required: the JSON-RPC endpoint of the chain the hub is on.");
+    const hub = address("--hub", values.hub);
+    const transport = http(values.rpc);
+    const client = createPublicClient({ transport });
+    const abi = contractAbi("InferenceHub");
+    const read = <T>(functionName: string, args: unknown[] = []) => client.readContract({ address: hub, abi, functionName, args }) as Promise<T>;
+    const print = (human: string, data: unknown) => console.log(values.json ? JSON.stringify(data, (_, v) => (typeof v === "bigint" ? v.toString() : v)) : human);
+
+    const write = async (functionName: string, args: unknown[]) => {
+      const key = process.env.ZKINFER_PRIVATE_KEY;
+      if (!key || !/^0x[0-9a-fA-F]{64}$/.test(key)) {
+        throw new ZkinferError("Set ZKINFER_PRIVATE_KEY to the model owner's 0x-prefixed 32-byte private key to send this transaction.");
+      }
+      const account = privateKeyToAccount(key as Hex);
+      const chain = { id: await client.getChainId(), name: "rpc", nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [values.rpc!] } } };
+      const wallet = createWalletClient({ account, chain, transport });
+      // Simulate first: a revert is reported with its custom error before anything is sent.
+      let simulated;
+      try {
+        simulated = await client.simulateContract({ address: hub, abi, functionName, args, account });
+      } catch (error) {
+        throw revertError(functionName, error);
+      }
+      const hash = await wallet.writeContract(simulated.request);
+      const receipt = await client.waitForTransactionReceipt({ hash });
+      if (receipt.status !== "success") throw new ZkinferError(`${functionName} reverted in transaction ${hash}.`);
+      // Results come from the mined transaction's events, not the simulation: another registration or
+      // a later block timestamp may have changed them in between.
+      const events = parseEventLogs({ abi, logs: receipt.logs }) as unknown as { eventName: string; args: Record<string, unknown> }[];
+      const event = (name: string) => events.find((e) => e.eventName === name)?.args ?? {};
+      return { hash, event };
+    };
+    const id = () => modelId(rest[0]);
+
+    switch (action) {
+      case "list": {
+        const count = await read<bigint>("modelCount");
+        const models = [];
+        for (let i = 1n; i <= count; i++) models.push({ id: i, ...(await read<ModelRecord>("getModel", [i])) });
+        print(models.map((m) => `${m.id}\t${STATUS[m.status]}\tv${m.version}\t${m.metadataURI || "-"}\towner ${m.owner}`).join("\n") || "(no models)", models);
+        return;
+      }
+      case "show": {
+        const m = await read<ModelRecord>("getModel", [id()]);
+        const pending = await read<{ verifier: Address; readyAt: bigint; modelCommitment: bigint }>("pendingModelUpdate", [id()]);
+        const data = { id: id(), ...m, status: STATUS[m.status], pendingUpdate: pending.readyAt === 0n ? null : pending };
+        print(
+          [
+            `model ${id()} (${STATUS[m.status]}, version ${m.version}) ${m.metadataURI}`,
+            `  owner       ${m.owner}`,
+            `  verifier    ${m.verifier}`,
+            `  commitment  ${m.modelCommitment}`,
+            `  outputs     ${m.numOutputs}`,
+            `  consumer    ${m.consumer}`,
+            pending.readyAt === 0n ? "  no pending update" : `  pending update: verifier ${pending.verifier}, commitment ${pending.modelCommitment}, applicable from ${new Date(Number(pending.readyAt) * 1000).toISOString()}`,
+          ].join("\n"),
+          data,
+        );
+        return;
+      }
+      case "register": {
+        const numOutputs = Number(values.outputs ?? "1");
+        if (!Number.isInteger(numOutputs) || numOutputs < 1 || numOutputs > 65_535) throw new ZkinferError(`--outputs must be an integer from 1 to 65535, got "${values.outputs}".`);
+        const { hash, event } = await write("registerModel", [address("--verifier", values.verifier), commitment(values.commitment), numOutputs, values.metadata]);
+        const { modelId } = event("ModelRegistered");
+        print(`registered model ${modelId} in ${hash}`, { modelId, txHash: hash });
+        return;
+      }
+      case "pause":
+      case "unpause":
+      case "retire": {
+        const { hash } = await write(`${action}Model`, [id()]);
+        print(`${action}d model ${id()} in ${hash}`, { modelId: id(), txHash: hash });
+        return;
+      }
+      case "upgrade": {
+        if (values.apply) {
+          const { hash, event } = await write("applyModelUpdate", [id()]);
+          const { version } = event("ModelUpdated");
+          print(`model ${id()} is now version ${version} (${hash})`, { modelId: id(), version, txHash: hash });
+        } else {
+          const { hash, event } = await write("announceModelUpdate", [id(), address("--verifier", values.verifier), commitment(values.commitment)]);
+          const { readyAt } = event("ModelUpdateAnnounced");
+          const when = new Date(Number(readyAt) * 1000).toISOString();
+          print(`announced an update of model ${id()}, applicable from ${when} with \`zkinfer registry upgrade ${id()} --apply\` (${hash})`, {
+            modelId: id(),
+            readyAt,
+            txHash: hash,
+          });
+        }
+        return;
+      }
+      case "cancel-upgrade": {
+        const { hash } = await write("cancelModelUpdate", [id()]);
+        print(`cancelled the pending update of model ${id()} (${hash})`, { modelId: id(), txHash: hash });
+        return;
+      }
+      case "transfer": {
+        const { hash } = await write("transferModelOwnership", [id(), address("new owner", rest[1])]);
+        print(`offered model ${id()} to ${rest[1]}; it moves when they run \`zkinfer registry accept ${id()}\` (${hash})`, { modelId: id(), txHash: hash });
+        return;
+      }
+      case "accept": {
+        const { hash } = await write("acceptModelOwnership", [id()]);
+        print(`accepted ownership of model ${id()} (${hash})`, { modelId: id(), txHash: hash });
+        return;
+      }
+      default:
+        throw new ZkinferError(
+          `unknown registry action \`${action ?? ""}\`. Use one of: list, show, register, pause, unpause, retire, upgrade, cancel-upgrade, transfer, accept.`,
+        );
+    }
+  },
+};
+
+function address(flag: string, value: string | undefined): Address {
+  if (!value || !isAddress(value)) throw new ZkinferError(`${flag} must be a 0x-prefixed 20-byte address, got "${value ?? ""}".`);
+  return value;
+}
+
+function modelId(value: string | undefined): bigint {
+  if (!value || !/^[1-9][0-9]*$/.test(value)) throw new ZkinferError(`the model id must be a positive integer, got "${value ?? ""}".`);
+  return BigInt(value);
+}
+
+function commitment(value: string | undefined): bigint {
+  if (!value || !/^(0x[0-9a-fA-F]+|[0-9]+)$/.test(value)) throw new ZkinferError(`--commitment must be a decimal or 0x-hex field element, got "${value ?? ""}".`);
+  return BigInt(value);
+}
+
+/** A revert as a ZkinferError naming the custom error and its arguments, e.g. ModelRegistryUpdateNotReady(1, 1764000000). */
+function revertError(functionName: string, error: unknown): unknown {
+  const reverted = error instanceof BaseError ? error.walk((e) => e instanceof ContractFunctionRevertedError) : null;
+  if (reverted instanceof ContractFunctionRevertedError && reverted.data?.errorName) {
+    const args = (reverted.data.args ?? []).map(String).join(", ");
+    return new ZkinferError(`${functionName} would revert with ${reverted.data.errorName}(${args}); nothing was sent.`, { cause: error });
+  }
+  return error;
+}
