@@ -29,7 +29,9 @@ contract InferenceHub is ModelRegistry, ReentrancyGuardTransient, IInferenceHub 
         nonReentrant
     {
         Model storage model = _model(modelId);
-        (IInferenceVerifier verifier, uint256 numOutputs) = _checkSignals(modelId, model, publicSignals);
+        (IInferenceVerifier verifier, uint256 numOutputs, bool attested) = _checkSignals(modelId, model, publicSignals);
+        // Plain models skip this branch entirely: their gas is unchanged but for the test of `attested`.
+        if (attested) _checkAttestation(modelId, numOutputs, publicSignals);
         (address subject, uint256 nonce, bytes32 key) = _checkStatement(modelId, numOutputs, publicSignals);
 
         // A reverting verifier bubbles up; `false` reverts here. Either way nothing is recorded.
@@ -53,23 +55,26 @@ contract InferenceHub is ModelRegistry, ReentrancyGuardTransient, IInferenceHub 
 
     /**
      * @dev Checks that `modelId` is Active and that `publicSignals` has its signal count, holds only
-     * field elements and carries its commitment. Returns the model's verifier and number of outputs.
+     * field elements and carries its commitment. Returns the model's verifier, number of outputs and
+     * whether it is attested.
      */
     function _checkSignals(uint256 modelId, Model storage model, uint256[] calldata publicSignals)
         private
         view
-        returns (IInferenceVerifier verifier, uint256 numOutputs)
+        returns (IInferenceVerifier verifier, uint256 numOutputs, bool attested)
     {
-        // verifier, status and numOutputs share one slot: a single SLOAD.
+        // verifier, status, numOutputs and attested share one slot: a single SLOAD.
         verifier = model.verifier;
         ModelStatus status = model.status;
         numOutputs = model.numOutputs;
+        attested = model.attested;
 
         if (status != ModelStatus.Active) revert InferenceHubModelNotActive(modelId, status);
         uint256 signalCount;
-        // numOutputs is a uint16: the sum cannot overflow.
+        // numOutputs is a uint16: the sums cannot overflow.
         unchecked {
             signalCount = numOutputs + PublicSignals.BINDING_FIELDS;
+            if (attested) signalCount += PublicSignals.ATTESTATION_FIELDS;
         }
         if (publicSignals.length != signalCount) {
             revert InferenceHubInvalidSignalCount(modelId, signalCount, publicSignals.length);
@@ -87,8 +92,27 @@ contract InferenceHub is ModelRegistry, ReentrancyGuardTransient, IInferenceHub 
     }
 
     /**
+     * @dev For an attested model: the proof's attester is trusted (one cold slot) and its attestation
+     * is valid at this block, issuedAt <= block.timestamp < expiresAt. The proof itself shows that this
+     * key signed the private inputs, the subject and this window; here the hub decides whether it
+     * accepts the key and the window. `publicSignals` has `numOutputs + 7` signals.
+     */
+    function _checkAttestation(uint256 modelId, uint256 numOutputs, uint256[] calldata publicSignals) private view {
+        uint256 keyHash = _signalAt(publicSignals, PublicSignals.attesterKeyHashIndex(numOutputs));
+        AttesterStatus trust = _attesterStatus(modelId, keyHash);
+        if (trust != AttesterStatus.Trusted) {
+            if (trust == AttesterStatus.Revoked) revert InferenceHubAttesterRevoked(modelId, keyHash);
+            revert InferenceHubUntrustedAttester(modelId, keyHash);
+        }
+        uint256 issuedAt = _signalAt(publicSignals, PublicSignals.issuedAtIndex(numOutputs));
+        if (block.timestamp < issuedAt) revert InferenceHubAttestationNotYetValid(modelId, issuedAt, block.timestamp);
+        uint256 expiresAt = _signalAt(publicSignals, PublicSignals.expiresAtIndex(numOutputs));
+        if (block.timestamp >= expiresAt) revert InferenceHubAttestationExpired(modelId, expiresAt, block.timestamp);
+    }
+
+    /**
      * @dev Decodes the statement's subject and nonce, and checks that the statement was never verified.
-     * Returns them with the statement's replay key. `publicSignals` has `numOutputs + 4` signals.
+     * Returns them with the statement's replay key. `publicSignals` has `numOutputs + 4` signals or more.
      */
     function _checkStatement(uint256 modelId, uint256 numOutputs, uint256[] calldata publicSignals)
         private

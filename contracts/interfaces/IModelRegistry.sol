@@ -15,6 +15,11 @@ import {IInferenceVerifier} from "./IInferenceVerifier.sol";
  *   Active <-> Paused, and Active or Paused -> Retired (terminal).
  *
  * Only Active models have proofs accepted. Every change is recorded by an event.
+ *
+ * An attested model ({registerAttestedModel}) takes private inputs signed by an attester (e.g. a
+ * credit bureau; docs/ATTESTATION.md). Its proofs carry three more public signals (attesterKeyHash,
+ * issuedAt, expiresAt), and its owner keeps the set of attesters it trusts, keyed by the Poseidon
+ * hash of the attester's Baby Jubjub public key: {trustAttester}, {revokeAttester}.
  */
 interface IModelRegistry {
     /**
@@ -28,11 +33,21 @@ interface IModelRegistry {
     }
 
     /**
+     * @dev Trust of an attester key for one model. `Revoked` is terminal: a revoked key (lost or
+     * compromised) cannot be trusted again for that model; the attester makes a new key.
+     */
+    enum AttesterStatus {
+        None,
+        Trusted,
+        Revoked
+    }
+
+    /**
      * @dev A registered model.
      *
-     * The fields are ordered for storage packing: the hub reads `verifier`, `status`, `numOutputs`
-     * and `version` (one slot), `consumer` (one slot) and `modelCommitment` (one slot) on every
-     * verification, and never `owner` or `metadataURI`. Keep it that way when adding fields.
+     * The fields are ordered for storage packing: the hub reads `verifier`, `status`, `numOutputs`,
+     * `version` and `attested` (one slot), `consumer` (one slot) and `modelCommitment` (one slot) on
+     * every verification, and never `owner` or `metadataURI`. Keep it that way when adding fields.
      */
     struct Model {
         /// Verifier of the model's circuit.
@@ -43,6 +58,9 @@ interface IModelRegistry {
         uint16 numOutputs;
         /// Starts at 1, incremented by every {updateModel}.
         uint32 version;
+        /// Proofs verify an attester's signature over the private inputs and carry k + 7 public
+        /// signals (attesterKeyHash, issuedAt, expiresAt appended). Fixed at registration.
+        bool attested;
         /// Called after each verified inference; address(0) means none (the inference is recorded only).
         IInferenceConsumer consumer;
         /// Poseidon commitment to architecture, quantized weights and scales; the proof's
@@ -92,6 +110,33 @@ interface IModelRegistry {
     error ModelRegistryInvalidNumOutputs(uint256 numOutputs);
 
     /**
+     * @dev `modelId` is not an attested model: it has no attesters to trust or revoke.
+     */
+    error ModelRegistryNotAttested(uint256 modelId);
+
+    /**
+     * @dev The attester key hash is not an element of the BN254 scalar field (it is >= r), so no
+     * proof could ever carry it.
+     */
+    error ModelRegistryInvalidAttesterKeyHash(uint256 attesterKeyHash);
+
+    /**
+     * @dev `attesterKeyHash` is already trusted for `modelId`.
+     */
+    error ModelRegistryAttesterAlreadyTrusted(uint256 modelId, uint256 attesterKeyHash);
+
+    /**
+     * @dev `attesterKeyHash` is not trusted for `modelId` (never added, or already revoked), so it
+     * cannot be revoked.
+     */
+    error ModelRegistryAttesterNotTrusted(uint256 modelId, uint256 attesterKeyHash);
+
+    /**
+     * @dev `attesterKeyHash` was revoked for `modelId`; revocation is final for a key.
+     */
+    error ModelRegistryAttesterRevoked(uint256 modelId, uint256 attesterKeyHash);
+
+    /**
      * @dev Emitted when `owner` registers `modelId`. Its status is Active and its version 1.
      */
     event ModelRegistered(
@@ -102,6 +147,24 @@ interface IModelRegistry {
         uint16 numOutputs,
         string metadataURI
     );
+
+    /**
+     * @dev Emitted right after {ModelRegistered} when `modelId` is registered as an attested model:
+     * its proofs must carry a trusted attester's signature.
+     */
+    event ModelAttestationRequired(uint256 indexed modelId);
+
+    /**
+     * @dev Emitted when the owner of `modelId` trusts the attester whose public key hashes to
+     * `attesterKeyHash`: proofs over data it signed are accepted from now on.
+     */
+    event AttesterTrusted(uint256 indexed modelId, uint256 indexed attesterKeyHash);
+
+    /**
+     * @dev Emitted when the owner of `modelId` revokes `attesterKeyHash`: proofs over data it signed,
+     * whenever signed, are rejected from now on, and the key cannot be trusted again.
+     */
+    event AttesterRevoked(uint256 indexed modelId, uint256 indexed attesterKeyHash);
 
     /**
      * @dev Emitted when the owner of `modelId` points it at a new verifier and commitment; proofs
@@ -155,6 +218,47 @@ interface IModelRegistry {
     ) external returns (uint256 modelId);
 
     /**
+     * @notice Registers an attested model; the caller becomes its owner.
+     * @dev As {registerModel}, for a circuit that verifies an attester's signature over its private
+     * inputs (docs/ATTESTATION.md). Its proofs carry k + 7 public signals: attesterKeyHash, issuedAt
+     * and expiresAt follow the nonce. It trusts no attester until {trustAttester}, so it accepts no
+     * proof until then. Emits {ModelRegistered}, then {ModelAttestationRequired}.
+     *
+     * Requirements: as {registerModel}.
+     */
+    function registerAttestedModel(
+        IInferenceVerifier verifier,
+        uint256 modelCommitment,
+        uint16 numOutputs,
+        string calldata metadataURI
+    ) external returns (uint256 modelId);
+
+    /**
+     * @notice Trusts the attester whose Baby Jubjub public key (Ax, Ay) has Poseidon(Ax, Ay) =
+     * `attesterKeyHash`, for `modelId`.
+     * @dev Emits {AttesterTrusted}.
+     *
+     * Requirements: the caller owns `modelId`, which exists, is not Retired and is attested;
+     * `attesterKeyHash` < r, neither trusted nor revoked for `modelId`.
+     */
+    function trustAttester(uint256 modelId, uint256 attesterKeyHash) external;
+
+    /**
+     * @notice Stops trusting `attesterKeyHash` for `modelId`, for good: proofs over data it signed
+     * are rejected from now on, whatever their issue date.
+     * @dev Emits {AttesterRevoked}.
+     *
+     * Requirements: the caller owns `modelId`, which exists and is not Retired; `attesterKeyHash`
+     * is trusted for `modelId`.
+     */
+    function revokeAttester(uint256 modelId, uint256 attesterKeyHash) external;
+
+    /**
+     * @notice Returns whether `attesterKeyHash` is unknown, trusted or revoked for `modelId`.
+     */
+    function attesterStatus(uint256 modelId, uint256 attesterKeyHash) external view returns (AttesterStatus);
+
+    /**
      * @notice Sets the contract called after each verified inference of `modelId`.
      * @dev address(0) removes the consumer. Emits {ModelConsumerUpdated}.
      *
@@ -166,7 +270,7 @@ interface IModelRegistry {
     /**
      * @notice Points `modelId` at a new verifier and commitment, incrementing its version.
      * @dev Proofs for the previous commitment no longer match and are rejected by the hub. The number
-     * of outputs cannot change: register a new model for that. Emits {ModelUpdated}.
+     * of outputs and whether the model is attested cannot change: register a new model for that. Emits {ModelUpdated}.
      *
      * Requirements: the caller owns `modelId`, which exists and is not Retired; `verifier` is not the
      * zero address; `modelCommitment` < r.

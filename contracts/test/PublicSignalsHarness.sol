@@ -32,6 +32,22 @@ contract PublicSignalsHarness {
         return PublicSignals.count(numOutputs);
     }
 
+    function attesterKeyHashIndex(uint256 numOutputs) external pure returns (uint256) {
+        return PublicSignals.attesterKeyHashIndex(numOutputs);
+    }
+
+    function issuedAtIndex(uint256 numOutputs) external pure returns (uint256) {
+        return PublicSignals.issuedAtIndex(numOutputs);
+    }
+
+    function expiresAtIndex(uint256 numOutputs) external pure returns (uint256) {
+        return PublicSignals.expiresAtIndex(numOutputs);
+    }
+
+    function attestedCount(uint256 numOutputs) external pure returns (uint256) {
+        return PublicSignals.attestedCount(numOutputs);
+    }
+
     function toInt(uint256 x) external pure returns (int256) {
         return PublicSignals.toInt(x);
     }

@@ -27,6 +27,14 @@ describe("PublicSignals", function () {
       expect(await harness.nonceIndex(k)).to.equal(signalIndex("nonce", k));
       expect(await harness.count(k)).to.equal(publicSignalCount(k));
     });
+
+    it(`places the attestation fields where prover/abi/publicSignals.ts does, for ${k} output(s)`, async function () {
+      const { harness } = await networkHelpers.loadFixture(deployFixture);
+      expect(await harness.attesterKeyHashIndex(k)).to.equal(signalIndex("attesterKeyHash", k));
+      expect(await harness.issuedAtIndex(k)).to.equal(signalIndex("issuedAt", k));
+      expect(await harness.expiresAtIndex(k)).to.equal(signalIndex("expiresAt", k));
+      expect(await harness.attestedCount(k)).to.equal(publicSignalCount(k, { attested: true }));
+    });
   }
 
   describe("toInt", function () {
