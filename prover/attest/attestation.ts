@@ -147,9 +147,7 @@ export async function generateAttesterKey(): Promise<AttesterKey> {
  * const attestation = await signAttestation({ ir, key: bureau, record: { subject, features, issuedAt, expiresAt } });
  */
 export async function signAttestation({ ir, key, record }: { ir: ModelIR; key: AttesterKey; record: AttestationRecord }): Promise<Attestation> {
-  const message = await attestationMessage(ir, record);
-  const e = await eddsa();
-  const sig = e.signPoseidon(key.privateKey, e.F.e(message));
+  const signature = await signAttestationMessage(key, await attestationMessage(ir, record));
   return {
     format: ATTESTATION_FORMAT,
     model: ir.name,
@@ -159,8 +157,18 @@ export async function signAttestation({ ir, key, record }: { ir: ModelIR; key: A
     issuedAt: record.issuedAt,
     expiresAt: record.expiresAt,
     attester: { publicKey: key.publicKey, keyHash: key.keyHash },
-    signature: { R8: { x: e.F.toObject(sig.R8[0]), y: e.F.toObject(sig.R8[1]) }, S: sig.S },
+    signature,
   };
+}
+
+/**
+ * Signs an already-computed message (a field element). For tests and tools that build messages
+ * themselves; a bureau uses signAttestation, which validates the record first.
+ */
+export async function signAttestationMessage(key: AttesterKey, message: bigint): Promise<{ R8: { x: bigint; y: bigint }; S: bigint }> {
+  const e = await eddsa();
+  const sig = e.signPoseidon(key.privateKey, e.F.e(toField(message)));
+  return { R8: { x: e.F.toObject(sig.R8[0]), y: e.F.toObject(sig.R8[1]) }, S: sig.S };
 }
 
 export interface VerifiedAttestation {
