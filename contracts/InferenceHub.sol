@@ -95,7 +95,7 @@ contract InferenceHub is ModelRegistry, ReentrancyGuardTransient, IInferenceHub 
      * @dev For an attested model: the proof's attester is trusted (one cold slot) and its attestation
      * is valid at this block, issuedAt <= block.timestamp < expiresAt. The proof itself shows that this
      * key signed the private inputs, the subject and this window; here the hub decides whether it
-     * accepts the key and the window. `publicSignals` has `numOutputs + 7` signals.
+     * accepts the key and the window. `publicSignals` has `numOutputs + 6` signals.
      */
     function _checkAttestation(uint256 modelId, uint256 numOutputs, uint256[] calldata publicSignals) private view {
         uint256 keyHash = _signalAt(publicSignals, PublicSignals.attesterKeyHashIndex(numOutputs));
@@ -104,9 +104,9 @@ contract InferenceHub is ModelRegistry, ReentrancyGuardTransient, IInferenceHub 
             if (trust == AttesterStatus.Revoked) revert InferenceHubAttesterRevoked(modelId, keyHash);
             revert InferenceHubUntrustedAttester(modelId, keyHash);
         }
-        uint256 issuedAt = _signalAt(publicSignals, PublicSignals.issuedAtIndex(numOutputs));
+        (uint256 issuedAt, uint256 expiresAt) =
+            PublicSignals.unpackValidity(_signalAt(publicSignals, PublicSignals.validityIndex(numOutputs)));
         if (block.timestamp < issuedAt) revert InferenceHubAttestationNotYetValid(modelId, issuedAt, block.timestamp);
-        uint256 expiresAt = _signalAt(publicSignals, PublicSignals.expiresAtIndex(numOutputs));
         if (block.timestamp >= expiresAt) revert InferenceHubAttestationExpired(modelId, expiresAt, block.timestamp);
     }
 

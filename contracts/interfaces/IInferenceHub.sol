@@ -12,7 +12,8 @@ import {IModelRegistry} from "./IModelRegistry.sol";
  * storage instead of making a cold call to a separate registry.
  *
  * Public signals follow {PublicSignals}: `[outputs 0..k-1, modelCommitment, inputCommitment, subject,
- * nonce]`, and for an attested model `[..., nonce, attesterKeyHash, issuedAt, expiresAt]`. Replay protection is keyed on the statement (modelId, subject, nonce), never on the proof
+ * nonce]`, and for an attested model `[..., nonce, attesterKeyHash, validity]` with validity =
+ * issuedAt * 2^64 + expiresAt. Replay protection is keyed on the statement (modelId, subject, nonce), never on the proof
  * bytes: Groth16 proofs are malleable, so one statement has many valid proofs.
  */
 interface IInferenceHub is IModelRegistry {
@@ -90,7 +91,7 @@ interface IInferenceHub is IModelRegistry {
 
     /**
      * @notice Verifies a proof for `modelId`, records its statement and calls the model's consumer.
-     * @dev Checks, in order: the model is Active; there are k + 4 signals (k + 7 when attested); every
+     * @dev Checks, in order: the model is Active; there are k + 4 signals (k + 6 when attested); every
      * signal is < r; the `modelCommitment` signal equals the registered commitment; for an attested
      * model, `attesterKeyHash` is trusted and not revoked, and issuedAt <= block.timestamp < expiresAt;
      * `subject` < 2^160; the statement (modelId, subject, nonce) is unused; the verifier accepts the

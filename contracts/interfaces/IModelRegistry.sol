@@ -17,8 +17,8 @@ import {IInferenceVerifier} from "./IInferenceVerifier.sol";
  * Only Active models have proofs accepted. Every change is recorded by an event.
  *
  * An attested model ({registerAttestedModel}) takes private inputs signed by an attester (e.g. a
- * credit bureau; docs/ATTESTATION.md). Its proofs carry three more public signals (attesterKeyHash,
- * issuedAt, expiresAt), and its owner keeps the set of attesters it trusts, keyed by the Poseidon
+ * credit bureau; docs/ATTESTATION.md). Its proofs carry two more public signals (attesterKeyHash and
+ * validity, the packed issuedAt and expiresAt), and its owner keeps the set of attesters it trusts, keyed by the Poseidon
  * hash of the attester's Baby Jubjub public key: {trustAttester}, {revokeAttester}.
  */
 interface IModelRegistry {
@@ -58,8 +58,8 @@ interface IModelRegistry {
         uint16 numOutputs;
         /// Starts at 1, incremented by every {updateModel}.
         uint32 version;
-        /// Proofs verify an attester's signature over the private inputs and carry k + 7 public
-        /// signals (attesterKeyHash, issuedAt, expiresAt appended). Fixed at registration.
+        /// Proofs verify an attester's signature over the private inputs and carry k + 6 public
+        /// signals (attesterKeyHash, validity appended). Fixed at registration.
         bool attested;
         /// Called after each verified inference; address(0) means none (the inference is recorded only).
         IInferenceConsumer consumer;
@@ -220,8 +220,8 @@ interface IModelRegistry {
     /**
      * @notice Registers an attested model; the caller becomes its owner.
      * @dev As {registerModel}, for a circuit that verifies an attester's signature over its private
-     * inputs (docs/ATTESTATION.md). Its proofs carry k + 7 public signals: attesterKeyHash, issuedAt
-     * and expiresAt follow the nonce. It trusts no attester until {trustAttester}, so it accepts no
+     * inputs (docs/ATTESTATION.md). Its proofs carry k + 6 public signals: attesterKeyHash and validity
+     * (issuedAt * 2^64 + expiresAt) follow the nonce. It trusts no attester until {trustAttester}, so it accepts no
      * proof until then. Emits {ModelRegistered}, then {ModelAttestationRequired}.
      *
      * Requirements: as {registerModel}.

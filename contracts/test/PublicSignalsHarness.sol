@@ -36,12 +36,12 @@ contract PublicSignalsHarness {
         return PublicSignals.attesterKeyHashIndex(numOutputs);
     }
 
-    function issuedAtIndex(uint256 numOutputs) external pure returns (uint256) {
-        return PublicSignals.issuedAtIndex(numOutputs);
+    function validityIndex(uint256 numOutputs) external pure returns (uint256) {
+        return PublicSignals.validityIndex(numOutputs);
     }
 
-    function expiresAtIndex(uint256 numOutputs) external pure returns (uint256) {
-        return PublicSignals.expiresAtIndex(numOutputs);
+    function unpackValidity(uint256 validity) external pure returns (uint256 issuedAt, uint256 expiresAt) {
+        return PublicSignals.unpackValidity(validity);
     }
 
     function attestedCount(uint256 numOutputs) external pure returns (uint256) {

@@ -10,11 +10,16 @@
  *   [k + 2]     subject           beneficiary address as a field element
  *   [k + 3]     nonce             replay key, unique per (model, subject)
  *
- * Attested models (docs/ATTESTATION.md) append three more, and only they carry them:
+ * Attested models (docs/ATTESTATION.md) append two more, and only they carry them:
  *
  *   [k + 4]     attesterKeyHash   Poseidon(Ax, Ay) of the key that signed the private features
- *   [k + 5]     issuedAt          start of the attestation's validity (unix seconds, inclusive)
- *   [k + 6]     expiresAt         end of the attestation's validity (unix seconds, exclusive)
+ *   [k + 5]     validity          issuedAt * 2^64 + expiresAt: the attestation's validity window in
+ *                                 unix seconds, from issuedAt (inclusive) to expiresAt (exclusive),
+ *                                 each < 2^64 (the circuit range-checks them)
+ *
+ * The window is one packed signal, not two: each public signal costs ~7,000 gas in the Groth16
+ * verifier (an ecMul, an ecAdd, calldata), and a third signal put the attested credit model's
+ * verifyAndAct at 333,800 gas, over its 330,000 budget (docs/ATTESTATION.md).
  *
  * Later fields are appended, never inserted: deployed verifiers depend on the order.
  */
@@ -25,8 +30,25 @@ export const BINDING_FIELDS = ["modelCommitment", "inputCommitment", "subject", 
 export type BindingField = (typeof BINDING_FIELDS)[number];
 
 /** Names of the fields an attested model appends after `nonce`, in ABI order. */
-export const ATTESTATION_FIELDS = ["attesterKeyHash", "issuedAt", "expiresAt"] as const;
+export const ATTESTATION_FIELDS = ["attesterKeyHash", "validity"] as const;
 export type AttestationField = (typeof ATTESTATION_FIELDS)[number];
+
+/** issuedAt and expiresAt are each below 2^64 and share the `validity` signal. */
+export const TIMESTAMP_BITS = 64;
+const TIMESTAMP_LIMIT = 1n << BigInt(TIMESTAMP_BITS);
+
+/** The `validity` signal of a window: issuedAt * 2^64 + expiresAt. */
+export function packValidity(issuedAt: bigint, expiresAt: bigint): bigint {
+  for (const [name, t] of [["issuedAt", issuedAt], ["expiresAt", expiresAt]] as const) {
+    if (t < 0n || t >= TIMESTAMP_LIMIT) throw new RangeError(`${name} must be in [0, 2^64), got ${t}`);
+  }
+  return issuedAt * TIMESTAMP_LIMIT + expiresAt;
+}
+
+/** The window a `validity` signal carries (the hub decodes it the same way). */
+export function unpackValidity(validity: bigint): { issuedAt: bigint; expiresAt: bigint } {
+  return { issuedAt: validity >> BigInt(TIMESTAMP_BITS), expiresAt: validity & (TIMESTAMP_LIMIT - 1n) };
+}
 
 /** The attestation fields of an attested model's statement. */
 export interface AttestationSignals {
@@ -75,7 +97,7 @@ export function encodePublicSignals(s: PublicSignals): bigint[] {
     s.inputCommitment,
     s.subject,
     s.nonce,
-    ...(s.attestation ? ATTESTATION_FIELDS.map((f) => s.attestation![f]) : []),
+    ...(s.attestation ? [s.attestation.attesterKeyHash, packValidity(s.attestation.issuedAt, s.attestation.expiresAt)] : []),
   ].map((x) => {
     if (x < 0n || x >= FIELD_MODULUS) throw new RangeError(`public signal ${x} is not a field element`);
     return x;
@@ -105,7 +127,7 @@ export function decodePublicSignals(
     nonce: at("nonce"),
   };
   if (layout.attested) {
-    decoded.attestation = { attesterKeyHash: at("attesterKeyHash"), issuedAt: at("issuedAt"), expiresAt: at("expiresAt") };
+    decoded.attestation = { attesterKeyHash: at("attesterKeyHash"), ...unpackValidity(at("validity")) };
   }
   return decoded;
 }

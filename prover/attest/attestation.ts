@@ -13,7 +13,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { buildEddsa } from "circomlibjs";
 import { z } from "zod";
-import { addressToSubject } from "../abi/publicSignals.js";
+import { addressToSubject, packValidity } from "../abi/publicSignals.js";
 import { FIELD_MODULUS, toField } from "../field.js";
 import { poseidonHash } from "../model/commitment.js";
 import type { ModelIR } from "../model/ir.js";
@@ -243,6 +243,7 @@ export function attestationCircuitInput(att: Attestation): Record<string, bigint
     signatureR8y: att.signature.R8.y,
     signatureS: att.signature.S,
     attesterKeyHash: att.attester.keyHash,
+    validity: packValidity(BigInt(att.issuedAt), BigInt(att.expiresAt)),
     issuedAt: BigInt(att.issuedAt),
     expiresAt: BigInt(att.expiresAt),
   };

@@ -8,7 +8,7 @@
  * main component's outputs first (outputs[], modelCommitment, inputCommitment, in declaration
  * order), then its public inputs (subject, nonce).
  */
-import { ATTESTATION_FIELDS, BINDING_FIELDS } from "../abi/publicSignals.js";
+import { ATTESTATION_FIELDS, BINDING_FIELDS, TIMESTAMP_BITS } from "../abi/publicSignals.js";
 import { ATTESTATION_DOMAIN, attestationSchemaId } from "../attest/attestation.js";
 import { pascalName } from "../artifacts/paths.js";
 import { bitLength } from "../field.js";
@@ -38,7 +38,7 @@ export function generateCircuit({ ir, modelCommitment }: GenerateCircuitParamete
   if (BINDING_FIELDS.join() !== "modelCommitment,inputCommitment,subject,nonce") {
     throw new Error("public-signal ABI changed: update the circuit codegen");
   }
-  if (ATTESTATION_FIELDS.join() !== "attesterKeyHash,issuedAt,expiresAt") {
+  if (ATTESTATION_FIELDS.join() !== "attesterKeyHash,validity") {
     throw new Error("attestation ABI changed: update the circuit codegen");
   }
   const attested = ir.attestation !== undefined;
@@ -69,6 +69,7 @@ export function generateCircuit({ ir, modelCommitment }: GenerateCircuitParamete
     emit("    // Attested model: public inputs appended after nonce (circom lists public inputs in declaration");
     emit("    // order, which is the ABI's), then the private key and signature.");
     emit("    signal input attesterKeyHash;");
+    emit("    signal input validity;");
     emit("    signal input issuedAt;");
     emit("    signal input expiresAt;");
     emit("    signal input attesterAx;");
@@ -148,6 +149,12 @@ export function generateCircuit({ ir, modelCommitment }: GenerateCircuitParamete
     emit("    attestation.R8y <== signatureR8y;");
     emit("    attestation.S <== signatureS;");
     emit("    attestation.keyHash <== attesterKeyHash;");
+    emit();
+    emit(`    // The window is public as one signal, validity = issuedAt * 2^${TIMESTAMP_BITS} + expiresAt (one signal less`);
+    emit(`    // in the verifier, ~7k gas). Both below 2^${TIMESTAMP_BITS}, so the packing is injective and the hub's`);
+    emit("    // unpacking gives back exactly the signed values.");
+    emit(`    signal packedValidity <== PackValidity(${TIMESTAMP_BITS})(issuedAt, expiresAt);`);
+    emit("    validity === packedValidity;");
     emit();
     publicInputs.push(...ATTESTATION_FIELDS);
   }

@@ -65,7 +65,7 @@ describe("circuit: bundled credit-score-attested model", () => {
       return w;
     }
 
-    it("accepts the honest witness and exposes attesterKeyHash, issuedAt, expiresAt after nonce", async () => {
+    it("accepts the honest witness and exposes attesterKeyHash and validity (issuedAt, expiresAt) after nonce", async () => {
       expect(m.check(honest)).to.equal(-1);
       const count = publicSignalCount(1, { attested: true });
       const decoded = decodePublicSignals(honest.slice(1, 1 + count), 1, { attested: true });
@@ -91,6 +91,8 @@ describe("circuit: bundled credit-score-attested model", () => {
     });
 
     it("rejects a changed issuedAt or expiresAt (a stretched validity window)", async () => {
+      // The public validity follows (the witness helper packs what it signs); the real signature
+      // covers the original window.
       for (const window of [{ issuedAt: 1_600_000_000n }, { expiresAt: 1_900_000_000n }]) {
         const forged = await m.witness(inputs, { subject: SUBJECT, attestation: window });
         expect(m.check(forged)).to.equal(-1);
@@ -117,6 +119,18 @@ describe("circuit: bundled credit-score-attested model", () => {
       const w = await m.witness(inputs, { subject: SUBJECT, attestation: { key: other } });
       expect(m.check(w)).to.equal(-1);
       expect(w[m.symbols.get("main.attesterKeyHash")!]).to.equal(other.keyHash);
+    });
+
+    it("rejects a validity signal other than the packed signed window, and timestamps of 2^64 or more", async () => {
+      const wire = m.symbols.get("main.validity")!;
+      expect(changeViolates(m.r1cs, honest, wire, honest[wire]! + 1n)).to.equal(true);
+      // issuedAt = 2^64 with expiresAt = 0 packs to the same number as issuedAt = 2^64 - 1 with
+      // expiresAt = 2^64 (wrapping the low half): the range checks refuse the wrapped pair.
+      let refused = false;
+      await m.witness(inputs, { subject: SUBJECT, attestation: { issuedAt: 1_700_000_000n, expiresAt: 1n << 64n } }).catch(() => (refused = true));
+      expect(refused).to.equal(true);
+      const issuedWire = m.symbols.get("main.issuedAt")!;
+      expect(changeViolates(m.r1cs, honest, issuedWire, honest[issuedWire]! + (1n << 64n))).to.equal(true);
     });
 
     it("rejects R8 off the curve (the prover's verifier refuses it, so the circuit must too)", () => {

@@ -133,8 +133,8 @@ export function soundnessSuite({ specPath, nonLinearConstraints, randomInputs = 
     }
   });
 
-  it("binds subject, nonce (and an attested model's attesterKeyHash, issuedAt, expiresAt) in non-linear constraints", () => {
-    const attested = m.ir.attestation ? ["main.attesterKeyHash", "main.issuedAt", "main.expiresAt"] : [];
+  it("binds subject, nonce (and an attested model's attesterKeyHash, validity) in non-linear constraints", () => {
+    const attested = m.ir.attestation ? ["main.attesterKeyHash", "main.validity"] : [];
     for (const name of ["main.subject", "main.nonce", ...attested]) {
       const wire = m.symbols.get(name)!;
       const squared = m.r1cs.constraints.some(([a, b]) => a.some(([i]) => i === wire) && b.some(([i]) => i === wire));

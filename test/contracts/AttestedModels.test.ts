@@ -7,7 +7,7 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 import { creditScoreModule } from "../../deploy/CreditScore.js";
-import { signalIndex } from "../../prover/abi/publicSignals.js";
+import { packValidity, signalIndex } from "../../prover/abi/publicSignals.js";
 import {
   CREDIT_LIMIT,
   FIELD_MODULUS,
@@ -170,16 +170,16 @@ describe("Attested models", function () {
         .and.to.emit(creditGate, "CreditLineOpened");
     });
 
-    it("takes k + 7 signals: rejects the plain layout with InferenceHubInvalidSignalCount", async function () {
+    it("takes k + 6 signals: rejects the plain layout with InferenceHubInvalidSignalCount", async function () {
       const { hub, modelId, applicant, now } = await networkHelpers.loadFixture(deployFixture);
       const plain = statement({ outputs: [THRESHOLD], subject: applicant.address });
       await expect(hub.verifyAndAct(modelId, dummyProof(), plain))
         .to.be.revertedWithCustomError(hub, "InferenceHubInvalidSignalCount")
-        .withArgs(modelId, 8, 5);
+        .withArgs(modelId, 7, 5);
       const long = [...attested(applicant.address, { issuedAt: now, expiresAt: now + DAY }), 0n];
       await expect(hub.verifyAndAct(modelId, dummyProof(), long))
         .to.be.revertedWithCustomError(hub, "InferenceHubInvalidSignalCount")
-        .withArgs(modelId, 8, 9);
+        .withArgs(modelId, 7, 8);
     });
 
     it("leaves plain models at k + 4 signals: rejects the attested layout on them", async function () {
@@ -192,7 +192,7 @@ describe("Attested models", function () {
       });
       await expect(hub.verifyAndAct(plainModelId, dummyProof(), signals))
         .to.be.revertedWithCustomError(hub, "InferenceHubInvalidSignalCount")
-        .withArgs(plainModelId, 5, 8);
+        .withArgs(plainModelId, 5, 7);
     });
 
     it("rejects an attester the model does not trust with InferenceHubUntrustedAttester", async function () {
@@ -255,7 +255,7 @@ describe("Attested models", function () {
       await expect(hub.verifyAndAct(modelId, dummyProof(), signals)).to.emit(hub, "InferenceVerified");
     });
 
-    for (const field of ["attesterKeyHash", "issuedAt", "expiresAt"] as const) {
+    for (const field of ["attesterKeyHash", "validity"] as const) {
       it(`rejects ${field} >= r with InferenceHubSignalNotInField (r + x would alias x)`, async function () {
         const { hub, modelId, applicant, now } = await networkHelpers.loadFixture(deployFixture);
         const honest = attested(applicant.address, { issuedAt: now, expiresAt: now + DAY });
@@ -266,6 +266,17 @@ describe("Attested models", function () {
           .withArgs(index, bad[index]!);
       });
     }
+
+    it("unpacks validity as issuedAt (high 64 bits) and expiresAt (low 64 bits)", async function () {
+      const { hub, modelId, applicant, now } = await networkHelpers.loadFixture(deployFixture);
+      // Swapped halves: valid from now + DAY, expired at now - DAY. Not yet valid, so issuedAt is read high.
+      const swapped = withSignal(
+        attested(applicant.address, { issuedAt: now - DAY, expiresAt: now + DAY }),
+        signalIndex("validity", 1),
+        packValidity(now + DAY, now - DAY),
+      );
+      await expect(hub.verifyAndAct(modelId, dummyProof(), swapped)).to.be.revertedWithCustomError(hub, "InferenceHubAttestationNotYetValid");
+    });
 
     it("reverts with InferenceHubInvalidProof when the verifier refuses (e.g. another subject than the attested one)", async function () {
       const { hub, verifier, modelId, applicant, now } = await networkHelpers.loadFixture(deployFixture);

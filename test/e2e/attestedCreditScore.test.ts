@@ -5,7 +5,7 @@
  */
 import { expect } from "chai";
 import { network } from "hardhat";
-import { signalIndex } from "../../prover/abi/publicSignals.js";
+import { packValidity, signalIndex } from "../../prover/abi/publicSignals.js";
 import { bundledSpecPath } from "../../prover/artifacts/paths.js";
 import { generateAttesterKey, signAttestation, type Attestation, type AttesterKey } from "../../prover/attest/attestation.js";
 import { deployCreditScore } from "../../prover/chain/creditScore.js";
@@ -92,16 +92,17 @@ describe("end to end: bureau-attested features -> proof -> verifyAndAct -> credi
       .withArgs(modelId);
   });
 
-  it("binds attesterKeyHash, issuedAt and expiresAt: the proof with any of them changed does not verify (SECURITY.md 8)", async () => {
+  it("binds attesterKeyHash and validity (issuedAt, expiresAt): the proof with any of them changed does not verify (SECURITY.md 8)", async () => {
     const { hub, modelId, alice } = await deployFixture();
     const { proof } = await honestProof(alice.address);
     // Each changed value passes the hub's own checks (a trusted key, a window containing now), so
     // only the verifier stands between it and acceptance.
     await hub.trustAttester(modelId, rogue.keyHash);
+    const { att } = await honestProof(alice.address);
     for (const [field, value] of [
       ["attesterKeyHash", rogue.keyHash],
-      ["issuedAt", BigInt(t0 - 120)],
-      ["expiresAt", BigInt(t0 + 2 * DAY)],
+      ["validity", packValidity(BigInt(t0 - 120), BigInt(att.expiresAt))],
+      ["validity", packValidity(BigInt(att.issuedAt), BigInt(t0 + 2 * DAY))],
     ] as const) {
       const changed = [...proof.publicSignals];
       changed[signalIndex(field, 1)] = value;

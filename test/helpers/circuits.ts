@@ -52,6 +52,7 @@ export async function attestationInputs(
   const sig = await signAttestationMessage(k, message);
   return {
     attesterKeyHash: k.keyHash,
+    validity: (issuedAt << 64n) + expiresAt,
     issuedAt,
     expiresAt,
     attesterAx: k.publicKey.x,
