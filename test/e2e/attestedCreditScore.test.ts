@@ -124,10 +124,11 @@ describe("end to end: bureau-attested features -> proof -> verifyAndAct -> credi
   it("rejects the proof once the attestation has expired, with InferenceHubAttestationExpired (SECURITY.md 18)", async () => {
     const { hub, modelId, alice, networkHelpers } = await deployFixture();
     const { att, proof } = await honestProof(alice.address);
-    await networkHelpers.time.increaseTo(att.expiresAt);
+    // The first block at which it no longer holds: expiresAt is exclusive.
+    await networkHelpers.time.setNextBlockTimestamp(att.expiresAt);
     await expect(hub.verifyAndAct(modelId, proof.proofBytes, proof.publicSignals))
       .to.be.revertedWithCustomError(hub, "InferenceHubAttestationExpired")
-      .withArgs(modelId, att.expiresAt, att.expiresAt + 1);
+      .withArgs(modelId, att.expiresAt, att.expiresAt);
   });
 
   it("rejects a proof over data signed by an untrusted key, with InferenceHubUntrustedAttester", async () => {
@@ -142,9 +143,10 @@ describe("end to end: bureau-attested features -> proof -> verifyAndAct -> credi
     const { hub, creditGate, modelId, alice, networkHelpers } = await deployFixture();
     const issuedAt = (await networkHelpers.time.latest()) + 3_600;
     const proof = await prove(await attest(bureau, alice.address, issuedAt, issuedAt + DAY), issuedAt);
+    await networkHelpers.time.setNextBlockTimestamp(issuedAt - 10);
     await expect(hub.verifyAndAct(modelId, proof.proofBytes, proof.publicSignals))
       .to.be.revertedWithCustomError(hub, "InferenceHubAttestationNotYetValid")
-      .withArgs(modelId, issuedAt, (await networkHelpers.time.latest()) + 1);
+      .withArgs(modelId, issuedAt, issuedAt - 10);
     await networkHelpers.time.setNextBlockTimestamp(issuedAt);
     await expect(hub.verifyAndAct(modelId, proof.proofBytes, proof.publicSignals)).to.emit(creditGate, "CreditLineOpened");
   });
