@@ -29,9 +29,7 @@ contract InferenceHub is ModelRegistry, ReentrancyGuardTransient, IInferenceHub 
         nonReentrant
     {
         Model storage model = _model(modelId);
-        (IInferenceVerifier verifier, uint256 numOutputs, bool attested) = _checkSignals(modelId, model, publicSignals);
-        // Plain models skip this branch entirely: their gas is unchanged but for the test of `attested`.
-        if (attested) _checkAttestation(modelId, numOutputs, publicSignals);
+        (IInferenceVerifier verifier, uint256 numOutputs) = _checkSignals(modelId, model, publicSignals);
         (address subject, uint256 nonce, bytes32 key) = _checkStatement(modelId, numOutputs, publicSignals);
 
         // A reverting verifier bubbles up; `false` reverts here. Either way nothing is recorded.
@@ -55,19 +53,19 @@ contract InferenceHub is ModelRegistry, ReentrancyGuardTransient, IInferenceHub 
 
     /**
      * @dev Checks that `modelId` is Active and that `publicSignals` has its signal count, holds only
-     * field elements and carries its commitment. Returns the model's verifier, number of outputs and
-     * whether it is attested.
+     * field elements and carries its commitment; for an attested model, also {_checkAttestation}.
+     * Returns the model's verifier and number of outputs.
      */
     function _checkSignals(uint256 modelId, Model storage model, uint256[] calldata publicSignals)
         private
         view
-        returns (IInferenceVerifier verifier, uint256 numOutputs, bool attested)
+        returns (IInferenceVerifier verifier, uint256 numOutputs)
     {
         // verifier, status, numOutputs and attested share one slot: a single SLOAD.
         verifier = model.verifier;
         ModelStatus status = model.status;
         numOutputs = model.numOutputs;
-        attested = model.attested;
+        bool attested = model.attested;
 
         if (status != ModelStatus.Active) revert InferenceHubModelNotActive(modelId, status);
         uint256 signalCount;
@@ -89,6 +87,9 @@ contract InferenceHub is ModelRegistry, ReentrancyGuardTransient, IInferenceHub 
         uint256 commitment = _signalAt(publicSignals, PublicSignals.commitmentIndex(numOutputs));
         uint256 expected = model.modelCommitment;
         if (commitment != expected) revert InferenceHubCommitmentMismatch(modelId, expected, commitment);
+
+        // Plain models skip this entirely: their only extra cost is the test of `attested`.
+        if (attested) _checkAttestation(modelId, numOutputs, publicSignals);
     }
 
     /**
