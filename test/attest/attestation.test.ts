@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, statSync, chmodSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
+import { signalIndex } from "../../prover/abi/publicSignals.js";
 import { bundledSpecPath } from "../../prover/artifacts/paths.js";
 import {
   SUBGROUP_ORDER,
@@ -199,6 +200,35 @@ describe("attestations (TypeScript)", () => {
       const signed = parseAttestation(JSON.parse(readFileSync(outPath, "utf8")));
       expect(signed.attester.keyHash.toString()).to.equal(keyHash);
       await verifyAttestation(ir, signed, { now: NOW });
+    });
+
+    it("`prove-attested` proves a signed record, and refuses a record changed after signing before proving", async function () {
+      this.timeout(120_000);
+      const now = Math.floor(Date.now() / 1000);
+      const signed = await signAttestation({ ir, key, record: { subject: ALICE, features: applicantFeatures(3), issuedAt: now - 60, expiresAt: now + 3600 } });
+      const attPath = join(dir, "signed.json");
+      const forgedPath = join(dir, "forged.json");
+      const proofPath = join(dir, "proof.json");
+      writeFileSync(attPath, JSON.stringify(attestationToJson(signed)));
+      writeFileSync(forgedPath, JSON.stringify(attestationToJson({ ...signed, features: { ...signed.features, duration_months: 6 } })));
+
+      const log = console.log;
+      const error = console.error;
+      const errors: string[] = [];
+      console.log = () => {};
+      console.error = (...args: unknown[]) => void errors.push(args.join(" "));
+      try {
+        expect(await main(["prove-attested", attPath, "--nonce", "7", "--out", proofPath])).to.equal(0);
+        expect(await main(["prove-attested", forgedPath, "--nonce", "7", "--out", join(dir, "never.json")])).to.equal(1);
+      } finally {
+        console.log = log;
+        console.error = error;
+      }
+      const out = JSON.parse(readFileSync(proofPath, "utf8"));
+      expect(statSync(proofPath).mode & 0o777, "the proof file holds the salt").to.equal(0o600);
+      expect(out.publicSignals).to.have.length(7);
+      expect(BigInt(out.publicSignals[signalIndex("attesterKeyHash", 1)])).to.equal(key.keyHash);
+      expect(errors.join("\n")).to.match(/signature does not verify.*changed after signing/);
     });
   });
 });
