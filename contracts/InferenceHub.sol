@@ -56,23 +56,26 @@ contract InferenceHub is ModelRegistry, ReentrancyGuardTransient, IInferenceHub 
 
     /**
      * @dev Checks that `modelId` is Active and that `publicSignals` has its signal count, holds only
-     * field elements and carries its commitment. Returns the model's verifier and number of outputs.
+     * field elements and carries its commitment; for an attested model, also {_checkAttestation}.
+     * Returns the model's verifier and number of outputs.
      */
     function _checkSignals(uint256 modelId, Model storage model, uint256[] calldata publicSignals)
         private
         view
         returns (IInferenceVerifier verifier, uint256 numOutputs)
     {
-        // verifier, status and numOutputs share one slot: a single SLOAD.
+        // verifier, status, numOutputs and attested share one slot: a single SLOAD.
         verifier = model.verifier;
         ModelStatus status = model.status;
         numOutputs = model.numOutputs;
+        bool attested = model.attested;
 
         if (status != ModelStatus.Active) revert InferenceHubModelNotActive(modelId, status);
         uint256 signalCount;
-        // numOutputs is a uint16: the sum cannot overflow.
+        // numOutputs is a uint16: the sums cannot overflow.
         unchecked {
             signalCount = numOutputs + PublicSignals.BINDING_FIELDS;
+            if (attested) signalCount += PublicSignals.ATTESTATION_FIELDS;
         }
         if (publicSignals.length != signalCount) {
             revert InferenceHubInvalidSignalCount(modelId, signalCount, publicSignals.length);
@@ -87,11 +90,33 @@ contract InferenceHub is ModelRegistry, ReentrancyGuardTransient, IInferenceHub 
         uint256 commitment = _signalAt(publicSignals, PublicSignals.commitmentIndex(numOutputs));
         uint256 expected = model.modelCommitment;
         if (commitment != expected) revert InferenceHubCommitmentMismatch(modelId, expected, commitment);
+
+        // Plain models skip this entirely: their only extra cost is the test of `attested`.
+        if (attested) _checkAttestation(modelId, numOutputs, publicSignals);
+    }
+
+    /**
+     * @dev For an attested model: the proof's attester is trusted (one cold slot) and its attestation
+     * is valid at this block, issuedAt <= block.timestamp < expiresAt. The proof itself shows that this
+     * key signed the private inputs, the subject and this window; here the hub decides whether it
+     * accepts the key and the window. `publicSignals` has `numOutputs + 6` signals.
+     */
+    function _checkAttestation(uint256 modelId, uint256 numOutputs, uint256[] calldata publicSignals) private view {
+        uint256 keyHash = _signalAt(publicSignals, PublicSignals.attesterKeyHashIndex(numOutputs));
+        AttesterStatus trust = _attesterStatus(modelId, keyHash);
+        if (trust != AttesterStatus.Trusted) {
+            if (trust == AttesterStatus.Revoked) revert InferenceHubAttesterRevoked(modelId, keyHash);
+            revert InferenceHubUntrustedAttester(modelId, keyHash);
+        }
+        (uint256 issuedAt, uint256 expiresAt) =
+            PublicSignals.unpackValidity(_signalAt(publicSignals, PublicSignals.validityIndex(numOutputs)));
+        if (block.timestamp < issuedAt) revert InferenceHubAttestationNotYetValid(modelId, issuedAt, block.timestamp);
+        if (block.timestamp >= expiresAt) revert InferenceHubAttestationExpired(modelId, expiresAt, block.timestamp);
     }
 
     /**
      * @dev Decodes the statement's subject and nonce, and checks that the statement was never verified.
-     * Returns them with the statement's replay key. `publicSignals` has `numOutputs + 4` signals.
+     * Returns them with the statement's replay key. `publicSignals` has `numOutputs + 4` signals or more.
      */
     function _checkStatement(uint256 modelId, uint256 numOutputs, uint256[] calldata publicSignals)
         private

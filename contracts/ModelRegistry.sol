@@ -25,6 +25,7 @@ abstract contract ModelRegistry is IModelRegistry {
     mapping(uint256 modelId => mapping(uint32 version => ModelVersion)) private _versions;
     mapping(uint256 modelId => PendingUpdate) private _pendingUpdates;
     mapping(uint256 modelId => address) private _pendingOwners;
+    mapping(uint256 modelId => mapping(uint256 attesterKeyHash => AttesterStatus)) private _attesters;
 
     /// @param updateDelay_ Seconds between announcing an update and applying it.
     constructor(uint64 updateDelay_) {
@@ -38,20 +39,46 @@ abstract contract ModelRegistry is IModelRegistry {
         uint16 numOutputs,
         string calldata metadataURI
     ) external virtual returns (uint256 modelId) {
-        _validateVerification(verifier, modelCommitment);
-        if (numOutputs == 0) revert ModelRegistryInvalidNumOutputs(numOutputs);
+        return _register(verifier, modelCommitment, numOutputs, metadataURI, false);
+    }
 
-        modelId = ++_modelCount;
-        Model storage model = _models[modelId];
-        model.verifier = verifier;
-        model.status = ModelStatus.Active;
-        model.numOutputs = numOutputs;
-        model.version = 1;
-        model.modelCommitment = modelCommitment;
-        model.owner = msg.sender;
-        model.metadataURI = metadataURI;
-        _versions[modelId][1] = ModelVersion(verifier, uint64(block.timestamp), modelCommitment);
-        emit ModelRegistered(modelId, msg.sender, verifier, modelCommitment, numOutputs, metadataURI);
+    /// @dev See {IModelRegistry-registerAttestedModel}.
+    function registerAttestedModel(
+        IInferenceVerifier verifier,
+        uint256 modelCommitment,
+        uint16 numOutputs,
+        string calldata metadataURI
+    ) external virtual returns (uint256 modelId) {
+        modelId = _register(verifier, modelCommitment, numOutputs, metadataURI, true);
+        emit ModelAttestationRequired(modelId);
+    }
+
+    /// @dev See {IModelRegistry-trustAttester}.
+    function trustAttester(uint256 modelId, uint256 attesterKeyHash) external virtual {
+        Model storage model = _requireMutableModel(modelId);
+        if (!model.attested) revert ModelRegistryNotAttested(modelId);
+        if (attesterKeyHash >= PublicSignals.FIELD_MODULUS) revert ModelRegistryInvalidAttesterKeyHash(attesterKeyHash);
+        AttesterStatus status = _attesters[modelId][attesterKeyHash];
+        if (status == AttesterStatus.Trusted) revert ModelRegistryAttesterAlreadyTrusted(modelId, attesterKeyHash);
+        // A revoked key may have leaked: trusting it again would revive every signature it ever made.
+        if (status == AttesterStatus.Revoked) revert ModelRegistryAttesterRevoked(modelId, attesterKeyHash);
+        _attesters[modelId][attesterKeyHash] = AttesterStatus.Trusted;
+        emit AttesterTrusted(modelId, attesterKeyHash);
+    }
+
+    /// @dev See {IModelRegistry-revokeAttester}.
+    function revokeAttester(uint256 modelId, uint256 attesterKeyHash) external virtual {
+        _requireMutableModel(modelId);
+        if (_attesters[modelId][attesterKeyHash] != AttesterStatus.Trusted) {
+            revert ModelRegistryAttesterNotTrusted(modelId, attesterKeyHash);
+        }
+        _attesters[modelId][attesterKeyHash] = AttesterStatus.Revoked;
+        emit AttesterRevoked(modelId, attesterKeyHash);
+    }
+
+    /// @dev See {IModelRegistry-attesterStatus}.
+    function attesterStatus(uint256 modelId, uint256 attesterKeyHash) external view virtual returns (AttesterStatus) {
+        return _attesters[modelId][attesterKeyHash];
     }
 
     /// @dev See {IModelRegistry-setConsumer}.
@@ -191,6 +218,36 @@ abstract contract ModelRegistry is IModelRegistry {
      */
     function _model(uint256 modelId) internal view returns (Model storage) {
         return _models[modelId];
+    }
+
+    /// @dev Trust of `attesterKeyHash` for `modelId`, for the hub (one cold slot).
+    function _attesterStatus(uint256 modelId, uint256 attesterKeyHash) internal view returns (AttesterStatus) {
+        return _attesters[modelId][attesterKeyHash];
+    }
+
+    /// @dev Shared by {registerModel} and {registerAttestedModel}.
+    function _register(
+        IInferenceVerifier verifier,
+        uint256 modelCommitment,
+        uint16 numOutputs,
+        string calldata metadataURI,
+        bool attested
+    ) private returns (uint256 modelId) {
+        _validateVerification(verifier, modelCommitment);
+        if (numOutputs == 0) revert ModelRegistryInvalidNumOutputs(numOutputs);
+
+        modelId = ++_modelCount;
+        Model storage model = _models[modelId];
+        model.verifier = verifier;
+        model.status = ModelStatus.Active;
+        model.numOutputs = numOutputs;
+        model.version = 1;
+        model.attested = attested;
+        model.modelCommitment = modelCommitment;
+        model.owner = msg.sender;
+        model.metadataURI = metadataURI;
+        _versions[modelId][1] = ModelVersion(verifier, uint64(block.timestamp), modelCommitment);
+        emit ModelRegistered(modelId, msg.sender, verifier, modelCommitment, numOutputs, metadataURI);
     }
 
     /**

@@ -13,6 +13,9 @@
  * - `metadataURI` (default ""): off-chain description of the model.
  * - `owner` (default: the deployer, account 0): owner of the CreditGate.
  *
+ * With `{ attested: true }` the model is registered with `registerAttestedModel` (docs/ATTESTATION.md);
+ * the owner then trusts its attesters with `hub.trustAttester(modelId, keyHash)`.
+ *
  * @example
  * ```ts
  * import { creditScoreModule } from "../deploy/CreditScore.js";
@@ -30,30 +33,31 @@ const modules = new Map<string, ReturnType<typeof build>>();
 /**
  * Returns the module for the verifier contract `verifierContractName` (e.g. the generated
  * "CreditScoreVerifier", or "MockInferenceVerifier" in tests). Its id is
- * `CreditScore_<verifierContractName>`; the same object is returned for the same name, so a
- * deployment never sees two modules with one id.
+ * `CreditScore_<verifierContractName>` (`CreditScoreAttested_<...>` when attested); the same object is
+ * returned for the same arguments, so a deployment never sees two modules with one id.
  */
-export function creditScoreModule(verifierContractName: string) {
-  let module = modules.get(verifierContractName);
+export function creditScoreModule(verifierContractName: string, { attested = false }: { attested?: boolean } = {}) {
+  const key = `${attested ? "attested:" : ""}${verifierContractName}`;
+  let module = modules.get(key);
   if (module === undefined) {
-    module = build(verifierContractName);
-    modules.set(verifierContractName, module);
+    module = build(verifierContractName, attested);
+    modules.set(key, module);
   }
   return module;
 }
 
-function build(verifierContractName: string) {
+function build(verifierContractName: string, attested: boolean) {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(verifierContractName)) {
     throw new TypeError(
       `Verifier contract name "${verifierContractName}" is not a Solidity identifier. ` +
         `Pass the contract's name as it appears in its artifact, e.g. "CreditScoreVerifier".`,
     );
   }
-  return buildModule(`CreditScore_${verifierContractName}`, (m) => {
+  return buildModule(`${attested ? "CreditScoreAttested" : "CreditScore"}_${verifierContractName}`, (m) => {
     const { hub } = m.useModule(InferenceHubModule);
 
     const verifier = m.contract(verifierContractName);
-    const registration = m.call(hub, "registerModel", [
+    const registration = m.call(hub, attested ? "registerAttestedModel" : "registerModel", [
       verifier,
       m.getParameter<bigint>("modelCommitment"),
       m.getParameter<number>("numOutputs", 1),

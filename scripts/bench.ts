@@ -6,7 +6,9 @@
  * same run (median of 5) and the ratio, verify ms, and gas: the bare generated verifier call, a
  * verifyAndAct without consumer (hub bookkeeping) and a first-time applicant's verifyAndAct with
  * the CreditGate (consumer). Also the rescale + ReLU gadget's constraints at 32-bit activations.
- * Writes bench/results.json.
+ * For an attested model (docs/ATTESTATION.md) the proofs are over bureau-signed features, and the
+ * entry adds `attested: true` and `attestationConstraints` (its constraints minus those of the same
+ * model without attestation, compiled here). Writes bench/results.json.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -21,6 +23,9 @@ import { applicantFeatures, germanCreditSplit } from "../prover/data/germanCredi
 import { runReference } from "../prover/model/interpret.js";
 import { decodeProofWords } from "../prover/prove/calldata.js";
 import { ModelProver, randomSalt } from "../prover/prove/prover.js";
+import { generateAttesterKey, signAttestation, type Attestation } from "../prover/attest/attestation.js";
+import { generateCircuit } from "../prover/circuit/codegen.js";
+import type { ModelIR } from "../prover/model/ir.js";
 import { releaseCurves } from "../prover/setup/curve.js";
 
 const json = process.argv.includes("--json");
@@ -42,12 +47,21 @@ async function reluRescaleConstraintsAt32Bits(): Promise<number> {
   return (await compileCircuit({ source, outDir: dir })).nonLinearConstraints;
 }
 
+/** Constraints of `ir`'s circuit without the attestation check: the baseline of attestationConstraints. */
+async function constraintsWithoutAttestation(ir: ModelIR, modelCommitment: bigint): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), "zkinfer-plain-"));
+  const source = join(dir, "plain.circom");
+  writeFileSync(source, generateCircuit({ ir: { ...ir, attestation: undefined }, modelCommitment }));
+  const info = await compileCircuit({ source, outDir: dir });
+  return info.nonLinearConstraints + info.linearConstraints;
+}
+
 async function main() {
   const hre = (await import("hardhat")).default;
   const gadget32 = await reluRescaleConstraintsAt32Bits();
   log(`rescale + ReLU gadget at 32-bit activations: ${gadget32} constraints per neuron (peer library: 517 for ReLU alone)`);
 
-  const models = ["credit-score"];
+  const models = ["credit-score", "credit-score-attested"];
   const results = [];
   for (const name of models) {
     log(`\n${name}`);
@@ -56,6 +70,12 @@ async function main() {
     const prover = await ModelProver.load(bundledSpecPath(name));
     const { ethers, ignition } = await network.create();
     const signers = await ethers.getSigners();
+    const attested = built.attested;
+    // Attested models prove over a bureau's signature; the clock is the chain's, as the hub's is.
+    const bureau = attested ? await generateAttesterKey() : undefined;
+    const now = Number((await ethers.provider.getBlock("latest"))!.timestamp);
+    const attest = async (idx: number, subject: string): Promise<Attestation | undefined> =>
+      bureau && signAttestation({ ir: prover.ir, key: bureau, record: { subject, features: applicantFeatures(idx), issuedAt: now - 60, expiresAt: now + 86_400 } });
 
     // Applicants the model approves, so each verifyAndAct opens a new credit line.
     const { test } = germanCreditSplit();
@@ -68,13 +88,14 @@ async function main() {
     const proofs = [];
     for (let r = 0; r < RUNS; r++) {
       const subject = signals(signers, r + 1);
-      const p = await prover.prove({ features: applicantFeatures(approved[r]!), subject, nonce: 1n });
+      const attestation = await attest(approved[r]!, subject);
+      const p = await prover.prove({ features: applicantFeatures(approved[r]!), subject, nonce: 1n, attestation, now });
       witnessMs.push(p.timings.witnessMs);
       proveMs.push(p.timings.witnessMs + p.timings.proveMs);
       proofs.push({ p, subject });
 
       // Plain snarkjs on the same circuit and input: reads wasm and zkey from disk each time.
-      const { input } = await prover.circuitInput({ features: applicantFeatures(approved[r]!), subject, nonce: 1n, salt: randomSalt() });
+      const { input } = await prover.circuitInput({ features: applicantFeatures(approved[r]!), subject, nonce: 1n, salt: randomSalt(), attestation, now });
       const t0 = performance.now();
       await snarkjs.groth16.fullProve(input, artifactPath(name, "wasm"), artifactPath(name, "zkey"));
       fullproveMs.push(performance.now() - t0);
@@ -85,6 +106,7 @@ async function main() {
     }
 
     const d = await deployCreditScore({ ignition, model: built, threshold: 0n, creditLimit: 10_000n });
+    if (bureau) await (await d.hub.trustAttester(d.modelId, bureau.keyHash)).wait();
     const { p: first } = proofs[0]!;
     const w = decodeProofWords(first.proofBytes);
     const verifierGas = Number(
@@ -92,8 +114,10 @@ async function main() {
     );
     const withConsumer = await submitInference(d.hub, d.modelId, first.proofBytes, first.publicSignals);
     // The same verifier registered without a consumer: the hub's own cost.
-    await (await d.hub.registerModel(await d.verifier.getAddress(), built.modelCommitment, built.numOutputs, "bench: no consumer")).wait();
+    const register = attested ? "registerAttestedModel" : "registerModel";
+    await (await d.hub[register](await d.verifier.getAddress(), built.modelCommitment, built.numOutputs, "bench: no consumer")).wait();
     const bare = await d.hub.modelCount();
+    if (bureau) await (await d.hub.trustAttester(bare, bureau.keyHash)).wait();
     const hubOnly = await submitInference(d.hub, bare, proofs[1]!.p.proofBytes, proofs[1]!.p.publicSignals);
     const verifyAndActGas = Number(withConsumer!.gasUsed);
     const hubGas = Number(hubOnly!.gasUsed);
@@ -115,12 +139,16 @@ async function main() {
       reluRescaleConstraintsPerNeuron: gadget32,
       reluRescaleConstraintsPerHiddenNeuronInModel: round(hidden.reduce((a, k) => a + k + 2, 0) / hidden.length, 1),
       publicSignals: built.numPublicSignals,
+      ...(attested
+        ? { attested: true, attestationConstraints: built.circuit.nonLinearConstraints + built.circuit.linearConstraints - (await constraintsWithoutAttestation(prover.ir, built.modelCommitment)) }
+        : {}),
     };
     results.push(entry);
     log(`  constraints ${entry.constraints} (${entry.nonLinearConstraints} non-linear, ${entry.linearConstraints} linear)`);
     log(`  witness ${entry.witnessMs} ms, prove ${entry.proveMs} ms vs snarkjs fullprove ${entry.snarkjsFullproveMs} ms (x${entry.proveVsFullprove}), verify ${entry.verifyMs} ms`);
     log(`  gas: verifyAndAct ${verifyAndActGas} = bare verifier ${verifierGas} + hub ${entry.gasSplit.hubBookkeeping} + consumer ${entry.gasSplit.consumer}`);
     log(`  rescale + ReLU per hidden neuron in this model: ${entry.reluRescaleConstraintsPerHiddenNeuronInModel} constraints`);
+    if ("attestationConstraints" in entry) log(`  attestation (signature check, message hash, key hash): ${entry.attestationConstraints} constraints`);
   }
   mkdirSync(join(REPO_ROOT, "bench"), { recursive: true });
   writeFileSync(join(REPO_ROOT, "bench", "results.json"), JSON.stringify({ models: results }, null, 2) + "\n");

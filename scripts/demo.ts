@@ -1,9 +1,11 @@
 /**
  * `npm run demo`: the whole path on Hardhat's in-process network, nothing to start by hand.
- * Build the credit-score model (circuit, setup, verifier; cached), deploy and register it, then for
- * two real applicants of the held-out split, one who qualifies and one who does not: prove the
- * score from their private features and call verifyAndAct. Finally show that a tampered proof, a
- * replayed proof and a proof resubmitted for another subject are rejected, naming the error.
+ * Build the credit-score-attested model (circuit, setup, verifier; cached), deploy and register it,
+ * make a credit bureau's key and trust it for the model (docs/ATTESTATION.md), then for two real
+ * applicants of the held-out split, one who qualifies and one who does not: the bureau signs their
+ * features, and each proves the score from the signed private features and calls verifyAndAct.
+ * Then show that a feature changed after signing is refused before proving, and that a tampered
+ * proof, a replayed proof and a proof resubmitted for another subject are rejected, naming the error.
  *
  * `npm run demo -- --json` prints one JSON summary as the last stdout line.
  */
@@ -19,17 +21,21 @@ import { decodeOutputs, runReference } from "../prover/model/interpret.js";
 import { releaseCurves } from "../prover/setup/curve.js";
 import { applicantFeatures, applicantLabel, germanCreditSplit } from "../prover/data/germanCredit.js";
 import { writeManifest } from "../deploy/manifest.js";
+import { generateAttesterKey, signAttestation, type Attestation } from "../prover/attest/attestation.js";
 
 const json = process.argv.includes("--json");
 const log = (line: string) => console.log(line);
-const MODEL = "credit-score";
+/** The credit model on bureau-attested features (same weights as credit-score). */
+const MODEL = "credit-score-attested";
+/** How long the bureau's attestations stay valid. */
+const VALIDITY_SECONDS = 30 * 24 * 3600;
 /** Approve when the log-odds of a good risk is >= 0 (probability >= 50%). */
 const THRESHOLD = 0n;
 const CREDIT_LIMIT = 10_000n;
 
 async function main() {
   const started = performance.now();
-  log(`zkinfer demo: private credit score -> Groth16 proof -> InferenceHub.verifyAndAct -> CreditGate`);
+  log(`zkinfer demo: bureau-signed private credit data -> Groth16 proof -> InferenceHub.verifyAndAct -> CreditGate`);
   log(`Build (cached by content hash; a second run reuses everything)`);
   const model = await buildModel({ specPath: bundledSpecPath(MODEL), log });
   if (model.ptau.source === "development") {
@@ -61,6 +67,13 @@ async function main() {
   });
   log(`  model ${MODEL} registered as id ${modelId}; commitment ${model.modelCommitment.toString().slice(0, 12)}...; deployer ${deployer!.address}`);
 
+  // The bureau's key lives in memory here; a real bureau runs `zkinfer attester keygen` once.
+  const bureau = await generateAttesterKey();
+  await timed(log, "credit bureau key made; model owner trusts it (trustAttester)", async () =>
+    (await hub.trustAttester(modelId, bureau.keyHash)).wait(),
+  );
+  log(`  bureau key hash ${bureau.keyHash.toString().slice(0, 12)}...`);
+
   const prover = await timed(log, "load prover (witness generator + zkey, once)", () => ModelProver.load(bundledSpecPath(MODEL)));
 
   // Two real applicants from the held-out split: the first the model approves whose label is
@@ -70,6 +83,9 @@ async function main() {
   const approvedIdx = test.find((i) => scoreOf(i) >= THRESHOLD && applicantLabel(i) === 1)!;
   const refusedIdx = test.find((i) => scoreOf(i) < THRESHOLD && applicantLabel(i) === 0)!;
 
+  // Attestations are checked against the chain's clock, which is what the hub uses.
+  const now = async () => Number((await ethers.provider.getBlock("latest"))!.timestamp);
+  const attestations = new Map<string, Attestation>();
   const applicants = [];
   const proveTimes: number[] = [];
   let approvedProof: Awaited<ReturnType<ModelProver["prove"]>> | undefined;
@@ -78,8 +94,13 @@ async function main() {
     [refusedIdx, refusedWallet!],
   ] as const) {
     log(`Applicant #${idx} of German Credit (subject ${wallet.address}); features stay private`);
-    const proved = await timed(log, "prove score (witness + Groth16)", () =>
-      prover.prove({ features: applicantFeatures(idx), subject: wallet.address, nonce: 1n }),
+    const issuedAt = await now();
+    const attestation = await timed(log, "bureau signs the applicant's features (EdDSA-Poseidon, valid 30 days)", () =>
+      signAttestation({ ir: prover.ir, key: bureau, record: { subject: wallet.address, features: applicantFeatures(idx), issuedAt, expiresAt: issuedAt + VALIDITY_SECONDS } }),
+    );
+    attestations.set(wallet.address, attestation);
+    const proved = await timed(log, "prove score on the signed features (witness + Groth16)", async () =>
+      prover.prove({ features: attestation.features, subject: wallet.address, nonce: 1n, attestation, now: await now() }),
     );
     proveTimes.push(proved.timings.witnessMs + proved.timings.proveMs);
     const receipt = await timed(log, "verifyAndAct on-chain", () =>
@@ -94,6 +115,20 @@ async function main() {
   }
   if (!approvedProof) throw new Error("the approved applicant was not approved on-chain");
 
+  log("Forgery (refused before proving)");
+  // The refused applicant raises a feature in the bureau's attestation to look creditworthy.
+  const signed = attestations.get(refusedWallet!.address)!;
+  const forged = { ...signed, features: { ...signed.features, checking_account: 3, savings: 4 } };
+  let forgedFeature: string | undefined;
+  try {
+    await prover.prove({ features: forged.features, subject: refusedWallet!.address, nonce: 2n, attestation: forged, now: await now() });
+  } catch (e) {
+    forgedFeature = (e as Error).name;
+    log(`  ${"a feature changed after the bureau signed".padEnd(44)} refused: ${forgedFeature}`);
+    log(`    ${(e as Error).message.split("\n")[0]}`);
+  }
+  if (forgedFeature !== "AttestationSignatureError") throw new Error("the forged attestation was not refused");
+
   log("Attacks (each must revert with a custom error and change nothing)");
   const errorOf = async (label: string, send: () => Promise<unknown>) => {
     try {
@@ -105,7 +140,14 @@ async function main() {
     }
     throw new Error(`${label} was accepted`);
   };
-  const fresh = await prover.prove({ features: applicantFeatures(approvedIdx), subject: approvedWallet!.address, nonce: 2n });
+  const approvedAttestation = attestations.get(approvedWallet!.address)!;
+  const fresh = await prover.prove({
+    features: approvedAttestation.features,
+    subject: approvedWallet!.address,
+    nonce: 2n,
+    attestation: approvedAttestation,
+    now: await now(),
+  });
   const words = decodeProofWords(fresh.proofBytes);
   words[6] = words[6]! + 1n; // move C off its point
   const tamperedProof = await errorOf("tampered proof (C.x + 1)", () =>
@@ -125,10 +167,11 @@ async function main() {
   log(`Done in ${formatMs(performance.now() - started)}.`);
   const summary = {
     model: MODEL,
+    attested: model.attested,
     constraints: model.circuit.nonLinearConstraints + model.circuit.linearConstraints,
     proveMs: Math.round(Math.min(...proveTimes)),
     applicants,
-    rejections: { tamperedProof, replayedProof, otherSubject },
+    rejections: { tamperedProof, replayedProof, otherSubject, forgedFeature },
   };
   if (json) console.log(JSON.stringify(summary));
 }

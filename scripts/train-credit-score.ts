@@ -41,6 +41,7 @@ import { decodeOutputs, runReference } from "../prover/model/interpret.js";
 import { parseModelSpec, type ModelSpec } from "../prover/model/spec.js";
 
 const SPEC_PATH = fileURLToPath(new URL("../models/credit-score/spec.json", import.meta.url));
+const ATTESTED_SPEC_PATH = fileURLToPath(new URL("../models/credit-score-attested/spec.json", import.meta.url));
 
 // ---- Hyperparameters (all fixed: the run is deterministic) -----------------------------------
 
@@ -439,6 +440,22 @@ function main(): void {
   mkdirSync(dirname(SPEC_PATH), { recursive: true });
   writeFileSync(SPEC_PATH, JSON.stringify(spec, null, 2) + "\n");
   console.log(`\nWrote ${SPEC_PATH}`);
+  // The attested variant (docs/ATTESTATION.md): the same model whose features a bureau signs.
+  const attested = {
+    name: "credit-score-attested",
+    version: spec.version,
+    description:
+      "The credit-score model on bureau-attested features: the circuit verifies an EdDSA-Poseidon signature by a trusted " +
+      "attester over the private features, the subject and a validity window (docs/ATTESTATION.md). Same weights as credit-score.",
+    fixedPoint: spec.fixedPoint,
+    features: spec.features,
+    layers: spec.layers,
+    attestation: { scheme: "eddsa-poseidon-v1" },
+    metadata: spec.metadata,
+  };
+  mkdirSync(dirname(ATTESTED_SPEC_PATH), { recursive: true });
+  writeFileSync(ATTESTED_SPEC_PATH, JSON.stringify(attested, null, 2) + "\n");
+  console.log(`Wrote ${ATTESTED_SPEC_PATH}`);
 }
 
 /** k stratified folds of `indexes` (seeded). */

@@ -12,7 +12,8 @@ import {IModelRegistry} from "./IModelRegistry.sol";
  * storage instead of making a cold call to a separate registry.
  *
  * Public signals follow {PublicSignals}: `[outputs 0..k-1, modelCommitment, inputCommitment, subject,
- * nonce]`. Replay protection is keyed on the statement (modelId, subject, nonce), never on the proof
+ * nonce]`, and for an attested model `[..., nonce, attesterKeyHash, validity]` with validity =
+ * issuedAt * 2^64 + expiresAt. Replay protection is keyed on the statement (modelId, subject, nonce), never on the proof
  * bytes: Groth16 proofs are malleable, so one statement has many valid proofs.
  */
 interface IInferenceHub is IModelRegistry {
@@ -50,8 +51,33 @@ interface IInferenceHub is IModelRegistry {
 
     /**
      * @dev The verifier of `modelId` rejected the proof.
+     *
+     * For an attested model this is also how an attestation for another subject fails: the subject is
+     * part of the signed message, so a proof whose `subject` signal differs from the attested one
+     * cannot exist, and a proof copied with another subject does not verify.
      */
     error InferenceHubInvalidProof(uint256 modelId);
+
+    /**
+     * @dev The proof's `attesterKeyHash` is not trusted for the attested model `modelId` (never
+     * added by its owner; see {IModelRegistry-trustAttester}).
+     */
+    error InferenceHubUntrustedAttester(uint256 modelId, uint256 attesterKeyHash);
+
+    /**
+     * @dev The proof's `attesterKeyHash` was revoked for `modelId` (see {IModelRegistry-revokeAttester}).
+     */
+    error InferenceHubAttesterRevoked(uint256 modelId, uint256 attesterKeyHash);
+
+    /**
+     * @dev The attestation is valid from `issuedAt`, later than the block's `timestamp`.
+     */
+    error InferenceHubAttestationNotYetValid(uint256 modelId, uint256 issuedAt, uint256 timestamp);
+
+    /**
+     * @dev The attestation expired at `expiresAt`, at or before the block's `timestamp`.
+     */
+    error InferenceHubAttestationExpired(uint256 modelId, uint256 expiresAt, uint256 timestamp);
 
     /**
      * @dev Emitted when a proof for `modelId` is verified and its statement recorded, just before the
@@ -65,9 +91,12 @@ interface IInferenceHub is IModelRegistry {
 
     /**
      * @notice Verifies a proof for `modelId`, records its statement and calls the model's consumer.
-     * @dev Checks, in order: the model is Active; there are k + 4 signals; every signal is < r; the
-     * `modelCommitment` signal equals the registered commitment; `subject` < 2^160; the statement
-     * (modelId, subject, nonce) is unused; the verifier accepts the proof. Then records the statement,
+     * @dev Checks, in order: the model is Active; there are k + 4 signals (k + 6 when attested); every
+     * signal is < r; the `modelCommitment` signal equals the registered commitment; for an attested
+     * model, `attesterKeyHash` is trusted and not revoked, and issuedAt <= block.timestamp < expiresAt;
+     * `subject` < 2^160; the statement (modelId, subject, nonce) is unused; the verifier accepts the
+     * proof (which, for an attested model, shows the trusted key signed the private inputs for this
+     * subject and window). Then records the statement,
      * emits {InferenceVerified} and calls {IInferenceConsumer-onInferenceVerified} with the outputs,
      * if a consumer is set.
      *

@@ -22,6 +22,11 @@ import {IInferenceVerifier} from "./IInferenceVerifier.sol";
  * verifier and commitment stay readable ({getModelVersion}): version n + 1 links to version n.
  * Ownership moves in two steps (transfer, then accept by the new owner), so it cannot be lost to a
  * mistyped address.
+ *
+ * An attested model ({registerAttestedModel}) takes private inputs signed by an attester (e.g. a
+ * credit bureau; docs/ATTESTATION.md). Its proofs carry two more public signals (attesterKeyHash and
+ * validity, the packed issuedAt and expiresAt), and its owner keeps the set of attesters it trusts, keyed by the Poseidon
+ * hash of the attester's Baby Jubjub public key: {trustAttester}, {revokeAttester}.
  */
 interface IModelRegistry {
     /**
@@ -35,11 +40,21 @@ interface IModelRegistry {
     }
 
     /**
+     * @dev Trust of an attester key for one model. `Revoked` is terminal: a revoked key (lost or
+     * compromised) cannot be trusted again for that model; the attester makes a new key.
+     */
+    enum AttesterStatus {
+        None,
+        Trusted,
+        Revoked
+    }
+
+    /**
      * @dev A registered model.
      *
-     * The fields are ordered for storage packing: the hub reads `verifier`, `status`, `numOutputs`
-     * and `version` (one slot), `consumer` (one slot) and `modelCommitment` (one slot) on every
-     * verification, and never `owner` or `metadataURI`. Keep it that way when adding fields.
+     * The fields are ordered for storage packing: the hub reads `verifier`, `status`, `numOutputs`,
+     * `version` and `attested` (one slot), `consumer` (one slot) and `modelCommitment` (one slot) on
+     * every verification, and never `owner` or `metadataURI`. Keep it that way when adding fields.
      */
     struct Model {
         /// Verifier of the model's circuit.
@@ -50,6 +65,9 @@ interface IModelRegistry {
         uint16 numOutputs;
         /// Starts at 1, incremented by every applied update ({applyModelUpdate}).
         uint32 version;
+        /// Proofs verify an attester's signature over the private inputs and carry k + 6 public
+        /// signals (attesterKeyHash, validity appended). Fixed at registration.
+        bool attested;
         /// Called after each verified inference; address(0) means none (the inference is recorded only).
         IInferenceConsumer consumer;
         /// Poseidon commitment to architecture, quantized weights and scales; the proof's
@@ -144,6 +162,33 @@ interface IModelRegistry {
     error ModelRegistryInvalidOwner(address owner);
 
     /**
+     * @dev `modelId` is not an attested model: it has no attesters to trust or revoke.
+     */
+    error ModelRegistryNotAttested(uint256 modelId);
+
+    /**
+     * @dev The attester key hash is not an element of the BN254 scalar field (it is >= r), so no
+     * proof could ever carry it.
+     */
+    error ModelRegistryInvalidAttesterKeyHash(uint256 attesterKeyHash);
+
+    /**
+     * @dev `attesterKeyHash` is already trusted for `modelId`.
+     */
+    error ModelRegistryAttesterAlreadyTrusted(uint256 modelId, uint256 attesterKeyHash);
+
+    /**
+     * @dev `attesterKeyHash` is not trusted for `modelId` (never added, or already revoked), so it
+     * cannot be revoked.
+     */
+    error ModelRegistryAttesterNotTrusted(uint256 modelId, uint256 attesterKeyHash);
+
+    /**
+     * @dev `attesterKeyHash` was revoked for `modelId`; revocation is final for a key.
+     */
+    error ModelRegistryAttesterRevoked(uint256 modelId, uint256 attesterKeyHash);
+
+    /**
      * @dev Emitted when `owner` registers `modelId`. Its status is Active and its version 1.
      */
     event ModelRegistered(
@@ -167,6 +212,24 @@ interface IModelRegistry {
      * @dev Emitted when the owner of `modelId` cancels its announced update.
      */
     event ModelUpdateCancelled(uint256 indexed modelId, IInferenceVerifier verifier, uint256 modelCommitment);
+
+    /**
+     * @dev Emitted right after {ModelRegistered} when `modelId` is registered as an attested model:
+     * its proofs must carry a trusted attester's signature.
+     */
+    event ModelAttestationRequired(uint256 indexed modelId);
+
+    /**
+     * @dev Emitted when the owner of `modelId` trusts the attester whose public key hashes to
+     * `attesterKeyHash`: proofs over data it signed are accepted from now on.
+     */
+    event AttesterTrusted(uint256 indexed modelId, uint256 indexed attesterKeyHash);
+
+    /**
+     * @dev Emitted when the owner of `modelId` revokes `attesterKeyHash`: proofs over data it signed,
+     * whenever signed, are rejected from now on, and the key cannot be trusted again.
+     */
+    event AttesterRevoked(uint256 indexed modelId, uint256 indexed attesterKeyHash);
 
     /**
      * @dev Emitted when an announced update of `modelId` is applied: `version` is current, and proofs
@@ -230,6 +293,47 @@ interface IModelRegistry {
     ) external returns (uint256 modelId);
 
     /**
+     * @notice Registers an attested model; the caller becomes its owner.
+     * @dev As {registerModel}, for a circuit that verifies an attester's signature over its private
+     * inputs (docs/ATTESTATION.md). Its proofs carry k + 6 public signals: attesterKeyHash and validity
+     * (issuedAt * 2^64 + expiresAt) follow the nonce. It trusts no attester until {trustAttester}, so it accepts no
+     * proof until then. Emits {ModelRegistered}, then {ModelAttestationRequired}.
+     *
+     * Requirements: as {registerModel}.
+     */
+    function registerAttestedModel(
+        IInferenceVerifier verifier,
+        uint256 modelCommitment,
+        uint16 numOutputs,
+        string calldata metadataURI
+    ) external returns (uint256 modelId);
+
+    /**
+     * @notice Trusts the attester whose Baby Jubjub public key (Ax, Ay) has Poseidon(Ax, Ay) =
+     * `attesterKeyHash`, for `modelId`.
+     * @dev Emits {AttesterTrusted}.
+     *
+     * Requirements: the caller owns `modelId`, which exists, is not Retired and is attested;
+     * `attesterKeyHash` < r, neither trusted nor revoked for `modelId`.
+     */
+    function trustAttester(uint256 modelId, uint256 attesterKeyHash) external;
+
+    /**
+     * @notice Stops trusting `attesterKeyHash` for `modelId`, for good: proofs over data it signed
+     * are rejected from now on, whatever their issue date.
+     * @dev Emits {AttesterRevoked}.
+     *
+     * Requirements: the caller owns `modelId`, which exists and is not Retired; `attesterKeyHash`
+     * is trusted for `modelId`.
+     */
+    function revokeAttester(uint256 modelId, uint256 attesterKeyHash) external;
+
+    /**
+     * @notice Returns whether `attesterKeyHash` is unknown, trusted or revoked for `modelId`.
+     */
+    function attesterStatus(uint256 modelId, uint256 attesterKeyHash) external view returns (AttesterStatus);
+
+    /**
      * @notice Sets the contract called after each verified inference of `modelId`.
      * @dev address(0) removes the consumer. Emits {ModelConsumerUpdated}.
      *
@@ -241,7 +345,8 @@ interface IModelRegistry {
     /**
      * @notice Announces a new verifier and commitment for `modelId`, applicable after {updateDelay}.
      * @dev Nothing changes until {applyModelUpdate}: proofs for the current version are still accepted.
-     * The number of outputs cannot change: register a new model for that. Emits {ModelUpdateAnnounced}.
+     * The number of outputs and whether the model is attested cannot change: register a new model for
+     * that. Emits {ModelUpdateAnnounced}.
      *
      * Requirements: the caller owns `modelId`, which exists and is not Retired; no update is pending;
      * `verifier` is not the zero address; `modelCommitment` < r.

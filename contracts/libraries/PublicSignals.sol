@@ -13,6 +13,12 @@ pragma solidity ^0.8.24;
  *   [k + 2]     subject           the beneficiary address as a field element
  *   [k + 3]     nonce             replay key, unique per (model, subject)
  *
+ * An attested model (docs/ATTESTATION.md) takes `k + 6`: two more fields follow the nonce.
+ *
+ *   [k + 4]     attesterKeyHash   Poseidon(Ax, Ay) of the Baby Jubjub key that signed the inputs
+ *   [k + 5]     validity          issuedAt * 2^64 + expiresAt (unix seconds; valid from issuedAt
+ *                                 inclusive to expiresAt exclusive; the circuit keeps both < 2^64)
+ *
  * This mirrors `prover/abi/publicSignals.ts`, the single definition of the layout; a test checks that
  * the two agree. Fields added later are appended after `nonce`, never inserted: deployed verifiers
  * depend on the order.
@@ -29,6 +35,9 @@ library PublicSignals {
 
     /// @dev Number of binding fields that follow the outputs (commitment, input commitment, subject, nonce).
     uint256 internal constant BINDING_FIELDS = 4;
+
+    /// @dev Number of fields an attested model appends after the nonce (attesterKeyHash, validity).
+    uint256 internal constant ATTESTATION_FIELDS = 2;
 
     /**
      * @dev The value is not an element of the BN254 scalar field (it is >= r), so it has no signed
@@ -59,6 +68,27 @@ library PublicSignals {
     /// @dev Number of public signals of a model with `numOutputs` outputs.
     function count(uint256 numOutputs) internal pure returns (uint256) {
         return numOutputs + BINDING_FIELDS;
+    }
+
+    /// @dev Index of `attesterKeyHash` for an attested model with `numOutputs` outputs.
+    function attesterKeyHashIndex(uint256 numOutputs) internal pure returns (uint256) {
+        return numOutputs + 4;
+    }
+
+    /// @dev Index of `validity` for an attested model with `numOutputs` outputs.
+    function validityIndex(uint256 numOutputs) internal pure returns (uint256) {
+        return numOutputs + 5;
+    }
+
+    /// @dev (issuedAt, expiresAt) of a `validity` signal: its high and low 64 bits.
+    function unpackValidity(uint256 validity) internal pure returns (uint256 issuedAt, uint256 expiresAt) {
+        issuedAt = validity >> 64;
+        expiresAt = uint64(validity);
+    }
+
+    /// @dev Number of public signals of an attested model with `numOutputs` outputs.
+    function attestedCount(uint256 numOutputs) internal pure returns (uint256) {
+        return numOutputs + BINDING_FIELDS + ATTESTATION_FIELDS;
     }
 
     /**

@@ -32,6 +32,22 @@ contract PublicSignalsHarness {
         return PublicSignals.count(numOutputs);
     }
 
+    function attesterKeyHashIndex(uint256 numOutputs) external pure returns (uint256) {
+        return PublicSignals.attesterKeyHashIndex(numOutputs);
+    }
+
+    function validityIndex(uint256 numOutputs) external pure returns (uint256) {
+        return PublicSignals.validityIndex(numOutputs);
+    }
+
+    function unpackValidity(uint256 validity) external pure returns (uint256 issuedAt, uint256 expiresAt) {
+        return PublicSignals.unpackValidity(validity);
+    }
+
+    function attestedCount(uint256 numOutputs) external pure returns (uint256) {
+        return PublicSignals.attestedCount(numOutputs);
+    }
+
     function toInt(uint256 x) external pure returns (int256) {
         return PublicSignals.toInt(x);
     }

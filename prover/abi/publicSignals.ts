@@ -10,13 +10,60 @@
  *   [k + 2]     subject           beneficiary address as a field element
  *   [k + 3]     nonce             replay key, unique per (model, subject)
  *
- * Later fields are appended after `nonce`, never inserted: deployed verifiers depend on the order.
+ * Attested models (docs/ATTESTATION.md) append two more, and only they carry them:
+ *
+ *   [k + 4]     attesterKeyHash   Poseidon(Ax, Ay) of the key that signed the private features
+ *   [k + 5]     validity          issuedAt * 2^64 + expiresAt: the attestation's validity window in
+ *                                 unix seconds, from issuedAt (inclusive) to expiresAt (exclusive),
+ *                                 each < 2^64 (the circuit range-checks them)
+ *
+ * The window is one packed signal, not two: each public signal costs ~7,000 gas in the Groth16
+ * verifier (an ecMul, an ecAdd, calldata), and a third signal put the attested credit model's
+ * verifyAndAct at 333,800 gas, over its 330,000 budget (docs/ATTESTATION.md).
+ *
+ * Later fields are appended, never inserted: deployed verifiers depend on the order.
  */
 import { FIELD_MODULUS, fromField, toField } from "../field.js";
 
 /** Names of the fixed fields that follow the k outputs, in ABI order. */
 export const BINDING_FIELDS = ["modelCommitment", "inputCommitment", "subject", "nonce"] as const;
 export type BindingField = (typeof BINDING_FIELDS)[number];
+
+/** Names of the fields an attested model appends after `nonce`, in ABI order. */
+export const ATTESTATION_FIELDS = ["attesterKeyHash", "validity"] as const;
+export type AttestationField = (typeof ATTESTATION_FIELDS)[number];
+
+/** issuedAt and expiresAt are each below 2^64 and share the `validity` signal. */
+export const TIMESTAMP_BITS = 64;
+const TIMESTAMP_LIMIT = 1n << BigInt(TIMESTAMP_BITS);
+
+/** The `validity` signal of a window: issuedAt * 2^64 + expiresAt. */
+export function packValidity(issuedAt: bigint, expiresAt: bigint): bigint {
+  for (const [name, t] of [["issuedAt", issuedAt], ["expiresAt", expiresAt]] as const) {
+    if (t < 0n || t >= TIMESTAMP_LIMIT) throw new RangeError(`${name} must be in [0, 2^64), got ${t}`);
+  }
+  return issuedAt * TIMESTAMP_LIMIT + expiresAt;
+}
+
+/** The window a `validity` signal carries (the hub decodes it the same way). */
+export function unpackValidity(validity: bigint): { issuedAt: bigint; expiresAt: bigint } {
+  return { issuedAt: validity >> BigInt(TIMESTAMP_BITS), expiresAt: validity & (TIMESTAMP_LIMIT - 1n) };
+}
+
+/** The attestation fields of an attested model's statement. */
+export interface AttestationSignals {
+  attesterKeyHash: bigint;
+  /** Unix seconds; the hub requires issuedAt <= block.timestamp. */
+  issuedAt: bigint;
+  /** Unix seconds; the hub requires block.timestamp < expiresAt. */
+  expiresAt: bigint;
+}
+
+/** Which optional field groups a model's signals carry. */
+export interface SignalLayout {
+  /** The model verifies an attestation (it has the ATTESTATION_FIELDS). */
+  attested?: boolean;
+}
 
 export interface PublicSignals {
   /** Signed integers at the model's output scale. */
@@ -26,16 +73,20 @@ export interface PublicSignals {
   /** Beneficiary address as an integer (< 2^160). */
   subject: bigint;
   nonce: bigint;
+  /** Present exactly when the model is attested. */
+  attestation?: AttestationSignals;
 }
 
 /** Number of public signals of a model with `numOutputs` outputs. */
-export function publicSignalCount(numOutputs: number): number {
-  return numOutputs + BINDING_FIELDS.length;
+export function publicSignalCount(numOutputs: number, { attested = false }: SignalLayout = {}): number {
+  return numOutputs + BINDING_FIELDS.length + (attested ? ATTESTATION_FIELDS.length : 0);
 }
 
-/** Index of a binding field in the flat signal array. */
-export function signalIndex(field: BindingField, numOutputs: number): number {
-  return numOutputs + BINDING_FIELDS.indexOf(field);
+/** Index of a binding or attestation field in the flat signal array. */
+export function signalIndex(field: BindingField | AttestationField, numOutputs: number): number {
+  const binding = BINDING_FIELDS.indexOf(field as BindingField);
+  if (binding >= 0) return numOutputs + binding;
+  return numOutputs + BINDING_FIELDS.length + ATTESTATION_FIELDS.indexOf(field as AttestationField);
 }
 
 /** Flattens to the field elements a verifier takes, in ABI order. */
@@ -46,6 +97,7 @@ export function encodePublicSignals(s: PublicSignals): bigint[] {
     s.inputCommitment,
     s.subject,
     s.nonce,
+    ...(s.attestation ? [s.attestation.attesterKeyHash, packValidity(s.attestation.issuedAt, s.attestation.expiresAt)] : []),
   ].map((x) => {
     if (x < 0n || x >= FIELD_MODULUS) throw new RangeError(`public signal ${x} is not a field element`);
     return x;
@@ -56,22 +108,28 @@ export function encodePublicSignals(s: PublicSignals): bigint[] {
 export function decodePublicSignals(
   signals: readonly (string | bigint)[],
   numOutputs: number,
+  layout: SignalLayout = {},
 ): PublicSignals {
-  const expected = publicSignalCount(numOutputs);
+  const expected = publicSignalCount(numOutputs, layout);
   if (signals.length !== expected) {
+    const fields = [...BINDING_FIELDS, ...(layout.attested ? ATTESTATION_FIELDS : [])];
     throw new RangeError(
-      `expected ${expected} public signals (${numOutputs} outputs + ${BINDING_FIELDS.join(", ")}), got ${signals.length}`,
+      `expected ${expected} public signals (${numOutputs} outputs + ${fields.join(", ")}), got ${signals.length}`,
     );
   }
   const v = signals.map((x) => BigInt(x));
-  const at = (f: BindingField) => v[signalIndex(f, numOutputs)]!;
-  return {
+  const at = (f: BindingField | AttestationField) => v[signalIndex(f, numOutputs)]!;
+  const decoded: PublicSignals = {
     outputs: v.slice(0, numOutputs).map(fromField),
     modelCommitment: at("modelCommitment"),
     inputCommitment: at("inputCommitment"),
     subject: at("subject"),
     nonce: at("nonce"),
   };
+  if (layout.attested) {
+    decoded.attestation = { attesterKeyHash: at("attesterKeyHash"), ...unpackValidity(at("validity")) };
+  }
+  return decoded;
 }
 
 /** An EVM address as the `subject` field element. */

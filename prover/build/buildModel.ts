@@ -37,6 +37,8 @@ export interface BuiltModel {
   modelCommitment: bigint;
   numOutputs: number;
   numPublicSignals: number;
+  /** The circuit verifies an attestation (docs/ATTESTATION.md); register it with registerAttestedModel. */
+  attested: boolean;
   circuit: CircuitInfo;
   ptau: ResolvePtauReturnType;
   setup: SetupGroth16ReturnType;
@@ -77,7 +79,8 @@ export async function buildModel({ specPath, ptau, log = () => {} }: BuildModelP
   writeFileSync(artifactPath(name, "circuitInfo"), JSON.stringify({ ...circuit, modelCommitment: commitment.toString() }, null, 2));
   log(`    ${circuit.nonLinearConstraints} non-linear + ${circuit.linearConstraints} linear constraints, ${circuit.wires} wires`);
 
-  const numPublicSignals = publicSignalCount(ir.outputs.length);
+  const attested = ir.attestation !== undefined;
+  const numPublicSignals = publicSignalCount(ir.outputs.length, { attested });
   const power = requiredPtauPower(circuit.nonLinearConstraints + circuit.linearConstraints, numPublicSignals);
   const phase1 = await timed(log, `powers of tau (2^${power})`, () => resolvePtau({ power, ptau, log }));
 
@@ -122,6 +125,7 @@ export async function buildModel({ specPath, ptau, log = () => {} }: BuildModelP
     modelCommitment: commitment,
     numOutputs: ir.outputs.length,
     numPublicSignals,
+    attested,
     circuit,
     ptau: phase1,
     setup: setup.result,

@@ -13,7 +13,7 @@ type Contract = any;
 
 export interface DeployCreditScoreParameters {
   ignition: { deploy: (module: unknown, options?: unknown) => Promise<Record<string, Contract>> };
-  model: Pick<BuiltModel, "verifierContract" | "modelCommitment" | "numOutputs" | "name" | "version">;
+  model: Pick<BuiltModel, "verifierContract" | "modelCommitment" | "numOutputs" | "name" | "version"> & { attested?: boolean };
   /** Minimum score (signed, at the output's fixed-point scale) that opens a credit line. */
   threshold: bigint;
   creditLimit: bigint;
@@ -27,7 +27,7 @@ export interface CreditScoreDeployment {
 }
 
 export async function deployCreditScore({ ignition, model, threshold, creditLimit }: DeployCreditScoreParameters): Promise<CreditScoreDeployment> {
-  const module = creditScoreModule(model.verifierContract);
+  const module = creditScoreModule(model.verifierContract, { attested: model.attested ?? false });
   const { hub, verifier, creditGate } = await ignition.deploy(module, {
     parameters: {
       [module.id]: {

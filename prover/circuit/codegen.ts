@@ -8,7 +8,8 @@
  * main component's outputs first (outputs[], modelCommitment, inputCommitment, in declaration
  * order), then its public inputs (subject, nonce).
  */
-import { BINDING_FIELDS } from "../abi/publicSignals.js";
+import { ATTESTATION_FIELDS, BINDING_FIELDS, TIMESTAMP_BITS } from "../abi/publicSignals.js";
+import { ATTESTATION_DOMAIN, attestationSchemaId } from "../attest/attestation.js";
 import { pascalName } from "../artifacts/paths.js";
 import { bitLength } from "../field.js";
 import type { ModelIR } from "../model/ir.js";
@@ -37,6 +38,10 @@ export function generateCircuit({ ir, modelCommitment }: GenerateCircuitParamete
   if (BINDING_FIELDS.join() !== "modelCommitment,inputCommitment,subject,nonce") {
     throw new Error("public-signal ABI changed: update the circuit codegen");
   }
+  if (ATTESTATION_FIELDS.join() !== "attesterKeyHash,validity") {
+    throw new Error("attestation ABI changed: update the circuit codegen");
+  }
+  const attested = ir.attestation !== undefined;
   const n = ir.features.length;
   const k = ir.outputs.length;
   const lines: string[] = [];
@@ -48,6 +53,7 @@ export function generateCircuit({ ir, modelCommitment }: GenerateCircuitParamete
   emit("// it is rebuilt from the model spec by `npm run build:models` (prover/circuit/codegen.ts).");
   emit();
   emit('include "circomlib/circuits/poseidon.circom";');
+  if (attested) emit('include "circuits/lib/attestation.circom";');
   emit('include "circuits/lib/binding.circom";');
   emit('include "circuits/lib/range.circom";');
   emit('include "circuits/lib/rescale.circom";');
@@ -59,6 +65,19 @@ export function generateCircuit({ ir, modelCommitment }: GenerateCircuitParamete
   emit("    // Public inputs, after the outputs in the public-signal ABI.");
   emit("    signal input subject;");
   emit("    signal input nonce;");
+  if (attested) {
+    emit("    // Attested model: public inputs appended after nonce (circom lists public inputs in declaration");
+    emit("    // order, which is the ABI's), then the private key and signature.");
+    emit("    signal input attesterKeyHash;");
+    emit("    signal input validity;");
+    emit("    signal input issuedAt;");
+    emit("    signal input expiresAt;");
+    emit("    signal input attesterAx;");
+    emit("    signal input attesterAy;");
+    emit("    signal input signatureR8x;");
+    emit("    signal input signatureR8y;");
+    emit("    signal input signatureS;");
+  }
   emit();
   emit("    // Public outputs, in ABI order.");
   emit(`    signal output outputs[${k}];`);
@@ -111,24 +130,58 @@ export function generateCircuit({ ir, modelCommitment }: GenerateCircuitParamete
   emit(`    modelCommitment <== ${modelCommitment};`);
   emit();
   emit("    // inputCommitment = Poseidon(features..., salt), chained in chunks of 16 then 15.");
-  const preimage = [...Array.from({ length: n }, (_, i) => `features[${i}]`), "salt"];
+  const featureSignals = Array.from({ length: n }, (_, i) => `features[${i}]`);
+  emit(`    inputCommitment <== ${poseidonChain("inputHash", [...featureSignals, "salt"], emit)};`);
+  emit();
+  const publicInputs = ["subject", "nonce"];
+  if (attested) {
+    // The same message prover/attest/attestation.ts signs: attestationMessagePreimage's layout.
+    emit("    // The attester signed PoseidonChain(domain, schema id, features..., subject, issuedAt, expiresAt):");
+    emit("    // the private features, the subject the proof pays out to, and the window the hub checks against");
+    emit("    // block.timestamp. Changing any of them after signing breaks the signature check below.");
+    const preimage = [String(ATTESTATION_DOMAIN), String(attestationSchemaId(ir)), ...featureSignals, "subject", "issuedAt", "expiresAt"];
+    emit(`    signal attestedMessage <== ${poseidonChain("attestHash", preimage, emit)};`);
+    emit("    component attestation = AttestationCheck();");
+    emit("    attestation.message <== attestedMessage;");
+    emit("    attestation.Ax <== attesterAx;");
+    emit("    attestation.Ay <== attesterAy;");
+    emit("    attestation.R8x <== signatureR8x;");
+    emit("    attestation.R8y <== signatureR8y;");
+    emit("    attestation.S <== signatureS;");
+    emit("    attestation.keyHash <== attesterKeyHash;");
+    emit();
+    emit(`    // The window is public as one signal, validity = issuedAt * 2^${TIMESTAMP_BITS} + expiresAt (one signal less`);
+    emit(`    // in the verifier, ~7k gas). Both below 2^${TIMESTAMP_BITS}, so the packing is injective and the hub's`);
+    emit("    // unpacking gives back exactly the signed values.");
+    emit(`    signal packedValidity <== PackValidity(${TIMESTAMP_BITS})(issuedAt, expiresAt);`);
+    emit("    validity === packedValidity;");
+    emit();
+    publicInputs.push(...ATTESTATION_FIELDS);
+  }
+  emit("    // Public inputs must sit in a non-linear constraint, or the proof would not bind them.");
+  emit(`    BindPublic(${publicInputs.length})([${publicInputs.join(", ")}]);`);
+  emit("}");
+  emit();
+  emit(`component main {public [${publicInputs.join(", ")}]} = ${mainTemplateName(ir.name)}();`);
+  return lines.join("\n") + "\n";
+}
+
+/**
+ * Emits the project's chained Poseidon over `preimage` (prover/model/commitment.ts's poseidonHash:
+ * 16 elements, then the running hash and 15 more per step) as signals `<prefix>0, <prefix>1, ...`;
+ * returns the name of the last one.
+ */
+function poseidonChain(prefix: string, preimage: string[], emit: (s: string) => void): string {
   let at = 0;
   let acc: string | undefined;
   poseidonChunks(preimage.length).forEach((size, c) => {
     const args = preimage.slice(at, at + size);
     const ins = acc === undefined ? args : [acc, ...args];
-    emit(`    signal inputHash${c} <== Poseidon(${ins.length})([${ins.join(", ")}]);`);
-    acc = `inputHash${c}`;
+    emit(`    signal ${prefix}${c} <== Poseidon(${ins.length})([${ins.join(", ")}]);`);
+    acc = `${prefix}${c}`;
     at += size;
   });
-  emit(`    inputCommitment <== ${acc};`);
-  emit();
-  emit("    // subject and nonce must sit in a non-linear constraint, or the proof would not bind them.");
-  emit("    BindPublic(2)([subject, nonce]);");
-  emit("}");
-  emit();
-  emit(`component main {public [subject, nonce]} = ${mainTemplateName(ir.name)}();`);
-  return lines.join("\n") + "\n";
+  return acc!;
 }
 
 /** "w0*x[0] + w1*x[1] + ... + b", skipping zero weights. */

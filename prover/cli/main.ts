@@ -9,6 +9,9 @@ import type { Command } from "./command.js";
 const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   build: () => import("./commands/build.js"),
   registry: () => import("./commands/registry.js"),
+  attester: () => import("./commands/attester.js"),
+  attest: () => import("./commands/attest.js"),
+  "prove-attested": () => import("./commands/prove-attested.js"),
 };
 
 function usage(): string {

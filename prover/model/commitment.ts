@@ -51,6 +51,9 @@ export async function poseidonHash(values: readonly bigint[]): Promise<bigint> {
 /** Domain tag: the ASCII bytes of "zkinfer/model/v1" as one field element. */
 const MODEL_DOMAIN = BigInt("0x" + Buffer.from("zkinfer/model/v1").toString("hex"));
 
+/** Domain tag of an attested model: the ASCII bytes of "zkinfer/attested/v1". */
+const ATTESTED_DOMAIN = BigInt("0x" + Buffer.from("zkinfer/attested/v1").toString("hex"));
+
 /**
  * The field elements a model commitment hashes: the architecture (shapes, op kinds, ReLU flags),
  * every scale, the declared input bounds, and every quantized weight and bias. Names, units and
@@ -72,6 +75,10 @@ export function modelCommitmentPreimage(ir: ModelIR): bigint[] {
   }
   out.push(BigInt(ir.outputs.length));
   for (const o of ir.outputs) out.push(BigInt(o.scale));
+  // An attested circuit proves a different statement (and has a different public-signal layout):
+  // its commitment must differ from the same weights' plain one. Appended only when attested, so
+  // plain models keep their commitment.
+  if (ir.attestation) out.push(ATTESTED_DOMAIN);
   return out.map(toField);
 }
 

@@ -79,6 +79,8 @@ export interface ModelIR {
   features: FeatureIR[];
   ops: Op[];
   outputs: OutputIR[];
+  /** Set when the inputs must carry an attester's signature (see prover/attest/attestation.ts). */
+  attestation?: { scheme: "eddsa-poseidon-v1" };
 }
 
 /** Largest K for which K + 1 bits stay well below the 254-bit field (no aliasing, no wrap). */
@@ -148,7 +150,10 @@ export function lowerModel(spec: ModelSpec): ModelIR {
   // Outputs are public signals decoded as signed: they must stay below (p - 1) / 2 in magnitude.
   outputs.forEach((o) => checkBits(o.bounds, `output "${o.name}"`));
 
-  return { name: spec.name, version: spec.version, description: spec.description, inputScale: fp.inputBits, features, ops, outputs };
+  const ir: ModelIR = { name: spec.name, version: spec.version, description: spec.description, inputScale: fp.inputBits, features, ops, outputs };
+  // Only attested models carry the key, so a plain model's IR (and its commitment) is unchanged.
+  if (spec.attestation) ir.attestation = { scheme: spec.attestation.scheme };
+  return ir;
 }
 
 /** Interval of sum_i w_i * x_i + b over the box of input intervals. */

@@ -72,6 +72,12 @@ export const modelSpecSchema = z
       .strict(),
     features: z.array(featureSchema).min(1),
     layers: z.array(layerSchema).min(2),
+    /**
+     * Present when the features must be signed by a trusted attester (docs/ATTESTATION.md): the
+     * circuit then verifies an EdDSA-Poseidon signature over them and the proof carries the
+     * attester's key hash and the attestation's validity window as extra public signals.
+     */
+    attestation: z.object({ scheme: z.literal("eddsa-poseidon-v1") }).strict().optional(),
     /** Free-form provenance (training data, accuracy); not part of the commitment. */
     metadata: z.record(z.string(), z.unknown()).optional(),
   })

@@ -9,6 +9,8 @@ import { WitnessCalculatorBuilder } from "circom_runtime";
 import * as snarkjs from "snarkjs";
 import { decodePublicSignals, encodePublicSignals, type PublicSignals } from "../abi/publicSignals.js";
 import { artifactPath } from "../artifacts/paths.js";
+import { attestationCircuitInput, verifyAttestation, type Attestation } from "../attest/attestation.js";
+import { AttestationFeatureMismatchError, AttestationFormatError, AttestationSubjectError } from "../attest/errors.js";
 import { ZkinferError } from "../errors.js";
 import { FIELD_MODULUS, toField } from "../field.js";
 import { inputCommitment, modelCommitment } from "../model/commitment.js";
@@ -29,6 +31,16 @@ export interface ProveParameters {
   nonce: bigint;
   /** Input-commitment salt; a fresh random one when omitted (keep it to open the commitment). */
   salt?: bigint;
+  /**
+   * Required by an attested model (docs/ATTESTATION.md), refused by a plain one: the attester's
+   * signature over `features` and `subject`. It is checked before proving.
+   */
+  attestation?: Attestation;
+  /**
+   * Unix seconds at which the attestation must be valid (the hub checks block.timestamp); default
+   * the wall clock. Only for attested models.
+   */
+  now?: number;
 }
 
 export interface ProveReturnType {
@@ -72,15 +84,50 @@ export class ModelProver {
     const subject = BigInt(p.subject);
     if (subject >= 1n << 160n) throw new RangeError(`subject ${p.subject} is not a 20-byte address`);
     if (p.nonce < 0n || p.nonce >= FIELD_MODULUS) throw new RangeError(`nonce must be in [0, r), got ${p.nonce}`);
-    return {
-      reference,
-      input: {
-        features: reference.inputs.map(toField),
-        salt: p.salt,
-        subject,
-        nonce: p.nonce,
-      },
+    const input: Record<string, unknown> = {
+      features: reference.inputs.map(toField),
+      salt: p.salt,
+      subject,
+      nonce: p.nonce,
     };
+    if (this.ir.attestation) {
+      const attestation = await this.checkAttestation(p, reference.inputs, subject);
+      Object.assign(input, attestationCircuitInput(attestation));
+    } else if (p.attestation) {
+      throw new AttestationFormatError(`model ${this.ir.name} does not take attested inputs; prove without an attestation`, "attestation");
+    }
+    return { reference, input };
+  }
+
+  /**
+   * For an attested model: the attestation verifies (signature, schema, S < l, validity at `now`)
+   * and signs exactly these features and this subject. Throws a typed error naming what differs,
+   * before any proving: the circuit would refuse the witness anyway.
+   */
+  private async checkAttestation(p: ProveParameters, quantized: readonly bigint[], subject: bigint): Promise<Attestation> {
+    const attestation = p.attestation;
+    if (!attestation) {
+      throw new AttestationFormatError(
+        `model ${this.ir.name} takes attested inputs: pass the attester's signed record (zkinfer attest) as \`attestation\``,
+        "attestation",
+      );
+    }
+    const verified = await verifyAttestation(this.ir, attestation, { now: p.now ?? Math.floor(Date.now() / 1000) });
+    if (verified.subject !== subject) {
+      throw new AttestationSubjectError(
+        `the attestation was issued for subject ${attestation.subject}, not ${p.subject}: a proof can only benefit the attested subject.`,
+      );
+    }
+    this.ir.features.forEach((f, i) => {
+      if (verified.quantized[i] !== quantized[i]) {
+        throw new AttestationFeatureMismatchError(
+          `feature \`${f.name}\` = ${p.features[f.name]} differs from the attested value ${attestation.features[f.name]} (${f.unit}). ` +
+            `Prove with the attested values.`,
+          f.name,
+        );
+      }
+    });
+    return attestation;
   }
 
   /** Full witness as field elements (for tests that inspect or tamper with it). */
@@ -98,7 +145,8 @@ export class ModelProver {
     const { proof, publicSignals } = await snarkjs.groth16.prove({ type: "mem", data: this.zkey }, { type: "mem", data: wtns });
     const t2 = performance.now();
     const signals = (publicSignals as string[]).map((s) => BigInt(s));
-    const decoded = decodePublicSignals(signals, this.ir.outputs.length);
+    const attested = this.ir.attestation !== undefined;
+    const decoded = decodePublicSignals(signals, this.ir.outputs.length, { attested });
 
     // The circuit and the reference interpreter are two back ends of one IR: they must agree.
     const expected = encodePublicSignals({
@@ -107,8 +155,16 @@ export class ModelProver {
       inputCommitment: await inputCommitment(reference.inputs, salt),
       subject: BigInt(p.subject),
       nonce: p.nonce,
+      attestation:
+        attested && p.attestation
+          ? {
+              attesterKeyHash: p.attestation.attester.keyHash,
+              issuedAt: BigInt(p.attestation.issuedAt),
+              expiresAt: BigInt(p.attestation.expiresAt),
+            }
+          : undefined,
     });
-    if (expected.some((x, i) => x !== signals[i])) {
+    if (expected.length !== signals.length || expected.some((x, i) => x !== signals[i])) {
       throw new ZkinferError(`Circuit and reference interpreter disagree on ${this.ir.name}: [${signals}] vs [${expected}]. This is a compiler bug.`);
     }
     return { proof, publicSignals: signals, decoded, reference, salt, proofBytes: encodeProof(proof), timings: { witnessMs: t1 - t0, proveMs: t2 - t1 } };

@@ -4,7 +4,7 @@
  */
 import { AbiCoder } from "ethers";
 import { FIELD_MODULUS, toField } from "../../prover/field.js";
-import { addressToSubject, encodePublicSignals } from "../../prover/abi/publicSignals.js";
+import { addressToSubject, encodePublicSignals, type AttestationSignals } from "../../prover/abi/publicSignals.js";
 
 export { FIELD_MODULUS };
 
@@ -31,6 +31,8 @@ export interface StatementOptions {
   inputCommitment?: bigint;
   subject: string;
   nonce?: bigint;
+  /** For an attested model: the three appended signals. */
+  attestation?: AttestationSignals;
 }
 
 /** The public signals of an honest statement: outputs are signed integers, encoded r - |q| when negative. */
@@ -40,6 +42,7 @@ export function statement({
   inputCommitment = 0n,
   subject,
   nonce = 1n,
+  attestation,
 }: StatementOptions): bigint[] {
   return encodePublicSignals({
     outputs,
@@ -47,6 +50,7 @@ export function statement({
     inputCommitment,
     subject: addressToSubject(subject),
     nonce,
+    attestation,
   });
 }
 

@@ -15,6 +15,54 @@ import { lowerModel, type ModelIR } from "../../prover/model/ir.js";
 import { readModelSpec } from "../../prover/model/spec.js";
 import { toField } from "../../prover/field.js";
 import { seededRandom } from "../../prover/data/germanCredit.js";
+import { poseidonHash } from "../../prover/model/commitment.js";
+import {
+  attestationMessagePreimage,
+  attesterKeyFromPrivate,
+  signAttestationMessage,
+  type AttesterKey,
+} from "../../prover/attest/attestation.js";
+
+/** What an attested circuit's witness is signed with, unless a test says otherwise. */
+export interface WitnessAttestation {
+  key?: AttesterKey;
+  issuedAt?: bigint;
+  expiresAt?: bigint;
+  /** Override any attestation input after signing (for attacks). */
+  override?: Record<string, bigint>;
+}
+
+/** A fixed test attester key (deterministic, so failures reproduce; never a real key). */
+export async function testAttesterKey(seed = 1): Promise<AttesterKey> {
+  return attesterKeyFromPrivate(Buffer.alloc(32, seed));
+}
+
+/**
+ * The attestation inputs of an attested circuit for these quantized features and subject, signed
+ * the way prover/attest/attestation.ts signs (the message is built independently of the circuit).
+ */
+export async function attestationInputs(
+  ir: ModelIR,
+  inputs: readonly bigint[],
+  subject: bigint,
+  { key, issuedAt = 1_700_000_000n, expiresAt = 1_800_000_000n, override = {} }: WitnessAttestation = {},
+): Promise<Record<string, bigint>> {
+  const k = key ?? (await testAttesterKey());
+  const message = await poseidonHash(attestationMessagePreimage(ir, inputs, subject, issuedAt, expiresAt));
+  const sig = await signAttestationMessage(k, message);
+  return {
+    attesterKeyHash: k.keyHash,
+    validity: (issuedAt << 64n) + expiresAt,
+    issuedAt,
+    expiresAt,
+    attesterAx: k.publicKey.x,
+    attesterAy: k.publicKey.y,
+    signatureR8x: sig.R8.x,
+    signatureR8y: sig.R8.y,
+    signatureS: sig.S,
+    ...override,
+  };
+}
 
 export interface CompiledModel {
   ir: ModelIR;
@@ -22,14 +70,30 @@ export interface CompiledModel {
   info: CircuitInfo;
   r1cs: R1cs;
   symbols: Map<string, number>;
-  witness(inputs: readonly bigint[], extra?: { salt?: bigint; subject?: bigint; nonce?: bigint }): Promise<bigint[]>;
+  /** For an attested model the inputs are signed by testAttesterKey() unless `attestation` says otherwise. */
+  witness(
+    inputs: readonly bigint[],
+    extra?: { salt?: bigint; subject?: bigint; nonce?: bigint; attestation?: WitnessAttestation },
+  ): Promise<bigint[]>;
   /** -1 when the witness satisfies every constraint. */
   check(witness: readonly bigint[]): number;
   /** Witness indices of signals whose name matches. */
   wires(pattern: RegExp): number[];
 }
 
-export async function compileSpec(specPath: string): Promise<CompiledModel> {
+const compiled = new Map<string, Promise<CompiledModel>>();
+
+/** Compiles `specPath` once per test process (several suites may share one model's circuit). */
+export function compileSpec(specPath: string): Promise<CompiledModel> {
+  let m = compiled.get(specPath);
+  if (!m) {
+    m = compileSpecUncached(specPath);
+    compiled.set(specPath, m);
+  }
+  return m;
+}
+
+async function compileSpecUncached(specPath: string): Promise<CompiledModel> {
   const ir = lowerModel(readModelSpec(specPath));
   const commitment = await modelCommitment(ir);
   const dir = mkdtempSync(join(tmpdir(), "zkinfer-circuit-"));
@@ -46,11 +110,12 @@ export async function compileSpec(specPath: string): Promise<CompiledModel> {
     info,
     r1cs,
     symbols,
-    witness: (inputs, extra = {}) =>
-      wc.calculateWitness(
-        { features: inputs.map(toField), salt: extra.salt ?? 7n, subject: extra.subject ?? 0xabcn, nonce: extra.nonce ?? 1n },
-        true,
-      ),
+    witness: async (inputs, extra = {}) => {
+      const subject = extra.subject ?? 0xabcn;
+      const input: Record<string, unknown> = { features: inputs.map(toField), salt: extra.salt ?? 7n, subject, nonce: extra.nonce ?? 1n };
+      if (ir.attestation) Object.assign(input, await attestationInputs(ir, inputs, subject, extra.attestation));
+      return wc.calculateWitness(input, true);
+    },
     check: (w) => firstViolatedConstraint(r1cs, w),
     wires: (pattern) => [...symbols].filter(([name]) => pattern.test(name)).map(([, i]) => i),
   };

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { network } from "hardhat";
-import { publicSignalCount, signalIndex } from "../../../prover/abi/publicSignals.js";
+import { packValidity, publicSignalCount, signalIndex } from "../../../prover/abi/publicSignals.js";
 import { FIELD_MODULUS, fromField } from "../../../prover/field.js";
 
 const { ethers, networkHelpers } = await network.create();
@@ -27,7 +27,22 @@ describe("PublicSignals", function () {
       expect(await harness.nonceIndex(k)).to.equal(signalIndex("nonce", k));
       expect(await harness.count(k)).to.equal(publicSignalCount(k));
     });
+
+    it(`places the attestation fields where prover/abi/publicSignals.ts does, for ${k} output(s)`, async function () {
+      const { harness } = await networkHelpers.loadFixture(deployFixture);
+      expect(await harness.attesterKeyHashIndex(k)).to.equal(signalIndex("attesterKeyHash", k));
+      expect(await harness.validityIndex(k)).to.equal(signalIndex("validity", k));
+      expect(await harness.attestedCount(k)).to.equal(publicSignalCount(k, { attested: true }));
+    });
   }
+
+  it("unpacks validity as prover/abi/publicSignals.ts packs it", async function () {
+    const { harness } = await networkHelpers.loadFixture(deployFixture);
+    for (const [issuedAt, expiresAt] of [[0n, 0n], [1_700_000_000n, 1_700_086_400n], [(1n << 64n) - 1n, (1n << 64n) - 1n]]) {
+      const [i, e] = await harness.unpackValidity(packValidity(issuedAt!, expiresAt!));
+      expect([i, e]).to.deep.equal([issuedAt, expiresAt]);
+    }
+  });
 
   describe("toInt", function () {
     const cases: [string, bigint][] = [

@@ -1,0 +1,292 @@
+/**
+ * Attested models in the registry and the hub (docs/ATTESTATION.md): trusted attesters per model,
+ * added and revoked by the owner, and the hub's checks of the attestation signals. The verifier is
+ * the mock, so the hub's own checks are what is tested here; real proofs over real signatures are in
+ * test/e2e/attestedCreditScore.test.ts.
+ */
+import { expect } from "chai";
+import { network } from "hardhat";
+import { creditScoreModule } from "../../deploy/CreditScore.js";
+import { packValidity, signalIndex } from "../../prover/abi/publicSignals.js";
+import {
+  CREDIT_LIMIT,
+  FIELD_MODULUS,
+  MODEL_COMMITMENT,
+  OTHER_COMMITMENT,
+  THRESHOLD,
+  dummyProof,
+  statement,
+  upgradeModel,
+  withSignal,
+} from "./helpers.js";
+
+const { ethers, ignition, networkHelpers } = await network.create();
+
+const Trust = { None: 0, Trusted: 1, Revoked: 2 } as const;
+const attestedCreditScore = creditScoreModule("MockInferenceVerifier", { attested: true });
+
+/** Two attester key hashes (any field elements will do for the registry and the mock verifier). */
+const BUREAU = 0x2a5f_0c1e_77d3_9b40_5e6f_1a2b_3c4d_5e6f_7081_92a3_b4c5_d6e7_f809_1a2b_3c4d_5e6fn;
+const OTHER_BUREAU = 0x1111_2222_3333_4444_5555_6666_7777_8888n;
+const DAY = 86_400n;
+
+/** The attested credit model as production deploys it, with BUREAU trusted, and a plain model beside it. */
+async function deployFixture() {
+  const [owner, applicant, stranger] = await ethers.getSigners();
+  const { hub, verifier, creditGate } = await ignition.deploy(attestedCreditScore, {
+    parameters: {
+      [attestedCreditScore.id]: { modelCommitment: MODEL_COMMITMENT, threshold: THRESHOLD, creditLimit: CREDIT_LIMIT },
+    },
+  });
+  const modelId: bigint = await creditGate.modelId();
+  await hub.trustAttester(modelId, BUREAU);
+  await hub.registerModel(verifier, OTHER_COMMITMENT, 1, "plain");
+  const plainModelId: bigint = await hub.modelCount();
+  const now = BigInt(await networkHelpers.time.latest());
+  return { hub, verifier, creditGate, modelId, plainModelId, owner, applicant, stranger, now };
+}
+
+/** An honest attested statement for `subject`, valid from `issuedAt` to `expiresAt`. */
+function attested(subject: string, { keyHash = BUREAU, issuedAt, expiresAt, nonce = 1n }: { keyHash?: bigint; issuedAt: bigint; expiresAt: bigint; nonce?: bigint }) {
+  return statement({ outputs: [THRESHOLD], subject, nonce, attestation: { attesterKeyHash: keyHash, issuedAt, expiresAt } });
+}
+
+describe("Attested models", function () {
+  describe("registerAttestedModel", function () {
+    it("registers an attested model and emits ModelRegistered then ModelAttestationRequired", async function () {
+      const { hub, verifier, stranger } = await networkHelpers.loadFixture(deployFixture);
+      const next = (await hub.modelCount()) + 1n;
+      await expect(hub.connect(stranger).registerAttestedModel(verifier, OTHER_COMMITMENT, 1, "ipfs://attested"))
+        .to.emit(hub, "ModelRegistered")
+        .withArgs(next, stranger.address, await verifier.getAddress(), OTHER_COMMITMENT, 1, "ipfs://attested")
+        .and.to.emit(hub, "ModelAttestationRequired")
+        .withArgs(next);
+      const model = await hub.getModel(next);
+      expect(model.attested).to.equal(true);
+      expect(model.owner).to.equal(stranger.address);
+    });
+
+    it("leaves plain models unattested", async function () {
+      const { hub, plainModelId } = await networkHelpers.loadFixture(deployFixture);
+      expect((await hub.getModel(plainModelId)).attested).to.equal(false);
+    });
+
+    it("applies registerModel's checks: zero verifier, commitment >= r, no outputs", async function () {
+      const { hub, verifier } = await networkHelpers.loadFixture(deployFixture);
+      await expect(hub.registerAttestedModel(ethers.ZeroAddress, MODEL_COMMITMENT, 1, ""))
+        .to.be.revertedWithCustomError(hub, "ModelRegistryInvalidVerifier")
+        .withArgs(ethers.ZeroAddress);
+      await expect(hub.registerAttestedModel(verifier, FIELD_MODULUS, 1, ""))
+        .to.be.revertedWithCustomError(hub, "ModelRegistryInvalidCommitment")
+        .withArgs(FIELD_MODULUS);
+      await expect(hub.registerAttestedModel(verifier, MODEL_COMMITMENT, 0, ""))
+        .to.be.revertedWithCustomError(hub, "ModelRegistryInvalidNumOutputs")
+        .withArgs(0);
+    });
+
+    it("keeps the model attested across an applied update", async function () {
+      const { hub, verifier, modelId } = await networkHelpers.loadFixture(deployFixture);
+      await upgradeModel(hub, networkHelpers.time, modelId, verifier, OTHER_COMMITMENT);
+      expect((await hub.getModel(modelId)).attested).to.equal(true);
+    });
+  });
+
+  describe("trustAttester / revokeAttester", function () {
+    it("trusts an attester and emits AttesterTrusted", async function () {
+      const { hub, modelId } = await networkHelpers.loadFixture(deployFixture);
+      expect(await hub.attesterStatus(modelId, OTHER_BUREAU)).to.equal(Trust.None);
+      await expect(hub.trustAttester(modelId, OTHER_BUREAU)).to.emit(hub, "AttesterTrusted").withArgs(modelId, OTHER_BUREAU);
+      expect(await hub.attesterStatus(modelId, OTHER_BUREAU)).to.equal(Trust.Trusted);
+    });
+
+    it("revokes an attester and emits AttesterRevoked; the key cannot be trusted again", async function () {
+      const { hub, modelId } = await networkHelpers.loadFixture(deployFixture);
+      await expect(hub.revokeAttester(modelId, BUREAU)).to.emit(hub, "AttesterRevoked").withArgs(modelId, BUREAU);
+      expect(await hub.attesterStatus(modelId, BUREAU)).to.equal(Trust.Revoked);
+      await expect(hub.trustAttester(modelId, BUREAU))
+        .to.be.revertedWithCustomError(hub, "ModelRegistryAttesterRevoked")
+        .withArgs(modelId, BUREAU);
+    });
+
+    it("rejects trusting a trusted attester with ModelRegistryAttesterAlreadyTrusted", async function () {
+      const { hub, modelId } = await networkHelpers.loadFixture(deployFixture);
+      await expect(hub.trustAttester(modelId, BUREAU))
+        .to.be.revertedWithCustomError(hub, "ModelRegistryAttesterAlreadyTrusted")
+        .withArgs(modelId, BUREAU);
+    });
+
+    it("rejects revoking an unknown or already revoked attester with ModelRegistryAttesterNotTrusted", async function () {
+      const { hub, modelId } = await networkHelpers.loadFixture(deployFixture);
+      await expect(hub.revokeAttester(modelId, OTHER_BUREAU))
+        .to.be.revertedWithCustomError(hub, "ModelRegistryAttesterNotTrusted")
+        .withArgs(modelId, OTHER_BUREAU);
+      await hub.revokeAttester(modelId, BUREAU);
+      await expect(hub.revokeAttester(modelId, BUREAU))
+        .to.be.revertedWithCustomError(hub, "ModelRegistryAttesterNotTrusted")
+        .withArgs(modelId, BUREAU);
+    });
+
+    it("rejects a key hash >= r with ModelRegistryInvalidAttesterKeyHash", async function () {
+      const { hub, modelId } = await networkHelpers.loadFixture(deployFixture);
+      await expect(hub.trustAttester(modelId, FIELD_MODULUS))
+        .to.be.revertedWithCustomError(hub, "ModelRegistryInvalidAttesterKeyHash")
+        .withArgs(FIELD_MODULUS);
+      await expect(hub.trustAttester(modelId, FIELD_MODULUS - 1n)).to.emit(hub, "AttesterTrusted");
+    });
+
+    it("rejects attesters on a plain model with ModelRegistryNotAttested", async function () {
+      const { hub, plainModelId } = await networkHelpers.loadFixture(deployFixture);
+      await expect(hub.trustAttester(plainModelId, BUREAU))
+        .to.be.revertedWithCustomError(hub, "ModelRegistryNotAttested")
+        .withArgs(plainModelId);
+    });
+
+    it("lets only the owner trust or revoke (ModelRegistryUnauthorizedAccount)", async function () {
+      const { hub, modelId, stranger } = await networkHelpers.loadFixture(deployFixture);
+      await expect(hub.connect(stranger).trustAttester(modelId, OTHER_BUREAU))
+        .to.be.revertedWithCustomError(hub, "ModelRegistryUnauthorizedAccount")
+        .withArgs(modelId, stranger.address);
+      await expect(hub.connect(stranger).revokeAttester(modelId, BUREAU))
+        .to.be.revertedWithCustomError(hub, "ModelRegistryUnauthorizedAccount")
+        .withArgs(modelId, stranger.address);
+    });
+
+    it("rejects changes to a retired or unknown model", async function () {
+      const { hub, modelId } = await networkHelpers.loadFixture(deployFixture);
+      await expect(hub.trustAttester(999n, BUREAU)).to.be.revertedWithCustomError(hub, "ModelRegistryUnknownModel").withArgs(999n);
+      await hub.retireModel(modelId);
+      await expect(hub.revokeAttester(modelId, BUREAU))
+        .to.be.revertedWithCustomError(hub, "ModelRegistryUnexpectedStatus")
+        .withArgs(modelId, 3);
+    });
+  });
+
+  describe("verifyAndAct on an attested model", function () {
+    it("accepts a trusted attester inside its validity window and opens the credit line", async function () {
+      const { hub, creditGate, modelId, applicant, now } = await networkHelpers.loadFixture(deployFixture);
+      const signals = attested(applicant.address, { issuedAt: now - DAY, expiresAt: now + DAY });
+      await expect(hub.verifyAndAct(modelId, dummyProof(), signals))
+        .to.emit(hub, "InferenceVerified")
+        .withArgs(modelId, applicant.address, 1n)
+        .and.to.emit(creditGate, "CreditLineOpened");
+    });
+
+    it("takes k + 6 signals: rejects the plain layout with InferenceHubInvalidSignalCount", async function () {
+      const { hub, modelId, applicant, now } = await networkHelpers.loadFixture(deployFixture);
+      const plain = statement({ outputs: [THRESHOLD], subject: applicant.address });
+      await expect(hub.verifyAndAct(modelId, dummyProof(), plain))
+        .to.be.revertedWithCustomError(hub, "InferenceHubInvalidSignalCount")
+        .withArgs(modelId, 7, 5);
+      const long = [...attested(applicant.address, { issuedAt: now, expiresAt: now + DAY }), 0n];
+      await expect(hub.verifyAndAct(modelId, dummyProof(), long))
+        .to.be.revertedWithCustomError(hub, "InferenceHubInvalidSignalCount")
+        .withArgs(modelId, 7, 8);
+    });
+
+    it("leaves plain models at k + 4 signals: rejects the attested layout on them", async function () {
+      const { hub, plainModelId, applicant, now } = await networkHelpers.loadFixture(deployFixture);
+      const signals = statement({
+        outputs: [1n],
+        modelCommitment: OTHER_COMMITMENT,
+        subject: applicant.address,
+        attestation: { attesterKeyHash: BUREAU, issuedAt: now, expiresAt: now + DAY },
+      });
+      await expect(hub.verifyAndAct(plainModelId, dummyProof(), signals))
+        .to.be.revertedWithCustomError(hub, "InferenceHubInvalidSignalCount")
+        .withArgs(plainModelId, 5, 7);
+    });
+
+    it("rejects an attester the model does not trust with InferenceHubUntrustedAttester", async function () {
+      const { hub, modelId, applicant, now } = await networkHelpers.loadFixture(deployFixture);
+      const signals = attested(applicant.address, { keyHash: OTHER_BUREAU, issuedAt: now, expiresAt: now + DAY });
+      await expect(hub.verifyAndAct(modelId, dummyProof(), signals))
+        .to.be.revertedWithCustomError(hub, "InferenceHubUntrustedAttester")
+        .withArgs(modelId, OTHER_BUREAU);
+    });
+
+    it("rejects an attester trusted for another model only", async function () {
+      const { hub, verifier, applicant, now } = await networkHelpers.loadFixture(deployFixture);
+      await hub.registerAttestedModel(verifier, MODEL_COMMITMENT, 1, "second attested model");
+      const secondId: bigint = await hub.modelCount();
+      const signals = attested(applicant.address, { issuedAt: now, expiresAt: now + DAY });
+      await expect(hub.verifyAndAct(secondId, dummyProof(), signals))
+        .to.be.revertedWithCustomError(hub, "InferenceHubUntrustedAttester")
+        .withArgs(secondId, BUREAU);
+    });
+
+    it("rejects a revoked attester with InferenceHubAttesterRevoked, whenever it signed", async function () {
+      const { hub, modelId, applicant, now } = await networkHelpers.loadFixture(deployFixture);
+      const signals = attested(applicant.address, { issuedAt: now - DAY, expiresAt: now + DAY });
+      await hub.revokeAttester(modelId, BUREAU);
+      await expect(hub.verifyAndAct(modelId, dummyProof(), signals))
+        .to.be.revertedWithCustomError(hub, "InferenceHubAttesterRevoked")
+        .withArgs(modelId, BUREAU);
+      expect(await hub.isNonceUsed(modelId, applicant.address, 1n)).to.equal(false);
+    });
+
+    it("rejects an expired attestation with InferenceHubAttestationExpired, at expiresAt exactly (SECURITY.md 18)", async function () {
+      const { hub, modelId, applicant, now } = await networkHelpers.loadFixture(deployFixture);
+      const expiresAt = now + 100n;
+      const signals = attested(applicant.address, { issuedAt: now - DAY, expiresAt });
+      await networkHelpers.time.setNextBlockTimestamp(expiresAt);
+      await expect(hub.verifyAndAct(modelId, dummyProof(), signals))
+        .to.be.revertedWithCustomError(hub, "InferenceHubAttestationExpired")
+        .withArgs(modelId, expiresAt, expiresAt);
+    });
+
+    it("accepts an attestation in the last second of its window", async function () {
+      const { hub, modelId, applicant, now } = await networkHelpers.loadFixture(deployFixture);
+      const expiresAt = now + 100n;
+      await networkHelpers.time.setNextBlockTimestamp(expiresAt - 1n);
+      await expect(hub.verifyAndAct(modelId, dummyProof(), attested(applicant.address, { issuedAt: now, expiresAt }))).to.emit(
+        hub,
+        "InferenceVerified",
+      );
+    });
+
+    it("rejects a future-dated attestation with InferenceHubAttestationNotYetValid, and accepts it from issuedAt on", async function () {
+      const { hub, modelId, applicant, now } = await networkHelpers.loadFixture(deployFixture);
+      const issuedAt = now + 1_000n;
+      const signals = attested(applicant.address, { issuedAt, expiresAt: issuedAt + DAY });
+      await networkHelpers.time.setNextBlockTimestamp(issuedAt - 1n);
+      await expect(hub.verifyAndAct(modelId, dummyProof(), signals))
+        .to.be.revertedWithCustomError(hub, "InferenceHubAttestationNotYetValid")
+        .withArgs(modelId, issuedAt, issuedAt - 1n);
+      await networkHelpers.time.setNextBlockTimestamp(issuedAt);
+      await expect(hub.verifyAndAct(modelId, dummyProof(), signals)).to.emit(hub, "InferenceVerified");
+    });
+
+    for (const field of ["attesterKeyHash", "validity"] as const) {
+      it(`rejects ${field} >= r with InferenceHubSignalNotInField (r + x would alias x)`, async function () {
+        const { hub, modelId, applicant, now } = await networkHelpers.loadFixture(deployFixture);
+        const honest = attested(applicant.address, { issuedAt: now, expiresAt: now + DAY });
+        const index = signalIndex(field, 1);
+        const bad = withSignal(honest, index, honest[index]! + FIELD_MODULUS);
+        await expect(hub.verifyAndAct(modelId, dummyProof(), bad))
+          .to.be.revertedWithCustomError(hub, "InferenceHubSignalNotInField")
+          .withArgs(index, bad[index]!);
+      });
+    }
+
+    it("unpacks validity as issuedAt (high 64 bits) and expiresAt (low 64 bits)", async function () {
+      const { hub, modelId, applicant, now } = await networkHelpers.loadFixture(deployFixture);
+      // Swapped halves: valid from now + DAY, expired at now - DAY. Not yet valid, so issuedAt is read high.
+      const swapped = withSignal(
+        attested(applicant.address, { issuedAt: now - DAY, expiresAt: now + DAY }),
+        signalIndex("validity", 1),
+        packValidity(now + DAY, now - DAY),
+      );
+      await expect(hub.verifyAndAct(modelId, dummyProof(), swapped)).to.be.revertedWithCustomError(hub, "InferenceHubAttestationNotYetValid");
+    });
+
+    it("reverts with InferenceHubInvalidProof when the verifier refuses (e.g. another subject than the attested one)", async function () {
+      const { hub, verifier, modelId, applicant, now } = await networkHelpers.loadFixture(deployFixture);
+      await verifier.setResult(false);
+      const signals = attested(applicant.address, { issuedAt: now, expiresAt: now + DAY });
+      await expect(hub.verifyAndAct(modelId, dummyProof(), signals))
+        .to.be.revertedWithCustomError(hub, "InferenceHubInvalidProof")
+        .withArgs(modelId);
+      expect(await hub.isNonceUsed(modelId, applicant.address, 1n)).to.equal(false);
+    });
+  });
+});
