@@ -8,6 +8,8 @@ import type { Command } from "./command.js";
 
 const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   build: () => import("./commands/build.js"),
+  serve: () => import("./commands/serve.js"),
+  worker: () => import("./commands/worker.js"),
 };
 
 function usage(): string {
