@@ -13,7 +13,7 @@ import type { Command } from "../command.js";
 
 export const command: Command = {
   usage:
-    "--models <dir>[,<dir>...] [--rpc <url>] [--hub <address> | --deploy] [--redis <url>] [--db <file>] [--workers <n>] [--port <n>] [--host <addr>] [--confirmations <n>] | --hash-key <key>",
+    "--models <dir>[,<dir>...] [--rpc <url>] [--hub <address> | --deploy] [--redis <url>] [--db <file>] [--workers <n>] [--port <n>] [--host <addr>] [--confirmations <n>] [--redis-prefix <p>] [--lock-ms <ms>] | --hash-key <key>",
   summary:
     "Serves proofs over HTTP (/v1, OpenAPI at /v1/openapi.json). Jobs queue in SQLite (--db, default $ZKINFER_BUILD_DIR/service/jobs.sqlite) or, with --redis, in BullMQ " +
     "shared with `zkinfer worker` processes. With --rpc, proved jobs are submitted to InferenceHub.verifyAndAct with $ZKINFER_SUBMITTER_KEY. " +
@@ -28,6 +28,7 @@ export const command: Command = {
         deploy: { type: "boolean", default: false },
         redis: { type: "string" },
         "redis-prefix": { type: "string" },
+        "lock-ms": { type: "string" },
         db: { type: "string" },
         workers: { type: "string" },
         port: { type: "string", default: "8080" },
@@ -59,7 +60,7 @@ export const command: Command = {
 
     const service = await startService({
       models: values.models.split(",").filter(Boolean),
-      queue: values.redis ? { kind: "redis", url: values.redis, prefix: values["redis-prefix"] } : { kind: "sqlite", path: values.db ?? join(buildRoot(), "service", "jobs.sqlite") },
+      queue: values.redis ? { kind: "redis", url: values.redis, prefix: values["redis-prefix"], lockDurationMs: int("lock-ms", values["lock-ms"], 1000) } : { kind: "sqlite", path: values.db ?? join(buildRoot(), "service", "jobs.sqlite") },
       workers: int("workers", values.workers, 0) ?? (values.redis ? 0 : 1),
       chain: values.rpc
         ? {
