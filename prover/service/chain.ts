@@ -53,7 +53,7 @@ export async function connectChain(rpcUrl: string, privateKey: Hex, timeoutMs = 
   const probe = createPublicClient({ transport });
   let chainId: number;
   try {
-    chainId = await probe.getChainId();
+    chainId = await withRetry("eth_chainId", () => probe.getChainId(), 4);
   } catch (cause) {
     throw new ZkinferError(`Cannot reach the JSON-RPC endpoint ${rpcUrl}. Start a node (e.g. \`npx hardhat node\`) or pass --rpc.`, { cause });
   }
@@ -67,11 +67,26 @@ export async function connectChain(rpcUrl: string, privateKey: Hex, timeoutMs = 
   };
 }
 
+/**
+ * Retries a read at start-up with backoff: a flaky RPC endpoint should delay the service, not stop
+ * it (the submitter has its own, finer policy for the calls that matter for exactly-once).
+ */
+export async function withRetry<T>(what: string, read: () => Promise<T>, attempts = 6): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await read();
+    } catch (e) {
+      if (i >= attempts) throw new ZkinferError(`${what} failed ${attempts} times; is the RPC endpoint healthy?`, { cause: e });
+      await new Promise((r) => setTimeout(r, 100 * 2 ** i));
+    }
+  }
+}
+
 /** The newest active model id whose commitment is `commitment`; the service refuses to start without one. */
 export async function findModelId(publicClient: PublicClient, hub: Address, commitment: bigint, name: string): Promise<bigint> {
-  const count = await publicClient.readContract({ address: hub, abi: HUB_ABI, functionName: "modelCount" });
+  const count = await withRetry("modelCount", () => publicClient.readContract({ address: hub, abi: HUB_ABI, functionName: "modelCount" }));
   for (let id = count; id >= 1n; id--) {
-    const model = await publicClient.readContract({ address: hub, abi: HUB_ABI, functionName: "getModel", args: [id] });
+    const model = await withRetry("getModel", () => publicClient.readContract({ address: hub, abi: HUB_ABI, functionName: "getModel", args: [id] }));
     if (model.modelCommitment === commitment && model.status === 1) return id;
   }
   throw new ZkinferError(`No active model with the commitment of ${name} (${commitment}) is registered in the hub at ${hub}. Register it first (or pass --deploy on a development chain).`);

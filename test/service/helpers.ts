@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { Redis } from "ioredis";
-import { createPublicClient, http, parseEventLogs, type Address } from "viem";
+import { createPublicClient, http, parseEventLogs, toFunctionSelector, type Address } from "viem";
 import { REPO_ROOT } from "../../prover/artifacts/paths.js";
 import { HUB_ABI } from "../../prover/service/chain.js";
 
@@ -62,7 +62,13 @@ export async function startCli(args: string[], ready: RegExp, env: Record<string
     async kill(signal = "SIGKILL") {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill(signal);
+      // A graceful stop that takes too long is a bug to see, not a hung test run.
+      const timer = setTimeout(() => {
+        out += "\n[test] did not exit 20 s after SIGTERM; killed\n";
+        child.kill("SIGKILL");
+      }, 20_000);
       await exited;
+      clearTimeout(timer);
     },
   };
   await new Promise<void>((resolve, reject) => {
@@ -126,9 +132,11 @@ export async function waitFor<T>(what: string, poll: () => Promise<T | undefined
 }
 
 /**
- * What the chain says: every transaction the submitter sent to the hub (mined ones: hardhat node
+ * What the chain says: every verifyAndAct transaction the submitter sent to the hub (mined ones: hardhat node
  * automines, one transaction per block), how many reverted, and every InferenceVerified event.
  */
+const VERIFY_AND_ACT = toFunctionSelector("verifyAndAct(uint256,bytes,uint256[])");
+
 export async function auditChain(rpcUrl: string, hub: Address, submitter: Address) {
   const client = createPublicClient({ transport: http(rpcUrl) });
   const latest = await client.getBlockNumber();
@@ -138,7 +146,7 @@ export async function auditChain(rpcUrl: string, hub: Address, submitter: Addres
   for (let b = 0n; b <= latest; b++) {
     const block = await client.getBlock({ blockNumber: b, includeTransactions: true });
     for (const tx of block.transactions) {
-      if (tx.from.toLowerCase() !== submitter.toLowerCase() || tx.to?.toLowerCase() !== hub.toLowerCase()) continue;
+      if (tx.from.toLowerCase() !== submitter.toLowerCase() || tx.to?.toLowerCase() !== hub.toLowerCase() || !tx.input.startsWith(VERIFY_AND_ACT)) continue;
       sent++;
       txNonces.push(tx.nonce);
       const receipt = await client.getTransactionReceipt({ hash: tx.hash });

@@ -108,8 +108,9 @@ export class RedisQueue implements JobQueue {
         const job = await this.get(delivery.data.id);
         // A redelivery of a job that was already recorded (the worker died after the write): nothing to do.
         if (!job || (job.status !== "queued" && job.status !== "proving")) return;
-        // attemptsStarted counts stalled deliveries too: a killed worker's attempt is counted.
-        const attempts = delivery.attemptsStarted ?? job.attempts + 1;
+        // The record counts every claim, including one whose worker was killed before it could
+        // report (BullMQ redelivers a stalled job without counting it as an attempt).
+        const attempts = Math.max(job.attempts + 1, delivery.attemptsStarted ?? 0);
         if (attempts > this.maxAttempts) {
           await this.update(job.id, failedPatch(new JobError("crash", `the worker died on this job ${attempts - 1} times`, false)));
           return;
