@@ -49,7 +49,9 @@ export interface CliProcess {
 /** Runs `zkinfer <args>` (the real CLI) and resolves once it prints `ready` (a regexp on its output). */
 export async function startCli(args: string[], ready: RegExp, env: Record<string, string> = {}): Promise<CliProcess> {
   const bin = join(REPO_ROOT, "node_modules", ".bin");
-  const child = spawn(join(bin, "tsx"), [join(REPO_ROOT, "prover", "cli", "run.ts"), ...args], {
+  // Node itself with tsx as a loader, not the tsx CLI: the CLI runs the program in a child process,
+  // so a SIGKILL meant for the service would only kill the wrapper.
+  const child = spawn(join(bin, "node"), ["--import", "tsx", join(REPO_ROOT, "prover", "cli", "run.ts"), ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, ZKINFER_API_KEY_HASHES: hashKey(API_KEY), NODE_NO_WARNINGS: "1", ...env },
     stdio: ["ignore", "pipe", "pipe"],
