@@ -40,6 +40,15 @@ const proofRequestSchema = z
   })
   .strict();
 
+/** What each field allows, said the same way whichever check failed. */
+const FIELD_RULES: Record<string, string> = {
+  input: "must be an object mapping feature names to numbers (GET /v1/models lists them)",
+  subject: "must be a 0x-prefixed 20-byte address (0x + 40 hex digits)",
+  nonce: "must be a non-negative integer (a decimal string for values above 2^53)",
+  submit: "must be true or false",
+  idempotencyKey: "must be 1 to 128 characters from A-Z a-z 0-9 . _ : -",
+};
+
 class BadRequest extends Error {
   constructor(
     readonly status: number,
@@ -53,6 +62,8 @@ class BadRequest extends Error {
 
 export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
   const app = Fastify({ bodyLimit: o.bodyLimit ?? 64 * 1024, logger: false });
+  // JSON only: fastify would otherwise accept text/plain bodies as strings.
+  app.removeContentTypeParser("text/plain");
 
   const refuse = (reply: FastifyReply, e: BadRequest) => {
     o.metrics.rejected.inc({ reason: e.reason });
@@ -106,13 +117,20 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
       const parsed = proofRequestSchema.safeParse(req.body);
       if (!parsed.success) {
         const issue = parsed.error.issues[0]!;
-        const field = issue.code === "unrecognized_keys" ? issue.keys.join(", ") : issue.path.join(".") || "(body)";
-        const message =
-          issue.code === "unrecognized_keys"
-            ? `Unknown field(s) ${issue.keys.map((k) => `\`${k}\``).join(", ")}: a proof request has input, subject, nonce, submit and idempotencyKey.`
-            : issue.path.length === 1 && issue.message.startsWith("Invalid input: expected") && (req.body as Record<string, unknown>)[String(issue.path[0])] === undefined
-              ? `\`${field}\` is required.`
-              : `\`${field}\` ${issue.message}.`;
+        const body = req.body as Record<string, unknown>;
+        let field: string;
+        let message: string;
+        if (issue.code === "unrecognized_keys") {
+          field = issue.keys.join(", ");
+          message = `Unknown field(s) ${issue.keys.map((k) => `\`${k}\``).join(", ")}: a proof request has input, subject, nonce, submit and idempotencyKey.`;
+        } else {
+          field = String(issue.path[0] ?? "(body)");
+          const value = body[field];
+          message =
+            value === undefined
+              ? `\`${field}\` is required: it ${FIELD_RULES[field] ?? issue.message}.`
+              : `\`${field}\` ${FIELD_RULES[field] ?? issue.message}; got ${JSON.stringify(value).slice(0, 60)}.`;
+        }
         throw new BadRequest(400, "invalid_request", message, field);
       }
       const body = parsed.data;

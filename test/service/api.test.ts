@@ -160,13 +160,16 @@ describe("prover service API (SQLite queue, local chain)", function () {
     });
   });
 
-  it("exposes Prometheus metrics: queue depth by status, proof durations, failures by kind, rejections", async () => {
-    const r = await call(base, "GET", "/metrics", undefined, { authorization: "" });
-    expect(r.status).to.equal(200);
-    expect(r.text).to.match(/zkinfer_queue_jobs\{status="queued"\} \d+/);
-    expect(r.text).to.match(/zkinfer_queue_jobs\{status="confirmed"\} [1-9]/);
-    expect(r.text).to.match(/zkinfer_proof_duration_seconds_count [1-9]/);
-    expect(r.text).to.match(/zkinfer_job_failures_total\{kind="crash"\} 0/);
-    expect(r.text).to.match(/zkinfer_requests_rejected_total\{reason="invalid_input"\} [1-9]/);
+  // After the bad-input suite (mocha runs a suite's own tests before its nested suites).
+  describe("metrics", () => {
+    it("exposes Prometheus metrics: queue depth by status, proof durations, failures by kind, rejections", async () => {
+      const r = await call(base, "GET", "/metrics", undefined, { authorization: "" });
+      expect(r.status).to.equal(200);
+      expect(r.text).to.match(/zkinfer_queue_jobs\{status="queued"\} \d+/);
+      expect(r.text).to.match(/zkinfer_queue_jobs\{status="confirmed"\} [1-9]/);
+      expect(r.text).to.match(/zkinfer_proof_duration_seconds_count [1-9]/);
+      expect(r.text).to.match(/zkinfer_job_failures_total\{kind="crash"\} 0/);
+      expect(r.text).to.match(/zkinfer_requests_rejected_total\{reason="invalid_input"\} [1-9]/);
+    });
   });
 });
