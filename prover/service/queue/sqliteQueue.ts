@@ -37,6 +37,8 @@ export class SqliteQueue implements JobQueue {
     this.db.exec(`
       PRAGMA journal_mode = WAL;
       PRAGMA synchronous = FULL;
+      -- Overwrite freed content (e.g. a private input removed from its record) with zeros.
+      PRAGMA secure_delete = ON;
       PRAGMA busy_timeout = 5000;
       CREATE TABLE IF NOT EXISTS jobs (
         seq INTEGER PRIMARY KEY AUTOINCREMENT,
