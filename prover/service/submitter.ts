@@ -80,7 +80,16 @@ export class Submitter {
       const gas = await this.estimate(data);
       if (gas === "replayed") return void (await this.alreadyDone(current, modelId, subject, nonce, started));
       current = await this.signAndRecord(current, data, gas, started);
-      await this.broadcast(current.rawTx as Hex, current.txHash as Hex);
+      if ((await this.broadcast(current.rawTx as Hex, current.txHash as Hex)) === "nonceTaken") {
+        // Another transaction of this key (sent by something else) holds our nonce: unless ours is
+        // the one that was mined, sign again with a nonce re-read from the chain.
+        const mined = await this.o.clients.publicClient.getTransactionReceipt({ hash: current.txHash as Hex }).catch(() => undefined);
+        if (!mined) {
+          this.o.log(`nonce ${current.txNonce} of ${this.address} was taken by another transaction; signing job ${current.id} again`);
+          this.nextNonce = undefined;
+          current = await this.o.update(current.id, { status: "proved", rawTx: null, txHash: null, txNonce: null });
+        }
+      }
     }
   }
 
@@ -123,17 +132,22 @@ export class Submitter {
     return run;
   }
 
-  /** Sends the signed bytes; "already known" and "nonce too low" for our own hash mean it arrived. */
-  private async broadcast(rawTx: Hex, txHash: Hex): Promise<void> {
+  /**
+   * Sends the signed bytes. "Already known" means it arrived (a 5xx after the node took the first
+   * send); "nonce too low" means the nonce is used, by this transaction (mined meanwhile) or by
+   * another one: the caller decides which from the chain.
+   */
+  private async broadcast(rawTx: Hex, txHash: Hex): Promise<"sent" | "nonceTaken"> {
     try {
-      await this.rpc("sendRawTransaction", () => this.o.clients.publicClient.sendRawTransaction({ serializedTransaction: rawTx }), (e) => knownTransaction(e));
+      await this.rpc("sendRawTransaction", () => this.o.clients.publicClient.sendRawTransaction({ serializedTransaction: rawTx }), (e) => knownTransaction(e) || nonceTooLow(e));
     } catch (e) {
-      // The node may have it already (a 5xx after it accepted the first send) or it may have been
-      // mined in between; follow() decides from the chain, not from this error.
-      if (knownTransaction(e)) return;
+      if (knownTransaction(e)) return "sent";
+      if (nonceTooLow(e)) return "nonceTaken";
+      // Still unclear after the retries; follow() decides from the chain, not from this error.
       const seen = await this.o.clients.publicClient.getTransaction({ hash: txHash }).catch(() => undefined);
       if (!seen) this.o.log(`broadcast of ${txHash} failed (${shortMessage(e)}); will rebroadcast while following`);
     }
+    return "sent";
   }
 
   /**
@@ -261,6 +275,11 @@ export function revertName(error: unknown): string | undefined {
 function knownTransaction(e: unknown): boolean {
   const text = shortMessage(e).toLowerCase() + " " + (e instanceof BaseError ? e.details?.toLowerCase() ?? "" : "");
   return text.includes("already known") || text.includes("known transaction") || text.includes("already imported");
+}
+
+function nonceTooLow(e: unknown): boolean {
+  const text = shortMessage(e).toLowerCase() + " " + (e instanceof BaseError ? e.details?.toLowerCase() ?? "" : "");
+  return text.includes("nonce too low") || text.includes("nonce has already been used") || text.includes("nonce is too low");
 }
 
 function shortMessage(e: unknown): string {

@@ -106,6 +106,19 @@ describe("prover service API (SQLite queue, local chain)", function () {
     expect(replayed).to.include({ status: "confirmed", alreadyOnChain: true, txHash: done.txHash });
   });
 
+  it("re-signs when another transaction of the same key takes its nonce (24)", async () => {
+    // The submitter has handed out nonces already (earlier tests); now something else sends from its key.
+    const { publicClient, walletClient, account } = await connectChain(chain.url, HARDHAT_DEV_KEY);
+    const external = await walletClient.sendTransaction({ account, chain: walletClient.chain, to: subject(), value: 1n });
+    const externalTx = await publicClient.getTransaction({ hash: external });
+    const posted = await call(base, "POST", "/v1/models/credit-score/proofs", { input: applicantFeatures(4), subject: subject(), nonce: 1 });
+    const [job] = await waitForJobs(base, [posted.json.jobId]);
+    expect(job.status, JSON.stringify(job.error)).to.equal("confirmed");
+    const tx = await publicClient.getTransaction({ hash: job.txHash });
+    expect(tx.nonce).to.not.equal(externalTx.nonce);
+    expect((await publicClient.getTransactionReceipt({ hash: job.txHash })).status).to.equal("success");
+  });
+
   it("returns the first job for a retried idempotency key, and 409 for the key with another body", async () => {
     const body = { input: applicantFeatures(2), subject: subject(), nonce: 9, submit: false, idempotencyKey: "order-2" };
     const a = await call(base, "POST", "/v1/models/credit-score/proofs", body);
