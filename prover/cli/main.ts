@@ -12,6 +12,8 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   attester: () => import("./commands/attester.js"),
   attest: () => import("./commands/attest.js"),
   "prove-attested": () => import("./commands/prove-attested.js"),
+  serve: () => import("./commands/serve.js"),
+  worker: () => import("./commands/worker.js"),
 };
 
 function usage(): string {

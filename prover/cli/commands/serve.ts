@@ -1,0 +1,97 @@
+/**
+ * `zkinfer serve`: the prover service (HTTP API + queue + provers + submitter). See
+ * prover/service/service.ts and the README's "Prover service" section.
+ */
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import type { Address, Hex } from "viem";
+import { buildRoot } from "../../artifacts/paths.js";
+import { ZkinferError } from "../../errors.js";
+import { hashApiKey, newApiKey } from "../../service/auth.js";
+import { startService } from "../../service/service.js";
+import type { Command } from "../command.js";
+
+export const command: Command = {
+  usage:
+    "--models <dir>[,<dir>...] [--rpc <url>] [--hub <address> | --deploy] [--redis <url>] [--db <file>] [--workers <n>] [--port <n>] [--host <addr>] [--confirmations <n>] [--redis-prefix <p>] [--lock-ms <ms>] | --hash-key <key>",
+  summary:
+    "Serves proofs over HTTP (/v1, OpenAPI at /v1/openapi.json). Jobs queue in SQLite (--db, default $ZKINFER_BUILD_DIR/service/jobs.sqlite) or, with --redis, in BullMQ " +
+    "shared with `zkinfer worker` processes. With --rpc, proved jobs are submitted to InferenceHub.verifyAndAct with $ZKINFER_SUBMITTER_KEY. " +
+    "API keys: $ZKINFER_API_KEY_HASHES (comma-separated SHA-256 hex of the keys; `--hash-key <key>` prints one); without it a key is generated and printed once.",
+  async run(argv) {
+    const { values } = parseArgs({
+      args: argv,
+      options: {
+        models: { type: "string" },
+        rpc: { type: "string" },
+        hub: { type: "string" },
+        deploy: { type: "boolean", default: false },
+        redis: { type: "string" },
+        "redis-prefix": { type: "string" },
+        "lock-ms": { type: "string" },
+        db: { type: "string" },
+        workers: { type: "string" },
+        port: { type: "string", default: "8080" },
+        host: { type: "string", default: "127.0.0.1" },
+        confirmations: { type: "string", default: "1" },
+        "hash-key": { type: "string" },
+      },
+    });
+    if (values["hash-key"] !== undefined) {
+      console.log(hashApiKey(values["hash-key"]));
+      return 0;
+    }
+    if (!values.models) throw new ZkinferError("--models is required, e.g. --models models/credit-score");
+    const int = (name: string, v: string | undefined, min: number): number | undefined => {
+      if (v === undefined) return undefined;
+      if (!/^\d+$/.test(v) || Number(v) < min) throw new ZkinferError(`--${name} must be an integer >= ${min}, got ${v}`);
+      return Number(v);
+    };
+    const key = process.env.ZKINFER_SUBMITTER_KEY as Hex | undefined;
+    if (key !== undefined && !/^0x[0-9a-fA-F]{64}$/.test(key)) throw new ZkinferError("ZKINFER_SUBMITTER_KEY must be a 0x-prefixed 32-byte hex private key.");
+    if (values.hub !== undefined && !/^0x[0-9a-fA-F]{40}$/.test(values.hub)) throw new ZkinferError(`--hub must be a 0x-prefixed address, got ${values.hub}`);
+
+    let hashes = (process.env.ZKINFER_API_KEY_HASHES ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+    if (hashes.length === 0) {
+      const { key: apiKey, hash } = newApiKey();
+      hashes = [hash];
+      console.log(`API key for this run (not stored; set ZKINFER_API_KEY_HASHES to keep keys across runs): ${apiKey}`);
+    }
+
+    const service = await startService({
+      models: values.models.split(",").filter(Boolean),
+      queue: values.redis ? { kind: "redis", url: values.redis, prefix: values["redis-prefix"], lockDurationMs: int("lock-ms", values["lock-ms"], 1000) } : { kind: "sqlite", path: values.db ?? join(buildRoot(), "service", "jobs.sqlite") },
+      workers: int("workers", values.workers, 0) ?? (values.redis ? 0 : 1),
+      chain: values.rpc
+        ? {
+            rpcUrl: values.rpc,
+            privateKey: key,
+            hub: values.hub as Address | undefined,
+            // The bundled CreditGate's operating point: approve at log-odds >= 0.
+            deploy: values.deploy ? { threshold: 0n, creditLimit: 10_000n } : undefined,
+            confirmations: int("confirmations", values.confirmations, 1),
+          }
+        : undefined,
+      apiKeyHashes: hashes,
+      host: values.host,
+      port: int("port", values.port, 0),
+      log: (line) => console.log(line),
+    });
+    console.log(
+      `zkinfer serve: listening on ${service.url} (queue: ${service.queue.backend}; provers: ${service.pool?.size ?? 0}; ` +
+        `models: ${[...service.models.keys()].join(", ")}${service.hub ? `; hub ${service.hub}` : "; no chain: proofs only"})`,
+    );
+    if (service.deployment) console.log(`deployment: ${JSON.stringify({ ...service.deployment, modelId: service.deployment.modelId.toString() })}`);
+    await waitForSignal();
+    console.log("zkinfer serve: stopping (jobs in flight resume on the next start)");
+    await service.close();
+    return 0;
+  },
+};
+
+export function waitForSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once("SIGINT", () => resolve());
+    process.once("SIGTERM", () => resolve());
+  });
+}

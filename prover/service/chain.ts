@@ -1,0 +1,141 @@
+/**
+ * The service's view of the chain: the hub's ABI (the part the service calls, with every error it
+ * may decode), model-id lookup by commitment, and a development deployment for a local node.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { createPublicClient, createWalletClient, http, parseAbi, parseEventLogs, type Account, type Address, type Hex, type PublicClient, type WalletClient } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { REPO_ROOT } from "../artifacts/paths.js";
+import { ZkinferError } from "../errors.js";
+
+export const HUB_ABI = parseAbi([
+  "function verifyAndAct(uint256 modelId, bytes proof, uint256[] publicSignals)",
+  "function isNonceUsed(uint256 modelId, address subject, uint256 nonce) view returns (bool)",
+  "function modelCount() view returns (uint256)",
+  "function getModel(uint256 modelId) view returns ((address verifier, uint8 status, uint16 numOutputs, uint32 version, address consumer, uint256 modelCommitment, address owner, string metadataURI))",
+  "function registerModel(address verifier, uint256 modelCommitment, uint16 numOutputs, string metadataURI) returns (uint256)",
+  "function setConsumer(uint256 modelId, address consumer)",
+  "event InferenceVerified(uint256 indexed modelId, address indexed subject, uint256 nonce)",
+  "event ModelRegistered(uint256 indexed modelId, address indexed owner, address verifier, uint256 modelCommitment, uint16 numOutputs, string metadataURI)",
+  "error InferenceHubModelNotActive(uint256 modelId, uint8 status)",
+  "error InferenceHubInvalidSignalCount(uint256 modelId, uint256 expected, uint256 actual)",
+  "error InferenceHubSignalNotInField(uint256 index, uint256 value)",
+  "error InferenceHubCommitmentMismatch(uint256 modelId, uint256 expected, uint256 actual)",
+  "error InferenceHubInvalidSubject(uint256 subject)",
+  "error InferenceHubNonceUsed(uint256 modelId, address subject, uint256 nonce)",
+  "error InferenceHubInvalidProof(uint256 modelId)",
+  "error ModelRegistryUnknownModel(uint256 modelId)",
+  "error ReentrancyGuardReentrantCall()",
+]);
+
+export const CREDIT_GATE_ABI = parseAbi([
+  "function creditLineOf(address subject) view returns ((uint128 limit, int64 score, uint64 openedAt))",
+  "function modelId() view returns (uint256)",
+]);
+
+/** Hardhat's first development account (public knowledge: for a local node only). */
+export const HARDHAT_DEV_KEY: Hex = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+
+export interface ChainClients {
+  publicClient: PublicClient;
+  walletClient: WalletClient;
+  account: Account;
+  chainId: number;
+}
+
+/**
+ * Clients with viem's own retries off: the submitter retries with its own backoff and needs to see
+ * each fault (a 5xx after the node accepted a transaction must not become a second transaction).
+ */
+export async function connectChain(rpcUrl: string, privateKey: Hex, timeoutMs = 10_000): Promise<ChainClients> {
+  const transport = http(rpcUrl, { retryCount: 0, timeout: timeoutMs });
+  const probe = createPublicClient({ transport });
+  let chainId: number;
+  try {
+    chainId = await withRetry("eth_chainId", () => probe.getChainId(), 4);
+  } catch (cause) {
+    throw new ZkinferError(`Cannot reach the JSON-RPC endpoint ${rpcUrl}. Start a node (e.g. \`npx hardhat node\`) or pass --rpc.`, { cause });
+  }
+  const chain = { id: chainId, name: `chain-${chainId}`, nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [rpcUrl] } } };
+  const account = privateKeyToAccount(privateKey);
+  return {
+    publicClient: createPublicClient({ chain, transport, pollingInterval: 200 }) as PublicClient,
+    walletClient: createWalletClient({ chain, transport, account }),
+    account,
+    chainId,
+  };
+}
+
+/**
+ * Retries a read at start-up with backoff: a flaky RPC endpoint should delay the service, not stop
+ * it (the submitter has its own, finer policy for the calls that matter for exactly-once).
+ */
+export async function withRetry<T>(what: string, read: () => Promise<T>, attempts = 6): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await read();
+    } catch (e) {
+      if (i >= attempts) throw new ZkinferError(`${what} failed ${attempts} times; is the RPC endpoint healthy?`, { cause: e });
+      await new Promise((r) => setTimeout(r, 100 * 2 ** i));
+    }
+  }
+}
+
+/** The newest active model id whose commitment is `commitment`; the service refuses to start without one. */
+export async function findModelId(publicClient: PublicClient, hub: Address, commitment: bigint, name: string): Promise<bigint> {
+  const count = await withRetry("modelCount", () => publicClient.readContract({ address: hub, abi: HUB_ABI, functionName: "modelCount" }));
+  for (let id = count; id >= 1n; id--) {
+    const model = await withRetry("getModel", () => publicClient.readContract({ address: hub, abi: HUB_ABI, functionName: "getModel", args: [id] }));
+    if (model.modelCommitment === commitment && model.status === 1) return id;
+  }
+  throw new ZkinferError(`No active model with the commitment of ${name} (${commitment}) is registered in the hub at ${hub}. Register it first (or pass --deploy on a development chain).`);
+}
+
+export interface DevDeployment {
+  hub: Address;
+  verifier: Address;
+  creditGate: Address;
+  modelId: bigint;
+  startBlock: number;
+}
+
+function artifact(path: string): { abi: unknown[]; bytecode: Hex } {
+  try {
+    return JSON.parse(readFileSync(join(REPO_ROOT, "artifacts", path), "utf8"));
+  } catch (cause) {
+    throw new ZkinferError(`Missing compiled contract artifacts/${path}. Run \`npx hardhat build\` after \`zkinfer build\`.`, { cause });
+  }
+}
+
+/**
+ * Development only: deploys a hub, the model's generated verifier and a CreditGate from Hardhat's
+ * compiled artifacts, the same three steps as the Ignition module deploy/CreditScore.ts (which needs
+ * an in-process Hardhat network; this runs against any JSON-RPC node).
+ */
+export async function deployDevStack(
+  { publicClient, walletClient, account }: ChainClients,
+  model: { verifierContract: string; name: string; version: string; modelCommitment: bigint; numOutputs: number; threshold: bigint; creditLimit: bigint },
+): Promise<DevDeployment> {
+  const deploy = async (path: string, args: unknown[] = []) => {
+    const { abi, bytecode } = artifact(path);
+    const hash = await walletClient.deployContract({ abi, bytecode, args, account, chain: walletClient.chain });
+    const receipt = await publicClient.waitForTransactionReceipt({ hash });
+    if (!receipt.contractAddress) throw new ZkinferError(`deploying ${path} failed (tx ${hash})`);
+    return receipt;
+  };
+  const call = async (address: Address, functionName: "registerModel" | "setConsumer", args: readonly unknown[]) => {
+    const hash = await walletClient.writeContract({ address, abi: HUB_ABI, functionName, args, account, chain: walletClient.chain } as never);
+    return publicClient.waitForTransactionReceipt({ hash });
+  };
+  const hubReceipt = await deploy("contracts/InferenceHub.sol/InferenceHub.json");
+  const hub = hubReceipt.contractAddress!;
+  const name = model.verifierContract;
+  const verifier = (await deploy(`build/contracts/${model.name}/${name}.sol/${name}.json`)).contractAddress!;
+  const registered = await call(hub, "registerModel", [verifier, model.modelCommitment, model.numOutputs, `zkinfer:${model.name}@${model.version}`]);
+  const [event] = parseEventLogs({ abi: HUB_ABI, logs: registered.logs, eventName: "ModelRegistered" });
+  const modelId = event!.args.modelId;
+  const creditGate = (await deploy("contracts/consumers/CreditGate.sol/CreditGate.json", [hub, modelId, account.address, model.threshold, model.creditLimit])).contractAddress!;
+  await call(hub, "setConsumer", [modelId, creditGate]);
+  return { hub, verifier, creditGate, modelId, startBlock: Number(hubReceipt.blockNumber) };
+}

@@ -1,0 +1,61 @@
+/**
+ * The models a service offers, loaded from their folders (`<dir>/spec.json`, built with
+ * `zkinfer build`). The API validates every request against the model's feature spec before it
+ * stores anything, with the same checks the prover runs (quantizeInputs), so a bad input is a 400
+ * naming the feature, never a failed job or a retry.
+ */
+import { existsSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { artifactPath, verifierContractName } from "../artifacts/paths.js";
+import { ZkinferError } from "../errors.js";
+import { modelCommitment } from "../model/commitment.js";
+import { quantizeInputs } from "../model/interpret.js";
+import { lowerModel, type ModelIR } from "../model/ir.js";
+import { readModelSpec } from "../model/spec.js";
+
+export interface ServiceModel {
+  name: string;
+  version: string;
+  specPath: string;
+  ir: ModelIR;
+  commitment: bigint;
+  verifierContract: string;
+}
+
+/** Accepts a model folder (holding spec.json) or a spec file. */
+export function specPathOf(pathOrDir: string): string {
+  const p = resolve(pathOrDir);
+  if (existsSync(p) && statSync(p).isDirectory()) return join(p, "spec.json");
+  return p;
+}
+
+export async function loadServiceModels(paths: readonly string[]): Promise<Map<string, ServiceModel>> {
+  if (paths.length === 0) throw new ZkinferError("No model given: pass --models <dir>[,<dir>...] (e.g. --models models/credit-score).");
+  const models = new Map<string, ServiceModel>();
+  for (const path of paths) {
+    const specPath = specPathOf(path);
+    if (!existsSync(specPath)) throw new ZkinferError(`No model spec at ${specPath}. --models takes model folders holding a spec.json.`);
+    const ir = lowerModel(readModelSpec(specPath));
+    if (models.has(ir.name)) throw new ZkinferError(`Model ${ir.name} is given twice (${specPath}).`);
+    if (!existsSync(artifactPath(ir.name, "zkey"))) throw new ZkinferError(`Model ${ir.name} is not built. Run \`zkinfer build ${specPath}\` first.`);
+    models.set(ir.name, { name: ir.name, version: ir.version, specPath, ir, commitment: await modelCommitment(ir), verifierContract: verifierContractName(ir.name) });
+  }
+  return models;
+}
+
+/** Throws InputValidationError (naming the feature and its range) unless `input` fits the model. */
+export function validateInput(model: ServiceModel, input: unknown): void {
+  quantizeInputs(model.ir, input as Record<string, number>);
+}
+
+/** The model as GET /v1/models shows it: what a client needs to build a valid request. */
+export function describeServiceModel(model: ServiceModel, modelId?: bigint) {
+  return {
+    id: model.name,
+    version: model.version,
+    modelCommitment: model.commitment.toString(),
+    onChainModelId: modelId?.toString() ?? null,
+    features: model.ir.features.map((f) => ({ name: f.name, unit: f.unit, min: f.min, max: f.max, ...(f.description ? { description: f.description } : {}) })),
+    outputs: model.ir.outputs.map((o) => ({ name: o.name, unit: o.unit, scaleBits: o.scale })),
+  };
+}

@@ -1,0 +1,171 @@
+/**
+ * The embedded queue: one SQLite file (node:sqlite, built into Node 22), so `zkinfer serve` needs
+ * nothing else running. One process owns the file; its proving slots are the prover pool's threads.
+ *
+ * Durability: WAL with synchronous=FULL, so a job the API acknowledged survives a crash of the
+ * process (and of the machine). Recovery on open: a job left `proving` by a dead process goes back
+ * to `queued` (its attempt was counted when it was claimed); proved-and-unsubmitted and submitted
+ * jobs are handed to the submission stage again, which resumes from the record.
+ */
+import { DatabaseSync } from "node:sqlite";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { IdempotencyConflictError, JOB_STATUSES, emptyRecord, newJobId, requestFingerprint, type JobRecord, type JobStatus, type NewJob } from "../jobs.js";
+import { DEFAULT_MAX_ATTEMPTS, JobError, asJobError, failedPatch, provedPatch, type JobQueue, type ProveHandler, type SubmitHandler } from "./jobQueue.js";
+
+export interface SqliteQueueOptions {
+  path: string;
+  maxAttempts?: number;
+}
+
+export class SqliteQueue implements JobQueue {
+  readonly backend = "sqlite" as const;
+  private readonly db: DatabaseSync;
+  private readonly maxAttempts: number;
+  private prove?: ProveHandler;
+  private concurrency = 0;
+  private running = new Set<Promise<void>>();
+  private submit?: SubmitHandler;
+  private submitting = new Map<string, Promise<void>>();
+  private closed = false;
+  private listeners: ((job: JobRecord, from: JobStatus) => void)[] = [];
+
+  constructor({ path, maxAttempts = DEFAULT_MAX_ATTEMPTS }: SqliteQueueOptions) {
+    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    this.db = new DatabaseSync(path);
+    this.maxAttempts = maxAttempts;
+    this.db.exec(`
+      PRAGMA journal_mode = WAL;
+      PRAGMA synchronous = FULL;
+      -- Overwrite freed content (e.g. a private input removed from its record) with zeros.
+      PRAGMA secure_delete = ON;
+      PRAGMA busy_timeout = 5000;
+      CREATE TABLE IF NOT EXISTS jobs (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        status TEXT NOT NULL,
+        idempotency_key TEXT UNIQUE,
+        fingerprint TEXT NOT NULL,
+        record TEXT NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS jobs_status ON jobs (status, seq);
+    `);
+    // Jobs a previous process was proving when it died: their worker is gone, so they wait again.
+    this.db.prepare(`UPDATE jobs SET status = 'queued', record = json_set(record, '$.status', 'queued') WHERE status = 'proving'`).run();
+  }
+
+  async enqueue(job: NewJob): Promise<{ job: JobRecord; created: boolean }> {
+    const fingerprint = requestFingerprint(job);
+    if (job.idempotencyKey !== undefined) {
+      const existing = this.db.prepare(`SELECT id, fingerprint FROM jobs WHERE idempotency_key = ?`).get(job.idempotencyKey) as { id: string; fingerprint: string } | undefined;
+      if (existing) {
+        if (existing.fingerprint !== fingerprint) throw new IdempotencyConflictError(existing.id);
+        return { job: (await this.get(existing.id))!, created: false };
+      }
+    }
+    const record = emptyRecord(newJobId(), job, Date.now());
+    this.db
+      .prepare(`INSERT INTO jobs (id, status, idempotency_key, fingerprint, record) VALUES (?, ?, ?, ?, ?)`)
+      .run(record.id, record.status, job.idempotencyKey ?? null, fingerprint, JSON.stringify(record));
+    queueMicrotask(() => this.pump());
+    return { job: record, created: true };
+  }
+
+  async get(id: string): Promise<JobRecord | undefined> {
+    const row = this.db.prepare(`SELECT record FROM jobs WHERE id = ?`).get(id) as { record: string } | undefined;
+    return row ? (JSON.parse(row.record) as JobRecord) : undefined;
+  }
+
+  async update(id: string, patch: Partial<Omit<JobRecord, "id">>): Promise<JobRecord> {
+    return this.write(id, patch);
+  }
+
+  private write(id: string, patch: Partial<Omit<JobRecord, "id">>): JobRecord {
+    const row = this.db.prepare(`SELECT record FROM jobs WHERE id = ?`).get(id) as { record: string } | undefined;
+    if (!row) throw new Error(`no job ${id}`);
+    const before = JSON.parse(row.record) as JobRecord;
+    const after: JobRecord = { ...before, ...patch, updatedAt: Date.now() };
+    this.db.prepare(`UPDATE jobs SET status = ?, record = ? WHERE id = ?`).run(after.status, JSON.stringify(after), id);
+    if (after.status !== before.status) for (const l of this.listeners) l(after, before.status);
+    return after;
+  }
+
+  async counts(): Promise<Record<JobStatus, number>> {
+    const counts = Object.fromEntries(JOB_STATUSES.map((s) => [s, 0])) as Record<JobStatus, number>;
+    for (const row of this.db.prepare(`SELECT status, COUNT(*) AS n FROM jobs GROUP BY status`).all() as { status: JobStatus; n: number }[]) {
+      counts[row.status] = Number(row.n);
+    }
+    return counts;
+  }
+
+  onTransition(listener: (job: JobRecord, from: JobStatus) => void): void {
+    this.listeners.push(listener);
+  }
+
+  async startProving(prove: ProveHandler, concurrency: number): Promise<void> {
+    this.prove = prove;
+    this.concurrency = concurrency;
+    this.pump();
+  }
+
+  async startSubmitting(submit: SubmitHandler): Promise<void> {
+    this.submit = submit;
+    const pending = this.db
+      .prepare(`SELECT id FROM jobs WHERE status = 'submitted' OR (status = 'proved' AND json_extract(record, '$.submit') = 1) ORDER BY seq`)
+      .all() as { id: string }[];
+    for (const { id } of pending) this.handOver(id);
+  }
+
+  /** Claims queued jobs while there are free slots. Synchronous claim: one process, one event loop. */
+  private pump(): void {
+    if (!this.prove || this.closed) return;
+    while (this.running.size < this.concurrency) {
+      const row = this.db.prepare(`SELECT id FROM jobs WHERE status = 'queued' ORDER BY seq LIMIT 1`).get() as { id: string } | undefined;
+      if (!row) return;
+      const claimed = this.write(row.id, { status: "proving" });
+      const job = this.write(row.id, {
+        attempts: claimed.attempts + 1,
+        timings: { ...claimed.timings, queuedMs: claimed.attempts === 0 ? Date.now() - claimed.createdAt : claimed.timings.queuedMs },
+      });
+      const run = this.runProof(job).finally(() => {
+        this.running.delete(run);
+        this.pump();
+      });
+      this.running.add(run);
+    }
+  }
+
+  private async runProof(job: JobRecord): Promise<void> {
+    try {
+      const result = await this.prove!(job);
+      const proved = this.write(job.id, provedPatch(job, result));
+      if (proved.submit) this.handOver(proved.id);
+    } catch (e) {
+      const error = asJobError(e);
+      if (this.closed) return; // shutting down: the job stays `proving` and is re-queued on the next open
+      if (error.retryable && job.attempts < this.maxAttempts) this.write(job.id, { status: "queued", error: { kind: error.kind, message: error.message } });
+      else this.write(job.id, failedPatch(error.retryable ? new JobError(error.kind, `${error.message} (after ${job.attempts} attempts)`, false) : error));
+    }
+  }
+
+  private handOver(id: string): void {
+    if (!this.submit || this.submitting.has(id) || this.closed) return;
+    const run = (async () => {
+      const job = await this.get(id);
+      if (!job || (job.status !== "proved" && job.status !== "submitted")) return;
+      try {
+        await this.submit!(job);
+      } catch (e) {
+        if (this.closed) return; // resumed from the record on the next start
+        this.write(id, failedPatch(asJobError(e)));
+      }
+    })().finally(() => this.submitting.delete(id));
+    this.submitting.set(id, run);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.allSettled([...this.running, ...this.submitting.values()]);
+    this.db.close();
+  }
+}

@@ -1,0 +1,178 @@
+/**
+ * Wiring: models + queue + prover pool + submitter + HTTP API. `startService` is what
+ * `zkinfer serve` runs; `startWorker` is `zkinfer worker` (prove only, Redis only).
+ */
+import type { Address, Hex } from "viem";
+import { ApiKeys } from "./auth.js";
+import { buildApi } from "./api.js";
+import { HARDHAT_DEV_KEY, connectChain, deployDevStack, findModelId, type DevDeployment } from "./chain.js";
+import type { FastifyInstance } from "fastify";
+import { ServiceMetrics } from "./metrics.js";
+import { loadServiceModels, type ServiceModel } from "./models.js";
+import { ProverPool } from "./proverPool.js";
+import type { JobQueue } from "./queue/jobQueue.js";
+import { RedisQueue } from "./queue/redisQueue.js";
+import { SqliteQueue } from "./queue/sqliteQueue.js";
+import { Submitter } from "./submitter.js";
+import { ZkinferError } from "../errors.js";
+
+export type QueueConfig = { kind: "sqlite"; path: string } | { kind: "redis"; url: string; prefix?: string; lockDurationMs?: number };
+
+export interface ServiceOptions {
+  /** Model folders (holding spec.json) or spec files. */
+  models: string[];
+  queue: QueueConfig;
+  /** Local prover processes (>= 1 with SQLite; 0 allowed with Redis, where `zkinfer worker`s prove). */
+  workers: number;
+  chain?: {
+    rpcUrl: string;
+    /** Submitter key; Hardhat's first dev account on chain 31337 when omitted. */
+    privateKey?: Hex;
+    hub?: Address;
+    /** Development: deploy hub + verifier + CreditGate when no hub is given. */
+    deploy?: { threshold: bigint; creditLimit: bigint };
+    confirmations?: number;
+    rpcTimeoutMs?: number;
+  };
+  apiKeyHashes: string[];
+  host?: string;
+  port?: number;
+  bodyLimit?: number;
+  maxAttempts?: number;
+  log?: (line: string) => void;
+}
+
+export interface RunningService {
+  url: string;
+  app: FastifyInstance;
+  queue: JobQueue;
+  pool?: ProverPool;
+  submitter?: Submitter;
+  deployment?: DevDeployment;
+  hub?: Address;
+  modelIds: Record<string, bigint>;
+  models: Map<string, ServiceModel>;
+  close(): Promise<void>;
+}
+
+export function openQueue(config: QueueConfig, maxAttempts?: number): JobQueue {
+  return config.kind === "sqlite"
+    ? new SqliteQueue({ path: config.path, maxAttempts })
+    : new RedisQueue({ url: config.url, prefix: config.prefix, maxAttempts, lockDurationMs: config.lockDurationMs });
+}
+
+export async function startService(o: ServiceOptions): Promise<RunningService> {
+  const log = o.log ?? (() => {});
+  if (o.queue.kind === "sqlite" && o.workers < 1) throw new ZkinferError("With the embedded SQLite queue the service proves itself: --workers must be at least 1.");
+  const models = await loadServiceModels(o.models);
+
+  // Chain first: a service that cannot reach its chain or find its models refuses to start.
+  let submitterParts: { clients: Awaited<ReturnType<typeof connectChain>>; hub: Address; deployment?: DevDeployment } | undefined;
+  const modelIds: Record<string, bigint> = {};
+  if (o.chain) {
+    const probe = await connectChain(o.chain.rpcUrl, o.chain.privateKey ?? HARDHAT_DEV_KEY, o.chain.rpcTimeoutMs);
+    if (!o.chain.privateKey) {
+      if (probe.chainId !== 31337) throw new ZkinferError(`No submitter key: set ZKINFER_SUBMITTER_KEY (the development key is only used on chain 31337, this is ${probe.chainId}).`);
+      log(`NOTE: submitting with Hardhat's public development key ${probe.account.address} (chain 31337 only).`);
+    }
+    let hub = o.chain.hub;
+    let deployment: DevDeployment | undefined;
+    if (!hub) {
+      if (!o.chain.deploy) throw new ZkinferError("No hub address: pass --hub <address> (or --deploy on a development chain).");
+      if (models.size !== 1) throw new ZkinferError("--deploy deploys one model's stack; pass exactly one model.");
+      const m = [...models.values()][0]!;
+      deployment = await deployDevStack(probe, { ...m, modelCommitment: m.commitment, numOutputs: m.ir.outputs.length, ...o.chain.deploy });
+      hub = deployment.hub;
+      log(`deployed hub ${deployment.hub}, verifier ${deployment.verifier}, CreditGate ${deployment.creditGate}; model ${m.name} is id ${deployment.modelId}`);
+    }
+    for (const m of models.values()) modelIds[m.name] = await findModelId(probe.publicClient, hub, m.commitment, m.name);
+    submitterParts = { clients: probe, hub, deployment };
+  }
+
+  const queue = openQueue(o.queue, o.maxAttempts);
+  const metrics = new ServiceMetrics(queue);
+  const specs = Object.fromEntries([...models.values()].map((m) => [m.name, m.specPath]));
+  const pool = o.workers > 0 ? new ProverPool({ specs, size: o.workers }) : undefined;
+  let submitter: Submitter | undefined;
+  try {
+    if (pool) {
+      await pool.ready();
+      await queue.startProving((job) => pool.prove(job), pool.size);
+    }
+    if (submitterParts) {
+      submitter = new Submitter({
+        clients: submitterParts.clients,
+        hub: submitterParts.hub,
+        modelIds,
+        update: (id, patch) => queue.update(id, patch),
+        confirmations: o.chain?.confirmations,
+        log: (line) => log(`submitter: ${line}`),
+      });
+      await queue.startSubmitting((job) => submitter!.submit(job));
+    }
+  } catch (e) {
+    await pool?.close();
+    await queue.close();
+    throw e;
+  }
+
+  const app = await buildApi({
+    models,
+    modelIds,
+    queue,
+    metrics,
+    apiKeys: new ApiKeys(o.apiKeyHashes),
+    canSubmit: submitter !== undefined,
+    bodyLimit: o.bodyLimit,
+    health: async () => ({ workers: pool?.size ?? 0, proverPids: pool?.pids() ?? [], submitter: submitter?.address ?? null }),
+  });
+  const url = await app.listen({ host: o.host ?? "127.0.0.1", port: o.port ?? 8080 });
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    app,
+    queue,
+    pool,
+    submitter,
+    deployment: submitterParts?.deployment,
+    hub: submitterParts?.hub,
+    modelIds,
+    models,
+    close() {
+      closing ??= (async () => {
+        await app.close();
+        submitter?.stop();
+        await pool?.close();
+        await queue.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+export interface WorkerOptions {
+  models: string[];
+  redisUrl: string;
+  prefix?: string;
+  workers: number;
+  lockDurationMs?: number;
+  maxAttempts?: number;
+}
+
+/** A proving-only process on the Redis queue: any number of them, on any number of machines. */
+export async function startWorker(o: WorkerOptions): Promise<{ pool: ProverPool; queue: JobQueue; close(): Promise<void> }> {
+  const models = await loadServiceModels(o.models);
+  const queue = new RedisQueue({ url: o.redisUrl, prefix: o.prefix, maxAttempts: o.maxAttempts, lockDurationMs: o.lockDurationMs });
+  const pool = new ProverPool({ specs: Object.fromEntries([...models.values()].map((m) => [m.name, m.specPath])), size: o.workers });
+  await pool.ready();
+  await queue.startProving((job) => pool.prove(job), pool.size);
+  return {
+    pool,
+    queue,
+    async close() {
+      await pool.close();
+      await queue.close();
+    },
+  };
+}

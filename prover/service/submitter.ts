@@ -1,0 +1,292 @@
+/**
+ * Submission: one Submitter per signing key, so one place hands out that key's nonces in order.
+ *
+ * Exactly-once effect on-chain rests on two facts:
+ * 1. The hub refuses a (model, subject, nonce) it has seen (InferenceHubNonceUsed). So before
+ *    signing, and whenever the fate of a transaction is unclear, the submitter asks the hub whether
+ *    the statement is already recorded; if it is, the job is confirmed (a replay revert on
+ *    resubmission is success, whoever sent the first transaction).
+ * 2. The signed transaction is written to the job record before it is broadcast. After a crash, the
+ *    submitter rebroadcasts those exact bytes (same hash, same nonce) instead of signing a new one,
+ *    so the service never has two live transactions for one job.
+ *
+ * RPC faults (timeouts, 5xx, dropped connections, missing receipts) are retried with exponential
+ * backoff; a revert is not a fault and is not retried.
+ */
+import { BaseError, ContractFunctionRevertedError, decodeErrorResult, encodeFunctionData, keccak256, type Address, type Hex, type TransactionReceipt } from "viem";
+import { HUB_ABI, type ChainClients } from "./chain.js";
+import type { JobRecord } from "./jobs.js";
+import { JobError, round } from "./queue/jobQueue.js";
+
+export interface SubmitterOptions {
+  clients: ChainClients;
+  hub: Address;
+  /** Model name -> on-chain model id. */
+  modelIds: Record<string, bigint>;
+  /** Persists a step of the job (the write-ahead log of the submission). */
+  update: (id: string, patch: Partial<JobRecord>) => Promise<JobRecord>;
+  /** Blocks on top of the receipt's block before a job is confirmed (1 = the including block). */
+  confirmations?: number;
+  /** Attempts per RPC call before a fault is final. */
+  rpcAttempts?: number;
+  /** First backoff delay; doubled per attempt up to 5 s. */
+  backoffMs?: number;
+  /** How long to wait for a receipt before asking whether the transaction was dropped or replaced. */
+  receiptTimeoutMs?: number;
+  pollMs?: number;
+  log?: (line: string) => void;
+}
+
+export class Submitter {
+  private nextNonce?: number;
+  /** Serialises nonce assignment + signing + the write-ahead write. */
+  private lock: Promise<unknown> = Promise.resolve();
+  private stopped = false;
+  private readonly o: Required<Omit<SubmitterOptions, "log">> & { log: (line: string) => void };
+
+  constructor(options: SubmitterOptions) {
+    this.o = { confirmations: 1, rpcAttempts: 8, backoffMs: 100, receiptTimeoutMs: 15_000, pollMs: 100, log: () => {}, ...options };
+  }
+
+  get address(): Address {
+    return this.o.clients.account.address;
+  }
+
+  /** Stops retry loops (shutdown); the jobs stay `proved`/`submitted` and resume on the next start. */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  /** Submits (or resumes) one proved job and follows it to confirmation; throws a JobError when it fails. */
+  async submit(job: JobRecord): Promise<void> {
+    const started = Date.now();
+    const modelId = this.o.modelIds[job.model];
+    if (modelId === undefined) throw new JobError("revert", `model ${job.model} has no on-chain id in this service`, false);
+    const subject = job.subject as Address;
+    const nonce = BigInt(job.nonce);
+    let current = job;
+
+    for (let round_ = 0; ; round_++) {
+      if (round_ > 5) throw new JobError("rpc", "the transaction was dropped or replaced five times; giving up", false);
+      if (current.status === "submitted" && current.rawTx && current.txHash) {
+        const outcome = await this.follow(current, modelId, subject, nonce);
+        if (outcome === "done") return;
+        // Dropped or replaced without the statement on-chain: sign again with a fresh nonce.
+        current = await this.o.update(current.id, { status: "proved", rawTx: null, txHash: null, txNonce: null });
+        continue;
+      }
+      if (await this.onChain(modelId, subject, nonce)) return void (await this.alreadyDone(current, modelId, subject, nonce, started));
+      const data = encodeFunctionData({ abi: HUB_ABI, functionName: "verifyAndAct", args: [modelId, current.proofBytes as Hex, (current.publicSignals ?? []).map(BigInt)] });
+      const gas = await this.estimate(data);
+      if (gas === "replayed") return void (await this.alreadyDone(current, modelId, subject, nonce, started));
+      current = await this.signAndRecord(current, data, gas, started);
+      if ((await this.broadcast(current.rawTx as Hex, current.txHash as Hex)) === "nonceTaken") {
+        // Another transaction of this key (sent by something else) holds our nonce: unless ours is
+        // the one that was mined, sign again with a nonce re-read from the chain.
+        const mined = await this.o.clients.publicClient.getTransactionReceipt({ hash: current.txHash as Hex }).catch(() => undefined);
+        if (!mined) {
+          this.o.log(`nonce ${current.txNonce} of ${this.address} was taken by another transaction; signing job ${current.id} again`);
+          this.nextNonce = undefined;
+          current = await this.o.update(current.id, { status: "proved", rawTx: null, txHash: null, txNonce: null });
+        }
+      }
+    }
+  }
+
+  /** Simulates the call: the gas to send with, a replay (success), or a JobError for any other revert. */
+  private async estimate(data: Hex): Promise<bigint | "replayed"> {
+    try {
+      return await this.rpc("estimateGas", () => this.o.clients.publicClient.estimateGas({ account: this.o.clients.account, to: this.o.hub, data }));
+    } catch (e) {
+      const name = revertName(e);
+      if (name === "InferenceHubNonceUsed") return "replayed";
+      if (name !== undefined) throw new JobError("revert", `verifyAndAct would revert with ${name}`, false, { cause: e });
+      throw e;
+    }
+  }
+
+  private async signAndRecord(job: JobRecord, data: Hex, gas: bigint, started: number): Promise<JobRecord> {
+    const run = this.lock.then(async () => {
+      const { publicClient, account, chainId } = this.o.clients;
+      this.nextNonce ??= await this.rpc("getTransactionCount", () => publicClient.getTransactionCount({ address: account.address, blockTag: "pending" }));
+      const fees = await this.rpc("estimateFeesPerGas", () => publicClient.estimateFeesPerGas());
+      const txNonce = this.nextNonce;
+      const rawTx = await account.signTransaction!({
+        type: "eip1559",
+        chainId,
+        nonce: txNonce,
+        to: this.o.hub,
+        data,
+        // 20% headroom: the estimate is exact for this state, but a block may change warm/cold slots.
+        gas: (gas * 12n) / 10n,
+        maxFeePerGas: fees.maxFeePerGas,
+        maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
+      });
+      const txHash = keccak256(rawTx);
+      // Written before the broadcast: after a crash, these bytes are sent again, never new ones.
+      const updated = await this.o.update(job.id, { status: "submitted", rawTx, txHash, txNonce, timings: { ...job.timings, submitMs: round(Date.now() - started) } });
+      this.nextNonce = txNonce + 1;
+      return updated;
+    });
+    this.lock = run.catch(() => {});
+    return run;
+  }
+
+  /**
+   * Sends the signed bytes. "Already known" means it arrived (a 5xx after the node took the first
+   * send); "nonce too low" means the nonce is used, by this transaction (mined meanwhile) or by
+   * another one: the caller decides which from the chain.
+   */
+  private async broadcast(rawTx: Hex, txHash: Hex): Promise<"sent" | "nonceTaken"> {
+    try {
+      await this.rpc("sendRawTransaction", () => this.o.clients.publicClient.sendRawTransaction({ serializedTransaction: rawTx }), (e) => knownTransaction(e) || nonceTooLow(e));
+    } catch (e) {
+      if (knownTransaction(e)) return "sent";
+      if (nonceTooLow(e)) return "nonceTaken";
+      // Still unclear after the retries; follow() decides from the chain, not from this error.
+      const seen = await this.o.clients.publicClient.getTransaction({ hash: txHash }).catch(() => undefined);
+      if (!seen) this.o.log(`broadcast of ${txHash} failed (${shortMessage(e)}); will rebroadcast while following`);
+    }
+    return "sent";
+  }
+
+  /**
+   * Waits for the receipt, rebroadcasting the same bytes while it is missing. Returns "done" once
+   * the job is confirmed, or "resign" when the transaction was dropped or replaced and the
+   * statement is not on-chain.
+   */
+  private async follow(job: JobRecord, modelId: bigint, subject: Address, nonce: bigint): Promise<"done" | "resign"> {
+    const { publicClient, account } = this.o.clients;
+    const hash = job.txHash as Hex;
+    const sentAt = Date.now();
+    let receipt: TransactionReceipt | undefined;
+    let lastRebroadcast = Date.now();
+    while (!receipt) {
+      if (this.stopped) throw new JobError("rpc", "the service is stopping", true);
+      receipt = await publicClient.getTransactionReceipt({ hash }).catch(() => undefined);
+      if (receipt) break;
+      if (Date.now() - lastRebroadcast > 2_000) {
+        lastRebroadcast = Date.now();
+        await this.broadcast(job.rawTx as Hex, hash);
+      }
+      if (Date.now() - sentAt > this.o.receiptTimeoutMs) {
+        // Our nonce slot may have been filled by another transaction (replaced) or dropped.
+        const mined = await publicClient.getTransactionCount({ address: account.address, blockTag: "latest" }).catch(() => undefined);
+        if (mined !== undefined && job.txNonce !== null && mined > job.txNonce) {
+          const again = await publicClient.getTransactionReceipt({ hash }).catch(() => undefined);
+          if (again) {
+            receipt = again;
+            break;
+          }
+          if (await this.onChain(modelId, subject, nonce)) {
+            await this.alreadyDone(job, modelId, subject, nonce, sentAt);
+            return "done";
+          }
+          this.nextNonce = undefined; // resynchronise from the chain
+          return "resign";
+        }
+        if (Date.now() - sentAt > this.o.receiptTimeoutMs * 8) throw new JobError("rpc", `no receipt for ${hash} after ${Math.round((Date.now() - sentAt) / 1000)} s`, false);
+      }
+      await sleep(this.o.pollMs);
+    }
+    if (receipt.status === "reverted") {
+      // Someone else landed the same statement between our simulation and our block: still success.
+      if (await this.onChain(modelId, subject, nonce)) {
+        await this.alreadyDone(job, modelId, subject, nonce, sentAt);
+        return "done";
+      }
+      throw new JobError("revert", `transaction ${hash} reverted in block ${receipt.blockNumber}`, false);
+    }
+    await this.waitConfirmations(receipt.blockNumber);
+    await this.o.update(job.id, {
+      status: "confirmed",
+      blockNumber: receipt.blockNumber.toString(),
+      rawTx: null,
+      timings: { ...job.timings, confirmMs: round(Date.now() - sentAt) },
+    });
+    return "done";
+  }
+
+  private async waitConfirmations(block: bigint): Promise<void> {
+    while (this.o.confirmations > 1) {
+      const head = await this.rpc("getBlockNumber", () => this.o.clients.publicClient.getBlockNumber({ cacheTime: 0 }));
+      if (head - block + 1n >= BigInt(this.o.confirmations)) return;
+      await sleep(this.o.pollMs * 5);
+    }
+  }
+
+  private onChain(modelId: bigint, subject: Address, nonce: bigint): Promise<boolean> {
+    return this.rpc("isNonceUsed", () => this.o.clients.publicClient.readContract({ address: this.o.hub, abi: HUB_ABI, functionName: "isNonceUsed", args: [modelId, subject, nonce] }));
+  }
+
+  /** Confirms a job whose statement is already recorded, with the transaction that recorded it when the logs show it. */
+  private async alreadyDone(job: JobRecord, modelId: bigint, subject: Address, nonce: bigint, started: number): Promise<void> {
+    const logs = await this.o.clients.publicClient
+      .getContractEvents({ address: this.o.hub, abi: HUB_ABI, eventName: "InferenceVerified", args: { modelId, subject }, fromBlock: 0n })
+      .catch(() => []);
+    const log = logs.find((l) => l.args.nonce === nonce);
+    // A transaction of ours that did land keeps its hash; otherwise the one the logs name.
+    const ours = job.txHash !== null && log?.transactionHash === job.txHash;
+    await this.o.update(job.id, {
+      status: "confirmed",
+      alreadyOnChain: !ours,
+      txHash: log?.transactionHash ?? job.txHash,
+      blockNumber: log?.blockNumber?.toString() ?? null,
+      rawTx: null,
+      timings: { ...job.timings, confirmMs: round(Date.now() - started) },
+    });
+  }
+
+  /** One RPC call with exponential backoff on faults; `final` marks errors that are answers, not faults. */
+  private async rpc<T>(what: string, call: () => Promise<T>, final: (e: unknown) => boolean = () => false): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await call();
+      } catch (e) {
+        if (revertName(e) !== undefined || final(e) || attempt >= this.o.rpcAttempts || this.stopped) {
+          if (revertName(e) === undefined && !final(e)) throw new JobError("rpc", `${what} failed ${attempt} times: ${shortMessage(e)}`, this.stopped, { cause: e });
+          throw e;
+        }
+        const delay = Math.min(5_000, this.o.backoffMs * 2 ** (attempt - 1));
+        this.o.log(`${what}: ${shortMessage(e)}; retry ${attempt} in ${delay} ms`);
+        await sleep(delay);
+      }
+    }
+  }
+}
+
+/** The custom error name of a decoded revert, or undefined for anything that is not a revert. */
+export function revertName(error: unknown): string | undefined {
+  if (!(error instanceof BaseError)) return undefined;
+  const revert = error.walk((e) => e instanceof ContractFunctionRevertedError);
+  if (revert instanceof ContractFunctionRevertedError) return revert.data?.errorName ?? revert.signature ?? "unknown revert";
+  // estimateGas on a raw call: viem reports the revert data without decoding it.
+  const raw = error.walk((e) => typeof (e as { data?: unknown }).data === "string" && ((e as { data: string }).data).startsWith("0x") && (e as { data: string }).data.length >= 10) as { data?: string } | null;
+  if (raw?.data) {
+    try {
+      return decodeErrorResult({ abi: HUB_ABI, data: raw.data as Hex }).errorName;
+    } catch {
+      return "unknown revert";
+    }
+  }
+  return undefined;
+}
+
+function knownTransaction(e: unknown): boolean {
+  const text = shortMessage(e).toLowerCase() + " " + (e instanceof BaseError ? e.details?.toLowerCase() ?? "" : "");
+  return text.includes("already known") || text.includes("known transaction") || text.includes("already imported");
+}
+
+function nonceTooLow(e: unknown): boolean {
+  const text = shortMessage(e).toLowerCase() + " " + (e instanceof BaseError ? e.details?.toLowerCase() ?? "" : "");
+  return text.includes("nonce too low") || text.includes("nonce has already been used") || text.includes("nonce is too low");
+}
+
+function shortMessage(e: unknown): string {
+  if (e instanceof BaseError) return e.shortMessage;
+  return e instanceof Error ? e.message : String(e);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

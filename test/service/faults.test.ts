@@ -1,0 +1,155 @@
+/**
+ * Fault tests of the prover service (SECURITY.md 22-25), run with both queue back ends, against
+ * the real CLI (`zkinfer serve` / `zkinfer worker` as child processes that the tests SIGKILL), real
+ * Groth16 proofs, and a real JSON-RPC chain (`hardhat node`). Each test ends with an audit of the
+ * chain itself: every job's statement recorded exactly once, no transaction sent twice.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect } from "chai";
+import type { Address } from "viem";
+import { applicantFeatures } from "../../prover/data/germanCredit.js";
+import { HARDHAT_DEV_KEY, connectChain, deployDevStack, type ChainClients } from "../../prover/service/chain.js";
+import { startFaultyRpc } from "../../prover/service/dev/faultyRpc.js";
+import { startLocalChain, type LocalChain } from "../../prover/service/dev/localChain.js";
+import { loadServiceModels, type ServiceModel } from "../../prover/service/models.js";
+import { MODEL_DIR, SERVE_READY, WORKER_READY, auditChain, call, startCli, testRedisUrl, waitFor, waitForJobs, type CliProcess } from "./helpers.js";
+
+const randomSubject = () => ("0x" + randomBytes(20).toString("hex")) as Address;
+
+for (const backend of ["sqlite", "redis"] as const) {
+  describe(`prover service faults (${backend} queue)`, function () {
+    this.timeout(600_000);
+    let chain: LocalChain;
+    let clients: ChainClients;
+    let model: ServiceModel;
+    let redisUrl: string | undefined;
+    let dir: string;
+    const running: CliProcess[] = [];
+
+    before(async function () {
+      if (backend === "redis") {
+        redisUrl = await testRedisUrl();
+        if (!redisUrl) return this.skip();
+      }
+      dir = mkdtempSync(join(tmpdir(), "zkinfer-service-"));
+      model = [...(await loadServiceModels([MODEL_DIR])).values()][0]!;
+      chain = await startLocalChain();
+      clients = await connectChain(chain.url, HARDHAT_DEV_KEY);
+    });
+
+    afterEach(async () => {
+      for (const p of running.splice(0)) await p.kill("SIGTERM");
+    });
+
+    after(async () => {
+      await chain?.stop();
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    });
+
+    async function deploy() {
+      return deployDevStack(clients, { ...model, modelCommitment: model.commitment, numOutputs: 1, threshold: 0n, creditLimit: 1_000n });
+    }
+
+    /** `zkinfer serve` on this backend; `name` keeps the SQLite file / Redis prefix of one test across restarts. */
+    async function serve(name: string, hub: Address, opts: { rpc?: string; workers?: number } = {}) {
+      const queueArgs =
+        backend === "sqlite" ? ["--db", join(dir, `${name}.sqlite`)] : ["--redis", redisUrl!, "--redis-prefix", `zkt-${name}-${process.pid}`, "--lock-ms", "2000"];
+      const p = await startCli(
+        ["serve", "--models", MODEL_DIR, "--rpc", opts.rpc ?? chain.url, "--hub", hub, "--port", "0", "--workers", String(opts.workers ?? 2), ...queueArgs],
+        SERVE_READY,
+      );
+      running.push(p);
+      return p;
+    }
+
+    async function post(base: string, applicant: number, subject: Address, nonce: number) {
+      const r = await call(base, "POST", "/v1/models/credit-score/proofs", { input: applicantFeatures(applicant), subject, nonce, submit: true });
+      expect(r.status, r.text).to.equal(202);
+      return r.json.jobId as string;
+    }
+
+    /** Every job confirmed, its statement on-chain exactly once, no reverted or extra transaction. */
+    async function expectExactlyOnce(hub: Address, jobs: any[], subjects: Address[]) {
+      for (const j of jobs) expect(j.status, JSON.stringify(j.error)).to.equal("confirmed");
+      const audit = await auditChain(chain.url, hub, clients.account.address);
+      expect(audit.reverted, "reverted transactions").to.equal(0);
+      expect(audit.sent, "transactions sent to the hub").to.equal(jobs.length);
+      expect(new Set(audit.txNonces).size, "distinct account nonces").to.equal(audit.txNonces.length);
+      const statements = audit.verified.map((v) => `${v.subject}/${v.nonce}`);
+      expect(new Set(statements).size).to.equal(statements.length);
+      expect(statements.sort()).to.deep.equal(jobs.map((j, i) => `${subjects[i]!.toLowerCase()}/${j.nonce}`).sort());
+      for (const j of jobs) expect(audit.verified.find((v) => v.subject === j.subject.toLowerCase() && v.nonce === j.nonce)?.tx).to.equal(j.txHash);
+    }
+
+    it("survives a restart mid-queue with concurrent submissions from one key: no job lost, none submitted twice (22, 23, 24)", async () => {
+      const { hub } = await deploy();
+      let service = await serve("restart", hub);
+      const subjects = Array.from({ length: 6 }, randomSubject);
+      // Posted concurrently: one key, many jobs in flight at once.
+      const ids = await Promise.all(subjects.map((s, i) => post(service.url!, i, s, 1)));
+      // Kill the whole service (SIGKILL: no cleanup) once the first job is on-chain and others are still queued or proving.
+      await waitFor("a confirmed job", async () => {
+        const jobs = await Promise.all(ids.map(async (id) => (await call(service.url!, "GET", `/v1/jobs/${id}`)).json));
+        return jobs.some((j) => j.status === "confirmed") && jobs.some((j) => j.status === "queued" || j.status === "proving");
+      });
+      await service.kill("SIGKILL");
+      service = await serve("restart", hub);
+      const jobs = await waitForJobs(service.url!, ids);
+      await expectExactlyOnce(hub, jobs, subjects);
+    });
+
+    it("retries a job whose worker is killed mid-proof, and it finishes (22)", async () => {
+      const { hub } = await deploy();
+      // SQLite: the service's own prover process is killed. Redis: a whole `zkinfer worker` process.
+      const service = await serve("kill", hub, { workers: backend === "sqlite" ? 1 : 0 });
+      let worker: CliProcess | undefined;
+      if (backend === "redis") {
+        worker = await startCli(["worker", "--redis", redisUrl!, "--redis-prefix", `zkt-kill-${process.pid}`, "--models", MODEL_DIR, "--lock-ms", "2000"], WORKER_READY);
+        running.push(worker);
+      }
+      const subject = randomSubject();
+      const id = await post(service.url!, 0, subject, 7);
+      await waitFor("the job to be proving", async () => (await call(service.url!, "GET", `/v1/jobs/${id}`)).json.status === "proving");
+      if (backend === "sqlite") {
+        const { json: health } = await call(service.url!, "GET", "/healthz");
+        process.kill(health.proverPids[0], "SIGKILL");
+      } else {
+        await worker!.kill("SIGKILL");
+        running.push(await startCli(["worker", "--redis", redisUrl!, "--redis-prefix", `zkt-kill-${process.pid}`, "--models", MODEL_DIR, "--lock-ms", "2000"], WORKER_READY));
+      }
+      const [job] = await waitForJobs(service.url!, [id]);
+      expect(job.attempts, "the killed attempt is counted").to.equal(2);
+      await expectExactlyOnce(hub, [job], [subject]);
+    });
+
+    it("rides out RPC faults (5xx, dropped connections, delays, a 5xx after the node took the transaction) without a double effect (25)", async () => {
+      const { hub } = await deploy();
+      const proxy = await startFaultyRpc({
+        target: chain.url,
+        schedule: {
+          // The first broadcast reaches the node but the client sees a 502; the second is dropped.
+          eth_sendRawTransaction: ["forwardThen500", "drop", "http500"],
+          eth_getTransactionReceipt: ["http500", "drop", "delay"],
+          eth_estimateGas: ["http500", "ok", "drop"],
+          eth_call: ["ok", "http500"],
+        },
+        every: { n: 7, fault: "http500" },
+        delayMs: 1200,
+      });
+      try {
+        const service = await serve("rpc", hub, { rpc: proxy.url });
+        const subjects = Array.from({ length: 3 }, randomSubject);
+        const ids = await Promise.all(subjects.map((s, i) => post(service.url!, i + 10, s, 3)));
+        const jobs = await waitForJobs(service.url!, ids);
+        expect(proxy.injected.forwardThen500).to.equal(1);
+        expect(proxy.injected.http500).to.be.greaterThan(2);
+        await expectExactlyOnce(hub, jobs, subjects);
+      } finally {
+        await proxy.close();
+      }
+    });
+  });
+}
