@@ -9,6 +9,7 @@ import { ZkinferError } from "../errors.js";
 
 const SOURCES = {
   InferenceHub: "InferenceHub.sol",
+  CreditGate: "consumers/CreditGate.sol",
   SignalFeed: "consumers/SignalFeed.sol",
   PriceSource: "oracles/PriceSource.sol",
   SignalVault: "defi/SignalVault.sol",

@@ -4,35 +4,17 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { createPublicClient, createWalletClient, http, parseAbi, parseEventLogs, type Account, type Address, type Hex, type PublicClient, type WalletClient } from "viem";
+import { createPublicClient, createWalletClient, http, parseEventLogs, type Account, type Address, type Hex, type PublicClient, type WalletClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { REPO_ROOT } from "../artifacts/paths.js";
 import { ZkinferError } from "../errors.js";
+import { contractAbi } from "../sdk/abi.js";
+import { DEFAULT_UPDATE_DELAY } from "../../deploy/InferenceHub.js";
 
-export const HUB_ABI = parseAbi([
-  "function verifyAndAct(uint256 modelId, bytes proof, uint256[] publicSignals)",
-  "function isNonceUsed(uint256 modelId, address subject, uint256 nonce) view returns (bool)",
-  "function modelCount() view returns (uint256)",
-  "function getModel(uint256 modelId) view returns ((address verifier, uint8 status, uint16 numOutputs, uint32 version, address consumer, uint256 modelCommitment, address owner, string metadataURI))",
-  "function registerModel(address verifier, uint256 modelCommitment, uint16 numOutputs, string metadataURI) returns (uint256)",
-  "function setConsumer(uint256 modelId, address consumer)",
-  "event InferenceVerified(uint256 indexed modelId, address indexed subject, uint256 nonce)",
-  "event ModelRegistered(uint256 indexed modelId, address indexed owner, address verifier, uint256 modelCommitment, uint16 numOutputs, string metadataURI)",
-  "error InferenceHubModelNotActive(uint256 modelId, uint8 status)",
-  "error InferenceHubInvalidSignalCount(uint256 modelId, uint256 expected, uint256 actual)",
-  "error InferenceHubSignalNotInField(uint256 index, uint256 value)",
-  "error InferenceHubCommitmentMismatch(uint256 modelId, uint256 expected, uint256 actual)",
-  "error InferenceHubInvalidSubject(uint256 subject)",
-  "error InferenceHubNonceUsed(uint256 modelId, address subject, uint256 nonce)",
-  "error InferenceHubInvalidProof(uint256 modelId)",
-  "error ModelRegistryUnknownModel(uint256 modelId)",
-  "error ReentrancyGuardReentrantCall()",
-]);
-
-export const CREDIT_GATE_ABI = parseAbi([
-  "function creditLineOf(address subject) view returns ((uint128 limit, int64 score, uint64 openedAt))",
-  "function modelId() view returns (uint256)",
-]);
+// The contracts' ABIs come from their compiled artifacts, the one definition (a hand-written copy
+// drifted once: a field added to the registry's Model struct broke getModel's decoding here).
+export const HUB_ABI = contractAbi("InferenceHub");
+export const CREDIT_GATE_ABI = contractAbi("CreditGate");
 
 /** Hardhat's first development account (public knowledge: for a local node only). */
 export const HARDHAT_DEV_KEY: Hex = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
@@ -84,9 +66,12 @@ export async function withRetry<T>(what: string, read: () => Promise<T>, attempt
 
 /** The newest active model id whose commitment is `commitment`; the service refuses to start without one. */
 export async function findModelId(publicClient: PublicClient, hub: Address, commitment: bigint, name: string): Promise<bigint> {
-  const count = await withRetry("modelCount", () => publicClient.readContract({ address: hub, abi: HUB_ABI, functionName: "modelCount" }));
+  const count = (await withRetry("modelCount", () => publicClient.readContract({ address: hub, abi: HUB_ABI, functionName: "modelCount" }))) as bigint;
   for (let id = count; id >= 1n; id--) {
-    const model = await withRetry("getModel", () => publicClient.readContract({ address: hub, abi: HUB_ABI, functionName: "getModel", args: [id] }));
+    const model = (await withRetry("getModel", () => publicClient.readContract({ address: hub, abi: HUB_ABI, functionName: "getModel", args: [id] }))) as {
+      modelCommitment: bigint;
+      status: number;
+    };
     if (model.modelCommitment === commitment && model.status === 1) return id;
   }
   throw new ZkinferError(`No active model with the commitment of ${name} (${commitment}) is registered in the hub at ${hub}. Register it first (or pass --deploy on a development chain).`);
@@ -128,13 +113,14 @@ export async function deployDevStack(
     const hash = await walletClient.writeContract({ address, abi: HUB_ABI, functionName, args, account, chain: walletClient.chain } as never);
     return publicClient.waitForTransactionReceipt({ hash });
   };
-  const hubReceipt = await deploy("contracts/InferenceHub.sol/InferenceHub.json");
+  // The same two-day model-update timelock as the Ignition module's default.
+  const hubReceipt = await deploy("contracts/InferenceHub.sol/InferenceHub.json", [DEFAULT_UPDATE_DELAY]);
   const hub = hubReceipt.contractAddress!;
   const name = model.verifierContract;
   const verifier = (await deploy(`build/contracts/${model.name}/${name}.sol/${name}.json`)).contractAddress!;
   const registered = await call(hub, "registerModel", [verifier, model.modelCommitment, model.numOutputs, `zkinfer:${model.name}@${model.version}`]);
   const [event] = parseEventLogs({ abi: HUB_ABI, logs: registered.logs, eventName: "ModelRegistered" });
-  const modelId = event!.args.modelId;
+  const modelId = (event as unknown as { args: { modelId: bigint } }).args.modelId;
   const creditGate = (await deploy("contracts/consumers/CreditGate.sol/CreditGate.json", [hub, modelId, account.address, model.threshold, model.creditLimit])).contractAddress!;
   await call(hub, "setConsumer", [modelId, creditGate]);
   return { hub, verifier, creditGate, modelId, startBlock: Number(hubReceipt.blockNumber) };
