@@ -11,7 +11,7 @@
 import { BINDING_FIELDS } from "../abi/publicSignals.js";
 import { pascalName } from "../artifacts/paths.js";
 import { bitLength } from "../field.js";
-import type { ModelIR } from "../model/ir.js";
+import { opWidth, type ModelIR, type Op } from "../model/ir.js";
 import { poseidonChunks } from "../model/commitment.js";
 
 export interface GenerateCircuitParameters {
@@ -50,7 +50,10 @@ export function generateCircuit({ ir, modelCommitment }: GenerateCircuitParamete
   emit('include "circomlib/circuits/poseidon.circom";');
   emit('include "circuits/lib/binding.circom";');
   emit('include "circuits/lib/range.circom";');
-  emit('include "circuits/lib/rescale.circom";');
+  emit('include "circuits/lib/rescale.circom";')
+  emit('include "circuits/lib/activation.circom";')
+  emit('include "circuits/lib/argmax.circom";')
+  emit('include "circuits/lib/tree.circom";');
   emit();
   emit(`template ${mainTemplateName(ir.name)}() {`);
   emit(`    // Private inputs: features quantized at 2^${ir.inputScale}, in spec order, and the commitment salt.`);
@@ -76,30 +79,9 @@ export function generateCircuit({ ir, modelCommitment }: GenerateCircuitParamete
   let prev = "features";
   ir.ops.forEach((op, li) => {
     const name = `a${li}`;
-    const width = op.kind === "dense" ? op.weights.length : op.in.length;
-    if (op.kind === "dense") {
-      emit(
-        `    // Layer ${li}: dense ${op.weights[0]!.length} -> ${width}${op.relu ? " + ReLU" : ""}; ` +
-          `accumulator at 2^${op.inScale + op.weightScale}, rescaled by 2^${op.shift} to 2^${op.outScale}.`,
-      );
-    } else {
-      emit(`    // Layer ${li}: ReLU on ${width} values at 2^${op.scale}.`);
-    }
-    emit(`    signal ${name}[${width}];`);
-    for (let o = 0; o < width; o++) {
-      if (op.kind === "dense") {
-        const expr = linearCombination(op.weights[o]!, prev, op.bias[o]!);
-        const k = op.gadgetBits[o];
-        if (k === null) {
-          emit(`    ${name}[${o}] <== ${expr};`);
-        } else {
-          const tpl = op.relu ? "RescaleRelu" : "Rescale";
-          emit(`    ${name}[${o}] <== ${tpl}(${k}, ${op.shift})(${expr});`);
-        }
-      } else {
-        emit(`    ${name}[${o}] <== RescaleRelu(${op.gadgetBits[o]}, 0)(${prev}[${o}]);`);
-      }
-    }
+    emit(`    // Layer ${li}: ${describeOp(op)}`);
+    emit(`    signal ${name}[${opWidth(op)}];`);
+    emitOp(op, name, prev, emit);
     emit();
     prev = name;
   });
@@ -129,6 +111,115 @@ export function generateCircuit({ ir, modelCommitment }: GenerateCircuitParamete
   emit();
   emit(`component main {public [subject, nonce]} = ${mainTemplateName(ir.name)}();`);
   return lines.join("\n") + "\n";
+}
+
+function describeOp(op: Op): string {
+  switch (op.kind) {
+    case "dense":
+      return (
+        `dense ${op.weights[0]!.length} -> ${op.weights.length}${op.relu ? " + ReLU" : ""}; ` +
+        `accumulator at 2^${op.inScale + op.weightScale}, rescaled by 2^${op.shift} to 2^${op.outScale}.`
+      );
+    case "relu":
+      return `ReLU on ${op.in.length} values at 2^${op.scale}.`;
+    case "leakyRelu":
+      return `LeakyRelu/PRelu on ${op.in.length} values at 2^${op.scale}, alpha at 2^${op.alphaBits}.`;
+    case "clip":
+      return `Clip to [${op.lo ?? "-inf"}, ${op.hi ?? "+inf"}] at 2^${op.scale}.`;
+    case "piecewise":
+      return `piecewise-linear ${op.fn} (${op.breakpoints.length} breakpoints) on ${op.in.length} values at 2^${op.scale}.`;
+    case "max":
+      return `max over ${op.groups.length} groups (MaxPool) at 2^${op.scale}.`;
+    case "argmax":
+      return `ArgMax of ${op.in.length} values, ties to the lowest index.`;
+    case "treeEnsemble":
+      return `${op.trees.length} decision tree(s), ${op.trees.reduce((n, t) => n + t.filter((x) => !x.leaf).length, 0)} splits, outputs at 2^${op.outScale}.`;
+    default:
+      return op satisfies never;
+  }
+}
+
+/** Emits the constraints computing `name[...]` from `prev[...]` for one op. */
+function emitOp(op: Op, name: string, prev: string, emit: (s?: string) => void): void {
+  switch (op.kind) {
+    case "dense":
+      op.weights.forEach((row, o) => {
+        const expr = linearCombination(row, prev, op.bias[o]!);
+        const k = op.gadgetBits[o];
+        if (k === null || k === undefined) emit(`    ${name}[${o}] <== ${expr};`);
+        else emit(`    ${name}[${o}] <== ${op.relu ? "RescaleRelu" : "Rescale"}(${k}, ${op.shift})(${expr});`);
+      });
+      return;
+    case "relu":
+      op.gadgetBits.forEach((k, o) => emit(`    ${name}[${o}] <== RescaleRelu(${k}, 0)(${prev}[${o}]);`));
+      return;
+    case "leakyRelu":
+      op.alpha.forEach((a, o) =>
+        emit(`    ${name}[${o}] <== LeakyRelu(${op.reluBits[o]}, ${op.mixBits[o]}, ${op.alphaBits}, ${a})(${prev}[${o}]);`),
+      );
+      return;
+    case "clip":
+      op.in.forEach((_, o) => {
+        let expr = `${prev}[${o}]`;
+        if (op.lo !== null) {
+          const low = op.hi !== null ? `${name}_low${o}` : `${name}[${o}]`;
+          emit(`    ${op.hi !== null ? "signal " : ""}${low} <== ClipLow(${op.lowBits[o]}, ${op.lo})(${expr});`);
+          if (op.hi === null) return;
+          expr = low;
+        }
+        if (op.hi !== null) emit(`    ${name}[${o}] <== ClipHigh(${op.highBits[o]}, ${op.hi})(${expr});`);
+        else emit(`    ${name}[${o}] <== ${expr};`);
+      });
+      return;
+    case "piecewise": {
+      const list = (xs: readonly (bigint | number)[]) => `[${xs.join(", ")}]`;
+      op.in.forEach((_, o) =>
+        emit(
+          `    ${name}[${o}] <== Piecewise(${op.breakpoints.length}, ${op.sumBits[o]}, ${op.slopeBits}, ${op.y0}, ` +
+            `${list(op.breakpoints)}, ${list(op.deltas)}, ${list(op.modes[o]!)}, ${list(op.reluBits[o]!)})(${prev}[${o}]);`,
+        ),
+      );
+      return;
+    }
+    case "max":
+      op.groups.forEach((g, o) => {
+        let m = `${prev}[${g[0]}]`;
+        g.slice(1).forEach((idx, j) => {
+          const next = `${name}_g${o}_${j}`;
+          emit(`    signal ${next} <== MaxStep(${op.stepBits[o]![j]})(${m}, ${prev}[${idx}]);`);
+          m = next;
+        });
+        emit(`    ${name}[${o}] <== ${m};`);
+      });
+      return;
+    case "argmax":
+      emit(`    ${name}[0] <== ArgMax(${op.in.length}, ${op.diffBits})(${prev});`);
+      return;
+    case "treeEnsemble": {
+      const terms: string[][] = op.base.map((b) => (b === 0n ? [] : [String(b)]));
+      op.trees.forEach((tree, t) => {
+        // reach[n] is 1 when node n is on the input's path: a linear expression over split outputs.
+        const reach: string[] = new Array(tree.length);
+        reach[0] = "1";
+        tree.forEach((n, ni) => {
+          if (n.leaf) {
+            n.leaf.forEach((v, k) => {
+              if (v !== 0n) terms[k]!.push(reach[ni] === "1" ? String(v) : `${v}*(${reach[ni]})`);
+            });
+            return;
+          }
+          const right = `${name}_t${t}_r${ni}`;
+          emit(`    signal ${right} <== TreeSplit(${n.compareBits}, ${n.threshold})(${prev}[${n.feature}], ${reach[ni]});`);
+          reach[n.right!] = right;
+          reach[n.left!] = reach[ni] === "1" ? `1 - ${right}` : `${reach[ni]} - ${right}`;
+        });
+      });
+      terms.forEach((ts, k) => emit(`    ${name}[${k}] <== ${ts.length ? ts.join(" + ") : "0"};`));
+      return;
+    }
+    default:
+      op satisfies never;
+  }
 }
 
 /** "w0*x[0] + w1*x[1] + ... + b", skipping zero weights. */

@@ -66,8 +66,31 @@ export function modelCommitmentPreimage(ir: ModelIR): bigint[] {
       out.push(BigInt(op.inScale), BigInt(op.weightScale), BigInt(op.outScale), op.relu ? 1n : 0n);
       for (const row of op.weights) out.push(...row);
       out.push(...op.bias);
-    } else {
+    } else if (op.kind === "relu") {
       out.push(2n, BigInt(op.in.length), BigInt(op.scale));
+    } else if (op.kind === "leakyRelu") {
+      out.push(3n, BigInt(op.in.length), BigInt(op.scale), BigInt(op.alphaBits), ...op.alpha);
+    } else if (op.kind === "clip") {
+      // A missing bound is encoded by a presence flag, so "no bound" never collides with a value.
+      out.push(4n, BigInt(op.in.length), BigInt(op.scale), op.lo === null ? 0n : 1n, op.lo ?? 0n, op.hi === null ? 0n : 1n, op.hi ?? 0n);
+    } else if (op.kind === "piecewise") {
+      out.push(5n, BigInt(op.in.length), BigInt(op.scale), BigInt(op.slopeBits), op.y0, BigInt(op.breakpoints.length), ...op.breakpoints, ...op.deltas);
+    } else if (op.kind === "max") {
+      out.push(6n, BigInt(op.in.length), BigInt(op.groups.length));
+      for (const g of op.groups) out.push(BigInt(g.length), ...g.map(BigInt));
+    } else if (op.kind === "argmax") {
+      out.push(7n, BigInt(op.in.length));
+    } else if (op.kind === "treeEnsemble") {
+      out.push(8n, BigInt(op.in.length), BigInt(op.inScale), BigInt(op.outScale), BigInt(op.base.length), ...op.base, BigInt(op.trees.length));
+      for (const tree of op.trees) {
+        out.push(BigInt(tree.length));
+        for (const n of tree) {
+          if (n.leaf) out.push(0n, ...n.leaf);
+          else out.push(1n, BigInt(n.feature!), n.threshold!, BigInt(n.left!), BigInt(n.right!));
+        }
+      }
+    } else {
+      op satisfies never;
     }
   }
   out.push(BigInt(ir.outputs.length));

@@ -78,12 +78,13 @@ export function soundnessSuite({ specPath, nonLinearConstraints, randomInputs = 
     expect(names, "signals that can change without violating a constraint").to.deep.equal([]);
   });
 
-  it("rejects another (quotient, remainder) split of any rescale, with remainder >= 2^s or negative", () => {
+  it("rejects another (quotient, remainder) split of any rescale or sign-bit decomposition, with remainder >= 2^s or negative", () => {
     // Moving one unit between adjacent bits keeps the weighted sum (the linear reconstruction)
     // intact: only the boolean constraints stand between the prover and a different quotient.
     const groups = new Map<string, Map<number, number>>();
     for (const [name, wire] of m.symbols) {
-      const g = /^(main\.Rescale(?:Relu)?_\d+_\d+)\.bits\.out\[(\d+)\]$/.exec(name);
+      // Every gadget decomposition (Rescale, RescaleRelu, IsNonNegative, inside any op's template).
+      const g = /^(main\..+)\.bits\.out\[(\d+)\]$/.exec(name);
       if (!g) continue;
       if (!groups.has(g[1]!)) groups.set(g[1]!, new Map());
       groups.get(g[1]!)!.set(Number(g[2]), wire);
@@ -136,7 +137,7 @@ export function soundnessSuite({ specPath, nonLinearConstraints, randomInputs = 
   });
 
   it("keeps every bit decomposition narrower than the field (no aliasing)", () => {
-    const widest = Math.max(...m.ir.ops.flatMap((op) => op.gadgetBits.filter((k): k is number => k !== null)));
+    const widest = Math.max(...m.ir.ops.flatMap((op) => (op.gadgetBits as (number | null)[]).filter((k): k is number => k !== null)));
     expect(widest + 1).to.be.at.most(MAX_GADGET_BITS + 1);
     expect(MAX_GADGET_BITS + 1).to.be.below(254);
   });
