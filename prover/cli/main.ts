@@ -8,6 +8,7 @@ import type { Command } from "./command.js";
 
 const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   build: () => import("./commands/build.js"),
+  "check-onnx": () => import("./commands/check-onnx.js"),
 };
 
 function usage(): string {
