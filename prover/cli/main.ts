@@ -9,6 +9,9 @@ import type { Command } from "./command.js";
 const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   build: () => import("./commands/build.js"),
   "check-onnx": () => import("./commands/check-onnx.js"),
+  import: () => import("./commands/import.js"),
+  prove: () => import("./commands/prove.js"),
+  verify: () => import("./commands/verify.js"),
 };
 
 function usage(): string {
