@@ -11,8 +11,8 @@
 import { BINDING_FIELDS } from "../abi/publicSignals.js";
 import { pascalName } from "../artifacts/paths.js";
 import { bitLength } from "../field.js";
-import { opWidth, type ModelIR, type Op } from "../model/ir.js";
-import { poseidonChunks } from "../model/commitment.js";
+import { opWidth, publicOutputCount, type DenseOp, type ModelIR, type Op } from "../model/ir.js";
+import { commitmentLayout, poseidonChunks } from "../model/commitment.js";
 
 export interface GenerateCircuitParameters {
   ir: ModelIR;
@@ -38,7 +38,10 @@ export function generateCircuit({ ir, modelCommitment }: GenerateCircuitParamete
     throw new Error("public-signal ABI changed: update the circuit codegen");
   }
   const n = ir.features.length;
-  const k = ir.outputs.length;
+  const k = publicOutputCount(ir);
+  const privateWeights = ir.visibility.weights === "private";
+  const layout = commitmentLayout(ir);
+  const numWeights = layout.filter((e) => e.weight !== undefined).length;
   const lines: string[] = [];
   const emit = (s = "") => lines.push(s);
 
@@ -54,11 +57,17 @@ export function generateCircuit({ ir, modelCommitment }: GenerateCircuitParamete
   emit('include "circuits/lib/activation.circom";')
   emit('include "circuits/lib/argmax.circom";')
   emit('include "circuits/lib/tree.circom";');
+  emit('include "circuits/lib/compare.circom";');
   emit();
   emit(`template ${mainTemplateName(ir.name)}() {`);
   emit(`    // Private inputs: features quantized at 2^${ir.inputScale}, in spec order, and the commitment salt.`);
   emit(`    signal input features[${n}];`);
   emit("    signal input salt;");
+  if (privateWeights) {
+    emit(`    // Private weights: every dense weight and bias (quantized), in commitment order, and the model's secret salt.`);
+    emit(`    signal input weights[${numWeights}];`);
+    emit("    signal input weightSalt;");
+  }
   emit("    // Public inputs, after the outputs in the public-signal ABI.");
   emit("    signal input subject;");
   emit("    signal input nonce;");
@@ -77,33 +86,49 @@ export function generateCircuit({ ir, modelCommitment }: GenerateCircuitParamete
   emit();
 
   let prev = "features";
+  let weightAt = 0;
   ir.ops.forEach((op, li) => {
     const name = `a${li}`;
     emit(`    // Layer ${li}: ${describeOp(op)}`);
     emit(`    signal ${name}[${opWidth(op)}];`);
-    emitOp(op, name, prev, emit);
+    if (op.kind === "dense" && privateWeights) {
+      weightAt = emitPrivateDense(op, name, prev, weightAt, emit);
+    } else {
+      emitOp(op, name, prev, emit);
+    }
     emit();
     prev = name;
   });
 
-  emit("    // Outputs: signed fixed point, negative values as p - |q|.");
-  for (let o = 0; o < k; o++) emit(`    outputs[${o}] <== ${prev}[${o}];`);
+  if (ir.visibility.outputs === "public") {
+    emit("    // Outputs: signed fixed point, negative values as p - |q|.");
+    for (let o = 0; o < k; o++) emit(`    outputs[${o}] <== ${prev}[${o}];`);
+  } else if (ir.visibility.outputs === "threshold") {
+    // Only the decision is revealed: a constrained sign bit of output - threshold.
+    const bound = ir.outputs[0]!.bounds;
+    const t = ir.visibility.threshold!;
+    const kBits = Math.max(1, bitLength(bound.hi - t > 0n ? bound.hi - t : 0n), bitLength(t - bound.lo - 1n > 0n ? t - bound.lo - 1n : 0n));
+    emit(`    // Outputs: only [${ir.outputs[0]!.name} >= ${t} (at 2^${ir.outputs[0]!.scale})], a constrained sign bit.`);
+    emit(`    outputs[0] <== IsNonNegative(${kBits})(${prev}[0] - ${t});`);
+  } else {
+    emit("    // Outputs: only Poseidon(outputs..., salt); whoever holds the salt can open it.");
+    emitPoseidonChain([...Array.from({ length: ir.outputs.length }, (_, o) => `${prev}[${o}]`), "salt"], "outputHash", emit);
+    emit(`    outputs[0] <== outputHash;`);
+  }
   emit();
-  emit("    // Public weights are constants; the commitment pins which ones the registry accepts.");
-  emit(`    modelCommitment <== ${modelCommitment};`);
+  if (privateWeights) {
+    emit("    // Private weights: modelCommitment = Poseidon(architecture, scales, bounds, weights, visibility, weightSalt),");
+    emit("    // computed from the very signals the layers multiply with, so a changed weight changes the commitment.");
+    emitPoseidonChain(layout.map((e) => (e.weight !== undefined ? `weights[${e.weight}]` : e.salt ? "weightSalt" : String(e.value))), "modelHash", emit);
+    emit("    modelCommitment <== modelHash;");
+  } else {
+    emit("    // Public weights are constants; the commitment pins which ones the registry accepts.");
+    emit(`    modelCommitment <== ${modelCommitment};`);
+  }
   emit();
   emit("    // inputCommitment = Poseidon(features..., salt), chained in chunks of 16 then 15.");
-  const preimage = [...Array.from({ length: n }, (_, i) => `features[${i}]`), "salt"];
-  let at = 0;
-  let acc: string | undefined;
-  poseidonChunks(preimage.length).forEach((size, c) => {
-    const args = preimage.slice(at, at + size);
-    const ins = acc === undefined ? args : [acc, ...args];
-    emit(`    signal inputHash${c} <== Poseidon(${ins.length})([${ins.join(", ")}]);`);
-    acc = `inputHash${c}`;
-    at += size;
-  });
-  emit(`    inputCommitment <== ${acc};`);
+  emitPoseidonChain([...Array.from({ length: n }, (_, i) => `features[${i}]`), "salt"], "inputHash", emit);
+  emit(`    inputCommitment <== inputHash;`);
   emit();
   emit("    // subject and nonce must sit in a non-linear constraint, or the proof would not bind them.");
   emit("    BindPublic(2)([subject, nonce]);");
@@ -111,6 +136,48 @@ export function generateCircuit({ ir, modelCommitment }: GenerateCircuitParamete
   emit();
   emit(`component main {public [subject, nonce]} = ${mainTemplateName(ir.name)}();`);
   return lines.join("\n") + "\n";
+}
+
+/**
+ * Emits `signal <name> <== Poseidon chain of args` (chunks of 16, then the running hash + 15), the
+ * chaining of prover/model/commitment.ts's poseidonHash.
+ */
+function emitPoseidonChain(args: string[], name: string, emit: (s?: string) => void): void {
+  let at = 0;
+  let acc: string | undefined;
+  const chunks = poseidonChunks(args.length);
+  chunks.forEach((size, c) => {
+    const part = args.slice(at, at + size);
+    const ins = acc === undefined ? part : [acc, ...part];
+    const out = c === chunks.length - 1 ? name : `${name}${c}`;
+    emit(`    signal ${out} <== Poseidon(${ins.length})([${ins.join(", ")}]);`);
+    acc = out;
+    at += size;
+  });
+}
+
+/**
+ * A dense layer with private weights: each weight is a signal, so every multiply is one
+ * constraint (product signal), the sums are linear, and the rescale/ReLU gadget is as with public
+ * weights. Returns the next free index in `weights[]`.
+ */
+function emitPrivateDense(op: DenseOp, name: string, prev: string, weightAt: number, emit: (s?: string) => void): number {
+  const nIn = op.weights[0]!.length;
+  const nOut = op.weights.length;
+  const biasAt = weightAt + nOut * nIn;
+  emit(`    signal ${name}_prod[${nOut}][${nIn}];`);
+  for (let o = 0; o < nOut; o++) {
+    const terms: string[] = [];
+    for (let i = 0; i < nIn; i++) {
+      emit(`    ${name}_prod[${o}][${i}] <== weights[${weightAt + o * nIn + i}] * ${prev}[${i}];`);
+      terms.push(`${name}_prod[${o}][${i}]`);
+    }
+    const expr = `${terms.join(" + ")} + weights[${biasAt + o}]`;
+    const kBits = op.gadgetBits[o];
+    if (kBits === null || kBits === undefined) emit(`    ${name}[${o}] <== ${expr};`);
+    else emit(`    ${name}[${o}] <== ${op.relu ? "RescaleRelu" : "Rescale"}(${kBits}, ${op.shift})(${expr});`);
+  }
+  return biasAt + nOut;
 }
 
 function describeOp(op: Op): string {

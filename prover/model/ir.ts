@@ -186,6 +186,16 @@ export interface OutputIR {
   bounds: Interval;
 }
 
+/** What the proof reveals; see the spec's `visibility` and docs/ARCHITECTURE.md. */
+export interface VisibilityIR {
+  weights: "public" | "private";
+  /** Salt of the private-weight commitment (null for public weights). */
+  weightSalt: bigint | null;
+  outputs: "public" | "hashed" | "threshold";
+  /** The threshold at the output's scale (null unless outputs = "threshold"). */
+  threshold: bigint | null;
+}
+
 export interface ModelIR {
   name: string;
   version: string;
@@ -194,6 +204,12 @@ export interface ModelIR {
   features: FeatureIR[];
   ops: Op[];
   outputs: OutputIR[];
+  visibility: VisibilityIR;
+}
+
+/** Number of output slots in the public signals: the outputs, or one hash / decision bit. */
+export function publicOutputCount(ir: ModelIR): number {
+  return ir.visibility.outputs === "public" ? ir.outputs.length : 1;
 }
 
 /** Largest K for which K + 1 bits stay well below the 254-bit field (no aliasing, no wrap). */
@@ -351,7 +367,28 @@ export function lowerModel(spec: ModelSpec): ModelIR {
   // Outputs are public signals decoded as signed: they must stay below (p - 1) / 2 in magnitude.
   outputs.forEach((o) => checkBits(o.bounds, `output "${o.name}"`));
 
-  return { name: spec.name, version: spec.version, description: spec.description, inputScale: fp.inputBits, features, ops, outputs };
+  const v = spec.visibility;
+  if (v?.weights === "private") {
+    // The circuit's structure is public: per-neuron gadget widths would hint at each neuron's
+    // weight magnitudes, so a private-weight layer uses its widest gadget for every neuron.
+    for (const op of ops) {
+      if (op.kind !== "dense") continue;
+      const widest = Math.max(0, ...op.gadgetBits.filter((k): k is number => k !== null));
+      op.gadgetBits = op.gadgetBits.map((k) => (k === null ? null : widest));
+    }
+  }
+  if (v?.outputs === "threshold" && outputs.length !== 1) {
+    throw new ModelRangeError(`outputs "threshold" needs a single-output model; ${spec.name} has ${outputs.length} outputs.`);
+  }
+  const threshold = v?.outputs === "threshold" ? quantize(v.threshold!, scale) : null;
+  if (threshold !== null) gadgetK({ lo: outputs[0]!.bounds.lo - threshold, hi: outputs[0]!.bounds.hi - threshold }, 0, "the output threshold");
+  const visibility: VisibilityIR = {
+    weights: v?.weights ?? "public",
+    weightSalt: v?.weightSalt === undefined ? null : BigInt(v.weightSalt),
+    outputs: v?.outputs ?? "public",
+    threshold,
+  };
+  return { name: spec.name, version: spec.version, description: spec.description, inputScale: fp.inputBits, features, ops, outputs, visibility };
 }
 
 /** Interval of sum_i w_i * x_i + b over the box of input intervals. */

@@ -130,11 +130,37 @@ export const modelSpecSchema = z
       .strict(),
     features: z.array(featureSchema).min(1),
     layers: z.array(layerSchema).min(2),
+    /**
+     * What the proof reveals (docs/ARCHITECTURE.md, "Visibility"). Defaults: private inputs bound by
+     * inputCommitment, public weights (circuit constants), public outputs.
+     */
+    visibility: z
+      .object({
+        /** "private": the inputs stay secret, inputCommitment = Poseidon(inputs..., salt). */
+        inputs: z.literal("private").default("private"),
+        /** "private": dense weights and biases are private inputs bound by modelCommitment = Poseidon(architecture, weights, weightSalt). */
+        weights: z.enum(["public", "private"]).default("public"),
+        /** The secret salt of a private-weight commitment (decimal; keep it with the weights). */
+        weightSalt: z.string().regex(/^\d{1,76}$/, "must be a decimal integer below the field size").optional(),
+        /** "hashed": outputs[0] = Poseidon(outputs..., salt). "threshold": outputs[0] = (output >= threshold ? 1 : 0). */
+        outputs: z.enum(["public", "hashed", "threshold"]).default("public"),
+        /** The public threshold, in the output's real units, for outputs = "threshold". */
+        threshold: finite.optional(),
+      })
+      .strict()
+      .optional(),
     /** Free-form provenance (training data, accuracy); not part of the commitment. */
     metadata: z.record(z.string(), z.unknown()).optional(),
   })
   .strict()
   .superRefine((spec, ctx) => {
+    const v = spec.visibility;
+    if (v?.weights === "private" && v.weightSalt === undefined)
+      ctx.addIssue({ code: "custom", path: ["visibility", "weightSalt"], message: "private weights need a secret weightSalt (a random decimal integer below 2^248), or the commitment of a small model could be brute-forced" });
+    if (v?.weights === "private" && spec.layers.some((l) => l.type !== "dense" && l.type !== "relu" && l.type !== "output"))
+      ctx.addIssue({ code: "custom", path: ["visibility", "weights"], message: "private weights are compiled for dense/ReLU models only; the parameters of other layers would stay public constants" });
+    if (v?.outputs === "threshold" && v.threshold === undefined)
+      ctx.addIssue({ code: "custom", path: ["visibility", "threshold"], message: 'outputs "threshold" needs the public threshold' });
     const names = new Set<string>();
     spec.features.forEach((f, i) => {
       if (names.has(f.name)) ctx.addIssue({ code: "custom", path: ["features", i, "name"], message: `duplicate feature "${f.name}"` });

@@ -11,8 +11,8 @@ import { decodePublicSignals, encodePublicSignals, type PublicSignals } from "..
 import { artifactPath } from "../artifacts/paths.js";
 import { ZkinferError } from "../errors.js";
 import { FIELD_MODULUS, toField } from "../field.js";
-import { inputCommitment, modelCommitment } from "../model/commitment.js";
-import { lowerModel, type ModelIR } from "../model/ir.js";
+import { inputCommitment, modelCommitment, privateWeights, publicOutputs } from "../model/commitment.js";
+import { lowerModel, publicOutputCount, type ModelIR } from "../model/ir.js";
 import { runReference, type FeatureValues, type ReferenceResult } from "../model/interpret.js";
 import { readModelSpec } from "../model/spec.js";
 import { encodeProof, type Groth16Proof } from "./calldata.js";
@@ -79,6 +79,9 @@ export class ModelProver {
         salt: p.salt,
         subject,
         nonce: p.nonce,
+        // Private weights are witness values the prover holds (from its secret spec); the circuit
+        // hashes them into the public modelCommitment, which the registry pins.
+        ...(this.ir.visibility.weights === "private" ? { weights: privateWeights(this.ir).map(toField), weightSalt: toField(this.ir.visibility.weightSalt!) } : {}),
       },
     };
   }
@@ -98,11 +101,11 @@ export class ModelProver {
     const { proof, publicSignals } = await snarkjs.groth16.prove({ type: "mem", data: this.zkey }, { type: "mem", data: wtns });
     const t2 = performance.now();
     const signals = (publicSignals as string[]).map((s) => BigInt(s));
-    const decoded = decodePublicSignals(signals, this.ir.outputs.length);
+    const decoded = decodePublicSignals(signals, publicOutputCount(this.ir));
 
     // The circuit and the reference interpreter are two back ends of one IR: they must agree.
     const expected = encodePublicSignals({
-      outputs: reference.outputs,
+      outputs: await publicOutputs(this.ir, reference.outputs, salt),
       modelCommitment: this.modelCommitment,
       inputCommitment: await inputCommitment(reference.inputs, salt),
       subject: BigInt(p.subject),

@@ -5,6 +5,7 @@
 import { expect } from "chai";
 import { FIELD_MODULUS, toField } from "../../prover/field.js";
 import { runQuantized } from "../../prover/model/interpret.js";
+import { publicOutputs } from "../../prover/model/commitment.js";
 import { MAX_GADGET_BITS } from "../../prover/model/ir.js";
 import { changeViolates } from "../../prover/circuit/r1cs.js";
 import { compileSpec, randomBetween, rng, type CompiledModel } from "../helpers/circuits.js";
@@ -33,7 +34,9 @@ export function soundnessSuite({ specPath, nonLinearConstraints, randomInputs = 
   async function expectAgreement(inputs: bigint[]): Promise<void> {
     const ref = runQuantized(m.ir, inputs);
     const w = await m.witness(inputs);
-    ref.outputs.forEach((q, o) => expect(w[1 + o], `output ${o} for inputs [${inputs}]`).to.equal(toField(q)));
+    // The outputs slot per the model's visibility (salt 7: the helper's default).
+    const expected = await publicOutputs(m.ir, ref.outputs, 7n);
+    expected.forEach((q, o) => expect(w[1 + o], `output ${o} for inputs [${inputs}]`).to.equal(toField(q)));
     ref.activations.forEach((layer, li) =>
       layer.forEach((q, o) => {
         const wire = m.symbols.get(`main.a${li}[${o}]`);

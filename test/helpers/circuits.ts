@@ -10,7 +10,7 @@ import { circuitBaseName } from "../../prover/artifacts/paths.js";
 import { generateCircuit } from "../../prover/circuit/codegen.js";
 import { compileCircuit, type CircuitInfo } from "../../prover/circuit/compile.js";
 import { firstViolatedConstraint, loadR1cs, loadSymbols, type R1cs } from "../../prover/circuit/r1cs.js";
-import { modelCommitment } from "../../prover/model/commitment.js";
+import { modelCommitment, privateWeights } from "../../prover/model/commitment.js";
 import { lowerModel, type ModelIR } from "../../prover/model/ir.js";
 import { readModelSpec } from "../../prover/model/spec.js";
 import { toField } from "../../prover/field.js";
@@ -22,7 +22,7 @@ export interface CompiledModel {
   info: CircuitInfo;
   r1cs: R1cs;
   symbols: Map<string, number>;
-  witness(inputs: readonly bigint[], extra?: { salt?: bigint; subject?: bigint; nonce?: bigint }): Promise<bigint[]>;
+  witness(inputs: readonly bigint[], extra?: { salt?: bigint; subject?: bigint; nonce?: bigint; weights?: bigint[] }): Promise<bigint[]>;
   /** -1 when the witness satisfies every constraint. */
   check(witness: readonly bigint[]): number;
   /** Witness indices of signals whose name matches. */
@@ -48,7 +48,15 @@ export async function compileSpec(specPath: string): Promise<CompiledModel> {
     symbols,
     witness: (inputs, extra = {}) =>
       wc.calculateWitness(
-        { features: inputs.map(toField), salt: extra.salt ?? 7n, subject: extra.subject ?? 0xabcn, nonce: extra.nonce ?? 1n },
+        {
+          features: inputs.map(toField),
+          salt: extra.salt ?? 7n,
+          subject: extra.subject ?? 0xabcn,
+          nonce: extra.nonce ?? 1n,
+          ...(ir.visibility.weights === "private"
+            ? { weights: (extra.weights ?? privateWeights(ir)).map(toField), weightSalt: toField(ir.visibility.weightSalt!) }
+            : {}),
+        },
         true,
       ),
     check: (w) => firstViolatedConstraint(r1cs, w),

@@ -35,7 +35,8 @@ export const command: Command = {
     console.log("proving...");
     const result = await prover.prove({ features, subject, nonce, salt });
     const out = values.out ?? "proof.json";
-    const outputs = decodeOutputs(prover.ir, result.decoded.outputs);
+    // The prover knows the model's actual outputs; the proof reveals them, a hash or a decision bit.
+    const outputs = decodeOutputs(prover.ir, result.reference.outputs);
     writeFileSync(
       out,
       JSON.stringify(
@@ -43,6 +44,7 @@ export const command: Command = {
           model: prover.ir.name,
           version: prover.ir.version,
           outputs: Object.fromEntries(prover.ir.outputs.map((o, k) => [o.name, outputs[k]])),
+          outputVisibility: prover.ir.visibility.outputs,
           proof: result.proof,
           publicSignals: result.publicSignals.map(String),
           salt: result.salt.toString(),

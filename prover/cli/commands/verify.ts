@@ -18,7 +18,7 @@ export const command: Command = {
     const specPath = resolveSpecPath(positionals[0]!);
     const snarkjs = await import("snarkjs");
     const { artifactPath } = await import("../../artifacts/paths.js");
-    const { lowerModel } = await import("../../model/ir.js");
+    const { lowerModel, publicOutputCount } = await import("../../model/ir.js");
     const { readModelSpec } = await import("../../model/spec.js");
     const { modelCommitment } = await import("../../model/commitment.js");
     const { decodePublicSignals } = await import("../../abi/publicSignals.js");
@@ -36,7 +36,7 @@ export const command: Command = {
     } catch {
       throw new ZkinferError(`model ${ir.name} has no verification key: run \`zkinfer build ${positionals[0]}\` first.`);
     }
-    const signals = decodePublicSignals(file.publicSignals as string[], ir.outputs.length);
+    const signals = decodePublicSignals(file.publicSignals as string[], publicOutputCount(ir));
     if (signals.modelCommitment !== (await modelCommitment(ir))) {
       console.log(`invalid: the proof's model commitment is not ${ir.name}@${ir.version}'s`);
       return 1;
