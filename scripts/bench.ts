@@ -6,7 +6,8 @@
  * same run (median of 5) and the ratio, verify ms, and gas: the bare generated verifier call, a
  * verifyAndAct without consumer (hub bookkeeping) and a first-time applicant's verifyAndAct with
  * the CreditGate (consumer). Also the rescale + ReLU gadget's constraints at 32-bit activations.
- * Writes bench/results.json.
+ * Then the compiler's constraint counts (./bench-compiler.ts: MLP 784-56-10, tree splits; with
+ * --private-mlp also the private-weight MLP, about a million constraints). Writes bench/results.json.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -22,6 +23,7 @@ import { runReference } from "../prover/model/interpret.js";
 import { decodeProofWords } from "../prover/prove/calldata.js";
 import { ModelProver, randomSalt } from "../prover/prove/prover.js";
 import { releaseCurves } from "../prover/setup/curve.js";
+import { compilerBench } from "./bench-compiler.js";
 
 const json = process.argv.includes("--json");
 const RUNS = 5;
@@ -47,7 +49,9 @@ async function main() {
   const gadget32 = await reluRescaleConstraintsAt32Bits();
   log(`rescale + ReLU gadget at 32-bit activations: ${gadget32} constraints per neuron (peer library: 517 for ReLU alone)`);
 
-  const models = ["credit-score"];
+  const compiler = await compilerBench(log, process.argv.includes("--private-mlp"));
+
+  const models = ["credit-score", "credit-logistic", "credit-trees"];
   const results = [];
   for (const name of models) {
     log(`\n${name}`);
@@ -113,18 +117,18 @@ async function main() {
       verifierGas,
       gasSplit: { bareVerifierCall: verifierGas, hubBookkeeping: hubGas - verifierGas, consumer: verifyAndActGas - hubGas },
       reluRescaleConstraintsPerNeuron: gadget32,
-      reluRescaleConstraintsPerHiddenNeuronInModel: round(hidden.reduce((a, k) => a + k + 2, 0) / hidden.length, 1),
+      reluRescaleConstraintsPerHiddenNeuronInModel: hidden.length ? round(hidden.reduce((a, k) => a + k + 2, 0) / hidden.length, 1) : null,
       publicSignals: built.numPublicSignals,
     };
     results.push(entry);
     log(`  constraints ${entry.constraints} (${entry.nonLinearConstraints} non-linear, ${entry.linearConstraints} linear)`);
     log(`  witness ${entry.witnessMs} ms, prove ${entry.proveMs} ms vs snarkjs fullprove ${entry.snarkjsFullproveMs} ms (x${entry.proveVsFullprove}), verify ${entry.verifyMs} ms`);
     log(`  gas: verifyAndAct ${verifyAndActGas} = bare verifier ${verifierGas} + hub ${entry.gasSplit.hubBookkeeping} + consumer ${entry.gasSplit.consumer}`);
-    log(`  rescale + ReLU per hidden neuron in this model: ${entry.reluRescaleConstraintsPerHiddenNeuronInModel} constraints`);
+    if (hidden.length) log(`  rescale + ReLU per hidden neuron in this model: ${entry.reluRescaleConstraintsPerHiddenNeuronInModel} constraints`);
   }
   mkdirSync(join(REPO_ROOT, "bench"), { recursive: true });
-  writeFileSync(join(REPO_ROOT, "bench", "results.json"), JSON.stringify({ models: results }, null, 2) + "\n");
-  if (json) console.log(JSON.stringify({ models: results }));
+  writeFileSync(join(REPO_ROOT, "bench", "results.json"), JSON.stringify({ models: results, compiler }, null, 2) + "\n");
+  if (json) console.log(JSON.stringify({ models: results, compiler }));
 }
 
 function signals(signers: { address: string }[], i: number): string {

@@ -18,6 +18,11 @@ export interface GenerateCircuitParameters {
   ir: ModelIR;
   /** The Poseidon model commitment; public weights make it a constant of the circuit. */
   modelCommitment: bigint;
+  /**
+   * Bench only: leave out the input range checks and the input commitment, to measure what the
+   * layers themselves cost. Such a circuit does NOT enforce its input ranges: never deploy it.
+   */
+  omitInputHandling?: boolean;
 }
 
 /** Name of the main template, e.g. credit-score -> CreditScoreModel. */
@@ -32,7 +37,7 @@ export function mainTemplateName(model: string): string {
  * @example
  * const source = generateCircuit({ ir, modelCommitment });
  */
-export function generateCircuit({ ir, modelCommitment }: GenerateCircuitParameters): string {
+export function generateCircuit({ ir, modelCommitment, omitInputHandling = false }: GenerateCircuitParameters): string {
   // Guard the ABI assumption this generator hard-codes below.
   if (BINDING_FIELDS.join() !== "modelCommitment,inputCommitment,subject,nonce") {
     throw new Error("public-signal ABI changed: update the circuit codegen");
@@ -79,7 +84,9 @@ export function generateCircuit({ ir, modelCommitment }: GenerateCircuitParamete
   emit();
 
   emit("    // Every feature within its declared range: the overflow analysis assumed it.");
+  if (omitInputHandling) emit("    // BENCH ONLY: input range checks and input commitment omitted. Not sound to deploy.");
   ir.features.forEach((f, i) => {
+    if (omitInputHandling) return;
     const bits = bitLength(f.qmax - f.qmin);
     emit(`    InRange(${bits}, ${f.qmin}, ${f.qmax})(features[${i}]); // ${f.name} in [${f.min}, ${f.max}] ${f.unit}`);
   });
@@ -127,8 +134,12 @@ export function generateCircuit({ ir, modelCommitment }: GenerateCircuitParamete
   }
   emit();
   emit("    // inputCommitment = Poseidon(features..., salt), chained in chunks of 16 then 15.");
-  emitPoseidonChain([...Array.from({ length: n }, (_, i) => `features[${i}]`), "salt"], "inputHash", emit);
-  emit(`    inputCommitment <== inputHash;`);
+  if (omitInputHandling) {
+    emit("    inputCommitment <== 0 * salt;");
+  } else {
+    emitPoseidonChain([...Array.from({ length: n }, (_, i) => `features[${i}]`), "salt"], "inputHash", emit);
+    emit(`    inputCommitment <== inputHash;`);
+  }
   emit();
   emit("    // subject and nonce must sit in a non-linear constraint, or the proof would not bind them.");
   emit("    BindPublic(2)([subject, nonce]);");
@@ -172,7 +183,7 @@ function emitPrivateDense(op: DenseOp, name: string, prev: string, weightAt: num
       emit(`    ${name}_prod[${o}][${i}] <== weights[${weightAt + o * nIn + i}] * ${prev}[${i}];`);
       terms.push(`${name}_prod[${o}][${i}]`);
     }
-    const expr = `${terms.join(" + ")} + weights[${biasAt + o}]`;
+    const expr = balancedSum([...terms, `weights[${biasAt + o}]`]);
     const kBits = op.gadgetBits[o];
     if (kBits === null || kBits === undefined) emit(`    ${name}[${o}] <== ${expr};`);
     else emit(`    ${name}[${o}] <== ${op.relu ? "RescaleRelu" : "Rescale"}(${kBits}, ${op.shift})(${expr});`);
@@ -281,7 +292,7 @@ function emitOp(op: Op, name: string, prev: string, emit: (s?: string) => void):
           reach[n.left!] = reach[ni] === "1" ? `1 - ${right}` : `${reach[ni]} - ${right}`;
         });
       });
-      terms.forEach((ts, k) => emit(`    ${name}[${k}] <== ${ts.length ? ts.join(" + ") : "0"};`));
+      terms.forEach((ts, k) => emit(`    ${name}[${k}] <== ${ts.length ? balancedSum(ts) : "0"};`));
       return;
     }
     default:
@@ -293,5 +304,16 @@ function emitOp(op: Op, name: string, prev: string, emit: (s?: string) => void):
 function linearCombination(weights: bigint[], input: string, bias: bigint): string {
   const terms = weights.flatMap((w, i) => (w === 0n ? [] : [`${w}*${input}[${i}]`]));
   if (bias !== 0n || terms.length === 0) terms.push(String(bias));
-  return terms.join(" + ").replace(/\+ -/g, "- ");
+  return balancedSum(terms).replace(/\+ -/g, "- ");
+}
+
+/**
+ * t0 + t1 + ... as a balanced tree of parenthesised halves: circom parses a flat sum into a
+ * left-deep tree and overflows its stack on a few hundred terms (a 784-input neuron); balanced,
+ * the depth is 32 + log2(n).
+ */
+function balancedSum(terms: string[]): string {
+  if (terms.length <= 32) return terms.join(" + ");
+  const mid = terms.length >> 1;
+  return `(${balancedSum(terms.slice(0, mid))}) + (${balancedSum(terms.slice(mid))})`;
 }
