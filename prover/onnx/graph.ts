@@ -19,6 +19,7 @@ export interface OnnxAttribute {
   t?: Tensor;
   floats?: number[];
   ints?: number[];
+  strings?: string[];
 }
 
 export interface OnnxNode {
@@ -106,6 +107,7 @@ export function parseOnnx(bytes: Uint8Array, source = "model"): OnnxGraph {
         t: a.t ? tensorFromProto(a.t, `${source} node ${name}`) : undefined,
         floats: a.floats,
         ints: a.ints?.map(Number),
+        strings: a.strings?.map((b: Uint8Array) => Buffer.from(b).toString("utf8")),
       });
     }
     return { opType: n.opType ?? "", name, domain: n.domain ?? "", inputs: n.input ?? [], outputs: n.output ?? [], attributes };

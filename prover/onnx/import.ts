@@ -21,7 +21,11 @@ export const SUPPORTED_OPERATORS = [
   "Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "Relu", "LeakyRelu", "PRelu", "Clip", "Sigmoid", "Tanh",
   "Flatten", "Reshape", "Identity", "Dropout", "Cast", "Constant", "BatchNormalization", "Conv", "MaxPool",
   "AveragePool", "Pad", "Transpose", "Gather", "Squeeze", "Unsqueeze", "ArgMax",
+  "TreeEnsembleRegressor", "TreeEnsembleClassifier",
 ] as const;
+
+/** Operators of the ai.onnx.ml domain (scikit-learn's exported trees). */
+const ML_OPERATORS = new Set(["TreeEnsembleRegressor", "TreeEnsembleClassifier"]);
 
 /** A layer before quantization: the spec's layer without the output layer. */
 export type FloatLayer = Exclude<LayerSpec, { type: "output" }>;
@@ -85,10 +89,11 @@ export function importOnnx(bytes: Uint8Array, source = "model.onnx"): ImportedNe
   return importGraph(parseOnnx(bytes, source), source);
 }
 
-export function importGraph(graph: OnnxGraph, source: string): ImportedNetwork {
+export function importGraph(graphIn: OnnxGraph, source: string): ImportedNetwork {
+  let graph = graphIn;
   // An unsupported operator is the most useful thing to report, so look for one first.
   const supported = new Set<string>(SUPPORTED_OPERATORS);
-  const bad = graph.nodes.find((n) => !supported.has(n.opType) || (n.domain && n.domain !== "ai.onnx"));
+  const bad = graph.nodes.find((n) => !supported.has(n.opType) || (n.domain && n.domain !== "ai.onnx" && !(n.domain === "ai.onnx.ml" && ML_OPERATORS.has(n.opType))));
   if (bad) {
     throw new UnsupportedOperatorError(bad.opType, bad.name, `zkinfer compiles ${SUPPORTED_OPERATORS.join(", ")} (default ONNX domain).`);
   }
@@ -129,7 +134,7 @@ export function importGraph(graph: OnnxGraph, source: string): ImportedNetwork {
     operators.push(node.opType);
     const unsupported = (reason: string) => new UnsupportedOperatorError(node.opType, node.name, reason);
     if (finished) throw unsupported(`it follows ${finished}, which must be the model's last operator.`);
-    if (node.domain && node.domain !== "ai.onnx") {
+    if (node.domain && node.domain !== "ai.onnx" && !(node.domain === "ai.onnx.ml" && ML_OPERATORS.has(node.opType))) {
       throw unsupported(`operators of domain ${node.domain} are not compiled (zkinfer compiles the default ONNX domain: ${SUPPORTED_OPERATORS.join(", ")}).`);
     }
     const input = (k: number): Value => {
@@ -474,11 +479,31 @@ export function importGraph(graph: OnnxGraph, source: string): ImportedNetwork {
         set(nextStage([1]));
         break;
       }
+      case "TreeEnsembleRegressor":
+      case "TreeEnsembleClassifier": {
+        const v = affineIn(0);
+        const n = size(v.shape);
+        if (v.shape.length > 2 || (v.shape.length === 2 && v.shape[0] !== 1)) throw unsupported(`input shape [${v.shape}]; one example [1, features] is compiled.`);
+        const layer = treeEnsembleLayer(node, unsupported, n);
+        materialize(v, node);
+        layers.push(layer);
+        if (node.opType === "TreeEnsembleClassifier") {
+          layers.push({ type: "argmax" });
+          finished = `TreeEnsembleClassifier (node "${node.name}")`;
+          set(nextStage([1]));
+        } else {
+          set(nextStage([1, layer.base.length]));
+        }
+        break;
+      }
       default:
         throw unsupported(`zkinfer compiles ${SUPPORTED_OPERATORS.join(", ")}.`);
     }
   }
 
+  // A TreeEnsembleClassifier has two outputs (label, scores); zkinfer compiles the label.
+  const classifier = graph.nodes.find((n) => n.opType === "TreeEnsembleClassifier");
+  if (classifier && graph.outputs.length === 2 && classifier.outputs.join() === graph.outputs.join()) graph = { ...graph, outputs: [graph.outputs[0]!] };
   if (graph.outputs.length !== 1) {
     throw new OnnxImportError(`${source} has ${graph.outputs.length} outputs (${graph.outputs.join(", ")}); zkinfer compiles models with exactly one output tensor.`);
   }
@@ -500,6 +525,77 @@ export function importGraph(graph: OnnxGraph, source: string): ImportedNetwork {
     producer: graph.producer,
     operators,
   };
+}
+
+/**
+ * ai.onnx.ml TreeEnsembleRegressor / TreeEnsembleClassifier (the form scikit-learn's exporters
+ * write) -> the spec's tree_ensemble layer. Nodes are renumbered depth-first so children follow
+ * their parent. BRANCH_LEQ (x <= v goes to the true child) is the spec's rule; BRANCH_GT swaps the
+ * children. Other modes, post transforms and aggregates are refused, naming them.
+ */
+function treeEnsembleLayer(node: OnnxNode, unsupported: (reason: string) => Error, inputs: number): Extract<FloatLayer, { type: "tree_ensemble" }> {
+  const ints = (name: string) => node.attributes.get(name)?.ints ?? [];
+  const floats = (name: string) => node.attributes.get(name)?.floats ?? node.attributes.get(`${name}_as_tensor`)?.t?.data ?? [];
+  const strings = (name: string) => node.attributes.get(name)?.strings ?? [];
+  const isClassifier = node.opType === "TreeEnsembleClassifier";
+  const post = node.attributes.get("post_transform")?.s ?? "NONE";
+  if (post !== "NONE") throw unsupported(`post_transform ${post} (only NONE is compiled: export raw scores).`);
+  const aggregate = node.attributes.get("aggregate_function")?.s ?? "SUM";
+  if (aggregate !== "SUM") throw unsupported(`aggregate_function ${aggregate} (only SUM is compiled).`);
+  const treeIds = ints("nodes_treeids");
+  const nodeIds = ints("nodes_nodeids");
+  const features = ints("nodes_featureids");
+  const values = floats("nodes_values");
+  const modes = strings("nodes_modes");
+  const trueIds = ints("nodes_truenodeids");
+  const falseIds = ints("nodes_falsenodeids");
+  const prefix = isClassifier ? "class" : "target";
+  const tTree = ints(`${prefix}_treeids`);
+  const tNode = ints(`${prefix}_nodeids`);
+  const tId = ints(`${prefix}_ids`);
+  const tWeight = floats(`${prefix}_weights`);
+  if (isClassifier) {
+    const labels = ints("classlabels_int64s");
+    if (!labels.length || labels.some((l, k) => l !== k)) throw unsupported("class labels must be the integers 0..n-1 (the circuit outputs the class index).");
+  }
+  const outputs = isClassifier ? Math.max(0, ...ints("classlabels_int64s").map((_, k) => k)) + 1 : node.attributes.get("n_targets")?.i ?? 1;
+  const base = floats("base_values");
+  const key = (t: number, n: number) => `${t}/${n}`;
+  const at = new Map<string, number>();
+  treeIds.forEach((t, k) => at.set(key(t, nodeIds[k]!), k));
+  const leafValues = new Map<string, number[]>();
+  tTree.forEach((t, k) => {
+    const id = key(t, tNode[k]!);
+    const vals = leafValues.get(id) ?? new Array(outputs).fill(0);
+    vals[tId[k]!] += tWeight[k]!;
+    leafValues.set(id, vals);
+  });
+  const trees = [...new Set(treeIds)].map((t) => {
+    type N = { feature: number; threshold: number; left: number; right: number } | { leaf: number[] };
+    const nodes: N[] = [];
+    const visit = (nid: number): number => {
+      const k = at.get(key(t, nid));
+      if (k === undefined) throw unsupported(`tree ${t} refers to a missing node ${nid}.`);
+      const here = nodes.length;
+      const mode = modes[k] ?? "LEAF";
+      if (mode === "LEAF") {
+        nodes.push({ leaf: leafValues.get(key(t, nid)) ?? new Array(outputs).fill(0) });
+        return here;
+      }
+      if (mode !== "BRANCH_LEQ" && mode !== "BRANCH_GT") throw unsupported(`node mode ${mode} (BRANCH_LEQ and BRANCH_GT are compiled).`);
+      if (features[k]! >= inputs) throw unsupported(`feature ${features[k]} is outside the input (${inputs} values).`);
+      nodes.push({ leaf: [] }); // placeholder, filled once the children have indexes
+      const [leqChild, gtChild] = mode === "BRANCH_LEQ" ? [trueIds[k]!, falseIds[k]!] : [falseIds[k]!, trueIds[k]!];
+      const left = visit(leqChild);
+      const right = visit(gtChild);
+      nodes[here] = { feature: features[k]!, threshold: values[k]!, left, right };
+      return here;
+    };
+    const root = Math.min(...treeIds.flatMap((tt, k) => (tt === t ? [nodeIds[k]!] : [])));
+    visit(root);
+    return { nodes };
+  });
+  return { type: "tree_ensemble", base: base.length ? base : new Array(outputs).fill(0), trees };
 }
 
 function identity(shape: number[], stage: number): Affine {
