@@ -40,8 +40,9 @@ describe("end to end: private weights bound by the model commitment (real proofs
     const circuit = readFileSync(artifactPath("private-small", "circuit"), "utf8");
     expect(privateWeights(prover.ir)).to.have.length(11); // 2x3 + 2 biases, 1x2 + 1 bias
     expect(circuit).to.contain("signal input weights[11];");
-    // 0.5 at 2^10 is 512; no weight constant appears in the generated circuit.
-    for (const w of privateWeights(prover.ir)) if (w > 100n || w < -100n) expect(circuit).to.not.contain(String(toField(w)));
+    // With public weights the codegen writes each as a coefficient `w*signal`; here none is written.
+    expect(circuit).to.match(/weights\[0\] \* features\[0\]/);
+    for (const w of privateWeights(prover.ir)) expect(circuit).to.not.match(new RegExp(`(^|[^0-9])${w}\\*`));
   });
 
   it("refuses a proof made with one weight changed: another commitment, and with the registered one put back it fails", async () => {
