@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect } from "chai";
 import { main } from "../../prover/cli/main.js";
-import { applicantFeatures, germanCreditSplit } from "../../prover/data/germanCredit.js";
+import { FEATURE_NAMES, applicantFeatures, applicantLabel, germanCreditSplit } from "../../prover/data/germanCredit.js";
 import { releaseCurves } from "../../prover/setup/curve.js";
 
 const MODELS = ["credit-score", "credit-logistic", "credit-trees"];
@@ -88,6 +88,24 @@ describe("zkinfer CLI", function () {
     expect(report.model).to.equal("cli-mlp");
     expect(report.examples[0].circuit).to.deep.equal(report.examples[0].quantized);
     expect(report.maxAbsError).to.be.at.most(Math.max(...report.errorBound));
+  });
+
+  it("calibrates a spec on a labelled CSV and reports float vs quantized accuracy (the trainer's figures)", async () => {
+    const csv = join(dir, "test-split.csv");
+    const { test } = germanCreditSplit();
+    const rows = test.map((i) => [...FEATURE_NAMES.map((n) => applicantFeatures(i)[n]), applicantLabel(i)].join(","));
+    writeFileSync(csv, [[...FEATURE_NAMES, "label"].join(","), ...rows].join("\n"));
+    const out = join(dir, "logistic");
+    const r = await zkinfer("import", "models/credit-logistic/spec.json", "--calibrate", csv, "--out", out);
+    expect(r.code, r.err).to.equal(0);
+    const report = JSON.parse(readFileSync(join(out, "calibration.json"), "utf8"));
+    const spec = JSON.parse(readFileSync("models/credit-logistic/spec.json", "utf8"));
+    expect(report.samples).to.equal(test.length);
+    expect(report.accuracy.labelled).to.equal(test.length);
+    expect(report.accuracy.float).to.be.closeTo(spec.metadata.floatAccuracy, 1e-12);
+    expect(report.accuracy.quantized).to.be.closeTo(spec.metadata.quantizedAccuracy, 1e-12);
+    expect(Math.abs(report.accuracy.changePoints)).to.be.at.most(0.5);
+    expect(r.out).to.match(/accuracy on 300 labelled samples: float \d+\.\d%, quantized \d+\.\d%/);
   });
 
   it("refuses a file that is not ONNX, and a sample of the wrong shape, saying what is allowed", async () => {
