@@ -20,3 +20,15 @@ template IsNonNegative(K) {
     bits.in <== in + (1 << K);
     out <== bits.out[K];
 }
+
+// A signed value known to lie in [-2^(B-1), 2^(B-1)): its B-bit decomposition after the offset.
+// Used on private weights so that packing several into one field element for the model commitment
+// is injective (each digit < 2^B). Cost: B constraints.
+template SignedBits(B) {
+    signal input in;
+
+    assert(B >= 1 && B <= 250); // compile-time parameter check only; not a constraint
+
+    component bits = Num2Bits(B);
+    bits.in <== in + (1 << (B - 1));
+}

@@ -12,7 +12,7 @@ import { BINDING_FIELDS } from "../abi/publicSignals.js";
 import { pascalName } from "../artifacts/paths.js";
 import { bitLength } from "../field.js";
 import { opWidth, publicOutputCount, type DenseOp, type ModelIR, type Op } from "../model/ir.js";
-import { commitmentLayout, poseidonChunks } from "../model/commitment.js";
+import { commitmentLayout, poseidonChunks, privateWeights, weightPackBits } from "../model/commitment.js";
 
 export interface GenerateCircuitParameters {
   ir: ModelIR;
@@ -44,9 +44,9 @@ export function generateCircuit({ ir, modelCommitment, omitInputHandling = false
   }
   const n = ir.features.length;
   const k = publicOutputCount(ir);
-  const privateWeights = ir.visibility.weights === "private";
+  const hasPrivateWeights = ir.visibility.weights === "private";
   const layout = commitmentLayout(ir);
-  const numWeights = layout.filter((e) => e.weight !== undefined).length;
+  const numWeights = privateWeights(ir).length;
   const lines: string[] = [];
   const emit = (s = "") => lines.push(s);
 
@@ -68,7 +68,7 @@ export function generateCircuit({ ir, modelCommitment, omitInputHandling = false
   emit(`    // Private inputs: features quantized at 2^${ir.inputScale}, in spec order, and the commitment salt.`);
   emit(`    signal input features[${n}];`);
   emit("    signal input salt;");
-  if (privateWeights) {
+  if (hasPrivateWeights) {
     emit(`    // Private weights: every dense weight and bias (quantized), in commitment order, and the model's secret salt.`);
     emit(`    signal input weights[${numWeights}];`);
     emit("    signal input weightSalt;");
@@ -98,7 +98,7 @@ export function generateCircuit({ ir, modelCommitment, omitInputHandling = false
     const name = `a${li}`;
     emit(`    // Layer ${li}: ${describeOp(op)}`);
     emit(`    signal ${name}[${opWidth(op)}];`);
-    if (op.kind === "dense" && privateWeights) {
+    if (op.kind === "dense" && hasPrivateWeights) {
       weightAt = emitPrivateDense(op, name, prev, weightAt, emit);
     } else {
       emitOp(op, name, prev, emit);
@@ -123,10 +123,18 @@ export function generateCircuit({ ir, modelCommitment, omitInputHandling = false
     emit(`    outputs[0] <== outputHash;`);
   }
   emit();
-  if (privateWeights) {
+  if (hasPrivateWeights) {
     emit("    // Private weights: modelCommitment = Poseidon(architecture, scales, bounds, weights, visibility, weightSalt),");
     emit("    // computed from the very signals the layers multiply with, so a changed weight changes the commitment.");
-    emitPoseidonChain(layout.map((e) => (e.weight !== undefined ? `weights[${e.weight}]` : e.salt ? "weightSalt" : String(e.value))), "modelHash", emit);
+    const bits = weightPackBits(ir);
+    const offset = 1n << BigInt(bits - 1);
+    emit(`    // Each weight in [-2^${bits - 1}, 2^${bits - 1}): packing ${Math.floor(248 / bits)} per field element is then injective.`);
+    emit(`    for (var k = 0; k < ${numWeights}; k++) {`);
+    emit(`        SignedBits(${bits})(weights[k]);`);
+    emit("    }");
+    const packed = (first: number, count: number) =>
+      balancedSum(Array.from({ length: count }, (_, i) => `(weights[${first + i}] + ${offset})${i ? ` * ${1n << BigInt(bits * i)}` : ""}`));
+    emitPoseidonChain(layout.map((e) => (e.pack ? packed(e.pack.first, e.pack.count) : e.salt ? "weightSalt" : String(e.value))), "modelHash", emit);
     emit("    modelCommitment <== modelHash;");
   } else {
     emit("    // Public weights are constants; the commitment pins which ones the registry accepts.");

@@ -67,15 +67,29 @@ export function modelCommitmentPreimage(ir: ModelIR): bigint[] {
  */
 export interface CommitmentElement {
   value: bigint;
-  weight?: number;
+  /**
+   * A packed group of private weights: value = sum_i (w[first + i] + 2^(bits-1)) * 2^(bits * i). The
+   * circuit builds the same linear combination from its `weights[]` signals, each range-checked to
+   * `bits` bits so that the packing is injective (else w[0] + 2^bits, w[1] - 1 would pack alike).
+   */
+  pack?: { first: number; count: number; bits: number };
   /** The private-weight salt, read from the circuit's `weightSalt` signal. */
   salt?: true;
 }
 
-/** The private weights in the order the circuit's `weights[]` input takes them. */
+/** The private weights in the order the circuit's `weights[]` input takes them: per dense layer, rows then biases. */
 export function privateWeights(ir: ModelIR): bigint[] {
-  return commitmentLayout(ir).filter((e) => e.weight !== undefined).map((e) => e.value);
+  return ir.ops.flatMap((op) => (op.kind === "dense" ? [...op.weights.flat(), ...op.bias] : []));
 }
+
+/** Bits per packed weight: the widest signed weight plus a sign offset. */
+export function weightPackBits(ir: ModelIR): number {
+  const widest = privateWeights(ir).reduce((m, w) => (w < 0n ? (-w > m ? -w : m) : w > m ? w : m), 0n);
+  return Math.max(2, widest.toString(2).length + 1);
+}
+
+/** Packed digits stay below 2^248: one field element, no wrap, and room below r. */
+const PACK_CAPACITY_BITS = 248;
 
 /** Domain tag of the visibility suffix: "zkinfer/vis/v1". */
 const VISIBILITY_DOMAIN = BigInt("0x" + Buffer.from("zkinfer/vis/v1").toString("hex"));
@@ -85,19 +99,29 @@ export function commitmentLayout(ir: ModelIR): CommitmentElement[] {
   const v = ir.visibility;
   const isDefault = v.weights === "public" && v.outputs === "public";
   if (isDefault) return elements.map((value) => ({ value }));
-  // Mark the dense weights and biases (private), then append the visibility: a model's statement
-  // depends on what the outputs slot means, so that meaning is committed too. The salt comes last.
-  const out: CommitmentElement[] = [];
-  let at = 0;
-  let weight = 0;
-  const marks = denseWeightPositions(ir);
-  for (const value of elements) {
-    out.push(v.weights === "private" && marks.has(at) ? { value, weight: weight++ } : { value });
-    at++;
-  }
+  // Public weights stay in place. Private ones leave their places (each place keeps nothing) and are
+  // hashed PACKED after the visibility suffix: hashing costs ~40 constraints per element (Poseidon(16)
+  // is 609 for 15 new elements), a range check costs `bits`, so packing 248 / bits weights per element
+  // is several times cheaper per weight. The visibility is committed because the statement depends on
+  // what the outputs slot means; the salt comes last.
+  const marks = v.weights === "private" ? denseWeightPositions(ir) : new Set<number>();
+  const out: CommitmentElement[] = elements.filter((_, at) => !marks.has(at)).map((value) => ({ value }));
   const outputsCode = { public: 0n, hashed: 1n, threshold: 2n }[v.outputs];
   out.push({ value: VISIBILITY_DOMAIN }, { value: v.weights === "private" ? 1n : 0n }, { value: outputsCode }, { value: toField(v.threshold ?? 0n) });
-  if (v.weights === "private") out.push({ value: toField(v.weightSalt!), salt: true });
+  if (v.weights === "private") {
+    const weights = privateWeights(ir);
+    const bits = weightPackBits(ir);
+    const per = Math.floor(PACK_CAPACITY_BITS / bits);
+    const offset = 1n << BigInt(bits - 1);
+    out.push({ value: BigInt(bits) }, { value: BigInt(weights.length) });
+    for (let first = 0; first < weights.length; first += per) {
+      const count = Math.min(per, weights.length - first);
+      let value = 0n;
+      for (let i = count - 1; i >= 0; i--) value = (value << BigInt(bits)) + weights[first + i]! + offset;
+      out.push({ value, pack: { first, count, bits } });
+    }
+    out.push({ value: toField(v.weightSalt!), salt: true });
+  }
   return out;
 }
 

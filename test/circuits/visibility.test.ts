@@ -2,14 +2,14 @@ import { fileURLToPath } from "node:url";
 import { expect } from "chai";
 import { FIELD_MODULUS } from "../../prover/field.js";
 import { changeViolates } from "../../prover/circuit/r1cs.js";
-import { modelCommitment, privateWeights } from "../../prover/model/commitment.js";
+import { modelCommitment, privateWeights, weightPackBits } from "../../prover/model/commitment.js";
 import { compileSpec, type CompiledModel } from "../helpers/circuits.js";
 import { soundnessSuite } from "./soundness.js";
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/${name}.json`, import.meta.url));
 
 describe("circuit: private weights (signed-mlp with weights bound by the model commitment)", () => {
-  soundnessSuite({ specPath: fixture("private-mlp"), nonLinearConstraints: 2771, randomInputs: 50 });
+  soundnessSuite({ specPath: fixture("private-mlp"), nonLinearConstraints: 1626, randomInputs: 50 });
 
   describe("SECURITY 9: a changed private weight breaks the proof", () => {
     let m: CompiledModel;
@@ -34,6 +34,20 @@ describe("circuit: private weights (signed-mlp with weights bound by the model c
         const w = await m.witness(inputs, { weights: changed });
         expect(w[1 + m.ir.outputs.length], `weight ${at}`).to.not.equal(await modelCommitment(m.ir));
       }
+    });
+
+    it("refuses two weights shifted by one packing digit (same packed value): each weight is range-checked", async () => {
+      const weights = privateWeights(m.ir);
+      const bits = weightPackBits(m.ir);
+      const changed = weights.slice();
+      changed[0] = changed[0]! + (1n << BigInt(bits)); // digit 0 overflows by 2^bits ...
+      changed[1] = changed[1]! - 1n; // ... which digit 1 gives back: the packed element is unchanged
+      const pack = (ws: bigint[]) => ws.slice(0, 2).reduce((acc, w, i) => acc + (w + (1n << BigInt(bits - 1))) * (1n << BigInt(bits * i)), 0n);
+      expect(pack(changed)).to.equal(pack(weights));
+      let refused = false;
+      await m.witness(inputs, { weights: changed }).catch(() => (refused = true));
+      // No boolean assignment of SignedBits's bits sums to a digit >= 2^bits, so no witness exists.
+      expect(refused, "a witness for out-of-range packed digits").to.equal(true);
     });
 
     it("violates the constraints when one weight signal changes and the commitment is kept", async () => {
