@@ -4,8 +4,8 @@
  * - MLP 784-56-10 (the size of a published benchmark; seeded random weights, inputs in [0, 1) at
  *   2^-8, weights and activations at 2^8) with public weights: the whole circuit, and the layers
  *   alone (input range checks and input commitment left out: a bench-only circuit).
- * - The same MLP with private weights: the total and the share spent on the Poseidon commitment
- *   (total - public-weight total - one constraint per multiply).
+ * - The same MLP with private weights: the total and the share spent on the weight commitment
+ *   (range checks of the packed weights + Poseidon) = total - public-weight total - one per multiply.
  * - Trees: constraints per split node of TreeSplit at several comparison widths, and per split in
  *   the bundled credit-trees model (its layers alone, over its splits).
  */
@@ -64,7 +64,7 @@ export async function compilerBench(log: (line: string) => void, withPrivate: bo
   const mlp784: CompilerBench["mlp784"] = { publicWeights, publicWeightsLayersOnly, target: 4000, multiplies };
   if (withPrivate) {
     const priv = lowerModel(mlpSpec(56, true));
-    log("MLP 784-56-10, private weights: compiling (about 1M constraints, minutes)...");
+    log("MLP 784-56-10, private weights: compiling (about 400k constraints, minutes)...");
     const privateWeights = await constraintsOf(priv);
     const commitment = privateWeights - publicWeights - multiplies;
     mlp784.privateWeights = privateWeights;

@@ -7,7 +7,7 @@
  * verifyAndAct without consumer (hub bookkeeping) and a first-time applicant's verifyAndAct with
  * the CreditGate (consumer). Also the rescale + ReLU gadget's constraints at 32-bit activations.
  * Then the compiler's constraint counts (./bench-compiler.ts: MLP 784-56-10, tree splits; with
- * --private-mlp also the private-weight MLP, about a million constraints). Writes bench/results.json.
+ * --private-mlp also the private-weight MLP, about 400k constraints). Writes bench/results.json.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
