@@ -6,7 +6,8 @@ export const command: Command = {
   summary:
     "Imports an ONNX model, calibrates it on the input, compiles the circuit and runs onnxruntime (float), the " +
     "reference interpreter (quantized) and the circuit's witness on the same input. With --json, prints one JSON object " +
-    '{"supported", "reason"?, "constraints"?, "outputs"?: {"float", "quantized", "circuit"}, "maxAbsError"?, "errorBound"?}.',
+    '{"supported", "reason"?, "constraints"?, "outputs"?: {"float", "quantized", "circuit"}, "maxAbsError"?, "errorBound"?}. ' +
+    "Exit 0 when supported, 3 when the model is refused (the reason names the operator), 1 on bad input.",
   async run(argv) {
     const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: "boolean" } } });
     if (positionals.length !== 2) throw new TypeError("expected two arguments: the ONNX file and the input JSON", { cause: "usage" });
