@@ -12,7 +12,7 @@ import { BINDING_FIELDS } from "../abi/publicSignals.js";
 import { pascalName } from "../artifacts/paths.js";
 import { bitLength } from "../field.js";
 import { opWidth, publicOutputCount, type DenseOp, type ModelIR, type Op } from "../model/ir.js";
-import { commitmentLayout, poseidonChunks, privateWeights, weightPackBits } from "../model/commitment.js";
+import { commitmentLayout, poseidonChunks, privateWeights, weightSegments } from "../model/commitment.js";
 
 export interface GenerateCircuitParameters {
   ir: ModelIR;
@@ -126,15 +126,15 @@ export function generateCircuit({ ir, modelCommitment, omitInputHandling = false
   if (hasPrivateWeights) {
     emit("    // Private weights: modelCommitment = Poseidon(architecture, scales, bounds, weights, visibility, weightSalt),");
     emit("    // computed from the very signals the layers multiply with, so a changed weight changes the commitment.");
-    const bits = weightPackBits(ir);
-    const offset = 1n << BigInt(bits - 1);
-    emit(`    // Each weight in [-2^${bits - 1}, 2^${bits - 1}): packing ${Math.floor(248 / bits)} per field element is then injective.`);
-    emit(`    for (var k = 0; k < ${numWeights}; k++) {`);
-    emit(`        SignedBits(${bits})(weights[k]);`);
-    emit("    }");
-    const packed = (first: number, count: number) =>
-      balancedSum(Array.from({ length: count }, (_, i) => `(weights[${first + i}] + ${offset})${i ? ` * ${1n << BigInt(bits * i)}` : ""}`));
-    emitPoseidonChain(layout.map((e) => (e.pack ? packed(e.pack.first, e.pack.count) : e.salt ? "weightSalt" : String(e.value))), "modelHash", emit);
+    emit("    // Each weight within its segment's signed width, so packing 248 / width of them per field element is injective.");
+    for (const seg of weightSegments(ir)) {
+      emit(`    for (var k = ${seg.first}; k < ${seg.first + seg.count}; k++) {`);
+      emit(`        SignedBits(${seg.bits})(weights[k]);`);
+      emit("    }");
+    }
+    const packed = (first: number, count: number, bits: number) =>
+      balancedSum(Array.from({ length: count }, (_, i) => `(weights[${first + i}] + ${1n << BigInt(bits - 1)})${i ? ` * ${1n << BigInt(bits * i)}` : ""}`));
+    emitPoseidonChain(layout.map((e) => (e.pack ? packed(e.pack.first, e.pack.count, e.pack.bits) : e.salt ? "weightSalt" : String(e.value))), "modelHash", emit);
     emit("    modelCommitment <== modelHash;");
   } else {
     emit("    // Public weights are constants; the commitment pins which ones the registry accepts.");

@@ -82,10 +82,26 @@ export function privateWeights(ir: ModelIR): bigint[] {
   return ir.ops.flatMap((op) => (op.kind === "dense" ? [...op.weights.flat(), ...op.bias] : []));
 }
 
-/** Bits per packed weight: the widest signed weight plus a sign offset. */
-export function weightPackBits(ir: ModelIR): number {
-  const widest = privateWeights(ir).reduce((m, w) => (w < 0n ? (-w > m ? -w : m) : w > m ? w : m), 0n);
-  return Math.max(2, widest.toString(2).length + 1);
+/**
+ * The private weights in segments that share a packing width: per dense layer its weights, then its
+ * biases (biases sit at the accumulator's finer scale and would widen every weight's digit).
+ * bits = the segment's widest signed value plus a sign offset.
+ */
+export function weightSegments(ir: ModelIR): { first: number; count: number; bits: number }[] {
+  const segments: { first: number; count: number; bits: number }[] = [];
+  let first = 0;
+  const widthOf = (values: bigint[]) => {
+    const widest = values.reduce((m, w) => (w < 0n ? (-w > m ? -w : m) : w > m ? w : m), 0n);
+    return Math.max(2, widest.toString(2).length + 1);
+  };
+  for (const op of ir.ops) {
+    if (op.kind !== "dense") continue;
+    for (const values of [op.weights.flat(), op.bias]) {
+      segments.push({ first, count: values.length, bits: widthOf(values) });
+      first += values.length;
+    }
+  }
+  return segments;
 }
 
 /** Packed digits stay below 2^248: one field element, no wrap, and room below r. */
@@ -99,8 +115,8 @@ export function commitmentLayout(ir: ModelIR): CommitmentElement[] {
   const v = ir.visibility;
   const isDefault = v.weights === "public" && v.outputs === "public";
   if (isDefault) return elements.map((value) => ({ value }));
-  // Public weights stay in place. Private ones leave their places (each place keeps nothing) and are
-  // hashed PACKED after the visibility suffix: hashing costs ~40 constraints per element (Poseidon(16)
+  // Public weights stay in place. Private ones leave their places and are hashed PACKED (per segment,
+  // see weightSegments) after the visibility suffix: hashing costs ~40 constraints per element (Poseidon(16)
   // is 609 for 15 new elements), a range check costs `bits`, so packing 248 / bits weights per element
   // is several times cheaper per weight. The visibility is committed because the statement depends on
   // what the outputs slot means; the salt comes last.
@@ -110,15 +126,18 @@ export function commitmentLayout(ir: ModelIR): CommitmentElement[] {
   out.push({ value: VISIBILITY_DOMAIN }, { value: v.weights === "private" ? 1n : 0n }, { value: outputsCode }, { value: toField(v.threshold ?? 0n) });
   if (v.weights === "private") {
     const weights = privateWeights(ir);
-    const bits = weightPackBits(ir);
-    const per = Math.floor(PACK_CAPACITY_BITS / bits);
-    const offset = 1n << BigInt(bits - 1);
-    out.push({ value: BigInt(bits) }, { value: BigInt(weights.length) });
-    for (let first = 0; first < weights.length; first += per) {
-      const count = Math.min(per, weights.length - first);
-      let value = 0n;
-      for (let i = count - 1; i >= 0; i--) value = (value << BigInt(bits)) + weights[first + i]! + offset;
-      out.push({ value, pack: { first, count, bits } });
+    out.push({ value: BigInt(weights.length) });
+    for (const segment of weightSegments(ir)) {
+      const { bits } = segment;
+      const per = Math.floor(PACK_CAPACITY_BITS / bits);
+      const offset = 1n << BigInt(bits - 1);
+      out.push({ value: BigInt(bits) }); // the widths are committed: they fix how the digits are read
+      for (let first = segment.first; first < segment.first + segment.count; first += per) {
+        const count = Math.min(per, segment.first + segment.count - first);
+        let value = 0n;
+        for (let i = count - 1; i >= 0; i--) value = (value << BigInt(bits)) + weights[first + i]! + offset;
+        out.push({ value, pack: { first, count, bits } });
+      }
     }
     out.push({ value: toField(v.weightSalt!), salt: true });
   }
