@@ -53,3 +53,20 @@ export class ToolchainError extends ZkinferError {
 export class PtauError extends ZkinferError {
   override name = "PtauError";
 }
+
+/** An ONNX file that does not parse, or uses an operator or form zkinfer does not compile. */
+export class OnnxImportError extends ZkinferError {
+  override name = "OnnxImportError";
+}
+
+/** An operator the compiler does not support; names the operator and the node. */
+export class UnsupportedOperatorError extends OnnxImportError {
+  override name = "UnsupportedOperatorError";
+  constructor(
+    readonly opType: string,
+    readonly node: string,
+    reason: string,
+  ) {
+    super(`Unsupported operator ${opType} (node "${node}"): ${reason}`);
+  }
+}

@@ -8,7 +8,9 @@
  * the CreditGate (consumer). Also the rescale + ReLU gadget's constraints at 32-bit activations.
  * For an attested model (docs/ATTESTATION.md) the proofs are over bureau-signed features, and the
  * entry adds `attested: true` and `attestationConstraints` (its constraints minus those of the same
- * model without attestation, compiled here). Writes bench/results.json.
+ * model without attestation, compiled here).
+ * Then the compiler's constraint counts (./bench-compiler.ts: MLP 784-56-10, tree splits; with
+ * --private-mlp also the private-weight MLP, about 400k constraints). Writes bench/results.json.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -27,6 +29,7 @@ import { generateAttesterKey, signAttestation, type Attestation } from "../prove
 import { generateCircuit } from "../prover/circuit/codegen.js";
 import type { ModelIR } from "../prover/model/ir.js";
 import { releaseCurves } from "../prover/setup/curve.js";
+import { compilerBench } from "./bench-compiler.js";
 
 const json = process.argv.includes("--json");
 const RUNS = 5;
@@ -61,7 +64,9 @@ async function main() {
   const gadget32 = await reluRescaleConstraintsAt32Bits();
   log(`rescale + ReLU gadget at 32-bit activations: ${gadget32} constraints per neuron (peer library: 517 for ReLU alone)`);
 
-  const models = ["credit-score", "credit-score-attested"];
+  const compiler = await compilerBench(log, process.argv.includes("--private-mlp"));
+
+  const models = ["credit-score", "credit-score-attested", "credit-logistic", "credit-trees"];
   const results = [];
   for (const name of models) {
     log(`\n${name}`);
@@ -137,7 +142,7 @@ async function main() {
       verifierGas,
       gasSplit: { bareVerifierCall: verifierGas, hubBookkeeping: hubGas - verifierGas, consumer: verifyAndActGas - hubGas },
       reluRescaleConstraintsPerNeuron: gadget32,
-      reluRescaleConstraintsPerHiddenNeuronInModel: round(hidden.reduce((a, k) => a + k + 2, 0) / hidden.length, 1),
+      reluRescaleConstraintsPerHiddenNeuronInModel: hidden.length ? round(hidden.reduce((a, k) => a + k + 2, 0) / hidden.length, 1) : null,
       publicSignals: built.numPublicSignals,
       ...(attested
         ? { attested: true, attestationConstraints: built.circuit.nonLinearConstraints + built.circuit.linearConstraints - (await constraintsWithoutAttestation(prover.ir, built.modelCommitment)) }
@@ -147,12 +152,12 @@ async function main() {
     log(`  constraints ${entry.constraints} (${entry.nonLinearConstraints} non-linear, ${entry.linearConstraints} linear)`);
     log(`  witness ${entry.witnessMs} ms, prove ${entry.proveMs} ms vs snarkjs fullprove ${entry.snarkjsFullproveMs} ms (x${entry.proveVsFullprove}), verify ${entry.verifyMs} ms`);
     log(`  gas: verifyAndAct ${verifyAndActGas} = bare verifier ${verifierGas} + hub ${entry.gasSplit.hubBookkeeping} + consumer ${entry.gasSplit.consumer}`);
-    log(`  rescale + ReLU per hidden neuron in this model: ${entry.reluRescaleConstraintsPerHiddenNeuronInModel} constraints`);
+    if (hidden.length) log(`  rescale + ReLU per hidden neuron in this model: ${entry.reluRescaleConstraintsPerHiddenNeuronInModel} constraints`);
     if ("attestationConstraints" in entry) log(`  attestation (signature check, message hash, key hash): ${entry.attestationConstraints} constraints`);
   }
   mkdirSync(join(REPO_ROOT, "bench"), { recursive: true });
-  writeFileSync(join(REPO_ROOT, "bench", "results.json"), JSON.stringify({ models: results }, null, 2) + "\n");
-  if (json) console.log(JSON.stringify({ models: results }));
+  writeFileSync(join(REPO_ROOT, "bench", "results.json"), JSON.stringify({ models: results, compiler }, null, 2) + "\n");
+  if (json) console.log(JSON.stringify({ models: results, compiler }));
 }
 
 function signals(signers: { address: string }[], i: number): string {

@@ -12,13 +12,18 @@ import { ATTESTATION_FIELDS, BINDING_FIELDS, TIMESTAMP_BITS } from "../abi/publi
 import { ATTESTATION_DOMAIN, attestationSchemaId } from "../attest/attestation.js";
 import { pascalName } from "../artifacts/paths.js";
 import { bitLength } from "../field.js";
-import type { ModelIR } from "../model/ir.js";
-import { poseidonChunks } from "../model/commitment.js";
+import { opWidth, publicOutputCount, type DenseOp, type ModelIR, type Op } from "../model/ir.js";
+import { commitmentLayout, poseidonChunks, privateWeights, weightSegments } from "../model/commitment.js";
 
 export interface GenerateCircuitParameters {
   ir: ModelIR;
   /** The Poseidon model commitment; public weights make it a constant of the circuit. */
   modelCommitment: bigint;
+  /**
+   * Bench only: leave out the input range checks and the input commitment, to measure what the
+   * layers themselves cost. Such a circuit does NOT enforce its input ranges: never deploy it.
+   */
+  omitInputHandling?: boolean;
 }
 
 /** Name of the main template, e.g. credit-score -> CreditScoreModel. */
@@ -33,7 +38,7 @@ export function mainTemplateName(model: string): string {
  * @example
  * const source = generateCircuit({ ir, modelCommitment });
  */
-export function generateCircuit({ ir, modelCommitment }: GenerateCircuitParameters): string {
+export function generateCircuit({ ir, modelCommitment, omitInputHandling = false }: GenerateCircuitParameters): string {
   // Guard the ABI assumption this generator hard-codes below.
   if (BINDING_FIELDS.join() !== "modelCommitment,inputCommitment,subject,nonce") {
     throw new Error("public-signal ABI changed: update the circuit codegen");
@@ -43,7 +48,10 @@ export function generateCircuit({ ir, modelCommitment }: GenerateCircuitParamete
   }
   const attested = ir.attestation !== undefined;
   const n = ir.features.length;
-  const k = ir.outputs.length;
+  const k = publicOutputCount(ir);
+  const hasPrivateWeights = ir.visibility.weights === "private";
+  const layout = commitmentLayout(ir);
+  const numWeights = privateWeights(ir).length;
   const lines: string[] = [];
   const emit = (s = "") => lines.push(s);
 
@@ -56,12 +64,21 @@ export function generateCircuit({ ir, modelCommitment }: GenerateCircuitParamete
   if (attested) emit('include "circuits/lib/attestation.circom";');
   emit('include "circuits/lib/binding.circom";');
   emit('include "circuits/lib/range.circom";');
-  emit('include "circuits/lib/rescale.circom";');
+  emit('include "circuits/lib/rescale.circom";')
+  emit('include "circuits/lib/activation.circom";')
+  emit('include "circuits/lib/argmax.circom";')
+  emit('include "circuits/lib/tree.circom";');
+  emit('include "circuits/lib/compare.circom";');
   emit();
   emit(`template ${mainTemplateName(ir.name)}() {`);
   emit(`    // Private inputs: features quantized at 2^${ir.inputScale}, in spec order, and the commitment salt.`);
   emit(`    signal input features[${n}];`);
   emit("    signal input salt;");
+  if (hasPrivateWeights) {
+    emit(`    // Private weights: every dense weight and bias (quantized), in commitment order, and the model's secret salt.`);
+    emit(`    signal input weights[${numWeights}];`);
+    emit("    signal input weightSalt;");
+  }
   emit("    // Public inputs, after the outputs in the public-signal ABI.");
   emit("    signal input subject;");
   emit("    signal input nonce;");
@@ -86,52 +103,71 @@ export function generateCircuit({ ir, modelCommitment }: GenerateCircuitParamete
   emit();
 
   emit("    // Every feature within its declared range: the overflow analysis assumed it.");
+  if (omitInputHandling) emit("    // BENCH ONLY: input range checks and input commitment omitted. Not sound to deploy.");
   ir.features.forEach((f, i) => {
+    if (omitInputHandling) return;
     const bits = bitLength(f.qmax - f.qmin);
     emit(`    InRange(${bits}, ${f.qmin}, ${f.qmax})(features[${i}]); // ${f.name} in [${f.min}, ${f.max}] ${f.unit}`);
   });
   emit();
 
   let prev = "features";
+  let weightAt = 0;
   ir.ops.forEach((op, li) => {
     const name = `a${li}`;
-    const width = op.kind === "dense" ? op.weights.length : op.in.length;
-    if (op.kind === "dense") {
-      emit(
-        `    // Layer ${li}: dense ${op.weights[0]!.length} -> ${width}${op.relu ? " + ReLU" : ""}; ` +
-          `accumulator at 2^${op.inScale + op.weightScale}, rescaled by 2^${op.shift} to 2^${op.outScale}.`,
-      );
+    emit(`    // Layer ${li}: ${describeOp(op)}`);
+    emit(`    signal ${name}[${opWidth(op)}];`);
+    if (op.kind === "dense" && hasPrivateWeights) {
+      weightAt = emitPrivateDense(op, name, prev, weightAt, emit);
     } else {
-      emit(`    // Layer ${li}: ReLU on ${width} values at 2^${op.scale}.`);
-    }
-    emit(`    signal ${name}[${width}];`);
-    for (let o = 0; o < width; o++) {
-      if (op.kind === "dense") {
-        const expr = linearCombination(op.weights[o]!, prev, op.bias[o]!);
-        const k = op.gadgetBits[o];
-        if (k === null) {
-          emit(`    ${name}[${o}] <== ${expr};`);
-        } else {
-          const tpl = op.relu ? "RescaleRelu" : "Rescale";
-          emit(`    ${name}[${o}] <== ${tpl}(${k}, ${op.shift})(${expr});`);
-        }
-      } else {
-        emit(`    ${name}[${o}] <== RescaleRelu(${op.gadgetBits[o]}, 0)(${prev}[${o}]);`);
-      }
+      emitOp(op, name, prev, emit);
     }
     emit();
     prev = name;
   });
 
-  emit("    // Outputs: signed fixed point, negative values as p - |q|.");
-  for (let o = 0; o < k; o++) emit(`    outputs[${o}] <== ${prev}[${o}];`);
+  if (ir.visibility.outputs === "public") {
+    emit("    // Outputs: signed fixed point, negative values as p - |q|.");
+    for (let o = 0; o < k; o++) emit(`    outputs[${o}] <== ${prev}[${o}];`);
+  } else if (ir.visibility.outputs === "threshold") {
+    // Only the decision is revealed: a constrained sign bit of output - threshold.
+    const bound = ir.outputs[0]!.bounds;
+    const t = ir.visibility.threshold!;
+    const kBits = Math.max(1, bitLength(bound.hi - t > 0n ? bound.hi - t : 0n), bitLength(t - bound.lo - 1n > 0n ? t - bound.lo - 1n : 0n));
+    emit(`    // Outputs: only [${ir.outputs[0]!.name} >= ${t} (at 2^${ir.outputs[0]!.scale})], a constrained sign bit.`);
+    emit(`    outputs[0] <== IsNonNegative(${kBits})(${prev}[0] - ${t});`);
+  } else {
+    emit("    // Outputs: only Poseidon(outputs..., salt); whoever holds the salt can open it.");
+    emitPoseidonChain([...Array.from({ length: ir.outputs.length }, (_, o) => `${prev}[${o}]`), "salt"], "outputHash", emit);
+    emit(`    outputs[0] <== outputHash;`);
+  }
   emit();
-  emit("    // Public weights are constants; the commitment pins which ones the registry accepts.");
-  emit(`    modelCommitment <== ${modelCommitment};`);
+  if (hasPrivateWeights) {
+    emit("    // Private weights: modelCommitment = Poseidon(architecture, scales, bounds, weights, visibility, weightSalt),");
+    emit("    // computed from the very signals the layers multiply with, so a changed weight changes the commitment.");
+    emit("    // Each weight within its segment's signed width, so packing 248 / width of them per field element is injective.");
+    for (const seg of weightSegments(ir)) {
+      emit(`    for (var k = ${seg.first}; k < ${seg.first + seg.count}; k++) {`);
+      emit(`        SignedBits(${seg.bits})(weights[k]);`);
+      emit("    }");
+    }
+    const packed = (first: number, count: number, bits: number) =>
+      balancedSum(Array.from({ length: count }, (_, i) => `(weights[${first + i}] + ${1n << BigInt(bits - 1)})${i ? ` * ${1n << BigInt(bits * i)}` : ""}`));
+    emitPoseidonChain(layout.map((e) => (e.pack ? packed(e.pack.first, e.pack.count, e.pack.bits) : e.salt ? "weightSalt" : String(e.value))), "modelHash", emit);
+    emit("    modelCommitment <== modelHash;");
+  } else {
+    emit("    // Public weights are constants; the commitment pins which ones the registry accepts.");
+    emit(`    modelCommitment <== ${modelCommitment};`);
+  }
   emit();
   emit("    // inputCommitment = Poseidon(features..., salt), chained in chunks of 16 then 15.");
   const featureSignals = Array.from({ length: n }, (_, i) => `features[${i}]`);
-  emit(`    inputCommitment <== ${poseidonChain("inputHash", [...featureSignals, "salt"], emit)};`);
+  if (omitInputHandling) {
+    emit("    inputCommitment <== 0 * salt;");
+  } else {
+    emitPoseidonChain([...featureSignals, "salt"], "inputHash", emit);
+    emit(`    inputCommitment <== inputHash;`);
+  }
   emit();
   const publicInputs = ["subject", "nonce"];
   if (attested) {
@@ -140,7 +176,7 @@ export function generateCircuit({ ir, modelCommitment }: GenerateCircuitParamete
     emit("    // the private features, the subject the proof pays out to, and the window the hub checks against");
     emit("    // block.timestamp. Changing any of them after signing breaks the signature check below.");
     const preimage = [String(ATTESTATION_DOMAIN), String(attestationSchemaId(ir)), ...featureSignals, "subject", "issuedAt", "expiresAt"];
-    emit(`    signal attestedMessage <== ${poseidonChain("attestHash", preimage, emit)};`);
+    emitPoseidonChain(preimage, "attestedMessage", emit);
     emit("    component attestation = AttestationCheck();");
     emit("    attestation.message <== attestedMessage;");
     emit("    attestation.Ax <== attesterAx;");
@@ -167,26 +203,170 @@ export function generateCircuit({ ir, modelCommitment }: GenerateCircuitParamete
 }
 
 /**
- * Emits the project's chained Poseidon over `preimage` (prover/model/commitment.ts's poseidonHash:
- * 16 elements, then the running hash and 15 more per step) as signals `<prefix>0, <prefix>1, ...`;
- * returns the name of the last one.
+ * Emits `signal <name> <== Poseidon chain of args` (chunks of 16, then the running hash + 15), the
+ * chaining of prover/model/commitment.ts's poseidonHash.
  */
-function poseidonChain(prefix: string, preimage: string[], emit: (s: string) => void): string {
+function emitPoseidonChain(args: string[], name: string, emit: (s?: string) => void): void {
   let at = 0;
   let acc: string | undefined;
-  poseidonChunks(preimage.length).forEach((size, c) => {
-    const args = preimage.slice(at, at + size);
-    const ins = acc === undefined ? args : [acc, ...args];
-    emit(`    signal ${prefix}${c} <== Poseidon(${ins.length})([${ins.join(", ")}]);`);
-    acc = `${prefix}${c}`;
+  const chunks = poseidonChunks(args.length);
+  chunks.forEach((size, c) => {
+    const part = args.slice(at, at + size);
+    const ins = acc === undefined ? part : [acc, ...part];
+    const out = c === chunks.length - 1 ? name : `${name}${c}`;
+    emit(`    signal ${out} <== Poseidon(${ins.length})([${ins.join(", ")}]);`);
+    acc = out;
     at += size;
   });
-  return acc!;
+}
+
+/**
+ * A dense layer with private weights: each weight is a signal, so every multiply is one
+ * constraint (product signal), the sums are linear, and the rescale/ReLU gadget is as with public
+ * weights. Returns the next free index in `weights[]`.
+ */
+function emitPrivateDense(op: DenseOp, name: string, prev: string, weightAt: number, emit: (s?: string) => void): number {
+  const nIn = op.weights[0]!.length;
+  const nOut = op.weights.length;
+  const biasAt = weightAt + nOut * nIn;
+  emit(`    signal ${name}_prod[${nOut}][${nIn}];`);
+  for (let o = 0; o < nOut; o++) {
+    const terms: string[] = [];
+    for (let i = 0; i < nIn; i++) {
+      emit(`    ${name}_prod[${o}][${i}] <== weights[${weightAt + o * nIn + i}] * ${prev}[${i}];`);
+      terms.push(`${name}_prod[${o}][${i}]`);
+    }
+    const expr = balancedSum([...terms, `weights[${biasAt + o}]`]);
+    const kBits = op.gadgetBits[o];
+    if (kBits === null || kBits === undefined) emit(`    ${name}[${o}] <== ${expr};`);
+    else emit(`    ${name}[${o}] <== ${op.relu ? "RescaleRelu" : "Rescale"}(${kBits}, ${op.shift})(${expr});`);
+  }
+  return biasAt + nOut;
+}
+
+function describeOp(op: Op): string {
+  switch (op.kind) {
+    case "dense":
+      return (
+        `dense ${op.weights[0]!.length} -> ${op.weights.length}${op.relu ? " + ReLU" : ""}; ` +
+        `accumulator at 2^${op.inScale + op.weightScale}, rescaled by 2^${op.shift} to 2^${op.outScale}.`
+      );
+    case "relu":
+      return `ReLU on ${op.in.length} values at 2^${op.scale}.`;
+    case "leakyRelu":
+      return `LeakyRelu/PRelu on ${op.in.length} values at 2^${op.scale}, alpha at 2^${op.alphaBits}.`;
+    case "clip":
+      return `Clip to [${op.lo ?? "-inf"}, ${op.hi ?? "+inf"}] at 2^${op.scale}.`;
+    case "piecewise":
+      return `piecewise-linear ${op.fn} (${op.breakpoints.length} breakpoints) on ${op.in.length} values at 2^${op.scale}.`;
+    case "max":
+      return `max over ${op.groups.length} groups (MaxPool) at 2^${op.scale}.`;
+    case "argmax":
+      return `ArgMax of ${op.in.length} values, ties to the lowest index.`;
+    case "treeEnsemble":
+      return `${op.trees.length} decision tree(s), ${op.trees.reduce((n, t) => n + t.filter((x) => !x.leaf).length, 0)} splits, outputs at 2^${op.outScale}.`;
+    default:
+      return op satisfies never;
+  }
+}
+
+/** Emits the constraints computing `name[...]` from `prev[...]` for one op. */
+function emitOp(op: Op, name: string, prev: string, emit: (s?: string) => void): void {
+  switch (op.kind) {
+    case "dense":
+      op.weights.forEach((row, o) => {
+        const expr = linearCombination(row, prev, op.bias[o]!);
+        const k = op.gadgetBits[o];
+        if (k === null || k === undefined) emit(`    ${name}[${o}] <== ${expr};`);
+        else emit(`    ${name}[${o}] <== ${op.relu ? "RescaleRelu" : "Rescale"}(${k}, ${op.shift})(${expr});`);
+      });
+      return;
+    case "relu":
+      op.gadgetBits.forEach((k, o) => emit(`    ${name}[${o}] <== RescaleRelu(${k}, 0)(${prev}[${o}]);`));
+      return;
+    case "leakyRelu":
+      op.alpha.forEach((a, o) =>
+        emit(`    ${name}[${o}] <== LeakyRelu(${op.reluBits[o]}, ${op.mixBits[o]}, ${op.alphaBits}, ${a})(${prev}[${o}]);`),
+      );
+      return;
+    case "clip":
+      op.in.forEach((_, o) => {
+        let expr = `${prev}[${o}]`;
+        if (op.lo !== null) {
+          const low = op.hi !== null ? `${name}_low${o}` : `${name}[${o}]`;
+          emit(`    ${op.hi !== null ? "signal " : ""}${low} <== ClipLow(${op.lowBits[o]}, ${op.lo})(${expr});`);
+          if (op.hi === null) return;
+          expr = low;
+        }
+        if (op.hi !== null) emit(`    ${name}[${o}] <== ClipHigh(${op.highBits[o]}, ${op.hi})(${expr});`);
+        else emit(`    ${name}[${o}] <== ${expr};`);
+      });
+      return;
+    case "piecewise": {
+      const list = (xs: readonly (bigint | number)[]) => `[${xs.join(", ")}]`;
+      op.in.forEach((_, o) =>
+        emit(
+          `    ${name}[${o}] <== Piecewise(${op.breakpoints.length}, ${op.sumBits[o]}, ${op.slopeBits}, ${op.y0}, ` +
+            `${list(op.breakpoints)}, ${list(op.deltas)}, ${list(op.modes[o]!)}, ${list(op.reluBits[o]!)})(${prev}[${o}]);`,
+        ),
+      );
+      return;
+    }
+    case "max":
+      op.groups.forEach((g, o) => {
+        let m = `${prev}[${g[0]}]`;
+        g.slice(1).forEach((idx, j) => {
+          const next = `${name}_g${o}_${j}`;
+          emit(`    signal ${next} <== MaxStep(${op.stepBits[o]![j]})(${m}, ${prev}[${idx}]);`);
+          m = next;
+        });
+        emit(`    ${name}[${o}] <== ${m};`);
+      });
+      return;
+    case "argmax":
+      emit(`    ${name}[0] <== ArgMax(${op.in.length}, ${op.diffBits})(${prev});`);
+      return;
+    case "treeEnsemble": {
+      const terms: string[][] = op.base.map((b) => (b === 0n ? [] : [String(b)]));
+      op.trees.forEach((tree, t) => {
+        // reach[n] is 1 when node n is on the input's path: a linear expression over split outputs.
+        const reach: string[] = new Array(tree.length);
+        reach[0] = "1";
+        tree.forEach((n, ni) => {
+          if (n.leaf) {
+            n.leaf.forEach((v, k) => {
+              if (v !== 0n) terms[k]!.push(reach[ni] === "1" ? String(v) : `${v}*(${reach[ni]})`);
+            });
+            return;
+          }
+          const right = `${name}_t${t}_r${ni}`;
+          emit(`    signal ${right} <== TreeSplit(${n.compareBits}, ${n.threshold})(${prev}[${n.feature}], ${reach[ni]});`);
+          reach[n.right!] = right;
+          reach[n.left!] = reach[ni] === "1" ? `1 - ${right}` : `${reach[ni]} - ${right}`;
+        });
+      });
+      terms.forEach((ts, k) => emit(`    ${name}[${k}] <== ${ts.length ? balancedSum(ts) : "0"};`));
+      return;
+    }
+    default:
+      op satisfies never;
+  }
 }
 
 /** "w0*x[0] + w1*x[1] + ... + b", skipping zero weights. */
 function linearCombination(weights: bigint[], input: string, bias: bigint): string {
   const terms = weights.flatMap((w, i) => (w === 0n ? [] : [`${w}*${input}[${i}]`]));
   if (bias !== 0n || terms.length === 0) terms.push(String(bias));
-  return terms.join(" + ").replace(/\+ -/g, "- ");
+  return balancedSum(terms).replace(/\+ -/g, "- ");
+}
+
+/**
+ * t0 + t1 + ... as a balanced tree of parenthesised halves: circom parses a flat sum into a
+ * left-deep tree and overflows its stack on a few hundred terms (a 784-input neuron); balanced,
+ * the depth is 32 + log2(n).
+ */
+function balancedSum(terms: string[]): string {
+  if (terms.length <= 32) return terms.join(" + ");
+  const mid = terms.length >> 1;
+  return `(${balancedSum(terms.slice(0, mid))}) + (${balancedSum(terms.slice(mid))})`;
 }

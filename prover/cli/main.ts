@@ -14,6 +14,10 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   "prove-attested": () => import("./commands/prove-attested.js"),
   serve: () => import("./commands/serve.js"),
   worker: () => import("./commands/worker.js"),
+  "check-onnx": () => import("./commands/check-onnx.js"),
+  import: () => import("./commands/import.js"),
+  prove: () => import("./commands/prove.js"),
+  verify: () => import("./commands/verify.js"),
 };
 
 function usage(): string {

@@ -60,19 +60,115 @@ const ATTESTED_DOMAIN = BigInt("0x" + Buffer.from("zkinfer/attested/v1").toStrin
  * descriptions are presentation and do not enter.
  */
 export function modelCommitmentPreimage(ir: ModelIR): bigint[] {
+  return commitmentLayout(ir).map((e) => e.value);
+}
+
+/**
+ * One element of the commitment preimage. `weight` is set for a dense weight or bias of a model
+ * with private weights: the circuit reads that element from its private `weights[weight]` signal
+ * instead of a constant, so the proof binds the weights it multiplies with to the commitment.
+ */
+export interface CommitmentElement {
+  value: bigint;
+  /**
+   * A packed group of private weights: value = sum_i (w[first + i] + 2^(bits-1)) * 2^(bits * i). The
+   * circuit builds the same linear combination from its `weights[]` signals, each range-checked to
+   * `bits` bits so that the packing is injective (else w[0] + 2^bits, w[1] - 1 would pack alike).
+   */
+  pack?: { first: number; count: number; bits: number };
+  /** The private-weight salt, read from the circuit's `weightSalt` signal. */
+  salt?: true;
+}
+
+/** The private weights in the order the circuit's `weights[]` input takes them: per dense layer, rows then biases. */
+export function privateWeights(ir: ModelIR): bigint[] {
+  return ir.ops.flatMap((op) => (op.kind === "dense" ? [...op.weights.flat(), ...op.bias] : []));
+}
+
+/**
+ * The private weights in segments that share a packing width: per dense layer its weights, then its
+ * biases (biases sit at the accumulator's finer scale and would widen every weight's digit).
+ * bits = the segment's widest signed value plus a sign offset.
+ */
+export function weightSegments(ir: ModelIR): { first: number; count: number; bits: number }[] {
+  const segments: { first: number; count: number; bits: number }[] = [];
+  let first = 0;
+  const widthOf = (values: bigint[]) => {
+    const widest = values.reduce((m, w) => (w < 0n ? (-w > m ? -w : m) : w > m ? w : m), 0n);
+    return Math.max(2, widest.toString(2).length + 1);
+  };
+  for (const op of ir.ops) {
+    if (op.kind !== "dense") continue;
+    for (const values of [op.weights.flat(), op.bias]) {
+      segments.push({ first, count: values.length, bits: widthOf(values) });
+      first += values.length;
+    }
+  }
+  return segments;
+}
+
+/** Packed digits stay below 2^248: one field element, no wrap, and room below r. */
+const PACK_CAPACITY_BITS = 248;
+
+/** Domain tag of the visibility suffix: "zkinfer/vis/v1". */
+const VISIBILITY_DOMAIN = BigInt("0x" + Buffer.from("zkinfer/vis/v1").toString("hex"));
+
+export function commitmentLayout(ir: ModelIR): CommitmentElement[] {
+  const elements = modelCommitmentValues(ir);
+  const v = ir.visibility;
+  const isDefault = v.weights === "public" && v.outputs === "public";
+  if (isDefault) return elements.map((value) => ({ value }));
+  // Public weights stay in place. Private ones leave their places and are hashed PACKED (per segment,
+  // see weightSegments) after the visibility suffix: hashing costs ~40 constraints per element (Poseidon(16)
+  // is 609 for 15 new elements), a range check costs `bits`, so packing 248 / bits weights per element
+  // is several times cheaper per weight. The visibility is committed because the statement depends on
+  // what the outputs slot means; the salt comes last.
+  const marks = v.weights === "private" ? denseWeightPositions(ir) : new Set<number>();
+  const out: CommitmentElement[] = elements.filter((_, at) => !marks.has(at)).map((value) => ({ value }));
+  const outputsCode = { public: 0n, hashed: 1n, threshold: 2n }[v.outputs];
+  out.push({ value: VISIBILITY_DOMAIN }, { value: v.weights === "private" ? 1n : 0n }, { value: outputsCode }, { value: toField(v.threshold ?? 0n) });
+  if (v.weights === "private") {
+    const weights = privateWeights(ir);
+    out.push({ value: BigInt(weights.length) });
+    for (const segment of weightSegments(ir)) {
+      const { bits } = segment;
+      const per = Math.floor(PACK_CAPACITY_BITS / bits);
+      const offset = 1n << BigInt(bits - 1);
+      out.push({ value: BigInt(bits) }); // the widths are committed: they fix how the digits are read
+      for (let first = segment.first; first < segment.first + segment.count; first += per) {
+        const count = Math.min(per, segment.first + segment.count - first);
+        let value = 0n;
+        for (let i = count - 1; i >= 0; i--) value = (value << BigInt(bits)) + weights[first + i]! + offset;
+        out.push({ value, pack: { first, count, bits } });
+      }
+    }
+    out.push({ value: toField(v.weightSalt!), salt: true });
+  }
+  return out;
+}
+
+/** Positions, in modelCommitmentValues order, of every dense weight and bias. */
+function denseWeightPositions(ir: ModelIR): Set<number> {
+  const positions = new Set<number>();
+  let at = 3 + 2 * ir.features.length + 1;
+  for (const op of ir.ops) {
+    if (op.kind === "dense") {
+      at += 7;
+      const n = op.weights.length * op.weights[0]!.length + op.bias.length;
+      for (let k = 0; k < n; k++) positions.add(at + k);
+      at += n;
+    } else {
+      at += opPreimage(op).length;
+    }
+  }
+  return positions;
+}
+
+function modelCommitmentValues(ir: ModelIR): bigint[] {
   const out: bigint[] = [MODEL_DOMAIN, BigInt(ir.inputScale), BigInt(ir.features.length)];
   for (const f of ir.features) out.push(f.qmin, f.qmax);
   out.push(BigInt(ir.ops.length));
-  for (const op of ir.ops) {
-    if (op.kind === "dense") {
-      out.push(1n, BigInt(op.weights.length), BigInt(op.weights[0]!.length));
-      out.push(BigInt(op.inScale), BigInt(op.weightScale), BigInt(op.outScale), op.relu ? 1n : 0n);
-      for (const row of op.weights) out.push(...row);
-      out.push(...op.bias);
-    } else {
-      out.push(2n, BigInt(op.in.length), BigInt(op.scale));
-    }
-  }
+  for (const op of ir.ops) out.push(...opPreimage(op));
   out.push(BigInt(ir.outputs.length));
   for (const o of ir.outputs) out.push(BigInt(o.scale));
   // An attested circuit proves a different statement (and has a different public-signal layout):
@@ -82,8 +178,62 @@ export function modelCommitmentPreimage(ir: ModelIR): bigint[] {
   return out.map(toField);
 }
 
+/** The preimage elements of one op: a kind tag, its shape and scales, then its constants. */
+function opPreimage(op: ModelIR["ops"][number]): bigint[] {
+  const out: bigint[] = [];
+  if (op.kind === "dense") {
+    out.push(1n, BigInt(op.weights.length), BigInt(op.weights[0]!.length));
+    out.push(BigInt(op.inScale), BigInt(op.weightScale), BigInt(op.outScale), op.relu ? 1n : 0n);
+    for (const row of op.weights) out.push(...row);
+    out.push(...op.bias);
+  } else if (op.kind === "relu") {
+    out.push(2n, BigInt(op.in.length), BigInt(op.scale));
+  } else if (op.kind === "leakyRelu") {
+    out.push(3n, BigInt(op.in.length), BigInt(op.scale), BigInt(op.alphaBits), ...op.alpha);
+  } else if (op.kind === "clip") {
+    // A missing bound is encoded by a presence flag, so "no bound" never collides with a value.
+    out.push(4n, BigInt(op.in.length), BigInt(op.scale), op.lo === null ? 0n : 1n, op.lo ?? 0n, op.hi === null ? 0n : 1n, op.hi ?? 0n);
+  } else if (op.kind === "piecewise") {
+    out.push(5n, BigInt(op.in.length), BigInt(op.scale), BigInt(op.slopeBits), op.y0, BigInt(op.breakpoints.length), ...op.breakpoints, ...op.deltas);
+  } else if (op.kind === "max") {
+    out.push(6n, BigInt(op.in.length), BigInt(op.groups.length));
+    for (const g of op.groups) out.push(BigInt(g.length), ...g.map(BigInt));
+  } else if (op.kind === "argmax") {
+    out.push(7n, BigInt(op.in.length));
+  } else if (op.kind === "treeEnsemble") {
+    out.push(8n, BigInt(op.in.length), BigInt(op.inScale), BigInt(op.outScale), BigInt(op.base.length), ...op.base, BigInt(op.trees.length));
+    for (const tree of op.trees) {
+      out.push(BigInt(tree.length));
+      for (const n of tree) {
+        if (n.leaf) out.push(0n, ...n.leaf);
+        else out.push(1n, BigInt(n.feature!), n.threshold!, BigInt(n.left!), BigInt(n.right!));
+      }
+    }
+  } else {
+    op satisfies never;
+  }
+  return out;
+}
+
 export async function modelCommitment(ir: ModelIR): Promise<bigint> {
   return poseidonHash(modelCommitmentPreimage(ir));
+}
+
+/**
+ * The outputs slot of the public signals: the outputs, or [1/0 for output >= threshold], or
+ * [Poseidon(outputs..., salt)], per the model's output visibility.
+ */
+export async function publicOutputs(ir: ModelIR, outputs: readonly bigint[], salt: bigint): Promise<bigint[]> {
+  switch (ir.visibility.outputs) {
+    case "public":
+      return [...outputs];
+    case "threshold":
+      return [outputs[0]! >= ir.visibility.threshold! ? 1n : 0n];
+    case "hashed":
+      return [await poseidonHash([...outputs, salt])];
+    default:
+      return ir.visibility.outputs satisfies never;
+  }
 }
 
 /** Poseidon(inputs..., salt): the circuit computes the same from its private inputs. */

@@ -4,7 +4,7 @@
  */
 import { InputValidationError } from "../errors.js";
 import { dequantize, quantize } from "./quantize.js";
-import type { ModelIR } from "./ir.js";
+import type { ModelIR, Op } from "./ir.js";
 
 export type FeatureValues = Record<string, number>;
 
@@ -67,20 +67,65 @@ export function runQuantized(ir: ModelIR, inputs: readonly bigint[]): ReferenceR
   let x = [...inputs];
   const activations: bigint[][] = [];
   for (const op of ir.ops) {
-    if (op.kind === "dense") {
-      const shift = BigInt(op.shift);
-      x = op.weights.map((row, o) => {
-        let acc = op.bias[o]!;
-        row.forEach((w, i) => (acc += w * x[i]!));
-        const q = acc >> shift; // arithmetic shift = floor division, as the circuit's gadget
-        return op.relu && q < 0n ? 0n : q;
-      });
-    } else {
-      x = x.map((v) => (v < 0n ? 0n : v));
-    }
+    x = applyOp(op, x);
     activations.push(x);
   }
   return { inputs: [...inputs], activations, outputs: x };
+}
+
+const relu = (v: bigint) => (v < 0n ? 0n : v);
+
+/** One op's exact integer semantics (BigInt >> is an arithmetic shift: floor division by 2^s). */
+export function applyOp(op: Op, x: readonly bigint[]): bigint[] {
+  switch (op.kind) {
+    case "dense": {
+      const shift = BigInt(op.shift);
+      return op.weights.map((row, o) => {
+        let acc = op.bias[o]!;
+        row.forEach((w, i) => (acc += w * x[i]!));
+        const q = acc >> shift;
+        return op.relu ? relu(q) : q;
+      });
+    }
+    case "relu":
+      return x.map(relu);
+    case "leakyRelu": {
+      const one = 1n << BigInt(op.alphaBits);
+      return x.map((v, i) => ((one - op.alpha[i]!) * relu(v) + op.alpha[i]! * v) >> BigInt(op.alphaBits));
+    }
+    case "clip":
+      return x.map((v) => {
+        const y = op.lo === null ? v : op.lo + relu(v - op.lo);
+        return op.hi === null ? y : op.hi - relu(op.hi - y);
+      });
+    case "piecewise":
+      return x.map((v) => {
+        let acc = op.y0;
+        op.breakpoints.forEach((b, j) => (acc += op.deltas[j]! * relu(v - b)));
+        return acc >> BigInt(op.slopeBits);
+      });
+    case "max":
+      return op.groups.map((g) => g.slice(1).reduce((m, idx) => m + relu(x[idx]! - m), x[g[0]!]!));
+    case "argmax": {
+      let best = 0;
+      x.forEach((v, i) => {
+        if (v > x[best]!) best = i; // strictly greater: ties keep the lowest index
+      });
+      return [BigInt(best)];
+    }
+    case "treeEnsemble":
+      return op.base.map((b, k) => {
+        let acc = b;
+        for (const tree of op.trees) {
+          let n = tree[0]!;
+          while (!n.leaf) n = tree[x[n.feature!]! > n.threshold! ? n.right! : n.left!]!;
+          acc += n.leaf[k]!;
+        }
+        return acc;
+      });
+    default:
+      return op satisfies never;
+  }
 }
 
 /** Validates, quantizes and runs. */

@@ -6,6 +6,7 @@
  */
 import { ModelRangeError } from "../errors.js";
 import { bitLength } from "../field.js";
+import { PIECEWISE, type ApproxFunction } from "./approx.js";
 import { quantize } from "./quantize.js";
 import type { ModelSpec } from "./spec.js";
 
@@ -60,7 +61,121 @@ export interface ReluOp {
   gadgetBits: number[];
 }
 
-export type Op = DenseOp | ReluOp;
+/**
+ * out = x for x >= 0, else floor(alpha * x), with alpha quantized at alphaBits (a = alpha * 2^A):
+ * out = floor(((2^A - a) * relu(x) + a * x) / 2^A), which is linear in relu(x) and x, so one ReLU
+ * gadget (reluBits) and one rescale (mixBits) do it exactly. LeakyRelu and PRelu both lower here.
+ */
+export interface LeakyReluOp {
+  kind: "leakyRelu";
+  scale: number;
+  alphaBits: number;
+  /** Quantized alpha per value. */
+  alpha: bigint[];
+  in: Interval[];
+  out: Interval[];
+  reluBits: number[];
+  mixBits: number[];
+  gadgetBits: number[];
+}
+
+/**
+ * out = hi - relu(hi - (lo + relu(x - lo))): two ReLU gadgets, no comparator. A missing bound
+ * (null) skips its gadget.
+ */
+export interface ClipOp {
+  kind: "clip";
+  scale: number;
+  lo: bigint | null;
+  hi: bigint | null;
+  in: Interval[];
+  out: Interval[];
+  lowBits: (number | null)[];
+  highBits: (number | null)[];
+  gadgetBits: number[];
+}
+
+/**
+ * Piecewise-linear sigmoid / tanh (./approx.ts): out = floor((y0 + sum_j d_j * relu(x - b_j)) / 2^A)
+ * where b_j and the output are at `scale`, d_j at A = slopeBits and y0 at scale + A.
+ */
+export interface PiecewiseOp {
+  kind: "piecewise";
+  fn: ApproxFunction;
+  scale: number;
+  slopeBits: number;
+  y0: bigint;
+  breakpoints: bigint[];
+  deltas: bigint[];
+  in: Interval[];
+  out: Interval[];
+  /**
+   * Per value, per breakpoint, what the range analysis proved about x - b_j: 0 never positive (the
+   * term vanishes), 1 never negative (relu is the identity), 2 either (a ReLU gadget of reluBits).
+   */
+  modes: (0 | 1 | 2)[][];
+  /** Per value, per breakpoint, K of relu(x - b_j) (0 unless the mode is 2). */
+  reluBits: number[][];
+  /** Per value, K of the final rescale. */
+  sumBits: number[];
+  gadgetBits: number[];
+}
+
+/** out[o] = max of in[groups[o]]: m <- m + relu(x - m) along the group. */
+export interface MaxOp {
+  kind: "max";
+  scale: number;
+  groups: number[][];
+  in: Interval[];
+  out: Interval[];
+  /** Per group, K of each step's relu (group length - 1 steps). */
+  stepBits: number[][];
+  gadgetBits: number[];
+}
+
+/**
+ * The index of the largest input, ties to the lowest index. Circuit: m = max (ReLU chain), then
+ * eq_i = [x_i - m >= 0] from a sign bit, first_i = eq_i * (1 - seen_{i-1}); out = sum i * first_i.
+ */
+export interface ArgMaxOp {
+  kind: "argmax";
+  scale: number;
+  in: Interval[];
+  out: Interval[];
+  /** K with |x_i - x_j| < 2^K for all pairs. */
+  diffBits: number;
+  gadgetBits: number[];
+}
+
+export interface TreeNodeIR {
+  /** Internal: go right when in[feature] > threshold (integers at the input scale). */
+  feature?: number;
+  threshold?: bigint;
+  left?: number;
+  right?: number;
+  /** Per internal node, K of the comparison in[feature] - threshold - 1 >= 0. */
+  compareBits?: number;
+  /** Leaf: quantized values at outScale. */
+  leaf?: bigint[];
+}
+
+/**
+ * A sum of decision trees. Each internal node costs one sign-bit comparison (compareBits + 1
+ * constraints) and one product for its children's path indicators; leaf values are constants in a
+ * linear combination (free).
+ */
+export interface TreeEnsembleOp {
+  kind: "treeEnsemble";
+  inScale: number;
+  outScale: number;
+  base: bigint[];
+  trees: TreeNodeIR[][];
+  in: Interval[];
+  out: Interval[];
+  gadgetBits: number[];
+}
+
+export type Op = DenseOp | ReluOp | LeakyReluOp | ClipOp | PiecewiseOp | MaxOp | ArgMaxOp | TreeEnsembleOp;
 
 export interface OutputIR {
   name: string;
@@ -69,6 +184,16 @@ export interface OutputIR {
   /** Fixed-point scale (bits) of this output. */
   scale: number;
   bounds: Interval;
+}
+
+/** What the proof reveals; see the spec's `visibility` and docs/ARCHITECTURE.md. */
+export interface VisibilityIR {
+  weights: "public" | "private";
+  /** Salt of the private-weight commitment (null for public weights). */
+  weightSalt: bigint | null;
+  outputs: "public" | "hashed" | "threshold";
+  /** The threshold at the output's scale (null unless outputs = "threshold"). */
+  threshold: bigint | null;
 }
 
 export interface ModelIR {
@@ -81,6 +206,12 @@ export interface ModelIR {
   outputs: OutputIR[];
   /** Set when the inputs must carry an attester's signature (see prover/attest/attestation.ts). */
   attestation?: { scheme: "eddsa-poseidon-v1" };
+  visibility: VisibilityIR;
+}
+
+/** Number of output slots in the public signals: the outputs, or one hash / decision bit. */
+export function publicOutputCount(ir: ModelIR): number {
+  return ir.visibility.outputs === "public" ? ir.outputs.length : 1;
 }
 
 /** Largest K for which K + 1 bits stay well below the 254-bit field (no aliasing, no wrap). */
@@ -135,6 +266,94 @@ export function lowerModel(spec: ModelSpec): ModelIR {
       const out = bounds.map((b) => ({ lo: max(b.lo, 0n), hi: max(b.hi, 0n) }));
       ops.push({ kind: "relu", scale, in: bounds, out, gadgetBits });
       bounds = out;
+    } else if (layer.type === "leaky_relu") {
+      const alphaBits = layer.alphaBits ?? fp.weightBits;
+      const one = 1n << BigInt(alphaBits);
+      const alpha = bounds.map((_, i) => quantize(layer.alpha.length === 1 ? layer.alpha[0]! : layer.alpha[i]!, alphaBits));
+      const reluBits = bounds.map((b, i) => gadgetK(b, 0, `${where} value ${i}`));
+      const mix = bounds.map((b, i) => {
+        const r = { lo: max(b.lo, 0n), hi: max(b.hi, 0n) };
+        return dotBounds([one - alpha[i]!, alpha[i]!], [r, b], 0n);
+      });
+      const mixBits = mix.map((m, i) => gadgetK(m, alphaBits, `${where} value ${i}`));
+      const out = mix.map((m) => ({ lo: floorShift(m.lo, alphaBits), hi: floorShift(m.hi, alphaBits) }));
+      ops.push({ kind: "leakyRelu", scale, alphaBits, alpha, in: bounds, out, reluBits, mixBits, gadgetBits: [...reluBits, ...mixBits] });
+      bounds = out;
+    } else if (layer.type === "clip") {
+      const lo = layer.min === undefined ? null : quantize(layer.min, scale);
+      const hi = layer.max === undefined ? null : quantize(layer.max, scale);
+      const lowBits = bounds.map((b, i) => (lo === null ? null : gadgetK({ lo: b.lo - lo, hi: b.hi - lo }, 0, `${where} value ${i}`)));
+      const mid = bounds.map((b) => (lo === null ? b : { lo: max(b.lo, lo), hi: max(b.hi, lo) }));
+      const highBits = mid.map((b, i) => (hi === null ? null : gadgetK({ lo: hi - b.hi, hi: hi - b.lo }, 0, `${where} value ${i}`)));
+      const out = mid.map((b) => (hi === null ? b : { lo: min(b.lo, hi), hi: min(b.hi, hi) }));
+      const gadgetBits = [...lowBits, ...highBits].filter((k): k is number => k !== null);
+      ops.push({ kind: "clip", scale, lo, hi, in: bounds, out, lowBits, highBits, gadgetBits });
+      bounds = out;
+    } else if (layer.type === "sigmoid" || layer.type === "tanh") {
+      const pwl = PIECEWISE[layer.type];
+      const slopeBits = fp.weightBits;
+      const breakpoints = pwl.breakpoints.map((b) => quantize(b, scale));
+      const deltas = pwl.deltas.map((d) => quantize(d, slopeBits));
+      const y0 = quantize(pwl.y0, scale + slopeBits);
+      const modes = bounds.map((b) => breakpoints.map((bp): 0 | 1 | 2 => (b.hi <= bp ? 0 : b.lo >= bp ? 1 : 2)));
+      const reluBits = bounds.map((b, i) =>
+        breakpoints.map((bp, j) => (modes[i]![j] === 2 ? gadgetK({ lo: b.lo - bp, hi: b.hi - bp }, 0, `${where} value ${i}`) : 0)),
+      );
+      const sums = bounds.map((b) => dotBounds(deltas, breakpoints.map((bp) => ({ lo: max(b.lo - bp, 0n), hi: max(b.hi - bp, 0n) })), y0));
+      const sumBits = sums.map((a, i) => gadgetK(a, slopeBits, `${where} value ${i}`));
+      const out = sums.map((a) => ({ lo: floorShift(a.lo, slopeBits), hi: floorShift(a.hi, slopeBits) }));
+      ops.push({ kind: "piecewise", fn: layer.type, scale, slopeBits, y0, breakpoints, deltas, in: bounds, out, modes, reluBits, sumBits, gadgetBits: [...reluBits.flat().filter((k) => k > 0), ...sumBits] });
+      bounds = out;
+    } else if (layer.type === "max") {
+      const stepBits = layer.groups.map((g, o) => {
+        let m = bounds[g[0]!]!;
+        return g.slice(1).map((idx) => {
+          const x = bounds[idx]!;
+          const k = gadgetK({ lo: x.lo - m.hi, hi: x.hi - m.lo }, 0, `${where} group ${o}`);
+          m = { lo: max(m.lo, x.lo), hi: max(m.hi, x.hi) };
+          return k;
+        });
+      });
+      const out = layer.groups.map((g) => g.reduce((m, idx) => ({ lo: max(m.lo, bounds[idx]!.lo), hi: max(m.hi, bounds[idx]!.hi) }), bounds[g[0]!]!));
+      ops.push({ kind: "max", scale, groups: layer.groups, in: bounds, out, stepBits, gadgetBits: stepBits.flat() });
+      bounds = out;
+    } else if (layer.type === "argmax") {
+      const lo = bounds.reduce((a, b) => min(a, b.lo), bounds[0]!.lo);
+      const hi = bounds.reduce((a, b) => max(a, b.hi), bounds[0]!.hi);
+      const diffBits = gadgetK({ lo: lo - hi, hi: hi - lo }, 0, `${where}`);
+      const out = [{ lo: 0n, hi: BigInt(bounds.length - 1) }];
+      ops.push({ kind: "argmax", scale, in: bounds, out, diffBits, gadgetBits: [diffBits] });
+      scale = 0;
+      bounds = out;
+    } else if (layer.type === "tree_ensemble") {
+      const outScale = fp.activationBits;
+      const base = layer.base.map((b) => quantize(b, outScale));
+      const gadgetBits: number[] = [];
+      const trees = layer.trees.map((tree, t) =>
+        tree.nodes.map((n, ni): TreeNodeIR => {
+          if ("leaf" in n) return { leaf: n.leaf.map((v) => quantize(v, outScale)) };
+          // x <= t (real) goes left. On integers at the input scale that is q <= floor(t * 2^s),
+          // so the node compares q - T - 1 >= 0 (go right).
+          const threshold = floorReal(n.threshold, scale);
+          const x = bounds[n.feature]!;
+          const compareBits = gadgetK({ lo: x.lo - threshold - 1n, hi: x.hi - threshold - 1n }, 0, `${where} tree ${t} node ${ni}`);
+          gadgetBits.push(compareBits);
+          return { feature: n.feature, threshold, left: n.left, right: n.right, compareBits };
+        }),
+      );
+      const out = base.map((b, k) => {
+        let lo = b;
+        let hi = b;
+        for (const tree of trees) {
+          const vals = tree.filter((n) => n.leaf).map((n) => n.leaf![k]!);
+          lo += vals.reduce((a, v) => min(a, v), vals[0]!);
+          hi += vals.reduce((a, v) => max(a, v), vals[0]!);
+        }
+        return { lo, hi };
+      });
+      ops.push({ kind: "treeEnsemble", inScale: scale, outScale, base, trees, in: bounds, out, gadgetBits });
+      scale = outScale;
+      bounds = out;
     }
   });
 
@@ -150,7 +369,28 @@ export function lowerModel(spec: ModelSpec): ModelIR {
   // Outputs are public signals decoded as signed: they must stay below (p - 1) / 2 in magnitude.
   outputs.forEach((o) => checkBits(o.bounds, `output "${o.name}"`));
 
-  const ir: ModelIR = { name: spec.name, version: spec.version, description: spec.description, inputScale: fp.inputBits, features, ops, outputs };
+  const v = spec.visibility;
+  if (v?.weights === "private") {
+    // The circuit's structure is public: per-neuron gadget widths would hint at each neuron's
+    // weight magnitudes, so a private-weight layer uses its widest gadget for every neuron.
+    for (const op of ops) {
+      if (op.kind !== "dense") continue;
+      const widest = Math.max(0, ...op.gadgetBits.filter((k): k is number => k !== null));
+      op.gadgetBits = op.gadgetBits.map((k) => (k === null ? null : widest));
+    }
+  }
+  if (v?.outputs === "threshold" && outputs.length !== 1) {
+    throw new ModelRangeError(`outputs "threshold" needs a single-output model; ${spec.name} has ${outputs.length} outputs.`);
+  }
+  const threshold = v?.outputs === "threshold" ? quantize(v.threshold!, scale) : null;
+  if (threshold !== null) gadgetK({ lo: outputs[0]!.bounds.lo - threshold, hi: outputs[0]!.bounds.hi - threshold }, 0, "the output threshold");
+  const visibility: VisibilityIR = {
+    weights: v?.weights ?? "public",
+    weightSalt: v?.weightSalt === undefined ? null : BigInt(v.weightSalt),
+    outputs: v?.outputs ?? "public",
+    threshold,
+  };
+  const ir: ModelIR = { name: spec.name, version: spec.version, description: spec.description, inputScale: fp.inputBits, features, ops, outputs, visibility };
   // Only attested models carry the key, so a plain model's IR (and its commitment) is unchanged.
   if (spec.attestation) ir.attestation = { scheme: spec.attestation.scheme };
   return ir;
@@ -195,14 +435,30 @@ function max(a: bigint, b: bigint): bigint {
   return a > b ? a : b;
 }
 
+function min(a: bigint, b: bigint): bigint {
+  return a < b ? a : b;
+}
+
+/** floor(x * 2^s) exactly for a double x (thresholds must round one defined way: down). */
+function floorReal(x: number, s: number): bigint {
+  const q = quantize(x, s);
+  // quantize rounds half away from zero; step back when that rounded up.
+  return Number(q) > x * 2 ** s ? q - 1n : q;
+}
+
 /** Total multiply-accumulate terms and rescale gadgets, for reports. */
 export function describeModel(ir: ModelIR): string {
-  const widths = [ir.features.length, ...ir.ops.filter((o): o is DenseOp => o.kind === "dense").map((o) => o.weights.length)];
-  return `${ir.name}@${ir.version}: ${widths.join(" -> ")}`;
+  const parts = [String(ir.features.length), ...ir.ops.map((o) => `${o.kind}(${opWidth(o)})`)];
+  return `${ir.name}@${ir.version}: ${parts.join(" -> ")}`;
+}
+
+/** Number of values an op produces. */
+export function opWidth(op: Op): number {
+  return op.kind === "dense" ? op.weights.length : op.out.length;
 }
 
 /** Bits of the widest accumulator, for reports. */
 export function maxGadgetBits(ir: ModelIR): number {
-  return Math.max(0, ...ir.ops.flatMap((o) => o.gadgetBits.filter((k): k is number => k !== null)));
+  return Math.max(0, ...ir.ops.flatMap((o) => (o.gadgetBits as (number | null)[]).filter((k): k is number => k !== null)));
 }
 

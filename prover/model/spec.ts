@@ -36,6 +36,53 @@ const denseSchema = z
 
 const reluSchema = z.object({ type: z.literal("relu") }).strict();
 
+/**
+ * max(x, alpha * x) per value (LeakyRelu: one alpha; PRelu: one per value). alpha is quantized at
+ * `alphaBits` (default fixedPoint.weightBits).
+ */
+const leakyReluSchema = z
+  .object({
+    type: z.literal("leaky_relu"),
+    alpha: z.array(finite).min(1),
+    alphaBits: scaleBits.optional(),
+  })
+  .strict();
+
+/** min(max(x, min), max); either bound may be omitted. */
+const clipSchema = z
+  .object({ type: z.literal("clip"), min: finite.optional(), max: finite.optional() })
+  .strict()
+  .refine((c) => c.min === undefined || c.max === undefined || c.min <= c.max, { message: "min must not exceed max", path: ["max"] });
+
+/** Piecewise-linear sigmoid / tanh (breakpoints and documented error in ./approx.ts). */
+const sigmoidSchema = z.object({ type: z.literal("sigmoid") }).strict();
+const tanhSchema = z.object({ type: z.literal("tanh") }).strict();
+
+/** out[o] = max over the input indices groups[o] (MaxPool lowers to this). */
+const maxSchema = z
+  .object({ type: z.literal("max"), groups: z.array(z.array(z.number().int().min(0)).min(1)).min(1) })
+  .strict();
+
+/** The index of the largest value; ties go to the LOWEST index. Final op only. */
+const argmaxSchema = z.object({ type: z.literal("argmax") }).strict();
+
+/**
+ * Decision trees summed (scikit-learn TreeEnsemble semantics): a node goes LEFT when
+ * x[feature] <= threshold. outputs[k] = base[k] + sum over trees of the reached leaf's value[k].
+ * Leaf values are quantized at fixedPoint.activationBits.
+ */
+const treeNodeSchema = z.union([
+  z.object({ feature: z.number().int().min(0), threshold: finite, left: z.number().int().min(1), right: z.number().int().min(1) }).strict(),
+  z.object({ leaf: z.array(finite).min(1) }).strict(),
+]);
+const treeEnsembleSchema = z
+  .object({
+    type: z.literal("tree_ensemble"),
+    base: z.array(finite).min(1),
+    trees: z.array(z.object({ nodes: z.array(treeNodeSchema).min(1) }).strict()).min(1),
+  })
+  .strict();
+
 const outputSchema = z
   .object({
     type: z.literal("output"),
@@ -53,7 +100,18 @@ const outputSchema = z
   })
   .strict();
 
-export const layerSchema = z.discriminatedUnion("type", [denseSchema, reluSchema, outputSchema]);
+export const layerSchema = z.discriminatedUnion("type", [
+  denseSchema,
+  reluSchema,
+  leakyReluSchema,
+  clipSchema,
+  sigmoidSchema,
+  tanhSchema,
+  maxSchema,
+  argmaxSchema,
+  treeEnsembleSchema,
+  outputSchema,
+]);
 
 export const modelSpecSchema = z
   .object({
@@ -78,11 +136,37 @@ export const modelSpecSchema = z
      * attester's key hash and the attestation's validity window as extra public signals.
      */
     attestation: z.object({ scheme: z.literal("eddsa-poseidon-v1") }).strict().optional(),
+    /**
+     * What the proof reveals (docs/ARCHITECTURE.md, "Visibility"). Defaults: private inputs bound by
+     * inputCommitment, public weights (circuit constants), public outputs.
+     */
+    visibility: z
+      .object({
+        /** "private": the inputs stay secret, inputCommitment = Poseidon(inputs..., salt). */
+        inputs: z.literal("private").default("private"),
+        /** "private": dense weights and biases are private inputs bound by modelCommitment = Poseidon(architecture, weights, weightSalt). */
+        weights: z.enum(["public", "private"]).default("public"),
+        /** The secret salt of a private-weight commitment (decimal; keep it with the weights). */
+        weightSalt: z.string().regex(/^\d{1,76}$/, "must be a decimal integer below the field size").optional(),
+        /** "hashed": outputs[0] = Poseidon(outputs..., salt). "threshold": outputs[0] = (output >= threshold ? 1 : 0). */
+        outputs: z.enum(["public", "hashed", "threshold"]).default("public"),
+        /** The public threshold, in the output's real units, for outputs = "threshold". */
+        threshold: finite.optional(),
+      })
+      .strict()
+      .optional(),
     /** Free-form provenance (training data, accuracy); not part of the commitment. */
     metadata: z.record(z.string(), z.unknown()).optional(),
   })
   .strict()
   .superRefine((spec, ctx) => {
+    const v = spec.visibility;
+    if (v?.weights === "private" && v.weightSalt === undefined)
+      ctx.addIssue({ code: "custom", path: ["visibility", "weightSalt"], message: "private weights need a secret weightSalt (a random decimal integer below 2^248), or the commitment of a small model could be brute-forced" });
+    if (v?.weights === "private" && spec.layers.some((l) => l.type !== "dense" && l.type !== "relu" && l.type !== "output"))
+      ctx.addIssue({ code: "custom", path: ["visibility", "weights"], message: "private weights are compiled for dense/ReLU models only; the parameters of other layers would stay public constants" });
+    if (v?.outputs === "threshold" && v.threshold === undefined)
+      ctx.addIssue({ code: "custom", path: ["visibility", "threshold"], message: 'outputs "threshold" needs the public threshold' });
     const names = new Set<string>();
     spec.features.forEach((f, i) => {
       if (names.has(f.name)) ctx.addIssue({ code: "custom", path: ["features", i, "name"], message: `duplicate feature "${f.name}"` });
@@ -107,9 +191,53 @@ export const modelSpecSchema = z
         if (layer.bias.length !== layer.weights.length)
           ctx.addIssue({ code: "custom", path: ["layers", li, "bias"], message: `has ${layer.bias.length} entries but the layer has ${layer.weights.length} neurons` });
         width = layer.weights.length;
+      } else if (layer.type === "leaky_relu") {
+        if (layer.alpha.length !== 1 && layer.alpha.length !== width)
+          ctx.addIssue({ code: "custom", path: ["layers", li, "alpha"], message: `has ${layer.alpha.length} entries; give 1 or ${width} (the layer's input width)` });
+      } else if (layer.type === "max") {
+        layer.groups.forEach((g, o) =>
+          g.forEach((idx, j) => {
+            if (idx >= width) ctx.addIssue({ code: "custom", path: ["layers", li, "groups", o, j], message: `index ${idx} is outside the layer's input (width ${width})` });
+          }),
+        );
+        width = layer.groups.length;
+      } else if (layer.type === "argmax") {
+        if (spec.layers[li + 1]?.type !== "output")
+          ctx.addIssue({ code: "custom", path: ["layers", li, "type"], message: "argmax must be the last layer before the output" });
+        width = 1;
+      } else if (layer.type === "tree_ensemble") {
+        const k = layer.base.length;
+        layer.trees.forEach((tree, t) => checkTree(tree.nodes, width, k, ["layers", li, "trees", t, "nodes"], ctx));
+        width = k;
       }
     });
   });
+
+/** A tree is well-formed: children after their parent (so no cycles), each node reached once. */
+function checkTree(
+  nodes: z.infer<typeof treeNodeSchema>[],
+  width: number,
+  outputs: number,
+  path: (string | number)[],
+  ctx: z.RefinementCtx,
+): void {
+  const parents = new Array<number>(nodes.length).fill(0);
+  nodes.forEach((n, i) => {
+    if ("leaf" in n) {
+      if (n.leaf.length !== outputs) ctx.addIssue({ code: "custom", path: [...path, i, "leaf"], message: `has ${n.leaf.length} values; the ensemble has ${outputs} outputs (base)` });
+      return;
+    }
+    if (n.feature >= width) ctx.addIssue({ code: "custom", path: [...path, i, "feature"], message: `feature ${n.feature} is outside the input (width ${width})` });
+    for (const side of ["left", "right"] as const) {
+      const c = n[side];
+      if (c <= i || c >= nodes.length) ctx.addIssue({ code: "custom", path: [...path, i, side], message: `child ${c} must come after its parent and exist (${nodes.length} nodes)` });
+      else parents[c]!++;
+    }
+  });
+  parents.forEach((p, i) => {
+    if (i > 0 && p !== 1) ctx.addIssue({ code: "custom", path: [...path, i], message: `node is reached ${p} times; every node but the root needs exactly one parent` });
+  });
+}
 
 export type ModelSpec = z.infer<typeof modelSpecSchema>;
 export type FeatureSpec = z.infer<typeof featureSchema>;

@@ -13,8 +13,8 @@ import { attestationCircuitInput, verifyAttestation, type Attestation } from "..
 import { AttestationFeatureMismatchError, AttestationFormatError, AttestationSubjectError } from "../attest/errors.js";
 import { ZkinferError } from "../errors.js";
 import { FIELD_MODULUS, toField } from "../field.js";
-import { inputCommitment, modelCommitment } from "../model/commitment.js";
-import { lowerModel, type ModelIR } from "../model/ir.js";
+import { inputCommitment, modelCommitment, privateWeights, publicOutputs } from "../model/commitment.js";
+import { lowerModel, publicOutputCount, type ModelIR } from "../model/ir.js";
 import { runReference, type FeatureValues, type ReferenceResult } from "../model/interpret.js";
 import { readModelSpec } from "../model/spec.js";
 import { encodeProof, type Groth16Proof } from "./calldata.js";
@@ -89,6 +89,9 @@ export class ModelProver {
       salt: p.salt,
       subject,
       nonce: p.nonce,
+      // Private weights are witness values the prover holds (from its secret spec); the circuit
+      // hashes them into the public modelCommitment, which the registry pins.
+      ...(this.ir.visibility.weights === "private" ? { weights: privateWeights(this.ir).map(toField), weightSalt: toField(this.ir.visibility.weightSalt!) } : {}),
     };
     if (this.ir.attestation) {
       const attestation = await this.checkAttestation(p, reference.inputs, subject);
@@ -146,11 +149,11 @@ export class ModelProver {
     const t2 = performance.now();
     const signals = (publicSignals as string[]).map((s) => BigInt(s));
     const attested = this.ir.attestation !== undefined;
-    const decoded = decodePublicSignals(signals, this.ir.outputs.length, { attested });
+    const decoded = decodePublicSignals(signals, publicOutputCount(this.ir), { attested });
 
     // The circuit and the reference interpreter are two back ends of one IR: they must agree.
     const expected = encodePublicSignals({
-      outputs: reference.outputs,
+      outputs: await publicOutputs(this.ir, reference.outputs, salt),
       modelCommitment: this.modelCommitment,
       inputCommitment: await inputCommitment(reference.inputs, salt),
       subject: BigInt(p.subject),

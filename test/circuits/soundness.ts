@@ -5,6 +5,7 @@
 import { expect } from "chai";
 import { FIELD_MODULUS, toField } from "../../prover/field.js";
 import { runQuantized } from "../../prover/model/interpret.js";
+import { publicOutputs } from "../../prover/model/commitment.js";
 import { MAX_GADGET_BITS } from "../../prover/model/ir.js";
 import { changeViolates } from "../../prover/circuit/r1cs.js";
 import { compileSpec, randomBetween, rng, type CompiledModel } from "../helpers/circuits.js";
@@ -39,7 +40,9 @@ export function soundnessSuite({ specPath, nonLinearConstraints, randomInputs = 
   async function expectAgreement(inputs: bigint[]): Promise<void> {
     const ref = runQuantized(m.ir, inputs);
     const w = await m.witness(inputs);
-    ref.outputs.forEach((q, o) => expect(w[1 + o], `output ${o} for inputs [${inputs}]`).to.equal(toField(q)));
+    // The outputs slot per the model's visibility (salt 7: the helper's default).
+    const expected = await publicOutputs(m.ir, ref.outputs, 7n);
+    expected.forEach((q, o) => expect(w[1 + o], `output ${o} for inputs [${inputs}]`).to.equal(toField(q)));
     ref.activations.forEach((layer, li) =>
       layer.forEach((q, o) => {
         const wire = m.symbols.get(`main.a${li}[${o}]`);
@@ -84,12 +87,13 @@ export function soundnessSuite({ specPath, nonLinearConstraints, randomInputs = 
     expect(names.sort(), "signals that can change without violating a constraint").to.deep.equal(Object.keys(harmlessFreeSignals).sort());
   });
 
-  it("rejects another (quotient, remainder) split of any rescale, with remainder >= 2^s or negative", () => {
+  it("rejects another (quotient, remainder) split of any rescale or sign-bit decomposition, with remainder >= 2^s or negative", () => {
     // Moving one unit between adjacent bits keeps the weighted sum (the linear reconstruction)
     // intact: only the boolean constraints stand between the prover and a different quotient.
     const groups = new Map<string, Map<number, number>>();
     for (const [name, wire] of m.symbols) {
-      const g = /^(main\.Rescale(?:Relu)?_\d+_\d+)\.bits\.out\[(\d+)\]$/.exec(name);
+      // Every gadget decomposition (Rescale, RescaleRelu, IsNonNegative, inside any op's template).
+      const g = /^(main\..+)\.bits\.out\[(\d+)\]$/.exec(name);
       if (!g) continue;
       if (!groups.has(g[1]!)) groups.set(g[1]!, new Map());
       groups.get(g[1]!)!.set(Number(g[2]), wire);
@@ -143,7 +147,7 @@ export function soundnessSuite({ specPath, nonLinearConstraints, randomInputs = 
   });
 
   it("keeps every bit decomposition narrower than the field (no aliasing)", () => {
-    const widest = Math.max(...m.ir.ops.flatMap((op) => op.gadgetBits.filter((k): k is number => k !== null)));
+    const widest = Math.max(...m.ir.ops.flatMap((op) => (op.gadgetBits as (number | null)[]).filter((k): k is number => k !== null)));
     expect(widest + 1).to.be.at.most(MAX_GADGET_BITS + 1);
     expect(MAX_GADGET_BITS + 1).to.be.below(254);
   });

@@ -10,7 +10,7 @@ import { circuitBaseName } from "../../prover/artifacts/paths.js";
 import { generateCircuit } from "../../prover/circuit/codegen.js";
 import { compileCircuit, type CircuitInfo } from "../../prover/circuit/compile.js";
 import { firstViolatedConstraint, loadR1cs, loadSymbols, type R1cs } from "../../prover/circuit/r1cs.js";
-import { modelCommitment } from "../../prover/model/commitment.js";
+import { modelCommitment, privateWeights } from "../../prover/model/commitment.js";
 import { lowerModel, type ModelIR } from "../../prover/model/ir.js";
 import { readModelSpec } from "../../prover/model/spec.js";
 import { toField } from "../../prover/field.js";
@@ -73,7 +73,7 @@ export interface CompiledModel {
   /** For an attested model the inputs are signed by testAttesterKey() unless `attestation` says otherwise. */
   witness(
     inputs: readonly bigint[],
-    extra?: { salt?: bigint; subject?: bigint; nonce?: bigint; attestation?: WitnessAttestation },
+    extra?: { salt?: bigint; subject?: bigint; nonce?: bigint; weights?: bigint[]; attestation?: WitnessAttestation },
   ): Promise<bigint[]>;
   /** -1 when the witness satisfies every constraint. */
   check(witness: readonly bigint[]): number;
@@ -113,6 +113,9 @@ async function compileSpecUncached(specPath: string): Promise<CompiledModel> {
     witness: async (inputs, extra = {}) => {
       const subject = extra.subject ?? 0xabcn;
       const input: Record<string, unknown> = { features: inputs.map(toField), salt: extra.salt ?? 7n, subject, nonce: extra.nonce ?? 1n };
+      if (ir.visibility.weights === "private") {
+        Object.assign(input, { weights: (extra.weights ?? privateWeights(ir)).map(toField), weightSalt: toField(ir.visibility.weightSalt!) });
+      }
       if (ir.attestation) Object.assign(input, await attestationInputs(ir, inputs, subject, extra.attestation));
       return wc.calculateWitness(input, true);
     },

@@ -1,13 +1,14 @@
 /**
- * `zkinfer build <spec.json>`: spec -> IR -> circuit -> r1cs/wasm -> ptau -> Groth16 keys ->
+ * `zkinfer build <model-dir|spec.json>`: spec -> IR -> circuit -> r1cs/wasm -> ptau -> Groth16 keys ->
  * Solidity verifier, each step cached by the content hash of its inputs.
  */
 import { parseArgs } from "node:util";
 import { buildModel } from "../../build/buildModel.js";
 import type { Command } from "../command.js";
+import { resolveSpecPath } from "../modelDir.js";
 
 export const command: Command = {
-  usage: "<spec.json> [--ptau <file>]",
+  usage: "<model-dir|spec.json> [--ptau <file>]",
   summary:
     "Builds a model: circuit, powers of tau (a development one unless --ptau or $ZKINFER_PTAU gives a ceremony file), " +
     "Groth16 keys and Solidity verifier, under $ZKINFER_BUILD_DIR (default ./build). Unchanged steps are skipped.",
@@ -17,8 +18,8 @@ export const command: Command = {
       allowPositionals: true,
       options: { ptau: { type: "string" } },
     });
-    if (positionals.length !== 1) throw new TypeError("expected exactly one argument, the model spec", { cause: "usage" });
-    const built = await buildModel({ specPath: positionals[0]!, ptau: values.ptau, log: console.log });
+    if (positionals.length !== 1) throw new TypeError("expected exactly one argument, the model folder or spec", { cause: "usage" });
+    const built = await buildModel({ specPath: resolveSpecPath(positionals[0]!), ptau: values.ptau, log: console.log });
     console.log(`built ${built.name} ${built.version}: ${built.numPublicSignals} public signals`);
   },
 };

@@ -1,0 +1,37 @@
+/**
+ * `zkinfer import <model.onnx|spec.json> --calibrate <input.json|data.csv> --out <dir>`: imports a
+ * model, calibrates scales and input ranges on the samples, and writes <dir>/spec.json (what
+ * `zkinfer build <dir>` compiles) and <dir>/calibration.json (the report it prints).
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
+import { parseArgs } from "node:util";
+import type { Command } from "../command.js";
+
+export const command: Command = {
+  usage: "<model.onnx|spec.json> --calibrate <input.json|data.csv> --out <dir> [--name <model-name>] [--threshold <t>]",
+  summary:
+    "Imports an ONNX model (or a JSON model spec), chooses fixed-point scales and declared input ranges from the sample " +
+    "inputs so that the range analysis proves no overflow, and writes <dir>/spec.json plus a calibration report: float vs " +
+    "quantized vs circuit outputs, maximum absolute error, and (with a `label` column) the accuracy change. A single-output " +
+    "model predicts class 1 when output >= --threshold (default 0); a multi-output one predicts its argmax.",
+  async run(argv) {
+    const { positionals, values } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { calibrate: { type: "string" }, out: { type: "string" }, name: { type: "string" }, threshold: { type: "string" } },
+    });
+    if (positionals.length !== 1 || !values.calibrate || !values.out) {
+      throw new TypeError("expected a model file, --calibrate <samples> and --out <dir>", { cause: "usage" });
+    }
+    const { importModel } = await import("../../onnx/importModel.js");
+    const threshold = values.threshold === undefined ? 0 : Number(values.threshold);
+    if (!Number.isFinite(threshold)) throw new TypeError(`--threshold must be a number, got ${values.threshold}`, { cause: "usage" });
+    const name = values.name ?? basename(positionals[0]!).replace(/\.(onnx|json)$/i, "").toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").replace(/^(?![a-z])/, "m-");
+    const result = await importModel({ modelPath: positionals[0]!, samplesPath: values.calibrate, name, threshold, log: console.log });
+    mkdirSync(values.out, { recursive: true });
+    writeFileSync(join(values.out, "spec.json"), JSON.stringify(result.spec, null, 2) + "\n");
+    writeFileSync(join(values.out, "calibration.json"), JSON.stringify(result.report, null, 2) + "\n");
+    console.log(`wrote ${join(values.out, "spec.json")} and calibration.json; next: zkinfer build ${values.out}`);
+  },
+};

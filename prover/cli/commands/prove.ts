@@ -1,0 +1,88 @@
+/**
+ * `zkinfer prove <model> --input <file>`: validates and quantizes the input, computes the witness
+ * and a Groth16 proof with the built keys, checks the circuit against the reference interpreter,
+ * and writes the proof, public signals and salt (keep it: it opens the input commitment).
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { InputValidationError, ZkinferError } from "../../errors.js";
+import type { Command } from "../command.js";
+import { resolveSpecPath } from "../modelDir.js";
+
+export const command: Command = {
+  usage: "<model-dir|spec.json> --input <features.json> [--subject <0x address>] [--nonce <n>] [--salt <n>] [--out <proof.json>]",
+  summary:
+    "Proves one inference of a built model. The input file is an object {feature: value}, {\"features\": {...}}, or " +
+    '{"input_data": [[...]]} in feature order. Writes --out (default proof.json): proof, publicSignals, outputs, salt.',
+  async run(argv) {
+    const { positionals, values } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { input: { type: "string" }, subject: { type: "string" }, nonce: { type: "string" }, salt: { type: "string" }, out: { type: "string" } },
+    });
+    if (positionals.length !== 1 || !values.input) throw new TypeError("expected a model and --input <file>", { cause: "usage" });
+    const specPath = resolveSpecPath(positionals[0]!);
+    const { ModelProver } = await import("../../prove/prover.js");
+    const { decodeOutputs } = await import("../../model/interpret.js");
+    const { addressToSubject } = await import("../../abi/publicSignals.js");
+    console.log("loading the witness generator and proving key...");
+    const prover = await ModelProver.load(specPath);
+    const features = readFeatures(values.input, prover.ir.features.map((f) => f.name));
+    const subject = values.subject ?? "0x0000000000000000000000000000000000000000";
+    addressToSubject(subject);
+    const nonce = parseBig(values.nonce ?? String(Date.now()), "--nonce");
+    const salt = values.salt === undefined ? undefined : parseBig(values.salt, "--salt");
+    console.log("proving...");
+    const result = await prover.prove({ features, subject, nonce, salt });
+    const out = values.out ?? "proof.json";
+    // The prover knows the model's actual outputs; the proof reveals them, a hash or a decision bit.
+    const outputs = decodeOutputs(prover.ir, result.reference.outputs);
+    writeFileSync(
+      out,
+      JSON.stringify(
+        {
+          model: prover.ir.name,
+          version: prover.ir.version,
+          outputs: Object.fromEntries(prover.ir.outputs.map((o, k) => [o.name, outputs[k]])),
+          outputVisibility: prover.ir.visibility.outputs,
+          proof: result.proof,
+          publicSignals: result.publicSignals.map(String),
+          salt: result.salt.toString(),
+          proofBytes: result.proofBytes,
+        },
+        null,
+        2,
+      ) + "\n",
+    );
+    console.log(`outputs ${prover.ir.outputs.map((o, k) => `${o.name} = ${outputs[k]}`).join(", ")}`);
+    console.log(`witness ${Math.round(result.timings.witnessMs)} ms, proof ${Math.round(result.timings.proveMs)} ms; wrote ${out}`);
+  },
+};
+
+function parseBig(text: string, flag: string): bigint {
+  if (!/^(0x[0-9a-fA-F]+|\d+)$/.test(text)) throw new TypeError(`${flag} must be a non-negative integer, got "${text}"`, { cause: "usage" });
+  return BigInt(text);
+}
+
+/** Reads the features as a {name: value} object, in any of the accepted shapes. */
+function readFeatures(path: string, names: string[]): Record<string, number> {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, "utf8"));
+  } catch (cause) {
+    throw new ZkinferError(`${path} is not valid JSON: ${(cause as Error).message}`);
+  }
+  const obj = json as Record<string, unknown>;
+  if (obj && typeof obj === "object" && !Array.isArray(obj)) {
+    if (obj.features && typeof obj.features === "object") return obj.features as Record<string, number>;
+    if (Array.isArray(obj.input_data)) {
+      const flat = (obj.input_data as unknown[]).flat(Infinity);
+      if (flat.length !== names.length) {
+        throw new InputValidationError(`${path}: input_data has ${flat.length} values; the model takes ${names.length} (${names.join(", ")}).`, "input_data");
+      }
+      return Object.fromEntries(names.map((n, i) => [n, flat[i] as number]));
+    }
+    return obj as Record<string, number>;
+  }
+  throw new ZkinferError(`${path}: expected {feature: value}, {"features": {...}} or {"input_data": [[...]]}.`);
+}

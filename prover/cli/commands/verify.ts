@@ -1,0 +1,48 @@
+/**
+ * `zkinfer verify <model> <proof.json>`: checks a proof off-chain against the model's verification
+ * key, and that its model commitment is this model's (a proof of another model, or of another
+ * version of this one, is refused even if it verifies under its own key).
+ */
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { ZkinferError } from "../../errors.js";
+import type { Command } from "../command.js";
+import { resolveSpecPath } from "../modelDir.js";
+
+export const command: Command = {
+  usage: "<model-dir|spec.json> <proof.json>",
+  summary: "Verifies a proof written by `zkinfer prove` against the built model's verification key. Exit 0 when valid, 1 when not.",
+  async run(argv) {
+    const { positionals } = parseArgs({ args: argv, allowPositionals: true, options: {} });
+    if (positionals.length !== 2) throw new TypeError("expected a model and a proof file", { cause: "usage" });
+    const specPath = resolveSpecPath(positionals[0]!);
+    const snarkjs = await import("snarkjs");
+    const { artifactPath } = await import("../../artifacts/paths.js");
+    const { lowerModel, publicOutputCount } = await import("../../model/ir.js");
+    const { readModelSpec } = await import("../../model/spec.js");
+    const { modelCommitment } = await import("../../model/commitment.js");
+    const { decodePublicSignals } = await import("../../abi/publicSignals.js");
+    const ir = lowerModel(readModelSpec(specPath));
+    let file: { proof?: unknown; publicSignals?: unknown };
+    try {
+      file = JSON.parse(readFileSync(positionals[1]!, "utf8"));
+    } catch (cause) {
+      throw new ZkinferError(`${positionals[1]} is not valid JSON: ${(cause as Error).message}`);
+    }
+    if (!file.proof || !Array.isArray(file.publicSignals)) throw new ZkinferError(`${positionals[1]} has no proof and publicSignals (write it with \`zkinfer prove\`).`);
+    let vkey: unknown;
+    try {
+      vkey = JSON.parse(readFileSync(artifactPath(ir.name, "vkey"), "utf8"));
+    } catch {
+      throw new ZkinferError(`model ${ir.name} has no verification key: run \`zkinfer build ${positionals[0]}\` first.`);
+    }
+    const signals = decodePublicSignals(file.publicSignals as string[], publicOutputCount(ir));
+    if (signals.modelCommitment !== (await modelCommitment(ir))) {
+      console.log(`invalid: the proof's model commitment is not ${ir.name}@${ir.version}'s`);
+      return 1;
+    }
+    const ok = await snarkjs.groth16.verify(vkey, (file.publicSignals as string[]).map(String), file.proof);
+    console.log(ok ? `valid proof of ${ir.name}@${ir.version}` : "invalid proof");
+    return ok ? 0 : 1;
+  },
+};

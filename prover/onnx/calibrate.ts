@@ -1,0 +1,245 @@
+/**
+ * Calibration: from an imported float network and sample inputs, choose the declared input ranges
+ * and the fixed-point scales, so that the range analysis (lowerModel) proves that no intermediate
+ * wraps around the field, then bound the error the quantization can introduce.
+ *
+ * - Input ranges: per input value, the samples' [min, max] widened by half the larger of its span
+ *   and its magnitude (at least 0.5 on each side), so a fresh input near the samples is accepted;
+ *   the circuit enforces the declared range and the prover refuses anything outside it.
+ * - Scales: ~16 significant bits for inputs, weights and activations (2^(16 - ceil(log2 max|v|)),
+ *   clamped to [0, 24]); when the range analysis refuses the result every scale drops by 2 bits,
+ *   at most four times, and the last refusal is reported.
+ * - Error bound: a worst-case bound on |quantized - float| per output, propagated layer by layer
+ *   from the rounding of the inputs, the weights' quantization errors (times the proven bound on
+ *   the values they multiply), each rescale's floor, the Lipschitz constant of each activation and
+ *   the documented error of the piecewise-linear sigmoid/tanh (./../model/approx.ts).
+ */
+import { ModelRangeError, ZkinferError } from "../errors.js";
+import { APPROX_FUNCTIONS, PIECEWISE } from "../model/approx.js";
+import { lowerModel, type ModelIR } from "../model/ir.js";
+import { dequantize } from "../model/quantize.js";
+import { parseModelSpec, type ModelSpec } from "../model/spec.js";
+import type { FloatLayer, ImportedNetwork } from "./import.js";
+
+export class CalibrationError extends ZkinferError {
+  override name = "CalibrationError";
+}
+
+export interface CalibrateParameters {
+  network: ImportedNetwork;
+  /** Sample inputs, each the flattened input tensor. */
+  samples: number[][];
+  name: string;
+  version?: string;
+  description?: string;
+  /** Names of the input values (default x_0, x_1, ...). */
+  featureNames?: string[];
+  /** Explicit scales (skip the search). */
+  fixedPoint?: ModelSpec["fixedPoint"];
+  /** Explicit input ranges (skip the widening), e.g. a data set's documented bounds. */
+  ranges?: { min: number; max: number }[];
+}
+
+export interface Calibrated {
+  spec: ModelSpec;
+  ir: ModelIR;
+  /** Worst-case |quantized - float| per output (Infinity for a discrete output: ArgMax, trees). */
+  errorBound: number[];
+}
+
+/** Checks that every sample is a finite vector of the network's input size; errors say which. */
+export function validateSamples(samples: unknown, inputSize: number, source = "samples"): number[][] {
+  if (!Array.isArray(samples) || samples.length === 0) throw new CalibrationError(`${source}: expected at least one sample input (an array of ${inputSize} numbers).`);
+  return samples.map((s, k) => {
+    const flat = Array.isArray(s) ? (s.flat(Infinity) as unknown[]) : [s];
+    if (flat.length !== inputSize) {
+      throw new CalibrationError(`${source}: sample ${k} has ${flat.length} values; the model's input has ${inputSize} (its shape flattened).`);
+    }
+    flat.forEach((x, i) => {
+      if (typeof x !== "number" || !Number.isFinite(x)) {
+        throw new CalibrationError(`${source}: sample ${k} value ${i} is ${JSON.stringify(x)}; inputs must be finite numbers (no NaN or Infinity).`);
+      }
+    });
+    return flat as number[];
+  });
+}
+
+const bitsFor = (magnitude: number, target: number) => Math.min(24, Math.max(0, target - Math.ceil(Math.log2(Math.max(magnitude, 2 ** -8)))));
+const roundOut = (x: number, down: boolean) => (down ? Math.floor(x * 16) : Math.ceil(x * 16)) / 16;
+
+export function calibrate(p: CalibrateParameters): Calibrated {
+  const n = p.network.inputSize;
+  const samples = validateSamples(p.samples, n);
+  const ranges =
+    p.ranges ??
+    Array.from({ length: n }, (_, i) => {
+      const xs = samples.map((s) => s[i]!);
+      const lo = Math.min(...xs);
+      const hi = Math.max(...xs);
+      const m = Math.max(0.5, (hi - lo) / 2, Math.max(Math.abs(lo), Math.abs(hi)) / 2);
+      return { min: roundOut(lo - m, true), max: roundOut(hi + m, false) };
+    });
+  const names = p.featureNames ?? Array.from({ length: n }, (_, i) => `x_${i}`);
+
+  const maxIn = Math.max(...ranges.map((r) => Math.max(Math.abs(r.min), Math.abs(r.max))));
+  const maxW = Math.max(
+    1,
+    ...p.network.layers.flatMap((l) => (l.type === "dense" ? l.weights.flat().map(Math.abs) : l.type === "leaky_relu" ? l.alpha.map(Math.abs) : [])),
+  );
+  // Activation magnitudes seen on the samples (plus the input range's corners as a crude guard).
+  let maxAct = 1;
+  for (const s of samples) for (const layer of evalFloatLayers(p.network.layers, s)) for (const v of layer) maxAct = Math.max(maxAct, Math.abs(v));
+
+  let fp = p.fixedPoint ?? { inputBits: bitsFor(maxIn, 16), weightBits: bitsFor(maxW, 16), activationBits: bitsFor(maxAct * 4, 16) };
+  const outputs = outputWidth(p.network.layers, n);
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const spec = parseModelSpec({
+      name: p.name,
+      version: p.version ?? "1.0.0",
+      ...(p.description ? { description: p.description } : {}),
+      fixedPoint: fp,
+      features: ranges.map((r, i) => ({ name: names[i]!, unit: "1", min: r.min, max: r.max })),
+      layers: [...p.network.layers, { type: "output", outputs: Array.from({ length: outputs }, (_, k) => ({ name: `y_${k}`, unit: "1" })) }],
+      metadata: { importedFrom: p.network.producer || "onnx", onnxOperators: [...new Set(p.network.operators)] },
+    });
+    try {
+      const ir = lowerModel(spec);
+      return { spec, ir, errorBound: errorBound(spec, ir) };
+    } catch (e) {
+      if (!(e instanceof ModelRangeError) || p.fixedPoint) throw e;
+      lastError = e;
+      fp = { inputBits: Math.max(0, fp.inputBits - 2), weightBits: Math.max(0, fp.weightBits - 2), activationBits: Math.max(0, fp.activationBits - 2) };
+    }
+  }
+  throw new CalibrationError(`no fixed-point scales keep every intermediate inside the field: ${(lastError as Error).message}`);
+}
+
+function outputWidth(layers: FloatLayer[], n: number): number {
+  let w = n;
+  for (const l of layers) {
+    if (l.type === "dense") w = l.weights.length;
+    else if (l.type === "max") w = l.groups.length;
+    else if (l.type === "argmax") w = 1;
+    else if (l.type === "tree_ensemble") w = l.base.length;
+  }
+  return w;
+}
+
+/** The float network's value after each layer (true sigmoid/tanh: the reference for errors). */
+export function evalFloatLayers(layers: readonly FloatLayer[], input: readonly number[]): number[][] {
+  let x = [...input];
+  const out: number[][] = [];
+  for (const l of layers) {
+    switch (l.type) {
+      case "dense":
+        x = l.weights.map((row, o) => row.reduce((acc, w, i) => acc + w * x[i]!, l.bias[o]!));
+        break;
+      case "relu":
+        x = x.map((v) => Math.max(0, v));
+        break;
+      case "leaky_relu":
+        x = x.map((v, i) => (v >= 0 ? v : (l.alpha.length === 1 ? l.alpha[0]! : l.alpha[i]!) * v));
+        break;
+      case "clip":
+        x = x.map((v) => Math.min(l.max ?? Infinity, Math.max(l.min ?? -Infinity, v)));
+        break;
+      case "sigmoid":
+      case "tanh":
+        x = x.map(APPROX_FUNCTIONS[l.type]);
+        break;
+      case "max":
+        x = l.groups.map((g) => Math.max(...g.map((i) => x[i]!)));
+        break;
+      case "argmax": {
+        let best = 0;
+        x.forEach((v, i) => (v > x[best]! ? (best = i) : 0));
+        x = [best];
+        break;
+      }
+      case "tree_ensemble":
+        x = l.base.map((b, k) =>
+          l.trees.reduce((acc, t) => {
+            let node = t.nodes[0]!;
+            while (!("leaf" in node)) node = t.nodes[x[node.feature]! <= node.threshold ? node.left : node.right]!;
+            return acc + node.leaf[k]!;
+          }, b),
+        );
+        break;
+    }
+    out.push(x);
+  }
+  return out;
+}
+
+/** Worst-case |quantized - float| per output; see the module comment. */
+export function errorBound(spec: ModelSpec, ir: ModelIR): number[] {
+  const mag = (iv: { lo: bigint; hi: bigint }, s: number) => Math.max(Math.abs(dequantize(iv.lo, s)), Math.abs(dequantize(iv.hi, s)));
+  let e = ir.features.map(() => 2 ** -(ir.inputScale + 1));
+  let li = 0;
+  const layers = spec.layers.filter((l) => l.type !== "output");
+  for (const op of ir.ops) {
+    // lowerModel fuses a ReLU into the dense layer before it; find the spec layer of this op.
+    const layer = layers[li]!;
+    li += op.kind === "dense" && op.relu ? 2 : 1;
+    switch (op.kind) {
+      case "dense": {
+        if (layer.type !== "dense") throw new Error("calibration: IR and spec out of step");
+        const inMag = op.acc.length ? ir.ops.indexOf(op) === 0 ? ir.features.map((f) => Math.max(Math.abs(f.min), Math.abs(f.max))) : prevMagnitudes(ir, op) : [];
+        e = op.weights.map((row, o) => {
+          let err = Math.abs(layer.bias[o]! - dequantize(op.bias[o]!, op.inScale + op.weightScale));
+          row.forEach((wq, i) => {
+            const w = layer.weights[o]![i]!;
+            err += Math.abs(w) * e[i]! + Math.abs(w - dequantize(wq, op.weightScale)) * (inMag[i]! + e[i]!);
+          });
+          return err + 2 ** -op.outScale; // floor division
+        });
+        break;
+      }
+      case "relu":
+      case "clip":
+        break; // 1-Lipschitz, exact on integers
+      case "max":
+        e = op.groups.map((g) => Math.max(...g.map((i) => e[i]!)));
+        break;
+      case "leakyRelu": {
+        if (layer.type !== "leaky_relu") throw new Error("calibration: IR and spec out of step");
+        e = e.map((ei, i) => {
+          const a = layer.alpha.length === 1 ? layer.alpha[0]! : layer.alpha[i]!;
+          return Math.max(1, Math.abs(a)) * ei + Math.abs(a - dequantize(op.alpha[i]!, op.alphaBits)) * (mag(op.in[i]!, op.scale) + ei) + 2 ** -op.scale;
+        });
+        break;
+      }
+      case "piecewise": {
+        const lipschitz = op.fn === "sigmoid" ? 0.25 : 1;
+        const pwl = PIECEWISE[op.fn];
+        // Quantized breakpoints/slopes vs the float approximation, over the proven input magnitude.
+        e = e.map((ei, i) => {
+          const m = mag(op.in[i]!, op.scale) + ei;
+          let q = Math.abs(pwl.y0 - dequantize(op.y0, op.scale + op.slopeBits));
+          pwl.deltas.forEach((d, j) => {
+            const dq = dequantize(op.deltas[j]!, op.slopeBits);
+            q += Math.abs(d - dq) * (m + Math.abs(pwl.breakpoints[j]!)) + Math.abs(dq) * Math.abs(pwl.breakpoints[j]! - dequantize(op.breakpoints[j]!, op.scale));
+          });
+          return lipschitz * ei + pwl.maxError + q + 2 ** -op.scale;
+        });
+        break;
+      }
+      case "argmax":
+      case "treeEnsemble":
+        // Discrete outputs: a perturbation near a tie or a threshold changes the answer outright.
+        e = op.out.map(() => Infinity);
+        break;
+      default:
+        op satisfies never;
+    }
+  }
+  return e;
+}
+
+/** Proven magnitude bound (real units) of each input of a dense op that is not the first. */
+function prevMagnitudes(ir: ModelIR, op: ModelIR["ops"][number]): number[] {
+  const prev = ir.ops[ir.ops.indexOf(op) - 1]!;
+  const scale = prev.kind === "dense" ? prev.outScale : prev.kind === "treeEnsemble" ? prev.outScale : prev.kind === "argmax" ? 0 : prev.scale;
+  return prev.out.map((iv) => Math.max(Math.abs(dequantize(iv.lo, scale)), Math.abs(dequantize(iv.hi, scale))));
+}

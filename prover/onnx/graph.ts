@@ -1,0 +1,137 @@
+/**
+ * Decoding an ONNX file into plain typed objects: the graph's nodes, its constant tensors
+ * (initializers and Constant nodes) and its one real input. Nothing here knows about the IR.
+ */
+import { OnnxImportError } from "../errors.js";
+import { ModelProto } from "./proto.js";
+
+/** A constant tensor, row-major, values as doubles (integer types converted exactly up to 2^53). */
+export interface Tensor {
+  dims: number[];
+  data: number[];
+}
+
+export interface OnnxAttribute {
+  name: string;
+  f?: number;
+  i?: number;
+  s?: string;
+  t?: Tensor;
+  floats?: number[];
+  ints?: number[];
+  strings?: string[];
+}
+
+export interface OnnxNode {
+  opType: string;
+  /** The node's name, or `#index opType` when the exporter left it empty. */
+  name: string;
+  domain: string;
+  inputs: string[];
+  outputs: string[];
+  attributes: Map<string, OnnxAttribute>;
+}
+
+export interface OnnxGraph {
+  producer: string;
+  opset: number;
+  /** The graph's inputs that are not initializers; the importer compiles exactly one. */
+  inputs: { name: string; shape: number[] }[];
+  outputs: string[];
+  constants: Map<string, Tensor>;
+  nodes: OnnxNode[];
+}
+
+// TensorProto.DataType values the importer reads.
+const FLOAT = 1;
+const UINT8 = 2;
+const INT8 = 3;
+const INT32 = 6;
+const INT64 = 7;
+const BOOL = 9;
+const DOUBLE = 11;
+
+type Raw = Record<string, any>; // protobufjs toObject output, read field by field below
+
+function tensorFromProto(t: Raw, where: string): Tensor {
+  const dims: number[] = (t.dims ?? []).map(Number);
+  const count = dims.reduce((a, b) => a * b, 1);
+  if (t.dataLocation === 1) throw new OnnxImportError(`${where}: tensor ${t.name} uses external data, which zkinfer cannot read. Re-export with the weights inside the file.`);
+  let data: number[];
+  const raw: Uint8Array | undefined = t.rawData && t.rawData.length ? t.rawData : undefined;
+  if (raw) {
+    const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+    const read: Record<number, [number, (o: number) => number]> = {
+      [FLOAT]: [4, (o) => view.getFloat32(o, true)],
+      [DOUBLE]: [8, (o) => view.getFloat64(o, true)],
+      [INT64]: [8, (o) => Number(view.getBigInt64(o, true))],
+      [INT32]: [4, (o) => view.getInt32(o, true)],
+      [INT8]: [1, (o) => view.getInt8(o)],
+      [UINT8]: [1, (o) => view.getUint8(o)],
+      [BOOL]: [1, (o) => view.getUint8(o)],
+    };
+    const r = read[t.dataType];
+    if (!r) throw new OnnxImportError(`${where}: tensor ${t.name} has data type ${t.dataType}, which zkinfer does not read (float, double, int8/32/64, uint8, bool).`);
+    data = Array.from({ length: raw.byteLength / r[0] }, (_, k) => r[1](k * r[0]));
+  } else {
+    data = (t.floatData?.length ? t.floatData : t.doubleData?.length ? t.doubleData : t.int64Data?.length ? t.int64Data : t.int32Data ?? []).map(Number);
+  }
+  if (data.length !== count) throw new OnnxImportError(`${where}: tensor ${t.name} has ${data.length} values for shape [${dims}].`);
+  return { dims, data };
+}
+
+/** Parses ONNX bytes. Errors say what is wrong and name the file. */
+export function parseOnnx(bytes: Uint8Array, source = "model"): OnnxGraph {
+  let model: Raw;
+  try {
+    model = ModelProto.toObject(ModelProto.decode(bytes), { longs: Number, bytes: Uint8Array, defaults: false }) as Raw;
+  } catch (cause) {
+    throw new OnnxImportError(`${source} does not parse as an ONNX model (protobuf ModelProto): ${(cause as Error).message}.`, { cause });
+  }
+  const g: Raw | undefined = model.graph;
+  if (!g || !Array.isArray(g.node) || g.node.length === 0) {
+    throw new OnnxImportError(`${source} does not parse as an ONNX model: it has no graph or no nodes.`);
+  }
+  const constants = new Map<string, Tensor>();
+  for (const t of g.initializer ?? []) constants.set(t.name, tensorFromProto(t, source));
+
+  const nodes: OnnxNode[] = g.node.map((n: Raw, index: number) => {
+    const name = n.name || `#${index} ${n.opType}`;
+    const attributes = new Map<string, OnnxAttribute>();
+    for (const a of n.attribute ?? []) {
+      attributes.set(a.name, {
+        name: a.name,
+        f: a.f,
+        i: a.i,
+        s: a.s ? Buffer.from(a.s).toString("utf8") : undefined,
+        t: a.t ? tensorFromProto(a.t, `${source} node ${name}`) : undefined,
+        floats: a.floats,
+        ints: a.ints?.map(Number),
+        strings: a.strings?.map((b: Uint8Array) => Buffer.from(b).toString("utf8")),
+      });
+    }
+    return { opType: n.opType ?? "", name, domain: n.domain ?? "", inputs: n.input ?? [], outputs: n.output ?? [], attributes };
+  });
+
+  const inputs = (g.input ?? [])
+    .filter((i: Raw) => !constants.has(i.name))
+    .map((i: Raw) => {
+      const dims: Raw[] = i.type?.tensorType?.shape?.dim ?? [];
+      const shape = dims.map((d, k) => {
+        if (typeof d.dimValue === "number" && d.dimValue > 0) return d.dimValue;
+        // A symbolic first dimension is the batch: zkinfer proves one example at a time.
+        if (k === 0) return 1;
+        throw new OnnxImportError(`${source}: input ${i.name} has a symbolic dimension ${k} (${d.dimParam ?? "?"}); only the batch dimension may be symbolic.`);
+      });
+      return { name: i.name as string, shape };
+    });
+  const opset = Math.max(0, ...(model.opsetImport ?? []).filter((o: Raw) => !o.domain || o.domain === "ai.onnx").map((o: Raw) => Number(o.version)));
+  return {
+    producer: model.producerName ?? "",
+    opset,
+    inputs,
+    outputs: (g.output ?? []).map((o: Raw) => o.name),
+    constants,
+    nodes,
+  };
+}

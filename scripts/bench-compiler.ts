@@ -1,0 +1,94 @@
+/**
+ * The compiler's part of `npm run bench`: constraint counts only (compile, no setup).
+ *
+ * - MLP 784-56-10 (the size of a published benchmark; seeded random weights, inputs in [0, 1) at
+ *   2^-8, weights and activations at 2^8) with public weights: the whole circuit, and the layers
+ *   alone (input range checks and input commitment left out: a bench-only circuit).
+ * - The same MLP with private weights: the total and the share spent on the weight commitment
+ *   (range checks of the packed weights + Poseidon) = total - public-weight total - one per multiply.
+ * - Trees: constraints per split node of TreeSplit at several comparison widths, and per split in
+ *   the bundled credit-trees model (its layers alone, over its splits).
+ */
+import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { bundledSpecPath, circuitBaseName } from "../prover/artifacts/paths.js";
+import { generateCircuit } from "../prover/circuit/codegen.js";
+import { compileCircuit } from "../prover/circuit/compile.js";
+import { seededRandom } from "../prover/data/germanCredit.js";
+import { modelCommitment } from "../prover/model/commitment.js";
+import { lowerModel, type ModelIR } from "../prover/model/ir.js";
+import { parseModelSpec, readModelSpec, type ModelSpec } from "../prover/model/spec.js";
+
+async function constraintsOf(ir: ModelIR, omitInputHandling = false): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), "zkinfer-bench-"));
+  try {
+    const source = join(dir, `${circuitBaseName(ir.name)}.circom`);
+    writeFileSync(source, generateCircuit({ ir, modelCommitment: await modelCommitment(ir), omitInputHandling }));
+    const info = await compileCircuit({ source, outDir: dir });
+    return info.nonLinearConstraints + info.linearConstraints;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function mlpSpec(hidden: number, privateWeights: boolean): ModelSpec {
+  const random = seededRandom(784);
+  const layer = (nIn: number, nOut: number) => ({
+    type: "dense" as const,
+    weights: Array.from({ length: nOut }, () => Array.from({ length: nIn }, () => Math.round((random() - 0.5) * 2 * Math.sqrt(6 / (nIn + nOut)) * 256) / 256)),
+    bias: Array.from({ length: nOut }, () => Math.round((random() - 0.5) * 0.2 * 256) / 256),
+  });
+  return parseModelSpec({
+    name: privateWeights ? "mlp-784-private" : "mlp-784",
+    version: "1.0.0",
+    fixedPoint: { inputBits: 8, weightBits: 8, activationBits: 8 },
+    features: Array.from({ length: 784 }, (_, i) => ({ name: `px_${i}`, unit: "intensity", min: 0, max: 255 / 256 })),
+    layers: [layer(784, hidden), { type: "relu" }, layer(hidden, 10), { type: "output", outputs: Array.from({ length: 10 }, (_, k) => ({ name: `digit_${k}`, unit: "logit" })) }],
+    ...(privateWeights ? { visibility: { weights: "private", weightSalt: "123456789012345678901234567890" } } : {}),
+  });
+}
+
+export interface CompilerBench {
+  mlp784: { publicWeights: number; publicWeightsLayersOnly: number; target: number; privateWeights?: number; privateCommitmentShare?: number; multiplies: number };
+  trees: { splitConstraintsByWidth: { compareBits: number; constraints: number; perWidth: number }[]; creditTreesPerSplit: number; creditTreesSplits: number };
+}
+
+export async function compilerBench(log: (line: string) => void, withPrivate: boolean): Promise<CompilerBench> {
+  const pub = lowerModel(mlpSpec(56, false));
+  const publicWeights = await constraintsOf(pub);
+  const publicWeightsLayersOnly = await constraintsOf(pub, true);
+  const multiplies = 784 * 56 + 56 * 10;
+  log(`MLP 784-56-10, public weights: ${publicWeights} constraints; the layers alone ${publicWeightsLayersOnly} (target <= 4,000); ` +
+    `the rest is the 784 input range checks and the Poseidon input commitment`);
+  const mlp784: CompilerBench["mlp784"] = { publicWeights, publicWeightsLayersOnly, target: 4000, multiplies };
+  if (withPrivate) {
+    const priv = lowerModel(mlpSpec(56, true));
+    log("MLP 784-56-10, private weights: compiling (about 400k constraints, minutes)...");
+    const privateWeights = await constraintsOf(priv);
+    const commitment = privateWeights - publicWeights - multiplies;
+    mlp784.privateWeights = privateWeights;
+    mlp784.privateCommitmentShare = commitment / privateWeights;
+    log(`MLP 784-56-10, private weights: ${privateWeights} constraints, ${multiplies} for the multiplies, ${commitment} (${(100 * commitment / privateWeights).toFixed(1)}%) for the weight commitment`);
+  }
+
+  const splitConstraintsByWidth = [];
+  for (const bits of [8, 16, 32]) {
+    const dir = mkdtempSync(join(tmpdir(), "zkinfer-bench-"));
+    const source = join(dir, "split.circom");
+    writeFileSync(source, `pragma circom 2.2.0;\ninclude "circuits/lib/tree.circom";\n` +
+      `template One() { signal input x; signal input reach; signal output right; right <== TreeSplit(${bits}, 5)(x, reach); }\ncomponent main = One();\n`);
+    const info = await compileCircuit({ source, outDir: dir });
+    rmSync(dir, { recursive: true, force: true });
+    const constraints = info.nonLinearConstraints + info.linearConstraints;
+    // The comparison's bit width: K + 1 bits of x - threshold - 1 + 2^K.
+    splitConstraintsByWidth.push({ compareBits: bits + 1, constraints, perWidth: constraints / (bits + 1) });
+    log(`tree split at a ${bits + 1}-bit comparison: ${constraints} constraints (${(constraints / (bits + 1)).toFixed(2)} x the width; target <= 1.5)`);
+  }
+  const trees = lowerModel(readModelSpec(bundledSpecPath("credit-trees")));
+  const op = trees.ops[0]!;
+  const splits = op.kind === "treeEnsemble" ? op.trees.reduce((n, t) => n + t.filter((x) => !x.leaf).length, 0) : 0;
+  const layers = await constraintsOf(trees, true);
+  log(`credit-trees: ${splits} splits, ${layers} constraints for the trees alone: ${(layers / splits).toFixed(1)} per split`);
+  return { mlp784, trees: { splitConstraintsByWidth, creditTreesPerSplit: layers / splits, creditTreesSplits: splits } };
+}

@@ -1,0 +1,55 @@
+/**
+ * The peer ONNX corpus (test/fixtures/onnx, see its SOURCE.md): every model is either supported,
+ * with the circuit's output within the calibration's error bound of onnxruntime's and equal to the
+ * reference interpreter's, or refused with an error naming the operator and the node.
+ */
+import { readdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { expect } from "chai";
+import { checkOnnx, type CheckOnnxReturnType } from "../../prover/onnx/check.js";
+
+const dir = fileURLToPath(new URL("../fixtures/onnx/", import.meta.url));
+const models = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+
+/** The models this compiler refuses, and the operator and node it must name. */
+const REFUSED: Record<string, { op: string; node: string }> = {
+  "1l_softmax": { op: "Softmax", node: "/layer/Softmax" },
+  decision_tree: { op: "Less", node: "Less_2" },
+  tutorial: { op: "Pow", node: "/Pow" },
+};
+
+describe("ONNX corpus: check-onnx on the 20 peer models", function () {
+  this.timeout(600_000);
+  const results = new Map<string, CheckOnnxReturnType>();
+
+  before(async () => {
+    for (const m of models) results.set(m, await checkOnnx(`${dir}${m}/network.onnx`, `${dir}${m}/input.json`));
+  });
+
+  it("has the 20 corpus models", () => {
+    expect(models).to.have.length(20);
+  });
+
+  for (const m of Object.keys(REFUSED)) {
+    it(`refuses ${m}, naming operator ${REFUSED[m]!.op} and its node`, () => {
+      const r = results.get(m)!;
+      expect(r.supported).to.equal(false);
+      expect(r.reason).to.contain(`Unsupported operator ${REFUSED[m]!.op} (node "${REFUSED[m]!.node}")`);
+    });
+  }
+
+  it("supports every other model with the circuit within the error bound of onnxruntime", () => {
+    const supported = models.filter((m) => !(m in REFUSED));
+    expect(supported.length).to.be.at.least(15);
+    for (const m of supported) {
+      const r = results.get(m)!;
+      expect(r.supported, `${m}: ${r.reason}`).to.equal(true);
+      const { float, quantized, circuit } = r.outputs!;
+      expect(circuit, `${m}: circuit = reference interpreter`).to.deep.equal(quantized);
+      expect(circuit).to.have.length(float.length);
+      expect(r.errorBound, `${m} has a numeric bound`).to.be.a("number");
+      expect(r.maxAbsError!, `${m}: max |circuit - onnxruntime|`).to.be.at.most(r.errorBound!);
+      expect(r.constraints).to.be.greaterThan(0);
+    }
+  });
+});
