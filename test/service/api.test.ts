@@ -26,6 +26,7 @@ describe("prover service API (SQLite queue, local chain)", function () {
   let service: RunningService;
   let base: string;
   let dir: string;
+  const serviceLog: string[] = [];
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "zkinfer-api-"));
@@ -37,6 +38,7 @@ describe("prover service API (SQLite queue, local chain)", function () {
       chain: { rpcUrl: chain.url, privateKey: HARDHAT_DEV_KEY, deploy: { threshold: 0n, creditLimit: 7_000n } },
       apiKeyHashes: [createHash("sha256").update(API_KEY).digest("hex")],
       port: 0,
+      log: (line) => serviceLog.push(line),
     });
     base = service.url;
   });
@@ -116,6 +118,8 @@ describe("prover service API (SQLite queue, local chain)", function () {
     expect(job.status, JSON.stringify(job.error)).to.equal("confirmed");
     const tx = await publicClient.getTransaction({ hash: job.txHash });
     expect(tx.nonce).to.not.equal(externalTx.nonce);
+    // The collision did happen (the submitter had cached that nonce) and was resolved by re-signing.
+    expect(serviceLog.some((l) => l.includes(`nonce ${externalTx.nonce} of`) && l.includes("taken by another transaction"))).to.equal(true);
     expect((await publicClient.getTransactionReceipt({ hash: job.txHash })).status).to.equal("success");
   });
 

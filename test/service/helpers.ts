@@ -39,6 +39,20 @@ export async function testRedisUrl(): Promise<string | undefined> {
   }
 }
 
+/** True when a Redis answers PING at `url`. */
+export async function testRedisAt(url: string): Promise<boolean> {
+  const client = new Redis(url, { lazyConnect: true, connectTimeout: 500, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  client.on("error", () => {});
+  try {
+    await client.connect();
+    return (await client.ping()) === "PONG";
+  } catch {
+    return false;
+  } finally {
+    client.disconnect();
+  }
+}
+
 export interface CliProcess {
   child: ChildProcess;
   url?: string;

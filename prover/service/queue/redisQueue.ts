@@ -5,8 +5,9 @@
  * worker stops renewing its lock (killed, machine gone) is "stalled" and delivered again, up to
  * `maxAttempts` deliveries in all. BullMQ job ids are our job ids, so adding a job twice is a no-op.
  *
- * Redis durability is Redis's: run it with `appendonly yes` (what .ci/run does) so an acknowledged
- * job survives a Redis restart.
+ * Redis durability is Redis's: run it with `appendonly yes` and `appendfsync always` (what .ci/run
+ * does) so an acknowledged job survives a Redis crash. While Redis is down, ioredis holds commands
+ * until it reconnects: the service pauses rather than failing jobs.
  */
 import { Queue, Worker, type Job } from "bullmq";
 import { Redis } from "ioredis";
