@@ -221,9 +221,11 @@ export class Submitter {
 
   /** Confirms a job whose statement is already recorded, with the transaction that recorded it when the logs show it. */
   private async alreadyDone(job: JobRecord, modelId: bigint, subject: Address, nonce: bigint, started: number): Promise<void> {
-    const logs = await this.o.clients.publicClient
-      .getContractEvents({ address: this.o.hub, abi: HUB_ABI, eventName: "InferenceVerified", args: { modelId, subject }, fromBlock: 0n })
-      .catch(() => []);
+    // Retried like every other read: swallowing a faulty RPC answer here confirmed a job without the
+    // hash of the transaction that recorded it.
+    const logs = (await this.rpc("getContractEvents", () =>
+      this.o.clients.publicClient.getContractEvents({ address: this.o.hub, abi: HUB_ABI, eventName: "InferenceVerified", args: { modelId, subject }, fromBlock: 0n }),
+    )) as unknown as { args: { nonce: bigint }; transactionHash: Hex; blockNumber: bigint }[];
     const log = logs.find((l) => l.args.nonce === nonce);
     // A transaction of ours that did land keeps its hash; otherwise the one the logs name.
     const ours = job.txHash !== null && log?.transactionHash === job.txHash;
