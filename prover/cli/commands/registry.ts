@@ -7,9 +7,9 @@
  * the first call announces, a call after the delay applies (`--apply`).
  */
 import { parseArgs } from "node:util";
-import { BaseError, ContractFunctionRevertedError, createPublicClient, createWalletClient, http, isAddress, parseEventLogs, type Address, type Hex } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
+import { BaseError, ContractFunctionRevertedError, createPublicClient, http, isAddress, parseEventLogs, type Address, type Hex } from "viem";
 import { ZkinferError } from "../../errors.js";
+import { connectChain } from "../../service/chain.js";
 import { contractAbi } from "../../sdk/abi.js";
 import type { Command } from "../command.js";
 
@@ -62,9 +62,8 @@ export const command: Command = {
       if (!key || !/^0x[0-9a-fA-F]{64}$/.test(key)) {
         throw new ZkinferError("Set ZKINFER_PRIVATE_KEY to the model owner's 0x-prefixed 32-byte private key to send this transaction.");
       }
-      const account = privateKeyToAccount(key as Hex);
-      const chain = { id: await client.getChainId(), name: "rpc", nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [values.rpc!] } } };
-      const wallet = createWalletClient({ account, chain, transport });
+      // The service's chain connection (chain id probe, account, wallet client): one way to sign.
+      const { walletClient: wallet, account } = await connectChain(values.rpc!, key as Hex);
       // Simulate first: a revert is reported with its custom error before anything is sent.
       let simulated;
       try {
