@@ -12,7 +12,7 @@ import { ATTESTATION_FIELDS, BINDING_FIELDS, TIMESTAMP_BITS } from "../abi/publi
 import { ATTESTATION_DOMAIN, attestationSchemaId } from "../attest/attestation.js";
 import { pascalName } from "../artifacts/paths.js";
 import { bitLength } from "../field.js";
-import { opWidth, publicOutputCount, type DenseOp, type ModelIR, type Op } from "../model/ir.js";
+import { opWidth, publicOutputCount, SIGNAL_SIZE_BITS, type DenseOp, type ModelIR, type Op } from "../model/ir.js";
 import { commitmentLayout, poseidonChunks, privateWeights, weightSegments } from "../model/commitment.js";
 
 export interface GenerateCircuitParameters {
@@ -69,6 +69,8 @@ export function generateCircuit({ ir, modelCommitment, omitInputHandling = false
   emit('include "circuits/lib/argmax.circom";')
   emit('include "circuits/lib/tree.circom";');
   emit('include "circuits/lib/compare.circom";');
+  if (ir.ops.some((op) => op.kind === "relativeChange")) emit('include "circuits/lib/divide.circom";');
+  if (ir.ops.some((op) => op.kind === "signalHead")) emit('include "circuits/lib/signal.circom";');
   emit();
   emit(`template ${mainTemplateName(ir.name)}() {`);
   emit(`    // Private inputs: features quantized at 2^${ir.inputScale}, in spec order, and the commitment salt.`);
@@ -128,7 +130,7 @@ export function generateCircuit({ ir, modelCommitment, omitInputHandling = false
 
   if (ir.visibility.outputs === "public") {
     emit("    // Outputs: signed fixed point, negative values as p - |q|.");
-    for (let o = 0; o < k; o++) emit(`    outputs[${o}] <== ${prev}[${o}];`);
+    for (let o = 0; o < ir.outputs.length; o++) emit(`    outputs[${o}] <== ${prev}[${o}];`);
   } else if (ir.visibility.outputs === "threshold") {
     // Only the decision is revealed: a constrained sign bit of output - threshold.
     const bound = ir.outputs[0]!.bounds;
@@ -140,6 +142,19 @@ export function generateCircuit({ ir, modelCommitment, omitInputHandling = false
     emit("    // Outputs: only Poseidon(outputs..., salt); whoever holds the salt can open it.");
     emitPoseidonChain([...Array.from({ length: ir.outputs.length }, (_, o) => `${prev}[${o}]`), "salt"], "outputHash", emit);
     emit(`    outputs[0] <== outputHash;`);
+  }
+  const extras = ir.extraOutputs ?? [];
+  if (extras.length) {
+    const first = k - extras.length;
+    emit("    // Extra outputs, computed from the (range-checked) inputs themselves, after the layers' outputs.");
+    extras.forEach((e, j) => {
+      if (e.kind === "feature") {
+        emit(`    outputs[${first + j}] <== features[${e.feature}]; // ${e.name}: feature ${ir.features[e.feature]!.name} as it is`);
+      } else {
+        emit(`    // ${e.name}: one Poseidon(${e.features.length}) over ${e.features.map((i) => ir.features[i]!.name).join(", ")}, as a contract recomputes it.`);
+        emit(`    outputs[${first + j}] <== Poseidon(${e.features.length})([${e.features.map((i) => `features[${i}]`).join(", ")}]);`);
+      }
+    });
   }
   emit();
   if (hasPrivateWeights) {
@@ -263,6 +278,10 @@ function describeOp(op: Op): string {
       return `max over ${op.groups.length} groups (MaxPool) at 2^${op.scale}.`;
     case "argmax":
       return `ArgMax of ${op.in.length} values, ties to the lowest index.`;
+    case "relativeChange":
+      return `relative change of ${op.inputs.length} values against value ${op.reference}, at 2^${op.outScale}.`;
+    case "signalHead":
+      return `signal head: direction by the hold band +-${op.hold} at 2^${op.scale}, size at 2^10.`;
     case "treeEnsemble":
       return `${op.trees.length} decision tree(s), ${op.trees.reduce((n, t) => n + t.filter((x) => !x.leaf).length, 0)} splits, outputs at 2^${op.outScale}.`;
     default:
@@ -348,6 +367,18 @@ function emitOp(op: Op, name: string, prev: string, emit: (s?: string) => void):
       terms.forEach((ts, k) => emit(`    ${name}[${k}] <== ${ts.length ? balancedSum(ts) : "0"};`));
       return;
     }
+    case "relativeChange": {
+      const one = 1n << BigInt(op.outScale);
+      op.inputs.forEach((i, o) =>
+        emit(`    ${name}[${o}] <== DivFloor(${op.quotBits[o]}, ${op.denBits})((${prev}[${i}] - ${prev}[${op.reference}]) * ${one}, ${prev}[${op.reference}]);`),
+      );
+      return;
+    }
+    case "signalHead":
+      emit(
+        `    (${name}[0], ${name}[1]) <== SignalHead(${op.buyBits}, ${op.sellBits}, ${op.hold}, ${op.absBits}, ${op.shift}, ${op.clipBits}, ${1n << BigInt(SIGNAL_SIZE_BITS)})(${prev}[0]);`,
+      );
+      return;
     default:
       op satisfies never;
   }

@@ -51,6 +51,9 @@ export async function poseidonHash(values: readonly bigint[]): Promise<bigint> {
 /** Domain tag: the ASCII bytes of "zkinfer/model/v1" as one field element. */
 const MODEL_DOMAIN = BigInt("0x" + Buffer.from("zkinfer/model/v1").toString("hex"));
 
+/** Domain tag of the extra-outputs suffix: "zkinfer/extra/v1". */
+const EXTRA_OUTPUTS_DOMAIN = BigInt("0x" + Buffer.from("zkinfer/extra/v1").toString("hex"));
+
 /** Domain tag of an attested model: the ASCII bytes of "zkinfer/attested/v1". */
 const ATTESTED_DOMAIN = BigInt("0x" + Buffer.from("zkinfer/attested/v1").toString("hex"));
 
@@ -175,6 +178,14 @@ function modelCommitmentValues(ir: ModelIR): bigint[] {
   // its commitment must differ from the same weights' plain one. Appended only when attested, so
   // plain models keep their commitment.
   if (ir.attestation) out.push(ATTESTED_DOMAIN);
+  // Extra outputs change what the statement says: committed, appended only when present.
+  if (ir.extraOutputs) {
+    out.push(EXTRA_OUTPUTS_DOMAIN, BigInt(ir.extraOutputs.length));
+    for (const e of ir.extraOutputs) {
+      if (e.kind === "feature") out.push(1n, BigInt(e.feature));
+      else out.push(2n, BigInt(e.features.length), ...e.features.map(BigInt));
+    }
+  }
   return out.map(toField);
 }
 
@@ -209,6 +220,10 @@ function opPreimage(op: ModelIR["ops"][number]): bigint[] {
         else out.push(1n, BigInt(n.feature!), n.threshold!, BigInt(n.left!), BigInt(n.right!));
       }
     }
+  } else if (op.kind === "relativeChange") {
+    out.push(9n, BigInt(op.in.length), BigInt(op.inputs.length), BigInt(op.inScale), BigInt(op.outScale), BigInt(op.reference), ...op.inputs.map(BigInt));
+  } else if (op.kind === "signalHead") {
+    out.push(10n, BigInt(op.scale), op.hold);
   } else {
     op satisfies never;
   }
@@ -221,9 +236,14 @@ export async function modelCommitment(ir: ModelIR): Promise<bigint> {
 
 /**
  * The outputs slot of the public signals: the outputs, or [1/0 for output >= threshold], or
- * [Poseidon(outputs..., salt)], per the model's output visibility.
+ * [Poseidon(outputs..., salt)], per the model's output visibility; then the extra outputs, computed
+ * from the quantized `inputs` (needed only when the model has extra outputs).
  */
-export async function publicOutputs(ir: ModelIR, outputs: readonly bigint[], salt: bigint): Promise<bigint[]> {
+export async function publicOutputs(ir: ModelIR, outputs: readonly bigint[], salt: bigint, inputs?: readonly bigint[]): Promise<bigint[]> {
+  return [...(await layerOutputs(ir, outputs, salt)), ...(await extraOutputValues(ir, inputs))];
+}
+
+async function layerOutputs(ir: ModelIR, outputs: readonly bigint[], salt: bigint): Promise<bigint[]> {
   switch (ir.visibility.outputs) {
     case "public":
       return [...outputs];
@@ -234,6 +254,17 @@ export async function publicOutputs(ir: ModelIR, outputs: readonly bigint[], sal
     default:
       return ir.visibility.outputs satisfies never;
   }
+}
+
+/** The extra outputs' values (a feature as it is, or one Poseidon over features), in declaration order. */
+export async function extraOutputValues(ir: ModelIR, inputs?: readonly bigint[]): Promise<bigint[]> {
+  if (!ir.extraOutputs) return [];
+  if (!inputs) throw new RangeError(`model ${ir.name} has extra outputs: pass the quantized inputs`);
+  const values: bigint[] = [];
+  for (const e of ir.extraOutputs) {
+    values.push(e.kind === "feature" ? inputs[e.feature]! : await poseidonHash(e.features.map((i) => inputs[i]!)));
+  }
+  return values;
 }
 
 /** Poseidon(inputs..., salt): the circuit computes the same from its private inputs. */

@@ -4,7 +4,7 @@
  */
 import { InputValidationError } from "../errors.js";
 import { dequantize, quantize } from "./quantize.js";
-import type { ModelIR, Op } from "./ir.js";
+import { floorDiv, SIGNAL_SIZE_BITS, type ModelIR, type Op } from "./ir.js";
 
 export type FeatureValues = Record<string, number>;
 
@@ -123,6 +123,18 @@ export function applyOp(op: Op, x: readonly bigint[]): bigint[] {
         }
         return acc;
       });
+    case "relativeChange": {
+      const den = x[op.reference]!;
+      const one = 1n << BigInt(op.outScale);
+      return op.inputs.map((i) => floorDiv((x[i]! - den) * one, den));
+    }
+    case "signalHead": {
+      const s = x[0]!;
+      const direction = s >= op.hold ? 1n : s <= -op.hold ? -1n : 0n;
+      const sizeOne = 1n << BigInt(SIGNAL_SIZE_BITS);
+      const scaled = (s * direction) >> BigInt(op.shift);
+      return [direction, scaled < sizeOne ? scaled : sizeOne];
+    }
     default:
       return op satisfies never;
   }

@@ -175,7 +175,63 @@ export interface TreeEnsembleOp {
   gadgetBits: number[];
 }
 
-export type Op = DenseOp | ReluOp | LeakyReluOp | ClipOp | PiecewiseOp | MaxOp | ArgMaxOp | TreeEnsembleOp;
+/**
+ * out[i] = floor((in[inputs[i]] - in[reference]) * 2^outScale / in[reference]): relative change
+ * against a reference value the range analysis proved positive. The ratio has no scale of its own,
+ * so the input scale cancels. Circuit: DivFloor (circuits/lib/divide.circom), a constrained
+ * quotient and remainder per output.
+ */
+export interface RelativeChangeOp {
+  kind: "relativeChange";
+  inScale: number;
+  outScale: number;
+  inputs: number[];
+  reference: number;
+  in: Interval[];
+  out: Interval[];
+  /** The reference lies in [1, 2^denBits). */
+  denBits: number;
+  /** Per output, K with -2^K <= quotient < 2^K. */
+  quotBits: number[];
+  gadgetBits: number[];
+}
+
+/** Scale of a signal's size: SIZE_ONE = 2^10 = 1024 is a full position (contracts/consumers/SignalFeed.sol). */
+export const SIGNAL_SIZE_BITS = 10;
+
+/**
+ * Trading-signal head on one score s at `scale`: direction = 1 if s >= hold, -1 if s <= -hold,
+ * else 0; size = min(floor(|s| / 2^(scale - 10)), 2^10) when the direction is not 0, else 0.
+ * Circuit: SignalHead (circuits/lib/signal.circom): two sign bits, one product, a rescale and a clip.
+ */
+export interface SignalHeadOp {
+  kind: "signalHead";
+  scale: number;
+  /** The hold band's edge at `scale` (positive). */
+  hold: bigint;
+  in: Interval[];
+  out: Interval[];
+  /** K of s - hold >= 0 and of -s - hold >= 0. */
+  buyBits: number;
+  sellBits: number;
+  /** K of the rescale of s * direction by `shift` = scale - 10. */
+  absBits: number;
+  shift: number;
+  /** K of the clip to 2^10. */
+  clipBits: number;
+  gadgetBits: number[];
+}
+
+export type Op = DenseOp | ReluOp | LeakyReluOp | ClipOp | PiecewiseOp | MaxOp | ArgMaxOp | TreeEnsembleOp | RelativeChangeOp | SignalHeadOp;
+
+/**
+ * An output computed from the inputs, appended after the layers' outputs in the public signals: a
+ * feature's quantized value, or the Poseidon hash of some features (one circomlib Poseidon).
+ */
+export type ExtraOutputIR = { name: string; unit: string; description?: string } & (
+  | { kind: "feature"; feature: number }
+  | { kind: "poseidon"; features: number[] }
+);
 
 export interface OutputIR {
   name: string;
@@ -207,11 +263,16 @@ export interface ModelIR {
   /** Set when the inputs must carry an attester's signature (see prover/attest/attestation.ts). */
   attestation?: { scheme: "eddsa-poseidon-v1" };
   visibility: VisibilityIR;
+  /** Present (non-empty) only when the spec declares extraOutputs, so other models' IR is unchanged. */
+  extraOutputs?: ExtraOutputIR[];
 }
 
-/** Number of output slots in the public signals: the outputs, or one hash / decision bit. */
+/**
+ * Number of output slots in the public signals: the outputs, or one hash / decision bit, then the
+ * extra outputs.
+ */
 export function publicOutputCount(ir: ModelIR): number {
-  return ir.visibility.outputs === "public" ? ir.outputs.length : 1;
+  return (ir.visibility.outputs === "public" ? ir.outputs.length : 1) + (ir.extraOutputs?.length ?? 0);
 }
 
 /** Largest K for which K + 1 bits stay well below the 254-bit field (no aliasing, no wrap). */
@@ -232,6 +293,8 @@ export function lowerModel(spec: ModelSpec): ModelIR {
 
   let scale = fp.inputBits;
   let bounds: Interval[] = features.map((f) => ({ lo: f.qmin, hi: f.qmax }));
+  /** Per-output scales when they differ (signal_head); otherwise every output has `scale`. */
+  let outScales: number[] | null = null;
   const ops: Op[] = [];
 
   spec.layers.forEach((layer, li) => {
@@ -325,6 +388,47 @@ export function lowerModel(spec: ModelSpec): ModelIR {
       ops.push({ kind: "argmax", scale, in: bounds, out, diffBits, gadgetBits: [diffBits] });
       scale = 0;
       bounds = out;
+    } else if (layer.type === "relative_change") {
+      const den = bounds[layer.reference]!;
+      if (den.lo < 1n) {
+        throw new ModelRangeError(
+          `${where}: the reference value (input ${layer.reference}) can reach ${den.lo}; relative_change divides by it, ` +
+            `so its declared minimum must be positive.`,
+        );
+      }
+      const one = 1n << BigInt(layer.outputBits);
+      const nums = layer.inputs.map((i) => ({ lo: (bounds[i]!.lo - den.hi) * one, hi: (bounds[i]!.hi - den.lo) * one }));
+      // n / d is monotone in n and in d on the box (d > 0), so the corners bound the floored quotient.
+      const out = nums.map((n) => {
+        const corners = [n.lo, n.hi].flatMap((x) => [floorDiv(x, den.lo), floorDiv(x, den.hi)]);
+        return { lo: corners.reduce(min), hi: corners.reduce(max) };
+      });
+      const denBits = bitLength(den.hi);
+      const quotBits = out.map((q, i) => gadgetK(q, 0, `${where} output ${i}`));
+      // q * den + r must not wrap the field: |q| < 2^K, den < 2^denBits.
+      quotBits.forEach((k, i) => {
+        if (k + denBits + 2 > MAX_GADGET_BITS) throw new ModelRangeError(`${where} output ${i}: quotient times reference needs ${k + denBits + 2} bits; narrow the inputs' ranges or lower outputBits.`);
+      });
+      ops.push({ kind: "relativeChange", inScale: scale, outScale: layer.outputBits, inputs: layer.inputs, reference: layer.reference, in: bounds, out, denBits, quotBits, gadgetBits: [...quotBits, denBits] });
+      scale = layer.outputBits;
+      bounds = out;
+    } else if (layer.type === "signal_head") {
+      const s = bounds[0]!;
+      const hold = quantize(layer.hold, scale);
+      if (hold < 1n) throw new ModelRangeError(`${where}: hold ${layer.hold} rounds to 0 at the score's scale 2^${scale}; raise it or the scale.`);
+      const shift = scale - SIGNAL_SIZE_BITS;
+      if (shift < 0) throw new ModelRangeError(`${where}: the score's scale 2^${scale} is coarser than the size's 2^${SIGNAL_SIZE_BITS}; raise activationBits to at least ${SIGNAL_SIZE_BITS}.`);
+      const buyBits = gadgetK({ lo: s.lo - hold, hi: s.hi - hold }, 0, `${where} buy comparison`);
+      const sellBits = gadgetK({ lo: -s.hi - hold, hi: -s.lo - hold }, 0, `${where} sell comparison`);
+      const absHi = max(-s.lo, s.hi) < 0n ? 0n : max(-s.lo, s.hi);
+      const absBits = gadgetK({ lo: 0n, hi: absHi }, shift, `${where} size`);
+      const sizeOne = 1n << BigInt(SIGNAL_SIZE_BITS);
+      const scaledHi = floorShift(absHi, shift);
+      const clipBits = gadgetK({ lo: sizeOne - scaledHi, hi: sizeOne }, 0, `${where} size clip`);
+      const out = [{ lo: -1n, hi: 1n }, { lo: 0n, hi: min(scaledHi, sizeOne) }];
+      ops.push({ kind: "signalHead", scale, hold, in: bounds, out, buyBits, sellBits, absBits, shift, clipBits, gadgetBits: [buyBits, sellBits, absBits, clipBits] });
+      outScales = [0, SIGNAL_SIZE_BITS];
+      bounds = out;
     } else if (layer.type === "tree_ensemble") {
       const outScale = fp.activationBits;
       const base = layer.base.map((b) => quantize(b, outScale));
@@ -363,7 +467,7 @@ export function lowerModel(spec: ModelSpec): ModelIR {
     name: o.name,
     unit: o.unit,
     description: o.description,
-    scale,
+    scale: outScales?.[i] ?? scale,
     bounds: bounds[i]!,
   }));
   // Outputs are public signals decoded as signed: they must stay below (p - 1) / 2 in magnitude.
@@ -393,6 +497,13 @@ export function lowerModel(spec: ModelSpec): ModelIR {
   const ir: ModelIR = { name: spec.name, version: spec.version, description: spec.description, inputScale: fp.inputBits, features, ops, outputs, visibility };
   // Only attested models carry the key, so a plain model's IR (and its commitment) is unchanged.
   if (spec.attestation) ir.attestation = { scheme: spec.attestation.scheme };
+  if (spec.extraOutputs) {
+    const index = (name: string) => features.findIndex((f) => f.name === name);
+    ir.extraOutputs = spec.extraOutputs.map((e) => {
+      const common = { name: e.name, unit: e.unit, ...(e.description === undefined ? {} : { description: e.description }) };
+      return e.type === "feature" ? { ...common, kind: "feature" as const, feature: index(e.feature) } : { ...common, kind: "poseidon" as const, features: e.features.map(index) };
+    });
+  }
   return ir;
 }
 
@@ -425,6 +536,12 @@ function gadgetK(iv: Interval, shift: number, where: string): number {
 
 function checkBits(iv: Interval, where: string): void {
   gadgetK(iv, 0, where);
+}
+
+/** floor(a / b) for b > 0 (BigInt division truncates toward zero). */
+export function floorDiv(a: bigint, b: bigint): bigint {
+  const q = a / b;
+  return q * b > a ? q - 1n : q;
 }
 
 function floorShift(x: bigint, shift: number): bigint {

@@ -83,6 +83,33 @@ const treeEnsembleSchema = z
   })
   .strict();
 
+/**
+ * out[i] = floor((x[inputs[i]] - x[reference]) * 2^outputBits / x[reference]): the relative change
+ * of each selected value against a positive reference value, e.g. a window of prices against the
+ * latest one (returns). The reference's declared minimum must be positive. One division gadget per
+ * output (circuits/lib/divide.circom).
+ */
+const relativeChangeSchema = z
+  .object({
+    type: z.literal("relative_change"),
+    inputs: z.array(z.number().int().min(0)).min(1),
+    reference: z.number().int().min(0),
+    outputBits: scaleBits,
+  })
+  .strict();
+
+/**
+ * A trading-signal head on one score s: direction = 1 when s >= hold, -1 when s <= -hold, else 0
+ * (hold); size = min(|s|, 1) at 2^SIGNAL_SIZE_BITS when the direction is not 0, else 0. Outputs
+ * [direction, size], what contracts/consumers/SignalFeed.sol reads.
+ */
+const signalHeadSchema = z
+  .object({
+    type: z.literal("signal_head"),
+    hold: finite.refine((h) => h > 0, "must be positive"),
+  })
+  .strict();
+
 const outputSchema = z
   .object({
     type: z.literal("output"),
@@ -110,7 +137,31 @@ export const layerSchema = z.discriminatedUnion("type", [
   maxSchema,
   argmaxSchema,
   treeEnsembleSchema,
+  relativeChangeSchema,
+  signalHeadSchema,
   outputSchema,
+]);
+
+const outputName = z.string().regex(/^[a-z][a-z0-9_]*$/, "must be snake_case");
+
+/**
+ * Outputs computed from the inputs rather than by the layers, appended after the layers' outputs in
+ * the public signals: a feature's value as it is (e.g. the epoch a signal is for), or the Poseidon
+ * hash of some features (e.g. a price window, which an on-chain price source hashes the same way).
+ * They let a contract check WHICH inputs a proof ran on without an input opening.
+ */
+const extraOutputSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("feature"), name: outputName, unit: z.string().min(1), feature: z.string(), description: z.string().optional() }).strict(),
+  z
+    .object({
+      type: z.literal("poseidon"),
+      name: outputName,
+      unit: z.string().min(1),
+      /** At most 16 features: one circomlib Poseidon, so a contract can recompute it with one call. */
+      features: z.array(z.string()).min(1).max(16),
+      description: z.string().optional(),
+    })
+    .strict(),
 ]);
 
 export const modelSpecSchema = z
@@ -155,6 +206,8 @@ export const modelSpecSchema = z
       })
       .strict()
       .optional(),
+    /** Outputs derived from the inputs, appended after the layers' outputs (see extraOutputSchema). */
+    extraOutputs: z.array(extraOutputSchema).min(1).optional(),
     /** Free-form provenance (training data, accuracy); not part of the commitment. */
     metadata: z.record(z.string(), z.unknown()).optional(),
   })
@@ -163,14 +216,23 @@ export const modelSpecSchema = z
     const v = spec.visibility;
     if (v?.weights === "private" && v.weightSalt === undefined)
       ctx.addIssue({ code: "custom", path: ["visibility", "weightSalt"], message: "private weights need a secret weightSalt (a random decimal integer below 2^248), or the commitment of a small model could be brute-forced" });
-    if (v?.weights === "private" && spec.layers.some((l) => l.type !== "dense" && l.type !== "relu" && l.type !== "output"))
-      ctx.addIssue({ code: "custom", path: ["visibility", "weights"], message: "private weights are compiled for dense/ReLU models only; the parameters of other layers would stay public constants" });
+    // relative_change and signal_head have no weights, only public structure (indices, the hold band).
+    const privateOk = new Set(["dense", "relu", "output", "relative_change", "signal_head"]);
+    if (v?.weights === "private" && spec.layers.some((l) => !privateOk.has(l.type)))
+      ctx.addIssue({ code: "custom", path: ["visibility", "weights"], message: "private weights are compiled for dense/ReLU models (with relative_change and signal_head) only; the parameters of other layers would stay public constants" });
     if (v?.outputs === "threshold" && v.threshold === undefined)
       ctx.addIssue({ code: "custom", path: ["visibility", "threshold"], message: 'outputs "threshold" needs the public threshold' });
     const names = new Set<string>();
     spec.features.forEach((f, i) => {
       if (names.has(f.name)) ctx.addIssue({ code: "custom", path: ["features", i, "name"], message: `duplicate feature "${f.name}"` });
       names.add(f.name);
+    });
+    spec.extraOutputs?.forEach((e, i) => {
+      const refs: [(string | number)[], string][] = e.type === "feature" ? [[["feature"], e.feature]] : e.features.map((f, j) => [["features", j], f]);
+      for (const [at, name] of refs) {
+        if (!names.has(name))
+          ctx.addIssue({ code: "custom", path: ["extraOutputs", i, ...at], message: `"${name}" is not a feature; the model's features are ${[...names].join(", ")}` });
+      }
     });
     // Shapes flow through the layers: each dense layer takes the previous width.
     let width = spec.features.length;
@@ -205,6 +267,17 @@ export const modelSpecSchema = z
         if (spec.layers[li + 1]?.type !== "output")
           ctx.addIssue({ code: "custom", path: ["layers", li, "type"], message: "argmax must be the last layer before the output" });
         width = 1;
+      } else if (layer.type === "relative_change") {
+        [...layer.inputs, layer.reference].forEach((idx, j) => {
+          if (idx >= width)
+            ctx.addIssue({ code: "custom", path: ["layers", li, ...(j < layer.inputs.length ? ["inputs", j] : ["reference"])], message: `index ${idx} is outside the layer's input (width ${width})` });
+        });
+        width = layer.inputs.length;
+      } else if (layer.type === "signal_head") {
+        if (width !== 1) ctx.addIssue({ code: "custom", path: ["layers", li, "type"], message: `signal_head takes one score; the previous layer produces ${width}` });
+        if (spec.layers[li + 1]?.type !== "output")
+          ctx.addIssue({ code: "custom", path: ["layers", li, "type"], message: "signal_head must be the last layer before the output" });
+        width = 2;
       } else if (layer.type === "tree_ensemble") {
         const k = layer.base.length;
         layer.trees.forEach((tree, t) => checkTree(tree.nodes, width, k, ["layers", li, "trees", t, "nodes"], ctx));

@@ -153,7 +153,7 @@ export class ModelProver {
 
     // The circuit and the reference interpreter are two back ends of one IR: they must agree.
     const expected = encodePublicSignals({
-      outputs: await publicOutputs(this.ir, reference.outputs, salt),
+      outputs: await publicOutputs(this.ir, reference.outputs, salt, reference.inputs),
       modelCommitment: this.modelCommitment,
       inputCommitment: await inputCommitment(reference.inputs, salt),
       subject: BigInt(p.subject),

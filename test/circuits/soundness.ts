@@ -6,7 +6,7 @@ import { expect } from "chai";
 import { FIELD_MODULUS, toField } from "../../prover/field.js";
 import { runQuantized } from "../../prover/model/interpret.js";
 import { publicOutputs } from "../../prover/model/commitment.js";
-import { MAX_GADGET_BITS } from "../../prover/model/ir.js";
+import { MAX_GADGET_BITS, publicOutputCount } from "../../prover/model/ir.js";
 import { changeViolates } from "../../prover/circuit/r1cs.js";
 import { compileSpec, randomBetween, rng, type CompiledModel } from "../helpers/circuits.js";
 
@@ -41,7 +41,7 @@ export function soundnessSuite({ specPath, nonLinearConstraints, randomInputs = 
     const ref = runQuantized(m.ir, inputs);
     const w = await m.witness(inputs);
     // The outputs slot per the model's visibility (salt 7: the helper's default).
-    const expected = await publicOutputs(m.ir, ref.outputs, 7n);
+    const expected = await publicOutputs(m.ir, ref.outputs, 7n, inputs);
     expected.forEach((q, o) => expect(w[1 + o], `output ${o} for inputs [${inputs}]`).to.equal(toField(q)));
     ref.activations.forEach((layer, li) =>
       layer.forEach((q, o) => {
@@ -131,11 +131,21 @@ export function soundnessSuite({ specPath, nonLinearConstraints, randomInputs = 
         await m.witness(tampered).catch(() => (refused = true));
         expect(refused, `witness generator accepted ${f.name} = ${bad}`).to.equal(true);
         // ...and so do the constraints, whatever values a malicious prover picks for the rest.
-        const wire = m.symbols.get(`main.features[${i}]`)!;
+        const wire = featureWire(i);
         expect(changeViolates(m.r1cs, honest, wire, toField(bad))).to.equal(true);
       }
     }
   });
+
+  /** The wire of feature i; circom keeps ONE wire for y <== x, so a feature published as an extra output lives in that output's wire. */
+  function featureWire(i: number): number {
+    const own = m.symbols.get(`main.features[${i}]`);
+    if (own !== undefined && own >= 0) return own;
+    const extras = m.ir.extraOutputs ?? [];
+    const k = extras.findIndex((e) => e.kind === "feature" && e.feature === i);
+    expect(k, `feature ${i} has no wire of its own and is not an extra output`).to.be.at.least(0);
+    return m.symbols.get(`main.outputs[${publicOutputCount(m.ir) - extras.length + k}]`)!;
+  }
 
   it("binds subject, nonce (and an attested model's attesterKeyHash, validity) in non-linear constraints", () => {
     const attested = m.ir.attestation ? ["main.attesterKeyHash", "main.validity"] : [];
