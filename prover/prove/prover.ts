@@ -16,7 +16,8 @@ import { FIELD_MODULUS, toField } from "../field.js";
 import { inputCommitment, modelCommitment, privateWeights, publicOutputs } from "../model/commitment.js";
 import { lowerModel, publicOutputCount, type ModelIR } from "../model/ir.js";
 import { runReference, type FeatureValues, type ReferenceResult } from "../model/interpret.js";
-import { readModelSpec } from "../model/spec.js";
+import { readModelSpec, type ModelSpec } from "../model/spec.js";
+import { generateCircuit } from "../circuit/codegen.js";
 import { encodeProof, type Groth16Proof } from "./calldata.js";
 
 interface WitnessCalculator {
@@ -76,6 +77,26 @@ export class ModelProver {
     const zkey = readFileSync(artifactPath(ir.name, "zkey"));
     const vkey = JSON.parse(readFileSync(artifactPath(ir.name, "vkey"), "utf8"));
     return new ModelProver(ir, commitment, wc, zkey, vkey);
+  }
+
+  /**
+   * Loads the circuit built for `builtSpecPath` with the private weights (and salt) of `spec`: a new
+   * version of a private-weight model that compiles to the SAME circuit (same architecture and
+   * widths) needs no new build, only a new registered commitment. Throws when the circuits differ.
+   */
+  static async loadWithWeights(builtSpecPath: string, spec: ModelSpec): Promise<ModelProver> {
+    const built = await ModelProver.load(builtSpecPath);
+    const ir = lowerModel(spec);
+    if (ir.visibility.weights !== "private" || ir.name !== built.ir.name) {
+      throw new ZkinferError(`loadWithWeights needs a private-weight version of ${built.ir.name}, got ${ir.name} with ${ir.visibility.weights} weights`);
+    }
+    const commitment = await modelCommitment(ir);
+    // The header names the version; everything below it is the circuit.
+    const body = (x: ModelIR, c: bigint) => generateCircuit({ ir: x, modelCommitment: c }).split("\n").filter((l) => !l.startsWith("// AUTO-GENERATED")).join("\n");
+    if (body(ir, commitment) !== body(built.ir, built.modelCommitment)) {
+      throw new ZkinferError(`${ir.name}@${ir.version} does not compile to the circuit built for ${built.ir.version} (architecture or weight widths differ): build it as its own model.`);
+    }
+    return new ModelProver(ir, commitment, built.witnessCalculator, built.zkey, built.verificationKey);
   }
 
   /** The circuit's input object for already-validated features. */
