@@ -10,7 +10,8 @@
  * entry adds `attested: true` and `attestationConstraints` (its constraints minus those of the same
  * model without attestation, compiled here).
  * Then the compiler's constraint counts (./bench-compiler.ts: MLP 784-56-10, tree splits; with
- * --private-mlp also the private-weight MLP, about 400k constraints). Writes bench/results.json.
+ * --private-mlp also the private-weight MLP, about 400k constraints), and the trading-signal model
+ * (./bench-signals.ts: proving time per signal, a signal's verifyAndAct gas). Writes bench/results.json.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -30,6 +31,7 @@ import { generateCircuit } from "../prover/circuit/codegen.js";
 import type { ModelIR } from "../prover/model/ir.js";
 import { releaseCurves } from "../prover/setup/curve.js";
 import { compilerBench } from "./bench-compiler.js";
+import { signalBench } from "./bench-signals.js";
 
 const json = process.argv.includes("--json");
 const RUNS = 5;
@@ -155,9 +157,10 @@ async function main() {
     if (hidden.length) log(`  rescale + ReLU per hidden neuron in this model: ${entry.reluRescaleConstraintsPerHiddenNeuronInModel} constraints`);
     if ("attestationConstraints" in entry) log(`  attestation (signature check, message hash, key hash): ${entry.attestationConstraints} constraints`);
   }
+  const signal = await signalBench(hre, log);
   mkdirSync(join(REPO_ROOT, "bench"), { recursive: true });
-  writeFileSync(join(REPO_ROOT, "bench", "results.json"), JSON.stringify({ models: results, compiler }, null, 2) + "\n");
-  if (json) console.log(JSON.stringify({ models: results, compiler }));
+  writeFileSync(join(REPO_ROOT, "bench", "results.json"), JSON.stringify({ models: results, signal, compiler }, null, 2) + "\n");
+  if (json) console.log(JSON.stringify({ models: results, signal, compiler }));
 }
 
 function signals(signers: { address: string }[], i: number): string {

@@ -1,0 +1,153 @@
+/**
+ * `npm run demo:signals [-- --json] [--steps N] [--from YYYY-MM-DD]`: verified trading signals on
+ * Hardhat's in-process network, nothing to start by hand.
+ *
+ * Build the momentum-signal model (private committed weights; cached), deploy the signals stack
+ * (deploy/Signals.ts: PriceSource, SignalFeed, SimpleAMM, SignalVault), then replay S&P 500 closes
+ * (data/sp500) into the PriceSource: at each of N steps the reporter records the day's close, the
+ * bot proves its signal over the recorded 6-close window with its secret weights and calls
+ * verifyAndAct, and the vault rebalances on the verified signal. Then two rejections, each named by
+ * its custom error: a signal whose prices were recorded longer ago than the feed's freshness window
+ * (stale), and after a timelocked upgrade of the model's commitment, a proof from the old one.
+ *
+ * With --json the last stdout line is
+ * {"steps": N, "verified": n, "vaultActions": n, "rejections": {"stale": name, "oldCommitment": name}}.
+ */
+import { network } from "hardhat";
+import { bundledSpecPath } from "../prover/artifacts/paths.js";
+import { buildModel } from "../prover/build/buildModel.js";
+import { formatMs, timed } from "../prover/build/progress.js";
+import { revertName } from "../prover/chain/creditScore.js";
+import { decodeSignal, deploySignalStack, proveSignal, seedSignalMarket, SIGNAL_WINDOW } from "../prover/chain/signals.js";
+import { loadSp500, toCents } from "../prover/data/sp500.js";
+import { randomSalt, ModelProver } from "../prover/prove/prover.js";
+import { readModelSpec } from "../prover/model/spec.js";
+import { releaseCurves } from "../prover/setup/curve.js";
+
+const MODEL = "momentum-signal";
+const MAX_AGE = 3600n;
+/** The vault trades at most 5% worse than the recorded price (the demo pool is not arbitraged). */
+const MAX_SLIPPAGE_BPS = 500n;
+
+const json = process.argv.includes("--json");
+const log = (line: string) => console.log(line);
+
+function option(name: string, fallback: string): string {
+  const at = process.argv.indexOf(name);
+  if (at < 0) return fallback;
+  const value = process.argv[at + 1];
+  if (value === undefined || value.startsWith("--")) throw new Error(`${name} needs a value`);
+  return value;
+}
+
+async function main() {
+  const steps = Number(option("--steps", "8"));
+  if (!Number.isInteger(steps) || steps < 1 || steps > 250) throw new Error(`--steps must be an integer in [1, 250], got ${option("--steps", "8")}`);
+  const from = option("--from", "2017-08-16");
+  const days = loadSp500();
+  const first = days.findIndex((d) => d.date >= from);
+  // The first signal needs 5 closes before it; the two rejections use 2 more days after the steps.
+  if (first < SIGNAL_WINDOW - 1 || first + steps + 2 > days.length) {
+    throw new Error(`--from ${from} with --steps ${steps} needs trading days from ${days[SIGNAL_WINDOW - 1]!.date} to ${days.at(-3)!.date} in data/sp500 (2000-01-03 .. 2020-04-17)`);
+  }
+  const replay = days.slice(first - (SIGNAL_WINDOW - 1), first + steps + 2);
+  const cents = replay.map((d) => toCents(d.close));
+
+  log(`zkinfer signals demo: S&P 500 closes -> PriceSource -> private-weight model proof -> InferenceHub -> SignalFeed -> SignalVault`);
+  const built = await buildModel({ specPath: bundledSpecPath(MODEL), log });
+  if (built.ptau.source === "development") log(`  NOTE: development-only ptau and single-contributor phase 2: fine for this demo, never for a deployment.`);
+  const hre = (await import("hardhat")).default;
+  await timed(log, "compile contracts (solc 0.8.37 from npm)", () => hre.tasks.getTask("build").run({ quiet: true }));
+  const prover = await ModelProver.load(bundledSpecPath(MODEL));
+
+  const { ethers, ignition, networkHelpers } = await network.create();
+  const [reporter, bot] = await ethers.getSigners();
+  const d = await timed(log, "deploy PriceSource, SignalFeed, hub + verifier, AMM and vault; register the model", () =>
+    deploySignalStack({ ignition, verifierContract: built.verifierContract, modelCommitment: prover.modelCommitment, maxAge: MAX_AGE, maxSlippageBps: MAX_SLIPPAGE_BPS }),
+  );
+  const errors = [d.hub, d.feed, d.vault];
+  let epoch = 0n;
+  const recordNext = async () => {
+    epoch++;
+    await (await d.priceSource.connect(reporter).recordPrice(epoch, cents[Number(epoch) - 1]!)).wait();
+    return epoch;
+  };
+  const windowAt = (e: bigint) => cents.slice(Number(e) - SIGNAL_WINDOW, Number(e));
+  const dollars = (c: bigint) => (Number(c) / 100).toFixed(2);
+  for (let i = 0; i < SIGNAL_WINDOW - 1; i++) await recordNext();
+  await seedSignalMarket(d, reporter, cents[SIGNAL_WINDOW - 1]!);
+  log(`  model ${MODEL} #${d.modelId}: commitment ${prover.modelCommitment.toString().slice(0, 16)}... (weights private); feed freshness ${MAX_AGE} s`);
+  log(`  pool seeded at ${dollars(cents[SIGNAL_WINDOW - 1]!)} dUSD per dETH; vault holds 10 dETH and the same value in dUSD`);
+
+  const sides = { "1": "BUY ", "-1": "SELL", "0": "hold" } as Record<string, string>;
+  let verified = 0;
+  let vaultActions = 0;
+  const proveTimes: number[] = [];
+  log(`\nStep  date        close     signal        prove     verifyAndAct gas  vault`);
+  for (let step = 0; step < steps; step++) {
+    const e = await recordNext();
+    const p = await proveSignal(prover, windowAt(e), e, bot!.address);
+    proveTimes.push(p.timings.witnessMs + p.timings.proveMs);
+    const s = decodeSignal(p);
+    const receipt = await (await d.hub.connect(bot).verifyAndAct(d.modelId, p.proofBytes, [...p.publicSignals])).wait();
+    verified++;
+    const rebalance = await (await d.vault.rebalance()).wait();
+    const event = rebalance.logs.map((l: { topics: string[]; data: string }) => d.vault.interface.parseLog(l)).find((x: { name: string } | null) => x?.name === "Rebalanced");
+    vaultActions++;
+    const [amountIn, amountOut] = [event!.args.amountIn as bigint, event!.args.amountOut as bigint];
+    const trade =
+      s.direction === 0 ? "no trade" : s.direction > 0 ? `${fmt18(amountIn)} dUSD -> ${fmt18(amountOut)} dETH` : `${fmt18(amountIn)} dETH -> ${fmt18(amountOut)} dUSD`;
+    log(
+      `${String(step + 1).padStart(4)}  ${replay[Number(e) - 1]!.date}  ${dollars(cents[Number(e) - 1]!).padStart(8)}  ${sides[String(s.direction)]} ${String(s.size).padStart(4)}/1024  ` +
+        `${formatMs(proveTimes.at(-1)!).padStart(8)}  ${String(receipt.gasUsed).padStart(16)}  ${trade}`,
+    );
+  }
+
+  log(`\nRejections (each reverts the whole verifyAndAct: no state changes, no nonce burnt)`);
+  const rejection = async (p: Awaited<ReturnType<typeof proveSignal>>) => {
+    try {
+      await (await d.hub.connect(bot).verifyAndAct(d.modelId, p.proofBytes, [...p.publicSignals])).wait();
+    } catch (error) {
+      return revertName(error, errors);
+    }
+    throw new Error("the hub accepted a signal it must refuse");
+  };
+  // Stale: the next close is recorded, then the bot waits past the feed's freshness window.
+  const staleEpoch = await recordNext();
+  await networkHelpers.time.increase(MAX_AGE + 1n);
+  const stale = await rejection(await proveSignal(prover, windowAt(staleEpoch), staleEpoch, bot!.address));
+  log(`  signal for epoch ${staleEpoch}, prices recorded ${MAX_AGE + 1n} s ago: ${stale}`);
+
+  // Upgrade: the trader rotates the commitment (same strategy, new secret salt: same circuit and verifier).
+  const v2Spec = readModelSpec(bundledSpecPath(MODEL));
+  v2Spec.version = "2.0.0";
+  v2Spec.visibility!.weightSalt = randomSalt().toString();
+  const v2 = await ModelProver.loadWithWeights(bundledSpecPath(MODEL), v2Spec);
+  await (await d.hub.connect(reporter).announceModelUpdate(d.modelId, d.verifier, v2.modelCommitment)).wait();
+  const delay: bigint = await d.hub.updateDelay();
+  await networkHelpers.time.increase(delay + 1n);
+  await (await d.hub.connect(reporter).applyModelUpdate(d.modelId)).wait();
+  log(`  model #${d.modelId} upgraded to v2 (commitment ${v2.modelCommitment.toString().slice(0, 16)}...) after the ${Number(delay) / 3600} h timelock`);
+  const nextEpoch = await recordNext();
+  const oldCommitment = await rejection(await proveSignal(prover, windowAt(nextEpoch), nextEpoch, bot!.address));
+  log(`  signal for epoch ${nextEpoch} proved with the v1 weights: ${oldCommitment}`);
+  const fresh = await proveSignal(v2, windowAt(nextEpoch), nextEpoch, bot!.address);
+  await (await d.hub.connect(bot).verifyAndAct(d.modelId, fresh.proofBytes, [...fresh.publicSignals])).wait();
+  log(`  the same epoch proved with v2: accepted (direction ${decodeSignal(fresh).direction})`);
+
+  const sorted = [...proveTimes].sort((a, b) => a - b);
+  log(`\n${verified}/${steps} signals verified on-chain, ${vaultActions} vault rebalances; median proving time ${formatMs(sorted[Math.floor(sorted.length / 2)]!)} per signal`);
+  if (json) console.log(JSON.stringify({ steps, verified, vaultActions, rejections: { stale, oldCommitment } }));
+}
+
+/** A token amount with 18 decimals, to 4 places. */
+function fmt18(x: bigint): string {
+  return (Number(x / 10n ** 14n) / 1e4).toFixed(4);
+}
+
+try {
+  await main();
+} finally {
+  await releaseCurves();
+}
+process.exit(0);
