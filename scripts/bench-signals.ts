@@ -4,6 +4,7 @@
  * verifyAndAct with the SignalFeed consumer (median over RUNS consecutive epochs, each a first
  * signal for its epoch), plus the bare verifier call.
  */
+import type { Contract } from "ethers";
 import { bundledSpecPath } from "../prover/artifacts/paths.js";
 import { buildModel } from "../prover/build/buildModel.js";
 import { decodeProofWords } from "../prover/prove/calldata.js";
@@ -44,7 +45,7 @@ export async function signalBench(hre: any, log: (line: string) => void) {
       const w = decodeProofWords(p.proofBytes);
       verifierGas = Number(await d.verifier.verifyProof.estimateGas([w[0], w[1]], [[w[2], w[3]], [w[4], w[5]]], [w[6], w[7]], p.publicSignals));
     }
-    const receipt = await (await d.hub.connect(bot).verifyAndAct(d.modelId, p.proofBytes, [...p.publicSignals])).wait();
+    const receipt = await (await (d.hub.connect(bot) as Contract).verifyAndAct(d.modelId, p.proofBytes, [...p.publicSignals])).wait();
     gas.push(Number(receipt.gasUsed));
   }
   const entry = {

@@ -13,6 +13,7 @@
  * With --json the last stdout line is
  * {"steps": N, "verified": n, "vaultActions": n, "rejections": {"stale": name, "oldCommitment": name}}.
  */
+import type { Contract } from "ethers";
 import { network } from "hardhat";
 import { bundledSpecPath } from "../prover/artifacts/paths.js";
 import { buildModel } from "../prover/build/buildModel.js";
@@ -69,7 +70,7 @@ async function main() {
   let epoch = 0n;
   const recordNext = async () => {
     epoch++;
-    await (await d.priceSource.connect(reporter).recordPrice(epoch, cents[Number(epoch) - 1]!)).wait();
+    await (await (d.priceSource.connect(reporter) as Contract).recordPrice(epoch, cents[Number(epoch) - 1]!)).wait();
     return epoch;
   };
   const windowAt = (e: bigint) => cents.slice(Number(e) - SIGNAL_WINDOW, Number(e));
@@ -89,7 +90,7 @@ async function main() {
     const p = await proveSignal(prover, windowAt(e), e, bot!.address);
     proveTimes.push(p.timings.witnessMs + p.timings.proveMs);
     const s = decodeSignal(p);
-    const receipt = await (await d.hub.connect(bot).verifyAndAct(d.modelId, p.proofBytes, [...p.publicSignals])).wait();
+    const receipt = await (await (d.hub.connect(bot) as Contract).verifyAndAct(d.modelId, p.proofBytes, [...p.publicSignals])).wait();
     verified++;
     const rebalance = await (await d.vault.rebalance()).wait();
     const event = rebalance.logs.map((l: { topics: string[]; data: string }) => d.vault.interface.parseLog(l)).find((x: { name: string } | null) => x?.name === "Rebalanced");
@@ -106,7 +107,7 @@ async function main() {
   log(`\nRejections (each reverts the whole verifyAndAct: no state changes, no nonce burnt)`);
   const rejection = async (p: Awaited<ReturnType<typeof proveSignal>>) => {
     try {
-      await (await d.hub.connect(bot).verifyAndAct(d.modelId, p.proofBytes, [...p.publicSignals])).wait();
+      await (await (d.hub.connect(bot) as Contract).verifyAndAct(d.modelId, p.proofBytes, [...p.publicSignals])).wait();
     } catch (error) {
       return revertName(error, errors);
     }
@@ -123,16 +124,16 @@ async function main() {
   v2Spec.version = "2.0.0";
   v2Spec.visibility!.weightSalt = randomSalt().toString();
   const v2 = await ModelProver.loadWithWeights(bundledSpecPath(MODEL), v2Spec);
-  await (await d.hub.connect(reporter).announceModelUpdate(d.modelId, d.verifier, v2.modelCommitment)).wait();
+  await (await (d.hub.connect(reporter) as Contract).announceModelUpdate(d.modelId, d.verifier, v2.modelCommitment)).wait();
   const delay: bigint = await d.hub.updateDelay();
   await networkHelpers.time.increase(delay + 1n);
-  await (await d.hub.connect(reporter).applyModelUpdate(d.modelId)).wait();
+  await (await (d.hub.connect(reporter) as Contract).applyModelUpdate(d.modelId)).wait();
   log(`  model #${d.modelId} upgraded to v2 (commitment ${v2.modelCommitment.toString().slice(0, 16)}...) after the ${Number(delay) / 3600} h timelock`);
   const nextEpoch = await recordNext();
   const oldCommitment = await rejection(await proveSignal(prover, windowAt(nextEpoch), nextEpoch, bot!.address));
   log(`  signal for epoch ${nextEpoch} proved with the v1 weights: ${oldCommitment}`);
   const fresh = await proveSignal(v2, windowAt(nextEpoch), nextEpoch, bot!.address);
-  await (await d.hub.connect(bot).verifyAndAct(d.modelId, fresh.proofBytes, [...fresh.publicSignals])).wait();
+  await (await (d.hub.connect(bot) as Contract).verifyAndAct(d.modelId, fresh.proofBytes, [...fresh.publicSignals])).wait();
   log(`  the same epoch proved with v2: accepted (direction ${decodeSignal(fresh).direction})`);
 
   const sorted = [...proveTimes].sort((a, b) => a - b);

@@ -6,6 +6,7 @@
  * applied before its delay, and a commitment made with other weights.
  */
 import { expect } from "chai";
+import type { Contract } from "ethers";
 import { network } from "hardhat";
 import * as snarkjs from "snarkjs";
 import { signalIndex } from "../../prover/abi/publicSignals.js";
@@ -115,15 +116,15 @@ describe("end to end: verified trading signals from a private-weight model (real
     const v2 = await ModelProver.loadWithWeights(SPEC, spec);
     expect(v2.modelCommitment).to.equal(await modelCommitment(v2.ir));
     const owner = (await ethers.getSigners())[0]!;
-    await (await d.hub.connect(owner).announceModelUpdate(d.modelId, d.verifier, v2.modelCommitment)).wait();
+    await (await (d.hub.connect(owner) as Contract).announceModelUpdate(d.modelId, d.verifier, v2.modelCommitment)).wait();
     try {
-      await d.hub.connect(owner).applyModelUpdate.staticCall(d.modelId);
+      await (d.hub.connect(owner) as Contract).applyModelUpdate.staticCall(d.modelId);
       throw new Error("expected applyModelUpdate to revert before the delay");
     } catch (error) {
       expect(revertName(error, [d.hub])).to.equal("ModelRegistryUpdateNotReady");
     }
     await networkHelpers.time.increase((await d.hub.updateDelay()) + 1n);
-    await (await d.hub.connect(owner).applyModelUpdate(d.modelId)).wait();
+    await (await (d.hub.connect(owner) as Contract).applyModelUpdate(d.modelId)).wait();
     await record(12n);
     expect(await rejection(await proveSignal(prover, windowAt(11n), 11n, bot.address))).to.equal("InferenceHubCommitmentMismatch");
     const p = await proveSignal(v2, windowAt(12n), 12n, bot.address);
