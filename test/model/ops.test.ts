@@ -90,7 +90,7 @@ describe("IR ops: approximations, interpreter semantics, validation", () => {
   it("refuses private weights without a salt, or on layers whose parameters would stay public", () => {
     const layers = [{ type: "dense", weights: [[1, 1]], bias: [0] }, outputs(1)];
     expect(issues({ ...base, layers, visibility: { weights: "private" } })[0]).to.match(/^visibility\.weightSalt: private weights need a secret weightSalt/);
-    expect(issues({ ...base, layers: [{ type: "sigmoid" }, outputs(2)], visibility: { weights: "private", weightSalt: "5" } })[0]).to.match(/^visibility\.weights: private weights are compiled for dense\/ReLU models only/);
+    expect(issues({ ...base, layers: [{ type: "sigmoid" }, outputs(2)], visibility: { weights: "private", weightSalt: "5" } })[0]).to.match(/^visibility\.weights: private weights are compiled for dense\/ReLU models \(with relative_change and signal_head\) only/);
   });
 
   it("refuses a threshold output on a multi-output model", () => {
