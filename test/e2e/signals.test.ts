@@ -9,6 +9,9 @@ import { expect } from "chai";
 import type { Contract } from "ethers";
 import { network } from "hardhat";
 import * as snarkjs from "snarkjs";
+import { createPublicClient, custom, type Address } from "viem";
+import { getSignalHistory } from "../../prover/sdk/signals.js";
+import { verifyInferenceTransaction } from "../../prover/sdk/verifyInferenceTransaction.js";
 import { signalIndex } from "../../prover/abi/publicSignals.js";
 import { bundledSpecPath } from "../../prover/artifacts/paths.js";
 import { buildModel } from "../../prover/build/buildModel.js";
@@ -19,7 +22,7 @@ import { modelCommitment, poseidonHash } from "../../prover/model/commitment.js"
 import { readModelSpec } from "../../prover/model/spec.js";
 import { ModelProver } from "../../prover/prove/prover.js";
 
-const { ethers, ignition, networkHelpers } = await network.create();
+const { ethers, ignition, networkHelpers, provider } = await network.create();
 const SPEC = bundledSpecPath("momentum-signal");
 const MAX_AGE = 3600n;
 /** Closes from 2017-08-09: the model takes sides on several of the following days. */
@@ -74,6 +77,15 @@ describe("end to end: verified trading signals from a private-weight model (real
     expect([Number(latest.direction), Number(latest.size), latest.epoch]).to.deep.equal([signal.direction, signal.size, 6n]);
     await expect(d.vault.rebalance()).to.emit(d.vault, "Rebalanced");
     expect(await d.vault.lastEpoch()).to.equal(6n);
+  });
+
+  it("lets a trader read the signal back and re-verify its proof off-chain against the model's verification key (SDK)", async () => {
+    const client = createPublicClient({ transport: custom(provider) });
+    const history = await getSignalHistory({ client, feed: (await d.feed.getAddress()) as Address, modelId: d.modelId });
+    expect(history.map((h) => h.epoch)).to.deep.equal([6n]);
+    const result = await verifyInferenceTransaction({ client, hub: (await d.hub.getAddress()) as Address, txHash: history[0]!.txHash, verificationKey: prover.verificationKey as object });
+    expect(result).to.include({ valid: true, proofValid: true, commitmentMatches: true });
+    expect(result.publicSignals[3]).to.equal(await d.priceSource.windowHash(6n));
   });
 
   it("rejects an out-of-order epoch with SignalFeedEpochOutOfOrder", async () => {
