@@ -58,6 +58,8 @@ export const command: Command = {
       console.log(`API key for this run (not stored; set ZKINFER_API_KEY_HASHES to keep keys across runs): ${apiKey}`);
     }
 
+    let onFatal!: (e: Error) => void;
+    const fatal = new Promise<Error>((r) => (onFatal = r));
     const service = await startService({
       models: values.models.split(",").filter(Boolean),
       queue: values.redis ? { kind: "redis", url: values.redis, prefix: values["redis-prefix"], lockDurationMs: int("lock-ms", values["lock-ms"], 1000) } : { kind: "sqlite", path: values.db ?? join(buildRoot(), "service", "jobs.sqlite") },
@@ -76,16 +78,18 @@ export const command: Command = {
       host: values.host,
       port: int("port", values.port, 0),
       log: (line) => console.log(line),
+      onFatal,
     });
     console.log(
       `zkinfer serve: listening on ${service.url} (queue: ${service.queue.backend}; provers: ${service.pool?.size ?? 0}; ` +
         `models: ${[...service.models.keys()].join(", ")}${service.hub ? `; hub ${service.hub}` : "; no chain: proofs only"})`,
     );
     if (service.deployment) console.log(`deployment: ${JSON.stringify({ ...service.deployment, modelId: service.deployment.modelId.toString() })}`);
-    await waitForSignal();
-    console.log("zkinfer serve: stopping (jobs in flight resume on the next start)");
+    const stop = await Promise.race([waitForSignal().then(() => undefined), fatal]);
+    if (stop) console.error(`zkinfer serve: stopping: ${stop.message}`);
+    else console.log("zkinfer serve: stopping (jobs in flight resume on the next start)");
     await service.close();
-    return 0;
+    return stop ? 1 : 0;
   },
 };
 
