@@ -16,7 +16,8 @@ export const command: Command = {
     "--models <dir>[,<dir>...] [--rpc <url>] [--hub <address> | --deploy] [--redis <url>] [--db <file>] [--workers <n>] [--port <n>] [--host <addr>] [--confirmations <n>] [--redis-prefix <p>] [--lock-ms <ms>] | --hash-key <key>",
   summary:
     "Serves proofs over HTTP (/v1, OpenAPI at /v1/openapi.json). Jobs queue in SQLite (--db, default $ZKINFER_BUILD_DIR/service/jobs.sqlite) or, with --redis, in BullMQ " +
-    "shared with `zkinfer worker` processes. With --rpc, proved jobs are submitted to InferenceHub.verifyAndAct with $ZKINFER_SUBMITTER_KEY. " +
+    "shared with `zkinfer worker` processes. With --rpc, proved jobs are submitted to InferenceHub.verifyAndAct with $ZKINFER_SUBMITTER_KEY; " +
+    "one serve per key and chain (a lease on the host and, with --redis, in Redis: a second one refuses to start). " +
     "API keys: $ZKINFER_API_KEY_HASHES (comma-separated SHA-256 hex of the keys; `--hash-key <key>` prints one); without it a key is generated and printed once.",
   async run(argv) {
     const { values } = parseArgs({
