@@ -143,7 +143,8 @@ async function run(workers: number, dir: string, chain?: LocalChain): Promise<Ru
     };
     const cpuText = cpu ? `; core-seconds over ${(wallMs / 1000).toFixed(1)} s: ${Object.entries(cpu).map(([k, v]) => `${k} ${v}`).join(", ")}` : "";
     log(
-      `  ${workers} worker(s): ${r.proofsPerMin} proofs/min, p50 ${r.p50Ms} ms, p95 ${r.p95Ms} ms, proof ${r.proofMs} ms/job, provers busy ${Math.round(r.proverBusy * 100)}%, ` +
+      `  ${workers} worker(s): ${r.proofsPerMin} proofs/min, p50 ${r.p50Ms} ms, p95 ${r.p95Ms} ms, proof ${r.proofMs} ms/job` +
+        `${cpu ? ` (prover CPU ${Math.round((cpu.provers! / N) * 1000)} ms/job)` : ""}, provers busy ${Math.round(r.proverBusy * 100)}%, ` +
         `peak prover RSS ${r.peakRssMb} MB${onChain}, lost ${lost}, duplicated ${duplicated}${cpuText}`,
     );
     if (cpu && cpu.otherProcesses! > 0.1 * cores * (wallMs / 1000)) {
@@ -181,7 +182,7 @@ async function bareProvers(workers: number): Promise<{ workers: number; proofsPe
       cpu,
     };
     const cpuText = cpu ? `; core-seconds over ${(wallMs / 1000).toFixed(1)} s: ${Object.entries(cpu).map(([k, v]) => `${k} ${v}`).join(", ")}` : "";
-    log(`  ${workers} prover(s): ${r.proofsPerMin} proofs/min, proof ${r.proofMs} ms/job${cpuText}`);
+    log(`  ${workers} prover(s): ${r.proofsPerMin} proofs/min, proof ${r.proofMs} ms/job${cpu ? ` (prover CPU ${Math.round((cpu.provers! / N) * 1000)} ms/job)` : ""}${cpuText}`);
     return r;
   } finally {
     await pool.close();
