@@ -11,8 +11,7 @@
  */
 import { Queue, Worker, type Job } from "bullmq";
 import { Redis } from "ioredis";
-import { IdempotencyConflictError, JOB_STATUSES, emptyRecord, newJobId, requestFingerprint, type JobRecord, type JobStatus, type NewJob } from "../jobs.js";
-import { FAILURE_KINDS } from "../jobs.js";
+import { FAILURE_KINDS, IdempotencyConflictError, JOB_STATUSES, emptyRecord, newJobId, requestFingerprint, type JobRecord, type JobStatus, type NewJob } from "../jobs.js";
 import {
   DEFAULT_MAX_ATTEMPTS,
   JobError,

@@ -10,8 +10,7 @@
 import { DatabaseSync } from "node:sqlite";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { IdempotencyConflictError, JOB_STATUSES, emptyRecord, newJobId, requestFingerprint, type JobRecord, type JobStatus, type NewJob } from "../jobs.js";
-import { FAILURE_KINDS } from "../jobs.js";
+import { FAILURE_KINDS, IdempotencyConflictError, JOB_STATUSES, emptyRecord, newJobId, requestFingerprint, type JobRecord, type JobStatus, type NewJob } from "../jobs.js";
 import {
   DEFAULT_MAX_ATTEMPTS,
   JobError,
