@@ -173,7 +173,7 @@ export class RedisQueue implements JobQueue {
         }
       },
       {
-        connection: this.redis.duplicate({ maxRetriesPerRequest: null }),
+        connection: this.connection(),
         prefix: this.prefix,
         concurrency,
         lockDuration: this.lockDurationMs,
@@ -210,7 +210,7 @@ export class RedisQueue implements JobQueue {
         await this.redis.srem(this.key("pending-submit"), job.id);
       },
       {
-        connection: this.redis.duplicate({ maxRetriesPerRequest: null }),
+        connection: this.connection(),
         prefix: this.prefix,
         // The submitter orders nonces itself; many jobs may wait for receipts at once.
         concurrency: 64,
@@ -227,11 +227,20 @@ export class RedisQueue implements JobQueue {
   }
 
   private closing = false;
+  /** Connections handed to BullMQ workers: BullMQ leaves a connection it was given open, so close() ends them. */
+  private connections: Redis[] = [];
+
+  private connection(): Redis {
+    const c = this.redis.duplicate({ maxRetriesPerRequest: null });
+    this.connections.push(c);
+    return c;
+  }
 
   async close(): Promise<void> {
     this.closing = true;
     await Promise.allSettled(this.workers.map((w) => w.close()));
     await Promise.allSettled([this.proveQueue.close(), this.submitQueue.close()]);
+    for (const c of this.connections) c.disconnect();
     this.redis.disconnect();
   }
 }
