@@ -5,7 +5,7 @@
 import type { Address, Hex } from "viem";
 import { ApiKeys } from "./auth.js";
 import { buildApi } from "./api.js";
-import { HARDHAT_DEV_KEY, connectChain, deployDevStack, findModelId, type DevDeployment } from "./chain.js";
+import { HARDHAT_DEV_KEY, connectChain, deployDevStack, findModelId, withRetry, type DevDeployment } from "./chain.js";
 import type { FastifyInstance } from "fastify";
 import { ServiceMetrics } from "./metrics.js";
 import { loadServiceModels, type ServiceModel } from "./models.js";
@@ -14,6 +14,7 @@ import type { JobQueue } from "./queue/jobQueue.js";
 import { RedisQueue } from "./queue/redisQueue.js";
 import { SqliteQueue } from "./queue/sqliteQueue.js";
 import { Submitter } from "./submitter.js";
+import { acquireHostLease, acquireRedisLease, type SubmitterLease } from "./submitterLease.js";
 import { ZkinferError } from "../errors.js";
 
 export type QueueConfig = { kind: "sqlite"; path: string } | { kind: "redis"; url: string; prefix?: string; lockDurationMs?: number };
@@ -40,6 +41,10 @@ export interface ServiceOptions {
   bodyLimit?: number;
   maxAttempts?: number;
   log?: (line: string) => void;
+  /** The service cannot go on (its submitter lease was taken by another process); `zkinfer serve` exits. */
+  onFatal?: (error: Error) => void;
+  /** Directory of the host's submitter leases (default $ZKINFER_LEASE_DIR or <tmpdir>/zkinfer-submitter-leases). */
+  leaseDir?: string;
 }
 
 export interface RunningService {
@@ -69,31 +74,58 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
   // Chain first: a service that cannot reach its chain or find its models refuses to start.
   let submitterParts: { clients: Awaited<ReturnType<typeof connectChain>>; hub: Address; deployment?: DevDeployment } | undefined;
   const modelIds: Record<string, bigint> = {};
-  if (o.chain) {
-    const probe = await connectChain(o.chain.rpcUrl, o.chain.privateKey ?? HARDHAT_DEV_KEY, o.chain.rpcTimeoutMs);
-    if (!o.chain.privateKey) {
-      if (probe.chainId !== 31337) throw new ZkinferError(`No submitter key: set ZKINFER_SUBMITTER_KEY (the development key is only used on chain 31337, this is ${probe.chainId}).`);
-      log(`NOTE: submitting with Hardhat's public development key ${probe.account.address} (chain 31337 only).`);
+  const leases: SubmitterLease[] = [];
+  const releaseLeases = async () => {
+    for (const lease of leases.splice(0).reverse()) await lease.release();
+  };
+  let submitter: Submitter | undefined;
+  try {
+    if (o.chain) {
+      const probe = await connectChain(o.chain.rpcUrl, o.chain.privateKey ?? HARDHAT_DEV_KEY, o.chain.rpcTimeoutMs);
+      if (!o.chain.privateKey) {
+        if (probe.chainId !== 31337) throw new ZkinferError(`No submitter key: set ZKINFER_SUBMITTER_KEY (the development key is only used on chain 31337, this is ${probe.chainId}).`);
+        log(`NOTE: submitting with Hardhat's public development key ${probe.account.address} (chain 31337 only).`);
+      }
+      // One submitter per key and chain, across processes (./submitterLease.ts); before --deploy, which signs too.
+      const genesis = await withRetry("the genesis block", () => probe.publicClient.getBlock({ blockNumber: 0n }));
+      const target = { address: probe.account.address, chainId: probe.chainId, genesisHash: genesis.hash! };
+      leases.push(acquireHostLease(target, o.leaseDir));
+      if (o.queue.kind === "redis") {
+        leases.push(
+          await acquireRedisLease(target, {
+            url: o.queue.url,
+            ttlMs: o.queue.lockDurationMs ?? 10_000,
+            log: (line) => log(`submitter: ${line}`),
+            onLost: (error) => {
+              log(`submitter: ${error.message}`);
+              submitter?.stop();
+              o.onFatal?.(error);
+            },
+          }),
+        );
+      }
+      let hub = o.chain.hub;
+      let deployment: DevDeployment | undefined;
+      if (!hub) {
+        if (!o.chain.deploy) throw new ZkinferError("No hub address: pass --hub <address> (or --deploy on a development chain).");
+        if (models.size !== 1) throw new ZkinferError("--deploy deploys one model's stack; pass exactly one model.");
+        const m = [...models.values()][0]!;
+        deployment = await deployDevStack(probe, { ...m, modelCommitment: m.commitment, numOutputs: m.ir.outputs.length, ...o.chain.deploy });
+        hub = deployment.hub;
+        log(`deployed hub ${deployment.hub}, verifier ${deployment.verifier}, CreditGate ${deployment.creditGate}; model ${m.name} is id ${deployment.modelId}`);
+      }
+      for (const m of models.values()) modelIds[m.name] = await findModelId(probe.publicClient, hub, m.commitment, m.name);
+      submitterParts = { clients: probe, hub, deployment };
     }
-    let hub = o.chain.hub;
-    let deployment: DevDeployment | undefined;
-    if (!hub) {
-      if (!o.chain.deploy) throw new ZkinferError("No hub address: pass --hub <address> (or --deploy on a development chain).");
-      if (models.size !== 1) throw new ZkinferError("--deploy deploys one model's stack; pass exactly one model.");
-      const m = [...models.values()][0]!;
-      deployment = await deployDevStack(probe, { ...m, modelCommitment: m.commitment, numOutputs: m.ir.outputs.length, ...o.chain.deploy });
-      hub = deployment.hub;
-      log(`deployed hub ${deployment.hub}, verifier ${deployment.verifier}, CreditGate ${deployment.creditGate}; model ${m.name} is id ${deployment.modelId}`);
-    }
-    for (const m of models.values()) modelIds[m.name] = await findModelId(probe.publicClient, hub, m.commitment, m.name);
-    submitterParts = { clients: probe, hub, deployment };
+  } catch (e) {
+    await releaseLeases();
+    throw e;
   }
 
   const queue = openQueue(o.queue, o.maxAttempts);
   const metrics = new ServiceMetrics(queue);
   const specs = Object.fromEntries([...models.values()].map((m) => [m.name, m.specPath]));
   const pool = o.workers > 0 ? new ProverPool({ specs, size: o.workers }) : undefined;
-  let submitter: Submitter | undefined;
   try {
     if (pool) {
       await pool.ready();
@@ -113,6 +145,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
   } catch (e) {
     await pool?.close();
     await queue.close();
+    await releaseLeases();
     throw e;
   }
 
@@ -124,7 +157,13 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
     apiKeys: new ApiKeys(o.apiKeyHashes),
     canSubmit: submitter !== undefined,
     bodyLimit: o.bodyLimit,
-    health: async () => ({ workers: pool?.size ?? 0, proverPids: pool?.pids() ?? [], submitter: submitter?.address ?? null }),
+    health: async () => ({
+      workers: pool?.size ?? 0,
+      proverPids: pool?.pids() ?? [],
+      // Largest resident set a prover of this process reported: the memory bound per worker.
+      proverPeakRssMb: pool ? Math.round(pool.peakRssMb) : null,
+      submitter: submitter?.address ?? null,
+    }),
   });
   const url = await app.listen({ host: o.host ?? "127.0.0.1", port: o.port ?? 8080 });
 
@@ -145,6 +184,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
         submitter?.stop();
         await pool?.close();
         await queue.close();
+        await releaseLeases();
       })();
       return closing;
     },

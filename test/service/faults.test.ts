@@ -124,6 +124,33 @@ for (const backend of ["sqlite", "redis"] as const) {
       const [job] = await waitForJobs(service.url!, [id]);
       expect(job.attempts, "the killed attempt is counted").to.equal(2);
       await expectExactlyOnce(hub, [job], [subject]);
+      // The proof is in serve's /metrics, also when a `zkinfer worker` (another process) made it; the
+      // killed attempt is a retry, not a failure.
+      const metrics = (await call(service.url!, "GET", "/metrics")).text;
+      expect(metrics).to.match(/^zkinfer_proof_duration_seconds_count 1$/m);
+      const seconds = Number(/^zkinfer_proof_duration_seconds_sum (\S+)$/m.exec(metrics)?.[1]);
+      expect(Math.abs(seconds * 1000 - (job.timings.witnessMs + job.timings.proveMs))).to.be.lessThan(1);
+      expect(metrics).to.match(/^zkinfer_job_failures_total\{kind="crash"\} 0$/m);
+    });
+
+    it("refuses a second serve with the same submitter key on the same chain, naming the key's address; a restart after a crash takes over", async () => {
+      const { hub } = await deploy();
+      const first = await serve("lease-a", hub);
+      const address = clients.account.address;
+      let refused: Error | undefined;
+      await serve("lease-b", hub).then(
+        (p) => p.kill("SIGTERM"),
+        (e) => (refused = e),
+      );
+      expect(refused?.message).to.match(new RegExp(`The submitter key ${address} is already in use on chain 31337 by process ${first.child.pid} `));
+      // The first one is unaffected: it still proves and submits.
+      const subject = randomSubject();
+      const [job] = await waitForJobs(first.url!, [await post(first.url!, 3, subject, 9)]);
+      // Crashed (no cleanup): the next serve with the key starts (on Redis once the lease's time to live has passed).
+      await first.kill("SIGKILL");
+      const second = await serve("lease-b", hub);
+      const [job2] = await waitForJobs(second.url!, [await post(second.url!, 4, subject, 10)]);
+      await expectExactlyOnce(hub, [job, job2], [subject, subject]);
     });
 
     if (backend === "redis") {

@@ -16,7 +16,8 @@ export const command: Command = {
     "--models <dir>[,<dir>...] [--rpc <url>] [--hub <address> | --deploy] [--redis <url>] [--db <file>] [--workers <n>] [--port <n>] [--host <addr>] [--confirmations <n>] [--redis-prefix <p>] [--lock-ms <ms>] | --hash-key <key>",
   summary:
     "Serves proofs over HTTP (/v1, OpenAPI at /v1/openapi.json). Jobs queue in SQLite (--db, default $ZKINFER_BUILD_DIR/service/jobs.sqlite) or, with --redis, in BullMQ " +
-    "shared with `zkinfer worker` processes. With --rpc, proved jobs are submitted to InferenceHub.verifyAndAct with $ZKINFER_SUBMITTER_KEY. " +
+    "shared with `zkinfer worker` processes. With --rpc, proved jobs are submitted to InferenceHub.verifyAndAct with $ZKINFER_SUBMITTER_KEY; " +
+    "one serve per key and chain (a lease on the host and, with --redis, in Redis: a second one refuses to start). " +
     "API keys: $ZKINFER_API_KEY_HASHES (comma-separated SHA-256 hex of the keys; `--hash-key <key>` prints one); without it a key is generated and printed once.",
   async run(argv) {
     const { values } = parseArgs({
@@ -58,6 +59,8 @@ export const command: Command = {
       console.log(`API key for this run (not stored; set ZKINFER_API_KEY_HASHES to keep keys across runs): ${apiKey}`);
     }
 
+    let onFatal!: (e: Error) => void;
+    const fatal = new Promise<Error>((r) => (onFatal = r));
     const service = await startService({
       models: values.models.split(",").filter(Boolean),
       queue: values.redis ? { kind: "redis", url: values.redis, prefix: values["redis-prefix"], lockDurationMs: int("lock-ms", values["lock-ms"], 1000) } : { kind: "sqlite", path: values.db ?? join(buildRoot(), "service", "jobs.sqlite") },
@@ -76,16 +79,18 @@ export const command: Command = {
       host: values.host,
       port: int("port", values.port, 0),
       log: (line) => console.log(line),
+      onFatal,
     });
     console.log(
       `zkinfer serve: listening on ${service.url} (queue: ${service.queue.backend}; provers: ${service.pool?.size ?? 0}; ` +
         `models: ${[...service.models.keys()].join(", ")}${service.hub ? `; hub ${service.hub}` : "; no chain: proofs only"})`,
     );
     if (service.deployment) console.log(`deployment: ${JSON.stringify({ ...service.deployment, modelId: service.deployment.modelId.toString() })}`);
-    await waitForSignal();
-    console.log("zkinfer serve: stopping (jobs in flight resume on the next start)");
+    const stop = await Promise.race([waitForSignal().then(() => undefined), fatal]);
+    if (stop) console.error(`zkinfer serve: stopping: ${stop.message}`);
+    else console.log("zkinfer serve: stopping (jobs in flight resume on the next start)");
     await service.close();
-    return 0;
+    return stop ? 1 : 0;
   },
 };
 

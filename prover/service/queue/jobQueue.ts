@@ -9,7 +9,7 @@
  * - a proved job with `submit` goes to the submission stage, which resumes after a crash from what
  *   the record says (see ../submitter.ts: the signed transaction is stored before it is broadcast).
  */
-import type { FailureKind, JobRecord, JobStatus, NewJob, ProofResult } from "../jobs.js";
+import { FAILURE_KINDS, type FailureKind, type JobRecord, type JobStatus, type NewJob, type ProofResult } from "../jobs.js";
 
 export type ProveHandler = (job: JobRecord) => Promise<ProofResult>;
 export type SubmitHandler = (job: JobRecord) => Promise<void>;
@@ -22,6 +22,12 @@ export interface JobQueue {
   /** Merges `patch` into the record (the submitter's write-ahead log of its steps). */
   update(id: string, patch: Partial<Omit<JobRecord, "id">>): Promise<JobRecord>;
   counts(): Promise<Record<JobStatus, number>>;
+  /**
+   * Proof durations and failures by kind of every job this queue has recorded, whichever process
+   * recorded them (a `zkinfer worker` on Redis included): kept with the records, updated in the same
+   * write as the transition they count, so each is counted once and survives restarts.
+   */
+  stats(): Promise<QueueStats>;
   /** Starts proving queued jobs with `prove`, at most `concurrency` at a time. */
   startProving(prove: ProveHandler, concurrency: number): Promise<void>;
   /** Starts the submission stage (proved jobs with submit; submitted ones are resumed). */
@@ -30,6 +36,34 @@ export interface JobQueue {
   onTransition(listener: (job: JobRecord, from: JobStatus) => void): void;
   /** Stops taking work, waits for running handlers, closes connections. */
   close(): Promise<void>;
+}
+
+/** Upper bounds (seconds) of the proof-duration histogram's buckets; a last, implicit one is +Inf. */
+export const PROOF_DURATION_BUCKETS = [0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32] as const;
+
+export interface QueueStats {
+  /** Witness + Groth16 time of each proved job: `buckets[i]` counts proofs in (bound i-1, bound i], the last one above 32 s. */
+  proofs: { count: number; sumSeconds: number; buckets: number[] };
+  failures: Record<FailureKind, number>;
+}
+
+/** What one state change adds to the stats: a proof duration (proving -> proved), a failure kind (-> failed). */
+export function statsDelta(before: JobRecord, after: JobRecord): { proofSeconds?: number; bucket?: number; failure?: FailureKind } {
+  const delta: { proofSeconds?: number; bucket?: number; failure?: FailureKind } = {};
+  if (after.status === "proved" && before.status === "proving") {
+    delta.proofSeconds = ((after.timings.witnessMs ?? 0) + (after.timings.proveMs ?? 0)) / 1000;
+    const i = PROOF_DURATION_BUCKETS.findIndex((le) => delta.proofSeconds! <= le);
+    delta.bucket = i < 0 ? PROOF_DURATION_BUCKETS.length : i;
+  }
+  if (after.status === "failed" && before.status !== "failed" && after.error) delta.failure = after.error.kind;
+  return delta;
+}
+
+export function emptyStats(): QueueStats {
+  return {
+    proofs: { count: 0, sumSeconds: 0, buckets: new Array(PROOF_DURATION_BUCKETS.length + 1).fill(0) },
+    failures: Object.fromEntries(FAILURE_KINDS.map((k) => [k, 0])) as Record<FailureKind, number>,
+  };
 }
 
 /**

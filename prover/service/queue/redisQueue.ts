@@ -11,8 +11,20 @@
  */
 import { Queue, Worker, type Job } from "bullmq";
 import { Redis } from "ioredis";
-import { IdempotencyConflictError, JOB_STATUSES, emptyRecord, newJobId, requestFingerprint, type JobRecord, type JobStatus, type NewJob } from "../jobs.js";
-import { DEFAULT_MAX_ATTEMPTS, JobError, asJobError, failedPatch, provedPatch, type JobQueue, type ProveHandler, type SubmitHandler } from "./jobQueue.js";
+import { FAILURE_KINDS, IdempotencyConflictError, JOB_STATUSES, emptyRecord, newJobId, requestFingerprint, type JobRecord, type JobStatus, type NewJob } from "../jobs.js";
+import {
+  DEFAULT_MAX_ATTEMPTS,
+  JobError,
+  asJobError,
+  emptyStats,
+  failedPatch,
+  provedPatch,
+  statsDelta,
+  type JobQueue,
+  type ProveHandler,
+  type QueueStats,
+  type SubmitHandler,
+} from "./jobQueue.js";
 
 export interface RedisQueueOptions {
   url: string;
@@ -87,7 +99,18 @@ export class RedisQueue implements JobQueue {
     if (!before) throw new Error(`no job ${id}`);
     const after: JobRecord = { ...before, ...patch, updatedAt: Date.now() };
     const tx = this.redis.multi().set(this.key("job", id), JSON.stringify(after));
-    if (after.status !== before.status) tx.hincrby(this.key("counts"), before.status, -1).hincrby(this.key("counts"), after.status, 1);
+    if (after.status !== before.status) {
+      tx.hincrby(this.key("counts"), before.status, -1).hincrby(this.key("counts"), after.status, 1);
+      // The stats change in the same transaction as the record, whichever process (serve or a
+      // `zkinfer worker`) writes it: /metrics of any serve process reads them (see stats()).
+      const delta = statsDelta(before, after);
+      if (delta.proofSeconds !== undefined) {
+        tx.hincrby(this.key("stats"), "proofs.count", 1)
+          .hincrbyfloat(this.key("stats"), "proofs.sum", delta.proofSeconds)
+          .hincrby(this.key("stats"), `proofs.bucket.${delta.bucket}`, 1);
+      }
+      if (delta.failure) tx.hincrby(this.key("stats"), `failures.${delta.failure}`, 1);
+    }
     await tx.exec();
     if (after.status !== before.status) for (const l of this.listeners) l(after, before.status);
     return after;
@@ -96,6 +119,16 @@ export class RedisQueue implements JobQueue {
   async counts(): Promise<Record<JobStatus, number>> {
     const raw = await this.redis.hgetall(this.key("counts"));
     return Object.fromEntries(JOB_STATUSES.map((s) => [s, Number(raw[s] ?? 0)])) as Record<JobStatus, number>;
+  }
+
+  async stats(): Promise<QueueStats> {
+    const raw = await this.redis.hgetall(this.key("stats"));
+    const stats = emptyStats();
+    stats.proofs.count = Number(raw["proofs.count"] ?? 0);
+    stats.proofs.sumSeconds = Number(raw["proofs.sum"] ?? 0);
+    stats.proofs.buckets = stats.proofs.buckets.map((_, i) => Number(raw[`proofs.bucket.${i}`] ?? 0));
+    for (const kind of FAILURE_KINDS) stats.failures[kind] = Number(raw[`failures.${kind}`] ?? 0);
+    return stats;
   }
 
   onTransition(listener: (job: JobRecord, from: JobStatus) => void): void {
@@ -140,7 +173,7 @@ export class RedisQueue implements JobQueue {
         }
       },
       {
-        connection: this.redis.duplicate({ maxRetriesPerRequest: null }),
+        connection: this.connection(),
         prefix: this.prefix,
         concurrency,
         lockDuration: this.lockDurationMs,
@@ -177,7 +210,7 @@ export class RedisQueue implements JobQueue {
         await this.redis.srem(this.key("pending-submit"), job.id);
       },
       {
-        connection: this.redis.duplicate({ maxRetriesPerRequest: null }),
+        connection: this.connection(),
         prefix: this.prefix,
         // The submitter orders nonces itself; many jobs may wait for receipts at once.
         concurrency: 64,
@@ -194,11 +227,20 @@ export class RedisQueue implements JobQueue {
   }
 
   private closing = false;
+  /** Connections handed to BullMQ workers: BullMQ leaves a connection it was given open, so close() ends them. */
+  private connections: Redis[] = [];
+
+  private connection(): Redis {
+    const c = this.redis.duplicate({ maxRetriesPerRequest: null });
+    this.connections.push(c);
+    return c;
+  }
 
   async close(): Promise<void> {
     this.closing = true;
     await Promise.allSettled(this.workers.map((w) => w.close()));
     await Promise.allSettled([this.proveQueue.close(), this.submitQueue.close()]);
+    for (const c of this.connections) c.disconnect();
     this.redis.disconnect();
   }
 }

@@ -10,8 +10,20 @@
 import { DatabaseSync } from "node:sqlite";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { IdempotencyConflictError, JOB_STATUSES, emptyRecord, newJobId, requestFingerprint, type JobRecord, type JobStatus, type NewJob } from "../jobs.js";
-import { DEFAULT_MAX_ATTEMPTS, JobError, asJobError, failedPatch, provedPatch, type JobQueue, type ProveHandler, type SubmitHandler } from "./jobQueue.js";
+import { FAILURE_KINDS, IdempotencyConflictError, JOB_STATUSES, emptyRecord, newJobId, requestFingerprint, type JobRecord, type JobStatus, type NewJob } from "../jobs.js";
+import {
+  DEFAULT_MAX_ATTEMPTS,
+  JobError,
+  asJobError,
+  emptyStats,
+  failedPatch,
+  provedPatch,
+  statsDelta,
+  type JobQueue,
+  type ProveHandler,
+  type QueueStats,
+  type SubmitHandler,
+} from "./jobQueue.js";
 
 export interface SqliteQueueOptions {
   path: string;
@@ -25,6 +37,9 @@ export class SqliteQueue implements JobQueue {
   private prove?: ProveHandler;
   private concurrency = 0;
   private running = new Set<Promise<void>>();
+  /** Proving slots in use: freed as soon as a prover answers, before its result is written. */
+  private busySlots = 0;
+  private synchronous: "FULL" | "NORMAL" = "FULL";
   private submit?: SubmitHandler;
   private submitting = new Map<string, Promise<void>>();
   private closed = false;
@@ -49,6 +64,8 @@ export class SqliteQueue implements JobQueue {
         record TEXT NOT NULL
       );
       CREATE INDEX IF NOT EXISTS jobs_status ON jobs (status, seq);
+      -- Proof-duration histogram and failures by kind, updated in the transaction of the transition they count.
+      CREATE TABLE IF NOT EXISTS stats (key TEXT PRIMARY KEY, value REAL NOT NULL);
     `);
     // Jobs a previous process was proving when it died: their worker is gone, so they wait again.
     this.db.prepare(`UPDATE jobs SET status = 'queued', record = json_set(record, '$.status', 'queued') WHERE status = 'proving'`).run();
@@ -64,6 +81,7 @@ export class SqliteQueue implements JobQueue {
       }
     }
     const record = emptyRecord(newJobId(), job, Date.now());
+    this.setSynchronous("FULL"); // acknowledged with 202 once this returns
     this.db
       .prepare(`INSERT INTO jobs (id, status, idempotency_key, fingerprint, record) VALUES (?, ?, ?, ?, ?)`)
       .run(record.id, record.status, job.idempotencyKey ?? null, fingerprint, JSON.stringify(record));
@@ -77,17 +95,60 @@ export class SqliteQueue implements JobQueue {
   }
 
   async update(id: string, patch: Partial<Omit<JobRecord, "id">>): Promise<JobRecord> {
-    return this.write(id, patch);
+    // The submitter's write-ahead of a signed transaction must be on disk before the broadcast.
+    return this.write(id, patch, typeof patch.rawTx === "string");
   }
 
-  private write(id: string, patch: Partial<Omit<JobRecord, "id">>): JobRecord {
+  /**
+   * One record write, in one transaction with the stats it changes. `durable` writes wait for the
+   * disk (synchronous=FULL: the WAL is fsynced before the commit returns); the others are durable
+   * against a crash of the process but may be lost with the machine (synchronous=NORMAL), which
+   * costs nothing: each such write only repeats work on loss (a claim or a proof is redone, a
+   * confirmation is re-read from the chain). Durable: a new job (the API acknowledges it) and the
+   * submitter's signed transaction (written before it is broadcast). A FULL commit also syncs every
+   * NORMAL commit before it (one WAL).
+   */
+  private write(id: string, patch: Partial<Omit<JobRecord, "id">>, durable = false): JobRecord {
     const row = this.db.prepare(`SELECT record FROM jobs WHERE id = ?`).get(id) as { record: string } | undefined;
     if (!row) throw new Error(`no job ${id}`);
     const before = JSON.parse(row.record) as JobRecord;
     const after: JobRecord = { ...before, ...patch, updatedAt: Date.now() };
-    this.db.prepare(`UPDATE jobs SET status = ?, record = ? WHERE id = ?`).run(after.status, JSON.stringify(after), id);
+    const delta = after.status !== before.status ? statsDelta(before, after) : {};
+    this.setSynchronous(durable ? "FULL" : "NORMAL");
+    this.db.exec("BEGIN IMMEDIATE");
+    try {
+      this.db.prepare(`UPDATE jobs SET status = ?, record = ? WHERE id = ?`).run(after.status, JSON.stringify(after), id);
+      const add = this.db.prepare(`INSERT INTO stats (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = value + excluded.value`);
+      if (delta.proofSeconds !== undefined) {
+        add.run("proofs.count", 1);
+        add.run("proofs.sum", delta.proofSeconds);
+        add.run(`proofs.bucket.${delta.bucket}`, 1);
+      }
+      if (delta.failure) add.run(`failures.${delta.failure}`, 1);
+      this.db.exec("COMMIT");
+    } catch (e) {
+      this.db.exec("ROLLBACK");
+      throw e;
+    }
     if (after.status !== before.status) for (const l of this.listeners) l(after, before.status);
     return after;
+  }
+
+  private setSynchronous(mode: "FULL" | "NORMAL"): void {
+    if (this.synchronous === mode) return;
+    this.db.exec(`PRAGMA synchronous = ${mode}`);
+    this.synchronous = mode;
+  }
+
+  async stats(): Promise<QueueStats> {
+    const stats = emptyStats();
+    for (const { key, value } of this.db.prepare(`SELECT key, value FROM stats`).all() as { key: string; value: number }[]) {
+      if (key === "proofs.count") stats.proofs.count = value;
+      else if (key === "proofs.sum") stats.proofs.sumSeconds = value;
+      else if (key.startsWith("proofs.bucket.")) stats.proofs.buckets[Number(key.slice("proofs.bucket.".length))] = value;
+      else if (key.startsWith("failures.") && (FAILURE_KINDS as readonly string[]).includes(key.slice("failures.".length))) stats.failures[key.slice("failures.".length) as keyof QueueStats["failures"]] = value;
+    }
+    return stats;
   }
 
   async counts(): Promise<Record<JobStatus, number>> {
@@ -119,32 +180,42 @@ export class SqliteQueue implements JobQueue {
   /** Claims queued jobs while there are free slots. Synchronous claim: one process, one event loop. */
   private pump(): void {
     if (!this.prove || this.closed) return;
-    while (this.running.size < this.concurrency) {
-      const row = this.db.prepare(`SELECT id FROM jobs WHERE status = 'queued' ORDER BY seq LIMIT 1`).get() as { id: string } | undefined;
+    while (this.busySlots < this.concurrency) {
+      const row = this.db.prepare(`SELECT id, record FROM jobs WHERE status = 'queued' ORDER BY seq LIMIT 1`).get() as { id: string; record: string } | undefined;
       if (!row) return;
-      const claimed = this.write(row.id, { status: "proving" });
+      const queued = JSON.parse(row.record) as JobRecord;
+      // One write claims the job and counts the attempt.
       const job = this.write(row.id, {
-        attempts: claimed.attempts + 1,
-        timings: { ...claimed.timings, queuedMs: claimed.attempts === 0 ? Date.now() - claimed.createdAt : claimed.timings.queuedMs },
+        status: "proving",
+        attempts: queued.attempts + 1,
+        timings: { ...queued.timings, queuedMs: queued.attempts === 0 ? Date.now() - queued.createdAt : queued.timings.queuedMs },
       });
-      const run = this.runProof(job).finally(() => {
-        this.running.delete(run);
-        this.pump();
-      });
+      this.busySlots++;
+      const run = this.runProof(job).finally(() => this.running.delete(run));
       this.running.add(run);
     }
   }
 
   private async runProof(job: JobRecord): Promise<void> {
+    let outcome: { result: Awaited<ReturnType<ProveHandler>> } | { error: unknown };
     try {
-      const result = await this.prove!(job);
-      const proved = this.write(job.id, provedPatch(job, result));
+      outcome = { result: await this.prove!(job) };
+    } catch (error) {
+      outcome = { error };
+    }
+    // The prover is free: give it its next job before recording this one, so it never waits for our writes.
+    this.busySlots--;
+    this.pump();
+    if ("result" in outcome) {
+      const proved = this.write(job.id, provedPatch(job, outcome.result));
       if (proved.submit) this.handOver(proved.id);
-    } catch (e) {
-      const error = asJobError(e);
+    } else {
+      const error = asJobError(outcome.error);
       if (this.closed) return; // shutting down: the job stays `proving` and is re-queued on the next open
-      if (error.retryable && job.attempts < this.maxAttempts) this.write(job.id, { status: "queued", error: { kind: error.kind, message: error.message } });
-      else this.write(job.id, failedPatch(error.retryable ? new JobError(error.kind, `${error.message} (after ${job.attempts} attempts)`, false) : error));
+      if (error.retryable && job.attempts < this.maxAttempts) {
+        this.write(job.id, { status: "queued", error: { kind: error.kind, message: error.message } });
+        this.pump(); // the slot freed above may have found nothing queued before this write
+      } else this.write(job.id, failedPatch(error.retryable ? new JobError(error.kind, `${error.message} (after ${job.attempts} attempts)`, false) : error));
     }
   }
 
