@@ -64,17 +64,19 @@ contract InferenceHub is ModelRegistry, ReentrancyGuardTransient, IInferenceHub 
         view
         returns (IInferenceVerifier verifier, uint256 numOutputs)
     {
-        // verifier, status, numOutputs and attested share one slot: a single SLOAD.
+        // verifier, status, numOutputs, attested and numPublicInputs share one slot: a single SLOAD.
         verifier = model.verifier;
         ModelStatus status = model.status;
         numOutputs = model.numOutputs;
         bool attested = model.attested;
+        uint256 numPublicInputs = model.numPublicInputs;
 
         if (status != ModelStatus.Active) revert InferenceHubModelNotActive(modelId, status);
         uint256 signalCount;
-        // numOutputs is a uint16: the sums cannot overflow.
+        // numOutputs and numPublicInputs are uint16s: the sums cannot overflow. A model is attested or
+        // has public inputs, never both (the registry has one registration function for each).
         unchecked {
-            signalCount = numOutputs + PublicSignals.BINDING_FIELDS;
+            signalCount = numOutputs + PublicSignals.BINDING_FIELDS + numPublicInputs;
             if (attested) signalCount += PublicSignals.ATTESTATION_FIELDS;
         }
         if (publicSignals.length != signalCount) {
@@ -91,8 +93,31 @@ contract InferenceHub is ModelRegistry, ReentrancyGuardTransient, IInferenceHub 
         uint256 expected = model.modelCommitment;
         if (commitment != expected) revert InferenceHubCommitmentMismatch(modelId, expected, commitment);
 
-        // Plain models skip this entirely: their only extra cost is the test of `attested`.
+        // Plain models skip these entirely: their only extra cost is the tests of `attested` and the count.
         if (attested) _checkAttestation(modelId, numOutputs, publicSignals);
+        if (numPublicInputs != 0) _checkPublicInputs(modelId, model, numOutputs, numPublicInputs, publicSignals);
+    }
+
+    /**
+     * @dev For a model with public inputs: every one lies in the signed interval [-2^B, 2^B) it was
+     * registered with. The circuit does not range-check its public inputs (that would cost more
+     * constraints than the layers of an MNIST-sized MLP); the compiler proved that no intermediate wraps
+     * around the field for any input in that interval, so with this check the proof's outputs are the
+     * model's integer outputs on exactly the inputs in the signals.
+     */
+    function _checkPublicInputs(
+        uint256 modelId,
+        Model storage model,
+        uint256 numOutputs,
+        uint256 numPublicInputs,
+        uint256[] calldata publicSignals
+    ) private view {
+        uint256 bits = model.publicInputBits;
+        uint256 first = PublicSignals.publicInputsIndex(numOutputs);
+        for (uint256 i; i < numPublicInputs; ++i) {
+            uint256 x = _signalAt(publicSignals, first + i);
+            if (!PublicSignals.inSignedBits(x, bits)) revert InferenceHubPublicInputOutOfRange(modelId, i, x);
+        }
     }
 
     /**

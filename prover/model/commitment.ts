@@ -51,6 +51,9 @@ export async function poseidonHash(values: readonly bigint[]): Promise<bigint> {
 /** Domain tag: the ASCII bytes of "zkinfer/model/v1" as one field element. */
 const MODEL_DOMAIN = BigInt("0x" + Buffer.from("zkinfer/model/v1").toString("hex"));
 
+/** Domain tag of a model with public inputs: the ASCII bytes of "zkinfer/public-inputs/v1". */
+const PUBLIC_INPUTS_DOMAIN = BigInt("0x" + Buffer.from("zkinfer/public-inputs/v1").toString("hex"));
+
 /** Domain tag of an attested model: the ASCII bytes of "zkinfer/attested/v1". */
 const ATTESTED_DOMAIN = BigInt("0x" + Buffer.from("zkinfer/attested/v1").toString("hex"));
 
@@ -175,6 +178,9 @@ function modelCommitmentValues(ir: ModelIR): bigint[] {
   // its commitment must differ from the same weights' plain one. Appended only when attested, so
   // plain models keep their commitment.
   if (ir.attestation) out.push(ATTESTED_DOMAIN);
+  // Public inputs change the public-signal layout and the bound the hub enforces: committed, and
+  // appended only when set so that private-input models keep their commitment.
+  if (ir.visibility.inputs === "public") out.push(PUBLIC_INPUTS_DOMAIN, BigInt(ir.visibility.publicInputBits!));
   return out.map(toField);
 }
 
