@@ -106,7 +106,6 @@ contract InferenceHub is ModelRegistry, ReentrancyGuardTransient, IInferenceHub 
         uint256 commitment = _signalAt(publicSignals, PublicSignals.commitmentIndex(numOutputs));
         uint256 expected = model.modelCommitment;
         if (commitment != expected) revert InferenceHubCommitmentMismatch(modelId, expected, commitment);
-
     }
 
     /**
