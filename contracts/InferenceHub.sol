@@ -32,7 +32,9 @@ contract InferenceHub is ModelRegistry, ReentrancyGuardTransient, IInferenceHub 
         nonReentrant
     {
         Model storage model = _model(modelId);
-        (IInferenceVerifier verifier, uint256 numOutputs) = _checkSignals(modelId, model, publicSignals);
+        (IInferenceVerifier verifier, uint256 numOutputs, uint256 extensions) = _checkSignals(modelId, model, publicSignals);
+        // Attested and public-input models only; plain models pay this one test.
+        if (extensions != 0) _checkExtensions(modelId, numOutputs, extensions, publicSignals);
         (address subject, uint256 nonce, bytes32 key) = _checkStatement(modelId, numOutputs, publicSignals);
 
         // A reverting verifier bubbles up; `false` reverts here. Either way nothing is recorded.
@@ -56,26 +58,40 @@ contract InferenceHub is ModelRegistry, ReentrancyGuardTransient, IInferenceHub 
 
     /**
      * @dev Checks that `modelId` is Active and that `publicSignals` has its signal count, holds only
-     * field elements and carries its commitment; for an attested model, also {_checkAttestation}.
-     * Returns the model's verifier and number of outputs.
+     * field elements and carries its commitment. Returns the model's verifier, number of outputs and
+     * packed extensions (for {_checkExtensions}).
      */
     function _checkSignals(uint256 modelId, Model storage model, uint256[] calldata publicSignals)
         private
         view
-        returns (IInferenceVerifier verifier, uint256 numOutputs)
+        returns (IInferenceVerifier verifier, uint256 numOutputs, uint256 extensions)
     {
-        // verifier, status, numOutputs and attested share one slot: a single SLOAD.
-        verifier = model.verifier;
-        ModelStatus status = model.status;
-        numOutputs = model.numOutputs;
-        bool attested = model.attested;
+        // verifier, status, numOutputs, version, attested, numPublicInputs and publicInputBits share the
+        // record's first slot: ONE SLOAD, decoded by hand. Solidity packs the fields from the low-order
+        // bytes in declaration order (IModelRegistry.Model): verifier bits 0-159, status 160-167,
+        // numOutputs 168-183, version 184-215, then the extensions attested 216-223, numPublicInputs
+        // 224-239, publicInputBits 240-247. A plain model's extensions are all zero, so it pays ONE test
+        // (`extensions != 0`) for both the attested and the public-input paths.
+        // (The status byte is only ever written from the enum, so it needs no range check on the way back.)
+        ModelStatus status;
+        assembly ("memory-safe") {
+            let word := sload(model.slot)
+            verifier := and(word, 0xffffffffffffffffffffffffffffffffffffffff)
+            status := and(shr(160, word), 0xff)
+            numOutputs := and(shr(168, word), 0xffff)
+            extensions := shr(216, word)
+        }
 
         if (status != ModelStatus.Active) revert InferenceHubModelNotActive(modelId, status);
+        // numOutputs and the input count are uint16s: the sums cannot overflow. A model is attested or
+        // has public inputs, never both (the registry has one registration function for each).
         uint256 signalCount;
-        // numOutputs is a uint16: the sums cannot overflow.
         unchecked {
             signalCount = numOutputs + PublicSignals.BINDING_FIELDS;
-            if (attested) signalCount += PublicSignals.ATTESTATION_FIELDS;
+            if (extensions != 0) {
+                if (uint8(extensions) != 0) signalCount += PublicSignals.ATTESTATION_FIELDS;
+                signalCount += uint16(extensions >> 8);
+            }
         }
         if (publicSignals.length != signalCount) {
             revert InferenceHubInvalidSignalCount(modelId, signalCount, publicSignals.length);
@@ -90,9 +106,43 @@ contract InferenceHub is ModelRegistry, ReentrancyGuardTransient, IInferenceHub 
         uint256 commitment = _signalAt(publicSignals, PublicSignals.commitmentIndex(numOutputs));
         uint256 expected = model.modelCommitment;
         if (commitment != expected) revert InferenceHubCommitmentMismatch(modelId, expected, commitment);
+    }
 
-        // Plain models skip this entirely: their only extra cost is the test of `attested`.
-        if (attested) _checkAttestation(modelId, numOutputs, publicSignals);
+    /**
+     * @dev The checks of an attested model ({_checkAttestation}) or of a model with public inputs
+     * ({_checkPublicInputs}); `extensions` is the record's packed (attested, numPublicInputs,
+     * publicInputBits), see {_checkSignals}. Plain models never get here.
+     */
+    function _checkExtensions(uint256 modelId, uint256 numOutputs, uint256 extensions, uint256[] calldata publicSignals)
+        private
+        view
+    {
+        if (uint8(extensions) != 0) _checkAttestation(modelId, numOutputs, publicSignals);
+        uint256 numPublicInputs = uint16(extensions >> 8);
+        if (numPublicInputs != 0) {
+            _checkPublicInputs(modelId, numOutputs, numPublicInputs, uint8(extensions >> 24), publicSignals);
+        }
+    }
+
+    /**
+     * @dev For a model with public inputs: every one lies in the signed interval [-2^B, 2^B) it was
+     * registered with. The circuit does not range-check its public inputs (that would cost more
+     * constraints than the layers of an MNIST-sized MLP); the compiler proved that no intermediate wraps
+     * around the field for any input in that interval, so with this check the proof's outputs are the
+     * model's integer outputs on exactly the inputs in the signals.
+     */
+    function _checkPublicInputs(
+        uint256 modelId,
+        uint256 numOutputs,
+        uint256 numPublicInputs,
+        uint256 bits,
+        uint256[] calldata publicSignals
+    ) private pure {
+        uint256 first = PublicSignals.publicInputsIndex(numOutputs);
+        for (uint256 i; i < numPublicInputs; ++i) {
+            uint256 x = _signalAt(publicSignals, first + i);
+            if (!PublicSignals.inSignedBits(x, bits)) revert InferenceHubPublicInputOutOfRange(modelId, i, x);
+        }
     }
 
     /**

@@ -53,6 +53,26 @@ abstract contract ModelRegistry is IModelRegistry {
         emit ModelAttestationRequired(modelId);
     }
 
+    /// @dev See {IModelRegistry-registerPublicInputModel}.
+    function registerPublicInputModel(
+        IInferenceVerifier verifier,
+        uint256 modelCommitment,
+        uint16 numOutputs,
+        uint16 numPublicInputs,
+        uint8 publicInputBits,
+        string calldata metadataURI
+    ) external virtual returns (uint256 modelId) {
+        // B <= 250 keeps 2^(B + 1) and x + 2^B far from overflowing the hub's word arithmetic.
+        if (numPublicInputs == 0 || publicInputBits == 0 || publicInputBits > 250) {
+            revert ModelRegistryInvalidPublicInputs(numPublicInputs, publicInputBits);
+        }
+        modelId = _register(verifier, modelCommitment, numOutputs, metadataURI, false);
+        Model storage model = _models[modelId];
+        model.numPublicInputs = numPublicInputs;
+        model.publicInputBits = publicInputBits;
+        emit ModelPublicInputsDeclared(modelId, numPublicInputs, publicInputBits);
+    }
+
     /// @dev See {IModelRegistry-trustAttester}.
     function trustAttester(uint256 modelId, uint256 attesterKeyHash) external virtual {
         Model storage model = _requireMutableModel(modelId);

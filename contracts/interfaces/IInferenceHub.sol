@@ -80,6 +80,12 @@ interface IInferenceHub is IModelRegistry {
     error InferenceHubAttestationExpired(uint256 modelId, uint256 expiresAt, uint256 timestamp);
 
     /**
+     * @dev Public input `index` (0-based, in feature order) of a model with public inputs lies outside
+     * the signed interval [-2^bits, 2^bits) the model was registered with.
+     */
+    error InferenceHubPublicInputOutOfRange(uint256 modelId, uint256 index, uint256 value);
+
+    /**
      * @dev Emitted when a proof for `modelId` is verified and its statement recorded, just before the
      * consumer (if any) is called.
      *

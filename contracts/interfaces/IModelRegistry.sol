@@ -53,7 +53,7 @@ interface IModelRegistry {
      * @dev A registered model.
      *
      * The fields are ordered for storage packing: the hub reads `verifier`, `status`, `numOutputs`,
-     * `version` and `attested` (one slot), `consumer` (one slot) and `modelCommitment` (one slot) on
+     * `version`, `attested`, `numPublicInputs` and `publicInputBits` (one slot, 31 bytes), `consumer` (one slot) and `modelCommitment` (one slot) on
      * every verification, and never `owner` or `metadataURI`. Keep it that way when adding fields.
      */
     struct Model {
@@ -68,6 +68,12 @@ interface IModelRegistry {
         /// Proofs verify an attester's signature over the private inputs and carry k + 6 public
         /// signals (attesterKeyHash, validity appended). Fixed at registration.
         bool attested;
+        /// Number of public inputs n appended after the nonce (0: private inputs); proofs then carry
+        /// k + 4 + n public signals. Fixed at registration ({registerPublicInputModel}).
+        uint16 numPublicInputs;
+        /// With public inputs: B, such that the hub accepts a public input only inside the signed
+        /// interval [-2^B, 2^B) (the interval the model's overflow analysis covers). Fixed at registration.
+        uint8 publicInputBits;
         /// Called after each verified inference; address(0) means none (the inference is recorded only).
         IInferenceConsumer consumer;
         /// Poseidon commitment to architecture, quantized weights and scales; the proof's
@@ -189,6 +195,12 @@ interface IModelRegistry {
     error ModelRegistryAttesterRevoked(uint256 modelId, uint256 attesterKeyHash);
 
     /**
+     * @dev A model with public inputs needs at least one (`numPublicInputs` > 0) and a bound B with
+     * 1 <= B <= 250 (`publicInputBits`).
+     */
+    error ModelRegistryInvalidPublicInputs(uint256 numPublicInputs, uint256 publicInputBits);
+
+    /**
      * @dev Emitted when `owner` registers `modelId`. Its status is Active and its version 1.
      */
     event ModelRegistered(
@@ -218,6 +230,12 @@ interface IModelRegistry {
      * its proofs must carry a trusted attester's signature.
      */
     event ModelAttestationRequired(uint256 indexed modelId);
+
+    /**
+     * @dev Emitted after {ModelRegistered} when the model takes `numPublicInputs` public inputs, each
+     * bounded to [-2^publicInputBits, 2^publicInputBits).
+     */
+    event ModelPublicInputsDeclared(uint256 indexed modelId, uint16 numPublicInputs, uint8 publicInputBits);
 
     /**
      * @dev Emitted when the owner of `modelId` trusts the attester whose public key hashes to
@@ -305,6 +323,26 @@ interface IModelRegistry {
         IInferenceVerifier verifier,
         uint256 modelCommitment,
         uint16 numOutputs,
+        string calldata metadataURI
+    ) external returns (uint256 modelId);
+
+    /**
+     * @notice Registers a model whose inputs are public; the caller becomes its owner.
+     * @dev As {registerModel}, for a circuit whose `numPublicInputs` quantized inputs are public signals
+     * appended after the nonce (k + 4 + n signals; its `inputCommitment` is 0). The circuit does not
+     * range-check them: the hub refuses a proof with a public input outside the signed interval
+     * [-2^publicInputBits, 2^publicInputBits) (a field element x counts as x - r when x > (r - 1) / 2),
+     * the interval over which the model's compiler proved that nothing wraps around the field.
+     * Emits {ModelRegistered}, then {ModelPublicInputsDeclared}.
+     *
+     * Requirements: as {registerModel}, and `numPublicInputs` > 0, 1 <= `publicInputBits` <= 250.
+     */
+    function registerPublicInputModel(
+        IInferenceVerifier verifier,
+        uint256 modelCommitment,
+        uint16 numOutputs,
+        uint16 numPublicInputs,
+        uint8 publicInputBits,
         string calldata metadataURI
     ) external returns (uint256 modelId);
 

@@ -86,6 +86,24 @@ library PublicSignals {
         expiresAt = uint64(validity);
     }
 
+    /// @dev Index of the first public input of a model with public inputs and `numOutputs` outputs.
+    function publicInputsIndex(uint256 numOutputs) internal pure returns (uint256) {
+        return numOutputs + BINDING_FIELDS;
+    }
+
+    /// @dev Number of public signals of a model with `numOutputs` outputs and `numPublicInputs` public inputs.
+    function publicInputCount(uint256 numOutputs, uint256 numPublicInputs) internal pure returns (uint256) {
+        return numOutputs + BINDING_FIELDS + numPublicInputs;
+    }
+
+    /**
+     * @dev Whether the field element `x` (< r) encodes a signed integer in [-2^bits, 2^bits): x + 2^bits
+     * taken mod r lies below 2^(bits + 1). Requires bits <= 250.
+     */
+    function inSignedBits(uint256 x, uint256 bits) internal pure returns (bool) {
+        return addmod(x, 1 << bits, FIELD_MODULUS) < (2 << bits);
+    }
+
     /// @dev Number of public signals of an attested model with `numOutputs` outputs.
     function attestedCount(uint256 numOutputs) internal pure returns (uint256) {
         return numOutputs + BINDING_FIELDS + ATTESTATION_FIELDS;

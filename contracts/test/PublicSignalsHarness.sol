@@ -48,6 +48,18 @@ contract PublicSignalsHarness {
         return PublicSignals.attestedCount(numOutputs);
     }
 
+    function publicInputsIndex(uint256 numOutputs) external pure returns (uint256) {
+        return PublicSignals.publicInputsIndex(numOutputs);
+    }
+
+    function publicInputCount(uint256 numOutputs, uint256 numPublicInputs) external pure returns (uint256) {
+        return PublicSignals.publicInputCount(numOutputs, numPublicInputs);
+    }
+
+    function inSignedBits(uint256 x, uint256 bits) external pure returns (bool) {
+        return PublicSignals.inSignedBits(x, bits);
+    }
+
     function toInt(uint256 x) external pure returns (int256) {
         return PublicSignals.toInt(x);
     }

@@ -17,6 +17,14 @@
  *                                 unix seconds, from issuedAt (inclusive) to expiresAt (exclusive),
  *                                 each < 2^64 (the circuit range-checks them)
  *
+ * Models with public inputs (`visibility.inputs: "public"`) append them instead, and only they carry them:
+ *
+ *   [k + 4 .. k + 3 + n]  inputs     the n quantized inputs, signed (p - |q| when negative), in feature
+ *                                    order; inputCommitment is 0. The hub refuses any outside the signed
+ *                                    interval [-2^B, 2^B) registered with the model (publicInputBits).
+ *
+ * A model is attested or has public inputs, never both (an attestation is about private inputs).
+ *
  * The window is one packed signal, not two: each public signal costs ~7,000 gas in the Groth16
  * verifier (an ecMul, an ecAdd, calldata), and a third signal put the attested credit model's
  * verifyAndAct at 333,800 gas, over its 330,000 budget (docs/ATTESTATION.md).
@@ -63,6 +71,21 @@ export interface AttestationSignals {
 export interface SignalLayout {
   /** The model verifies an attestation (it has the ATTESTATION_FIELDS). */
   attested?: boolean;
+  /** Number of public inputs appended after the fixed fields (0: private inputs). */
+  publicInputs?: number;
+}
+
+/** Offset of the first public input in the flat signal array. */
+export function publicInputsIndex(numOutputs: number): number {
+  return numOutputs + BINDING_FIELDS.length;
+}
+
+/**
+ * Whether a signed input q lies in the interval the hub enforces for public inputs, [-2^B, 2^B)
+ * (InferenceHub: addmod(x, 2^B, r) < 2^(B + 1)).
+ */
+export function publicInputInBounds(q: bigint, bits: number): boolean {
+  return q >= -(1n << BigInt(bits)) && q < 1n << BigInt(bits);
 }
 
 export interface PublicSignals {
@@ -75,11 +98,14 @@ export interface PublicSignals {
   nonce: bigint;
   /** Present exactly when the model is attested. */
   attestation?: AttestationSignals;
+  /** Present exactly when the model's inputs are public: the quantized inputs, signed. */
+  inputs?: bigint[];
 }
 
 /** Number of public signals of a model with `numOutputs` outputs. */
-export function publicSignalCount(numOutputs: number, { attested = false }: SignalLayout = {}): number {
-  return numOutputs + BINDING_FIELDS.length + (attested ? ATTESTATION_FIELDS.length : 0);
+export function publicSignalCount(numOutputs: number, { attested = false, publicInputs = 0 }: SignalLayout = {}): number {
+  if (attested && publicInputs > 0) throw new RangeError("a model is attested or has public inputs, not both");
+  return numOutputs + BINDING_FIELDS.length + (attested ? ATTESTATION_FIELDS.length : 0) + publicInputs;
 }
 
 /** Index of a binding or attestation field in the flat signal array. */
@@ -98,6 +124,7 @@ export function encodePublicSignals(s: PublicSignals): bigint[] {
     s.subject,
     s.nonce,
     ...(s.attestation ? [s.attestation.attesterKeyHash, packValidity(s.attestation.issuedAt, s.attestation.expiresAt)] : []),
+    ...(s.inputs ?? []).map(toField),
   ].map((x) => {
     if (x < 0n || x >= FIELD_MODULUS) throw new RangeError(`public signal ${x} is not a field element`);
     return x;
@@ -112,7 +139,7 @@ export function decodePublicSignals(
 ): PublicSignals {
   const expected = publicSignalCount(numOutputs, layout);
   if (signals.length !== expected) {
-    const fields = [...BINDING_FIELDS, ...(layout.attested ? ATTESTATION_FIELDS : [])];
+    const fields = [...BINDING_FIELDS, ...(layout.attested ? ATTESTATION_FIELDS : []), ...(layout.publicInputs ? [`${layout.publicInputs} public inputs`] : [])];
     throw new RangeError(
       `expected ${expected} public signals (${numOutputs} outputs + ${fields.join(", ")}), got ${signals.length}`,
     );
@@ -128,6 +155,10 @@ export function decodePublicSignals(
   };
   if (layout.attested) {
     decoded.attestation = { attesterKeyHash: at("attesterKeyHash"), ...unpackValidity(at("validity")) };
+  }
+  if (layout.publicInputs) {
+    const first = publicInputsIndex(numOutputs);
+    decoded.inputs = v.slice(first, first + layout.publicInputs).map(fromField);
   }
   return decoded;
 }

@@ -10,7 +10,7 @@ import { publicSignalCount } from "../abi/publicSignals.js";
 import { REPO_ROOT, artifactPath, verifierContractName } from "../artifacts/paths.js";
 import { generateCircuit } from "../circuit/codegen.js";
 import { compileCircuit, type CircuitInfo } from "../circuit/compile.js";
-import { lowerModel, publicOutputCount, type ModelIR } from "../model/ir.js";
+import { lowerModel, publicInputCount, publicOutputCount, type ModelIR } from "../model/ir.js";
 import { modelCommitment } from "../model/commitment.js";
 import { readModelSpec } from "../model/spec.js";
 import { SNARKJS_VERSION, exportSolidityVerifier, setupGroth16, sha256File, type SetupGroth16ReturnType } from "../setup/groth16.js";
@@ -80,7 +80,7 @@ export async function buildModel({ specPath, ptau, log = () => {} }: BuildModelP
   log(`    ${circuit.nonLinearConstraints} non-linear + ${circuit.linearConstraints} linear constraints, ${circuit.wires} wires`);
 
   const attested = ir.attestation !== undefined;
-  const numPublicSignals = publicSignalCount(publicOutputCount(ir), { attested });
+  const numPublicSignals = publicSignalCount(publicOutputCount(ir), { attested, publicInputs: publicInputCount(ir) });
   const power = requiredPtauPower(circuit.nonLinearConstraints + circuit.linearConstraints, numPublicSignals);
   const phase1 = await timed(log, `powers of tau (2^${power})`, () => resolvePtau({ power, ptau, log }));
 

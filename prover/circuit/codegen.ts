@@ -47,6 +47,8 @@ export function generateCircuit({ ir, modelCommitment, omitInputHandling = false
     throw new Error("attestation ABI changed: update the circuit codegen");
   }
   const attested = ir.attestation !== undefined;
+  const publicFeatures = ir.visibility.inputs === "public";
+  if (publicFeatures && attested) throw new Error("a model is attested or has public inputs, not both");
   const n = ir.features.length;
   const k = publicOutputCount(ir);
   const hasPrivateWeights = ir.visibility.weights === "private";
@@ -73,8 +75,12 @@ export function generateCircuit({ ir, modelCommitment, omitInputHandling = false
   if (ir.ops.some((op) => op.kind === "signalHead")) emit('include "circuits/lib/signal.circom";');
   emit();
   emit(`template ${mainTemplateName(ir.name)}() {`);
-  emit(`    // Private inputs: features quantized at 2^${ir.inputScale}, in spec order, and the commitment salt.`);
-  emit(`    signal input features[${n}];`);
+  if (!publicFeatures) {
+    emit(`    // Private inputs: features quantized at 2^${ir.inputScale}, in spec order, and the commitment salt.`);
+    emit(`    signal input features[${n}];`);
+  } else {
+    emit("    // The salt only opens a hashed output here: the inputs are public (declared below, after nonce).");
+  }
   emit("    signal input salt;");
   if (hasPrivateWeights) {
     emit(`    // Private weights: every dense weight and bias (quantized), in commitment order, and the model's secret salt.`);
@@ -97,6 +103,13 @@ export function generateCircuit({ ir, modelCommitment, omitInputHandling = false
     emit("    signal input signatureR8y;");
     emit("    signal input signatureS;");
   }
+  if (publicFeatures) {
+    emit(`    // Public inputs: features quantized at 2^${ir.inputScale}, in spec order, appended after nonce (circom lists`);
+    emit("    // public inputs in declaration order, which is the ABI's). Not range-checked here: the hub refuses any");
+    emit(`    // outside [-2^${ir.visibility.publicInputBits}, 2^${ir.visibility.publicInputBits}), and the range analysis proved that no intermediate wraps`);
+    emit("    // for any input in that interval, so the outputs are the integer model's on exactly these inputs.");
+    emit(`    signal input features[${n}];`);
+  }
   emit();
   emit("    // Public outputs, in ABI order.");
   emit(`    signal output outputs[${k}];`);
@@ -104,10 +117,10 @@ export function generateCircuit({ ir, modelCommitment, omitInputHandling = false
   emit("    signal output inputCommitment;");
   emit();
 
-  emit("    // Every feature within its declared range: the overflow analysis assumed it.");
+  if (!publicFeatures) emit("    // Every feature within its declared range: the overflow analysis assumed it.");
   if (omitInputHandling) emit("    // BENCH ONLY: input range checks and input commitment omitted. Not sound to deploy.");
   ir.features.forEach((f, i) => {
-    if (omitInputHandling) return;
+    if (omitInputHandling || publicFeatures) return;
     const bits = bitLength(f.qmax - f.qmin);
     emit(`    InRange(${bits}, ${f.qmin}, ${f.qmax})(features[${i}]); // ${f.name} in [${f.min}, ${f.max}] ${f.unit}`);
   });
@@ -175,11 +188,14 @@ export function generateCircuit({ ir, modelCommitment, omitInputHandling = false
     emit(`    modelCommitment <== ${modelCommitment};`);
   }
   emit();
-  emit("    // inputCommitment = Poseidon(features..., salt), chained in chunks of 16 then 15.");
   const featureSignals = Array.from({ length: n }, (_, i) => `features[${i}]`);
-  if (omitInputHandling) {
+  if (publicFeatures) {
+    emit("    // Public inputs: nothing to commit to (ABI: inputCommitment = 0).");
+    emit("    inputCommitment <== 0;");
+  } else if (omitInputHandling) {
     emit("    inputCommitment <== 0 * salt;");
   } else {
+    emit("    // inputCommitment = Poseidon(features..., salt), chained in chunks of 16 then 15.");
     emitPoseidonChain([...featureSignals, "salt"], "inputHash", emit);
     emit(`    inputCommitment <== inputHash;`);
   }
@@ -211,6 +227,11 @@ export function generateCircuit({ ir, modelCommitment, omitInputHandling = false
   }
   emit("    // Public inputs must sit in a non-linear constraint, or the proof would not bind them.");
   emit(`    BindPublic(${publicInputs.length})([${publicInputs.join(", ")}]);`);
+  if (publicFeatures) {
+    emit("    // The public features too, all in ONE constraint (a feature with no weight would otherwise sit in none).");
+    emit(`    BindPublicAll(${n})(features);`);
+    publicInputs.push("features");
+  }
   emit("}");
   emit();
   emit(`component main {public [${publicInputs.join(", ")}]} = ${mainTemplateName(ir.name)}();`);

@@ -51,6 +51,8 @@ export async function poseidonHash(values: readonly bigint[]): Promise<bigint> {
 /** Domain tag: the ASCII bytes of "zkinfer/model/v1" as one field element. */
 const MODEL_DOMAIN = BigInt("0x" + Buffer.from("zkinfer/model/v1").toString("hex"));
 
+/** Domain tag of a model with public inputs: the ASCII bytes of "zkinfer/public-inputs/v1". */
+const PUBLIC_INPUTS_DOMAIN = BigInt("0x" + Buffer.from("zkinfer/public-inputs/v1").toString("hex"));
 /** Domain tag of the extra-outputs suffix: "zkinfer/extra/v1". */
 const EXTRA_OUTPUTS_DOMAIN = BigInt("0x" + Buffer.from("zkinfer/extra/v1").toString("hex"));
 
@@ -178,6 +180,9 @@ function modelCommitmentValues(ir: ModelIR): bigint[] {
   // its commitment must differ from the same weights' plain one. Appended only when attested, so
   // plain models keep their commitment.
   if (ir.attestation) out.push(ATTESTED_DOMAIN);
+  // Public inputs change the public-signal layout and the bound the hub enforces: committed, and
+  // appended only when set so that private-input models keep their commitment.
+  if (ir.visibility.inputs === "public") out.push(PUBLIC_INPUTS_DOMAIN, BigInt(ir.visibility.publicInputBits!));
   // Extra outputs change what the statement says: committed, appended only when present.
   if (ir.extraOutputs) {
     out.push(EXTRA_OUTPUTS_DOMAIN, BigInt(ir.extraOutputs.length));

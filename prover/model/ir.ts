@@ -244,6 +244,16 @@ export interface OutputIR {
 
 /** What the proof reveals; see the spec's `visibility` and docs/ARCHITECTURE.md. */
 export interface VisibilityIR {
+  /**
+   * "public": the quantized inputs are public signals after the ABI's fixed fields and
+   * inputCommitment = 0. The circuit does not range-check them (784 range checks would cost more
+   * than a whole MLP's layers); the hub refuses a proof whose public input lies outside the signed
+   * interval [-2^publicInputBits, 2^publicInputBits), and the range analysis proves the absence of
+   * wrap-around over that whole interval, not just the declared ranges.
+   */
+  inputs: "public" | "private";
+  /** With public inputs: B such that every declared range fits in [-2^B, 2^B) (null otherwise). */
+  publicInputBits: number | null;
   weights: "public" | "private";
   /** Salt of the private-weight commitment (null for public weights). */
   weightSalt: bigint | null;
@@ -278,6 +288,14 @@ export function publicOutputCount(ir: ModelIR): number {
 /** Largest K for which K + 1 bits stay well below the 254-bit field (no aliasing, no wrap). */
 export const MAX_GADGET_BITS = 251;
 
+/** Largest B of public inputs bounded to [-2^B, 2^B): the hub computes 2^(B + 1) in a word. */
+export const MAX_PUBLIC_INPUT_BITS = 250;
+
+/** Number of public-input signals a model appends after the ABI's fixed fields (0 for private inputs). */
+export function publicInputCount(ir: ModelIR): number {
+  return ir.visibility.inputs === "public" ? ir.features.length : 0;
+}
+
 /** Lowers a validated spec to the IR, proving the absence of overflow; throws ModelRangeError. */
 export function lowerModel(spec: ModelSpec): ModelIR {
   const fp = spec.fixedPoint;
@@ -295,6 +313,15 @@ export function lowerModel(spec: ModelSpec): ModelIR {
   let bounds: Interval[] = features.map((f) => ({ lo: f.qmin, hi: f.qmax }));
   /** Per-output scales when they differ (signal_head); otherwise every output has `scale`. */
   let outScales: number[] | null = null;
+  // Public inputs are bounded by the hub, not in the circuit: to [-2^B, 2^B) with the smallest B
+  // covering every declared range. The overflow analysis must then hold over that whole interval.
+  const publicInputBits = spec.visibility?.inputs === "public" ? gadgetK(bounds.reduce((a, b) => ({ lo: min(a.lo, b.lo), hi: max(a.hi, b.hi) })), 0, "the public inputs") : null;
+  if (publicInputBits !== null) {
+    if (publicInputBits > MAX_PUBLIC_INPUT_BITS) {
+      throw new ModelRangeError(`public inputs need ${publicInputBits + 1} signed bits at 2^${fp.inputBits}; at most ${MAX_PUBLIC_INPUT_BITS + 1} are supported (the registry stores B in a uint8). Lower inputBits or narrow the ranges.`);
+    }
+    bounds = features.map(() => ({ lo: -(1n << BigInt(publicInputBits)), hi: (1n << BigInt(publicInputBits)) - 1n }));
+  }
   const ops: Op[] = [];
 
   spec.layers.forEach((layer, li) => {
@@ -489,6 +516,8 @@ export function lowerModel(spec: ModelSpec): ModelIR {
   const threshold = v?.outputs === "threshold" ? quantize(v.threshold!, scale) : null;
   if (threshold !== null) gadgetK({ lo: outputs[0]!.bounds.lo - threshold, hi: outputs[0]!.bounds.hi - threshold }, 0, "the output threshold");
   const visibility: VisibilityIR = {
+    inputs: v?.inputs ?? "private",
+    publicInputBits,
     weights: v?.weights ?? "public",
     weightSalt: v?.weightSalt === undefined ? null : BigInt(v.weightSalt),
     outputs: v?.outputs ?? "public",

@@ -193,8 +193,12 @@ export const modelSpecSchema = z
      */
     visibility: z
       .object({
-        /** "private": the inputs stay secret, inputCommitment = Poseidon(inputs..., salt). */
-        inputs: z.literal("private").default("private"),
+        /**
+         * "private": the inputs stay secret, inputCommitment = Poseidon(inputs..., salt).
+         * "public": the quantized inputs are public signals appended after the ABI's fixed fields,
+         * inputCommitment = 0; the hub bounds them (prover/abi/publicSignals.ts, publicInputBits).
+         */
+        inputs: z.enum(["private", "public"]).default("private"),
         /** "private": dense weights and biases are private inputs bound by modelCommitment = Poseidon(architecture, weights, weightSalt). */
         weights: z.enum(["public", "private"]).default("public"),
         /** The secret salt of a private-weight commitment (decimal; keep it with the weights). */
@@ -220,6 +224,8 @@ export const modelSpecSchema = z
     const privateOk = new Set(["dense", "relu", "output", "relative_change", "signal_head"]);
     if (v?.weights === "private" && spec.layers.some((l) => !privateOk.has(l.type)))
       ctx.addIssue({ code: "custom", path: ["visibility", "weights"], message: "private weights are compiled for dense/ReLU models (with relative_change and signal_head) only; the parameters of other layers would stay public constants" });
+    if (v?.inputs === "public" && spec.attestation)
+      ctx.addIssue({ code: "custom", path: ["visibility", "inputs"], message: 'an attested model proves facts about PRIVATE signed inputs; use inputs "private" (or drop the attestation)' });
     if (v?.outputs === "threshold" && v.threshold === undefined)
       ctx.addIssue({ code: "custom", path: ["visibility", "threshold"], message: 'outputs "threshold" needs the public threshold' });
     const names = new Set<string>();

@@ -16,7 +16,7 @@ import { fromField, toField } from "../field.js";
 import { modelCommitment } from "../model/commitment.js";
 import { decodeOutputs, runQuantized } from "../model/interpret.js";
 import { quantize } from "../model/quantize.js";
-import { calibrate, validateSamples } from "./calibrate.js";
+import { calibrate, errorBound as errorBoundOf, validateSamples } from "./calibrate.js";
 import { importOnnx, type ImportedNetwork } from "./import.js";
 
 export interface CheckOnnxReturnType {
@@ -25,8 +25,24 @@ export interface CheckOnnxReturnType {
   constraints?: number;
   outputs?: { float: number[]; quantized: number[]; circuit: number[] };
   maxAbsError?: number;
-  /** The calibration's worst-case bound on |circuit - float| (null for discrete outputs). */
+  /**
+   * The calibration's worst-case bound on |circuit - float| (null for discrete outputs). For a final
+   * Softmax (compiled as ArgMax) the outputs are class indexes and the bound is 0 when the float
+   * logits' margin (top two, from onnxruntime's probabilities) exceeds twice the logits' worst-case
+   * quantization error, i.e. when the circuit's class is certain to be onnxruntime's; null otherwise.
+   */
   errorBound?: number | null;
+  /** Final Softmax only: what was compared (the class) and why its bound holds. */
+  softmax?: { node: string; probabilities: number[]; logitMargin: number; logitErrorBound: number };
+}
+
+/** Index of the largest value, ties to the lowest index (the circuit's ArgMax rule). */
+export function argmaxLowest(xs: readonly number[]): number {
+  let best = 0;
+  xs.forEach((x, i) => {
+    if (x > xs[best]!) best = i;
+  });
+  return best;
 }
 
 /** Reads `{"input_data": [[...]]}` (the peer corpus's format) or a bare array of numbers. */
@@ -73,10 +89,13 @@ export async function checkOnnx(onnxPath: string, inputPath: string, log: (line:
   }
   const [sample] = validateSamples(readInputJson(inputPath), net.inputSize, inputPath);
   log(`imported ${net.operators.join(" -> ")}: ${net.layers.map((l) => l.type).join(", ")}`);
-  const { ir, errorBound } = calibrate({ network: net, samples: [sample!], name: "check-onnx" });
+  const { spec, ir, errorBound } = calibrate({ network: net, samples: [sample!], name: "check-onnx" });
   log(`calibrated: inputs 2^${ir.inputScale}, outputs 2^${ir.outputs[0]!.scale}`);
 
-  const float = await runOnnxRuntime(onnxPath, net, sample!);
+  const ortOut = await runOnnxRuntime(onnxPath, net, sample!);
+  // A final Softmax is compiled as ArgMax: compare classes, onnxruntime's being the argmax of its
+  // probabilities with the circuit's tie rule (lowest index).
+  const float = net.finalSoftmax ? [argmaxLowest(ortOut)] : ortOut;
   const qin = sample!.map((x) => quantize(x, ir.inputScale));
   const reference = runQuantized(ir, qin);
   const quantized = decodeOutputs(ir, reference.outputs);
@@ -99,6 +118,22 @@ export async function checkOnnx(onnxPath: string, inputPath: string, log: (line:
       throw new ZkinferError(`onnxruntime gives ${float.length} outputs, the compiled model ${circuit.length}.`);
     }
     const maxAbsError = Math.max(...circuit.map((c, k) => Math.abs(c - float[k]!)));
+    if (net.finalSoftmax) {
+      // Logit margin from the probabilities: z_i - z_j = ln p_i - ln p_j. The class is certain when
+      // the top logit leads the runner-up by more than twice the logits' worst-case error.
+      const logitBound = Math.max(...errorBoundOf({ ...spec, layers: spec.layers.filter((l) => l.type !== "argmax") }, { ...ir, ops: ir.ops.slice(0, -1) }));
+      const sorted = [...ortOut].sort((a, b) => b - a);
+      const margin = sorted.length > 1 ? Math.log(sorted[0]!) - Math.log(sorted[1]!) : Infinity;
+      const certain = margin > 2 * logitBound + 2 ** -20;
+      return {
+        supported: true,
+        constraints: info.nonLinearConstraints + info.linearConstraints,
+        outputs: { float, quantized, circuit },
+        maxAbsError,
+        errorBound: certain ? 0 : null,
+        softmax: { node: net.finalSoftmax.node, probabilities: ortOut, logitMargin: margin, logitErrorBound: logitBound },
+      };
+    }
     // onnxruntime computes in float32; the bound is against exact arithmetic, so allow float32's
     // own rounding on top (relative 2^-20 of the magnitude, far above float32's 2^-24 per step).
     const bound = Math.max(...errorBound.map((b, k) => b + 2 ** -20 * (1 + Math.abs(float[k]!))));

@@ -20,7 +20,7 @@ import { parseOnnx, type OnnxGraph, type OnnxNode, type Tensor } from "./graph.j
 export const SUPPORTED_OPERATORS = [
   "Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "Relu", "LeakyRelu", "PRelu", "Clip", "Sigmoid", "Tanh",
   "Flatten", "Reshape", "Identity", "Dropout", "Cast", "Constant", "BatchNormalization", "Conv", "MaxPool",
-  "AveragePool", "Pad", "Transpose", "Gather", "Squeeze", "Unsqueeze", "ArgMax",
+  "AveragePool", "Pad", "Transpose", "Gather", "Squeeze", "Unsqueeze", "ArgMax", "Softmax",
   "TreeEnsembleRegressor", "TreeEnsembleClassifier",
 ] as const;
 
@@ -41,6 +41,13 @@ export interface ImportedNetwork {
   producer: string;
   /** The ONNX operators seen, in order, for reports. */
   operators: string[];
+  /**
+   * Set when the model ends in Softmax, compiled as an ArgMax over its input logits (softmax is
+   * strictly monotone, so the most probable class is the largest logit's): the circuit outputs the
+   * class index, and a float comparison must take the argmax of the model's probabilities (ties to
+   * the lowest index, the circuit's rule).
+   */
+  finalSoftmax?: { node: string };
 }
 
 interface Affine {
@@ -112,6 +119,7 @@ export function importGraph(graphIn: OnnxGraph, source: string): ImportedNetwork
   let stage = 0;
   let stageSize = n0;
   let finished: string | undefined; // set after ArgMax: nothing may follow it
+  let finalSoftmax: { node: string } | undefined;
   const operators: string[] = [];
 
   /** Materialises an affine value as a dense layer (unless identity) so a non-linear op can follow. */
@@ -479,6 +487,32 @@ export function importGraph(graphIn: OnnxGraph, source: string): ImportedNetwork
         set(nextStage([1]));
         break;
       }
+      case "Softmax": {
+        // Compiled only as the model's last operator, as ArgMax over its input: exp and the division
+        // by a data-dependent sum have no exact fixed-point circuit, but the class (the largest
+        // probability) is the largest logit's, because softmax is strictly monotone in each logit
+        // against the others. Anywhere else its probabilities would feed later layers: refused.
+        const consumers = graph.nodes.filter((n) => n !== node && n.inputs.includes(node.outputs[0]!));
+        if (!graph.outputs.includes(node.outputs[0]!) || consumers.length > 0) {
+          throw unsupported(
+            `Softmax is compiled only as the model's final operator (as an ArgMax over its logits, giving the class); ` +
+              `here its output feeds ${consumers.length ? `node "${consumers[0]!.name}" (${consumers[0]!.opType})` : "no graph output"}.`,
+          );
+        }
+        const v = affineIn(0);
+        // opset < 13: softmax over the dims from `axis` on (default 1); opset >= 13: over `axis` (default -1).
+        const legacy = graph.opset > 0 && graph.opset < 13;
+        let axis = attrI("axis", legacy ? 1 : -1);
+        if (axis < 0) axis += v.shape.length;
+        const single = legacy ? size(v.shape.slice(0, axis)) === 1 : v.shape.every((d, k) => k === axis || d === 1);
+        if (!single) throw unsupported(`Softmax over axis ${axis} of shape [${v.shape}]: only a single vector of logits is compiled.`);
+        materialize(v, node);
+        layers.push({ type: "argmax" });
+        finished = `Softmax (node "${node.name}")`;
+        finalSoftmax = { node: node.name };
+        set(nextStage([1]));
+        break;
+      }
       case "TreeEnsembleRegressor":
       case "TreeEnsembleClassifier": {
         const v = affineIn(0);
@@ -524,6 +558,7 @@ export function importGraph(graphIn: OnnxGraph, source: string): ImportedNetwork
     layers,
     producer: graph.producer,
     operators,
+    ...(finalSoftmax ? { finalSoftmax } : {}),
   };
 }
 

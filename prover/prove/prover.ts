@@ -14,7 +14,7 @@ import { AttestationFeatureMismatchError, AttestationFormatError, AttestationSub
 import { ZkinferError } from "../errors.js";
 import { FIELD_MODULUS, toField } from "../field.js";
 import { inputCommitment, modelCommitment, privateWeights, publicOutputs } from "../model/commitment.js";
-import { lowerModel, publicOutputCount, type ModelIR } from "../model/ir.js";
+import { lowerModel, publicInputCount, publicOutputCount, type ModelIR } from "../model/ir.js";
 import { runReference, type FeatureValues, type ReferenceResult } from "../model/interpret.js";
 import { readModelSpec, type ModelSpec } from "../model/spec.js";
 import { generateCircuit } from "../circuit/codegen.js";
@@ -170,13 +170,15 @@ export class ModelProver {
     const t2 = performance.now();
     const signals = (publicSignals as string[]).map((s) => BigInt(s));
     const attested = this.ir.attestation !== undefined;
-    const decoded = decodePublicSignals(signals, publicOutputCount(this.ir), { attested });
+    const publicInputs = publicInputCount(this.ir);
+    const decoded = decodePublicSignals(signals, publicOutputCount(this.ir), { attested, publicInputs });
 
     // The circuit and the reference interpreter are two back ends of one IR: they must agree.
     const expected = encodePublicSignals({
       outputs: await publicOutputs(this.ir, reference.outputs, salt, reference.inputs),
       modelCommitment: this.modelCommitment,
-      inputCommitment: await inputCommitment(reference.inputs, salt),
+      // Public inputs are public signals themselves: no commitment (0).
+      inputCommitment: publicInputs ? 0n : await inputCommitment(reference.inputs, salt),
       subject: BigInt(p.subject),
       nonce: p.nonce,
       attestation:
@@ -187,6 +189,7 @@ export class ModelProver {
               expiresAt: BigInt(p.attestation.expiresAt),
             }
           : undefined,
+      ...(publicInputs ? { inputs: reference.inputs } : {}),
     });
     if (expected.length !== signals.length || expected.some((x, i) => x !== signals[i])) {
       throw new ZkinferError(`Circuit and reference interpreter disagree on ${this.ir.name}: [${signals}] vs [${expected}]. This is a compiler bug.`);

@@ -21,9 +21,15 @@ export interface SoundnessSuiteParameters {
    * so a new free signal still fails it.
    */
   harmlessFreeSignals?: Record<string, string>;
+  /**
+   * The model's inputs are public signals (visibility.inputs = "public"): the circuit does not
+   * range-check them (the hub bounds them to [-2^B, 2^B)), so instead of refusing out-of-range
+   * inputs the suite demands agreement over that whole interval and binding of every input.
+   */
+  publicInputs?: boolean;
 }
 
-export function soundnessSuite({ specPath, nonLinearConstraints, randomInputs = 200, harmlessFreeSignals = {} }: SoundnessSuiteParameters): void {
+export function soundnessSuite({ specPath, nonLinearConstraints, randomInputs = 200, harmlessFreeSignals = {}, publicInputs = false }: SoundnessSuiteParameters): void {
   let m: CompiledModel;
   let honest: bigint[];
   let honestInputs: bigint[];
@@ -119,7 +125,29 @@ export function soundnessSuite({ specPath, nonLinearConstraints, randomInputs = 
     expect(attacks).to.be.greaterThan(groups.size);
   });
 
-  it("rejects an input outside its declared range, including p - 1 posing as -1", async () => {
+  if (publicInputs) {
+    it("public inputs: agrees with the interpreter over the hub's whole interval [-2^B, 2^B), corners and random points", async () => {
+      expect(m.ir.visibility.inputs).to.equal("public");
+      const b = 1n << BigInt(m.ir.visibility.publicInputBits!);
+      // Declared ranges fit inside the interval; the overflow analysis covered all of it.
+      for (const f of m.ir.features) expect(f.qmin >= -b && f.qmax < b, f.name).to.equal(true);
+      const lo = m.ir.features.map(() => -b);
+      const hi = m.ir.features.map(() => b - 1n);
+      const cases = [lo, hi, lo.map((x, i) => (i % 2 ? x : b - 1n)), hi.map((x, i) => (i % 2 ? x : -b))];
+      const next = rng(3);
+      for (let t = 0; t < 50; t++) cases.push(m.ir.features.map(() => randomBetween(next, -b, b - 1n)));
+      for (const c of cases) await expectAgreement(c);
+    });
+
+    it("public inputs: every input sits in a non-linear constraint (A and B of the binding square)", () => {
+      m.ir.features.forEach((_, i) => {
+        const wire = m.symbols.get(`main.features[${i}]`)!;
+        expect(wire, `features[${i}] is a public signal after nonce`).to.equal(m.symbols.get("main.nonce")! + 1 + i);
+        const squared = m.r1cs.constraints.some(([a, bb]) => a.some(([j]) => j === wire) && bb.some(([j]) => j === wire));
+        expect(squared, `features[${i}] squared in a constraint`).to.equal(true);
+      });
+    });
+  } else it("rejects an input outside its declared range, including p - 1 posing as -1", async () => {
     const inputs = m.ir.features.map((f) => f.qmin);
     for (const [i, f] of m.ir.features.entries()) {
       // p - 1 is the field's -1: out of range whenever the declared minimum is not negative.

@@ -29,7 +29,7 @@ interface ModelRecord {
 export const command: Command = {
   usage:
     "<list|show <id>|register|pause <id>|unpause <id>|retire <id>|upgrade <id>|cancel-upgrade <id>|transfer <id> <to>|accept <id>> " +
-    "--rpc <url> --hub <address> [--verifier <address> --commitment <n> --outputs <k> --metadata <uri>] [--apply] [--json]",
+    "--rpc <url> --hub <address> [--verifier <address> --commitment <n> --outputs <k> --metadata <uri> [--public-inputs <n> --public-input-bits <B>]] [--apply] [--json]",
   summary:
     "Reads and changes the model registry of a deployed InferenceHub. Writes sign with the key in $ZKINFER_PRIVATE_KEY. " +
     "`upgrade <id> --verifier --commitment` announces a timelocked update; `upgrade <id> --apply` applies it once the delay has passed.",
@@ -43,6 +43,8 @@ export const command: Command = {
         verifier: { type: "string" },
         commitment: { type: "string" },
         outputs: { type: "string" },
+        "public-inputs": { type: "string" },
+        "public-input-bits": { type: "string" },
         metadata: { type: "string", default: "" },
         apply: { type: "boolean", default: false },
         json: { type: "boolean", default: false },
@@ -111,7 +113,19 @@ export const command: Command = {
       case "register": {
         const numOutputs = Number(values.outputs ?? "1");
         if (!Number.isInteger(numOutputs) || numOutputs < 1 || numOutputs > 65_535) throw new ZkinferError(`--outputs must be an integer from 1 to 65535, got "${values.outputs}".`);
-        const { hash, event } = await write("registerModel", [address("--verifier", values.verifier), commitment(values.commitment), numOutputs, values.metadata]);
+        const common = [address("--verifier", values.verifier), commitment(values.commitment), numOutputs] as const;
+        let registration: Awaited<ReturnType<typeof write>>;
+        if (values["public-inputs"] !== undefined || values["public-input-bits"] !== undefined) {
+          // A model with public inputs (visibility.inputs = "public"): its spec's feature count and B.
+          const n = Number(values["public-inputs"]);
+          const bits = Number(values["public-input-bits"]);
+          if (!Number.isInteger(n) || n < 1 || n > 65_535) throw new ZkinferError(`--public-inputs must be an integer from 1 to 65535 (the model's feature count), got "${values["public-inputs"]}".`);
+          if (!Number.isInteger(bits) || bits < 1 || bits > 250) throw new ZkinferError(`--public-input-bits must be an integer from 1 to 250 (the model's publicInputBits), got "${values["public-input-bits"]}".`);
+          registration = await write("registerPublicInputModel", [...common, n, bits, values.metadata]);
+        } else {
+          registration = await write("registerModel", [...common, values.metadata]);
+        }
+        const { hash, event } = registration;
         const { modelId } = event("ModelRegistered");
         print(`registered model ${modelId} in ${hash}`, { modelId, txHash: hash });
         return;

@@ -18,10 +18,10 @@ export const command: Command = {
     const specPath = resolveSpecPath(positionals[0]!);
     const snarkjs = await import("snarkjs");
     const { artifactPath } = await import("../../artifacts/paths.js");
-    const { lowerModel, publicOutputCount } = await import("../../model/ir.js");
+    const { lowerModel, publicInputCount, publicOutputCount } = await import("../../model/ir.js");
     const { readModelSpec } = await import("../../model/spec.js");
     const { modelCommitment } = await import("../../model/commitment.js");
-    const { decodePublicSignals } = await import("../../abi/publicSignals.js");
+    const { decodePublicSignals, publicInputInBounds } = await import("../../abi/publicSignals.js");
     const ir = lowerModel(readModelSpec(specPath));
     let file: { proof?: unknown; publicSignals?: unknown };
     try {
@@ -36,9 +36,15 @@ export const command: Command = {
     } catch {
       throw new ZkinferError(`model ${ir.name} has no verification key: run \`zkinfer build ${positionals[0]}\` first.`);
     }
-    const signals = decodePublicSignals(file.publicSignals as string[], publicOutputCount(ir));
+    const signals = decodePublicSignals(file.publicSignals as string[], publicOutputCount(ir), { attested: ir.attestation !== undefined, publicInputs: publicInputCount(ir) });
     if (signals.modelCommitment !== (await modelCommitment(ir))) {
       console.log(`invalid: the proof's model commitment is not ${ir.name}@${ir.version}'s`);
+      return 1;
+    }
+    // Public inputs are bounded by the verifier, not the circuit (the hub does the same check).
+    const bad = (signals.inputs ?? []).findIndex((q) => !publicInputInBounds(q, ir.visibility.publicInputBits!));
+    if (bad >= 0) {
+      console.log(`invalid: public input \`${ir.features[bad]!.name}\` = ${signals.inputs![bad]} (at 2^${ir.inputScale}) is outside [-2^${ir.visibility.publicInputBits}, 2^${ir.visibility.publicInputBits})`);
       return 1;
     }
     const ok = await snarkjs.groth16.verify(vkey, (file.publicSignals as string[]).map(String), file.proof);

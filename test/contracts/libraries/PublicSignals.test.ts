@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { network } from "hardhat";
-import { packValidity, publicSignalCount, signalIndex } from "../../../prover/abi/publicSignals.js";
-import { FIELD_MODULUS, fromField } from "../../../prover/field.js";
+import { packValidity, publicInputInBounds, publicInputsIndex, publicSignalCount, signalIndex } from "../../../prover/abi/publicSignals.js";
+import { FIELD_MODULUS, fromField, toField } from "../../../prover/field.js";
 
 const { ethers, networkHelpers } = await network.create();
 
@@ -35,6 +35,30 @@ describe("PublicSignals", function () {
       expect(await harness.attestedCount(k)).to.equal(publicSignalCount(k, { attested: true }));
     });
   }
+
+  for (const k of [1, 10]) {
+    it(`places public inputs where prover/abi/publicSignals.ts does, for ${k} output(s)`, async function () {
+      const { harness } = await networkHelpers.loadFixture(deployFixture);
+      expect(await harness.publicInputsIndex(k)).to.equal(publicInputsIndex(k));
+      expect(await harness.publicInputsIndex(k)).to.equal(signalIndex("nonce", k) + 1);
+      for (const n of [1, 784]) expect(await harness.publicInputCount(k, n)).to.equal(publicSignalCount(k, { publicInputs: n }));
+    });
+  }
+
+  it("bounds a public input to [-2^B, 2^B) as prover/abi/publicSignals.ts does, at every edge", async function () {
+    const { harness } = await networkHelpers.loadFixture(deployFixture);
+    for (const bits of [1, 8, 64, 250]) {
+      const b = 1n << BigInt(bits);
+      for (const q of [0n, 1n, -1n, b - 1n, b, -b, -b - 1n, 2n * b, -2n * b]) {
+        const expected = publicInputInBounds(q, bits);
+        expect(expected, `${q} at B = ${bits}`).to.equal(q >= -b && q < b);
+        expect(await harness.inSignedBits(toField(q), bits), `${q} at B = ${bits}`).to.equal(expected);
+      }
+      // Field elements that decode to nothing small: (r - 1) / 2 and (r + 1) / 2.
+      expect(await harness.inSignedBits(HALF, bits)).to.equal(false);
+      expect(await harness.inSignedBits(HALF + 1n, bits)).to.equal(false);
+    }
+  });
 
   it("unpacks validity as prover/abi/publicSignals.ts packs it", async function () {
     const { harness } = await networkHelpers.loadFixture(deployFixture);
