@@ -16,6 +16,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { seededRandom } from "../prover/data/germanCredit.js";
 import { loadSp500, SP500_PATH, toCents } from "../prover/data/sp500.js";
 import { runQuantized } from "../prover/model/interpret.js";
 import { lowerModel } from "../prover/model/ir.js";
@@ -40,17 +41,6 @@ const SEED = 11;
 
 const round8 = (x: number) => Number(x.toPrecision(8));
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Sample {
   date: string;
@@ -92,7 +82,7 @@ function forward(m: Mlp, x: number[]): { h: number[]; s: number } {
 
 /** Full-batch Adam on the mean squared error to the clipped target. */
 function train(data: Sample[]): Mlp {
-  const random = mulberry32(SEED);
+  const random = seededRandom(SEED);
   const init = (n: number) => (random() * 2 - 1) * Math.sqrt(3 / n);
   const d = WINDOW - 1;
   const m: Mlp = { w1: Array.from({ length: HIDDEN }, () => Array.from({ length: d }, () => init(d))), b1: Array(HIDDEN).fill(0.01), w2: Array.from({ length: HIDDEN }, () => init(HIDDEN)), b2: 0 };

@@ -8,6 +8,7 @@ import { APPROX_FUNCTIONS, PIECEWISE, evalPiecewise } from "../../prover/model/a
 import { runQuantized } from "../../prover/model/interpret.js";
 import { lowerModel } from "../../prover/model/ir.js";
 import { parseModelSpec } from "../../prover/model/spec.js";
+import { specIssues } from "../helpers/spec.js";
 
 const base = {
   name: "t",
@@ -20,15 +21,7 @@ const base = {
 };
 const outputs = (n: number) => ({ type: "output", outputs: Array.from({ length: n }, (_, k) => ({ name: `y_${k}`, unit: "1" })) });
 
-function issues(value: unknown): string[] {
-  try {
-    parseModelSpec(value);
-  } catch (e) {
-    expect(e).to.be.instanceOf(SpecValidationError);
-    return (e as SpecValidationError).issues.map((i) => `${i.path}: ${i.message}`);
-  }
-  throw new Error("accepted");
-}
+const issues = specIssues;
 
 describe("IR ops: approximations, interpreter semantics, validation", () => {
   for (const fn of ["sigmoid", "tanh"] as const) {

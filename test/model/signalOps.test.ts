@@ -10,6 +10,7 @@ import { extraOutputValues, modelCommitment, poseidonHash, publicOutputs } from 
 import { runQuantized } from "../../prover/model/interpret.js";
 import { lowerModel, publicOutputCount } from "../../prover/model/ir.js";
 import { parseModelSpec } from "../../prover/model/spec.js";
+import { specIssues } from "../helpers/spec.js";
 
 const base = {
   name: "mini-signal",
@@ -32,15 +33,7 @@ const base = {
   ],
 };
 
-function issuesOf(value: unknown): string[] {
-  try {
-    parseModelSpec(value);
-  } catch (e) {
-    expect(e).to.be.instanceOf(SpecValidationError);
-    return (e as SpecValidationError).issues.map((i) => `${i.path}: ${i.message}`);
-  }
-  throw new Error("spec was accepted");
-}
+const issuesOf = specIssues;
 
 describe("signal ops: relative_change, signal_head, extra outputs", () => {
   const ir = lowerModel(parseModelSpec(base));

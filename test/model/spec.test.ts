@@ -5,6 +5,7 @@ import { lowerModel } from "../../prover/model/ir.js";
 import { quantizeInputs, runQuantized, runReference } from "../../prover/model/interpret.js";
 import { quantize } from "../../prover/model/quantize.js";
 import { modelCommitment, poseidonChunks } from "../../prover/model/commitment.js";
+import { specIssues } from "../helpers/spec.js";
 
 function spec(overrides: Partial<ModelSpec> = {}): ModelSpec {
   return {
@@ -25,15 +26,7 @@ function spec(overrides: Partial<ModelSpec> = {}): ModelSpec {
   };
 }
 
-function issuesOf(value: unknown): string[] {
-  try {
-    parseModelSpec(value);
-  } catch (e) {
-    expect(e).to.be.instanceOf(SpecValidationError);
-    return (e as SpecValidationError).issues.map((i) => `${i.path}: ${i.message}`);
-  }
-  throw new Error("spec was accepted");
-}
+const issuesOf = specIssues;
 
 describe("model spec", () => {
   it("accepts a valid spec", () => {
