@@ -10,6 +10,8 @@ pragma circom 2.2.0;
 // Then |q * den + r| < 2^(Q + D + 1) < p / 2, so the field equation holds over the integers, and an
 // integer num has exactly one (q, r) with 0 <= r < den: Euclidean division. A remainder check done
 // with `assert` (or none) would let the prover shift q by one at will.
+// The gap check also rules out a zero divisor on its own (SECURITY.md 5): den = 1 + r + gap with r,
+// gap >= 0, so den >= 1 whatever the caller's range checks.
 // Cost: 1 product + D + D + (Q + 1) boolean constraints.
 
 include "circomlib/circuits/bitify.circom";
