@@ -12,7 +12,8 @@ import type { BuiltModel } from "../build/buildModel.js";
 type Contract = any;
 
 export interface DeployCreditScoreParameters {
-  ignition: { deploy: (module: unknown, options?: unknown) => Promise<Record<string, Contract>> };
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Ignition's helper is generic in the module type
+  ignition: { deploy: (module: any, options?: any) => Promise<Record<string, Contract>> };
   model: Pick<BuiltModel, "verifierContract" | "modelCommitment" | "numOutputs" | "name" | "version"> & { attested?: boolean };
   /** Minimum score (signed, at the output's fixed-point scale) that opens a credit line. */
   threshold: bigint;

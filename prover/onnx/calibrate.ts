@@ -227,7 +227,12 @@ export function errorBound(spec: ModelSpec, ir: ModelIR): number[] {
       }
       case "argmax":
       case "treeEnsemble":
+      case "signalHead":
         // Discrete outputs: a perturbation near a tie or a threshold changes the answer outright.
+        e = op.out.map(() => Infinity);
+        break;
+      case "relativeChange":
+        // Not emitted by the ONNX importer (spec-only, for signal models): no bound is claimed.
         e = op.out.map(() => Infinity);
         break;
       default:
@@ -240,6 +245,6 @@ export function errorBound(spec: ModelSpec, ir: ModelIR): number[] {
 /** Proven magnitude bound (real units) of each input of a dense op that is not the first. */
 function prevMagnitudes(ir: ModelIR, op: ModelIR["ops"][number]): number[] {
   const prev = ir.ops[ir.ops.indexOf(op) - 1]!;
-  const scale = prev.kind === "dense" ? prev.outScale : prev.kind === "treeEnsemble" ? prev.outScale : prev.kind === "argmax" ? 0 : prev.scale;
+  const scale = "outScale" in prev ? prev.outScale : prev.kind === "argmax" ? 0 : prev.scale;
   return prev.out.map((iv) => Math.max(Math.abs(dequantize(iv.lo, scale)), Math.abs(dequantize(iv.hi, scale))));
 }

@@ -216,7 +216,7 @@ export class Submitter {
   }
 
   private onChain(modelId: bigint, subject: Address, nonce: bigint): Promise<boolean> {
-    return this.rpc("isNonceUsed", () => this.o.clients.publicClient.readContract({ address: this.o.hub, abi: HUB_ABI, functionName: "isNonceUsed", args: [modelId, subject, nonce] }));
+    return this.rpc("isNonceUsed", () => this.o.clients.publicClient.readContract({ address: this.o.hub, abi: HUB_ABI, functionName: "isNonceUsed", args: [modelId, subject, nonce] })) as Promise<boolean>;
   }
 
   /** Confirms a job whose statement is already recorded, with the transaction that recorded it when the logs show it. */

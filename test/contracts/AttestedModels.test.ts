@@ -18,6 +18,7 @@ import {
   statement,
   upgradeModel,
   withSignal,
+  connectAs,
 } from "./helpers.js";
 
 const { ethers, ignition, networkHelpers } = await network.create();
@@ -56,7 +57,7 @@ describe("Attested models", function () {
     it("registers an attested model and emits ModelRegistered then ModelAttestationRequired", async function () {
       const { hub, verifier, stranger } = await networkHelpers.loadFixture(deployFixture);
       const next = (await hub.modelCount()) + 1n;
-      await expect(hub.connect(stranger).registerAttestedModel(verifier, OTHER_COMMITMENT, 1, "ipfs://attested"))
+      await expect(connectAs(hub, stranger).registerAttestedModel(verifier, OTHER_COMMITMENT, 1, "ipfs://attested"))
         .to.emit(hub, "ModelRegistered")
         .withArgs(next, stranger.address, await verifier.getAddress(), OTHER_COMMITMENT, 1, "ipfs://attested")
         .and.to.emit(hub, "ModelAttestationRequired")
@@ -143,10 +144,10 @@ describe("Attested models", function () {
 
     it("lets only the owner trust or revoke (ModelRegistryUnauthorizedAccount)", async function () {
       const { hub, modelId, stranger } = await networkHelpers.loadFixture(deployFixture);
-      await expect(hub.connect(stranger).trustAttester(modelId, OTHER_BUREAU))
+      await expect(connectAs(hub, stranger).trustAttester(modelId, OTHER_BUREAU))
         .to.be.revertedWithCustomError(hub, "ModelRegistryUnauthorizedAccount")
         .withArgs(modelId, stranger.address);
-      await expect(hub.connect(stranger).revokeAttester(modelId, BUREAU))
+      await expect(connectAs(hub, stranger).revokeAttester(modelId, BUREAU))
         .to.be.revertedWithCustomError(hub, "ModelRegistryUnauthorizedAccount")
         .withArgs(modelId, stranger.address);
     });

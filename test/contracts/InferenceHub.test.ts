@@ -12,6 +12,7 @@ import {
   statement,
   upgradeModel,
   withSignal,
+  connectAs,
 } from "./helpers.js";
 
 const { ethers, ignition, networkHelpers } = await network.create();
@@ -84,7 +85,7 @@ describe("InferenceHub", function () {
       const { hub, modelId, applicant, relayer } = await networkHelpers.loadFixture(deployFixture);
       const signals = statement({ subject: applicant.address });
 
-      await expect(hub.connect(relayer).verifyAndAct(modelId, dummyProof(), signals))
+      await expect(connectAs(hub, relayer).verifyAndAct(modelId, dummyProof(), signals))
         .to.emit(hub, "InferenceVerified")
         .withArgs(modelId, applicant.address, 1n);
       expect(await hub.isNonceUsed(modelId, applicant.address, 1n)).to.equal(true);
@@ -242,7 +243,7 @@ describe("InferenceHub", function () {
         await hub.verifyAndAct(modelId, dummyProof(0n), signals);
 
         // Different proof bytes, same statement: replay protection must not be keyed on the proof.
-        await expect(hub.connect(relayer).verifyAndAct(modelId, dummyProof(1000n), signals))
+        await expect(connectAs(hub, relayer).verifyAndAct(modelId, dummyProof(1000n), signals))
           .to.be.revertedWithCustomError(hub, "InferenceHubNonceUsed")
           .withArgs(modelId, applicant.address, 5n);
       });

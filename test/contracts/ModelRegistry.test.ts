@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 import InferenceHubModule from "../../deploy/InferenceHub.js";
-import { FIELD_MODULUS, MODEL_COMMITMENT, OTHER_COMMITMENT } from "./helpers.js";
+import { FIELD_MODULUS, MODEL_COMMITMENT, OTHER_COMMITMENT, connectAs } from "./helpers.js";
 
 const { ethers, ignition, networkHelpers } = await network.create();
 
@@ -39,7 +39,7 @@ describe("ModelRegistry", function () {
       const { hub, verifier, stranger } = await networkHelpers.loadFixture(deployFixture);
       expect(await hub.modelCount()).to.equal(1n);
 
-      await expect(hub.connect(stranger).registerModel(verifier, OTHER_COMMITMENT, 3, "ipfs://second"))
+      await expect(connectAs(hub, stranger).registerModel(verifier, OTHER_COMMITMENT, 3, "ipfs://second"))
         .to.emit(hub, "ModelRegistered")
         .withArgs(2n, stranger.address, await verifier.getAddress(), OTHER_COMMITMENT, 3, "ipfs://second");
       expect(await hub.modelCount()).to.equal(2n);
@@ -101,7 +101,7 @@ describe("ModelRegistry", function () {
 
     it("rejects a non-owner with ModelRegistryUnauthorizedAccount", async function () {
       const { hub, consumer, modelId, stranger } = await networkHelpers.loadFixture(deployFixture);
-      await expect(hub.connect(stranger).setConsumer(modelId, consumer))
+      await expect(connectAs(hub, stranger).setConsumer(modelId, consumer))
         .to.be.revertedWithCustomError(hub, "ModelRegistryUnauthorizedAccount")
         .withArgs(modelId, stranger.address);
     });
@@ -240,12 +240,12 @@ describe("ModelRegistry", function () {
 
     it("rejects announce, apply and cancel by a non-owner with ModelRegistryUnauthorizedAccount", async function () {
       const { hub, otherVerifier, modelId, stranger } = await networkHelpers.loadFixture(deployFixture);
-      await expect(hub.connect(stranger).announceModelUpdate(modelId, otherVerifier, OTHER_COMMITMENT))
+      await expect(connectAs(hub, stranger).announceModelUpdate(modelId, otherVerifier, OTHER_COMMITMENT))
         .to.be.revertedWithCustomError(hub, "ModelRegistryUnauthorizedAccount")
         .withArgs(modelId, stranger.address);
       await hub.announceModelUpdate(modelId, otherVerifier, OTHER_COMMITMENT);
       await networkHelpers.time.increase(DELAY);
-      for (const change of [() => hub.connect(stranger).applyModelUpdate(modelId), () => hub.connect(stranger).cancelModelUpdate(modelId)]) {
+      for (const change of [() => connectAs(hub, stranger).applyModelUpdate(modelId), () => connectAs(hub, stranger).cancelModelUpdate(modelId)]) {
         await expect(change()).to.be.revertedWithCustomError(hub, "ModelRegistryUnauthorizedAccount").withArgs(modelId, stranger.address);
       }
       expect((await hub.getModel(modelId)).version).to.equal(1n);
@@ -268,20 +268,20 @@ describe("ModelRegistry", function () {
       expect(await hub.pendingModelOwner(modelId)).to.equal(stranger.address);
       // Until accepted, the old owner still owns it and the new one cannot act.
       expect((await hub.getModel(modelId)).owner).to.equal(owner.address);
-      await expect(hub.connect(stranger).pauseModel(modelId)).to.be.revertedWithCustomError(hub, "ModelRegistryUnauthorizedAccount");
+      await expect(connectAs(hub, stranger).pauseModel(modelId)).to.be.revertedWithCustomError(hub, "ModelRegistryUnauthorizedAccount");
 
-      await expect(hub.connect(stranger).acceptModelOwnership(modelId))
+      await expect(connectAs(hub, stranger).acceptModelOwnership(modelId))
         .to.emit(hub, "ModelOwnershipTransferred")
         .withArgs(modelId, owner.address, stranger.address);
       expect((await hub.getModel(modelId)).owner).to.equal(stranger.address);
       expect(await hub.pendingModelOwner(modelId)).to.equal(ethers.ZeroAddress);
       await expect(hub.pauseModel(modelId)).to.be.revertedWithCustomError(hub, "ModelRegistryUnauthorizedAccount").withArgs(modelId, owner.address);
-      await expect(hub.connect(stranger).pauseModel(modelId)).to.emit(hub, "ModelPaused");
+      await expect(connectAs(hub, stranger).pauseModel(modelId)).to.emit(hub, "ModelPaused");
     });
 
     it("rejects acceptance by anyone but the pending owner with ModelRegistryUnauthorizedAccount", async function () {
       const { hub, modelId, owner, stranger } = await networkHelpers.loadFixture(deployFixture);
-      await expect(hub.connect(stranger).acceptModelOwnership(modelId))
+      await expect(connectAs(hub, stranger).acceptModelOwnership(modelId))
         .to.be.revertedWithCustomError(hub, "ModelRegistryUnauthorizedAccount")
         .withArgs(modelId, stranger.address);
       await hub.transferModelOwnership(modelId, stranger.address);
@@ -292,7 +292,7 @@ describe("ModelRegistry", function () {
 
     it("rejects a transfer by a non-owner, and to the zero address", async function () {
       const { hub, modelId, stranger } = await networkHelpers.loadFixture(deployFixture);
-      await expect(hub.connect(stranger).transferModelOwnership(modelId, stranger.address))
+      await expect(connectAs(hub, stranger).transferModelOwnership(modelId, stranger.address))
         .to.be.revertedWithCustomError(hub, "ModelRegistryUnauthorizedAccount")
         .withArgs(modelId, stranger.address);
       await expect(hub.transferModelOwnership(modelId, ethers.ZeroAddress))
@@ -304,7 +304,7 @@ describe("ModelRegistry", function () {
       const { hub, modelId, stranger } = await networkHelpers.loadFixture(deployFixture);
       await hub.transferModelOwnership(modelId, stranger.address);
       await hub.retireModel(modelId);
-      await expect(hub.connect(stranger).acceptModelOwnership(modelId))
+      await expect(connectAs(hub, stranger).acceptModelOwnership(modelId))
         .to.be.revertedWithCustomError(hub, "ModelRegistryUnexpectedStatus")
         .withArgs(modelId, Status.Retired);
     });
@@ -338,11 +338,11 @@ describe("ModelRegistry", function () {
 
     it("rejects a non-owner with ModelRegistryUnauthorizedAccount", async function () {
       const { hub, modelId, stranger } = await networkHelpers.loadFixture(deployFixture);
-      await expect(hub.connect(stranger).pauseModel(modelId))
+      await expect(connectAs(hub, stranger).pauseModel(modelId))
         .to.be.revertedWithCustomError(hub, "ModelRegistryUnauthorizedAccount")
         .withArgs(modelId, stranger.address);
       await hub.pauseModel(modelId);
-      await expect(hub.connect(stranger).unpauseModel(modelId))
+      await expect(connectAs(hub, stranger).unpauseModel(modelId))
         .to.be.revertedWithCustomError(hub, "ModelRegistryUnauthorizedAccount")
         .withArgs(modelId, stranger.address);
     });
@@ -387,7 +387,7 @@ describe("ModelRegistry", function () {
 
     it("rejects a non-owner with ModelRegistryUnauthorizedAccount", async function () {
       const { hub, modelId, stranger } = await networkHelpers.loadFixture(deployFixture);
-      await expect(hub.connect(stranger).retireModel(modelId))
+      await expect(connectAs(hub, stranger).retireModel(modelId))
         .to.be.revertedWithCustomError(hub, "ModelRegistryUnauthorizedAccount")
         .withArgs(modelId, stranger.address);
     });
@@ -400,14 +400,14 @@ describe("ModelRegistry", function () {
 
   it("scopes ownership to each model", async function () {
     const { hub, verifier, modelId, owner, stranger } = await networkHelpers.loadFixture(deployFixture);
-    await hub.connect(stranger).registerModel(verifier, OTHER_COMMITMENT, 1, "");
+    await connectAs(hub, stranger).registerModel(verifier, OTHER_COMMITMENT, 1, "");
 
     await expect(hub.pauseModel(2n))
       .to.be.revertedWithCustomError(hub, "ModelRegistryUnauthorizedAccount")
       .withArgs(2n, owner.address);
-    await expect(hub.connect(stranger).pauseModel(modelId))
+    await expect(connectAs(hub, stranger).pauseModel(modelId))
       .to.be.revertedWithCustomError(hub, "ModelRegistryUnauthorizedAccount")
       .withArgs(modelId, stranger.address);
-    await expect(hub.connect(stranger).pauseModel(2n)).to.emit(hub, "ModelPaused").withArgs(2n);
+    await expect(connectAs(hub, stranger).pauseModel(2n)).to.emit(hub, "ModelPaused").withArgs(2n);
   });
 });

@@ -11,6 +11,7 @@ import { publicInputsIndex, publicSignalCount, signalIndex } from "../../prover/
 import { FIELD_MODULUS, toField } from "../../prover/field.js";
 import { publicInputCount } from "../../prover/model/ir.js";
 import { ModelProver, type ProveReturnType } from "../../prover/prove/prover.js";
+import { connectAs } from "./helpers.js";
 
 const { ethers, networkHelpers } = await network.create();
 const specPath = fileURLToPath(new URL("../fixtures/public-inputs.json", import.meta.url));
@@ -68,7 +69,7 @@ describe("Models with public inputs (real proofs through the hub)", function () 
   it("verifies a proof of the model on its public inputs through verifyAndAct", async () => {
     const { hub, modelId, relayer } = await networkHelpers.loadFixture(deployFixture);
     expect(await prover.verify(proved.proof, proved.publicSignals)).to.equal(true);
-    await expect(hub.connect(relayer).verifyAndAct(modelId, proved.proofBytes, proved.publicSignals))
+    await expect(connectAs(hub, relayer).verifyAndAct(modelId, proved.proofBytes, proved.publicSignals))
       .to.emit(hub, "InferenceVerified")
       .withArgs(modelId, "0x00000000000000000000000000000000000000A1", 1n);
   });

@@ -2,7 +2,7 @@
  * Shared helpers for the contract tests: honest public signals built with the project's one
  * public-signal ABI (prover/abi/publicSignals.ts), and the raw variants attacks need.
  */
-import { AbiCoder } from "ethers";
+import { AbiCoder, type BaseContract, type Contract, type ContractRunner } from "ethers";
 import { FIELD_MODULUS, toField } from "../../prover/field.js";
 import { addressToSubject, encodePublicSignals, type AttestationSignals } from "../../prover/abi/publicSignals.js";
 
@@ -98,4 +98,9 @@ export async function upgradeModel(
   await (await hub.announceModelUpdate(modelId, verifier, modelCommitment)).wait();
   await time.increase(await hub.updateDelay());
   await (await hub.applyModelUpdate(modelId)).wait();
+}
+
+/** `contract.connect(runner)` typed as the full contract (ethers types connect() as a BaseContract). */
+export function connectAs(contract: BaseContract, runner: ContractRunner): Contract {
+  return contract.connect(runner) as Contract;
 }

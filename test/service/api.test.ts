@@ -95,7 +95,7 @@ describe("prover service API (SQLite queue, local chain)", function () {
     expect(await publicClient.readContract({ address: service.hub!, abi: HUB_ABI, functionName: "isNonceUsed", args: [modelId, applicant, 42n] })).to.equal(true);
     const line = await publicClient.readContract({ address: service.deployment!.creditGate, abi: CREDIT_GATE_ABI, functionName: "creditLineOf", args: [applicant] });
     const score = BigInt(job.publicSignals[0]) > 2n ** 253n ? -1n : BigInt(job.publicSignals[0]);
-    expect(line.limit).to.equal(score >= 0n ? 7_000n : 0n);
+    expect((line as { limit: bigint }).limit).to.equal(score >= 0n ? 7_000n : 0n);
   });
 
   it("counts a replay revert on resubmission as success: a second job for a recorded statement is confirmed without a new transaction", async () => {

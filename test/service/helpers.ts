@@ -170,6 +170,9 @@ export async function auditChain(rpcUrl: string, hub: Address, submitter: Addres
     }
   }
   const logs = await client.getLogs({ address: hub, fromBlock: 0n, toBlock: latest });
-  const verified = parseEventLogs({ abi: HUB_ABI, logs, eventName: "InferenceVerified" }).map((l) => ({ subject: l.args.subject.toLowerCase(), nonce: l.args.nonce.toString(), tx: l.transactionHash }));
+  const verified = parseEventLogs({ abi: HUB_ABI, logs, eventName: "InferenceVerified" }).map((l) => {
+    const args = l.args as unknown as { subject: string; nonce: bigint };
+    return { subject: args.subject.toLowerCase(), nonce: args.nonce.toString(), tx: l.transactionHash };
+  });
   return { sent, reverted, txNonces, verified };
 }

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 import { creditScoreModule } from "../../../deploy/CreditScore.js";
-import { CREDIT_LIMIT, FIELD_MODULUS, MODEL_COMMITMENT, THRESHOLD, dummyProof, statement, withSignal } from "../helpers.js";
+import { CREDIT_LIMIT, FIELD_MODULUS, MODEL_COMMITMENT, THRESHOLD, dummyProof, statement, withSignal, connectAs } from "../helpers.js";
 
 const { ethers, ignition, networkHelpers } = await network.create();
 
@@ -26,7 +26,7 @@ async function deployFixture() {
 
   /** Submits `score` for `subject` through the hub, as `sender`. */
   const submit = (score: bigint, subject = applicant.address, nonce = 1n, sender = applicant) =>
-    hub.connect(sender).verifyAndAct(modelId, dummyProof(), statement({ outputs: [score], subject, nonce }));
+    connectAs(hub, sender).verifyAndAct(modelId, dummyProof(), statement({ outputs: [score], subject, nonce }));
 
   return { hub, verifier, creditGate, modelId, submit, deployer, applicant, relayer, stranger, gateOwner };
 }
@@ -78,7 +78,7 @@ describe("CreditGate", function () {
 
     it("decodes negative scores (r - |q|) at a negative threshold's boundary", async function () {
       const { creditGate, submit, applicant, relayer, gateOwner } = await networkHelpers.loadFixture(deployFixture);
-      await creditGate.connect(gateOwner).setThreshold(-5n);
+      await connectAs(creditGate, gateOwner).setThreshold(-5n);
 
       // statement() encodes -5 as r - 5, as the circuit does.
       expect(statement({ outputs: [-5n], subject: applicant.address })[0]).to.equal(FIELD_MODULUS - 5n);
@@ -92,7 +92,7 @@ describe("CreditGate", function () {
 
     it("refuses r - 1 as the score -1, not as a huge positive score", async function () {
       const { creditGate, hub, modelId, applicant, gateOwner } = await networkHelpers.loadFixture(deployFixture);
-      await creditGate.connect(gateOwner).setThreshold(0n);
+      await connectAs(creditGate, gateOwner).setThreshold(0n);
       const signals = withSignal(statement({ subject: applicant.address }), 0, FIELD_MODULUS - 1n);
 
       await expect(hub.verifyAndAct(modelId, dummyProof(), signals))
@@ -103,7 +103,7 @@ describe("CreditGate", function () {
     it("refreshes an open line with a newer passing proof and keeps it on a later refusal", async function () {
       const { creditGate, submit, applicant, gateOwner } = await networkHelpers.loadFixture(deployFixture);
       await submit(THRESHOLD);
-      await creditGate.connect(gateOwner).setCreditLimit(CREDIT_LIMIT * 2n);
+      await connectAs(creditGate, gateOwner).setCreditLimit(CREDIT_LIMIT * 2n);
 
       const refresh = await submit(THRESHOLD + 100n, applicant.address, 2n);
       await expect(refresh)
@@ -139,10 +139,10 @@ describe("CreditGate", function () {
     it("rejects any caller but the hub with CreditGateUnauthorizedCaller", async function () {
       const { creditGate, modelId, applicant, stranger } = await networkHelpers.loadFixture(deployFixture);
 
-      await expect(creditGate.connect(stranger).onInferenceVerified(modelId, stranger.address, 1n, [THRESHOLD]))
+      await expect(connectAs(creditGate, stranger).onInferenceVerified(modelId, stranger.address, 1n, [THRESHOLD]))
         .to.be.revertedWithCustomError(creditGate, "CreditGateUnauthorizedCaller")
         .withArgs(stranger.address);
-      await expect(creditGate.connect(applicant).onInferenceVerified(modelId, applicant.address, 1n, [THRESHOLD]))
+      await expect(connectAs(creditGate, applicant).onInferenceVerified(modelId, applicant.address, 1n, [THRESHOLD]))
         .to.be.revertedWithCustomError(creditGate, "CreditGateUnauthorizedCaller")
         .withArgs(applicant.address);
     });
@@ -151,14 +151,12 @@ describe("CreditGate", function () {
       const { hub, creditGate, stranger } = await networkHelpers.loadFixture(deployFixture);
       // Anyone can register a model whose verifier accepts everything and aim it at this gate.
       const acceptAll = await ethers.deployContract("MockInferenceVerifier");
-      await hub.connect(stranger).registerModel(acceptAll, MODEL_COMMITMENT, 1, "");
+      await connectAs(hub, stranger).registerModel(acceptAll, MODEL_COMMITMENT, 1, "");
       const rogueModelId: bigint = await hub.modelCount();
-      await hub.connect(stranger).setConsumer(rogueModelId, creditGate);
+      await connectAs(hub, stranger).setConsumer(rogueModelId, creditGate);
 
       await expect(
-        hub
-          .connect(stranger)
-          .verifyAndAct(rogueModelId, dummyProof(), statement({ outputs: [10n ** 9n], subject: stranger.address })),
+        connectAs(hub, stranger).verifyAndAct(rogueModelId, dummyProof(), statement({ outputs: [10n ** 9n], subject: stranger.address })),
       )
         .to.be.revertedWithCustomError(creditGate, "CreditGateUnexpectedModel")
         .withArgs(rogueModelId);
@@ -170,7 +168,7 @@ describe("CreditGate", function () {
     it("lets the owner change the threshold, emitting ThresholdUpdated", async function () {
       const { creditGate, submit, gateOwner } = await networkHelpers.loadFixture(deployFixture);
 
-      await expect(creditGate.connect(gateOwner).setThreshold(800n))
+      await expect(connectAs(creditGate, gateOwner).setThreshold(800n))
         .to.emit(creditGate, "ThresholdUpdated")
         .withArgs(THRESHOLD, 800n);
       expect(await creditGate.threshold()).to.equal(800n);
@@ -180,7 +178,7 @@ describe("CreditGate", function () {
     it("rejects a non-owner with OwnableUnauthorizedAccount", async function () {
       const { creditGate, stranger, deployer } = await networkHelpers.loadFixture(deployFixture);
       for (const account of [stranger, deployer]) {
-        await expect(creditGate.connect(account).setThreshold(0n))
+        await expect(connectAs(creditGate, account).setThreshold(0n))
           .to.be.revertedWithCustomError(creditGate, "OwnableUnauthorizedAccount")
           .withArgs(account.address);
       }
@@ -189,7 +187,7 @@ describe("CreditGate", function () {
     it("rejects a threshold beyond int128 with SafeCastOverflowedIntDowncast", async function () {
       const { creditGate, gateOwner } = await networkHelpers.loadFixture(deployFixture);
       const tooLow = -(1n << 127n) - 1n;
-      await expect(creditGate.connect(gateOwner).setThreshold(tooLow))
+      await expect(connectAs(creditGate, gateOwner).setThreshold(tooLow))
         .to.be.revertedWithCustomError(creditGate, "SafeCastOverflowedIntDowncast")
         .withArgs(128, tooLow);
     });
@@ -200,7 +198,7 @@ describe("CreditGate", function () {
       const { creditGate, submit, applicant, relayer, gateOwner } = await networkHelpers.loadFixture(deployFixture);
       await submit(THRESHOLD);
 
-      await expect(creditGate.connect(gateOwner).setCreditLimit(500n))
+      await expect(connectAs(creditGate, gateOwner).setCreditLimit(500n))
         .to.emit(creditGate, "CreditLimitUpdated")
         .withArgs(CREDIT_LIMIT, 500n);
       expect(await creditGate.creditLimit()).to.equal(500n);
@@ -211,14 +209,14 @@ describe("CreditGate", function () {
 
     it("rejects a non-owner with OwnableUnauthorizedAccount", async function () {
       const { creditGate, stranger } = await networkHelpers.loadFixture(deployFixture);
-      await expect(creditGate.connect(stranger).setCreditLimit(1n))
+      await expect(connectAs(creditGate, stranger).setCreditLimit(1n))
         .to.be.revertedWithCustomError(creditGate, "OwnableUnauthorizedAccount")
         .withArgs(stranger.address);
     });
 
     it("rejects a limit beyond uint128 with SafeCastOverflowedUintDowncast", async function () {
       const { creditGate, gateOwner } = await networkHelpers.loadFixture(deployFixture);
-      await expect(creditGate.connect(gateOwner).setCreditLimit(1n << 128n))
+      await expect(connectAs(creditGate, gateOwner).setCreditLimit(1n << 128n))
         .to.be.revertedWithCustomError(creditGate, "SafeCastOverflowedUintDowncast")
         .withArgs(128, 1n << 128n);
     });

@@ -1,3 +1,4 @@
+import type { EventLog } from "ethers";
 import { expect } from "chai";
 import { network } from "hardhat";
 import { FIELD_MODULUS, dummyProof, upgradeModel } from "../helpers.js";
@@ -29,7 +30,7 @@ describe("SignalFeed", function () {
     const { hub, feed, modelId, bot } = await networkHelpers.loadFixture(fixture);
     for (const epoch of [6, 7, 9]) await hub.verifyAndAct(modelId, dummyProof(), await signalFor(epoch, bot.address));
     const events = await feed.queryFilter(feed.filters.SignalPublished(modelId));
-    expect(events.map((e) => e.args.epoch)).to.deep.equal([6n, 7n, 9n]);
+    expect(events.map((e: unknown) => (e as EventLog).args.epoch)).to.deep.equal([6n, 7n, 9n]);
     expect((await feed.latestSignal(modelId)).epoch).to.equal(9n);
   });
 
