@@ -11,10 +11,9 @@ import { decodeProofWords } from "../prover/prove/calldata.js";
 import { deploySignalStack, proveSignal, seedSignalMarket } from "../prover/chain/signals.js";
 import { loadSp500, toCents } from "../prover/data/sp500.js";
 import { ModelProver } from "../prover/prove/prover.js";
+import { median, round } from "./stats.js";
 
 const RUNS = 5;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function signalBench(hre: any, log: (line: string) => void) {

@@ -32,12 +32,11 @@ import type { ModelIR } from "../prover/model/ir.js";
 import { releaseCurves } from "../prover/setup/curve.js";
 import { compilerBench } from "./bench-compiler.js";
 import { signalBench } from "./bench-signals.js";
+import { median, round } from "./stats.js";
 
 const json = process.argv.includes("--json");
 const RUNS = 5;
 const log = (line: string) => console.log(line);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 
 /** Constraints of one RescaleRelu at a 32-bit activation (K + 1 = 32 bits decomposed). */
 async function reluRescaleConstraintsAt32Bits(): Promise<number> {

@@ -17,13 +17,13 @@ import { createHash, randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { seededRandom } from "../prover/data/germanCredit.js";
+import { SIGNAL_WINDOW as WINDOW } from "../prover/chain/signals.js";
 import { loadSp500, SP500_PATH, toCents } from "../prover/data/sp500.js";
 import { runQuantized } from "../prover/model/interpret.js";
 import { lowerModel } from "../prover/model/ir.js";
 import { parseModelSpec, type ModelSpec } from "../prover/model/spec.js";
 
 const SPEC_PATH = fileURLToPath(new URL("../models/momentum-signal/spec.json", import.meta.url));
-export const WINDOW = 6;
 const HIDDEN = 8;
 const RETURN_BITS = 16;
 const FIXED_POINT = { inputBits: 0, weightBits: 12, activationBits: 12 };

@@ -2,23 +2,16 @@
  * The signals stack deployed as production deploys it (deploy/Signals.ts), with the mock verifier,
  * and prices recorded for epochs 1..10. Shared by the PriceSource, SignalFeed and SignalVault tests.
  */
-import { buildPoseidon } from "circomlibjs";
-import { signalsModule } from "../../deploy/Signals.js";
+import { deploySignalStack } from "../../prover/chain/signals.js";
 import { MODEL_COMMITMENT, statement } from "./helpers.js";
+
+/** Poseidon as circomlib computes it (one Poseidon for up to 16 inputs), for the expected window hashes. */
+export { poseidonHash } from "../../prover/model/commitment.js";
 
 /** Prices in cents (2 decimals), epochs 1..10. */
 export const PRICES = [300_000n, 301_250n, 299_800n, 302_400n, 305_000n, 303_300n, 306_100n, 308_000n, 307_250n, 310_500n];
 export const MAX_AGE = 3600n;
 export const SIZE_ONE = 1024n;
-
-const module = signalsModule("MockInferenceVerifier");
-
-/** Poseidon as circomlib computes it, for the expected window hashes. */
-let poseidonInstance: ReturnType<typeof buildPoseidon> | undefined;
-export async function poseidonHash(inputs: bigint[]): Promise<bigint> {
-  const poseidon = await (poseidonInstance ??= buildPoseidon());
-  return poseidon.F.toObject(poseidon(inputs)) as bigint;
-}
 
 /** The window of 6 prices ending at `epoch` (1-based), oldest first. */
 export function windowAt(epoch: number): bigint[] {
@@ -28,10 +21,9 @@ export function windowAt(epoch: number): bigint[] {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function deploySignals(ethers: any, ignition: any) {
   const [owner, bot, stranger] = await ethers.getSigners();
-  const deployed = await ignition.deploy(module, { parameters: { [module.id]: { modelCommitment: MODEL_COMMITMENT } } });
+  const deployed = await deploySignalStack({ ignition, verifierContract: "MockInferenceVerifier", modelCommitment: MODEL_COMMITMENT });
   for (const [i, price] of PRICES.entries()) await (await deployed.priceSource.recordPrice(BigInt(i + 1), price)).wait();
-  const modelId: bigint = await deployed.hub.modelCount();
-  return { ...deployed, modelId, owner, bot, stranger };
+  return { ...deployed, owner, bot, stranger };
 }
 
 /** The public signals of a signal proof: direction, size, epoch, window hash. */

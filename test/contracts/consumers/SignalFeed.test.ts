@@ -1,7 +1,7 @@
 import type { EventLog } from "ethers";
 import { expect } from "chai";
 import { network } from "hardhat";
-import { FIELD_MODULUS, dummyProof, upgradeModel } from "../helpers.js";
+import { FIELD_MODULUS, dummyProof, upgradeModel, connectAs } from "../helpers.js";
 import { MAX_AGE, SIZE_ONE, deploySignals, poseidonHash, signalStatement, windowAt } from "../signalsFixture.js";
 
 const { ethers, ignition, networkHelpers } = await network.create();
@@ -106,9 +106,9 @@ describe("SignalFeed", function () {
 
   it("keeps signals per model: another model pointed at the feed does not move this one's", async function () {
     const { hub, feed, verifier, modelId, stranger, bot } = await networkHelpers.loadFixture(fixture);
-    await hub.connect(stranger).registerModel(verifier, 5n, 4, "a stranger's model");
+    await connectAs(hub, stranger).registerModel(verifier, 5n, 4, "a stranger's model");
     const other = await hub.modelCount();
-    await hub.connect(stranger).setConsumer(other, feed);
+    await connectAs(hub, stranger).setConsumer(other, feed);
     await hub.verifyAndAct(modelId, dummyProof(), await signalFor(8, bot.address, 1n, 100n));
 
     const hash = await poseidonHash(windowAt(10));
@@ -121,7 +121,7 @@ describe("SignalFeed", function () {
 
   it("rejects any caller but the hub with SignalFeedUnauthorizedCaller", async function () {
     const { feed, modelId, stranger } = await networkHelpers.loadFixture(fixture);
-    await expect(feed.connect(stranger).onInferenceVerified(modelId, stranger.address, 1n, [1n, 1n, 10n, 1n]))
+    await expect(connectAs(feed, stranger).onInferenceVerified(modelId, stranger.address, 1n, [1n, 1n, 10n, 1n]))
       .to.be.revertedWithCustomError(feed, "SignalFeedUnauthorizedCaller")
       .withArgs(stranger.address);
   });
@@ -148,6 +148,6 @@ describe("SignalFeed", function () {
     const { feed, stranger } = await networkHelpers.loadFixture(fixture);
     await expect(feed.setMaxAge(60n)).to.emit(feed, "MaxAgeUpdated").withArgs(MAX_AGE, 60n);
     expect(await feed.maxAge()).to.equal(60n);
-    await expect(feed.connect(stranger).setMaxAge(1n)).to.be.revertedWithCustomError(feed, "OwnableUnauthorizedAccount").withArgs(stranger.address);
+    await expect(connectAs(feed, stranger).setMaxAge(1n)).to.be.revertedWithCustomError(feed, "OwnableUnauthorizedAccount").withArgs(stranger.address);
   });
 });

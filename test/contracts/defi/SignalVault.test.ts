@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { network } from "hardhat";
-import { dummyProof } from "../helpers.js";
+import { dummyProof, connectAs } from "../helpers.js";
 import { SIZE_ONE, deploySignals, poseidonHash, signalStatement, windowAt } from "../signalsFixture.js";
 
 const { ethers, ignition, networkHelpers } = await network.create();
@@ -93,7 +93,7 @@ describe("SignalVault", function () {
 
   it("lets only the owner withdraw", async function () {
     const d = await networkHelpers.loadFixture(fixture);
-    await expect(d.vault.connect(d.stranger).withdraw(d.base, d.stranger.address, 1n))
+    await expect(connectAs(d.vault, d.stranger).withdraw(d.base, d.stranger.address, 1n))
       .to.be.revertedWithCustomError(d.vault, "OwnableUnauthorizedAccount")
       .withArgs(d.stranger.address);
     await d.vault.withdraw(d.base, d.owner.address, E18);

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 import { PRICES, deploySignals, poseidonHash, windowAt } from "../signalsFixture.js";
+import { connectAs } from "../helpers.js";
 
 const { ethers, ignition, networkHelpers } = await network.create();
 
@@ -50,7 +51,7 @@ describe("PriceSource", function () {
 
   it("accepts prices only from its owner", async function () {
     const { priceSource, stranger } = await networkHelpers.loadFixture(fixture);
-    await expect(priceSource.connect(stranger).recordPrice(11, 5n))
+    await expect(connectAs(priceSource, stranger).recordPrice(11, 5n))
       .to.be.revertedWithCustomError(priceSource, "OwnableUnauthorizedAccount")
       .withArgs(stranger.address);
   });
