@@ -8,7 +8,7 @@
  * Nothing is downloaded.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { createReadStream, existsSync, mkdirSync, openSync, readSync, closeSync, renameSync, rmSync } from "node:fs";
+import { createReadStream, existsSync, linkSync, mkdirSync, openSync, readFileSync, readSync, closeSync, rmSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import * as snarkjs from "snarkjs";
 import { devPtauPath } from "../artifacts/paths.js";
@@ -70,7 +70,9 @@ export async function resolvePtau({ power, ptau = process.env.ZKINFER_PTAU, log 
   const path = devPtauPath(power);
   if (!existsSync(path)) {
     log(`ptau: making a DEVELOPMENT-ONLY powers of tau (2^${power}) at ${path}; give a real ceremony file with ZKINFER_PTAU for deployments`);
-    await makeDevPtau(power, path);
+    await withPtauLock(path, log, async () => {
+      if (!existsSync(path)) await makeDevPtau(power, path); // another process may have finished it while we waited
+    });
   } else {
     log(`ptau: using the cached DEVELOPMENT-ONLY powers of tau ${path} (not for deployments)`);
   }
@@ -147,8 +149,65 @@ async function makeDevPtau(power: number, finalPath: string): Promise<void> {
     await snarkjs.powersOfTau.newAccumulator(curve, power, tmp("0"));
     await snarkjs.powersOfTau.contribute(tmp("0"), tmp("1"), "zkinfer development contribution", randomBytes(32).toString("hex"));
     await snarkjs.powersOfTau.preparePhase2(tmp("1"), tmp("final"));
-    renameSync(tmp("final"), finalPath); // atomic: a half-written ptau is never picked up
+    // link, not rename: atomic (a half-written ptau is never picked up) and it never replaces a
+    // finished file that another process may already have set a circuit up with.
+    try {
+      linkSync(tmp("final"), finalPath);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    }
   } finally {
     for (const s of ["0", "1", "final"]) rmSync(tmp(s), { force: true });
+  }
+}
+
+/**
+ * Builds run concurrently on one machine (tests, benches, several checkouts) and share the cache.
+ * One process makes a given power at a time; the others wait for it. A lock whose holder died
+ * (its pid is gone) is taken over, so a crashed build never blocks the next one.
+ */
+async function withPtauLock<T>(path: string, log: (l: string) => void, fn: () => Promise<T>): Promise<T> {
+  const lock = `${path}.lock`;
+  mkdirSync(dirname(path), { recursive: true });
+  let waited = false;
+  for (;;) {
+    try {
+      const fd = openSync(lock, "wx");
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      const holder = Number(readFileSafe(lock));
+      if (Number.isInteger(holder) && holder > 0 && !isAlive(holder)) {
+        rmSync(lock, { force: true });
+        continue;
+      }
+      if (!waited) log(`ptau: another process (pid ${holder}) is making ${path}; waiting for it`);
+      waited = true;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(lock, { force: true });
+  }
+}
+
+function readFileSafe(path: string): string {
+  try {
+    return readFileSync(path, "utf8").trim();
+  } catch {
+    return "";
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
   }
 }
