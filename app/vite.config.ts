@@ -19,6 +19,8 @@ export default defineConfig({
     emptyOutDir: true,
     target: "es2022",
     chunkSizeWarningLimit: 4096,
+    // The app, and the page `npm run bench:browser` drives.
+    rollupOptions: { input: { main: fileURLToPath(new URL("index.html", import.meta.url)), bench: fileURLToPath(new URL("bench.html", import.meta.url)) } },
   },
   worker: { format: "es" },
   define: {

@@ -5,7 +5,7 @@
  * model's public artifacts, the chain reads, and the transaction (proof + public signals).
  */
 import { parseEventLogs, type Address, type Hex } from "viem";
-import { artifactUrls, ProverWorkerClient, type LoadedModel, type WorkerProgress, type WorkerProof } from "../../prover/prove/browser.js";
+import { artifactUrls, ProverWorkerClient, type LoadedModel, type WorkerProgress, type WorkerProof } from "../../prover/prove/client.js";
 import type { FeatureIR } from "../../prover/model/ir.js";
 import { connectWallet, revertOf, withErrors, type Chain } from "./chain.js";
 import type { CreditModelConfig } from "./config.js";
@@ -16,7 +16,7 @@ let client: ProverWorkerClient | undefined;
 
 /** One worker for the page's lifetime: a model's artifacts are fetched and compiled once. */
 export function proverClient(): ProverWorkerClient {
-  client ??= new ProverWorkerClient(new Worker(new URL("./worker.ts", import.meta.url), { type: "module" }));
+  client ??= new ProverWorkerClient(new Worker(new URL("../../prover/prove/worker.ts", import.meta.url), { type: "module" }));
   return client;
 }
 

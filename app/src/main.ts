@@ -1,5 +1,4 @@
 /** The web app: hash routes #/applicant/<model> (the default: credit-score), #/models, #/signals. */
-import "./env.js";
 import "./style.css";
 import { renderApplicant } from "./applicant.js";
 import { connectChain, type Chain } from "./chain.js";

@@ -3,9 +3,11 @@
  * their fetched artifacts and proves on request, off the page's main thread. Protocol and client:
  * ./browser.ts. Nothing here sends data anywhere: the worker only fetches the artifact URLs it is given.
  */
+import "./bufferGlobal.js";
 import { parseAttestation } from "../attest/attestation.js";
 import { decodeOutputs } from "../model/interpret.js";
-import { loadModelProver, type WorkerError, type WorkerRequest, type WorkerResponse } from "./browser.js";
+import { loadModelProver } from "./browser.js";
+import type { WorkerError, WorkerRequest, WorkerResponse } from "./client.js";
 import type { ModelProver } from "./core.js";
 
 // The worker global, typed by hand so that this file needs no DOM or WebWorker lib.
