@@ -19,7 +19,7 @@ import { bundledSpecPath } from "../prover/artifacts/paths.js";
 import { attestationToJson, generateAttesterKey, signAttestation } from "../prover/attest/attestation.js";
 import { buildModel } from "../prover/build/buildModel.js";
 import { timed } from "../prover/build/progress.js";
-import { proveSignal, seedSignalMarket, SIGNAL_WINDOW } from "../prover/chain/signals.js";
+import { proveSignal, seedSignalMarket, signalFeatures, SIGNAL_WINDOW } from "../prover/chain/signals.js";
 import { applicantFeatures, applicantLabel, germanCreditSplit } from "../prover/data/germanCredit.js";
 import { loadSp500, toCents } from "../prover/data/sp500.js";
 import { modelCommitment } from "../prover/model/commitment.js";
@@ -74,7 +74,7 @@ async function main() {
       parameters: {
         [ids.credit]: creditParameters(built.credit),
         [ids.attested]: creditParameters(built.attested),
-        [ids.signals]: { modelCommitment: signalProver.modelCommitment, maxSlippageBps: 500n },
+        [ids.signals]: { modelCommitment: signalProver.modelCommitment, maxSlippageBps: 500n, metadataURI: `zkinfer:${built.signal.name}@${built.signal.version}` },
       },
     }),
   )) as Record<string, Contract>;
@@ -91,9 +91,7 @@ async function main() {
   log(`  demo bureau trusted for credit-score-attested (key hash ${bureau.keyHash.toString().slice(0, 12)}...)`);
 
   // The signal feed: a few epochs of real closes, each signal proved by the bot and verified.
-  const days = loadSp500();
-  const first = days.findIndex((d) => d.date >= "2019-09-03");
-  const cents = days.slice(first - (SIGNAL_WINDOW - 1), first + SIGNAL_EPOCHS).map((d) => toCents(d.close));
+  const cents = signalReplay(signalProver);
   for (let e = 1; e < SIGNAL_WINDOW; e++) await (await sig.priceSource.recordPrice(e, cents[e - 1]!)).wait();
   await seedSignalMarket(sig, owner!, cents[SIGNAL_WINDOW - 2]!);
   await timed(log, `record, prove and verify ${SIGNAL_EPOCHS} signals`, async () => {
@@ -151,6 +149,24 @@ async function main() {
     process.once("SIGTERM", stop);
   });
   server.close();
+}
+
+/**
+ * The closes to replay: the first stretch from 2019-09 on whose signals (by the reference
+ * interpreter, with the bot's weights) include a buy and a sell, so the chart shows both.
+ */
+function signalReplay(prover: ModelProver): bigint[] {
+  const days = loadSp500();
+  const closes = days.map((d) => toCents(d.close));
+  const start = days.findIndex((d) => d.date >= "2019-09-03");
+  const slice = (first: number) => closes.slice(first - (SIGNAL_WINDOW - 1), first + SIGNAL_EPOCHS);
+  for (let first = start; first + SIGNAL_EPOCHS < days.length; first++) {
+    const cents = slice(first);
+    const directions = new Set<bigint>();
+    for (let e = SIGNAL_WINDOW; e < SIGNAL_WINDOW + SIGNAL_EPOCHS; e++) directions.add(runReference(prover.ir, signalFeatures(cents.slice(e - SIGNAL_WINDOW, e), BigInt(e))).outputs[0]!);
+    if (directions.has(1n) && directions.has(-1n)) return cents;
+  }
+  return slice(start);
 }
 
 await main();

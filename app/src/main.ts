@@ -10,7 +10,8 @@ import { renderSignals } from "./signals.js";
 const main = document.getElementById("main")!;
 
 async function route(chain: Chain): Promise<void> {
-  const [page = "applicant", arg] = location.hash.replace(/^#\/?/, "").split("/");
+  const [segment, arg] = location.hash.replace(/^#\/?/, "").split("/");
+  const page = segment || "applicant";
   for (const a of document.querySelectorAll("nav a")) a.classList.toggle("current", a.getAttribute("href")!.startsWith(`#/${page}`));
   main.replaceChildren(h("p", { class: "loading" }, "Loading…"));
   document.body.dataset.page = page;
