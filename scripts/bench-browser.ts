@@ -1,7 +1,7 @@
 /**
  * `npm run bench:browser [-- --json] [--runs N]`: browser proving against Node on this machine, in one
  * run. For credit-score and credit-score-attested it proves the same statement N times (after one
- * warm-up) in headless Chromium, in the app's prover Web Worker from served artifacts, and in Node with
+ * warm-up; Node and browser proofs alternate) in headless Chromium, in the app's prover Web Worker from served artifacts, and in Node with
  * ModelProver, and reports the medians of witness + Groth16 time (the span both measure alike).
  * With --json the last stdout line is {"models": [{"name", "browserProveMs", "nodeProveMs", ...}]}.
  */
@@ -46,17 +46,19 @@ async function main() {
         ? await signAttestation({ ir: prover.ir, key: bureau, record: { subject: SUBJECT, features, issuedAt: now - 60, expiresAt: now + 3600 } })
         : undefined;
       const request = { features, subject: SUBJECT, nonce: 1n, attestation, now };
-      // Node: one warm-up, then RUNS proofs.
+      // Alternate Node and browser proofs of the same statement (the attestation crosses to the page
+      // as its JSON file), so that both meet the same load on a shared machine; the first of each warms up.
       const node: number[] = [];
+      const browserRuns: { proveMs: number; roundTripMs: number }[] = [];
       for (let i = 0; i <= RUNS; i++) {
         const p = await prover.prove({ ...request, nonce: BigInt(i + 1) });
         if (i > 0) node.push(p.timings.witnessMs + p.timings.proveMs);
+        const [b] = await page.evaluate(
+          ([m, r]) => (globalThis as unknown as { zkinferBench: (...a: unknown[]) => Promise<{ proveMs: number; roundTripMs: number }[]> }).zkinferBench(m, `models/${m}/`, r, 1),
+          [name, { features, subject: SUBJECT, nonce: String(i + 1), now, attestation: attestation ? attestationToJson(attestation) : undefined }] as const,
+        );
+        browserRuns.push(b!);
       }
-      // Browser: the same statement, through the page's worker (the attestation as its JSON file).
-      const browserRuns = await page.evaluate(
-        ([m, r, n]) => (globalThis as unknown as { zkinferBench: (...a: unknown[]) => Promise<{ proveMs: number; roundTripMs: number }[]> }).zkinferBench(m, `models/${m}/`, r, n),
-        [name, { features, subject: SUBJECT, nonce: "1", now, attestation: attestation ? attestationToJson(attestation) : undefined }, RUNS + 1] as const,
-      );
       const warm = browserRuns.slice(1);
       const browserProveMs = Math.round(median(warm.map((r) => r.proveMs)));
       const nodeProveMs = Math.round(median(node));
