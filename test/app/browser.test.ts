@@ -192,6 +192,46 @@ describe("web app in Chromium: prove in the browser, submit from the applicant's
     await page.close();
   });
 
+  it("submits through an injected EIP-1193 wallet (window.ethereum) when the browser has one", async () => {
+    const subject = accounts.get(6)!;
+    const page = await browser.newPage();
+    // A minimal injected wallet: it holds development account 6 and relays to the chain (which signs
+    // for its unlocked accounts), as a browser extension would relay to its own node.
+    await page.addInitScript(
+      ([rpc, account]) => {
+        let id = 0;
+        const requests: string[] = [];
+        (window as unknown as { walletRequests: string[] }).walletRequests = requests;
+        (window as unknown as { ethereum: unknown }).ethereum = {
+          async request({ method, params }: { method: string; params?: unknown[] }) {
+            requests.push(method);
+            if (method === "eth_requestAccounts" || method === "eth_accounts") return [account];
+            const res = await fetch(rpc, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: ++id, method, params: params ?? [] }) });
+            const body = await res.json();
+            if (body.error) throw Object.assign(new Error(body.error.message), body.error);
+            return body.result;
+          },
+          on() {},
+          removeListener() {},
+        };
+      },
+      [app.info.rpc, subject] as const,
+    );
+    await page.goto(`${app.info.url}#/applicant/credit-score`);
+    await page.waitForSelector("body[data-ready]", { state: "attached", timeout: 120_000 });
+    expect(await page.getByTestId("wallet").innerText()).to.contain(subject).and.to.contain("your wallet");
+    await fill(page, approvedApplicant);
+    await prove(page);
+    await submit(page);
+    expect(await page.getByTestId("decision").textContent()).to.equal("approved");
+    const receipt = await client().getTransactionReceipt({ hash: (await page.getByTestId("tx-hash").textContent()) as Hex });
+    expect(receipt.from.toLowerCase()).to.equal(subject.toLowerCase());
+    const walletRequests = await page.evaluate(() => (window as unknown as { walletRequests: string[] }).walletRequests);
+    expect(walletRequests).to.include("eth_requestAccounts").and.to.include("eth_sendTransaction");
+    expect(await creditLine("credit-score", subject)).to.equal(10_000n);
+    await page.close();
+  });
+
   it("a feature outside its declared range shows the field's error without proving", async () => {
     const page = await open("#/applicant/credit-score", 4);
     await fill(page, { ...approvedApplicant, duration_months: 500 });
