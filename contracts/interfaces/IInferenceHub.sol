@@ -159,18 +159,6 @@ interface IInferenceHub is IModelRegistry {
     ) external;
 
     /**
-     * @notice The EIP-712 digest `subject` signs to let `submitter` submit its statement (modelId, subject,
-     * nonce) until `deadline` (see {verifyAndActFor}).
-     */
-    function submissionAuthorizationDigest(
-        uint256 modelId,
-        address subject,
-        uint256 nonce,
-        address submitter,
-        uint256 deadline
-    ) external view returns (bytes32);
-
-    /**
      * @notice Returns whether the statement (modelId, subject, nonce) has already been verified.
      */
     function isNonceUsed(uint256 modelId, address subject, uint256 nonce) external view returns (bool);

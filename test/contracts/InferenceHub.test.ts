@@ -188,14 +188,6 @@ describe("InferenceHub", function () {
           .to.emit(hub, "InferenceVerified")
           .withArgs(modelId, walletAddress, 3n);
       });
-
-      it("computes the same EIP-712 digest as the project's TypeScript definition", async function () {
-        const d = await networkHelpers.loadFixture(deployFixture);
-        const { submissionAuthorizationDigest } = await import("../../prover/abi/submissionAuthorization.js");
-        const { chainId } = await ethers.provider.getNetwork();
-        const p = { hub: (await d.hub.getAddress()) as `0x${string}`, chainId, modelId: 5n, subject: d.victim!.address as `0x${string}`, nonce: 77n, submitter: d.relayer!.address as `0x${string}`, deadline: 123n };
-        expect(await d.hub.submissionAuthorizationDigest(p.modelId, p.subject, p.nonce, p.submitter, p.deadline)).to.equal(submissionAuthorizationDigest(p));
-      });
     });
 
     describe("model status", function () {

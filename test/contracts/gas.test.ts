@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 import { creditScoreModule } from "../../deploy/CreditScore.js";
-import { CREDIT_LIMIT, MODEL_COMMITMENT, THRESHOLD, dummyProof, mockGroth16Proof, statement } from "./helpers.js";
+import { CREDIT_LIMIT, MODEL_COMMITMENT, THRESHOLD, connectAs, dummyProof, mockGroth16Proof, statement } from "./helpers.js";
 
 const { ethers, ignition, networkHelpers } = await network.create();
 
@@ -31,7 +31,8 @@ describe("verifyAndAct gas", function () {
     const modelId: bigint = await mock.creditGate.modelId();
     const signals = statement({ outputs: [THRESHOLD], subject: applicant.address });
 
-    const tx = await mock.hub.verifyAndAct(modelId, dummyProof(), signals);
+    // Sent by the subject itself: the direct path, the one the 310k budget is for.
+    const tx = await connectAs(mock.hub, applicant!).verifyAndAct(modelId, dummyProof(), signals);
     await expect(tx).to.emit(mock.creditGate, "CreditLineOpened");
     const { gasUsed } = (await tx.wait())!;
     console.log(`      verifyAndAct, mock verifier, credit line opened: ${gasUsed} gas`);
@@ -43,7 +44,7 @@ describe("verifyAndAct gas", function () {
     const modelId: bigint = await adapted.creditGate.modelId();
     const signals = statement({ outputs: [THRESHOLD], subject: applicant.address });
 
-    const tx = await adapted.hub.verifyAndAct(modelId, mockGroth16Proof(signals[0]!), signals);
+    const tx = await connectAs(adapted.hub, applicant!).verifyAndAct(modelId, mockGroth16Proof(signals[0]!), signals);
     await expect(tx).to.emit(adapted.creditGate, "CreditLineOpened");
     const { gasUsed } = (await tx.wait())!;
     console.log(`      verifyAndAct, Groth16 adapter + stand-in verifyProof, credit line opened: ${gasUsed} gas`);
