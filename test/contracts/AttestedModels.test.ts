@@ -118,6 +118,7 @@ describe("Attested models", function () {
       const signals = attested(applicant.address, { issuedAt: now, expiresAt: now + 10n * DAY, keyHash: OTHER_BUREAU });
       await expect(hub.verifyAndAct(modelId, dummyProof(), signals)).to.be.revertedWithCustomError(hub, "InferenceHubUntrustedAttester");
 
+      await networkHelpers.time.setNextBlockTimestamp(readyAt);
       await expect(hub.trustAttester(modelId, OTHER_BUREAU)).to.emit(hub, "AttesterTrusted").withArgs(modelId, OTHER_BUREAU);
       expect(await hub.attesterStatus(modelId, OTHER_BUREAU)).to.equal(Trust.Trusted);
       expect(await hub.pendingAttester(modelId, OTHER_BUREAU)).to.equal(0n);

@@ -134,6 +134,7 @@ describe("ModelRegistry", function () {
         .to.be.revertedWithCustomError(hub, "ModelRegistryConsumerNotAnnounced")
         .withArgs(modelId, await other.getAddress());
 
+      await networkHelpers.time.setNextBlockTimestamp(readyAt);
       await expect(hub.setConsumer(modelId, next)).to.emit(hub, "ModelConsumerUpdated").withArgs(modelId, await next.getAddress());
       expect((await hub.pendingConsumer(modelId)).readyAt).to.equal(0n);
       // The announcement is used up: setting it again needs a new one.

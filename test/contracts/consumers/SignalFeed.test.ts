@@ -116,7 +116,7 @@ describe("SignalFeed", function () {
     const hash = await poseidonHash(windowAt(10));
     const signals = signalStatement({ direction: -1n, size: SIZE_ONE, epoch: 10n, windowHash: hash, subject: stranger.address });
     signals[4] = 5n;
-    await connectAs(hub, botSigner!).verifyAndAct(other, dummyProof(), signals);
+    await connectAs(hub, stranger).verifyAndAct(other, dummyProof(), signals);
     expect((await feed.latestSignal(modelId)).epoch).to.equal(8n);
     expect((await feed.latestSignal(other)).direction).to.equal(-1n);
   });
