@@ -88,7 +88,8 @@ export async function rebalanceAsKeeper(
   let minAmountOut = 0n;
   if (signal.direction !== 0n && signal.size !== 0n) {
     const tokenIn = signal.direction > 0n ? d.quote : d.base;
-    const amountIn = ((await tokenIn.balanceOf(d.vault)) * signal.size) / (await d.feed.SIZE_ONE());
+    const [balance, sizeOne]: bigint[] = [await tokenIn.balanceOf(d.vault), await d.feed.SIZE_ONE()];
+    const amountIn = (balance! * BigInt(signal.size)) / sizeOne!;
     if (amountIn !== 0n) minAmountOut = ((await d.amm.getAmountOut(tokenIn, amountIn)) * (10_000n - toleranceBps)) / 10_000n;
   }
   const latest = await d.vault.runner!.provider!.getBlock("latest");

@@ -103,8 +103,9 @@ describe("SignalVault", function () {
       await connectAs(amm, stranger).swap(quote, push * E18, 0n, stranger.address);
       await rebalance();
       await connectAs(amm, stranger).swap(base, await base.balanceOf(stranger.address), 0n, stranger.address);
-      const profit = (await quote.balanceOf(stranger.address)) - before;
-      const shortfall = ((honest - ((await base.balanceOf(vault)) - 10n * E18)) * 3105n) / 1n;
+      const after: bigint = await quote.balanceOf(stranger.address);
+      const profit = after - before;
+      const shortfall: bigint = ((honest - ((await base.balanceOf(vault)) - 10n * E18)) * 3105n) / 1n;
       return { profit, shortfall };
     }
 
