@@ -118,7 +118,9 @@ describe("end to end: applicant features -> proof -> verifyAndAct -> credit line
     for (const [name, index, value, error] of cases) {
       const signals = [...p.publicSignals];
       signals[index] = value;
-      await expect(hub.verifyAndAct(modelId, p.proofBytes, signals), name).to.be.revertedWithCustomError(hub, error);
+      // The proof re-targeted at mallory, sent by mallory (so that only the proof can refuse it).
+      const sender = name === "subject" ? hub.connect(mallory) : hub;
+      await expect(sender.verifyAndAct(modelId, p.proofBytes, signals), name).to.be.revertedWithCustomError(hub, error);
     }
   });
 
