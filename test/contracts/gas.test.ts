@@ -51,3 +51,18 @@ describe("verifyAndAct gas", function () {
     expect(gasUsed).to.be.lessThan(GAS_BOUND_WITHOUT_PAIRING);
   });
 });
+
+describe("verifyAndAct gas, public inputs (784-56-10 MLP shape)", function () {
+  it("checks 784 public inputs against one registered range [0, 255] for less than the earlier [-2^B, 2^B) check cost", async function () {
+    const [owner] = await ethers.getSigners();
+    const hub = await ethers.deployContract("InferenceHub", [3600n]);
+    const verifier = await ethers.deployContract("MockInferenceVerifier");
+    // The MLP's pixels: 784 inputs at 2^-8 in [0, 255/256] -> one run [0, 255], B = 8.
+    await hub.registerPublicInputModel(verifier, MODEL_COMMITMENT, 10, 8, [{ count: 784, min: 0n, max: 255n }], "");
+    const signals = [...statement({ outputs: Array(10).fill(5n), subject: owner!.address }), ...Array.from({ length: 784 }, (_, i) => BigInt(i % 256))];
+    const { gasUsed } = (await (await hub.verifyAndAct(1n, dummyProof(), signals)).wait())!;
+    // Before the declared ranges (a [-2^B, 2^B) check only): 461,964 gas for the same call.
+    console.log(`      verifyAndAct, 784 public inputs in one range, mock verifier, no consumer: ${gasUsed} gas`);
+    expect(gasUsed).to.be.lessThan(461_964n);
+  });
+});
