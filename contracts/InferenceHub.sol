@@ -4,6 +4,7 @@ pragma solidity ^0.8.24;
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IInferenceConsumer} from "./interfaces/IInferenceConsumer.sol";
 import {IInferenceHub} from "./interfaces/IInferenceHub.sol";
+import {IBatchInferenceVerifier} from "./interfaces/IBatchInferenceVerifier.sol";
 import {IInferenceVerifier} from "./interfaces/IInferenceVerifier.sol";
 import {PublicSignals} from "./libraries/PublicSignals.sol";
 import {ModelRegistry} from "./ModelRegistry.sol";
@@ -19,9 +20,11 @@ import {ModelRegistry} from "./ModelRegistry.sol";
  * then commitment, then consumer; and it uses a transient-storage reentrancy guard.
  */
 contract InferenceHub is ModelRegistry, ReentrancyGuardTransient, IInferenceHub {
-    /// @dev 1 for each verified statement, keyed by {_statementKey}. A uint256 rather than a bool:
-    /// writing a whole word skips the read-modify-write a packed bool costs.
-    mapping(bytes32 statementKey => uint256) private _usedNonces;
+    /// @dev The used nonces as a bitmap: bit (nonce mod 256) of the word keyed by {_nonceWordKey}
+    /// (modelId, subject, nonce / 256). A subject's first proof creates its word (the 20,000-gas new
+    /// slot); its later proofs, with nonces counting up, set bits in that existing word (2,900, or 100
+    /// when a batch already touched it) instead of creating one slot per statement.
+    mapping(bytes32 wordKey => uint256) private _nonceWords;
 
     /// @param updateDelay_ Seconds between announcing a model update and applying it (see {ModelRegistry}).
     constructor(uint64 updateDelay_) ModelRegistry(updateDelay_) {}
@@ -32,15 +35,17 @@ contract InferenceHub is ModelRegistry, ReentrancyGuardTransient, IInferenceHub 
         nonReentrant
     {
         Model storage model = _model(modelId);
-        (IInferenceVerifier verifier, uint256 numOutputs, uint256 extensions) = _checkSignals(modelId, model, publicSignals);
-        // Attested and public-input models only; plain models pay this one test.
-        if (extensions != 0) _checkExtensions(modelId, numOutputs, extensions, publicSignals);
-        (address subject, uint256 nonce, bytes32 key) = _checkStatement(modelId, numOutputs, publicSignals);
+        (IInferenceVerifier verifier, uint256 numOutputs, uint256 extensions, uint256 signalCount) = _readModel(modelId, model);
+        if (publicSignals.length != signalCount) {
+            revert InferenceHubInvalidSignalCount(modelId, signalCount, publicSignals.length);
+        }
+        (address subject, uint256 nonce) =
+            _checkAndRecord(modelId, numOutputs, extensions, model.modelCommitment, publicSignals);
 
-        // A reverting verifier bubbles up; `false` reverts here. Either way nothing is recorded.
+        // A reverting verifier bubbles up; `false` reverts here. Either way nothing is recorded: the nonce
+        // bit set above is undone with the rest of the transaction.
         if (!_verify(verifier, proof, publicSignals)) revert InferenceHubInvalidProof(modelId);
 
-        _usedNonces[key] = 1;
         emit InferenceVerified(modelId, subject, nonce);
 
         // Last, after every state change (checks-effects-interactions; the guard also blocks re-entry).
@@ -51,20 +56,65 @@ contract InferenceHub is ModelRegistry, ReentrancyGuardTransient, IInferenceHub 
         }
     }
 
+    /// @dev See {IInferenceHub-verifyAndActBatch}.
+    function verifyAndActBatch(uint256 modelId, bytes calldata proofs, uint256[] calldata publicSignals)
+        external
+        nonReentrant
+    {
+        Model storage model = _model(modelId);
+        (IInferenceVerifier verifier, uint256 numOutputs, uint256 extensions, uint256 signalCount) = _readModel(modelId, model);
+        uint256 n = publicSignals.length / signalCount;
+        if (n == 0 || n * signalCount != publicSignals.length) {
+            revert InferenceHubInvalidBatch(modelId, signalCount, publicSignals.length);
+        }
+
+        // Every statement gets the single call's checks, and its nonce bit is set at once: a statement
+        // repeated inside the batch (the same proof, or a re-randomised copy) finds its bit set and
+        // reverts with {InferenceHubNonceUsed}.
+        uint256 commitment = model.modelCommitment;
+        for (uint256 i; i < n; ++i) {
+            _checkAndRecord(modelId, numOutputs, extensions, commitment, publicSignals[i * signalCount:(i + 1) * signalCount]);
+        }
+
+        // One check for all the proofs; any invalid one reverts everything, the nonce bits included.
+        if (!_verifyBatch(modelId, verifier, proofs, publicSignals)) revert InferenceHubInvalidBatchProof(modelId, n);
+
+        _actBatch(modelId, model.consumer, numOutputs, signalCount, publicSignals);
+    }
+
     /// @dev See {IInferenceHub-isNonceUsed}.
     function isNonceUsed(uint256 modelId, address subject, uint256 nonce) external view returns (bool) {
-        return _usedNonces[_statementKey(modelId, subject, nonce)] != 0;
+        return (_nonceWords[_nonceWordKey(modelId, subject, nonce)] >> (nonce & 0xff)) & 1 != 0;
     }
 
     /**
-     * @dev Checks that `modelId` is Active and that `publicSignals` has its signal count, holds only
-     * field elements and carries its commitment. Returns the model's verifier, number of outputs and
-     * packed extensions (for {_checkExtensions}).
+     * @dev One statement's checks, in the order of {IInferenceHub-verifyAndAct} (the proof aside), then its
+     * nonce bit set. `publicSignals` has the model's signal count (the caller checked).
      */
-    function _checkSignals(uint256 modelId, Model storage model, uint256[] calldata publicSignals)
+    function _checkAndRecord(
+        uint256 modelId,
+        uint256 numOutputs,
+        uint256 extensions,
+        uint256 commitment,
+        uint256[] calldata publicSignals
+    ) private returns (address subject, uint256 nonce) {
+        _checkFieldAndCommitment(modelId, numOutputs, commitment, publicSignals);
+        // Attested and public-input models only; plain models pay this one test.
+        if (extensions != 0) _checkExtensions(modelId, numOutputs, extensions, publicSignals);
+        bytes32 key;
+        uint256 word;
+        (subject, nonce, key, word) = _checkStatement(modelId, numOutputs, publicSignals);
+        _nonceWords[key] = word;
+    }
+
+    /**
+     * @dev Checks that `modelId` is Active. Returns its verifier, number of outputs, packed extensions
+     * (for {_checkExtensions}) and the number of public signals one statement has.
+     */
+    function _readModel(uint256 modelId, Model storage model)
         private
         view
-        returns (IInferenceVerifier verifier, uint256 numOutputs, uint256 extensions)
+        returns (IInferenceVerifier verifier, uint256 numOutputs, uint256 extensions, uint256 signalCount)
     {
         // verifier, status, numOutputs, version, attested, numPublicInputs and publicInputBits share the
         // record's first slot: ONE SLOAD, decoded by hand. Solidity packs the fields from the low-order
@@ -85,7 +135,6 @@ contract InferenceHub is ModelRegistry, ReentrancyGuardTransient, IInferenceHub 
         if (status != ModelStatus.Active) revert InferenceHubModelNotActive(modelId, status);
         // numOutputs and the input count are uint16s: the sums cannot overflow. A model is attested or
         // has public inputs, never both (the registry has one registration function for each).
-        uint256 signalCount;
         unchecked {
             signalCount = numOutputs + PublicSignals.BINDING_FIELDS;
             if (extensions != 0) {
@@ -93,25 +142,32 @@ contract InferenceHub is ModelRegistry, ReentrancyGuardTransient, IInferenceHub 
                 signalCount += uint16(extensions >> 8);
             }
         }
-        if (publicSignals.length != signalCount) {
-            revert InferenceHubInvalidSignalCount(modelId, signalCount, publicSignals.length);
-        }
+    }
 
+    /**
+     * @dev Checks that `publicSignals` (one statement) holds only field elements and carries the model's
+     * `commitment`.
+     */
+    function _checkFieldAndCommitment(
+        uint256 modelId,
+        uint256 numOutputs,
+        uint256 commitment,
+        uint256[] calldata publicSignals
+    ) private pure {
         // Every signal, whatever the verifier checks: x and x + r are the same field element, so an
         // unreduced signal would let one proof pass for several statements (a fresh nonce, another
         // subject) or feed a consumer an output that decodes differently.
         uint256 firstBad = _firstSignalNotInField(publicSignals);
-        if (firstBad != signalCount) revert InferenceHubSignalNotInField(firstBad, publicSignals[firstBad]);
+        if (firstBad != publicSignals.length) revert InferenceHubSignalNotInField(firstBad, publicSignals[firstBad]);
 
-        uint256 commitment = _signalAt(publicSignals, PublicSignals.commitmentIndex(numOutputs));
-        uint256 expected = model.modelCommitment;
-        if (commitment != expected) revert InferenceHubCommitmentMismatch(modelId, expected, commitment);
+        uint256 actual = _signalAt(publicSignals, PublicSignals.commitmentIndex(numOutputs));
+        if (actual != commitment) revert InferenceHubCommitmentMismatch(modelId, commitment, actual);
     }
 
     /**
      * @dev The checks of an attested model ({_checkAttestation}) or of a model with public inputs
      * ({_checkPublicInputs}); `extensions` is the record's packed (attested, numPublicInputs,
-     * publicInputBits), see {_checkSignals}. Plain models never get here.
+     * publicInputBits), see {_readModel}. Plain models never get here.
      */
     function _checkExtensions(uint256 modelId, uint256 numOutputs, uint256 extensions, uint256[] calldata publicSignals)
         private
@@ -166,12 +222,13 @@ contract InferenceHub is ModelRegistry, ReentrancyGuardTransient, IInferenceHub 
 
     /**
      * @dev Decodes the statement's subject and nonce, and checks that the statement was never verified.
-     * Returns them with the statement's replay key. `publicSignals` has `numOutputs + 4` signals or more.
+     * Returns them with the key of the statement's nonce word and that word with the nonce's bit set.
+     * `publicSignals` has `numOutputs + 4` signals or more.
      */
     function _checkStatement(uint256 modelId, uint256 numOutputs, uint256[] calldata publicSignals)
         private
         view
-        returns (address subject, uint256 nonce, bytes32 key)
+        returns (address subject, uint256 nonce, bytes32 key, uint256 word)
     {
         uint256 subjectSignal = _signalAt(publicSignals, PublicSignals.subjectIndex(numOutputs));
         if (subjectSignal > type(uint160).max) revert InferenceHubInvalidSubject(subjectSignal);
@@ -180,8 +237,11 @@ contract InferenceHub is ModelRegistry, ReentrancyGuardTransient, IInferenceHub 
         // The replay key is the statement, never the proof bytes: Groth16 proofs can be re-randomised
         // into other valid proofs of the same statement.
         nonce = _signalAt(publicSignals, PublicSignals.nonceIndex(numOutputs));
-        key = _statementKey(modelId, subject, nonce);
-        if (_usedNonces[key] != 0) revert InferenceHubNonceUsed(modelId, subject, nonce);
+        key = _nonceWordKey(modelId, subject, nonce);
+        word = _nonceWords[key];
+        uint256 bit = 1 << (nonce & 0xff);
+        if (word & bit != 0) revert InferenceHubNonceUsed(modelId, subject, nonce);
+        word |= bit;
     }
 
     /// @dev Index of the first signal >= r, or the number of signals if there is none.
@@ -238,6 +298,50 @@ contract InferenceHub is ModelRegistry, ReentrancyGuardTransient, IInferenceHub 
     }
 
     /**
+     * @dev After a verified batch: {InferenceVerified} and the consumer's call for each statement, in
+     * batch order (statements of `signalCount` signals, checked by {verifyAndActBatch}).
+     */
+    function _actBatch(
+        uint256 modelId,
+        IInferenceConsumer consumer,
+        uint256 numOutputs,
+        uint256 signalCount,
+        uint256[] calldata publicSignals
+    ) private {
+        for (uint256 start; start < publicSignals.length; start += signalCount) {
+            _act(modelId, consumer, numOutputs, publicSignals[start:start + signalCount]);
+        }
+    }
+
+    /// @dev {InferenceVerified} and the consumer's call for one verified statement.
+    function _act(uint256 modelId, IInferenceConsumer consumer, uint256 numOutputs, uint256[] calldata signals) private {
+        address subject = address(uint160(_signalAt(signals, PublicSignals.subjectIndex(numOutputs))));
+        uint256 nonce = _signalAt(signals, PublicSignals.nonceIndex(numOutputs));
+        emit InferenceVerified(modelId, subject, nonce);
+        if (address(consumer) != address(0)) _callConsumer(consumer, modelId, subject, nonce, signals[:numOutputs]);
+    }
+
+    /**
+     * @dev `verifier.verifyBatch(proofs, publicSignals)`. A verifier without it (another proof system)
+     * reverts without data, reported as {InferenceHubBatchNotSupported}; any other revert bubbles up.
+     */
+    function _verifyBatch(uint256 modelId, IInferenceVerifier verifier, bytes calldata proofs, uint256[] calldata publicSignals)
+        private
+        view
+        returns (bool)
+    {
+        (bool success, bytes memory result) =
+            address(verifier).staticcall(abi.encodeCall(IBatchInferenceVerifier.verifyBatch, (proofs, publicSignals)));
+        if (!success) {
+            if (result.length == 0) revert InferenceHubBatchNotSupported(modelId);
+            assembly ("memory-safe") {
+                revert(add(result, 0x20), mload(result))
+            }
+        }
+        return result.length == 0x20 && abi.decode(result, (uint256)) == 1;
+    }
+
+    /**
      * @dev `consumer.onInferenceVerified(modelId, subject, nonce, outputs)`, ABI-encoded by hand (a few
      * hundred gas cheaper than the high-level call). A revert bubbles up unchanged. No code-size check:
      * {setConsumer} only accepts contracts, and code cannot disappear afterwards (EIP-6780).
@@ -269,14 +373,14 @@ contract InferenceHub is ModelRegistry, ReentrancyGuardTransient, IInferenceHub 
         }
     }
 
-    /// @dev One mapping slot per statement: keccak256(abi.encode(modelId, subject, nonce)), hashed in
-    /// scratch memory instead of an allocated buffer.
-    function _statementKey(uint256 modelId, address subject, uint256 nonce) private pure returns (bytes32 key) {
+    /// @dev The bitmap word of (modelId, subject, nonce / 256): keccak256(abi.encode(modelId, subject,
+    /// nonce >> 8)), hashed in scratch memory instead of an allocated buffer.
+    function _nonceWordKey(uint256 modelId, address subject, uint256 nonce) private pure returns (bytes32 key) {
         assembly ("memory-safe") {
             let ptr := mload(0x40)
             mstore(ptr, modelId)
             mstore(add(ptr, 0x20), subject)
-            mstore(add(ptr, 0x40), nonce)
+            mstore(add(ptr, 0x40), shr(8, nonce))
             key := keccak256(ptr, 0x60)
         }
     }
