@@ -3,14 +3,15 @@
  * checked directly with real snarkjs proofs: it must accept exactly the batches whose every proof the
  * single verifier accepts.
  */
+import { readFileSync } from "node:fs";
 import { expect } from "chai";
 import { network } from "hardhat";
-import { bundledSpecPath } from "../../../prover/artifacts/paths.js";
+import { artifactPath, bundledSpecPath } from "../../../prover/artifacts/paths.js";
 import { applicantFeatures, germanCreditSplit } from "../../../prover/data/germanCredit.js";
 import { FIELD_MODULUS } from "../../../prover/field.js";
 import { decodeProofWords, encodeBatch, encodeProofWords } from "../../../prover/prove/calldata.js";
 import { ModelProver, type ProveReturnType } from "../../../prover/prove/prover.js";
-import { BASE_FIELD_MODULUS } from "../../../prover/setup/groth16Batch.js";
+import { BASE_FIELD_MODULUS, groth16BatchVerifierSource, verificationKeyHash } from "../../../prover/setup/groth16Batch.js";
 
 const { ethers, networkHelpers } = await network.create();
 
@@ -138,6 +139,18 @@ describe("Groth16BatchVerifier (generated from the credit-score key, real proofs
     await expect(verifier.verifyBatch(b.proofs.slice(0, -64), b.publicSignals))
       .to.be.revertedWithCustomError(verifier, "InferenceVerifierInvalidProofLength")
       .withArgs(512n, 480n);
+  });
+
+  it("is regenerated identically from the verification key, and bound to that key's hash (key hygiene)", function () {
+    const source = readFileSync(artifactPath("credit-score", "batchVerifier"), "utf8");
+    const vkey = JSON.parse(readFileSync(artifactPath("credit-score", "vkey"), "utf8"));
+    const importLine = /import \{IBatchInferenceVerifier\} from "([^"]+)";/.exec(source)![1]!;
+    const provenance = /verification key of (.+)\.\n/.exec(source)![1]!;
+    expect(groth16BatchVerifierSource({ vkey, interfaceImport: importLine, provenance })).to.equal(source);
+    expect(source).to.contain(`_VK_HASH = ${verificationKeyHash(vkey)};`);
+    const other = JSON.parse(readFileSync(artifactPath("credit-trees", "vkey"), "utf8"));
+    expect(verificationKeyHash(other)).to.not.equal(verificationKeyHash(vkey));
+    expect(() => groth16BatchVerifierSource({ vkey: { ...vkey, protocol: "plonk" }, interfaceImport: "x", provenance: "x" })).to.throw(RangeError, "groth16 bn128");
   });
 
   it("uses n + 3 pairings: the marginal gas of a proof is about one pairing and two scalar multiplications", async function () {
