@@ -4,6 +4,7 @@
  * in test/e2e/batch.test.ts.
  */
 import { expect } from "chai";
+import type { Log, LogDescription } from "ethers";
 import { network } from "hardhat";
 import { creditScoreModule } from "../../deploy/CreditScore.js";
 import { signalIndex } from "../../prover/abi/publicSignals.js";
@@ -15,6 +16,7 @@ import {
   OTHER_COMMITMENT,
   THRESHOLD,
   TWO_POW_160,
+  connectAs,
   dummyProof,
   statement,
   withSignal,
@@ -51,9 +53,9 @@ describe("InferenceHub.verifyAndActBatch (hub checks, mock verifier)", function 
     await expect(tx).to.emit(creditGate, "CreditLineOpened").withArgs(subjects[2], CREDIT_LIMIT, THRESHOLD + 1n);
     const receipt = (await (await tx).wait())!;
     const order = receipt.logs
-      .map((l) => { try { return hub.interface.parseLog(l); } catch { return null; } })
-      .filter((e) => e?.name === "InferenceVerified")
-      .map((e) => e!.args[1]);
+      .map((l: Log) => hub.interface.parseLog(l))
+      .filter((e: LogDescription | null) => e?.name === "InferenceVerified")
+      .map((e: LogDescription | null) => e!.args[1]);
     expect(order).to.deep.equal(subjects.slice(0, 3));
     for (const s of subjects.slice(0, 3)) expect(await hub.isNonceUsed(modelId, s, 7n)).to.equal(true);
   });
@@ -111,13 +113,13 @@ describe("InferenceHub.verifyAndActBatch (hub checks, mock verifier)", function 
       .to.be.revertedWithCustomError(hub, "InferenceHubInvalidBatch")
       .withArgs(modelId, 5n, 7n);
 
-    await hub.connect(owner).pauseModel(modelId);
+    await connectAs(hub, owner).pauseModel(modelId);
     await expect(hub.verifyAndActBatch(modelId, b.proofs, b.publicSignals)).to.be.revertedWithCustomError(hub, "InferenceHubModelNotActive");
-    await hub.connect(owner).unpauseModel(modelId);
+    await connectAs(hub, owner).unpauseModel(modelId);
 
     // A verifier with only the single check (as a PLONK or FFLONK verifier is).
     const single = await ethers.deployContract("Groth16AdaptedVerifierMock");
-    await hub.connect(owner).registerModel(single, MODEL_COMMITMENT, 1, "single-only");
+    await connectAs(hub, owner).registerModel(single, MODEL_COMMITMENT, 1, "single-only");
     const singleId: bigint = await hub.modelCount();
     await expect(hub.verifyAndActBatch(singleId, b.proofs, b.publicSignals))
       .to.be.revertedWithCustomError(hub, "InferenceHubBatchNotSupported")
