@@ -114,8 +114,13 @@ export class Submitter {
     if (models.size !== 1) throw new RangeError(`a batch holds one model's jobs, got ${[...models].join(", ")}`);
     const modelId = this.o.modelIds[jobs[0]!.model];
     const outcomes = new Map<string, BatchOutcome>();
-    const singly = (list: JobRecord[]) =>
-      Promise.all(list.map((j) => this.submit(j).then(() => outcomes.set(j.id, { id: j.id }), (error: unknown) => outcomes.set(j.id, { id: j.id, error }))));
+    const one = (j: JobRecord) => this.submit(j).then(() => outcomes.set(j.id, { id: j.id }), (error: unknown) => outcomes.set(j.id, { id: j.id, error }));
+    const singly = (list: JobRecord[]) => Promise.all(list.map(one));
+    // After a batch that would revert or did: one at a time, so a statement that lands first is seen
+    // on-chain by the next job instead of racing it into a second, reverting transaction.
+    const inTurn = async (list: JobRecord[]) => {
+      for (const j of list) await one(j);
+    };
     const result = () => jobs.map((j) => outcomes.get(j.id) ?? { id: j.id, error: new JobError("rpc", "not submitted", true) });
 
     const fresh: JobRecord[] = [];
@@ -142,6 +147,7 @@ export class Submitter {
       this.o.log(`a batch of ${fresh.length} ${jobs[0]!.model} proofs would revert with ${name}; submitting them one by one`);
     }
     let toSubmit = fresh;
+    let fallback = true;
     if (gas !== undefined) {
       const recorded = await this.signAndRecordAll(fresh, data, gas, started);
       const { rawTx, txHash } = recorded[0]! as { rawTx: Hex; txHash: Hex };
@@ -152,12 +158,13 @@ export class Submitter {
         toSubmit = await Promise.all(recorded.map((j) => this.o.update(j.id, { status: "proved", rawTx: null, txHash: null, txNonce: null })));
       } else {
         if (sent === "nonceTaken" && !receipt) this.nextNonce = undefined;
+        fallback = false;
         // Mined: each job confirms from the receipt. Not seen (dropped, replaced, slow): each job
         // follows the recorded bytes on its own and re-signs singly if they never land.
         toSubmit = recorded;
       }
     }
-    await Promise.all([othersDone, singly(toSubmit)]);
+    await Promise.all([othersDone, fallback ? inTurn(toSubmit) : singly(toSubmit)]);
     return result();
   }
 
