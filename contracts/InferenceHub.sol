@@ -35,16 +35,30 @@ contract InferenceHub is ModelRegistry, ReentrancyGuardTransient, IInferenceHub 
         nonReentrant
     {
         Model storage model = _model(modelId);
-        (IInferenceVerifier verifier, uint256 numOutputs, uint256 extensions, uint256 signalCount) = _readModel(modelId, model);
-        if (publicSignals.length != signalCount) {
-            revert InferenceHubInvalidSignalCount(modelId, signalCount, publicSignals.length);
+        // Scoped blocks keep the stack shallow enough for the legacy code generator (viaIR is off).
+        IInferenceVerifier verifier;
+        uint256 numOutputs;
+        uint256 extensions;
+        {
+            uint256 signalCount;
+            (verifier, numOutputs, extensions, signalCount) = _readModel(modelId, model);
+            if (publicSignals.length != signalCount) {
+                revert InferenceHubInvalidSignalCount(modelId, signalCount, publicSignals.length);
+            }
         }
-        (address subject, uint256 nonce) =
-            _checkAndRecord(modelId, numOutputs, extensions, model.modelCommitment, publicSignals);
-
-        // A reverting verifier bubbles up; `false` reverts here. Either way nothing is recorded: the nonce
-        // bit set above is undone with the rest of the transaction.
-        if (!_verify(verifier, proof, publicSignals)) revert InferenceHubInvalidProof(modelId);
+        _checkFieldAndCommitment(modelId, numOutputs, model.modelCommitment, publicSignals);
+        // Attested and public-input models only; plain models pay this one test.
+        if (extensions != 0) _checkExtensions(modelId, numOutputs, extensions, publicSignals);
+        address subject;
+        uint256 nonce;
+        {
+            bytes32 key;
+            uint256 word;
+            (subject, nonce, key, word) = _checkStatement(modelId, numOutputs, publicSignals);
+            // A reverting verifier bubbles up; `false` reverts here. Either way nothing is recorded.
+            if (!_verify(verifier, proof, publicSignals)) revert InferenceHubInvalidProof(modelId);
+            _nonceWords[key] = word;
+        }
 
         emit InferenceVerified(modelId, subject, nonce);
 
