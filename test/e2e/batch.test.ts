@@ -95,6 +95,17 @@ describe("end to end: a batch of credit-score proofs -> verifyAndActBatch -> cre
     expect(await hub.isNonceUsed(modelId, subjects[1]!, 1n)).to.equal(false);
   });
 
+  it("reverts entirely when sent with too little gas, burning no nonce; the same batch then succeeds", async () => {
+    const { hub, modelId } = await deployFixture();
+    const b = encodeBatch(proofs.slice(0, 2));
+    const needed = await hub.verifyAndActBatch.estimateGas(modelId, b.proofs, b.publicSignals);
+    const rejected = await hub.verifyAndActBatch(modelId, b.proofs, b.publicSignals, { gasLimit: needed - 20_000n }).then(() => false, () => true);
+    expect(rejected).to.equal(true);
+    for (const s of subjects.slice(0, 2)) expect(await hub.isNonceUsed(modelId, s, 1n)).to.equal(false);
+    await (await hub.verifyAndActBatch(modelId, b.proofs, b.publicSignals, { gasLimit: needed })).wait();
+    for (const s of subjects.slice(0, 2)) expect(await hub.isNonceUsed(modelId, s, 1n)).to.equal(true);
+  });
+
   it("rejects a proof of another model: by its commitment, and by the batch check when the commitment is rewritten", async () => {
     const { hub, modelId } = await deployFixture();
     const b = encodeBatch([proofs[1]!, trees]);
