@@ -1,6 +1,7 @@
 /**
  * verifyAndActBatch end to end: real credit-score proofs, the generated verifier's batch check, the hub
- * and the CreditGate deployed through the production Ignition module.
+ * and the CreditGate deployed through the production Ignition module. One applicant (the subject)
+ * submits its own proofs, nonces 1..4, as a subject must for a model without attested inputs.
  */
 import { expect } from "chai";
 import { network } from "hardhat";
@@ -11,11 +12,13 @@ import { applicantFeatures, germanCreditSplit } from "../../prover/data/germanCr
 import { decodeProofWords, encodeBatch, encodeProofWords } from "../../prover/prove/calldata.js";
 import { ModelProver, type ProveReturnType } from "../../prover/prove/prover.js";
 import { BASE_FIELD_MODULUS } from "../../prover/setup/groth16Batch.js";
+import { connectAs } from "../contracts/helpers.js";
 
 describe("end to end: a batch of credit-score proofs -> verifyAndActBatch -> credit lines", () => {
   let prover: ModelProver;
   const proofs: ProveReturnType[] = [];
   let trees: ProveReturnType;
+  /** The subject of proof i (one applicant, nonce i + 1). */
   let subjects: string[];
 
   before(async function () {
@@ -23,9 +26,10 @@ describe("end to end: a batch of credit-score proofs -> verifyAndActBatch -> cre
     prover = await ModelProver.load(bundledSpecPath("credit-score"));
     const { test } = germanCreditSplit();
     const { ethers } = await network.create();
-    subjects = (await ethers.getSigners()).slice(1, 5).map((s) => s.address);
+    const alice = (await ethers.getSigners())[1]!.address;
+    subjects = [alice, alice, alice, alice];
     for (let i = 0; i < 4; i++) {
-      proofs.push(await prover.prove({ features: applicantFeatures(test[i]!), subject: subjects[i]!, nonce: 1n }));
+      proofs.push(await prover.prove({ features: applicantFeatures(test[i]!), subject: alice, nonce: BigInt(i + 1) }));
     }
     const treesProver = await ModelProver.load(bundledSpecPath("credit-trees"));
     trees = await treesProver.prove({ features: applicantFeatures(test[0]!), subject: subjects[0]!, nonce: 1n });
@@ -41,7 +45,8 @@ describe("end to end: a batch of credit-score proofs -> verifyAndActBatch -> cre
       numOutputs: prover.ir.outputs.length,
     };
     const d = await deployCreditScore({ ignition, model, threshold: 0n, creditLimit: 5_000n });
-    return { ethers, ...d };
+    const alice = (await ethers.getSigners())[1]!;
+    return { ethers, ...d, hub: connectAs(d.hub, alice) };
   }
 
   /** (-A, -B, C): another valid proof of the same statement. */
@@ -55,12 +60,12 @@ describe("end to end: a batch of credit-score proofs -> verifyAndActBatch -> cre
     const { hub, creditGate, modelId } = await deployFixture();
     const b = encodeBatch(proofs);
     const tx = await hub.verifyAndActBatch(modelId, b.proofs, b.publicSignals);
-    for (const p of proofs) {
+    for (const [i, p] of proofs.entries()) {
       const score = p.decoded.outputs[0]!;
-      const subject = subjects[proofs.indexOf(p)]!;
-      if (score >= 0n) await expect(tx).to.emit(creditGate, "CreditLineOpened").withArgs(subject, 5_000n, score);
-      else await expect(tx).to.emit(creditGate, "CreditRefused").withArgs(subject, score, 0n);
-      expect(await hub.isNonceUsed(modelId, subject, 1n)).to.equal(true);
+      if (score >= 0n) await expect(tx).to.emit(creditGate, "CreditLineOpened").withArgs(subjects[i], 5_000n, score);
+      else await expect(tx).to.emit(creditGate, "CreditRefused").withArgs(subjects[i], score, 0n);
+      await expect(tx).to.emit(hub, "InferenceVerified").withArgs(modelId, subjects[i], BigInt(i + 1));
+      expect(await hub.isNonceUsed(modelId, subjects[i]!, BigInt(i + 1))).to.equal(true);
     }
     console.log(`      verifyAndActBatch of 4 real proofs, CreditGate included: ${(await tx.wait())!.gasUsed} gas`);
   });
@@ -73,10 +78,8 @@ describe("end to end: a batch of credit-score proofs -> verifyAndActBatch -> cre
     await expect(hub.verifyAndActBatch(modelId, b.proofs, b.publicSignals))
       .to.be.revertedWithCustomError(hub, "InferenceHubInvalidBatchProof")
       .withArgs(modelId, 4n);
-    for (const s of subjects) {
-      expect(await hub.isNonceUsed(modelId, s, 1n)).to.equal(false);
-      expect((await creditGate.creditLineOf(s)).limit).to.equal(0n);
-    }
+    for (let i = 0; i < 4; i++) expect(await hub.isNonceUsed(modelId, subjects[i]!, BigInt(i + 1))).to.equal(false);
+    expect((await creditGate.creditLineOf(subjects[0]!)).limit).to.equal(0n);
   });
 
   it("rejects a re-randomised copy of a proof inside the batch, and of a proof already used", async () => {
@@ -85,14 +88,14 @@ describe("end to end: a batch of credit-score proofs -> verifyAndActBatch -> cre
     await expect(hub.verifyAndActBatch(modelId, inside.proofs, inside.publicSignals))
       .to.be.revertedWithCustomError(hub, "InferenceHubNonceUsed")
       .withArgs(modelId, subjects[0], 1n);
-    expect(await hub.isNonceUsed(modelId, subjects[1]!, 1n)).to.equal(false);
+    expect(await hub.isNonceUsed(modelId, subjects[1]!, 2n)).to.equal(false);
 
     await (await hub.verifyAndAct(modelId, proofs[0]!.proofBytes, proofs[0]!.publicSignals)).wait();
     const later = encodeBatch([proofs[1]!, rerandomised(proofs[0]!)]);
     await expect(hub.verifyAndActBatch(modelId, later.proofs, later.publicSignals))
       .to.be.revertedWithCustomError(hub, "InferenceHubNonceUsed")
       .withArgs(modelId, subjects[0], 1n);
-    expect(await hub.isNonceUsed(modelId, subjects[1]!, 1n)).to.equal(false);
+    expect(await hub.isNonceUsed(modelId, subjects[1]!, 2n)).to.equal(false);
   });
 
   it("reverts entirely when sent with too little gas, burning no nonce; the same batch then succeeds", async () => {
@@ -101,9 +104,9 @@ describe("end to end: a batch of credit-score proofs -> verifyAndActBatch -> cre
     const needed = await hub.verifyAndActBatch.estimateGas(modelId, b.proofs, b.publicSignals);
     const rejected = await hub.verifyAndActBatch(modelId, b.proofs, b.publicSignals, { gasLimit: needed - 20_000n }).then(() => false, () => true);
     expect(rejected).to.equal(true);
-    for (const s of subjects.slice(0, 2)) expect(await hub.isNonceUsed(modelId, s, 1n)).to.equal(false);
+    for (const n of [1n, 2n]) expect(await hub.isNonceUsed(modelId, subjects[0]!, n)).to.equal(false);
     await (await hub.verifyAndActBatch(modelId, b.proofs, b.publicSignals, { gasLimit: needed })).wait();
-    for (const s of subjects.slice(0, 2)) expect(await hub.isNonceUsed(modelId, s, 1n)).to.equal(true);
+    for (const n of [1n, 2n]) expect(await hub.isNonceUsed(modelId, subjects[0]!, n)).to.equal(true);
   });
 
   it("rejects a proof of another model: by its commitment, and by the batch check when the commitment is rewritten", async () => {
