@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IInferenceConsumer} from "./interfaces/IInferenceConsumer.sol";
 import {IInferenceHub} from "./interfaces/IInferenceHub.sol";
@@ -19,47 +21,59 @@ import {ModelRegistry} from "./ModelRegistry.sol";
  * {verifyAndAct} reads exactly three model slots, each once: (verifier, status, numOutputs, version),
  * then commitment, then consumer; and it uses a transient-storage reentrancy guard.
  */
-contract InferenceHub is ModelRegistry, ReentrancyGuardTransient, IInferenceHub {
+contract InferenceHub is ModelRegistry, EIP712, ReentrancyGuardTransient, IInferenceHub {
+    /// @dev The EIP-712 type a subject signs to let a relayer submit its statement; mirrored by
+    /// prover/abi/submissionAuthorization.ts.
+    bytes32 private constant _SUBMISSION_AUTHORIZATION_TYPEHASH = keccak256(
+        "SubmissionAuthorization(uint256 modelId,address subject,uint256 nonce,address submitter,uint256 deadline)"
+    );
+
     /// @dev The used nonces as a bitmap: bit (nonce mod 256) of the word keyed by {_nonceWordKey}
     /// (modelId, subject, nonce / 256). A subject's first proof creates its word (the 20,000-gas new
     /// slot); its later proofs, with nonces counting up, set bits in that existing word (2,900, or 100
     /// when a batch already touched it) instead of creating one slot per statement.
     mapping(bytes32 wordKey => uint256) private _nonceWords;
 
+    /// @dev Transient slot holding the subject whose authorization {verifyAndActFor} checked, for the
+    /// duration of its inner {verifyAndAct}: keccak256("zkinfer.InferenceHub.authorizedSubject") - 1.
+    bytes32 private constant _AUTHORIZED_SUBJECT_SLOT = 0x2c6abef824c77b6747ec54560ab4d1e55778013485f79d15f6ad23dc42e98590;
+
     /// @param updateDelay_ Seconds between announcing a model update and applying it (see {ModelRegistry}).
-    constructor(uint64 updateDelay_) ModelRegistry(updateDelay_) {}
+    constructor(uint64 updateDelay_) ModelRegistry(updateDelay_) EIP712("zkinfer InferenceHub", "1") {}
 
     /// @dev See {IInferenceHub-verifyAndAct}.
     function verifyAndAct(uint256 modelId, bytes calldata proof, uint256[] calldata publicSignals)
-        external
+        public
         nonReentrant
     {
         Model storage model = _model(modelId);
-        // Scoped blocks keep the stack shallow enough for the legacy code generator (viaIR is off).
-        IInferenceVerifier verifier;
-        uint256 numOutputs;
-        uint256 extensions;
-        {
-            uint256 signalCount;
-            (verifier, numOutputs, extensions, signalCount) = _readModel(modelId, model);
-            if (publicSignals.length != signalCount) {
-                revert InferenceHubInvalidSignalCount(modelId, signalCount, publicSignals.length);
-            }
-        }
-        _checkFieldAndCommitment(modelId, numOutputs, model.modelCommitment, publicSignals);
+        (IInferenceVerifier verifier, uint256 numOutputs, uint256 extensions) = _checkSignals(modelId, model, publicSignals);
         // Attested and public-input models only; plain models pay this one test.
         if (extensions != 0) _checkExtensions(modelId, numOutputs, extensions, publicSignals);
         address subject;
         uint256 nonce;
+        // A scoped block keeps the stack shallow enough for the legacy code generator (viaIR is off).
         {
             bytes32 key;
             uint256 word;
             (subject, nonce, key, word) = _checkStatement(modelId, numOutputs, publicSignals);
+
+            // Anyone but the subject would use up the subject's nonce with a statement the subject never
+            // made; an attested proof can only state what the attester signed for the subject. A relayer
+            // comes through {verifyAndActFor}, which leaves the subject it checked in transient storage.
+            // The subject's own transaction pays one comparison (in assembly: ~20 gas cheaper here).
+            bool unauthorized;
+            assembly ("memory-safe") {
+                unauthorized := and(iszero(eq(caller(), subject)), iszero(and(extensions, 0xff)))
+                if unauthorized { unauthorized := iszero(eq(tload(_AUTHORIZED_SUBJECT_SLOT), subject)) }
+            }
+            if (unauthorized) revert InferenceHubUnauthorizedSubmitter(modelId, subject, msg.sender);
+
             // A reverting verifier bubbles up; `false` reverts here. Either way nothing is recorded.
             if (!_verify(verifier, proof, publicSignals)) revert InferenceHubInvalidProof(modelId);
+
             _nonceWords[key] = word;
         }
-
         emit InferenceVerified(modelId, subject, nonce);
 
         // Last, after every state change (checks-effects-interactions; the guard also blocks re-entry).
@@ -70,30 +84,54 @@ contract InferenceHub is ModelRegistry, ReentrancyGuardTransient, IInferenceHub 
         }
     }
 
+    /**
+     * @dev See {IInferenceHub-verifyAndActFor}. Checks the authorization, then runs {verifyAndAct} (an
+     * internal call, under its reentrancy guard) with the authorised subject in transient storage, and
+     * clears it. One body for both paths, entered from two places: sharing the checks as internal
+     * functions instead cost the direct path ~110 gas (the optimizer stops inlining them).
+     */
+    function verifyAndActFor(
+        uint256 modelId,
+        bytes calldata proof,
+        uint256[] calldata publicSignals,
+        uint256 deadline,
+        bytes calldata signature
+    ) external {
+        address subject = _checkAuthorization(modelId, publicSignals, deadline, signature);
+        assembly ("memory-safe") {
+            tstore(_AUTHORIZED_SUBJECT_SLOT, subject)
+        }
+        verifyAndAct(modelId, proof, publicSignals);
+        assembly ("memory-safe") {
+            tstore(_AUTHORIZED_SUBJECT_SLOT, 0)
+        }
+    }
+
     /// @dev See {IInferenceHub-verifyAndActBatch}.
     function verifyAndActBatch(uint256 modelId, bytes calldata proofs, uint256[] calldata publicSignals)
         external
         nonReentrant
     {
         Model storage model = _model(modelId);
-        (IInferenceVerifier verifier, uint256 numOutputs, uint256 extensions, uint256 signalCount) = _readModel(modelId, model);
-        uint256 n = publicSignals.length / signalCount;
-        if (n == 0 || n * signalCount != publicSignals.length) {
-            revert InferenceHubInvalidBatch(modelId, signalCount, publicSignals.length);
-        }
+        uint256 size = _statementSize(model);
+        uint256 n = publicSignals.length / size;
+        if (n == 0 || n * size != publicSignals.length) revert InferenceHubInvalidBatch(modelId, size, publicSignals.length);
 
         // Every statement gets the single call's checks, and its nonce bit is set at once: a statement
         // repeated inside the batch (the same proof, or a re-randomised copy) finds its bit set and
         // reverts with {InferenceHubNonceUsed}.
-        uint256 commitment = model.modelCommitment;
-        for (uint256 i; i < n; ++i) {
-            _checkAndRecord(modelId, numOutputs, extensions, commitment, publicSignals[i * signalCount:(i + 1) * signalCount]);
+        for (uint256 start; start < publicSignals.length; start += size) {
+            _checkAndRecord(modelId, model, publicSignals[start:start + size]);
         }
 
         // One check for all the proofs; any invalid one reverts everything, the nonce bits included.
-        if (!_verifyBatch(modelId, verifier, proofs, publicSignals)) revert InferenceHubInvalidBatchProof(modelId, n);
+        if (!_verifyBatch(modelId, model.verifier, proofs, publicSignals)) revert InferenceHubInvalidBatchProof(modelId, n);
 
-        _actBatch(modelId, model.consumer, numOutputs, signalCount, publicSignals);
+        IInferenceConsumer consumer = model.consumer;
+        uint256 numOutputs = model.numOutputs;
+        for (uint256 start; start < publicSignals.length; start += size) {
+            _act(modelId, consumer, numOutputs, publicSignals[start:start + size]);
+        }
     }
 
     /// @dev See {IInferenceHub-isNonceUsed}.
@@ -101,34 +139,82 @@ contract InferenceHub is ModelRegistry, ReentrancyGuardTransient, IInferenceHub 
         return (_nonceWords[_nonceWordKey(modelId, subject, nonce)] >> (nonce & 0xff)) & 1 != 0;
     }
 
-    /**
-     * @dev One statement's checks, in the order of {IInferenceHub-verifyAndAct} (the proof aside), then its
-     * nonce bit set. `publicSignals` has the model's signal count (the caller checked).
-     */
-    function _checkAndRecord(
-        uint256 modelId,
-        uint256 numOutputs,
-        uint256 extensions,
-        uint256 commitment,
-        uint256[] calldata publicSignals
-    ) private returns (address subject, uint256 nonce) {
-        _checkFieldAndCommitment(modelId, numOutputs, commitment, publicSignals);
-        // Attested and public-input models only; plain models pay this one test.
-        if (extensions != 0) _checkExtensions(modelId, numOutputs, extensions, publicSignals);
-        bytes32 key;
-        uint256 word;
-        (subject, nonce, key, word) = _checkStatement(modelId, numOutputs, publicSignals);
-        _nonceWords[key] = word;
+    /// @dev Public signals per statement of `model` (what {_checkSignals} requires), for slicing a batch.
+    function _statementSize(Model storage model) private view returns (uint256) {
+        // uint16 fields: no overflow.
+        unchecked {
+            return uint256(model.numOutputs) + PublicSignals.BINDING_FIELDS
+                + (model.attested ? PublicSignals.ATTESTATION_FIELDS : 0) + model.numPublicInputs;
+        }
     }
 
     /**
-     * @dev Checks that `modelId` is Active. Returns its verifier, number of outputs, packed extensions
-     * (for {_checkExtensions}) and the number of public signals one statement has.
+     * @dev One statement of a batch: every check of {verifyAndAct} but the proof's, in its order, then
+     * the statement's nonce bit set. The batch has no relayer path: on a model without attested inputs
+     * every statement's subject must be the caller.
      */
-    function _readModel(uint256 modelId, Model storage model)
+    function _checkAndRecord(uint256 modelId, Model storage model, uint256[] calldata signals) private {
+        (, uint256 numOutputs, uint256 extensions) = _checkSignals(modelId, model, signals);
+        if (extensions != 0) _checkExtensions(modelId, numOutputs, extensions, signals);
+        (address subject,, bytes32 key, uint256 word) = _checkStatement(modelId, numOutputs, signals);
+        if (msg.sender != subject && uint8(extensions) == 0) revert InferenceHubUnauthorizedSubmitter(modelId, subject, msg.sender);
+        _nonceWords[key] = word;
+    }
+
+    /// @dev {InferenceVerified} and the consumer's call for one statement of a verified batch.
+    function _act(uint256 modelId, IInferenceConsumer consumer, uint256 numOutputs, uint256[] calldata signals) private {
+        address subject = address(uint160(_signalAt(signals, PublicSignals.subjectIndex(numOutputs))));
+        uint256 nonce = _signalAt(signals, PublicSignals.nonceIndex(numOutputs));
+        emit InferenceVerified(modelId, subject, nonce);
+        if (address(consumer) != address(0)) _callConsumer(consumer, modelId, subject, nonce, signals[:numOutputs]);
+    }
+
+    /**
+     * @dev Reverts unless `signature` is the proof subject's EIP-712 authorization of the caller for this
+     * (modelId, subject, nonce) until `deadline`. Reads subject and nonce straight from the signals; a
+     * too-short array is left to {_checkSignals}, which names the count.
+     */
+    function _checkAuthorization(
+        uint256 modelId,
+        uint256[] calldata publicSignals,
+        uint256 deadline,
+        bytes calldata signature
+    ) private view returns (address subject) {
+        if (block.timestamp > deadline) revert InferenceHubAuthorizationExpired(deadline, block.timestamp);
+        uint256 numOutputs = _model(modelId).numOutputs;
+        uint256 nonceIndex = PublicSignals.nonceIndex(numOutputs);
+        if (publicSignals.length <= nonceIndex) return address(0);
+        // A subject >= 2^160 is refused by {_checkStatement}; truncated here it matches no signer anyway.
+        subject = address(uint160(publicSignals[PublicSignals.subjectIndex(numOutputs)]));
+        // msg.sender is in the signed message: the same transaction sent by another account fails.
+        bytes32 digest =
+            _submissionAuthorizationDigest(modelId, subject, publicSignals[nonceIndex], msg.sender, deadline);
+        if (!SignatureChecker.isValidSignatureNowCalldata(subject, digest, signature)) {
+            revert InferenceHubInvalidAuthorization(modelId, subject, msg.sender);
+        }
+    }
+
+    function _submissionAuthorizationDigest(
+        uint256 modelId,
+        address subject,
+        uint256 nonce,
+        address submitter,
+        uint256 deadline
+    ) private view returns (bytes32) {
+        return _hashTypedDataV4(
+            keccak256(abi.encode(_SUBMISSION_AUTHORIZATION_TYPEHASH, modelId, subject, nonce, submitter, deadline))
+        );
+    }
+
+    /**
+     * @dev Checks that `modelId` is Active and that `publicSignals` has its signal count, holds only
+     * field elements and carries its commitment. Returns the model's verifier, number of outputs and
+     * packed extensions (for {_checkExtensions}).
+     */
+    function _checkSignals(uint256 modelId, Model storage model, uint256[] calldata publicSignals)
         private
         view
-        returns (IInferenceVerifier verifier, uint256 numOutputs, uint256 extensions, uint256 signalCount)
+        returns (IInferenceVerifier verifier, uint256 numOutputs, uint256 extensions)
     {
         // verifier, status, numOutputs, version, attested, numPublicInputs and publicInputBits share the
         // record's first slot: ONE SLOAD, decoded by hand. Solidity packs the fields from the low-order
@@ -149,6 +235,7 @@ contract InferenceHub is ModelRegistry, ReentrancyGuardTransient, IInferenceHub 
         if (status != ModelStatus.Active) revert InferenceHubModelNotActive(modelId, status);
         // numOutputs and the input count are uint16s: the sums cannot overflow. A model is attested or
         // has public inputs, never both (the registry has one registration function for each).
+        uint256 signalCount;
         unchecked {
             signalCount = numOutputs + PublicSignals.BINDING_FIELDS;
             if (extensions != 0) {
@@ -156,32 +243,25 @@ contract InferenceHub is ModelRegistry, ReentrancyGuardTransient, IInferenceHub 
                 signalCount += uint16(extensions >> 8);
             }
         }
-    }
+        if (publicSignals.length != signalCount) {
+            revert InferenceHubInvalidSignalCount(modelId, signalCount, publicSignals.length);
+        }
 
-    /**
-     * @dev Checks that `publicSignals` (one statement) holds only field elements and carries the model's
-     * `commitment`.
-     */
-    function _checkFieldAndCommitment(
-        uint256 modelId,
-        uint256 numOutputs,
-        uint256 commitment,
-        uint256[] calldata publicSignals
-    ) private pure {
         // Every signal, whatever the verifier checks: x and x + r are the same field element, so an
         // unreduced signal would let one proof pass for several statements (a fresh nonce, another
         // subject) or feed a consumer an output that decodes differently.
         uint256 firstBad = _firstSignalNotInField(publicSignals);
-        if (firstBad != publicSignals.length) revert InferenceHubSignalNotInField(firstBad, publicSignals[firstBad]);
+        if (firstBad != signalCount) revert InferenceHubSignalNotInField(firstBad, publicSignals[firstBad]);
 
-        uint256 actual = _signalAt(publicSignals, PublicSignals.commitmentIndex(numOutputs));
-        if (actual != commitment) revert InferenceHubCommitmentMismatch(modelId, commitment, actual);
+        uint256 commitment = _signalAt(publicSignals, PublicSignals.commitmentIndex(numOutputs));
+        uint256 expected = model.modelCommitment;
+        if (commitment != expected) revert InferenceHubCommitmentMismatch(modelId, expected, commitment);
     }
 
     /**
      * @dev The checks of an attested model ({_checkAttestation}) or of a model with public inputs
      * ({_checkPublicInputs}); `extensions` is the record's packed (attested, numPublicInputs,
-     * publicInputBits), see {_readModel}. Plain models never get here.
+     * publicInputBits), see {_checkSignals}. Plain models never get here.
      */
     function _checkExtensions(uint256 modelId, uint256 numOutputs, uint256 extensions, uint256[] calldata publicSignals)
         private
@@ -189,29 +269,38 @@ contract InferenceHub is ModelRegistry, ReentrancyGuardTransient, IInferenceHub 
     {
         if (uint8(extensions) != 0) _checkAttestation(modelId, numOutputs, publicSignals);
         uint256 numPublicInputs = uint16(extensions >> 8);
-        if (numPublicInputs != 0) {
-            _checkPublicInputs(modelId, numOutputs, numPublicInputs, uint8(extensions >> 24), publicSignals);
-        }
+        if (numPublicInputs != 0) _checkPublicInputs(modelId, numOutputs, numPublicInputs, publicSignals);
     }
 
     /**
-     * @dev For a model with public inputs: every one lies in the signed interval [-2^B, 2^B) it was
-     * registered with. The circuit does not range-check its public inputs (that would cost more
-     * constraints than the layers of an MNIST-sized MLP); the compiler proved that no intermediate wraps
-     * around the field for any input in that interval, so with this check the proof's outputs are the
-     * model's integer outputs on exactly the inputs in the signals.
+     * @dev For a model with public inputs: every one lies in its registered range [min, max] (the
+     * spec's declared feature range, quantized; one storage slot per run of inputs sharing a range).
+     * The circuit does not range-check its public inputs (that would cost more constraints than the
+     * layers of an MNIST-sized MLP); the compiler proved that no intermediate wraps around the field for
+     * any input in [-2^B, 2^B), which contains every range, so with this check the proof's outputs are
+     * the model's integer outputs on exactly the inputs in the signals, and those inputs are ones the
+     * spec allows: a forger gains nothing a legitimate input would not give.
      */
-    function _checkPublicInputs(
-        uint256 modelId,
-        uint256 numOutputs,
-        uint256 numPublicInputs,
-        uint256 bits,
-        uint256[] calldata publicSignals
-    ) private pure {
+    function _checkPublicInputs(uint256 modelId, uint256 numOutputs, uint256 numPublicInputs, uint256[] calldata publicSignals)
+        private
+        view
+    {
         uint256 first = PublicSignals.publicInputsIndex(numOutputs);
-        for (uint256 i; i < numPublicInputs; ++i) {
-            uint256 x = _signalAt(publicSignals, first + i);
-            if (!PublicSignals.inSignedBits(x, bits)) revert InferenceHubPublicInputOutOfRange(modelId, i, x);
+        uint256 modulus = PublicSignals.FIELD_MODULUS;
+        uint256 i;
+        for (uint256 group; i < numPublicInputs; ++group) {
+            PublicInputRange memory range = _publicInputRange(modelId, group);
+            // v in [min, max] iff (v - min) mod r <= max - min, for |min|, |max| < 2^250 < r / 2:
+            // one ADDMOD and one comparison per input, with `shift` = -min mod r.
+            uint256 shift = range.min < 0 ? uint256(-int256(range.min)) : modulus - uint256(int256(range.min));
+            uint256 width = uint256(int256(range.max) - int256(range.min));
+            // The registry keeps the counts summing to numPublicInputs, so `end` never passes it.
+            for (uint256 end = i + range.count; i < end; ++i) {
+                uint256 x = _signalAt(publicSignals, first + i);
+                if (addmod(x, shift, modulus) > width) {
+                    revert InferenceHubPublicInputOutOfRange(modelId, i, x, range.min, range.max);
+                }
+            }
         }
     }
 
@@ -309,30 +398,6 @@ contract InferenceHub is ModelRegistry, ReentrancyGuardTransient, IInferenceHub 
             }
             valid := and(gt(returndatasize(), 0x1f), eq(mload(0x00), 1))
         }
-    }
-
-    /**
-     * @dev After a verified batch: {InferenceVerified} and the consumer's call for each statement, in
-     * batch order (statements of `signalCount` signals, checked by {verifyAndActBatch}).
-     */
-    function _actBatch(
-        uint256 modelId,
-        IInferenceConsumer consumer,
-        uint256 numOutputs,
-        uint256 signalCount,
-        uint256[] calldata publicSignals
-    ) private {
-        for (uint256 start; start < publicSignals.length; start += signalCount) {
-            _act(modelId, consumer, numOutputs, publicSignals[start:start + signalCount]);
-        }
-    }
-
-    /// @dev {InferenceVerified} and the consumer's call for one verified statement.
-    function _act(uint256 modelId, IInferenceConsumer consumer, uint256 numOutputs, uint256[] calldata signals) private {
-        address subject = address(uint160(_signalAt(signals, PublicSignals.subjectIndex(numOutputs))));
-        uint256 nonce = _signalAt(signals, PublicSignals.nonceIndex(numOutputs));
-        emit InferenceVerified(modelId, subject, nonce);
-        if (address(consumer) != address(0)) _callConsumer(consumer, modelId, subject, nonce, signals[:numOutputs]);
     }
 
     /**

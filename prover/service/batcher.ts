@@ -36,7 +36,8 @@ export class SubmissionBatcher {
   /** The queue's submit handler: resolves when `job` is confirmed, rejects as Submitter.submit would. */
   submit(job: JobRecord): Promise<void> {
     // Resumed submissions follow their recorded transaction; batching is for fresh proofs only.
-    if (this.o.maxBatch === 1 || job.status !== "proved" || job.rawTx) return this.submitter.submit(job);
+    // Relayed jobs (an authorization) go through verifyAndActFor, which has no batch form.
+    if (this.o.maxBatch === 1 || job.status !== "proved" || job.rawTx || job.authorization) return this.submitter.submit(job);
     return new Promise<void>((resolve, reject) => {
       const group = this.waiting.get(job.model) ?? [];
       group.push({ job, resolve, reject });

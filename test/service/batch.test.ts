@@ -2,7 +2,6 @@
  * Batched submission (`zkinfer serve --batch-max n --batch-wait-ms ms`): the real CLI, real proofs, a
  * real JSON-RPC chain (`hardhat node`), and an audit of the chain afterwards.
  */
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,8 +12,6 @@ import { HARDHAT_DEV_KEY, connectChain, deployDevStack, type ChainClients } from
 import { startLocalChain, type LocalChain } from "../../prover/service/dev/localChain.js";
 import { loadServiceModels, type ServiceModel } from "../../prover/service/models.js";
 import { MODEL_DIR, SERVE_READY, auditChain, call, startCli, waitForJobs, type CliProcess } from "./helpers.js";
-
-const randomSubject = () => ("0x" + randomBytes(20).toString("hex")) as Address;
 
 describe("prover service: batched submission", function () {
   this.timeout(600_000);
@@ -57,28 +54,29 @@ describe("prover service: batched submission", function () {
 
   it("sends the ready proofs of one model in one verifyAndActBatch transaction", async () => {
     const { hub, url } = await serveBatching("together", 3);
-    const subjects = Array.from({ length: 3 }, randomSubject);
-    const ids = await Promise.all(subjects.map((s, i) => post(url, i, s, 1)));
+    // The service's own account is the subject (a model without attested inputs: the subject submits).
+    const me = clients.account.address;
+    const ids = await Promise.all([1, 2, 3].map((nonce, i) => post(url, i, me, nonce)));
     const jobs = await waitForJobs(url, ids);
     for (const j of jobs) expect(j.status, JSON.stringify(j.error)).to.equal("confirmed");
     expect(new Set(jobs.map((j) => j.txHash)).size, "one transaction for the three jobs").to.equal(1);
     const audit = await auditChain(chain.url, hub, clients.account.address);
     expect(audit.sent).to.equal(1);
     expect(audit.reverted).to.equal(0);
-    expect(audit.verified.map((v) => v.subject).sort()).to.deep.equal(subjects.map((s) => s.toLowerCase()).sort());
+    expect(audit.verified.map((v) => `${v.subject}/${v.nonce}`).sort()).to.deep.equal([1, 2, 3].map((n) => `${me.toLowerCase()}/${n}`));
   });
 
   it("falls back to one submission per proof when the batch would revert (a statement twice), and loses none", async () => {
     const { hub, url } = await serveBatching("fallback", 3);
-    const [a, b] = [randomSubject(), randomSubject()];
-    // Two proofs of one statement (a, nonce 1) with different inputs: together they revert
+    const me = clients.account.address;
+    // Two proofs of one statement (nonce 1) with different inputs: together they revert
     // (InferenceHubNonceUsed); alone, the first lands and the second finds its statement recorded.
-    const ids = await Promise.all([post(url, 0, a, 1), post(url, 1, a, 1), post(url, 2, b, 1)]);
+    const ids = await Promise.all([post(url, 0, me, 1), post(url, 1, me, 1), post(url, 2, me, 2)]);
     const jobs = await waitForJobs(url, ids);
     for (const j of jobs) expect(j.status, JSON.stringify(j.error)).to.equal("confirmed");
     const audit = await auditChain(chain.url, hub, clients.account.address);
     expect(audit.reverted, "reverted transactions").to.equal(0);
     expect(audit.sent, "one transaction per recorded statement").to.equal(2);
-    expect(audit.verified.map((v) => `${v.subject}/${v.nonce}`).sort()).to.deep.equal([`${a.toLowerCase()}/1`, `${b.toLowerCase()}/1`].sort());
+    expect(audit.verified.map((v) => `${v.subject}/${v.nonce}`).sort()).to.deep.equal([`${me.toLowerCase()}/1`, `${me.toLowerCase()}/2`]);
   });
 });
