@@ -50,30 +50,24 @@ contract InferenceHub is ModelRegistry, EIP712, ReentrancyGuardTransient, IInfer
         (IInferenceVerifier verifier, uint256 numOutputs, uint256 extensions) = _checkSignals(modelId, model, publicSignals);
         // Attested and public-input models only; plain models pay this one test.
         if (extensions != 0) _checkExtensions(modelId, numOutputs, extensions, publicSignals);
-        address subject;
-        uint256 nonce;
-        // A scoped block keeps the stack shallow enough for the legacy code generator (viaIR is off).
-        {
-            bytes32 key;
-            uint256 word;
-            (subject, nonce, key, word) = _checkStatement(modelId, numOutputs, publicSignals);
+        // Checks the statement is new and sets its nonce bit now: a failure below reverts the bit with
+        // everything else, and one SSTORE here is cheaper than carrying the word to the end.
+        (address subject, uint256 nonce) = _useNonce(modelId, numOutputs, publicSignals);
 
-            // Anyone but the subject would use up the subject's nonce with a statement the subject never
-            // made; an attested proof can only state what the attester signed for the subject. A relayer
-            // comes through {verifyAndActFor}, which leaves the subject it checked in transient storage.
-            // The subject's own transaction pays one comparison (in assembly: ~20 gas cheaper here).
-            bool unauthorized;
-            assembly ("memory-safe") {
-                unauthorized := and(iszero(eq(caller(), subject)), iszero(and(extensions, 0xff)))
-                if unauthorized { unauthorized := iszero(eq(tload(_AUTHORIZED_SUBJECT_SLOT), subject)) }
-            }
-            if (unauthorized) revert InferenceHubUnauthorizedSubmitter(modelId, subject, msg.sender);
-
-            // A reverting verifier bubbles up; `false` reverts here. Either way nothing is recorded.
-            if (!_verify(verifier, proof, publicSignals)) revert InferenceHubInvalidProof(modelId);
-
-            _nonceWords[key] = word;
+        // Anyone but the subject would use up the subject's nonce with a statement the subject never
+        // made; an attested proof can only state what the attester signed for the subject. A relayer
+        // comes through {verifyAndActFor}, which leaves the subject it checked in transient storage.
+        // The subject's own transaction pays one comparison (in assembly: ~20 gas cheaper here).
+        bool unauthorized;
+        assembly ("memory-safe") {
+            unauthorized := and(iszero(eq(caller(), subject)), iszero(and(extensions, 0xff)))
+            if unauthorized { unauthorized := iszero(eq(tload(_AUTHORIZED_SUBJECT_SLOT), subject)) }
         }
+        if (unauthorized) revert InferenceHubUnauthorizedSubmitter(modelId, subject, msg.sender);
+
+        // A reverting verifier bubbles up; `false` reverts here. Either way nothing is recorded.
+        if (!_verify(verifier, proof, publicSignals)) revert InferenceHubInvalidProof(modelId);
+
         emit InferenceVerified(modelId, subject, nonce);
 
         // Last, after every state change (checks-effects-interactions; the guard also blocks re-entry).
@@ -156,9 +150,8 @@ contract InferenceHub is ModelRegistry, EIP712, ReentrancyGuardTransient, IInfer
     function _checkAndRecord(uint256 modelId, Model storage model, uint256[] calldata signals) private {
         (, uint256 numOutputs, uint256 extensions) = _checkSignals(modelId, model, signals);
         if (extensions != 0) _checkExtensions(modelId, numOutputs, extensions, signals);
-        (address subject,, bytes32 key, uint256 word) = _checkStatement(modelId, numOutputs, signals);
+        (address subject,) = _useNonce(modelId, numOutputs, signals);
         if (msg.sender != subject && uint8(extensions) == 0) revert InferenceHubUnauthorizedSubmitter(modelId, subject, msg.sender);
-        _nonceWords[key] = word;
     }
 
     /// @dev {InferenceVerified} and the consumer's call for one statement of a verified batch.
@@ -184,7 +177,7 @@ contract InferenceHub is ModelRegistry, EIP712, ReentrancyGuardTransient, IInfer
         uint256 numOutputs = _model(modelId).numOutputs;
         uint256 nonceIndex = PublicSignals.nonceIndex(numOutputs);
         if (publicSignals.length <= nonceIndex) return address(0);
-        // A subject >= 2^160 is refused by {_checkStatement}; truncated here it matches no signer anyway.
+        // A subject >= 2^160 is refused by {_useNonce}; truncated here it matches no signer anyway.
         subject = address(uint160(publicSignals[PublicSignals.subjectIndex(numOutputs)]));
         // msg.sender is in the signed message: the same transaction sent by another account fails.
         bytes32 digest =
@@ -324,14 +317,13 @@ contract InferenceHub is ModelRegistry, EIP712, ReentrancyGuardTransient, IInfer
     }
 
     /**
-     * @dev Decodes the statement's subject and nonce, and checks that the statement was never verified.
-     * Returns them with the key of the statement's nonce word and that word with the nonce's bit set.
-     * `publicSignals` has `numOutputs + 4` signals or more.
+     * @dev Decodes the statement's subject and nonce, checks that the statement was never verified and
+     * sets its nonce bit (the caller reverts if anything after fails). `publicSignals` has
+     * `numOutputs + 4` signals or more.
      */
-    function _checkStatement(uint256 modelId, uint256 numOutputs, uint256[] calldata publicSignals)
+    function _useNonce(uint256 modelId, uint256 numOutputs, uint256[] calldata publicSignals)
         private
-        view
-        returns (address subject, uint256 nonce, bytes32 key, uint256 word)
+        returns (address subject, uint256 nonce)
     {
         uint256 subjectSignal = _signalAt(publicSignals, PublicSignals.subjectIndex(numOutputs));
         if (subjectSignal > type(uint160).max) revert InferenceHubInvalidSubject(subjectSignal);
@@ -340,11 +332,11 @@ contract InferenceHub is ModelRegistry, EIP712, ReentrancyGuardTransient, IInfer
         // The replay key is the statement, never the proof bytes: Groth16 proofs can be re-randomised
         // into other valid proofs of the same statement.
         nonce = _signalAt(publicSignals, PublicSignals.nonceIndex(numOutputs));
-        key = _nonceWordKey(modelId, subject, nonce);
-        word = _nonceWords[key];
+        bytes32 key = _nonceWordKey(modelId, subject, nonce);
+        uint256 word = _nonceWords[key];
         uint256 bit = 1 << (nonce & 0xff);
         if (word & bit != 0) revert InferenceHubNonceUsed(modelId, subject, nonce);
-        word |= bit;
+        _nonceWords[key] = word | bit;
     }
 
     /// @dev Index of the first signal >= r, or the number of signals if there is none.
