@@ -99,6 +99,17 @@ describe("InferenceHub.verifyAndActBatch (hub checks, mock verifier)", function 
     expect(await hub.isNonceUsed(modelId, applicant, 1n)).to.equal(false);
   });
 
+  it("refuses another subject's statement in a batch on a model without attested inputs (no relayer path)", async function () {
+    const { hub, modelId, applicant } = await networkHelpers.loadFixture(deployFixture);
+    const [, , victim] = await ethers.getSigners();
+    const b = batchOf([statement({ subject: applicant, nonce: 1n }), statement({ subject: victim!.address, nonce: 1n })]);
+    await expect(hub.verifyAndActBatch(modelId, b.proofs, b.publicSignals))
+      .to.be.revertedWithCustomError(hub, "InferenceHubUnauthorizedSubmitter")
+      .withArgs(modelId, victim!.address, applicant);
+    expect(await hub.isNonceUsed(modelId, applicant, 1n)).to.equal(false);
+    expect(await hub.isNonceUsed(modelId, victim!.address, 1n)).to.equal(false);
+  });
+
   it("reverts the whole batch with InferenceHubInvalidBatchProof when the verifier rejects it", async function () {
     const { hub, verifier, creditGate, modelId, applicant } = await networkHelpers.loadFixture(deployFixture);
     await verifier.setResult(false);
