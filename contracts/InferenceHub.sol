@@ -6,6 +6,7 @@ import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/Signa
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IInferenceConsumer} from "./interfaces/IInferenceConsumer.sol";
 import {IInferenceHub} from "./interfaces/IInferenceHub.sol";
+import {IBatchInferenceVerifier} from "./interfaces/IBatchInferenceVerifier.sol";
 import {IInferenceVerifier} from "./interfaces/IInferenceVerifier.sol";
 import {PublicSignals} from "./libraries/PublicSignals.sol";
 import {ModelRegistry} from "./ModelRegistry.sol";
@@ -27,9 +28,11 @@ contract InferenceHub is ModelRegistry, EIP712, ReentrancyGuardTransient, IInfer
         "SubmissionAuthorization(uint256 modelId,address subject,uint256 nonce,address submitter,uint256 deadline)"
     );
 
-    /// @dev 1 for each verified statement, keyed by {_statementKey}. A uint256 rather than a bool:
-    /// writing a whole word skips the read-modify-write a packed bool costs.
-    mapping(bytes32 statementKey => uint256) private _usedNonces;
+    /// @dev The used nonces as a bitmap: bit (nonce mod 256) of the word keyed by {_nonceWordKey}
+    /// (modelId, subject, nonce / 256). A subject's first proof creates its word (the 20,000-gas new
+    /// slot); its later proofs, with nonces counting up, set bits in that existing word (2,900, or 100
+    /// when a batch already touched it) instead of creating one slot per statement.
+    mapping(bytes32 wordKey => uint256) private _nonceWords;
 
     /// @dev Transient slot holding the subject whose authorization {verifyAndActFor} checked, for the
     /// duration of its inner {verifyAndAct}: keccak256("zkinfer.InferenceHub.authorizedSubject") - 1.
@@ -47,7 +50,9 @@ contract InferenceHub is ModelRegistry, EIP712, ReentrancyGuardTransient, IInfer
         (IInferenceVerifier verifier, uint256 numOutputs, uint256 extensions) = _checkSignals(modelId, model, publicSignals);
         // Attested and public-input models only; plain models pay this one test.
         if (extensions != 0) _checkExtensions(modelId, numOutputs, extensions, publicSignals);
-        (address subject, uint256 nonce, bytes32 key) = _checkStatement(modelId, numOutputs, publicSignals);
+        // Checks the statement is new and sets its nonce bit now: a failure below reverts the bit with
+        // everything else, and one SSTORE here is cheaper than carrying the word to the end.
+        (address subject, uint256 nonce) = _useNonce(modelId, numOutputs, publicSignals);
 
         // Anyone but the subject would use up the subject's nonce with a statement the subject never
         // made; an attested proof can only state what the attester signed for the subject. A relayer
@@ -64,7 +69,6 @@ contract InferenceHub is ModelRegistry, EIP712, ReentrancyGuardTransient, IInfer
         // A reverting verifier bubbles up; `false` reverts here. Either way nothing is recorded.
         if (!_verify(verifier, proof, publicSignals)) revert InferenceHubInvalidProof(modelId);
 
-        _usedNonces[key] = 1;
         emit InferenceVerified(modelId, subject, nonce);
 
         // Last, after every state change (checks-effects-interactions; the guard also blocks re-entry).
@@ -98,9 +102,65 @@ contract InferenceHub is ModelRegistry, EIP712, ReentrancyGuardTransient, IInfer
         }
     }
 
+    /// @dev See {IInferenceHub-verifyAndActBatch}.
+    function verifyAndActBatch(uint256 modelId, bytes calldata proofs, uint256[] calldata publicSignals)
+        external
+        nonReentrant
+    {
+        Model storage model = _model(modelId);
+        uint256 size = _statementSize(model);
+        uint256 n = publicSignals.length / size;
+        if (n == 0 || n * size != publicSignals.length) revert InferenceHubInvalidBatch(modelId, size, publicSignals.length);
+
+        // Every statement gets the single call's checks, and its nonce bit is set at once: a statement
+        // repeated inside the batch (the same proof, or a re-randomised copy) finds its bit set and
+        // reverts with {InferenceHubNonceUsed}.
+        for (uint256 start; start < publicSignals.length; start += size) {
+            _checkAndRecord(modelId, model, publicSignals[start:start + size]);
+        }
+
+        // One check for all the proofs; any invalid one reverts everything, the nonce bits included.
+        if (!_verifyBatch(modelId, model.verifier, proofs, publicSignals)) revert InferenceHubInvalidBatchProof(modelId, n);
+
+        IInferenceConsumer consumer = model.consumer;
+        uint256 numOutputs = model.numOutputs;
+        for (uint256 start; start < publicSignals.length; start += size) {
+            _act(modelId, consumer, numOutputs, publicSignals[start:start + size]);
+        }
+    }
+
     /// @dev See {IInferenceHub-isNonceUsed}.
     function isNonceUsed(uint256 modelId, address subject, uint256 nonce) external view returns (bool) {
-        return _usedNonces[_statementKey(modelId, subject, nonce)] != 0;
+        return (_nonceWords[_nonceWordKey(modelId, subject, nonce)] >> (nonce & 0xff)) & 1 != 0;
+    }
+
+    /// @dev Public signals per statement of `model` (what {_checkSignals} requires), for slicing a batch.
+    function _statementSize(Model storage model) private view returns (uint256) {
+        // uint16 fields: no overflow.
+        unchecked {
+            return uint256(model.numOutputs) + PublicSignals.BINDING_FIELDS
+                + (model.attested ? PublicSignals.ATTESTATION_FIELDS : 0) + model.numPublicInputs;
+        }
+    }
+
+    /**
+     * @dev One statement of a batch: every check of {verifyAndAct} but the proof's, in its order, then
+     * the statement's nonce bit set. The batch has no relayer path: on a model without attested inputs
+     * every statement's subject must be the caller.
+     */
+    function _checkAndRecord(uint256 modelId, Model storage model, uint256[] calldata signals) private {
+        (, uint256 numOutputs, uint256 extensions) = _checkSignals(modelId, model, signals);
+        if (extensions != 0) _checkExtensions(modelId, numOutputs, extensions, signals);
+        (address subject,) = _useNonce(modelId, numOutputs, signals);
+        if (msg.sender != subject && uint8(extensions) == 0) revert InferenceHubUnauthorizedSubmitter(modelId, subject, msg.sender);
+    }
+
+    /// @dev {InferenceVerified} and the consumer's call for one statement of a verified batch.
+    function _act(uint256 modelId, IInferenceConsumer consumer, uint256 numOutputs, uint256[] calldata signals) private {
+        address subject = address(uint160(_signalAt(signals, PublicSignals.subjectIndex(numOutputs))));
+        uint256 nonce = _signalAt(signals, PublicSignals.nonceIndex(numOutputs));
+        emit InferenceVerified(modelId, subject, nonce);
+        if (address(consumer) != address(0)) _callConsumer(consumer, modelId, subject, nonce, signals[:numOutputs]);
     }
 
     /**
@@ -118,7 +178,7 @@ contract InferenceHub is ModelRegistry, EIP712, ReentrancyGuardTransient, IInfer
         uint256 numOutputs = _model(modelId).numOutputs;
         uint256 nonceIndex = PublicSignals.nonceIndex(numOutputs);
         if (publicSignals.length <= nonceIndex) return address(0);
-        // A subject >= 2^160 is refused by {_checkStatement}; truncated here it matches no signer anyway.
+        // A subject >= 2^160 is refused by {_useNonce}; truncated here it matches no signer anyway.
         subject = address(uint160(publicSignals[PublicSignals.subjectIndex(numOutputs)]));
         // msg.sender is in the signed message: the same transaction sent by another account fails.
         bytes32 digest =
@@ -258,13 +318,13 @@ contract InferenceHub is ModelRegistry, EIP712, ReentrancyGuardTransient, IInfer
     }
 
     /**
-     * @dev Decodes the statement's subject and nonce, and checks that the statement was never verified.
-     * Returns them with the statement's replay key. `publicSignals` has `numOutputs + 4` signals or more.
+     * @dev Decodes the statement's subject and nonce, checks that the statement was never verified and
+     * sets its nonce bit (the caller reverts if anything after fails). `publicSignals` has
+     * `numOutputs + 4` signals or more.
      */
-    function _checkStatement(uint256 modelId, uint256 numOutputs, uint256[] calldata publicSignals)
+    function _useNonce(uint256 modelId, uint256 numOutputs, uint256[] calldata publicSignals)
         private
-        view
-        returns (address subject, uint256 nonce, bytes32 key)
+        returns (address subject, uint256 nonce)
     {
         uint256 subjectSignal = _signalAt(publicSignals, PublicSignals.subjectIndex(numOutputs));
         if (subjectSignal > type(uint160).max) revert InferenceHubInvalidSubject(subjectSignal);
@@ -273,8 +333,11 @@ contract InferenceHub is ModelRegistry, EIP712, ReentrancyGuardTransient, IInfer
         // The replay key is the statement, never the proof bytes: Groth16 proofs can be re-randomised
         // into other valid proofs of the same statement.
         nonce = _signalAt(publicSignals, PublicSignals.nonceIndex(numOutputs));
-        key = _statementKey(modelId, subject, nonce);
-        if (_usedNonces[key] != 0) revert InferenceHubNonceUsed(modelId, subject, nonce);
+        bytes32 key = _nonceWordKey(modelId, subject, nonce);
+        uint256 word = _nonceWords[key];
+        uint256 bit = 1 << (nonce & 0xff);
+        if (word & bit != 0) revert InferenceHubNonceUsed(modelId, subject, nonce);
+        _nonceWords[key] = word | bit;
     }
 
     /// @dev Index of the first signal >= r, or the number of signals if there is none.
@@ -331,6 +394,26 @@ contract InferenceHub is ModelRegistry, EIP712, ReentrancyGuardTransient, IInfer
     }
 
     /**
+     * @dev `verifier.verifyBatch(proofs, publicSignals)`. A verifier without it (another proof system)
+     * reverts without data, reported as {InferenceHubBatchNotSupported}; any other revert bubbles up.
+     */
+    function _verifyBatch(uint256 modelId, IInferenceVerifier verifier, bytes calldata proofs, uint256[] calldata publicSignals)
+        private
+        view
+        returns (bool)
+    {
+        (bool success, bytes memory result) =
+            address(verifier).staticcall(abi.encodeCall(IBatchInferenceVerifier.verifyBatch, (proofs, publicSignals)));
+        if (!success) {
+            if (result.length == 0) revert InferenceHubBatchNotSupported(modelId);
+            assembly ("memory-safe") {
+                revert(add(result, 0x20), mload(result))
+            }
+        }
+        return result.length == 0x20 && abi.decode(result, (uint256)) == 1;
+    }
+
+    /**
      * @dev `consumer.onInferenceVerified(modelId, subject, nonce, outputs)`, ABI-encoded by hand (a few
      * hundred gas cheaper than the high-level call). A revert bubbles up unchanged. No code-size check:
      * {setConsumer} only accepts contracts, and code cannot disappear afterwards (EIP-6780).
@@ -362,14 +445,14 @@ contract InferenceHub is ModelRegistry, EIP712, ReentrancyGuardTransient, IInfer
         }
     }
 
-    /// @dev One mapping slot per statement: keccak256(abi.encode(modelId, subject, nonce)), hashed in
-    /// scratch memory instead of an allocated buffer.
-    function _statementKey(uint256 modelId, address subject, uint256 nonce) private pure returns (bytes32 key) {
+    /// @dev The bitmap word of (modelId, subject, nonce / 256): keccak256(abi.encode(modelId, subject,
+    /// nonce >> 8)), hashed in scratch memory instead of an allocated buffer.
+    function _nonceWordKey(uint256 modelId, address subject, uint256 nonce) private pure returns (bytes32 key) {
         assembly ("memory-safe") {
             let ptr := mload(0x40)
             mstore(ptr, modelId)
             mstore(add(ptr, 0x20), subject)
-            mstore(add(ptr, 0x40), nonce)
+            mstore(add(ptr, 0x40), shr(8, nonce))
             key := keccak256(ptr, 0x60)
         }
     }

@@ -11,7 +11,9 @@
  * model without attestation, compiled here).
  * Then the compiler's constraint counts (./bench-compiler.ts: MLP 784-56-10, tree splits; with
  * --private-mlp also the private-weight MLP, about 400k constraints), and the trading-signal model
- * (./bench-signals.ts: proving time per signal, a signal's verifyAndAct gas). Writes bench/results.json.
+ * (./bench-signals.ts: proving time per signal, a signal's verifyAndAct gas), and batch verification
+ * (./bench-batch.ts: verifyAndActBatch gas for n = 1 .. 32, single verifyAndAct for a first-time and a
+ * repeat subject). Writes bench/results.json.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -30,6 +32,7 @@ import { generateAttesterKey, signAttestation, type Attestation } from "../prove
 import { generateCircuit } from "../prover/circuit/codegen.js";
 import type { ModelIR } from "../prover/model/ir.js";
 import { releaseCurves } from "../prover/setup/curve.js";
+import { batchBench } from "./bench-batch.js";
 import { compilerBench } from "./bench-compiler.js";
 import { signalBench } from "./bench-signals.js";
 import { median, round } from "./stats.js";
@@ -159,9 +162,10 @@ async function main() {
     if ("attestationConstraints" in entry) log(`  attestation (signature check, message hash, key hash): ${entry.attestationConstraints} constraints`);
   }
   const signal = await signalBench(hre, log);
+  const batch = await batchBench(hre, log);
   mkdirSync(join(REPO_ROOT, "bench"), { recursive: true });
-  writeFileSync(join(REPO_ROOT, "bench", "results.json"), JSON.stringify({ models: results, signal, compiler }, null, 2) + "\n");
-  if (json) console.log(JSON.stringify({ models: results, signal, compiler }));
+  writeFileSync(join(REPO_ROOT, "bench", "results.json"), JSON.stringify({ models: results, signal, compiler, batch }, null, 2) + "\n");
+  if (json) console.log(JSON.stringify({ models: results, signal, compiler, batch }));
 }
 
 function signals(signers: { address: string }[], i: number): string {

@@ -67,6 +67,24 @@ interface IInferenceHub is IModelRegistry {
     error InferenceHubInvalidProof(uint256 modelId);
 
     /**
+     * @dev A batch for `modelId` must hold one or more statements of `perStatement` signals each;
+     * `actual` signals are not that.
+     */
+    error InferenceHubInvalidBatch(uint256 modelId, uint256 perStatement, uint256 actual);
+
+    /**
+     * @dev The verifier of `modelId` rejected the batch of `count` proofs: at least one of them is
+     * invalid. Nothing was recorded; submit the proofs one by one to find which.
+     */
+    error InferenceHubInvalidBatchProof(uint256 modelId, uint256 count);
+
+    /**
+     * @dev The verifier of `modelId` has no batch check ({IBatchInferenceVerifier}; only Groth16
+     * verifiers do), or it ran out of gas. Submit the proofs one by one.
+     */
+    error InferenceHubBatchNotSupported(uint256 modelId);
+
+    /**
      * @dev The proof's `attesterKeyHash` is not trusted for the attested model `modelId` (never
      * added by its owner; see {IModelRegistry-trustAttester}).
      */
@@ -159,6 +177,27 @@ interface IInferenceHub is IModelRegistry {
         uint256 deadline,
         bytes calldata signature
     ) external;
+
+    /**
+     * @notice Verifies n proofs for `modelId` with one batch check, records their statements and calls
+     * the model's consumer once for each, in order.
+     * @dev Every statement gets every check of {verifyAndAct} (the proof's aside), in batch order, and
+     * the statement's nonce is marked as it passes: a statement repeated inside the batch (the same
+     * proof, or a re-randomised copy of it) reverts with {InferenceHubNonceUsed}. Then the model's
+     * verifier checks all proofs at once ({IBatchInferenceVerifier-verifyBatch}); if any is invalid the
+     * call reverts with {InferenceHubInvalidBatchProof} and records nothing. Then, for each statement,
+     * {InferenceVerified} and the consumer. One reverting consumer reverts the whole batch.
+     *
+     * There is no relayer path: on a model without attested inputs every statement's subject must be the
+     * caller ({InferenceHubUnauthorizedSubmitter}), so a batch there is one subject's proofs; an attested
+     * model's batch may mix subjects and come from anyone.
+     *
+     * @param modelId The registered model every proof is for.
+     * @param proofs The n proofs concatenated, each encoded as for {verifyAndAct}.
+     * @param publicSignals The n statements' public signals concatenated (statement i at
+     * `[i * m, (i + 1) * m)` for the model's m signals).
+     */
+    function verifyAndActBatch(uint256 modelId, bytes calldata proofs, uint256[] calldata publicSignals) external;
 
     /**
      * @notice Returns whether the statement (modelId, subject, nonce) has already been verified.

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {IInferenceVerifier} from "../interfaces/IInferenceVerifier.sol";
+import {IBatchInferenceVerifier} from "../interfaces/IBatchInferenceVerifier.sol";
 
 /**
  * @title MockInferenceVerifier
- * @notice TEST ONLY. A verifier whose answer is set by hand, ignoring the proof. Accepts everything
+ * @notice TEST ONLY. A (batch) verifier whose answer is set by hand, ignoring the proof. Accepts everything
  * until told otherwise. Never register it for a real model.
  */
-contract MockInferenceVerifier is IInferenceVerifier {
+contract MockInferenceVerifier is IBatchInferenceVerifier {
     bool private _rejects;
 
     /// @notice TEST ONLY: makes {verify} return `result`.
@@ -18,6 +18,11 @@ contract MockInferenceVerifier is IInferenceVerifier {
 
     /// @dev Returns the configured result for any input.
     function verify(bytes calldata, uint256[] calldata) external view returns (bool) {
+        return !_rejects;
+    }
+
+    /// @dev Returns the configured result for any input (the hub's per-statement checks are what its tests test).
+    function verifyBatch(bytes calldata, uint256[] calldata) external view returns (bool) {
         return !_rejects;
     }
 }

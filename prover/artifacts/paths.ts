@@ -24,6 +24,7 @@ export type ArtifactKind =
   | "vkey"
   | "setupInfo"
   | "snarkjsVerifier"
+  | "batchVerifier"
   | "verifierContract";
 
 export function buildRoot(): string {
@@ -79,6 +80,8 @@ export function artifactPath(model: string, kind: ArtifactKind): string {
       return join(dir, "setup.json");
     case "snarkjsVerifier":
       return join(contracts, "Groth16Verifier.sol");
+    case "batchVerifier":
+      return join(contracts, "Groth16BatchVerifier.sol");
     case "verifierContract":
       return join(contracts, `${verifierContractName(model)}.sol`);
     default:

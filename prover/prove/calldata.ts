@@ -59,3 +59,29 @@ export function decodeProof(encoded: string): Groth16Proof {
     curve: "bn128",
   };
 }
+
+export interface EncodedBatch {
+  /** The proofs' bytes concatenated (IBatchInferenceVerifier-verifyBatch, InferenceHub-verifyAndActBatch). */
+  proofs: string;
+  /** Every statement's public signals, concatenated in the same order. */
+  publicSignals: bigint[];
+}
+
+/**
+ * The batch encoding: proof i's bytes at [i * size, (i + 1) * size) and its signals at
+ * [i * l, (i + 1) * l). Flat arrays, so the calldata carries no per-proof offsets.
+ */
+export function encodeBatch(items: readonly { proofBytes: string; publicSignals: readonly bigint[] }[]): EncodedBatch {
+  if (items.length === 0) throw new RangeError("a batch needs at least one proof");
+  const size = items[0]!.proofBytes.length;
+  const count = items[0]!.publicSignals.length;
+  items.forEach((p, i) => {
+    if (p.proofBytes.length !== size || p.publicSignals.length !== count) {
+      throw new RangeError(`batch item ${i} has another proof size or signal count than item 0 (one model per batch)`);
+    }
+  });
+  return {
+    proofs: `0x${items.map((p) => p.proofBytes.slice(2)).join("")}`,
+    publicSignals: items.flatMap((p) => [...p.publicSignals]),
+  };
+}

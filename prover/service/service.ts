@@ -13,6 +13,7 @@ import { ProverPool } from "./proverPool.js";
 import type { JobQueue } from "./queue/jobQueue.js";
 import { RedisQueue } from "./queue/redisQueue.js";
 import { SqliteQueue } from "./queue/sqliteQueue.js";
+import { SubmissionBatcher, type SubmissionBatcherOptions } from "./batcher.js";
 import { Submitter } from "./submitter.js";
 import { acquireHostLease, acquireRedisLease, type SubmitterLease } from "./submitterLease.js";
 import { ZkinferError } from "../errors.js";
@@ -34,6 +35,8 @@ export interface ServiceOptions {
     deploy?: { threshold: bigint; creditLimit: bigint };
     confirmations?: number;
     rpcTimeoutMs?: number;
+    /** Send up to `maxBatch` ready proofs of one model in one verifyAndActBatch, waiting at most `maxWaitMs` (default: one by one). */
+    batch?: SubmissionBatcherOptions;
   };
   apiKeyHashes: string[];
   host?: string;
@@ -140,7 +143,8 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
         confirmations: o.chain?.confirmations,
         log: (line) => log(`submitter: ${line}`),
       });
-      await queue.startSubmitting((job) => submitter!.submit(job));
+      const batcher = new SubmissionBatcher(submitter, o.chain?.batch ?? { maxBatch: 1, maxWaitMs: 0 });
+      await queue.startSubmitting((job) => batcher.submit(job));
     }
   } catch (e) {
     await pool?.close();

@@ -14,6 +14,7 @@
  * backoff; a revert is not a fault and is not retried.
  */
 import { BaseError, ContractFunctionRevertedError, decodeErrorResult, encodeFunctionData, keccak256, type Address, type Hex, type TransactionReceipt } from "viem";
+import { encodeBatch } from "../prove/calldata.js";
 import { HUB_ABI, type ChainClients } from "./chain.js";
 import type { JobRecord } from "./jobs.js";
 import { JobError, round } from "./queue/jobQueue.js";
@@ -35,6 +36,12 @@ export interface SubmitterOptions {
   receiptTimeoutMs?: number;
   pollMs?: number;
   log?: (line: string) => void;
+}
+
+/** How one job of {@link Submitter.submitBatch} ended: confirmed, or `error` as {@link Submitter.submit} would throw it. */
+export interface BatchOutcome {
+  id: string;
+  error?: unknown;
 }
 
 export class Submitter {
@@ -97,6 +104,94 @@ export class Submitter {
         }
       }
     }
+  }
+
+  /**
+   * Submits proved jobs of ONE model in one verifyAndActBatch transaction and follows it. The same
+   * signed transaction is written to every job's record before the broadcast (the write-ahead log of
+   * {@link submit}), so after a crash each job resumes through {@link submit} and follows those bytes.
+   * Falls back to one {@link submit} per job when the batch would revert or did revert (one bad
+   * statement must not sink the others), when the transaction is dropped, and for jobs that are not
+   * fresh (already sent, or already on-chain).
+   */
+  async submitBatch(jobs: JobRecord[]): Promise<BatchOutcome[]> {
+    const started = Date.now();
+    const models = new Set(jobs.map((j) => j.model));
+    if (models.size !== 1) throw new RangeError(`a batch holds one model's jobs, got ${[...models].join(", ")}`);
+    const modelId = this.o.modelIds[jobs[0]!.model];
+    const outcomes = new Map<string, BatchOutcome>();
+    const one = (j: JobRecord) => this.submit(j).then(() => outcomes.set(j.id, { id: j.id }), (error: unknown) => outcomes.set(j.id, { id: j.id, error }));
+    const singly = (list: JobRecord[]) => Promise.all(list.map(one));
+    // After a batch that would revert or did: one at a time, so a statement that lands first is seen
+    // on-chain by the next job instead of racing it into a second, reverting transaction.
+    const inTurn = async (list: JobRecord[]) => {
+      for (const j of list) await one(j);
+    };
+    const result = () => jobs.map((j) => outcomes.get(j.id) ?? { id: j.id, error: new JobError("rpc", "not submitted", true) });
+
+    const fresh: JobRecord[] = [];
+    const others: JobRecord[] = [];
+    for (const job of jobs) {
+      // A relayed job (an authorization) goes through verifyAndActFor, which has no batch form.
+      const isFresh = modelId !== undefined && job.status === "proved" && !job.rawTx && !job.authorization &&
+        !(await this.onChain(modelId, job.subject as Address, BigInt(job.nonce)));
+      (isFresh ? fresh : others).push(job);
+    }
+    const othersDone = singly(others);
+    if (fresh.length < 2) {
+      await Promise.all([othersDone, singly(fresh)]);
+      return result();
+    }
+
+    const batch = encodeBatch(fresh.map((j) => ({ proofBytes: j.proofBytes as string, publicSignals: (j.publicSignals ?? []).map(BigInt) })));
+    const data = encodeFunctionData({ abi: HUB_ABI, functionName: "verifyAndActBatch", args: [modelId!, batch.proofs as Hex, batch.publicSignals] });
+    let gas: bigint | undefined;
+    try {
+      gas = await this.rpc("estimateGas", () => this.o.clients.publicClient.estimateGas({ account: this.o.clients.account, to: this.o.hub, data }));
+    } catch (e) {
+      const name = revertName(e);
+      if (name === undefined) throw e;
+      this.o.log(`a batch of ${fresh.length} ${jobs[0]!.model} proofs would revert with ${name}; submitting them one by one`);
+    }
+    let toSubmit = fresh;
+    let fallback = true;
+    if (gas !== undefined) {
+      const recorded = await this.signAndRecordAll(fresh, data, gas, started);
+      const { rawTx, txHash } = recorded[0]! as { rawTx: Hex; txHash: Hex };
+      const sent = await this.broadcast(rawTx, txHash);
+      const receipt = sent === "sent" ? await this.receiptOf(txHash) : undefined;
+      if (receipt?.status === "reverted") {
+        this.o.log(`batch transaction ${txHash} of ${fresh.length} proofs reverted; submitting them one by one`);
+        toSubmit = await Promise.all(recorded.map((j) => this.o.update(j.id, { status: "proved", rawTx: null, txHash: null, txNonce: null })));
+      } else {
+        if (sent === "nonceTaken" && !receipt) this.nextNonce = undefined;
+        fallback = false;
+        // Mined: each job confirms from the receipt. Not seen (dropped, replaced, slow): each job
+        // follows the recorded bytes on its own and re-signs singly if they never land.
+        toSubmit = recorded;
+      }
+    }
+    await Promise.all([othersDone, fallback ? inTurn(toSubmit) : singly(toSubmit)]);
+    return result();
+  }
+
+  /** Signs `data` once and records the transaction on every job, as {@link signAndRecord} does for one. */
+  private async signAndRecordAll(jobs: JobRecord[], data: Hex, gas: bigint, started: number): Promise<JobRecord[]> {
+    const first = await this.signAndRecord(jobs[0]!, data, gas, started);
+    const { rawTx, txHash, txNonce } = first;
+    const rest = await Promise.all(jobs.slice(1).map((j) => this.o.update(j.id, { status: "submitted", rawTx, txHash, txNonce, timings: { ...j.timings, submitMs: round(Date.now() - started) } })));
+    return [first, ...rest];
+  }
+
+  /** The receipt of `hash`, polled until it exists or the receipt timeout passes (then undefined). */
+  private async receiptOf(hash: Hex): Promise<TransactionReceipt | undefined> {
+    const until = Date.now() + this.o.receiptTimeoutMs;
+    while (Date.now() < until && !this.stopped) {
+      const receipt = await this.o.clients.publicClient.getTransactionReceipt({ hash }).catch(() => undefined);
+      if (receipt) return receipt;
+      await sleep(this.o.pollMs);
+    }
+    return undefined;
   }
 
   /** Simulates the call: the gas to send with, a replay (success), or a JobError for any other revert. */

@@ -150,10 +150,11 @@ export async function waitFor<T>(what: string, poll: () => Promise<T | undefined
 }
 
 /**
- * What the chain says: every verifyAndAct transaction the submitter sent to the hub (mined ones: hardhat node
- * automines, one transaction per block), how many reverted, and every InferenceVerified event.
+ * What the chain says: every verifyAndAct or verifyAndActBatch transaction the submitter sent to the hub
+ * (mined ones: hardhat node automines, one transaction per block), how many reverted, and every
+ * InferenceVerified event.
  */
-const VERIFY_AND_ACT = toFunctionSelector("verifyAndAct(uint256,bytes,uint256[])");
+const VERIFY_AND_ACT = [toFunctionSelector("verifyAndAct(uint256,bytes,uint256[])"), toFunctionSelector("verifyAndActBatch(uint256,bytes,uint256[])")];
 
 export async function auditChain(rpcUrl: string, hub: Address, submitter: Address) {
   const client = createPublicClient({ transport: http(rpcUrl) });
@@ -164,7 +165,7 @@ export async function auditChain(rpcUrl: string, hub: Address, submitter: Addres
   for (let b = 0n; b <= latest; b++) {
     const block = await client.getBlock({ blockNumber: b, includeTransactions: true });
     for (const tx of block.transactions) {
-      if (tx.from.toLowerCase() !== submitter.toLowerCase() || tx.to?.toLowerCase() !== hub.toLowerCase() || !tx.input.startsWith(VERIFY_AND_ACT)) continue;
+      if (tx.from.toLowerCase() !== submitter.toLowerCase() || tx.to?.toLowerCase() !== hub.toLowerCase() || !VERIFY_AND_ACT.some((sel) => tx.input.startsWith(sel))) continue;
       sent++;
       txNonces.push(tx.nonce);
       const receipt = await client.getTransactionReceipt({ hash: tx.hash });

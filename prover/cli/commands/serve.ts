@@ -13,11 +13,13 @@ import type { Command } from "../command.js";
 
 export const command: Command = {
   usage:
-    "--models <dir>[,<dir>...] [--rpc <url>] [--hub <address> | --deploy] [--redis <url>] [--db <file>] [--workers <n>] [--port <n>] [--host <addr>] [--confirmations <n>] [--redis-prefix <p>] [--lock-ms <ms>] | --hash-key <key>",
+    "--models <dir>[,<dir>...] [--rpc <url>] [--hub <address> | --deploy] [--redis <url>] [--db <file>] [--workers <n>] [--port <n>] [--host <addr>] [--confirmations <n>] [--batch-max <n>] [--batch-wait-ms <ms>] [--redis-prefix <p>] [--lock-ms <ms>] | --hash-key <key>",
   summary:
     "Serves proofs over HTTP (/v1, OpenAPI at /v1/openapi.json). Jobs queue in SQLite (--db, default $ZKINFER_BUILD_DIR/service/jobs.sqlite) or, with --redis, in BullMQ " +
     "shared with `zkinfer worker` processes. With --rpc, proved jobs are submitted to InferenceHub.verifyAndAct with $ZKINFER_SUBMITTER_KEY; " +
     "one serve per key and chain (a lease on the host and, with --redis, in Redis: a second one refuses to start). " +
+    "--batch-max n (default 1) sends up to n ready proofs of one model in one verifyAndActBatch, each proof waiting at most --batch-wait-ms (default 2000) for others; " +
+    "a batch that reverts is resubmitted one proof at a time. " +
     "API keys: $ZKINFER_API_KEY_HASHES (comma-separated SHA-256 hex of the keys; `--hash-key <key>` prints one); without it a key is generated and printed once.",
   async run(argv) {
     const { values } = parseArgs({
@@ -35,6 +37,8 @@ export const command: Command = {
         port: { type: "string", default: "8080" },
         host: { type: "string", default: "127.0.0.1" },
         confirmations: { type: "string", default: "1" },
+        "batch-max": { type: "string", default: "1" },
+        "batch-wait-ms": { type: "string", default: "2000" },
         "hash-key": { type: "string" },
       },
     });
@@ -73,6 +77,7 @@ export const command: Command = {
             // The bundled CreditGate's operating point: approve at log-odds >= 0.
             deploy: values.deploy ? { threshold: 0n, creditLimit: 10_000n } : undefined,
             confirmations: int("confirmations", values.confirmations, 1),
+            batch: { maxBatch: int("batch-max", values["batch-max"], 1)!, maxWaitMs: int("batch-wait-ms", values["batch-wait-ms"], 0)! },
           }
         : undefined,
       apiKeyHashes: hashes,

@@ -1,0 +1,82 @@
+/**
+ * Batched submission (`zkinfer serve --batch-max n --batch-wait-ms ms`): the real CLI, real proofs, a
+ * real JSON-RPC chain (`hardhat node`), and an audit of the chain afterwards.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect } from "chai";
+import type { Address } from "viem";
+import { applicantFeatures } from "../../prover/data/germanCredit.js";
+import { HARDHAT_DEV_KEY, connectChain, deployDevStack, type ChainClients } from "../../prover/service/chain.js";
+import { startLocalChain, type LocalChain } from "../../prover/service/dev/localChain.js";
+import { loadServiceModels, type ServiceModel } from "../../prover/service/models.js";
+import { MODEL_DIR, SERVE_READY, auditChain, call, startCli, waitForJobs, type CliProcess } from "./helpers.js";
+
+describe("prover service: batched submission", function () {
+  this.timeout(600_000);
+  let chain: LocalChain;
+  let clients: ChainClients;
+  let model: ServiceModel;
+  let dir: string;
+  const running: CliProcess[] = [];
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), "zkinfer-batch-"));
+    model = [...(await loadServiceModels([MODEL_DIR])).values()][0]!;
+    chain = await startLocalChain();
+    clients = await connectChain(chain.url, HARDHAT_DEV_KEY);
+  });
+  afterEach(async () => {
+    for (const p of running.splice(0)) await p.kill("SIGTERM");
+  });
+  after(async () => {
+    await chain?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function serveBatching(name: string, maxBatch: number) {
+    const { hub } = await deployDevStack(clients, { ...model, modelCommitment: model.commitment, numOutputs: 1, threshold: 0n, creditLimit: 1_000n });
+    const p = await startCli(
+      ["serve", "--models", MODEL_DIR, "--rpc", chain.url, "--hub", hub, "--port", "0", "--workers", "2", "--db", join(dir, `${name}.sqlite`),
+        "--batch-max", String(maxBatch), "--batch-wait-ms", "120000"],
+      SERVE_READY,
+    );
+    running.push(p);
+    return { hub, url: p.url! };
+  }
+
+  async function post(base: string, applicant: number, subject: Address, nonce: number) {
+    const r = await call(base, "POST", "/v1/models/credit-score/proofs", { input: applicantFeatures(applicant), subject, nonce, submit: true });
+    expect(r.status, r.text).to.equal(202);
+    return r.json.jobId as string;
+  }
+
+  it("sends the ready proofs of one model in one verifyAndActBatch transaction", async () => {
+    const { hub, url } = await serveBatching("together", 3);
+    // The service's own account is the subject (a model without attested inputs: the subject submits).
+    const me = clients.account.address;
+    const ids = await Promise.all([1, 2, 3].map((nonce, i) => post(url, i, me, nonce)));
+    const jobs = await waitForJobs(url, ids);
+    for (const j of jobs) expect(j.status, JSON.stringify(j.error)).to.equal("confirmed");
+    expect(new Set(jobs.map((j) => j.txHash)).size, "one transaction for the three jobs").to.equal(1);
+    const audit = await auditChain(chain.url, hub, clients.account.address);
+    expect(audit.sent).to.equal(1);
+    expect(audit.reverted).to.equal(0);
+    expect(audit.verified.map((v) => `${v.subject}/${v.nonce}`).sort()).to.deep.equal([1, 2, 3].map((n) => `${me.toLowerCase()}/${n}`));
+  });
+
+  it("falls back to one submission per proof when the batch would revert (a statement twice), and loses none", async () => {
+    const { hub, url } = await serveBatching("fallback", 3);
+    const me = clients.account.address;
+    // Two proofs of one statement (nonce 1) with different inputs: together they revert
+    // (InferenceHubNonceUsed); alone, the first lands and the second finds its statement recorded.
+    const ids = await Promise.all([post(url, 0, me, 1), post(url, 1, me, 1), post(url, 2, me, 2)]);
+    const jobs = await waitForJobs(url, ids);
+    for (const j of jobs) expect(j.status, JSON.stringify(j.error)).to.equal("confirmed");
+    const audit = await auditChain(chain.url, hub, clients.account.address);
+    expect(audit.reverted, "reverted transactions").to.equal(0);
+    expect(audit.sent, "one transaction per recorded statement").to.equal(2);
+    expect(audit.verified.map((v) => `${v.subject}/${v.nonce}`).sort()).to.deep.equal([`${me.toLowerCase()}/1`, `${me.toLowerCase()}/2`]);
+  });
+});
