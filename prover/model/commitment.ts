@@ -9,6 +9,7 @@
 import { buildPoseidon } from "circomlibjs";
 import { toField } from "../field.js";
 import type { ModelIR } from "./ir.js";
+import { graphPreimage } from "../graph/emit.js";
 
 /** circomlib's Poseidon takes at most 16 inputs. */
 export const POSEIDON_MAX_INPUTS = 16;
@@ -229,6 +230,8 @@ function opPreimage(op: ModelIR["ops"][number]): bigint[] {
     out.push(9n, BigInt(op.in.length), BigInt(op.inputs.length), BigInt(op.inScale), BigInt(op.outScale), BigInt(op.reference), ...op.inputs.map(BigInt));
   } else if (op.kind === "signalHead") {
     out.push(10n, BigInt(op.scale), op.hold);
+  } else if (op.kind === "graph") {
+    out.push(...graphPreimage(op));
   } else {
     op satisfies never;
   }
