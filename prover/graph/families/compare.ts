@@ -174,13 +174,24 @@ export const compare: Family = {
         case "and": ctx.emit(`${out} <== ${r(0)} * ${r(1)};`); break;
         case "or": ctx.emit(`${out} <== ${r(0)} + ${r(1)} - ${r(0)} * ${r(1)};`); break;
         case "xor": ctx.emit(`${out} <== ${r(0)} + ${r(1)} - 2 * ${r(0)} * ${r(1)};`); break;
-        case "nonzero": ctx.emit(`${out} <== 1 - IsZero()(${r(0)});`); break;
-        case "sign": ctx.emit(`${out} <== IsNonNegative(${b[0]})(${r(0)} - 1) - IsNonNegative(${b[1]})(-${r(0)} - 1);`); break;
+        case "nonzero":
+          ctx.emit(`signal ${ctx.prefix}_${o} <== IsZero()(${r(0)});`);
+          ctx.emit(`${out} <== 1 - ${ctx.prefix}_${o};`);
+          break;
+        case "sign":
+          ctx.emit(`signal ${ctx.prefix}_${o}p <== IsNonNegative(${b[0]})(${r(0)} - 1);`);
+          ctx.emit(`signal ${ctx.prefix}_${o}n <== IsNonNegative(${b[1]})(-${r(0)} - 1);`);
+          ctx.emit(`${out} <== ${ctx.prefix}_${o}p - ${ctx.prefix}_${o}n;`);
+          break;
         case "less": ctx.emit(`${out} <== IsNonNegative(${b[0]})(${al(1)} - ${al(0)} - 1);`); break;
         case "lessEq": ctx.emit(`${out} <== IsNonNegative(${b[0]})(${al(1)} - ${al(0)});`); break;
         case "greater": ctx.emit(`${out} <== IsNonNegative(${b[0]})(${al(0)} - ${al(1)} - 1);`); break;
         case "greaterEq": ctx.emit(`${out} <== IsNonNegative(${b[0]})(${al(0)} - ${al(1)});`); break;
-        case "equal": ctx.emit(`${out} <== IsNonNegative(${b[0]})(${al(0)} - ${al(1)}) * IsNonNegative(${b[1]})(${al(1)} - ${al(0)});`); break;
+        case "equal":
+          ctx.emit(`signal ${ctx.prefix}_${o}g <== IsNonNegative(${b[0]})(${al(0)} - ${al(1)});`);
+          ctx.emit(`signal ${ctx.prefix}_${o}l <== IsNonNegative(${b[1]})(${al(1)} - ${al(0)});`);
+          ctx.emit(`${out} <== ${ctx.prefix}_${o}g * ${ctx.prefix}_${o}l;`);
+          break;
         default: throw new Error(`compare: no emitter for ${node.op}`);
       }
     }

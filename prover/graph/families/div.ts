@@ -74,7 +74,7 @@ export const div: Family = {
       items.push({ k: shift, sign, c: c === null ? null : a.iv.lo, Q, D });
       outs.push({ scale: out, iv: q, err });
     }
-    return { op: node.op, args: node.args, name: node.name, outs, items };
+    return { op: node.op, args: node.args, name: node.name, outs, items, ...(c === null ? {} : { numerator: c }) };
   },
   interpret(node, x) {
     const k = arity(node);

@@ -72,12 +72,16 @@ export const round: Family = {
       }
       switch (node.op) {
         case "floor": ctx.emit(`${o} <== Rescale(${b[0]}, ${s})(${x});`); break;
-        case "ceil": ctx.emit(`${o} <== -Rescale(${b[0]}, ${s})(-${x});`); break;
+        case "ceil":
+          ctx.emit(`signal ${ctx.prefix}_${i} <== Rescale(${b[0]}, ${s})(-${x});`);
+          ctx.emit(`${o} <== -${ctx.prefix}_${i};`);
+          break;
         case "round": ctx.emit(`${o} <== Rescale(${b[0]}, ${s})(${x} + ${1n << BigInt(s - 1)});`); break;
         case "trunc": {
           const p = `${ctx.prefix}_${i}`;
           ctx.emit(`signal ${p}_f <== Rescale(${b[0]}, ${s})(${x});`);
-          ctx.emit(`signal ${p}_c <== -Rescale(${b[1]}, ${s})(-${x});`);
+          ctx.emit(`signal ${p}_n <== Rescale(${b[1]}, ${s})(-${x});`);
+          ctx.emit(`signal ${p}_c <== -${p}_n;`);
           ctx.emit(`signal ${p}_s <== IsNonNegative(${b[2]})(${x});`);
           ctx.emit(`${o} <== ${p}_c + ${p}_s * (${p}_f - ${p}_c);`);
           break;
