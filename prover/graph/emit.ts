@@ -3,6 +3,7 @@
  * commitment that know about graphs; each node is delegated to its family).
  */
 import { familyOf, opCode } from "./registry.js";
+import { append } from "./util.js";
 import type { GraphOp } from "./types.js";
 
 /** circuits/lib files the graph's families use. */
@@ -31,7 +32,7 @@ export function emitGraph(op: GraphOp, name: string, prev: string, emit: (line: 
       emit: (line) => emit(`    ${line}`),
       outs,
     });
-    refs.push(...outs);
+    append(refs, outs);
   });
   op.outputs.forEach((o, i) => emit(`    ${name}[${i}] <== ${refs[o]};`));
 }
@@ -44,10 +45,20 @@ export function emitGraph(op: GraphOp, name: string, prev: string, emit: (line: 
  */
 export function graphPreimage(op: GraphOp): bigint[] {
   const out: bigint[] = [11n, BigInt(op.in.length), BigInt(op.inScale), BigInt(op.nodes.length)];
+  // Loops, not spreads: a large graph's arrays exceed the call stack's argument limit.
+  const add = (xs: readonly (bigint | number)[]) => {
+    for (const x of xs) out.push(BigInt(x));
+  };
   for (const node of op.nodes) {
     const params = familyOf(node.op).preimage(node);
-    out.push(opCode(node.op), BigInt(node.args.length), ...node.args.map(BigInt), BigInt(node.outs.length), ...node.outs.map((v) => BigInt(v.scale)), BigInt(params.length), ...params);
+    add([opCode(node.op), node.args.length]);
+    add(node.args);
+    add([node.outs.length]);
+    add(node.outs.map((v) => v.scale));
+    add([params.length]);
+    add(params);
   }
-  out.push(BigInt(op.outputs.length), ...op.outputs.map(BigInt));
+  add([op.outputs.length]);
+  add(op.outputs);
   return out;
 }

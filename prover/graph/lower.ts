@@ -7,6 +7,7 @@
 import { ModelRangeError } from "../errors.js";
 import { gadgetK, type Interval } from "../model/ir.js";
 import { familyOf } from "./registry.js";
+import { append } from "./util.js";
 import type { FixedPointDefaults, FloatNode, GraphOp, GraphSpec, QNode, ValueInfo } from "./types.js";
 
 /** A readable name of node k for messages. */
@@ -59,7 +60,7 @@ export function lowerGraph(g: GraphSpec, inScale: number, inBounds: Interval[], 
     });
     q.inScales = node.args.map((a) => tape[a]!.scale);
     nodes.push(q);
-    tape.push(...q.outs);
+    append(tape, q.outs);
   });
   const outs = g.outputs.map((o) => tape[o]!);
   return {
@@ -81,7 +82,7 @@ export function runGraph(op: GraphOp, inputs: readonly bigint[]): bigint[] {
   for (const node of op.nodes) {
     const out = familyOf(node.op).interpret(node, node.args.map((a) => tape[a]!));
     if (out.length !== node.outs.length) throw new Error(`${node.op}: interpreter gave ${out.length} values for ${node.outs.length} outputs`);
-    tape.push(...out);
+    append(tape, out);
   }
   return op.outputs.map((o) => tape[o]!);
 }
@@ -89,6 +90,6 @@ export function runGraph(op: GraphOp, inputs: readonly bigint[]): bigint[] {
 /** The float graph's values: the tape (inputs and every node's outputs). */
 export function evalFloatGraph(g: GraphSpec, inputs: readonly number[]): number[] {
   const tape = [...inputs];
-  for (const node of g.nodes) tape.push(...familyOf(node.op).evalFloat(node, node.args.map((a) => tape[a]!)));
+  for (const node of g.nodes) append(tape, familyOf(node.op).evalFloat(node, node.args.map((a) => tape[a]!)));
   return tape;
 }

@@ -54,3 +54,8 @@ export const ulp = (s: number) => 2 ** -s;
 export function jumpError(inputErrs: readonly number[], jump: number): number {
   return inputErrs.every((e) => e === 0) ? 0 : jump;
 }
+
+/** dst.push(...src) without the spread (a spread of a large array overflows the call stack). */
+export function append<T>(dst: T[], src: readonly T[]): void {
+  for (const x of src) dst.push(x);
+}

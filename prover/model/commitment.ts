@@ -174,7 +174,7 @@ function modelCommitmentValues(ir: ModelIR): bigint[] {
   const out: bigint[] = [MODEL_DOMAIN, BigInt(ir.inputScale), BigInt(ir.features.length)];
   for (const f of ir.features) out.push(f.qmin, f.qmax);
   out.push(BigInt(ir.ops.length));
-  for (const op of ir.ops) out.push(...opPreimage(op));
+  for (const op of ir.ops) for (const v of opPreimage(op)) out.push(v); // no spread: a graph's preimage can exceed the call stack
   out.push(BigInt(ir.outputs.length));
   for (const o of ir.outputs) out.push(BigInt(o.scale));
   // An attested circuit proves a different statement (and has a different public-signal layout):
@@ -231,7 +231,7 @@ function opPreimage(op: ModelIR["ops"][number]): bigint[] {
   } else if (op.kind === "signalHead") {
     out.push(10n, BigInt(op.scale), op.hold);
   } else if (op.kind === "graph") {
-    out.push(...graphPreimage(op));
+    return graphPreimage(op);
   } else {
     op satisfies never;
   }

@@ -71,7 +71,9 @@ export function readInputJson(path: string): number[][] {
  * end the tensors' names when the file has more rows than the graph has inputs, as when an exporter
  * dropped unused inputs: input2, input3 -> rows 2, 3), concatenated in the graph's input order.
  */
-export function assembleSample(net: ImportedNetwork, rows: number[][], source: string): number[] {
+export function assembleSample(net: ImportedNetwork, rowsIn: number[][], source: string): number[] {
+  // Boolean tensors are written as true/false: 1 and 0.
+  const rows = rowsIn.map((r) => (Array.isArray(r) ? (r.flat(Infinity) as unknown[]).map((v) => (typeof v === "boolean" ? Number(v) : v)) : r)) as number[][];
   const inputs = net.inputs;
   if (!inputs || inputs.length <= 1) return validateSamples(rows, net.inputSize, source)[0]!;
   const sizes = inputs.map((i) => i.shape.reduce((a, b) => a * b, 1));

@@ -17,6 +17,7 @@ import { OnnxImportError, UnsupportedOperatorError, ZkinferError } from "../erro
 import type { FloatNode, GraphSpec } from "../graph/types.js";
 import { FUNCTIONS } from "../graph/functions.js";
 import { familyOf } from "../graph/registry.js";
+import { append } from "../graph/util.js";
 import type { ImportedNetwork } from "./import.js";
 import { parseOnnx, type OnnxGraph, type OnnxNode, type Tensor } from "./graph.js";
 
@@ -32,7 +33,12 @@ interface TV {
   el: Lin[];
   /** Every element is a proven bit (a comparison or logic output), usable by logic ops. */
   bits?: boolean;
+  /** An ONNX integer tensor: Div on it truncates toward zero. */
+  int?: boolean;
 }
+
+/** TensorProto integer types (uint8 int8 uint16 int16 int32 int64 uint32 uint64). */
+const INT_TYPES = new Set([2, 3, 4, 5, 6, 7, 12, 13]);
 
 const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 const cst = (c: number): Lin => ({ t: [], w: [], c });
@@ -138,11 +144,10 @@ export const GRAPH_OPERATORS = [
   "Trilu", "Resize", "Upsample", "Add", "Sub", "Mul", "Div", "Neg", "Pow", "Reciprocal", "Sign", "Not", "Where", "Max", "Min",
   "Sum", "Mean", "MatMul", "Gemm", "Conv", "ConvTranspose", "BatchNormalization", "AveragePool", "GlobalAveragePool", "MaxPool",
   "GlobalMaxPool", "PRelu", "Clip", "ArgMax", "ArgMin", "Softmax", "LogSoftmax", "LayerNormalization", "InstanceNormalization", "OneHot",
-  "EyeLike", "NonZero", "LpNormalization",
+  "EyeLike", "NonZero", "LpNormalization", "LSTM",
 ] as const;
 
 const HINTS: Record<string, string> = {
-  LSTM: "recurrent nets are not compiled yet (planned: unrolled over the static sequence length).",
   GRU: "recurrent nets are not compiled yet (planned: unrolled over the static sequence length).",
   RNN: "recurrent nets are not compiled yet (planned: unrolled over the static sequence length).",
   TopK: "not compiled yet; for the largest value use ReduceMax, for its index ArgMax.",
@@ -173,7 +178,7 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
   let tape = 0;
   for (const inp of graph.inputs) {
     const n = size(inp.shape);
-    values.set(inp.name, { shape: inp.shape, el: Array.from({ length: n }, (_, i) => unit(tape + i)) });
+    values.set(inp.name, { shape: inp.shape, el: Array.from({ length: n }, (_, i) => unit(tape + i)), int: INT_TYPES.has(inp.elemType ?? 1) });
     tape += n;
   }
   const inputSize = tape;
@@ -365,7 +370,7 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
         if (to === 1 || to === 10 || to === 11 || isConst(x)) {
           set(to === 9 && isConst(x) ? { shape: x.shape, el: x.el.map((l) => cst(l.c !== 0 ? 1 : 0)), bits: true } : isConst(x) && to !== 1 && to !== 10 && to !== 11 ? { shape: x.shape, el: x.el.map((l) => cst(Math.trunc(l.c))) } : x);
         } else if (to === 9) set(toBits(x));
-        else if ([2, 3, 4, 5, 6, 7, 12, 13].includes(to)) set(x.bits ? x : { shape: x.shape, el: apply("trunc", x.el, {}, node.name) });
+        else if (INT_TYPES.has(to)) set(x.bits || x.int ? { ...x, int: true } : { shape: x.shape, el: apply("trunc", x.el, {}, node.name), int: true });
         else throw unsupported(`a cast to type ${to}.`);
         break;
       }
@@ -583,7 +588,7 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
         for (let o = 0; o < outer; o++) {
           for (const p of parts) {
             const chunk = size(p.shape.slice(axis));
-            el.push(...p.el.slice(o * chunk, (o + 1) * chunk));
+            append(el, p.el.slice(o * chunk, (o + 1) * chunk));
           }
         }
         const shape = [...parts[0]!.shape];
@@ -702,7 +707,7 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
       }
       case "Add":
       case "Sub":
-        set(binary(input(0), input(1), (x, y) => combine([x, y], [1, node.opType === "Add" ? 1 : -1])));
+        set({ ...binary(input(0), input(1), (x, y) => combine([x, y], [1, node.opType === "Add" ? 1 : -1])), int: input(0).int && input(1).int });
         break;
       case "Sum":
       case "Mean": {
@@ -720,7 +725,7 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
       case "Mul": {
         const a = input(0);
         const b = input(1);
-        if (isConst(a) || isConst(b)) set(binary(a, b, (x, y) => (isConstLin(x) ? combine([y], [x.c]) : combine([x], [y.c]))));
+        if (isConst(a) || isConst(b)) set({ ...binary(a, b, (x, y) => (isConstLin(x) ? combine([y], [x.c]) : combine([x], [y.c]))), int: a.int && b.int });
         else {
           const r = pairwise(a, b, "mul");
           set({ ...r, bits: a.bits && b.bits });
@@ -733,7 +738,8 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
         if (isConst(b)) {
           const r = binary(a, b, (x, y) => combine([x], [1 / y.c]));
           if (b.el.some((l) => l.c === 0)) throw unsupported("division by zero in the constant divisor.");
-          set(r);
+          // Integer tensors divide with truncation toward zero (ONNX Div on int types).
+          set(a.int ? { shape: r.shape, el: apply("trunc", r.el, {}, node.name), int: true } : r);
         } else if (isConst(a) && new Set(a.el.map((l) => l.c)).size === 1) {
           const shape = broadcastShape(a.shape, b.shape)!;
           set({ shape, el: apply("div", broadcastMap(b.shape, shape).map((i) => b.el[i]!), { numerator: a.el[0]!.c }, node.name) });
@@ -1122,6 +1128,53 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
           el[i] = combine([prod[j]!], [scale[k]!], bias.length ? bias[k]! : 0);
         });
         set({ shape: x.shape, el });
+        break;
+      }
+      case "LSTM": {
+        // Unrolled over the static sequence length: per step the gates are affine in x_t and
+        // h_{t-1} (constant weights: free), then sigmoid/tanh (piecewise linear) and products.
+        const x = input(0);
+        const W = constIn(1, "W");
+        const R = constIn(2, "R");
+        const H = attrI("hidden_size", input(2).shape.at(-1)!);
+        const dir = attr.get("direction")?.s ?? "forward";
+        if (dir !== "forward") throw unsupported(`direction ${dir} (forward is compiled).`);
+        const acts = attr.get("activations")?.strings;
+        if (acts && acts.join() !== "Sigmoid,Tanh,Tanh") throw unsupported(`activations ${acts.join(", ")} (the default Sigmoid, Tanh, Tanh is compiled).`);
+        if (attr.get("clip")) throw unsupported("cell clipping.");
+        if (attrI("input_forget", 0)) throw unsupported("input_forget = 1.");
+        if (attrI("layout", 0)) throw unsupported("layout = 1.");
+        if (has(4)) throw unsupported("sequence_lens (every sequence has the static length).");
+        if (has(7)) throw unsupported("peepholes.");
+        const [T, Bt, I] = x.shape as [number, number, number];
+        if (Bt !== 1) throw unsupported(`batch ${Bt}; one example is compiled.`);
+        const B = has(3) ? constIn(3, "B") : new Array(8 * H).fill(0);
+        let h: Lin[] = has(5) ? input(5).el.slice(0, H) : new Array(H).fill(0).map(() => cst(0));
+        let c: Lin[] = has(6) ? input(6).el.slice(0, H) : new Array(H).fill(0).map(() => cst(0));
+        const Y: Lin[] = [];
+        for (let t = 0; t < T; t++) {
+          const xt = x.el.slice(t * I, (t + 1) * I);
+          // Gate g (0 i, 1 o, 2 f, 3 c), unit j: W[g*H + j] . x_t + R[g*H + j] . h + Wb + Rb.
+          const gate = (g: number) =>
+            Array.from({ length: H }, (_, j) => {
+              const row = g * H + j;
+              return combine([...xt, ...h], [...Array.from({ length: I }, (_, k) => W[row * I + k]!), ...Array.from({ length: H }, (_, k) => R[row * H + k]!)], B[row]! + B[4 * H + row]!);
+            });
+          const [gi, go, gf, gc] = [0, 1, 2, 3].map(gate) as [Lin[], Lin[], Lin[], Lin[]];
+          const sig = apply("fn", [...gi, ...go, ...gf], { fn: "sigmoid" }, node.name);
+          const it = sig.slice(0, H);
+          const ot = sig.slice(H, 2 * H);
+          const ft = sig.slice(2 * H);
+          const ct = apply("fn", gc, { fn: "tanh" }, node.name);
+          const prods = apply("mul", [...ft.flatMap((f, j) => [f, c[j]!]), ...it.flatMap((i, j) => [i, ct[j]!])], {}, node.name);
+          c = Array.from({ length: H }, (_, j) => combine([prods[j]!, prods[H + j]!], [1, 1]));
+          const tc = apply("fn", c, { fn: "tanh" }, node.name);
+          h = apply("mul", ot.flatMap((o, j) => [o, tc[j]!]), {}, node.name);
+          append(Y, h);
+        }
+        set({ shape: [T, 1, 1, H], el: Y }, 0);
+        if (node.outputs[1]) set({ shape: [1, 1, H], el: h }, 1);
+        if (node.outputs[2]) set({ shape: [1, 1, H], el: c }, 2);
         break;
       }
       default:

@@ -55,7 +55,7 @@ export const affine: Family = {
     const exact =
       scales.every((s) => s === s0) &&
       rows.every((r) => r.w.every((w) => Number.isInteger(w)) && Number.isInteger(r.b * 2 ** s0));
-    const maxScale = Math.max(0, ...scales);
+    const maxScale = scales.reduce((m, s) => Math.max(m, s), 0);
     const accScale = exact ? s0 : Math.max(maxScale + ctx.fp.weightBits, ctx.fp.activationBits);
     const outScale = exact ? s0 : ctx.fp.activationBits;
     const shift = accScale - outScale;

@@ -41,7 +41,21 @@ function fnOf(node: FloatNode) {
 }
 
 const MAX_SEGMENTS = 48;
-const ENUMERATE = 1 << 20;
+const ENUMERATE = 1 << 17;
+
+const tables = new Map<string, Table>();
+
+/** buildTable, memoised: an unrolled recurrent net asks for the same table at every step. */
+function tableFor(node: FloatNode, lo: bigint, hi: bigint, inScale: number, activationBits: number, where: string): Table {
+  const key = JSON.stringify([node.fn, node.params ?? null, String(lo), String(hi), inScale, activationBits]);
+  let t = tables.get(key);
+  if (!t) {
+    t = buildTable(node, lo, hi, inScale, activationBits, where);
+    if (tables.size > 10_000) tables.clear();
+    tables.set(key, t);
+  }
+  return t;
+}
 
 /** Builds the quantized table for integer inputs in [lo, hi] at inScale. */
 function buildTable(node: FloatNode, lo: bigint, hi: bigint, inScale: number, activationBits: number, where: string): Table {
@@ -113,15 +127,31 @@ function buildTable(node: FloatNode, lo: bigint, hi: bigint, inScale: number, ac
   }
   t.lipschitz = L * 1.05;
 
-  // Approximation error, exact over every integer when there are few enough.
+  // Approximation error, exact over every integer when there are few enough. The PWL is walked
+  // segment by segment (acc moves by the running slope per step), in doubles when they are exact.
   const count = Number(hi - lo) + 1;
   const stride = count <= ENUMERATE ? 1 : Math.ceil(count / ENUMERATE);
   let worst = 0;
   const clampQ = (q: bigint) => (q < a ? a : q > b ? b : q);
-  for (let q = lo; q <= hi; q += BigInt(stride)) {
-    const out = Number(evalTable(t, q)) / 2 ** outScale;
-    const d = Math.abs(out - f(real(clampQ(q))));
-    if (d > worst) worst = d;
+  const accAbs = [t.y0, ...t.D].reduce((m, v) => m + (v < 0n ? -v : v), 0n) * (hi - lo + 1n + (lo < 0n ? -lo : lo) + (hi < 0n ? -hi : hi));
+  const div = 2 ** t.A;
+  const outUnit = 2 ** -outScale;
+  if (accAbs < 2n ** 52n) {
+    const Bn = t.B.map(Number);
+    const Dn = t.D.map(Number);
+    const y0 = Number(t.y0);
+    for (let qn = Number(lo); qn <= Number(hi); qn += stride) {
+      let acc = y0;
+      for (let j = 0; j < Bn.length && Bn[j]! < qn; j++) acc += Dn[j]! * (qn - Bn[j]!);
+      const out = Math.floor(acc / div) * outUnit;
+      const d = Math.abs(out - f(real(clampQ(BigInt(qn)))));
+      if (d > worst) worst = d;
+    }
+  } else {
+    for (let q = lo; q <= hi; q += BigInt(stride)) {
+      const d = Math.abs(Number(evalTable(t, q)) * outUnit - f(real(clampQ(q))));
+      if (d > worst) worst = d;
+    }
   }
   if (stride > 1) {
     // Between samples both f and the PWL move by at most their Lipschitz bounds.
@@ -192,7 +222,7 @@ export const fn: Family = {
     const s = ins[0]!.scale;
     if (ins.some((v) => v.scale !== s)) throw new ModelRangeError(`${ctx.where}: inputs at different scales (the importer aligns them).`);
     const all = ins.reduce((h, v) => ({ lo: bmin(h.lo, v.iv.lo), hi: bmax(h.hi, v.iv.hi) }), ins[0]!.iv);
-    const t = buildTable(node, all.lo, all.hi, s, ctx.fp.activationBits, ctx.where);
+    const t = tableFor(node, all.lo, all.hi, s, ctx.fp.activationBits, ctx.where);
     const modes: number[][] = [];
     const ks: number[][] = [];
     const sumBits: number[] = [];
