@@ -18,7 +18,7 @@ import { decodeOutputs, runQuantized } from "../model/interpret.js";
 import { quantize } from "../model/quantize.js";
 import { calibrate, errorBound as errorBoundOf, validateSamples } from "./calibrate.js";
 import { importOnnx, type ImportedNetwork } from "./import.js";
-import { importOnnxGraph } from "./graphImport.js";
+import { importOnnxGraph, MAX_GRAPH_CONSTRAINTS, ModelTooLargeError } from "./graphImport.js";
 import { OnnxImportError } from "../errors.js";
 import type { ModelIR } from "../model/ir.js";
 
@@ -131,7 +131,7 @@ export async function runOnnxRuntime(onnxPath: string, net: ImportedNetwork, inp
 }
 
 /** Refuse up front above this many estimated constraints (compiling and proving would take hours). */
-export const MAX_CONSTRAINTS = Number(process.env.ZKINFER_MAX_CONSTRAINTS ?? 2_000_000);
+export const MAX_CONSTRAINTS = MAX_GRAPH_CONSTRAINTS;
 
 /**
  * The layer importer first (it compiles the chains it knows with today's layers, whose bundled
@@ -163,6 +163,7 @@ export async function checkOnnx(onnxPath: string, inputPath: string, log: (line:
   try {
     net = importAny(readFileSync(onnxPath), onnxPath, log);
   } catch (e) {
+    if (e instanceof ModelTooLargeError) return { supported: false, reason: e.message, estimatedConstraints: e.estimatedConstraints };
     if (e instanceof ZkinferError) return { supported: false, reason: e.message };
     throw e;
   }

@@ -13,7 +13,7 @@
  * not already a tape value) and appends a node of its family. Every operator the graph uses that
  * this importer does not compile is reported in ONE error, with its nodes.
  */
-import { OnnxImportError, UnsupportedOperatorError, ZkinferError } from "../errors.js";
+import { OnnxImportError, UnsupportedOperatorError } from "../errors.js";
 import type { FloatNode, GraphSpec } from "../graph/types.js";
 import { FUNCTIONS } from "../graph/functions.js";
 import { familyOf } from "../graph/registry.js";
@@ -185,6 +185,7 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
   for (const [name, t] of graph.constants) values.set(name, { shape: t.dims, el: t.data.map(cst) });
   const operators: string[] = [];
   const cache = new Map<Lin, number>();
+  let running = 0;
 
   /** Tape indexes of the expressions (one affine node for those not already tape values). */
   const materialize = (lins: readonly Lin[], name?: string): number[] => {
@@ -229,6 +230,15 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
     const node: FloatNode = { op, args, name, ...params };
     const n = familyOf(op).validate(node, tape);
     nodes.push(node);
+    // Refuse as soon as the running estimate passes the limit, not after importing everything.
+    running += estimateGraphConstraints([node], 0);
+    if (running + inputSize * 80 > MAX_GRAPH_CONSTRAINTS) {
+      throw new ModelTooLargeError(
+        `${source} is too large for this machine: more than ${(running + inputSize * 80).toLocaleString("en-US")} constraints estimated once node "${name}" is added ` +
+          `(limit ${MAX_GRAPH_CONSTRAINTS.toLocaleString("en-US")}, set ZKINFER_MAX_CONSTRAINTS to change it).`,
+        running + inputSize * 80,
+      );
+    }
     const outs = Array.from({ length: n }, (_, i) => unit(tape + i));
     tape += n;
     return outs;
@@ -1188,6 +1198,14 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
     }
   }
 
+  const estimate = estimateGraphConstraints(nodes, inputSize);
+  if (estimate > MAX_GRAPH_CONSTRAINTS) {
+    throw new ModelTooLargeError(
+      `${source} is too large for this machine: about ${estimate.toLocaleString("en-US")} constraints estimated before compiling ` +
+        `(limit ${MAX_GRAPH_CONSTRAINTS.toLocaleString("en-US")}, set ZKINFER_MAX_CONSTRAINTS to change it).`,
+      estimate,
+    );
+  }
   const outs = graph.outputs.map((name) => {
     const v = values.get(name);
     if (!v) throw new OnnxImportError(`${source}: the output ${name} is never computed.`);
@@ -1215,7 +1233,32 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
   };
 }
 
-/** Thrown for an internal inconsistency of the importer (a bug, reported as such). */
-export class GraphImportBug extends ZkinferError {
-  override name = "GraphImportBug";
+/** A model refused up front because its circuit would not fit this machine. */
+export class ModelTooLargeError extends OnnxImportError {
+  override name = "ModelTooLargeError";
+  constructor(
+    message: string,
+    readonly estimatedConstraints: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Refuse above this many estimated constraints: compiling and proving would take hours here. */
+export const MAX_GRAPH_CONSTRAINTS = Number(process.env.ZKINFER_MAX_CONSTRAINTS ?? 600_000);
+
+/**
+ * Rough constraint count of a float graph, before calibration: per output of a non-affine node, the
+ * typical cost of its family at ~16-bit values (a piecewise-linear function: a dozen ReLU gadgets;
+ * a comparison or rescale: ~20 bits), plus the inputs' range checks and commitment.
+ */
+export function estimateGraphConstraints(nodes: readonly FloatNode[], inputs: number): number {
+  const per: Record<string, number> = { affine: 0, fn: 250, mul: 22, div: 60, max: 22, min: 22, argmax: 60, floor: 22, ceil: 22, round: 22, trunc: 70, where: 1, not: 0, and: 1, or: 1, xor: 1, nonzero: 2, sign: 44 };
+  let n = inputs * 80;
+  for (const node of nodes) {
+    const outs = node.op === "affine" ? 0 : familyOf(node.op).validate(node, Number.MAX_SAFE_INTEGER);
+    const unit = node.op === "fn" && FUNCTIONS[node.fn as string]?.kinks ? 30 : per[node.op] ?? 22;
+    n += outs * unit * (node.op === "max" || node.op === "min" ? (node.groups as number[][]).reduce((a, g) => a + g.length, 0) / Math.max(1, outs) : 1);
+  }
+  return Math.round(n);
 }

@@ -88,7 +88,9 @@ function buildTable(node: FloatNode, lo: bigint, hi: bigint, inScale: number, ac
     const inner = kinks.map((k) => BigInt(Math.round(k * u))).filter((k) => k > a && k < b);
     bps = [a, ...[...new Set(inner)].sort((x, y) => (x < y ? -1 : 1)), b];
   } else {
-    let tol = Math.max(2 ** -(outScale - 2), 2 ** -12 * Math.max(1, mag));
+    // Each segment costs a ReLU gadget per element: a tolerance of 2^-9 of the output's magnitude
+    // keeps sigmoid/tanh to about a dozen segments; the measured error is what the bound reports.
+    let tol = Math.max(2 ** -(outScale - 2), 2 ** -9 * Math.max(1, mag));
     for (;;) {
       bps = greedy(f, a, b, real, tol);
       if (bps.length - 1 <= MAX_SEGMENTS) break;
