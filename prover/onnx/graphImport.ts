@@ -185,17 +185,30 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
   for (const [name, t] of graph.constants) values.set(name, { shape: t.dims, el: t.data.map(cst) });
   const operators: string[] = [];
   const cache = new Map<Lin, number>();
+  /** Structural cache of short expressions: a tensor tiled or broadcast into copies is computed once. */
+  const byKey = new Map<string, number>();
+  const linKey = (l: Lin) => `${l.t.join(",")}|${l.w.join(",")}|${l.c}`;
   let running = 0;
 
   /** Tape indexes of the expressions (one affine node for those not already tape values). */
   const materialize = (lins: readonly Lin[], name?: string): number[] => {
     const out = new Array<number>(lins.length);
     const pending: number[] = [];
+    const fresh = new Map<string, number>(); // same expression twice in this batch: one row
+    const dup: [number, number][] = [];
     lins.forEach((l, i) => {
-      const hit = cache.get(l);
+      const hit = cache.get(l) ?? (l.t.length <= 4096 ? byKey.get(linKey(l)) : undefined);
       if (hit !== undefined) out[i] = hit;
       else if (l.t.length === 1 && l.w[0] === 1 && l.c === 0) out[i] = l.t[0]!;
-      else pending.push(i);
+      else {
+        const k = l.t.length <= 4096 ? linKey(l) : undefined;
+        const seen = k === undefined ? undefined : fresh.get(k);
+        if (seen !== undefined) dup.push([i, seen]);
+        else {
+          if (k !== undefined) fresh.set(k, i);
+          pending.push(i);
+        }
+      }
     });
     if (pending.length) {
       const args = new Map<number, number>();
@@ -215,8 +228,10 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
       pending.forEach((i, r) => {
         out[i] = first + r;
         cache.set(lins[i]!, first + r);
+        if (lins[i]!.t.length <= 4096) byKey.set(linKey(lins[i]!), first + r);
       });
     }
+    for (const [i, j] of dup) out[i] = out[j]!;
     return out;
   };
 
@@ -227,6 +242,15 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
       return familyOf(op).evalFloat(node, argLins.map((l) => l.c)).map(cst);
     }
     const args = materialize(argLins, name);
+    if (op === "fn") {
+      // Element-wise: the same value twice (a tiled or expanded tensor) is computed once.
+      const uniq = [...new Set(args)];
+      if (uniq.length < args.length) {
+        const outs = apply(op, uniq.map(unit), params, name);
+        const at = new Map(uniq.map((a, k) => [a, k]));
+        return args.map((a) => outs[at.get(a)!]!);
+      }
+    }
     const node: FloatNode = { op, args, name, ...params };
     const n = familyOf(op).validate(node, tape);
     nodes.push(node);
