@@ -4,7 +4,7 @@ import { soundnessSuite } from "./soundness.js";
 describe("circuit: graph-ops fixture (every graph family: affine, piecewise-linear functions, comparisons and logic, where, max/min/argmax, products, division, rounding; fan-out and a residual)", () => {
   soundnessSuite({
     specPath: fileURLToPath(new URL("../fixtures/graph-ops.json", import.meta.url)),
-    nonLinearConstraints: 746,
+    nonLinearConstraints: 689,
     randomInputs: 100,
   });
 });
