@@ -101,8 +101,9 @@ export function parseOnnx(bytes: Uint8Array, source = "model"): OnnxGraph {
     for (const a of n.attribute ?? []) {
       attributes.set(a.name, {
         name: a.name,
-        f: a.f,
-        i: a.i,
+        // proto3-style decoding drops zero scalars: an explicit 0 (e.g. Trilu upper = 0) must not read as absent.
+        f: a.f ?? (a.type === 1 ? 0 : undefined),
+        i: a.i ?? (a.type === 2 ? 0 : undefined),
         s: a.s ? Buffer.from(a.s).toString("utf8") : undefined,
         t: a.t ? tensorFromProto(a.t, `${source} node ${name}`) : undefined,
         floats: a.floats,
