@@ -19,6 +19,7 @@ import { quantize } from "../model/quantize.js";
 import { calibrate, errorBound as errorBoundOf, validateSamples } from "./calibrate.js";
 import { importOnnx, type ImportedNetwork } from "./import.js";
 import { importOnnxGraph, MAX_GRAPH_CONSTRAINTS, ModelTooLargeError } from "./graphImport.js";
+import { parseOnnx } from "./graph.js";
 import { OnnxImportError } from "../errors.js";
 import type { ModelIR } from "../model/ir.js";
 
@@ -140,7 +141,10 @@ export const MAX_CONSTRAINTS = MAX_GRAPH_CONSTRAINTS;
  */
 export function importAny(bytes: Uint8Array, source: string, log: (line: string) => void = () => {}): ImportedNetwork {
   try {
-    return importOnnx(bytes, source);
+    const net = importOnnx(bytes, source);
+    // onnxruntime needs the input's element type (a bool input fed as float is refused).
+    const [only] = parseOnnx(bytes, source).inputs;
+    return { ...net, inputs: [{ name: net.inputName, shape: net.inputShape, elemType: only?.elemType ?? 1 }] };
   } catch (e) {
     if (!(e instanceof OnnxImportError)) throw e;
     log(`layer importer: ${e.message}; trying the graph importer`);
