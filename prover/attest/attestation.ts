@@ -10,7 +10,7 @@
  * the running hash and 15 more per step), because circomlib's Poseidon takes at most 16 inputs.
  * q[i] are the quantized features as field elements (negative q as r - |q|), in the model's order.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { sha256, stringToHex } from "viem";
 import { buildEddsa } from "circomlibjs";
 import { z } from "zod";
 import { addressToSubject, packValidity } from "../abi/publicSignals.js";
@@ -29,7 +29,7 @@ import {
 export const ATTESTATION_FORMAT = "zkinfer-attestation/v1";
 
 /** Domain tag, first element of every v1 message: the ASCII bytes of "zkinfer/attest/v1". */
-export const ATTESTATION_DOMAIN = BigInt("0x" + Buffer.from("zkinfer/attest/v1").toString("hex"));
+export const ATTESTATION_DOMAIN = BigInt(stringToHex("zkinfer/attest/v1"));
 
 /**
  * Order l of Baby Jubjub's prime subgroup. A signature's S must be < l: S and S + l give the same
@@ -94,7 +94,7 @@ function eddsa(): Promise<Eddsa> {
  */
 export function attestationSchemaId(ir: Pick<ModelIR, "inputScale" | "features">): bigint {
   const schema = JSON.stringify({ v: 1, inputBits: ir.inputScale, features: ir.features.map((f) => [f.name, f.unit]) });
-  return BigInt("0x" + createHash("sha256").update(schema).digest("hex").slice(0, 62));
+  return BigInt("0x" + sha256(stringToHex(schema)).slice(2, 64));
 }
 
 /** The field elements the message hashes, in order (the circuit absorbs exactly these). */
@@ -136,7 +136,8 @@ export async function attesterKeyFromPrivate(privateKey: Buffer): Promise<Attest
  * await hub.trustAttester(modelId, bureau.keyHash);
  */
 export async function generateAttesterKey(): Promise<AttesterKey> {
-  return attesterKeyFromPrivate(randomBytes(32));
+  // Web Crypto (global in Node and browsers); circomlibjs wants a Buffer for the key (Node, or a polyfill).
+  return attesterKeyFromPrivate(Buffer.from(globalThis.crypto.getRandomValues(new Uint8Array(32))));
 }
 
 /**

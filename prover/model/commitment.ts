@@ -7,6 +7,7 @@
  * The circuit codegen emits exactly this chaining (see poseidonChunks).
  */
 import { buildPoseidon } from "circomlibjs";
+import { stringToHex } from "viem";
 import { bitLength, toField } from "../field.js";
 import type { ModelIR } from "./ir.js";
 import { graphPreimage } from "../graph/emit.js";
@@ -50,15 +51,15 @@ export async function poseidonHash(values: readonly bigint[]): Promise<bigint> {
 }
 
 /** Domain tag: the ASCII bytes of "zkinfer/model/v1" as one field element. */
-const MODEL_DOMAIN = BigInt("0x" + Buffer.from("zkinfer/model/v1").toString("hex"));
+const MODEL_DOMAIN = BigInt(stringToHex("zkinfer/model/v1"));
 
 /** Domain tag of a model with public inputs: the ASCII bytes of "zkinfer/public-inputs/v1". */
-const PUBLIC_INPUTS_DOMAIN = BigInt("0x" + Buffer.from("zkinfer/public-inputs/v1").toString("hex"));
+const PUBLIC_INPUTS_DOMAIN = BigInt(stringToHex("zkinfer/public-inputs/v1"));
 /** Domain tag of the extra-outputs suffix: "zkinfer/extra/v1". */
-const EXTRA_OUTPUTS_DOMAIN = BigInt("0x" + Buffer.from("zkinfer/extra/v1").toString("hex"));
+const EXTRA_OUTPUTS_DOMAIN = BigInt(stringToHex("zkinfer/extra/v1"));
 
 /** Domain tag of an attested model: the ASCII bytes of "zkinfer/attested/v1". */
-const ATTESTED_DOMAIN = BigInt("0x" + Buffer.from("zkinfer/attested/v1").toString("hex"));
+const ATTESTED_DOMAIN = BigInt(stringToHex("zkinfer/attested/v1"));
 
 /**
  * The field elements a model commitment hashes: the architecture (shapes, op kinds, ReLU flags),
@@ -117,7 +118,7 @@ export function weightSegments(ir: ModelIR): { first: number; count: number; bit
 const PACK_CAPACITY_BITS = 248;
 
 /** Domain tag of the visibility suffix: "zkinfer/vis/v1". */
-const VISIBILITY_DOMAIN = BigInt("0x" + Buffer.from("zkinfer/vis/v1").toString("hex"));
+const VISIBILITY_DOMAIN = BigInt(stringToHex("zkinfer/vis/v1"));
 
 export function commitmentLayout(ir: ModelIR): CommitmentElement[] {
   const elements = modelCommitmentValues(ir);

@@ -8,7 +8,7 @@ import { ModelRangeError } from "../errors.js";
 import { bitLength } from "../field.js";
 import { PIECEWISE, type ApproxFunction } from "./approx.js";
 import { quantize } from "./quantize.js";
-import type { ModelSpec } from "./spec.js";
+import type { ModelSpec } from "./specSchema.js";
 import { lowerGraph } from "../graph/lower.js";
 import type { GraphOp, GraphSpec } from "../graph/types.js";
 

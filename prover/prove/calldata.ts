@@ -3,7 +3,7 @@
  * abi.encode(uint256[2] a, uint256[2][2] b, uint256[2] c), with each G2 coordinate pair in the
  * (imaginary, real) order the EVM pairing precompile expects: snarkjs's pi_b rows reversed.
  */
-import { AbiCoder } from "ethers";
+import { decodeAbiParameters, encodeAbiParameters, parseAbiParameters, type Hex } from "viem";
 
 export interface Groth16Proof {
   pi_a: string[];
@@ -13,28 +13,32 @@ export interface Groth16Proof {
   curve?: string;
 }
 
-const PROOF_TYPES = ["uint256[2]", "uint256[2][2]", "uint256[2]"];
+// viem, not ethers: this file is part of the browser prover too.
+const PROOF_TYPES = parseAbiParameters("uint256[2], uint256[2][2], uint256[2]");
+type Pair = readonly [bigint, bigint];
 
 export function encodeProof(proof: Groth16Proof): string {
-  const a = [proof.pi_a[0]!, proof.pi_a[1]!];
-  const b = [
-    [proof.pi_b[0]![1]!, proof.pi_b[0]![0]!],
-    [proof.pi_b[1]![1]!, proof.pi_b[1]![0]!],
+  const n = (x: string | undefined): bigint => BigInt(x!);
+  const a: Pair = [n(proof.pi_a[0]), n(proof.pi_a[1])];
+  const b: readonly [Pair, Pair] = [
+    [n(proof.pi_b[0]![1]), n(proof.pi_b[0]![0])],
+    [n(proof.pi_b[1]![1]), n(proof.pi_b[1]![0])],
   ];
-  const c = [proof.pi_c[0]!, proof.pi_c[1]!];
-  return AbiCoder.defaultAbiCoder().encode(PROOF_TYPES, [a, b, c]);
+  const c: Pair = [n(proof.pi_c[0]), n(proof.pi_c[1])];
+  return encodeAbiParameters(PROOF_TYPES, [a, b, c]);
 }
 
 /** The eight proof words, for tests that tamper with one of them. */
 export function decodeProofWords(encoded: string): bigint[] {
-  const [a, b, c] = AbiCoder.defaultAbiCoder().decode(PROOF_TYPES, encoded);
-  return [...a, ...b[0], ...b[1], ...c].map((x: bigint) => BigInt(x));
+  const [a, b, c] = decodeAbiParameters(PROOF_TYPES, encoded as Hex);
+  return [...a, ...b[0], ...b[1], ...c];
 }
 
 export function encodeProofWords(words: readonly bigint[]): string {
   if (words.length !== 8) throw new RangeError(`a Groth16 proof has 8 words, got ${words.length}`);
   const w = [...words];
-  return AbiCoder.defaultAbiCoder().encode(PROOF_TYPES, [w.slice(0, 2), [w.slice(2, 4), w.slice(4, 6)], w.slice(6, 8)]);
+  const pair = (i: number): Pair => [w[i]!, w[i + 1]!];
+  return encodeAbiParameters(PROOF_TYPES, [pair(0), [pair(2), pair(4)], pair(6)]);
 }
 
 /**
