@@ -14,6 +14,7 @@ import { ATTESTATION_DOMAIN, attestationSchemaId } from "../attest/attestation.j
 import { pascalName } from "../artifacts/paths.js";
 import { bitLength } from "../field.js";
 import { opWidth, publicOutputCount, SIGNAL_SIZE_BITS, type DenseOp, type ModelIR, type Op } from "../model/ir.js";
+import { emitGraph, graphIncludes } from "../graph/emit.js";
 import { commitmentLayout, inputPackingLayout, poseidonChunks, privateWeights, weightSegments } from "../model/commitment.js";
 
 export interface GenerateCircuitParameters {
@@ -75,6 +76,11 @@ export function generateCircuit({ ir, modelCommitment, omitInputHandling = false
   emit('include "circuits/lib/compare.circom";');
   if (ir.ops.some((op) => op.kind === "relativeChange")) emit('include "circuits/lib/divide.circom";');
   if (ir.ops.some((op) => op.kind === "signalHead")) emit('include "circuits/lib/signal.circom";');
+  const already = new Set(["circuits/lib/binding.circom", "circuits/lib/range.circom", "circuits/lib/rescale.circom", "circuits/lib/activation.circom", "circuits/lib/argmax.circom", "circuits/lib/tree.circom", "circuits/lib/compare.circom", "circomlib/circuits/poseidon.circom"]);
+  for (const inc of ir.ops.flatMap((op) => (op.kind === "graph" ? graphIncludes(op) : []))) {
+    if (!already.has(inc)) emit(`include "${inc}";`);
+    already.add(inc);
+  }
   emit();
   emit(`template ${mainTemplateName(ir.name)}() {`);
   if (!publicFeatures) {
@@ -315,6 +321,8 @@ function describeOp(op: Op): string {
       return `relative change of ${op.inputs.length} values against value ${op.reference}, at 2^${op.outScale}.`;
     case "signalHead":
       return `signal head: direction by the hold band +-${op.hold} at 2^${op.scale}, size at 2^10.`;
+    case "graph":
+      return `tensor graph: ${op.nodes.length} nodes (${[...new Set(op.nodes.map((n) => n.op))].join(", ")}), ${op.outputs.length} outputs.`;
     case "treeEnsemble":
       return `${op.trees.length} decision tree(s), ${op.trees.reduce((n, t) => n + t.filter((x) => !x.leaf).length, 0)} splits, outputs at 2^${op.outScale}.`;
     default:
@@ -407,6 +415,9 @@ function emitOp(op: Op, name: string, prev: string, emit: (s?: string) => void):
       );
       return;
     }
+    case "graph":
+      emitGraph(op, name, prev, emit);
+      return;
     case "signalHead":
       emit(
         `    (${name}[0], ${name}[1]) <== SignalHead(${op.buyBits}, ${op.sellBits}, ${op.hold}, ${op.absBits}, ${op.shift}, ${op.clipBits}, ${1n << BigInt(SIGNAL_SIZE_BITS)})(${prev}[0]);`,

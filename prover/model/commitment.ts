@@ -10,6 +10,7 @@ import { buildPoseidon } from "circomlibjs";
 import { stringToHex } from "viem";
 import { bitLength, toField } from "../field.js";
 import type { ModelIR } from "./ir.js";
+import { graphPreimage } from "../graph/emit.js";
 
 /** circomlib's Poseidon takes at most 16 inputs. */
 export const POSEIDON_MAX_INPUTS = 16;
@@ -174,7 +175,7 @@ function modelCommitmentValues(ir: ModelIR): bigint[] {
   const out: bigint[] = [MODEL_DOMAIN, BigInt(ir.inputScale), BigInt(ir.features.length)];
   for (const f of ir.features) out.push(f.qmin, f.qmax);
   out.push(BigInt(ir.ops.length));
-  for (const op of ir.ops) out.push(...opPreimage(op));
+  for (const op of ir.ops) for (const v of opPreimage(op)) out.push(v); // no spread: a graph's preimage can exceed the call stack
   out.push(BigInt(ir.outputs.length));
   for (const o of ir.outputs) out.push(BigInt(o.scale));
   // An attested circuit proves a different statement (and has a different public-signal layout):
@@ -230,6 +231,8 @@ function opPreimage(op: ModelIR["ops"][number]): bigint[] {
     out.push(9n, BigInt(op.in.length), BigInt(op.inputs.length), BigInt(op.inScale), BigInt(op.outScale), BigInt(op.reference), ...op.inputs.map(BigInt));
   } else if (op.kind === "signalHead") {
     out.push(10n, BigInt(op.scale), op.hold);
+  } else if (op.kind === "graph") {
+    return graphPreimage(op);
   } else {
     op satisfies never;
   }

@@ -4,6 +4,7 @@
  */
 import { InputValidationError } from "../errors.js";
 import { dequantize, quantize } from "./quantize.js";
+import { runGraph } from "../graph/lower.js";
 import { floorDiv, SIGNAL_SIZE_BITS, type ModelIR, type Op } from "./ir.js";
 
 export type FeatureValues = Record<string, number>;
@@ -135,6 +136,8 @@ export function applyOp(op: Op, x: readonly bigint[]): bigint[] {
       const scaled = (s * direction) >> BigInt(op.shift);
       return [direction, scaled < sizeOne ? scaled : sizeOne];
     }
+    case "graph":
+      return runGraph(op, x);
     default:
       return op satisfies never;
   }

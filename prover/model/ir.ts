@@ -9,6 +9,10 @@ import { bitLength } from "../field.js";
 import { PIECEWISE, type ApproxFunction } from "./approx.js";
 import { quantize } from "./quantize.js";
 import type { ModelSpec } from "./specSchema.js";
+import { lowerGraph } from "../graph/lower.js";
+import type { GraphOp, GraphSpec } from "../graph/types.js";
+
+export type { GraphOp };
 
 /** A closed integer interval [lo, hi]. */
 export interface Interval {
@@ -222,7 +226,7 @@ export interface SignalHeadOp {
   gadgetBits: number[];
 }
 
-export type Op = DenseOp | ReluOp | LeakyReluOp | ClipOp | PiecewiseOp | MaxOp | ArgMaxOp | TreeEnsembleOp | RelativeChangeOp | SignalHeadOp;
+export type Op = DenseOp | ReluOp | LeakyReluOp | ClipOp | PiecewiseOp | MaxOp | ArgMaxOp | TreeEnsembleOp | RelativeChangeOp | SignalHeadOp | GraphOp;
 
 /**
  * An output computed from the inputs, appended after the layers' outputs in the public signals: a
@@ -456,6 +460,12 @@ export function lowerModel(spec: ModelSpec): ModelIR {
       ops.push({ kind: "signalHead", scale, hold, in: bounds, out, buyBits, sellBits, absBits, shift, clipBits, gadgetBits: [buyBits, sellBits, absBits, clipBits] });
       outScales = [0, SIGNAL_SIZE_BITS];
       bounds = out;
+    } else if (layer.type === "graph") {
+      // Inputs carry their rounding error (half a step); the graph's error analysis propagates it.
+      const op = lowerGraph(layer as GraphSpec, scale, bounds, bounds.map(() => 2 ** -(scale + 1)), fp);
+      ops.push(op);
+      outScales = op.outScales;
+      bounds = op.out;
     } else if (layer.type === "tree_ensemble") {
       const outScale = fp.activationBits;
       const base = layer.base.map((b) => quantize(b, outScale));
@@ -537,7 +547,7 @@ export function lowerModel(spec: ModelSpec): ModelIR {
 }
 
 /** Interval of sum_i w_i * x_i + b over the box of input intervals. */
-function dotBounds(weights: bigint[], inputs: Interval[], bias: bigint): Interval {
+export function dotBounds(weights: bigint[], inputs: Interval[], bias: bigint): Interval {
   let lo = bias;
   let hi = bias;
   weights.forEach((w, i) => {
@@ -551,7 +561,7 @@ function dotBounds(weights: bigint[], inputs: Interval[], bias: bigint): Interva
 }
 
 /** The smallest K >= shift with -2^K <= lo and hi < 2^K. */
-function gadgetK(iv: Interval, shift: number, where: string): number {
+export function gadgetK(iv: Interval, shift: number, where: string): number {
   const k = Math.max(shift, 1, bitLength(iv.lo < 0n ? -iv.lo - 1n : 0n), bitLength(iv.hi > 0n ? iv.hi : 0n));
   if (k > MAX_GADGET_BITS) {
     throw new ModelRangeError(
@@ -573,7 +583,7 @@ export function floorDiv(a: bigint, b: bigint): bigint {
   return q * b > a ? q - 1n : q;
 }
 
-function floorShift(x: bigint, shift: number): bigint {
+export function floorShift(x: bigint, shift: number): bigint {
   return x >> BigInt(shift); // BigInt >> is an arithmetic shift: floor division by 2^shift
 }
 

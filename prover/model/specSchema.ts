@@ -4,6 +4,8 @@
  * after this file reads the typed IR (./ir.ts), never the raw spec.
  */
 import { z } from "zod";
+import { validateGraph } from "../graph/lower.js";
+import type { GraphSpec } from "../graph/types.js";
 import { SpecValidationError } from "../errors.js";
 
 const finite = z.number().refine(Number.isFinite, "must be a finite number");
@@ -109,6 +111,19 @@ const signalHeadSchema = z
   })
   .strict();
 
+/**
+ * A tensor-graph layer (prover/graph/types.ts): a DAG of nodes over a tape of scalar values; the
+ * layer's inputs are values 0..n-1, each node appends its outputs. Node parameters are checked by
+ * their operator family (prover/graph/registry.ts). Must be the last layer before the output.
+ */
+const graphSchema = z
+  .object({
+    type: z.literal("graph"),
+    nodes: z.array(z.object({ op: z.string().min(1), args: z.array(z.number().int().min(0)), name: z.string().optional() }).passthrough()).min(1),
+    outputs: z.array(z.number().int().min(0)).min(1),
+  })
+  .strict();
+
 const outputSchema = z
   .object({
     type: z.literal("output"),
@@ -138,6 +153,7 @@ export const layerSchema = z.discriminatedUnion("type", [
   treeEnsembleSchema,
   relativeChangeSchema,
   signalHeadSchema,
+  graphSchema,
   outputSchema,
 ]);
 
@@ -284,6 +300,11 @@ export const modelSpecSchema = z
         if (spec.layers[li + 1]?.type !== "output")
           ctx.addIssue({ code: "custom", path: ["layers", li, "type"], message: "signal_head must be the last layer before the output" });
         width = 2;
+      } else if (layer.type === "graph") {
+        if (spec.layers[li + 1]?.type !== "output")
+          ctx.addIssue({ code: "custom", path: ["layers", li, "type"], message: "a graph layer must be the last layer before the output" });
+        for (const message of validateGraph(layer as GraphSpec, width)) ctx.addIssue({ code: "custom", path: ["layers", li], message });
+        width = layer.outputs.length;
       } else if (layer.type === "tree_ensemble") {
         const k = layer.base.length;
         layer.trees.forEach((tree, t) => checkTree(tree.nodes, width, k, ["layers", li, "trees", t, "nodes"], ctx));

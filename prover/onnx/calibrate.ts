@@ -20,6 +20,8 @@ import { lowerModel, type ModelIR } from "../model/ir.js";
 import { dequantize } from "../model/quantize.js";
 import { parseModelSpec, type ModelSpec } from "../model/spec.js";
 import type { FloatLayer, ImportedNetwork } from "./import.js";
+import { evalFloatGraph } from "../graph/lower.js";
+import type { GraphSpec } from "../graph/types.js";
 
 export class CalibrationError extends ZkinferError {
   override name = "CalibrationError";
@@ -38,6 +40,12 @@ export interface CalibrateParameters {
   fixedPoint?: ModelSpec["fixedPoint"];
   /** Explicit input ranges (skip the widening), e.g. a data set's documented bounds. */
   ranges?: { min: number; max: number }[];
+  /**
+   * Keep each input's sign when widening: an input whose samples are all >= 0 (> 0) gets a range
+   * that stays >= 0 (> 0), so functions defined on a half-line (log, sqrt, a divisor) keep a
+   * proven domain. Used by the graph importer.
+   */
+  keepSign?: boolean;
 }
 
 export interface Calibrated {
@@ -77,18 +85,35 @@ export function calibrate(p: CalibrateParameters): Calibrated {
       const lo = Math.min(...xs);
       const hi = Math.max(...xs);
       const m = Math.max(0.5, (hi - lo) / 2, Math.max(Math.abs(lo), Math.abs(hi)) / 2);
-      return { min: roundOut(lo - m, true), max: roundOut(hi + m, false) };
+      let min = roundOut(lo - m, true);
+      let max = roundOut(hi + m, false);
+      if (p.keepSign) {
+        if (lo > 0) min = Math.max(min, lo / 2);
+        else if (lo === 0) min = 0;
+        if (hi < 0) max = Math.min(max, hi / 2);
+        else if (hi === 0) max = 0;
+      }
+      return { min, max };
     });
   const names = p.featureNames ?? Array.from({ length: n }, (_, i) => `x_${i}`);
 
-  const maxIn = Math.max(...ranges.map((r) => Math.max(Math.abs(r.min), Math.abs(r.max))));
-  const maxW = Math.max(
-    1,
-    ...p.network.layers.flatMap((l) => (l.type === "dense" ? l.weights.flat().map(Math.abs) : l.type === "leaky_relu" ? l.alpha.map(Math.abs) : [])),
-  );
-  // Activation magnitudes seen on the samples (plus the input range's corners as a crude guard).
+  // Loops, not Math.max(...xs): a convolution expanded to a dense layer has millions of weights,
+  // more arguments than the call stack holds.
+  let maxIn = 0;
+  for (const r of ranges) maxIn = Math.max(maxIn, Math.abs(r.min), Math.abs(r.max));
+  let maxW = 1;
+  for (const l of p.network.layers) {
+    if (l.type === "dense") for (const row of l.weights) for (const w of row) maxW = Math.max(maxW, Math.abs(w));
+    else if (l.type === "leaky_relu") for (const a of l.alpha) maxW = Math.max(maxW, Math.abs(a));
+    else if (l.type === "graph") for (const n of l.nodes) if (n.op === "affine") for (const r of n.rows as { w: number[] }[]) for (const w of r.w) maxW = Math.max(maxW, Math.abs(w));
+  }
+  // Activation magnitudes seen on the samples (plus the input range's corners as a crude guard);
+  // for a graph, every value of its tape.
   let maxAct = 1;
-  for (const s of samples) for (const layer of evalFloatLayers(p.network.layers, s)) for (const v of layer) maxAct = Math.max(maxAct, Math.abs(v));
+  for (const s of samples) {
+    for (const layer of evalFloatLayers(p.network.layers, s)) for (const v of layer) if (Number.isFinite(v)) maxAct = Math.max(maxAct, Math.abs(v));
+    for (const l of p.network.layers) if (l.type === "graph") for (const v of evalFloatGraph(l as GraphSpec, s)) if (Number.isFinite(v)) maxAct = Math.max(maxAct, Math.abs(v));
+  }
 
   let fp = p.fixedPoint ?? { inputBits: bitsFor(maxIn, 16), weightBits: bitsFor(maxW, 16), activationBits: bitsFor(maxAct * 4, 16) };
   const outputs = outputWidth(p.network.layers, n);
@@ -122,6 +147,7 @@ function outputWidth(layers: FloatLayer[], n: number): number {
     else if (l.type === "max") w = l.groups.length;
     else if (l.type === "argmax") w = 1;
     else if (l.type === "tree_ensemble") w = l.base.length;
+    else if (l.type === "graph") w = l.outputs.length;
   }
   return w;
 }
@@ -155,6 +181,11 @@ export function evalFloatLayers(layers: readonly FloatLayer[], input: readonly n
         let best = 0;
         x.forEach((v, i) => (v > x[best]! ? (best = i) : 0));
         x = [best];
+        break;
+      }
+      case "graph": {
+        const tape = evalFloatGraph(l as GraphSpec, x);
+        x = l.outputs.map((o) => tape[o]!);
         break;
       }
       case "tree_ensemble":
@@ -231,6 +262,9 @@ export function errorBound(spec: ModelSpec, ir: ModelIR): number[] {
         // Discrete outputs: a perturbation near a tie or a threshold changes the answer outright.
         e = op.out.map(() => Infinity);
         break;
+      case "graph":
+        e = op.outErr;
+        break;
       case "relativeChange":
         // Not emitted by the ONNX importer (spec-only, for signal models): no bound is claimed.
         e = op.out.map(() => Infinity);
@@ -245,6 +279,7 @@ export function errorBound(spec: ModelSpec, ir: ModelIR): number[] {
 /** Proven magnitude bound (real units) of each input of a dense op that is not the first. */
 function prevMagnitudes(ir: ModelIR, op: ModelIR["ops"][number]): number[] {
   const prev = ir.ops[ir.ops.indexOf(op) - 1]!;
+  if (prev.kind === "graph") throw new Error("calibration: a graph layer is the last layer");
   const scale = "outScale" in prev ? prev.outScale : prev.kind === "argmax" ? 0 : prev.scale;
   return prev.out.map((iv) => Math.max(Math.abs(dequantize(iv.lo, scale)), Math.abs(dequantize(iv.hi, scale))));
 }

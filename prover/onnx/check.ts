@@ -18,6 +18,10 @@ import { decodeOutputs, runQuantized } from "../model/interpret.js";
 import { quantize } from "../model/quantize.js";
 import { calibrate, errorBound as errorBoundOf, validateSamples } from "./calibrate.js";
 import { importOnnx, type ImportedNetwork } from "./import.js";
+import { importOnnxGraph, MAX_GRAPH_CONSTRAINTS, ModelTooLargeError } from "./graphImport.js";
+import { parseOnnx } from "./graph.js";
+import { OnnxImportError } from "../errors.js";
+import type { ModelIR } from "../model/ir.js";
 
 export interface CheckOnnxReturnType {
   supported: boolean;
@@ -32,6 +36,8 @@ export interface CheckOnnxReturnType {
    * quantization error, i.e. when the circuit's class is certain to be onnxruntime's; null otherwise.
    */
   errorBound?: number | null;
+  /** Set when the model is refused as too large: the estimated constraint count. */
+  estimatedConstraints?: number;
   /** Final Softmax only: what was compared (the class) and why its bound holds. */
   softmax?: { node: string; probabilities: number[]; logitMargin: number; logitErrorBound: number };
 }
@@ -60,7 +66,35 @@ export function readInputJson(path: string): number[][] {
   return (typeof data[0] === "number" ? [data] : data) as number[][];
 }
 
-/** float32 onnxruntime output for one input (the float reference). */
+/**
+ * The model's flattened input vector from the rows of an input file: one row for a one-input
+ * model; for several input tensors, one row per tensor (matched by position, or by the digits that
+ * end the tensors' names when the file has more rows than the graph has inputs, as when an exporter
+ * dropped unused inputs: input2, input3 -> rows 2, 3), concatenated in the graph's input order.
+ */
+export function assembleSample(net: ImportedNetwork, rowsIn: number[][], source: string): number[] {
+  // Boolean tensors are written as true/false: 1 and 0.
+  const rows = rowsIn.map((r) => (Array.isArray(r) ? (r.flat(Infinity) as unknown[]).map((v) => (typeof v === "boolean" ? Number(v) : v)) : r)) as number[][];
+  const inputs = net.inputs;
+  if (!inputs || inputs.length <= 1) return validateSamples(rows, net.inputSize, source)[0]!;
+  const sizes = inputs.map((i) => i.shape.reduce((a, b) => a * b, 1));
+  let pick = inputs.map((_, k) => k);
+  if (rows.length !== inputs.length) {
+    pick = inputs.map((i) => {
+      const m = /(\d+)$/.exec(i.name);
+      return m ? Number(m[1]) : 0;
+    });
+  }
+  return inputs.flatMap((inp, k) => {
+    const row = rows[pick[k]!];
+    if (!row || row.flat(Infinity).length !== sizes[k]) {
+      throw new ZkinferError(`${source}: no row of ${sizes[k]} values for input ${inp.name} (the file has ${rows.length} rows; one per input tensor, in order).`);
+    }
+    return validateSamples([row], sizes[k]!, source)[0]!;
+  });
+}
+
+/** float32 onnxruntime output for one input (the float reference): every output, flattened, in order. */
 export async function runOnnxRuntime(onnxPath: string, net: ImportedNetwork, input: number[]): Promise<number[]> {
   const ort = await import("onnxruntime-node");
   let session;
@@ -70,33 +104,87 @@ export async function runOnnxRuntime(onnxPath: string, net: ImportedNetwork, inp
     throw new ZkinferError(`onnxruntime cannot load ${onnxPath}: ${(cause as Error).message}`);
   }
   try {
-    const feeds = { [net.inputName]: new ort.Tensor("float32", Float32Array.from(input), net.inputShape) };
+    const inputs = net.inputs ?? [{ name: net.inputName, shape: net.inputShape, elemType: 1 }];
+    const feeds: Record<string, InstanceType<typeof ort.Tensor>> = {};
+    let at = 0;
+    for (const inp of inputs) {
+      const n = inp.shape.reduce((a, b) => a * b, 1);
+      const vals = input.slice(at, at + n);
+      at += n;
+      // TensorProto types: 7 int64, 6 int32, 9 bool, 11 double; anything else is fed as float32.
+      feeds[inp.name] =
+        inp.elemType === 7 ? new ort.Tensor("int64", BigInt64Array.from(vals.map((v) => BigInt(Math.round(v)))), inp.shape)
+        : inp.elemType === 6 ? new ort.Tensor("int32", Int32Array.from(vals.map(Math.round)), inp.shape)
+        : inp.elemType === 9 ? new ort.Tensor("bool", Uint8Array.from(vals.map((v) => (v ? 1 : 0))), inp.shape)
+        : inp.elemType === 11 ? new ort.Tensor("float64", Float64Array.from(vals), inp.shape)
+        : new ort.Tensor("float32", Float32Array.from(vals), inp.shape);
+    }
     const result = await session.run(feeds);
-    const out = result[net.outputName] ?? Object.values(result)[0]!;
-    return Array.from(out.data as ArrayLike<number | bigint>, Number);
+    const names = net.outputs?.map((o) => o.name) ?? [net.outputName];
+    return names.flatMap((name) => {
+      const out = result[name] ?? (names.length === 1 ? Object.values(result)[0] : undefined);
+      if (!out) throw new ZkinferError(`onnxruntime gave no output ${name}.`);
+      return Array.from(out.data as ArrayLike<number | bigint | boolean>, Number);
+    });
   } finally {
     await session.release();
   }
 }
 
+/** Refuse up front above this many estimated constraints (compiling and proving would take hours). */
+export const MAX_CONSTRAINTS = MAX_GRAPH_CONSTRAINTS;
+
+/**
+ * The layer importer first (it compiles the chains it knows with today's layers, whose bundled
+ * commitments must not move); a model it refuses goes through the graph importer, whose refusal
+ * (naming every unsupported operator) is the one reported.
+ */
+export function importAny(bytes: Uint8Array, source: string, log: (line: string) => void = () => {}): ImportedNetwork {
+  try {
+    const net = importOnnx(bytes, source);
+    // onnxruntime needs the input's element type (a bool input fed as float is refused).
+    const [only] = parseOnnx(bytes, source).inputs;
+    return { ...net, inputs: [{ name: net.inputName, shape: net.inputShape, elemType: only?.elemType ?? 1 }] };
+  } catch (e) {
+    if (!(e instanceof OnnxImportError)) throw e;
+    log(`layer importer: ${e.message}; trying the graph importer`);
+    return importOnnxGraph(bytes, source);
+  }
+}
+
+/** Constraints a lowered model will cost, roughly: every gadget's bits plus one per product. */
+export function estimateConstraints(ir: ModelIR): number {
+  let n = ir.features.length * 2 * (ir.inputScale + 8);
+  for (const op of ir.ops) {
+    for (const k of op.gadgetBits as (number | null)[]) if (k !== null) n += k + 1;
+    if (op.kind === "graph") for (const node of op.nodes) n += node.op === "affine" ? 0 : node.outs.length;
+  }
+  return n;
+}
+
 export async function checkOnnx(onnxPath: string, inputPath: string, log: (line: string) => void = () => {}): Promise<CheckOnnxReturnType> {
   let net: ImportedNetwork;
   try {
-    net = importOnnx(readFileSync(onnxPath), onnxPath);
+    net = importAny(readFileSync(onnxPath), onnxPath, log);
   } catch (e) {
+    if (e instanceof ModelTooLargeError) return { supported: false, reason: e.message, estimatedConstraints: e.estimatedConstraints };
     if (e instanceof ZkinferError) return { supported: false, reason: e.message };
     throw e;
   }
-  const [sample] = validateSamples(readInputJson(inputPath), net.inputSize, inputPath);
+  const sample = assembleSample(net, readInputJson(inputPath), inputPath);
   log(`imported ${net.operators.join(" -> ")}: ${net.layers.map((l) => l.type).join(", ")}`);
-  const { spec, ir, errorBound } = calibrate({ network: net, samples: [sample!], name: "check-onnx" });
+  const { spec, ir, errorBound } = calibrate({ network: net, samples: [sample], name: "check-onnx", keepSign: net.layers.some((l) => l.type === "graph") });
+  const estimate = estimateConstraints(ir);
+  if (estimate > MAX_CONSTRAINTS) {
+    return { supported: false, reason: `too large for this machine: about ${estimate.toLocaleString("en-US")} constraints estimated (the limit is ${MAX_CONSTRAINTS.toLocaleString("en-US")}; set ZKINFER_MAX_CONSTRAINTS to raise it).`, estimatedConstraints: estimate };
+  }
   log(`calibrated: inputs 2^${ir.inputScale}, outputs 2^${ir.outputs[0]!.scale}`);
 
-  const ortOut = await runOnnxRuntime(onnxPath, net, sample!);
+  const ortOut = await runOnnxRuntime(onnxPath, net, sample);
   // A final Softmax is compiled as ArgMax: compare classes, onnxruntime's being the argmax of its
   // probabilities with the circuit's tie rule (lowest index).
   const float = net.finalSoftmax ? [argmaxLowest(ortOut)] : ortOut;
-  const qin = sample!.map((x) => quantize(x, ir.inputScale));
+  const qin = sample.map((x) => quantize(x, ir.inputScale));
   const reference = runQuantized(ir, qin);
   const quantized = decodeOutputs(ir, reference.outputs);
 

@@ -36,7 +36,7 @@ export interface OnnxGraph {
   producer: string;
   opset: number;
   /** The graph's inputs that are not initializers; the importer compiles exactly one. */
-  inputs: { name: string; shape: number[] }[];
+  inputs: { name: string; shape: number[]; /** TensorProto data type (1 = float when absent). */ elemType?: number }[];
   outputs: string[];
   constants: Map<string, Tensor>;
   nodes: OnnxNode[];
@@ -101,8 +101,9 @@ export function parseOnnx(bytes: Uint8Array, source = "model"): OnnxGraph {
     for (const a of n.attribute ?? []) {
       attributes.set(a.name, {
         name: a.name,
-        f: a.f,
-        i: a.i,
+        // proto3-style decoding drops zero scalars: an explicit 0 (e.g. Trilu upper = 0) must not read as absent.
+        f: a.f ?? (a.type === 1 ? 0 : undefined),
+        i: a.i ?? (a.type === 2 ? 0 : undefined),
         s: a.s ? Buffer.from(a.s).toString("utf8") : undefined,
         t: a.t ? tensorFromProto(a.t, `${source} node ${name}`) : undefined,
         floats: a.floats,
@@ -123,7 +124,7 @@ export function parseOnnx(bytes: Uint8Array, source = "model"): OnnxGraph {
         if (k === 0) return 1;
         throw new OnnxImportError(`${source}: input ${i.name} has a symbolic dimension ${k} (${d.dimParam ?? "?"}); only the batch dimension may be symbolic.`);
       });
-      return { name: i.name as string, shape };
+      return { name: i.name as string, shape, elemType: Number(i.type?.tensorType?.elemType ?? FLOAT) };
     });
   const opset = Math.max(0, ...(model.opsetImport ?? []).filter((o: Raw) => !o.domain || o.domain === "ai.onnx").map((o: Raw) => Number(o.version)));
   return {

@@ -37,6 +37,10 @@ export interface ImportedNetwork {
   inputSize: number;
   outputName: string;
   outputShape: number[];
+  /** Graph imports: every input tensor (their values are concatenated, in order, into the features) and its ONNX element type. */
+  inputs?: { name: string; shape: number[]; elemType: number }[];
+  /** Graph imports: every output tensor (flattened and concatenated, in order, into the outputs). */
+  outputs?: { name: string; shape: number[] }[];
   layers: FloatLayer[];
   producer: string;
   /** The ONNX operators seen, in order, for reports. */

@@ -7,13 +7,26 @@ export const command: Command = {
     "Imports an ONNX model, calibrates it on the input, compiles the circuit and runs onnxruntime (float), the " +
     "reference interpreter (quantized) and the circuit's witness on the same input. With --json, prints one JSON object " +
     '{"supported", "reason"?, "constraints"?, "outputs"?: {"float", "quantized", "circuit"}, "maxAbsError"?, "errorBound"?}. ' +
-    "Exit 0 when supported, 3 when the model is refused (the reason names the operator), 1 on bad input.",
+    "Exit codes: 0 supported; 3 refused (the reason names every unsupported operator with its nodes, or the range/size " +
+    "limit hit); 4 an internal error (a compiler bug: still one JSON line, supported false, the reason quoting the error); " +
+    "1 bad usage. With --json the one JSON line is printed in every case but bad usage.",
   async run(argv) {
     const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: "boolean" } } });
     if (positionals.length !== 2) throw new TypeError("expected two arguments: the ONNX file and the input JSON", { cause: "usage" });
     const { checkOnnx } = await import("../../onnx/check.js");
     const log = values.json ? () => {} : (line: string) => console.error(line);
-    const result = await checkOnnx(positionals[0]!, positionals[1]!, log);
+    let result: Awaited<ReturnType<typeof checkOnnx>>;
+    let internal = false;
+    try {
+      result = await checkOnnx(positionals[0]!, positionals[1]!, log);
+    } catch (e) {
+      // Never a raw stack trace: every failure is one JSON line. A ZkinferError is a refusal with a
+      // reason (bad input file, range analysis); anything else is a compiler bug, said as such.
+      const { ZkinferError } = await import("../../errors.js");
+      internal = !(e instanceof ZkinferError);
+      const message = e instanceof Error ? e.message : String(e);
+      result = { supported: false, reason: internal ? `internal error (a zkinfer bug, please report it): ${message}` : message };
+    }
     if (values.json) {
       console.log(JSON.stringify(result));
     } else {
@@ -26,6 +39,6 @@ export const command: Command = {
         console.log(`  max |error|   ${result.maxAbsError} (bound ${result.errorBound ?? "n/a: discrete output"})`);
       }
     }
-    return result.supported ? 0 : 3;
+    return result.supported ? 0 : internal ? 4 : 3;
   },
 };

@@ -1,0 +1,100 @@
+/**
+ * Affine family: out[r] = sum_k w[r][k] * x[p[r][k]] + b[r], sparse rows over the node's args.
+ * Every linear ONNX operator (Gemm/MatMul/Conv with constant weights, BatchNorm, Add/Sub/Mul/Div by
+ * constants, pooling averages, ReduceSum/Mean, ConvTranspose...) is composed into ONE such node by
+ * the importer before the next non-linear node, whatever path the data took.
+ *
+ * Lowering: when every weight is an integer, every input has the same scale and the bias is exact
+ * at it (a residual Add, a Sub of two inputs, a sum), the node is EXACT: out keeps that scale, no
+ * gadget, no error. Otherwise the accumulator sits at A = max input scale + weightBits, each weight
+ * quantized at A - s(input), and one Rescale(K, A - activationBits) per row gives a floored output
+ * (K + 1 constraints). Weights are constants: 0 constraints per multiply.
+ * Error rule: sum |w| e_in + |w - w_q| (|x| + e_in) + |b - b_q| + (rescaled ? 2^-out : 0).
+ */
+import { dotBounds, floorShift } from "../../model/ir.js";
+import { quantize, dequantize } from "../../model/quantize.js";
+import type { Family, FloatNode, QNode, ValueInfo } from "../types.js";
+import { linear, magnitude } from "../util.js";
+
+export interface AffineRow {
+  /** Positions into the node's args. */
+  p: number[];
+  w: number[];
+  b: number;
+}
+
+interface QRow {
+  p: number[];
+  w: bigint[];
+  b: bigint;
+}
+
+const rowsOf = (node: FloatNode) => node.rows as AffineRow[];
+
+export const affine: Family = {
+  ops: ["affine"],
+  includes: ["circuits/lib/rescale.circom"],
+  validate(node) {
+    const rows = node.rows;
+    if (!Array.isArray(rows) || rows.length === 0) throw new Error(`"rows" must be a non-empty array`);
+    rows.forEach((r: AffineRow, i) => {
+      if (!Array.isArray(r.p) || !Array.isArray(r.w) || r.p.length !== r.w.length) throw new Error(`rows[${i}]: "p" and "w" must be arrays of equal length`);
+      if (r.p.some((p) => !Number.isInteger(p) || p < 0 || p >= node.args.length)) throw new Error(`rows[${i}].p: positions must index the node's ${node.args.length} args`);
+      if (![...r.w, r.b].every((x) => typeof x === "number" && Number.isFinite(x))) throw new Error(`rows[${i}]: weights and bias must be finite numbers`);
+    });
+    return rows.length;
+  },
+  evalFloat(node, x) {
+    return rowsOf(node).map((r) => r.p.reduce((acc, p, k) => acc + r.w[k]! * x[p]!, r.b));
+  },
+  lower(node, ctx) {
+    const ins = node.args.map((a) => ctx.value(a));
+    const rows = rowsOf(node);
+    const scales = ins.map((v) => v.scale);
+    const s0 = scales[0] ?? 0;
+    const exact =
+      scales.every((s) => s === s0) &&
+      rows.every((r) => r.w.every((w) => Number.isInteger(w)) && Number.isInteger(r.b * 2 ** s0));
+    const maxScale = scales.reduce((m, s) => Math.max(m, s), 0);
+    const accScale = exact ? s0 : Math.max(maxScale + ctx.fp.weightBits, ctx.fp.activationBits);
+    const outScale = exact ? s0 : ctx.fp.activationBits;
+    const shift = accScale - outScale;
+    const qrows: QRow[] = rows.map((r) => ({ p: r.p, w: r.p.map((p, k) => quantize(r.w[k]!, accScale - scales[p]!)), b: quantize(r.b, accScale) }));
+    const bits: (number | null)[] = [];
+    const outs: ValueInfo[] = qrows.map((q, ri) => {
+      const acc = dotBounds(q.w, q.p.map((p) => ins[p]!.iv), q.b);
+      bits.push(shift === 0 ? null : ctx.gadgetK(acc, shift, `row ${ri}`));
+      if (shift === 0) ctx.gadgetK(acc, 0, `row ${ri}`); // the value itself must not wrap
+      const r = rows[ri]!;
+      let err = Math.abs(r.b - dequantize(q.b, accScale)) + (shift > 0 ? 2 ** -outScale : 0);
+      r.p.forEach((p, k) => {
+        const wq = dequantize(q.w[k]!, accScale - scales[p]!);
+        err += Math.abs(r.w[k]!) * ins[p]!.err + Math.abs(r.w[k]! - wq) * (magnitude(ins[p]!.iv, scales[p]!) + ins[p]!.err);
+      });
+      return { scale: outScale, iv: { lo: floorShift(acc.lo, shift), hi: floorShift(acc.hi, shift) }, err };
+    });
+    return { op: node.op, args: node.args, name: node.name, outs, rows: qrows, accScale, shift, bits };
+  },
+  interpret(node, x) {
+    const shift = BigInt(node.shift as number);
+    return (node.rows as QRow[]).map((r) => r.p.reduce((acc, p, k) => acc + r.w[k]! * x[p]!, r.b) >> shift);
+  },
+  preimage(node) {
+    const out: bigint[] = [BigInt(node.accScale as number), BigInt(node.shift as number), BigInt((node.rows as QRow[]).length)];
+    for (const r of node.rows as QRow[]) out.push(BigInt(r.p.length), ...r.p.map(BigInt), ...r.w, r.b);
+    return out;
+  },
+  emit(node, ctx) {
+    const refs = node.args.map((a) => ctx.ref(a));
+    (node.rows as QRow[]).forEach((r, ri) => {
+      const expr = linear(r.w, r.p.map((p) => refs[p]!), r.b);
+      const k = (node.bits as (number | null)[])[ri];
+      ctx.emit(k === null || k === undefined ? `${ctx.outs[ri]} <== ${expr};` : `${ctx.outs[ri]} <== Rescale(${k}, ${node.shift})(${expr});`);
+    });
+  },
+};
+
+/** A helper for other families: is this QNode an exact copy (no constraint)? */
+export function isAffine(node: QNode): boolean {
+  return node.op === "affine";
+}

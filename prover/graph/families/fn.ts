@@ -1,0 +1,264 @@
+/**
+ * Piecewise-linear family: y = f(x) elementwise for a real function of ./functions.ts (exp, log,
+ * sqrt, erf, tanh, sigmoid, gelu, softplus, elu, relu, abs, clip, sin...).
+ *
+ * Lowering builds, for the node's proven input interval, breakpoints B_0 < ... < B_m on the input's
+ * integer grid (greedy: each chord within a tolerance of f; at the kinks for functions that are
+ * piecewise linear already, which are then exact), and quantizes
+ *   out = floor((Y0 + sum_j D_j relu(x - B_j)) / 2^A)
+ * with the first ramp starting at B_0 = the interval's (or domain's) low end and a last one
+ * cancelling the slope at B_m, so outside [B_0, B_m] the function is constant: f(clamp(x)).
+ * Range rule: the PWL's extremes are at the breakpoints and ends, evaluated exactly.
+ * Error rule: max |out(q) / 2^s_out - f(q / 2^s_in)| over EVERY integer q of the interval (measured
+ * exactly with the quantized coefficients and the floor; sampled with a Lipschitz margin above
+ * 2^20 points), plus L * e_in with L the largest |f'| seen on the interval.
+ */
+import { ModelRangeError } from "../../errors.js";
+import type { Interval } from "../../model/ir.js";
+import { quantize } from "../../model/quantize.js";
+import { FUNCTIONS } from "../functions.js";
+import type { Family, FloatNode, QNode, ValueInfo } from "../types.js";
+import { bmax, bmin } from "../util.js";
+
+interface Table {
+  inScale: number;
+  outScale: number;
+  A: number;
+  y0: bigint;
+  B: bigint[];
+  D: bigint[];
+  /** Worst-case |out - f| over the table's interval (real units), and f's Lipschitz bound. */
+  approxErr: number;
+  lipschitz: number;
+}
+
+function fnOf(node: FloatNode) {
+  const name = node.fn as string;
+  const def = FUNCTIONS[name];
+  if (!def) throw new Error(`"fn" must be one of ${Object.keys(FUNCTIONS).join(", ")}, got ${JSON.stringify(name)}`);
+  const params: Record<string, number> = { ...(def.params ?? {}), ...((node.params as Record<string, number>) ?? {}) };
+  return { def, params, f: (x: number) => def.f(x, params) };
+}
+
+const MAX_SEGMENTS = 48;
+const ENUMERATE = 1 << 17;
+
+const tables = new Map<string, Table>();
+
+/** buildTable, memoised: an unrolled recurrent net asks for the same table at every step. */
+function tableFor(node: FloatNode, lo: bigint, hi: bigint, inScale: number, activationBits: number, where: string): Table {
+  const key = JSON.stringify([node.fn, node.params ?? null, String(lo), String(hi), inScale, activationBits]);
+  let t = tables.get(key);
+  if (!t) {
+    t = buildTable(node, lo, hi, inScale, activationBits, where);
+    if (tables.size > 10_000) tables.clear();
+    tables.set(key, t);
+  }
+  return t;
+}
+
+/** Builds the quantized table for integer inputs in [lo, hi] at inScale. */
+function buildTable(node: FloatNode, lo: bigint, hi: bigint, inScale: number, activationBits: number, where: string): Table {
+  const { def, params, f } = fnOf(node);
+  const u = 2 ** inScale;
+  const real = (q: bigint | number) => Number(q) / u;
+  // Domain in integers: an end where f is not finite moves in by one step.
+  let dlo = def.domain ? BigInt(Math.ceil(Math.max(def.domain[0], -1e15) * u)) : lo;
+  let dhi = def.domain ? BigInt(Math.floor(Math.min(def.domain[1], 1e15) * u)) : hi;
+  if (!Number.isFinite(f(real(dlo)))) dlo += 1n;
+  if (!Number.isFinite(f(real(dhi)))) dhi -= 1n;
+  let a = bmax(lo, dlo);
+  let b = bmin(hi, dhi);
+  if (a > b) {
+    // The whole interval lies outside the domain: clamp to the nearest domain end.
+    a = b = lo > dhi ? dhi : dlo;
+  }
+  const fa = f(real(a));
+  if (!Number.isFinite(fa)) throw new ModelRangeError(`${where}: ${node.fn} is not finite at ${real(a)}.`);
+  // Output magnitude over the interval (sampled) picks the output scale.
+  let mag = 0;
+  const n = Number(b - a);
+  for (let k = 0; k <= 256; k++) mag = Math.max(mag, Math.abs(f(real(a + BigInt(Math.round((n * k) / 256))))));
+  const kinks = def.kinks?.(params);
+  const outScale = kinks ? inScale : Math.max(0, Math.min(activationBits, 46 - Math.ceil(Math.log2(Math.max(mag, 1)))));
+
+  // Breakpoints.
+  let bps: bigint[];
+  if (kinks) {
+    const inner = kinks.map((k) => BigInt(Math.round(k * u))).filter((k) => k > a && k < b);
+    bps = [a, ...[...new Set(inner)].sort((x, y) => (x < y ? -1 : 1)), b];
+  } else {
+    // Each segment costs a ReLU gadget per element: a tolerance of 2^-9 of the output's magnitude
+    // keeps sigmoid/tanh to about a dozen segments; the measured error is what the bound reports.
+    let tol = Math.max(2 ** -(outScale - 2), 2 ** -9 * Math.max(1, mag));
+    for (;;) {
+      bps = greedy(f, a, b, real, tol);
+      if (bps.length - 1 <= MAX_SEGMENTS) break;
+      tol *= 2;
+    }
+  }
+  if (bps.length === 1) bps.push(bps[0]!); // a single point: one (empty) segment
+  const slopes = bps.slice(1).map((x1, j) => (x1 === bps[j]! ? 0 : (f(real(x1)) - f(real(bps[j]!))) / real(x1 - bps[j]!)));
+  // Exact when every coefficient is an integer at A = 0; otherwise A adds precision to the slopes.
+  const exactAt = (A: number) => {
+    const y0 = fa * 2 ** (outScale + A);
+    const ds = slopes.map((s, j) => (s - (slopes[j - 1] ?? 0)) * 2 ** (outScale + A - inScale));
+    return [y0, ...ds].every((v) => Number.isInteger(v));
+  };
+  const A = exactAt(0) ? 0 : Math.max(0, inScale - outScale) + 16;
+  const y0 = quantize(fa, outScale + A);
+  const dScale = outScale + A - inScale;
+  const D: bigint[] = [];
+  const B: bigint[] = [];
+  slopes.forEach((s, j) => {
+    B.push(bps[j]!);
+    D.push(quantize(s - (slopes[j - 1] ?? 0), dScale));
+  });
+  B.push(bps.at(-1)!);
+  D.push(-D.reduce((x, y) => x + y, 0n)); // flat above the last breakpoint
+  const t: Table = { inScale, outScale, A, y0, B, D, approxErr: 0, lipschitz: 0 };
+
+  // Lipschitz bound of f on [a, b]: chord slopes and numerical derivatives at the breakpoints.
+  const h = Math.max(1e-6, 1 / u);
+  let L = Math.max(0, ...slopes.map(Math.abs));
+  for (const x of bps) {
+    const xr = real(x);
+    const lo2 = Math.max(real(a), xr - h);
+    const hi2 = Math.min(real(b), xr + h);
+    if (hi2 > lo2) L = Math.max(L, Math.abs((f(hi2) - f(lo2)) / (hi2 - lo2)));
+  }
+  t.lipschitz = L * 1.05;
+
+  // Approximation error, exact over every integer when there are few enough. The PWL is walked
+  // segment by segment (acc moves by the running slope per step), in doubles when they are exact.
+  const count = Number(hi - lo) + 1;
+  const stride = count <= ENUMERATE ? 1 : Math.ceil(count / ENUMERATE);
+  let worst = 0;
+  const clampQ = (q: bigint) => (q < a ? a : q > b ? b : q);
+  const accAbs = [t.y0, ...t.D].reduce((m, v) => m + (v < 0n ? -v : v), 0n) * (hi - lo + 1n + (lo < 0n ? -lo : lo) + (hi < 0n ? -hi : hi));
+  const div = 2 ** t.A;
+  const outUnit = 2 ** -outScale;
+  if (accAbs < 2n ** 52n) {
+    const Bn = t.B.map(Number);
+    const Dn = t.D.map(Number);
+    const y0 = Number(t.y0);
+    for (let qn = Number(lo); qn <= Number(hi); qn += stride) {
+      let acc = y0;
+      for (let j = 0; j < Bn.length && Bn[j]! < qn; j++) acc += Dn[j]! * (qn - Bn[j]!);
+      const out = Math.floor(acc / div) * outUnit;
+      const d = Math.abs(out - f(real(clampQ(BigInt(qn)))));
+      if (d > worst) worst = d;
+    }
+  } else {
+    for (let q = lo; q <= hi; q += BigInt(stride)) {
+      const d = Math.abs(Number(evalTable(t, q)) * outUnit - f(real(clampQ(q))));
+      if (d > worst) worst = d;
+    }
+  }
+  if (stride > 1) {
+    // Between samples both f and the PWL move by at most their Lipschitz bounds.
+    const pwlL = Math.max(0, ...slopes.map(Math.abs));
+    worst += (t.lipschitz + pwlL) * (stride / u) + 2 ** -outScale;
+  }
+  t.approxErr = worst;
+  return t;
+}
+
+/** Farthest-reaching chords within `tol` of f (checked on 24 interior points each). */
+function greedy(f: (x: number) => number, a: bigint, b: bigint, real: (q: bigint) => number, tol: number): bigint[] {
+  const ok = (x0: bigint, x1: bigint) => {
+    const f0 = f(real(x0));
+    const f1 = f(real(x1));
+    for (let k = 1; k < 24; k++) {
+      const x = x0 + ((x1 - x0) * BigInt(k)) / 24n;
+      const chord = f0 + ((f1 - f0) * Number(x - x0)) / Number(x1 - x0 || 1n);
+      if (Math.abs(chord - f(real(x))) > tol) return false;
+    }
+    return true;
+  };
+  const out = [a];
+  let x0 = a;
+  while (x0 < b) {
+    let step = 1n;
+    while (x0 + step < b && ok(x0, x0 + step * 2n)) step *= 2n;
+    let lo = x0 + step;
+    let hi = x0 + step * 2n > b ? b : x0 + step * 2n;
+    if (ok(x0, hi)) lo = hi;
+    while (hi - lo > 1n) {
+      const mid = (lo + hi) / 2n;
+      if (ok(x0, mid)) lo = mid;
+      else hi = mid;
+    }
+    x0 = lo > b ? b : lo;
+    out.push(x0);
+  }
+  return out;
+}
+
+const relu = (v: bigint) => (v < 0n ? 0n : v);
+
+function accOf(t: Pick<Table, "y0" | "B" | "D">, x: bigint): bigint {
+  let acc = t.y0;
+  t.B.forEach((bj, j) => (acc += t.D[j]! * relu(x - bj)));
+  return acc;
+}
+
+function evalTable(t: Table, x: bigint): bigint {
+  return accOf(t, x) >> BigInt(t.A);
+}
+
+export const fn: Family = {
+  ops: ["fn"],
+  includes: ["circuits/lib/pwl.circom"],
+  validate(node) {
+    fnOf(node);
+    return node.args.length;
+  },
+  evalFloat(node, x) {
+    const { f, def } = fnOf(node);
+    const d = def.domain;
+    return x.map((v) => f(d ? Math.min(d[1], Math.max(d[0], v)) : v));
+  },
+  lower(node, ctx) {
+    const ins = node.args.map((a) => ctx.value(a));
+    const s = ins[0]!.scale;
+    if (ins.some((v) => v.scale !== s)) throw new ModelRangeError(`${ctx.where}: inputs at different scales (the importer aligns them).`);
+    const all = ins.reduce((h, v) => ({ lo: bmin(h.lo, v.iv.lo), hi: bmax(h.hi, v.iv.hi) }), ins[0]!.iv);
+    const t = tableFor(node, all.lo, all.hi, s, ctx.fp.activationBits, ctx.where);
+    const modes: number[][] = [];
+    const ks: number[][] = [];
+    const sumBits: number[] = [];
+    const outs: ValueInfo[] = ins.map((v, i) => {
+      modes.push(t.B.map((b) => (v.iv.hi <= b ? 0 : v.iv.lo >= b ? 1 : 2)));
+      ks.push(t.B.map((b, j) => (modes[i]![j] === 2 ? ctx.gadgetK({ lo: v.iv.lo - b, hi: v.iv.hi - b }, 0, `element ${i}`) : 0)));
+      // Extremes of the PWL over [lo, hi]: at the ends and the breakpoints inside.
+      const pts = [v.iv.lo, v.iv.hi, ...t.B.filter((b) => b > v.iv.lo && b < v.iv.hi)];
+      const accs = pts.map((q) => accOf(t, q));
+      const acc: Interval = { lo: accs.reduce(bmin), hi: accs.reduce(bmax) };
+      sumBits.push(t.A === 0 ? 0 : ctx.gadgetK(acc, t.A, `element ${i}`));
+      if (t.A === 0) ctx.gadgetK(acc, 0, `element ${i}`);
+      const err = t.approxErr + t.lipschitz * v.err;
+      return { scale: t.outScale, iv: { lo: acc.lo >> BigInt(t.A), hi: acc.hi >> BigInt(t.A) }, err: Number.isNaN(err) ? Infinity : err };
+    });
+    return { op: node.op, args: node.args, name: node.name, outs, fn: node.fn, table: t, modes, ks, sumBits };
+  },
+  interpret(node, x) {
+    const t = node.table as Table;
+    return x.map((v) => evalTable(t, v));
+  },
+  preimage(node) {
+    const t = node.table as Table;
+    return [BigInt(t.inScale), BigInt(t.outScale), BigInt(t.A), t.y0, BigInt(t.B.length), ...t.B, ...t.D];
+  },
+  emit(node, ctx) {
+    const t = node.table as Table;
+    const list = (xs: readonly (bigint | number)[]) => `[${xs.join(", ")}]`;
+    node.args.forEach((a, i) => {
+      const modes = (node.modes as number[][])[i]!;
+      const ks = (node.ks as number[][])[i]!;
+      ctx.emit(`${ctx.outs[i]} <== PiecewiseLinear(${t.B.length}, ${(node.sumBits as number[])[i]}, ${t.A}, ${t.y0}, ${list(t.B)}, ${list(t.D)}, ${list(modes)}, ${list(ks)})(${ctx.ref(a)});`);
+    });
+  },
+};
+
+export type { QNode };

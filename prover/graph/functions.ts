@@ -1,0 +1,71 @@
+/**
+ * The real functions the piecewise-linear family approximates (./families/fn.ts), each with its
+ * domain: the compiled function is f(clamp(x, domain)), equal to f on the domain (outside it ONNX
+ * gives NaN or infinity, which no fixed-point value represents).
+ */
+export interface RealFunction {
+  f: (x: number, p: Record<string, number>) => number;
+  /** Closed domain [lo, hi]; an open end is approached to the input's resolution. */
+  domain?: [number, number];
+  /** Parameters with defaults (ONNX attributes). */
+  params?: Record<string, number>;
+  /** True when the function is linear on each piece between `kinks` (exact with breakpoints there). */
+  kinks?: (p: Record<string, number>) => number[];
+}
+
+const erf = (x: number): number => {
+  // Abramowitz-Stegun 7.1.26 is only 1e-7; use a series/continued fraction to ~1e-15.
+  const t = Math.abs(x);
+  if (t < 2.5) {
+    let sum = t;
+    let term = t;
+    for (let n = 1; n < 100; n++) {
+      term *= (-t * t) / n;
+      const add = term / (2 * n + 1);
+      sum += add;
+      if (Math.abs(add) < 1e-17) break;
+    }
+    return Math.sign(x) * (2 / Math.sqrt(Math.PI)) * sum;
+  }
+  // erfc continued fraction for large |x|.
+  let f = 0;
+  for (let n = 60; n >= 1; n--) f = n / 2 / (t + f);
+  const erfc = Math.exp(-t * t) / Math.sqrt(Math.PI) / (t + f);
+  return Math.sign(x) * (1 - erfc);
+};
+const softplus = (x: number) => (x > 30 ? x : Math.log1p(Math.exp(x)));
+const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+
+export const FUNCTIONS: Record<string, RealFunction> = {
+  exp: { f: Math.exp },
+  log: { f: Math.log, domain: [0, Infinity] },
+  sqrt: { f: Math.sqrt, domain: [0, Infinity] },
+  rsqrt: { f: (x) => 1 / Math.sqrt(x), domain: [0, Infinity] },
+  reciprocal_pos: { f: (x) => 1 / x, domain: [0, Infinity] },
+  reciprocal_neg: { f: (x) => 1 / x, domain: [-Infinity, 0] },
+  erf: { f: erf },
+  tanh: { f: Math.tanh },
+  sigmoid: { f: sigmoid },
+  softplus: { f: softplus },
+  softsign: { f: (x) => x / (1 + Math.abs(x)) },
+  mish: { f: (x) => x * Math.tanh(softplus(x)) },
+  gelu: { f: (x) => 0.5 * x * (1 + erf(x / Math.SQRT2)) },
+  gelu_tanh: { f: (x) => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3))) },
+  elu: { f: (x, p) => (x >= 0 ? x : p.alpha! * Math.expm1(x)), params: { alpha: 1 } },
+  celu: { f: (x, p) => Math.max(0, x) + Math.min(0, p.alpha! * Math.expm1(x / p.alpha!)), params: { alpha: 1 } },
+  selu: { f: (x, p) => p.gamma! * (x > 0 ? x : p.alpha! * Math.expm1(x)), params: { alpha: 1.6732632423543772, gamma: 1.0507009873554805 } },
+  hard_sigmoid: { f: (x, p) => Math.max(0, Math.min(1, p.alpha! * x + p.beta!)), params: { alpha: 0.2, beta: 0.5 }, kinks: (p) => [-p.beta! / p.alpha!, (1 - p.beta!) / p.alpha!] },
+  hard_swish: { f: (x) => x * Math.max(0, Math.min(1, x / 6 + 0.5)) },
+  relu: { f: (x) => Math.max(0, x), kinks: () => [0] },
+  leaky_relu: { f: (x, p) => (x >= 0 ? x : p.alpha! * x), params: { alpha: 0.01 }, kinks: () => [0] },
+  abs: { f: Math.abs, kinks: () => [0] },
+  clip: { f: (x, p) => Math.min(p.max!, Math.max(p.min!, x)), params: { min: -Infinity, max: Infinity }, kinks: (p) => [p.min!, p.max!].filter(Number.isFinite) },
+  sin: { f: Math.sin },
+  cos: { f: Math.cos },
+  tan: { f: Math.tan, domain: [-1.5, 1.5] },
+  asin: { f: Math.asin, domain: [-1, 1] },
+  acos: { f: Math.acos, domain: [-1, 1] },
+  atan: { f: Math.atan },
+  pow: { f: (x, p) => x ** p.exponent!, params: { exponent: 1 }, domain: [0, Infinity] },
+  exp_base: { f: (x, p) => p.base! ** x, params: { base: Math.E } },
+};

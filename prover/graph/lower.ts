@@ -1,0 +1,95 @@
+/**
+ * Graph lowering: float graph (spec) -> quantized graph (IR), node by node in tape order. Each
+ * family quantizes its node, applies its range rule (every interval proven; anything that could
+ * wrap the field is refused naming the node) and its error rule. The registry then records each
+ * argument's scale on the node (families read it in interpret/emit).
+ */
+import { ModelRangeError } from "../errors.js";
+import { gadgetK, type Interval } from "../model/ir.js";
+import { familyOf } from "./registry.js";
+import { append } from "./util.js";
+import type { FixedPointDefaults, FloatNode, GraphOp, GraphSpec, QNode, ValueInfo } from "./types.js";
+
+/** A readable name of node k for messages. */
+export function nodeLabel(node: FloatNode, k: number): string {
+  return `graph node ${k} (${node.op}${node.name ? ` from "${node.name}"` : ""})`;
+}
+
+/** Validates the graph's structure: args refer to earlier values, params per family. Returns messages. */
+export function validateGraph(g: GraphSpec, inputs: number): string[] {
+  const issues: string[] = [];
+  let tape = inputs;
+  g.nodes.forEach((node, k) => {
+    const where = `nodes[${k}]`;
+    if (!Array.isArray(node.args) || node.args.some((a) => !Number.isInteger(a) || a < 0 || a >= tape)) {
+      issues.push(`${where}.args: each must index an earlier value (0..${tape - 1})`);
+      return;
+    }
+    try {
+      tape += familyOf(node.op).validate(node, tape);
+    } catch (e) {
+      issues.push(`${where}: ${(e as Error).message}`);
+    }
+  });
+  g.outputs.forEach((o, i) => {
+    if (!Number.isInteger(o) || o < 0 || o >= tape) issues.push(`outputs[${i}]: must index a value (0..${tape - 1})`);
+  });
+  return issues;
+}
+
+export function lowerGraph(g: GraphSpec, inScale: number, inBounds: Interval[], inErr: number[], fp: FixedPointDefaults): GraphOp {
+  const tape: ValueInfo[] = inBounds.map((iv, i) => ({ scale: inScale, iv, err: inErr[i]! }));
+  const nodes: QNode[] = [];
+  const gadgetBits: number[] = [];
+  g.nodes.forEach((node, k) => {
+    const where = nodeLabel(node, k);
+    const family = familyOf(node.op);
+    const q = family.lower(node, {
+      value: (i) => {
+        const v = tape[i];
+        if (!v) throw new ModelRangeError(`${where}: reads value ${i}, which is not computed yet`);
+        return v;
+      },
+      fp,
+      where,
+      gadgetK: (iv, shift, what) => {
+        const k2 = gadgetK(iv, shift, what ? `${where} ${what}` : where);
+        gadgetBits.push(k2);
+        return k2;
+      },
+    });
+    q.inScales = node.args.map((a) => tape[a]!.scale);
+    nodes.push(q);
+    append(tape, q.outs);
+  });
+  const outs = g.outputs.map((o) => tape[o]!);
+  return {
+    kind: "graph",
+    inScale,
+    in: inBounds,
+    nodes,
+    outputs: g.outputs,
+    outScales: outs.map((v) => v.scale),
+    out: outs.map((v) => v.iv),
+    outErr: outs.map((v) => v.err),
+    gadgetBits,
+  };
+}
+
+/** Exact integer semantics of the whole graph: the tape, then the outputs. */
+export function runGraph(op: GraphOp, inputs: readonly bigint[]): bigint[] {
+  const tape = [...inputs];
+  for (const node of op.nodes) {
+    const out = familyOf(node.op).interpret(node, node.args.map((a) => tape[a]!));
+    if (out.length !== node.outs.length) throw new Error(`${node.op}: interpreter gave ${out.length} values for ${node.outs.length} outputs`);
+    append(tape, out);
+  }
+  return op.outputs.map((o) => tape[o]!);
+}
+
+/** The float graph's values: the tape (inputs and every node's outputs). */
+export function evalFloatGraph(g: GraphSpec, inputs: readonly number[]): number[] {
+  const tape = [...inputs];
+  for (const node of g.nodes) append(tape, familyOf(node.op).evalFloat(node, node.args.map((a) => tape[a]!)));
+  return tape;
+}

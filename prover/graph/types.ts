@@ -1,0 +1,124 @@
+/**
+ * The tensor-graph IR (docs/ARCHITECTURE.md, "Graph IR"). A graph layer is a DAG over a TAPE of
+ * scalar values: values 0..n-1 are the layer's inputs, and each node appends its outputs, reading
+ * any earlier values by index (fan-out, residual connections and several inputs/outputs are just
+ * indexes). Shapes are static and resolved when the graph is built, so data movement (Slice,
+ * Concat, Transpose, Gather with constant indices...) is a reordering of indexes and costs nothing;
+ * affine maps are sparse rows over tape values.
+ *
+ * Two forms of the same graph:
+ * - FloatNode (in the spec): real-valued parameters, what an importer writes.
+ * - QNode (in the IR): after lowering (./lower.ts): quantized constants, every output's fixed-point
+ *   scale, its proven integer interval (the range analysis) and its worst-case error against the
+ *   float graph (the error analysis), plus the gadget widths the circuit needs.
+ *
+ * Each operator family (./families/*.ts) implements the Family interface below and is registered
+ * in ./registry.ts: the float rule, the lowering (quantization + range rule + error rule), the
+ * exact integer interpreter rule, the commitment preimage and the circuit emitter.
+ */
+import type { Interval } from "../model/ir.js";
+
+/** A node of the float graph (spec form). `op` names the family's operation; other keys are its parameters. */
+export interface FloatNode {
+  op: string;
+  /** Tape indexes read, in the op's argument order. */
+  args: number[];
+  /** Optional provenance for messages (the ONNX node). */
+  name?: string;
+  [param: string]: unknown;
+}
+
+/** A graph layer of the spec: inputs are the previous layer's values (the features). */
+export interface GraphSpec {
+  type: "graph";
+  nodes: FloatNode[];
+  /** Tape indexes of the layer's outputs, in order. */
+  outputs: number[];
+}
+
+/** What the lowering knows about one tape value. */
+export interface ValueInfo {
+  /** Fixed-point scale: the integer q stands for q / 2^scale. */
+  scale: number;
+  /** Proven integer interval. */
+  iv: Interval;
+  /** Worst-case |q / 2^scale - float value| (Infinity when no bound is claimed). */
+  err: number;
+}
+
+/** A lowered node. `op` and `args` as in the float node; `outs` describes its outputs. */
+export interface QNode {
+  op: string;
+  args: number[];
+  name?: string;
+  outs: ValueInfo[];
+  /** Family-specific quantized parameters and gadget widths. */
+  [param: string]: unknown;
+}
+
+/** The graph layer in the model IR. */
+export interface GraphOp {
+  kind: "graph";
+  /** Scale and intervals of the inputs (the previous layer's values). */
+  inScale: number;
+  in: Interval[];
+  nodes: QNode[];
+  outputs: number[];
+  /** Per output: scale, interval, error (the tape entries of `outputs`). */
+  outScales: number[];
+  out: Interval[];
+  outErr: number[];
+  /** Every gadget width, for reports (max bits). */
+  gadgetBits: number[];
+}
+
+/** Fixed-point defaults the lowering uses (the spec's fixedPoint). */
+export interface FixedPointDefaults {
+  inputBits: number;
+  weightBits: number;
+  activationBits: number;
+}
+
+export interface LowerContext {
+  /** The tape so far: info of every value an argument may refer to. */
+  value(i: number): ValueInfo;
+  fp: FixedPointDefaults;
+  /** "node 12 (Mul "/mlp/Mul")", for messages. */
+  where: string;
+  /** The smallest K >= shift with -2^K <= lo, hi < 2^K; throws ModelRangeError naming `where`. */
+  gadgetK(iv: Interval, shift: number, what?: string): number;
+}
+
+export interface EmitContext {
+  /** The circom expression of a tape value (a signal name). */
+  ref(i: number): string;
+  /** A fresh signal-name prefix for this node's intermediates (unique in the circuit). */
+  prefix: string;
+  /** Appends a line of circom inside the main template. */
+  emit(line: string): void;
+  /** The output signal names this node must assign (declared by the caller). */
+  outs: string[];
+}
+
+/**
+ * One operator family. `ops` are the node ops it handles. Every method is pure.
+ * Soundness contract: emit() constrains EXACTLY what interpret() computes, for every input in the
+ * proven intervals; lower() refuses (ModelRangeError naming ctx.where) whatever could wrap the field.
+ */
+export interface Family {
+  ops: readonly string[];
+  /** circuits/lib files emit() uses (paths relative to the repo). */
+  includes: readonly string[];
+  /** Validates parameters; returns the number of outputs. Throws Error with a message naming the parameter. */
+  validate(node: FloatNode, tapeLength: number): number;
+  /** The float semantics (the reference for the error analysis and calibration). */
+  evalFloat(node: FloatNode, x: readonly number[]): number[];
+  /** Quantization + range rule + error rule. */
+  lower(node: FloatNode, ctx: LowerContext): QNode;
+  /** Exact integer semantics (BigInt). */
+  interpret(node: QNode, x: readonly bigint[]): bigint[];
+  /** Commitment preimage of the node's parameters (the registry adds op, args, output scales). */
+  preimage(node: QNode): bigint[];
+  /** The circuit. */
+  emit(node: QNode, ctx: EmitContext): void;
+}

@@ -1,0 +1,10 @@
+import { fileURLToPath } from "node:url";
+import { soundnessSuite } from "./soundness.js";
+
+describe("circuit: graph-ops fixture (every graph family: affine, piecewise-linear functions, comparisons and logic, where, max/min/argmax, products, division, rounding; fan-out and a residual)", () => {
+  soundnessSuite({
+    specPath: fileURLToPath(new URL("../fixtures/graph-ops.json", import.meta.url)),
+    nonLinearConstraints: 689,
+    randomInputs: 100,
+  });
+});
