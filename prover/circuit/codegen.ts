@@ -27,6 +27,14 @@ export interface GenerateCircuitParameters {
 }
 
 /** Name of the main template, e.g. credit-score -> CreditScoreModel. */
+/**
+ * Free text as the inside of a `//` comment: anything but printable ASCII (a newline above all, which
+ * would end the comment and make the rest circuit code) becomes `?`.
+ */
+export function commentText(text: string): string {
+  return text.replace(/[^\x20-\x7e]/g, "?");
+}
+
 export function mainTemplateName(model: string): string {
   return `${pascalName(model)}Model`;
 }
@@ -45,6 +53,13 @@ export function generateCircuit({ ir, modelCommitment, omitInputHandling = false
   }
   if (ATTESTATION_FIELDS.join() !== "attesterKeyHash,validity") {
     throw new Error("attestation ABI changed: update the circuit codegen");
+  }
+  // Text of the spec reaches the circuit only as identifiers validated here (an IR may be built
+  // without readModelSpec) and as comments escaped by commentText (docs/SECURITY.md, "Compiler").
+  if (!/^[a-z][a-z0-9-]*$/.test(ir.name)) throw new Error(`model name ${JSON.stringify(ir.name)} is not kebab-case; refusing to generate a circuit`);
+  if (!/^\d+\.\d+\.\d+$/.test(ir.version)) throw new Error(`model version ${JSON.stringify(ir.version)} is not a semantic version; refusing to generate a circuit`);
+  for (const f of [...ir.features, ...ir.outputs]) {
+    if (!/^[a-z][a-z0-9_]*$/.test(f.name)) throw new Error(`name ${JSON.stringify(f.name)} is not snake_case; refusing to generate a circuit`);
   }
   const attested = ir.attestation !== undefined;
   const publicFeatures = ir.visibility.inputs === "public";
@@ -122,7 +137,7 @@ export function generateCircuit({ ir, modelCommitment, omitInputHandling = false
   ir.features.forEach((f, i) => {
     if (omitInputHandling || publicFeatures) return;
     const bits = bitLength(f.qmax - f.qmin);
-    emit(`    InRange(${bits}, ${f.qmin}, ${f.qmax})(features[${i}]); // ${f.name} in [${f.min}, ${f.max}] ${f.unit}`);
+    emit(`    InRange(${bits}, ${f.qmin}, ${f.qmax})(features[${i}]); // ${f.name} in [${f.min}, ${f.max}] ${commentText(f.unit)}`);
   });
   emit();
 

@@ -14,13 +14,17 @@ export type JobStatus = (typeof JOB_STATUSES)[number];
  * - `prove`: the prover threw (witness or proof);
  * - `crash`: the worker died on it more often than the retry budget allows;
  * - `revert`: verifyAndAct reverts for a reason other than replay (e.g. paused model, bad proof);
- * - `rpc`: the chain stayed unreachable past the submitter's retry budget.
+ * - `rpc`: the chain stayed unreachable past the submitter's retry budget;
+ * - `conflict`: the job's (model, subject, nonce) was used by another statement (other public
+ *   signals) before its own transaction landed: its proof was never recorded.
  */
-export const FAILURE_KINDS = ["input", "prove", "crash", "revert", "rpc"] as const;
+export const FAILURE_KINDS = ["input", "prove", "crash", "revert", "rpc", "conflict"] as const;
 export type FailureKind = (typeof FAILURE_KINDS)[number];
 
 /** What a client asks for; validated by the API before it is stored. */
 export interface NewJob {
+  /** The API key (its SHA-256 hash) that created the job: only that key reads it or reuses its idempotency key. */
+  owner: string;
   model: string;
   /** Feature name -> value (private: deleted once the proof is done). */
   input: Record<string, number>;
@@ -42,6 +46,8 @@ export interface StepTimings {
 
 export interface JobRecord {
   id: string;
+  /** See NewJob.owner; never shown by the API. */
+  owner: string;
   model: string;
   subject: string;
   nonce: string;
@@ -62,7 +68,7 @@ export interface JobRecord {
   rawTx: string | null;
   txNonce: number | null;
   blockNumber: string | null;
-  /** True when the statement was already on-chain (a replay revert on resubmission): success, no new tx. */
+  /** True when this job's statement (same public signals) was already on-chain, recorded by another transaction: success, no new tx. */
   alreadyOnChain: boolean;
   error: { kind: FailureKind; message: string } | null;
 }
@@ -98,6 +104,7 @@ export function requestFingerprint(job: NewJob): string {
 export function emptyRecord(id: string, job: NewJob, now: number): JobRecord {
   return {
     id,
+    owner: job.owner,
     model: job.model,
     subject: job.subject,
     nonce: job.nonce,
@@ -141,6 +148,14 @@ export function publicView(job: JobRecord) {
     alreadyOnChain: job.alreadyOnChain,
     error: job.error,
   };
+}
+
+/**
+ * The stored form of an idempotency key: scoped to the API key that sent it, so another tenant
+ * reusing the same string gets its own job, never a 409 that names someone else's.
+ */
+export function scopedIdempotencyKey(owner: string, idempotencyKey: string): string {
+  return `${owner}:${idempotencyKey}`;
 }
 
 /** Thrown by a queue when an idempotency key is reused with another request. */

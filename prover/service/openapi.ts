@@ -54,7 +54,7 @@ export function openApiDocument(models: string[]) {
             publicSignals: { type: ["array", "null"], items: { type: "string" } },
             txHash: { type: ["string", "null"] },
             blockNumber: { type: ["string", "null"] },
-            alreadyOnChain: { type: "boolean", description: "the statement was already recorded (a replay revert on resubmission counts as success)" },
+            alreadyOnChain: { type: "boolean", description: "this job's statement (same public signals) was already recorded by another transaction; another statement under the same (subject, nonce) fails the job with kind conflict" },
             error: { type: ["object", "null"], properties: { kind: { type: "string", enum: [...FAILURE_KINDS] }, message: { type: "string" } } },
           },
         },

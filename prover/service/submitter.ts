@@ -4,8 +4,12 @@
  * Exactly-once effect on-chain rests on two facts:
  * 1. The hub refuses a (model, subject, nonce) it has seen (InferenceHubNonceUsed). So before
  *    signing, and whenever the fate of a transaction is unclear, the submitter asks the hub whether
- *    the statement is already recorded; if it is, the job is confirmed (a replay revert on
- *    resubmission is success, whoever sent the first transaction).
+ *    the nonce is already used; if it is, it reads the statement that used it (the public signals of
+ *    the transaction that emitted InferenceVerified) and confirms the job only when that statement
+ *    is the job's own (a replay revert on resubmission is success, whoever sent the first
+ *    transaction). Another statement under the same (subject, nonce), e.g. a squatter's proof of
+ *    other features, fails the job with kind `conflict`: its proof was never recorded
+ *    (docs/SECURITY.md, "Prover service").
  * 2. The signed transaction is written to the job record before it is broadcast. After a crash, the
  *    submitter rebroadcasts those exact bytes (same hash, same nonce) instead of signing a new one,
  *    so the service never has two live transactions for one job.
@@ -13,7 +17,7 @@
  * RPC faults (timeouts, 5xx, dropped connections, missing receipts) are retried with exponential
  * backoff; a revert is not a fault and is not retried.
  */
-import { BaseError, ContractFunctionRevertedError, decodeErrorResult, encodeFunctionData, keccak256, type Address, type Hex, type TransactionReceipt } from "viem";
+import { BaseError, ContractFunctionRevertedError, decodeErrorResult, decodeFunctionData, encodeFunctionData, keccak256, type Address, type Hex, type TransactionReceipt } from "viem";
 import { HUB_ABI, type ChainClients } from "./chain.js";
 import type { JobRecord } from "./jobs.js";
 import { JobError, round } from "./queue/jobQueue.js";
@@ -219,7 +223,11 @@ export class Submitter {
     return this.rpc("isNonceUsed", () => this.o.clients.publicClient.readContract({ address: this.o.hub, abi: HUB_ABI, functionName: "isNonceUsed", args: [modelId, subject, nonce] })) as Promise<boolean>;
   }
 
-  /** Confirms a job whose statement is already recorded, with the transaction that recorded it when the logs show it. */
+  /**
+   * A job whose (model, subject, nonce) is already used: confirmed when the recorded statement is
+   * this job's own (same public signals), with the transaction that recorded it; otherwise failed
+   * with kind `conflict`, naming that transaction.
+   */
   private async alreadyDone(job: JobRecord, modelId: bigint, subject: Address, nonce: bigint, started: number): Promise<void> {
     // Retried like every other read: swallowing a faulty RPC answer here confirmed a job without the
     // hash of the transaction that recorded it.
@@ -227,16 +235,44 @@ export class Submitter {
       this.o.clients.publicClient.getContractEvents({ address: this.o.hub, abi: HUB_ABI, eventName: "InferenceVerified", args: { modelId, subject }, fromBlock: 0n }),
     )) as unknown as { args: { nonce: bigint }; transactionHash: Hex; blockNumber: bigint }[];
     const log = logs.find((l) => l.args.nonce === nonce);
-    // A transaction of ours that did land keeps its hash; otherwise the one the logs name.
-    const ours = job.txHash !== null && log?.transactionHash === job.txHash;
+    const where = `model ${job.model} (id ${modelId}), subject ${subject}, nonce ${nonce}`;
+    if (!log) {
+      throw new JobError("conflict", `the hub records ${where} as used but no InferenceVerified event of it was found; this job's proof was not recorded`, false);
+    }
+    const landed = await this.landedSignals(log.transactionHash, modelId);
+    const own = job.publicSignals ?? [];
+    if (landed === undefined || landed.length !== own.length || landed.some((v, i) => v.toString() !== own[i])) {
+      throw new JobError(
+        "conflict",
+        `nonce ${nonce} of subject ${subject} was already used on model ${job.model} (id ${modelId}) by another statement (transaction ${log.transactionHash}` +
+          `${landed === undefined ? ", whose signals the service cannot read" : ", with other public signals"}); this job's proof was NOT recorded. Send the request again with a fresh nonce.`,
+        false,
+      );
+    }
+    // A transaction of ours that did land keeps its hash; otherwise the one the logs name (a copy of our proof: it benefits the same subject).
+    const ours = job.txHash !== null && log.transactionHash === job.txHash;
     await this.o.update(job.id, {
       status: "confirmed",
       alreadyOnChain: !ours,
-      txHash: log?.transactionHash ?? job.txHash,
-      blockNumber: log?.blockNumber?.toString() ?? null,
+      txHash: log.transactionHash,
+      blockNumber: log.blockNumber.toString(),
       rawTx: null,
       timings: { ...job.timings, confirmMs: round(Date.now() - started) },
     });
+  }
+
+  /** The public signals a verifyAndAct transaction to the hub carried, or undefined when it is not one (e.g. a call through another contract). */
+  private async landedSignals(txHash: Hex, modelId: bigint): Promise<readonly bigint[] | undefined> {
+    const tx = await this.rpc("getTransaction", () => this.o.clients.publicClient.getTransaction({ hash: txHash }));
+    if (tx.to?.toLowerCase() !== this.o.hub.toLowerCase()) return undefined;
+    try {
+      const call = decodeFunctionData({ abi: HUB_ABI, data: tx.input });
+      if (call.functionName !== "verifyAndAct") return undefined;
+      const [id, , signals] = call.args as unknown as [bigint, Hex, readonly bigint[]];
+      return id === modelId ? signals : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /** One RPC call with exponential backoff on faults; `final` marks errors that are answers, not faults. */
