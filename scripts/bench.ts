@@ -73,6 +73,10 @@ async function main() {
     log(`\n${name}`);
     const built = await buildModel({ specPath: bundledSpecPath(name), log });
     await hre.tasks.getTask("build").run({ quiet: true });
+    // The artifact manager caches its map of contract names on first use (the previous model's
+    // deployment) and the build task does not reset it: without this, the verifier compiled just now
+    // is "not found" (HHE1000) on a fresh clone, where this bench writes it for the first time.
+    await hre.artifacts.clearCache();
     const prover = await ModelProver.load(bundledSpecPath(name));
     const { ethers, ignition } = await network.create();
     const signers = await ethers.getSigners();

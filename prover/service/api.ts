@@ -1,7 +1,7 @@
 /**
  * The HTTP API (fastify), versioned under /v1. Every 4xx names the field and what is allowed; the
  * request is validated completely before anything is stored, so a refused request leaves no trace
- * (SECURITY.md 27) and is never retried by the service.
+ * (docs/SECURITY.md 27) and is never retried by the service.
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { z } from "zod";
@@ -185,7 +185,7 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
     const job = /^[0-9a-f-]{36}$/.test(req.params.id) ? await o.queue.get(req.params.id) : undefined;
     // Another key's job is answered exactly like a job that does not exist: its id tells nothing.
     if (!job || job.owner !== tenantOf(req)) return refuse(reply, new BadRequest(404, "unknown_job", `No job \`${req.params.id}\`.`, "id"));
-    return publicView(job);
+    return publicView(job, o.models.get(job.model)?.ir);
   });
 
   return app;

@@ -3,6 +3,9 @@
  * definition, so "same job semantics with both back ends" is a property of the types, not a hope.
  */
 import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { fromField } from "../field.js";
+import type { ModelIR } from "../model/ir.js";
+import { dequantize } from "../model/quantize.js";
 
 /** queued -> proving -> proved [-> submitted -> confirmed]; any step may end in failed. */
 export const JOB_STATUSES = ["queued", "proving", "proved", "submitted", "confirmed", "failed"] as const;
@@ -70,7 +73,19 @@ export interface JobRecord {
   blockNumber: string | null;
   /** True when this job's statement (same public signals) was already on-chain, recorded by another transaction: success, no new tx. */
   alreadyOnChain: boolean;
+  /**
+   * What the model's consumer said in the transaction that recorded the statement (e.g. CreditGate's
+   * CreditLineOpened or CreditRefused), decoded with the bundled consumers' ABIs; null before then.
+   */
+  consumerEvents: ConsumerEvent[] | null;
   error: { kind: FailureKind; message: string } | null;
+}
+
+/** One event a consumer emitted, its arguments as strings (uint256 and int256 do not fit JSON numbers). */
+export interface ConsumerEvent {
+  contract: string;
+  event: string;
+  args: Record<string, string>;
 }
 
 /** What a prover returns for one job. */
@@ -123,12 +138,22 @@ export function emptyRecord(id: string, job: NewJob, now: number): JobRecord {
     txNonce: null,
     blockNumber: null,
     alreadyOnChain: false,
+    consumerEvents: null,
     error: null,
   };
 }
 
-/** The job as the API shows it: never the private input, never the raw transaction. */
-export function publicView(job: JobRecord) {
+/**
+ * The job as the API shows it: never the private input, never the raw transaction. `outputs` are the
+ * proved outputs in the model's units (from the public signals; null until proved, or when the model
+ * reveals only a hash or a decision bit of them: see `outputVisibility`).
+ */
+export function publicView(job: JobRecord, model?: ModelIR) {
+  const visibility = model?.visibility.outputs ?? null;
+  const outputs =
+    model && visibility === "public" && job.publicSignals
+      ? Object.fromEntries(model.outputs.map((o, k) => [o.name, dequantize(fromField(BigInt(job.publicSignals![k]!)), o.scale)]))
+      : null;
   return {
     id: job.id,
     model: job.model,
@@ -143,6 +168,9 @@ export function publicView(job: JobRecord) {
     proof: job.proof,
     proofBytes: job.proofBytes,
     publicSignals: job.publicSignals,
+    outputVisibility: visibility,
+    outputs,
+    consumerEvents: job.consumerEvents ?? null,
     txHash: job.txHash,
     blockNumber: job.blockNumber,
     alreadyOnChain: job.alreadyOnChain,

@@ -17,9 +17,13 @@
  * RPC faults (timeouts, 5xx, dropped connections, missing receipts) are retried with exponential
  * backoff; a revert is not a fault and is not retried.
  */
-import { BaseError, ContractFunctionRevertedError, decodeErrorResult, decodeFunctionData, encodeFunctionData, keccak256, type Address, type Hex, type TransactionReceipt } from "viem";
+import { BaseError, ContractFunctionRevertedError, decodeErrorResult, decodeFunctionData, encodeFunctionData, keccak256, parseEventLogs, type Address, type Hex, type TransactionReceipt } from "viem";
 import { HUB_ABI, type ChainClients } from "./chain.js";
-import type { JobRecord } from "./jobs.js";
+import type { ConsumerEvent, JobRecord } from "./jobs.js";
+import { contractAbi } from "../sdk/abi.js";
+
+/** The events of the bundled consumers, to tell a job's client what the consumer decided. */
+const CONSUMER_ABI = [...contractAbi("CreditGate"), ...contractAbi("SignalFeed")].filter((item) => item.type === "event");
 import { JobError, round } from "./queue/jobQueue.js";
 
 export interface SubmitterOptions {
@@ -204,6 +208,7 @@ export class Submitter {
     await this.waitConfirmations(receipt.blockNumber);
     await this.o.update(job.id, {
       status: "confirmed",
+      consumerEvents: this.consumerEvents(receipt),
       blockNumber: receipt.blockNumber.toString(),
       rawTx: null,
       timings: { ...job.timings, confirmMs: round(Date.now() - sentAt) },
@@ -251,14 +256,26 @@ export class Submitter {
     }
     // A transaction of ours that did land keeps its hash; otherwise the one the logs name (a copy of our proof: it benefits the same subject).
     const ours = job.txHash !== null && log.transactionHash === job.txHash;
+    const receipt = await this.rpc("getTransactionReceipt", () => this.o.clients.publicClient.getTransactionReceipt({ hash: log.transactionHash }));
     await this.o.update(job.id, {
       status: "confirmed",
+      consumerEvents: this.consumerEvents(receipt),
       alreadyOnChain: !ours,
       txHash: log.transactionHash,
       blockNumber: log.blockNumber.toString(),
       rawTx: null,
       timings: { ...job.timings, confirmMs: round(Date.now() - started) },
     });
+  }
+
+  /** The events the consumer emitted in a receipt (logs of any contract but the hub that the bundled consumers' ABIs decode). */
+  private consumerEvents(receipt: TransactionReceipt): ConsumerEvent[] {
+    const logs = receipt.logs.filter((l) => l.address.toLowerCase() !== this.o.hub.toLowerCase());
+    return parseEventLogs({ abi: CONSUMER_ABI, logs }).map((e) => ({
+      contract: e.address,
+      event: e.eventName,
+      args: Object.fromEntries(Object.entries((e.args ?? {}) as Record<string, unknown>).map(([k, v]) => [k, String(v)])),
+    }));
   }
 
   /** The public signals a verifyAndAct transaction to the hub carried, or undefined when it is not one (e.g. a call through another contract). */

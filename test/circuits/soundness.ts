@@ -1,6 +1,6 @@
 /**
  * The circuit test suite every model runs: agreement with the reference interpreter, a pinned
- * constraint count, and witness tampering (SECURITY.md cases 1-4, 8 and 10).
+ * constraint count, and witness tampering (docs/SECURITY.md cases 1-4, 8 and 10).
  */
 import { expect } from "chai";
 import { FIELD_MODULUS, toField } from "../../prover/field.js";

@@ -19,6 +19,7 @@ import { CREDIT_GATE_ABI, HARDHAT_DEV_KEY, HUB_ABI, connectChain } from "../../p
 import { startLocalChain, type LocalChain } from "../../prover/service/dev/localChain.js";
 import { startService, type RunningService } from "../../prover/service/service.js";
 import { ModelProver } from "../../prover/prove/prover.js";
+import { runReference } from "../../prover/model/interpret.js";
 import { API_KEY, MODEL_DIR, call, waitForJobs } from "./helpers.js";
 
 
@@ -95,6 +96,14 @@ describe("prover service API (SQLite queue, local chain)", function () {
     expect(job.status, JSON.stringify(job.error)).to.equal("confirmed");
     expect(job.txHash).to.match(/^0x[0-9a-f]{64}$/);
     expect(job.timings.proveMs).to.be.a("number");
+    // The outputs in the model's units, and what the consumer decided, beside the raw field elements.
+    const expectedScore = runReference(service.models.get("credit-score")!.ir, features).outputs[0]!;
+    expect(job.outputVisibility).to.equal("public");
+    expect(job.outputs.score).to.be.closeTo(Number(expectedScore) / 2 ** service.models.get("credit-score")!.ir.outputs[0]!.scale, 1e-9);
+    expect(job.consumerEvents).to.have.length(1);
+    expect(job.consumerEvents[0]).to.deep.include({ contract: service.deployment!.creditGate, event: expectedScore >= 0n ? "CreditLineOpened" : "CreditRefused" });
+    expect(job.consumerEvents[0].args.subject.toLowerCase()).to.equal(applicant);
+    expect(job.consumerEvents[0].args.score).to.equal(expectedScore.toString());
     expect(job.input, "the API never shows the input").to.equal(undefined);
     expect((await service.queue.get(job.id))!.input, "the input is deleted once proved").to.equal(null);
     const vkey = JSON.parse(readFileSync(artifactPath("credit-score", "vkey"), "utf8"));
@@ -114,7 +123,8 @@ describe("prover service API (SQLite queue, local chain)", function () {
     // docs/SECURITY.md, "Prover service": the squatter proves other features for the victim's
     // (subject, nonce) and lands it first. Sent from the subject's own account, which the hub accepts
     // whatever its rule for third parties.
-    const funder = await connectChain(chain.url, HARDHAT_DEV_KEY);
+    // Funded from Hardhat's second development account, not the submitter's (the next test counts the submitter's nonces).
+    const funder = await connectChain(chain.url, "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d");
     const { publicClient, walletClient } = await connectChain(chain.url, generatePrivateKey());
     const victim = walletClient.account!.address;
     await funder.publicClient.waitForTransactionReceipt({ hash: await funder.walletClient.sendTransaction({ account: funder.account, chain: funder.walletClient.chain, to: victim, value: 10n ** 18n }) });
@@ -203,6 +213,7 @@ describe("prover service API (SQLite queue, local chain)", function () {
       ["a feature above its range", () => ({ ...good(), input: { ...applicantFeatures(3), duration_months: 500 } }), 422, "input.duration_months", /duration_months.*500.*\[1, 72\]/],
       ["a missing feature", () => { const i: Record<string, number> = { ...applicantFeatures(3) }; delete i.age_years; return { ...good(), input: i }; }, 422, "input.age_years", /age_years.*missing/],
       ["an unknown feature", () => ({ ...good(), input: { ...applicantFeatures(3), salary: 1 } }), 422, "input.salary", /Unknown feature `salary`/],
+      ["a fractional value for an integer feature", () => ({ ...good(), input: { ...applicantFeatures(3), credit_amount: 900.5 } }), 422, "input.credit_amount", /credit_amount.*900\.5 must be an integer/],
       ["a feature of the wrong type", () => ({ ...good(), input: { ...applicantFeatures(3), duration_months: "12" } }), 422, "input.duration_months", /finite number/],
       ["input that is not an object", () => ({ ...good(), input: [1, 2, 3] }), 400, "input", /object mapping feature names/],
       ["a malformed subject", () => ({ ...good(), subject: "0x1234" }), 400, "subject", /20-byte address/],

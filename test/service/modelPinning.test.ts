@@ -123,6 +123,14 @@ describe("prover service: the served model record is the operator's", function (
     );
   });
 
+  it("refuses at start to serve an attested model, whose requests would need the attester's record", async () => {
+    const message = await startService({ ...options("attested", {}), models: [join(REPO_ROOT, "models", "credit-score-attested")], chain: undefined }).then(
+      async (s) => (await s.close(), "started"),
+      (e: Error) => e.message,
+    );
+    expect(message).to.match(/Model credit-score-attested is attested: .* does not accept in requests\. Prove it with `zkinfer prove-attested`/);
+  });
+
   it("serves the named record: the proof goes to the real model and its consumer, never to the copies", async () => {
     const service = await startService(options("real", { models: { "credit-score": { modelId: real.modelId, consumer: real.creditGate } } }));
     try {
