@@ -94,9 +94,13 @@ export function generateCircuit({ ir, modelCommitment, omitInputHandling = false
     emit(`    // Private inputs: features quantized at 2^${ir.inputScale}, in spec order, and the commitment salt.`);
     emit(`    signal input features[${n}];`);
   } else {
-    emit("    // The salt only opens a hashed output here: the inputs are public (declared below, after nonce).");
+    emit("    // The inputs are public (declared below, after nonce): the salt commits to nothing here.");
   }
   emit("    signal input salt;");
+  if (ir.visibility.outputs === "hashed") {
+    emit("    // The hashed outputs' own salt: opening the output hash must not open the input commitment, nor the reverse.");
+    emit("    signal input outputSalt;");
+  }
   if (hasPrivateWeights) {
     emit(`    // Private weights: every dense weight and bias (quantized), in commitment order, and the model's secret salt.`);
     emit(`    signal input weights[${numWeights}];`);
@@ -167,8 +171,8 @@ export function generateCircuit({ ir, modelCommitment, omitInputHandling = false
     emit(`    // Outputs: only [${ir.outputs[0]!.name} >= ${t} (at 2^${ir.outputs[0]!.scale})], a constrained sign bit.`);
     emit(`    outputs[0] <== IsNonNegative(${kBits})(${prev}[0] - ${t});`);
   } else {
-    emit("    // Outputs: only Poseidon(outputs..., salt); whoever holds the salt can open it.");
-    emitPoseidonChain([...Array.from({ length: ir.outputs.length }, (_, o) => `${prev}[${o}]`), "salt"], "outputHash", emit);
+    emit("    // Outputs: only Poseidon(outputs..., outputSalt); whoever holds outputSalt can open it.");
+    emitPoseidonChain([...Array.from({ length: ir.outputs.length }, (_, o) => `${prev}[${o}]`), "outputSalt"], "outputHash", emit);
     emit(`    outputs[0] <== outputHash;`);
   }
   const extras = ir.extraOutputs ?? [];
