@@ -32,6 +32,7 @@ import type { ModelIR } from "../prover/model/ir.js";
 import { releaseCurves } from "../prover/setup/curve.js";
 import { compilerBench } from "./bench-compiler.js";
 import { signalBench } from "./bench-signals.js";
+import { compileContracts } from "./compile-contracts.js";
 import { median, round } from "./stats.js";
 
 const json = process.argv.includes("--json");
@@ -72,11 +73,7 @@ async function main() {
   for (const name of models) {
     log(`\n${name}`);
     const built = await buildModel({ specPath: bundledSpecPath(name), log });
-    await hre.tasks.getTask("build").run({ quiet: true });
-    // The artifact manager caches its map of contract names on first use (the previous model's
-    // deployment) and the build task does not reset it: without this, the verifier compiled just now
-    // is "not found" (HHE1000) on a fresh clone, where this bench writes it for the first time.
-    await hre.artifacts.clearCache();
+    await compileContracts(hre);
     const prover = await ModelProver.load(bundledSpecPath(name));
     const { ethers, ignition } = await network.create();
     const signers = await ethers.getSigners();
