@@ -37,6 +37,12 @@ export interface NewJob {
   nonce: string;
   submit: boolean;
   idempotencyKey?: string;
+  /**
+   * The subject's EIP-712 authorization of this service's submitting account (see
+   * prover/abi/submissionAuthorization.ts): the job is then sent with verifyAndActFor. Without it the
+   * hub accepts the job only on an attested model or when the subject is the submitter itself.
+   */
+  authorization?: { deadline: string; signature: string };
 }
 
 export interface StepTimings {
@@ -79,6 +85,8 @@ export interface JobRecord {
    */
   consumerEvents: ConsumerEvent[] | null;
   error: { kind: FailureKind; message: string } | null;
+  /** See {@link NewJob.authorization}; null when the request had none. */
+  authorization?: { deadline: string; signature: string } | null;
 }
 
 /** One event a consumer emitted, its arguments as strings (uint256 and int256 do not fit JSON numbers). */
@@ -140,6 +148,7 @@ export function emptyRecord(id: string, job: NewJob, now: number): JobRecord {
     alreadyOnChain: false,
     consumerEvents: null,
     error: null,
+    authorization: job.authorization ?? null,
   };
 }
 

@@ -12,7 +12,7 @@ import { soundnessSuite } from "./soundness.js";
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/${name}.json`, import.meta.url));
 
 describe("circuit: private weights (signed-mlp with weights bound by the model commitment)", () => {
-  soundnessSuite({ specPath: fixture("private-mlp"), nonLinearConstraints: 1938, randomInputs: 50 });
+  soundnessSuite({ specPath: fixture("private-mlp"), nonLinearConstraints: 1857, randomInputs: 50 });
 
   describe("SECURITY 9: a changed private weight breaks the proof", () => {
     let m: CompiledModel;
@@ -64,11 +64,11 @@ describe("circuit: private weights (signed-mlp with weights bound by the model c
 });
 
 describe("circuit: threshold-only output (reveals margin >= 0.25 only)", () => {
-  soundnessSuite({ specPath: fixture("threshold-mlp"), nonLinearConstraints: 526, randomInputs: 100 });
+  soundnessSuite({ specPath: fixture("threshold-mlp"), nonLinearConstraints: 445, randomInputs: 100 });
 });
 
 describe("circuit: hashed outputs (reveals Poseidon(outputs..., outputSalt) only)", () => {
-  soundnessSuite({ specPath: fixture("hashed-mlp"), nonLinearConstraints: 795, randomInputs: 50 });
+  soundnessSuite({ specPath: fixture("hashed-mlp"), nonLinearConstraints: 714, randomInputs: 50 });
 
   it("salts the output hash and the input commitment separately: opening one does not open the other (docs/SECURITY.md, Circuits 11)", async function () {
     this.timeout(300_000);
@@ -79,11 +79,11 @@ describe("circuit: hashed outputs (reveals Poseidon(outputs..., outputSalt) only
     const at = { outputHash: 1, inputCommitment: 1 + signalIndex("inputCommitment", k) };
     const w = await m.witness(inputs, { salt: 1001n, outputSalt: 2002n });
     expect(w[at.outputHash]).to.equal(await poseidonHash([...outputs, 2002n]));
-    expect(w[at.inputCommitment]).to.equal(await inputCommitment(inputs, 1001n));
+    expect(w[at.inputCommitment]).to.equal(await inputCommitment(m.ir.features, inputs, 1001n));
     // Whoever opens the input commitment (inputs and salt) cannot open the outputs with that salt,
     // and the output salt does not open the input commitment.
     expect(await poseidonHash([...outputs, 1001n])).to.not.equal(w[at.outputHash]);
-    expect(await inputCommitment(inputs, 2002n)).to.not.equal(w[at.inputCommitment]);
+    expect(await inputCommitment(m.ir.features, inputs, 2002n)).to.not.equal(w[at.inputCommitment]);
     // Each commitment moves with its own salt only.
     const otherOutputSalt = await m.witness(inputs, { salt: 1001n, outputSalt: 3003n });
     expect(otherOutputSalt[at.inputCommitment]).to.equal(w[at.inputCommitment]);

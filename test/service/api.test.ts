@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { expect } from "chai";
 import * as snarkjs from "snarkjs";
 import type { Address, Hex } from "viem";
-import { generatePrivateKey } from "viem/accounts";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { artifactPath } from "../../prover/artifacts/paths.js";
 import { applicantFeatures } from "../../prover/data/germanCredit.js";
 import { CREDIT_GATE_ABI, HARDHAT_DEV_KEY, HUB_ABI, connectChain } from "../../prover/service/chain.js";
@@ -20,7 +20,8 @@ import { startLocalChain, type LocalChain } from "../../prover/service/dev/local
 import { startService, type RunningService } from "../../prover/service/service.js";
 import { ModelProver } from "../../prover/prove/prover.js";
 import { runReference } from "../../prover/model/interpret.js";
-import { API_KEY, MODEL_DIR, call, waitForJobs } from "./helpers.js";
+import { signSubmissionAuthorization } from "../../prover/abi/submissionAuthorization.js";
+import { API_KEY, MODEL_DIR, call, newSubject, waitForJobs } from "./helpers.js";
 
 
 /** A second tenant of the same service. */
@@ -85,10 +86,18 @@ describe("prover service API (SQLite queue, local chain)", function () {
     }
   });
 
-  it("proves a request and ends with a confirmed verifyAndAct that opens the subject's credit line", async () => {
-    const applicant = subject();
+  /** The body fields of a request the service may submit: a fresh subject that authorised the service's key. */
+  async function authorized(nonce: number | string) {
+    const s = newSubject();
+    const modelId = service.modelIds["credit-score"]!;
+    const authorization = await s.authorization({ hub: service.hub!, modelId, nonce: BigInt(nonce), submitter: service.submitter!.address });
+    return { subject: s.address, authorization };
+  }
+
+  it("proves a request and ends with a confirmed verifyAndActFor (relayed with the subject's authorization) that opens the subject's credit line", async () => {
+    const { subject: applicant, authorization } = await authorized(42);
     const features = applicantFeatures(0);
-    const posted = await call(base, "POST", "/v1/models/credit-score/proofs", { input: features, subject: applicant, nonce: "42" });
+    const posted = await call(base, "POST", "/v1/models/credit-score/proofs", { input: features, subject: applicant, nonce: "42", authorization });
     expect(posted.status).to.equal(202);
     expect(posted.headers.get("location")).to.equal(`/v1/jobs/${posted.json.jobId}`);
     expect(posted.json).to.include({ status: "queued", nonce: "42" });
@@ -102,7 +111,7 @@ describe("prover service API (SQLite queue, local chain)", function () {
     expect(job.outputs.score).to.be.closeTo(Number(expectedScore) / 2 ** service.models.get("credit-score")!.ir.outputs[0]!.scale, 1e-9);
     expect(job.consumerEvents).to.have.length(1);
     expect(job.consumerEvents[0]).to.deep.include({ contract: service.deployment!.creditGate, event: expectedScore >= 0n ? "CreditLineOpened" : "CreditRefused" });
-    expect(job.consumerEvents[0].args.subject.toLowerCase()).to.equal(applicant);
+    expect(job.consumerEvents[0].args.subject.toLowerCase()).to.equal(applicant.toLowerCase());
     expect(job.consumerEvents[0].args.score).to.equal(expectedScore.toString());
     expect(job.input, "the API never shows the input").to.equal(undefined);
     expect((await service.queue.get(job.id))!.input, "the input is deleted once proved").to.equal(null);
@@ -120,12 +129,13 @@ describe("prover service API (SQLite queue, local chain)", function () {
   });
 
   it("fails, never confirms, a job whose (subject, nonce) another statement used first (nonce squatting)", async () => {
-    // docs/SECURITY.md, "Prover service": the squatter proves other features for the victim's
-    // (subject, nonce) and lands it first. Sent from the subject's own account, which the hub accepts
-    // whatever its rule for third parties.
+    // docs/SECURITY.md, Prover service 29: another statement for the job's (subject, nonce) lands first.
+    // The hub lets only the subject (or a relayer it authorised) use its nonce, so here the subject's
+    // own wallet lands it, e.g. from another app; then the subject asks the service, authorising it.
     // Funded from Hardhat's second development account, not the submitter's (the next test counts the submitter's nonces).
     const funder = await connectChain(chain.url, "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d");
-    const { publicClient, walletClient } = await connectChain(chain.url, generatePrivateKey());
+    const victimKey = generatePrivateKey();
+    const { publicClient, walletClient } = await connectChain(chain.url, victimKey);
     const victim = walletClient.account!.address;
     await funder.publicClient.waitForTransactionReceipt({ hash: await funder.walletClient.sendTransaction({ account: funder.account, chain: funder.walletClient.chain, to: victim, value: 10n ** 18n }) });
     const prover = await ModelProver.load(join(MODEL_DIR, "spec.json"));
@@ -134,7 +144,18 @@ describe("prover service API (SQLite queue, local chain)", function () {
     const squatTx = await walletClient.writeContract({ address: service.hub!, abi: HUB_ABI, functionName: "verifyAndAct", args: [modelId, squat.proofBytes as Hex, squat.publicSignals], account: walletClient.account!, chain: walletClient.chain });
     expect((await publicClient.waitForTransactionReceipt({ hash: squatTx })).status).to.equal("success");
 
-    const posted = await call(base, "POST", "/v1/models/credit-score/proofs", { input: applicantFeatures(1), subject: victim, nonce: 77 });
+    const signed = await signSubmissionAuthorization(privateKeyToAccount(victimKey), {
+      hub: service.hub!,
+      chainId: 31337,
+      modelId,
+      subject: victim,
+      nonce: 77n,
+      submitter: service.submitter!.address,
+      deadline: BigInt(Math.floor(Date.now() / 1000) + 3600),
+    });
+    const authorization = { deadline: signed.deadline.toString(), signature: signed.signature };
+    const posted = await call(base, "POST", "/v1/models/credit-score/proofs", { input: applicantFeatures(1), subject: victim, nonce: 77, authorization });
+    expect(posted.status, posted.text).to.equal(202);
     const [job] = await waitForJobs(base, [posted.json.jobId]);
     expect(job.status).to.equal("failed");
     expect(job.error.kind).to.equal("conflict");
@@ -142,7 +163,7 @@ describe("prover service API (SQLite queue, local chain)", function () {
     expect(job.publicSignals).to.not.deep.equal(squat.publicSignals.map(String));
 
     // The same request sent again as a new job is another statement too (a fresh input-commitment salt).
-    const again = await call(base, "POST", "/v1/models/credit-score/proofs", { input: applicantFeatures(1), subject: victim, nonce: 77 });
+    const again = await call(base, "POST", "/v1/models/credit-score/proofs", { input: applicantFeatures(1), subject: victim, nonce: 77, authorization });
     const [second] = await waitForJobs(base, [again.json.jobId]);
     expect(second).to.include({ status: "failed" });
     expect(second.error.kind).to.equal("conflict");
@@ -153,7 +174,7 @@ describe("prover service API (SQLite queue, local chain)", function () {
     const { publicClient, walletClient, account } = await connectChain(chain.url, HARDHAT_DEV_KEY);
     const external = await walletClient.sendTransaction({ account, chain: walletClient.chain, to: subject(), value: 1n });
     const externalTx = await publicClient.getTransaction({ hash: external });
-    const posted = await call(base, "POST", "/v1/models/credit-score/proofs", { input: applicantFeatures(4), subject: subject(), nonce: 1 });
+    const posted = await call(base, "POST", "/v1/models/credit-score/proofs", { input: applicantFeatures(4), nonce: 1, ...(await authorized(1)) });
     const [job] = await waitForJobs(base, [posted.json.jobId]);
     expect(job.status, JSON.stringify(job.error)).to.equal("confirmed");
     const tx = await publicClient.getTransaction({ hash: job.txHash });
@@ -222,6 +243,8 @@ describe("prover service API (SQLite queue, local chain)", function () {
       ["a nonce >= r", () => ({ ...good(), nonce: (2n ** 254n).toString() }), 400, "nonce", /BN254 scalar field/],
       ["an unknown field", () => ({ ...good(), salt: "1" }), 400, "salt", /Unknown field\(s\) `salt`/],
       ["a non-boolean submit", () => ({ ...good(), submit: "yes" }), 400, "submit", /true or false/],
+      ["a submission for another subject without its authorization (nonce squatting)", () => ({ ...good(), submit: true }), 400, "authorization", /`authorization` is required to submit for subject .* not attested/],
+      ["a malformed authorization", () => ({ ...good(), submit: true, authorization: { deadline: "soon", signature: "0x12" } }), 400, "authorization", /SubmissionAuthorization/],
       ["a body that is not JSON", () => "{not json", 400, undefined, /not valid JSON/],
       ["a huge body", () => ({ ...good(), idempotencyKey: "x".repeat(200_000) }), 413, undefined, /exceeds 65536 bytes/],
     ];

@@ -12,6 +12,10 @@ import { ZkinferError } from "../../errors.js";
 import { connectChain } from "../../service/chain.js";
 import { contractAbi } from "../../sdk/abi.js";
 import type { Command } from "../command.js";
+import { publicInputRanges } from "../../abi/publicInputRanges.js";
+import { lowerModel } from "../../model/ir.js";
+import { readModelSpec } from "../../model/spec.js";
+import { specPathOf } from "../../service/models.js";
 
 const STATUS = ["None", "Active", "Paused", "Retired"] as const;
 
@@ -29,7 +33,7 @@ interface ModelRecord {
 export const command: Command = {
   usage:
     "<list|show <id>|register|pause <id>|unpause <id>|retire <id>|upgrade <id>|cancel-upgrade <id>|transfer <id> <to>|accept <id>> " +
-    "--rpc <url> --hub <address> [--verifier <address> --commitment <n> --outputs <k> --metadata <uri> [--public-inputs <n> --public-input-bits <B>]] [--apply] [--json]",
+    "--rpc <url> --hub <address> [--verifier <address> --commitment <n> --outputs <k> --metadata <uri> [--public-inputs <spec.json|model dir>]] [--apply] [--json]",
   summary:
     "Reads and changes the model registry of a deployed InferenceHub. Writes sign with the key in $ZKINFER_PRIVATE_KEY. " +
     "`upgrade <id> --verifier --commitment` announces a timelocked update; `upgrade <id> --apply` applies it once the delay has passed.",
@@ -44,7 +48,6 @@ export const command: Command = {
         commitment: { type: "string" },
         outputs: { type: "string" },
         "public-inputs": { type: "string" },
-        "public-input-bits": { type: "string" },
         metadata: { type: "string", default: "" },
         apply: { type: "boolean", default: false },
         json: { type: "boolean", default: false },
@@ -115,13 +118,13 @@ export const command: Command = {
         if (!Number.isInteger(numOutputs) || numOutputs < 1 || numOutputs > 65_535) throw new ZkinferError(`--outputs must be an integer from 1 to 65535, got "${values.outputs}".`);
         const common = [address("--verifier", values.verifier), commitment(values.commitment), numOutputs] as const;
         let registration: Awaited<ReturnType<typeof write>>;
-        if (values["public-inputs"] !== undefined || values["public-input-bits"] !== undefined) {
-          // A model with public inputs (visibility.inputs = "public"): its spec's feature count and B.
-          const n = Number(values["public-inputs"]);
-          const bits = Number(values["public-input-bits"]);
-          if (!Number.isInteger(n) || n < 1 || n > 65_535) throw new ZkinferError(`--public-inputs must be an integer from 1 to 65535 (the model's feature count), got "${values["public-inputs"]}".`);
-          if (!Number.isInteger(bits) || bits < 1 || bits > 250) throw new ZkinferError(`--public-input-bits must be an integer from 1 to 250 (the model's publicInputBits), got "${values["public-input-bits"]}".`);
-          registration = await write("registerPublicInputModel", [...common, n, bits, values.metadata]);
+        if (values["public-inputs"] !== undefined) {
+          // A model with public inputs (visibility.inputs = "public"): its B and its declared input
+          // ranges, which the hub enforces, come from the spec itself (never typed by hand).
+          const ir = lowerModel(readModelSpec(specPathOf(values["public-inputs"])));
+          const bits = ir.visibility.publicInputBits;
+          if (bits === null) throw new ZkinferError(`--public-inputs ${values["public-inputs"]}: this spec's inputs are private (visibility.inputs is not "public"); register it without --public-inputs.`);
+          registration = await write("registerPublicInputModel", [...common, bits, publicInputRanges(ir), values.metadata]);
         } else {
           registration = await write("registerModel", [...common, values.metadata]);
         }
