@@ -55,8 +55,9 @@ export async function verifyInferenceTransaction({
   }
   const abi = contractAbi("InferenceHub");
   const { functionName, args } = decodeFunctionData({ abi, data: tx.input });
-  if (functionName !== "verifyAndAct") {
-    throw new ZkinferError(`Transaction ${txHash} calls ${functionName}, not verifyAndAct.`);
+  // verifyAndActFor (a relayer with the subject's authorization) carries the same first three arguments.
+  if (functionName !== "verifyAndAct" && functionName !== "verifyAndActFor") {
+    throw new ZkinferError(`Transaction ${txHash} calls ${functionName}, not verifyAndAct or verifyAndActFor.`);
   }
   const [modelId, proofBytes, signals] = args as unknown as [bigint, Hash, readonly bigint[]];
   const publicSignals = [...signals];

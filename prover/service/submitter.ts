@@ -284,13 +284,14 @@ export class Submitter {
     }));
   }
 
-  /** The public signals a verifyAndAct transaction to the hub carried, or undefined when it is not one (e.g. a call through another contract). */
+  /** The public signals a verifyAndAct(For) transaction to the hub carried, or undefined when it is not one (e.g. a call through another contract). */
   private async landedSignals(txHash: Hex, modelId: bigint): Promise<readonly bigint[] | undefined> {
     const tx = await this.rpc("getTransaction", () => this.o.clients.publicClient.getTransaction({ hash: txHash }));
     if (tx.to?.toLowerCase() !== this.o.hub.toLowerCase()) return undefined;
     try {
       const call = decodeFunctionData({ abi: HUB_ABI, data: tx.input });
-      if (call.functionName !== "verifyAndAct") return undefined;
+      // verifyAndActFor (a relayer with the subject's authorization) carries the same first three arguments.
+      if (call.functionName !== "verifyAndAct" && call.functionName !== "verifyAndActFor") return undefined;
       const [id, , signals] = call.args as unknown as [bigint, Hex, readonly bigint[]];
       return id === modelId ? signals : undefined;
     } catch {
