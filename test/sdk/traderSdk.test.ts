@@ -106,9 +106,9 @@ describe("trader SDK", function () {
       const model = { name: "credit-score", version: prover.ir.version, verifierContract: "CreditScoreVerifier", modelCommitment: prover.modelCommitment, numOutputs: 1 };
       const { hub, modelId } = await deployCreditScore({ ignition, model, threshold: 0n, creditLimit: 1n });
       const p = await prover.prove({ features: applicantFeatures(0), subject: alice!.address, nonce: 7n });
-      await (await hub.verifyAndAct(modelId, p.proofBytes, p.publicSignals)).wait();
+      await (await hub.connect(alice!).verifyAndAct(modelId, p.proofBytes, p.publicSignals)).wait();
       // An explicit gas limit skips the estimate, so the replay is mined (and reverts) instead of being refused before sending.
-      await hub.verifyAndAct(modelId, p.proofBytes, p.publicSignals, { gasLimit: 1_000_000n }).catch(() => undefined);
+      await hub.connect(alice!).verifyAndAct(modelId, p.proofBytes, p.publicSignals, { gasLimit: 1_000_000n }).catch(() => undefined);
       const latest = (await provider.request({ method: "eth_getBlockByNumber", params: ["latest", false] })) as { transactions: Hash[] };
       const txHash = latest.transactions[0]!;
 

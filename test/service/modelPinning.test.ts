@@ -18,7 +18,7 @@ import { HARDHAT_DEV_KEY, HUB_ABI, connectChain, deployDevStack, type ChainClien
 import { startLocalChain, type LocalChain } from "../../prover/service/dev/localChain.js";
 import { loadServiceModels, type ServiceModel } from "../../prover/service/models.js";
 import { startService, type ServiceOptions } from "../../prover/service/service.js";
-import { API_KEY, MODEL_DIR, call, waitForJobs } from "./helpers.js";
+import { API_KEY, MODEL_DIR, call, newSubject, waitForJobs } from "./helpers.js";
 
 function artifact(path: string): { abi: unknown[]; bytecode: Hex } {
   return JSON.parse(readFileSync(join(REPO_ROOT, "artifacts", path), "utf8"));
@@ -135,8 +135,11 @@ describe("prover service: the served model record is the operator's", function (
     const service = await startService(options("real", { models: { "credit-score": { modelId: real.modelId, consumer: real.creditGate } } }));
     try {
       expect(service.modelIds["credit-score"]).to.equal(real.modelId);
-      const applicant = ("0x" + "5a".repeat(20)) as Address;
-      const posted = await call(service.url, "POST", "/v1/models/credit-score/proofs", { input: applicantFeatures(0), subject: applicant, nonce: 1 });
+      // The subject authorises the service's account to submit its statement (the hub's rule for models without attested inputs).
+      const s = newSubject();
+      const authorization = await s.authorization({ hub: real.hub, modelId: real.modelId, nonce: 1, submitter: service.submitter!.address });
+      const posted = await call(service.url, "POST", "/v1/models/credit-score/proofs", { input: applicantFeatures(0), subject: s.address, nonce: 1, authorization });
+      expect(posted.status, posted.text).to.equal(202);
       const [job] = await waitForJobs(service.url, [posted.json.jobId]);
       expect(job.status, JSON.stringify(job.error)).to.equal("confirmed");
       const logs = await owner.publicClient.getContractEvents({ address: real.hub, abi: HUB_ABI, eventName: "InferenceVerified", fromBlock: 0n });
