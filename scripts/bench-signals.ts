@@ -9,6 +9,7 @@ import { bundledSpecPath } from "../prover/artifacts/paths.js";
 import { buildModel } from "../prover/build/buildModel.js";
 import { decodeProofWords } from "../prover/prove/calldata.js";
 import { deploySignalStack, proveSignal, seedSignalMarket } from "../prover/chain/signals.js";
+import { compileContracts } from "./compile-contracts.js";
 import { loadSp500, toCents } from "../prover/data/sp500.js";
 import { ModelProver } from "../prover/prove/prover.js";
 import { median, round } from "./stats.js";
@@ -20,7 +21,7 @@ export async function signalBench(hre: any, log: (line: string) => void) {
   const name = "momentum-signal";
   log(`\n${name}`);
   const built = await buildModel({ specPath: bundledSpecPath(name), log });
-  await hre.tasks.getTask("build").run({ quiet: true });
+  await compileContracts(hre);
   const prover = await ModelProver.load(bundledSpecPath(name));
   const { ethers, ignition } = await hre.network.create();
   const [owner, bot] = await ethers.getSigners();

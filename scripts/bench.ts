@@ -35,6 +35,7 @@ import { releaseCurves } from "../prover/setup/curve.js";
 import { batchBench } from "./bench-batch.js";
 import { compilerBench } from "./bench-compiler.js";
 import { signalBench } from "./bench-signals.js";
+import { compileContracts } from "./compile-contracts.js";
 import { median, round } from "./stats.js";
 
 const json = process.argv.includes("--json");
@@ -75,7 +76,7 @@ async function main() {
   for (const name of models) {
     log(`\n${name}`);
     const built = await buildModel({ specPath: bundledSpecPath(name), log });
-    await hre.tasks.getTask("build").run({ quiet: true });
+    await compileContracts(hre);
     const prover = await ModelProver.load(bundledSpecPath(name));
     const { ethers, ignition } = await network.create();
     const signers = await ethers.getSigners();

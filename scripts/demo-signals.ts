@@ -24,6 +24,7 @@ import { loadSp500, toCents } from "../prover/data/sp500.js";
 import { randomSalt, ModelProver } from "../prover/prove/prover.js";
 import { readModelSpec } from "../prover/model/spec.js";
 import { releaseCurves } from "../prover/setup/curve.js";
+import { compileContracts } from "./compile-contracts.js";
 
 const MODEL = "momentum-signal";
 const MAX_AGE = 3600n;
@@ -58,7 +59,7 @@ async function main() {
   const built = await buildModel({ specPath: bundledSpecPath(MODEL), log });
   if (built.ptau.source === "development") log(`  NOTE: development-only ptau and single-contributor phase 2: fine for this demo, never for a deployment.`);
   const hre = (await import("hardhat")).default;
-  await timed(log, "compile contracts (solc 0.8.37 from npm)", () => hre.tasks.getTask("build").run({ quiet: true }));
+  await timed(log, "compile contracts (solc 0.8.37 from npm)", () => compileContracts(hre));
   const prover = await ModelProver.load(bundledSpecPath(MODEL));
 
   const { ethers, ignition, networkHelpers } = await network.create();

@@ -22,6 +22,7 @@ import { releaseCurves } from "../prover/setup/curve.js";
 import { applicantFeatures, applicantLabel, germanCreditSplit } from "../prover/data/germanCredit.js";
 import { writeManifest } from "../deploy/manifest.js";
 import { generateAttesterKey, signAttestation, type Attestation } from "../prover/attest/attestation.js";
+import { compileContracts } from "./compile-contracts.js";
 
 const json = process.argv.includes("--json");
 const log = (line: string) => console.log(line);
@@ -43,7 +44,7 @@ async function main() {
   }
 
   const hre = (await import("hardhat")).default;
-  await timed(log, "compile contracts (solc 0.8.37 from npm)", () => hre.tasks.getTask("build").run({ quiet: true }));
+  await timed(log, "compile contracts (solc 0.8.37 from npm)", () => compileContracts(hre));
 
   const connection = await network.create();
   const { ethers, ignition } = connection;

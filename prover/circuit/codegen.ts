@@ -29,6 +29,14 @@ export interface GenerateCircuitParameters {
 }
 
 /** Name of the main template, e.g. credit-score -> CreditScoreModel. */
+/**
+ * Free text as the inside of a `//` comment: anything but printable ASCII (a newline above all, which
+ * would end the comment and make the rest circuit code) becomes `?`.
+ */
+export function commentText(text: string): string {
+  return text.replace(/[^\x20-\x7e]/g, "?");
+}
+
 export function mainTemplateName(model: string): string {
   return `${pascalName(model)}Model`;
 }
@@ -47,6 +55,13 @@ export function generateCircuit({ ir, modelCommitment, omitInputHandling = false
   }
   if (ATTESTATION_FIELDS.join() !== "attesterKeyHash,validity") {
     throw new Error("attestation ABI changed: update the circuit codegen");
+  }
+  // Text of the spec reaches the circuit only as identifiers validated here (an IR may be built
+  // without readModelSpec) and as comments escaped by commentText (docs/SECURITY.md, "Compiler").
+  if (!/^[a-z][a-z0-9-]*$/.test(ir.name)) throw new Error(`model name ${JSON.stringify(ir.name)} is not kebab-case; refusing to generate a circuit`);
+  if (!/^\d+\.\d+\.\d+$/.test(ir.version)) throw new Error(`model version ${JSON.stringify(ir.version)} is not a semantic version; refusing to generate a circuit`);
+  for (const f of [...ir.features, ...ir.outputs]) {
+    if (!/^[a-z][a-z0-9_]*$/.test(f.name)) throw new Error(`name ${JSON.stringify(f.name)} is not snake_case; refusing to generate a circuit`);
   }
   const attested = ir.attestation !== undefined;
   const publicFeatures = ir.visibility.inputs === "public";
@@ -87,9 +102,13 @@ export function generateCircuit({ ir, modelCommitment, omitInputHandling = false
     emit(`    // Private inputs: features quantized at 2^${ir.inputScale}, in spec order, and the commitment salt.`);
     emit(`    signal input features[${n}];`);
   } else {
-    emit("    // The salt only opens a hashed output here: the inputs are public (declared below, after nonce).");
+    emit("    // The inputs are public (declared below, after nonce): the salt commits to nothing here.");
   }
   emit("    signal input salt;");
+  if (ir.visibility.outputs === "hashed") {
+    emit("    // The hashed outputs' own salt: opening the output hash must not open the input commitment, nor the reverse.");
+    emit("    signal input outputSalt;");
+  }
   if (hasPrivateWeights) {
     emit(`    // Private weights: every dense weight and bias (quantized), in commitment order, and the model's secret salt.`);
     emit(`    signal input weights[${numWeights}];`);
@@ -135,7 +154,7 @@ export function generateCircuit({ ir, modelCommitment, omitInputHandling = false
     const members = bits.map((_, j) => first + j);
     for (const i of members) {
       const f = ir.features[i]!;
-      emit(`    // features[${i}]: ${f.name} in [${f.min}, ${f.max}] ${f.unit}`);
+      emit(`    // features[${i}]: ${f.name} in [${f.min}, ${f.max}] ${commentText(f.unit)}`);
     }
     const param = (xs: (number | bigint | string)[]) => `[${xs.join(", ")}]`;
     const mins = members.map((i) => ir.features[i]!.qmin);
@@ -170,8 +189,8 @@ export function generateCircuit({ ir, modelCommitment, omitInputHandling = false
     emit(`    // Outputs: only [${ir.outputs[0]!.name} >= ${t} (at 2^${ir.outputs[0]!.scale})], a constrained sign bit.`);
     emit(`    outputs[0] <== IsNonNegative(${kBits})(${prev}[0] - ${t});`);
   } else {
-    emit("    // Outputs: only Poseidon(outputs..., salt); whoever holds the salt can open it.");
-    emitPoseidonChain([...Array.from({ length: ir.outputs.length }, (_, o) => `${prev}[${o}]`), "salt"], "outputHash", emit);
+    emit("    // Outputs: only Poseidon(outputs..., outputSalt); whoever holds outputSalt can open it.");
+    emitPoseidonChain([...Array.from({ length: ir.outputs.length }, (_, o) => `${prev}[${o}]`), "outputSalt"], "outputHash", emit);
     emit(`    outputs[0] <== outputHash;`);
   }
   const extras = ir.extraOutputs ?? [];

@@ -248,18 +248,19 @@ export async function modelCommitment(ir: ModelIR): Promise<bigint> {
  * [Poseidon(outputs..., salt)], per the model's output visibility; then the extra outputs, computed
  * from the quantized `inputs` (needed only when the model has extra outputs).
  */
-export async function publicOutputs(ir: ModelIR, outputs: readonly bigint[], salt: bigint, inputs?: readonly bigint[]): Promise<bigint[]> {
-  return [...(await layerOutputs(ir, outputs, salt)), ...(await extraOutputValues(ir, inputs))];
+export async function publicOutputs(ir: ModelIR, outputs: readonly bigint[], outputSalt: bigint, inputs?: readonly bigint[]): Promise<bigint[]> {
+  return [...(await layerOutputs(ir, outputs, outputSalt)), ...(await extraOutputValues(ir, inputs))];
 }
 
-async function layerOutputs(ir: ModelIR, outputs: readonly bigint[], salt: bigint): Promise<bigint[]> {
+/** `outputSalt` salts hashed outputs only; it is never the input commitment's salt (docs/SECURITY.md, Circuits 11). */
+async function layerOutputs(ir: ModelIR, outputs: readonly bigint[], outputSalt: bigint): Promise<bigint[]> {
   switch (ir.visibility.outputs) {
     case "public":
       return [...outputs];
     case "threshold":
       return [outputs[0]! >= ir.visibility.threshold! ? 1n : 0n];
     case "hashed":
-      return [await poseidonHash([...outputs, salt])];
+      return [await poseidonHash([...outputs, outputSalt])];
     default:
       return ir.visibility.outputs satisfies never;
   }

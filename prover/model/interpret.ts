@@ -56,6 +56,11 @@ export function quantizeInputs(ir: ModelIR, values: FeatureValues): bigint[] {
         f.name,
       );
     }
+    // At an input scale of 2^0 every feature is an integer: rounding 900.5 to 901 would prove a
+    // statement about an input nobody sent.
+    if (ir.inputScale === 0 && !Number.isInteger(x)) {
+      throw new InputValidationError(`Feature \`${f.name}\` = ${x} must be an integer (${f.unit}): model ${ir.name} takes whole numbers only.`, f.name);
+    }
     return quantize(x, ir.inputScale);
   });
 }

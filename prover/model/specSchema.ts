@@ -9,15 +9,29 @@ import type { GraphSpec } from "../graph/types.js";
 import { SpecValidationError } from "../errors.js";
 
 const finite = z.number().refine(Number.isFinite, "must be a finite number");
+
+/**
+ * Free text of a spec. Generated circuits carry units in comments, so a unit is one short line from a
+ * strict character set: a newline in a `unit` once closed the comment and injected circom code into
+ * the circuit, under the same model commitment (docs/SECURITY.md, "Compiler"). Descriptions never
+ * reach generated code; they are still one line without control characters, for every reader's sake.
+ * Names are identifiers (their own patterns below).
+ */
+export const UNIT_PATTERN = /^[A-Za-z0-9 _.,%()\/+^-]{1,64}$/;
+const unitText = z.string().regex(UNIT_PATTERN, "must be 1 to 64 characters from A-Z a-z 0-9 space _ . , % ( ) / + ^ - (one line, no other character)");
+const descriptionText = z
+  .string()
+  .max(1000, "must be at most 1000 characters")
+  .regex(/^[^\p{Cc}\p{Zl}\p{Zp}]*$/u, "must be one line without control characters");
 const scaleBits = z.number().int().min(0).max(64);
 
 export const featureSchema = z
   .object({
     name: z.string().regex(/^[a-z][a-z0-9_]*$/, "must be snake_case: a-z, 0-9 and _, starting with a letter"),
-    unit: z.string().min(1),
+    unit: unitText,
     min: finite,
     max: finite,
-    description: z.string().optional(),
+    description: descriptionText.optional(),
   })
   .strict()
   .refine((f) => f.min <= f.max, { message: "min must not exceed max", path: ["max"] });
@@ -132,8 +146,8 @@ const outputSchema = z
         z
           .object({
             name: z.string().regex(/^[a-z][a-z0-9_]*$/, "must be snake_case"),
-            unit: z.string().min(1),
-            description: z.string().optional(),
+            unit: unitText,
+            description: descriptionText.optional(),
           })
           .strict(),
       )
@@ -166,15 +180,15 @@ const outputName = z.string().regex(/^[a-z][a-z0-9_]*$/, "must be snake_case");
  * They let a contract check WHICH inputs a proof ran on without an input opening.
  */
 const extraOutputSchema = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("feature"), name: outputName, unit: z.string().min(1), feature: z.string(), description: z.string().optional() }).strict(),
+  z.object({ type: z.literal("feature"), name: outputName, unit: unitText, feature: z.string(), description: descriptionText.optional() }).strict(),
   z
     .object({
       type: z.literal("poseidon"),
       name: outputName,
-      unit: z.string().min(1),
+      unit: unitText,
       /** At most 16 features: one circomlib Poseidon, so a contract can recompute it with one call. */
       features: z.array(z.string()).min(1).max(16),
-      description: z.string().optional(),
+      description: descriptionText.optional(),
     })
     .strict(),
 ]);
@@ -183,7 +197,7 @@ export const modelSpecSchema = z
   .object({
     name: z.string().regex(/^[a-z][a-z0-9-]*$/, "must be kebab-case: a-z, 0-9 and -, starting with a letter"),
     version: z.string().regex(/^\d+\.\d+\.\d+$/, "must be a semantic version like 1.0.0"),
-    description: z.string().optional(),
+    description: descriptionText.optional(),
     fixedPoint: z
       .object({
         /** Inputs are quantized as round(x * 2^inputBits). */

@@ -33,6 +33,11 @@ export interface ProveParameters {
   /** Input-commitment salt; a fresh random one when omitted (keep it to open the commitment). */
   salt?: bigint;
   /**
+   * Hashed-output models only: the output hash's own salt, a fresh random one when omitted (keep it
+   * to open the outputs). Separate from `salt`, so opening one commitment never opens the other.
+   */
+  outputSalt?: bigint;
+  /**
    * Required by an attested model (docs/ATTESTATION.md), refused by a plain one: the attester's
    * signature over `features` and `subject`. It is checked before proving.
    */
@@ -70,6 +75,8 @@ export interface ProveReturnType {
   decoded: PublicSignals;
   reference: ReferenceResult;
   salt: bigint;
+  /** The output hash's salt (hashed-output models only). */
+  outputSalt?: bigint;
   /** abi-encoded proof bytes for IInferenceVerifier / InferenceHub. */
   proofBytes: string;
   timings: { witnessMs: number; proveMs: number };
@@ -111,6 +118,9 @@ export class ModelProver {
 
   /** The circuit's input object for already-validated features. */
   async circuitInput(p: ProveParameters & { salt: bigint }): Promise<{ input: Record<string, unknown>; reference: ReferenceResult }> {
+    const hashed = this.ir.visibility.outputs === "hashed";
+    if (hashed && p.outputSalt === undefined) throw new RangeError(`model ${this.ir.name} hashes its outputs: pass outputSalt`);
+    if (!hashed && p.outputSalt !== undefined) throw new RangeError(`model ${this.ir.name} does not hash its outputs: outputSalt is not used`);
     const reference = runReference(this.ir, p.features);
     const subject = BigInt(p.subject);
     if (subject >= 1n << 160n) throw new RangeError(`subject ${p.subject} is not a 20-byte address`);
@@ -118,6 +128,7 @@ export class ModelProver {
     const input: Record<string, unknown> = {
       features: reference.inputs.map(toField),
       salt: p.salt,
+      ...(hashed ? { outputSalt: p.outputSalt } : {}),
       subject,
       nonce: p.nonce,
       // Private weights are witness values the prover holds (from its secret spec); the circuit
@@ -173,7 +184,8 @@ export class ModelProver {
   async prove(p: ProveParameters, onStage?: (stage: ProveStage) => void): Promise<ProveReturnType> {
     const salt = p.salt ?? randomSalt();
     onStage?.("validate");
-    const { input, reference } = await this.circuitInput({ ...p, salt });
+    const outputSalt = this.ir.visibility.outputs === "hashed" ? (p.outputSalt ?? randomSalt()) : undefined;
+    const { input, reference } = await this.circuitInput({ ...p, salt, outputSalt });
     onStage?.("witness");
     const t0 = performance.now();
     const wtns = await this.witnessCalculator.calculateWTNSBin(input, true);
@@ -189,7 +201,7 @@ export class ModelProver {
 
     // The circuit and the reference interpreter are two back ends of one IR: they must agree.
     const expected = encodePublicSignals({
-      outputs: await publicOutputs(this.ir, reference.outputs, salt, reference.inputs),
+      outputs: await publicOutputs(this.ir, reference.outputs, outputSalt ?? 0n, reference.inputs),
       modelCommitment: this.modelCommitment,
       // Public inputs are public signals themselves: no commitment (0).
       inputCommitment: publicInputs ? 0n : await inputCommitment(this.ir.features, reference.inputs, salt),
@@ -208,7 +220,7 @@ export class ModelProver {
     if (expected.length !== signals.length || expected.some((x, i) => x !== signals[i])) {
       throw new ZkinferError(`Circuit and reference interpreter disagree on ${this.ir.name}: [${signals}] vs [${expected}]. This is a compiler bug.`);
     }
-    return { proof, publicSignals: signals, decoded, reference, salt, proofBytes: encodeProof(proof), timings: { witnessMs: t1 - t0, proveMs: t2 - t1 } };
+    return { proof, publicSignals: signals, decoded, reference, salt, ...(outputSalt === undefined ? {} : { outputSalt }), proofBytes: encodeProof(proof), timings: { witnessMs: t1 - t0, proveMs: t2 - t1 } };
   }
 
   /** Off-chain verification against the model's verification key. */

@@ -3,9 +3,14 @@
  * verifyAndAct transaction carried: the proof is decoded from the transaction's calldata and checked
  * with snarkjs against a verification key the reader trusts (the one published for the registered
  * model), and its model commitment is compared with the one the registry held at that block.
+ *
+ * A valid proof in a transaction is not yet a verified inference: the transaction may have reverted
+ * (a replayed nonce, a paused model, a consumer that refused), and then the hub recorded nothing. So
+ * the receipt must say success AND carry the hub's InferenceVerified event for this statement's
+ * (model, subject, nonce) (docs/SECURITY.md, "SDK").
  */
 import type { Address, Hash, PublicClient } from "viem";
-import { decodeFunctionData } from "viem";
+import { decodeFunctionData, parseEventLogs } from "viem";
 import * as snarkjs from "snarkjs";
 import { decodeProof } from "../prove/calldata.js";
 import { signalIndex } from "../abi/publicSignals.js";
@@ -22,8 +27,15 @@ export interface VerifyInferenceTransactionParameters {
 }
 
 export interface VerifyInferenceTransactionReturnType {
-  /** The proof checks out against the key AND its commitment is the one registered at that block. */
+  /**
+   * The transaction succeeded and the hub emitted InferenceVerified for this statement, the proof
+   * checks out against the key, and its commitment is the one registered at that block.
+   */
   valid: boolean;
+  /** The receipt's status is success (a reverted transaction changed nothing on-chain). */
+  succeeded: boolean;
+  /** The hub emitted InferenceVerified(modelId, subject, nonce) for the statement the calldata carries. */
+  eventEmitted: boolean;
   proofValid: boolean;
   commitmentMatches: boolean;
   modelId: bigint;
@@ -43,11 +55,15 @@ export async function verifyInferenceTransaction({
   }
   const abi = contractAbi("InferenceHub");
   const { functionName, args } = decodeFunctionData({ abi, data: tx.input });
-  if (functionName !== "verifyAndAct") {
-    throw new ZkinferError(`Transaction ${txHash} calls ${functionName}, not verifyAndAct.`);
+  // verifyAndActFor (a relayer with the subject's authorization) carries the same first three arguments.
+  if (functionName !== "verifyAndAct" && functionName !== "verifyAndActFor") {
+    throw new ZkinferError(`Transaction ${txHash} calls ${functionName}, not verifyAndAct or verifyAndActFor.`);
   }
   const [modelId, proofBytes, signals] = args as unknown as [bigint, Hash, readonly bigint[]];
   const publicSignals = [...signals];
+
+  const receipt = await client.getTransactionReceipt({ hash: txHash });
+  const succeeded = receipt.status === "success";
 
   const proofValid: boolean = await snarkjs.groth16.verify(verificationKey, publicSignals.map(String), decodeProof(proofBytes));
 
@@ -56,7 +72,26 @@ export async function verifyInferenceTransaction({
     numOutputs: number;
     modelCommitment: bigint;
   };
-  const commitmentMatches = publicSignals[signalIndex("modelCommitment", Number(model.numOutputs))] === model.modelCommitment;
+  const k = Number(model.numOutputs);
+  const commitmentMatches = publicSignals[signalIndex("modelCommitment", k)] === model.modelCommitment;
 
-  return { valid: proofValid && commitmentMatches, proofValid, commitmentMatches, modelId, publicSignals, blockNumber: tx.blockNumber! };
+  // The event of this very statement, emitted by the hub itself (another contract's log of the same
+  // shape in the same transaction proves nothing).
+  const subject = publicSignals[signalIndex("subject", k)];
+  const nonce = publicSignals[signalIndex("nonce", k)];
+  const events = parseEventLogs({ abi, logs: receipt.logs.filter((l) => l.address.toLowerCase() === hub.toLowerCase()), eventName: "InferenceVerified" }) as unknown as {
+    args: { modelId: bigint; subject: Address; nonce: bigint };
+  }[];
+  const eventEmitted = events.some((e) => e.args.modelId === modelId && BigInt(e.args.subject) === subject && e.args.nonce === nonce);
+
+  return {
+    valid: succeeded && eventEmitted && proofValid && commitmentMatches,
+    succeeded,
+    eventEmitted,
+    proofValid,
+    commitmentMatches,
+    modelId,
+    publicSignals,
+    blockNumber: tx.blockNumber!,
+  };
 }

@@ -1,7 +1,7 @@
 /**
  * The HTTP API (fastify), versioned under /v1. Every 4xx names the field and what is allowed; the
  * request is validated completely before anything is stored, so a refused request leaves no trace
- * (SECURITY.md 27) and is never retried by the service.
+ * (docs/SECURITY.md 27) and is never retried by the service.
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { z } from "zod";
@@ -102,13 +102,27 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
     return refuse(reply, new BadRequest(status, reason, message));
   });
 
+  // The tenant (API key) of each authenticated request: jobs and idempotency keys are scoped to it.
+  const tenants = new WeakMap<FastifyRequest, string>();
   const authenticate = async (req: FastifyRequest, reply: FastifyReply) => {
-    if (!o.apiKeys.check(req.headers.authorization)) {
+    const tenant = o.apiKeys.identify(req.headers.authorization);
+    if (tenant === undefined) {
       return refuse(reply, new BadRequest(401, "unauthorized", "Missing or unknown API key: send `Authorization: Bearer <key>`."));
     }
+    tenants.set(req, tenant);
   };
+  const tenantOf = (req: FastifyRequest): string => tenants.get(req)!;
 
-  app.get("/healthz", async () => ({ status: "ok", queue: o.queue.backend, ...(await o.health?.()) }));
+  // Without a key, /healthz says only that the process is up (for load balancers); with a key it adds
+  // the operational details (prover pids and memory, the submitter's address). /metrics carries
+  // aggregate counters only (jobs by status, proof durations, failures by kind, rejections by reason:
+  // no job id, subject, nonce or key), and is meant for the operator's scraper: expose it on a
+  // private network or behind the proxy's access control (docs/SECURITY.md, "Prover service").
+  app.get("/healthz", async (req) => {
+    const base = { status: "ok", queue: o.queue.backend };
+    if (o.apiKeys.identify(req.headers.authorization) === undefined) return base;
+    return { ...base, ...(await o.health?.()) };
+  });
 
   app.get("/metrics", async (_req, reply) => {
     reply.header("content-type", o.metrics.registry.contentType);
@@ -172,6 +186,7 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
         );
       }
       const { job, created } = await o.queue.enqueue({
+        owner: tenantOf(req),
         model: model.name,
         input: body.input as Record<string, number>,
         subject: body.subject,
@@ -193,8 +208,9 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
 
   app.get<{ Params: { id: string } }>("/v1/jobs/:id", { preHandler: authenticate }, async (req, reply) => {
     const job = /^[0-9a-f-]{36}$/.test(req.params.id) ? await o.queue.get(req.params.id) : undefined;
-    if (!job) return refuse(reply, new BadRequest(404, "unknown_job", `No job \`${req.params.id}\`.`, "id"));
-    return publicView(job);
+    // Another key's job is answered exactly like a job that does not exist: its id tells nothing.
+    if (!job || job.owner !== tenantOf(req)) return refuse(reply, new BadRequest(404, "unknown_job", `No job \`${req.params.id}\`.`, "id"));
+    return publicView(job, o.models.get(job.model)?.ir);
   });
 
   return app;

@@ -25,13 +25,17 @@ export class ApiKeys {
     this.hashes = hashes.map((h) => Buffer.from(h, "hex"));
   }
 
-  /** True when the Authorization header carries a known key; constant time in the key's hash. */
-  check(authorization: string | undefined): boolean {
+  /**
+   * The tenant the Authorization header's key belongs to (its hash, as configured), or undefined for
+   * a missing or unknown key; constant time in the key's hash. Jobs and idempotency keys are scoped
+   * to it: one key never sees another key's jobs (docs/SECURITY.md, "Prover service").
+   */
+  identify(authorization: string | undefined): string | undefined {
     const match = /^Bearer (\S+)$/.exec(authorization ?? "");
-    if (!match) return false;
+    if (!match) return undefined;
     const digest = Buffer.from(hashApiKey(match[1]!), "hex");
     let ok = false;
     for (const h of this.hashes) ok = timingSafeEqual(h, digest) || ok;
-    return ok;
+    return ok ? digest.toString("hex") : undefined;
   }
 }

@@ -1,10 +1,11 @@
 /**
  * The service's view of the chain: the hub's ABI (the part the service calls, with every error it
- * may decode), model-id lookup by commitment, and a development deployment for a local node.
+ * may decode), the start-up check of each served model's record, and a development deployment for a
+ * local node.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { createPublicClient, createWalletClient, http, parseEventLogs, type Account, type Address, type Hex, type PublicClient, type WalletClient } from "viem";
+import { createPublicClient, createWalletClient, http, keccak256, parseEventLogs, type Account, type Address, type Hex, type PublicClient, type WalletClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { REPO_ROOT } from "../artifacts/paths.js";
 import { ZkinferError } from "../errors.js";
@@ -64,17 +65,61 @@ export async function withRetry<T>(what: string, read: () => Promise<T>, attempt
   }
 }
 
-/** The newest active model id whose commitment is `commitment`; the service refuses to start without one. */
-export async function findModelId(publicClient: PublicClient, hub: Address, commitment: bigint, name: string): Promise<bigint> {
+/** What the operator expects the hub's record of a served model to be. */
+export interface ExpectedModel {
+  /** The model's name (for messages) and its local build: commitment and generated verifier contract. */
+  name: string;
+  commitment: bigint;
+  verifierContract: string;
+  /** Attested models carry the attestation signals; the record must agree. */
+  attested: boolean;
+  /** The on-chain id the operator names (`--model-id name=id`): never looked up by commitment. */
+  modelId: bigint;
+  /** The consumer the operator expects the hub to call (`--consumer name=address`). */
+  consumer: Address;
+}
+
+/**
+ * Checks the hub's record of a served model against what its operator expects, and throws naming
+ * every mismatch. Why: commitments and verifiers are public, so anyone can register a copy of a
+ * model (same verifier, same commitment) with their own consumer; a service that picked a model id
+ * by commitment sent every user's proof to the copy, the real consumer never acted, and the jobs
+ * still said `confirmed` (docs/SECURITY.md, "Prover service"). So the id is the operator's, and the
+ * record must be Active, carry the local commitment, call the expected consumer, and point to a
+ * verifier whose runtime code is the one compiled from this model's local build.
+ */
+export async function checkModelRecord(publicClient: PublicClient, hub: Address, expected: ExpectedModel): Promise<void> {
+  const at = `model id ${expected.modelId} in the hub at ${hub}`;
   const count = (await withRetry("modelCount", () => publicClient.readContract({ address: hub, abi: HUB_ABI, functionName: "modelCount" }))) as bigint;
-  for (let id = count; id >= 1n; id--) {
-    const model = (await withRetry("getModel", () => publicClient.readContract({ address: hub, abi: HUB_ABI, functionName: "getModel", args: [id] }))) as {
-      modelCommitment: bigint;
-      status: number;
-    };
-    if (model.modelCommitment === commitment && model.status === 1) return id;
+  if (expected.modelId < 1n || expected.modelId > count) {
+    throw new ZkinferError(`Refusing to serve ${expected.name}: there is no ${at} (it holds ${count} models). Pass the id the model was registered under (--model-id ${expected.name}=<id>).`);
   }
-  throw new ZkinferError(`No active model with the commitment of ${name} (${commitment}) is registered in the hub at ${hub}. Register it first (or pass --deploy on a development chain).`);
+  const record = (await withRetry("getModel", () => publicClient.readContract({ address: hub, abi: HUB_ABI, functionName: "getModel", args: [expected.modelId] }))) as {
+    verifier: Address;
+    status: number;
+    attested: boolean;
+    consumer: Address;
+    modelCommitment: bigint;
+  };
+  const mismatches: string[] = [];
+  if (record.status !== 1) mismatches.push(`its status is ${["None", "Active", "Paused", "Retired"][record.status] ?? record.status}, not Active`);
+  if (record.modelCommitment !== expected.commitment) mismatches.push(`its commitment is ${record.modelCommitment}, the local build's is ${expected.commitment}`);
+  if (record.consumer.toLowerCase() !== expected.consumer.toLowerCase()) mismatches.push(`its consumer is ${record.consumer}, expected ${expected.consumer} (--consumer)`);
+  if (record.attested !== expected.attested) mismatches.push(`it is ${record.attested ? "" : "not "}registered as attested, the local model is ${expected.attested ? "" : "not "}attested`);
+  const code = await withRetry("getCode", () => publicClient.getCode({ address: record.verifier }));
+  // The runtime code the local creation code deploys, immutables included: the node runs the
+  // constructor in an eth_call (the artifact's deployedBytecode has the immutables zeroed).
+  const creation = verifierArtifact(expected.name, expected.verifierContract).bytecode;
+  const local = (await withRetry("eth_call (verifier creation code)", () => publicClient.call({ data: creation }))).data ?? "0x";
+  if (!code || keccak256(code) !== keccak256(local)) {
+    mismatches.push(`its verifier ${record.verifier} does not run the code of ${expected.verifierContract} compiled from the local build (runtime code hash ${code ? keccak256(code) : "none: no contract"}, expected ${keccak256(local)})`);
+  }
+  if (mismatches.length > 0) throw new ZkinferError(`Refusing to serve ${expected.name}: ${at} is not the expected one: ${mismatches.join("; ")}.`);
+}
+
+/** The compiled artifact of a model's generated verifier contract. */
+function verifierArtifact(model: string, contract: string): { abi: unknown[]; bytecode: Hex } {
+  return artifact(`build/contracts/${model}/${contract}.sol/${contract}.json`);
 }
 
 export interface DevDeployment {

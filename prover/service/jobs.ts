@@ -3,6 +3,9 @@
  * definition, so "same job semantics with both back ends" is a property of the types, not a hope.
  */
 import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { fromField } from "../field.js";
+import type { ModelIR } from "../model/ir.js";
+import { dequantize } from "../model/quantize.js";
 
 /** queued -> proving -> proved [-> submitted -> confirmed]; any step may end in failed. */
 export const JOB_STATUSES = ["queued", "proving", "proved", "submitted", "confirmed", "failed"] as const;
@@ -14,13 +17,17 @@ export type JobStatus = (typeof JOB_STATUSES)[number];
  * - `prove`: the prover threw (witness or proof);
  * - `crash`: the worker died on it more often than the retry budget allows;
  * - `revert`: verifyAndAct reverts for a reason other than replay (e.g. paused model, bad proof);
- * - `rpc`: the chain stayed unreachable past the submitter's retry budget.
+ * - `rpc`: the chain stayed unreachable past the submitter's retry budget;
+ * - `conflict`: the job's (model, subject, nonce) was used by another statement (other public
+ *   signals) before its own transaction landed: its proof was never recorded.
  */
-export const FAILURE_KINDS = ["input", "prove", "crash", "revert", "rpc"] as const;
+export const FAILURE_KINDS = ["input", "prove", "crash", "revert", "rpc", "conflict"] as const;
 export type FailureKind = (typeof FAILURE_KINDS)[number];
 
 /** What a client asks for; validated by the API before it is stored. */
 export interface NewJob {
+  /** The API key (its SHA-256 hash) that created the job: only that key reads it or reuses its idempotency key. */
+  owner: string;
   model: string;
   /** Feature name -> value (private: deleted once the proof is done). */
   input: Record<string, number>;
@@ -48,6 +55,8 @@ export interface StepTimings {
 
 export interface JobRecord {
   id: string;
+  /** See NewJob.owner; never shown by the API. */
+  owner: string;
   model: string;
   subject: string;
   nonce: string;
@@ -68,11 +77,23 @@ export interface JobRecord {
   rawTx: string | null;
   txNonce: number | null;
   blockNumber: string | null;
-  /** True when the statement was already on-chain (a replay revert on resubmission): success, no new tx. */
+  /** True when this job's statement (same public signals) was already on-chain, recorded by another transaction: success, no new tx. */
   alreadyOnChain: boolean;
+  /**
+   * What the model's consumer said in the transaction that recorded the statement (e.g. CreditGate's
+   * CreditLineOpened or CreditRefused), decoded with the bundled consumers' ABIs; null before then.
+   */
+  consumerEvents: ConsumerEvent[] | null;
   error: { kind: FailureKind; message: string } | null;
   /** See {@link NewJob.authorization}; null when the request had none. */
   authorization?: { deadline: string; signature: string } | null;
+}
+
+/** One event a consumer emitted, its arguments as strings (uint256 and int256 do not fit JSON numbers). */
+export interface ConsumerEvent {
+  contract: string;
+  event: string;
+  args: Record<string, string>;
 }
 
 /** What a prover returns for one job. */
@@ -106,6 +127,7 @@ export function requestFingerprint(job: NewJob): string {
 export function emptyRecord(id: string, job: NewJob, now: number): JobRecord {
   return {
     id,
+    owner: job.owner,
     model: job.model,
     subject: job.subject,
     nonce: job.nonce,
@@ -124,13 +146,23 @@ export function emptyRecord(id: string, job: NewJob, now: number): JobRecord {
     txNonce: null,
     blockNumber: null,
     alreadyOnChain: false,
+    consumerEvents: null,
     error: null,
     authorization: job.authorization ?? null,
   };
 }
 
-/** The job as the API shows it: never the private input, never the raw transaction. */
-export function publicView(job: JobRecord) {
+/**
+ * The job as the API shows it: never the private input, never the raw transaction. `outputs` are the
+ * proved outputs in the model's units (from the public signals; null until proved, or when the model
+ * reveals only a hash or a decision bit of them: see `outputVisibility`).
+ */
+export function publicView(job: JobRecord, model?: ModelIR) {
+  const visibility = model?.visibility.outputs ?? null;
+  const outputs =
+    model && visibility === "public" && job.publicSignals
+      ? Object.fromEntries(model.outputs.map((o, k) => [o.name, dequantize(fromField(BigInt(job.publicSignals![k]!)), o.scale)]))
+      : null;
   return {
     id: job.id,
     model: job.model,
@@ -145,11 +177,22 @@ export function publicView(job: JobRecord) {
     proof: job.proof,
     proofBytes: job.proofBytes,
     publicSignals: job.publicSignals,
+    outputVisibility: visibility,
+    outputs,
+    consumerEvents: job.consumerEvents ?? null,
     txHash: job.txHash,
     blockNumber: job.blockNumber,
     alreadyOnChain: job.alreadyOnChain,
     error: job.error,
   };
+}
+
+/**
+ * The stored form of an idempotency key: scoped to the API key that sent it, so another tenant
+ * reusing the same string gets its own job, never a 409 that names someone else's.
+ */
+export function scopedIdempotencyKey(owner: string, idempotencyKey: string): string {
+  return `${owner}:${idempotencyKey}`;
 }
 
 /** Thrown by a queue when an idempotency key is reused with another request. */

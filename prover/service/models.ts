@@ -36,6 +36,14 @@ export async function loadServiceModels(paths: readonly string[]): Promise<Map<s
     const specPath = specPathOf(path);
     if (!existsSync(specPath)) throw new ZkinferError(`No model spec at ${specPath}. --models takes model folders holding a spec.json.`);
     const ir = lowerModel(readModelSpec(specPath));
+    // Refused at start rather than failing every job later: a proof of an attested model needs the
+    // attester's signed record, which the service's request schema does not carry (yet).
+    if (ir.attestation) {
+      throw new ZkinferError(
+        `Model ${ir.name} is attested: its proofs need the attester's signed record of the features, which \`zkinfer serve\` does not accept in requests. ` +
+          `Prove it with \`zkinfer prove-attested\`, or serve a model without attestation.`,
+      );
+    }
     if (models.has(ir.name)) throw new ZkinferError(`Model ${ir.name} is given twice (${specPath}).`);
     if (!existsSync(artifactPath(ir.name, "zkey"))) throw new ZkinferError(`Model ${ir.name} is not built. Run \`zkinfer build ${specPath}\` first.`);
     models.set(ir.name, { name: ir.name, version: ir.version, specPath, ir, commitment: await modelCommitment(ir), verifierContract: verifierContractName(ir.name) });

@@ -52,9 +52,16 @@ export function openApiDocument(models: string[]) {
             proof: { type: ["object", "null"], description: "snarkjs Groth16 proof" },
             proofBytes: { type: ["string", "null"], description: "abi-encoded proof for verifyAndAct" },
             publicSignals: { type: ["array", "null"], items: { type: "string" } },
+            outputVisibility: { type: ["string", "null"], enum: ["public", "hashed", "threshold", null], description: "what the proof reveals of the outputs" },
+            outputs: { type: ["object", "null"], additionalProperties: { type: "number" }, description: "the proved outputs in the model's units, by name (public outputs only; null before the proof)" },
+            consumerEvents: {
+              type: ["array", "null"],
+              description: "events the model's consumer emitted in the transaction that recorded the statement (e.g. CreditGate's CreditLineOpened or CreditRefused)",
+              items: { type: "object", properties: { contract: { type: "string" }, event: { type: "string" }, args: { type: "object", additionalProperties: { type: "string" } } } },
+            },
             txHash: { type: ["string", "null"] },
             blockNumber: { type: ["string", "null"] },
-            alreadyOnChain: { type: "boolean", description: "the statement was already recorded (a replay revert on resubmission counts as success)" },
+            alreadyOnChain: { type: "boolean", description: "this job's statement (same public signals) was already recorded by another transaction; another statement under the same (subject, nonce) fails the job with kind conflict" },
             error: { type: ["object", "null"], properties: { kind: { type: "string", enum: [...FAILURE_KINDS] }, message: { type: "string" } } },
           },
         },
@@ -88,8 +95,8 @@ export function openApiDocument(models: string[]) {
       },
       "/v1/models": { get: { summary: "Served models with their feature specs", responses: { "200": { description: "models" } } } },
       "/v1/openapi.json": { get: { summary: "This document", security: [], responses: { "200": { description: "OpenAPI 3.1" } } } },
-      "/healthz": { get: { summary: "Liveness", security: [], responses: { "200": { description: "ok" } } } },
-      "/metrics": { get: { summary: "Prometheus metrics: zkinfer_queue_jobs{status}, zkinfer_proof_duration_seconds, zkinfer_job_failures_total{kind}", security: [], responses: { "200": { description: "text/plain; version=0.0.4" } } } },
+      "/healthz": { get: { summary: "Liveness: {status, queue} without a key; with a key also the provers' pids and peak RSS and the submitter's address", security: [], responses: { "200": { description: "ok" } } } },
+      "/metrics": { get: { summary: "Prometheus metrics: zkinfer_queue_jobs{status}, zkinfer_proof_duration_seconds, zkinfer_job_failures_total{kind}, zkinfer_requests_rejected_total{reason} (aggregate counters only: for the operator's scraper)", security: [], responses: { "200": { description: "text/plain; version=0.0.4" } } } },
     },
   };
 }

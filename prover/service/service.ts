@@ -5,7 +5,7 @@
 import type { Address, Hex } from "viem";
 import { ApiKeys } from "./auth.js";
 import { buildApi } from "./api.js";
-import { HARDHAT_DEV_KEY, connectChain, deployDevStack, findModelId, withRetry, type DevDeployment } from "./chain.js";
+import { HARDHAT_DEV_KEY, checkModelRecord, connectChain, deployDevStack, withRetry, type DevDeployment } from "./chain.js";
 import type { FastifyInstance } from "fastify";
 import { ServiceMetrics } from "./metrics.js";
 import { loadServiceModels, type ServiceModel } from "./models.js";
@@ -31,6 +31,12 @@ export interface ServiceOptions {
     /** Submitter key; Hardhat's first dev account on chain 31337 when omitted. */
     privateKey?: Hex;
     hub?: Address;
+    /**
+     * With `hub`: for each served model, the on-chain id it is served under and the consumer its
+     * record must call (`--model-id name=id --consumer name=address`). The service never picks an id
+     * by commitment: anyone can register a copy of a model (docs/SECURITY.md, "Prover service").
+     */
+    models?: Record<string, { modelId: bigint; consumer: Address }>;
     /** Development: deploy hub + verifier + CreditGate when no hub is given. */
     deploy?: { threshold: bigint; creditLimit: bigint };
     confirmations?: number;
@@ -109,15 +115,28 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
       }
       let hub = o.chain.hub;
       let deployment: DevDeployment | undefined;
+      let expected = o.chain.models ?? {};
       if (!hub) {
         if (!o.chain.deploy) throw new ZkinferError("No hub address: pass --hub <address> (or --deploy on a development chain).");
         if (models.size !== 1) throw new ZkinferError("--deploy deploys one model's stack; pass exactly one model.");
         const m = [...models.values()][0]!;
         deployment = await deployDevStack(probe, { ...m, modelCommitment: m.commitment, numOutputs: m.ir.outputs.length, ...o.chain.deploy });
         hub = deployment.hub;
+        expected = { [m.name]: { modelId: deployment.modelId, consumer: deployment.creditGate } };
         log(`deployed hub ${deployment.hub}, verifier ${deployment.verifier}, CreditGate ${deployment.creditGate}; model ${m.name} is id ${deployment.modelId}`);
       }
-      for (const m of models.values()) modelIds[m.name] = await findModelId(probe.publicClient, hub, m.commitment, m.name);
+      for (const m of models.values()) {
+        const named = expected[m.name];
+        if (!named) {
+          throw new ZkinferError(
+            `Refusing to serve ${m.name} on the hub at ${hub} without its on-chain id and consumer: pass --model-id ${m.name}=<id> --consumer ${m.name}=<address> ` +
+              `(the service never picks an id by commitment: anyone can register a copy of a model with their own consumer).`,
+          );
+        }
+        await checkModelRecord(probe.publicClient, hub, { ...m, attested: m.ir.attestation !== undefined, ...named });
+        modelIds[m.name] = named.modelId;
+      }
+      for (const name of Object.keys(expected)) if (!models.has(name)) throw new ZkinferError(`--model-id/--consumer name ${name}, which this service does not serve (it serves ${[...models.keys()].join(", ")}).`);
       submitterParts = { clients: probe, hub, deployment };
     }
   } catch (e) {

@@ -4,8 +4,12 @@
  * Exactly-once effect on-chain rests on two facts:
  * 1. The hub refuses a (model, subject, nonce) it has seen (InferenceHubNonceUsed). So before
  *    signing, and whenever the fate of a transaction is unclear, the submitter asks the hub whether
- *    the statement is already recorded; if it is, the job is confirmed (a replay revert on
- *    resubmission is success, whoever sent the first transaction).
+ *    the nonce is already used; if it is, it reads the statement that used it (the public signals of
+ *    the transaction that emitted InferenceVerified) and confirms the job only when that statement
+ *    is the job's own (a replay revert on resubmission is success, whoever sent the first
+ *    transaction). Another statement under the same (subject, nonce), e.g. a squatter's proof of
+ *    other features, fails the job with kind `conflict`: its proof was never recorded
+ *    (docs/SECURITY.md, "Prover service").
  * 2. The signed transaction is written to the job record before it is broadcast. After a crash, the
  *    submitter rebroadcasts those exact bytes (same hash, same nonce) instead of signing a new one,
  *    so the service never has two live transactions for one job.
@@ -13,10 +17,14 @@
  * RPC faults (timeouts, 5xx, dropped connections, missing receipts) are retried with exponential
  * backoff; a revert is not a fault and is not retried.
  */
-import { BaseError, ContractFunctionRevertedError, decodeErrorResult, encodeFunctionData, keccak256, type Address, type Hex, type TransactionReceipt } from "viem";
+import { BaseError, ContractFunctionRevertedError, decodeErrorResult, decodeFunctionData, encodeFunctionData, keccak256, parseEventLogs, type Address, type Hex, type TransactionReceipt } from "viem";
 import { encodeBatch } from "../prove/calldata.js";
 import { HUB_ABI, type ChainClients } from "./chain.js";
-import type { JobRecord } from "./jobs.js";
+import type { ConsumerEvent, JobRecord } from "./jobs.js";
+import { contractAbi } from "../sdk/abi.js";
+
+/** The events of the bundled consumers, to tell a job's client what the consumer decided. */
+const CONSUMER_ABI = [...contractAbi("CreditGate"), ...contractAbi("SignalFeed")].filter((item) => item.type === "event");
 import { JobError, round } from "./queue/jobQueue.js";
 
 export interface SubmitterOptions {
@@ -301,6 +309,7 @@ export class Submitter {
     await this.waitConfirmations(receipt.blockNumber);
     await this.o.update(job.id, {
       status: "confirmed",
+      consumerEvents: this.consumerEvents(receipt),
       blockNumber: receipt.blockNumber.toString(),
       rawTx: null,
       timings: { ...job.timings, confirmMs: round(Date.now() - sentAt) },
@@ -320,7 +329,11 @@ export class Submitter {
     return this.rpc("isNonceUsed", () => this.o.clients.publicClient.readContract({ address: this.o.hub, abi: HUB_ABI, functionName: "isNonceUsed", args: [modelId, subject, nonce] })) as Promise<boolean>;
   }
 
-  /** Confirms a job whose statement is already recorded, with the transaction that recorded it when the logs show it. */
+  /**
+   * A job whose (model, subject, nonce) is already used: confirmed when the recorded statement is
+   * this job's own (same public signals), with the transaction that recorded it; otherwise failed
+   * with kind `conflict`, naming that transaction.
+   */
   private async alreadyDone(job: JobRecord, modelId: bigint, subject: Address, nonce: bigint, started: number): Promise<void> {
     // Retried like every other read: swallowing a faulty RPC answer here confirmed a job without the
     // hash of the transaction that recorded it.
@@ -328,16 +341,65 @@ export class Submitter {
       this.o.clients.publicClient.getContractEvents({ address: this.o.hub, abi: HUB_ABI, eventName: "InferenceVerified", args: { modelId, subject }, fromBlock: 0n }),
     )) as unknown as { args: { nonce: bigint }; transactionHash: Hex; blockNumber: bigint }[];
     const log = logs.find((l) => l.args.nonce === nonce);
-    // A transaction of ours that did land keeps its hash; otherwise the one the logs name.
-    const ours = job.txHash !== null && log?.transactionHash === job.txHash;
+    const where = `model ${job.model} (id ${modelId}), subject ${subject}, nonce ${nonce}`;
+    if (!log) {
+      throw new JobError("conflict", `the hub records ${where} as used but no InferenceVerified event of it was found; this job's proof was not recorded`, false);
+    }
+    const own = job.publicSignals ?? [];
+    const statements = await this.landedStatements(log.transactionHash, modelId, own.length);
+    const landed = statements?.find((st) => st.length === own.length && st.every((v, i) => v.toString() === own[i])) ?? statements?.[0];
+    if (landed === undefined || landed.length !== own.length || landed.some((v, i) => v.toString() !== own[i])) {
+      throw new JobError(
+        "conflict",
+        `nonce ${nonce} of subject ${subject} was already used on model ${job.model} (id ${modelId}) by another statement (transaction ${log.transactionHash}` +
+          `${landed === undefined ? ", whose signals the service cannot read" : ", with other public signals"}); this job's proof was NOT recorded. Send the request again with a fresh nonce.`,
+        false,
+      );
+    }
+    // A transaction of ours that did land keeps its hash; otherwise the one the logs name (a copy of our proof: it benefits the same subject).
+    const ours = job.txHash !== null && log.transactionHash === job.txHash;
+    const receipt = await this.rpc("getTransactionReceipt", () => this.o.clients.publicClient.getTransactionReceipt({ hash: log.transactionHash }));
     await this.o.update(job.id, {
       status: "confirmed",
+      consumerEvents: this.consumerEvents(receipt),
       alreadyOnChain: !ours,
-      txHash: log?.transactionHash ?? job.txHash,
-      blockNumber: log?.blockNumber?.toString() ?? null,
+      txHash: log.transactionHash,
+      blockNumber: log.blockNumber.toString(),
       rawTx: null,
       timings: { ...job.timings, confirmMs: round(Date.now() - started) },
     });
+  }
+
+  /** The events the consumer emitted in a receipt (logs of any contract but the hub that the bundled consumers' ABIs decode). */
+  private consumerEvents(receipt: TransactionReceipt): ConsumerEvent[] {
+    const logs = receipt.logs.filter((l) => l.address.toLowerCase() !== this.o.hub.toLowerCase());
+    return parseEventLogs({ abi: CONSUMER_ABI, logs }).map((e) => ({
+      contract: e.address,
+      event: e.eventName,
+      args: Object.fromEntries(Object.entries((e.args ?? {}) as Record<string, unknown>).map(([k, v]) => [k, String(v)])),
+    }));
+  }
+
+  /**
+   * The statements (public signals) a verifyAndAct(For) or verifyAndActBatch transaction to the hub
+   * carried for `modelId` (a batch's flat signals cut into statements of `width`), or undefined when
+   * it is not such a call (e.g. a call through another contract).
+   */
+  private async landedStatements(txHash: Hex, modelId: bigint, width: number): Promise<(readonly bigint[])[] | undefined> {
+    const tx = await this.rpc("getTransaction", () => this.o.clients.publicClient.getTransaction({ hash: txHash }));
+    if (tx.to?.toLowerCase() !== this.o.hub.toLowerCase()) return undefined;
+    try {
+      const call = decodeFunctionData({ abi: HUB_ABI, data: tx.input });
+      // verifyAndActFor (a relayer with the subject's authorization) carries the same first three arguments.
+      if (call.functionName !== "verifyAndAct" && call.functionName !== "verifyAndActFor" && call.functionName !== "verifyAndActBatch") return undefined;
+      const [id, , signals] = call.args as unknown as [bigint, Hex, readonly bigint[]];
+      if (id !== modelId) return undefined;
+      if (call.functionName !== "verifyAndActBatch") return [signals];
+      if (width <= 0 || signals.length % width !== 0) return undefined;
+      return Array.from({ length: signals.length / width }, (_, i) => signals.slice(i * width, (i + 1) * width));
+    } catch {
+      return undefined;
+    }
   }
 
   /** One RPC call with exponential backoff on faults; `final` marks errors that are answers, not faults. */

@@ -1,6 +1,6 @@
 /**
  * The attested credit-score circuit (docs/ATTESTATION.md): the soundness suite every model runs, and
- * the attestation's own attacks. Method (SECURITY.md): compute an honest witness, change what an
+ * the attestation's own attacks. Method (docs/SECURITY.md): compute an honest witness, change what an
  * attacker would change, and require the R1CS constraints (not the witness generator's asserts) to fail.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";

@@ -1,6 +1,6 @@
 /**
  * The circuit test suite every model runs: agreement with the reference interpreter, a pinned
- * constraint count, and witness tampering (SECURITY.md cases 1-4, 8 and 10).
+ * constraint count, and witness tampering (docs/SECURITY.md cases 1-4, 8 and 10).
  */
 import { expect } from "chai";
 import { FIELD_MODULUS, toField } from "../../prover/field.js";
@@ -47,8 +47,8 @@ export function soundnessSuite({ specPath, nonLinearConstraints, randomInputs = 
   async function expectAgreement(inputs: bigint[]): Promise<void> {
     const ref = runQuantized(m.ir, inputs);
     const w = await m.witness(inputs);
-    // The outputs slot per the model's visibility (salt 7: the helper's default).
-    const expected = await publicOutputs(m.ir, ref.outputs, 7n, inputs);
+    // The outputs slot per the model's visibility (a hashed output's salt is 8: the helper's default).
+    const expected = await publicOutputs(m.ir, ref.outputs, 8n, inputs);
     expected.forEach((q, o) => expect(w[1 + o], `output ${o} for inputs [${inputs}]`).to.equal(toField(q)));
     ref.activations.forEach((layer, li) =>
       layer.forEach((q, o) => {

@@ -2,7 +2,10 @@ import { fileURLToPath } from "node:url";
 import { expect } from "chai";
 import { FIELD_MODULUS } from "../../prover/field.js";
 import { changeViolates } from "../../prover/circuit/r1cs.js";
-import { modelCommitment, privateWeights, weightSegments } from "../../prover/model/commitment.js";
+import { inputCommitment, modelCommitment, poseidonHash, privateWeights, weightSegments } from "../../prover/model/commitment.js";
+import { runQuantized } from "../../prover/model/interpret.js";
+import { publicOutputCount } from "../../prover/model/ir.js";
+import { signalIndex } from "../../prover/abi/publicSignals.js";
 import { compileSpec, type CompiledModel } from "../helpers/circuits.js";
 import { soundnessSuite } from "./soundness.js";
 
@@ -64,6 +67,29 @@ describe("circuit: threshold-only output (reveals margin >= 0.25 only)", () => {
   soundnessSuite({ specPath: fixture("threshold-mlp"), nonLinearConstraints: 445, randomInputs: 100 });
 });
 
-describe("circuit: hashed outputs (reveals Poseidon(outputs..., salt) only)", () => {
+describe("circuit: hashed outputs (reveals Poseidon(outputs..., outputSalt) only)", () => {
   soundnessSuite({ specPath: fixture("hashed-mlp"), nonLinearConstraints: 714, randomInputs: 50 });
+
+  it("salts the output hash and the input commitment separately: opening one does not open the other (docs/SECURITY.md, Circuits 11)", async function () {
+    this.timeout(300_000);
+    const m = await compileSpec(fixture("hashed-mlp"));
+    const inputs = m.ir.features.map((f) => f.qmax);
+    const { outputs } = runQuantized(m.ir, inputs);
+    const k = publicOutputCount(m.ir);
+    const at = { outputHash: 1, inputCommitment: 1 + signalIndex("inputCommitment", k) };
+    const w = await m.witness(inputs, { salt: 1001n, outputSalt: 2002n });
+    expect(w[at.outputHash]).to.equal(await poseidonHash([...outputs, 2002n]));
+    expect(w[at.inputCommitment]).to.equal(await inputCommitment(m.ir.features, inputs, 1001n));
+    // Whoever opens the input commitment (inputs and salt) cannot open the outputs with that salt,
+    // and the output salt does not open the input commitment.
+    expect(await poseidonHash([...outputs, 1001n])).to.not.equal(w[at.outputHash]);
+    expect(await inputCommitment(m.ir.features, inputs, 2002n)).to.not.equal(w[at.inputCommitment]);
+    // Each commitment moves with its own salt only.
+    const otherOutputSalt = await m.witness(inputs, { salt: 1001n, outputSalt: 3003n });
+    expect(otherOutputSalt[at.inputCommitment]).to.equal(w[at.inputCommitment]);
+    expect(otherOutputSalt[at.outputHash]).to.not.equal(w[at.outputHash]);
+    const otherInputSalt = await m.witness(inputs, { salt: 4004n, outputSalt: 2002n });
+    expect(otherInputSalt[at.outputHash]).to.equal(w[at.outputHash]);
+    expect(otherInputSalt[at.inputCommitment]).to.not.equal(w[at.inputCommitment]);
+  });
 });

@@ -250,7 +250,7 @@ describe("Attested models", function () {
       expect(await hub.isNonceUsed(modelId, applicant.address, 1n)).to.equal(false);
     });
 
-    it("rejects an expired attestation with InferenceHubAttestationExpired, at expiresAt exactly (SECURITY.md 18)", async function () {
+    it("rejects an expired attestation with InferenceHubAttestationExpired, at expiresAt exactly (docs/SECURITY.md 18)", async function () {
       const { hub, modelId, applicant, now } = await networkHelpers.loadFixture(deployFixture);
       const expiresAt = now + 100n;
       const signals = attested(applicant.address, { issuedAt: now - DAY, expiresAt });

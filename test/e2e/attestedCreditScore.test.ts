@@ -93,7 +93,7 @@ describe("end to end: bureau-attested features -> proof -> verifyAndAct -> credi
       .withArgs(modelId);
   });
 
-  it("binds attesterKeyHash and validity (issuedAt, expiresAt): the proof with any of them changed does not verify (SECURITY.md 8)", async () => {
+  it("binds attesterKeyHash and validity (issuedAt, expiresAt): the proof with any of them changed does not verify (docs/SECURITY.md 8)", async () => {
     const { hub, modelId, alice, networkHelpers } = await deployFixture();
     const { proof } = await honestProof(alice.address);
     // Each changed value passes the hub's own checks (a trusted key, a window containing now), so
@@ -125,7 +125,7 @@ describe("end to end: bureau-attested features -> proof -> verifyAndAct -> credi
       .withArgs(modelId, bureau.keyHash);
   });
 
-  it("rejects the proof once the attestation has expired, with InferenceHubAttestationExpired (SECURITY.md 18)", async () => {
+  it("rejects the proof once the attestation has expired, with InferenceHubAttestationExpired (docs/SECURITY.md 18)", async () => {
     const { hub, modelId, alice, networkHelpers } = await deployFixture();
     const { att, proof } = await honestProof(alice.address);
     // The first block at which it no longer holds: expiresAt is exclusive.

@@ -1,5 +1,5 @@
 /**
- * SECURITY.md 9 with real Groth16 proofs: a model with private weights is built (setup included),
+ * docs/SECURITY.md 9 with real Groth16 proofs: a model with private weights is built (setup included),
  * proved and verified; a prover who runs the model with one weight changed produces a proof whose
  * model commitment is not the registered one, and that proof with the registered commitment put back
  * does not verify.

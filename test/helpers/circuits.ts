@@ -73,7 +73,7 @@ export interface CompiledModel {
   /** For an attested model the inputs are signed by testAttesterKey() unless `attestation` says otherwise. */
   witness(
     inputs: readonly bigint[],
-    extra?: { salt?: bigint; subject?: bigint; nonce?: bigint; weights?: bigint[]; attestation?: WitnessAttestation },
+    extra?: { salt?: bigint; outputSalt?: bigint; subject?: bigint; nonce?: bigint; weights?: bigint[]; attestation?: WitnessAttestation },
   ): Promise<bigint[]>;
   /** -1 when the witness satisfies every constraint. */
   check(witness: readonly bigint[]): number;
@@ -113,6 +113,8 @@ async function compileSpecUncached(specPath: string): Promise<CompiledModel> {
     witness: async (inputs, extra = {}) => {
       const subject = extra.subject ?? 0xabcn;
       const input: Record<string, unknown> = { features: inputs.map(toField), salt: extra.salt ?? 7n, subject, nonce: extra.nonce ?? 1n };
+      // Hashed outputs have their own salt (default 8, never the input salt's 7).
+      if (ir.visibility.outputs === "hashed") input.outputSalt = extra.outputSalt ?? 8n;
       if (ir.visibility.weights === "private") {
         Object.assign(input, { weights: (extra.weights ?? privateWeights(ir)).map(toField), weightSalt: toField(ir.visibility.weightSalt!) });
       }

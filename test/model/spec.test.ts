@@ -6,6 +6,9 @@ import { quantizeInputs, runQuantized, runReference } from "../../prover/model/i
 import { quantize } from "../../prover/model/quantize.js";
 import { modelCommitment, poseidonChunks } from "../../prover/model/commitment.js";
 import { specIssues } from "../helpers/spec.js";
+import { readFileSync } from "node:fs";
+import { bundledSpecPath } from "../../prover/artifacts/paths.js";
+import { generateCircuit } from "../../prover/circuit/codegen.js";
 
 function spec(overrides: Partial<ModelSpec> = {}): ModelSpec {
   return {
@@ -45,6 +48,41 @@ describe("model spec", () => {
     expect(issuesOf({ ...spec(), fixedPoint: { inputBits: 0, weightBits: -1, activationBits: 0 } }).join("\n")).to.match(/^fixedPoint\.weightBits: /m);
     expect(issuesOf({ ...spec(), extra: 1 }).join("\n")).to.contain("extra");
     expect(issuesOf({ ...spec(), layers: [spec().layers[0], spec().layers[3], spec().layers[1]] }).join("\n")).to.contain("layers[1].type: the output layer must come last");
+  });
+
+  describe("code injection through free text (docs/SECURITY.md, Compiler)", () => {
+    // The attack: a unit that closes the generated comment and adds circom code. It once gave a spec
+    // with credit-score's commitment whose circuit let the prover choose any score.
+    const credit = () => JSON.parse(readFileSync(bundledSpecPath("credit-score"), "utf8"));
+    const injected = "DM\n    score <-- 1000; // any score";
+
+    it("refuses a unit with a newline and circom code, naming the field", () => {
+      const bad = credit();
+      bad.features[1].unit = injected;
+      expect(issuesOf(bad).join("\n")).to.match(/^features\[1\]\.unit: must be 1 to 64 characters from A-Z a-z 0-9/m);
+      const out = credit();
+      out.layers.at(-1).outputs[0].unit = "logit\r}";
+      expect(issuesOf(out).join("\n")).to.match(/^layers\[\d+\]\.outputs\[0\]\.unit: must be 1 to 64 characters/m);
+      const described = credit();
+      described.features[0].description = "fine\ninclude \"evil.circom\";";
+      expect(issuesOf(described).join("\n")).to.match(/^features\[0\]\.description: must be one line without control characters/m);
+    });
+
+    it("accepts every bundled model's units", () => {
+      for (const name of ["credit-score", "credit-logistic", "credit-score-attested", "credit-trees", "momentum-signal"]) {
+        expect(() => parseModelSpec(JSON.parse(readFileSync(bundledSpecPath(name), "utf8")))).to.not.throw();
+      }
+    });
+
+    it("the codegen escapes a unit that bypassed the spec (an IR built by hand), and refuses a name that is not an identifier", async () => {
+      const ir = lowerModel(parseModelSpec(credit()));
+      (ir.features[1] as { unit: string }).unit = injected;
+      const source = generateCircuit({ ir, modelCommitment: await modelCommitment(ir) });
+      expect(source).to.not.match(/^\s*score <--/m);
+      expect(source).to.include("DM?    score <-- 1000; // any score");
+      (ir as { name: string }).name = "x() {}\ntemplate y";
+      expect(() => generateCircuit({ ir, modelCommitment: 1n })).to.throw(/not kebab-case; refusing to generate a circuit/);
+    });
   });
 
   it("quantizes with half away from zero", () => {

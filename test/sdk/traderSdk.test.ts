@@ -81,7 +81,7 @@ describe("trader SDK", function () {
       const hubAddress = (await hub.getAddress()) as Address;
       const verificationKey = JSON.parse(readFileSync(artifactPath("credit-score", "vkey"), "utf8"));
       const result = await verifyInferenceTransaction({ client, hub: hubAddress, txHash, verificationKey });
-      expect(result).to.include({ valid: true, proofValid: true, commitmentMatches: true, modelId });
+      expect(result).to.include({ valid: true, succeeded: true, eventEmitted: true, proofValid: true, commitmentMatches: true, modelId });
       expect(result.publicSignals).to.deep.equal(p.publicSignals);
 
       // A key for another circuit does not verify it.
@@ -94,6 +94,30 @@ describe("trader SDK", function () {
       await networkHelpers.time.increase(await hub.updateDelay());
       await hub.connect(owner).applyModelUpdate(modelId);
       expect((await verifyInferenceTransaction({ client, hub: hubAddress, txHash, verificationKey })).valid).to.equal(true);
+    });
+
+    it("does not report a reverted verifyAndAct as a verified inference, though its proof is valid", async function () {
+      // docs/SECURITY.md, SDK: the replay of a valid proof reverts on-chain (InferenceHubNonceUsed);
+      // its calldata still carries a proof that verifies against the key and the registered commitment.
+      this.timeout(120_000);
+      const { ethers, ignition, provider } = await network.create();
+      const prover = await ModelProver.load(bundledSpecPath("credit-score"));
+      const [, alice] = await ethers.getSigners();
+      const model = { name: "credit-score", version: prover.ir.version, verifierContract: "CreditScoreVerifier", modelCommitment: prover.modelCommitment, numOutputs: 1 };
+      const { hub, modelId } = await deployCreditScore({ ignition, model, threshold: 0n, creditLimit: 1n });
+      const p = await prover.prove({ features: applicantFeatures(0), subject: alice!.address, nonce: 7n });
+      await (await hub.connect(alice!).verifyAndAct(modelId, p.proofBytes, p.publicSignals)).wait();
+      // An explicit gas limit skips the estimate, so the replay is mined (and reverts) instead of being refused before sending.
+      await hub.connect(alice!).verifyAndAct(modelId, p.proofBytes, p.publicSignals, { gasLimit: 1_000_000n }).catch(() => undefined);
+      const latest = (await provider.request({ method: "eth_getBlockByNumber", params: ["latest", false] })) as { transactions: Hash[] };
+      const txHash = latest.transactions[0]!;
+
+      const client = createPublicClient({ transport: custom(provider) });
+      const hubAddress = (await hub.getAddress()) as Address;
+      expect((await client.getTransactionReceipt({ hash: txHash })).status).to.equal("reverted");
+      const verificationKey = JSON.parse(readFileSync(artifactPath("credit-score", "vkey"), "utf8"));
+      const result = await verifyInferenceTransaction({ client, hub: hubAddress, txHash, verificationKey });
+      expect(result).to.include({ valid: false, succeeded: false, eventEmitted: false, proofValid: true, commitmentMatches: true });
     });
 
     it("refuses a transaction that is not a verifyAndAct call on the hub", async function () {

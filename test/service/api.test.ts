@@ -2,7 +2,8 @@
  * The prover service's HTTP contract, in-process (startService) with the embedded SQLite queue, a
  * real prover process and a real local chain: the happy path from a request to a confirmed
  * verifyAndAct, idempotency, replay-as-success, metrics, and every bad input refused with a 4xx
- * that names the field, with nothing stored (SECURITY.md 27).
+ * that names the field, with nothing stored (docs/SECURITY.md 27); tenants (API keys) isolated from
+ * each other; a squatted nonce fails the job instead of confirming it.
  */
 import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -11,12 +12,21 @@ import { join } from "node:path";
 import { expect } from "chai";
 import * as snarkjs from "snarkjs";
 import type { Address, Hex } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { artifactPath } from "../../prover/artifacts/paths.js";
 import { applicantFeatures } from "../../prover/data/germanCredit.js";
 import { CREDIT_GATE_ABI, HARDHAT_DEV_KEY, HUB_ABI, connectChain } from "../../prover/service/chain.js";
 import { startLocalChain, type LocalChain } from "../../prover/service/dev/localChain.js";
 import { startService, type RunningService } from "../../prover/service/service.js";
+import { ModelProver } from "../../prover/prove/prover.js";
+import { runReference } from "../../prover/model/interpret.js";
+import { signSubmissionAuthorization } from "../../prover/abi/submissionAuthorization.js";
 import { API_KEY, MODEL_DIR, call, newSubject, waitForJobs } from "./helpers.js";
+
+
+/** A second tenant of the same service. */
+const OTHER_KEY = "zki_another-tenant-of-the-service-tests";
+const asOther = { authorization: `Bearer ${OTHER_KEY}` };
 
 const subject = () => ("0x" + randomBytes(20).toString("hex")) as Address;
 
@@ -36,7 +46,7 @@ describe("prover service API (SQLite queue, local chain)", function () {
       queue: { kind: "sqlite", path: join(dir, "jobs.sqlite") },
       workers: 1,
       chain: { rpcUrl: chain.url, privateKey: HARDHAT_DEV_KEY, deploy: { threshold: 0n, creditLimit: 7_000n } },
-      apiKeyHashes: [createHash("sha256").update(API_KEY).digest("hex")],
+      apiKeyHashes: [API_KEY, OTHER_KEY].map((k) => createHash("sha256").update(k).digest("hex")),
       port: 0,
       log: (line) => serviceLog.push(line),
     });
@@ -54,8 +64,12 @@ describe("prover service API (SQLite queue, local chain)", function () {
     expect(doc.status).to.equal(200);
     expect(doc.json.openapi).to.match(/^3\./);
     expect(Object.keys(doc.json.paths)).to.include.members(["/v1/models/{id}/proofs", "/v1/jobs/{id}", "/v1/models", "/healthz", "/metrics"]);
+    // Without a key, health says only that the process is up; with one, the operational details.
     const health = await call(base, "GET", "/healthz", undefined, { authorization: "" });
-    expect(health.json).to.include({ status: "ok", queue: "sqlite", workers: 1 });
+    expect(health.json).to.deep.equal({ status: "ok", queue: "sqlite" });
+    const detailed = await call(base, "GET", "/healthz");
+    expect(detailed.json).to.include({ status: "ok", queue: "sqlite", workers: 1, submitter: service.submitter!.address });
+    expect(detailed.json.proverPids).to.have.length(1);
     const models = await call(base, "GET", "/v1/models");
     const [m] = models.json.models;
     expect(m.id).to.equal("credit-score");
@@ -91,6 +105,14 @@ describe("prover service API (SQLite queue, local chain)", function () {
     expect(job.status, JSON.stringify(job.error)).to.equal("confirmed");
     expect(job.txHash).to.match(/^0x[0-9a-f]{64}$/);
     expect(job.timings.proveMs).to.be.a("number");
+    // The outputs in the model's units, and what the consumer decided, beside the raw field elements.
+    const expectedScore = runReference(service.models.get("credit-score")!.ir, features).outputs[0]!;
+    expect(job.outputVisibility).to.equal("public");
+    expect(job.outputs.score).to.be.closeTo(Number(expectedScore) / 2 ** service.models.get("credit-score")!.ir.outputs[0]!.scale, 1e-9);
+    expect(job.consumerEvents).to.have.length(1);
+    expect(job.consumerEvents[0]).to.deep.include({ contract: service.deployment!.creditGate, event: expectedScore >= 0n ? "CreditLineOpened" : "CreditRefused" });
+    expect(job.consumerEvents[0].args.subject.toLowerCase()).to.equal(applicant.toLowerCase());
+    expect(job.consumerEvents[0].args.score).to.equal(expectedScore.toString());
     expect(job.input, "the API never shows the input").to.equal(undefined);
     expect((await service.queue.get(job.id))!.input, "the input is deleted once proved").to.equal(null);
     const vkey = JSON.parse(readFileSync(artifactPath("credit-score", "vkey"), "utf8"));
@@ -106,14 +128,45 @@ describe("prover service API (SQLite queue, local chain)", function () {
     expect((line as { limit: bigint }).limit).to.equal(score >= 0n ? 7_000n : 0n);
   });
 
-  it("counts a replay revert on resubmission as success: a second job for a recorded statement is confirmed without a new transaction", async () => {
-    const { subject: applicant, authorization } = await authorized(5);
-    const first = await call(base, "POST", "/v1/models/credit-score/proofs", { input: applicantFeatures(1), subject: applicant, nonce: 5, authorization });
-    const [done] = await waitForJobs(base, [first.json.jobId]);
-    expect(done.status).to.equal("confirmed");
-    const again = await call(base, "POST", "/v1/models/credit-score/proofs", { input: applicantFeatures(1), subject: applicant, nonce: 5, authorization });
-    const [replayed] = await waitForJobs(base, [again.json.jobId]);
-    expect(replayed).to.include({ status: "confirmed", alreadyOnChain: true, txHash: done.txHash });
+  it("fails, never confirms, a job whose (subject, nonce) another statement used first (nonce squatting)", async () => {
+    // docs/SECURITY.md, Prover service 29: another statement for the job's (subject, nonce) lands first.
+    // The hub lets only the subject (or a relayer it authorised) use its nonce, so here the subject's
+    // own wallet lands it, e.g. from another app; then the subject asks the service, authorising it.
+    // Funded from Hardhat's second development account, not the submitter's (the next test counts the submitter's nonces).
+    const funder = await connectChain(chain.url, "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d");
+    const victimKey = generatePrivateKey();
+    const { publicClient, walletClient } = await connectChain(chain.url, victimKey);
+    const victim = walletClient.account!.address;
+    await funder.publicClient.waitForTransactionReceipt({ hash: await funder.walletClient.sendTransaction({ account: funder.account, chain: funder.walletClient.chain, to: victim, value: 10n ** 18n }) });
+    const prover = await ModelProver.load(join(MODEL_DIR, "spec.json"));
+    const squat = await prover.prove({ features: applicantFeatures(6), subject: victim, nonce: 77n });
+    const modelId = service.modelIds["credit-score"]!;
+    const squatTx = await walletClient.writeContract({ address: service.hub!, abi: HUB_ABI, functionName: "verifyAndAct", args: [modelId, squat.proofBytes as Hex, squat.publicSignals], account: walletClient.account!, chain: walletClient.chain });
+    expect((await publicClient.waitForTransactionReceipt({ hash: squatTx })).status).to.equal("success");
+
+    const signed = await signSubmissionAuthorization(privateKeyToAccount(victimKey), {
+      hub: service.hub!,
+      chainId: 31337,
+      modelId,
+      subject: victim,
+      nonce: 77n,
+      submitter: service.submitter!.address,
+      deadline: BigInt(Math.floor(Date.now() / 1000) + 3600),
+    });
+    const authorization = { deadline: signed.deadline.toString(), signature: signed.signature };
+    const posted = await call(base, "POST", "/v1/models/credit-score/proofs", { input: applicantFeatures(1), subject: victim, nonce: 77, authorization });
+    expect(posted.status, posted.text).to.equal(202);
+    const [job] = await waitForJobs(base, [posted.json.jobId]);
+    expect(job.status).to.equal("failed");
+    expect(job.error.kind).to.equal("conflict");
+    expect(job.error.message).to.include(squatTx).and.match(/nonce 77 of subject .* already used .* by another statement.*NOT recorded/);
+    expect(job.publicSignals).to.not.deep.equal(squat.publicSignals.map(String));
+
+    // The same request sent again as a new job is another statement too (a fresh input-commitment salt).
+    const again = await call(base, "POST", "/v1/models/credit-score/proofs", { input: applicantFeatures(1), subject: victim, nonce: 77, authorization });
+    const [second] = await waitForJobs(base, [again.json.jobId]);
+    expect(second).to.include({ status: "failed" });
+    expect(second.error.kind).to.equal("conflict");
   });
 
   it("re-signs when another transaction of the same key takes its nonce (24)", async () => {
@@ -146,12 +199,42 @@ describe("prover service API (SQLite queue, local chain)", function () {
     expect(job.txHash).to.equal(null);
   });
 
-  describe("bad input: a 4xx naming the problem, nothing stored (SECURITY.md 27)", () => {
+  describe("tenants: jobs and idempotency keys belong to the API key that created them", () => {
+    it("another key reusing an idempotency key gets its own job, not a 409 naming the first tenant's job", async () => {
+      const body = { input: applicantFeatures(5), subject: subject(), nonce: 11, submit: false, idempotencyKey: "invoice-1" };
+      const b = await call(base, "POST", "/v1/models/credit-score/proofs", body, asOther);
+      expect(b.status).to.equal(202);
+      // The attack: tenant A reuses B's key with another body, hoping for a 409 that names B's job.
+      const a = await call(base, "POST", "/v1/models/credit-score/proofs", { ...body, nonce: 12 });
+      expect(a.status, a.text).to.equal(202);
+      expect(a.json.jobId).to.not.equal(b.json.jobId);
+      expect(a.text).to.not.include(b.json.jobId);
+      // Each key's retry still finds its own job.
+      expect((await call(base, "POST", "/v1/models/credit-score/proofs", body, asOther)).json.jobId).to.equal(b.json.jobId);
+      expect((await call(base, "POST", "/v1/models/credit-score/proofs", { ...body, nonce: 12 })).json.jobId).to.equal(a.json.jobId);
+    });
+
+    it("one key cannot read another key's job: 404, the same answer as a job that does not exist", async () => {
+      const b = await call(base, "POST", "/v1/models/credit-score/proofs", { input: applicantFeatures(7), subject: subject(), nonce: 13, submit: false }, asOther);
+      await waitForJobs(base, [b.json.jobId], (j) => j.status === "proved" || j.status === "failed", undefined, asOther);
+      const own = await call(base, "GET", `/v1/jobs/${b.json.jobId}`, undefined, asOther);
+      expect(own.status).to.equal(200);
+      expect(own.json.proof).to.not.equal(null);
+      const stolen = await call(base, "GET", `/v1/jobs/${b.json.jobId}`);
+      expect(stolen.status).to.equal(404);
+      const missing = await call(base, "GET", "/v1/jobs/00000000-0000-0000-0000-000000000000");
+      expect(stolen.json).to.deep.equal({ ...missing.json, message: missing.json.message.replace("00000000-0000-0000-0000-000000000000", b.json.jobId) });
+      expect(stolen.text).to.not.include(own.json.subject);
+    });
+  });
+
+  describe("bad input: a 4xx naming the problem, nothing stored (docs/SECURITY.md 27)", () => {
     const good = () => ({ input: applicantFeatures(3), subject: subject(), nonce: 1, submit: false });
     const cases: [string, () => unknown, number, string | undefined, RegExp][] = [
       ["a feature above its range", () => ({ ...good(), input: { ...applicantFeatures(3), duration_months: 500 } }), 422, "input.duration_months", /duration_months.*500.*\[1, 72\]/],
       ["a missing feature", () => { const i: Record<string, number> = { ...applicantFeatures(3) }; delete i.age_years; return { ...good(), input: i }; }, 422, "input.age_years", /age_years.*missing/],
       ["an unknown feature", () => ({ ...good(), input: { ...applicantFeatures(3), salary: 1 } }), 422, "input.salary", /Unknown feature `salary`/],
+      ["a fractional value for an integer feature", () => ({ ...good(), input: { ...applicantFeatures(3), credit_amount: 900.5 } }), 422, "input.credit_amount", /credit_amount.*900\.5 must be an integer/],
       ["a feature of the wrong type", () => ({ ...good(), input: { ...applicantFeatures(3), duration_months: "12" } }), 422, "input.duration_months", /finite number/],
       ["input that is not an object", () => ({ ...good(), input: [1, 2, 3] }), 400, "input", /object mapping feature names/],
       ["a malformed subject", () => ({ ...good(), subject: "0x1234" }), 400, "subject", /20-byte address/],

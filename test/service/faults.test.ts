@@ -1,5 +1,5 @@
 /**
- * Fault tests of the prover service (SECURITY.md 22-25), run with both queue back ends, against
+ * Fault tests of the prover service (docs/SECURITY.md 22-25), run with both queue back ends, against
  * the real CLI (`zkinfer serve` / `zkinfer worker` as child processes that the tests SIGKILL), real
  * Groth16 proofs, and a real JSON-RPC chain (`hardhat node`). Each test ends with an audit of the
  * chain itself: every job's statement recorded exactly once, no transaction sent twice.
@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { expect } from "chai";
 import type { Address } from "viem";
 import { applicantFeatures } from "../../prover/data/germanCredit.js";
-import { HARDHAT_DEV_KEY, connectChain, deployDevStack, type ChainClients } from "../../prover/service/chain.js";
+import { HARDHAT_DEV_KEY, connectChain, deployDevStack, type ChainClients, type DevDeployment } from "../../prover/service/chain.js";
 import { startFaultyRpc } from "../../prover/service/dev/faultyRpc.js";
 import { freePort, startLocalChain, type LocalChain } from "../../prover/service/dev/localChain.js";
 import { loadServiceModels, type ServiceModel } from "../../prover/service/models.js";
@@ -63,12 +63,17 @@ for (const backend of ["sqlite", "redis"] as const) {
       return d;
     }
 
+    /** The hub, and the model id and consumer the operator names (the service never picks an id by commitment). */
+    function pinned(d: DevDeployment): string[] {
+      return ["--hub", d.hub, "--model-id", `credit-score=${d.modelId}`, "--consumer", `credit-score=${d.creditGate}`];
+    }
+
     /** `zkinfer serve` on this backend; `name` keeps the SQLite file / Redis prefix of one test across restarts. */
-    async function serve(name: string, hub: Address, opts: { rpc?: string; workers?: number } = {}) {
+    async function serve(name: string, d: DevDeployment, opts: { rpc?: string; workers?: number } = {}) {
       const queueArgs =
         backend === "sqlite" ? ["--db", join(dir, `${name}.sqlite`)] : ["--redis", redisUrl!, "--redis-prefix", `zkt-${name}-${process.pid}`, "--lock-ms", "2000"];
       const p = await startCli(
-        ["serve", "--models", MODEL_DIR, "--rpc", opts.rpc ?? chain.url, "--hub", hub, "--port", "0", "--workers", String(opts.workers ?? 2), ...queueArgs],
+        ["serve", "--models", MODEL_DIR, "--rpc", opts.rpc ?? chain.url, ...pinned(d), "--port", "0", "--workers", String(opts.workers ?? 2), ...queueArgs],
         SERVE_READY,
       );
       running.push(p);
@@ -96,8 +101,9 @@ for (const backend of ["sqlite", "redis"] as const) {
     }
 
     it("survives a restart mid-queue with concurrent submissions from one key: no job lost, none submitted twice (22, 23, 24)", async () => {
-      const { hub } = await deploy();
-      let service = await serve("restart", hub);
+      const d = await deploy();
+      const { hub } = d;
+      let service = await serve("restart", d);
       const subjects = Array.from({ length: 6 }, randomSubject);
       // Posted concurrently: one key, many jobs in flight at once.
       const ids = await Promise.all(subjects.map((s, i) => post(service.url!, i, s, 1)));
@@ -107,15 +113,16 @@ for (const backend of ["sqlite", "redis"] as const) {
         return jobs.some((j) => j.status === "confirmed") && jobs.some((j) => j.status === "queued" || j.status === "proving");
       });
       await service.kill("SIGKILL");
-      service = await serve("restart", hub);
+      service = await serve("restart", d);
       const jobs = await waitForJobs(service.url!, ids);
       await expectExactlyOnce(hub, jobs, subjects);
     });
 
     it("retries a job whose worker is killed mid-proof, and it finishes (22)", async () => {
-      const { hub } = await deploy();
+      const d = await deploy();
+      const { hub } = d;
       // SQLite: the service's own prover process is killed. Redis: a whole `zkinfer worker` process.
-      const service = await serve("kill", hub, { workers: backend === "sqlite" ? 1 : 0 });
+      const service = await serve("kill", d, { workers: backend === "sqlite" ? 1 : 0 });
       let worker: CliProcess | undefined;
       if (backend === "redis") {
         worker = await startCli(["worker", "--redis", redisUrl!, "--redis-prefix", `zkt-kill-${process.pid}`, "--models", MODEL_DIR, "--lock-ms", "2000"], WORKER_READY);
@@ -144,11 +151,12 @@ for (const backend of ["sqlite", "redis"] as const) {
     });
 
     it("refuses a second serve with the same submitter key on the same chain, naming the key's address; a restart after a crash takes over", async () => {
-      const { hub } = await deploy();
-      const first = await serve("lease-a", hub);
+      const d = await deploy();
+      const { hub } = d;
+      const first = await serve("lease-a", d);
       const address = clients.account.address;
       let refused: Error | undefined;
-      await serve("lease-b", hub).then(
+      await serve("lease-b", d).then(
         (p) => p.kill("SIGTERM"),
         (e) => (refused = e),
       );
@@ -158,7 +166,7 @@ for (const backend of ["sqlite", "redis"] as const) {
       const [job] = await waitForJobs(first.url!, [await post(first.url!, 3, subject, 9)]);
       // Crashed (no cleanup): the next serve with the key starts (on Redis once the lease's time to live has passed).
       await first.kill("SIGKILL");
-      const second = await serve("lease-b", hub);
+      const second = await serve("lease-b", d);
       const [job2] = await waitForJobs(second.url!, [await post(second.url!, 4, subject, 10)]);
       await expectExactlyOnce(hub, [job, job2], [subject, subject]);
     });
@@ -180,9 +188,10 @@ for (const backend of ["sqlite", "redis"] as const) {
         const url = `redis://127.0.0.1:${port}`;
         try {
           await waitFor("redis", async () => (await testRedisAt(url)) || undefined);
-          const { hub } = await deploy();
+          const d = await deploy();
+          const { hub } = d;
           const p = await startCli(
-            ["serve", "--models", MODEL_DIR, "--rpc", chain.url, "--hub", hub, "--port", "0", "--workers", "2", "--redis", url, "--redis-prefix", "zkt-redis-restart", "--lock-ms", "2000"],
+            ["serve", "--models", MODEL_DIR, "--rpc", chain.url, ...pinned(d), "--port", "0", "--workers", "2", "--redis", url, "--redis-prefix", "zkt-redis-restart", "--lock-ms", "2000"],
             SERVE_READY,
           );
           running.push(p);
@@ -208,7 +217,8 @@ for (const backend of ["sqlite", "redis"] as const) {
     }
 
     it("rides out RPC faults (5xx, dropped connections, delays, a 5xx after the node took the transaction) without a double effect (25)", async () => {
-      const { hub } = await deploy();
+      const d = await deploy();
+      const { hub } = d;
       const proxy = await startFaultyRpc({
         target: chain.url,
         schedule: {
@@ -222,7 +232,7 @@ for (const backend of ["sqlite", "redis"] as const) {
         delayMs: 1200,
       });
       try {
-        const service = await serve("rpc", hub, { rpc: proxy.url });
+        const service = await serve("rpc", d, { rpc: proxy.url });
         const subjects = Array.from({ length: 3 }, randomSubject);
         const ids = await Promise.all(subjects.map((s, i) => post(service.url!, i + 10, s, 3)));
         const jobs = await waitForJobs(service.url!, ids);

@@ -129,10 +129,10 @@ export async function call(base: string, method: string, path: string, body?: un
 }
 
 /** Polls until every job is in a final state (confirmed/failed, or proved when not submitting). */
-export async function waitForJobs(base: string, ids: string[], until: (job: any) => boolean = (j) => j.status === "confirmed" || j.status === "failed", timeoutMs = 240_000) {
+export async function waitForJobs(base: string, ids: string[], until: (job: any) => boolean = (j) => j.status === "confirmed" || j.status === "failed", timeoutMs = 240_000, headers: Record<string, string> = {}) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const jobs = await Promise.all(ids.map(async (id) => (await call(base, "GET", `/v1/jobs/${id}`)).json));
+    const jobs = await Promise.all(ids.map(async (id) => (await call(base, "GET", `/v1/jobs/${id}`, undefined, headers)).json));
     if (jobs.every(until)) return jobs;
     if (Date.now() > deadline) throw new Error(`jobs not done in time: ${JSON.stringify(jobs.map((j) => [j.id, j.status, j.error]))}`);
     await new Promise((r) => setTimeout(r, 200));

@@ -16,7 +16,7 @@ import { SqliteQueue } from "../../prover/service/queue/sqliteQueue.js";
 import { testRedisUrl, waitFor } from "./helpers.js";
 
 const input = { duration_months: 12 };
-const job = (i: number) => ({ model: "m", input, subject: "0x" + "ab".repeat(20), nonce: String(i), submit: false });
+const job = (i: number) => ({ owner: "tenant", model: "m", input, subject: "0x" + "ab".repeat(20), nonce: String(i), submit: false });
 
 /** Proof time (witness + prove) per job nonce: 0.3 s, 1.5 s, 3 s; nonce 99 fails deterministically. */
 const SECONDS: Record<string, number> = { "1": 0.3, "2": 1.5, "3": 3 };

@@ -48,6 +48,8 @@ export const command: Command = {
           proof: result.proof,
           publicSignals: result.publicSignals.map(String),
           salt: result.salt.toString(),
+          // Hashed outputs: the output hash's own salt (opens the outputs, not the input commitment).
+          ...(result.outputSalt === undefined ? {} : { outputSalt: result.outputSalt.toString() }),
           proofBytes: result.proofBytes,
         },
         null,

@@ -13,13 +13,15 @@ import type { Command } from "../command.js";
 
 export const command: Command = {
   usage:
-    "--models <dir>[,<dir>...] [--rpc <url>] [--hub <address> | --deploy] [--redis <url>] [--db <file>] [--workers <n>] [--port <n>] [--host <addr>] [--confirmations <n>] [--batch-max <n>] [--batch-wait-ms <ms>] [--redis-prefix <p>] [--lock-ms <ms>] | --hash-key <key>",
+    "--models <dir>[,<dir>...] [--rpc <url>] [--hub <address> --model-id <name>=<id>[,...] --consumer <name>=<address>[,...] | --deploy] [--redis <url>] [--db <file>] [--workers <n>] [--port <n>] [--host <addr>] [--confirmations <n>] [--batch-max <n>] [--batch-wait-ms <ms>] [--redis-prefix <p>] [--lock-ms <ms>] | --hash-key <key>",
   summary:
     "Serves proofs over HTTP (/v1, OpenAPI at /v1/openapi.json). Jobs queue in SQLite (--db, default $ZKINFER_BUILD_DIR/service/jobs.sqlite) or, with --redis, in BullMQ " +
     "shared with `zkinfer worker` processes. With --rpc, proved jobs are submitted to InferenceHub.verifyAndAct with $ZKINFER_SUBMITTER_KEY; " +
     "one serve per key and chain (a lease on the host and, with --redis, in Redis: a second one refuses to start). " +
     "--batch-max n (default 1) sends up to n ready proofs of one model in one verifyAndActBatch, each proof waiting at most --batch-wait-ms (default 2000) for others; " +
     "a batch that reverts is resubmitted one proof at a time. " +
+    "With --hub, each model is served under the id --model-id names, and the service refuses to start unless that record is Active, " +
+    "carries the model's commitment, calls the --consumer named and points to a verifier running the locally built verifier's code. " +
     "API keys: $ZKINFER_API_KEY_HASHES (comma-separated SHA-256 hex of the keys; `--hash-key <key>` prints one); without it a key is generated and printed once.",
   async run(argv) {
     const { values } = parseArgs({
@@ -28,6 +30,8 @@ export const command: Command = {
         models: { type: "string" },
         rpc: { type: "string" },
         hub: { type: "string" },
+        "model-id": { type: "string" },
+        consumer: { type: "string" },
         deploy: { type: "boolean", default: false },
         redis: { type: "string" },
         "redis-prefix": { type: "string" },
@@ -56,6 +60,26 @@ export const command: Command = {
     if (key !== undefined && !/^0x[0-9a-fA-F]{64}$/.test(key)) throw new ZkinferError("ZKINFER_SUBMITTER_KEY must be a 0x-prefixed 32-byte hex private key.");
     if (values.hub !== undefined && !/^0x[0-9a-fA-F]{40}$/.test(values.hub)) throw new ZkinferError(`--hub must be a 0x-prefixed address, got ${values.hub}`);
 
+    // name=value pairs, e.g. --model-id credit-score=3,credit-logistic=4
+    const pairs = (flag: string, text: string | undefined, value: RegExp, what: string): Map<string, string> => {
+      const out = new Map<string, string>();
+      for (const item of (text ?? "").split(",").filter(Boolean)) {
+        const m = /^([^=]+)=(.+)$/.exec(item.trim());
+        if (!m || !value.test(m[2]!)) throw new ZkinferError(`--${flag} takes <model name>=<${what}> pairs separated by commas, got ${item}`);
+        out.set(m[1]!, m[2]!);
+      }
+      return out;
+    };
+    const ids = pairs("model-id", values["model-id"], /^[1-9][0-9]*$/, "on-chain id");
+    const consumers = pairs("consumer", values.consumer, /^0x[0-9a-fA-F]{40}$/, "0x-prefixed address");
+    if ((ids.size > 0 || consumers.size > 0) && values.hub === undefined) throw new ZkinferError("--model-id and --consumer go with --hub.");
+    const named: Record<string, { modelId: bigint; consumer: Address }> = {};
+    for (const name of new Set([...ids.keys(), ...consumers.keys()])) {
+      if (!ids.has(name)) throw new ZkinferError(`--consumer names ${name} but --model-id does not: pass --model-id ${name}=<id>.`);
+      if (!consumers.has(name)) throw new ZkinferError(`--model-id names ${name} but --consumer does not: pass --consumer ${name}=<address> (the consumer its record must call).`);
+      named[name] = { modelId: BigInt(ids.get(name)!), consumer: consumers.get(name) as Address };
+    }
+
     let hashes = (process.env.ZKINFER_API_KEY_HASHES ?? "").split(",").map((s) => s.trim()).filter(Boolean);
     if (hashes.length === 0) {
       const { key: apiKey, hash } = newApiKey();
@@ -74,6 +98,7 @@ export const command: Command = {
             rpcUrl: values.rpc,
             privateKey: key,
             hub: values.hub as Address | undefined,
+            models: named,
             // The bundled CreditGate's operating point: approve at log-odds >= 0.
             deploy: values.deploy ? { threshold: 0n, creditLimit: 10_000n } : undefined,
             confirmations: int("confirmations", values.confirmations, 1),

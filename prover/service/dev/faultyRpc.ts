@@ -1,5 +1,5 @@
 /**
- * A JSON-RPC proxy that injects the faults a real provider shows (SECURITY.md 25): 5xx answers,
+ * A JSON-RPC proxy that injects the faults a real provider shows (docs/SECURITY.md 25): 5xx answers,
  * connections dropped before an answer, slow answers, and the nastiest one, a 5xx *after* the node
  * has executed the request (the client cannot tell whether its transaction went out). Faults follow
  * a deterministic per-method schedule, so a run is reproducible.

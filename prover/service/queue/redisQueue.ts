@@ -11,7 +11,7 @@
  */
 import { Queue, Worker, type Job } from "bullmq";
 import { Redis } from "ioredis";
-import { FAILURE_KINDS, IdempotencyConflictError, JOB_STATUSES, emptyRecord, newJobId, requestFingerprint, type JobRecord, type JobStatus, type NewJob } from "../jobs.js";
+import { FAILURE_KINDS, IdempotencyConflictError, JOB_STATUSES, emptyRecord, newJobId, requestFingerprint, scopedIdempotencyKey, type JobRecord, type JobStatus, type NewJob } from "../jobs.js";
 import {
   DEFAULT_MAX_ATTEMPTS,
   JobError,
@@ -66,9 +66,10 @@ export class RedisQueue implements JobQueue {
     const record = emptyRecord(newJobId(), job, Date.now());
     if (job.idempotencyKey !== undefined) {
       // SET NX claims the key atomically across API processes; the loser reads the winner's job.
-      const claimed = await this.redis.set(this.key("idem", job.idempotencyKey), `${record.id} ${fingerprint}`, "NX");
+      const idem = this.key("idem", scopedIdempotencyKey(job.owner, job.idempotencyKey));
+      const claimed = await this.redis.set(idem, `${record.id} ${fingerprint}`, "NX");
       if (claimed === null) {
-        const [id, fp] = (await this.redis.get(this.key("idem", job.idempotencyKey)))!.split(" ");
+        const [id, fp] = (await this.redis.get(idem))!.split(" ");
         if (fp !== fingerprint) throw new IdempotencyConflictError(id!);
         const existing = await this.waitForRecord(id!);
         return { job: existing, created: false };

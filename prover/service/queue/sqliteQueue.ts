@@ -10,7 +10,7 @@
 import { DatabaseSync } from "node:sqlite";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { FAILURE_KINDS, IdempotencyConflictError, JOB_STATUSES, emptyRecord, newJobId, requestFingerprint, type JobRecord, type JobStatus, type NewJob } from "../jobs.js";
+import { FAILURE_KINDS, IdempotencyConflictError, JOB_STATUSES, emptyRecord, newJobId, requestFingerprint, scopedIdempotencyKey, type JobRecord, type JobStatus, type NewJob } from "../jobs.js";
 import {
   DEFAULT_MAX_ATTEMPTS,
   JobError,
@@ -73,8 +73,9 @@ export class SqliteQueue implements JobQueue {
 
   async enqueue(job: NewJob): Promise<{ job: JobRecord; created: boolean }> {
     const fingerprint = requestFingerprint(job);
-    if (job.idempotencyKey !== undefined) {
-      const existing = this.db.prepare(`SELECT id, fingerprint FROM jobs WHERE idempotency_key = ?`).get(job.idempotencyKey) as { id: string; fingerprint: string } | undefined;
+    const idempotencyKey = job.idempotencyKey === undefined ? null : scopedIdempotencyKey(job.owner, job.idempotencyKey);
+    if (idempotencyKey !== null) {
+      const existing = this.db.prepare(`SELECT id, fingerprint FROM jobs WHERE idempotency_key = ?`).get(idempotencyKey) as { id: string; fingerprint: string } | undefined;
       if (existing) {
         if (existing.fingerprint !== fingerprint) throw new IdempotencyConflictError(existing.id);
         return { job: (await this.get(existing.id))!, created: false };
@@ -84,7 +85,7 @@ export class SqliteQueue implements JobQueue {
     this.setSynchronous("FULL"); // acknowledged with 202 once this returns
     this.db
       .prepare(`INSERT INTO jobs (id, status, idempotency_key, fingerprint, record) VALUES (?, ?, ?, ?, ?)`)
-      .run(record.id, record.status, job.idempotencyKey ?? null, fingerprint, JSON.stringify(record));
+      .run(record.id, record.status, idempotencyKey, fingerprint, JSON.stringify(record));
     queueMicrotask(() => this.pump());
     return { job: record, created: true };
   }
