@@ -22,7 +22,7 @@
  * ```
  */
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
-import { poseidonArtifact } from "../prover/chain/poseidonArtifact.js";
+import { poseidonArtifact } from "./poseidonArtifact.js";
 import InferenceHubModule from "./InferenceHub.js";
 
 /** Outputs of a signal model, in order (see contracts/interfaces/ISignalFeed.sol). */

@@ -114,7 +114,7 @@ async function run(workers: number, dir: string, chain?: LocalChain): Promise<Ru
     }
     const cpu = meter.stop();
     const jobs = await Promise.all(ids.map(async (id) => (await call(base, "GET", `/v1/jobs/${id}`)).json));
-    const finished = (j: any) => Date.parse(j.updatedAt);
+    const finished = (j: { updatedAt: string }) => Date.parse(j.updatedAt);
     const wallMs = Math.max(...jobs.map(finished)) - started;
     const latencies = jobs.map((j) => finished(j) - Date.parse(j.createdAt)).sort((a, b) => a - b);
     const proofMs = jobs.map((j) => (j.timings.witnessMs ?? 0) + (j.timings.proveMs ?? 0));

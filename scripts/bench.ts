@@ -103,7 +103,7 @@ async function main() {
       // Plain snarkjs on the same circuit and input: reads wasm and zkey from disk each time.
       const { input } = await prover.circuitInput({ features: applicantFeatures(approved[r]!), subject, nonce: 1n, salt: randomSalt(), attestation, now });
       const t0 = performance.now();
-      await snarkjs.groth16.fullProve(input, artifactPath(name, "wasm"), artifactPath(name, "zkey"));
+      await snarkjs.groth16.fullProve(input as snarkjs.CircuitSignals, artifactPath(name, "wasm"), artifactPath(name, "zkey"));
       fullproveMs.push(performance.now() - t0);
 
       const t1 = performance.now();

@@ -20,7 +20,7 @@ import { ModelProver } from "../prover/prove/prover.js";
 import { decodeOutputs, runReference } from "../prover/model/interpret.js";
 import { releaseCurves } from "../prover/setup/curve.js";
 import { applicantFeatures, applicantLabel, germanCreditSplit } from "../prover/data/germanCredit.js";
-import { writeManifest } from "../deploy/manifest.js";
+import { writeManifest } from "../prover/chain/manifest.js";
 import { generateAttesterKey, signAttestation, type Attestation } from "../prover/attest/attestation.js";
 
 const json = process.argv.includes("--json");

@@ -263,7 +263,7 @@ export function parseGermanCredit(text: string): GermanCreditDataset {
     try {
       x.push(FEATURE_DEFS.map((f) => f.encode(raw)));
     } catch (err) {
-      throw new Error(`german.data line ${lineIndex + 1}: ${(err as Error).message}`);
+      throw new Error(`german.data line ${lineIndex + 1}: ${(err as Error).message}`, { cause: err });
     }
     y.push(label === "1" ? 1 : 0);
   });

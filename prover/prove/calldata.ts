@@ -3,38 +3,47 @@
  * abi.encode(uint256[2] a, uint256[2][2] b, uint256[2] c), with each G2 coordinate pair in the
  * (imaginary, real) order the EVM pairing precompile expects: snarkjs's pi_b rows reversed.
  */
-import { AbiCoder } from "ethers";
+import type { Groth16Proof } from "snarkjs";
+import { decodeAbiParameters, encodeAbiParameters, parseAbiParameters, type Hex } from "viem";
+import { ZkinferError } from "../errors.js";
 
-export interface Groth16Proof {
-  pi_a: string[];
-  pi_b: string[][];
-  pi_c: string[];
-  protocol?: string;
-  curve?: string;
-}
+export type { Groth16Proof };
 
-const PROOF_TYPES = ["uint256[2]", "uint256[2][2]", "uint256[2]"];
+const PROOF_TYPES = parseAbiParameters("uint256[2], uint256[2][2], uint256[2]");
 
-export function encodeProof(proof: Groth16Proof): string {
-  const a = [proof.pi_a[0]!, proof.pi_a[1]!];
-  const b = [
-    [proof.pi_b[0]![1]!, proof.pi_b[0]![0]!],
-    [proof.pi_b[1]![1]!, proof.pi_b[1]![0]!],
-  ];
-  const c = [proof.pi_c[0]!, proof.pi_c[1]!];
-  return AbiCoder.defaultAbiCoder().encode(PROOF_TYPES, [a, b, c]);
+export function encodeProof(proof: Groth16Proof): Hex {
+  const at = (value: string | undefined, where: string): bigint => {
+    if (value === undefined) throw new ZkinferError(`The Groth16 proof has no ${where}: pass a snarkjs groth16 proof.`);
+    return BigInt(value);
+  };
+  const [b0, b1] = [proof.pi_b[0], proof.pi_b[1]];
+  return encodeAbiParameters(PROOF_TYPES, [
+    [at(proof.pi_a[0], "pi_a[0]"), at(proof.pi_a[1], "pi_a[1]")],
+    [
+      [at(b0?.[1], "pi_b[0][1]"), at(b0?.[0], "pi_b[0][0]")],
+      [at(b1?.[1], "pi_b[1][1]"), at(b1?.[0], "pi_b[1][0]")],
+    ],
+    [at(proof.pi_c[0], "pi_c[0]"), at(proof.pi_c[1], "pi_c[1]")],
+  ]);
 }
 
 /** The eight proof words, for tests that tamper with one of them. */
 export function decodeProofWords(encoded: string): bigint[] {
-  const [a, b, c] = AbiCoder.defaultAbiCoder().decode(PROOF_TYPES, encoded);
-  return [...a, ...b[0], ...b[1], ...c].map((x: bigint) => BigInt(x));
+  const [a, b, c] = decodeAbiParameters(PROOF_TYPES, encoded as Hex);
+  return [...a, ...b[0], ...b[1], ...c];
 }
 
-export function encodeProofWords(words: readonly bigint[]): string {
-  if (words.length !== 8) throw new RangeError(`a Groth16 proof has 8 words, got ${words.length}`);
-  const w = [...words];
-  return AbiCoder.defaultAbiCoder().encode(PROOF_TYPES, [w.slice(0, 2), [w.slice(2, 4), w.slice(4, 6)], w.slice(6, 8)]);
+export function encodeProofWords(words: readonly bigint[]): Hex {
+  const [a0, a1, b00, b01, b10, b11, c0, c1, ...extra] = words;
+  if (c1 === undefined || extra.length > 0) throw new ZkinferError(`A Groth16 proof has 8 words, got ${words.length}.`);
+  return encodeAbiParameters(PROOF_TYPES, [
+    [a0!, a1!],
+    [
+      [b00!, b01!],
+      [b10!, b11!],
+    ],
+    [c0!, c1],
+  ]);
 }
 
 /**

@@ -88,7 +88,6 @@ export function mockGroth16Proof(base: bigint): string {
  * as the model's owner (the hub's signer) would.
  */
 export async function upgradeModel(
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   hub: any,
   time: { increase(seconds: bigint | number): Promise<unknown> },
   modelId: bigint,

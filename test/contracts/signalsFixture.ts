@@ -18,7 +18,6 @@ export function windowAt(epoch: number): bigint[] {
   return PRICES.slice(epoch - 6, epoch);
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function deploySignals(ethers: any, ignition: any) {
   const [owner, bot, stranger] = await ethers.getSigners();
   const deployed = await deploySignalStack({ ignition, verifierContract: "MockInferenceVerifier", modelCommitment: MODEL_COMMITMENT });

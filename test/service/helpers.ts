@@ -30,7 +30,7 @@ export async function testRedisUrl(): Promise<string | undefined> {
     return url;
   } catch (e) {
     if (process.env.CI === "true" || explicit !== undefined) {
-      throw new Error(`Redis at ${url} is unreachable (${(e as Error).message}); the Redis-backed suite must run here (CI or ZKINFER_TEST_REDIS_URL set).`);
+      throw new Error(`Redis at ${url} is unreachable (${(e as Error).message}); the Redis-backed suite must run here (CI or ZKINFER_TEST_REDIS_URL set).`, { cause: e });
     }
     console.warn(`\n  !!! SKIPPED: the Redis-backed prover-service suite: no Redis at ${url}. Start one (redis-server) or set ZKINFER_TEST_REDIS_URL. CI runs it. !!!\n`);
     return undefined;

@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { ZkinferError } from "../../errors.js";
+import type { Groth16Proof } from "../../prove/calldata.js";
 import type { Command } from "../command.js";
 import { resolveSpecPath } from "../modelDir.js";
 
@@ -29,7 +30,7 @@ export const command: Command = {
     } catch (cause) {
       throw new ZkinferError(`${positionals[1]} is not valid JSON: ${(cause as Error).message}`);
     }
-    if (!file.proof || !Array.isArray(file.publicSignals)) throw new ZkinferError(`${positionals[1]} has no proof and publicSignals (write it with \`zkinfer prove\`).`);
+    if (!isGroth16Proof(file.proof) || !Array.isArray(file.publicSignals)) throw new ZkinferError(`${positionals[1]} has no proof and publicSignals (write it with \`zkinfer prove\`).`);
     let vkey: unknown;
     try {
       vkey = JSON.parse(readFileSync(artifactPath(ir.name, "vkey"), "utf8"));
@@ -52,3 +53,13 @@ export const command: Command = {
     return ok ? 0 : 1;
   },
 };
+
+/** The shape snarkjs writes: pi_a, pi_b, pi_c as decimal strings. */
+function isGroth16Proof(value: unknown): value is Groth16Proof {
+  const p = value as Partial<Record<keyof Groth16Proof, unknown>> | null;
+  const strings = (v: unknown, n: number) => Array.isArray(v) && v.length >= n && v.every((x) => typeof x === "string");
+  return (
+    typeof p === "object" && p !== null && strings(p.pi_a, 2) && strings(p.pi_c, 2) &&
+    Array.isArray(p.pi_b) && p.pi_b.length >= 2 && p.pi_b.every((row) => strings(row, 2))
+  );
+}
