@@ -1,81 +1,22 @@
 /**
- * The service's view of the chain: the hub's ABI (the part the service calls, with every error it
- * may decode), model-id lookup by commitment, and a development deployment for a local node.
+ * The service's view of the chain: the chain layer (prover/chain) it uses, and a development
+ * deployment for a local node.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { createPublicClient, createWalletClient, http, parseEventLogs, type Account, type Address, type Hex, type PublicClient, type WalletClient } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
+import { parseEventLogs, type Address, type Hex } from "viem";
 import { REPO_ROOT } from "../artifacts/paths.js";
 import { ZkinferError } from "../errors.js";
-import { contractAbi } from "../sdk/abi.js";
+import { creditGateAbi, inferenceHubAbi } from "../chain/abi.js";
+import type { ChainClients } from "../chain/connect.js";
 import { DEFAULT_UPDATE_DELAY } from "../../deploy/InferenceHub.js";
 
-// The contracts' ABIs come from their compiled artifacts, the one definition (a hand-written copy
-// drifted once: a field added to the registry's Model struct broke getModel's decoding here).
-export const HUB_ABI = contractAbi("InferenceHub");
-export const CREDIT_GATE_ABI = contractAbi("CreditGate");
+export { HARDHAT_DEV_KEY, connectChain, withRetry, type ChainClients } from "../chain/connect.js";
+export { findModelId } from "../chain/model.js";
 
-/** Hardhat's first development account (public knowledge: for a local node only). */
-export const HARDHAT_DEV_KEY: Hex = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
-
-export interface ChainClients {
-  publicClient: PublicClient;
-  walletClient: WalletClient;
-  account: Account;
-  chainId: number;
-}
-
-/**
- * Clients with viem's own retries off: the submitter retries with its own backoff and needs to see
- * each fault (a 5xx after the node accepted a transaction must not become a second transaction).
- */
-export async function connectChain(rpcUrl: string, privateKey: Hex, timeoutMs = 10_000): Promise<ChainClients> {
-  const transport = http(rpcUrl, { retryCount: 0, timeout: timeoutMs });
-  const probe = createPublicClient({ transport });
-  let chainId: number;
-  try {
-    chainId = await withRetry("eth_chainId", () => probe.getChainId(), 4);
-  } catch (cause) {
-    throw new ZkinferError(`Cannot reach the JSON-RPC endpoint ${rpcUrl}. Start a node (e.g. \`npx hardhat node\`) or pass --rpc.`, { cause });
-  }
-  const chain = { id: chainId, name: `chain-${chainId}`, nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [rpcUrl] } } };
-  const account = privateKeyToAccount(privateKey);
-  return {
-    publicClient: createPublicClient({ chain, transport, pollingInterval: 200 }) as PublicClient,
-    walletClient: createWalletClient({ chain, transport, account }),
-    account,
-    chainId,
-  };
-}
-
-/**
- * Retries a read at start-up with backoff: a flaky RPC endpoint should delay the service, not stop
- * it (the submitter has its own, finer policy for the calls that matter for exactly-once).
- */
-export async function withRetry<T>(what: string, read: () => Promise<T>, attempts = 6): Promise<T> {
-  for (let i = 1; ; i++) {
-    try {
-      return await read();
-    } catch (e) {
-      if (i >= attempts) throw new ZkinferError(`${what} failed ${attempts} times; is the RPC endpoint healthy?`, { cause: e });
-      await new Promise((r) => setTimeout(r, 100 * 2 ** i));
-    }
-  }
-}
-
-/** The newest active model id whose commitment is `commitment`; the service refuses to start without one. */
-export async function findModelId(publicClient: PublicClient, hub: Address, commitment: bigint, name: string): Promise<bigint> {
-  const count = (await withRetry("modelCount", () => publicClient.readContract({ address: hub, abi: HUB_ABI, functionName: "modelCount" }))) as bigint;
-  for (let id = count; id >= 1n; id--) {
-    const model = (await withRetry("getModel", () => publicClient.readContract({ address: hub, abi: HUB_ABI, functionName: "getModel", args: [id] }))) as {
-      modelCommitment: bigint;
-      status: number;
-    };
-    if (model.modelCommitment === commitment && model.status === 1) return id;
-  }
-  throw new ZkinferError(`No active model with the commitment of ${name} (${commitment}) is registered in the hub at ${hub}. Register it first (or pass --deploy on a development chain).`);
-}
+/** The hub's and CreditGate's ABIs (generated from the compiled contracts: prover/chain/abi.generated.ts). */
+export const HUB_ABI = inferenceHubAbi;
+export const CREDIT_GATE_ABI = creditGateAbi;
 
 export interface DevDeployment {
   hub: Address;

@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import type { Command } from "../command.js";
+import { UsageError } from "../usage.js";
 
 export const command: Command = {
   usage: "<network.onnx> <input.json> [--json]",
@@ -10,7 +11,7 @@ export const command: Command = {
     "Exit 0 when supported, 3 when the model is refused (the reason names the operator), 1 on bad input.",
   async run(argv) {
     const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: "boolean" } } });
-    if (positionals.length !== 2) throw new TypeError("expected two arguments: the ONNX file and the input JSON", { cause: "usage" });
+    if (positionals.length !== 2) throw new UsageError("expected two arguments: the ONNX file and the input JSON");
     const { checkOnnx } = await import("../../onnx/check.js");
     const log = values.json ? () => {} : (line: string) => console.error(line);
     const result = await checkOnnx(positionals[0]!, positionals[1]!, log);

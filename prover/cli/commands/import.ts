@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { parseArgs } from "node:util";
 import type { Command } from "../command.js";
+import { UsageError } from "../usage.js";
 
 export const command: Command = {
   usage: "<model.onnx|spec.json> --calibrate <input.json|data.csv> --out <dir> [--name <model-name>] [--threshold <t>]",
@@ -22,11 +23,11 @@ export const command: Command = {
       options: { calibrate: { type: "string" }, out: { type: "string" }, name: { type: "string" }, threshold: { type: "string" } },
     });
     if (positionals.length !== 1 || !values.calibrate || !values.out) {
-      throw new TypeError("expected a model file, --calibrate <samples> and --out <dir>", { cause: "usage" });
+      throw new UsageError("expected a model file, --calibrate <samples> and --out <dir>");
     }
     const { importModel } = await import("../../onnx/importModel.js");
     const threshold = values.threshold === undefined ? 0 : Number(values.threshold);
-    if (!Number.isFinite(threshold)) throw new TypeError(`--threshold must be a number, got ${values.threshold}`, { cause: "usage" });
+    if (!Number.isFinite(threshold)) throw new UsageError(`--threshold must be a number, got ${values.threshold}`);
     const name = values.name ?? basename(positionals[0]!).replace(/\.(onnx|json)$/i, "").toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").replace(/^(?![a-z])/, "m-");
     const result = await importModel({ modelPath: positionals[0]!, samplesPath: values.calibrate, name, threshold, log: console.log });
     mkdirSync(values.out, { recursive: true });

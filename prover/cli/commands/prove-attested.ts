@@ -11,6 +11,7 @@ import { parseAttestation } from "../../attest/attestation.js";
 import { AttestationFormatError } from "../../attest/errors.js";
 import { ModelProver } from "../../prove/prover.js";
 import type { Command } from "../command.js";
+import { UsageError } from "../usage.js";
 
 export const command: Command = {
   usage: "<attestation.json> --nonce <n> --out <proof.json> [--model <spec.json>]",
@@ -28,7 +29,7 @@ export const command: Command = {
       },
     });
     if (positionals.length !== 1 || values.nonce === undefined || !values.out) {
-      throw new TypeError("expected <attestation.json>, --nonce <n> and --out <proof.json>", { cause: "usage" });
+      throw new UsageError("expected <attestation.json>, --nonce <n> and --out <proof.json>");
     }
     if (!/^(0|[1-9][0-9]*)$/.test(values.nonce)) {
       throw new AttestationFormatError(`--nonce must be a non-negative decimal integer, got ${values.nonce}`, "nonce");

@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { InputValidationError, ZkinferError } from "../../errors.js";
 import type { Command } from "../command.js";
+import { UsageError } from "../usage.js";
 import { resolveSpecPath } from "../modelDir.js";
 
 export const command: Command = {
@@ -20,7 +21,7 @@ export const command: Command = {
       allowPositionals: true,
       options: { input: { type: "string" }, subject: { type: "string" }, nonce: { type: "string" }, salt: { type: "string" }, out: { type: "string" } },
     });
-    if (positionals.length !== 1 || !values.input) throw new TypeError("expected a model and --input <file>", { cause: "usage" });
+    if (positionals.length !== 1 || !values.input) throw new UsageError("expected a model and --input <file>");
     const specPath = resolveSpecPath(positionals[0]!);
     const { ModelProver } = await import("../../prove/prover.js");
     const { decodeOutputs } = await import("../../model/interpret.js");
@@ -60,7 +61,7 @@ export const command: Command = {
 };
 
 function parseBig(text: string, flag: string): bigint {
-  if (!/^(0x[0-9a-fA-F]+|\d+)$/.test(text)) throw new TypeError(`${flag} must be a non-negative integer, got "${text}"`, { cause: "usage" });
+  if (!/^(0x[0-9a-fA-F]+|\d+)$/.test(text)) throw new UsageError(`${flag} must be a non-negative integer, got "${text}"`);
   return BigInt(text);
 }
 

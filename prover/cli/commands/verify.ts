@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import { ZkinferError } from "../../errors.js";
 import type { Groth16Proof } from "../../prove/calldata.js";
 import type { Command } from "../command.js";
+import { UsageError } from "../usage.js";
 import { resolveSpecPath } from "../modelDir.js";
 
 export const command: Command = {
@@ -15,7 +16,7 @@ export const command: Command = {
   summary: "Verifies a proof written by `zkinfer prove` against the built model's verification key. Exit 0 when valid, 1 when not.",
   async run(argv) {
     const { positionals } = parseArgs({ args: argv, allowPositionals: true, options: {} });
-    if (positionals.length !== 2) throw new TypeError("expected a model and a proof file", { cause: "usage" });
+    if (positionals.length !== 2) throw new UsageError("expected a model and a proof file");
     const specPath = resolveSpecPath(positionals[0]!);
     const snarkjs = await import("snarkjs");
     const { artifactPath } = await import("../../artifacts/paths.js");
