@@ -3,6 +3,7 @@
  * generator and the zkey are loaded once per ModelProver and reused for every proof (loading them
  * per proof would dominate the cost of a small model).
  */
+import { staleBuildError } from "../artifacts/models.js";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { WitnessCalculatorBuilder } from "circom_runtime";
@@ -71,7 +72,7 @@ export class ModelProver {
     const commitment = await modelCommitment(ir);
     const info = JSON.parse(readFileSync(artifactPath(ir.name, "circuitInfo"), "utf8")) as { modelCommitment: string };
     if (BigInt(info.modelCommitment) !== commitment) {
-      throw new ZkinferError(`The built circuit of ${ir.name} is stale (its model commitment differs from the spec's). Run \`npm run build:models\`.`);
+      throw staleBuildError(ir.name, specPath);
     }
     const wc = (await WitnessCalculatorBuilder(readFileSync(artifactPath(ir.name, "wasm")))) as WitnessCalculator;
     const zkey = readFileSync(artifactPath(ir.name, "zkey"));

@@ -6,7 +6,7 @@ import { parseArgs } from "node:util";
 import { buildModel } from "../../build/buildModel.js";
 import type { Command } from "../command.js";
 import { UsageError } from "../usage.js";
-import { resolveSpecPath } from "../modelDir.js";
+import { resolveSpecPath } from "../../artifacts/models.js";
 
 export const command: Command = {
   usage: "<model-dir|spec.json> [--ptau <file>]",

@@ -4,7 +4,7 @@
  * `zkinfer build <dir>` compiles) and <dir>/calibration.json (the report it prints).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
-import { basename, join } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { Command } from "../command.js";
 import { UsageError } from "../usage.js";
@@ -15,7 +15,8 @@ export const command: Command = {
     "Imports an ONNX model (or a JSON model spec), chooses fixed-point scales and declared input ranges from the sample " +
     "inputs so that the range analysis proves no overflow, and writes <dir>/spec.json plus a calibration report: float vs " +
     "quantized vs circuit outputs, maximum absolute error, and (with a `label` column) the accuracy change. A single-output " +
-    "model predicts class 1 when output >= --threshold (default 0); a multi-output one predicts its argmax.",
+    "model predicts class 1 when output >= --threshold (default 0); a multi-output one predicts its argmax. The model is " +
+    "named after the --out folder unless --name is given.",
   async run(argv) {
     const { positionals, values } = parseArgs({
       args: argv,
@@ -28,7 +29,9 @@ export const command: Command = {
     const { importModel } = await import("../../onnx/importModel.js");
     const threshold = values.threshold === undefined ? 0 : Number(values.threshold);
     if (!Number.isFinite(threshold)) throw new UsageError(`--threshold must be a number, got ${values.threshold}`);
-    const name = values.name ?? basename(positionals[0]!).replace(/\.(onnx|json)$/i, "").toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").replace(/^(?![a-z])/, "m-");
+    // The model is named after its folder by default (two imports into two folders are two models:
+    // naming them after the ONNX file, often `network.onnx`, made the second overwrite the first's build).
+    const name = values.name ?? modelNameOf(basename(resolve(values.out)));
     const result = await importModel({ modelPath: positionals[0]!, samplesPath: values.calibrate, name, threshold, log: console.log });
     mkdirSync(values.out, { recursive: true });
     writeFileSync(join(values.out, "spec.json"), JSON.stringify(result.spec, null, 2) + "\n");
@@ -36,3 +39,8 @@ export const command: Command = {
     console.log(`wrote ${join(values.out, "spec.json")} and calibration.json; next: zkinfer build ${values.out}`);
   },
 };
+
+/** A folder name as a model name: lowercase kebab-case starting with a letter (as the spec schema requires). */
+function modelNameOf(folder: string): string {
+  return folder.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").replace(/^(?![a-z])/, "m-");
+}

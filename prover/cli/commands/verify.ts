@@ -9,7 +9,7 @@ import { ZkinferError } from "../../errors.js";
 import type { Groth16Proof } from "../../prove/calldata.js";
 import type { Command } from "../command.js";
 import { UsageError } from "../usage.js";
-import { resolveSpecPath } from "../modelDir.js";
+import { assertBuilt, BuildArtifactError, buildCommand, resolveSpecPath } from "../../artifacts/models.js";
 
 export const command: Command = {
   usage: "<model-dir|spec.json> <proof.json>",
@@ -29,16 +29,17 @@ export const command: Command = {
     try {
       file = JSON.parse(readFileSync(positionals[1]!, "utf8"));
     } catch (cause) {
-      throw new ZkinferError(`${positionals[1]} is not valid JSON: ${(cause as Error).message}`);
+      throw new ZkinferError(`${positionals[1]} is not valid JSON: ${(cause as Error).message}`, { cause });
     }
     if (!isGroth16Proof(file.proof) || !Array.isArray(file.publicSignals)) throw new ZkinferError(`${positionals[1]} has no proof and publicSignals (write it with \`zkinfer prove\`).`);
-    let vkey: unknown;
+    assertBuilt(ir.name, specPath, ["vkey"]);
+    const vkey = JSON.parse(readFileSync(artifactPath(ir.name, "vkey"), "utf8")) as { nPublic?: unknown };
+    let signals: ReturnType<typeof decodePublicSignals>;
     try {
-      vkey = JSON.parse(readFileSync(artifactPath(ir.name, "vkey"), "utf8"));
-    } catch {
-      throw new ZkinferError(`model ${ir.name} has no verification key: run \`zkinfer build ${positionals[0]}\` first.`);
+      signals = decodePublicSignals(file.publicSignals as string[], publicOutputCount(ir), { attested: ir.attestation !== undefined, publicInputs: publicInputCount(ir) });
+    } catch (cause) {
+      throw new ZkinferError(`${positionals[1]}'s public signals are not ${ir.name}'s layout: ${(cause as Error).message}`, { cause });
     }
-    const signals = decodePublicSignals(file.publicSignals as string[], publicOutputCount(ir), { attested: ir.attestation !== undefined, publicInputs: publicInputCount(ir) });
     if (signals.modelCommitment !== (await modelCommitment(ir))) {
       console.log(`invalid: the proof's model commitment is not ${ir.name}@${ir.version}'s`);
       return 1;
@@ -49,7 +50,20 @@ export const command: Command = {
       console.log(`invalid: public input \`${ir.features[bad]!.name}\` = ${signals.inputs![bad]} (at 2^${ir.inputScale}) is outside [-2^${ir.visibility.publicInputBits}, 2^${ir.visibility.publicInputBits})`);
       return 1;
     }
-    const ok = await snarkjs.groth16.verify(vkey, (file.publicSignals as string[]).map(String), file.proof);
+    // A key of another circuit (a build overwritten by another model of the same name) would make
+    // snarkjs fail inside its pairing code: say which build does not match instead.
+    if (vkey.nPublic !== file.publicSignals.length) {
+      throw new BuildArtifactError(
+        `The verification key of ${ir.name} takes ${String(vkey.nPublic)} public signals; the proof has ${file.publicSignals.length}. ` +
+          `The build does not match this proof's model: rebuild with \`${buildCommand(specPath)}\`, or verify against the model that made the proof.`,
+      );
+    }
+    let ok: boolean;
+    try {
+      ok = await snarkjs.groth16.verify(vkey, (file.publicSignals as string[]).map(String), file.proof);
+    } catch (cause) {
+      throw new ZkinferError(`snarkjs could not check the proof against ${ir.name}'s verification key (a malformed proof or key): ${(cause as Error).message}`, { cause });
+    }
     console.log(ok ? `valid proof of ${ir.name}@${ir.version}` : "invalid proof");
     return ok ? 0 : 1;
   },
