@@ -100,6 +100,7 @@ export async function buildModel({ specPath, ptau, log = () => {} }: BuildModelP
           zkeyContributed: artifactPath(name, "zkeyContributed"),
           zkeyFinal: artifactPath(name, "zkey"),
           vkey: artifactPath(name, "vkey"),
+          log,
         }),
     }), isCached);
   writeFileSync(artifactPath(name, "setupInfo"), JSON.stringify({ ...setup.result, ptau: phase1 }, null, 2));
