@@ -34,12 +34,12 @@ import type { Address } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { applicantFeatures, germanCreditSplit } from "../prover/data/germanCredit.js";
 import { HARDHAT_DEV_KEY } from "../prover/service/chain.js";
-import { processTree, startCpuMeter } from "../prover/service/dev/cpuAccounting.js";
-import { startLocalChain, type LocalChain } from "../prover/service/dev/localChain.js";
+import { processTree, startCpuMeter } from "./dev/cpuAccounting.js";
+import { startLocalChain, type LocalChain } from "./dev/localChain.js";
 import { loadServiceModels } from "../prover/service/models.js";
 import { ProverPool } from "../prover/service/proverPool.js";
 import { releaseCurves } from "../prover/setup/curve.js";
-import { MODEL_DIR, SERVE_READY, auditChain, call, startCli } from "../test/service/helpers.js";
+import { MODEL_DIR, SERVE_READY, auditChain, call, startCli } from "./dev/serviceHarness.js";
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
