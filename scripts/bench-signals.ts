@@ -8,7 +8,7 @@ import type { Contract } from "ethers";
 import { bundledSpecPath } from "../prover/artifacts/paths.js";
 import { buildModel } from "../prover/build/buildModel.js";
 import { decodeProofWords } from "../prover/prove/calldata.js";
-import { deploySignalStack, proveSignal, seedSignalMarket } from "../prover/chain/signals.js";
+import { deploySignalStack, proveSignal, seedSignalMarket } from "./dev/signalStack.js";
 import { loadSp500, toCents } from "../prover/data/sp500.js";
 import { ModelProver } from "../prover/prove/prover.js";
 import { median, round } from "./stats.js";

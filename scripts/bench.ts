@@ -21,7 +21,7 @@ import * as snarkjs from "snarkjs";
 import { REPO_ROOT, artifactPath, bundledSpecPath } from "../prover/artifacts/paths.js";
 import { buildModel } from "../prover/build/buildModel.js";
 import { compileCircuit } from "../prover/circuit/compile.js";
-import { deployCreditScore, submitInference } from "../prover/chain/creditScore.js";
+import { deployCreditScore, submitInference } from "./dev/creditScoreStack.js";
 import { applicantFeatures, germanCreditSplit } from "../prover/data/germanCredit.js";
 import { runReference } from "../prover/model/interpret.js";
 import { decodeProofWords } from "../prover/prove/calldata.js";

@@ -13,7 +13,8 @@ import { network } from "hardhat";
 import { bundledSpecPath, deploymentManifestPath } from "../prover/artifacts/paths.js";
 import { buildModel } from "../prover/build/buildModel.js";
 import { formatMs, timed } from "../prover/build/progress.js";
-import { deployCreditScore, revertName, submitInference } from "../prover/chain/creditScore.js";
+import { expectRevertName } from "../prover/chain/revert.js";
+import { deployCreditScore, submitInference } from "./dev/creditScoreStack.js";
 import { signalIndex } from "../prover/abi/publicSignals.js";
 import { decodeProofWords, encodeProofWords } from "../prover/prove/calldata.js";
 import { ModelProver } from "../prover/prove/prover.js";
@@ -134,7 +135,7 @@ async function main() {
     try {
       await send();
     } catch (e) {
-      const name = revertName(e, [hub, creditGate]);
+      const name = expectRevertName(e);
       log(`  ${label.padEnd(44)} rejected: ${name}`);
       return name;
     }

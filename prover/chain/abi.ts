@@ -19,6 +19,7 @@ export { creditGateAbi, demoTokenAbi, inferenceHubAbi, inferenceVerifierAbi, pri
 /** Every custom error a protocol contract can revert with, for decoding a revert whichever contract raised it. */
 export const protocolErrorsAbi = [
   ...inferenceHubAbi,
+  ...inferenceVerifierAbi,
   ...creditGateAbi,
   ...signalFeedAbi,
   ...priceSourceAbi,

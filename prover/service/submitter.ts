@@ -13,7 +13,8 @@
  * RPC faults (timeouts, 5xx, dropped connections, missing receipts) are retried with exponential
  * backoff; a revert is not a fault and is not retried.
  */
-import { BaseError, ContractFunctionRevertedError, decodeErrorResult, encodeFunctionData, keccak256, type Address, type Hex, type TransactionReceipt } from "viem";
+import { BaseError, encodeFunctionData, keccak256, type Address, type Hex, type TransactionReceipt } from "viem";
+import { revertName } from "../chain/revert.js";
 import { HUB_ABI, type ChainClients } from "./chain.js";
 import type { JobRecord } from "./jobs.js";
 import { JobError, round } from "./queue/jobQueue.js";
@@ -255,23 +256,6 @@ export class Submitter {
       }
     }
   }
-}
-
-/** The custom error name of a decoded revert, or undefined for anything that is not a revert. */
-export function revertName(error: unknown): string | undefined {
-  if (!(error instanceof BaseError)) return undefined;
-  const revert = error.walk((e) => e instanceof ContractFunctionRevertedError);
-  if (revert instanceof ContractFunctionRevertedError) return revert.data?.errorName ?? revert.signature ?? "unknown revert";
-  // estimateGas on a raw call: viem reports the revert data without decoding it.
-  const raw = error.walk((e) => typeof (e as { data?: unknown }).data === "string" && ((e as { data: string }).data).startsWith("0x") && (e as { data: string }).data.length >= 10) as { data?: string } | null;
-  if (raw?.data) {
-    try {
-      return decodeErrorResult({ abi: HUB_ABI, data: raw.data as Hex }).errorName;
-    } catch {
-      return "unknown revert";
-    }
-  }
-  return undefined;
 }
 
 function knownTransaction(e: unknown): boolean {

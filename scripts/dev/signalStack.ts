@@ -5,7 +5,7 @@
  */
 import type { Contract } from "ethers";
 import { signalsModule } from "../../deploy/Signals.js";
-import type { ModelProver, ProveReturnType } from "../prove/prover.js";
+import type { ModelProver, ProveReturnType } from "../../prover/prove/prover.js";
 
 import { SIGNAL_WINDOW } from "../../deploy/Signals.js";
 
