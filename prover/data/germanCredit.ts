@@ -16,6 +16,7 @@
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { ZkinferError } from "../errors.js";
 
 /** data/german-credit/german.data, resolved from this file (prover/data/) to the repo root. */
 export const GERMAN_CREDIT_PATH = fileURLToPath(new URL("../../data/german-credit/german.data", import.meta.url));
@@ -48,7 +49,7 @@ function codeMap(column: number, table: Record<string, number>): (raw: RawRow) =
     const code = raw[column] ?? "";
     const value = table[code];
     if (value === undefined) {
-      throw new Error(`attribute ${column + 1} has unknown code "${code}" (expected one of ${Object.keys(table).join(", ")})`);
+      throw new ZkinferError(`attribute ${column + 1} has unknown code "${code}" (expected one of ${Object.keys(table).join(", ")})`);
     }
     return value;
   };
@@ -63,7 +64,7 @@ function flag(column: number, all: readonly string[], codes: readonly string[]):
 function integer(column: number): (raw: RawRow) => number {
   return (raw) => {
     const text = raw[column] ?? "";
-    if (!/^-?\d+$/.test(text)) throw new Error(`attribute ${column + 1} is "${text}", expected an integer`);
+    if (!/^-?\d+$/.test(text)) throw new ZkinferError(`attribute ${column + 1} is "${text}", expected an integer`);
     return Number(text);
   };
 }
@@ -253,17 +254,17 @@ export function parseGermanCredit(text: string): GermanCreditDataset {
     // The shared-corpus copy starts with a header naming the columns; the UCI original does not.
     if (lineIndex === 0 && !/^A1\d$/.test(raw[0] ?? "")) return;
     if (raw.length !== COLUMNS) {
-      throw new Error(`german.data line ${lineIndex + 1}: expected ${COLUMNS} columns, found ${raw.length}`);
+      throw new ZkinferError(`german.data line ${lineIndex + 1}: expected ${COLUMNS} columns, found ${raw.length}`);
     }
     const label = raw[COLUMNS - 1];
     // 1 = good; bad is 2 in the UCI original and 0 in the copy in data/german-credit.
     if (label !== "1" && label !== "2" && label !== "0") {
-      throw new Error(`german.data line ${lineIndex + 1}: label is "${label}", expected 1 (good) or 2/0 (bad)`);
+      throw new ZkinferError(`german.data line ${lineIndex + 1}: label is "${label}", expected 1 (good) or 2/0 (bad)`);
     }
     try {
       x.push(FEATURE_DEFS.map((f) => f.encode(raw)));
     } catch (err) {
-      throw new Error(`german.data line ${lineIndex + 1}: ${(err as Error).message}`, { cause: err });
+      throw new ZkinferError(`german.data line ${lineIndex + 1}: ${(err as Error).message}`, { cause: err });
     }
     y.push(label === "1" ? 1 : 0);
   });
