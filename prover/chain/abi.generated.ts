@@ -76,6 +76,22 @@ export const inferenceHubAbi = [
     "inputs": [
       {
         "internalType": "uint256",
+        "name": "deadline",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "timestamp",
+        "type": "uint256"
+      }
+    ],
+    "name": "InferenceHubAuthorizationExpired",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
         "name": "modelId",
         "type": "uint256"
       },
@@ -91,6 +107,27 @@ export const inferenceHubAbi = [
       }
     ],
     "name": "InferenceHubCommitmentMismatch",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "modelId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "subject",
+        "type": "address"
+      },
+      {
+        "internalType": "address",
+        "name": "submitter",
+        "type": "address"
+      }
+    ],
+    "name": "InferenceHubInvalidAuthorization",
     "type": "error"
   },
   {
@@ -189,6 +226,16 @@ export const inferenceHubAbi = [
         "internalType": "uint256",
         "name": "value",
         "type": "uint256"
+      },
+      {
+        "internalType": "int256",
+        "name": "min",
+        "type": "int256"
+      },
+      {
+        "internalType": "int256",
+        "name": "max",
+        "type": "int256"
       }
     ],
     "name": "InferenceHubPublicInputOutOfRange",
@@ -218,12 +265,38 @@ export const inferenceHubAbi = [
         "type": "uint256"
       },
       {
+        "internalType": "address",
+        "name": "subject",
+        "type": "address"
+      },
+      {
+        "internalType": "address",
+        "name": "submitter",
+        "type": "address"
+      }
+    ],
+    "name": "InferenceHubUnauthorizedSubmitter",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "modelId",
+        "type": "uint256"
+      },
+      {
         "internalType": "uint256",
         "name": "attesterKeyHash",
         "type": "uint256"
       }
     ],
     "name": "InferenceHubUntrustedAttester",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "InvalidShortString",
     "type": "error"
   },
   {
@@ -240,6 +313,43 @@ export const inferenceHubAbi = [
       }
     ],
     "name": "ModelRegistryAttesterAlreadyTrusted",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "modelId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "attesterKeyHash",
+        "type": "uint256"
+      }
+    ],
+    "name": "ModelRegistryAttesterNotAnnounced",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "modelId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "attesterKeyHash",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint64",
+        "name": "readyAt",
+        "type": "uint64"
+      }
+    ],
+    "name": "ModelRegistryAttesterNotReady",
     "type": "error"
   },
   {
@@ -272,6 +382,43 @@ export const inferenceHubAbi = [
       }
     ],
     "name": "ModelRegistryAttesterRevoked",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "modelId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "consumer",
+        "type": "address"
+      }
+    ],
+    "name": "ModelRegistryConsumerNotAnnounced",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "modelId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "consumer",
+        "type": "address"
+      },
+      {
+        "internalType": "uint64",
+        "name": "readyAt",
+        "type": "uint64"
+      }
+    ],
+    "name": "ModelRegistryConsumerNotReady",
     "type": "error"
   },
   {
@@ -327,6 +474,32 @@ export const inferenceHubAbi = [
       }
     ],
     "name": "ModelRegistryInvalidOwner",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "index",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "count",
+        "type": "uint256"
+      },
+      {
+        "internalType": "int256",
+        "name": "min",
+        "type": "int256"
+      },
+      {
+        "internalType": "int256",
+        "name": "max",
+        "type": "int256"
+      }
+    ],
+    "name": "ModelRegistryInvalidPublicInputRange",
     "type": "error"
   },
   {
@@ -470,8 +643,45 @@ export const inferenceHubAbi = [
     "type": "error"
   },
   {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "modelId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "verifier",
+        "type": "address"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "announced",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "actual",
+        "type": "bytes32"
+      }
+    ],
+    "name": "ModelRegistryVerifierCodeChanged",
+    "type": "error"
+  },
+  {
     "inputs": [],
     "name": "ReentrancyGuardReentrantCall",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "string",
+        "name": "str",
+        "type": "string"
+      }
+    ],
+    "name": "StringTooLong",
     "type": "error"
   },
   {
@@ -507,9 +717,65 @@ export const inferenceHubAbi = [
         "internalType": "uint256",
         "name": "attesterKeyHash",
         "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint64",
+        "name": "readyAt",
+        "type": "uint64"
+      }
+    ],
+    "name": "AttesterTrustAnnounced",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "modelId",
+        "type": "uint256"
+      },
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "attesterKeyHash",
+        "type": "uint256"
       }
     ],
     "name": "AttesterTrusted",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "modelId",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "contract IInferenceConsumer",
+        "name": "consumer",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint64",
+        "name": "readyAt",
+        "type": "uint64"
+      }
+    ],
+    "name": "ConsumerUpdateAnnounced",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [],
+    "name": "EIP712DomainChanged",
     "type": "event"
   },
   {
@@ -834,6 +1100,54 @@ export const inferenceHubAbi = [
         "type": "uint256"
       },
       {
+        "internalType": "uint256",
+        "name": "attesterKeyHash",
+        "type": "uint256"
+      }
+    ],
+    "name": "announceAttester",
+    "outputs": [
+      {
+        "internalType": "uint64",
+        "name": "readyAt",
+        "type": "uint64"
+      }
+    ],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "modelId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "contract IInferenceConsumer",
+        "name": "consumer",
+        "type": "address"
+      }
+    ],
+    "name": "announceConsumer",
+    "outputs": [
+      {
+        "internalType": "uint64",
+        "name": "readyAt",
+        "type": "uint64"
+      }
+    ],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "modelId",
+        "type": "uint256"
+      },
+      {
         "internalType": "contract IInferenceVerifier",
         "name": "verifier",
         "type": "address"
@@ -912,6 +1226,49 @@ export const inferenceHubAbi = [
     "type": "function"
   },
   {
+    "inputs": [],
+    "name": "eip712Domain",
+    "outputs": [
+      {
+        "internalType": "bytes1",
+        "name": "fields",
+        "type": "bytes1"
+      },
+      {
+        "internalType": "string",
+        "name": "name",
+        "type": "string"
+      },
+      {
+        "internalType": "string",
+        "name": "version",
+        "type": "string"
+      },
+      {
+        "internalType": "uint256",
+        "name": "chainId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "verifyingContract",
+        "type": "address"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "salt",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint256[]",
+        "name": "extensions",
+        "type": "uint256[]"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
     "inputs": [
       {
         "internalType": "uint256",
@@ -977,6 +1334,11 @@ export const inferenceHubAbi = [
             "internalType": "string",
             "name": "metadataURI",
             "type": "string"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "verifierCodeHash",
+            "type": "bytes32"
           }
         ],
         "internalType": "struct IModelRegistry.Model",
@@ -1018,6 +1380,11 @@ export const inferenceHubAbi = [
             "internalType": "uint256",
             "name": "modelCommitment",
             "type": "uint256"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "verifierCodeHash",
+            "type": "bytes32"
           }
         ],
         "internalType": "struct IModelRegistry.ModelVersion",
@@ -1089,6 +1456,61 @@ export const inferenceHubAbi = [
         "internalType": "uint256",
         "name": "modelId",
         "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "attesterKeyHash",
+        "type": "uint256"
+      }
+    ],
+    "name": "pendingAttester",
+    "outputs": [
+      {
+        "internalType": "uint64",
+        "name": "",
+        "type": "uint64"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "modelId",
+        "type": "uint256"
+      }
+    ],
+    "name": "pendingConsumer",
+    "outputs": [
+      {
+        "components": [
+          {
+            "internalType": "contract IInferenceConsumer",
+            "name": "consumer",
+            "type": "address"
+          },
+          {
+            "internalType": "uint64",
+            "name": "readyAt",
+            "type": "uint64"
+          }
+        ],
+        "internalType": "struct IModelRegistry.PendingConsumer",
+        "name": "",
+        "type": "tuple"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "modelId",
+        "type": "uint256"
       }
     ],
     "name": "pendingModelOwner",
@@ -1128,11 +1550,52 @@ export const inferenceHubAbi = [
             "internalType": "uint256",
             "name": "modelCommitment",
             "type": "uint256"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "verifierCodeHash",
+            "type": "bytes32"
           }
         ],
         "internalType": "struct IModelRegistry.PendingUpdate",
         "name": "",
         "type": "tuple"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "modelId",
+        "type": "uint256"
+      }
+    ],
+    "name": "publicInputRanges",
+    "outputs": [
+      {
+        "components": [
+          {
+            "internalType": "uint16",
+            "name": "count",
+            "type": "uint16"
+          },
+          {
+            "internalType": "int120",
+            "name": "min",
+            "type": "int120"
+          },
+          {
+            "internalType": "int120",
+            "name": "max",
+            "type": "int120"
+          }
+        ],
+        "internalType": "struct IModelRegistry.PublicInputRange[]",
+        "name": "ranges",
+        "type": "tuple[]"
       }
     ],
     "stateMutability": "view",
@@ -1224,14 +1687,31 @@ export const inferenceHubAbi = [
         "type": "uint16"
       },
       {
-        "internalType": "uint16",
-        "name": "numPublicInputs",
-        "type": "uint16"
-      },
-      {
         "internalType": "uint8",
         "name": "publicInputBits",
         "type": "uint8"
+      },
+      {
+        "components": [
+          {
+            "internalType": "uint16",
+            "name": "count",
+            "type": "uint16"
+          },
+          {
+            "internalType": "int120",
+            "name": "min",
+            "type": "int120"
+          },
+          {
+            "internalType": "int120",
+            "name": "max",
+            "type": "int120"
+          }
+        ],
+        "internalType": "struct IModelRegistry.PublicInputRange[]",
+        "name": "ranges",
+        "type": "tuple[]"
       },
       {
         "internalType": "string",
@@ -1380,6 +1860,39 @@ export const inferenceHubAbi = [
       }
     ],
     "name": "verifyAndAct",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "modelId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "bytes",
+        "name": "proof",
+        "type": "bytes"
+      },
+      {
+        "internalType": "uint256[]",
+        "name": "publicSignals",
+        "type": "uint256[]"
+      },
+      {
+        "internalType": "uint256",
+        "name": "deadline",
+        "type": "uint256"
+      },
+      {
+        "internalType": "bytes",
+        "name": "signature",
+        "type": "bytes"
+      }
+    ],
+    "name": "verifyAndActFor",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
@@ -2588,6 +3101,11 @@ export const signalVaultAbi = [
         "internalType": "uint256",
         "name": "maxSlippageBps_",
         "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "keeper_",
+        "type": "address"
       }
     ],
     "stateMutability": "nonpayable",
@@ -2630,6 +3148,22 @@ export const signalVaultAbi = [
     "inputs": [
       {
         "internalType": "uint256",
+        "name": "deadline",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "timestamp",
+        "type": "uint256"
+      }
+    ],
+    "name": "SignalVaultExpired",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
         "name": "maxSlippageBps",
         "type": "uint256"
       }
@@ -2652,6 +3186,36 @@ export const signalVaultAbi = [
     ],
     "name": "SignalVaultNoNewSignal",
     "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "caller",
+        "type": "address"
+      }
+    ],
+    "name": "SignalVaultUnauthorizedKeeper",
+    "type": "error"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "previousKeeper",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "newKeeper",
+        "type": "address"
+      }
+    ],
+    "name": "KeeperUpdated",
+    "type": "event"
   },
   {
     "anonymous": false,
@@ -2750,6 +3314,19 @@ export const signalVaultAbi = [
   },
   {
     "inputs": [],
+    "name": "keeper",
+    "outputs": [
+      {
+        "internalType": "address",
+        "name": "",
+        "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "lastEpoch",
     "outputs": [
       {
@@ -2827,7 +3404,18 @@ export const signalVaultAbi = [
     "type": "function"
   },
   {
-    "inputs": [],
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "minAmountOut",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "deadline",
+        "type": "uint256"
+      }
+    ],
     "name": "rebalance",
     "outputs": [
       {
@@ -2847,6 +3435,19 @@ export const signalVaultAbi = [
   {
     "inputs": [],
     "name": "renounceOwnership",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "newKeeper",
+        "type": "address"
+      }
+    ],
+    "name": "setKeeper",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"

@@ -14,11 +14,16 @@ import { modelStatusName, readModel, readModelCount, type Model } from "../../ch
 import { writeAndWait } from "../../chain/write.js";
 import type { Command } from "../command.js";
 import { UsageError } from "../usage.js";
+import { publicInputRanges } from "../../abi/publicInputRanges.js";
+import { resolveSpecPath } from "../../artifacts/models.js";
+import { lowerModel } from "../../model/ir.js";
+import { readModelSpec } from "../../model/spec.js";
+import { ZkinferError } from "../../errors.js";
 
 export const command: Command = {
   usage:
     "<list|show <id>|register|pause <id>|unpause <id>|retire <id>|upgrade <id>|cancel-upgrade <id>|transfer <id> <to>|accept <id>> " +
-    "--rpc <url> --hub <address> [--verifier <address> --commitment <n> --outputs <k> --metadata <uri> [--public-inputs <n> --public-input-bits <B>]] [--apply] [--json]",
+    "--rpc <url> --hub <address> [--verifier <address> --commitment <n> --outputs <k> --metadata <uri> [--public-inputs <spec.json|model dir>]] [--apply] [--json]",
   summary:
     "Reads and changes the model registry of a deployed InferenceHub. Writes sign with the key in $ZKINFER_PRIVATE_KEY. " +
     "`upgrade <id> --verifier --commitment` announces a timelocked update; `upgrade <id> --apply` applies it once the delay has passed.",
@@ -33,7 +38,6 @@ export const command: Command = {
         commitment: { type: "string" },
         outputs: { type: "string" },
         "public-inputs": { type: "string" },
-        "public-input-bits": { type: "string" },
         metadata: { type: "string", default: "" },
         apply: { type: "boolean", default: false },
         json: { type: "boolean", default: false },
@@ -90,13 +94,13 @@ export const command: Command = {
         const verifier = address("--verifier", values.verifier);
         const modelCommitment = commitment(values.commitment);
         let registration;
-        if (values["public-inputs"] !== undefined || values["public-input-bits"] !== undefined) {
-          // A model with public inputs (visibility.inputs = "public"): its spec's feature count and B.
-          const n = Number(values["public-inputs"]);
-          const bits = Number(values["public-input-bits"]);
-          if (!Number.isInteger(n) || n < 1 || n > 65_535) throw new UsageError(`--public-inputs must be an integer from 1 to 65535 (the model's feature count), got "${values["public-inputs"]}".`);
-          if (!Number.isInteger(bits) || bits < 1 || bits > 250) throw new UsageError(`--public-input-bits must be an integer from 1 to 250 (the model's publicInputBits), got "${values["public-input-bits"]}".`);
-          registration = await writeAndWait({ ...(await hubTx()), functionName: "registerPublicInputModel", args: [verifier, modelCommitment, numOutputs, n, bits, values.metadata] });
+        if (values["public-inputs"] !== undefined) {
+          // A model with public inputs (visibility.inputs = "public"): its B and its declared input
+          // ranges, which the hub enforces, come from the spec itself (never typed by hand).
+          const ir = lowerModel(readModelSpec(resolveSpecPath(values["public-inputs"])));
+          const bits = ir.visibility.publicInputBits;
+          if (bits === null) throw new ZkinferError(`--public-inputs ${values["public-inputs"]}: this spec's inputs are private (visibility.inputs is not "public"); register it without --public-inputs.`);
+          registration = await writeAndWait({ ...(await hubTx()), functionName: "registerPublicInputModel", args: [verifier, modelCommitment, numOutputs, bits, publicInputRanges(ir), values.metadata] });
         } else {
           registration = await writeAndWait({ ...(await hubTx()), functionName: "registerModel", args: [verifier, modelCommitment, numOutputs, values.metadata] });
         }
