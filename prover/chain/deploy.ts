@@ -49,7 +49,7 @@ export async function deployCreditScoreStack({ publicClient, account }: ChainCli
   const startBlock = Number(await publicClient.getBlockNumber()) + 1;
   // Hardhat is loaded only here: a development deployment is the one place the front ends need it.
   const { network } = await import("hardhat");
-  const connection = await network.connect({ network: "localhost", override: { url } });
+  const connection = await network.create({ network: "localhost", override: { url } });
   // Ignition journals deployments on a JSON-RPC network; this one is throwaway (a development node
   // restarts with the same chain id), so it gets its own journal, removed once the addresses are read.
   const deploymentId = `zkinfer-dev-${process.pid}-${Date.now()}`;
