@@ -56,7 +56,8 @@ contract InferenceHub is ModelRegistry, EIP712, ReentrancyGuardTransient, IInfer
         bool unauthorized;
         assembly ("memory-safe") {
             unauthorized := and(iszero(eq(caller(), subject)), iszero(and(extensions, 0xff)))
-            if unauthorized { unauthorized := iszero(eq(tload(_AUTHORIZED_SUBJECT_SLOT), subject)) }
+            // Bit 160 marks a set slot: an empty slot (0) must not authorise subject address(0).
+            if unauthorized { unauthorized := iszero(eq(tload(_AUTHORIZED_SUBJECT_SLOT), or(subject, shl(160, 1)))) }
         }
         if (unauthorized) revert InferenceHubUnauthorizedSubmitter(modelId, subject, msg.sender);
 
@@ -89,7 +90,7 @@ contract InferenceHub is ModelRegistry, EIP712, ReentrancyGuardTransient, IInfer
     ) external {
         address subject = _checkAuthorization(modelId, publicSignals, deadline, signature);
         assembly ("memory-safe") {
-            tstore(_AUTHORIZED_SUBJECT_SLOT, subject)
+            tstore(_AUTHORIZED_SUBJECT_SLOT, or(subject, shl(160, 1)))
         }
         verifyAndAct(modelId, proof, publicSignals);
         assembly ("memory-safe") {

@@ -165,7 +165,7 @@ abstract contract ModelRegistry is IModelRegistry {
         uint256 configured = _configured[modelId];
         if (configured & _CONSUMER_SET != 0) {
             PendingConsumer memory pending = _pendingConsumers[modelId];
-            if (pending.readyAt == 0 || pending.consumer != consumer) {
+            if (pending.readyAt == 0 || address(pending.consumer) != address(consumer)) {
                 revert ModelRegistryConsumerNotAnnounced(modelId, address(consumer));
             }
             if (block.timestamp < pending.readyAt) {

@@ -30,16 +30,16 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import type { Address } from "viem";
+import { createPublicClient, http, type Address } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { applicantFeatures, germanCreditSplit } from "../prover/data/germanCredit.js";
-import { HARDHAT_DEV_KEY } from "../prover/service/chain.js";
+import { HARDHAT_DEV_KEY, HUB_ABI } from "../prover/service/chain.js";
 import { processTree, startCpuMeter } from "./dev/cpuAccounting.js";
 import { startLocalChain, type LocalChain } from "./dev/localChain.js";
 import { loadServiceModels } from "../prover/service/models.js";
 import { ProverPool } from "../prover/service/proverPool.js";
 import { releaseCurves } from "../prover/setup/curve.js";
-import { MODEL_DIR, SERVE_READY, auditChain, call, startCli } from "./dev/serviceHarness.js";
+import { MODEL_DIR, SERVE_READY, auditChain, call, newSubject, startCli } from "./dev/serviceHarness.js";
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -95,10 +95,16 @@ async function run(workers: number, dir: string, chain?: LocalChain): Promise<Ru
       ...(chain ? { chain: () => processTree(chain.process.pid!) } : {}),
     });
     const { test } = germanCreditSplit();
+    // The model the service serves: the latest registered on its hub (it deployed it at start).
+    const servedModelId = chain && hub ? ((await createPublicClient({ transport: http(chain.url) }).readContract({ address: hub, abi: HUB_ABI, functionName: "modelCount" })) as bigint) : 0n;
     const started = Date.now();
     const ids = await Promise.all(
       Array.from({ length: N }, async (_, i) => {
-        const body = { input: applicantFeatures(test[i % test.length]!), subject: "0x" + randomBytes(20).toString("hex"), nonce: i + 1, submit };
+        // A submitted job needs its subject's authorization of the service's key (the hub lets only the
+        // subject, or a relayer it authorised, use up its nonce); a fresh subject per request.
+        const s = newSubject();
+        const authorization = submit && hub ? await s.authorization({ hub, modelId: servedModelId, nonce: i + 1, submitter: privateKeyToAccount(HARDHAT_DEV_KEY).address }) : undefined;
+        const body = { input: applicantFeatures(test[i % test.length]!), subject: s.address, nonce: i + 1, submit, ...(authorization ? { authorization } : {}) };
         const r = await call(base, "POST", "/v1/models/credit-score/proofs", body);
         if (r.status !== 202) throw new Error(`request ${i}: ${r.status} ${r.text}`);
         return r.json.jobId as string;

@@ -118,13 +118,15 @@ async function main() {
     const verifierGas = Number(
       await d.verifier.verifyProof.estimateGas([w[0], w[1]], [[w[2], w[3]], [w[4], w[5]]], [w[6], w[7]], first.publicSignals),
     );
-    const withConsumer = await submitInference(d.hub, d.modelId, first.proofBytes, first.publicSignals);
+    // Each proof sent by its subject: the direct path (msg.sender == subject) the 310k budget is for.
+    const asSubject = (subject: string) => d.hub.connect(signers.find((x) => x.address === subject)!);
+    const withConsumer = await submitInference(asSubject(proofs[0]!.subject), d.modelId, first.proofBytes, first.publicSignals);
     // The same verifier registered without a consumer: the hub's own cost.
     const register = attested ? "registerAttestedModel" : "registerModel";
     await (await d.hub[register](await d.verifier.getAddress(), built.modelCommitment, built.numOutputs, "bench: no consumer")).wait();
     const bare = await d.hub.modelCount();
     if (bureau) await (await d.hub.trustAttester(bare, bureau.keyHash)).wait();
-    const hubOnly = await submitInference(d.hub, bare, proofs[1]!.p.proofBytes, proofs[1]!.p.publicSignals);
+    const hubOnly = await submitInference(asSubject(proofs[1]!.subject), bare, proofs[1]!.p.proofBytes, proofs[1]!.p.publicSignals);
     const verifyAndActGas = Number(withConsumer!.gasUsed);
     const hubGas = Number(hubOnly!.gasUsed);
 

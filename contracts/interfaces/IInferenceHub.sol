@@ -125,7 +125,9 @@ interface IInferenceHub is IModelRegistry {
      * @dev Checks, in order: the model is Active; there are k + 4 signals (k + 6 when attested); every
      * signal is < r; the `modelCommitment` signal equals the registered commitment; for an attested
      * model, `attesterKeyHash` is trusted and not revoked, and issuedAt <= block.timestamp < expiresAt;
-     * `subject` < 2^160; the statement (modelId, subject, nonce) is unused; the verifier accepts the
+     * for a model with public inputs, each lies in its registered range; `subject` < 2^160; the statement
+     * (modelId, subject, nonce) is unused; the caller is the subject (unless the model is attested, or a
+     * relayer comes through {verifyAndActFor}); the verifier accepts the
      * proof (which, for an attested model, shows the trusted key signed the private inputs for this
      * subject and window). Then records the statement,
      * emits {InferenceVerified} and calls {IInferenceConsumer-onInferenceVerified} with the outputs,

@@ -19,6 +19,8 @@ export interface DeployCreditScoreParameters {
   /** Minimum score (signed, at the output's fixed-point scale) that opens a credit line. */
   threshold: bigint;
   creditLimit: bigint;
+  /** The hub's timelock in seconds (deploy/InferenceHub.ts; default two days), when this call deploys the hub. */
+  updateDelay?: bigint;
 }
 
 export interface CreditScoreDeployment {
@@ -28,7 +30,7 @@ export interface CreditScoreDeployment {
   modelId: bigint;
 }
 
-export async function deployCreditScore({ ignition, model, threshold, creditLimit }: DeployCreditScoreParameters): Promise<CreditScoreDeployment> {
+export async function deployCreditScore({ ignition, model, threshold, creditLimit, updateDelay }: DeployCreditScoreParameters): Promise<CreditScoreDeployment> {
   const module = creditScoreModule(model.verifierContract, { attested: model.attested ?? false });
   const { hub, verifier, creditGate } = await ignition.deploy(module, {
     parameters: {
@@ -39,6 +41,7 @@ export async function deployCreditScore({ ignition, model, threshold, creditLimi
         threshold,
         creditLimit,
       },
+      ...(updateDelay !== undefined ? { InferenceHub: { updateDelay } } : {}),
     },
   });
   return { hub, verifier, creditGate, modelId: await creditGate.modelId() };

@@ -118,6 +118,15 @@ describe("InferenceHub", function () {
           .withArgs(modelId, victim!.address, 1n);
       });
 
+      it("refuses a third party's statement for subject address(0) too (nobody can authorise it)", async function () {
+        const { hub, modelId, stranger } = await networkHelpers.loadFixture(deployFixture);
+        await expect(connectAs(hub, stranger!).verifyAndAct(modelId, dummyProof(), statement({ subject: ethers.ZeroAddress })))
+          .to.be.revertedWithCustomError(hub, "InferenceHubUnauthorizedSubmitter")
+          .withArgs(modelId, ethers.ZeroAddress, stranger!.address);
+        await expect(connectAs(hub, stranger!).verifyAndActFor(modelId, dummyProof(), statement({ subject: ethers.ZeroAddress }), 2n ** 64n, "0x" + "00".repeat(65)))
+          .to.be.revertedWithCustomError(hub, "InferenceHubInvalidAuthorization");
+      });
+
       it("accepts a relayer the subject authorised (EIP-712), recording the statement for the subject", async function () {
         const d = await networkHelpers.loadFixture(deployFixture);
         const { hub, creditGate, modelId, victim, relayer } = d;

@@ -43,7 +43,8 @@ describe("end to end: bureau-attested features -> proof -> verifyAndAct -> credi
       numOutputs: prover.ir.outputs.length,
       attested: true,
     };
-    const d = await deployCreditScore({ ignition, model, threshold: 0n, creditLimit: 5_000n });
+    // A one-minute timelock, so that a second attester can be trusted inside an attestation's window.
+    const d = await deployCreditScore({ ignition, model, threshold: 0n, creditLimit: 5_000n, updateDelay: 60n });
     await d.hub.trustAttester(d.modelId, bureau.keyHash);
     t0 ??= await networkHelpers.time.latest();
     return { ethers, networkHelpers, owner: owner!, alice: alice!, mallory: mallory!, ...d };
@@ -93,10 +94,13 @@ describe("end to end: bureau-attested features -> proof -> verifyAndAct -> credi
   });
 
   it("binds attesterKeyHash and validity (issuedAt, expiresAt): the proof with any of them changed does not verify (SECURITY.md 8)", async () => {
-    const { hub, modelId, alice } = await deployFixture();
+    const { hub, modelId, alice, networkHelpers } = await deployFixture();
     const { proof } = await honestProof(alice.address);
     // Each changed value passes the hub's own checks (a trusted key, a window containing now), so
     // only the verifier stands between it and acceptance.
+    // A second attester: announced, then trusted once the (one-minute) timelock has passed.
+    await hub.announceAttester(modelId, rogue.keyHash);
+    await networkHelpers.time.increase(61);
     await hub.trustAttester(modelId, rogue.keyHash);
     const { att } = await honestProof(alice.address);
     for (const [field, value] of [

@@ -5,13 +5,10 @@
  */
 import { Redis } from "ioredis";
 import { call } from "../../scripts/dev/serviceHarness.js";
-import type { Address } from "viem";
-import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { signSubmissionAuthorization } from "../../prover/abi/submissionAuthorization.js";
 
 // The service harness (the CLI as child processes, HTTP calls, the on-chain audit) is shared with
 // `npm run bench:service`, so it lives in scripts/dev/.
-export { API_KEY, MODEL_DIR, SERVE_READY, WORKER_READY, auditChain, call, startCli, type CliProcess } from "../../scripts/dev/serviceHarness.js";
+export { API_KEY, MODEL_DIR, SERVE_READY, WORKER_READY, auditChain, call, newSubject, startCli, type CliProcess } from "../../scripts/dev/serviceHarness.js";
 
 /**
  * The Redis the Redis-backed suites use: $ZKINFER_TEST_REDIS_URL, default redis://127.0.0.1:6379.
@@ -71,28 +68,4 @@ export async function waitFor<T>(what: string, poll: () => Promise<T | undefined
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
-}
-
-/**
- * A fresh subject with its own key, and the body field that authorises `submitter` (the service's
- * account) to submit its statement (modelId, subject, nonce) on `hub` for an hour: on a model without
- * attested inputs the hub accepts another account's submission only with it.
- */
-export function newSubject() {
-  const account = privateKeyToAccount(generatePrivateKey());
-  return {
-    address: account.address,
-    async authorization(o: { hub: Address; modelId: bigint; nonce: bigint | number; submitter: Address; chainId?: number }) {
-      const a = await signSubmissionAuthorization(account, {
-        hub: o.hub,
-        chainId: o.chainId ?? 31337,
-        modelId: o.modelId,
-        subject: account.address,
-        nonce: BigInt(o.nonce),
-        submitter: o.submitter,
-        deadline: BigInt(Math.floor(Date.now() / 1000) + 3600),
-      });
-      return { deadline: a.deadline.toString(), signature: a.signature };
-    },
-  };
 }
