@@ -5,6 +5,7 @@ import hardhatEthersChaiMatchers from "@nomicfoundation/hardhat-ethers-chai-matc
 import hardhatIgnitionEthers from "@nomicfoundation/hardhat-ignition-ethers";
 import hardhatMocha from "@nomicfoundation/hardhat-mocha";
 import hardhatNetworkHelpers from "@nomicfoundation/hardhat-network-helpers";
+import { generatedContractsDir } from "./prover/artifacts/paths.js";
 
 const require = createRequire(import.meta.url);
 
@@ -27,9 +28,9 @@ export default defineConfig({
     },
   },
   paths: {
-    // Generated Solidity verifiers are written by `npm run build:models` under build/contracts
-    // (outside git); everything hand-written lives in contracts/.
-    sources: ["contracts", "build/contracts"],
+    // Generated Solidity verifiers are written by `npm run build:models` under the build root
+    // (build/contracts, or $ZKINFER_BUILD_DIR/contracts; outside git); everything hand-written lives in contracts/.
+    sources: ["contracts", generatedContractsDir()],
   },
   test: {
     mocha: { timeout: 600_000 },

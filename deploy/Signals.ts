@@ -23,11 +23,14 @@
  * ```
  */
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
-import { poseidonArtifact } from "../prover/chain/poseidonArtifact.js";
+import { poseidonArtifact } from "./poseidonArtifact.js";
 import InferenceHubModule from "./InferenceHub.js";
 
 /** Outputs of a signal model, in order (see contracts/interfaces/ISignalFeed.sol). */
 export const SIGNAL_NUM_OUTPUTS = 4;
+
+/** Price features of a signal model: price_0 (oldest) .. price_5 (the epoch's), as PriceSource.WINDOW. */
+export const SIGNAL_WINDOW = 6;
 
 const modules = new Map<string, ReturnType<typeof build>>();
 

@@ -2,6 +2,8 @@
  * The BN254 scalar field, in which every circuit signal lives. A signed integer q is represented as
  * q mod r, so a negative q is the field element r - |q|.
  */
+import { ZkinferError } from "./errors.js";
+
 export const FIELD_MODULUS =
   21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 
@@ -15,7 +17,7 @@ export function toField(q: bigint): bigint {
 
 /** Decodes a field element as a signed integer in (-(r-1)/2, (r-1)/2]. */
 export function fromField(x: bigint): bigint {
-  if (x < 0n || x >= FIELD_MODULUS) throw new RangeError(`${x} is not a field element`);
+  if (x < 0n || x >= FIELD_MODULUS) throw new ZkinferError(`${x} is not a field element`);
   return x > HALF ? x - FIELD_MODULUS : x;
 }
 
@@ -27,6 +29,6 @@ export function floorDiv(a: bigint, b: bigint): bigint {
 
 /** Number of bits needed to write the non-negative integer n (0 needs 0 bits). */
 export function bitLength(n: bigint): number {
-  if (n < 0n) throw new RangeError("bitLength of a negative number");
+  if (n < 0n) throw new ZkinferError("bitLength of a negative number");
   return n === 0n ? 0 : n.toString(2).length;
 }

@@ -19,7 +19,7 @@ import { bundledSpecPath } from "../prover/artifacts/paths.js";
 import { attestationToJson, generateAttesterKey, signAttestation } from "../prover/attest/attestation.js";
 import { buildModel } from "../prover/build/buildModel.js";
 import { timed } from "../prover/build/progress.js";
-import { proveSignal, seedSignalMarket, signalFeatures, SIGNAL_WINDOW } from "../prover/chain/signals.js";
+import { proveSignal, seedSignalMarket, signalFeatures, SIGNAL_WINDOW } from "./dev/signalStack.js";
 import { applicantFeatures, applicantLabel, germanCreditSplit } from "../prover/data/germanCredit.js";
 import { loadSp500, toCents } from "../prover/data/sp500.js";
 import { modelCommitment } from "../prover/model/commitment.js";

@@ -13,7 +13,7 @@ import { readFileSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT, bundledSpecPath } from "../prover/artifacts/paths.js";
 import { buildModel } from "../prover/build/buildModel.js";
-import { deployCreditScore } from "../prover/chain/creditScore.js";
+import { deployCreditScore } from "./dev/creditScoreStack.js";
 import { applicantFeatures, germanCreditSplit } from "../prover/data/germanCredit.js";
 import { runReference } from "../prover/model/interpret.js";
 import { encodeBatch } from "../prover/prove/calldata.js";

@@ -85,7 +85,7 @@ export async function mlp784PrivateInputProving(log: (line: string) => void, run
       const { publicSignals } = await snarkjs.groth16.prove({ type: "mem", data: zkeyBytes }, { type: "mem", data: wtns });
       if (r > 0) times.push(performance.now() - t0); // run 0 warms up
       // The circuit's commitment is the TypeScript one (public signal after the 10 outputs and modelCommitment).
-      if (BigInt(publicSignals[11]) !== (await inputCommitment(ir.features, inputs, 99n))) throw new Error("input commitment mismatch");
+      if (BigInt(publicSignals[11] ?? -1) !== (await inputCommitment(ir.features, inputs, 99n))) throw new Error("input commitment mismatch");
     }
     const proveMs = round(median(times));
     log(`MLP 784-56-10, public weights, private committed inputs: ${constraints} constraints, warm proving (witness + Groth16) ${proveMs} ms (median of ${runs}, ptau 2^${power})`);

@@ -34,12 +34,12 @@ import { createPublicClient, http, type Address } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { applicantFeatures, germanCreditSplit } from "../prover/data/germanCredit.js";
 import { HARDHAT_DEV_KEY, HUB_ABI } from "../prover/service/chain.js";
-import { processTree, startCpuMeter } from "../prover/service/dev/cpuAccounting.js";
-import { startLocalChain, type LocalChain } from "../prover/service/dev/localChain.js";
+import { processTree, startCpuMeter } from "./dev/cpuAccounting.js";
+import { startLocalChain, type LocalChain } from "./dev/localChain.js";
 import { loadServiceModels } from "../prover/service/models.js";
 import { ProverPool } from "../prover/service/proverPool.js";
 import { releaseCurves } from "../prover/setup/curve.js";
-import { MODEL_DIR, SERVE_READY, auditChain, call, newSubject, startCli } from "../test/service/helpers.js";
+import { MODEL_DIR, SERVE_READY, auditChain, call, newSubject, startCli } from "./dev/serviceHarness.js";
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -120,7 +120,7 @@ async function run(workers: number, dir: string, chain?: LocalChain): Promise<Ru
     }
     const cpu = meter.stop();
     const jobs = await Promise.all(ids.map(async (id) => (await call(base, "GET", `/v1/jobs/${id}`)).json));
-    const finished = (j: any) => Date.parse(j.updatedAt);
+    const finished = (j: { updatedAt: string }) => Date.parse(j.updatedAt);
     const wallMs = Math.max(...jobs.map(finished)) - started;
     const latencies = jobs.map((j) => finished(j) - Date.parse(j.createdAt)).sort((a, b) => a - b);
     const proofMs = jobs.map((j) => (j.timings.witnessMs ?? 0) + (j.timings.proveMs ?? 0));

@@ -8,7 +8,7 @@ import type { Contract } from "ethers";
 import { bundledSpecPath } from "../prover/artifacts/paths.js";
 import { buildModel } from "../prover/build/buildModel.js";
 import { decodeProofWords } from "../prover/prove/calldata.js";
-import { deploySignalStack, proveSignal, seedSignalMarket } from "../prover/chain/signals.js";
+import { deploySignalStack, proveSignal, seedSignalMarket } from "./dev/signalStack.js";
 import { compileContracts } from "./compile-contracts.js";
 import { loadSp500, toCents } from "../prover/data/sp500.js";
 import { ModelProver } from "../prover/prove/prover.js";
@@ -29,7 +29,7 @@ export async function signalBench(hre: any, log: (line: string) => void) {
   const days = loadSp500();
   const from = days.findIndex((x) => x.date === "2017-08-09");
   const prices = days.slice(from, from + 5 + RUNS).map((x) => toCents(x.close));
-  for (const [i, c] of prices.entries()) await (await d.priceSource.recordPrice(BigInt(i + 1), c)).wait();
+  for (const [i, c] of prices.entries()) await (await d.priceSource.getFunction("recordPrice")(BigInt(i + 1), c)).wait();
   await seedSignalMarket(d, owner, prices[5]!);
 
   const proveMs: number[] = [];
@@ -43,9 +43,9 @@ export async function signalBench(hre: any, log: (line: string) => void) {
     proveMs.push(p.timings.witnessMs + p.timings.proveMs);
     if (r === 0) {
       const w = decodeProofWords(p.proofBytes);
-      verifierGas = Number(await d.verifier.verifyProof.estimateGas([w[0], w[1]], [[w[2], w[3]], [w[4], w[5]]], [w[6], w[7]], p.publicSignals));
+      verifierGas = Number(await d.verifier.getFunction("verifyProof").estimateGas([w[0], w[1]], [[w[2], w[3]], [w[4], w[5]]], [w[6], w[7]], p.publicSignals));
     }
-    const receipt = await (await (d.hub.connect(bot) as Contract).verifyAndAct(d.modelId, p.proofBytes, [...p.publicSignals])).wait();
+    const receipt = await (await (d.hub.connect(bot) as Contract).getFunction("verifyAndAct")(d.modelId, p.proofBytes, [...p.publicSignals])).wait();
     gas.push(Number(receipt.gasUsed));
   }
   const entry = {

@@ -23,7 +23,7 @@ import * as snarkjs from "snarkjs";
 import { REPO_ROOT, artifactPath, bundledSpecPath } from "../prover/artifacts/paths.js";
 import { buildModel } from "../prover/build/buildModel.js";
 import { compileCircuit } from "../prover/circuit/compile.js";
-import { deployCreditScore, submitInference } from "../prover/chain/creditScore.js";
+import { deployCreditScore, submitInference } from "./dev/creditScoreStack.js";
 import { applicantFeatures, germanCreditSplit } from "../prover/data/germanCredit.js";
 import { runReference } from "../prover/model/interpret.js";
 import { decodeProofWords } from "../prover/prove/calldata.js";
@@ -107,7 +107,7 @@ async function main() {
       // Plain snarkjs on the same circuit and input: reads wasm and zkey from disk each time.
       const { input } = await prover.circuitInput({ features: applicantFeatures(approved[r]!), subject, nonce: 1n, salt: randomSalt(), attestation, now });
       const t0 = performance.now();
-      await snarkjs.groth16.fullProve(input, artifactPath(name, "wasm"), artifactPath(name, "zkey"));
+      await snarkjs.groth16.fullProve(input as snarkjs.CircuitSignals, artifactPath(name, "wasm"), artifactPath(name, "zkey"));
       fullproveMs.push(performance.now() - t0);
 
       const t1 = performance.now();

@@ -18,8 +18,8 @@ import { network } from "hardhat";
 import { bundledSpecPath } from "../prover/artifacts/paths.js";
 import { buildModel } from "../prover/build/buildModel.js";
 import { formatMs, timed } from "../prover/build/progress.js";
-import { revertName } from "../prover/chain/creditScore.js";
-import { decodeSignal, deploySignalStack, proveSignal, rebalanceAsKeeper, seedSignalMarket, SIGNAL_WINDOW } from "../prover/chain/signals.js";
+import { expectRevertName } from "../prover/chain/revert.js";
+import { decodeSignal, deploySignalStack, proveSignal, rebalanceAsKeeper, seedSignalMarket, SIGNAL_WINDOW } from "./dev/signalStack.js";
 import { loadSp500, toCents } from "../prover/data/sp500.js";
 import { randomSalt, ModelProver } from "../prover/prove/prover.js";
 import { readModelSpec } from "../prover/model/spec.js";
@@ -67,7 +67,6 @@ async function main() {
   const d = await timed(log, "deploy PriceSource, SignalFeed, hub + verifier, AMM and vault; register the model", () =>
     deploySignalStack({ ignition, verifierContract: built.verifierContract, modelCommitment: prover.modelCommitment, maxAge: MAX_AGE, maxSlippageBps: MAX_SLIPPAGE_BPS }),
   );
-  const errors = [d.hub, d.feed, d.vault];
   let epoch = 0n;
   const recordNext = async () => {
     epoch++;
@@ -110,7 +109,7 @@ async function main() {
     try {
       await (await (d.hub.connect(bot) as Contract).verifyAndAct(d.modelId, p.proofBytes, [...p.publicSignals])).wait();
     } catch (error) {
-      return revertName(error, errors);
+      return expectRevertName(error);
     }
     throw new Error("the hub accepted a signal it must refuse");
   };

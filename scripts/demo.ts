@@ -13,14 +13,15 @@ import { network } from "hardhat";
 import { bundledSpecPath, deploymentManifestPath } from "../prover/artifacts/paths.js";
 import { buildModel } from "../prover/build/buildModel.js";
 import { formatMs, timed } from "../prover/build/progress.js";
-import { deployCreditScore, revertName, submitInference } from "../prover/chain/creditScore.js";
+import { expectRevertName } from "../prover/chain/revert.js";
+import { deployCreditScore, submitInference } from "./dev/creditScoreStack.js";
 import { signalIndex } from "../prover/abi/publicSignals.js";
 import { decodeProofWords, encodeProofWords } from "../prover/prove/calldata.js";
 import { ModelProver } from "../prover/prove/prover.js";
 import { decodeOutputs, runReference } from "../prover/model/interpret.js";
 import { releaseCurves } from "../prover/setup/curve.js";
 import { applicantFeatures, applicantLabel, germanCreditSplit } from "../prover/data/germanCredit.js";
-import { writeManifest } from "../deploy/manifest.js";
+import { writeManifest } from "../prover/chain/manifest.js";
 import { generateAttesterKey, signAttestation, type Attestation } from "../prover/attest/attestation.js";
 import { compileContracts } from "./compile-contracts.js";
 
@@ -135,7 +136,7 @@ async function main() {
     try {
       await send();
     } catch (e) {
-      const name = revertName(e, [hub, creditGate]);
+      const name = expectRevertName(e);
       log(`  ${label.padEnd(44)} rejected: ${name}`);
       return name;
     }

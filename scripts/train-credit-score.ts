@@ -483,8 +483,11 @@ function evaluate(indexes: number[], predict: (i: number) => number, labels: num
   const e = { goodAsGood: 0, goodAsBad: 0, badAsGood: 0, badAsBad: 0 };
   for (const i of indexes) {
     const p = predict(i);
-    if (labels[i] === 1) p === 1 ? e.goodAsGood++ : e.goodAsBad++;
-    else p === 1 ? e.badAsGood++ : e.badAsBad++;
+    if (labels[i] === 1) {
+      if (p === 1) e.goodAsGood++;
+      else e.goodAsBad++;
+    } else if (p === 1) e.badAsGood++;
+    else e.badAsBad++;
   }
   return { ...e, accuracy: (e.goodAsGood + e.badAsBad) / indexes.length, cost: 5 * e.badAsGood + e.goodAsBad };
 }

@@ -17,7 +17,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { seededRandom } from "../prover/data/germanCredit.js";
-import { SIGNAL_WINDOW as WINDOW } from "../prover/chain/signals.js";
+import { SIGNAL_WINDOW as WINDOW } from "../deploy/Signals.js";
 import { loadSp500, SP500_PATH, toCents } from "../prover/data/sp500.js";
 import { runQuantized } from "../prover/model/interpret.js";
 import { lowerModel } from "../prover/model/ir.js";

@@ -9,7 +9,7 @@ import { artifactUrls, ProverWorkerClient, type LoadedModel, type WorkerProgress
 import type { FeatureIR } from "../../prover/model/ir.js";
 import { connectWallet, revertOf, withErrors, type Chain } from "./chain.js";
 import type { CreditModelConfig } from "./config.js";
-import { h, short } from "./dom.js";
+import { h } from "./dom.js";
 import { errorInWords } from "./errors.js";
 
 let client: ProverWorkerClient | undefined;

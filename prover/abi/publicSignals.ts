@@ -32,6 +32,7 @@
  * Later fields are appended, never inserted: deployed verifiers depend on the order.
  */
 import { FIELD_MODULUS, fromField, toField } from "../field.js";
+import { ZkinferError } from "../errors.js";
 
 /** Names of the fixed fields that follow the k outputs, in ABI order. */
 export const BINDING_FIELDS = ["modelCommitment", "inputCommitment", "subject", "nonce"] as const;
@@ -48,7 +49,7 @@ const TIMESTAMP_LIMIT = 1n << BigInt(TIMESTAMP_BITS);
 /** The `validity` signal of a window: issuedAt * 2^64 + expiresAt. */
 export function packValidity(issuedAt: bigint, expiresAt: bigint): bigint {
   for (const [name, t] of [["issuedAt", issuedAt], ["expiresAt", expiresAt]] as const) {
-    if (t < 0n || t >= TIMESTAMP_LIMIT) throw new RangeError(`${name} must be in [0, 2^64), got ${t}`);
+    if (t < 0n || t >= TIMESTAMP_LIMIT) throw new ZkinferError(`${name} must be in [0, 2^64), got ${t}`);
   }
   return issuedAt * TIMESTAMP_LIMIT + expiresAt;
 }
@@ -104,7 +105,7 @@ export interface PublicSignals {
 
 /** Number of public signals of a model with `numOutputs` outputs. */
 export function publicSignalCount(numOutputs: number, { attested = false, publicInputs = 0 }: SignalLayout = {}): number {
-  if (attested && publicInputs > 0) throw new RangeError("a model is attested or has public inputs, not both");
+  if (attested && publicInputs > 0) throw new ZkinferError("a model is attested or has public inputs, not both");
   return numOutputs + BINDING_FIELDS.length + (attested ? ATTESTATION_FIELDS.length : 0) + publicInputs;
 }
 
@@ -126,7 +127,7 @@ export function encodePublicSignals(s: PublicSignals): bigint[] {
     ...(s.attestation ? [s.attestation.attesterKeyHash, packValidity(s.attestation.issuedAt, s.attestation.expiresAt)] : []),
     ...(s.inputs ?? []).map(toField),
   ].map((x) => {
-    if (x < 0n || x >= FIELD_MODULUS) throw new RangeError(`public signal ${x} is not a field element`);
+    if (x < 0n || x >= FIELD_MODULUS) throw new ZkinferError(`public signal ${x} is not a field element`);
     return x;
   });
 }
@@ -140,7 +141,7 @@ export function decodePublicSignals(
   const expected = publicSignalCount(numOutputs, layout);
   if (signals.length !== expected) {
     const fields = [...BINDING_FIELDS, ...(layout.attested ? ATTESTATION_FIELDS : []), ...(layout.publicInputs ? [`${layout.publicInputs} public inputs`] : [])];
-    throw new RangeError(
+    throw new ZkinferError(
       `expected ${expected} public signals (${numOutputs} outputs + ${fields.join(", ")}), got ${signals.length}`,
     );
   }
@@ -166,7 +167,7 @@ export function decodePublicSignals(
 /** An EVM address as the `subject` field element. */
 export function addressToSubject(address: string): bigint {
   if (!/^0x[0-9a-fA-F]{40}$/.test(address)) {
-    throw new RangeError(`subject must be a 0x-prefixed 20-byte address, got "${address}"`);
+    throw new ZkinferError(`subject must be a 0x-prefixed 20-byte address, got "${address}"`);
   }
   return BigInt(address);
 }

@@ -49,10 +49,15 @@ export function verifierContractName(model: string): string {
   return `${pascalName(model)}Verifier`;
 }
 
+/** Where the generated Solidity verifiers of every model live (a Hardhat sources folder). */
+export function generatedContractsDir(): string {
+  return join(buildRoot(), "contracts");
+}
+
 export function artifactPath(model: string, kind: ArtifactKind): string {
   const dir = join(buildRoot(), "models", model);
   const base = circuitBaseName(model);
-  const contracts = join(buildRoot(), "contracts", model);
+  const contracts = join(generatedContractsDir(), model);
   switch (kind) {
     case "dir":
       return dir;

@@ -3,6 +3,7 @@
  * Solidity verifier. Every step is cached by the content hash of its inputs (./cache.ts), so a
  * second run only checks hashes.
  */
+import { claimBuild } from "./buildSource.js";
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
@@ -56,6 +57,7 @@ export async function buildModel({ specPath, ptau, log = () => {} }: BuildModelP
   const dir = artifactPath(name, "dir");
   const stampDir = join(dir, ".stamps");
   mkdirSync(dir, { recursive: true });
+  claimBuild(name, specPath);
   const isCached = (r: { cached: boolean }) => r.cached;
 
   const ir = lowerModel(spec);
@@ -99,6 +101,7 @@ export async function buildModel({ specPath, ptau, log = () => {} }: BuildModelP
           zkeyContributed: artifactPath(name, "zkeyContributed"),
           zkeyFinal: artifactPath(name, "zkey"),
           vkey: artifactPath(name, "vkey"),
+          log,
         }),
     }), isCached);
   writeFileSync(artifactPath(name, "setupInfo"), JSON.stringify({ ...setup.result, ptau: phase1 }, null, 2));

@@ -6,6 +6,7 @@ import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import { stripVTControlCharacters } from "node:util";
 import { ToolchainError } from "../errors.js";
 import { REPO_ROOT } from "../artifacts/paths.js";
 
@@ -40,7 +41,7 @@ export async function compileCircuit({ source, outDir }: CompileCircuitParameter
   const cli = join(dirname(require.resolve("circom2/package.json")), "cli.js");
   const args = [cli, source, "--r1cs", "--wasm", "--sym", "--O2", "-l", join(REPO_ROOT, "node_modules"), "-l", REPO_ROOT, "-o", outDir];
   const { code, stdout: raw, stderr } = await run(process.execPath, args);
-  const stdout = raw.replace(/\x1b\[[0-9;]*m/g, ""); // circom colours its labels
+  const stdout = stripVTControlCharacters(raw); // circom colours its labels
   if (code !== 0 || /error\[/i.test(stderr + stdout)) {
     throw new ToolchainError(`circom failed on ${source} (exit ${code})`, { details: (stderr + stdout).trim() });
   }

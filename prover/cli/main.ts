@@ -5,8 +5,9 @@
  */
 import { ZkinferError } from "../errors.js";
 import type { Command } from "./command.js";
+import { EXIT, UsageError } from "./usage.js";
 
-const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
+const COMMANDS = {
   build: () => import("./commands/build.js"),
   registry: () => import("./commands/registry.js"),
   attester: () => import("./commands/attester.js"),
@@ -18,6 +19,21 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   import: () => import("./commands/import.js"),
   prove: () => import("./commands/prove.js"),
   verify: () => import("./commands/verify.js"),
+} satisfies Record<string, () => Promise<{ command: Command }>>;
+
+/** One line per command for `zkinfer --help` (each command's own `--help` has the details). */
+const SUMMARIES: Record<keyof typeof COMMANDS, string> = {
+  build: "compile a model spec into a circuit, keys and a Solidity verifier",
+  registry: "read and change the model registry of a deployed InferenceHub",
+  attester: "make or show an attester (bureau) signing key",
+  attest: "sign a record of features as an attester",
+  "prove-attested": "prove an attested model on a signed attestation",
+  serve: "run the prover service (HTTP API, queue, chain submitter)",
+  worker: "run a prover worker for a Redis-backed service",
+  "check-onnx": "compare an ONNX model's outputs with onnxruntime's",
+  import: "import an ONNX model (or calibrate a spec) into a model folder",
+  prove: "prove one inference of a built model",
+  verify: "verify a proof against a built model's verification key",
 };
 
 function usage(): string {
@@ -26,9 +42,10 @@ function usage(): string {
     "usage: zkinfer <command> [options]",
     "",
     "commands:",
-    ...Object.entries(COMMANDS).map(([name]) => `  ${name.padEnd(width)}`),
+    ...Object.keys(COMMANDS).map((name) => `  ${name.padEnd(width)}  ${SUMMARIES[name as keyof typeof COMMANDS]}`),
     "",
     "zkinfer <command> --help shows a command's options.",
+    `exit codes: ${EXIT.ok} done (verify: valid), ${EXIT.failed} failed (verify: invalid), ${EXIT.usage} wrong usage.`,
   ].join("\n");
 }
 
@@ -36,30 +53,36 @@ export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === "--help" || name === "-h" || name === "help") {
     console.log(usage());
-    return name ? 0 : 1;
+    return name ? EXIT.ok : EXIT.usage;
   }
-  const load = COMMANDS[name];
+  const load = (COMMANDS as Record<string, (typeof COMMANDS)[keyof typeof COMMANDS] | undefined>)[name];
   if (!load) {
     console.error(`zkinfer: unknown command \`${name}\`. Known commands: ${Object.keys(COMMANDS).join(", ")}.`);
-    return 2;
+    return EXIT.usage;
   }
   const { command } = await load();
   if (rest.includes("--help") || rest.includes("-h")) {
     console.log(`usage: zkinfer ${name} ${command.usage}\n\n${command.summary}`);
-    return 0;
+    return EXIT.ok;
   }
   try {
-    return (await command.run(rest)) ?? 0;
+    return (await command.run(rest)) ?? EXIT.ok;
   } catch (error) {
-    // Typed errors carry a message written for the user; anything else is a bug and keeps its stack.
-    if (error instanceof ZkinferError || (error instanceof Error && error.name === "ParseArgsError")) {
-      console.error(`zkinfer ${name}: ${error.message}`);
-      return 1;
+    // Typed errors carry a message written for the user: one line (plus the usage for a usage error),
+    // never a stack. Anything else is a bug and keeps its stack.
+    if (error instanceof UsageError || isParseArgsError(error)) {
+      console.error(`zkinfer ${name}: ${(error as Error).message}\nusage: zkinfer ${name} ${command.usage}`);
+      return EXIT.usage;
     }
-    if (error instanceof TypeError && "code" in error && String(error.code).startsWith("ERR_PARSE_ARGS")) {
-      console.error(`zkinfer ${name}: ${error.message}\nusage: zkinfer ${name} ${command.usage}`);
-      return 2;
+    if (error instanceof ZkinferError) {
+      console.error(`zkinfer ${name}: ${error.message}`);
+      return EXIT.failed;
     }
     throw error;
   }
+}
+
+/** node:util parseArgs's errors (an unknown option, a missing option value). */
+function isParseArgsError(error: unknown): boolean {
+  return error instanceof TypeError && "code" in error && String(error.code).startsWith("ERR_PARSE_ARGS");
 }

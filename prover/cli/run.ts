@@ -5,7 +5,7 @@
 import { releaseCurves } from "../setup/curve.js";
 import { main } from "./main.js";
 
-let code = 1;
+let code: number;
 try {
   code = await main(process.argv.slice(2));
 } finally {

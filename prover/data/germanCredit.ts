@@ -16,6 +16,7 @@
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { ZkinferError } from "../errors.js";
 
 /** data/german-credit/german.data, resolved from this file (prover/data/) to the repo root. */
 export const GERMAN_CREDIT_PATH = fileURLToPath(new URL("../../data/german-credit/german.data", import.meta.url));
@@ -45,10 +46,10 @@ interface FeatureDef extends GermanCreditFeature {
 /** Maps a categorical code (e.g. "A61") to its integer; throws on a code it does not know. */
 function codeMap(column: number, table: Record<string, number>): (raw: RawRow) => number {
   return (raw) => {
-    const code = raw[column];
+    const code = raw[column] ?? "";
     const value = table[code];
     if (value === undefined) {
-      throw new Error(`attribute ${column + 1} has unknown code "${code}" (expected one of ${Object.keys(table).join(", ")})`);
+      throw new ZkinferError(`attribute ${column + 1} has unknown code "${code}" (expected one of ${Object.keys(table).join(", ")})`);
     }
     return value;
   };
@@ -62,8 +63,8 @@ function flag(column: number, all: readonly string[], codes: readonly string[]):
 /** A numerical attribute, which must be an integer. */
 function integer(column: number): (raw: RawRow) => number {
   return (raw) => {
-    const text = raw[column];
-    if (!/^-?\d+$/.test(text)) throw new Error(`attribute ${column + 1} is "${text}", expected an integer`);
+    const text = raw[column] ?? "";
+    if (!/^-?\d+$/.test(text)) throw new ZkinferError(`attribute ${column + 1} is "${text}", expected an integer`);
     return Number(text);
   };
 }
@@ -251,19 +252,19 @@ export function parseGermanCredit(text: string): GermanCreditDataset {
     if (trimmed === "") return;
     const raw = trimmed.split(/\s+/);
     // The shared-corpus copy starts with a header naming the columns; the UCI original does not.
-    if (lineIndex === 0 && !/^A1\d$/.test(raw[0])) return;
+    if (lineIndex === 0 && !/^A1\d$/.test(raw[0] ?? "")) return;
     if (raw.length !== COLUMNS) {
-      throw new Error(`german.data line ${lineIndex + 1}: expected ${COLUMNS} columns, found ${raw.length}`);
+      throw new ZkinferError(`german.data line ${lineIndex + 1}: expected ${COLUMNS} columns, found ${raw.length}`);
     }
     const label = raw[COLUMNS - 1];
     // 1 = good; bad is 2 in the UCI original and 0 in the copy in data/german-credit.
     if (label !== "1" && label !== "2" && label !== "0") {
-      throw new Error(`german.data line ${lineIndex + 1}: label is "${label}", expected 1 (good) or 2/0 (bad)`);
+      throw new ZkinferError(`german.data line ${lineIndex + 1}: label is "${label}", expected 1 (good) or 2/0 (bad)`);
     }
     try {
       x.push(FEATURE_DEFS.map((f) => f.encode(raw)));
     } catch (err) {
-      throw new Error(`german.data line ${lineIndex + 1}: ${(err as Error).message}`);
+      throw new ZkinferError(`german.data line ${lineIndex + 1}: ${(err as Error).message}`, { cause: err });
     }
     y.push(label === "1" ? 1 : 0);
   });
@@ -281,19 +282,17 @@ export function loadGermanCredit(): GermanCreditDataset {
 /** Applicant `index` (0-based, file order) as { feature name: integer }, the model's input shape. */
 export function applicantFeatures(index: number): Record<string, number> {
   const { x } = loadGermanCredit();
-  if (!Number.isInteger(index) || index < 0 || index >= x.length) {
-    throw new RangeError(`applicant index ${index} is out of range 0..${x.length - 1}`);
-  }
-  return Object.fromEntries(FEATURE_NAMES.map((name, j) => [name, x[index][j]]));
+  const row = Number.isInteger(index) ? x[index] : undefined;
+  if (row === undefined) throw new RangeError(`applicant index ${index} is out of range 0..${x.length - 1}`);
+  return Object.fromEntries(FEATURE_NAMES.map((name, j) => [name, row[j] as number]));
 }
 
 /** The label of applicant `index`: 1 = good credit risk, 0 = bad. */
 export function applicantLabel(index: number): number {
   const { y } = loadGermanCredit();
-  if (!Number.isInteger(index) || index < 0 || index >= y.length) {
-    throw new RangeError(`applicant index ${index} is out of range 0..${y.length - 1}`);
-  }
-  return y[index];
+  const label = Number.isInteger(index) ? y[index] : undefined;
+  if (label === undefined) throw new RangeError(`applicant index ${index} is out of range 0..${y.length - 1}`);
+  return label;
 }
 
 /**
@@ -316,7 +315,8 @@ export function shuffled<T>(items: readonly T[], random: () => number): T[] {
   const out = items.slice();
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
-    [out[i], out[j]] = [out[j], out[i]];
+    // i and j are in 0..i, inside the array.
+    [out[i], out[j]] = [out[j] as T, out[i] as T];
   }
   return out;
 }
@@ -334,7 +334,7 @@ export interface Split {
  */
 export function stratifiedSplit(indexes: readonly number[], labels: readonly number[], fraction: number, seed: number): Split {
   const random = seededRandom(seed);
-  const classes = [...new Set(indexes.map((i) => labels[i]))].sort((a, b) => a - b);
+  const classes = [...new Set(indexes.map((i) => labelAt(labels, i)))].sort((a, b) => a - b);
   const train: number[] = [];
   const test: number[] = [];
   for (const c of classes) {
@@ -347,6 +347,12 @@ export function stratifiedSplit(indexes: readonly number[], labels: readonly num
     test.push(...members.slice(cut));
   }
   return { train: shuffled(train, random), test: shuffled(test, random) };
+}
+
+function labelAt(labels: readonly number[], i: number): number {
+  const label = labels[i];
+  if (label === undefined) throw new RangeError(`index ${i} has no label (${labels.length} labels)`);
+  return label;
 }
 
 /** The 70/30 train/test split of all 1,000 applicants, stratified by label (490+210 / 210+90). */

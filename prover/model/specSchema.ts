@@ -17,7 +17,7 @@ const finite = z.number().refine(Number.isFinite, "must be a finite number");
  * reach generated code; they are still one line without control characters, for every reader's sake.
  * Names are identifiers (their own patterns below).
  */
-export const UNIT_PATTERN = /^[A-Za-z0-9 _.,%()\/+^-]{1,64}$/;
+export const UNIT_PATTERN = /^[A-Za-z0-9 _.,%()/+^-]{1,64}$/;
 const unitText = z.string().regex(UNIT_PATTERN, "must be 1 to 64 characters from A-Z a-z 0-9 space _ . , % ( ) / + ^ - (one line, no other character)");
 const descriptionText = z
   .string()

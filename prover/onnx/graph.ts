@@ -51,7 +51,8 @@ const INT64 = 7;
 const BOOL = 9;
 const DOUBLE = 11;
 
-type Raw = Record<string, any>; // protobufjs toObject output, read field by field below
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- protobufjs toObject output, read field by field below
+type Raw = Record<string, any>;
 
 function tensorFromProto(t: Raw, where: string): Tensor {
   const dims: number[] = (t.dims ?? []).map(Number);

@@ -3,29 +3,29 @@
  * abi.encode(uint256[2] a, uint256[2][2] b, uint256[2] c), with each G2 coordinate pair in the
  * (imaginary, real) order the EVM pairing precompile expects: snarkjs's pi_b rows reversed.
  */
-import { decodeAbiParameters, encodeAbiParameters, parseAbiParameters, type Hex } from "viem";
-
-export interface Groth16Proof {
-  pi_a: string[];
-  pi_b: string[][];
-  pi_c: string[];
-  protocol?: string;
-  curve?: string;
-}
-
 // viem, not ethers: this file is part of the browser prover too.
-const PROOF_TYPES = parseAbiParameters("uint256[2], uint256[2][2], uint256[2]");
-type Pair = readonly [bigint, bigint];
+import type { Groth16Proof } from "snarkjs";
+import { decodeAbiParameters, encodeAbiParameters, parseAbiParameters, type Hex } from "viem";
+import { ZkinferError } from "../errors.js";
 
-export function encodeProof(proof: Groth16Proof): string {
-  const n = (x: string | undefined): bigint => BigInt(x!);
-  const a: Pair = [n(proof.pi_a[0]), n(proof.pi_a[1])];
-  const b: readonly [Pair, Pair] = [
-    [n(proof.pi_b[0]![1]), n(proof.pi_b[0]![0])],
-    [n(proof.pi_b[1]![1]), n(proof.pi_b[1]![0])],
-  ];
-  const c: Pair = [n(proof.pi_c[0]), n(proof.pi_c[1])];
-  return encodeAbiParameters(PROOF_TYPES, [a, b, c]);
+export type { Groth16Proof };
+
+const PROOF_TYPES = parseAbiParameters("uint256[2], uint256[2][2], uint256[2]");
+
+export function encodeProof(proof: Groth16Proof): Hex {
+  const at = (value: string | undefined, where: string): bigint => {
+    if (value === undefined) throw new ZkinferError(`The Groth16 proof has no ${where}: pass a snarkjs groth16 proof.`);
+    return BigInt(value);
+  };
+  const [b0, b1] = [proof.pi_b[0], proof.pi_b[1]];
+  return encodeAbiParameters(PROOF_TYPES, [
+    [at(proof.pi_a[0], "pi_a[0]"), at(proof.pi_a[1], "pi_a[1]")],
+    [
+      [at(b0?.[1], "pi_b[0][1]"), at(b0?.[0], "pi_b[0][0]")],
+      [at(b1?.[1], "pi_b[1][1]"), at(b1?.[0], "pi_b[1][0]")],
+    ],
+    [at(proof.pi_c[0], "pi_c[0]"), at(proof.pi_c[1], "pi_c[1]")],
+  ]);
 }
 
 /** The eight proof words, for tests that tamper with one of them. */
@@ -34,11 +34,17 @@ export function decodeProofWords(encoded: string): bigint[] {
   return [...a, ...b[0], ...b[1], ...c];
 }
 
-export function encodeProofWords(words: readonly bigint[]): string {
-  if (words.length !== 8) throw new RangeError(`a Groth16 proof has 8 words, got ${words.length}`);
-  const w = [...words];
-  const pair = (i: number): Pair => [w[i]!, w[i + 1]!];
-  return encodeAbiParameters(PROOF_TYPES, [pair(0), [pair(2), pair(4)], pair(6)]);
+export function encodeProofWords(words: readonly bigint[]): Hex {
+  const [a0, a1, b00, b01, b10, b11, c0, c1, ...extra] = words;
+  if (c1 === undefined || extra.length > 0) throw new ZkinferError(`A Groth16 proof has 8 words, got ${words.length}.`);
+  return encodeAbiParameters(PROOF_TYPES, [
+    [a0!, a1!],
+    [
+      [b00!, b01!],
+      [b10!, b11!],
+    ],
+    [c0!, c1],
+  ]);
 }
 
 /**

@@ -17,7 +17,7 @@ import { FIELD_MODULUS, toField } from "../field.js";
 import { inputCommitment, modelCommitment, privateWeights, publicOutputs } from "../model/commitment.js";
 import { lowerModel, publicInputCount, publicOutputCount, type ModelIR } from "../model/ir.js";
 import { runReference, type FeatureValues, type ReferenceResult } from "../model/interpret.js";
-import { parseModelSpec, type ModelSpec } from "../model/specSchema.js";
+import { parseModelSpec } from "../model/specSchema.js";
 import { encodeProof, type Groth16Proof } from "./calldata.js";
 
 interface WitnessCalculator {
@@ -61,6 +61,8 @@ export interface ModelArtifacts {
   verificationKey: unknown;
   /** The build's circuit info; when given, its model commitment must be the spec's. */
   circuitInfo?: { modelCommitment: string };
+  /** The error for stale artifacts (the Node loader names the command that rebuilds the model). */
+  staleError?: () => Error;
   /** Where the spec came from, for error messages. */
   source?: string;
 }
@@ -101,7 +103,7 @@ export class ModelProver {
     const ir = lowerModel(parseModelSpec(artifacts.spec, artifacts.source));
     const commitment = await modelCommitment(ir);
     if (artifacts.circuitInfo && BigInt(artifacts.circuitInfo.modelCommitment) !== commitment) {
-      throw new ZkinferError(`The built circuit of ${ir.name} is stale (its model commitment differs from the spec's). Run \`npm run build:models\`.`);
+      throw artifacts.staleError?.() ?? new ZkinferError(`The built circuit of ${ir.name} is stale (its model commitment differs from the spec's). Run \`npm run build:models\`.`);
     }
     const wc = (await WitnessCalculatorBuilder(artifacts.wasm)) as WitnessCalculator;
     return new this(ir, commitment, wc, artifacts.zkey, artifacts.verificationKey);

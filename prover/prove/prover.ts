@@ -3,6 +3,7 @@
  * (validation, reference interpreter, witness, Groth16, calldata) is the core, shared with the
  * browser loader (./browser.ts).
  */
+import { staleBuildError } from "../artifacts/models.js";
 import { readFileSync } from "node:fs";
 import { artifactPath } from "../artifacts/paths.js";
 import { generateCircuit } from "../circuit/codegen.js";
@@ -22,6 +23,7 @@ export class ModelProver extends CoreModelProver {
     return (await ModelProver.fromArtifacts({
       spec,
       source: specPath,
+      staleError: () => staleBuildError(spec.name, specPath),
       wasm: readFileSync(artifactPath(spec.name, "wasm")),
       zkey: readFileSync(artifactPath(spec.name, "zkey")),
       verificationKey: json("vkey"),

@@ -11,7 +11,7 @@
  * ```
  */
 import type { Address, Hash, Log, PublicClient } from "viem";
-import { contractAbi } from "./abi.js";
+import { signalFeedAbi } from "../chain/abi.js";
 
 /** A published signal, as the SignalPublished event and its transaction record it. */
 export interface PublishedSignal {
@@ -42,7 +42,7 @@ export interface GetSignalHistoryParameters {
 export async function getSignalHistory({ client, feed, modelId, fromBlock = 0n, toBlock }: GetSignalHistoryParameters): Promise<PublishedSignal[]> {
   const logs = await client.getContractEvents({
     address: feed,
-    abi: contractAbi("SignalFeed"),
+    abi: signalFeedAbi,
     eventName: "SignalPublished",
     args: { modelId },
     fromBlock,
@@ -65,7 +65,7 @@ export interface WatchSignalsParameters {
 export function watchSignals({ client, feed, modelId, onSignal, onError, pollingInterval }: WatchSignalsParameters): () => void {
   return client.watchContractEvent({
     address: feed,
-    abi: contractAbi("SignalFeed"),
+    abi: signalFeedAbi,
     eventName: "SignalPublished",
     args: { modelId },
     pollingInterval,

@@ -15,7 +15,7 @@ import * as snarkjs from "snarkjs";
 import { decodeProof } from "../prove/calldata.js";
 import { signalIndex } from "../abi/publicSignals.js";
 import { ZkinferError } from "../errors.js";
-import { contractAbi } from "./abi.js";
+import { inferenceHubAbi } from "../chain/abi.js";
 
 export interface VerifyInferenceTransactionParameters {
   client: PublicClient;
@@ -53,7 +53,7 @@ export async function verifyInferenceTransaction({
   if (tx.to?.toLowerCase() !== hub.toLowerCase()) {
     throw new ZkinferError(`Transaction ${txHash} was not sent to the hub ${hub} (it went to ${tx.to ?? "a contract creation"}).`);
   }
-  const abi = contractAbi("InferenceHub");
+  const abi = inferenceHubAbi;
   const { functionName, args } = decodeFunctionData({ abi, data: tx.input });
   // verifyAndActFor (a relayer with the subject's authorization) carries the same first three arguments.
   if (functionName !== "verifyAndAct" && functionName !== "verifyAndActFor") {

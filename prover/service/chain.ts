@@ -1,68 +1,32 @@
 /**
- * The service's view of the chain: the hub's ABI (the part the service calls, with every error it
- * may decode), the start-up check of each served model's record, and a development deployment for a
- * local node.
+ * The service's view of the chain: the chain layer (prover/chain) it uses, and a development
+ * deployment for a local node.
  */
+import { creditGateAbi, inferenceHubAbi } from "../chain/abi.js";
+import { withRetry, type ChainClients } from "../chain/connect.js";
+import { deployCreditScoreStack, type CreditScoreStack } from "../chain/deploy.js";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { createPublicClient, createWalletClient, http, keccak256, parseEventLogs, type Account, type Address, type Hex, type PublicClient, type WalletClient } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
+import { keccak256, type Address, type Hex, type PublicClient } from "viem";
 import { REPO_ROOT } from "../artifacts/paths.js";
 import { ZkinferError } from "../errors.js";
-import { contractAbi } from "../sdk/abi.js";
-import { DEFAULT_UPDATE_DELAY } from "../../deploy/InferenceHub.js";
 
-// The contracts' ABIs come from their compiled artifacts, the one definition (a hand-written copy
-// drifted once: a field added to the registry's Model struct broke getModel's decoding here).
-export const HUB_ABI = contractAbi("InferenceHub");
-export const CREDIT_GATE_ABI = contractAbi("CreditGate");
+export { HARDHAT_DEV_KEY, connectChain, withRetry, type ChainClients } from "../chain/connect.js";
+export { findModelId } from "../chain/model.js";
 
-/** Hardhat's first development account (public knowledge: for a local node only). */
-export const HARDHAT_DEV_KEY: Hex = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+/** The hub's and CreditGate's ABIs (generated from the compiled contracts: prover/chain/abi.generated.ts). */
+export const HUB_ABI = inferenceHubAbi;
+export const CREDIT_GATE_ABI = creditGateAbi;
 
-export interface ChainClients {
-  publicClient: PublicClient;
-  walletClient: WalletClient;
-  account: Account;
-  chainId: number;
-}
+/** The development deployment `zkinfer serve --deploy` makes (deploy/CreditScore.ts through Ignition). */
+export type DevDeployment = CreditScoreStack;
 
-/**
- * Clients with viem's own retries off: the submitter retries with its own backoff and needs to see
- * each fault (a 5xx after the node accepted a transaction must not become a second transaction).
- */
-export async function connectChain(rpcUrl: string, privateKey: Hex, timeoutMs = 10_000): Promise<ChainClients> {
-  const transport = http(rpcUrl, { retryCount: 0, timeout: timeoutMs });
-  const probe = createPublicClient({ transport });
-  let chainId: number;
-  try {
-    chainId = await withRetry("eth_chainId", () => probe.getChainId(), 4);
-  } catch (cause) {
-    throw new ZkinferError(`Cannot reach the JSON-RPC endpoint ${rpcUrl}. Start a node (e.g. \`npx hardhat node\`) or pass --rpc.`, { cause });
-  }
-  const chain = { id: chainId, name: `chain-${chainId}`, nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [rpcUrl] } } };
-  const account = privateKeyToAccount(privateKey);
-  return {
-    publicClient: createPublicClient({ chain, transport, pollingInterval: 200 }) as PublicClient,
-    walletClient: createWalletClient({ chain, transport, account }),
-    account,
-    chainId,
-  };
-}
-
-/**
- * Retries a read at start-up with backoff: a flaky RPC endpoint should delay the service, not stop
- * it (the submitter has its own, finer policy for the calls that matter for exactly-once).
- */
-export async function withRetry<T>(what: string, read: () => Promise<T>, attempts = 6): Promise<T> {
-  for (let i = 1; ; i++) {
-    try {
-      return await read();
-    } catch (e) {
-      if (i >= attempts) throw new ZkinferError(`${what} failed ${attempts} times; is the RPC endpoint healthy?`, { cause: e });
-      await new Promise((r) => setTimeout(r, 100 * 2 ** i));
-    }
-  }
+/** Development only: the credit-score stack for one model, deployed with its Ignition module (see prover/chain/deploy.ts). */
+export function deployDevStack(
+  clients: ChainClients,
+  model: { verifierContract: string; name: string; version: string; modelCommitment: bigint; numOutputs: number; threshold: bigint; creditLimit: bigint },
+): Promise<DevDeployment> {
+  return deployCreditScoreStack(clients, model);
 }
 
 /** What the operator expects the hub's record of a served model to be. */
@@ -122,14 +86,6 @@ function verifierArtifact(model: string, contract: string): { abi: unknown[]; by
   return artifact(`build/contracts/${model}/${contract}.sol/${contract}.json`);
 }
 
-export interface DevDeployment {
-  hub: Address;
-  verifier: Address;
-  creditGate: Address;
-  modelId: bigint;
-  startBlock: number;
-}
-
 function artifact(path: string): { abi: unknown[]; bytecode: Hex } {
   try {
     return JSON.parse(readFileSync(join(REPO_ROOT, "artifacts", path), "utf8"));
@@ -138,35 +94,3 @@ function artifact(path: string): { abi: unknown[]; bytecode: Hex } {
   }
 }
 
-/**
- * Development only: deploys a hub, the model's generated verifier and a CreditGate from Hardhat's
- * compiled artifacts, the same three steps as the Ignition module deploy/CreditScore.ts (which needs
- * an in-process Hardhat network; this runs against any JSON-RPC node).
- */
-export async function deployDevStack(
-  { publicClient, walletClient, account }: ChainClients,
-  model: { verifierContract: string; name: string; version: string; modelCommitment: bigint; numOutputs: number; threshold: bigint; creditLimit: bigint },
-): Promise<DevDeployment> {
-  const deploy = async (path: string, args: unknown[] = []) => {
-    const { abi, bytecode } = artifact(path);
-    const hash = await walletClient.deployContract({ abi, bytecode, args, account, chain: walletClient.chain });
-    const receipt = await publicClient.waitForTransactionReceipt({ hash });
-    if (!receipt.contractAddress) throw new ZkinferError(`deploying ${path} failed (tx ${hash})`);
-    return receipt;
-  };
-  const call = async (address: Address, functionName: "registerModel" | "setConsumer", args: readonly unknown[]) => {
-    const hash = await walletClient.writeContract({ address, abi: HUB_ABI, functionName, args, account, chain: walletClient.chain } as never);
-    return publicClient.waitForTransactionReceipt({ hash });
-  };
-  // The same two-day model-update timelock as the Ignition module's default.
-  const hubReceipt = await deploy("contracts/InferenceHub.sol/InferenceHub.json", [DEFAULT_UPDATE_DELAY]);
-  const hub = hubReceipt.contractAddress!;
-  const name = model.verifierContract;
-  const verifier = (await deploy(`build/contracts/${model.name}/${name}.sol/${name}.json`)).contractAddress!;
-  const registered = await call(hub, "registerModel", [verifier, model.modelCommitment, model.numOutputs, `zkinfer:${model.name}@${model.version}`]);
-  const [event] = parseEventLogs({ abi: HUB_ABI, logs: registered.logs, eventName: "ModelRegistered" });
-  const modelId = (event as unknown as { args: { modelId: bigint } }).args.modelId;
-  const creditGate = (await deploy("contracts/consumers/CreditGate.sol/CreditGate.json", [hub, modelId, account.address, model.threshold, model.creditLimit])).contractAddress!;
-  await call(hub, "setConsumer", [modelId, creditGate]);
-  return { hub, verifier, creditGate, modelId, startBlock: Number(hubReceipt.blockNumber) };
-}

@@ -4,9 +4,8 @@
  * stores anything, with the same checks the prover runs (quantizeInputs), so a bad input is a 400
  * naming the feature, never a failed job or a retry.
  */
-import { existsSync, statSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { artifactPath, verifierContractName } from "../artifacts/paths.js";
+import { assertBuilt, resolveSpecPath } from "../artifacts/models.js";
+import { verifierContractName } from "../artifacts/paths.js";
 import { ZkinferError } from "../errors.js";
 import { modelCommitment } from "../model/commitment.js";
 import { quantizeInputs } from "../model/interpret.js";
@@ -22,19 +21,11 @@ export interface ServiceModel {
   verifierContract: string;
 }
 
-/** Accepts a model folder (holding spec.json) or a spec file. */
-export function specPathOf(pathOrDir: string): string {
-  const p = resolve(pathOrDir);
-  if (existsSync(p) && statSync(p).isDirectory()) return join(p, "spec.json");
-  return p;
-}
-
 export async function loadServiceModels(paths: readonly string[]): Promise<Map<string, ServiceModel>> {
   if (paths.length === 0) throw new ZkinferError("No model given: pass --models <dir>[,<dir>...] (e.g. --models models/credit-score).");
   const models = new Map<string, ServiceModel>();
   for (const path of paths) {
-    const specPath = specPathOf(path);
-    if (!existsSync(specPath)) throw new ZkinferError(`No model spec at ${specPath}. --models takes model folders holding a spec.json.`);
+    const specPath = resolveSpecPath(path);
     const ir = lowerModel(readModelSpec(specPath));
     // Refused at start rather than failing every job later: a proof of an attested model needs the
     // attester's signed record, which the service's request schema does not carry (yet).
@@ -45,7 +36,7 @@ export async function loadServiceModels(paths: readonly string[]): Promise<Map<s
       );
     }
     if (models.has(ir.name)) throw new ZkinferError(`Model ${ir.name} is given twice (${specPath}).`);
-    if (!existsSync(artifactPath(ir.name, "zkey"))) throw new ZkinferError(`Model ${ir.name} is not built. Run \`zkinfer build ${specPath}\` first.`);
+    assertBuilt(ir.name, specPath);
     models.set(ir.name, { name: ir.name, version: ir.version, specPath, ir, commitment: await modelCommitment(ir), verifierContract: verifierContractName(ir.name) });
   }
   return models;

@@ -17,14 +17,15 @@
  * RPC faults (timeouts, 5xx, dropped connections, missing receipts) are retried with exponential
  * backoff; a revert is not a fault and is not retried.
  */
-import { BaseError, ContractFunctionRevertedError, decodeErrorResult, decodeFunctionData, encodeFunctionData, keccak256, parseEventLogs, type Address, type Hex, type TransactionReceipt } from "viem";
+import { BaseError, decodeFunctionData, encodeFunctionData, keccak256, parseEventLogs, type Address, type Hex, type TransactionReceipt } from "viem";
+import { revertName } from "../chain/revert.js";
 import { encodeBatch } from "../prove/calldata.js";
 import { HUB_ABI, type ChainClients } from "./chain.js";
 import type { ConsumerEvent, JobRecord } from "./jobs.js";
-import { contractAbi } from "../sdk/abi.js";
+import { creditGateAbi, signalFeedAbi } from "../chain/abi.js";
 
 /** The events of the bundled consumers, to tell a job's client what the consumer decided. */
-const CONSUMER_ABI = [...contractAbi("CreditGate"), ...contractAbi("SignalFeed")].filter((item) => item.type === "event");
+const CONSUMER_ABI = [...creditGateAbi, ...signalFeedAbi].filter((item) => item.type === "event");
 import { JobError, round } from "./queue/jobQueue.js";
 
 export interface SubmitterOptions {
@@ -418,23 +419,6 @@ export class Submitter {
       }
     }
   }
-}
-
-/** The custom error name of a decoded revert, or undefined for anything that is not a revert. */
-export function revertName(error: unknown): string | undefined {
-  if (!(error instanceof BaseError)) return undefined;
-  const revert = error.walk((e) => e instanceof ContractFunctionRevertedError);
-  if (revert instanceof ContractFunctionRevertedError) return revert.data?.errorName ?? revert.signature ?? "unknown revert";
-  // estimateGas on a raw call: viem reports the revert data without decoding it.
-  const raw = error.walk((e) => typeof (e as { data?: unknown }).data === "string" && ((e as { data: string }).data).startsWith("0x") && (e as { data: string }).data.length >= 10) as { data?: string } | null;
-  if (raw?.data) {
-    try {
-      return decodeErrorResult({ abi: HUB_ABI, data: raw.data as Hex }).errorName;
-    } catch {
-      return "unknown revert";
-    }
-  }
-  return undefined;
 }
 
 function knownTransaction(e: unknown): boolean {

@@ -24,6 +24,8 @@ export interface SetupGroth16Parameters {
   vkey: string;
   /** A public random value (e.g. a future block hash) for the beacon; random when omitted. */
   beaconHex?: string;
+  /** Progress, one line per step (the whole setup takes tens of seconds on a small circuit). */
+  log?: (line: string) => void;
 }
 
 export interface SetupGroth16ReturnType {
@@ -36,10 +38,15 @@ export interface SetupGroth16ReturnType {
 
 export async function setupGroth16(p: SetupGroth16Parameters): Promise<SetupGroth16ReturnType> {
   const beaconHex = p.beaconHex ?? randomBytes(32).toString("hex");
+  const log = p.log ?? (() => {});
+  log("    1/4 initial zkey from the r1cs and the ptau...");
   await snarkjs.zKey.newZKey(p.r1cs, p.ptau, p.zkeyInitial);
+  log("    2/4 one (development) contribution...");
   await snarkjs.zKey.contribute(p.zkeyInitial, p.zkeyContributed, "zkinfer development contribution", randomBytes(32).toString("hex"));
   const tmp = `${p.zkeyFinal}.tmp`;
+  log("    3/4 final beacon...");
   await snarkjs.zKey.beacon(p.zkeyContributed, tmp, "zkinfer final beacon", beaconHex, 10);
+  log("    4/4 checking the final zkey against the r1cs and the ptau (snarkjs zkey verify)...");
   // `snarkjs zkey verify`: the final key derives from this r1cs and ptau through valid contributions.
   if (!(await snarkjs.zKey.verifyFromR1cs(p.r1cs, p.ptau, tmp))) {
     throw new ToolchainError(`snarkjs zkey verify failed for ${p.zkeyFinal}`);

@@ -1,5 +1,4 @@
-// Minimal declarations for the untyped JavaScript packages of the circom ecosystem.
-declare module "snarkjs";
-declare module "circomlibjs";
+// Declarations for the circom-ecosystem packages that ship no types and have no maintained @types
+// package (snarkjs and circomlibjs use @types/snarkjs and @types/circomlibjs; see ./snarkjs.d.ts).
 declare module "r1csfile";
 declare module "circom_runtime";

@@ -10,7 +10,7 @@ import { expect } from "chai";
 import { ContractFactory, JsonRpcProvider, NonceManager, Wallet } from "ethers";
 import { REPO_ROOT, contractArtifactPath } from "../../prover/artifacts/paths.js";
 import { HARDHAT_DEV_KEY } from "../../prover/service/chain.js";
-import { startLocalChain, type LocalChain } from "../../prover/service/dev/localChain.js";
+import { startLocalChain, type LocalChain } from "../../scripts/dev/localChain.js";
 
 /** Hardhat's first two public development keys (the owner, then a stranger); never real funds. */
 const DEV_KEYS = [HARDHAT_DEV_KEY, "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"] as const;

@@ -88,7 +88,6 @@ export function mockGroth16Proof(base: bigint): string {
  * as the model's owner (the hub's signer) would.
  */
 export async function upgradeModel(
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   hub: any,
   time: { increase(seconds: bigint | number): Promise<unknown> },
   modelId: bigint,
@@ -110,7 +109,6 @@ export function connectAs(contract: BaseContract, runner: ContractRunner): Contr
  * hub's timelock waited out, then set (as the model's owner, the hub's signer).
  */
 export async function changeConsumer(
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   hub: any,
   time: { increase(seconds: bigint | number): Promise<unknown> },
   modelId: bigint,

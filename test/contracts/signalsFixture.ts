@@ -2,7 +2,7 @@
  * The signals stack deployed as production deploys it (deploy/Signals.ts), with the mock verifier,
  * and prices recorded for epochs 1..10. Shared by the PriceSource, SignalFeed and SignalVault tests.
  */
-import { deploySignalStack } from "../../prover/chain/signals.js";
+import { deploySignalStack } from "../../scripts/dev/signalStack.js";
 import { MODEL_COMMITMENT, statement } from "./helpers.js";
 
 /** Poseidon as circomlib computes it (one Poseidon for up to 16 inputs), for the expected window hashes. */
@@ -18,7 +18,6 @@ export function windowAt(epoch: number): bigint[] {
   return PRICES.slice(epoch - 6, epoch);
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function deploySignals(ethers: any, ignition: any) {
   const [owner, bot, stranger] = await ethers.getSigners();
   const deployed = await deploySignalStack({ ignition, verifierContract: "MockInferenceVerifier", modelCommitment: MODEL_COMMITMENT });

@@ -15,8 +15,8 @@ import { verifyInferenceTransaction } from "../../prover/sdk/verifyInferenceTran
 import { signalIndex } from "../../prover/abi/publicSignals.js";
 import { bundledSpecPath } from "../../prover/artifacts/paths.js";
 import { buildModel } from "../../prover/build/buildModel.js";
-import { revertName } from "../../prover/chain/creditScore.js";
-import { decodeSignal, deploySignalStack, proveSignal, rebalanceAsKeeper, seedSignalMarket } from "../../prover/chain/signals.js";
+import { expectRevertName } from "../../prover/chain/revert.js";
+import { decodeSignal, deploySignalStack, proveSignal, rebalanceAsKeeper, seedSignalMarket } from "../../scripts/dev/signalStack.js";
 import { loadSp500, toCents } from "../../prover/data/sp500.js";
 import { modelCommitment, poseidonHash } from "../../prover/model/commitment.js";
 import { readModelSpec } from "../../prover/model/spec.js";
@@ -39,7 +39,6 @@ describe("end to end: verified trading signals from a private-weight model (real
   let d: Awaited<ReturnType<typeof deploySignalStack>>;
   let bot: Awaited<ReturnType<typeof ethers.getSigners>>[number];
   let recorded = 0n;
-  const errorsOf = () => [d.hub, d.feed, d.vault];
   const record = async (upTo: bigint) => {
     for (let e = recorded + 1n; e <= upTo; e++) await (await d.priceSource.recordPrice(e, PRICES[Number(e) - 1]!)).wait();
     recorded = upTo;
@@ -49,7 +48,7 @@ describe("end to end: verified trading signals from a private-weight model (real
     try {
       await submit(p);
     } catch (error) {
-      return revertName(error, errorsOf());
+      return expectRevertName(error);
     }
     throw new Error("expected verifyAndAct to revert");
   };
@@ -133,7 +132,7 @@ describe("end to end: verified trading signals from a private-weight model (real
       await (d.hub.connect(owner) as Contract).applyModelUpdate.staticCall(d.modelId);
       throw new Error("expected applyModelUpdate to revert before the delay");
     } catch (error) {
-      expect(revertName(error, [d.hub])).to.equal("ModelRegistryUpdateNotReady");
+      expect(expectRevertName(error)).to.equal("ModelRegistryUpdateNotReady");
     }
     await networkHelpers.time.increase((await d.hub.updateDelay()) + 1n);
     await (await (d.hub.connect(owner) as Contract).applyModelUpdate(d.modelId)).wait();

@@ -3,7 +3,7 @@
  * circuits are tested against the interpreter in test/circuits/ops.test.ts.
  */
 import { expect } from "chai";
-import { ModelRangeError, SpecValidationError } from "../../prover/errors.js";
+import { ModelRangeError } from "../../prover/errors.js";
 import { APPROX_FUNCTIONS, PIECEWISE, evalPiecewise } from "../../prover/model/approx.js";
 import { runQuantized } from "../../prover/model/interpret.js";
 import { lowerModel } from "../../prover/model/ir.js";

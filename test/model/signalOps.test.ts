@@ -5,7 +5,7 @@
  * test/circuits/signalModel.test.ts.
  */
 import { expect } from "chai";
-import { ModelRangeError, SpecValidationError } from "../../prover/errors.js";
+import { ModelRangeError } from "../../prover/errors.js";
 import { extraOutputValues, modelCommitment, poseidonHash, publicOutputs } from "../../prover/model/commitment.js";
 import { runQuantized } from "../../prover/model/interpret.js";
 import { lowerModel, publicOutputCount } from "../../prover/model/ir.js";

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { SpecValidationError, ModelRangeError, InputValidationError } from "../../prover/errors.js";
+import { ModelRangeError, InputValidationError } from "../../prover/errors.js";
 import { parseModelSpec, type ModelSpec } from "../../prover/model/spec.js";
 import { lowerModel } from "../../prover/model/ir.js";
 import { quantizeInputs, runQuantized, runReference } from "../../prover/model/interpret.js";

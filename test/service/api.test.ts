@@ -16,7 +16,7 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { artifactPath } from "../../prover/artifacts/paths.js";
 import { applicantFeatures } from "../../prover/data/germanCredit.js";
 import { CREDIT_GATE_ABI, HARDHAT_DEV_KEY, HUB_ABI, connectChain } from "../../prover/service/chain.js";
-import { startLocalChain, type LocalChain } from "../../prover/service/dev/localChain.js";
+import { startLocalChain, type LocalChain } from "../../scripts/dev/localChain.js";
 import { startService, type RunningService } from "../../prover/service/service.js";
 import { ModelProver } from "../../prover/prove/prover.js";
 import { runReference } from "../../prover/model/interpret.js";

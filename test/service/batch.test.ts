@@ -9,7 +9,7 @@ import { expect } from "chai";
 import type { Address } from "viem";
 import { applicantFeatures } from "../../prover/data/germanCredit.js";
 import { HARDHAT_DEV_KEY, connectChain, deployDevStack, type ChainClients } from "../../prover/service/chain.js";
-import { startLocalChain, type LocalChain } from "../../prover/service/dev/localChain.js";
+import { startLocalChain, type LocalChain } from "../../scripts/dev/localChain.js";
 import { loadServiceModels, type ServiceModel } from "../../prover/service/models.js";
 import { MODEL_DIR, SERVE_READY, auditChain, call, startCli, waitForJobs, type CliProcess } from "./helpers.js";
 

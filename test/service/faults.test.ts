@@ -12,8 +12,8 @@ import { expect } from "chai";
 import type { Address } from "viem";
 import { applicantFeatures } from "../../prover/data/germanCredit.js";
 import { HARDHAT_DEV_KEY, connectChain, deployDevStack, type ChainClients, type DevDeployment } from "../../prover/service/chain.js";
-import { startFaultyRpc } from "../../prover/service/dev/faultyRpc.js";
-import { freePort, startLocalChain, type LocalChain } from "../../prover/service/dev/localChain.js";
+import { startFaultyRpc } from "../../scripts/dev/faultyRpc.js";
+import { freePort, startLocalChain, type LocalChain } from "../../scripts/dev/localChain.js";
 import { loadServiceModels, type ServiceModel } from "../../prover/service/models.js";
 import { MODEL_DIR, SERVE_READY, WORKER_READY, auditChain, call, newSubject, startCli, testRedisAt, testRedisUrl, waitFor, waitForJobs, type CliProcess } from "./helpers.js";
 

@@ -15,7 +15,7 @@ import { generatePrivateKey } from "viem/accounts";
 import { REPO_ROOT } from "../../prover/artifacts/paths.js";
 import { applicantFeatures } from "../../prover/data/germanCredit.js";
 import { HARDHAT_DEV_KEY, HUB_ABI, connectChain, deployDevStack, type ChainClients, type DevDeployment } from "../../prover/service/chain.js";
-import { startLocalChain, type LocalChain } from "../../prover/service/dev/localChain.js";
+import { startLocalChain, type LocalChain } from "../../scripts/dev/localChain.js";
 import { loadServiceModels, type ServiceModel } from "../../prover/service/models.js";
 import { startService, type ServiceOptions } from "../../prover/service/service.js";
 import { API_KEY, MODEL_DIR, call, newSubject, waitForJobs } from "./helpers.js";
@@ -38,7 +38,7 @@ describe("prover service: the served model record is the operator's", function (
   let fakeVerifierId: bigint;
   let dir: string;
 
-  async function send(c: ChainClients, address: Address, abi: unknown[], functionName: string, args: unknown[]) {
+  async function send(c: ChainClients, address: Address, abi: readonly unknown[], functionName: string, args: unknown[]) {
     const hash = await c.walletClient.writeContract({ address, abi, functionName, args, account: c.account, chain: c.walletClient.chain } as never);
     return c.publicClient.waitForTransactionReceipt({ hash });
   }
@@ -48,7 +48,7 @@ describe("prover service: the served model record is the operator's", function (
     return (await c.publicClient.waitForTransactionReceipt({ hash })).contractAddress!;
   }
   async function register(verifier: Address): Promise<bigint> {
-    const receipt = await send(attacker, real.hub, HUB_ABI as unknown[], "registerModel", [verifier, model.commitment, 1, "zkinfer:credit-score@copy"]);
+    const receipt = await send(attacker, real.hub, HUB_ABI, "registerModel", [verifier, model.commitment, 1, "zkinfer:credit-score@copy"]);
     const [event] = parseEventLogs({ abi: HUB_ABI, logs: receipt.logs, eventName: "ModelRegistered" });
     return (event as unknown as { args: { modelId: bigint } }).args.modelId;
   }
@@ -85,10 +85,10 @@ describe("prover service: the served model record is the operator's", function (
     });
     copyId = await register(real.verifier);
     attackerGate = await deployAs(attacker, "contracts/consumers/CreditGate.sol/CreditGate.json", [real.hub, copyId, attacker.account.address, 0n, 1n]);
-    await send(attacker, real.hub, HUB_ABI as unknown[], "setConsumer", [copyId, attackerGate]);
+    await send(attacker, real.hub, HUB_ABI, "setConsumer", [copyId, attackerGate]);
     const fakeVerifier = await deployAs(attacker, "contracts/test/MockInferenceVerifier.sol/MockInferenceVerifier.json", []);
     fakeVerifierId = await register(fakeVerifier);
-    await send(attacker, real.hub, HUB_ABI as unknown[], "setConsumer", [fakeVerifierId, real.creditGate]);
+    await send(attacker, real.hub, HUB_ABI, "setConsumer", [fakeVerifierId, real.creditGate]);
     // The copies are the newest records with the model's commitment.
     expect(fakeVerifierId > copyId && copyId > real.modelId).to.equal(true);
   });
@@ -117,7 +117,7 @@ describe("prover service: the served model record is the operator's", function (
 
   it("refuses an id that does not exist, and a record whose commitment is not the local build's", async () => {
     expect(await refusal("missing", { models: { "credit-score": { modelId: 99n, consumer: real.creditGate } } })).to.match(/there is no model id 99 .* holds 3 models/);
-    await send(owner, real.hub, HUB_ABI as unknown[], "registerModel", [real.verifier, 12345n, 1, "another model"]);
+    await send(owner, real.hub, HUB_ABI, "registerModel", [real.verifier, 12345n, 1, "another model"]);
     expect(await refusal("commitment", { models: { "credit-score": { modelId: 4n, consumer: "0x0000000000000000000000000000000000000000" } } })).to.match(
       new RegExp(`its commitment is 12345, the local build's is ${model.commitment}`),
     );

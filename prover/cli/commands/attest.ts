@@ -14,6 +14,7 @@ import { readAttesterKeyFile } from "../../attest/keyFile.js";
 import { lowerModel } from "../../model/ir.js";
 import { readModelSpec } from "../../model/spec.js";
 import type { Command } from "../command.js";
+import { UsageError } from "../usage.js";
 
 const DEFAULT_VALIDITY_SECONDS = 30 * 24 * 3600;
 
@@ -34,7 +35,7 @@ export const command: Command = {
       },
     });
     if (positionals.length !== 1 || !values.key || !values.out) {
-      throw new TypeError("expected <record.json>, --key <file> and --out <file>", { cause: "usage" });
+      throw new UsageError("expected <record.json>, --key <file> and --out <file>");
     }
     const validFor = Number(values["valid-for"]);
     if (!Number.isSafeInteger(validFor) || validFor <= 0) {

@@ -9,6 +9,7 @@ import { parseArgs } from "node:util";
 import { generateAttesterKey, type AttesterKey } from "../../attest/attestation.js";
 import { readAttesterKeyFile, writeAttesterKeyFile } from "../../attest/keyFile.js";
 import type { Command } from "../command.js";
+import { UsageError } from "../usage.js";
 
 export const command: Command = {
   usage: "keygen --out <file> [--force] | show <file>",
@@ -23,7 +24,7 @@ export const command: Command = {
     });
     const [sub, ...rest] = positionals;
     if (sub === "keygen") {
-      if (!values.out || rest.length > 0) throw new TypeError("usage: zkinfer attester keygen --out <file>", { cause: "usage" });
+      if (!values.out || rest.length > 0) throw new UsageError("usage: zkinfer attester keygen --out <file>");
       const key = await generateAttesterKey();
       writeAttesterKeyFile(values.out, key, { force: values.force });
       console.log(`wrote a new attester key to ${values.out} (mode 0600: keep it secret, back it up)`);
@@ -31,11 +32,11 @@ export const command: Command = {
       return;
     }
     if (sub === "show") {
-      if (rest.length !== 1) throw new TypeError("usage: zkinfer attester show <file>", { cause: "usage" });
+      if (rest.length !== 1) throw new UsageError("usage: zkinfer attester show <file>");
       printPublic(await readAttesterKeyFile(rest[0]!));
       return;
     }
-    throw new TypeError(`unknown subcommand ${sub === undefined ? "(none)" : `\`${sub}\``}: expected keygen or show`, { cause: "usage" });
+    throw new UsageError(`unknown subcommand ${sub === undefined ? "(none)" : `\`${sub}\``}: expected keygen or show`);
   },
 };
 

@@ -5,7 +5,8 @@
 import { parseArgs } from "node:util";
 import { buildModel } from "../../build/buildModel.js";
 import type { Command } from "../command.js";
-import { resolveSpecPath } from "../modelDir.js";
+import { UsageError } from "../usage.js";
+import { resolveSpecPath } from "../../artifacts/models.js";
 
 export const command: Command = {
   usage: "<model-dir|spec.json> [--ptau <file>]",
@@ -18,7 +19,7 @@ export const command: Command = {
       allowPositionals: true,
       options: { ptau: { type: "string" } },
     });
-    if (positionals.length !== 1) throw new TypeError("expected exactly one argument, the model folder or spec", { cause: "usage" });
+    if (positionals.length !== 1) throw new UsageError("expected exactly one argument, the model folder or spec");
     const built = await buildModel({ specPath: resolveSpecPath(positionals[0]!), ptau: values.ptau, log: console.log });
     console.log(`built ${built.name} ${built.version}: ${built.numPublicSignals} public signals`);
   },

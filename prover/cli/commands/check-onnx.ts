@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import type { Command } from "../command.js";
+import { UsageError } from "../usage.js";
 
 export const command: Command = {
   usage: "<network.onnx> <input.json> [--json]",
@@ -12,7 +13,7 @@ export const command: Command = {
     "1 bad usage. With --json the one JSON line is printed in every case but bad usage.",
   async run(argv) {
     const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: "boolean" } } });
-    if (positionals.length !== 2) throw new TypeError("expected two arguments: the ONNX file and the input JSON", { cause: "usage" });
+    if (positionals.length !== 2) throw new UsageError("expected two arguments: the ONNX file and the input JSON");
     const { checkOnnx } = await import("../../onnx/check.js");
     const log = values.json ? () => {} : (line: string) => console.error(line);
     let result: Awaited<ReturnType<typeof checkOnnx>>;

@@ -4,9 +4,10 @@
  * `zkinfer build <dir>` compiles) and <dir>/calibration.json (the report it prints).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
-import { basename, join } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { Command } from "../command.js";
+import { UsageError } from "../usage.js";
 
 export const command: Command = {
   usage: "<model.onnx|spec.json> --calibrate <input.json|data.csv> --out <dir> [--name <model-name>] [--threshold <t>]",
@@ -14,7 +15,8 @@ export const command: Command = {
     "Imports an ONNX model (or a JSON model spec), chooses fixed-point scales and declared input ranges from the sample " +
     "inputs so that the range analysis proves no overflow, and writes <dir>/spec.json plus a calibration report: float vs " +
     "quantized vs circuit outputs, maximum absolute error, and (with a `label` column) the accuracy change. A single-output " +
-    "model predicts class 1 when output >= --threshold (default 0); a multi-output one predicts its argmax.",
+    "model predicts class 1 when output >= --threshold (default 0); a multi-output one predicts its argmax. The model is " +
+    "named after the --out folder unless --name is given.",
   async run(argv) {
     const { positionals, values } = parseArgs({
       args: argv,
@@ -22,12 +24,14 @@ export const command: Command = {
       options: { calibrate: { type: "string" }, out: { type: "string" }, name: { type: "string" }, threshold: { type: "string" } },
     });
     if (positionals.length !== 1 || !values.calibrate || !values.out) {
-      throw new TypeError("expected a model file, --calibrate <samples> and --out <dir>", { cause: "usage" });
+      throw new UsageError("expected a model file, --calibrate <samples> and --out <dir>");
     }
     const { importModel } = await import("../../onnx/importModel.js");
     const threshold = values.threshold === undefined ? 0 : Number(values.threshold);
-    if (!Number.isFinite(threshold)) throw new TypeError(`--threshold must be a number, got ${values.threshold}`, { cause: "usage" });
-    const name = values.name ?? basename(positionals[0]!).replace(/\.(onnx|json)$/i, "").toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").replace(/^(?![a-z])/, "m-");
+    if (!Number.isFinite(threshold)) throw new UsageError(`--threshold must be a number, got ${values.threshold}`);
+    // The model is named after its folder by default (two imports into two folders are two models:
+    // naming them after the ONNX file, often `network.onnx`, made the second overwrite the first's build).
+    const name = values.name ?? modelNameOf(basename(resolve(values.out)));
     const result = await importModel({ modelPath: positionals[0]!, samplesPath: values.calibrate, name, threshold, log: console.log });
     mkdirSync(values.out, { recursive: true });
     writeFileSync(join(values.out, "spec.json"), JSON.stringify(result.spec, null, 2) + "\n");
@@ -35,3 +39,8 @@ export const command: Command = {
     console.log(`wrote ${join(values.out, "spec.json")} and calibration.json; next: zkinfer build ${values.out}`);
   },
 };
+
+/** A folder name as a model name: lowercase kebab-case starting with a letter (as the spec schema requires). */
+function modelNameOf(folder: string): string {
+  return folder.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").replace(/^(?![a-z])/, "m-");
+}

@@ -6,14 +6,19 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { assertBuilt, resolveSpecPath } from "../../artifacts/models.js";
 import { bundledSpecPath } from "../../artifacts/paths.js";
+import { decodeOutputs } from "../../model/interpret.js";
+import { readModelSpec } from "../../model/spec.js";
+import { formatOutputs, parseNonce } from "../args.js";
 import { parseAttestation } from "../../attest/attestation.js";
 import { AttestationFormatError } from "../../attest/errors.js";
 import { ModelProver } from "../../prove/prover.js";
 import type { Command } from "../command.js";
+import { UsageError } from "../usage.js";
 
 export const command: Command = {
-  usage: "<attestation.json> --nonce <n> --out <proof.json> [--model <spec.json>]",
+  usage: "<attestation.json> --nonce <n> --out <proof.json> [--model <model-dir|spec.json>]",
   summary:
     "Proves an attested model (default the bundled credit-score-attested) on the features of a signed attestation, " +
     "for its subject, and writes the proof, public signals and calldata to --out (with the input-commitment salt: keep it private).",
@@ -27,12 +32,9 @@ export const command: Command = {
         model: { type: "string", default: bundledSpecPath("credit-score-attested") },
       },
     });
-    if (positionals.length !== 1 || values.nonce === undefined || !values.out) {
-      throw new TypeError("expected <attestation.json>, --nonce <n> and --out <proof.json>", { cause: "usage" });
-    }
-    if (!/^(0|[1-9][0-9]*)$/.test(values.nonce)) {
-      throw new AttestationFormatError(`--nonce must be a non-negative decimal integer, got ${values.nonce}`, "nonce");
-    }
+    if (positionals.length !== 1 || !values.out) throw new UsageError("expected <attestation.json>, --nonce <n> and --out <proof.json>");
+    const nonce = parseNonce(values.nonce);
+    const specPath = resolveSpecPath(values.model);
     let json: unknown;
     try {
       json = JSON.parse(readFileSync(positionals[0]!, "utf8"));
@@ -40,8 +42,9 @@ export const command: Command = {
       throw new AttestationFormatError(`cannot read the attestation ${positionals[0]}: ${(cause as Error).message}`, "(root)");
     }
     const attestation = parseAttestation(json, `attestation ${positionals[0]}`);
-    const prover = await ModelProver.load(values.model);
-    const proved = await prover.prove({ features: attestation.features, subject: attestation.subject, nonce: BigInt(values.nonce), attestation });
+    assertBuilt(readModelSpec(specPath).name, specPath);
+    const prover = await ModelProver.load(specPath);
+    const proved = await prover.prove({ features: attestation.features, subject: attestation.subject, nonce, attestation });
     const out = {
       model: prover.ir.name,
       subject: attestation.subject,
@@ -51,6 +54,6 @@ export const command: Command = {
       salt: proved.salt.toString(),
     };
     writeFileSync(values.out, JSON.stringify(out, null, 2) + "\n", { mode: 0o600 });
-    console.log(`wrote ${values.out}: ${prover.ir.name} proof for ${attestation.subject}, nonce ${values.nonce}, output ${proved.decoded.outputs.join(", ")}`);
+    console.log(`wrote ${values.out}: ${prover.ir.name} proof for ${attestation.subject}, nonce ${nonce}, outputs ${formatOutputs(prover.ir, decodeOutputs(prover.ir, proved.reference.outputs))}`);
   },
 };

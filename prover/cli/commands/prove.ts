@@ -7,7 +7,9 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { InputValidationError, ZkinferError } from "../../errors.js";
 import type { Command } from "../command.js";
-import { resolveSpecPath } from "../modelDir.js";
+import { UsageError } from "../usage.js";
+import { assertBuilt, resolveSpecPath } from "../../artifacts/models.js";
+import { formatOutputs, parseFieldElement, parseNonce, parseSubject } from "../args.js";
 
 export const command: Command = {
   usage: "<model-dir|spec.json> --input <features.json> [--subject <0x address>] [--nonce <n>] [--salt <n>] [--out <proof.json>]",
@@ -20,18 +22,19 @@ export const command: Command = {
       allowPositionals: true,
       options: { input: { type: "string" }, subject: { type: "string" }, nonce: { type: "string" }, salt: { type: "string" }, out: { type: "string" } },
     });
-    if (positionals.length !== 1 || !values.input) throw new TypeError("expected a model and --input <file>", { cause: "usage" });
+    if (positionals.length !== 1 || !values.input) throw new UsageError("expected a model and --input <file>");
+    // Every argument is checked before the (slow) keys are loaded.
     const specPath = resolveSpecPath(positionals[0]!);
+    const subject = parseSubject(values.subject ?? "0x0000000000000000000000000000000000000000");
+    const nonce = parseNonce(values.nonce ?? String(Date.now()));
+    const salt = values.salt === undefined ? undefined : parseFieldElement(values.salt, "--salt");
+    const { readModelSpec } = await import("../../model/spec.js");
+    assertBuilt(readModelSpec(specPath).name, specPath);
     const { ModelProver } = await import("../../prove/prover.js");
     const { decodeOutputs } = await import("../../model/interpret.js");
-    const { addressToSubject } = await import("../../abi/publicSignals.js");
     console.log("loading the witness generator and proving key...");
     const prover = await ModelProver.load(specPath);
     const features = readFeatures(values.input, prover.ir.features.map((f) => f.name));
-    const subject = values.subject ?? "0x0000000000000000000000000000000000000000";
-    addressToSubject(subject);
-    const nonce = parseBig(values.nonce ?? String(Date.now()), "--nonce");
-    const salt = values.salt === undefined ? undefined : parseBig(values.salt, "--salt");
     console.log("proving...");
     const result = await prover.prove({ features, subject, nonce, salt });
     const out = values.out ?? "proof.json";
@@ -56,15 +59,10 @@ export const command: Command = {
         2,
       ) + "\n",
     );
-    console.log(`outputs ${prover.ir.outputs.map((o, k) => `${o.name} = ${outputs[k]}`).join(", ")}`);
+    console.log(`outputs ${formatOutputs(prover.ir, outputs)}`);
     console.log(`witness ${Math.round(result.timings.witnessMs)} ms, proof ${Math.round(result.timings.proveMs)} ms; wrote ${out}`);
   },
 };
-
-function parseBig(text: string, flag: string): bigint {
-  if (!/^(0x[0-9a-fA-F]+|\d+)$/.test(text)) throw new TypeError(`${flag} must be a non-negative integer, got "${text}"`, { cause: "usage" });
-  return BigInt(text);
-}
 
 /** Reads the features as a {name: value} object, in any of the accepted shapes. */
 function readFeatures(path: string, names: string[]): Record<string, number> {
@@ -72,7 +70,7 @@ function readFeatures(path: string, names: string[]): Record<string, number> {
   try {
     json = JSON.parse(readFileSync(path, "utf8"));
   } catch (cause) {
-    throw new ZkinferError(`${path} is not valid JSON: ${(cause as Error).message}`);
+    throw new ZkinferError(`${path} is not valid JSON: ${(cause as Error).message}`, { cause });
   }
   const obj = json as Record<string, unknown>;
   if (obj && typeof obj === "object" && !Array.isArray(obj)) {

@@ -7,28 +7,18 @@
  * the first call announces, a call after the delay applies (`--apply`).
  */
 import { parseArgs } from "node:util";
-import { BaseError, ContractFunctionRevertedError, createPublicClient, http, isAddress, parseEventLogs, type Address, type Hex } from "viem";
-import { ZkinferError } from "../../errors.js";
-import { connectChain } from "../../service/chain.js";
-import { contractAbi } from "../../sdk/abi.js";
+import { isAddress, type Address, type Hex } from "viem";
+import { inferenceHubAbi } from "../../chain/abi.js";
+import { assertContract, connectChain, connectRead } from "../../chain/connect.js";
+import { modelStatusName, readModel, readModelCount, type Model } from "../../chain/model.js";
+import { writeAndWait } from "../../chain/write.js";
 import type { Command } from "../command.js";
+import { UsageError } from "../usage.js";
 import { publicInputRanges } from "../../abi/publicInputRanges.js";
+import { resolveSpecPath } from "../../artifacts/models.js";
 import { lowerModel } from "../../model/ir.js";
 import { readModelSpec } from "../../model/spec.js";
-import { specPathOf } from "../../service/models.js";
-
-const STATUS = ["None", "Active", "Paused", "Retired"] as const;
-
-interface ModelRecord {
-  verifier: Address;
-  status: number;
-  numOutputs: number;
-  version: number;
-  consumer: Address;
-  modelCommitment: bigint;
-  owner: Address;
-  metadataURI: string;
-}
+import { ZkinferError } from "../../errors.js";
 
 export const command: Command = {
   usage:
@@ -54,54 +44,39 @@ export const command: Command = {
       },
     });
     const [action, ...rest] = positionals;
-    if (!values.rpc) throw new ZkinferError("--rpc <url> is required: the JSON-RPC endpoint of the chain the hub is on.");
+    if (!values.rpc) throw new UsageError("--rpc <url> is required: the JSON-RPC endpoint of the chain the hub is on.");
     const hub = address("--hub", values.hub);
-    const transport = http(values.rpc);
-    const client = createPublicClient({ transport });
-    const abi = contractAbi("InferenceHub");
-    const read = <T>(functionName: string, args: unknown[] = []) => client.readContract({ address: hub, abi, functionName, args }) as Promise<T>;
+    const { publicClient: client } = await connectRead(values.rpc);
+    await assertContract(client, hub, "--hub");
+    const abi = inferenceHubAbi;
     const print = (human: string, data: unknown) => console.log(values.json ? JSON.stringify(data, (_, v) => (typeof v === "bigint" ? v.toString() : v)) : human);
 
-    const write = async (functionName: string, args: unknown[]) => {
+    const signer = async () => {
       const key = process.env.ZKINFER_PRIVATE_KEY;
       if (!key || !/^0x[0-9a-fA-F]{64}$/.test(key)) {
-        throw new ZkinferError("Set ZKINFER_PRIVATE_KEY to the model owner's 0x-prefixed 32-byte private key to send this transaction.");
+        throw new UsageError("Set ZKINFER_PRIVATE_KEY to the model owner's 0x-prefixed 32-byte private key to send this transaction.");
       }
-      // The service's chain connection (chain id probe, account, wallet client): one way to sign.
-      const { walletClient: wallet, account } = await connectChain(values.rpc!, key as Hex);
-      // Simulate first: a revert is reported with its custom error before anything is sent.
-      let simulated;
-      try {
-        simulated = await client.simulateContract({ address: hub, abi, functionName, args, account });
-      } catch (error) {
-        throw revertError(functionName, error);
-      }
-      const hash = await wallet.writeContract(simulated.request);
-      const receipt = await client.waitForTransactionReceipt({ hash });
-      if (receipt.status !== "success") throw new ZkinferError(`${functionName} reverted in transaction ${hash}.`);
-      // Results come from the mined transaction's events, not the simulation: another registration or
-      // a later block timestamp may have changed them in between.
-      const events = parseEventLogs({ abi, logs: receipt.logs }) as unknown as { eventName: string; args: Record<string, unknown> }[];
-      const event = (name: string) => events.find((e) => e.eventName === name)?.args ?? {};
-      return { hash, event };
+      return connectChain(values.rpc!, key as Hex);
     };
+    /** The hub, ABI and signing clients for writeAndWait (each write is simulated first: a revert names its custom error and sends nothing). */
+    const hubTx = async () => ({ ...(await signer()), address: hub, abi });
     const id = () => modelId(rest[0]);
 
     switch (action) {
       case "list": {
-        const count = await read<bigint>("modelCount");
-        const models = [];
-        for (let i = 1n; i <= count; i++) models.push({ id: i, ...(await read<ModelRecord>("getModel", [i])) });
-        print(models.map((m) => `${m.id}\t${STATUS[m.status]}\tv${m.version}\t${m.metadataURI || "-"}\towner ${m.owner}`).join("\n") || "(no models)", models);
+        const count = await readModelCount(client, hub);
+        const models: (Model & { id: bigint })[] = [];
+        for (let i = 1n; i <= count; i++) models.push({ id: i, ...(await readModel(client, hub, i)) });
+        print(models.map((m) => `${m.id}\t${modelStatusName(m.status)}\tv${m.version}\t${m.metadataURI || "-"}\towner ${m.owner}`).join("\n") || "(no models)", models);
         return;
       }
       case "show": {
-        const m = await read<ModelRecord>("getModel", [id()]);
-        const pending = await read<{ verifier: Address; readyAt: bigint; modelCommitment: bigint }>("pendingModelUpdate", [id()]);
-        const data = { id: id(), ...m, status: STATUS[m.status], pendingUpdate: pending.readyAt === 0n ? null : pending };
+        const m = await readModel(client, hub, id());
+        const pending = await client.readContract({ address: hub, abi, functionName: "pendingModelUpdate", args: [id()] });
+        const data = { id: id(), ...m, status: modelStatusName(m.status), pendingUpdate: pending.readyAt === 0n ? null : pending };
         print(
           [
-            `model ${id()} (${STATUS[m.status]}, version ${m.version}) ${m.metadataURI}`,
+            `model ${id()} (${modelStatusName(m.status)}, version ${m.version}) ${m.metadataURI}`,
             `  owner       ${m.owner}`,
             `  verifier    ${m.verifier}`,
             `  commitment  ${m.modelCommitment}`,
@@ -115,39 +90,44 @@ export const command: Command = {
       }
       case "register": {
         const numOutputs = Number(values.outputs ?? "1");
-        if (!Number.isInteger(numOutputs) || numOutputs < 1 || numOutputs > 65_535) throw new ZkinferError(`--outputs must be an integer from 1 to 65535, got "${values.outputs}".`);
-        const common = [address("--verifier", values.verifier), commitment(values.commitment), numOutputs] as const;
-        let registration: Awaited<ReturnType<typeof write>>;
+        if (!Number.isInteger(numOutputs) || numOutputs < 1 || numOutputs > 65_535) throw new UsageError(`--outputs must be an integer from 1 to 65535, got "${values.outputs}".`);
+        const verifier = address("--verifier", values.verifier);
+        const modelCommitment = commitment(values.commitment);
+        let registration;
         if (values["public-inputs"] !== undefined) {
           // A model with public inputs (visibility.inputs = "public"): its B and its declared input
           // ranges, which the hub enforces, come from the spec itself (never typed by hand).
-          const ir = lowerModel(readModelSpec(specPathOf(values["public-inputs"])));
+          const ir = lowerModel(readModelSpec(resolveSpecPath(values["public-inputs"])));
           const bits = ir.visibility.publicInputBits;
           if (bits === null) throw new ZkinferError(`--public-inputs ${values["public-inputs"]}: this spec's inputs are private (visibility.inputs is not "public"); register it without --public-inputs.`);
-          registration = await write("registerPublicInputModel", [...common, bits, publicInputRanges(ir), values.metadata]);
+          registration = await writeAndWait({ ...(await hubTx()), functionName: "registerPublicInputModel", args: [verifier, modelCommitment, numOutputs, bits, publicInputRanges(ir), values.metadata] });
         } else {
-          registration = await write("registerModel", [...common, values.metadata]);
+          registration = await writeAndWait({ ...(await hubTx()), functionName: "registerModel", args: [verifier, modelCommitment, numOutputs, values.metadata] });
         }
-        const { hash, event } = registration;
-        const { modelId } = event("ModelRegistered");
+        const { hash, events } = registration;
+        const modelId = events.find((e) => e.eventName === "ModelRegistered")?.args.modelId;
         print(`registered model ${modelId} in ${hash}`, { modelId, txHash: hash });
         return;
       }
       case "pause":
       case "unpause":
       case "retire": {
-        const { hash } = await write(`${action}Model`, [id()]);
+        const { hash } = await writeAndWait({ ...(await hubTx()), functionName: `${action}Model`, args: [id()] });
         print(`${action}d model ${id()} in ${hash}`, { modelId: id(), txHash: hash });
         return;
       }
       case "upgrade": {
         if (values.apply) {
-          const { hash, event } = await write("applyModelUpdate", [id()]);
-          const { version } = event("ModelUpdated");
+          const { hash, events } = await writeAndWait({ ...(await hubTx()), functionName: "applyModelUpdate", args: [id()] });
+          const version = events.find((e) => e.eventName === "ModelUpdated")?.args.version;
           print(`model ${id()} is now version ${version} (${hash})`, { modelId: id(), version, txHash: hash });
         } else {
-          const { hash, event } = await write("announceModelUpdate", [id(), address("--verifier", values.verifier), commitment(values.commitment)]);
-          const { readyAt } = event("ModelUpdateAnnounced");
+          const { hash, events } = await writeAndWait({
+            ...(await hubTx()),
+            functionName: "announceModelUpdate",
+            args: [id(), address("--verifier", values.verifier), commitment(values.commitment)],
+          });
+          const readyAt = events.find((e) => e.eventName === "ModelUpdateAnnounced")?.args.readyAt ?? 0n;
           const when = new Date(Number(readyAt) * 1000).toISOString();
           print(`announced an update of model ${id()}, applicable from ${when} with \`zkinfer registry upgrade ${id()} --apply\` (${hash})`, {
             modelId: id(),
@@ -158,22 +138,22 @@ export const command: Command = {
         return;
       }
       case "cancel-upgrade": {
-        const { hash } = await write("cancelModelUpdate", [id()]);
+        const { hash } = await writeAndWait({ ...(await hubTx()), functionName: "cancelModelUpdate", args: [id()] });
         print(`cancelled the pending update of model ${id()} (${hash})`, { modelId: id(), txHash: hash });
         return;
       }
       case "transfer": {
-        const { hash } = await write("transferModelOwnership", [id(), address("new owner", rest[1])]);
+        const { hash } = await writeAndWait({ ...(await hubTx()), functionName: "transferModelOwnership", args: [id(), address("new owner", rest[1])] });
         print(`offered model ${id()} to ${rest[1]}; it moves when they run \`zkinfer registry accept ${id()}\` (${hash})`, { modelId: id(), txHash: hash });
         return;
       }
       case "accept": {
-        const { hash } = await write("acceptModelOwnership", [id()]);
+        const { hash } = await writeAndWait({ ...(await hubTx()), functionName: "acceptModelOwnership", args: [id()] });
         print(`accepted ownership of model ${id()} (${hash})`, { modelId: id(), txHash: hash });
         return;
       }
       default:
-        throw new ZkinferError(
+        throw new UsageError(
           `unknown registry action \`${action ?? ""}\`. Use one of: list, show, register, pause, unpause, retire, upgrade, cancel-upgrade, transfer, accept.`,
         );
     }
@@ -181,26 +161,16 @@ export const command: Command = {
 };
 
 function address(flag: string, value: string | undefined): Address {
-  if (!value || !isAddress(value)) throw new ZkinferError(`${flag} must be a 0x-prefixed 20-byte address, got "${value ?? ""}".`);
+  if (!value || !isAddress(value)) throw new UsageError(`${flag} must be a 0x-prefixed 20-byte address, got "${value ?? ""}".`);
   return value;
 }
 
 function modelId(value: string | undefined): bigint {
-  if (!value || !/^[1-9][0-9]*$/.test(value)) throw new ZkinferError(`the model id must be a positive integer, got "${value ?? ""}".`);
+  if (!value || !/^[1-9][0-9]*$/.test(value)) throw new UsageError(`the model id must be a positive integer, got "${value ?? ""}".`);
   return BigInt(value);
 }
 
 function commitment(value: string | undefined): bigint {
-  if (!value || !/^(0x[0-9a-fA-F]+|[0-9]+)$/.test(value)) throw new ZkinferError(`--commitment must be a decimal or 0x-hex field element, got "${value ?? ""}".`);
+  if (!value || !/^(0x[0-9a-fA-F]+|[0-9]+)$/.test(value)) throw new UsageError(`--commitment must be a decimal or 0x-hex field element, got "${value ?? ""}".`);
   return BigInt(value);
-}
-
-/** A revert as a ZkinferError naming the custom error and its arguments, e.g. ModelRegistryUpdateNotReady(1, 1764000000). */
-function revertError(functionName: string, error: unknown): unknown {
-  const reverted = error instanceof BaseError ? error.walk((e) => e instanceof ContractFunctionRevertedError) : null;
-  if (reverted instanceof ContractFunctionRevertedError && reverted.data?.errorName) {
-    const args = (reverted.data.args ?? []).map(String).join(", ");
-    return new ZkinferError(`${functionName} would revert with ${reverted.data.errorName}(${args}); nothing was sent.`, { cause: error });
-  }
-  return error;
 }

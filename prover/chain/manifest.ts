@@ -12,7 +12,7 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { z } from "zod";
-import { ZkinferError } from "../prover/errors.js";
+import { ZkinferError } from "../errors.js";
 
 const manifestSchema = z.object({
   network: z.string().min(1),

@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import { REPO_ROOT } from "../../artifacts/paths.js";
+import { REPO_ROOT } from "../../prover/artifacts/paths.js";
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -1,10 +1,11 @@
 /**
- * Chain helpers shared by the demo, the bench and the end-to-end tests: deploy the credit-score
- * stack through the same Ignition module production uses, submit a proof, and name a revert.
+ * Hardhat-side helpers shared by the demo, the bench and the end-to-end tests (Hardhat's in-process
+ * network, Ignition's ethers contracts): deploy the credit-score stack through the same Ignition
+ * module production uses, and submit a proof. Reverts are named by prover/chain/revert.ts.
  */
-import type { BaseContract, ContractTransactionReceipt } from "ethers";
+import type { ContractTransactionReceipt } from "ethers";
 import { creditScoreModule } from "../../deploy/CreditScore.js";
-import type { BuiltModel } from "../build/buildModel.js";
+import type { BuiltModel } from "../../prover/build/buildModel.js";
 
 // Ignition and ethers contracts come from the Hardhat connection; their precise types depend on
 // the artifacts, so they are handled structurally here.
@@ -56,30 +57,4 @@ export async function submitInference(
 ): Promise<ContractTransactionReceipt> {
   const tx = await hub.verifyAndAct(modelId, proofBytes, [...publicSignals], overrides);
   return tx.wait();
-}
-
-/**
- * The name of the custom error a failed call reverted with, decoded with the given contracts'
- * ABIs; throws the original error when it carries no recognisable revert data.
- */
-export function revertName(error: unknown, contracts: readonly BaseContract[]): string {
-  const data = findRevertData(error);
-  if (data) {
-    for (const c of contracts) {
-      const parsed = c.interface.parseError(data);
-      if (parsed) return parsed.name;
-    }
-  }
-  throw error;
-}
-
-function findRevertData(error: unknown, depth = 0): string | undefined {
-  if (!error || typeof error !== "object" || depth > 4) return undefined;
-  const e = error as Record<string, unknown>;
-  if (typeof e.data === "string" && e.data.startsWith("0x") && e.data.length >= 10) return e.data;
-  for (const key of ["error", "info", "cause"]) {
-    const found = findRevertData(e[key], depth + 1);
-    if (found) return found;
-  }
-  return undefined;
 }

@@ -5,10 +5,11 @@
  */
 import type { Contract } from "ethers";
 import { signalsModule } from "../../deploy/Signals.js";
-import type { ModelProver, ProveReturnType } from "../prove/prover.js";
+import type { ModelProver, ProveReturnType } from "../../prover/prove/prover.js";
 
-/** Price features of a signal model: price_0 (oldest) .. price_5 (the epoch's), as PriceSource.WINDOW. */
-export const SIGNAL_WINDOW = 6;
+import { SIGNAL_WINDOW } from "../../deploy/Signals.js";
+
+export { SIGNAL_WINDOW };
 
 export interface SignalStackParameters {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -46,12 +47,14 @@ export async function seedSignalMarket(
   { poolBase = 10_000n, vaultBase = 10n } = {},
 ): Promise<void> {
   const quoteFor = (baseUnits: bigint) => (baseUnits * E18 * priceCents) / 100n;
-  for (const token of [d.base, d.quote]) await (await token.mint(owner.address, 10n ** 12n * E18)).wait();
-  await (await d.base.approve(d.amm, poolBase * E18)).wait();
-  await (await d.quote.approve(d.amm, quoteFor(poolBase))).wait();
-  await (await d.amm.addLiquidity(poolBase * E18, quoteFor(poolBase))).wait();
-  await (await d.base.transfer(d.vault, vaultBase * E18)).wait();
-  await (await d.quote.transfer(d.vault, quoteFor(vaultBase))).wait();
+  // getFunction: Ignition's ethers contracts are untyped (methods come from an index signature).
+  const send = async (contract: Contract, method: string, ...args: unknown[]) => (await contract.getFunction(method)(...args)).wait();
+  for (const token of [d.base, d.quote]) await send(token, "mint", owner.address, 10n ** 12n * E18);
+  await send(d.base, "approve", d.amm, poolBase * E18);
+  await send(d.quote, "approve", d.amm, quoteFor(poolBase));
+  await send(d.amm, "addLiquidity", poolBase * E18, quoteFor(poolBase));
+  await send(d.base, "transfer", d.vault, vaultBase * E18);
+  await send(d.quote, "transfer", d.vault, quoteFor(vaultBase));
 }
 
 /** The model's features for the window of 6 prices (cents, oldest first) ending at `epoch`. */
@@ -84,14 +87,15 @@ export async function rebalanceAsKeeper(
   d: Awaited<ReturnType<typeof deploySignalStack>>,
   { toleranceBps = 50n, ttlSeconds = 300n }: { toleranceBps?: bigint; ttlSeconds?: bigint } = {},
 ) {
-  const signal = await d.feed.latestSignal(d.modelId);
+  const signal = await d.feed.getFunction("latestSignal")(d.modelId);
   let minAmountOut = 0n;
   if (signal.direction !== 0n && signal.size !== 0n) {
     const tokenIn = signal.direction > 0n ? d.quote : d.base;
-    const [balance, sizeOne]: bigint[] = [await tokenIn.balanceOf(d.vault), await d.feed.SIZE_ONE()];
-    const amountIn = (balance! * BigInt(signal.size)) / sizeOne!;
-    if (amountIn !== 0n) minAmountOut = ((await d.amm.getAmountOut(tokenIn, amountIn)) * (10_000n - toleranceBps)) / 10_000n;
+    const balance: bigint = await tokenIn.getFunction("balanceOf")(d.vault);
+    const sizeOne: bigint = await d.feed.getFunction("SIZE_ONE")();
+    const amountIn = (balance * BigInt(signal.size)) / sizeOne;
+    if (amountIn !== 0n) minAmountOut = ((await d.amm.getFunction("getAmountOut")(tokenIn, amountIn)) * (10_000n - toleranceBps)) / 10_000n;
   }
   const latest = await d.vault.runner!.provider!.getBlock("latest");
-  return d.vault.rebalance(minAmountOut, BigInt(latest!.timestamp) + ttlSeconds);
+  return d.vault.getFunction("rebalance")(minAmountOut, BigInt(latest!.timestamp) + ttlSeconds);
 }

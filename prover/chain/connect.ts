@@ -1,0 +1,79 @@
+/**
+ * Connecting to a chain over JSON-RPC: the chain id probe, the account, and the clients every front
+ * end (CLI, service, SDK users, demos) uses.
+ */
+import { createPublicClient, createWalletClient, http, type Account, type Address, type Chain, type Hex, type PublicClient, type WalletClient } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { ZkinferError } from "../errors.js";
+import { ChainConnectionError, NotAContractError } from "./errors.js";
+
+/** Hardhat's first development account (public knowledge: for a local node only). */
+export const HARDHAT_DEV_KEY: Hex = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+
+export interface ChainClients {
+  publicClient: PublicClient;
+  walletClient: WalletClient;
+  account: Account;
+  chainId: number;
+}
+
+export interface ReadClient {
+  publicClient: PublicClient;
+  chainId: number;
+}
+
+/**
+ * A public client for `rpcUrl`, after checking the endpoint answers (eth_chainId, retried a few
+ * times). viem's own retries are off: the service's submitter retries with its own backoff and must
+ * see each fault (a 5xx after the node accepted a transaction must not become a second transaction).
+ *
+ * @example
+ * ```ts
+ * const { publicClient } = await connectRead("http://127.0.0.1:8545");
+ * ```
+ */
+export async function connectRead(rpcUrl: string, timeoutMs = 10_000): Promise<ReadClient> {
+  const transport = http(rpcUrl, { retryCount: 0, timeout: timeoutMs });
+  let chainId: number;
+  try {
+    chainId = await withRetry("eth_chainId", () => createPublicClient({ transport }).getChainId(), 4);
+  } catch (cause) {
+    throw new ChainConnectionError(`Cannot reach the JSON-RPC endpoint ${rpcUrl}. Start a node (e.g. \`npx hardhat node\`) or pass --rpc.`, { cause });
+  }
+  return { publicClient: createPublicClient({ chain: chainOf(chainId, rpcUrl), transport, pollingInterval: 200 }) as PublicClient, chainId };
+}
+
+/** {@link connectRead}, plus a wallet client signing with `privateKey`. */
+export async function connectChain(rpcUrl: string, privateKey: Hex, timeoutMs = 10_000): Promise<ChainClients> {
+  const { publicClient, chainId } = await connectRead(rpcUrl, timeoutMs);
+  const account = privateKeyToAccount(privateKey);
+  const walletClient = createWalletClient({ chain: publicClient.chain, transport: http(rpcUrl, { retryCount: 0, timeout: timeoutMs }), account });
+  return { publicClient, walletClient, account, chainId };
+}
+
+/** Throws a {@link NotAContractError} when `address` holds no code (a typo, or another chain's address). */
+export async function assertContract(publicClient: PublicClient, address: Address, what: string): Promise<void> {
+  const code = await withRetry("eth_getCode", () => publicClient.getCode({ address }));
+  if (code === undefined || code === "0x") {
+    throw new NotAContractError(`${what} ${address} is not a contract on chain ${publicClient.chain?.id ?? "?"}: check the address and --rpc.`);
+  }
+}
+
+/**
+ * Retries a read with backoff: a flaky RPC endpoint should delay a start-up, not stop it (the
+ * submitter has its own, finer policy for the calls that matter for exactly-once).
+ */
+export async function withRetry<T>(what: string, read: () => Promise<T>, attempts = 6): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await read();
+    } catch (e) {
+      if (i >= attempts) throw new ZkinferError(`${what} failed ${attempts} times; is the RPC endpoint healthy?`, { cause: e });
+      await new Promise((r) => setTimeout(r, 100 * 2 ** i));
+    }
+  }
+}
+
+function chainOf(id: number, rpcUrl: string): Chain {
+  return { id, name: `chain-${id}`, nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [rpcUrl] } } };
+}

@@ -1,0 +1,13 @@
+/**
+ * A command used wrongly (a missing or malformed argument): the CLI prints the one-line message and
+ * the command's usage, and exits 2. Errors of the work itself (a bad input value, a revert, an
+ * unreachable node) are other ZkinferErrors and exit 1.
+ */
+import { ZkinferError } from "../errors.js";
+
+export class UsageError extends ZkinferError {
+  override name = "UsageError";
+}
+
+/** Exit codes of `zkinfer` (documented in `zkinfer --help`). */
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
