@@ -3,7 +3,7 @@
  * ./commands and is loaded only when it runs (so `zkinfer --help` does not pay for snarkjs or
  * hardhat). Adding a command is one line in COMMANDS.
  */
-import { ZkinferError } from "../errors.js";
+import { UsageError, ZkinferError } from "../errors.js";
 import type { Command } from "./command.js";
 
 const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
@@ -16,6 +16,9 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   worker: () => import("./commands/worker.js"),
   "check-onnx": () => import("./commands/check-onnx.js"),
   import: () => import("./commands/import.js"),
+  ceremony: () => import("./commands/ceremony.js"),
+  deploy: () => import("./commands/deploy.js"),
+  "verify-deployment": () => import("./commands/verify-deployment.js"),
   prove: () => import("./commands/prove.js"),
   verify: () => import("./commands/verify.js"),
 };
@@ -52,12 +55,16 @@ export async function main(argv: string[]): Promise<number> {
     return (await command.run(rest)) ?? 0;
   } catch (error) {
     // Typed errors carry a message written for the user; anything else is a bug and keeps its stack.
-    if (error instanceof ZkinferError || (error instanceof Error && error.name === "ParseArgsError")) {
+    if (!(error instanceof UsageError) && (error instanceof ZkinferError || (error instanceof Error && error.name === "ParseArgsError"))) {
       console.error(`zkinfer ${name}: ${error.message}`);
       return 1;
     }
-    if (error instanceof TypeError && "code" in error && String(error.code).startsWith("ERR_PARSE_ARGS")) {
-      console.error(`zkinfer ${name}: ${error.message}\nusage: zkinfer ${name} ${command.usage}`);
+    const usageError =
+      error instanceof UsageError ||
+      (error instanceof TypeError && ((("code" in error) && String(error.code).startsWith("ERR_PARSE_ARGS")) || error.cause === "usage"));
+    if (usageError) {
+      // One line, like every CLI error; `--help` shows the full usage.
+      console.error(`zkinfer ${name}: ${error.message} (see \`zkinfer ${name} --help\`)`);
       return 2;
     }
     throw error;
