@@ -19,6 +19,7 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   ceremony: () => import("./commands/ceremony.js"),
   deploy: () => import("./commands/deploy.js"),
   "verify-deployment": () => import("./commands/verify-deployment.js"),
+  submit: () => import("./commands/submit.js"),
   prove: () => import("./commands/prove.js"),
   verify: () => import("./commands/verify.js"),
 };

@@ -1,5 +1,5 @@
 /**
- * `zkinfer registry <list|show|register|pause|unpause|retire|upgrade|cancel-upgrade|transfer|accept>`:
+ * `zkinfer registry <list|show|register|pause|unpause|retire|upgrade|cancel-upgrade|transfer|accept|set-consumer|trust-attester|revoke-attester>`:
  * the model registry of a deployed InferenceHub, over JSON-RPC.
  *
  * Reads need `--rpc` and `--hub`; writes also need the owner's key in $ZKINFER_PRIVATE_KEY (never on
@@ -8,7 +8,7 @@
  */
 import { parseArgs } from "node:util";
 import { BaseError, ContractFunctionRevertedError, createPublicClient, http, isAddress, parseEventLogs, type Address, type Hex } from "viem";
-import { ZkinferError } from "../../errors.js";
+import { UsageError, ZkinferError } from "../../errors.js";
 import { connectChain } from "../../service/chain.js";
 import { contractAbi } from "../../sdk/abi.js";
 import type { Command } from "../command.js";
@@ -28,8 +28,9 @@ interface ModelRecord {
 
 export const command: Command = {
   usage:
-    "<list|show <id>|register|pause <id>|unpause <id>|retire <id>|upgrade <id>|cancel-upgrade <id>|transfer <id> <to>|accept <id>> " +
-    "--rpc <url> --hub <address> [--verifier <address> --commitment <n> --outputs <k> --metadata <uri> [--public-inputs <n> --public-input-bits <B>]] [--apply] [--json]",
+    "<list|show <id>|register|pause <id>|unpause <id>|retire <id>|upgrade <id>|cancel-upgrade <id>|transfer <id> <to>|accept <id>|" +
+    "set-consumer <id> <address>|trust-attester <id> <keyHash>|revoke-attester <id> <keyHash>> " +
+    "--rpc <url> --hub <address> [--verifier <address> --commitment <n> --outputs <k> --metadata <uri> [--attested | --public-inputs <n> --public-input-bits <B>]] [--apply] [--json]",
   summary:
     "Reads and changes the model registry of a deployed InferenceHub. Writes sign with the key in $ZKINFER_PRIVATE_KEY. " +
     "`upgrade <id> --verifier --commitment` announces a timelocked update; `upgrade <id> --apply` applies it once the delay has passed.",
@@ -47,6 +48,7 @@ export const command: Command = {
         "public-input-bits": { type: "string" },
         metadata: { type: "string", default: "" },
         apply: { type: "boolean", default: false },
+        attested: { type: "boolean", default: false },
         json: { type: "boolean", default: false },
       },
     });
@@ -115,7 +117,12 @@ export const command: Command = {
         if (!Number.isInteger(numOutputs) || numOutputs < 1 || numOutputs > 65_535) throw new ZkinferError(`--outputs must be an integer from 1 to 65535, got "${values.outputs}".`);
         const common = [address("--verifier", values.verifier), commitment(values.commitment), numOutputs] as const;
         let registration: Awaited<ReturnType<typeof write>>;
-        if (values["public-inputs"] !== undefined || values["public-input-bits"] !== undefined) {
+        const publicInputs = values["public-inputs"] !== undefined || values["public-input-bits"] !== undefined;
+        if (values.attested && publicInputs) throw new UsageError("a model is either --attested or has --public-inputs, not both");
+        if (values.attested) {
+          // Its proofs carry a trusted attester's signature (docs/ATTESTATION.md): trust one with `trust-attester`.
+          registration = await write("registerAttestedModel", [...common, values.metadata]);
+        } else if (publicInputs) {
           // A model with public inputs (visibility.inputs = "public"): its spec's feature count and B.
           const n = Number(values["public-inputs"]);
           const bits = Number(values["public-input-bits"]);
@@ -169,9 +176,24 @@ export const command: Command = {
         print(`accepted ownership of model ${id()} (${hash})`, { modelId: id(), txHash: hash });
         return;
       }
+      case "set-consumer": {
+        // The zero address removes the consumer: proofs are then verified and recorded, and nothing acts.
+        const consumer = address("the consumer", rest[1]);
+        const { hash } = await write("setConsumer", [id(), consumer]);
+        print(`model ${id()} now calls consumer ${consumer} (${hash})`, { modelId: id(), consumer, txHash: hash });
+        return;
+      }
+      case "trust-attester":
+      case "revoke-attester": {
+        const keyHash = fieldElement("the attester key hash", rest[1]);
+        const { hash } = await write(action === "trust-attester" ? "trustAttester" : "revokeAttester", [id(), keyHash]);
+        const done = action === "trust-attester" ? "trusts" : "revoked (for good)";
+        print(`model ${id()} ${done} attester ${keyHash} (${hash})`, { modelId: id(), attesterKeyHash: keyHash, txHash: hash });
+        return;
+      }
       default:
-        throw new ZkinferError(
-          `unknown registry action \`${action ?? ""}\`. Use one of: list, show, register, pause, unpause, retire, upgrade, cancel-upgrade, transfer, accept.`,
+        throw new UsageError(
+          `unknown registry action \`${action ?? ""}\`. Use one of: list, show, register, pause, unpause, retire, upgrade, cancel-upgrade, transfer, accept, set-consumer, trust-attester, revoke-attester.`,
         );
     }
   },
@@ -187,13 +209,18 @@ function modelId(value: string | undefined): bigint {
   return BigInt(value);
 }
 
+function fieldElement(what: string, value: string | undefined): bigint {
+  if (!value || !/^(0x[0-9a-fA-F]+|[0-9]+)$/.test(value)) throw new ZkinferError(`${what} must be a decimal or 0x-hex field element (from \`zkinfer attester\`), got "${value ?? ""}".`);
+  return BigInt(value);
+}
+
 function commitment(value: string | undefined): bigint {
   if (!value || !/^(0x[0-9a-fA-F]+|[0-9]+)$/.test(value)) throw new ZkinferError(`--commitment must be a decimal or 0x-hex field element, got "${value ?? ""}".`);
   return BigInt(value);
 }
 
 /** A revert as a ZkinferError naming the custom error and its arguments, e.g. ModelRegistryUpdateNotReady(1, 1764000000). */
-function revertError(functionName: string, error: unknown): unknown {
+export function revertError(functionName: string, error: unknown): unknown {
   const reverted = error instanceof BaseError ? error.walk((e) => e instanceof ContractFunctionRevertedError) : null;
   if (reverted instanceof ContractFunctionRevertedError && reverted.data?.errorName) {
     const args = (reverted.data.args ?? []).map(String).join(", ");
