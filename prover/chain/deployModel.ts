@@ -193,7 +193,9 @@ export async function deployModel(p: DeployModelParameters): Promise<DeployModel
     config: { requiredConfirmations: LOCAL_CHAIN_IDS.has(chainId) ? 1 : 2 },
     artifactResolver: artifacts,
     provider: signingProvider(p.rpcUrl, account, chainId),
-    deploymentDir: ignitionDeploymentDir(outDir, chainId, deploymentId),
+    // A local chain restarts empty: a journal from an earlier node would make Ignition "resume" onto
+    // contracts that no longer exist, so local deployments keep theirs in memory.
+    deploymentDir: LOCAL_CHAIN_IDS.has(chainId) ? undefined : ignitionDeploymentDir(outDir, chainId, deploymentId),
     ignitionModule: module,
     deploymentParameters: parameters as never,
     accounts: [account.address],

@@ -89,6 +89,17 @@ describe("zkinfer deploy and verify-deployment (hardhat node over JSON-RPC)", fu
     expect(manifest.models[0]).to.include({ name: "public-inputs", modelId: 1, verifier: deployed.verifier });
   });
 
+  it("deploys onto an existing hub with --hub; the manifest keeps the latest registration of a model per hub", async () => {
+    const r = await zkinferCli(["deploy", spec, "--rpc", chain.url, "--hub", deployed.hub, "--json"], env(), work);
+    expect(r.code, r.stderr).to.equal(0);
+    const second = lastJsonLine<typeof deployed>(r.stdout);
+    expect(second).to.include({ hub: deployed.hub, modelId: deployed.modelId + 1 });
+    expect(second.verifier).to.not.equal(deployed.verifier);
+    const manifest = JSON.parse(readFileSync(join(work, "deployments", "31337.json"), "utf8"));
+    expect(manifest.models).to.have.length(1);
+    expect(manifest.models[0]).to.include({ modelId: second.modelId, hub: deployed.hub });
+  });
+
   it("verify-deployment passes on the deployment, reporting status, owner, consumer, delay and pending update", async () => {
     const { code, report } = await verifyDeployment(deployed.modelId);
     expect(code, JSON.stringify(report)).to.equal(0);
