@@ -33,7 +33,9 @@ export const command: Command = {
     "--rpc <url> --hub <address> [--verifier <address> --commitment <n> --outputs <k> --metadata <uri> [--attested | --public-inputs <n> --public-input-bits <B>]] [--apply] [--json]",
   summary:
     "Reads and changes the model registry of a deployed InferenceHub. Writes sign with the key in $ZKINFER_PRIVATE_KEY. " +
-    "`upgrade <id> --verifier --commitment` announces a timelocked update; `upgrade <id> --apply` applies it once the delay has passed.",
+    "`upgrade <id> --verifier --commitment` announces a timelocked update; `upgrade <id> --apply` applies it once the delay has passed. " +
+    "`register --attested` registers a model whose inputs an attester signs; `trust-attester`/`revoke-attester <id> <keyHash>` manage its attesters " +
+    "(`zkinfer attester` prints a key's hash); `set-consumer <id> <address>` sets what acts on its proofs (the zero address removes it).",
   async run(argv) {
     const { positionals, values } = parseArgs({
       args: argv,
