@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IInferenceConsumer} from "./interfaces/IInferenceConsumer.sol";
 import {IInferenceHub} from "./interfaces/IInferenceHub.sol";
@@ -18,17 +20,27 @@ import {ModelRegistry} from "./ModelRegistry.sol";
  * {verifyAndAct} reads exactly three model slots, each once: (verifier, status, numOutputs, version),
  * then commitment, then consumer; and it uses a transient-storage reentrancy guard.
  */
-contract InferenceHub is ModelRegistry, ReentrancyGuardTransient, IInferenceHub {
+contract InferenceHub is ModelRegistry, EIP712, ReentrancyGuardTransient, IInferenceHub {
+    /// @dev The EIP-712 type a subject signs to let a relayer submit its statement; mirrored by
+    /// prover/abi/submissionAuthorization.ts.
+    bytes32 private constant _SUBMISSION_AUTHORIZATION_TYPEHASH = keccak256(
+        "SubmissionAuthorization(uint256 modelId,address subject,uint256 nonce,address submitter,uint256 deadline)"
+    );
+
     /// @dev 1 for each verified statement, keyed by {_statementKey}. A uint256 rather than a bool:
     /// writing a whole word skips the read-modify-write a packed bool costs.
     mapping(bytes32 statementKey => uint256) private _usedNonces;
 
+    /// @dev Transient slot holding the subject whose authorization {verifyAndActFor} checked, for the
+    /// duration of its inner {verifyAndAct}: keccak256("zkinfer.InferenceHub.authorizedSubject") - 1.
+    bytes32 private constant _AUTHORIZED_SUBJECT_SLOT = 0x2c6abef824c77b6747ec54560ab4d1e55778013485f79d15f6ad23dc42e98590;
+
     /// @param updateDelay_ Seconds between announcing a model update and applying it (see {ModelRegistry}).
-    constructor(uint64 updateDelay_) ModelRegistry(updateDelay_) {}
+    constructor(uint64 updateDelay_) ModelRegistry(updateDelay_) EIP712("zkinfer InferenceHub", "1") {}
 
     /// @dev See {IInferenceHub-verifyAndAct}.
     function verifyAndAct(uint256 modelId, bytes calldata proof, uint256[] calldata publicSignals)
-        external
+        public
         nonReentrant
     {
         Model storage model = _model(modelId);
@@ -36,6 +48,17 @@ contract InferenceHub is ModelRegistry, ReentrancyGuardTransient, IInferenceHub 
         // Attested and public-input models only; plain models pay this one test.
         if (extensions != 0) _checkExtensions(modelId, numOutputs, extensions, publicSignals);
         (address subject, uint256 nonce, bytes32 key) = _checkStatement(modelId, numOutputs, publicSignals);
+
+        // Anyone but the subject would use up the subject's nonce with a statement the subject never
+        // made; an attested proof can only state what the attester signed for the subject. A relayer
+        // comes through {verifyAndActFor}, which leaves the subject it checked in transient storage.
+        // The subject's own transaction pays one comparison (in assembly: ~20 gas cheaper here).
+        bool unauthorized;
+        assembly ("memory-safe") {
+            unauthorized := and(iszero(eq(caller(), subject)), iszero(and(extensions, 0xff)))
+            if unauthorized { unauthorized := iszero(eq(tload(_AUTHORIZED_SUBJECT_SLOT), subject)) }
+        }
+        if (unauthorized) revert InferenceHubUnauthorizedSubmitter(modelId, subject, msg.sender);
 
         // A reverting verifier bubbles up; `false` reverts here. Either way nothing is recorded.
         if (!_verify(verifier, proof, publicSignals)) revert InferenceHubInvalidProof(modelId);
@@ -51,9 +74,69 @@ contract InferenceHub is ModelRegistry, ReentrancyGuardTransient, IInferenceHub 
         }
     }
 
+    /**
+     * @dev See {IInferenceHub-verifyAndActFor}. Checks the authorization, then runs {verifyAndAct} (an
+     * internal call, under its reentrancy guard) with the authorised subject in transient storage, and
+     * clears it. One body for both paths, entered from two places: sharing the checks as internal
+     * functions instead cost the direct path ~110 gas (the optimizer stops inlining them).
+     */
+    function verifyAndActFor(
+        uint256 modelId,
+        bytes calldata proof,
+        uint256[] calldata publicSignals,
+        uint256 deadline,
+        bytes calldata signature
+    ) external {
+        address subject = _checkAuthorization(modelId, publicSignals, deadline, signature);
+        assembly ("memory-safe") {
+            tstore(_AUTHORIZED_SUBJECT_SLOT, subject)
+        }
+        verifyAndAct(modelId, proof, publicSignals);
+        assembly ("memory-safe") {
+            tstore(_AUTHORIZED_SUBJECT_SLOT, 0)
+        }
+    }
+
     /// @dev See {IInferenceHub-isNonceUsed}.
     function isNonceUsed(uint256 modelId, address subject, uint256 nonce) external view returns (bool) {
         return _usedNonces[_statementKey(modelId, subject, nonce)] != 0;
+    }
+
+    /**
+     * @dev Reverts unless `signature` is the proof subject's EIP-712 authorization of the caller for this
+     * (modelId, subject, nonce) until `deadline`. Reads subject and nonce straight from the signals; a
+     * too-short array is left to {_checkSignals}, which names the count.
+     */
+    function _checkAuthorization(
+        uint256 modelId,
+        uint256[] calldata publicSignals,
+        uint256 deadline,
+        bytes calldata signature
+    ) private view returns (address subject) {
+        if (block.timestamp > deadline) revert InferenceHubAuthorizationExpired(deadline, block.timestamp);
+        uint256 numOutputs = _model(modelId).numOutputs;
+        uint256 nonceIndex = PublicSignals.nonceIndex(numOutputs);
+        if (publicSignals.length <= nonceIndex) return address(0);
+        // A subject >= 2^160 is refused by {_checkStatement}; truncated here it matches no signer anyway.
+        subject = address(uint160(publicSignals[PublicSignals.subjectIndex(numOutputs)]));
+        // msg.sender is in the signed message: the same transaction sent by another account fails.
+        bytes32 digest =
+            _submissionAuthorizationDigest(modelId, subject, publicSignals[nonceIndex], msg.sender, deadline);
+        if (!SignatureChecker.isValidSignatureNowCalldata(subject, digest, signature)) {
+            revert InferenceHubInvalidAuthorization(modelId, subject, msg.sender);
+        }
+    }
+
+    function _submissionAuthorizationDigest(
+        uint256 modelId,
+        address subject,
+        uint256 nonce,
+        address submitter,
+        uint256 deadline
+    ) private view returns (bytes32) {
+        return _hashTypedDataV4(
+            keccak256(abi.encode(_SUBMISSION_AUTHORIZATION_TYPEHASH, modelId, subject, nonce, submitter, deadline))
+        );
     }
 
     /**
@@ -119,29 +202,38 @@ contract InferenceHub is ModelRegistry, ReentrancyGuardTransient, IInferenceHub 
     {
         if (uint8(extensions) != 0) _checkAttestation(modelId, numOutputs, publicSignals);
         uint256 numPublicInputs = uint16(extensions >> 8);
-        if (numPublicInputs != 0) {
-            _checkPublicInputs(modelId, numOutputs, numPublicInputs, uint8(extensions >> 24), publicSignals);
-        }
+        if (numPublicInputs != 0) _checkPublicInputs(modelId, numOutputs, numPublicInputs, publicSignals);
     }
 
     /**
-     * @dev For a model with public inputs: every one lies in the signed interval [-2^B, 2^B) it was
-     * registered with. The circuit does not range-check its public inputs (that would cost more
-     * constraints than the layers of an MNIST-sized MLP); the compiler proved that no intermediate wraps
-     * around the field for any input in that interval, so with this check the proof's outputs are the
-     * model's integer outputs on exactly the inputs in the signals.
+     * @dev For a model with public inputs: every one lies in its registered range [min, max] (the
+     * spec's declared feature range, quantized; one storage slot per run of inputs sharing a range).
+     * The circuit does not range-check its public inputs (that would cost more constraints than the
+     * layers of an MNIST-sized MLP); the compiler proved that no intermediate wraps around the field for
+     * any input in [-2^B, 2^B), which contains every range, so with this check the proof's outputs are
+     * the model's integer outputs on exactly the inputs in the signals, and those inputs are ones the
+     * spec allows: a forger gains nothing a legitimate input would not give.
      */
-    function _checkPublicInputs(
-        uint256 modelId,
-        uint256 numOutputs,
-        uint256 numPublicInputs,
-        uint256 bits,
-        uint256[] calldata publicSignals
-    ) private pure {
+    function _checkPublicInputs(uint256 modelId, uint256 numOutputs, uint256 numPublicInputs, uint256[] calldata publicSignals)
+        private
+        view
+    {
         uint256 first = PublicSignals.publicInputsIndex(numOutputs);
-        for (uint256 i; i < numPublicInputs; ++i) {
-            uint256 x = _signalAt(publicSignals, first + i);
-            if (!PublicSignals.inSignedBits(x, bits)) revert InferenceHubPublicInputOutOfRange(modelId, i, x);
+        uint256 modulus = PublicSignals.FIELD_MODULUS;
+        uint256 i;
+        for (uint256 group; i < numPublicInputs; ++group) {
+            PublicInputRange memory range = _publicInputRange(modelId, group);
+            // v in [min, max] iff (v - min) mod r <= max - min, for |min|, |max| < 2^250 < r / 2:
+            // one ADDMOD and one comparison per input, with `shift` = -min mod r.
+            uint256 shift = range.min < 0 ? uint256(-int256(range.min)) : modulus - uint256(int256(range.min));
+            uint256 width = uint256(int256(range.max) - int256(range.min));
+            // The registry keeps the counts summing to numPublicInputs, so `end` never passes it.
+            for (uint256 end = i + range.count; i < end; ++i) {
+                uint256 x = _signalAt(publicSignals, first + i);
+                if (addmod(x, shift, modulus) > width) {
+                    revert InferenceHubPublicInputOutOfRange(modelId, i, x, range.min, range.max);
+                }
+            }
         }
     }
 

@@ -12,8 +12,9 @@ import {PublicSignals} from "./libraries/PublicSignals.sol";
  * @dev Abstract: it is deployed as part of {InferenceHub}, which reads the models from its own storage.
  *
  * Ownership is per model, set at registration and moved in two steps. A change of verifier or
- * commitment is timelocked by {updateDelay}, fixed at deployment so that no owner can shorten it.
- * {_requireMutableModel} is the single gate every owner's change passes.
+ * commitment, of consumer, or a newly trusted attester is timelocked by {updateDelay}, fixed at
+ * deployment so that no owner can shorten it (only a model's first consumer and first attester apply at
+ * once). {_requireMutableModel} is the single gate every owner's change passes.
  *
  * Everything added for the lifecycle lives in its own mappings, never in {Model}: the hub reads three
  * slots of {Model} on every verification and none of these.
@@ -26,6 +27,17 @@ abstract contract ModelRegistry is IModelRegistry {
     mapping(uint256 modelId => PendingUpdate) private _pendingUpdates;
     mapping(uint256 modelId => address) private _pendingOwners;
     mapping(uint256 modelId => mapping(uint256 attesterKeyHash => AttesterStatus)) private _attesters;
+    mapping(uint256 modelId => PendingConsumer) private _pendingConsumers;
+    mapping(uint256 modelId => mapping(uint256 attesterKeyHash => uint64 readyAt)) private _pendingAttesters;
+    /// @dev Bits of {_CONSUMER_SET} and {_ATTESTER_TRUSTED}: what a model has had once, so that only
+    /// its first consumer and first attester skip the timelock.
+    mapping(uint256 modelId => uint256) private _configured;
+    /// @dev Range `group` of a model's public inputs ({PublicInputRange}), one slot each. A mapping
+    /// rather than an array: the hub knows the input count, so it never reads a length slot.
+    mapping(uint256 modelId => mapping(uint256 group => PublicInputRange)) private _inputRanges;
+
+    uint256 private constant _CONSUMER_SET = 1;
+    uint256 private constant _ATTESTER_TRUSTED = 2;
 
     /// @param updateDelay_ Seconds between announcing an update and applying it.
     constructor(uint64 updateDelay_) {
@@ -58,32 +70,68 @@ abstract contract ModelRegistry is IModelRegistry {
         IInferenceVerifier verifier,
         uint256 modelCommitment,
         uint16 numOutputs,
-        uint16 numPublicInputs,
         uint8 publicInputBits,
+        PublicInputRange[] calldata ranges,
         string calldata metadataURI
     ) external virtual returns (uint256 modelId) {
-        // B <= 250 keeps 2^(B + 1) and x + 2^B far from overflowing the hub's word arithmetic.
-        if (numPublicInputs == 0 || publicInputBits == 0 || publicInputBits > 250) {
+        uint256 numPublicInputs;
+        for (uint256 g; g < ranges.length; ++g) numPublicInputs += ranges[g].count;
+        // B <= 250 keeps 2^B and the ranges' widths far from overflowing the hub's word arithmetic.
+        if (numPublicInputs == 0 || numPublicInputs > type(uint16).max || publicInputBits == 0 || publicInputBits > 250) {
             revert ModelRegistryInvalidPublicInputs(numPublicInputs, publicInputBits);
         }
         modelId = _register(verifier, modelCommitment, numOutputs, metadataURI, false);
         Model storage model = _models[modelId];
-        model.numPublicInputs = numPublicInputs;
+        model.numPublicInputs = uint16(numPublicInputs);
         model.publicInputBits = publicInputBits;
-        emit ModelPublicInputsDeclared(modelId, numPublicInputs, publicInputBits);
+        // Each range inside [-2^B, 2^B): the overflow analysis covers nothing wider.
+        int256 bound = int256(1 << publicInputBits);
+        for (uint256 g; g < ranges.length; ++g) {
+            PublicInputRange calldata range = ranges[g];
+            if (range.count == 0 || range.min > range.max || range.min < -bound || range.max >= bound) {
+                revert ModelRegistryInvalidPublicInputRange(g, range.count, range.min, range.max);
+            }
+            _inputRanges[modelId][g] = range;
+        }
+        emit ModelPublicInputsDeclared(modelId, uint16(numPublicInputs), publicInputBits);
+    }
+
+    /// @dev See {IModelRegistry-publicInputRanges}.
+    function publicInputRanges(uint256 modelId) external view virtual returns (PublicInputRange[] memory ranges) {
+        uint256 n = _models[modelId].numPublicInputs;
+        uint256 groups;
+        for (uint256 seen; seen < n; ++groups) seen += _inputRanges[modelId][groups].count;
+        ranges = new PublicInputRange[](groups);
+        for (uint256 g; g < groups; ++g) ranges[g] = _inputRanges[modelId][g];
+    }
+
+    /// @dev See {IModelRegistry-announceAttester}.
+    function announceAttester(uint256 modelId, uint256 attesterKeyHash) external virtual returns (uint64 readyAt) {
+        _requireTrustable(modelId, attesterKeyHash);
+        readyAt = uint64(block.timestamp) + _updateDelay;
+        _pendingAttesters[modelId][attesterKeyHash] = readyAt;
+        emit AttesterTrustAnnounced(modelId, attesterKeyHash, readyAt);
     }
 
     /// @dev See {IModelRegistry-trustAttester}.
     function trustAttester(uint256 modelId, uint256 attesterKeyHash) external virtual {
-        Model storage model = _requireMutableModel(modelId);
-        if (!model.attested) revert ModelRegistryNotAttested(modelId);
-        if (attesterKeyHash >= PublicSignals.FIELD_MODULUS) revert ModelRegistryInvalidAttesterKeyHash(attesterKeyHash);
-        AttesterStatus status = _attesters[modelId][attesterKeyHash];
-        if (status == AttesterStatus.Trusted) revert ModelRegistryAttesterAlreadyTrusted(modelId, attesterKeyHash);
-        // A revoked key may have leaked: trusting it again would revive every signature it ever made.
-        if (status == AttesterStatus.Revoked) revert ModelRegistryAttesterRevoked(modelId, attesterKeyHash);
+        _requireTrustable(modelId, attesterKeyHash);
+        uint256 configured = _configured[modelId];
+        if (configured & _ATTESTER_TRUSTED != 0) {
+            uint64 readyAt = _pendingAttesters[modelId][attesterKeyHash];
+            if (readyAt == 0) revert ModelRegistryAttesterNotAnnounced(modelId, attesterKeyHash);
+            if (block.timestamp < readyAt) revert ModelRegistryAttesterNotReady(modelId, attesterKeyHash, readyAt);
+            delete _pendingAttesters[modelId][attesterKeyHash];
+        } else {
+            _configured[modelId] = configured | _ATTESTER_TRUSTED;
+        }
         _attesters[modelId][attesterKeyHash] = AttesterStatus.Trusted;
         emit AttesterTrusted(modelId, attesterKeyHash);
+    }
+
+    /// @dev See {IModelRegistry-pendingAttester}.
+    function pendingAttester(uint256 modelId, uint256 attesterKeyHash) external view virtual returns (uint64) {
+        return _pendingAttesters[modelId][attesterKeyHash];
     }
 
     /// @dev See {IModelRegistry-revokeAttester}.
@@ -101,16 +149,39 @@ abstract contract ModelRegistry is IModelRegistry {
         return _attesters[modelId][attesterKeyHash];
     }
 
+    /// @dev See {IModelRegistry-announceConsumer}.
+    function announceConsumer(uint256 modelId, IInferenceConsumer consumer) external virtual returns (uint64 readyAt) {
+        _requireMutableModel(modelId);
+        _validateConsumer(consumer);
+        readyAt = uint64(block.timestamp) + _updateDelay;
+        _pendingConsumers[modelId] = PendingConsumer(consumer, readyAt);
+        emit ConsumerUpdateAnnounced(modelId, consumer, readyAt);
+    }
+
     /// @dev See {IModelRegistry-setConsumer}.
     function setConsumer(uint256 modelId, IInferenceConsumer consumer) external virtual {
         Model storage model = _requireMutableModel(modelId);
-        // The hub calls the consumer without a code-size check (it would cost a cold EXTCODESIZE on
-        // every verification), so an account without code is refused here, once.
-        if (address(consumer) != address(0) && address(consumer).code.length == 0) {
-            revert ModelRegistryInvalidConsumer(address(consumer));
+        _validateConsumer(consumer);
+        uint256 configured = _configured[modelId];
+        if (configured & _CONSUMER_SET != 0) {
+            PendingConsumer memory pending = _pendingConsumers[modelId];
+            if (pending.readyAt == 0 || pending.consumer != consumer) {
+                revert ModelRegistryConsumerNotAnnounced(modelId, address(consumer));
+            }
+            if (block.timestamp < pending.readyAt) {
+                revert ModelRegistryConsumerNotReady(modelId, address(consumer), pending.readyAt);
+            }
+            delete _pendingConsumers[modelId];
+        } else if (address(consumer) != address(0)) {
+            _configured[modelId] = configured | _CONSUMER_SET;
         }
         model.consumer = consumer;
         emit ModelConsumerUpdated(modelId, consumer);
+    }
+
+    /// @dev See {IModelRegistry-pendingConsumer}.
+    function pendingConsumer(uint256 modelId) external view virtual returns (PendingConsumer memory) {
+        return _pendingConsumers[modelId];
     }
 
     /// @dev See {IModelRegistry-announceModelUpdate}.
@@ -120,12 +191,12 @@ abstract contract ModelRegistry is IModelRegistry {
         returns (uint64 readyAt)
     {
         _requireMutableModel(modelId);
-        _validateVerification(verifier, modelCommitment);
+        bytes32 codeHash = _validateVerification(verifier, modelCommitment);
         PendingUpdate storage pending = _pendingUpdates[modelId];
         if (pending.readyAt != 0) revert ModelRegistryUpdatePending(modelId, pending.readyAt);
 
         readyAt = uint64(block.timestamp) + _updateDelay;
-        _pendingUpdates[modelId] = PendingUpdate(verifier, readyAt, modelCommitment);
+        _pendingUpdates[modelId] = PendingUpdate(verifier, readyAt, modelCommitment, codeHash);
         emit ModelUpdateAnnounced(modelId, verifier, modelCommitment, readyAt);
     }
 
@@ -135,13 +206,20 @@ abstract contract ModelRegistry is IModelRegistry {
         PendingUpdate memory pending = _pendingUpdates[modelId];
         if (pending.readyAt == 0) revert ModelRegistryNoPendingUpdate(modelId);
         if (block.timestamp < pending.readyAt) revert ModelRegistryUpdateNotReady(modelId, pending.readyAt);
+        // The timelock showed everyone this code: a verifier whose code differs now (deployed at an
+        // address that was announced early, or a pre-EIP-6780 metamorphic contract) is refused.
+        bytes32 codeHash = address(pending.verifier).codehash;
+        if (codeHash != pending.verifierCodeHash) {
+            revert ModelRegistryVerifierCodeChanged(modelId, address(pending.verifier), pending.verifierCodeHash, codeHash);
+        }
 
         delete _pendingUpdates[modelId];
         version = model.version + 1;
         model.verifier = pending.verifier;
         model.version = version;
         model.modelCommitment = pending.modelCommitment;
-        _versions[modelId][version] = ModelVersion(pending.verifier, uint64(block.timestamp), pending.modelCommitment);
+        model.verifierCodeHash = codeHash;
+        _versions[modelId][version] = ModelVersion(pending.verifier, uint64(block.timestamp), pending.modelCommitment, codeHash);
         emit ModelUpdated(modelId, version, pending.verifier, pending.modelCommitment);
     }
 
@@ -240,6 +318,11 @@ abstract contract ModelRegistry is IModelRegistry {
         return _models[modelId];
     }
 
+    /// @dev Range `group` of the public inputs of `modelId`, for the hub (one cold slot).
+    function _publicInputRange(uint256 modelId, uint256 group) internal view returns (PublicInputRange storage) {
+        return _inputRanges[modelId][group];
+    }
+
     /// @dev Trust of `attesterKeyHash` for `modelId`, for the hub (one cold slot).
     function _attesterStatus(uint256 modelId, uint256 attesterKeyHash) internal view returns (AttesterStatus) {
         return _attesters[modelId][attesterKeyHash];
@@ -253,7 +336,7 @@ abstract contract ModelRegistry is IModelRegistry {
         string calldata metadataURI,
         bool attested
     ) private returns (uint256 modelId) {
-        _validateVerification(verifier, modelCommitment);
+        bytes32 codeHash = _validateVerification(verifier, modelCommitment);
         if (numOutputs == 0) revert ModelRegistryInvalidNumOutputs(numOutputs);
 
         modelId = ++_modelCount;
@@ -266,7 +349,8 @@ abstract contract ModelRegistry is IModelRegistry {
         model.modelCommitment = modelCommitment;
         model.owner = msg.sender;
         model.metadataURI = metadataURI;
-        _versions[modelId][1] = ModelVersion(verifier, uint64(block.timestamp), modelCommitment);
+        model.verifierCodeHash = codeHash;
+        _versions[modelId][1] = ModelVersion(verifier, uint64(block.timestamp), modelCommitment, codeHash);
         emit ModelRegistered(modelId, msg.sender, verifier, modelCommitment, numOutputs, metadataURI);
     }
 
@@ -282,9 +366,34 @@ abstract contract ModelRegistry is IModelRegistry {
         if (status == ModelStatus.Retired) revert ModelRegistryUnexpectedStatus(modelId, status);
     }
 
-    /// @dev A verifier must exist and a commitment must be a field element for any proof to match.
-    function _validateVerification(IInferenceVerifier verifier, uint256 modelCommitment) private pure {
-        if (address(verifier) == address(0)) revert ModelRegistryInvalidVerifier(address(verifier));
+    /**
+     * @dev A verifier must have code and a commitment must be a field element for any proof to match.
+     * Returns the verifier's code hash, pinned in the record.
+     */
+    function _validateVerification(IInferenceVerifier verifier, uint256 modelCommitment) private view returns (bytes32 codeHash) {
+        // An account without code has EXTCODEHASH 0 (never used) or keccak256("") (used, e.g. an EOA):
+        // code deployed there later would not be the code anyone reviewed during the timelock.
+        if (address(verifier).code.length == 0) revert ModelRegistryInvalidVerifier(address(verifier));
         if (modelCommitment >= PublicSignals.FIELD_MODULUS) revert ModelRegistryInvalidCommitment(modelCommitment);
+        codeHash = address(verifier).codehash;
+    }
+
+    /// @dev The hub calls the consumer without a code-size check (a cold EXTCODESIZE on every
+    /// verification), so an account without code is refused here, once.
+    function _validateConsumer(IInferenceConsumer consumer) private view {
+        if (address(consumer) != address(0) && address(consumer).code.length == 0) {
+            revert ModelRegistryInvalidConsumer(address(consumer));
+        }
+    }
+
+    /// @dev The checks shared by {announceAttester} and {trustAttester}.
+    function _requireTrustable(uint256 modelId, uint256 attesterKeyHash) private view {
+        Model storage model = _requireMutableModel(modelId);
+        if (!model.attested) revert ModelRegistryNotAttested(modelId);
+        if (attesterKeyHash >= PublicSignals.FIELD_MODULUS) revert ModelRegistryInvalidAttesterKeyHash(attesterKeyHash);
+        AttesterStatus status = _attesters[modelId][attesterKeyHash];
+        if (status == AttesterStatus.Trusted) revert ModelRegistryAttesterAlreadyTrusted(modelId, attesterKeyHash);
+        // A revoked key may have leaked: trusting it again would revive every signature it ever made.
+        if (status == AttesterStatus.Revoked) revert ModelRegistryAttesterRevoked(modelId, attesterKeyHash);
     }
 }

@@ -7,7 +7,8 @@
  *
  * Parameters (under the module's id):
  * - `modelCommitment` (required), `numOutputs` (default 1), `metadataURI` (default "").
- * - `numPublicInputs`, `publicInputBits`: required with `registration: "public-inputs"`.
+ * - `publicInputBits`, `publicInputRanges` ([{count, min, max}], see prover/abi/publicInputRanges.ts):
+ *   required with `registration: "public-inputs"`.
  * - `hub`: the existing hub's address, with `existingHub: true`.
  * - `updateDelay`: the new hub's timelock, in seconds (InferenceHub module; default two days).
  *
@@ -58,7 +59,7 @@ function build({ verifierContract, registration = "plain", existingHub = false, 
     const metadataURI = m.getParameter<string>("metadataURI", "");
     const registered =
       registration === "public-inputs"
-        ? m.call(hub, "registerPublicInputModel", [...common, m.getParameter<number>("numPublicInputs"), m.getParameter<number>("publicInputBits"), metadataURI])
+        ? m.call(hub, "registerPublicInputModel", [...common, m.getParameter<number>("publicInputBits"), m.getParameter("publicInputRanges") as never, metadataURI])
         : m.call(hub, registration === "attested" ? "registerAttestedModel" : "registerModel", [...common, metadataURI]);
     const modelId = m.readEventArgument(registered, "ModelRegistered", "modelId");
     if (consumer === undefined) return { hub, verifier } as Record<string, typeof verifier | typeof hub>;

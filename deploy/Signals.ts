@@ -13,6 +13,7 @@
  * - `firstEpoch` (default 1): the epoch of the first recorded price.
  * - `maxAge` (default 3600): the feed's freshness window, in seconds.
  * - `maxSlippageBps` (default 300): the vault's slippage bound against the recorded price.
+ * - `keeper` (default account 0): the only account that may call the vault's rebalance.
  * - `metadataURI` (default ""), `owner` (default account 0).
  *
  * @example
@@ -72,6 +73,7 @@ function build(verifierContractName: string) {
       amm,
       priceSource,
       m.getParameter<bigint>("maxSlippageBps", 300n),
+      m.getParameter("keeper", m.getAccount(0)),
     ]);
 
     return { hub, verifier, poseidon, priceSource, feed, base, quote, amm, vault };

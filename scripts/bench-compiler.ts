@@ -17,9 +17,15 @@ import { bundledSpecPath, circuitBaseName } from "../prover/artifacts/paths.js";
 import { generateCircuit } from "../prover/circuit/codegen.js";
 import { compileCircuit } from "../prover/circuit/compile.js";
 import { seededRandom } from "../prover/data/germanCredit.js";
-import { modelCommitment } from "../prover/model/commitment.js";
+import { inputCommitment, modelCommitment } from "../prover/model/commitment.js";
 import { lowerModel, type ModelIR } from "../prover/model/ir.js";
 import { parseModelSpec, readModelSpec, type ModelSpec } from "../prover/model/spec.js";
+import { readFileSync } from "node:fs";
+import { WitnessCalculatorBuilder } from "circom_runtime";
+import * as snarkjs from "snarkjs";
+import { setupGroth16 } from "../prover/setup/groth16.js";
+import { requiredPtauPower, resolvePtau } from "../prover/setup/ptau.js";
+import { median, round } from "./stats.js";
 
 async function constraintsOf(ir: ModelIR, omitInputHandling = false): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), "zkinfer-bench-"));
@@ -50,8 +56,47 @@ export function mlpSpec(hidden: number, privateWeights: boolean): ModelSpec {
   });
 }
 
+/**
+ * Warm proving time of MLP 784-56-10 with public weights and private, committed inputs: compile, a
+ * development Groth16 setup (2^14 ptau), then witness + prove with the wasm and zkey already in
+ * memory, one warm-up run and the median of `runs`. Returns the constraints and the median ms.
+ */
+export async function mlp784PrivateInputProving(log: (line: string) => void, runs = 5): Promise<{ constraints: number; proveMs: number; ptauPower: number }> {
+  const ir = lowerModel(mlpSpec(56, false));
+  const dir = mkdtempSync(join(tmpdir(), "zkinfer-bench-"));
+  try {
+    const base = circuitBaseName(ir.name);
+    const source = join(dir, `${base}.circom`);
+    writeFileSync(source, generateCircuit({ ir, modelCommitment: await modelCommitment(ir) }));
+    const info = await compileCircuit({ source, outDir: dir });
+    const constraints = info.nonLinearConstraints + info.linearConstraints;
+    const power = requiredPtauPower(constraints, info.publicInputs + info.publicOutputs);
+    const { path: ptau } = await resolvePtau({ power, log });
+    const zkey = join(dir, "final.zkey");
+    await setupGroth16({ r1cs: join(dir, `${base}.r1cs`), ptau, zkeyInitial: join(dir, "0.zkey"), zkeyContributed: join(dir, "1.zkey"), zkeyFinal: zkey, vkey: join(dir, "vkey.json") });
+    const zkeyBytes = readFileSync(zkey);
+    const wc = await WitnessCalculatorBuilder(readFileSync(join(dir, `${base}_js`, `${base}.wasm`)));
+    const random = seededRandom(7);
+    const times: number[] = [];
+    for (let r = 0; r <= runs; r++) {
+      const inputs = ir.features.map((f) => f.qmin + BigInt(Math.floor(random() * Number(f.qmax - f.qmin + 1n))));
+      const t0 = performance.now();
+      const wtns = await wc.calculateWTNSBin({ features: inputs, salt: 99n, subject: 1n, nonce: 1n }, true);
+      const { publicSignals } = await snarkjs.groth16.prove({ type: "mem", data: zkeyBytes }, { type: "mem", data: wtns });
+      if (r > 0) times.push(performance.now() - t0); // run 0 warms up
+      // The circuit's commitment is the TypeScript one (public signal after the 10 outputs and modelCommitment).
+      if (BigInt(publicSignals[11]) !== (await inputCommitment(ir.features, inputs, 99n))) throw new Error("input commitment mismatch");
+    }
+    const proveMs = round(median(times));
+    log(`MLP 784-56-10, public weights, private committed inputs: ${constraints} constraints, warm proving (witness + Groth16) ${proveMs} ms (median of ${runs}, ptau 2^${power})`);
+    return { constraints, proveMs, ptauPower: power };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export interface CompilerBench {
-  mlp784: { publicWeights: number; publicWeightsLayersOnly: number; publicInputs: number; target: number; privateWeights?: number; privateCommitmentShare?: number; multiplies: number };
+  mlp784: { privateInputsProveMs?: number; publicWeights: number; publicWeightsLayersOnly: number; publicInputs: number; target: number; privateWeights?: number; privateCommitmentShare?: number; multiplies: number };
   trees: { splitConstraintsByWidth: { compareBits: number; constraints: number; perWidth: number }[]; creditTreesPerSplit: number; creditTreesSplits: number };
 }
 
@@ -60,14 +105,15 @@ export async function compilerBench(log: (line: string) => void, withPrivate: bo
   const publicWeights = await constraintsOf(pub);
   const publicWeightsLayersOnly = await constraintsOf(pub, true);
   const multiplies = 784 * 56 + 56 * 10;
-  log(`MLP 784-56-10, public weights: ${publicWeights} constraints; the layers alone ${publicWeightsLayersOnly} (target <= 4,000); ` +
-    `the rest is the 784 input range checks and the Poseidon input commitment`);
+  log(`MLP 784-56-10, public weights: ${publicWeights} constraints (target <= 10,000 with private inputs); the layers alone ${publicWeightsLayersOnly} (target <= 4,000); ` +
+    `the rest is the 784 input range checks and the Poseidon input commitment over the packed inputs`);
   // The bench target's case: public weights AND public inputs (visibility.inputs = "public"): no input
   // commitment, no in-circuit input range checks (the hub bounds public inputs), a deployable circuit.
   const spec = mlpSpec(56, false);
   const publicInputs = await constraintsOf(lowerModel(parseModelSpec({ ...spec, name: "mlp-784-public-inputs", visibility: { inputs: "public" } })));
   log(`MLP 784-56-10, public weights and public inputs: ${publicInputs} constraints for the whole circuit (target <= 4,000)`);
   const mlp784: CompilerBench["mlp784"] = { publicWeights, publicWeightsLayersOnly, publicInputs, target: 4000, multiplies };
+  mlp784.privateInputsProveMs = (await mlp784PrivateInputProving(log)).proveMs;
   if (withPrivate) {
     const priv = lowerModel(mlpSpec(56, true));
     log("MLP 784-56-10, private weights: compiling (about 400k constraints, minutes)...");

@@ -19,7 +19,7 @@ import { bundledSpecPath } from "../prover/artifacts/paths.js";
 import { buildModel } from "../prover/build/buildModel.js";
 import { formatMs, timed } from "../prover/build/progress.js";
 import { revertName } from "../prover/chain/creditScore.js";
-import { decodeSignal, deploySignalStack, proveSignal, seedSignalMarket, SIGNAL_WINDOW } from "../prover/chain/signals.js";
+import { decodeSignal, deploySignalStack, proveSignal, rebalanceAsKeeper, seedSignalMarket, SIGNAL_WINDOW } from "../prover/chain/signals.js";
 import { loadSp500, toCents } from "../prover/data/sp500.js";
 import { randomSalt, ModelProver } from "../prover/prove/prover.js";
 import { readModelSpec } from "../prover/model/spec.js";
@@ -92,7 +92,7 @@ async function main() {
     const s = decodeSignal(p);
     const receipt = await (await (d.hub.connect(bot) as Contract).verifyAndAct(d.modelId, p.proofBytes, [...p.publicSignals])).wait();
     verified++;
-    const rebalance = await (await d.vault.rebalance()).wait();
+    const rebalance = await (await rebalanceAsKeeper(d)).wait();
     const event = rebalance.logs.map((l: { topics: string[]; data: string }) => d.vault.interface.parseLog(l)).find((x: { name: string } | null) => x?.name === "Rebalanced");
     vaultActions++;
     const [amountIn, amountOut] = [event!.args.amountIn as bigint, event!.args.amountOut as bigint];

@@ -14,9 +14,14 @@ import {SimpleAMM} from "./SimpleAMM.sol";
  * of one model from a {SignalFeed}: a buy moves `size` of the quote balance into the base token, a sell
  * `size` of the base balance into the quote token, a hold does nothing. Each signal is acted on once.
  *
- * @dev Anyone may call {rebalance}: the vault decides nothing itself, it follows the feed. The price a
- * caller could push the pool to before calling is bounded by a minimum output derived from the
- * price source's price for the signal's epoch and {maxSlippageBps}.
+ * @dev Only the {keeper} may call {rebalance}, with its own minimum output (quoted from the pool
+ * just before sending) and a deadline. When anyone could call it, an attacker pushed the pool, called
+ * rebalance and unwound, taking most of the slippage allowance on every signal (measured in
+ * test/contracts/defi/SignalVault.test.ts: 371 dUSD profit, 523 dUSD lost by the vault on a 31,050
+ * dUSD trade). Now a sandwich of the keeper's transaction can take at most the keeper's own
+ * tolerance, as it could from the keeper trading for itself, and a transaction left in the mempool
+ * expires. The minimum derived from the price source's price for the signal's epoch and
+ * {maxSlippageBps} stays as a floor, so a careless keeper cannot trade far from the recorded price.
  */
 contract SignalVault is Ownable {
     using SafeERC20 for IERC20;
@@ -34,6 +39,15 @@ contract SignalVault is Ownable {
     uint256 public immutable maxSlippageBps;
     /// @notice The epoch of the last signal acted on (0 before the first).
     uint64 public lastEpoch;
+    /// @notice The only account allowed to call {rebalance}; set by the owner.
+    address public keeper;
+
+    /// @dev `caller` is not the {keeper}.
+    error SignalVaultUnauthorizedKeeper(address caller);
+    /// @dev The keeper's transaction expired at `deadline`, before the block's `timestamp`.
+    error SignalVaultExpired(uint256 deadline, uint256 timestamp);
+    /// @dev Emitted when the owner sets the keeper.
+    event KeeperUpdated(address indexed previousKeeper, address indexed newKeeper);
 
     /// @dev The feed's latest signal, of `epoch`, was already acted on (last: `lastEpoch`).
     error SignalVaultNoNewSignal(uint64 epoch, uint64 lastEpoch);
@@ -49,7 +63,8 @@ contract SignalVault is Ownable {
         uint256 modelId_,
         SimpleAMM amm_,
         IPriceSource priceSource_,
-        uint256 maxSlippageBps_
+        uint256 maxSlippageBps_,
+        address keeper_
     ) Ownable(initialOwner) {
         if (maxSlippageBps_ >= _BPS) revert SignalVaultInvalidSlippage(maxSlippageBps_);
         feed = feed_;
@@ -59,14 +74,22 @@ contract SignalVault is Ownable {
         quote = amm_.token1();
         priceSource = priceSource_;
         maxSlippageBps = maxSlippageBps_;
+        keeper = keeper_;
+        emit KeeperUpdated(address(0), keeper_);
     }
 
     /**
-     * @notice Acts on the feed's latest signal for the vault's model, once.
-     * @dev Reverts with {ISignalFeed-SignalFeedNoSignal} before the first signal, and with
-     * {SignalVaultNoNewSignal} when the latest was already acted on. Emits {Rebalanced}.
+     * @notice Acts on the feed's latest signal for the vault's model, once. Only the {keeper}.
+     * @param minAmountOut The keeper's minimum output, quoted from the pool just before sending (less a
+     * small tolerance); the larger of it and the recorded-price floor applies.
+     * @param deadline Unix seconds after which the transaction reverts with {SignalVaultExpired}.
+     * @dev Reverts with {SignalVaultUnauthorizedKeeper} for any other caller, with
+     * {ISignalFeed-SignalFeedNoSignal} before the first signal, and with {SignalVaultNoNewSignal} when the
+     * latest was already acted on. Emits {Rebalanced}.
      */
-    function rebalance() external returns (uint256 amountIn, uint256 amountOut) {
+    function rebalance(uint256 minAmountOut, uint256 deadline) external returns (uint256 amountIn, uint256 amountOut) {
+        if (msg.sender != keeper) revert SignalVaultUnauthorizedKeeper(msg.sender);
+        if (block.timestamp > deadline) revert SignalVaultExpired(deadline, block.timestamp);
         ISignalFeed.Signal memory signal = feed.latestSignal(modelId);
         if (signal.epoch <= lastEpoch) revert SignalVaultNoNewSignal(signal.epoch, lastEpoch);
         lastEpoch = signal.epoch;
@@ -80,11 +103,19 @@ contract SignalVault is Ownable {
                 // What the recorded price says the trade is worth, less the allowed slippage.
                 uint256 fair = signal.direction > 0 ? (amountIn * _PRICE_SCALE) / price : (amountIn * price) / _PRICE_SCALE;
                 uint256 minOut = (fair * (_BPS - maxSlippageBps)) / _BPS;
+                if (minAmountOut > minOut) minOut = minAmountOut;
                 tokenIn.forceApprove(address(amm), amountIn);
                 amountOut = amm.swap(tokenIn, amountIn, minOut, address(this));
             }
         }
         emit Rebalanced(signal.epoch, signal.direction, signal.size, amountIn, amountOut);
+    }
+
+    /// @notice Sets the account allowed to call {rebalance}. Only the owner.
+    function setKeeper(address newKeeper) external onlyOwner {
+        address previous = keeper;
+        keeper = newKeeper;
+        emit KeeperUpdated(previous, newKeeper);
     }
 
     /// @notice Sends `amount` of `token` to `to`. Only the owner.

@@ -15,6 +15,14 @@ import {IModelRegistry} from "./IModelRegistry.sol";
  * nonce]`, and for an attested model `[..., nonce, attesterKeyHash, validity]` with validity =
  * issuedAt * 2^64 + expiresAt. Replay protection is keyed on the statement (modelId, subject, nonce), never on the proof
  * bytes: Groth16 proofs are malleable, so one statement has many valid proofs.
+ *
+ * Who may submit. A statement uses up its subject's nonce, so on a model whose inputs are not attested
+ * only the subject may submit ({verifyAndAct} from the subject's own account), or a relayer the subject
+ * authorised with an EIP-712 signature over (modelId, subject, nonce, submitter, deadline)
+ * ({verifyAndActFor}): otherwise anyone could prove made-up inputs for a victim's (subject, nonce) and
+ * land it first. The signature names the relayer, so a copy of the transaction sent by anyone else
+ * fails. An attested model's proof carries the attester's signature over the subject and the inputs,
+ * so anyone may submit it: it can only state what the attester signed for that subject.
  */
 interface IInferenceHub is IModelRegistry {
     /**
@@ -80,10 +88,27 @@ interface IInferenceHub is IModelRegistry {
     error InferenceHubAttestationExpired(uint256 modelId, uint256 expiresAt, uint256 timestamp);
 
     /**
-     * @dev Public input `index` (0-based, in feature order) of a model with public inputs lies outside
-     * the signed interval [-2^bits, 2^bits) the model was registered with.
+     * @dev Public input `index` (0-based, in feature order) of a model with public inputs is `value`,
+     * outside its registered range [min, max] (a field element x counts as x - r when x > (r - 1) / 2).
      */
-    error InferenceHubPublicInputOutOfRange(uint256 modelId, uint256 index, uint256 value);
+    error InferenceHubPublicInputOutOfRange(uint256 modelId, uint256 index, uint256 value, int256 min, int256 max);
+
+    /**
+     * @dev `submitter` is not the proof's `subject`, and `modelId`'s inputs are not attested: only the
+     * subject, or a relayer it authorised ({verifyAndActFor}), may use up the subject's nonce.
+     */
+    error InferenceHubUnauthorizedSubmitter(uint256 modelId, address subject, address submitter);
+
+    /**
+     * @dev The subject's authorization of the submitter expired at `deadline`, before the block's `timestamp`.
+     */
+    error InferenceHubAuthorizationExpired(uint256 deadline, uint256 timestamp);
+
+    /**
+     * @dev The signature is not `subject`'s authorization of `submitter` for (modelId, subject, nonce,
+     * deadline): signed by someone else, for another statement or relayer, or malformed.
+     */
+    error InferenceHubInvalidAuthorization(uint256 modelId, address subject, address submitter);
 
     /**
      * @dev Emitted when a proof for `modelId` is verified and its statement recorded, just before the
@@ -106,7 +131,8 @@ interface IInferenceHub is IModelRegistry {
      * emits {InferenceVerified} and calls {IInferenceConsumer-onInferenceVerified} with the outputs,
      * if a consumer is set.
      *
-     * Anyone may submit (a relayer, or a front-runner who copied the proof): the consumer acts for
+     * The caller must be `subject`, unless the model is attested (then anyone may submit: the attester
+     * signed the subject and the inputs); a relayer uses {verifyAndActFor}. The consumer acts for
      * `subject`, whatever the caller. A reverting verifier or consumer reverts the whole call and
      * leaves the nonce unused. Not reentrant.
      *
@@ -115,6 +141,22 @@ interface IInferenceHub is IModelRegistry {
      * @param publicSignals The public signals, in the order of {PublicSignals}.
      */
     function verifyAndAct(uint256 modelId, bytes calldata proof, uint256[] calldata publicSignals) external;
+
+    /**
+     * @notice As {verifyAndAct}, sent by a relayer that `subject` authorised.
+     * @dev `signature` is the subject's EIP-712 signature (this contract's domain, {eip712Domain}) of
+     * `SubmissionAuthorization(uint256 modelId,address subject,uint256 nonce,address submitter,uint256 deadline)`
+     * with `submitter` = the caller: an ECDSA signature for an account without code, ERC-1271 for a
+     * contract wallet. Checked, with block.timestamp <= `deadline`, after the statement checks and
+     * before the proof. It is used once: the nonce is.
+     */
+    function verifyAndActFor(
+        uint256 modelId,
+        bytes calldata proof,
+        uint256[] calldata publicSignals,
+        uint256 deadline,
+        bytes calldata signature
+    ) external;
 
     /**
      * @notice Returns whether the statement (modelId, subject, nonce) has already been verified.

@@ -20,6 +20,12 @@ import {IInferenceVerifier} from "./IInferenceVerifier.sol";
  * or commitment goes through a timelock: the owner announces it, everyone can see it for at least
  * {updateDelay}, then the owner applies it (or cancels it). Each applied update is a new version whose
  * verifier and commitment stay readable ({getModelVersion}): version n + 1 links to version n.
+ * The same delay covers the other inputs a consumer relies on: a new consumer ({announceConsumer}, then
+ * {setConsumer}) and a newly trusted attester ({announceAttester}, then {trustAttester}). Only the first
+ * consumer and the first attester of a model apply at once: until then nothing relies on them (no
+ * consumer is called; an attested model accepts no proof without a trusted key). Revoking a key is
+ * immediate: a leaked key must stop counting at once. Each version also pins its verifier's code hash
+ * (EXTCODEHASH), checked when an update is applied.
  * Ownership moves in two steps (transfer, then accept by the new owner), so it cannot be lost to a
  * mistyped address.
  *
@@ -71,7 +77,7 @@ interface IModelRegistry {
         /// Number of public inputs n appended after the nonce (0: private inputs); proofs then carry
         /// k + 4 + n public signals. Fixed at registration ({registerPublicInputModel}).
         uint16 numPublicInputs;
-        /// With public inputs: B, such that the hub accepts a public input only inside the signed
+        /// With public inputs: B, such that every registered input range lies inside the signed
         /// interval [-2^B, 2^B) (the interval the model's overflow analysis covers). Fixed at registration.
         uint8 publicInputBits;
         /// Called after each verified inference; address(0) means none (the inference is recorded only).
@@ -83,6 +89,20 @@ interface IModelRegistry {
         address owner;
         /// Off-chain description of the model (e.g. an ipfs:// URI of its spec and setup transcript).
         string metadataURI;
+        /// EXTCODEHASH of `verifier` when it became current (registration or {applyModelUpdate}). Never
+        /// read by the hub: since EIP-6780 (which the hub's transient storage already requires) deployed
+        /// code cannot change, so pinning it at registration and at each update is enough.
+        bytes32 verifierCodeHash;
+    }
+
+    /**
+     * @dev The declared range of `count` consecutive public inputs, as quantized signed integers
+     * [min, max]: the hub refuses a proof whose public input lies outside its range.
+     */
+    struct PublicInputRange {
+        uint16 count;
+        int120 min;
+        int120 max;
     }
 
     /**
@@ -93,6 +113,8 @@ interface IModelRegistry {
         /// When this version became current (registration or {applyModelUpdate}).
         uint64 activatedAt;
         uint256 modelCommitment;
+        /// EXTCODEHASH of `verifier` when this version became current.
+        bytes32 verifierCodeHash;
     }
 
     /**
@@ -103,6 +125,17 @@ interface IModelRegistry {
         /// Timestamp from which {applyModelUpdate} succeeds; 0 when nothing is pending.
         uint64 readyAt;
         uint256 modelCommitment;
+        /// EXTCODEHASH of `verifier` when announced; {applyModelUpdate} refuses a verifier whose code differs.
+        bytes32 verifierCodeHash;
+    }
+
+    /**
+     * @dev An announced consumer, which {setConsumer} can make current from `readyAt`.
+     */
+    struct PendingConsumer {
+        IInferenceConsumer consumer;
+        /// 0 when nothing is pending.
+        uint64 readyAt;
     }
 
     /**
@@ -122,9 +155,36 @@ interface IModelRegistry {
     error ModelRegistryUnexpectedStatus(uint256 modelId, ModelStatus status);
 
     /**
-     * @dev The verifier is the zero address.
+     * @dev The verifier is the zero address or an account without code.
      */
     error ModelRegistryInvalidVerifier(address verifier);
+
+    /**
+     * @dev The announced verifier of `modelId` no longer has the code it had when announced.
+     */
+    error ModelRegistryVerifierCodeChanged(uint256 modelId, address verifier, bytes32 announced, bytes32 actual);
+
+    /**
+     * @dev `modelId` already has a consumer: a new one must be announced ({announceConsumer}) and
+     * applied after the delay; `consumer` is not the announced one.
+     */
+    error ModelRegistryConsumerNotAnnounced(uint256 modelId, address consumer);
+
+    /**
+     * @dev The consumer announced for `modelId` cannot be set before `readyAt`.
+     */
+    error ModelRegistryConsumerNotReady(uint256 modelId, address consumer, uint64 readyAt);
+
+    /**
+     * @dev `modelId` already trusted an attester: `attesterKeyHash` must be announced
+     * ({announceAttester}) and trusted after the delay.
+     */
+    error ModelRegistryAttesterNotAnnounced(uint256 modelId, uint256 attesterKeyHash);
+
+    /**
+     * @dev `attesterKeyHash` was announced for `modelId` but cannot be trusted before `readyAt`.
+     */
+    error ModelRegistryAttesterNotReady(uint256 modelId, uint256 attesterKeyHash, uint64 readyAt);
 
     /**
      * @dev The model commitment is not an element of the BN254 scalar field (it is >= r), so no proof
@@ -195,10 +255,15 @@ interface IModelRegistry {
     error ModelRegistryAttesterRevoked(uint256 modelId, uint256 attesterKeyHash);
 
     /**
-     * @dev A model with public inputs needs at least one (`numPublicInputs` > 0) and a bound B with
-     * 1 <= B <= 250 (`publicInputBits`).
+     * @dev A model with public inputs needs at least one and at most 65,535 (`numPublicInputs`, the sum
+     * of the ranges' counts) and a bound B with 1 <= B <= 250 (`publicInputBits`).
      */
     error ModelRegistryInvalidPublicInputs(uint256 numPublicInputs, uint256 publicInputBits);
+
+    /**
+     * @dev Public-input range `index` is empty (count 0), has min > max, or leaves [-2^B, 2^B).
+     */
+    error ModelRegistryInvalidPublicInputRange(uint256 index, uint256 count, int256 min, int256 max);
 
     /**
      * @dev Emitted when `owner` registers `modelId`. Its status is Active and its version 1.
@@ -236,6 +301,17 @@ interface IModelRegistry {
      * bounded to [-2^publicInputBits, 2^publicInputBits).
      */
     event ModelPublicInputsDeclared(uint256 indexed modelId, uint16 numPublicInputs, uint8 publicInputBits);
+
+    /**
+     * @dev Emitted when the owner of `modelId` announces `consumer`, which {setConsumer} can make current
+     * from `readyAt`.
+     */
+    event ConsumerUpdateAnnounced(uint256 indexed modelId, IInferenceConsumer consumer, uint64 readyAt);
+
+    /**
+     * @dev Emitted when the owner of `modelId` announces that it will trust `attesterKeyHash` from `readyAt`.
+     */
+    event AttesterTrustAnnounced(uint256 indexed modelId, uint256 indexed attesterKeyHash, uint64 readyAt);
 
     /**
      * @dev Emitted when the owner of `modelId` trusts the attester whose public key hashes to
@@ -293,7 +369,7 @@ interface IModelRegistry {
      * and emitted but trigger nothing until {setConsumer}. Emits {ModelRegistered}.
      *
      * Requirements:
-     * - `verifier` is not the zero address.
+     * - `verifier` has code (its EXTCODEHASH is pinned in the record).
      * - `modelCommitment` < r.
      * - `numOutputs` > 0.
      *
@@ -328,33 +404,56 @@ interface IModelRegistry {
 
     /**
      * @notice Registers a model whose inputs are public; the caller becomes its owner.
-     * @dev As {registerModel}, for a circuit whose `numPublicInputs` quantized inputs are public signals
-     * appended after the nonce (k + 4 + n signals; its `inputCommitment` is 0). The circuit does not
-     * range-check them: the hub refuses a proof with a public input outside the signed interval
-     * [-2^publicInputBits, 2^publicInputBits) (a field element x counts as x - r when x > (r - 1) / 2),
-     * the interval over which the model's compiler proved that nothing wraps around the field.
+     * @dev As {registerModel}, for a circuit whose n quantized inputs are public signals appended after
+     * the nonce (k + 4 + n signals; its `inputCommitment` is 0), n being the sum of the ranges' counts.
+     * The circuit does not range-check them: the hub refuses a proof with a public input outside its
+     * declared range (`ranges`, in input order; a field element x counts as x - r when x > (r - 1) / 2).
+     * Every range must lie inside [-2^publicInputBits, 2^publicInputBits), the interval over which the
+     * model's compiler proved that nothing wraps around the field.
      * Emits {ModelRegistered}, then {ModelPublicInputsDeclared}.
      *
-     * Requirements: as {registerModel}, and `numPublicInputs` > 0, 1 <= `publicInputBits` <= 250.
+     * Requirements: as {registerModel}, and 1 <= n <= 65,535, 1 <= `publicInputBits` <= 250, each range
+     * non-empty with -2^B <= min <= max < 2^B.
      */
     function registerPublicInputModel(
         IInferenceVerifier verifier,
         uint256 modelCommitment,
         uint16 numOutputs,
-        uint16 numPublicInputs,
         uint8 publicInputBits,
+        PublicInputRange[] calldata ranges,
         string calldata metadataURI
     ) external returns (uint256 modelId);
 
     /**
+     * @notice The declared public-input ranges of `modelId`, in input order (empty for other models).
+     */
+    function publicInputRanges(uint256 modelId) external view returns (PublicInputRange[] memory);
+
+    /**
+     * @notice Announces that `modelId` will trust `attesterKeyHash` after {updateDelay}.
+     * @dev Announcing it again restarts the delay. Emits {AttesterTrustAnnounced}.
+     *
+     * Requirements: as {trustAttester}, except the announcement.
+     */
+    function announceAttester(uint256 modelId, uint256 attesterKeyHash) external returns (uint64 readyAt);
+
+    /**
      * @notice Trusts the attester whose Baby Jubjub public key (Ax, Ay) has Poseidon(Ax, Ay) =
      * `attesterKeyHash`, for `modelId`.
-     * @dev Emits {AttesterTrusted}.
+     * @dev The model's first attester is trusted at once (the model accepts no proof before it); every
+     * later one only once announced ({announceAttester}) at least {updateDelay} ago, so an owner cannot
+     * swap the source of the inputs under its consumers between two blocks. Emits {AttesterTrusted}.
      *
      * Requirements: the caller owns `modelId`, which exists, is not Retired and is attested;
-     * `attesterKeyHash` < r, neither trusted nor revoked for `modelId`.
+     * `attesterKeyHash` < r, neither trusted nor revoked for `modelId`; unless it is the first, announced
+     * and ready.
      */
     function trustAttester(uint256 modelId, uint256 attesterKeyHash) external;
+
+    /**
+     * @notice When the announced trust of `attesterKeyHash` for `modelId` may be applied (0: none).
+     */
+    function pendingAttester(uint256 modelId, uint256 attesterKeyHash) external view returns (uint64 readyAt);
 
     /**
      * @notice Stops trusting `attesterKeyHash` for `modelId`, for good: proofs over data it signed
@@ -372,13 +471,28 @@ interface IModelRegistry {
     function attesterStatus(uint256 modelId, uint256 attesterKeyHash) external view returns (AttesterStatus);
 
     /**
+     * @notice Announces `consumer` as the next consumer of `modelId`, settable after {updateDelay}.
+     * @dev Replaces any pending announcement (and restarts the delay). Emits {ConsumerUpdateAnnounced}.
+     *
+     * Requirements: as {setConsumer}, except the announcement.
+     */
+    function announceConsumer(uint256 modelId, IInferenceConsumer consumer) external returns (uint64 readyAt);
+
+    /**
      * @notice Sets the contract called after each verified inference of `modelId`.
-     * @dev address(0) removes the consumer. Emits {ModelConsumerUpdated}.
+     * @dev address(0) removes the consumer. The model's first (non-zero) consumer is set at once (nothing
+     * was called before it); every later change only once announced ({announceConsumer}) at least
+     * {updateDelay} ago. Emits {ModelConsumerUpdated}.
      *
      * Requirements: the caller owns `modelId`, which exists and is not Retired; `consumer` is
-     * address(0) or has code.
+     * address(0) or has code; unless it is the first, `consumer` is the announced one and ready.
      */
     function setConsumer(uint256 modelId, IInferenceConsumer consumer) external;
+
+    /**
+     * @notice The consumer announced for `modelId` and when it may be set (`readyAt` 0: none).
+     */
+    function pendingConsumer(uint256 modelId) external view returns (PendingConsumer memory);
 
     /**
      * @notice Announces a new verifier and commitment for `modelId`, applicable after {updateDelay}.
@@ -387,7 +501,7 @@ interface IModelRegistry {
      * that. Emits {ModelUpdateAnnounced}.
      *
      * Requirements: the caller owns `modelId`, which exists and is not Retired; no update is pending;
-     * `verifier` is not the zero address; `modelCommitment` < r.
+     * `verifier` has code; `modelCommitment` < r.
      */
     function announceModelUpdate(uint256 modelId, IInferenceVerifier verifier, uint256 modelCommitment)
         external
@@ -399,7 +513,7 @@ interface IModelRegistry {
      * {ModelUpdated}.
      *
      * Requirements: the caller owns `modelId`, which is not Retired; an update is pending and its
-     * `readyAt` has passed.
+     * `readyAt` has passed; the announced verifier still has the code it had when announced.
      */
     function applyModelUpdate(uint256 modelId) external returns (uint32 version);
 

@@ -6,7 +6,7 @@
  *
  *   [0 .. k-1]  outputs           signed fixed-point field elements (p - |q| when negative)
  *   [k]         modelCommitment   Poseidon commitment to architecture + quantized weights + scales
- *   [k + 1]     inputCommitment   Poseidon(inputs..., salt), or 0 when inputs are public
+ *   [k + 1]     inputCommitment   Poseidon(packed inputs..., salt) (inputPackingLayout), or 0 when inputs are public
  *   [k + 2]     subject           beneficiary address as a field element
  *   [k + 3]     nonce             replay key, unique per (model, subject)
  *

@@ -14,6 +14,7 @@ import { DEFAULT_UPDATE_DELAY } from "../../deploy/InferenceHub.js";
 import { readManifest, writeManifest, type DeploymentManifest } from "../../deploy/manifest.js";
 import { REPO_ROOT, artifactPath, chainManifestPath, ignitionDeploymentDir, verifierContractName } from "../artifacts/paths.js";
 import { ZkinferError } from "../errors.js";
+import { publicInputRanges, type PublicInputRange } from "../abi/publicInputRanges.js";
 import { modelCommitment } from "../model/commitment.js";
 import { lowerModel, publicInputCount, publicOutputCount } from "../model/ir.js";
 import { readModelSpec } from "../model/spec.js";
@@ -32,6 +33,8 @@ export interface ModelDeploymentSpec {
   registration: Registration;
   numPublicInputs: number;
   publicInputBits: number;
+  /** The declared ranges of the public inputs, which the hub enforces (empty for private inputs). */
+  publicInputRanges: PublicInputRange[];
 }
 
 export async function modelDeploymentSpec(specPath: string): Promise<ModelDeploymentSpec> {
@@ -50,6 +53,7 @@ export async function modelDeploymentSpec(specPath: string): Promise<ModelDeploy
     registration: attested ? "attested" : numPublicInputs > 0 ? "public-inputs" : "plain",
     numPublicInputs,
     publicInputBits: ir.visibility.publicInputBits ?? 0,
+    publicInputRanges: publicInputRanges(ir),
   };
 }
 
@@ -173,7 +177,7 @@ export async function deployModel(p: DeployModelParameters): Promise<DeployModel
       modelCommitment: model.modelCommitment,
       numOutputs: model.numOutputs,
       metadataURI: p.metadataURI ?? `zkinfer:${model.name}@${model.version}`,
-      ...(model.registration === "public-inputs" ? { numPublicInputs: model.numPublicInputs, publicInputBits: model.publicInputBits } : {}),
+      ...(model.registration === "public-inputs" ? { publicInputBits: model.publicInputBits, publicInputRanges: model.publicInputRanges } : {}),
       ...(p.hub ? { hub: p.hub } : {}),
     },
     InferenceHub: { updateDelay: p.updateDelay ?? DEFAULT_UPDATE_DELAY },
@@ -264,7 +268,7 @@ async function estimate(client: PublicClient, from: Address, artifacts: Artifact
   const metadata = p.metadataURI ?? `zkinfer:${model.name}@${model.version}`;
   const data =
     model.registration === "public-inputs"
-      ? encodeFunctionData({ abi: hubArtifact.abi, functionName: "registerPublicInputModel", args: [...common, model.numPublicInputs, model.publicInputBits, metadata] })
+      ? encodeFunctionData({ abi: hubArtifact.abi, functionName: "registerPublicInputModel", args: [...common, model.publicInputBits, model.publicInputRanges, metadata] })
       : encodeFunctionData({ abi: hubArtifact.abi, functionName: model.registration === "attested" ? "registerAttestedModel" : "registerModel", args: [...common, metadata] });
   await gasOf(`register the model (${model.registration})`, { to: hub, data }, override);
   if (p.consumer) {

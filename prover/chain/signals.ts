@@ -73,3 +73,25 @@ export function decodeSignal(p: ProveReturnType): { direction: number; size: num
   const [direction, size] = p.decoded.outputs;
   return { direction: Number(direction), size: Number(size), epoch: p.publicSignals[2]!, windowHash: p.publicSignals[3]! };
 }
+
+/**
+ * The vault's rebalance as its keeper sends it: the minimum output quoted from the pool now, less
+ * `toleranceBps`, and a deadline `ttlSeconds` ahead, so that a sandwich of this transaction can take at
+ * most that tolerance and a transaction stuck in the mempool expires (contracts/defi/SignalVault.sol).
+ * `d.vault` must be connected as the keeper.
+ */
+export async function rebalanceAsKeeper(
+  d: Awaited<ReturnType<typeof deploySignalStack>>,
+  { toleranceBps = 50n, ttlSeconds = 300n }: { toleranceBps?: bigint; ttlSeconds?: bigint } = {},
+) {
+  const signal = await d.feed.latestSignal(d.modelId);
+  let minAmountOut = 0n;
+  if (signal.direction !== 0n && signal.size !== 0n) {
+    const tokenIn = signal.direction > 0n ? d.quote : d.base;
+    const [balance, sizeOne]: bigint[] = [await tokenIn.balanceOf(d.vault), await d.feed.SIZE_ONE()];
+    const amountIn = (balance! * BigInt(signal.size)) / sizeOne!;
+    if (amountIn !== 0n) minAmountOut = ((await d.amm.getAmountOut(tokenIn, amountIn)) * (10_000n - toleranceBps)) / 10_000n;
+  }
+  const latest = await d.vault.runner!.provider!.getBlock("latest");
+  return d.vault.rebalance(minAmountOut, BigInt(latest!.timestamp) + ttlSeconds);
+}

@@ -2,7 +2,8 @@
  * Circuit codegen: the IR -> the model's main .circom file, built from the templates in
  * circuits/lib. Public weights are compile-time constants, so each dense neuron's
  * multiply-accumulate is a linear combination of input signals and costs no constraint; only the
- * rescale/ReLU gadget, the declared input ranges and the input commitment cost constraints.
+ * rescale/ReLU gadget, the declared input ranges and the input commitment (over the packed inputs)
+ * cost constraints.
  *
  * The public signals come out in the ABI order of prover/abi/publicSignals.ts: circom lists the
  * main component's outputs first (outputs[], modelCommitment, inputCommitment, in declaration
@@ -13,7 +14,7 @@ import { ATTESTATION_DOMAIN, attestationSchemaId } from "../attest/attestation.j
 import { pascalName } from "../artifacts/paths.js";
 import { bitLength } from "../field.js";
 import { opWidth, publicOutputCount, SIGNAL_SIZE_BITS, type DenseOp, type ModelIR, type Op } from "../model/ir.js";
-import { commitmentLayout, poseidonChunks, privateWeights, weightSegments } from "../model/commitment.js";
+import { commitmentLayout, inputPackingLayout, poseidonChunks, privateWeights, weightSegments } from "../model/commitment.js";
 
 export interface GenerateCircuitParameters {
   ir: ModelIR;
@@ -66,6 +67,7 @@ export function generateCircuit({ ir, modelCommitment, omitInputHandling = false
   if (attested) emit('include "circuits/lib/attestation.circom";');
   emit('include "circuits/lib/binding.circom";');
   emit('include "circuits/lib/range.circom";');
+  emit('include "circuits/lib/pack.circom";');
   emit('include "circuits/lib/rescale.circom";')
   emit('include "circuits/lib/activation.circom";')
   emit('include "circuits/lib/argmax.circom";')
@@ -117,12 +119,22 @@ export function generateCircuit({ ir, modelCommitment, omitInputHandling = false
   emit("    signal output inputCommitment;");
   emit();
 
-  if (!publicFeatures) emit("    // Every feature within its declared range: the overflow analysis assumed it.");
   if (omitInputHandling) emit("    // BENCH ONLY: input range checks and input commitment omitted. Not sound to deploy.");
-  ir.features.forEach((f, i) => {
-    if (omitInputHandling || publicFeatures) return;
-    const bits = bitLength(f.qmax - f.qmin);
-    emit(`    InRange(${bits}, ${f.qmin}, ${f.qmax})(features[${i}]); // ${f.name} in [${f.min}, ${f.max}] ${f.unit}`);
+  const inputWords = publicFeatures || omitInputHandling ? [] : inputPackingLayout(ir.features);
+  if (inputWords.length) {
+    emit("    // Every feature within its declared range (the overflow analysis assumed it), and its digit");
+    emit("    // feature - min packed with its neighbours' into one element of the input commitment.");
+  }
+  inputWords.forEach(({ first, bits }, w) => {
+    const members = bits.map((_, j) => first + j);
+    for (const i of members) {
+      const f = ir.features[i]!;
+      emit(`    // features[${i}]: ${f.name} in [${f.min}, ${f.max}] ${f.unit}`);
+    }
+    const param = (xs: (number | bigint | string)[]) => `[${xs.join(", ")}]`;
+    const mins = members.map((i) => ir.features[i]!.qmin);
+    const maxs = members.map((i) => ir.features[i]!.qmax);
+    emit(`    signal inputWord${w} <== PackRanged(${bits.length}, ${param(bits)}, ${param(mins)}, ${param(maxs)})(${param(members.map((i) => `features[${i}]`))});`);
   });
   emit();
 
@@ -195,8 +207,8 @@ export function generateCircuit({ ir, modelCommitment, omitInputHandling = false
   } else if (omitInputHandling) {
     emit("    inputCommitment <== 0 * salt;");
   } else {
-    emit("    // inputCommitment = Poseidon(features..., salt), chained in chunks of 16 then 15.");
-    emitPoseidonChain([...featureSignals, "salt"], "inputHash", emit);
+    emit("    // inputCommitment = Poseidon(packed features..., salt), chained in chunks of 16 then 15.");
+    emitPoseidonChain([...inputWords.map((_, w) => `inputWord${w}`), "salt"], "inputHash", emit);
     emit(`    inputCommitment <== inputHash;`);
   }
   emit();

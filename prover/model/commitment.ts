@@ -1,13 +1,13 @@
 /**
  * Poseidon commitments: the model commitment (architecture + quantized weights + scales) that the
- * registry stores and the hub compares, and the input commitment Poseidon(inputs..., salt) that
- * binds a proof to one private input vector without revealing it.
+ * registry stores and the hub compares, and the input commitment Poseidon(packed inputs..., salt)
+ * that binds a proof to one private input vector without revealing it (inputPackingLayout).
  *
  * Long vectors are absorbed in chunks: h = Poseidon(v[0..15]), then h = Poseidon(h, next 15), ...
  * The circuit codegen emits exactly this chaining (see poseidonChunks).
  */
 import { buildPoseidon } from "circomlibjs";
-import { toField } from "../field.js";
+import { bitLength, toField } from "../field.js";
 import type { ModelIR } from "./ir.js";
 
 /** circomlib's Poseidon takes at most 16 inputs. */
@@ -112,7 +112,7 @@ export function weightSegments(ir: ModelIR): { first: number; count: number; bit
   return segments;
 }
 
-/** Packed digits stay below 2^248: one field element, no wrap, and room below r. */
+/** Packed digits (private weights, private inputs) stay below 2^248: one field element, no wrap, and room below r. */
 const PACK_CAPACITY_BITS = 248;
 
 /** Domain tag of the visibility suffix: "zkinfer/vis/v1". */
@@ -272,7 +272,71 @@ export async function extraOutputValues(ir: ModelIR, inputs?: readonly bigint[])
   return values;
 }
 
-/** Poseidon(inputs..., salt): the circuit computes the same from its private inputs. */
-export async function inputCommitment(inputs: readonly bigint[], salt: bigint): Promise<bigint> {
-  return poseidonHash([...inputs, salt]);
+/** A private input's declared range, quantized (a FeatureIR has these). */
+export interface InputRange {
+  qmin: bigint;
+  qmax: bigint;
+}
+
+/**
+ * One field element of the packed inputs: the features `first .. first + bits.length - 1`, feature
+ * first + j as the digit (x - qmin) in `bits[j]` bits at bit offset bits[0] + ... + bits[j-1].
+ */
+export interface PackedInputWord {
+  first: number;
+  bits: number[];
+}
+
+/**
+ * The packing layout of private inputs, the one definition the input commitment, the circuit codegen
+ * (circuits/lib/pack.circom's PackRanged, one per word) and the tests use. Feature i becomes the digit
+ * x_i - qmin_i, in [0, qmax_i - qmin_i] so non-negative whatever the sign of the range, written in
+ * bitLength(qmax_i - qmin_i) bits (0 for a constant feature); digits are laid side by side in spec
+ * order, lowest bits first, and a word is closed when the next digit would pass PACK_CAPACITY_BITS.
+ * A word is thus below 2^248 < r (no wrap), and since each digit is below 2^bits (the circuit's range
+ * check decomposes x - qmin into exactly those bits) the word determines every digit, hence every
+ * feature: the packing is injective. A range that is not a power of two just leaves some digit
+ * values unused.
+ */
+export function inputPackingLayout(features: readonly InputRange[]): PackedInputWord[] {
+  if (features.length === 0) throw new RangeError("a model needs at least one input to commit to");
+  const words: PackedInputWord[] = [{ first: 0, bits: [] }];
+  let used = 0;
+  features.forEach((f, i) => {
+    if (f.qmax < f.qmin) throw new RangeError(`input ${i}: empty range [${f.qmin}, ${f.qmax}]`);
+    const bits = bitLength(f.qmax - f.qmin);
+    if (bits > PACK_CAPACITY_BITS) throw new RangeError(`input ${i}: range [${f.qmin}, ${f.qmax}] is wider than ${PACK_CAPACITY_BITS} bits`);
+    if (used + bits > PACK_CAPACITY_BITS) {
+      words.push({ first: i, bits: [] });
+      used = 0;
+    }
+    words[words.length - 1]!.bits.push(bits);
+    used += bits;
+  });
+  return words;
+}
+
+/** The packed words of quantized `inputs` (see inputPackingLayout); refuses an input outside its range. */
+export function packInputs(features: readonly InputRange[], inputs: readonly bigint[]): bigint[] {
+  if (inputs.length !== features.length) throw new RangeError(`expected ${features.length} inputs, got ${inputs.length}`);
+  return inputPackingLayout(features).map(({ first, bits }) => {
+    let word = 0n;
+    for (let j = bits.length - 1; j >= 0; j--) {
+      const i = first + j;
+      const f = features[i]!;
+      const x = inputs[i]!;
+      if (x < f.qmin || x > f.qmax) throw new RangeError(`input ${i} = ${x} is outside its declared range [${f.qmin}, ${f.qmax}]`);
+      word = (word << BigInt(bits[j]!)) + (x - f.qmin);
+    }
+    return word;
+  });
+}
+
+/**
+ * inputCommitment = Poseidon(packed inputs..., salt) (chained as poseidonHash): the circuit computes
+ * the same from its private, range-checked inputs. The layout follows from the declared ranges, which
+ * the model commitment covers, so a model's proofs all use one layout.
+ */
+export async function inputCommitment(features: readonly InputRange[], inputs: readonly bigint[], salt: bigint): Promise<bigint> {
+  return poseidonHash([...packInputs(features, inputs), salt]);
 }

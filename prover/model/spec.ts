@@ -194,7 +194,8 @@ export const modelSpecSchema = z
     visibility: z
       .object({
         /**
-         * "private": the inputs stay secret, inputCommitment = Poseidon(inputs..., salt).
+         * "private": the inputs stay secret, inputCommitment = Poseidon(packed inputs..., salt)
+         * (prover/model/commitment.ts, inputPackingLayout).
          * "public": the quantized inputs are public signals appended after the ABI's fixed fields,
          * inputCommitment = 0; the hub bounds them (prover/abi/publicSignals.ts, publicInputBits).
          */

@@ -178,7 +178,7 @@ export class ModelProver {
       outputs: await publicOutputs(this.ir, reference.outputs, salt, reference.inputs),
       modelCommitment: this.modelCommitment,
       // Public inputs are public signals themselves: no commitment (0).
-      inputCommitment: publicInputs ? 0n : await inputCommitment(reference.inputs, salt),
+      inputCommitment: publicInputs ? 0n : await inputCommitment(this.ir.features, reference.inputs, salt),
       subject: BigInt(p.subject),
       nonce: p.nonce,
       attestation:

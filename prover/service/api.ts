@@ -21,10 +21,16 @@ export interface ApiOptions {
   apiKeys: ApiKeys;
   /** Whether the service can submit (a chain is configured); the default of `submit`. */
   canSubmit: boolean;
+  /** The submitting account: a subject may submit through it without an `authorization` only if it is that account. */
+  submitter?: string;
   /** Largest request body in bytes (default 64 KiB: a feature vector is a few hundred bytes). */
   bodyLimit?: number;
   health?: () => Promise<Record<string, unknown>>;
 }
+
+/** What `authorization` must be; one sentence, used by the schema and the refusal. */
+const AUTHORIZATION_RULE =
+  "must be {deadline, signature}: the subject's EIP-712 SubmissionAuthorization of this service's submitter (unix-seconds deadline, 0x-hex signature; see prover/abi/submissionAuthorization.ts)";
 
 const proofRequestSchema = z
   .object({
@@ -37,6 +43,13 @@ const proofRequestSchema = z
       .optional(),
     submit: z.boolean({ error: "must be true or false" }).optional(),
     idempotencyKey: z.string({ error: "must be a string" }).regex(/^[A-Za-z0-9._:-]{1,128}$/, "must be 1 to 128 characters from A-Z a-z 0-9 . _ : -").optional(),
+    authorization: z
+      .object({
+        deadline: z.union([z.string().regex(/^[1-9][0-9]{0,19}$/), z.number().int().positive().max(Number.MAX_SAFE_INTEGER)]),
+        signature: z.string().regex(/^0x([0-9a-fA-F]{2})+$/),
+      }, { error: AUTHORIZATION_RULE })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -47,6 +60,7 @@ const FIELD_RULES: Record<string, string> = {
   nonce: "must be a non-negative integer (a decimal string for values above 2^53)",
   submit: "must be true or false",
   idempotencyKey: "must be 1 to 128 characters from A-Z a-z 0-9 . _ : -",
+  authorization: AUTHORIZATION_RULE,
 };
 
 class BadRequest extends Error {
@@ -81,7 +95,7 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
       error.code === "FST_ERR_CTP_BODY_TOO_LARGE" ? "body_too_large" : error.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE" ? "unsupported_media_type" : "malformed_body";
     const message =
       reason === "body_too_large"
-        ? `The request body exceeds ${o.bodyLimit ?? 64 * 1024} bytes. A proof request is a few hundred bytes: send only input, subject, nonce, submit and idempotencyKey.`
+        ? `The request body exceeds ${o.bodyLimit ?? 64 * 1024} bytes. A proof request is a few hundred bytes: send only input, subject, nonce, submit, idempotencyKey and authorization.`
         : reason === "unsupported_media_type"
           ? "Send the request body as JSON with Content-Type: application/json."
           : `The request body is not valid JSON: ${error.message}`;
@@ -112,7 +126,7 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
       const model = o.models.get(req.params.id);
       if (!model) throw new BadRequest(404, "unknown_model", `No model \`${req.params.id}\` in this service; it serves ${[...o.models.keys()].join(", ")} (GET /v1/models).`, "id");
       if (req.body === null || typeof req.body !== "object" || Array.isArray(req.body)) {
-        throw new BadRequest(400, "invalid_request", "The body must be a JSON object: {input, subject, nonce?, submit?, idempotencyKey?}.");
+        throw new BadRequest(400, "invalid_request", "The body must be a JSON object: {input, subject, nonce?, submit?, idempotencyKey?, authorization?}.");
       }
       const parsed = proofRequestSchema.safeParse(req.body);
       if (!parsed.success) {
@@ -122,7 +136,7 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
         let message: string;
         if (issue.code === "unrecognized_keys") {
           field = issue.keys.join(", ");
-          message = `Unknown field(s) ${issue.keys.map((k) => `\`${k}\``).join(", ")}: a proof request has input, subject, nonce, submit and idempotencyKey.`;
+          message = `Unknown field(s) ${issue.keys.map((k) => `\`${k}\``).join(", ")}: a proof request has input, subject, nonce, submit, idempotencyKey and authorization.`;
         } else {
           field = String(issue.path[0] ?? "(body)");
           const value = body[field];
@@ -147,6 +161,16 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
       if (submit && !o.canSubmit) {
         throw new BadRequest(400, "invalid_request", "`submit` is true but this service has no chain configured (start it with --rpc); send submit: false to get the proof only.", "submit");
       }
+      // On a model without attested inputs the hub lets only the subject, or a relayer it authorised,
+      // use up its nonce: refuse here, naming the field, rather than fail the job on-chain.
+      if (submit && !body.authorization && !model.ir.attestation && body.subject.toLowerCase() !== o.submitter?.toLowerCase()) {
+        throw new BadRequest(
+          400,
+          "invalid_request",
+          `\`authorization\` is required to submit for subject ${body.subject} on model \`${model.name}\` (its inputs are not attested): it ${AUTHORIZATION_RULE}, with submitter ${o.submitter}. Or send submit: false and submit the proof from the subject's own account.`,
+          "authorization",
+        );
+      }
       const { job, created } = await o.queue.enqueue({
         model: model.name,
         input: body.input as Record<string, number>,
@@ -154,6 +178,7 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
         nonce,
         submit,
         idempotencyKey: body.idempotencyKey,
+        ...(body.authorization ? { authorization: { deadline: String(body.authorization.deadline), signature: body.authorization.signature } } : {}),
       });
       return reply
         .code(created ? 202 : 200)

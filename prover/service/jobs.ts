@@ -30,6 +30,12 @@ export interface NewJob {
   nonce: string;
   submit: boolean;
   idempotencyKey?: string;
+  /**
+   * The subject's EIP-712 authorization of this service's submitting account (see
+   * prover/abi/submissionAuthorization.ts): the job is then sent with verifyAndActFor. Without it the
+   * hub accepts the job only on an attested model or when the subject is the submitter itself.
+   */
+  authorization?: { deadline: string; signature: string };
 }
 
 export interface StepTimings {
@@ -65,6 +71,8 @@ export interface JobRecord {
   /** True when the statement was already on-chain (a replay revert on resubmission): success, no new tx. */
   alreadyOnChain: boolean;
   error: { kind: FailureKind; message: string } | null;
+  /** See {@link NewJob.authorization}; null when the request had none. */
+  authorization?: { deadline: string; signature: string } | null;
 }
 
 /** What a prover returns for one job. */
@@ -117,6 +125,7 @@ export function emptyRecord(id: string, job: NewJob, now: number): JobRecord {
     blockNumber: null,
     alreadyOnChain: false,
     error: null,
+    authorization: job.authorization ?? null,
   };
 }
 

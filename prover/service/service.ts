@@ -156,6 +156,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
     metrics,
     apiKeys: new ApiKeys(o.apiKeyHashes),
     canSubmit: submitter !== undefined,
+    submitter: submitter?.address,
     bodyLimit: o.bodyLimit,
     health: async () => ({
       workers: pool?.size ?? 0,

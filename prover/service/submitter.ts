@@ -76,7 +76,13 @@ export class Submitter {
         continue;
       }
       if (await this.onChain(modelId, subject, nonce)) return void (await this.alreadyDone(current, modelId, subject, nonce, started));
-      const data = encodeFunctionData({ abi: HUB_ABI, functionName: "verifyAndAct", args: [modelId, current.proofBytes as Hex, (current.publicSignals ?? []).map(BigInt)] });
+      const signals = (current.publicSignals ?? []).map(BigInt);
+      // A relayed job carries the subject's authorization of this key (the hub checks it against
+      // msg.sender); otherwise the subject is this key itself, or the model is attested.
+      const auth = current.authorization;
+      const data = auth
+        ? encodeFunctionData({ abi: HUB_ABI, functionName: "verifyAndActFor", args: [modelId, current.proofBytes as Hex, signals, BigInt(auth.deadline), auth.signature as Hex] })
+        : encodeFunctionData({ abi: HUB_ABI, functionName: "verifyAndAct", args: [modelId, current.proofBytes as Hex, signals] });
       const gas = await this.estimate(data);
       if (gas === "replayed") return void (await this.alreadyDone(current, modelId, subject, nonce, started));
       current = await this.signAndRecord(current, data, gas, started);

@@ -29,7 +29,7 @@ describe("circuit: bundled credit-score-attested model", () => {
   const isZeroInverse = "IsZero's inverse: free only when its input is 0, and its output is 1 whatever the inverse";
   soundnessSuite({
     specPath: SPEC,
-    nonLinearConstraints: 6850,
+    nonLinearConstraints: 6160,
     randomInputs: 40,
     harmlessFreeSignals: {
       "main.attestation.signature.eqCheckX.isz.inv": isZeroInverse,

@@ -10,7 +10,7 @@ import { soundnessSuite } from "./soundness.js";
 describe("circuit: momentum-signal (returns by division, private weights, signal head, window hash)", () => {
   soundnessSuite({
     specPath: fileURLToPath(new URL("../../models/momentum-signal/spec.json", import.meta.url)),
-    nonLinearConstraints: 3907,
+    nonLinearConstraints: 3745,
     randomInputs: 100,
   });
 });

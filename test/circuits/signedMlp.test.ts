@@ -4,6 +4,6 @@ import { soundnessSuite } from "./soundness.js";
 describe("circuit: signed-mlp fixture (negative inputs and weights, two hidden layers, two outputs)", () => {
   soundnessSuite({
     specPath: fileURLToPath(new URL("../fixtures/signed-mlp.json", import.meta.url)),
-    nonLinearConstraints: 534,
+    nonLinearConstraints: 453,
   });
 });

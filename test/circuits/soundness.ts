@@ -5,7 +5,8 @@
 import { expect } from "chai";
 import { FIELD_MODULUS, toField } from "../../prover/field.js";
 import { runQuantized } from "../../prover/model/interpret.js";
-import { publicOutputs } from "../../prover/model/commitment.js";
+import { inputCommitment, publicOutputs } from "../../prover/model/commitment.js";
+import { signalIndex } from "../../prover/abi/publicSignals.js";
 import { MAX_GADGET_BITS, publicOutputCount } from "../../prover/model/ir.js";
 import { changeViolates } from "../../prover/circuit/r1cs.js";
 import { compileSpec, randomBetween, rng, type CompiledModel } from "../helpers/circuits.js";
@@ -75,6 +76,18 @@ export function soundnessSuite({ specPath, nonLinearConstraints, randomInputs = 
     });
     for (const c of cases) await expectAgreement(c);
   });
+
+  if (!publicInputs) {
+    it("commits to the inputs as inputCommitment computes it (packed per inputPackingLayout), and to nothing else", async () => {
+      const at = 1 + signalIndex("inputCommitment", publicOutputCount(m.ir));
+      const next = rng(9);
+      for (let t = 0; t < 5; t++) {
+        const inputs = m.ir.features.map((f) => randomBetween(next, f.qmin, f.qmax));
+        const w = await m.witness(inputs, { salt: 1000n + BigInt(t) });
+        expect(w[at], `input commitment for [${inputs}]`).to.equal(await inputCommitment(m.ir.features, inputs, 1000n + BigInt(t)));
+      }
+    });
+  }
 
   it("has the pinned number of non-linear constraints", () => {
     expect(m.info.nonLinearConstraints).to.equal(nonLinearConstraints);

@@ -9,7 +9,7 @@ import { soundnessSuite } from "./soundness.js";
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/${name}.json`, import.meta.url));
 
 describe("circuit: private weights (signed-mlp with weights bound by the model commitment)", () => {
-  soundnessSuite({ specPath: fixture("private-mlp"), nonLinearConstraints: 1938, randomInputs: 50 });
+  soundnessSuite({ specPath: fixture("private-mlp"), nonLinearConstraints: 1857, randomInputs: 50 });
 
   describe("SECURITY 9: a changed private weight breaks the proof", () => {
     let m: CompiledModel;
@@ -61,9 +61,9 @@ describe("circuit: private weights (signed-mlp with weights bound by the model c
 });
 
 describe("circuit: threshold-only output (reveals margin >= 0.25 only)", () => {
-  soundnessSuite({ specPath: fixture("threshold-mlp"), nonLinearConstraints: 526, randomInputs: 100 });
+  soundnessSuite({ specPath: fixture("threshold-mlp"), nonLinearConstraints: 445, randomInputs: 100 });
 });
 
 describe("circuit: hashed outputs (reveals Poseidon(outputs..., salt) only)", () => {
-  soundnessSuite({ specPath: fixture("hashed-mlp"), nonLinearConstraints: 795, randomInputs: 50 });
+  soundnessSuite({ specPath: fixture("hashed-mlp"), nonLinearConstraints: 714, randomInputs: 50 });
 });

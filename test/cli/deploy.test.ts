@@ -137,7 +137,7 @@ describe("zkinfer deploy and verify-deployment (hardhat node over JSON-RPC)", fu
     const { contractAddress } = await client.waitForTransactionReceipt({ hash });
     const model = await withBuildRoot(ceremonyRoot, () => modelDeploymentSpec(spec));
     const r = await zkinferCli(
-      ["registry", "register", "--rpc", chain.url, "--hub", deployed.hub, "--verifier", contractAddress!, "--commitment", String(commitment), "--outputs", String(model.numOutputs), "--public-inputs", String(model.numPublicInputs), "--public-input-bits", String(model.publicInputBits), "--json"],
+      ["registry", "register", "--rpc", chain.url, "--hub", deployed.hub, "--verifier", contractAddress!, "--commitment", String(commitment), "--outputs", String(model.numOutputs), "--public-inputs", spec, "--json"],
       env(),
     );
     expect(r.code, r.stderr).to.equal(0);

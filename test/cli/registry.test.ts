@@ -133,17 +133,42 @@ describe("zkinfer registry (CLI over JSON-RPC)", function () {
     const again = await zkinfer(["registry", "trust-attester", id, "12345", ...at()]);
     expect(again.code).to.equal(1);
     expect(again.stderr).to.include(`ModelRegistryAttesterRevoked(${id}, 12345)`);
+
+    // A second attester is announced first and trusted by the same command after the delay.
+    const announced = await zkinfer(["registry", "trust-attester", id, "777", ...at(), "--json"]);
+    expect(announced.code, announced.stderr).to.equal(0);
+    expect(JSON.parse(announced.stdout).announced).to.equal(true);
+    expect(await contract.getFunction("attesterStatus")(id, 777n)).to.equal(0n);
+    await provider.send("evm_increaseTime", [Number(DELAY)]);
+    await provider.send("evm_mine", []);
+    expect((await zkinfer(["registry", "trust-attester", id, "777", ...at()])).code).to.equal(0);
+    expect(await contract.getFunction("attesterStatus")(id, 777n)).to.equal(1n);
   });
 
-  it("sets and removes a model's consumer, refusing an address without code", async function () {
+  it("sets a model's first consumer at once, and a later change only through the timelock", async function () {
     const id = "2";
-    const set = await zkinfer(["registry", "set-consumer", id, consumer, ...at(), "--json"]);
-    expect(set.code, set.stderr).to.equal(0);
+    const first = await zkinfer(["registry", "set-consumer", id, consumer, ...at(), "--json"]);
+    expect(first.code, first.stderr).to.equal(0);
+    expect(JSON.parse(first.stdout).announced).to.equal(false);
     expect(JSON.parse((await zkinfer(["registry", "show", id, ...at(), "--json"])).stdout).consumer).to.equal(consumer);
     const eoa = await zkinfer(["registry", "set-consumer", id, new Wallet(DEV_KEYS[1]).address, ...at()]);
     expect(eoa.stderr).to.include("ModelRegistryInvalidConsumer");
-    expect((await zkinfer(["registry", "set-consumer", id, "0x0000000000000000000000000000000000000000", ...at()])).code).to.equal(0);
-    expect(JSON.parse((await zkinfer(["registry", "show", id, ...at(), "--json"])).stdout).consumer).to.equal("0x0000000000000000000000000000000000000000");
+
+    const zero = "0x0000000000000000000000000000000000000000";
+    const announced = await zkinfer(["registry", "set-consumer", id, zero, ...at(), "--json"]);
+    expect(announced.code, announced.stderr).to.equal(0);
+    expect(JSON.parse(announced.stdout).announced).to.equal(true);
+    expect(JSON.parse((await zkinfer(["registry", "show", id, ...at(), "--json"])).stdout).consumer).to.equal(consumer);
+    const early = await zkinfer(["registry", "set-consumer", id, zero, ...at()]);
+    expect(early.code).to.equal(1);
+    expect(early.stderr).to.include("ModelRegistryConsumerNotReady");
+
+    await provider.send("evm_increaseTime", [Number(DELAY)]);
+    await provider.send("evm_mine", []);
+    const applied = await zkinfer(["registry", "set-consumer", id, zero, ...at(), "--json"]);
+    expect(applied.code, applied.stderr).to.equal(0);
+    expect(JSON.parse(applied.stdout).announced).to.equal(false);
+    expect(JSON.parse((await zkinfer(["registry", "show", id, ...at(), "--json"])).stdout).consumer).to.equal(zero);
   });
 
   it("rejects bad arguments and a missing key with a message naming them", async function () {
@@ -154,6 +179,6 @@ describe("zkinfer registry (CLI over JSON-RPC)", function () {
     expect(unknown.stderr).to.include("unknown registry action `frobnicate`");
     expect(unknown.code).to.equal(2);
     expect((await zkinfer(["registry", "trust-attester", "2", "banana", ...at()])).stderr).to.include("the attester key hash must be a decimal or 0x-hex field element");
-    expect((await zkinfer(["registry", "register", ...at(), "--verifier", verifier, "--commitment", "1", "--attested", "--public-inputs", "2", "--public-input-bits", "8"])).code).to.equal(2);
+    expect((await zkinfer(["registry", "register", ...at(), "--verifier", verifier, "--commitment", "1", "--attested", "--public-inputs", "test/fixtures/public-inputs.json"])).code).to.equal(2);
   });
 });

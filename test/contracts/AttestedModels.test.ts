@@ -93,11 +93,35 @@ describe("Attested models", function () {
   });
 
   describe("trustAttester / revokeAttester", function () {
-    it("trusts an attester and emits AttesterTrusted", async function () {
-      const { hub, modelId } = await networkHelpers.loadFixture(deployFixture);
+    it("trusts the model's first attester at once (the fixture's BUREAU), emitting AttesterTrusted", async function () {
+      const { hub, verifier } = await networkHelpers.loadFixture(deployFixture);
+      await hub.registerAttestedModel(verifier, MODEL_COMMITMENT, 1, "fresh");
+      const fresh: bigint = await hub.modelCount();
+      await expect(hub.trustAttester(fresh, OTHER_BUREAU)).to.emit(hub, "AttesterTrusted").withArgs(fresh, OTHER_BUREAU);
+      expect(await hub.attesterStatus(fresh, OTHER_BUREAU)).to.equal(Trust.Trusted);
+    });
+
+    it("refuses to trust a further attester between two blocks: unannounced (ModelRegistryAttesterNotAnnounced) or early (ModelRegistryAttesterNotReady)", async function () {
+      const { hub, modelId, applicant, now } = await networkHelpers.loadFixture(deployFixture);
+      await expect(hub.trustAttester(modelId, OTHER_BUREAU))
+        .to.be.revertedWithCustomError(hub, "ModelRegistryAttesterNotAnnounced")
+        .withArgs(modelId, OTHER_BUREAU);
+      await expect(hub.announceAttester(modelId, OTHER_BUREAU)).to.emit(hub, "AttesterTrustAnnounced");
+      const readyAt = await hub.pendingAttester(modelId, OTHER_BUREAU);
+      expect(readyAt).to.equal(BigInt(await networkHelpers.time.latest()) + (await hub.updateDelay()));
+      await networkHelpers.time.setNextBlockTimestamp(readyAt - 1n);
+      await expect(hub.trustAttester(modelId, OTHER_BUREAU))
+        .to.be.revertedWithCustomError(hub, "ModelRegistryAttesterNotReady")
+        .withArgs(modelId, OTHER_BUREAU, readyAt);
       expect(await hub.attesterStatus(modelId, OTHER_BUREAU)).to.equal(Trust.None);
+      // Meanwhile the new key's proofs are refused.
+      const signals = attested(applicant.address, { issuedAt: now, expiresAt: now + 10n * DAY, keyHash: OTHER_BUREAU });
+      await expect(hub.verifyAndAct(modelId, dummyProof(), signals)).to.be.revertedWithCustomError(hub, "InferenceHubUntrustedAttester");
+
+      await networkHelpers.time.setNextBlockTimestamp(readyAt);
       await expect(hub.trustAttester(modelId, OTHER_BUREAU)).to.emit(hub, "AttesterTrusted").withArgs(modelId, OTHER_BUREAU);
       expect(await hub.attesterStatus(modelId, OTHER_BUREAU)).to.equal(Trust.Trusted);
+      expect(await hub.pendingAttester(modelId, OTHER_BUREAU)).to.equal(0n);
     });
 
     it("revokes an attester and emits AttesterRevoked; the key cannot be trusted again", async function () {
@@ -132,7 +156,8 @@ describe("Attested models", function () {
       await expect(hub.trustAttester(modelId, FIELD_MODULUS))
         .to.be.revertedWithCustomError(hub, "ModelRegistryInvalidAttesterKeyHash")
         .withArgs(FIELD_MODULUS);
-      await expect(hub.trustAttester(modelId, FIELD_MODULUS - 1n)).to.emit(hub, "AttesterTrusted");
+      await expect(hub.announceAttester(modelId, FIELD_MODULUS)).to.be.revertedWithCustomError(hub, "ModelRegistryInvalidAttesterKeyHash");
+      await expect(hub.announceAttester(modelId, FIELD_MODULUS - 1n)).to.emit(hub, "AttesterTrustAnnounced");
     });
 
     it("rejects attesters on a plain model with ModelRegistryNotAttested", async function () {

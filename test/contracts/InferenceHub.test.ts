@@ -13,7 +13,9 @@ import {
   upgradeModel,
   withSignal,
   connectAs,
+  changeConsumer,
 } from "./helpers.js";
+import { signSubmissionAuthorization } from "../../prover/abi/submissionAuthorization.js";
 
 const { ethers, ignition, networkHelpers } = await network.create();
 
@@ -24,9 +26,13 @@ const creditScore = creditScoreModule("MockInferenceVerifier");
  * The credit model as production deploys it (hub, verifier, CreditGate as consumer), with the mock
  * verifier so the hub's own checks can be tested, plus a second, two-output model whose consumer
  * records what the hub passes it.
+ *
+ * `applicant`, the subject of most statements below, is the default account the tests send from:
+ * on a model without attested inputs only the subject (or a relayer it authorised) may submit.
  */
 async function deployFixture() {
-  const [deployer, applicant, relayer, stranger] = await ethers.getSigners();
+  const [deployer, victim, relayer, stranger] = await ethers.getSigners();
+  const applicant = deployer!;
   const { hub, verifier, creditGate } = await ignition.deploy(creditScore, {
     parameters: {
       [creditScore.id]: { modelCommitment: MODEL_COMMITMENT, threshold: THRESHOLD, creditLimit: CREDIT_LIMIT },
@@ -39,7 +45,7 @@ async function deployFixture() {
   const twoOutputModelId: bigint = await hub.modelCount();
   await hub.setConsumer(twoOutputModelId, recorder);
 
-  return { hub, verifier, creditGate, modelId, recorder, twoOutputModelId, deployer, applicant, relayer, stranger };
+  return { hub, verifier, creditGate, modelId, recorder, twoOutputModelId, deployer, applicant, victim, relayer, stranger };
 }
 
 describe("InferenceHub", function () {
@@ -71,7 +77,7 @@ describe("InferenceHub", function () {
 
     it("records the inference and calls nothing when the model has no consumer", async function () {
       const { hub, recorder, twoOutputModelId, applicant } = await networkHelpers.loadFixture(deployFixture);
-      await hub.setConsumer(twoOutputModelId, ethers.ZeroAddress);
+      await changeConsumer(hub, networkHelpers.time, twoOutputModelId, ethers.ZeroAddress);
       const signals = statement({ outputs: [1n, 2n], modelCommitment: OTHER_COMMITMENT, subject: applicant.address });
 
       await expect(hub.verifyAndAct(twoOutputModelId, dummyProof(), signals))
@@ -81,15 +87,107 @@ describe("InferenceHub", function () {
       expect(await hub.isNonceUsed(twoOutputModelId, applicant.address, 1n)).to.equal(true);
     });
 
-    it("accepts a statement submitted by someone other than the subject, recording it for the subject", async function () {
-      const { hub, modelId, applicant, relayer } = await networkHelpers.loadFixture(deployFixture);
-      const signals = statement({ subject: applicant.address });
+    describe("who may submit (nonce squatting)", function () {
+      /** The victim's authorization of `submitter` for (modelId, victim, nonce), valid for an hour. */
+      async function authorize(d: Awaited<ReturnType<typeof deployFixture>>, o: { submitter: string; nonce?: bigint; modelId?: bigint; deadline?: bigint; signer?: typeof d.victim }) {
+        const { chainId } = await ethers.provider.getNetwork();
+        const deadline = o.deadline ?? BigInt(await networkHelpers.time.latest()) + 3600n;
+        return signSubmissionAuthorization(o.signer ?? d.victim!, {
+          hub: (await d.hub.getAddress()) as `0x${string}`,
+          chainId,
+          modelId: o.modelId ?? d.modelId,
+          subject: d.victim!.address as `0x${string}`,
+          nonce: o.nonce ?? 1n,
+          submitter: o.submitter as `0x${string}`,
+          deadline,
+        });
+      }
 
-      await expect(connectAs(hub, relayer).verifyAndAct(modelId, dummyProof(), signals))
-        .to.emit(hub, "InferenceVerified")
-        .withArgs(modelId, applicant.address, 1n);
-      expect(await hub.isNonceUsed(modelId, applicant.address, 1n)).to.equal(true);
-      expect(await hub.isNonceUsed(modelId, relayer.address, 1n)).to.equal(false);
+      it("refuses a third party's proof for the victim's (subject, nonce) with InferenceHubUnauthorizedSubmitter, changing nothing", async function () {
+        const { hub, creditGate, modelId, victim, stranger } = await networkHelpers.loadFixture(deployFixture);
+        // The squatter proves a passing score on made-up inputs for the victim's next nonce.
+        const squat = statement({ outputs: [900n], subject: victim!.address, nonce: 1n });
+        await expect(connectAs(hub, stranger!).verifyAndAct(modelId, dummyProof(), squat))
+          .to.be.revertedWithCustomError(hub, "InferenceHubUnauthorizedSubmitter")
+          .withArgs(modelId, victim!.address, stranger!.address);
+        expect(await hub.isNonceUsed(modelId, victim!.address, 1n)).to.equal(false);
+        expect((await creditGate.creditLineOf(victim!.address)).limit).to.equal(0n);
+        // The victim's own statement for that nonce still lands.
+        await expect(connectAs(hub, victim!).verifyAndAct(modelId, dummyProof(), statement({ subject: victim!.address, nonce: 1n })))
+          .to.emit(hub, "InferenceVerified")
+          .withArgs(modelId, victim!.address, 1n);
+      });
+
+      it("accepts a relayer the subject authorised (EIP-712), recording the statement for the subject", async function () {
+        const d = await networkHelpers.loadFixture(deployFixture);
+        const { hub, creditGate, modelId, victim, relayer } = d;
+        const auth = await authorize(d, { submitter: relayer!.address });
+        await expect(connectAs(hub, relayer!).verifyAndActFor(modelId, dummyProof(), statement({ subject: victim!.address }), auth.deadline, auth.signature))
+          .to.emit(hub, "InferenceVerified")
+          .withArgs(modelId, victim!.address, 1n)
+          .and.to.emit(creditGate, "CreditLineOpened");
+        expect(await hub.isNonceUsed(modelId, relayer!.address, 1n)).to.equal(false);
+      });
+
+      it("refuses the relayer's authorization copied by another sender with InferenceHubInvalidAuthorization", async function () {
+        const d = await networkHelpers.loadFixture(deployFixture);
+        const { hub, modelId, victim, relayer, stranger } = d;
+        const auth = await authorize(d, { submitter: relayer!.address });
+        // The whole transaction copied from the mempool, with the squatter's own proof and outputs.
+        await expect(connectAs(hub, stranger!).verifyAndActFor(modelId, dummyProof(), statement({ outputs: [900n], subject: victim!.address }), auth.deadline, auth.signature))
+          .to.be.revertedWithCustomError(hub, "InferenceHubInvalidAuthorization")
+          .withArgs(modelId, victim!.address, stranger!.address);
+        expect(await hub.isNonceUsed(modelId, victim!.address, 1n)).to.equal(false);
+      });
+
+      it("refuses an expired authorization with InferenceHubAuthorizationExpired", async function () {
+        const d = await networkHelpers.loadFixture(deployFixture);
+        const { hub, modelId, victim, relayer } = d;
+        const deadline = BigInt(await networkHelpers.time.latest()) + 60n;
+        const auth = await authorize(d, { submitter: relayer!.address, deadline });
+        await networkHelpers.time.setNextBlockTimestamp(deadline + 1n);
+        await expect(connectAs(hub, relayer!).verifyAndActFor(modelId, dummyProof(), statement({ subject: victim!.address }), auth.deadline, auth.signature))
+          .to.be.revertedWithCustomError(hub, "InferenceHubAuthorizationExpired")
+          .withArgs(deadline, deadline + 1n);
+        expect(await hub.isNonceUsed(modelId, victim!.address, 1n)).to.equal(false);
+      });
+
+      it("refuses an authorization for another nonce, another model, another deadline or by another signer", async function () {
+        const d = await networkHelpers.loadFixture(deployFixture);
+        const { hub, modelId, twoOutputModelId, victim, relayer, stranger } = d;
+        const signals = statement({ subject: victim!.address, nonce: 1n });
+        const forNonce2 = await authorize(d, { submitter: relayer!.address, nonce: 2n });
+        const forOtherModel = await authorize(d, { submitter: relayer!.address, modelId: twoOutputModelId });
+        const byStranger = await authorize(d, { submitter: relayer!.address, signer: stranger });
+        const good = await authorize(d, { submitter: relayer!.address });
+        for (const [auth, deadline] of [
+          [forNonce2, forNonce2.deadline],
+          [forOtherModel, forOtherModel.deadline],
+          [byStranger, byStranger.deadline],
+          [good, good.deadline + 1n],
+        ] as const) {
+          await expect(connectAs(hub, relayer!).verifyAndActFor(modelId, dummyProof(), signals, deadline, auth.signature))
+            .to.be.revertedWithCustomError(hub, "InferenceHubInvalidAuthorization")
+            .withArgs(modelId, victim!.address, relayer!.address);
+        }
+        await expect(connectAs(hub, relayer!).verifyAndActFor(modelId, dummyProof(), signals, good.deadline, "0x1234"))
+          .to.be.revertedWithCustomError(hub, "InferenceHubInvalidAuthorization");
+        expect(await hub.isNonceUsed(modelId, victim!.address, 1n)).to.equal(false);
+      });
+
+      it("accepts a contract wallet's ERC-1271 authorization", async function () {
+        const d = await networkHelpers.loadFixture(deployFixture);
+        const { hub, modelId, victim, relayer } = d;
+        // A wallet contract whose owner is the victim: it approves what the victim signs.
+        const wallet = await ethers.deployContract("ERC1271WalletMock", [victim!.address]);
+        const walletAddress = (await wallet.getAddress()) as `0x${string}`;
+        const { chainId } = await ethers.provider.getNetwork();
+        const deadline = BigInt(await networkHelpers.time.latest()) + 3600n;
+        const auth = await signSubmissionAuthorization(victim!, { hub: (await hub.getAddress()) as `0x${string}`, chainId, modelId, subject: walletAddress, nonce: 3n, submitter: relayer!.address as `0x${string}`, deadline });
+        await expect(connectAs(hub, relayer!).verifyAndActFor(modelId, dummyProof(), statement({ subject: walletAddress, nonce: 3n }), deadline, auth.signature))
+          .to.emit(hub, "InferenceVerified")
+          .withArgs(modelId, walletAddress, 3n);
+      });
     });
 
     describe("model status", function () {
@@ -219,8 +317,11 @@ describe("InferenceHub", function () {
         const { hub, modelId, applicant } = await networkHelpers.loadFixture(deployFixture);
         const signals = withSignal(statement({ subject: applicant.address }), 3, TWO_POW_160 - 1n);
         const subject = ethers.getAddress(`0x${"ff".repeat(20)}`);
+        // Sent by that address itself (impersonated), since only the subject may submit.
+        await networkHelpers.impersonateAccount(subject);
+        await networkHelpers.setBalance(subject, 10n ** 18n);
 
-        await expect(hub.verifyAndAct(modelId, dummyProof(), signals))
+        await expect(connectAs(hub, await ethers.getSigner(subject)).verifyAndAct(modelId, dummyProof(), signals))
           .to.emit(hub, "InferenceVerified")
           .withArgs(modelId, subject, 1n);
       });
@@ -261,7 +362,7 @@ describe("InferenceHub", function () {
         const { hub, modelId, applicant, relayer } = await networkHelpers.loadFixture(deployFixture);
         await hub.verifyAndAct(modelId, dummyProof(), statement({ subject: applicant.address, nonce: 1n }));
 
-        await expect(hub.verifyAndAct(modelId, dummyProof(), statement({ subject: relayer.address, nonce: 1n }))).to.emit(
+        await expect(connectAs(hub, relayer!).verifyAndAct(modelId, dummyProof(), statement({ subject: relayer!.address, nonce: 1n }))).to.emit(
           hub,
           "InferenceVerified",
         );
@@ -333,7 +434,7 @@ describe("InferenceHub", function () {
       it("reverts everything and burns no nonce when the consumer reverts", async function () {
         const { hub, modelId, applicant } = await networkHelpers.loadFixture(deployFixture);
         const reverting = await ethers.deployContract("RevertingConsumer");
-        await hub.setConsumer(modelId, reverting);
+        await changeConsumer(hub, networkHelpers.time, modelId, reverting);
         const signals = statement({ subject: applicant.address, nonce: 9n });
 
         await expect(hub.verifyAndAct(modelId, dummyProof(), signals))
@@ -341,14 +442,14 @@ describe("InferenceHub", function () {
           .withArgs(modelId, applicant.address, 9n);
         expect(await hub.isNonceUsed(modelId, applicant.address, 9n)).to.equal(false);
 
-        await hub.setConsumer(modelId, ethers.ZeroAddress);
+        await changeConsumer(hub, networkHelpers.time, modelId, ethers.ZeroAddress);
         await expect(hub.verifyAndAct(modelId, dummyProof(), signals)).to.emit(hub, "InferenceVerified");
       });
 
       it("rejects re-entry from the consumer with ReentrancyGuardReentrantCall", async function () {
         const { hub, modelId, applicant, relayer } = await networkHelpers.loadFixture(deployFixture);
         const reentrant = await ethers.deployContract("ReentrantConsumer", [hub]);
-        await hub.setConsumer(modelId, reentrant);
+        await changeConsumer(hub, networkHelpers.time, modelId, reentrant);
         await reentrant.prepare(modelId, dummyProof(), statement({ subject: relayer.address, nonce: 2n }));
 
         await expect(

@@ -51,11 +51,21 @@ describe("ModelRegistry", function () {
       await expect(hub.registerModel(verifier, FIELD_MODULUS - 1n, 1, "")).to.emit(hub, "ModelRegistered");
     });
 
-    it("rejects the zero verifier with ModelRegistryInvalidVerifier", async function () {
-      const { hub } = await networkHelpers.loadFixture(deployFixture);
-      await expect(hub.registerModel(ethers.ZeroAddress, MODEL_COMMITMENT, 1, ""))
-        .to.be.revertedWithCustomError(hub, "ModelRegistryInvalidVerifier")
-        .withArgs(ethers.ZeroAddress);
+    it("rejects the zero verifier and an account without code with ModelRegistryInvalidVerifier", async function () {
+      const { hub, stranger } = await networkHelpers.loadFixture(deployFixture);
+      for (const verifier of [ethers.ZeroAddress, stranger.address]) {
+        await expect(hub.registerModel(verifier, MODEL_COMMITMENT, 1, ""))
+          .to.be.revertedWithCustomError(hub, "ModelRegistryInvalidVerifier")
+          .withArgs(verifier);
+      }
+      expect(await hub.modelCount()).to.equal(1n);
+    });
+
+    it("pins the verifier's code hash in the record and in version 1", async function () {
+      const { hub, verifier, modelId } = await networkHelpers.loadFixture(deployFixture);
+      const codeHash = ethers.keccak256(await ethers.provider.getCode(await verifier.getAddress()));
+      expect((await hub.getModel(modelId)).verifierCodeHash).to.equal(codeHash);
+      expect((await hub.getModelVersion(modelId, 1)).verifierCodeHash).to.equal(codeHash);
     });
 
     it("rejects a commitment >= r with ModelRegistryInvalidCommitment", async function () {
@@ -84,33 +94,69 @@ describe("ModelRegistry", function () {
     });
   });
 
-  describe("setConsumer", function () {
-    it("sets and removes the consumer, emitting ModelConsumerUpdated", async function () {
+  describe("setConsumer (the first at once, every later change announced and timelocked)", function () {
+    it("sets the first consumer at once, emitting ModelConsumerUpdated", async function () {
       const { hub, consumer, modelId } = await networkHelpers.loadFixture(deployFixture);
-
       await expect(hub.setConsumer(modelId, consumer))
         .to.emit(hub, "ModelConsumerUpdated")
         .withArgs(modelId, await consumer.getAddress());
       expect((await hub.getModel(modelId)).consumer).to.equal(await consumer.getAddress());
+    });
 
-      await expect(hub.setConsumer(modelId, ethers.ZeroAddress))
-        .to.emit(hub, "ModelConsumerUpdated")
-        .withArgs(modelId, ethers.ZeroAddress);
-      expect((await hub.getModel(modelId)).consumer).to.equal(ethers.ZeroAddress);
+    it("refuses to swap the consumer between two blocks: an unannounced change reverts with ModelRegistryConsumerNotAnnounced", async function () {
+      const { hub, consumer, modelId } = await networkHelpers.loadFixture(deployFixture);
+      await hub.setConsumer(modelId, consumer);
+      const rogue = await ethers.deployContract("RecordingConsumer");
+      for (const next of [await rogue.getAddress(), ethers.ZeroAddress]) {
+        await expect(hub.setConsumer(modelId, next))
+          .to.be.revertedWithCustomError(hub, "ModelRegistryConsumerNotAnnounced")
+          .withArgs(modelId, next);
+      }
+      expect((await hub.getModel(modelId)).consumer).to.equal(await consumer.getAddress());
+    });
+
+    it("sets an announced consumer only after the delay (ModelRegistryConsumerNotReady before), and only the announced one", async function () {
+      const { hub, consumer, modelId } = await networkHelpers.loadFixture(deployFixture);
+      await hub.setConsumer(modelId, consumer);
+      const next = await ethers.deployContract("RecordingConsumer");
+      const other = await ethers.deployContract("RecordingConsumer");
+      const delay = await hub.updateDelay();
+      await expect(hub.announceConsumer(modelId, next)).to.emit(hub, "ConsumerUpdateAnnounced");
+      const { readyAt } = await hub.pendingConsumer(modelId);
+      expect(readyAt).to.equal(BigInt(await networkHelpers.time.latest()) + delay);
+
+      await networkHelpers.time.setNextBlockTimestamp(readyAt - 1n);
+      await expect(hub.setConsumer(modelId, next))
+        .to.be.revertedWithCustomError(hub, "ModelRegistryConsumerNotReady")
+        .withArgs(modelId, await next.getAddress(), readyAt);
+      expect((await hub.getModel(modelId)).consumer).to.equal(await consumer.getAddress());
+      await expect(hub.setConsumer(modelId, other))
+        .to.be.revertedWithCustomError(hub, "ModelRegistryConsumerNotAnnounced")
+        .withArgs(modelId, await other.getAddress());
+
+      await networkHelpers.time.setNextBlockTimestamp(readyAt);
+      await expect(hub.setConsumer(modelId, next)).to.emit(hub, "ModelConsumerUpdated").withArgs(modelId, await next.getAddress());
+      expect((await hub.pendingConsumer(modelId)).readyAt).to.equal(0n);
+      // The announcement is used up: setting it again needs a new one.
+      await expect(hub.setConsumer(modelId, next)).to.be.revertedWithCustomError(hub, "ModelRegistryConsumerNotAnnounced");
     });
 
     it("rejects a non-owner with ModelRegistryUnauthorizedAccount", async function () {
       const { hub, consumer, modelId, stranger } = await networkHelpers.loadFixture(deployFixture);
-      await expect(connectAs(hub, stranger).setConsumer(modelId, consumer))
-        .to.be.revertedWithCustomError(hub, "ModelRegistryUnauthorizedAccount")
-        .withArgs(modelId, stranger.address);
+      for (const call of [() => connectAs(hub, stranger).setConsumer(modelId, consumer), () => connectAs(hub, stranger).announceConsumer(modelId, consumer)]) {
+        await expect(call())
+          .to.be.revertedWithCustomError(hub, "ModelRegistryUnauthorizedAccount")
+          .withArgs(modelId, stranger.address);
+      }
     });
 
     it("rejects an account without code with ModelRegistryInvalidConsumer", async function () {
       const { hub, modelId, stranger } = await networkHelpers.loadFixture(deployFixture);
-      await expect(hub.setConsumer(modelId, stranger.address))
-        .to.be.revertedWithCustomError(hub, "ModelRegistryInvalidConsumer")
-        .withArgs(stranger.address);
+      for (const call of [() => hub.setConsumer(modelId, stranger.address), () => hub.announceConsumer(modelId, stranger.address)]) {
+        await expect(call())
+          .to.be.revertedWithCustomError(hub, "ModelRegistryInvalidConsumer")
+          .withArgs(stranger.address);
+      }
       expect((await hub.getModel(modelId)).consumer).to.equal(ethers.ZeroAddress);
     });
 
@@ -204,6 +250,35 @@ describe("ModelRegistry", function () {
       await expect(hub.applyModelUpdate(modelId)).to.be.revertedWithCustomError(hub, "ModelRegistryNoPendingUpdate").withArgs(modelId);
       await expect(hub.cancelModelUpdate(modelId)).to.be.revertedWithCustomError(hub, "ModelRegistryNoPendingUpdate").withArgs(modelId);
       expect((await hub.getModel(modelId)).version).to.equal(1n);
+    });
+
+    it("refuses to apply an update whose verifier's code changed since it was announced (ModelRegistryVerifierCodeChanged)", async function () {
+      const { hub, verifier, otherVerifier, modelId } = await networkHelpers.loadFixture(deployFixture);
+      const address = await otherVerifier.getAddress();
+      const announced = ethers.keccak256(await ethers.provider.getCode(address));
+      await hub.announceModelUpdate(modelId, otherVerifier, OTHER_COMMITMENT);
+      expect((await hub.pendingModelUpdate(modelId)).verifierCodeHash).to.equal(announced);
+      // Other code at the announced address (possible before EIP-6780; Hardhat's setCode stands in).
+      const swapped = await ethers.deployContract("RevertingInferenceVerifier");
+      await networkHelpers.setCode(address, await ethers.provider.getCode(await swapped.getAddress()));
+      await networkHelpers.time.increase(await hub.updateDelay());
+
+      const actual = ethers.keccak256(await ethers.provider.getCode(address));
+      await expect(hub.applyModelUpdate(modelId))
+        .to.be.revertedWithCustomError(hub, "ModelRegistryVerifierCodeChanged")
+        .withArgs(modelId, address, announced, actual);
+      const model = await hub.getModel(modelId);
+      expect([model.verifier, model.version]).to.deep.equal([await verifier.getAddress(), 1n]);
+    });
+
+    it("pins the applied verifier's code hash in the record and the new version", async function () {
+      const { hub, otherVerifier, modelId } = await networkHelpers.loadFixture(deployFixture);
+      const codeHash = ethers.keccak256(await ethers.provider.getCode(await otherVerifier.getAddress()));
+      await hub.announceModelUpdate(modelId, otherVerifier, OTHER_COMMITMENT);
+      await networkHelpers.time.increase(await hub.updateDelay());
+      await hub.applyModelUpdate(modelId);
+      expect((await hub.getModel(modelId)).verifierCodeHash).to.equal(codeHash);
+      expect((await hub.getModelVersion(modelId, 2)).verifierCodeHash).to.equal(codeHash);
     });
 
     it("rejects a second announcement while one is pending with ModelRegistryUpdatePending", async function () {

@@ -12,6 +12,7 @@ import { FIELD_MODULUS, toField } from "../../prover/field.js";
 import { publicInputCount } from "../../prover/model/ir.js";
 import { ModelProver, type ProveReturnType } from "../../prover/prove/prover.js";
 import { connectAs } from "./helpers.js";
+import { publicInputRanges, type PublicInputRange } from "../../prover/abi/publicInputRanges.js";
 
 const { ethers, networkHelpers } = await network.create();
 const specPath = fileURLToPath(new URL("../fixtures/public-inputs.json", import.meta.url));
@@ -21,21 +22,27 @@ describe("Models with public inputs (real proofs through the hub)", function () 
   let prover: ModelProver;
   let proved: ProveReturnType;
   let bits: number;
+  let ranges: PublicInputRange[];
   const features = { a: 1.5, b: 3, c: -0.5 };
 
   before(async () => {
     prover = await ModelProver.load(specPath);
     bits = prover.ir.visibility.publicInputBits!;
+    ranges = publicInputRanges(prover.ir);
     proved = await prover.prove({ features, subject: "0x00000000000000000000000000000000000000a1", nonce: 1n });
   });
 
   async function deployFixture() {
-    const [owner, relayer] = await ethers.getSigners();
-    const hub = await ethers.deployContract("InferenceHub", [3600n]);
+    const [owner] = await ethers.getSigners();
+    const deployed = await ethers.deployContract("InferenceHub", [3600n]);
+    // The proof's subject (0x...a1) sends everything below: only the subject may submit on this model.
+    const subject = "0x00000000000000000000000000000000000000a1";
+    await networkHelpers.setBalance(subject, 10n ** 18n);
+    const hub = connectAs(deployed, await ethers.getImpersonatedSigner(subject));
     const verifier = await ethers.deployContract("PublicInputsVerifier");
-    await hub.registerPublicInputModel(verifier, prover.modelCommitment, 1, 3, bits, "fixture:public-inputs");
+    await hub.registerPublicInputModel(verifier, prover.modelCommitment, 1, bits, ranges, "fixture:public-inputs");
     const modelId: bigint = await hub.modelCount();
-    return { hub, verifier, modelId, owner: owner!, relayer: relayer! };
+    return { hub, verifier, modelId, owner: owner! };
   }
 
   it("carries the inputs as public signals after the nonce, with inputCommitment = 0", () => {
@@ -48,28 +55,45 @@ describe("Models with public inputs (real proofs through the hub)", function () 
 
   it("registers the model with its input count and bound, and emits ModelPublicInputsDeclared", async () => {
     const { hub, verifier } = await networkHelpers.loadFixture(deployFixture);
-    await expect(hub.registerPublicInputModel(verifier, prover.modelCommitment, 1, 3, bits, "again"))
+    // The spec's ranges at 2^4: a in [-4, 4], b in [0, 8], c in [-1, 1].
+    expect(ranges).to.deep.equal([
+      { count: 1, min: -64n, max: 64n },
+      { count: 1, min: 0n, max: 128n },
+      { count: 1, min: -16n, max: 16n },
+    ]);
+    await expect(hub.registerPublicInputModel(verifier, prover.modelCommitment, 1, bits, ranges, "again"))
       .to.emit(hub, "ModelPublicInputsDeclared")
       .withArgs(2n, 3, bits);
     const model = await hub.getModel(2n);
     expect(model.numPublicInputs).to.equal(3n);
     expect(model.publicInputBits).to.equal(BigInt(bits));
     expect(model.attested).to.equal(false);
+    expect((await hub.publicInputRanges(2n)).map((r: { count: bigint; min: bigint; max: bigint }) => ({ count: Number(r.count), min: r.min, max: r.max }))).to.deep.equal(ranges);
   });
 
   it("refuses a registration without inputs or with a bound outside [1, 250]", async () => {
     const { hub, verifier } = await networkHelpers.loadFixture(deployFixture);
-    for (const [n, b] of [[0, 7], [3, 0], [3, 251]] as const) {
-      await expect(hub.registerPublicInputModel(verifier, prover.modelCommitment, 1, n, b, ""))
+    for (const [r, b, n] of [[[], 7, 0], [ranges, 0, 3], [ranges, 251, 3]] as const) {
+      await expect(hub.registerPublicInputModel(verifier, prover.modelCommitment, 1, b, r, ""))
         .to.be.revertedWithCustomError(hub, "ModelRegistryInvalidPublicInputs")
         .withArgs(n, b);
     }
   });
 
+  it("refuses an empty range, min > max, or a range leaving [-2^B, 2^B) with ModelRegistryInvalidPublicInputRange", async () => {
+    const { hub, verifier } = await networkHelpers.loadFixture(deployFixture);
+    const b = 1n << BigInt(bits);
+    for (const bad of [{ count: 0, min: 0n, max: 1n }, { count: 1, min: 2n, max: 1n }, { count: 1, min: -b - 1n, max: 0n }, { count: 1, min: 0n, max: b }]) {
+      await expect(hub.registerPublicInputModel(verifier, prover.modelCommitment, 1, bits, [ranges[0]!, bad], ""))
+        .to.be.revertedWithCustomError(hub, "ModelRegistryInvalidPublicInputRange")
+        .withArgs(1, bad.count, bad.min, bad.max);
+    }
+  });
+
   it("verifies a proof of the model on its public inputs through verifyAndAct", async () => {
-    const { hub, modelId, relayer } = await networkHelpers.loadFixture(deployFixture);
+    const { hub, modelId } = await networkHelpers.loadFixture(deployFixture);
     expect(await prover.verify(proved.proof, proved.publicSignals)).to.equal(true);
-    await expect(connectAs(hub, relayer).verifyAndAct(modelId, proved.proofBytes, proved.publicSignals))
+    await expect(hub.verifyAndAct(modelId, proved.proofBytes, proved.publicSignals))
       .to.emit(hub, "InferenceVerified")
       .withArgs(modelId, "0x00000000000000000000000000000000000000A1", 1n);
   });
@@ -84,25 +108,35 @@ describe("Models with public inputs (real proofs through the hub)", function () 
     }
   });
 
-  it("rejects a public input outside [-2^B, 2^B) before verifying, at both ends and at p - 2^B - 1", async () => {
+  it("rejects a public input outside its declared range before verifying, naming the input (InferenceHubPublicInputOutOfRange)", async () => {
     const { hub, modelId } = await networkHelpers.loadFixture(deployFixture);
     const b = 1n << BigInt(bits);
-    for (const [i, bad] of [[0, b], [1, toField(-b - 1n)], [2, FIELD_MODULUS - b - 1n], [2, (FIELD_MODULUS - 1n) / 2n]] as const) {
-      const forged = proved.publicSignals.slice();
-      forged[publicInputsIndex(1) + i] = bad;
-      await expect(hub.verifyAndAct(modelId, proved.proofBytes, forged))
+    // Finding 5's forgery: [255, -256, 255] lies inside [-2^B, 2^B) (B = 8) but far outside the spec's ranges.
+    const forged = proved.publicSignals.slice();
+    [255n, -256n, 255n].forEach((v, i) => (forged[publicInputsIndex(1) + i] = toField(v)));
+    await expect(hub.verifyAndAct(modelId, proved.proofBytes, forged))
+      .to.be.revertedWithCustomError(hub, "InferenceHubPublicInputOutOfRange")
+      .withArgs(modelId, 0, 255n, -64n, 64n);
+    // Each input, one past either edge of its own range, and values far outside (p - 2^B - 1, (p - 1) / 2).
+    for (const [i, bad] of [[0, 65n], [0, toField(-65n)], [1, toField(-1n)], [1, 129n], [2, 17n], [2, toField(-17n)], [2, FIELD_MODULUS - b - 1n], [2, (FIELD_MODULUS - 1n) / 2n]] as const) {
+      const copy = proved.publicSignals.slice();
+      copy[publicInputsIndex(1) + i] = bad;
+      await expect(hub.verifyAndAct(modelId, proved.proofBytes, copy))
         .to.be.revertedWithCustomError(hub, "InferenceHubPublicInputOutOfRange")
-        .withArgs(modelId, i, bad);
+        .withArgs(modelId, i, bad, ranges[i]!.min, ranges[i]!.max);
     }
+    expect(await hub.isNonceUsed(modelId, "0x00000000000000000000000000000000000000a1", 1n)).to.equal(false);
   });
 
-  it("accepts the interval's edges -2^B and 2^B - 1 in the hub's range check (the proof then fails on its own)", async () => {
+  it("accepts each range's edges in the hub's check (the proof then fails on its own)", async () => {
     const { hub, modelId } = await networkHelpers.loadFixture(deployFixture);
-    const b = 1n << BigInt(bits);
-    for (const edge of [toField(-b), b - 1n]) {
-      const forged = proved.publicSignals.slice();
-      forged[publicInputsIndex(1)] = edge;
-      await expect(hub.verifyAndAct(modelId, proved.proofBytes, forged)).to.be.revertedWithCustomError(hub, "InferenceHubInvalidProof");
+    for (const [i, range] of ranges.entries()) {
+      for (const edge of [toField(range.min), toField(range.max)]) {
+        const forged = proved.publicSignals.slice();
+        forged[publicInputsIndex(1) + i] = edge;
+        if (edge === proved.publicSignals[publicInputsIndex(1) + i]) continue;
+        await expect(hub.verifyAndAct(modelId, proved.proofBytes, forged)).to.be.revertedWithCustomError(hub, "InferenceHubInvalidProof");
+      }
     }
   });
 

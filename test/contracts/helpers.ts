@@ -104,3 +104,19 @@ export async function upgradeModel(
 export function connectAs(contract: BaseContract, runner: ContractRunner): Contract {
   return contract.connect(runner) as Contract;
 }
+
+/**
+ * Changes the consumer of `modelId` the way every change after the first must go: announced, the
+ * hub's timelock waited out, then set (as the model's owner, the hub's signer).
+ */
+export async function changeConsumer(
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  hub: any,
+  time: { increase(seconds: bigint | number): Promise<unknown> },
+  modelId: bigint,
+  consumer: unknown,
+): Promise<void> {
+  await (await hub.announceConsumer(modelId, consumer)).wait();
+  await time.increase(await hub.updateDelay());
+  await (await hub.setConsumer(modelId, consumer)).wait();
+}

@@ -53,14 +53,19 @@ describe("end to end: applicant features -> proof -> verifyAndAct -> credit line
       numOutputs: prover.ir.outputs.length,
     };
     const d = await deployCreditScore({ ignition, model, threshold: 0n, creditLimit: 5_000n });
-    return { ethers, networkHelpers, owner: owner!, alice: alice!, bob: bob!, mallory: mallory!, ...d };
+    // Sent by alice, the subject of most proofs below: on this model only the subject may submit.
+    return { ethers, networkHelpers, owner: owner!, alice: alice!, bob: bob!, mallory: mallory!, ...d, hub: d.hub.connect(alice!) };
   }
 
-  it("opens a credit line for a qualifying applicant, for the subject, whoever relays the proof", async () => {
+  it("opens a credit line for a qualifying applicant; a front-runner copying the proof is refused (InferenceHubUnauthorizedSubmitter)", async () => {
     const { hub, creditGate, modelId, alice, mallory } = await deployFixture();
     const p = await proofFor(good, alice.address, 1n);
-    // mallory relays (or front-runs) alice's proof: the line still opens for alice only.
+    // mallory copies alice's proof from the mempool and sends it first: refused, alice's nonce intact.
     await expect(hub.connect(mallory).verifyAndAct(modelId, p.proofBytes, p.publicSignals))
+      .to.be.revertedWithCustomError(hub, "InferenceHubUnauthorizedSubmitter")
+      .withArgs(modelId, alice.address, mallory.address);
+    expect(await hub.isNonceUsed(modelId, alice.address, 1n)).to.equal(false);
+    await expect(hub.verifyAndAct(modelId, p.proofBytes, p.publicSignals))
       .to.emit(hub, "InferenceVerified")
       .and.to.emit(creditGate, "CreditLineOpened")
       .withArgs(alice.address, 5_000n, p.decoded.outputs[0]);
@@ -72,7 +77,7 @@ describe("end to end: applicant features -> proof -> verifyAndAct -> credit line
   it("records a refusal for an applicant below the threshold and opens nothing", async () => {
     const { hub, creditGate, modelId, bob } = await deployFixture();
     const p = await proofFor(bad, bob.address, 1n);
-    await expect(hub.verifyAndAct(modelId, p.proofBytes, p.publicSignals))
+    await expect(hub.connect(bob).verifyAndAct(modelId, p.proofBytes, p.publicSignals))
       .to.emit(creditGate, "CreditRefused")
       .withArgs(bob.address, p.decoded.outputs[0], 0n);
     expect((await creditGate.creditLineOf(bob.address)).limit).to.equal(0n);
@@ -113,7 +118,9 @@ describe("end to end: applicant features -> proof -> verifyAndAct -> credit line
     for (const [name, index, value, error] of cases) {
       const signals = [...p.publicSignals];
       signals[index] = value;
-      await expect(hub.verifyAndAct(modelId, p.proofBytes, signals), name).to.be.revertedWithCustomError(hub, error);
+      // The proof re-targeted at mallory, sent by mallory (so that only the proof can refuse it).
+      const sender = name === "subject" ? hub.connect(mallory) : hub;
+      await expect(sender.verifyAndAct(modelId, p.proofBytes, signals), name).to.be.revertedWithCustomError(hub, error);
     }
   });
 

@@ -16,7 +16,7 @@ import { signalIndex } from "../../prover/abi/publicSignals.js";
 import { bundledSpecPath } from "../../prover/artifacts/paths.js";
 import { buildModel } from "../../prover/build/buildModel.js";
 import { revertName } from "../../prover/chain/creditScore.js";
-import { decodeSignal, deploySignalStack, proveSignal, seedSignalMarket } from "../../prover/chain/signals.js";
+import { decodeSignal, deploySignalStack, proveSignal, rebalanceAsKeeper, seedSignalMarket } from "../../prover/chain/signals.js";
 import { loadSp500, toCents } from "../../prover/data/sp500.js";
 import { modelCommitment, poseidonHash } from "../../prover/model/commitment.js";
 import { readModelSpec } from "../../prover/model/spec.js";
@@ -37,14 +37,14 @@ describe("end to end: verified trading signals from a private-weight model (real
   this.timeout(900_000);
   let prover: ModelProver;
   let d: Awaited<ReturnType<typeof deploySignalStack>>;
-  let bot: { address: string };
+  let bot: Awaited<ReturnType<typeof ethers.getSigners>>[number];
   let recorded = 0n;
   const errorsOf = () => [d.hub, d.feed, d.vault];
   const record = async (upTo: bigint) => {
     for (let e = recorded + 1n; e <= upTo; e++) await (await d.priceSource.recordPrice(e, PRICES[Number(e) - 1]!)).wait();
     recorded = upTo;
   };
-  const submit = async (p: Awaited<ReturnType<typeof proveSignal>>) => (await d.hub.verifyAndAct(d.modelId, p.proofBytes, [...p.publicSignals])).wait();
+  const submit = async (p: Awaited<ReturnType<typeof proveSignal>>) => (await (d.hub.connect(bot) as Contract).verifyAndAct(d.modelId, p.proofBytes, [...p.publicSignals])).wait();
   const rejection = async (p: Awaited<ReturnType<typeof proveSignal>>) => {
     try {
       await submit(p);
@@ -58,7 +58,7 @@ describe("end to end: verified trading signals from a private-weight model (real
     await buildModel({ specPath: SPEC });
     prover = await ModelProver.load(SPEC);
     const [owner, botSigner] = await ethers.getSigners();
-    bot = botSigner;
+    bot = botSigner!;
     d = await deploySignalStack({ ignition, verifierContract: "MomentumSignalVerifier", modelCommitment: prover.modelCommitment, maxAge: MAX_AGE, maxSlippageBps: 500n });
     await record(8n);
     await seedSignalMarket(d, owner, PRICES[5]!);
@@ -70,12 +70,12 @@ describe("end to end: verified trading signals from a private-weight model (real
     expect(signal.epoch).to.equal(6n);
     expect(signal.windowHash).to.equal(await d.priceSource.windowHash(6n));
     expect(signal.windowHash).to.equal(await poseidonHash(windowAt(6n)));
-    await expect(d.hub.verifyAndAct(d.modelId, p.proofBytes, [...p.publicSignals]))
+    await expect((d.hub.connect(bot) as Contract).verifyAndAct(d.modelId, p.proofBytes, [...p.publicSignals]))
       .to.emit(d.feed, "SignalPublished")
       .withArgs(d.modelId, 6n, signal.direction, signal.size, bot.address, 6n);
     const latest = await d.feed.latestSignal(d.modelId);
     expect([Number(latest.direction), Number(latest.size), latest.epoch]).to.deep.equal([signal.direction, signal.size, 6n]);
-    await expect(d.vault.rebalance()).to.emit(d.vault, "Rebalanced");
+    await expect(rebalanceAsKeeper(d)).to.emit(d.vault, "Rebalanced");
     expect(await d.vault.lastEpoch()).to.equal(6n);
   });
 
@@ -140,7 +140,7 @@ describe("end to end: verified trading signals from a private-weight model (real
     await record(12n);
     expect(await rejection(await proveSignal(prover, windowAt(11n), 11n, bot.address))).to.equal("InferenceHubCommitmentMismatch");
     const p = await proveSignal(v2, windowAt(12n), 12n, bot.address);
-    await expect(d.hub.verifyAndAct(d.modelId, p.proofBytes, [...p.publicSignals])).to.emit(d.feed, "SignalPublished");
+    await expect((d.hub.connect(bot) as Contract).verifyAndAct(d.modelId, p.proofBytes, [...p.publicSignals])).to.emit(d.feed, "SignalPublished");
     expect((await d.feed.latestSignal(d.modelId)).epoch).to.equal(12n);
   });
 

@@ -14,7 +14,7 @@ import { runReference } from "../../prover/model/interpret.js";
 import { ModelProver } from "../../prover/prove/prover.js";
 import { getSignalHistory, watchSignals, type PublishedSignal } from "../../prover/sdk/signals.js";
 import { verifyInferenceTransaction } from "../../prover/sdk/verifyInferenceTransaction.js";
-import { dummyProof } from "../contracts/helpers.js";
+import { connectAs, dummyProof } from "../contracts/helpers.js";
 import { deploySignals, poseidonHash, signalStatement, windowAt } from "../contracts/signalsFixture.js";
 
 describe("trader SDK", function () {
@@ -29,11 +29,11 @@ describe("trader SDK", function () {
       const sent: Hash[] = [];
       for (const [epoch, direction] of [[7, 1n], [9, -1n]] as const) {
         const signals = signalStatement({ direction, size: 512n, epoch: BigInt(epoch), windowHash: await poseidonHash(windowAt(epoch)), subject: d.bot.address });
-        sent.push((await d.hub.verifyAndAct(d.modelId, dummyProof(), signals)).hash);
+        sent.push((await connectAs(d.hub, d.bot).verifyAndAct(d.modelId, dummyProof(), signals)).hash);
       }
       const other = signalStatement({ direction: 0n, size: 0n, epoch: 10n, windowHash: await poseidonHash(windowAt(10)), subject: d.bot.address });
       other[4] = 5n;
-      await d.hub.verifyAndAct(2n, dummyProof(), other);
+      await connectAs(d.hub, d.bot).verifyAndAct(2n, dummyProof(), other);
 
       const history = await getSignalHistory({ client, feed: (await d.feed.getAddress()) as Address, modelId: d.modelId });
       expect(history.map((s) => [s.epoch, s.direction, s.size, s.subject])).to.deep.equal([
@@ -52,7 +52,7 @@ describe("trader SDK", function () {
       try {
         for (const epoch of [8, 10]) {
           const signals = signalStatement({ direction: 1n, size: 100n, epoch: BigInt(epoch), windowHash: await poseidonHash(windowAt(epoch)), subject: d.bot.address });
-          await (await d.hub.verifyAndAct(d.modelId, dummyProof(), signals)).wait();
+          await (await connectAs(d.hub, d.bot).verifyAndAct(d.modelId, dummyProof(), signals)).wait();
         }
         const deadline = Date.now() + 10_000;
         while (seen.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
@@ -74,7 +74,8 @@ describe("trader SDK", function () {
       const model = { name: "credit-score", version: prover.ir.version, verifierContract: "CreditScoreVerifier", modelCommitment: prover.modelCommitment, numOutputs: 1 };
       const { hub, verifier, modelId } = await deployCreditScore({ ignition, model, threshold: 0n, creditLimit: 1n });
       const p = await prover.prove({ features: applicantFeatures(applicant), subject: alice!.address, nonce: 1n });
-      const txHash = (await hub.verifyAndAct(modelId, p.proofBytes, p.publicSignals)).hash as Hash;
+      // Sent by alice, the proof's subject (only the subject may submit on this model).
+      const txHash = (await hub.connect(alice!).verifyAndAct(modelId, p.proofBytes, p.publicSignals)).hash as Hash;
 
       const client = createPublicClient({ transport: custom(provider) });
       const hubAddress = (await hub.getAddress()) as Address;

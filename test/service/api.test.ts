@@ -16,7 +16,7 @@ import { applicantFeatures } from "../../prover/data/germanCredit.js";
 import { CREDIT_GATE_ABI, HARDHAT_DEV_KEY, HUB_ABI, connectChain } from "../../prover/service/chain.js";
 import { startLocalChain, type LocalChain } from "../../prover/service/dev/localChain.js";
 import { startService, type RunningService } from "../../prover/service/service.js";
-import { API_KEY, MODEL_DIR, call, waitForJobs } from "./helpers.js";
+import { API_KEY, MODEL_DIR, call, newSubject, waitForJobs } from "./helpers.js";
 
 const subject = () => ("0x" + randomBytes(20).toString("hex")) as Address;
 
@@ -72,10 +72,18 @@ describe("prover service API (SQLite queue, local chain)", function () {
     }
   });
 
-  it("proves a request and ends with a confirmed verifyAndAct that opens the subject's credit line", async () => {
-    const applicant = subject();
+  /** The body fields of a request the service may submit: a fresh subject that authorised the service's key. */
+  async function authorized(nonce: number | string) {
+    const s = newSubject();
+    const modelId = service.modelIds["credit-score"]!;
+    const authorization = await s.authorization({ hub: service.hub!, modelId, nonce: BigInt(nonce), submitter: service.submitter!.address });
+    return { subject: s.address, authorization };
+  }
+
+  it("proves a request and ends with a confirmed verifyAndActFor (relayed with the subject's authorization) that opens the subject's credit line", async () => {
+    const { subject: applicant, authorization } = await authorized(42);
     const features = applicantFeatures(0);
-    const posted = await call(base, "POST", "/v1/models/credit-score/proofs", { input: features, subject: applicant, nonce: "42" });
+    const posted = await call(base, "POST", "/v1/models/credit-score/proofs", { input: features, subject: applicant, nonce: "42", authorization });
     expect(posted.status).to.equal(202);
     expect(posted.headers.get("location")).to.equal(`/v1/jobs/${posted.json.jobId}`);
     expect(posted.json).to.include({ status: "queued", nonce: "42" });
@@ -99,11 +107,11 @@ describe("prover service API (SQLite queue, local chain)", function () {
   });
 
   it("counts a replay revert on resubmission as success: a second job for a recorded statement is confirmed without a new transaction", async () => {
-    const applicant = subject();
-    const first = await call(base, "POST", "/v1/models/credit-score/proofs", { input: applicantFeatures(1), subject: applicant, nonce: 5 });
+    const { subject: applicant, authorization } = await authorized(5);
+    const first = await call(base, "POST", "/v1/models/credit-score/proofs", { input: applicantFeatures(1), subject: applicant, nonce: 5, authorization });
     const [done] = await waitForJobs(base, [first.json.jobId]);
     expect(done.status).to.equal("confirmed");
-    const again = await call(base, "POST", "/v1/models/credit-score/proofs", { input: applicantFeatures(1), subject: applicant, nonce: 5 });
+    const again = await call(base, "POST", "/v1/models/credit-score/proofs", { input: applicantFeatures(1), subject: applicant, nonce: 5, authorization });
     const [replayed] = await waitForJobs(base, [again.json.jobId]);
     expect(replayed).to.include({ status: "confirmed", alreadyOnChain: true, txHash: done.txHash });
   });
@@ -113,7 +121,7 @@ describe("prover service API (SQLite queue, local chain)", function () {
     const { publicClient, walletClient, account } = await connectChain(chain.url, HARDHAT_DEV_KEY);
     const external = await walletClient.sendTransaction({ account, chain: walletClient.chain, to: subject(), value: 1n });
     const externalTx = await publicClient.getTransaction({ hash: external });
-    const posted = await call(base, "POST", "/v1/models/credit-score/proofs", { input: applicantFeatures(4), subject: subject(), nonce: 1 });
+    const posted = await call(base, "POST", "/v1/models/credit-score/proofs", { input: applicantFeatures(4), nonce: 1, ...(await authorized(1)) });
     const [job] = await waitForJobs(base, [posted.json.jobId]);
     expect(job.status, JSON.stringify(job.error)).to.equal("confirmed");
     const tx = await publicClient.getTransaction({ hash: job.txHash });
@@ -152,6 +160,8 @@ describe("prover service API (SQLite queue, local chain)", function () {
       ["a nonce >= r", () => ({ ...good(), nonce: (2n ** 254n).toString() }), 400, "nonce", /BN254 scalar field/],
       ["an unknown field", () => ({ ...good(), salt: "1" }), 400, "salt", /Unknown field\(s\) `salt`/],
       ["a non-boolean submit", () => ({ ...good(), submit: "yes" }), 400, "submit", /true or false/],
+      ["a submission for another subject without its authorization (nonce squatting)", () => ({ ...good(), submit: true }), 400, "authorization", /`authorization` is required to submit for subject .* not attested/],
+      ["a malformed authorization", () => ({ ...good(), submit: true, authorization: { deadline: "soon", signature: "0x12" } }), 400, "authorization", /SubmissionAuthorization/],
       ["a body that is not JSON", () => "{not json", 400, undefined, /not valid JSON/],
       ["a huge body", () => ({ ...good(), idempotencyKey: "x".repeat(200_000) }), 413, undefined, /exceeds 65536 bytes/],
     ];

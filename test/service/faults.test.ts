@@ -5,7 +5,6 @@
  * chain itself: every job's statement recorded exactly once, no transaction sent twice.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,9 +15,15 @@ import { HARDHAT_DEV_KEY, connectChain, deployDevStack, type ChainClients } from
 import { startFaultyRpc } from "../../prover/service/dev/faultyRpc.js";
 import { freePort, startLocalChain, type LocalChain } from "../../prover/service/dev/localChain.js";
 import { loadServiceModels, type ServiceModel } from "../../prover/service/models.js";
-import { MODEL_DIR, SERVE_READY, WORKER_READY, auditChain, call, startCli, testRedisAt, testRedisUrl, waitFor, waitForJobs, type CliProcess } from "./helpers.js";
+import { MODEL_DIR, SERVE_READY, WORKER_READY, auditChain, call, newSubject, startCli, testRedisAt, testRedisUrl, waitFor, waitForJobs, type CliProcess } from "./helpers.js";
 
-const randomSubject = () => ("0x" + randomBytes(20).toString("hex")) as Address;
+/** Fresh subjects, each with the key that authorises the service to submit for it (newSubject). */
+const subjects = new Map<string, ReturnType<typeof newSubject>>();
+const randomSubject = () => {
+  const s = newSubject();
+  subjects.set(s.address.toLowerCase(), s);
+  return s.address;
+};
 
 for (const backend of ["sqlite", "redis"] as const) {
   describe(`prover service faults (${backend} queue)`, function () {
@@ -50,8 +55,12 @@ for (const backend of ["sqlite", "redis"] as const) {
       if (dir) rmSync(dir, { recursive: true, force: true });
     });
 
+    /** The latest deployment: the subjects' authorizations name its hub and model. */
+    let deployed: { hub: Address; modelId: bigint };
     async function deploy() {
-      return deployDevStack(clients, { ...model, modelCommitment: model.commitment, numOutputs: 1, threshold: 0n, creditLimit: 1_000n });
+      const d = await deployDevStack(clients, { ...model, modelCommitment: model.commitment, numOutputs: 1, threshold: 0n, creditLimit: 1_000n });
+      deployed = d;
+      return d;
     }
 
     /** `zkinfer serve` on this backend; `name` keeps the SQLite file / Redis prefix of one test across restarts. */
@@ -67,7 +76,8 @@ for (const backend of ["sqlite", "redis"] as const) {
     }
 
     async function post(base: string, applicant: number, subject: Address, nonce: number) {
-      const r = await call(base, "POST", "/v1/models/credit-score/proofs", { input: applicantFeatures(applicant), subject, nonce, submit: true });
+      const authorization = await subjects.get(subject.toLowerCase())!.authorization({ hub: deployed.hub, modelId: deployed.modelId, nonce, submitter: clients.account.address });
+      const r = await call(base, "POST", "/v1/models/credit-score/proofs", { input: applicantFeatures(applicant), subject, nonce, submit: true, authorization });
       expect(r.status, r.text).to.equal(202);
       return r.json.jobId as string;
     }

@@ -8,6 +8,8 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { createPublicClient, http, parseEventLogs, toFunctionSelector, type Address } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { signSubmissionAuthorization } from "../../prover/abi/submissionAuthorization.js";
 import { REPO_ROOT } from "../../prover/artifacts/paths.js";
 import { HUB_ABI } from "../../prover/service/chain.js";
 
@@ -175,4 +177,28 @@ export async function auditChain(rpcUrl: string, hub: Address, submitter: Addres
     return { subject: args.subject.toLowerCase(), nonce: args.nonce.toString(), tx: l.transactionHash };
   });
   return { sent, reverted, txNonces, verified };
+}
+
+/**
+ * A fresh subject with its own key, and the body field that authorises `submitter` (the service's
+ * account) to submit its statement (modelId, subject, nonce) on `hub` for an hour: on a model without
+ * attested inputs the hub accepts another account's submission only with it.
+ */
+export function newSubject() {
+  const account = privateKeyToAccount(generatePrivateKey());
+  return {
+    address: account.address,
+    async authorization(o: { hub: Address; modelId: bigint; nonce: bigint | number; submitter: Address; chainId?: number }) {
+      const a = await signSubmissionAuthorization(account, {
+        hub: o.hub,
+        chainId: o.chainId ?? 31337,
+        modelId: o.modelId,
+        subject: account.address,
+        nonce: BigInt(o.nonce),
+        submitter: o.submitter,
+        deadline: BigInt(Math.floor(Date.now() / 1000) + 3600),
+      });
+      return { deadline: a.deadline.toString(), signature: a.signature };
+    },
+  };
 }

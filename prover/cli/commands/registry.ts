@@ -12,6 +12,10 @@ import { UsageError, ZkinferError } from "../../errors.js";
 import { connectChain } from "../../service/chain.js";
 import { contractAbi } from "../../sdk/abi.js";
 import type { Command } from "../command.js";
+import { publicInputRanges } from "../../abi/publicInputRanges.js";
+import { lowerModel } from "../../model/ir.js";
+import { readModelSpec } from "../../model/spec.js";
+import { specPathOf } from "../../service/models.js";
 
 const STATUS = ["None", "Active", "Paused", "Retired"] as const;
 
@@ -30,7 +34,7 @@ export const command: Command = {
   usage:
     "<list|show <id>|register|pause <id>|unpause <id>|retire <id>|upgrade <id>|cancel-upgrade <id>|transfer <id> <to>|accept <id>|" +
     "set-consumer <id> <address>|trust-attester <id> <keyHash>|revoke-attester <id> <keyHash>> " +
-    "--rpc <url> --hub <address> [--verifier <address> --commitment <n> --outputs <k> --metadata <uri> [--attested | --public-inputs <n> --public-input-bits <B>]] [--apply] [--json]",
+    "--rpc <url> --hub <address> [--verifier <address> --commitment <n> --outputs <k> --metadata <uri> [--attested | --public-inputs <spec.json|model dir>]] [--apply] [--json]",
   summary:
     "Reads and changes the model registry of a deployed InferenceHub. Writes sign with the key in $ZKINFER_PRIVATE_KEY. " +
     "`upgrade <id> --verifier --commitment` announces a timelocked update; `upgrade <id> --apply` applies it once the delay has passed. " +
@@ -47,7 +51,6 @@ export const command: Command = {
         commitment: { type: "string" },
         outputs: { type: "string" },
         "public-inputs": { type: "string" },
-        "public-input-bits": { type: "string" },
         metadata: { type: "string", default: "" },
         apply: { type: "boolean", default: false },
         attested: { type: "boolean", default: false },
@@ -87,6 +90,18 @@ export const command: Command = {
       return { hash, event };
     };
     const id = () => modelId(rest[0]);
+    /** `fn`, or, when the registry says it must be announced first, `announce` (the timelock's first step). */
+    const writeOrAnnounce = async (fn: string, notAnnounced: string, announce: string, args: unknown[], announcedEvent: string) => {
+      try {
+        const { hash } = await write(fn, args);
+        return { announced: false as const, hash, readyAt: 0n };
+      } catch (error) {
+        if (revertName(error) !== notAnnounced) throw error;
+        const { hash, event } = await write(announce, args);
+        return { announced: true as const, hash, readyAt: event(announcedEvent).readyAt as bigint };
+      }
+    };
+    const iso = (readyAt: bigint) => new Date(Number(readyAt) * 1000).toISOString();
 
     switch (action) {
       case "list": {
@@ -119,18 +134,17 @@ export const command: Command = {
         if (!Number.isInteger(numOutputs) || numOutputs < 1 || numOutputs > 65_535) throw new ZkinferError(`--outputs must be an integer from 1 to 65535, got "${values.outputs}".`);
         const common = [address("--verifier", values.verifier), commitment(values.commitment), numOutputs] as const;
         let registration: Awaited<ReturnType<typeof write>>;
-        const publicInputs = values["public-inputs"] !== undefined || values["public-input-bits"] !== undefined;
-        if (values.attested && publicInputs) throw new UsageError("a model is either --attested or has --public-inputs, not both");
+        if (values.attested && values["public-inputs"] !== undefined) throw new UsageError("a model is either --attested or has --public-inputs, not both");
         if (values.attested) {
           // Its proofs carry a trusted attester's signature (docs/ATTESTATION.md): trust one with `trust-attester`.
           registration = await write("registerAttestedModel", [...common, values.metadata]);
-        } else if (publicInputs) {
-          // A model with public inputs (visibility.inputs = "public"): its spec's feature count and B.
-          const n = Number(values["public-inputs"]);
-          const bits = Number(values["public-input-bits"]);
-          if (!Number.isInteger(n) || n < 1 || n > 65_535) throw new ZkinferError(`--public-inputs must be an integer from 1 to 65535 (the model's feature count), got "${values["public-inputs"]}".`);
-          if (!Number.isInteger(bits) || bits < 1 || bits > 250) throw new ZkinferError(`--public-input-bits must be an integer from 1 to 250 (the model's publicInputBits), got "${values["public-input-bits"]}".`);
-          registration = await write("registerPublicInputModel", [...common, n, bits, values.metadata]);
+        } else if (values["public-inputs"] !== undefined) {
+          // A model with public inputs (visibility.inputs = "public"): its B and its declared input
+          // ranges, which the hub enforces, come from the spec itself (never typed by hand).
+          const ir = lowerModel(readModelSpec(specPathOf(values["public-inputs"])));
+          const bits = ir.visibility.publicInputBits;
+          if (bits === null) throw new ZkinferError(`--public-inputs ${values["public-inputs"]}: this spec's inputs are private (visibility.inputs is not "public"); register it without --public-inputs.`);
+          registration = await write("registerPublicInputModel", [...common, bits, publicInputRanges(ir), values.metadata]);
         } else {
           registration = await write("registerModel", [...common, values.metadata]);
         }
@@ -179,18 +193,34 @@ export const command: Command = {
         return;
       }
       case "set-consumer": {
-        // The zero address removes the consumer: proofs are then verified and recorded, and nothing acts.
+        // The zero address removes the consumer. The first consumer is set at once; a later change is
+        // timelocked: the first call announces it, the same call after the delay sets it.
         const consumer = address("the consumer", rest[1]);
-        const { hash } = await write("setConsumer", [id(), consumer]);
-        print(`model ${id()} now calls consumer ${consumer} (${hash})`, { modelId: id(), consumer, txHash: hash });
+        const set = await writeOrAnnounce("setConsumer", "ModelRegistryConsumerNotAnnounced", "announceConsumer", [id(), consumer], "ConsumerUpdateAnnounced");
+        if (set.announced) {
+          print(`announced consumer ${consumer} for model ${id()}, settable from ${iso(set.readyAt)}: run this command again then (${set.hash})`, { modelId: id(), consumer, announced: true, readyAt: set.readyAt, txHash: set.hash });
+        } else {
+          print(`model ${id()} now calls consumer ${consumer} (${set.hash})`, { modelId: id(), consumer, announced: false, txHash: set.hash });
+        }
         return;
       }
-      case "trust-attester":
-      case "revoke-attester": {
+      case "trust-attester": {
+        // The model's first attester is trusted at once; a later one is announced first, then trusted
+        // by the same command after the delay.
         const keyHash = fieldElement("the attester key hash", rest[1]);
-        const { hash } = await write(action === "trust-attester" ? "trustAttester" : "revokeAttester", [id(), keyHash]);
-        const done = action === "trust-attester" ? "trusts" : "revoked (for good)";
-        print(`model ${id()} ${done} attester ${keyHash} (${hash})`, { modelId: id(), attesterKeyHash: keyHash, txHash: hash });
+        const trust = await writeOrAnnounce("trustAttester", "ModelRegistryAttesterNotAnnounced", "announceAttester", [id(), keyHash], "AttesterTrustAnnounced");
+        if (trust.announced) {
+          print(`announced attester ${keyHash} for model ${id()}, trustable from ${iso(trust.readyAt)}: run this command again then (${trust.hash})`, { modelId: id(), attesterKeyHash: keyHash, announced: true, readyAt: trust.readyAt, txHash: trust.hash });
+        } else {
+          print(`model ${id()} trusts attester ${keyHash} (${trust.hash})`, { modelId: id(), attesterKeyHash: keyHash, announced: false, txHash: trust.hash });
+        }
+        return;
+      }
+      case "revoke-attester": {
+        // Revocation is never delayed: a leaked key must stop counting at once.
+        const keyHash = fieldElement("the attester key hash", rest[1]);
+        const { hash } = await write("revokeAttester", [id(), keyHash]);
+        print(`model ${id()} revoked attester ${keyHash} for good (${hash})`, { modelId: id(), attesterKeyHash: keyHash, txHash: hash });
         return;
       }
       default:
@@ -219,6 +249,13 @@ function fieldElement(what: string, value: string | undefined): bigint {
 function commitment(value: string | undefined): bigint {
   if (!value || !/^(0x[0-9a-fA-F]+|[0-9]+)$/.test(value)) throw new ZkinferError(`--commitment must be a decimal or 0x-hex field element, got "${value ?? ""}".`);
   return BigInt(value);
+}
+
+/** The custom error's name a failed simulation reverted with, if any. */
+function revertName(error: unknown): string | undefined {
+  const cause = error instanceof ZkinferError ? error.cause : error;
+  const reverted = cause instanceof BaseError ? cause.walk((e) => e instanceof ContractFunctionRevertedError) : null;
+  return reverted instanceof ContractFunctionRevertedError ? reverted.data?.errorName : undefined;
 }
 
 /** A revert as a ZkinferError naming the custom error and its arguments, e.g. ModelRegistryUpdateNotReady(1, 1764000000). */

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import { creditScoreModule } from "../../../deploy/CreditScore.js";
 import { CREDIT_LIMIT, FIELD_MODULUS, MODEL_COMMITMENT, THRESHOLD, dummyProof, statement, withSignal, connectAs } from "../helpers.js";
-
+import { signSubmissionAuthorization } from "../../../prover/abi/submissionAuthorization.js";
 const { ethers, ignition, networkHelpers } = await network.create();
 
 const creditScore = creditScoreModule("MockInferenceVerifier");
@@ -24,8 +24,8 @@ async function deployFixture() {
   });
   const modelId: bigint = await creditGate.modelId();
 
-  /** Submits `score` for `subject` through the hub, as `sender`. */
-  const submit = (score: bigint, subject = applicant.address, nonce = 1n, sender = applicant) =>
+  /** Submits `score` for `subject` through the hub, as `sender` (the subject itself by default: only it may submit). */
+  const submit = (score: bigint, subject = applicant.address, nonce = 1n, sender = subject === relayer.address ? relayer : subject === stranger.address ? stranger : applicant) =>
     connectAs(hub, sender).verifyAndAct(modelId, dummyProof(), statement({ outputs: [score], subject, nonce }));
 
   return { hub, verifier, creditGate, modelId, submit, deployer, applicant, relayer, stranger, gateOwner };
@@ -95,7 +95,7 @@ describe("CreditGate", function () {
       await connectAs(creditGate, gateOwner).setThreshold(0n);
       const signals = withSignal(statement({ subject: applicant.address }), 0, FIELD_MODULUS - 1n);
 
-      await expect(hub.verifyAndAct(modelId, dummyProof(), signals))
+      await expect(connectAs(hub, applicant).verifyAndAct(modelId, dummyProof(), signals))
         .to.emit(creditGate, "CreditRefused")
         .withArgs(applicant.address, -1n, 0n);
     });
@@ -116,10 +116,20 @@ describe("CreditGate", function () {
       expect([line.limit, line.score, line.openedAt]).to.deep.equal([CREDIT_LIMIT * 2n, THRESHOLD + 100n, refreshedAt]);
     });
 
-    it("opens the line for the subject when someone else submits the proof (front-running)", async function () {
-      const { creditGate, submit, applicant, relayer } = await networkHelpers.loadFixture(deployFixture);
+    it("opens the line for the subject, never the relayer, when a relayer it authorised submits the proof", async function () {
+      const { hub, creditGate, modelId, applicant, relayer } = await networkHelpers.loadFixture(deployFixture);
+      const { chainId } = await ethers.provider.getNetwork();
+      const auth = await signSubmissionAuthorization(applicant, {
+        hub: (await hub.getAddress()) as `0x${string}`,
+        chainId,
+        modelId,
+        subject: applicant.address as `0x${string}`,
+        nonce: 1n,
+        submitter: relayer.address as `0x${string}`,
+        deadline: BigInt(await networkHelpers.time.latest()) + 600n,
+      });
 
-      await expect(submit(THRESHOLD, applicant.address, 1n, relayer))
+      await expect(connectAs(hub, relayer).verifyAndActFor(modelId, dummyProof(), statement({ outputs: [THRESHOLD], subject: applicant.address }), auth.deadline, auth.signature))
         .to.emit(creditGate, "CreditLineOpened")
         .withArgs(applicant.address, CREDIT_LIMIT, THRESHOLD);
       expect((await creditGate.creditLineOf(applicant.address)).limit).to.equal(CREDIT_LIMIT);

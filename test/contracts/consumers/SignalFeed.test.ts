@@ -7,6 +7,8 @@ import { MAX_AGE, SIZE_ONE, deploySignals, poseidonHash, signalStatement, window
 const { ethers, ignition, networkHelpers } = await network.create();
 
 const fixture = () => deploySignals(ethers, ignition);
+/** The bot, the subject of the signals below, submits them itself (only the subject may, on this model). */
+const [, botSigner] = await ethers.getSigners();
 
 /** A signal for `epoch` on its recorded window, by `bot`. */
 async function signalFor(epoch: number, subject: string, direction = 1n, size = SIZE_ONE / 2n, nonce = BigInt(epoch)) {
@@ -18,7 +20,7 @@ describe("SignalFeed", function () {
     const { hub, feed, modelId, bot } = await networkHelpers.loadFixture(fixture);
     const signals = await signalFor(8, bot.address, -1n, 300n);
 
-    await expect(hub.verifyAndAct(modelId, dummyProof(), signals))
+    await expect(connectAs(hub, botSigner!).verifyAndAct(modelId, dummyProof(), signals))
       .to.emit(feed, "SignalPublished")
       .withArgs(modelId, 8, -1, 300, bot.address, 8n);
     const latest = await feed.latestSignal(modelId);
@@ -28,7 +30,7 @@ describe("SignalFeed", function () {
 
   it("keeps history in events and the newest signal as latest", async function () {
     const { hub, feed, modelId, bot } = await networkHelpers.loadFixture(fixture);
-    for (const epoch of [6, 7, 9]) await hub.verifyAndAct(modelId, dummyProof(), await signalFor(epoch, bot.address));
+    for (const epoch of [6, 7, 9]) await connectAs(hub, botSigner!).verifyAndAct(modelId, dummyProof(), await signalFor(epoch, bot.address));
     const events = await feed.queryFilter(feed.filters.SignalPublished(modelId));
     expect(events.map((e: unknown) => (e as EventLog).args.epoch)).to.deep.equal([6n, 7n, 9n]);
     expect((await feed.latestSignal(modelId)).epoch).to.equal(9n);
@@ -36,11 +38,11 @@ describe("SignalFeed", function () {
 
   it("rejects an epoch not newer than the latest with SignalFeedEpochOutOfOrder, burning no nonce", async function () {
     const { hub, feed, modelId, bot } = await networkHelpers.loadFixture(fixture);
-    await hub.verifyAndAct(modelId, dummyProof(), await signalFor(9, bot.address));
+    await connectAs(hub, botSigner!).verifyAndAct(modelId, dummyProof(), await signalFor(9, bot.address));
     for (const epoch of [9, 7]) {
       // A fresh nonce, so that only the epoch is wrong.
       const nonce = 100n + BigInt(epoch);
-      await expect(hub.verifyAndAct(modelId, dummyProof(), await signalFor(epoch, bot.address, 1n, 1n, nonce)))
+      await expect(connectAs(hub, botSigner!).verifyAndAct(modelId, dummyProof(), await signalFor(epoch, bot.address, 1n, 1n, nonce)))
         .to.be.revertedWithCustomError(feed, "SignalFeedEpochOutOfOrder")
         .withArgs(modelId, epoch, 9);
       expect(await hub.isNonceUsed(modelId, bot.address, nonce)).to.equal(false);
@@ -53,7 +55,7 @@ describe("SignalFeed", function () {
     const signals = await signalFor(10, bot.address);
 
     await networkHelpers.time.setNextBlockTimestamp(recordedAt + MAX_AGE + 1n);
-    await expect(hub.verifyAndAct(modelId, dummyProof(), signals))
+    await expect(connectAs(hub, botSigner!).verifyAndAct(modelId, dummyProof(), signals))
       .to.be.revertedWithCustomError(feed, "SignalFeedStaleSignal")
       .withArgs(10, MAX_AGE + 1n, MAX_AGE);
     await expect(feed.latestSignal(modelId)).to.be.revertedWithCustomError(feed, "SignalFeedNoSignal").withArgs(modelId);
@@ -62,7 +64,7 @@ describe("SignalFeed", function () {
   it("accepts a signal exactly maxAge old", async function () {
     const { hub, feed, priceSource, modelId, bot } = await networkHelpers.loadFixture(fixture);
     await networkHelpers.time.setNextBlockTimestamp((await priceSource.recordedAt(10)) + MAX_AGE);
-    await expect(hub.verifyAndAct(modelId, dummyProof(), await signalFor(10, bot.address))).to.emit(feed, "SignalPublished");
+    await expect(connectAs(hub, botSigner!).verifyAndAct(modelId, dummyProof(), await signalFor(10, bot.address))).to.emit(feed, "SignalPublished");
   });
 
   it("rejects a window hash other than the recorded one with SignalFeedWindowMismatch", async function () {
@@ -70,7 +72,7 @@ describe("SignalFeed", function () {
     // The window of epoch 9 claimed for epoch 10: prices of the prover's choosing.
     const wrong = await poseidonHash(windowAt(9));
     const signals = signalStatement({ direction: 1n, size: 10n, epoch: 10n, windowHash: wrong, subject: bot.address });
-    await expect(hub.verifyAndAct(modelId, dummyProof(), signals))
+    await expect(connectAs(hub, botSigner!).verifyAndAct(modelId, dummyProof(), signals))
       .to.be.revertedWithCustomError(feed, "SignalFeedWindowMismatch")
       .withArgs(10, await poseidonHash(windowAt(10)), wrong);
   });
@@ -79,7 +81,7 @@ describe("SignalFeed", function () {
     const { hub, priceSource, modelId, bot } = await networkHelpers.loadFixture(fixture);
     for (const epoch of [5n, 11n, FIELD_MODULUS - 1n]) {
       const signals = signalStatement({ direction: 0n, size: 0n, epoch, windowHash: 1n, subject: bot.address, nonce: 1n });
-      await expect(hub.verifyAndAct(modelId, dummyProof(), signals)).to.be.revertedWithCustomError(priceSource, "PriceSourceUnknownEpoch");
+      await expect(connectAs(hub, botSigner!).verifyAndAct(modelId, dummyProof(), signals)).to.be.revertedWithCustomError(priceSource, "PriceSourceUnknownEpoch");
     }
   });
 
@@ -88,7 +90,7 @@ describe("SignalFeed", function () {
     const windowHash = await poseidonHash(windowAt(10));
     for (const [direction, size] of [[2n, 1n], [-2n, 1n], [1n, SIZE_ONE + 1n], [1n, -1n]] as const) {
       const signals = signalStatement({ direction, size, epoch: 10n, windowHash, subject: bot.address });
-      await expect(hub.verifyAndAct(modelId, dummyProof(), signals))
+      await expect(connectAs(hub, botSigner!).verifyAndAct(modelId, dummyProof(), signals))
         .to.be.revertedWithCustomError(feed, "SignalFeedInvalidSignal")
         .withArgs(direction, size);
     }
@@ -101,7 +103,7 @@ describe("SignalFeed", function () {
     await hub.setConsumer(other, feed);
     const signals = signalStatement({ direction: 1n, size: 1n, epoch: 10n, windowHash: 1n, subject: bot.address }).slice(1);
     signals[3] = 5n; // the commitment of the 3-output model sits one place earlier
-    await expect(hub.verifyAndAct(other, dummyProof(), signals)).to.be.revertedWithCustomError(feed, "SignalFeedInvalidOutputCount").withArgs(3);
+    await expect(connectAs(hub, botSigner!).verifyAndAct(other, dummyProof(), signals)).to.be.revertedWithCustomError(feed, "SignalFeedInvalidOutputCount").withArgs(3);
   });
 
   it("keeps signals per model: another model pointed at the feed does not move this one's", async function () {
@@ -109,12 +111,12 @@ describe("SignalFeed", function () {
     await connectAs(hub, stranger).registerModel(verifier, 5n, 4, "a stranger's model");
     const other = await hub.modelCount();
     await connectAs(hub, stranger).setConsumer(other, feed);
-    await hub.verifyAndAct(modelId, dummyProof(), await signalFor(8, bot.address, 1n, 100n));
+    await connectAs(hub, botSigner!).verifyAndAct(modelId, dummyProof(), await signalFor(8, bot.address, 1n, 100n));
 
     const hash = await poseidonHash(windowAt(10));
     const signals = signalStatement({ direction: -1n, size: SIZE_ONE, epoch: 10n, windowHash: hash, subject: stranger.address });
     signals[4] = 5n;
-    await hub.verifyAndAct(other, dummyProof(), signals);
+    await connectAs(hub, stranger).verifyAndAct(other, dummyProof(), signals);
     expect((await feed.latestSignal(modelId)).epoch).to.equal(8n);
     expect((await feed.latestSignal(other)).direction).to.equal(-1n);
   });
@@ -131,7 +133,7 @@ describe("SignalFeed", function () {
     const oldSignals = await signalFor(9, bot.address);
     const newCommitment = 42n;
     await upgradeModel(hub, networkHelpers.time, modelId, verifier, newCommitment);
-    await expect(hub.verifyAndAct(modelId, dummyProof(), oldSignals))
+    await expect(connectAs(hub, botSigner!).verifyAndAct(modelId, dummyProof(), oldSignals))
       .to.be.revertedWithCustomError(hub, "InferenceHubCommitmentMismatch")
       .withArgs(modelId, newCommitment, oldSignals[4]);
   });
@@ -139,7 +141,7 @@ describe("SignalFeed", function () {
   it("rejects signals of a retired model with InferenceHubModelNotActive", async function () {
     const { hub, modelId, bot } = await networkHelpers.loadFixture(fixture);
     await hub.retireModel(modelId);
-    await expect(hub.verifyAndAct(modelId, dummyProof(), await signalFor(9, bot.address)))
+    await expect(connectAs(hub, botSigner!).verifyAndAct(modelId, dummyProof(), await signalFor(9, bot.address)))
       .to.be.revertedWithCustomError(hub, "InferenceHubModelNotActive")
       .withArgs(modelId, 3);
   });
