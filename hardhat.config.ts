@@ -6,6 +6,7 @@ import hardhatIgnitionEthers from "@nomicfoundation/hardhat-ignition-ethers";
 import hardhatMocha from "@nomicfoundation/hardhat-mocha";
 import hardhatNetworkHelpers from "@nomicfoundation/hardhat-network-helpers";
 import { generatedContractsDir } from "./prover/artifacts/paths.js";
+import { SOLC_SETTINGS, SOLC_VERSION } from "./prover/chain/solcSettings.js";
 
 const require = createRequire(import.meta.url);
 
@@ -19,13 +20,10 @@ export default defineConfig({
   ],
   solidity: {
     // solc comes from the npm `solc` package: nothing is downloaded at build time.
-    version: "0.8.37",
+    version: SOLC_VERSION,
     path: require.resolve("solc/soljson.js"),
-    settings: {
-      // Cancun or later: ReentrancyGuardTransient uses EIP-1153 transient storage.
-      evmVersion: "prague",
-      optimizer: { enabled: true, runs: 10_000 },
-    },
+    // Shared with zkinfer's own verifier compile (prover/chain/solcSettings.ts).
+    settings: structuredClone(SOLC_SETTINGS) as { evmVersion: string; optimizer: { enabled: boolean; runs: number } },
   },
   paths: {
     // Generated Solidity verifiers are written by `npm run build:models` under the build root

@@ -14,6 +14,11 @@ export class ZkinferError extends Error {
   }
 }
 
+/** A command line that is wrong (missing argument, bad flag value): the CLI exits 2 with the usage line. */
+export class UsageError extends ZkinferError {
+  override name = "UsageError";
+}
+
 /** A model spec that does not match the schema; the message names the field. */
 export class SpecValidationError extends ZkinferError {
   override name = "SpecValidationError";

@@ -12,6 +12,7 @@ export const REPO_ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)
 
 export type ArtifactKind =
   | "dir"
+  | "stampDir"
   | "ir"
   | "circuit"
   | "r1cs"
@@ -61,6 +62,8 @@ export function artifactPath(model: string, kind: ArtifactKind): string {
   switch (kind) {
     case "dir":
       return dir;
+    case "stampDir":
+      return join(dir, ".stamps");
     case "ir":
       return join(dir, "model.ir.json");
     case "circuit":
@@ -101,6 +104,35 @@ export function ptauCacheDir(): string {
 /** A development-only ptau made locally (see prover/setup/ptau.ts). */
 export function devPtauPath(power: number): string {
   return join(ptauCacheDir(), `zkinfer_dev_bn128_${power}.ptau`);
+}
+
+/** Files of a phase-2 setup ceremony, all in one folder that travels between contributors (prover/setup/ceremony.ts). */
+export type CeremonyFileKind = "transcript" | "zkey" | "finalZkey" | "vkey";
+
+/** `index` is the contribution number for "zkey" (0 = the initial key made by `ceremony init`). */
+export function ceremonyPath(dir: string, kind: CeremonyFileKind, index = 0): string {
+  switch (kind) {
+    case "transcript":
+      return join(dir, "transcript.json");
+    case "zkey":
+      return join(dir, `circuit_${String(index).padStart(4, "0")}.zkey`);
+    case "finalZkey":
+      return join(dir, "circuit_final.zkey");
+    case "vkey":
+      return join(dir, "verification_key.json");
+    default:
+      return kind satisfies never;
+  }
+}
+
+/** A chain's deployment manifest written by `zkinfer deploy`, meant to be committed: <dir>/<chainId>.json. */
+export function chainManifestPath(dir: string, chainId: number): string {
+  return join(dir, `${chainId}.json`);
+}
+
+/** Ignition's journal of a `zkinfer deploy` run (lets an interrupted deployment resume). */
+export function ignitionDeploymentDir(dir: string, chainId: number, deploymentId: string): string {
+  return join(dir, ".ignition", String(chainId), deploymentId);
 }
 
 /** Bundled model specs shipped with the repository. */

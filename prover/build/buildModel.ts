@@ -16,6 +16,7 @@ import { modelCommitment } from "../model/commitment.js";
 import { readModelSpec } from "../model/spec.js";
 import { groth16BatchVerifierSource, type Groth16VerificationKey } from "../setup/groth16Batch.js";
 import { SNARKJS_VERSION, exportSolidityVerifier, setupGroth16, sha256File, type SetupGroth16ReturnType } from "../setup/groth16.js";
+import { currentCeremonySetup, type CeremonySetupInfo } from "../setup/ceremony.js";
 import { requiredPtauPower, resolvePtau, type ResolvePtauReturnType } from "../setup/ptau.js";
 import { cachedStep, contentHash } from "./cache.js";
 import { timed, type Log } from "./progress.js";
@@ -43,7 +44,8 @@ export interface BuiltModel {
   attested: boolean;
   circuit: CircuitInfo;
   ptau: ResolvePtauReturnType;
-  setup: SetupGroth16ReturnType;
+  /** A development setup (one local contributor) or the installed ceremony's record. */
+  setup: ({ setup: "development" } & SetupGroth16ReturnType) | CeremonySetupInfo;
   verifierContract: string;
 }
 
@@ -55,7 +57,7 @@ export async function buildModel({ specPath, ptau, log = () => {} }: BuildModelP
   const spec = readModelSpec(specPath);
   const name = spec.name;
   const dir = artifactPath(name, "dir");
-  const stampDir = join(dir, ".stamps");
+  const stampDir = artifactPath(name, "stampDir");
   mkdirSync(dir, { recursive: true });
   claimBuild(name, specPath);
   const isCached = (r: { cached: boolean }) => r.cached;
@@ -85,26 +87,38 @@ export async function buildModel({ specPath, ptau, log = () => {} }: BuildModelP
   const attested = ir.attestation !== undefined;
   const numPublicSignals = publicSignalCount(publicOutputCount(ir), { attested, publicInputs: publicInputCount(ir) });
   const power = requiredPtauPower(circuit.nonLinearConstraints + circuit.linearConstraints, numPublicSignals);
-  const phase1 = await timed(log, `powers of tau (2^${power})`, () => resolvePtau({ power, ptau, log }));
-
-  const setup = await timed(log, "groth16 setup (zkey, contribution, beacon, vkey)", () =>
-    cachedStep({
-      stampDir,
-      step: "setup",
-      hash: contentHash([{ file: artifactPath(name, "r1cs") }, { file: phase1.path }, SNARKJS_VERSION]),
-      outputs: [artifactPath(name, "zkey"), artifactPath(name, "vkey")],
-      run: () =>
-        setupGroth16({
-          r1cs: artifactPath(name, "r1cs"),
-          ptau: phase1.path,
-          zkeyInitial: artifactPath(name, "zkeyInitial"),
-          zkeyContributed: artifactPath(name, "zkeyContributed"),
-          zkeyFinal: artifactPath(name, "zkey"),
-          vkey: artifactPath(name, "vkey"),
-          log,
-        }),
-    }), isCached);
-  writeFileSync(artifactPath(name, "setupInfo"), JSON.stringify({ ...setup.result, ptau: phase1 }, null, 2));
+  // A finalized ceremony installed for this exact circuit (`zkinfer ceremony finalize`) replaces the
+  // development setup; if the circuit changed since, its keys no longer fit and a development setup is made.
+  let setup: BuiltModel["setup"];
+  let phase1: ResolvePtauReturnType;
+  const ceremony = currentCeremonySetup(name);
+  if (ceremony) {
+    log(`    groth16 setup: ceremony (${ceremony.contributions} contributions, transcript ${ceremony.transcript})`);
+    setup = ceremony;
+    phase1 = ceremony.ptau;
+  } else {
+    if (readSetupKind(name) === "ceremony") log(`    the circuit changed since its ceremony: making a DEVELOPMENT setup; run a new ceremony before deploying`);
+    phase1 = await timed(log, `powers of tau (2^${power})`, () => resolvePtau({ power, ptau, log }));
+    const dev = await timed(log, "groth16 setup (zkey, contribution, beacon, vkey)", () =>
+      cachedStep({
+        stampDir,
+        step: "setup",
+        hash: contentHash([{ file: artifactPath(name, "r1cs") }, { file: phase1.path }, SNARKJS_VERSION]),
+        outputs: [artifactPath(name, "zkey"), artifactPath(name, "vkey")],
+        run: () =>
+          setupGroth16({
+            r1cs: artifactPath(name, "r1cs"),
+            ptau: phase1.path,
+            zkeyInitial: artifactPath(name, "zkeyInitial"),
+            zkeyContributed: artifactPath(name, "zkeyContributed"),
+            zkeyFinal: artifactPath(name, "zkey"),
+            vkey: artifactPath(name, "vkey"),
+            log,
+          }),
+      }), isCached);
+    setup = { setup: "development", ...dev.result };
+    writeFileSync(artifactPath(name, "setupInfo"), JSON.stringify({ ...setup, ptau: phase1 }, null, 2));
+  }
 
   const contract = verifierContractName(name);
   await timed(log, `solidity verifier ${contract}`, () =>
@@ -145,7 +159,7 @@ export async function buildModel({ specPath, ptau, log = () => {} }: BuildModelP
     attested,
     circuit,
     ptau: phase1,
-    setup: setup.result,
+    setup,
     verifierContract: contract,
   };
 }
@@ -187,6 +201,15 @@ contract ${verifierContractName(model)} is Groth16Verifier, Groth16VerifierAdapt
 function importPath(from: string, to: string): string {
   const rel = relative(dirname(from), to);
   return rel.startsWith(".") ? rel : `./${rel}`;
+}
+
+/** "development" or "ceremony", as the model's setup.json records it (undefined before a first build). */
+export function readSetupKind(model: string): string | undefined {
+  try {
+    return (JSON.parse(readFileSync(artifactPath(model, "setupInfo"), "utf8")) as { setup?: string }).setup ?? "development";
+  } catch {
+    return undefined;
+  }
 }
 
 function writeIfChanged(path: string, text: string): void {

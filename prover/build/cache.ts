@@ -39,8 +39,13 @@ export interface CachedStepReturnType<T> {
   cached: boolean;
 }
 
+/** The stamp of one step; deleting it forces the step to run again. */
+export function stampPath(stampDir: string, step: string): string {
+  return join(stampDir, `${step}.stamp.json`);
+}
+
 export async function cachedStep<T>({ stampDir, step, hash, outputs, run }: CachedStepParameters<T>): Promise<CachedStepReturnType<T>> {
-  const stampFile = join(stampDir, `${step}.stamp.json`);
+  const stampFile = stampPath(stampDir, step);
   if (existsSync(stampFile) && outputs.every((o) => existsSync(o))) {
     const stamp = JSON.parse(readFileSync(stampFile, "utf8")) as { hash: string; result: T };
     if (stamp.hash === hash) return { result: stamp.result, cached: true };

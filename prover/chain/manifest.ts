@@ -14,16 +14,34 @@ import { dirname } from "node:path";
 import { z } from "zod";
 import { ZkinferError } from "../errors.js";
 
+const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte address");
+
 const manifestSchema = z.object({
   network: z.string().min(1),
   chainId: z.number().int().positive(),
   contracts: z.array(
     z.object({
       name: z.string().min(1),
-      address: z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte address"),
+      address,
       startBlock: z.number().int().nonnegative(),
     }),
   ),
+  /** Models deployed by `zkinfer deploy` (a per-chain manifest, deployments/<chainId>.json). */
+  models: z
+    .array(
+      z.object({
+        name: z.string().min(1),
+        version: z.string(),
+        modelId: z.number().int().positive(),
+        hub: address,
+        verifier: address,
+        consumer: address.nullable(),
+        modelCommitment: z.string().regex(/^[0-9]+$/),
+        setup: z.string(),
+        transcript: z.string().nullable(),
+      }),
+    )
+    .optional(),
 });
 
 export type DeploymentManifest = z.infer<typeof manifestSchema>;

@@ -17,6 +17,10 @@ const COMMANDS = {
   worker: () => import("./commands/worker.js"),
   "check-onnx": () => import("./commands/check-onnx.js"),
   import: () => import("./commands/import.js"),
+  ceremony: () => import("./commands/ceremony.js"),
+  deploy: () => import("./commands/deploy.js"),
+  "verify-deployment": () => import("./commands/verify-deployment.js"),
+  submit: () => import("./commands/submit.js"),
   prove: () => import("./commands/prove.js"),
   verify: () => import("./commands/verify.js"),
 } satisfies Record<string, () => Promise<{ command: Command }>>;
@@ -32,6 +36,10 @@ const SUMMARIES: Record<keyof typeof COMMANDS, string> = {
   worker: "run a prover worker for a Redis-backed service",
   "check-onnx": "compare an ONNX model's outputs with onnxruntime's",
   import: "import an ONNX model (or calibrate a spec) into a model folder",
+  ceremony: "run a multi-party Groth16 setup ceremony (init, contribute, verify, finalize)",
+  deploy: "deploy a built model (hub, verifier, registration, consumer) to a chain",
+  "verify-deployment": "check a live deployment against the sources and the setup transcript",
+  submit: "send a proof to InferenceHub.verifyAndAct",
   prove: "prove one inference of a built model",
   verify: "verify a proof against a built model's verification key",
 };

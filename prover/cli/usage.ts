@@ -3,11 +3,8 @@
  * the command's usage, and exits 2. Errors of the work itself (a bad input value, a revert, an
  * unreachable node) are other ZkinferErrors and exit 1.
  */
-import { ZkinferError } from "../errors.js";
 
-export class UsageError extends ZkinferError {
-  override name = "UsageError";
-}
+export { UsageError } from "../errors.js";
 
 /** Exit codes of `zkinfer` (documented in `zkinfer --help`). */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;

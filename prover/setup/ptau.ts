@@ -131,7 +131,22 @@ async function checkUserPtau(path: string, needed: number, log: (l: string) => v
   return { path, power, source: "hermez", blake2b };
 }
 
-function blake2bFile(path: string): Promise<string> {
+/**
+ * Where a ptau file for a ceremony comes from, without refusing it: the published Hermez file of its
+ * power, this machine's development ptau, or anything else (labelled unverified: the ceremony is only as
+ * good as that phase 1, which the user must vouch for).
+ */
+export async function classifyPtau(path: string, needed: number): Promise<Required<Omit<ResolvePtauReturnType, "path">>> {
+  if (!existsSync(path)) throw new PtauError(`ptau file ${path} does not exist`);
+  const power = readPtauPower(path);
+  if (power < needed) throw new PtauError(`ptau file ${path} has 2^${power} powers but the circuit needs 2^${needed}. Use a larger ceremony file.`);
+  const blake2b = await blake2bFile(path);
+  if (blake2b === HERMEZ_PTAU_BLAKE2B[power]) return { power, source: "hermez", blake2b };
+  if (existsSync(devPtauPath(power)) && blake2b === (await blake2bFile(devPtauPath(power)))) return { power, source: "development", blake2b };
+  return { power, source: "user-unverified", blake2b };
+}
+
+export function blake2bFile(path: string): Promise<string> {
   return new Promise((resolvePromise, reject) => {
     const h = createHash("blake2b512");
     createReadStream(path)

@@ -25,9 +25,15 @@ export interface LocalChain {
   stop(): Promise<void>;
 }
 
-export async function startLocalChain(): Promise<LocalChain> {
+export interface StartLocalChainParameters {
+  /** Another chain id than Hardhat's 31337, e.g. to stand in for a public network in a test. */
+  chainId?: number;
+}
+
+export async function startLocalChain({ chainId }: StartLocalChainParameters = {}): Promise<LocalChain> {
   const port = await freePort();
-  const child = spawn(join(REPO_ROOT, "node_modules", ".bin", "hardhat"), ["node", "--port", String(port)], {
+  const args = ["node", "--port", String(port), ...(chainId === undefined ? [] : ["--chain-id", String(chainId)])];
+  const child = spawn(join(REPO_ROOT, "node_modules", ".bin", "hardhat"), args, {
     cwd: REPO_ROOT,
     stdio: ["ignore", "pipe", "pipe"],
     // hardhat's bin runs on the `node` first on PATH: make it the Node 22 from node_modules.

@@ -22,6 +22,7 @@ describe("zkinfer registry (CLI over JSON-RPC)", function () {
   let chain: LocalChain;
   let hub: string;
   let verifier: string;
+  let consumer: string;
   let provider: JsonRpcProvider;
 
   before(async function () {
@@ -38,6 +39,7 @@ describe("zkinfer registry (CLI over JSON-RPC)", function () {
     };
     hub = await deploy("InferenceHub.sol", "InferenceHub", [DELAY]);
     verifier = await deploy("test/MockInferenceVerifier.sol", "MockInferenceVerifier", []);
+    consumer = await deploy("test/RecordingConsumer.sol", "RecordingConsumer", []);
   });
 
   after(async function () {
@@ -115,10 +117,68 @@ describe("zkinfer registry (CLI over JSON-RPC)", function () {
     expect(again.stderr).to.include("ModelRegistryUnexpectedStatus(1, 3)");
   });
 
+  it("registers an attested model and trusts, revokes and refuses to re-trust an attester", async function () {
+    const reg = await zkinfer(["registry", "register", ...at(), "--verifier", verifier, "--commitment", "999", "--outputs", "1", "--attested", "--json"]);
+    expect(reg.code, reg.stderr).to.equal(0);
+    const id = JSON.parse(reg.stdout).modelId as string;
+    const hubAbi = JSON.parse(readFileSync(contractArtifactPath("InferenceHub.sol", "InferenceHub"), "utf8")).abi;
+    const { Contract } = await import("ethers");
+    const contract = new Contract(hub, hubAbi, provider);
+    expect((await contract.getFunction("getModel")(id)).attested).to.equal(true);
+
+    expect((await zkinfer(["registry", "trust-attester", id, "12345", ...at()])).code).to.equal(0);
+    expect(await contract.getFunction("attesterStatus")(id, 12345n)).to.equal(1n);
+    expect((await zkinfer(["registry", "revoke-attester", id, "12345", ...at()])).code).to.equal(0);
+    expect(await contract.getFunction("attesterStatus")(id, 12345n)).to.equal(2n);
+    const again = await zkinfer(["registry", "trust-attester", id, "12345", ...at()]);
+    expect(again.code).to.equal(1);
+    expect(again.stderr).to.include(`ModelRegistryAttesterRevoked(${id}, 12345)`);
+
+    // A second attester is announced first and trusted by the same command after the delay.
+    const announced = await zkinfer(["registry", "trust-attester", id, "777", ...at(), "--json"]);
+    expect(announced.code, announced.stderr).to.equal(0);
+    expect(JSON.parse(announced.stdout).announced).to.equal(true);
+    expect(await contract.getFunction("attesterStatus")(id, 777n)).to.equal(0n);
+    await provider.send("evm_increaseTime", [Number(DELAY)]);
+    await provider.send("evm_mine", []);
+    expect((await zkinfer(["registry", "trust-attester", id, "777", ...at()])).code).to.equal(0);
+    expect(await contract.getFunction("attesterStatus")(id, 777n)).to.equal(1n);
+  });
+
+  it("sets a model's first consumer at once, and a later change only through the timelock", async function () {
+    const id = "2";
+    const first = await zkinfer(["registry", "set-consumer", id, consumer, ...at(), "--json"]);
+    expect(first.code, first.stderr).to.equal(0);
+    expect(JSON.parse(first.stdout).announced).to.equal(false);
+    expect(JSON.parse((await zkinfer(["registry", "show", id, ...at(), "--json"])).stdout).consumer).to.equal(consumer);
+    const eoa = await zkinfer(["registry", "set-consumer", id, new Wallet(DEV_KEYS[1]).address, ...at()]);
+    expect(eoa.stderr).to.include("ModelRegistryInvalidConsumer");
+
+    const zero = "0x0000000000000000000000000000000000000000";
+    const announced = await zkinfer(["registry", "set-consumer", id, zero, ...at(), "--json"]);
+    expect(announced.code, announced.stderr).to.equal(0);
+    expect(JSON.parse(announced.stdout).announced).to.equal(true);
+    expect(JSON.parse((await zkinfer(["registry", "show", id, ...at(), "--json"])).stdout).consumer).to.equal(consumer);
+    const early = await zkinfer(["registry", "set-consumer", id, zero, ...at()]);
+    expect(early.code).to.equal(1);
+    expect(early.stderr).to.include("ModelRegistryConsumerNotReady");
+
+    await provider.send("evm_increaseTime", [Number(DELAY)]);
+    await provider.send("evm_mine", []);
+    const applied = await zkinfer(["registry", "set-consumer", id, zero, ...at(), "--json"]);
+    expect(applied.code, applied.stderr).to.equal(0);
+    expect(JSON.parse(applied.stdout).announced).to.equal(false);
+    expect(JSON.parse((await zkinfer(["registry", "show", id, ...at(), "--json"])).stdout).consumer).to.equal(zero);
+  });
+
   it("rejects bad arguments and a missing key with a message naming them", async function () {
     expect((await zkinfer(["registry", "show", "x", ...at()])).stderr).to.include('the model id must be a positive integer, got "x"');
     expect((await zkinfer(["registry", "list", "--rpc", chain.url, "--hub", "0x12"])).stderr).to.include("--hub must be a 0x-prefixed 20-byte address");
     expect((await zkinfer(["registry", "register", ...at(), "--verifier", verifier, "--commitment", "1"], "")).stderr).to.include("Set ZKINFER_PRIVATE_KEY");
-    expect((await zkinfer(["registry", "frobnicate", ...at()])).stderr).to.include("unknown registry action `frobnicate`");
+    const unknown = await zkinfer(["registry", "frobnicate", ...at()]);
+    expect(unknown.stderr).to.include("unknown registry action `frobnicate`");
+    expect(unknown.code).to.equal(2);
+    expect((await zkinfer(["registry", "trust-attester", "2", "banana", ...at()])).stderr).to.include("the attester key hash must be a decimal or 0x-hex field element");
+    expect((await zkinfer(["registry", "register", ...at(), "--verifier", verifier, "--commitment", "1", "--attested", "--public-inputs", "test/fixtures/public-inputs.json"])).code).to.equal(2);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * `zkinfer registry <list|show|register|pause|unpause|retire|upgrade|cancel-upgrade|transfer|accept>`:
+ * `zkinfer registry <list|show|register|pause|unpause|retire|upgrade|cancel-upgrade|transfer|accept|set-consumer|trust-attester|revoke-attester>`:
  * the model registry of a deployed InferenceHub, over JSON-RPC.
  *
  * Reads need `--rpc` and `--hub`; writes also need the owner's key in $ZKINFER_PRIVATE_KEY (never on
@@ -12,6 +12,7 @@ import { inferenceHubAbi } from "../../chain/abi.js";
 import { assertContract, connectChain, connectRead } from "../../chain/connect.js";
 import { modelStatusName, readModel, readModelCount, type Model } from "../../chain/model.js";
 import { writeAndWait } from "../../chain/write.js";
+import { revertName } from "../../chain/revert.js";
 import type { Command } from "../command.js";
 import { UsageError } from "../usage.js";
 import { publicInputRanges } from "../../abi/publicInputRanges.js";
@@ -22,11 +23,14 @@ import { ZkinferError } from "../../errors.js";
 
 export const command: Command = {
   usage:
-    "<list|show <id>|register|pause <id>|unpause <id>|retire <id>|upgrade <id>|cancel-upgrade <id>|transfer <id> <to>|accept <id>> " +
-    "--rpc <url> --hub <address> [--verifier <address> --commitment <n> --outputs <k> --metadata <uri> [--public-inputs <spec.json|model dir>]] [--apply] [--json]",
+    "<list|show <id>|register|pause <id>|unpause <id>|retire <id>|upgrade <id>|cancel-upgrade <id>|transfer <id> <to>|accept <id>|" +
+    "set-consumer <id> <address>|trust-attester <id> <keyHash>|revoke-attester <id> <keyHash>> " +
+    "--rpc <url> --hub <address> [--verifier <address> --commitment <n> --outputs <k> --metadata <uri> [--attested | --public-inputs <spec.json|model dir>]] [--apply] [--json]",
   summary:
     "Reads and changes the model registry of a deployed InferenceHub. Writes sign with the key in $ZKINFER_PRIVATE_KEY. " +
-    "`upgrade <id> --verifier --commitment` announces a timelocked update; `upgrade <id> --apply` applies it once the delay has passed.",
+    "`upgrade <id> --verifier --commitment` announces a timelocked update; `upgrade <id> --apply` applies it once the delay has passed. " +
+    "`register --attested` registers a model whose inputs an attester signs; `trust-attester`/`revoke-attester <id> <keyHash>` manage its attesters " +
+    "(`zkinfer attester` prints a key's hash); `set-consumer <id> <address>` sets what acts on its proofs (the zero address removes it).",
   async run(argv) {
     const { positionals, values } = parseArgs({
       args: argv,
@@ -40,6 +44,7 @@ export const command: Command = {
         "public-inputs": { type: "string" },
         metadata: { type: "string", default: "" },
         apply: { type: "boolean", default: false },
+        attested: { type: "boolean", default: false },
         json: { type: "boolean", default: false },
       },
     });
@@ -61,6 +66,24 @@ export const command: Command = {
     /** The hub, ABI and signing clients for writeAndWait (each write is simulated first: a revert names its custom error and sends nothing). */
     const hubTx = async () => ({ ...(await signer()), address: hub, abi });
     const id = () => modelId(rest[0]);
+    /** One owner transaction: simulated, sent, mined; its events by name (results come from the mined events, not the simulation). */
+    const write = async (functionName: string, args: readonly unknown[]) => {
+      const { hash, events } = await writeAndWait({ ...(await hubTx()), functionName, args } as never);
+      const list = events as unknown as { eventName: string; args: Record<string, unknown> }[];
+      return { hash: hash as Hex, event: (name: string) => list.find((e) => e.eventName === name)?.args ?? {} };
+    };
+    /** `fn`, or, when the registry says it must be announced first, `announce` (the timelock's first step). */
+    const writeOrAnnounce = async (fn: string, notAnnounced: string, announce: string, args: unknown[], announcedEvent: string) => {
+      try {
+        const { hash } = await write(fn, args);
+        return { announced: false as const, hash, readyAt: 0n };
+      } catch (error) {
+        if (revertName(error) !== notAnnounced) throw error;
+        const { hash, event } = await write(announce, args);
+        return { announced: true as const, hash, readyAt: event(announcedEvent).readyAt as bigint };
+      }
+    };
+    const iso = (readyAt: bigint) => new Date(Number(readyAt) * 1000).toISOString();
 
     switch (action) {
       case "list": {
@@ -94,7 +117,11 @@ export const command: Command = {
         const verifier = address("--verifier", values.verifier);
         const modelCommitment = commitment(values.commitment);
         let registration;
-        if (values["public-inputs"] !== undefined) {
+        if (values.attested && values["public-inputs"] !== undefined) throw new UsageError("a model is either --attested or has --public-inputs, not both");
+        if (values.attested) {
+          // Its proofs carry a trusted attester's signature (docs/ATTESTATION.md): trust one with `trust-attester`.
+          registration = await writeAndWait({ ...(await hubTx()), functionName: "registerAttestedModel", args: [verifier, modelCommitment, numOutputs, values.metadata] });
+        } else if (values["public-inputs"] !== undefined) {
           // A model with public inputs (visibility.inputs = "public"): its B and its declared input
           // ranges, which the hub enforces, come from the spec itself (never typed by hand).
           const ir = lowerModel(readModelSpec(resolveSpecPath(values["public-inputs"])));
@@ -152,6 +179,37 @@ export const command: Command = {
         print(`accepted ownership of model ${id()} (${hash})`, { modelId: id(), txHash: hash });
         return;
       }
+      case "set-consumer": {
+        // The zero address removes the consumer. The first consumer is set at once; a later change is
+        // timelocked: the first call announces it, the same call after the delay sets it.
+        const consumer = address("the consumer", rest[1]);
+        const set = await writeOrAnnounce("setConsumer", "ModelRegistryConsumerNotAnnounced", "announceConsumer", [id(), consumer], "ConsumerUpdateAnnounced");
+        if (set.announced) {
+          print(`announced consumer ${consumer} for model ${id()}, settable from ${iso(set.readyAt)}: run this command again then (${set.hash})`, { modelId: id(), consumer, announced: true, readyAt: set.readyAt, txHash: set.hash });
+        } else {
+          print(`model ${id()} now calls consumer ${consumer} (${set.hash})`, { modelId: id(), consumer, announced: false, txHash: set.hash });
+        }
+        return;
+      }
+      case "trust-attester": {
+        // The model's first attester is trusted at once; a later one is announced first, then trusted
+        // by the same command after the delay.
+        const keyHash = fieldElement("the attester key hash", rest[1]);
+        const trust = await writeOrAnnounce("trustAttester", "ModelRegistryAttesterNotAnnounced", "announceAttester", [id(), keyHash], "AttesterTrustAnnounced");
+        if (trust.announced) {
+          print(`announced attester ${keyHash} for model ${id()}, trustable from ${iso(trust.readyAt)}: run this command again then (${trust.hash})`, { modelId: id(), attesterKeyHash: keyHash, announced: true, readyAt: trust.readyAt, txHash: trust.hash });
+        } else {
+          print(`model ${id()} trusts attester ${keyHash} (${trust.hash})`, { modelId: id(), attesterKeyHash: keyHash, announced: false, txHash: trust.hash });
+        }
+        return;
+      }
+      case "revoke-attester": {
+        // Revocation is never delayed: a leaked key must stop counting at once.
+        const keyHash = fieldElement("the attester key hash", rest[1]);
+        const { hash } = await write("revokeAttester", [id(), keyHash]);
+        print(`model ${id()} revoked attester ${keyHash} for good (${hash})`, { modelId: id(), attesterKeyHash: keyHash, txHash: hash });
+        return;
+      }
       default:
         throw new UsageError(
           `unknown registry action \`${action ?? ""}\`. Use one of: list, show, register, pause, unpause, retire, upgrade, cancel-upgrade, transfer, accept.`,
@@ -167,6 +225,11 @@ function address(flag: string, value: string | undefined): Address {
 
 function modelId(value: string | undefined): bigint {
   if (!value || !/^[1-9][0-9]*$/.test(value)) throw new UsageError(`the model id must be a positive integer, got "${value ?? ""}".`);
+  return BigInt(value);
+}
+
+function fieldElement(what: string, value: string | undefined): bigint {
+  if (!value || !/^(0x[0-9a-fA-F]+|[0-9]+)$/.test(value)) throw new ZkinferError(`${what} must be a decimal or 0x-hex field element (from \`zkinfer attester\`), got "${value ?? ""}".`);
   return BigInt(value);
 }
 

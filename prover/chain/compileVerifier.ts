@@ -1,0 +1,87 @@
+/**
+ * Compiles a model's generated verifier (build/contracts/<model>/<Model>Verifier.sol and what it
+ * imports) with the npm `solc` and the project's settings. `zkinfer deploy` sends this bytecode and
+ * `zkinfer verify-deployment` rebuilds it from the final zkey to compare with the chain: one compile,
+ * no Hardhat project needed, so a model imported anywhere can be deployed and checked.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { resolve } from "node:path";
+import type { Abi, Hex } from "viem";
+import { artifactPath, verifierContractName } from "../artifacts/paths.js";
+import { ToolchainError, ZkinferError } from "../errors.js";
+import { SOLC_SETTINGS, SOLC_VERSION } from "./solcSettings.js";
+
+const require = createRequire(import.meta.url);
+
+export interface CompiledContract {
+  contractName: string;
+  sourceName: string;
+  abi: Abi;
+  bytecode: Hex;
+  deployedBytecode: Hex;
+  /** Byte ranges of immutables in the runtime code (filled in by the constructor). */
+  immutableReferences: Record<string, { start: number; length: number }[]>;
+}
+
+let solc: { compile(input: string, options: { import: (path: string) => { contents: string } | { error: string } }): string; version(): string } | undefined;
+
+/** The model's verifier, compiled; throws when the model has not been built. */
+export function compileModelVerifier(model: string): CompiledContract {
+  const file = artifactPath(model, "verifierContract");
+  if (!existsSync(file)) throw new ZkinferError(`${file} does not exist: build the model first (\`zkinfer build <model>\`).`);
+  return compileContract(resolve(file), verifierContractName(model));
+}
+
+export function compileContract(file: string, contractName: string): CompiledContract {
+  solc ??= require("solc") as NonNullable<typeof solc>;
+  if (!solc.version().startsWith(SOLC_VERSION)) throw new ToolchainError(`solc ${solc.version()} is installed; the contracts are compiled with ${SOLC_VERSION}.`);
+  const input = {
+    language: "Solidity",
+    sources: { [file]: { content: readFileSync(file, "utf8") } },
+    settings: {
+      ...SOLC_SETTINGS,
+      outputSelection: { [file]: { [contractName]: ["abi", "evm.bytecode.object", "evm.deployedBytecode.object", "evm.deployedBytecode.immutableReferences"] } },
+    },
+  };
+  // Imports are relative paths between absolute source names, so the callback only reads files.
+  const output = JSON.parse(
+    solc.compile(JSON.stringify(input), {
+      import: (path) => (existsSync(path) ? { contents: readFileSync(path, "utf8") } : { error: `${path} not found` }),
+    }),
+  ) as { errors?: { severity: string; formattedMessage: string }[]; contracts?: Record<string, Record<string, { abi: Abi; evm: { bytecode: { object: string }; deployedBytecode: { object: string; immutableReferences?: CompiledContract["immutableReferences"] } } }>> };
+  const errors = (output.errors ?? []).filter((e) => e.severity === "error");
+  if (errors.length > 0) throw new ToolchainError(`solc could not compile ${file}:\n${errors.map((e) => e.formattedMessage).join("\n")}`);
+  const c = output.contracts?.[file]?.[contractName];
+  if (!c) throw new ToolchainError(`solc produced no contract ${contractName} from ${file}.`);
+  return {
+    contractName,
+    sourceName: file,
+    abi: c.abi,
+    bytecode: `0x${c.evm.bytecode.object}`,
+    deployedBytecode: `0x${c.evm.deployedBytecode.object}`,
+    immutableReferences: c.evm.deployedBytecode.immutableReferences ?? {},
+  };
+}
+
+/**
+ * Runtime code without its trailing CBOR metadata (source hashes and compiler version: they differ
+ * between two compiles of the same contract from different paths, and do not execute).
+ */
+export function stripMetadata(code: Hex): string {
+  const hex = code.slice(2);
+  if (hex.length < 4) return hex;
+  const length = parseInt(hex.slice(-4), 16);
+  const cut = hex.length - 4 - length * 2;
+  return cut > 0 ? hex.slice(0, cut) : hex;
+}
+
+/** `runtime` with every immutable written as the 32-byte word `value` (as the constructor does). */
+export function fillImmutables(runtime: Hex, refs: CompiledContract["immutableReferences"], value: bigint): Hex {
+  let hex = runtime.slice(2);
+  const word = value.toString(16).padStart(64, "0");
+  for (const ranges of Object.values(refs)) {
+    for (const { start, length } of ranges) hex = hex.slice(0, start * 2) + word.slice(64 - length * 2) + hex.slice((start + length) * 2);
+  }
+  return `0x${hex}`;
+}

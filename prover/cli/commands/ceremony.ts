@@ -1,0 +1,92 @@
+/**
+ * `zkinfer ceremony <init|contribute|verify|finalize>`: a multi-party phase-2 setup for a built model
+ * (prover/setup/ceremony.ts). The ceremony folder travels from contributor to contributor; each runs
+ * `contribute` on their own machine and publishes the hash it prints.
+ */
+import { parseArgs } from "node:util";
+import { UsageError } from "../../errors.js";
+import type { Command } from "../command.js";
+import { resolveSpecPath } from "../modelDir.js";
+
+export const command: Command = {
+  usage:
+    "init <model-dir|spec.json> --ptau <file> --out <dir> | contribute <dir> --name <who> [--entropy-file <f>] | " +
+    "verify <dir> [--r1cs <file>] [--ptau <file>] [--json] | finalize <dir> --beacon <hex> [--iterations <n>] [--r1cs <file>] [--ptau <file>]",
+  summary:
+    "A multi-party Groth16 phase 2 for a built model. `init` writes the initial zkey and transcript.json; each `contribute` adds one " +
+    "contribution (OS randomness plus an optional file; nothing secret is written) and prints its hash; `verify` checks the whole chain " +
+    "against the model's r1cs and the ptau and names any failing step; `finalize` applies a public beacon, exports the verification key " +
+    "and makes the ceremony's key the model's setup (the build then generates its verifier from it).",
+  async run(argv) {
+    const { positionals, values } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        ptau: { type: "string" },
+        out: { type: "string" },
+        name: { type: "string" },
+        "entropy-file": { type: "string" },
+        r1cs: { type: "string" },
+        beacon: { type: "string" },
+        iterations: { type: "string" },
+        json: { type: "boolean", default: false },
+      },
+    });
+    const [action, target, ...extra] = positionals;
+    if (!target || extra.length > 0) throw new UsageError(`expected \`ceremony ${action ?? "<action>"} <${action === "init" ? "model" : "dir"}>\``);
+    const ceremony = await import("../../setup/ceremony.js");
+    switch (action) {
+      case "init": {
+        if (!values.ptau || !values.out) throw new UsageError("init needs --ptau <file> and --out <dir>");
+        const { readModelSpec } = await import("../../model/spec.js");
+        const spec = resolveSpecPath(target);
+        const model = readModelSpec(spec).name;
+        const t = await ceremony.initCeremony({ model, spec, ptau: values.ptau, dir: values.out, log: console.log });
+        console.log(`ceremony for ${model} in ${values.out}: circuit ${t.circuit.hash.slice(0, 32)}…, ptau 2^${t.ptau.power} (${t.ptau.source})`);
+        console.log(`next: \`zkinfer ceremony contribute ${values.out} --name <who>\` on each contributor's machine`);
+        return;
+      }
+      case "contribute": {
+        if (!values.name) throw new UsageError("contribute needs --name <who> (published with the contribution hash)");
+        const { index, hash } = await ceremony.contribute({ dir: target, name: values.name, entropyFile: values["entropy-file"] });
+        console.log(`contribution ${index} (${values.name}) hash:`);
+        console.log(hash);
+        console.log("publish this hash; anyone can check it appears in `zkinfer ceremony verify`.");
+        return;
+      }
+      case "verify": {
+        const report = await ceremony.verifyCeremony({ dir: target, r1cs: values.r1cs, ptau: values.ptau });
+        if (!values.json) {
+          console.log(`circuit ${report.circuit}`);
+          console.log(`ptau    ${report.ptau}`);
+          for (const [i, c] of report.contributions.entries()) console.log(`contribution ${i + 1} ${c.name}: ${c.hash}`);
+          console.log(`beacon  ${report.beacon ?? "(not finalized)"}`);
+          console.log(report.valid ? "ceremony verifies" : `INVALID at ${report.error}`);
+        } else {
+          const { ptauSource: _, ...json } = report;
+          console.log(JSON.stringify(json));
+        }
+        return report.valid ? 0 : 1;
+      }
+      case "finalize": {
+        if (!values.beacon) throw new UsageError("finalize needs --beacon <hex>: a public random value fixed after the last contribution");
+        const iterationsExp = values.iterations === undefined ? undefined : Number(values.iterations);
+        const report = await ceremony.finalizeCeremony({ dir: target, beaconHex: values.beacon, iterationsExp, r1cs: values.r1cs, ptau: values.ptau });
+        const info = ceremony.installCeremonySetup(target);
+        const { model, spec } = ceremony.readTranscript(target);
+        console.log(`finalized: ${report.contributions.length} contributions + beacon ${report.beacon}; installed as ${model}'s setup (zkey sha256 ${info.zkeySha256.slice(0, 16)}…)`);
+        // The model's build generates the Solidity verifier from the installed zkey.
+        const { existsSync } = await import("node:fs");
+        if (spec && existsSync(spec)) {
+          const { buildModel } = await import("../../build/buildModel.js");
+          await buildModel({ specPath: spec, log: console.log });
+        } else {
+          console.log(`next: \`zkinfer build <model-dir>\` generates the verifier from the ceremony's key`);
+        }
+        return;
+      }
+      default:
+        throw new UsageError(`unknown ceremony action \`${action}\`: use init, contribute, verify or finalize`);
+    }
+  },
+};

@@ -1,0 +1,92 @@
+/**
+ * `zkinfer deploy <model> --rpc <url>`: the built model's verifier, registration and optional consumer
+ * (and a hub, unless --hub) through the generic Ignition module, signed with $ZKINFER_PRIVATE_KEY or
+ * an encrypted keystore. Writes deployments/<chainId>.json.
+ */
+import { parseArgs } from "node:util";
+import { isAddress, type Address } from "viem";
+import { UsageError, ZkinferError } from "../../errors.js";
+import type { Command } from "../command.js";
+import { resolveSpecPath } from "../modelDir.js";
+
+export const command: Command = {
+  usage:
+    "<model-dir|spec.json> --rpc <url> [--hub <address>] [--consumer <ContractName> --consumer-args <json array>] [--update-delay <seconds>] " +
+    "[--metadata <uri>] [--keystore <file>] [--out-dir deployments] [--allow-dev-setup] [--dry-run] [--json]",
+  summary:
+    "Deploys a built model: a new InferenceHub unless --hub, the model's verifier, its registration and your consumer (its constructor " +
+    'arguments may use "$hub", "$modelId", "$deployer"). The key comes from $ZKINFER_PRIVATE_KEY, or --keystore <v3 JSON> with ' +
+    "$ZKINFER_KEYSTORE_PASSWORD. A development setup is refused on any chain but a local one (31337, 1337) unless --allow-dev-setup. " +
+    "--dry-run prints the steps and the gas the node estimates, and sends nothing. --json prints {chainId, hub, modelId, verifier, setup} last.",
+  async run(argv) {
+    const { positionals, values } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        rpc: { type: "string" },
+        hub: { type: "string" },
+        consumer: { type: "string" },
+        "consumer-args": { type: "string" },
+        "update-delay": { type: "string" },
+        metadata: { type: "string" },
+        keystore: { type: "string" },
+        "out-dir": { type: "string" },
+        "allow-dev-setup": { type: "boolean", default: false },
+        "dry-run": { type: "boolean", default: false },
+        json: { type: "boolean", default: false },
+      },
+    });
+    if (positionals.length !== 1) throw new UsageError("expected one model folder or spec.json");
+    if (!values.rpc) throw new UsageError("--rpc <url> is required: the JSON-RPC endpoint of the target chain");
+    if (values.hub !== undefined && !isAddress(values.hub)) throw new UsageError(`--hub must be a 0x-prefixed 20-byte address, got "${values.hub}"`);
+    let consumer: { contract: string; args: unknown[] } | undefined;
+    if (values.consumer) {
+      let args: unknown;
+      try {
+        args = JSON.parse(values["consumer-args"] ?? "[]");
+      } catch {
+        throw new UsageError(`--consumer-args must be a JSON array, got ${values["consumer-args"]}`);
+      }
+      if (!Array.isArray(args)) throw new UsageError("--consumer-args must be a JSON array");
+      consumer = { contract: values.consumer, args };
+    } else if (values["consumer-args"]) {
+      throw new UsageError("--consumer-args needs --consumer <ContractName>");
+    }
+    let updateDelay: bigint | undefined;
+    if (values["update-delay"] !== undefined) {
+      if (!/^[0-9]+$/.test(values["update-delay"])) throw new UsageError(`--update-delay must be a number of seconds, got "${values["update-delay"]}"`);
+      if (values.hub) throw new UsageError("--update-delay applies to a new hub; the existing --hub keeps its own");
+      updateDelay = BigInt(values["update-delay"]);
+    }
+    const specPath = resolveSpecPath(positionals[0]!);
+    try {
+      await deploy(specPath, values, consumer, updateDelay, positionals[0]!);
+    } catch (error) {
+      // The node's or Ignition's own errors, on one line (the cause keeps the detail).
+      if (error instanceof ZkinferError) throw error;
+      throw new ZkinferError(((error as Error).message ?? String(error)).split("\n")[0]!, { cause: error });
+    }
+  },
+};
+
+async function deploy(specPath: string, values: Record<string, string | boolean | undefined>, consumer: { contract: string; args: unknown[] } | undefined, updateDelay: bigint | undefined, model: string): Promise<void> {
+  {
+    const { deployModel } = await import("../../chain/deployModel.js");
+    const common = { specPath, rpcUrl: values.rpc as string, hub: values.hub as Address | undefined, consumer, updateDelay, metadataURI: values.metadata as string | undefined, allowDevSetup: values["allow-dev-setup"] as boolean, log: console.log };
+    if (values["dry-run"]) {
+      // A dry run signs nothing: the key is only needed for its address, which the estimates use.
+      const { loadPrivateKey } = await import("../../chain/keystore.js");
+      const plan = await deployModel({ ...common, privateKey: loadPrivateKey({ keystore: values.keystore as string | undefined }), dryRun: true });
+      console.log(`dry run on chain ${plan.chainId} (${plan.setup}); nothing sent:`);
+      for (const s of plan.steps) console.log(`  ${s.step.padEnd(48)} ${s.gas === null ? "gas unknown until the previous steps exist" : `${s.gas.toLocaleString("en-US")} gas`}`);
+      const eth = Number(plan.totalGas * plan.gasPrice) / 1e18;
+      console.log(`  total of the estimates: ${plan.totalGas.toLocaleString("en-US")} gas, about ${eth.toPrecision(3)} ETH at ${plan.gasPrice} wei/gas`);
+      if (values.json) console.log(JSON.stringify({ chainId: plan.chainId, setup: plan.setup, steps: plan.steps.map((s) => ({ step: s.step, gas: s.gas === null ? null : Number(s.gas) })), totalGas: Number(plan.totalGas), gasPrice: plan.gasPrice.toString() }));
+      return;
+    }
+    const { loadPrivateKey } = await import("../../chain/keystore.js");
+    const result = await deployModel({ ...common, privateKey: loadPrivateKey({ keystore: values.keystore as string | undefined }), outDir: values["out-dir"] as string | undefined });
+    console.log(`deployed ${model} on chain ${result.chainId}: hub ${result.hub}, model ${result.modelId}, verifier ${result.verifier}${result.consumer ? `, consumer ${result.consumer}` : ""} (${result.setup}); manifest ${result.manifest}`);
+    if (values.json) console.log(JSON.stringify({ chainId: result.chainId, hub: result.hub, modelId: result.modelId, verifier: result.verifier, setup: result.setup }));
+  }
+}

@@ -1,0 +1,232 @@
+/**
+ * `zkinfer deploy` and `zkinfer verify-deployment` against a real `hardhat node` over JSON-RPC, as a
+ * team deploying a model and a user checking it would run them: a model set up by a three-party
+ * ceremony is deployed through the generic Ignition module, verified, proved and acted on; the checks
+ * fail when the registry points at a verifier of another setup or another model, or at another
+ * commitment; a development setup is refused on a non-local chain id.
+ */
+import { readFileSync, rmSync, mkdtempSync, writeFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { expect } from "chai";
+import { Wallet, encryptKeystoreJson } from "ethers";
+import { createPublicClient, createWalletClient, http, type Address, type Hex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { REPO_ROOT, artifactPath } from "../../prover/artifacts/paths.js";
+import { compileContract, compileModelVerifier } from "../../prover/chain/compileVerifier.js";
+import { setupVerdict } from "../../prover/chain/deployModel.js";
+import { decryptKeystore, loadPrivateKey } from "../../prover/chain/keystore.js";
+import { contribute, finalizeCeremony, initCeremony, installCeremonySetup } from "../../prover/setup/ceremony.js";
+import { resolvePtau } from "../../prover/setup/ptau.js";
+import { HARDHAT_DEV_KEY } from "../../prover/service/chain.js";
+import { startLocalChain, type LocalChain } from "../../scripts/dev/localChain.js";
+import { modelDeploymentSpec } from "../../prover/chain/deployModel.js";
+import { isolatedBuild, lastJsonLine, withBuildRoot, zkinferCli } from "../helpers/cli.js";
+
+const spec = fileURLToPath(new URL("../fixtures/public-inputs.json", import.meta.url));
+
+interface Checks {
+  ok: boolean;
+  checks: { name: string; ok: boolean; detail: string }[];
+}
+
+describe("zkinfer deploy and verify-deployment (hardhat node over JSON-RPC)", function () {
+  this.timeout(600_000);
+  const work = mkdtempSync(join(tmpdir(), "zkinfer-deploy-"));
+  let chain: LocalChain;
+  /** A build root whose model has a finalized three-party ceremony; one with a development setup. */
+  let ceremonyRoot: string;
+  let devRoot: string;
+  let deployed: { chainId: number; hub: Address; modelId: number; verifier: Address; setup: string };
+  const env = () => ({ ZKINFER_BUILD_DIR: ceremonyRoot, ZKINFER_PRIVATE_KEY: HARDHAT_DEV_KEY });
+
+  before(async () => {
+    await resolvePtau({ power: 8 });
+    devRoot = await isolatedBuild(spec, "public-inputs");
+    ceremonyRoot = await isolatedBuild(spec, "public-inputs");
+    const dir = join(work, "ceremony");
+    await withBuildRoot(ceremonyRoot, async () => {
+      const { devPtauPath } = await import("../../prover/artifacts/paths.js");
+      await initCeremony({ model: "public-inputs", spec, ptau: devPtauPath(8), dir });
+      for (const name of ["alice", "bob", "carol"]) await contribute({ dir, name });
+      await finalizeCeremony({ dir, beaconHex: "0badc0de" });
+      installCeremonySetup(dir);
+      const { buildModel } = await import("../../prover/build/buildModel.js");
+      await buildModel({ specPath: spec });
+    });
+    chain = await startLocalChain();
+  });
+  after(async () => {
+    await chain?.stop();
+    for (const d of [work, ceremonyRoot, devRoot]) if (d) rmSync(d, { recursive: true, force: true });
+  });
+
+  const verifyDeployment = async (modelId: number | bigint, root = ceremonyRoot) => {
+    const r = await zkinferCli(["verify-deployment", spec, "--rpc", chain.url, "--hub", deployed.hub, "--model", String(modelId), "--json"], { ZKINFER_BUILD_DIR: root });
+    return { code: r.code, stdout: r.stdout, report: lastJsonLine<Checks>(r.stdout) };
+  };
+  const failing = (report: Checks) => report.checks.filter((c) => !c.ok).map((c) => c.name);
+
+  it("dry-runs: prints the steps with the node's gas estimates and sends nothing", async () => {
+    const r = await zkinferCli(["deploy", spec, "--rpc", chain.url, "--dry-run", "--json"], env(), work);
+    expect(r.code, r.stderr).to.equal(0);
+    const plan = lastJsonLine<{ chainId: number; steps: { step: string; gas: number | null }[]; totalGas: number }>(r.stdout);
+    expect(plan.chainId).to.equal(31337);
+    expect(plan.steps.map((s) => s.step)).to.include.members(["deploy InferenceHub", "deploy PublicInputsVerifier"]);
+    expect(plan.steps.find((s) => s.step === "deploy PublicInputsVerifier")!.gas).to.be.greaterThan(100_000);
+    const client = createPublicClient({ transport: http(chain.url) });
+    expect(await client.getTransactionCount({ address: privateKeyToAccount(HARDHAT_DEV_KEY).address })).to.equal(0);
+  });
+
+  it("deploys hub, verifier and registration through Ignition and writes deployments/<chainId>.json", async () => {
+    const r = await zkinferCli(["deploy", spec, "--rpc", chain.url, "--update-delay", "3600", "--json"], env(), work);
+    expect(r.code, r.stderr).to.equal(0);
+    deployed = lastJsonLine(r.stdout);
+    expect(deployed).to.include({ chainId: 31337, modelId: 1, setup: "ceremony (development ptau)" });
+    const manifest = JSON.parse(readFileSync(join(work, "deployments", "31337.json"), "utf8"));
+    expect(manifest.contracts.find((c: { name: string }) => c.name === "InferenceHub").address).to.equal(deployed.hub);
+    expect(manifest.models[0]).to.include({ name: "public-inputs", modelId: 1, verifier: deployed.verifier });
+  });
+
+  it("deploys onto an existing hub with --hub; the manifest keeps the latest registration of a model per hub", async () => {
+    const r = await zkinferCli(["deploy", spec, "--rpc", chain.url, "--hub", deployed.hub, "--json"], env(), work);
+    expect(r.code, r.stderr).to.equal(0);
+    const second = lastJsonLine<typeof deployed>(r.stdout);
+    expect(second).to.include({ hub: deployed.hub, modelId: deployed.modelId + 1 });
+    expect(second.verifier).to.not.equal(deployed.verifier);
+    const manifest = JSON.parse(readFileSync(join(work, "deployments", "31337.json"), "utf8"));
+    expect(manifest.models).to.have.length(1);
+    expect(manifest.models[0]).to.include({ modelId: second.modelId, hub: deployed.hub });
+  });
+
+  it("verify-deployment passes on the deployment, reporting status, owner, consumer, delay and pending update", async () => {
+    const { code, report } = await verifyDeployment(deployed.modelId);
+    expect(code, JSON.stringify(report)).to.equal(0);
+    expect(report.ok).to.equal(true);
+    expect(report.checks.map((c) => c.name)).to.deep.equal(["verifier code", "commitment", "registration", "setup transcript", "status", "owner", "consumer", "update delay", "pending update"]);
+    const detail = (name: string) => report.checks.find((c) => c.name === name)!.detail;
+    expect(detail("verifier code")).to.include("equals PublicInputsVerifier compiled from the final zkey");
+    expect(detail("setup transcript")).to.include("3 contributions (alice, bob, carol)");
+    expect(detail("owner")).to.equal(privateKeyToAccount(HARDHAT_DEV_KEY).address);
+    expect(detail("update delay")).to.match(/^3600 s/);
+  });
+
+  it("proves with the ceremony's key and the hub verifies and acts on it (zkinfer prove + submit)", async () => {
+    const input = join(work, "input.json");
+    writeFileSync(input, JSON.stringify({ a: 1, b: 2, c: 0 }));
+    const proofFile = join(work, "proof.json");
+    const subject = privateKeyToAccount(HARDHAT_DEV_KEY).address;
+    const proved = await zkinferCli(["prove", spec, "--input", input, "--subject", subject, "--nonce", "7", "--out", proofFile], env());
+    expect(proved.code, proved.stderr).to.equal(0);
+    const at = ["--rpc", chain.url, "--hub", deployed.hub, "--model", String(deployed.modelId)];
+    const sent = await zkinferCli(["submit", proofFile, ...at, "--json"], env());
+    expect(sent.code, sent.stderr).to.equal(0);
+    expect(lastJsonLine(sent.stdout)).to.include({ subject, nonce: "7" });
+    const replay = await zkinferCli(["submit", proofFile, ...at], env());
+    expect(replay.code).to.equal(1);
+    expect(replay.stderr).to.include("InferenceHubNonceUsed");
+  });
+
+  /** Deploys `bytecode` and registers it on the hub with the given commitment (via the registry CLI). */
+  async function registerVerifier(bytecode: Hex, commitment: bigint): Promise<number> {
+    const account = privateKeyToAccount(HARDHAT_DEV_KEY);
+    const wallet = createWalletClient({ account, transport: http(chain.url) });
+    const client = createPublicClient({ transport: http(chain.url) });
+    const hash = await wallet.deployContract({ abi: [], bytecode, chain: null });
+    const { contractAddress } = await client.waitForTransactionReceipt({ hash });
+    const model = await withBuildRoot(ceremonyRoot, () => modelDeploymentSpec(spec));
+    const r = await zkinferCli(
+      ["registry", "register", "--rpc", chain.url, "--hub", deployed.hub, "--verifier", contractAddress!, "--commitment", String(commitment), "--outputs", String(model.numOutputs), "--public-inputs", spec, "--json"],
+      env(),
+    );
+    expect(r.code, r.stderr).to.equal(0);
+    return Number(JSON.parse(r.stdout).modelId);
+  }
+
+  it("fails when the registry points at a verifier from another setup of the same model", async () => {
+    const model = await withBuildRoot(ceremonyRoot, () => modelDeploymentSpec(spec));
+    const devVerifier = await withBuildRoot(devRoot, () => compileModelVerifier("public-inputs"));
+    const id = await registerVerifier(devVerifier.bytecode, model.modelCommitment);
+    const { code, report } = await verifyDeployment(id);
+    expect(code).to.equal(1);
+    expect(failing(report)).to.deep.equal(["verifier code"]);
+    expect(report.checks[0]!.detail).to.include("is not the one generated from this model's final zkey");
+  });
+
+  it("fails when the registry points at the verifier of another model", async () => {
+    const other = join(REPO_ROOT, "build", "contracts", "credit-score", "CreditScoreVerifier.sol");
+    expect(existsSync(other), "the bundled credit-score model is built (npm run build:models)").to.equal(true);
+    const model = await withBuildRoot(ceremonyRoot, () => modelDeploymentSpec(spec));
+    const id = await registerVerifier(compileContract(other, "CreditScoreVerifier").bytecode, model.modelCommitment);
+    const { code, report } = await verifyDeployment(id);
+    expect(code).to.equal(1);
+    expect(failing(report)).to.deep.equal(["verifier code"]);
+  });
+
+  it("fails when the registered commitment differs from the spec's", async () => {
+    const model = await withBuildRoot(ceremonyRoot, () => modelDeploymentSpec(spec));
+    const id = await registerVerifier(await withBuildRoot(ceremonyRoot, () => compileModelVerifier("public-inputs").bytecode), model.modelCommitment + 1n);
+    const { code, report, stdout } = await verifyDeployment(id);
+    expect(code).to.equal(1);
+    expect(failing(report)).to.deep.equal(["commitment"]);
+    expect(stdout).to.include("deployment NOT verified: commitment");
+  });
+
+  it("fails on a development setup: there is no transcript to verify", async () => {
+    // The development-setup build describes a model whose registered verifier (the ceremony's) it did not make.
+    const { report } = await verifyDeployment(deployed.modelId, devRoot);
+    expect(failing(report)).to.include.members(["verifier code", "setup transcript"]);
+  });
+
+  describe("on a non-local chain id", () => {
+    let sepolia: LocalChain;
+    before(async () => {
+      sepolia = await startLocalChain({ chainId: 11155111 });
+    });
+    after(async () => sepolia?.stop());
+
+    it("refuses a development setup, and a ceremony over a development ptau, unless --allow-dev-setup", async () => {
+      const dev = await zkinferCli(["deploy", spec, "--rpc", sepolia.url, "--json"], { ...env(), ZKINFER_BUILD_DIR: devRoot }, work);
+      expect(dev.code).to.equal(1);
+      expect(dev.stderr).to.include("refusing to deploy a development setup to chain 11155111");
+      expect(dev.stderr.trim().split("\n")).to.have.length(1);
+      const rehearsal = await zkinferCli(["deploy", spec, "--rpc", sepolia.url], env(), work);
+      expect(rehearsal.stderr).to.include("refusing to deploy a ceremony (development ptau) setup to chain 11155111");
+      expect(existsSync(join(work, "deployments", "11155111.json"))).to.equal(false);
+      const allowed = await zkinferCli(["deploy", spec, "--rpc", sepolia.url, "--allow-dev-setup", "--dry-run"], { ...env(), ZKINFER_BUILD_DIR: devRoot }, work);
+      expect(allowed.code, allowed.stderr).to.equal(0);
+      expect(allowed.stdout).to.include("--allow-dev-setup was given");
+    });
+  });
+
+  it("decides the setup by chain id: development-grade keys only on local chains", () => {
+    const ptau = (source: string) => ({ source, power: 8 });
+    const dev = { setup: "development", contributions: 1, ptau: ptau("development") };
+    const single = { setup: "ceremony", contributions: 1, ptau: ptau("hermez") };
+    const rehearsal = { setup: "ceremony", contributions: 3, ptau: ptau("development") };
+    const real = { setup: "ceremony", contributions: 3, ptau: ptau("hermez") };
+    for (const local of [31337, 1337]) for (const s of [dev, single, rehearsal, real]) expect(setupVerdict(s, local).allowed).to.equal(true);
+    for (const remote of [1, 10, 8453, 11155111]) {
+      expect([dev, single, rehearsal].map((s) => setupVerdict(s, remote).allowed)).to.deep.equal([false, false, false]);
+      expect(setupVerdict(real, remote)).to.include({ allowed: true, label: "ceremony", developmentOnly: false });
+      expect(setupVerdict(dev, remote, true).allowed).to.equal(true);
+    }
+  });
+
+  it("reads the deployer's key from the environment or a v3 keystore, never from an argument", async () => {
+    const wallet = new Wallet(HARDHAT_DEV_KEY);
+    // Written by ethers (an independent implementation of the format), with a small scrypt cost for speed.
+    const keystore = await encryptKeystoreJson({ address: wallet.address, privateKey: wallet.privateKey }, "correct horse", { scrypt: { N: 1024 } });
+    const file = join(work, "deployer.json");
+    writeFileSync(file, keystore);
+    expect(loadPrivateKey({ keystore: file, env: { ZKINFER_KEYSTORE_PASSWORD: "correct horse" } })).to.equal(HARDHAT_DEV_KEY);
+    expect(() => decryptKeystore(keystore, "wrong")).to.throw("wrong password");
+    expect(() => loadPrivateKey({ keystore: file, env: {} })).to.throw("ZKINFER_KEYSTORE_PASSWORD");
+    expect(() => loadPrivateKey({ env: {} })).to.throw("ZKINFER_PRIVATE_KEY");
+
+    const r = await zkinferCli(["deploy", spec, "--rpc", chain.url, "--private-key", HARDHAT_DEV_KEY], env(), work);
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.include("--private-key");
+  });
+});
