@@ -229,7 +229,7 @@ export async function deployModel(p: DeployModelParameters): Promise<DeployModel
 }
 
 async function findModelId(client: PublicClient, hub: Address, verifier: Address, fromBlock: number): Promise<number> {
-  const events = await client.getContractEvents({ address: hub, abi: (inferenceHubAbi as Abi), eventName: "ModelRegistered", fromBlock: BigInt(fromBlock) });
+  const events = await client.getContractEvents({ address: hub, abi: inferenceHubAbi, eventName: "ModelRegistered", fromBlock: BigInt(fromBlock) });
   const mine = events.filter((e) => String((e.args as { verifier: Address }).verifier).toLowerCase() === verifier.toLowerCase());
   if (mine.length !== 1) throw new ZkinferError(`expected one registration of the verifier ${verifier} on hub ${hub}, found ${mine.length}.`);
   return Number((mine[0]!.args as { modelId: bigint }).modelId);
@@ -244,11 +244,11 @@ async function estimate(client: PublicClient, from: Address, artifacts: Artifact
   const steps: PlannedStep[] = [];
   const nonce = await client.getTransactionCount({ address: from });
   const gasOf = async (step: string, tx: { to?: Address; data: Hex }, stateOverride?: { address: Address; code: Hex }[]) => {
-    let gas: bigint | null = null;
+    let gas: bigint | null;
     try {
       gas = await client.estimateGas({ account: from, ...tx, stateOverride });
     } catch {
-      gas = null;
+      gas = null; // e.g. a call on a hub not yet deployed: reported as unknown
     }
     steps.push({ step, gas });
   };
@@ -262,7 +262,7 @@ async function estimate(client: PublicClient, from: Address, artifacts: Artifact
     override = [{ address: hub, code: hubArtifact.deployedBytecode as Hex }];
   }
   await gasOf(`deploy ${model.verifierContract}`, { data: verifier.bytecode });
-  const verifierAddress = getContractAddress({ from, nonce: BigInt(next++) });
+  const verifierAddress = getContractAddress({ from, nonce: BigInt(next) });
   const { encodeFunctionData } = await import("viem");
   const common = [verifierAddress, model.modelCommitment, model.numOutputs] as const;
   const metadata = p.metadataURI ?? `zkinfer:${model.name}@${model.version}`;

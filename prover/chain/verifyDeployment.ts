@@ -11,6 +11,7 @@
  *   generated from; a development-grade setup fails on any chain but a local one;
  * - status (Active), and, reported: owner, consumer, update delay, pending update.
  */
+import type { Abi } from "viem";
 import { existsSync } from "node:fs";
 import { createPublicClient, http, type Address, type PublicClient } from "viem";
 import { artifactPath } from "../artifacts/paths.js";

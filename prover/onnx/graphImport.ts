@@ -13,6 +13,7 @@
  * not already a tape value) and appends a node of its family. Every operator the graph uses that
  * this importer does not compile is reported in ONE error, with its nodes.
  */
+import { size, squeezeShape, strides, transposeOrder } from "./shapes.js";
 import { OnnxImportError, UnsupportedOperatorError } from "../errors.js";
 import type { FloatNode, GraphSpec } from "../graph/types.js";
 import { FUNCTIONS } from "../graph/functions.js";
@@ -40,17 +41,10 @@ interface TV {
 /** TensorProto integer types (uint8 int8 uint16 int16 int32 int64 uint32 uint64). */
 const INT_TYPES = new Set([2, 3, 4, 5, 6, 7, 12, 13]);
 
-const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 const cst = (c: number): Lin => ({ t: [], w: [], c });
 const isConstLin = (l: Lin) => l.t.length === 0;
 const isConst = (v: TV) => v.el.every(isConstLin);
 const unit = (i: number): Lin => ({ t: [i], w: [1], c: 0 });
-
-function strides(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length).fill(1);
-  for (let k = shape.length - 2; k >= 0; k--) s[k] = s[k + 1]! * shape[k + 1]!;
-  return s;
-}
 
 /** sum_j coefs[j] * lins[j] + c0. */
 function combine(lins: readonly Lin[], coefs: readonly number[], c0 = 0): Lin {
@@ -427,25 +421,14 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
       case "Unsqueeze": {
         const x = input(0);
         const axes = attrInts("axes") ?? (has(1) ? constIn(1, "axes") : undefined);
-        let shape: number[];
-        if (node.opType === "Squeeze") {
-          const drop = new Set((axes ?? x.shape.map((d, k) => (d === 1 ? k : -1)).filter((k) => k >= 0)).map((a) => (a < 0 ? a + x.shape.length : a)));
-          shape = x.shape.filter((_, k) => !drop.has(k));
-        } else {
-          shape = [...x.shape];
-          const rank = x.shape.length + (axes?.length ?? 0);
-          for (const a of [...(axes ?? [])].map((a) => (a < 0 ? a + rank : a)).sort((p, q) => p - q)) shape.splice(a, 0, 1);
-        }
+        const shape = squeezeShape(node.opType, x.shape, axes);
         set({ ...x, shape });
         break;
       }
       case "Transpose": {
         const x = input(0);
-        const perm = attrInts("perm") ?? x.shape.map((_, k) => x.shape.length - 1 - k);
-        const shape = perm.map((p) => x.shape[p]!);
-        const inS = strides(x.shape);
-        const outS = strides(shape);
-        set(gatherBy(x, shape, Array.from({ length: size(shape) }, (_, flat) => perm.reduce((idx, p, k) => idx + (Math.floor(flat / outS[k]!) % shape[k]!) * inS[p]!, 0))));
+        const { shape, order } = transposeOrder(x.shape, attrInts("perm"));
+        set(gatherBy(x, shape, order));
         break;
       }
       case "Shape": {

@@ -12,6 +12,7 @@
  *
  * Anything else is refused with UnsupportedOperatorError naming the operator and the node.
  */
+import { size, squeezeShape, strides, transposeOrder } from "./shapes.js";
 import { OnnxImportError, UnsupportedOperatorError } from "../errors.js";
 import type { LayerSpec } from "../model/spec.js";
 import { parseOnnx, type OnnxGraph, type OnnxNode, type Tensor } from "./graph.js";
@@ -66,14 +67,6 @@ interface Const {
   tensor: Tensor;
 }
 type Value = Affine | Const;
-
-const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
-
-function strides(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length).fill(1);
-  for (let k = shape.length - 2; k >= 0; k--) s[k] = s[k + 1]! * shape[k + 1]!;
-  return s;
-}
 
 /** NumPy-style broadcast of a constant to `shape`; null when it does not broadcast. */
 function broadcast(t: Tensor, shape: readonly number[]): number[] | null {
@@ -210,25 +203,13 @@ export function importGraph(graphIn: OnnxGraph, source: string): ImportedNetwork
       case "Unsqueeze": {
         const v = affineIn(0);
         const axes = attrInts("axes") ?? (node.inputs[1] ? constIn(1, "axes").data : undefined);
-        let shape: number[];
-        if (node.opType === "Squeeze") {
-          const drop = new Set((axes ?? v.shape.map((d, k) => (d === 1 ? k : -1)).filter((k) => k >= 0)).map((a) => (a < 0 ? a + v.shape.length : a)));
-          shape = v.shape.filter((_, k) => !drop.has(k));
-        } else {
-          shape = [...v.shape];
-          const rank = v.shape.length + (axes?.length ?? 0);
-          for (const a of [...(axes ?? [])].map((a) => (a < 0 ? a + rank : a)).sort((x, y) => x - y)) shape.splice(a, 0, 1);
-        }
+        const shape = squeezeShape(node.opType, v.shape, axes);
         set({ ...v, shape });
         break;
       }
       case "Transpose": {
         const v = affineIn(0);
-        const perm = attrInts("perm") ?? v.shape.map((_, k) => v.shape.length - 1 - k);
-        const shape = perm.map((p) => v.shape[p]!);
-        const inS = strides(v.shape);
-        const outS = strides(shape);
-        const order = Array.from({ length: size(shape) }, (_, flat) => perm.reduce((idx, p, k) => idx + (Math.floor(flat / outS[k]!) % shape[k]!) * inS[p]!, 0));
+        const { shape, order } = transposeOrder(v.shape, attrInts("perm"));
         set({ ...v, shape, rows: order.map((i) => v.rows[i]!), bias: order.map((i) => v.bias[i]!) });
         break;
       }

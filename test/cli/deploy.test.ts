@@ -13,7 +13,7 @@ import { expect } from "chai";
 import { Wallet, encryptKeystoreJson } from "ethers";
 import { createPublicClient, createWalletClient, http, type Address, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { REPO_ROOT, artifactPath } from "../../prover/artifacts/paths.js";
+import { REPO_ROOT } from "../../prover/artifacts/paths.js";
 import { compileContract, compileModelVerifier } from "../../prover/chain/compileVerifier.js";
 import { setupVerdict } from "../../prover/chain/deployModel.js";
 import { decryptKeystore, loadPrivateKey } from "../../prover/chain/keystore.js";

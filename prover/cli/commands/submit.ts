@@ -6,10 +6,10 @@
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { isAddress, parseEventLogs, type Address, type Hex } from "viem";
+import { isAddress, parseEventLogs, type Abi, type Address, type Hex } from "viem";
 import { UsageError, ZkinferError } from "../../errors.js";
 import type { Command } from "../command.js";
-import { revertError } from "./registry.js";
+import { decodeRevert, formatRevert } from "../../chain/revert.js";
 
 export const command: Command = {
   usage: "<proof.json> --rpc <url> --hub <address> --model <id> [--keystore <file>] [--json]",
@@ -37,14 +37,15 @@ export const command: Command = {
     const { connectChain } = await import("../../chain/connect.js");
     const { inferenceHubAbi } = await import("../../chain/abi.js");
     const { publicClient, walletClient, account } = await connectChain(values.rpc, loadPrivateKey({ keystore: values.keystore }));
-    const abi = inferenceHubAbi as import("viem").Abi;
+    const abi: Abi = inferenceHubAbi;
     const args = [BigInt(values.model), proof.proofBytes as Hex, proof.publicSignals.map((s) => BigInt(s))];
     let request;
     try {
       ({ request } = await publicClient.simulateContract({ address: values.hub as Address, abi, functionName: "verifyAndAct", args, account }));
     } catch (error) {
-      const e = revertError("verifyAndAct", error);
-      throw e instanceof ZkinferError ? e : new ZkinferError(((error as Error).message ?? "").split("\n")[0]!, { cause: error });
+      const revert = decodeRevert(error);
+      if (revert) throw new ZkinferError(`verifyAndAct would revert with ${formatRevert(revert)}; nothing was sent.`, { cause: error });
+      throw new ZkinferError(((error as Error).message ?? "").split("\n")[0]!, { cause: error });
     }
     const hash = await walletClient.writeContract(request);
     const receipt = await publicClient.waitForTransactionReceipt({ hash });

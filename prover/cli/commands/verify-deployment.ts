@@ -6,7 +6,7 @@ import { parseArgs } from "node:util";
 import { isAddress, type Address } from "viem";
 import { UsageError, ZkinferError } from "../../errors.js";
 import type { Command } from "../command.js";
-import { resolveSpecPath } from "../modelDir.js";
+import { resolveSpecPath } from "../../artifacts/models.js";
 
 export const command: Command = {
   usage: "<model-dir|spec.json> --rpc <url> --hub <address> --model <id> [--json]",
