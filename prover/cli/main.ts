@@ -79,7 +79,8 @@ export async function main(argv: string[]): Promise<number> {
     // Typed errors carry a message written for the user: one line (plus the usage for a usage error),
     // never a stack. Anything else is a bug and keeps its stack.
     if (error instanceof UsageError || isParseArgsError(error)) {
-      console.error(`zkinfer ${name}: ${(error as Error).message}\nusage: zkinfer ${name} ${command.usage}`);
+      // One line, like every CLI error; `--help` shows the full usage.
+      console.error(`zkinfer ${name}: ${(error as Error).message} (see \`zkinfer ${name} --help\`)`);
       return EXIT.usage;
     }
     if (error instanceof ZkinferError) {

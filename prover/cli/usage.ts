@@ -1,6 +1,6 @@
 /**
- * A command used wrongly (a missing or malformed argument): the CLI prints the one-line message and
- * the command's usage, and exits 2. Errors of the work itself (a bad input value, a revert, an
+ * A command used wrongly (a missing or malformed argument): the CLI prints one line (the message and a
+ * pointer to the command's --help), and exits 2. Errors of the work itself (a bad input value, a revert, an
  * unreachable node) are other ZkinferErrors and exit 1.
  */
 

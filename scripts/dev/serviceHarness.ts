@@ -90,10 +90,14 @@ export async function call(base: string, method: string, path: string, body?: un
 }
 
 /**
- * What the chain says: every verifyAndAct or verifyAndActBatch transaction the submitter sent to the hub (mined ones: hardhat node
+ * What the chain says: every verifyAndAct, verifyAndActFor (relayed) or verifyAndActBatch transaction the submitter sent to the hub (mined ones: hardhat node
  * automines, one transaction per block), how many reverted, and every InferenceVerified event.
  */
-const VERIFY_AND_ACT = [toFunctionSelector("verifyAndAct(uint256,bytes,uint256[])"), toFunctionSelector("verifyAndActBatch(uint256,bytes,uint256[])")];
+const VERIFY_AND_ACT = [
+  toFunctionSelector("verifyAndAct(uint256,bytes,uint256[])"),
+  toFunctionSelector("verifyAndActFor(uint256,bytes,uint256[],uint256,bytes)"),
+  toFunctionSelector("verifyAndActBatch(uint256,bytes,uint256[])"),
+];
 
 export async function auditChain(rpcUrl: string, hub: Address, submitter: Address) {
   const client = createPublicClient({ transport: http(rpcUrl) });
