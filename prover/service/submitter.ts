@@ -17,7 +17,7 @@
  * RPC faults (timeouts, 5xx, dropped connections, missing receipts) are retried with exponential
  * backoff; a revert is not a fault and is not retried.
  */
-import { BaseError, decodeFunctionData, encodeFunctionData, keccak256, parseEventLogs, type Address, type Hex, type TransactionReceipt } from "viem";
+import { BaseError, decodeFunctionData, encodeFunctionData, getAddress, keccak256, parseEventLogs, type Address, type Hex, type TransactionReceipt } from "viem";
 import { revertName } from "../chain/revert.js";
 import { encodeBatch } from "../prove/calldata.js";
 import { HUB_ABI, type ChainClients } from "./chain.js";
@@ -375,7 +375,7 @@ export class Submitter {
   private consumerEvents(receipt: TransactionReceipt): ConsumerEvent[] {
     const logs = receipt.logs.filter((l) => l.address.toLowerCase() !== this.o.hub.toLowerCase());
     return parseEventLogs({ abi: CONSUMER_ABI, logs }).map((e) => ({
-      contract: e.address,
+      contract: getAddress(e.address),
       event: e.eventName,
       args: Object.fromEntries(Object.entries((e.args ?? {}) as Record<string, unknown>).map(([k, v]) => [k, String(v)])),
     }));

@@ -69,11 +69,15 @@ describe("prover service: batched submission", function () {
   it("falls back to one submission per proof when the batch would revert (a statement twice), and loses none", async () => {
     const { hub, url } = await serveBatching("fallback", 3);
     const me = clients.account.address;
-    // Two proofs of one statement (nonce 1) with different inputs: together they revert
-    // (InferenceHubNonceUsed); alone, the first lands and the second finds its statement recorded.
+    // Two proofs for one (subject, nonce 1) with different inputs: together they revert
+    // (InferenceHubNonceUsed); alone, the first lands and the second finds the nonce used by
+    // another statement, so it fails with a conflict rather than claim the other's transaction
+    // (docs/SECURITY.md, "Prover service").
     const ids = await Promise.all([post(url, 0, me, 1), post(url, 1, me, 1), post(url, 2, me, 2)]);
-    const jobs = await waitForJobs(url, ids);
-    for (const j of jobs) expect(j.status, JSON.stringify(j.error)).to.equal("confirmed");
+    const [a, b, c] = await waitForJobs(url, ids);
+    expect(c.status, JSON.stringify(c.error)).to.equal("confirmed");
+    expect([a.status, b.status].sort()).to.deep.equal(["confirmed", "failed"]);
+    expect([a, b].find((j) => j.status === "failed").error.kind).to.equal("conflict");
     const audit = await auditChain(chain.url, hub, clients.account.address);
     expect(audit.reverted, "reverted transactions").to.equal(0);
     expect(audit.sent, "one transaction per recorded statement").to.equal(2);
