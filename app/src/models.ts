@@ -2,22 +2,9 @@
 import type { Address } from "viem";
 import type { Chain } from "./chain.js";
 import { h, short, shortNumber } from "./dom.js";
+import { modelStatusName, type Model, type PendingModelUpdate } from "../../prover/chain/model.js";
 
-const STATUS = ["none", "active", "paused", "retired"];
 const ZERO = "0x0000000000000000000000000000000000000000";
-
-interface Model {
-  verifier: Address;
-  status: number;
-  numOutputs: number;
-  version: number;
-  attested: boolean;
-  numPublicInputs: number;
-  consumer: Address;
-  modelCommitment: bigint;
-  owner: Address;
-  metadataURI: string;
-}
 
 export async function renderModels(root: HTMLElement, { config, publicClient }: Chain): Promise<void> {
   const hub = { address: config.hub, abi: config.abis.hub } as const;
@@ -31,7 +18,7 @@ export async function renderModels(root: HTMLElement, { config, publicClient }: 
     const [m, pending] = (await Promise.all([
       publicClient.readContract({ ...hub, functionName: "getModel", args: [id] }),
       publicClient.readContract({ ...hub, functionName: "pendingModelUpdate", args: [id] }),
-    ])) as [Model, { verifier: Address; readyAt: bigint; modelCommitment: bigint }];
+    ])) as [Model, PendingModelUpdate];
     const pendingCell =
       pending.verifier === ZERO
         ? "none"
@@ -44,7 +31,7 @@ export async function renderModels(root: HTMLElement, { config, publicClient }: 
         h("td", {}, id.toString()),
         h("td", {}, m.metadataURI || "(none)"),
         h("td", { testid: `model-version-${id}` }, m.version.toString()),
-        h("td", { testid: `model-status-${id}`, class: `status-${STATUS[m.status]}` }, STATUS[m.status] ?? String(m.status)),
+        h("td", { testid: `model-status-${id}`, class: `status-${modelStatusName(m.status).toLowerCase()}` }, modelStatusName(m.status).toLowerCase()),
         h("td", {}, m.attested ? "attested inputs" : m.numPublicInputs ? `${m.numPublicInputs} public inputs` : "private inputs"),
         h("td", { title: m.verifier }, h("code", {}, short(m.verifier))),
         h("td", { title: m.modelCommitment.toString() }, h("code", {}, shortNumber(m.modelCommitment))),

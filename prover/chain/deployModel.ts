@@ -4,10 +4,11 @@
  * (deployments/<chainId>.json). Also the pieces `verify-deployment` shares: what the model's sources
  * say must be registered, and whether its setup is fit for a given chain.
  */
+import { assertContract, connectRead } from "./connect.js";
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { deploy, DeploymentResultType, type Artifact, type ArtifactResolver } from "@nomicfoundation/ignition-core";
-import { createPublicClient, encodeDeployData, getContractAddress, http, type Address, type Hex, type PublicClient } from "viem";
+import { encodeDeployData, getContractAddress, type Address, type Hex, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { modelModule, type ModelModuleOptions, type Registration } from "../../deploy/Model.js";
 import { DEFAULT_UPDATE_DELAY } from "../../deploy/InferenceHub.js";
@@ -155,17 +156,11 @@ export async function deployModel(p: DeployModelParameters): Promise<DeployModel
   const log = p.log ?? (() => {});
   const model = await modelDeploymentSpec(p.specPath);
   const setup = readSetupRecord(model.name);
-  const client = createPublicClient({ transport: http(p.rpcUrl, { retryCount: 1 }) }) as PublicClient;
-  let chainId: number;
-  try {
-    chainId = await client.getChainId();
-  } catch (cause) {
-    throw new ZkinferError(`Cannot reach the JSON-RPC endpoint ${p.rpcUrl}. Start a node (e.g. \`npx hardhat node\`) or check --rpc.`, { cause });
-  }
+  const { publicClient: client, chainId } = await connectRead(p.rpcUrl);
   const verdict = setupVerdict(setup, chainId, p.allowDevSetup);
   if (!verdict.allowed) throw new ZkinferError(verdict.reason);
   log(verdict.reason);
-  if (p.hub && (await client.getCode({ address: p.hub })) === undefined) throw new ZkinferError(`--hub ${p.hub} has no code on chain ${chainId}.`);
+  if (p.hub) await assertContract(client, p.hub, "--hub");
 
   const verifier = compileModelVerifier(model.name);
   const artifacts = artifactResolver(verifier);

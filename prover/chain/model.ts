@@ -39,15 +39,3 @@ export async function readModel(publicClient: PublicClient, hub: Address, modelI
 export function readModelCount(publicClient: PublicClient, hub: Address): Promise<bigint> {
   return withRetry("modelCount", () => publicClient.readContract({ address: hub, abi: inferenceHubAbi, functionName: "modelCount" }));
 }
-
-/** The newest active model id whose commitment is `commitment`; the service refuses to start without one. */
-export async function findModelId(publicClient: PublicClient, hub: Address, commitment: bigint, name: string): Promise<bigint> {
-  const count = await readModelCount(publicClient, hub);
-  for (let id = count; id >= 1n; id--) {
-    const model = await withRetry("getModel", () => readModel(publicClient, hub, id));
-    if (model.modelCommitment === commitment && model.status === ModelStatus.Active) return id;
-  }
-  throw new UnknownModelError(
-    `No active model with the commitment of ${name} (${commitment}) is registered in the hub at ${hub}. Register it first (or pass --deploy on a development chain).`,
-  );
-}

@@ -11,14 +11,14 @@
  *   generated from; a development-grade setup fails on any chain but a local one;
  * - status (Active), and, reported: owner, consumer, update delay, pending update.
  */
-import type { Abi } from "viem";
 import { existsSync } from "node:fs";
-import { createPublicClient, http, type Address, type PublicClient } from "viem";
+import type { Address } from "viem";
 import { artifactPath } from "../artifacts/paths.js";
-import { ZkinferError } from "../errors.js";
 import { sha256File } from "../setup/groth16.js";
 import { verifyCeremony } from "../setup/ceremony.js";
 import { inferenceHubAbi } from "./abi.js";
+import { connectRead } from "./connect.js";
+import { modelStatusName, readModel, type Model } from "./model.js";
 import { compileModelVerifier, fillImmutables, stripMetadata } from "./compileVerifier.js";
 import { modelDeploymentSpec, readSetupRecord, setupVerdict } from "./deployModel.js";
 
@@ -35,37 +35,16 @@ export interface VerifyDeploymentParameters {
   specPath: string;
 }
 
-const STATUS = ["None", "Active", "Paused", "Retired"] as const;
-
-interface ModelRecord {
-  verifier: Address;
-  status: number;
-  numOutputs: number;
-  version: number;
-  consumer: Address;
-  modelCommitment: bigint;
-  owner: Address;
-  attested: boolean;
-  numPublicInputs: number;
-  publicInputBits: number;
-}
-
 export async function verifyDeployment(p: VerifyDeploymentParameters): Promise<{ ok: boolean; checks: DeploymentCheck[] }> {
   const checks: DeploymentCheck[] = [];
   const check = (name: string, ok: boolean, detail: string) => checks.push({ name, ok, detail });
-  const client = createPublicClient({ transport: http(p.rpcUrl, { retryCount: 1 }) }) as PublicClient;
-  const abi = (inferenceHubAbi as Abi);
-  let chainId: number;
-  try {
-    chainId = await client.getChainId();
-  } catch (cause) {
-    throw new ZkinferError(`Cannot reach the JSON-RPC endpoint ${p.rpcUrl}.`, { cause });
-  }
+  const { publicClient: client, chainId } = await connectRead(p.rpcUrl);
   const expected = await modelDeploymentSpec(p.specPath);
-  let model: ModelRecord;
+  let model: Model;
   try {
-    model = (await client.readContract({ address: p.hub, abi, functionName: "getModel", args: [p.modelId] })) as ModelRecord;
-  } catch (cause) {
+    model = await readModel(client, p.hub, p.modelId);
+  } catch {
+    // An unknown id (UnknownModelError) or an address that is not an InferenceHub.
     check("registration", false, `hub ${p.hub} on chain ${chainId} has no model ${p.modelId} (or is not an InferenceHub)`);
     return { ok: false, checks };
   }
@@ -126,13 +105,13 @@ export async function verifyDeployment(p: VerifyDeploymentParameters): Promise<{
   }
 
   // State, reported.
-  check("status", STATUS[model.status] === "Active", `${STATUS[model.status]}, version ${model.version}`);
+  check("status", modelStatusName(model.status) === "Active", `${modelStatusName(model.status)}, version ${model.version}`);
   check("owner", true, model.owner);
   const consumerCode = model.consumer === "0x0000000000000000000000000000000000000000" ? undefined : await client.getCode({ address: model.consumer });
   check("consumer", true, consumerCode === undefined ? "none" : `${model.consumer} (${(consumerCode.length - 2) / 2} bytes of code)`);
-  const delay = (await client.readContract({ address: p.hub, abi, functionName: "updateDelay" })) as bigint;
+  const delay = await client.readContract({ address: p.hub, abi: inferenceHubAbi, functionName: "updateDelay" });
   check("update delay", true, `${delay} s: a new verifier or commitment is visible this long before it applies`);
-  const pending = (await client.readContract({ address: p.hub, abi, functionName: "pendingModelUpdate", args: [p.modelId] })) as { verifier: Address; readyAt: bigint; modelCommitment: bigint };
+  const pending = await client.readContract({ address: p.hub, abi: inferenceHubAbi, functionName: "pendingModelUpdate", args: [p.modelId] });
   check(
     "pending update",
     true,
@@ -153,5 +132,4 @@ async function verificationKeyConstants(model: string): Promise<string[]> {
   for (const key of ["vk_alpha_1", "vk_beta_2", "vk_gamma_2", "vk_delta_2", "IC"]) collect(vk[key]);
   return words;
 }
-
 

@@ -12,7 +12,6 @@ import { REPO_ROOT } from "../artifacts/paths.js";
 import { ZkinferError } from "../errors.js";
 
 export { HARDHAT_DEV_KEY, connectChain, withRetry, type ChainClients } from "../chain/connect.js";
-export { findModelId } from "../chain/model.js";
 
 /** The hub's and CreditGate's ABIs (generated from the compiled contracts: prover/chain/abi.generated.ts). */
 export const HUB_ABI = inferenceHubAbi;

@@ -6,10 +6,9 @@
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { isAddress, parseEventLogs, type Abi, type Address, type Hex } from "viem";
+import { isAddress, type Address, type Hex } from "viem";
 import { UsageError, ZkinferError } from "../../errors.js";
 import type { Command } from "../command.js";
-import { decodeRevert, formatRevert } from "../../chain/revert.js";
 
 export const command: Command = {
   usage: "<proof.json> --rpc <url> --hub <address> --model <id> [--keystore <file>] [--json]",
@@ -36,22 +35,25 @@ export const command: Command = {
     const { loadPrivateKey } = await import("../../chain/keystore.js");
     const { connectChain } = await import("../../chain/connect.js");
     const { inferenceHubAbi } = await import("../../chain/abi.js");
-    const { publicClient, walletClient, account } = await connectChain(values.rpc, loadPrivateKey({ keystore: values.keystore }));
-    const abi: Abi = inferenceHubAbi;
-    const args = [BigInt(values.model), proof.proofBytes as Hex, proof.publicSignals.map((s) => BigInt(s))];
-    let request;
+    const { writeAndWait } = await import("../../chain/write.js");
+    const clients = await connectChain(values.rpc, loadPrivateKey({ keystore: values.keystore }));
+    let sent;
     try {
-      ({ request } = await publicClient.simulateContract({ address: values.hub as Address, abi, functionName: "verifyAndAct", args, account }));
+      sent = await writeAndWait({
+        ...clients,
+        address: values.hub as Address,
+        abi: inferenceHubAbi,
+        functionName: "verifyAndAct",
+        args: [BigInt(values.model), proof.proofBytes as Hex, proof.publicSignals.map((s) => BigInt(s))],
+      });
     } catch (error) {
-      const revert = decodeRevert(error);
-      if (revert) throw new ZkinferError(`verifyAndAct would revert with ${formatRevert(revert)}; nothing was sent.`, { cause: error });
+      if (error instanceof ZkinferError) throw error;
       throw new ZkinferError(((error as Error).message ?? "").split("\n")[0]!, { cause: error });
     }
-    const hash = await walletClient.writeContract(request);
-    const receipt = await publicClient.waitForTransactionReceipt({ hash });
-    if (receipt.status !== "success") throw new ZkinferError(`verifyAndAct reverted in transaction ${hash}.`);
-    const verified = parseEventLogs({ abi, logs: receipt.logs, eventName: "InferenceVerified" }) as unknown as { args: { subject: Address; nonce: bigint } }[];
-    const { subject, nonce } = verified[0]!.args;
+    const { hash, receipt, events } = sent;
+    const verified = events.find((e) => e.eventName === "InferenceVerified");
+    if (verified?.eventName !== "InferenceVerified") throw new ZkinferError(`transaction ${hash} emitted no InferenceVerified event.`);
+    const { subject, nonce } = verified.args;
     console.log(`verified model ${values.model}'s inference for ${subject} (nonce ${nonce}) in ${hash}, gas ${receipt.gasUsed}`);
     if (values.json) console.log(JSON.stringify({ txHash: hash, modelId: Number(values.model), subject, nonce: nonce.toString(), gasUsed: Number(receipt.gasUsed) }));
   },
