@@ -85,3 +85,19 @@ export function fillImmutables(runtime: Hex, refs: CompiledContract["immutableRe
   }
   return `0x${hex}`;
 }
+
+/**
+ * The runtime code the model's locally built verifier has once deployed: compiled here, with its
+ * immutable (the public-signal count, from the verification key) written as its constructor does.
+ * `zkinfer verify-deployment` and `zkinfer serve --hub` compare a registered verifier with it.
+ */
+export function localVerifierRuntime(model: string): { contractName: string; runtime: Hex } {
+  const compiled = compileModelVerifier(model);
+  const vkey = JSON.parse(readFileSync(artifactPath(model, "vkey"), "utf8")) as { nPublic: number };
+  return { contractName: compiled.contractName, runtime: fillImmutables(compiled.deployedBytecode, compiled.immutableReferences, BigInt(vkey.nPublic)) };
+}
+
+/** Whether deployed runtime `code` is the program `expected` (compiler metadata aside). */
+export function sameRuntimeCode(code: Hex | undefined, expected: Hex): boolean {
+  return code !== undefined && code !== "0x" && stripMetadata(code) === stripMetadata(expected);
+}

@@ -63,11 +63,13 @@ export async function assertContract(publicClient: PublicClient, address: Addres
  * Retries a read with backoff: a flaky RPC endpoint should delay a start-up, not stop it (the
  * submitter has its own, finer policy for the calls that matter for exactly-once).
  */
-export async function withRetry<T>(what: string, read: () => Promise<T>, attempts = 6): Promise<T> {
+export async function withRetry<T>(what: string, read: () => Promise<T>, attempts = 6, final: (error: unknown) => boolean = () => false): Promise<T> {
   for (let i = 1; ; i++) {
     try {
       return await read();
     } catch (e) {
+      // An answer (e.g. "no such model") is not a fault: no retry.
+      if (final(e)) throw e;
       if (i >= attempts) throw new ZkinferError(`${what} failed ${attempts} times; is the RPC endpoint healthy?`, { cause: e });
       await new Promise((r) => setTimeout(r, 100 * 2 ** i));
     }

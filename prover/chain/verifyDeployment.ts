@@ -19,7 +19,7 @@ import { verifyCeremony } from "../setup/ceremony.js";
 import { inferenceHubAbi } from "./abi.js";
 import { connectRead } from "./connect.js";
 import { modelStatusName, readModel, type Model } from "./model.js";
-import { compileModelVerifier, fillImmutables, stripMetadata } from "./compileVerifier.js";
+import { localVerifierRuntime, sameRuntimeCode } from "./compileVerifier.js";
 import { modelDeploymentSpec, readSetupRecord, setupVerdict } from "./deployModel.js";
 
 export interface DeploymentCheck {
@@ -51,12 +51,11 @@ export async function verifyDeployment(p: VerifyDeploymentParameters): Promise<{
 
   // Verifier code.
   const code = (await client.getCode({ address: model.verifier })) ?? "0x";
-  const compiled = compileModelVerifier(expected.name);
-  const want = fillImmutables(compiled.deployedBytecode, compiled.immutableReferences, BigInt(expected.numPublicSignals));
+  const local = localVerifierRuntime(expected.name);
   if (code === "0x") {
     check("verifier code", false, `the registered verifier ${model.verifier} has no code`);
-  } else if (stripMetadata(code) === stripMetadata(want)) {
-    check("verifier code", true, `the runtime code at ${model.verifier} equals ${compiled.contractName} compiled from the final zkey (sha256 ${sha256File(artifactPath(expected.name, "zkey")).slice(0, 16)}…)`);
+  } else if (sameRuntimeCode(code, local.runtime)) {
+    check("verifier code", true, `the runtime code at ${model.verifier} equals ${local.contractName} compiled from the final zkey (sha256 ${sha256File(artifactPath(expected.name, "zkey")).slice(0, 16)}…)`);
   } else {
     const constants = await verificationKeyConstants(expected.name);
     const missing = constants.filter((c) => !code.toLowerCase().includes(c));

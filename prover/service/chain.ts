@@ -2,13 +2,13 @@
  * The service's view of the chain: the chain layer (prover/chain) it uses, and a development
  * deployment for a local node.
  */
+import { localVerifierRuntime, sameRuntimeCode } from "../chain/compileVerifier.js";
+import { UnknownModelError } from "../chain/errors.js";
+import { ModelStatus, modelStatusName, readModel, type Model } from "../chain/model.js";
 import { creditGateAbi, inferenceHubAbi } from "../chain/abi.js";
 import { withRetry, type ChainClients } from "../chain/connect.js";
 import { deployCreditScoreStack, type CreditScoreStack } from "../chain/deploy.js";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { keccak256, type Address, type Hex, type PublicClient } from "viem";
-import { REPO_ROOT } from "../artifacts/paths.js";
+import { keccak256, type Address, type PublicClient } from "viem";
 import { ZkinferError } from "../errors.js";
 
 export { HARDHAT_DEV_KEY, connectChain, withRetry, type ChainClients } from "../chain/connect.js";
@@ -30,10 +30,9 @@ export function deployDevStack(
 
 /** What the operator expects the hub's record of a served model to be. */
 export interface ExpectedModel {
-  /** The model's name (for messages) and its local build: commitment and generated verifier contract. */
+  /** The model's name (its local build: the verifier compiled from it) and its commitment. */
   name: string;
   commitment: bigint;
-  verifierContract: string;
   /** Attested models carry the attestation signals; the record must agree. */
   attested: boolean;
   /** The on-chain id the operator names (`--model-id name=id`): never looked up by commitment. */
@@ -53,43 +52,22 @@ export interface ExpectedModel {
  */
 export async function checkModelRecord(publicClient: PublicClient, hub: Address, expected: ExpectedModel): Promise<void> {
   const at = `model id ${expected.modelId} in the hub at ${hub}`;
-  const count = (await withRetry("modelCount", () => publicClient.readContract({ address: hub, abi: HUB_ABI, functionName: "modelCount" }))) as bigint;
-  if (expected.modelId < 1n || expected.modelId > count) {
-    throw new ZkinferError(`Refusing to serve ${expected.name}: there is no ${at} (it holds ${count} models). Pass the id the model was registered under (--model-id ${expected.name}=<id>).`);
+  let record: Model;
+  try {
+    record = await withRetry("getModel", () => readModel(publicClient, hub, expected.modelId), 6, (e) => e instanceof UnknownModelError);
+  } catch (cause) {
+    if (!(cause instanceof UnknownModelError)) throw cause;
+    throw new ZkinferError(`Refusing to serve ${expected.name}: ${cause.message} Pass the id the model was registered under (--model-id ${expected.name}=<id>).`, { cause });
   }
-  const record = (await withRetry("getModel", () => publicClient.readContract({ address: hub, abi: HUB_ABI, functionName: "getModel", args: [expected.modelId] }))) as {
-    verifier: Address;
-    status: number;
-    attested: boolean;
-    consumer: Address;
-    modelCommitment: bigint;
-  };
   const mismatches: string[] = [];
-  if (record.status !== 1) mismatches.push(`its status is ${["None", "Active", "Paused", "Retired"][record.status] ?? record.status}, not Active`);
+  if (record.status !== ModelStatus.Active) mismatches.push(`its status is ${modelStatusName(record.status)}, not Active`);
   if (record.modelCommitment !== expected.commitment) mismatches.push(`its commitment is ${record.modelCommitment}, the local build's is ${expected.commitment}`);
   if (record.consumer.toLowerCase() !== expected.consumer.toLowerCase()) mismatches.push(`its consumer is ${record.consumer}, expected ${expected.consumer} (--consumer)`);
   if (record.attested !== expected.attested) mismatches.push(`it is ${record.attested ? "" : "not "}registered as attested, the local model is ${expected.attested ? "" : "not "}attested`);
   const code = await withRetry("getCode", () => publicClient.getCode({ address: record.verifier }));
-  // The runtime code the local creation code deploys, immutables included: the node runs the
-  // constructor in an eth_call (the artifact's deployedBytecode has the immutables zeroed).
-  const creation = verifierArtifact(expected.name, expected.verifierContract).bytecode;
-  const local = (await withRetry("eth_call (verifier creation code)", () => publicClient.call({ data: creation }))).data ?? "0x";
-  if (!code || keccak256(code) !== keccak256(local)) {
-    mismatches.push(`its verifier ${record.verifier} does not run the code of ${expected.verifierContract} compiled from the local build (runtime code hash ${code ? keccak256(code) : "none: no contract"}, expected ${keccak256(local)})`);
+  const local = localVerifierRuntime(expected.name);
+  if (!sameRuntimeCode(code, local.runtime)) {
+    mismatches.push(`its verifier ${record.verifier} does not run the code of ${local.contractName} compiled from the local build (runtime code hash ${code ? keccak256(code) : "none: no contract"}, expected ${keccak256(local.runtime)})`);
   }
   if (mismatches.length > 0) throw new ZkinferError(`Refusing to serve ${expected.name}: ${at} is not the expected one: ${mismatches.join("; ")}.`);
 }
-
-/** The compiled artifact of a model's generated verifier contract. */
-function verifierArtifact(model: string, contract: string): { abi: unknown[]; bytecode: Hex } {
-  return artifact(`build/contracts/${model}/${contract}.sol/${contract}.json`);
-}
-
-function artifact(path: string): { abi: unknown[]; bytecode: Hex } {
-  try {
-    return JSON.parse(readFileSync(join(REPO_ROOT, "artifacts", path), "utf8"));
-  } catch (cause) {
-    throw new ZkinferError(`Missing compiled contract artifacts/${path}. Run \`npx hardhat build\` after \`zkinfer build\`.`, { cause });
-  }
-}
-
