@@ -11,6 +11,7 @@ import { isAddress, type Address, type Hex } from "viem";
 import { inferenceHubAbi } from "../../chain/abi.js";
 import { assertContract, connectChain, connectRead } from "../../chain/connect.js";
 import { modelStatusName, readModel, readModelCount, type Model } from "../../chain/model.js";
+import { loadPrivateKey } from "../../chain/keystore.js";
 import { writeAndWait } from "../../chain/write.js";
 import { revertName } from "../../chain/revert.js";
 import type { Command } from "../command.js";
@@ -25,9 +26,9 @@ export const command: Command = {
   usage:
     "<list|show <id>|register|pause <id>|unpause <id>|retire <id>|upgrade <id>|cancel-upgrade <id>|transfer <id> <to>|accept <id>|" +
     "set-consumer <id> <address>|trust-attester <id> <keyHash>|revoke-attester <id> <keyHash>> " +
-    "--rpc <url> --hub <address> [--verifier <address> --commitment <n> --outputs <k> --metadata <uri> [--attested | --public-inputs <spec.json|model dir>]] [--apply] [--json]",
+    "--rpc <url> --hub <address> [--keystore <file>] [--verifier <address> --commitment <n> --outputs <k> --metadata <uri> [--attested | --public-inputs <spec.json|model dir>]] [--apply] [--json]",
   summary:
-    "Reads and changes the model registry of a deployed InferenceHub. Writes sign with the key in $ZKINFER_PRIVATE_KEY. " +
+    "Reads and changes the model registry of a deployed InferenceHub. Writes sign with the key in $ZKINFER_PRIVATE_KEY, or --keystore <v3 JSON> with $ZKINFER_KEYSTORE_PASSWORD. " +
     "`upgrade <id> --verifier --commitment` announces a timelocked update; `upgrade <id> --apply` applies it once the delay has passed. " +
     "`register --attested` registers a model whose inputs an attester signs; `trust-attester`/`revoke-attester <id> <keyHash>` manage its attesters " +
     "(`zkinfer attester` prints a key's hash); `set-consumer <id> <address>` sets what acts on its proofs (the zero address removes it).",
@@ -38,6 +39,7 @@ export const command: Command = {
       options: {
         rpc: { type: "string" },
         hub: { type: "string" },
+        keystore: { type: "string" },
         verifier: { type: "string" },
         commitment: { type: "string" },
         outputs: { type: "string" },
@@ -56,13 +58,8 @@ export const command: Command = {
     const abi = inferenceHubAbi;
     const print = (human: string, data: unknown) => console.log(values.json ? JSON.stringify(data, (_, v) => (typeof v === "bigint" ? v.toString() : v)) : human);
 
-    const signer = async () => {
-      const key = process.env.ZKINFER_PRIVATE_KEY;
-      if (!key || !/^0x[0-9a-fA-F]{64}$/.test(key)) {
-        throw new UsageError("Set ZKINFER_PRIVATE_KEY to the model owner's 0x-prefixed 32-byte private key to send this transaction.");
-      }
-      return connectChain(values.rpc!, key as Hex);
-    };
+    // The owner's key, as `zkinfer deploy` takes it: $ZKINFER_PRIVATE_KEY, or --keystore with its password.
+    const signer = async () => connectChain(values.rpc!, loadPrivateKey({ keystore: values.keystore }));
     /** The hub, ABI and signing clients for writeAndWait (each write is simulated first: a revert names its custom error and sends nothing). */
     const hubTx = async () => ({ ...(await signer()), address: hub, abi });
     const id = () => modelId(rest[0]);
