@@ -4,7 +4,7 @@
  */
 import { localVerifierRuntime, sameRuntimeCode } from "../chain/compileVerifier.js";
 import { UnknownModelError } from "../chain/errors.js";
-import { ModelStatus, modelStatusName, readModel, type Model } from "../chain/model.js";
+import { ModelStatus, modelStatusName, readModel, readModelCount, type Model } from "../chain/model.js";
 import { creditGateAbi, inferenceHubAbi } from "../chain/abi.js";
 import { withRetry, type ChainClients } from "../chain/connect.js";
 import { deployCreditScoreStack, type CreditScoreStack } from "../chain/deploy.js";
@@ -57,7 +57,8 @@ export async function checkModelRecord(publicClient: PublicClient, hub: Address,
     record = await withRetry("getModel", () => readModel(publicClient, hub, expected.modelId), 6, (e) => e instanceof UnknownModelError);
   } catch (cause) {
     if (!(cause instanceof UnknownModelError)) throw cause;
-    throw new ZkinferError(`Refusing to serve ${expected.name}: ${cause.message} Pass the id the model was registered under (--model-id ${expected.name}=<id>).`, { cause });
+    const count = await readModelCount(publicClient, hub);
+    throw new ZkinferError(`Refusing to serve ${expected.name}: there is no ${at} (it holds ${count} models). Pass the id the model was registered under (--model-id ${expected.name}=<id>).`, { cause });
   }
   const mismatches: string[] = [];
   if (record.status !== ModelStatus.Active) mismatches.push(`its status is ${modelStatusName(record.status)}, not Active`);
