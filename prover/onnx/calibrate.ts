@@ -43,7 +43,7 @@ export interface CalibrateParameters {
   /**
    * Keep each input's sign when widening: an input whose samples are all >= 0 (> 0) gets a range
    * that stays >= 0 (> 0), so functions defined on a half-line (log, sqrt, a divisor) keep a
-   * proven domain. Used by the graph importer.
+   * proven domain. Default: on for a graph-imported network (its functions need it), off otherwise.
    */
   keepSign?: boolean;
 }
@@ -78,16 +78,21 @@ const roundOut = (x: number, down: boolean) => (down ? Math.floor(x * 16) : Math
 export function calibrate(p: CalibrateParameters): Calibrated {
   const n = p.network.inputSize;
   const samples = validateSamples(p.samples, n);
+  const keepSign = p.keepSign ?? p.network.layers.some((l) => l.type === "graph");
   const ranges =
     p.ranges ??
     Array.from({ length: n }, (_, i) => {
-      const xs = samples.map((s) => s[i]!);
-      const lo = Math.min(...xs);
-      const hi = Math.max(...xs);
+      // A loop, not Math.min(...xs): a data set's rows may be more than the call stack takes.
+      let lo = Infinity;
+      let hi = -Infinity;
+      for (const s of samples) {
+        lo = Math.min(lo, s[i]!);
+        hi = Math.max(hi, s[i]!);
+      }
       const m = Math.max(0.5, (hi - lo) / 2, Math.max(Math.abs(lo), Math.abs(hi)) / 2);
       let min = roundOut(lo - m, true);
       let max = roundOut(hi + m, false);
-      if (p.keepSign) {
+      if (keepSign) {
         if (lo > 0) min = Math.max(min, lo / 2);
         else if (lo === 0) min = 0;
         if (hi < 0) max = Math.min(max, hi / 2);

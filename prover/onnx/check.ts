@@ -17,10 +17,9 @@ import { modelCommitment } from "../model/commitment.js";
 import { decodeOutputs, runQuantized } from "../model/interpret.js";
 import { quantize } from "../model/quantize.js";
 import { calibrate, errorBound as errorBoundOf, validateSamples } from "./calibrate.js";
-import { importOnnx, type ImportedNetwork } from "./import.js";
-import { importOnnxGraph, MAX_GRAPH_CONSTRAINTS, ModelTooLargeError } from "./graphImport.js";
-import { parseOnnx } from "./graph.js";
-import { OnnxImportError } from "../errors.js";
+import type { ImportedNetwork } from "./import.js";
+import { MAX_GRAPH_CONSTRAINTS, ModelTooLargeError } from "./graphImport.js";
+import { importNetwork } from "./network.js";
 import type { ModelIR } from "../model/ir.js";
 
 export interface CheckOnnxReturnType {
@@ -134,24 +133,6 @@ export async function runOnnxRuntime(onnxPath: string, net: ImportedNetwork, inp
 /** Refuse up front above this many estimated constraints (compiling and proving would take hours). */
 export const MAX_CONSTRAINTS = MAX_GRAPH_CONSTRAINTS;
 
-/**
- * The layer importer first (it compiles the chains it knows with today's layers, whose bundled
- * commitments must not move); a model it refuses goes through the graph importer, whose refusal
- * (naming every unsupported operator) is the one reported.
- */
-export function importAny(bytes: Uint8Array, source: string, log: (line: string) => void = () => {}): ImportedNetwork {
-  try {
-    const net = importOnnx(bytes, source);
-    // onnxruntime needs the input's element type (a bool input fed as float is refused).
-    const [only] = parseOnnx(bytes, source).inputs;
-    return { ...net, inputs: [{ name: net.inputName, shape: net.inputShape, elemType: only?.elemType ?? 1 }] };
-  } catch (e) {
-    if (!(e instanceof OnnxImportError)) throw e;
-    log(`layer importer: ${e.message}; trying the graph importer`);
-    return importOnnxGraph(bytes, source);
-  }
-}
-
 /** Constraints a lowered model will cost, roughly: every gadget's bits plus one per product. */
 export function estimateConstraints(ir: ModelIR): number {
   let n = ir.features.length * 2 * (ir.inputScale + 8);
@@ -165,7 +146,7 @@ export function estimateConstraints(ir: ModelIR): number {
 export async function checkOnnx(onnxPath: string, inputPath: string, log: (line: string) => void = () => {}): Promise<CheckOnnxReturnType> {
   let net: ImportedNetwork;
   try {
-    net = importAny(readFileSync(onnxPath), onnxPath, log);
+    net = importNetwork(readFileSync(onnxPath), onnxPath, log);
   } catch (e) {
     if (e instanceof ModelTooLargeError) return { supported: false, reason: e.message, estimatedConstraints: e.estimatedConstraints };
     if (e instanceof ZkinferError) return { supported: false, reason: e.message };
@@ -173,7 +154,7 @@ export async function checkOnnx(onnxPath: string, inputPath: string, log: (line:
   }
   const sample = assembleSample(net, readInputJson(inputPath), inputPath);
   log(`imported ${net.operators.join(" -> ")}: ${net.layers.map((l) => l.type).join(", ")}`);
-  const { spec, ir, errorBound } = calibrate({ network: net, samples: [sample], name: "check-onnx", keepSign: net.layers.some((l) => l.type === "graph") });
+  const { spec, ir, errorBound } = calibrate({ network: net, samples: [sample], name: "check-onnx" });
   const estimate = estimateConstraints(ir);
   if (estimate > MAX_CONSTRAINTS) {
     return { supported: false, reason: `too large for this machine: about ${estimate.toLocaleString("en-US")} constraints estimated (the limit is ${MAX_CONSTRAINTS.toLocaleString("en-US")}; set ZKINFER_MAX_CONSTRAINTS to raise it).`, estimatedConstraints: estimate };

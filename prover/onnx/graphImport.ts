@@ -307,6 +307,36 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
     const unaryFn = (x: TV, fn: string, params?: Record<string, number>): TV => ({ shape: x.shape, el: apply("fn", x.el, { fn, ...(params ? { params } : {}) }, node.name) });
     const toBits = (x: TV): TV => (x.bits ? x : { shape: x.shape, el: apply("nonzero", x.el, {}, node.name), bits: true });
     const gatherBy = (x: TV, shape: number[], src: number[]): TV => ({ shape, el: src.map((i) => x.el[i]!), bits: x.bits });
+    /**
+     * Data-dependent indexing by one-hot selection: [idx == j] for j in 0..n-1 (one comparison each,
+     * computed once per index value), then x[idx] = sum_j [idx == j] * x_j (a product per data
+     * candidate, free for a constant one). An index outside 0..n-1 selects nothing (0).
+     */
+    const oneHots = new Map<Lin, Lin[]>();
+    const oneHot = (idx: Lin, n: number): Lin[] => {
+      let hot = oneHots.get(idx);
+      if (!hot || hot.length !== n) {
+        hot = apply("equal", Array.from({ length: n }, (_, j) => [idx, cst(j)]).flat(), {}, node.name);
+        oneHots.set(idx, hot);
+      }
+      return hot;
+    };
+    const select = (hot: readonly Lin[], candidates: readonly Lin[]): Lin => {
+      const terms: Lin[] = [];
+      const coefs: number[] = [];
+      const data: [Lin, Lin][] = [];
+      candidates.forEach((c, j) => {
+        if (!isConstLin(c)) data.push([hot[j]!, c]);
+        else if (c.c !== 0) {
+          terms.push(hot[j]!);
+          coefs.push(c.c);
+        }
+      });
+      const products = data.length ? apply("mul", data.flat(), {}, node.name) : [];
+      return combine([...terms, ...products], [...coefs, ...products.map(() => 1)]);
+    };
+    /** The index tensor at input k when it depends on the model's input (else the constant path applies). */
+    const dataIndices = (k: number): TV | undefined => (isConst(input(k)) ? undefined : input(k));
     /** Index maps for a reduction over `axes` (all when empty); groups of source flat indexes. */
     const reduceGroups = (shape: number[], axes: number[], keep: boolean) => {
       const ax = new Set(axes.length ? axes.map((a) => normAxis(a, shape.length)) : shape.map((_, k) => k));
@@ -463,20 +493,23 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
         break;
       }
       case "OneHot": {
-        const idx = constIn(0, "indices");
         const depth = constIn(1, "depth")[0]!;
         const [off, on] = constIn(2, "values") as [number, number];
         const ix = input(0).shape;
         const axis = attrI("axis", -1) < 0 ? attrI("axis", -1) + ix.length + 1 : attrI("axis", -1);
         const shape = [...ix.slice(0, axis), depth, ...ix.slice(axis)];
         const os = strides(shape);
+        const live = dataIndices(0);
+        const idx = live ? undefined : constIn(0, "indices");
         set({
           shape,
           el: Array.from({ length: size(shape) }, (_, f) => {
             const coords = shape.map((d, k) => Math.floor(f / os[k]!) % d);
             const d = coords[axis]!;
             const src = [...coords.slice(0, axis), ...coords.slice(axis + 1)].reduce((acc, c, k) => acc * ix[k]! + c, 0);
-            const want = idx[src]! < 0 ? idx[src]! + depth : idx[src]!;
+            // A data index: off + (on - off) * [idx == d], from the one-hot comparisons.
+            if (live) return combine([oneHot(live.el[src]!, depth)[d]!], [on - off], off);
+            const want = idx![src]! < 0 ? idx![src]! + depth : idx![src]!;
             return cst(want === d ? on : off);
           }),
         });
@@ -492,14 +525,26 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
       }
       case "Gather": {
         const x = input(0);
-        const idx = constIn(1, "indices");
         const axis = normAxis(attrI("axis", 0), x.shape.length);
         const dim = x.shape[axis]!;
+        const outer = size(x.shape.slice(0, axis));
+        const inner = size(x.shape.slice(axis + 1));
+        const live = dataIndices(1);
+        if (live) {
+          const el: Lin[] = [];
+          for (let o = 0; o < outer; o++) {
+            for (const l of live.el) {
+              const hot = oneHot(l, dim);
+              for (let k = 0; k < inner; k++) el.push(select(hot, Array.from({ length: dim }, (_, j) => x.el[(o * dim + j) * inner + k]!)));
+            }
+          }
+          set({ shape: [...x.shape.slice(0, axis), ...live.shape, ...x.shape.slice(axis + 1)], el });
+          break;
+        }
+        const idx = constIn(1, "indices");
         const indices = idx.map((i) => (i < 0 ? i + dim : i));
         if (indices.some((i) => !Number.isInteger(i) || i < 0 || i >= dim)) throw unsupported(`indices [${idx}] are outside axis ${axis} of size ${dim}.`);
         const shape = [...x.shape.slice(0, axis), ...input(1).shape, ...x.shape.slice(axis + 1)];
-        const outer = size(x.shape.slice(0, axis));
-        const inner = size(x.shape.slice(axis + 1));
         const order: number[] = [];
         for (let o = 0; o < outer; o++) for (const i of indices) for (let k = 0; k < inner; k++) order.push((o * dim + i) * inner + k);
         set(gatherBy(x, shape, order));
@@ -507,11 +552,19 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
       }
       case "GatherElements": {
         const x = input(0);
-        const idx = constIn(1, "indices");
         const ishape = input(1).shape;
         const axis = normAxis(attrI("axis", 0), x.shape.length);
         const is = strides(ishape);
         const xs = strides(x.shape);
+        const live = dataIndices(1);
+        if (live) {
+          // Position f of the output takes x at f's coordinates with the axis one replaced by the index.
+          const dim = x.shape[axis]!;
+          const at = (f: number, j: number) => ishape.reduce((acc, d, k) => acc + (k === axis ? j : Math.floor(f / is[k]!) % d) * xs[k]!, 0);
+          set({ shape: ishape, el: live.el.map((l, f) => select(oneHot(l, dim), Array.from({ length: dim }, (_, j) => x.el[at(f, j)]!))) });
+          break;
+        }
+        const idx = constIn(1, "indices");
         set(gatherBy(x, ishape, idx.map((v, f) => {
           const j = v < 0 ? v + x.shape[axis]! : v;
           if (j < 0 || j >= x.shape[axis]!) throw unsupported(`index ${v} is outside axis ${axis}.`);
@@ -521,7 +574,6 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
       }
       case "GatherND": {
         const x = input(0);
-        const idx = constIn(1, "indices");
         const ishape = input(1).shape;
         const b = attrI("batch_dims", 0);
         const q = ishape.at(-1)!;
@@ -529,9 +581,25 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
         const outer = ishape.slice(0, -1);
         const tail = x.shape.slice(b + q);
         const inner = size(tail);
-        const order: number[] = [];
         const bsize = size(x.shape.slice(0, b));
         const per = size(outer) / Math.max(1, bsize);
+        const live = dataIndices(1);
+        if (live) {
+          // The q index components address one cell of a block of size(x.shape[b..b+q)) cells of
+          // `inner` values: their combination sum_k v_k * stride_k is one index into that block.
+          const cells = size(x.shape.slice(b, b + q));
+          const el: Lin[] = [];
+          for (let o = 0; o < size(outer); o++) {
+            const base = Math.floor(o / per) * (b ? xs[b - 1]! : 0);
+            const cell = combine(live.el.slice(o * q, (o + 1) * q), Array.from({ length: q }, (_, k) => xs[b + k]! / inner));
+            const hot = oneHot(cell, cells);
+            for (let i = 0; i < inner; i++) el.push(select(hot, Array.from({ length: cells }, (_, j) => x.el[base + j * inner + i]!)));
+          }
+          set({ shape: [...outer, ...tail], el });
+          break;
+        }
+        const idx = constIn(1, "indices");
+        const order: number[] = [];
         for (let o = 0; o < size(outer); o++) {
           const bi = Math.floor(o / per);
           let base = bi * (b ? xs[b - 1]! : 0);

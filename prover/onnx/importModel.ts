@@ -18,7 +18,8 @@ import { lowerModel, type ModelIR } from "../model/ir.js";
 import { quantize } from "../model/quantize.js";
 import { readModelSpec, type ModelSpec } from "../model/spec.js";
 import { calibrate, errorBound, evalFloatLayers, validateSamples } from "./calibrate.js";
-import { importOnnx, type FloatLayer } from "./import.js";
+import type { FloatLayer } from "./import.js";
+import { importNetwork } from "./network.js";
 import { readSamples } from "./samples.js";
 
 /** How many samples the report also runs through the compiled circuit (witness only). */
@@ -55,7 +56,7 @@ export async function importModel(p: ImportModelParameters): Promise<{ spec: Mod
   let ir: ModelIR;
   let rows: number[][];
   if (p.modelPath.toLowerCase().endsWith(".onnx")) {
-    const net = importOnnx(readFileSync(p.modelPath), p.modelPath);
+    const net = importNetwork(readFileSync(p.modelPath), p.modelPath, log);
     log(`imported ${p.modelPath}: ${net.operators.length} ONNX nodes -> ${net.layers.map((l) => l.type).join(", ")}`);
     rows = validateSamples(samples.rows, net.inputSize, p.samplesPath);
     const names = samples.names?.length === net.inputSize && samples.names.every((n) => /^[a-z][a-z0-9_]*$/.test(n)) ? samples.names : undefined;

@@ -8,3 +8,11 @@ describe("circuit: graph-ops fixture (every graph family: affine, piecewise-line
     randomInputs: 100,
   });
 });
+
+describe("circuit: data-dependent indices (hummingbird's tree export imported by zkinfer import: Gather and OneHot on computed indices, one-hot selection)", () => {
+  soundnessSuite({
+    specPath: fileURLToPath(new URL("../fixtures/graph-gather.json", import.meta.url)),
+    nonLinearConstraints: 1755,
+    randomInputs: 100,
+  });
+});

@@ -12,13 +12,14 @@ const dir = fileURLToPath(new URL("../fixtures/onnx/", import.meta.url));
 const models = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
 
 /**
- * The models this compiler refuses, and the operator and node it must name. decision_tree (hummingbird's
- * GEMM form) reaches the graph importer, which compiles its comparisons but not its Gather with
- * data-dependent indices; tutorial (three inputs, two outputs, Pow, a product of data tensors) now
+ * The models check-onnx refuses, and what the refusal must say. decision_tree (hummingbird's GEMM
+ * form) now compiles through the graph importer (its Gather on data-dependent indices by one-hot
+ * selection), but the file is invalid ONNX (an int8 MatMul): onnxruntime will not load it, so there
+ * is no float reference to compare with, and check-onnx says so; tutorial (three inputs, two outputs, Pow, a product of data tensors) now
  * compiles through the graph importer.
  */
-const REFUSED: Record<string, { op: string; node: string }> = {
-  decision_tree: { op: "Gather", node: "Gather_13" },
+const REFUSED: Record<string, string[]> = {
+  decision_tree: ["onnxruntime cannot load", "invalid model", "tensor(int8)"],
 };
 
 describe("ONNX corpus: check-onnx on the 20 peer models", function () {
@@ -33,11 +34,11 @@ describe("ONNX corpus: check-onnx on the 20 peer models", function () {
     expect(models).to.have.length(20);
   });
 
-  for (const m of Object.keys(REFUSED)) {
-    it(`refuses ${m}, naming operator ${REFUSED[m]!.op} and its node`, () => {
+  for (const [m, says] of Object.entries(REFUSED)) {
+    it(`refuses ${m}, saying why (${says.join("; ")})`, () => {
       const r = results.get(m)!;
       expect(r.supported).to.equal(false);
-      expect(r.reason).to.contain(`Unsupported operator ${REFUSED[m]!.op} (node "${REFUSED[m]!.node}")`);
+      for (const s of says) expect(r.reason).to.contain(s);
     });
   }
 

@@ -18,6 +18,7 @@ const SUPPORTED: Record<string, string> = {
   "1l_slice": "data movement (Slice)",
   "1l_var": "mul (a product of two data values) and ReduceMean",
   boolean: "logic on boolean inputs (nonzero, and, xor)",
+  hummingbird_decision_tree: "data-dependent indices (Gather, OneHot) by one-hot selection",
   less: "compare, two input tensors",
   max: "maxmin (ReduceMax)",
   softsign: "div by data (x / (1 + |x|))",

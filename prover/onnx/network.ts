@@ -1,0 +1,26 @@
+/**
+ * Reading an ONNX file into an ImportedNetwork, the one entry point `check-onnx` and `import` share.
+ */
+import { OnnxImportError } from "../errors.js";
+import { parseOnnx } from "./graph.js";
+import { importOnnxGraph } from "./graphImport.js";
+import { importOnnx, type ImportedNetwork } from "./import.js";
+
+/**
+ * The layer importer first (it compiles the chains it knows with today's layers, whose bundled
+ * commitments must not move); a model it refuses goes through the graph importer, whose refusal
+ * (naming every unsupported operator) is the one reported.
+ */
+export function importNetwork(bytes: Uint8Array, source: string, log: (line: string) => void = () => {}): ImportedNetwork {
+  try {
+    const net = importOnnx(bytes, source);
+    // onnxruntime needs the input's element type (a bool input fed as float is refused).
+    const [only] = parseOnnx(bytes, source).inputs;
+    return { ...net, inputs: [{ name: net.inputName, shape: net.inputShape, elemType: only?.elemType ?? 1 }] };
+  } catch (e) {
+    if (!(e instanceof OnnxImportError)) throw e;
+    log(`layer importer: ${e.message}; trying the graph importer`);
+    return importOnnxGraph(bytes, source);
+  }
+}
+
