@@ -161,7 +161,14 @@ export async function checkOnnx(onnxPath: string, inputPath: string, log: (line:
   }
   log(`calibrated: inputs 2^${ir.inputScale}, outputs 2^${ir.outputs[0]!.scale}`);
 
-  const ortOut = await runOnnxRuntime(onnxPath, net, sample);
+  // Without onnxruntime's answer there is no float reference to hold the circuit to: refuse, saying why.
+  let ortOut: number[];
+  try {
+    ortOut = await runOnnxRuntime(onnxPath, net, sample);
+  } catch (e) {
+    if (e instanceof ZkinferError) return { supported: false, reason: `${e.message} (the model compiles, but without a float reference its error cannot be checked)` };
+    throw e;
+  }
   // A final Softmax is compiled as ArgMax: compare classes, onnxruntime's being the argmax of its
   // probabilities with the circuit's tie rule (lowest index).
   const float = net.finalSoftmax ? [argmaxLowest(ortOut)] : ortOut;
