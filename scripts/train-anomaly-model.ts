@@ -26,7 +26,7 @@ import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { SIGNAL_WINDOW as WINDOW } from "../deploy/Signals.js";
-import { loadSp500, SP500_PATH, toCents } from "../prover/data/sp500.js";
+import { loadSp500, SP500_PATH } from "../prover/data/sp500.js";
 import { runQuantized } from "../prover/model/interpret.js";
 import { lowerModel } from "../prover/model/ir.js";
 import { parseModelSpec, type ModelSpec } from "../prover/model/spec.js";
@@ -83,10 +83,10 @@ function train(h: number[][], y: number[]): Logistic {
     const grad = Array(d + 1).fill(0) as number[];
     h.forEach((x, i) => {
       const e = (sigmoid(logit(m, x)) - y[i]!) / y.length;
-      x.forEach((v, j) => (grad[j] += e * v));
-      grad[d] += e;
+      x.forEach((v, j) => (grad[j]! += e * v));
+      grad[d]! += e;
     });
-    m.w.forEach((w, j) => (grad[j] += 2 * L2 * w));
+    m.w.forEach((w, j) => (grad[j]! += 2 * L2 * w));
     const theta = [...m.w, m.b];
     for (let k = 0; k <= d; k++) {
       mom[k] = 0.9 * mom[k]! + 0.1 * grad[k]!;
