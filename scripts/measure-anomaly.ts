@@ -32,6 +32,8 @@ async function main() {
   let interpreterMismatches = 0;
   let maxError = 0;
   const flagged: { date: string; anomalous: boolean }[] = [];
+  /** Every day's circuit score (logit), for the owner's other thresholds below. */
+  const scores: { logit: number; date: string; anomalous: boolean }[] = [];
   for (const [i, s] of test.entries()) {
     const epoch = BigInt(i + 1);
     const witness = await prover.witness({ features: signalFeatures(s.cents, epoch), subject: ZERO_ADDRESS, nonce: epoch, salt: 1n });
@@ -43,6 +45,7 @@ async function main() {
     maxError = Math.max(maxError, Math.abs(Number(circuit) / scale - f));
     if (f >= 0 === circuit >= 0n) agree++;
     if (circuit >= 0n) flagged.push({ date: s.date, anomalous: s.anomalous });
+    scores.push({ logit: Number(circuit) / scale, date: s.date, anomalous: s.anomalous });
   }
   const years = (Date.parse(test.at(-1)!.date) - Date.parse(test[0]!.date)) / (365.25 * 86_400_000);
   const falseAlarms = flagged.filter((f) => !f.anomalous).length;
@@ -62,6 +65,17 @@ async function main() {
     circuitVsInterpreterMismatches: interpreterMismatches,
   };
   for (const [k, v] of Object.entries(result)) console.log(`${k}: ${JSON.stringify(v)}`);
+  // A lower threshold is the owner's choice (setThreshold): more of 2018 flagged, more false alarms.
+  for (const t of [-0.5, -1]) {
+    const f = scores.filter((s) => s.logit >= t);
+    const years2 = new Map<string, number>();
+    for (const x of f) years2.set(x.date.slice(0, 4), (years2.get(x.date.slice(0, 4)) ?? 0) + 1);
+    const fa = f.filter((x) => !x.anomalous).length;
+    console.log(
+      `at threshold ${t} (P >= ${(100 / (1 + Math.exp(-t))).toFixed(1)}%): ${f.length} flagged (${JSON.stringify(Object.fromEntries(years2))}), ` +
+        `${f.length - fa} hits, ${fa} false alarms = ${(fa / years).toFixed(2)} per year`,
+    );
+  }
   console.log(`flagged days: ${flagged.map((f) => `${f.date}${f.anomalous ? "*" : ""}`).join(" ")}  (* = a 4% sell-off followed)`);
   if (process.argv.includes("--json")) console.log(JSON.stringify(result));
 }
