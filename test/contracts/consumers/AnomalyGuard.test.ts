@@ -115,4 +115,25 @@ describe("AnomalyGuard", function () {
     await expect(connectAs(vault, owner).setGuard(stranger.address)).to.emit(vault, "GuardUpdated");
     expect(await vault.guard()).to.equal(stranger.address);
   });
+
+  it("refuses a model with another number of outputs than 3 (a guard wired to the wrong model)", async function () {
+    const { priceSource, vault, owner } = await networkHelpers.loadFixture(fixture);
+    // A guard whose "hub" is an account, so the hook can be called with any outputs.
+    const guard = await ethers.deployContract("AnomalyGuard", [owner.address, 1n, priceSource, vault, owner.address, 0n, MAX_AGE, DELAY]);
+    const hash = await poseidonHash(windowAt(6));
+    await expect(connectAs(guard, owner).onInferenceVerified(1n, owner.address, 6n, [0n, 6n, hash, 0n]))
+      .to.be.revertedWithCustomError(guard, "AnomalyGuardInvalidOutputCount")
+      .withArgs(4);
+    // Calm (-1), since this guard is not the vault's guard and a flagged score's pause would revert.
+    await expect(connectAs(guard, owner).onInferenceVerified(1n, owner.address, 6n, [FIELD_MODULUS - 1n, 6n, hash])).to.emit(guard, "AnomalyScored");
+  });
+
+  it("reverts the whole verification when the guard may not pause its target (not the vault's guard)", async function () {
+    const { priceSource, vault, owner } = await networkHelpers.loadFixture(fixture);
+    const guard = await ethers.deployContract("AnomalyGuard", [owner.address, 1n, priceSource, vault, owner.address, 0n, MAX_AGE, DELAY]);
+    await expect(connectAs(guard, owner).onInferenceVerified(1n, owner.address, 6n, [0n, 6n, await poseidonHash(windowAt(6))]))
+      .to.be.revertedWithCustomError(vault, "SignalVaultUnauthorizedGuard")
+      .withArgs(await guard.getAddress());
+    expect(await guard.scored(6)).to.equal(false);
+  });
 });
