@@ -17,6 +17,7 @@ export const GENERATED_ABIS = {
   inferenceVerifierAbi: ["interfaces/IInferenceVerifier.sol", "IInferenceVerifier"],
   creditGateAbi: ["consumers/CreditGate.sol", "CreditGate"],
   signalFeedAbi: ["consumers/SignalFeed.sol", "SignalFeed"],
+  anomalyGuardAbi: ["consumers/AnomalyGuard.sol", "AnomalyGuard"],
   priceSourceAbi: ["oracles/PriceSource.sol", "PriceSource"],
   signalVaultAbi: ["defi/SignalVault.sol", "SignalVault"],
   simpleAmmAbi: ["defi/SimpleAMM.sol", "SimpleAMM"],

@@ -3,6 +3,7 @@ pragma solidity ^0.8.24;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {IPriceSource} from "../interfaces/IPriceSource.sol";
 import {ISignalFeed} from "../interfaces/ISignalFeed.sol";
@@ -22,8 +23,13 @@ import {SimpleAMM} from "./SimpleAMM.sol";
  * tolerance, as it could from the keeper trading for itself, and a transaction left in the mempool
  * expires. The minimum derived from the price source's price for the signal's epoch and
  * {maxSlippageBps} stays as a floor, so a careless keeper cannot trade far from the recorded price.
+ *
+ * The vault is {Pausable} by its {guard} (an AnomalyGuard, set by the owner): while paused, {rebalance}
+ * reverts with {Pausable-EnforcedPause}. Only the guard pauses and unpauses, so the guard's rules
+ * (pause on a verified anomaly, unpause by its owner after a delay) are the vault's; the owner's
+ * {withdraw} stays open while paused, so a pause never locks funds in.
  */
-contract SignalVault is Ownable {
+contract SignalVault is Ownable, Pausable {
     using SafeERC20 for IERC20;
 
     /// @dev Prices are quote units per base unit with 2 decimals.
@@ -41,6 +47,8 @@ contract SignalVault is Ownable {
     uint64 public lastEpoch;
     /// @notice The only account allowed to call {rebalance}; set by the owner.
     address public keeper;
+    /// @notice The only account allowed to {pause} and {unpause}; set by the owner (0: none).
+    address public guard;
 
     /// @dev `caller` is not the {keeper}.
     error SignalVaultUnauthorizedKeeper(address caller);
@@ -48,6 +56,10 @@ contract SignalVault is Ownable {
     error SignalVaultExpired(uint256 deadline, uint256 timestamp);
     /// @dev Emitted when the owner sets the keeper.
     event KeeperUpdated(address indexed previousKeeper, address indexed newKeeper);
+    /// @dev `caller` is not the {guard}.
+    error SignalVaultUnauthorizedGuard(address caller);
+    /// @dev Emitted when the owner sets the guard.
+    event GuardUpdated(address indexed previousGuard, address indexed newGuard);
 
     /// @dev The feed's latest signal, of `epoch`, was already acted on (last: `lastEpoch`).
     error SignalVaultNoNewSignal(uint64 epoch, uint64 lastEpoch);
@@ -85,9 +97,9 @@ contract SignalVault is Ownable {
      * @param deadline Unix seconds after which the transaction reverts with {SignalVaultExpired}.
      * @dev Reverts with {SignalVaultUnauthorizedKeeper} for any other caller, with
      * {ISignalFeed-SignalFeedNoSignal} before the first signal, and with {SignalVaultNoNewSignal} when the
-     * latest was already acted on. Emits {Rebalanced}.
+     * latest was already acted on, with {Pausable-EnforcedPause} while paused. Emits {Rebalanced}.
      */
-    function rebalance(uint256 minAmountOut, uint256 deadline) external returns (uint256 amountIn, uint256 amountOut) {
+    function rebalance(uint256 minAmountOut, uint256 deadline) external whenNotPaused returns (uint256 amountIn, uint256 amountOut) {
         if (msg.sender != keeper) revert SignalVaultUnauthorizedKeeper(msg.sender);
         if (block.timestamp > deadline) revert SignalVaultExpired(deadline, block.timestamp);
         ISignalFeed.Signal memory signal = feed.latestSignal(modelId);
@@ -116,6 +128,25 @@ contract SignalVault is Ownable {
         address previous = keeper;
         keeper = newKeeper;
         emit KeeperUpdated(previous, newKeeper);
+    }
+
+    /// @notice Sets the account allowed to pause and unpause the vault. Only the owner.
+    function setGuard(address newGuard) external onlyOwner {
+        address previous = guard;
+        guard = newGuard;
+        emit GuardUpdated(previous, newGuard);
+    }
+
+    /// @notice Stops {rebalance}. Only the {guard}. Emits {Pausable-Paused}.
+    function pause() external {
+        if (msg.sender != guard) revert SignalVaultUnauthorizedGuard(msg.sender);
+        _pause();
+    }
+
+    /// @notice Lets {rebalance} run again. Only the {guard} (whose owner waits out its delay). Emits {Pausable-Unpaused}.
+    function unpause() external {
+        if (msg.sender != guard) revert SignalVaultUnauthorizedGuard(msg.sender);
+        _unpause();
     }
 
     /// @notice Sends `amount` of `token` to `to`. Only the owner.

@@ -4,6 +4,7 @@
  * result at compile time.
  */
 import {
+  anomalyGuardAbi,
   creditGateAbi,
   demoTokenAbi,
   inferenceHubAbi,
@@ -14,7 +15,7 @@ import {
   simpleAmmAbi,
 } from "./abi.generated.js";
 
-export { creditGateAbi, demoTokenAbi, inferenceHubAbi, inferenceVerifierAbi, priceSourceAbi, signalFeedAbi, signalVaultAbi, simpleAmmAbi };
+export { anomalyGuardAbi, creditGateAbi, demoTokenAbi, inferenceHubAbi, inferenceVerifierAbi, priceSourceAbi, signalFeedAbi, signalVaultAbi, simpleAmmAbi };
 
 /** Every custom error a protocol contract can revert with, for decoding a revert whichever contract raised it. */
 export const protocolErrorsAbi = [
@@ -22,6 +23,7 @@ export const protocolErrorsAbi = [
   ...inferenceVerifierAbi,
   ...creditGateAbi,
   ...signalFeedAbi,
+  ...anomalyGuardAbi,
   ...priceSourceAbi,
   ...signalVaultAbi,
   ...simpleAmmAbi,

@@ -67,3 +67,13 @@ describe("circuit: DivFloor (the relative_change division) refuses another quoti
     expect(attacks).to.equal(2 * op.inputs.length);
   });
 });
+
+// The anomaly-guard model (issue 17): the same kinds (relative_change, dense, ReLU, the epoch and
+// window-hash extra outputs) with public weights, so it joins the spec pipeline's soundness coverage.
+describe("circuit: anomaly-guard (returns by division, fixed move split, logistic score, window hash)", () => {
+  soundnessSuite({
+    specPath: fileURLToPath(new URL("../../models/anomaly-guard/spec.json", import.meta.url)),
+    nonLinearConstraints: 1810,
+    randomInputs: 100,
+  });
+});

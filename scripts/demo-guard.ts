@@ -1,0 +1,156 @@
+/**
+ * `npm run demo:guard [-- --json] [--days N] [--from YYYY-MM-DD]`: an anomaly guard pausing a vault on
+ * a verified anomaly score, on Hardhat's in-process network, nothing to start by hand.
+ *
+ * Build the anomaly-guard model (public weights; cached) and the momentum-signal model whose
+ * SignalVault the guard protects, deploy through deploy/AnomalyGuard.ts (the signals stack, the
+ * anomaly model on the same hub and PriceSource, the AnomalyGuard made the vault's guard), then
+ * replay S&P 500 closes (data/sp500) into the PriceSource: each day, a watcher proves the model's
+ * score over the recorded 6-close window and calls verifyAndAct; a calm score is recorded, a score at
+ * or above the threshold pauses the vault in the same transaction. Then the rejections, each named by
+ * its custom error: a window recorded longer ago than the guard's freshness window (stale), and an
+ * unpause by an account that is not the guard's owner (notOwner); and the owner's unpause, refused
+ * before the delay and accepted after it.
+ *
+ * With --json the last stdout line is
+ * {"days": N, "flagged": n, "paused": bool, "rejections": {"stale": name, "notOwner": name}}
+ * where `paused` says whether the vault was paused by the guard at the end of the replay.
+ */
+import type { Contract } from "ethers";
+import { network } from "hardhat";
+import { bundledSpecPath } from "../prover/artifacts/paths.js";
+import { buildModel } from "../prover/build/buildModel.js";
+import { formatMs, timed } from "../prover/build/progress.js";
+import { expectRevertName } from "../prover/chain/revert.js";
+import { loadSp500, toCents } from "../prover/data/sp500.js";
+import { ModelProver } from "../prover/prove/prover.js";
+import { releaseCurves } from "../prover/setup/curve.js";
+import { compileContracts } from "./compile-contracts.js";
+import { decodeAnomaly, deployAnomalyStack, proveAnomaly } from "./dev/anomalyStack.js";
+import { seedSignalMarket, SIGNAL_WINDOW } from "./dev/signalStack.js";
+
+const MODEL = "anomaly-guard";
+const PROTECTED_MODEL = "momentum-signal";
+const MAX_AGE = 3600n;
+const UNPAUSE_DELAY = 86_400n;
+
+const json = process.argv.includes("--json");
+const log = (line: string) => console.log(line);
+
+function option(name: string, fallback: string): string {
+  const at = process.argv.indexOf(name);
+  if (at < 0) return fallback;
+  const value = process.argv[at + 1];
+  if (value === undefined || value.startsWith("--")) throw new Error(`${name} needs a value`);
+  return value;
+}
+
+async function main() {
+  const days = Number(option("--days", "10"));
+  if (!Number.isInteger(days) || days < 1 || days > 250) throw new Error(`--days must be an integer in [1, 250], got ${option("--days", "10")}`);
+  const from = option("--from", "2020-02-24");
+  const all = loadSp500();
+  const first = all.findIndex((d) => d.date >= from);
+  // The first score needs 5 closes before it; the stale rejection uses one more day.
+  if (first < SIGNAL_WINDOW - 1 || first + days + 1 > all.length) {
+    throw new Error(`--from ${from} with --days ${days} needs trading days from ${all[SIGNAL_WINDOW - 1]!.date} to ${all.at(-2)!.date} in data/sp500 (2000-01-03 .. 2020-04-17)`);
+  }
+  const replay = all.slice(first - (SIGNAL_WINDOW - 1), first + days + 1);
+  const cents = replay.map((d) => toCents(d.close));
+
+  log(`zkinfer anomaly guard demo: S&P 500 closes -> PriceSource -> anomaly model proof -> InferenceHub -> AnomalyGuard -> SignalVault.pause()`);
+  const built = await buildModel({ specPath: bundledSpecPath(MODEL), log });
+  const protectedBuilt = await buildModel({ specPath: bundledSpecPath(PROTECTED_MODEL), log });
+  if (built.ptau.source === "development") log(`  NOTE: development-only ptau and single-contributor phase 2: fine for this demo, never for a deployment.`);
+  const hre = (await import("hardhat")).default;
+  await timed(log, "compile contracts (solc 0.8.37 from npm)", () => compileContracts(hre));
+  const prover = await ModelProver.load(bundledSpecPath(MODEL));
+  const signalProver = await ModelProver.load(bundledSpecPath(PROTECTED_MODEL));
+
+  const { ethers, ignition, networkHelpers } = await network.create();
+  const [owner, watcher, stranger] = await ethers.getSigners();
+  const d = await timed(log, "deploy the signals stack (PriceSource, SignalFeed, AMM, SignalVault), the anomaly model and the AnomalyGuard", () =>
+    deployAnomalyStack({
+      ignition,
+      verifierContract: built.verifierContract,
+      modelCommitment: prover.modelCommitment,
+      signalVerifierContract: protectedBuilt.verifierContract,
+      signalModelCommitment: signalProver.modelCommitment,
+      maxAge: MAX_AGE,
+      unpauseDelay: UNPAUSE_DELAY,
+    }),
+  );
+  await seedSignalMarket(d, owner, cents[SIGNAL_WINDOW - 1]!);
+  const threshold: bigint = await d.guard.threshold();
+  // The score's fixed-point scale, for display: the threshold and the scores are compared as integers on-chain.
+  const scale = 2 ** prover.ir.outputs[0]!.scale;
+  log(`  model ${MODEL} #${d.modelId} (public weights, commitment ${prover.modelCommitment.toString().slice(0, 16)}...) -> guard ${await d.guard.getAddress()}`);
+  log(`  threshold: score (log-odds of a 4% sell-off within 5 days) >= ${Number(threshold) / scale}; freshness ${MAX_AGE} s; unpause delay ${UNPAUSE_DELAY / 3600n} h`);
+
+  let epoch = 0n;
+  const recordNext = async () => {
+    epoch++;
+    await (await (d.priceSource.connect(owner) as Contract).recordPrice(epoch, cents[Number(epoch) - 1]!)).wait();
+    return epoch;
+  };
+  const windowAt = (e: bigint) => cents.slice(Number(e) - SIGNAL_WINDOW, Number(e));
+  for (let i = 0; i < SIGNAL_WINDOW - 1; i++) await recordNext();
+
+  let flagged = 0;
+  let pausedOn: string | undefined;
+  const proveTimes: number[] = [];
+  log(`\nDay  date        close     score   P(sell-off)  prove     verifyAndAct gas  vault`);
+  for (let day = 0; day < days; day++) {
+    const e = await recordNext();
+    const p = await proveAnomaly(prover, windowAt(e), e, watcher.address);
+    proveTimes.push(p.timings.witnessMs + p.timings.proveMs);
+    const { score } = decodeAnomaly(p);
+    const receipt = await (await (d.hub.connect(watcher) as Contract).verifyAndAct(d.modelId, p.proofBytes, [...p.publicSignals])).wait();
+    if (score >= threshold) flagged++;
+    const paused: boolean = await d.vault.paused();
+    if (paused && pausedOn === undefined) pausedOn = replay[Number(e) - 1]!.date;
+    const logit = Number(score) / scale;
+    log(
+      `${String(day + 1).padStart(3)}  ${replay[Number(e) - 1]!.date}  ${(Number(cents[Number(e) - 1]!) / 100).toFixed(2).padStart(8)}  ${logit.toFixed(3).padStart(6)}  ` +
+        `${(100 / (1 + Math.exp(-logit))).toFixed(1).padStart(9)}%  ${formatMs(proveTimes.at(-1)!).padStart(8)}  ${String(receipt.gasUsed).padStart(16)}  ` +
+        `${score >= threshold ? (pausedOn === replay[Number(e) - 1]!.date ? "FLAGGED: paused" : "flagged (already paused)") : "calm"}`,
+    );
+  }
+  const paused: boolean = await d.vault.paused();
+
+  log(`\nRejections (each reverts the whole call: no state changes, no nonce burnt)`);
+  const rejection = async (send: () => Promise<{ wait(): Promise<unknown> }>) => {
+    try {
+      await (await send()).wait();
+    } catch (error) {
+      return expectRevertName(error);
+    }
+    throw new Error("a call the guard must refuse was accepted");
+  };
+  const staleEpoch = await recordNext();
+  await networkHelpers.time.increase(MAX_AGE + 1n);
+  const p = await proveAnomaly(prover, windowAt(staleEpoch), staleEpoch, watcher.address);
+  const stale = await rejection(() => (d.hub.connect(watcher) as Contract).verifyAndAct(d.modelId, p.proofBytes, [...p.publicSignals]));
+  log(`  score for epoch ${staleEpoch}, prices recorded ${MAX_AGE + 1n} s ago: ${stale}`);
+  const notOwner = await rejection(() => (d.guard.connect(stranger) as Contract).unpause());
+  log(`  unpause by ${stranger.address}, not the guard's owner: ${notOwner}`);
+  if (paused) {
+    const early = await rejection(() => (d.guard.connect(owner) as Contract).unpause());
+    log(`  unpause by the owner before the ${UNPAUSE_DELAY / 3600n} h delay: ${early}`);
+    const pausedAt: bigint = await d.guard.pausedAt();
+    await networkHelpers.time.increaseTo(pausedAt + UNPAUSE_DELAY);
+    await (await (d.guard.connect(owner) as Contract).unpause()).wait();
+    log(`  unpause by the owner after the delay: accepted (vault paused: ${await d.vault.paused()})`);
+  }
+
+  const sorted = [...proveTimes].sort((a, b) => a - b);
+  log(`\n${days} days scored on-chain, ${flagged} flagged; the vault was ${pausedOn ? `paused on ${pausedOn}` : "never paused"}; median proving time ${formatMs(sorted[Math.floor(sorted.length / 2)]!)} per score`);
+  if (json) console.log(JSON.stringify({ days, flagged, paused, rejections: { stale, notOwner } }));
+}
+
+try {
+  await main();
+} finally {
+  await releaseCurves();
+}
+process.exit(0);
