@@ -30,6 +30,35 @@ import InferenceHubModule from "./InferenceHub.js";
 
 const modules = new Map<string, ReturnType<typeof build>>();
 
+export interface CreditScoreParameters {
+  modelCommitment: bigint;
+  numOutputs: number;
+  /** The model's name and version: the registration's metadata URI is `zkinfer:<name>@<version>`. */
+  name: string;
+  version: string;
+  threshold: bigint;
+  creditLimit: bigint;
+  /** The hub's timelock in seconds (./InferenceHub.ts; default two days), when this deployment makes the hub. */
+  updateDelay?: bigint;
+}
+
+/**
+ * The deployment parameters of `module` for a model, spelled once for every caller (the chain
+ * layer's deploys, the tests' Ignition fixtures).
+ */
+export function creditScoreParameters(module: { id: string }, p: CreditScoreParameters) {
+  return {
+    [module.id]: {
+      modelCommitment: p.modelCommitment,
+      numOutputs: p.numOutputs,
+      metadataURI: `zkinfer:${p.name}@${p.version}`,
+      threshold: p.threshold,
+      creditLimit: p.creditLimit,
+    },
+    ...(p.updateDelay !== undefined ? { InferenceHub: { updateDelay: p.updateDelay } } : {}),
+  };
+}
+
 /**
  * Returns the module for the verifier contract `verifierContractName` (e.g. the generated
  * "CreditScoreVerifier", or "MockInferenceVerifier" in tests). Its id is

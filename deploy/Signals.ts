@@ -34,6 +34,22 @@ export const SIGNAL_WINDOW = 6;
 
 const modules = new Map<string, ReturnType<typeof build>>();
 
+export interface SignalsParameters {
+  modelCommitment: bigint;
+  firstEpoch?: bigint;
+  maxAge?: bigint;
+  maxSlippageBps?: bigint;
+}
+
+/** The deployment parameters of `module`, spelled once for every caller; unset ones take the module's defaults. */
+export function signalsParameters(module: { id: string }, { modelCommitment, firstEpoch, maxAge, maxSlippageBps }: SignalsParameters) {
+  const parameters: Record<string, bigint> = { modelCommitment };
+  if (firstEpoch !== undefined) parameters.firstEpoch = firstEpoch;
+  if (maxAge !== undefined) parameters.maxAge = maxAge;
+  if (maxSlippageBps !== undefined) parameters.maxSlippageBps = maxSlippageBps;
+  return { [module.id]: parameters };
+}
+
 /** The module for the verifier contract `verifierContractName`; one object per name (ids must be unique). */
 export function signalsModule(verifierContractName: string) {
   let module = modules.get(verifierContractName);
