@@ -48,15 +48,14 @@ export interface CreditScoreParameters {
  */
 export function creditScoreParameters(module: { id: string }, p: CreditScoreParameters) {
   return {
-    [module.id]: {
-      modelCommitment: p.modelCommitment,
-      numOutputs: p.numOutputs,
-      metadataURI: `zkinfer:${p.name}@${p.version}`,
-      threshold: p.threshold,
-      creditLimit: p.creditLimit,
-    },
+    [module.id]: creditScoreModuleParameters(p),
     ...(p.updateDelay !== undefined ? { InferenceHub: { updateDelay: p.updateDelay } } : {}),
   };
+}
+
+/** The module's own entry of {@link creditScoreParameters}, for a module that uses this one (deploy/App.ts). */
+export function creditScoreModuleParameters(p: Omit<CreditScoreParameters, "updateDelay">) {
+  return { modelCommitment: p.modelCommitment, numOutputs: p.numOutputs, metadataURI: `zkinfer:${p.name}@${p.version}`, threshold: p.threshold, creditLimit: p.creditLimit };
 }
 
 /**
