@@ -14,6 +14,7 @@ import { modelStatusName, readModel, readModelCount, type Model } from "../../ch
 import { loadPrivateKey } from "../../chain/keystore.js";
 import { writeAndWait } from "../../chain/write.js";
 import { revertName } from "../../chain/revert.js";
+import { SIGNING_CHAIN_OPTIONS } from "../args.js";
 import type { Command } from "../command.js";
 import { UsageError } from "../usage.js";
 import { publicInputRanges } from "../../abi/publicInputRanges.js";
@@ -37,9 +38,7 @@ export const command: Command = {
       args: argv,
       allowPositionals: true,
       options: {
-        rpc: { type: "string" },
-        hub: { type: "string" },
-        keystore: { type: "string" },
+        ...SIGNING_CHAIN_OPTIONS,
         verifier: { type: "string" },
         commitment: { type: "string" },
         outputs: { type: "string" },
@@ -47,7 +46,6 @@ export const command: Command = {
         metadata: { type: "string", default: "" },
         apply: { type: "boolean", default: false },
         attested: { type: "boolean", default: false },
-        json: { type: "boolean", default: false },
       },
     });
     const [action, ...rest] = positionals;

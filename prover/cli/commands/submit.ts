@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { isAddress, type Address } from "viem";
 import { UsageError, ZkinferError } from "../../errors.js";
+import { SIGNING_CHAIN_OPTIONS } from "../args.js";
 import type { Command } from "../command.js";
 
 export const command: Command = {
@@ -17,7 +18,7 @@ export const command: Command = {
     const { positionals, values } = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { rpc: { type: "string" }, hub: { type: "string" }, model: { type: "string" }, keystore: { type: "string" }, json: { type: "boolean", default: false } },
+      options: { ...SIGNING_CHAIN_OPTIONS, model: { type: "string" } },
     });
     if (positionals.length !== 1) throw new UsageError("expected one proof file (from `zkinfer prove`)");
     if (!values.rpc) throw new UsageError("--rpc <url> is required");
