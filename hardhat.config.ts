@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import { defineConfig } from "hardhat/config";
+import type { HardhatPlugin } from "hardhat/types/plugins";
 import hardhatEthers from "@nomicfoundation/hardhat-ethers";
 import hardhatEthersChaiMatchers from "@nomicfoundation/hardhat-ethers-chai-matchers";
 import hardhatIgnitionEthers from "@nomicfoundation/hardhat-ignition-ethers";
@@ -10,6 +11,27 @@ import { SOLC_SETTINGS, SOLC_VERSION } from "./prover/chain/solcSettings.js";
 
 const require = createRequire(import.meta.url);
 
+/**
+ * solc's warning 2394 (transient storage "can break the composability of smart contracts") fires on
+ * every build that uses `tstore`. Both uses here were reviewed for it: OpenZeppelin's
+ * ReentrancyGuardTransient clears its slot when the call returns, and InferenceHub's authorized-subject
+ * slot is set and cleared within one verifyAndActFor. A notice nobody can act on drowns the warnings
+ * that matter, so this one code is dropped from the build's output (through Hardhat's
+ * getCompilationJobErrors hook); every other warning still shows.
+ */
+const REVIEWED_SOLC_WARNINGS: ReadonlySet<string> = new Set(["2394"]);
+const reviewedSolcWarnings: HardhatPlugin = {
+  id: "zkinfer-reviewed-solc-warnings",
+  hookHandlers: {
+    solidity: async () => ({
+      default: async () => ({
+        getCompilationJobErrors: async (context, job, output, next) =>
+          (await next(context, job, output)).filter((e) => !(e.severity === "warning" && e.errorCode !== undefined && REVIEWED_SOLC_WARNINGS.has(e.errorCode))),
+      }),
+    }),
+  },
+};
+
 export default defineConfig({
   plugins: [
     hardhatEthers,
@@ -17,6 +39,7 @@ export default defineConfig({
     hardhatIgnitionEthers,
     hardhatMocha,
     hardhatNetworkHelpers,
+    reviewedSolcWarnings,
   ],
   solidity: {
     // solc comes from the npm `solc` package: nothing is downloaded at build time.

@@ -30,6 +30,34 @@ import InferenceHubModule from "./InferenceHub.js";
 
 const modules = new Map<string, ReturnType<typeof build>>();
 
+export interface CreditScoreParameters {
+  modelCommitment: bigint;
+  numOutputs: number;
+  /** The model's name and version: the registration's metadata URI is `zkinfer:<name>@<version>`. */
+  name: string;
+  version: string;
+  threshold: bigint;
+  creditLimit: bigint;
+  /** The hub's timelock in seconds (./InferenceHub.ts; default two days), when this deployment makes the hub. */
+  updateDelay?: bigint;
+}
+
+/**
+ * The deployment parameters of `module` for a model, spelled once for every caller (the chain
+ * layer's deploys, the tests' Ignition fixtures).
+ */
+export function creditScoreParameters(module: { id: string }, p: CreditScoreParameters) {
+  return {
+    [module.id]: creditScoreModuleParameters(p),
+    ...(p.updateDelay !== undefined ? { InferenceHub: { updateDelay: p.updateDelay } } : {}),
+  };
+}
+
+/** The module's own entry of {@link creditScoreParameters}, for a module that uses this one (deploy/App.ts). */
+export function creditScoreModuleParameters(p: Omit<CreditScoreParameters, "updateDelay">) {
+  return { modelCommitment: p.modelCommitment, numOutputs: p.numOutputs, metadataURI: `zkinfer:${p.name}@${p.version}`, threshold: p.threshold, creditLimit: p.creditLimit };
+}
+
 /**
  * Returns the module for the verifier contract `verifierContractName` (e.g. the generated
  * "CreditScoreVerifier", or "MockInferenceVerifier" in tests). Its id is

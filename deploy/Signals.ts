@@ -34,6 +34,27 @@ export const SIGNAL_WINDOW = 6;
 
 const modules = new Map<string, ReturnType<typeof build>>();
 
+export interface SignalsParameters {
+  modelCommitment: bigint;
+  firstEpoch?: bigint;
+  maxAge?: bigint;
+  maxSlippageBps?: bigint;
+}
+
+/** The deployment parameters of `module`, spelled once for every caller; unset ones take the module's defaults. */
+export function signalsParameters(module: { id: string }, p: SignalsParameters) {
+  return { [module.id]: signalsModuleParameters(p) };
+}
+
+/** The module's own entry of {@link signalsParameters}, for a module that uses this one (deploy/App.ts). */
+export function signalsModuleParameters({ modelCommitment, firstEpoch, maxAge, maxSlippageBps }: SignalsParameters): Record<string, bigint> {
+  const parameters: Record<string, bigint> = { modelCommitment };
+  if (firstEpoch !== undefined) parameters.firstEpoch = firstEpoch;
+  if (maxAge !== undefined) parameters.maxAge = maxAge;
+  if (maxSlippageBps !== undefined) parameters.maxSlippageBps = maxSlippageBps;
+  return parameters;
+}
+
 /** The module for the verifier contract `verifierContractName`; one object per name (ids must be unique). */
 export function signalsModule(verifierContractName: string) {
   let module = modules.get(verifierContractName);

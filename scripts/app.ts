@@ -10,10 +10,15 @@
  * stdout: {"url": string, "rpc": string, "hub": string}; progress goes to stderr.
  * Stops on SIGINT/SIGTERM.
  */
-import type { Contract } from "ethers";
 import { network } from "hardhat";
 import { build as viteBuild } from "vite";
 import type { Abi, Address } from "viem";
+import { creditScoreModuleParameters } from "../deploy/CreditScore.js";
+import { signalsModuleParameters } from "../deploy/Signals.js";
+import { creditGateAbi, inferenceHubAbi, priceSourceAbi } from "../prover/chain/abi.js";
+import { connectProvider } from "../prover/chain/connect.js";
+import { submitInference } from "../prover/chain/submitInference.js";
+import { writeAndWait } from "../prover/chain/write.js";
 import { fileURLToPath } from "node:url";
 import { bundledSpecPath } from "../prover/artifacts/paths.js";
 import { attestationToJson, generateAttesterKey, signAttestation } from "../prover/attest/attestation.js";
@@ -57,55 +62,74 @@ async function main() {
   await timed(log, "compile contracts", () => hre.tasks.getTask("build").run({ quiet: true }));
   await timed(log, "build the web app (vite)", () => viteBuild({ configFile: fileURLToPath(new URL("../app/vite.config.ts", import.meta.url)), logLevel: "warn" }));
 
-  const { ethers, ignition, provider } = await network.create();
-  const [owner, , , , , , , , , bot] = await ethers.getSigners();
+  const connection = await network.create();
+  const { provider } = connection;
+  const chain = await connectProvider(provider);
+  const { publicClient } = chain;
+  const owner = chain.as(chain.accounts[0]!);
+  const bot = chain.as(chain.accounts[9]!);
   // One Ignition deployment, so that every model sits on one hub (deploy/App.ts).
   const signalProver = await ModelProver.load(bundledSpecPath("momentum-signal"));
   const { module, ids } = appModule({ credit: built.credit.verifierContract, attested: built.attested.verifierContract, signal: built.signal.verifierContract });
-  const creditParameters = (m: typeof built.credit) => ({
-    modelCommitment: m.modelCommitment,
-    numOutputs: m.numOutputs,
-    metadataURI: `zkinfer:${m.name}@${m.version}`,
-    threshold: THRESHOLD,
-    creditLimit: CREDIT_LIMIT,
-  });
-  const d = (await timed(log, "deploy the hub, the credit models with their CreditGates, the signals stack", () =>
-    ignition.deploy(module, {
+  const creditParameters = (m: typeof built.credit) => creditScoreModuleParameters({ ...m, threshold: THRESHOLD, creditLimit: CREDIT_LIMIT });
+  const deployed = await timed(log, "deploy the hub, the credit models with their CreditGates, the signals stack", () =>
+    connection.ignition.deploy(module, {
       parameters: {
         [ids.credit]: creditParameters(built.credit),
         [ids.attested]: creditParameters(built.attested),
-        [ids.signals]: { modelCommitment: signalProver.modelCommitment, maxSlippageBps: 500n, metadataURI: `zkinfer:${built.signal.name}@${built.signal.version}` },
+        [ids.signals]: {
+          ...signalsModuleParameters({ modelCommitment: signalProver.modelCommitment, maxSlippageBps: 500n }),
+          metadataURI: `zkinfer:${built.signal.name}@${built.signal.version}`,
+        },
       },
     }),
-  )) as Record<string, Contract>;
-  const hub = d.hub!;
-  const hubAddress = (await hub.getAddress()) as Address;
-  const creditId: bigint = await d.creditGate!.modelId();
-  const attestedId: bigint = await d.attestedGate!.modelId();
-  const feedAddress = await d.feed!.getAddress();
+  );
+  const address = async (name: keyof typeof deployed) => (await deployed[name].getAddress()) as Address;
+  const hubAddress = await address("hub");
+  const modelIdOf = (gate: Address) => publicClient.readContract({ address: gate, abi: creditGateAbi, functionName: "modelId" });
+  const creditGate = await address("creditGate");
+  const attestedGate = await address("attestedGate");
+  const creditId = await modelIdOf(creditGate);
+  const attestedId = await modelIdOf(attestedGate);
+  const feedAddress = await address("feed");
   let signalId = 0n;
-  for (let id = 1n; id <= (await hub.modelCount()); id++) if ((await hub.getModel(id)).consumer === feedAddress) signalId = id;
-  const sig = { ...d, verifier: d.signalVerifier!, modelId: signalId } as Parameters<typeof seedSignalMarket>[0];
+  const modelCount = await publicClient.readContract({ address: hubAddress, abi: inferenceHubAbi, functionName: "modelCount" });
+  for (let id = 1n; id <= modelCount; id++) {
+    const model = await publicClient.readContract({ address: hubAddress, abi: inferenceHubAbi, functionName: "getModel", args: [id] });
+    if (model.consumer === feedAddress) signalId = id;
+  }
+  const sig = {
+    hub: hubAddress,
+    verifier: await address("signalVerifier"),
+    priceSource: await address("priceSource"),
+    feed: feedAddress,
+    base: await address("base"),
+    quote: await address("quote"),
+    amm: await address("amm"),
+    vault: await address("vault"),
+    modelId: signalId,
+  };
   const bureau = await generateAttesterKey();
-  await (await hub.trustAttester(attestedId, bureau.keyHash)).wait();
+  await writeAndWait({ ...owner, address: hubAddress, abi: inferenceHubAbi, functionName: "trustAttester", args: [attestedId, bureau.keyHash] });
   log(`  demo bureau trusted for credit-score-attested (key hash ${bureau.keyHash.toString().slice(0, 12)}...)`);
 
   // The signal feed: a few epochs of real closes, each signal proved by the bot and verified.
   const cents = signalReplay(signalProver);
-  for (let e = 1; e < SIGNAL_WINDOW; e++) await (await sig.priceSource.recordPrice(e, cents[e - 1]!)).wait();
-  await seedSignalMarket(sig, owner!, cents[SIGNAL_WINDOW - 2]!);
+  const recordPrice = (e: number) => writeAndWait({ ...owner, address: sig.priceSource, abi: priceSourceAbi, functionName: "recordPrice", args: [BigInt(e), cents[e - 1]!] });
+  for (let e = 1; e < SIGNAL_WINDOW; e++) await recordPrice(e);
+  await seedSignalMarket(owner, sig, cents[SIGNAL_WINDOW - 2]!);
   await timed(log, `record, prove and verify ${SIGNAL_EPOCHS} signals`, async () => {
     for (let e = SIGNAL_WINDOW; e < SIGNAL_WINDOW + SIGNAL_EPOCHS; e++) {
-      await (await sig.priceSource.recordPrice(e, cents[e - 1]!)).wait();
-      const p = await proveSignal(signalProver, cents.slice(e - SIGNAL_WINDOW, e), BigInt(e), bot!.address);
-      await (await (sig.hub.connect(bot) as Contract).verifyAndAct(sig.modelId, p.proofBytes, [...p.publicSignals])).wait();
+      await recordPrice(e);
+      const p = await proveSignal(signalProver, cents.slice(e - SIGNAL_WINDOW, e), BigInt(e), bot.account.address);
+      await submitInference(bot, { hub: sig.hub, modelId: sig.modelId, ...p });
     }
   });
   // A timelocked update (the trader rotates its weight salt), so the models page shows one pending.
   const v2 = readModelSpec(bundledSpecPath("momentum-signal"));
   v2.version = "2.0.0";
   v2.visibility!.weightSalt = randomSalt().toString();
-  await (await hub.announceModelUpdate(sig.modelId, sig.verifier, await modelCommitment(lowerModel(v2)))).wait();
+  await writeAndWait({ ...owner, address: hubAddress, abi: inferenceHubAbi, functionName: "announceModelUpdate", args: [sig.modelId, sig.verifier, await modelCommitment(lowerModel(v2))] });
 
   // A demo applicant the model approves, to prefill the form (the page never sends it anywhere).
   const { test } = germanCreditSplit();
@@ -116,13 +140,13 @@ async function main() {
   const abi = async (name: string) => (await hre.artifacts.readArtifact(name)).abi as Abi;
   const config: AppConfig = {
     rpc: "rpc",
-    chainId: Number((await ethers.provider.getNetwork()).chainId),
+    chainId: chain.chainId,
     hub: hubAddress,
     creditModels: [
-      { name: "credit-score", artifacts: "models/credit-score/", modelId: creditId.toString(), gate: (await d.creditGate!.getAddress()) as Address, attested: false, example },
-      { name: "credit-score-attested", artifacts: "models/credit-score-attested/", modelId: attestedId.toString(), gate: (await d.attestedGate!.getAddress()) as Address, attested: true, example },
+      { name: "credit-score", artifacts: "models/credit-score/", modelId: creditId.toString(), gate: creditGate, attested: false, example },
+      { name: "credit-score-attested", artifacts: "models/credit-score-attested/", modelId: attestedId.toString(), gate: attestedGate, attested: true, example },
     ],
-    signals: { name: "momentum-signal", modelId: sig.modelId.toString(), feed: feedAddress as Address, priceSource: (await sig.priceSource.getAddress()) as Address },
+    signals: { name: "momentum-signal", modelId: sig.modelId.toString(), feed: feedAddress, priceSource: sig.priceSource },
     demoBureau: "bureau/attestation",
     abis: { hub: await abi("InferenceHub"), creditGate: await abi("CreditGate"), signalFeed: await abi("SignalFeed"), priceSource: await abi("PriceSource") },
   };
@@ -137,7 +161,7 @@ async function main() {
     rpc: (r) => provider.request(r),
     bureau: async (model, subject) => {
       if (model !== "credit-score-attested") throw new Error(`the demo bureau signs for credit-score-attested, not ${model}`);
-      const issuedAt = Number((await ethers.provider.getBlock("latest"))!.timestamp);
+      const issuedAt = Number((await publicClient.getBlock()).timestamp);
       const attestation = await signAttestation({ ir: attestedIr, key: bureau, record: { subject, features: example, issuedAt, expiresAt: issuedAt + BUREAU_VALIDITY_SECONDS } });
       return attestationToJson(attestation);
     },

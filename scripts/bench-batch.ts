@@ -13,7 +13,13 @@ import { readFileSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT, bundledSpecPath } from "../prover/artifacts/paths.js";
 import { buildModel } from "../prover/build/buildModel.js";
-import { deployCreditScore } from "./dev/creditScoreStack.js";
+import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+import type { Hex } from "viem";
+import { inferenceHubAbi } from "../prover/chain/abi.js";
+import { connectProvider, type ChainClients } from "../prover/chain/connect.js";
+import { deployCreditScore } from "../prover/chain/deploy.js";
+import { submitInference } from "../prover/chain/submitInference.js";
+import { writeAndWait } from "../prover/chain/write.js";
 import { applicantFeatures, germanCreditSplit } from "../prover/data/germanCredit.js";
 import { runReference } from "../prover/model/interpret.js";
 import { encodeBatch } from "../prover/prove/calldata.js";
@@ -38,16 +44,17 @@ export interface BatchBenchReturnType {
   };
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export async function batchBench(hre: any, log: (line: string) => void): Promise<BatchBenchReturnType> {
+export async function batchBench(hre: HardhatRuntimeEnvironment, log: (line: string) => void): Promise<BatchBenchReturnType> {
   const name = "credit-score";
   log(`\nbatch verification (${name})`);
   const built = await buildModel({ specPath: bundledSpecPath(name), log: () => {} });
   await hre.tasks.getTask("build").run({ quiet: true });
   const prover = await ModelProver.load(bundledSpecPath(name));
-  const { ethers, ignition } = await hre.network.create();
-  const [, subjectSigner, otherSigner] = await ethers.getSigners();
-  const subject: string = subjectSigner.address;
+  const connection = await hre.network.create();
+  const chain = await connectProvider(connection.provider);
+  const { publicClient } = chain;
+  const [owner, subjectClients, otherClients] = chain.accounts.slice(0, 3).map((a) => chain.as(a)) as [ChainClients, ChainClients, ChainClients];
+  const subject = subjectClients.account.address;
 
   const { test } = germanCreditSplit();
   const approved = test.filter((i) => runReference(prover.ir, applicantFeatures(i)).outputs[0]! >= 0n);
@@ -58,23 +65,24 @@ export async function batchBench(hre: any, log: (line: string) => void): Promise
   for (let k = 0; k <= total + 1; k++) {
     proofs.push(await prover.prove({ features: applicantFeatures(approved[k % approved.length]!), subject, nonce: BigInt(k + 1) }));
   }
-  const firstTime = await prover.prove({ features: applicantFeatures(approved[0]!), subject: otherSigner.address, nonce: 1n });
+  const firstTime = await prover.prove({ features: applicantFeatures(approved[0]!), subject: otherClients.account.address, nonce: 1n });
   log(`  ${proofs.length + 1} proofs made`);
 
-  const d = await deployCreditScore({ ignition, model: built, threshold: 0n, creditLimit: 10_000n });
+  const d = await deployCreditScore({ connection, publicClient }, { ...built, threshold: 0n, creditLimit: 10_000n });
   // The same verifier and commitment registered without a consumer: nonces are per model, so the
   // same statements are fresh there.
-  await (await d.hub.registerModel(await d.verifier.getAddress(), built.modelCommitment, built.numOutputs, "bench: no consumer")).wait();
-  const bare: bigint = await d.hub.modelCount();
-  const asSubject = d.hub.connect(subjectSigner);
-  const gasOf = async (tx: Promise<{ wait(): Promise<{ gasUsed: bigint } | null> }>) => Number((await (await tx).wait())!.gasUsed);
+  await writeAndWait({ ...owner, address: d.hub, abi: inferenceHubAbi, functionName: "registerModel", args: [d.verifier, built.modelCommitment, built.numOutputs, "bench: no consumer"] });
+  const bare = await publicClient.readContract({ address: d.hub, abi: inferenceHubAbi, functionName: "modelCount" });
+  const gasOf = async (sent: Promise<{ receipt: { gasUsed: bigint } }>) => Number((await sent).receipt.gasUsed);
+  const single1 = (from: ChainClients, modelId: bigint, p: ProveReturnType) => gasOf(submitInference(from, { hub: d.hub, modelId, ...p }));
+  const batch = (modelId: bigint, b: { proofs: Hex; publicSignals: readonly bigint[] }) =>
+    gasOf(writeAndWait({ ...subjectClients, address: d.hub, abi: inferenceHubAbi, functionName: "verifyAndActBatch", args: [modelId, b.proofs, b.publicSignals] }));
 
-  const asOther = d.hub.connect(otherSigner);
-  const firstWith = await gasOf(asOther.verifyAndAct(d.modelId, firstTime.proofBytes, firstTime.publicSignals));
-  const firstWithout = await gasOf(asOther.verifyAndAct(bare, firstTime.proofBytes, firstTime.publicSignals));
+  const firstWith = await single1(otherClients, d.modelId, firstTime);
+  const firstWithout = await single1(otherClients, bare, firstTime);
   // The subject's first proof (nonce 1) creates its words; the next single call is a repeat subject's.
-  await gasOf(asSubject.verifyAndAct(d.modelId, proofs[0]!.proofBytes, proofs[0]!.publicSignals));
-  await gasOf(asSubject.verifyAndAct(bare, proofs[0]!.proofBytes, proofs[0]!.publicSignals));
+  await single1(subjectClients, d.modelId, proofs[0]!);
+  await single1(subjectClients, bare, proofs[0]!);
   const single = {
     firstTimeSubject: { verifyAndActGas: firstWith, withoutConsumerGas: firstWithout },
     repeatSubject: { verifyAndActGas: 0, withoutConsumerGas: 0 },
@@ -91,17 +99,17 @@ export async function batchBench(hre: any, log: (line: string) => void): Promise
     let withoutConsumer: number;
     if (n === 1) {
       // n = 1 through the single entry point too: the repeat subject's verifyAndAct.
-      single.repeatSubject.verifyAndActGas = await gasOf(asSubject.verifyAndAct(d.modelId, items[0]!.proofBytes, items[0]!.publicSignals));
-      single.repeatSubject.withoutConsumerGas = await gasOf(asSubject.verifyAndAct(bare, items[0]!.proofBytes, items[0]!.publicSignals));
+      single.repeatSubject.verifyAndActGas = await single1(subjectClients, d.modelId, items[0]!);
+      single.repeatSubject.withoutConsumerGas = await single1(subjectClients, bare, items[0]!);
       log(`  single verifyAndAct, repeat subject: ${single.repeatSubject.verifyAndActGas} gas (${single.repeatSubject.withoutConsumerGas} without the consumer)`);
       // The same statement as a batch of one, under fresh nonces (proof 0 and the one above are used).
       const fresh = encodeBatch([proofs[next]!]);
       next += 1;
-      gasTotal = await gasOf(asSubject.verifyAndActBatch(d.modelId, fresh.proofs, fresh.publicSignals));
-      withoutConsumer = await gasOf(asSubject.verifyAndActBatch(bare, fresh.proofs, fresh.publicSignals));
+      gasTotal = await batch(d.modelId, fresh);
+      withoutConsumer = await batch(bare, fresh);
     } else {
-      gasTotal = await gasOf(asSubject.verifyAndActBatch(d.modelId, b.proofs, b.publicSignals));
-      withoutConsumer = await gasOf(asSubject.verifyAndActBatch(bare, b.proofs, b.publicSignals));
+      gasTotal = await batch(d.modelId, b);
+      withoutConsumer = await batch(bare, b);
     }
     const entry = { n, gasTotal, gasPerProof: Math.round(gasTotal / n), verifyGasPerProof: Math.round(withoutConsumer / n) };
     entries.push(entry);

@@ -4,11 +4,16 @@
  * verifyAndAct with the SignalFeed consumer (median over RUNS consecutive epochs, each a first
  * signal for its epoch), plus the bare verifier call.
  */
-import type { Contract } from "ethers";
+import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { bundledSpecPath } from "../prover/artifacts/paths.js";
 import { buildModel } from "../prover/build/buildModel.js";
-import { decodeProofWords } from "../prover/prove/calldata.js";
-import { deploySignalStack, proveSignal, seedSignalMarket } from "./dev/signalStack.js";
+import { priceSourceAbi } from "../prover/chain/abi.js";
+import { connectProvider } from "../prover/chain/connect.js";
+import { deploySignals } from "../prover/chain/deploy.js";
+import { estimateVerifyProofGas } from "../prover/chain/estimateVerifyProofGas.js";
+import { submitInference } from "../prover/chain/submitInference.js";
+import { writeAndWait } from "../prover/chain/write.js";
+import { proveSignal, seedSignalMarket } from "./dev/signalStack.js";
 import { compileContracts } from "./compile-contracts.js";
 import { loadSp500, toCents } from "../prover/data/sp500.js";
 import { ModelProver } from "../prover/prove/prover.js";
@@ -16,21 +21,22 @@ import { median, round } from "./stats.js";
 
 const RUNS = 5;
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export async function signalBench(hre: any, log: (line: string) => void) {
+export async function signalBench(hre: HardhatRuntimeEnvironment, log: (line: string) => void) {
   const name = "momentum-signal";
   log(`\n${name}`);
   const built = await buildModel({ specPath: bundledSpecPath(name), log });
   await compileContracts(hre);
   const prover = await ModelProver.load(bundledSpecPath(name));
-  const { ethers, ignition } = await hre.network.create();
-  const [owner, bot] = await ethers.getSigners();
-  const d = await deploySignalStack({ ignition, verifierContract: built.verifierContract, modelCommitment: prover.modelCommitment, maxSlippageBps: 500n });
+  const connection = await hre.network.create();
+  const chain = await connectProvider(connection.provider);
+  const { publicClient } = chain;
+  const [owner, bot] = [chain.as(chain.accounts[0]!), chain.as(chain.accounts[1]!)];
+  const d = await deploySignals({ connection, publicClient }, { verifierContract: built.verifierContract, modelCommitment: prover.modelCommitment, maxSlippageBps: 500n });
   const days = loadSp500();
   const from = days.findIndex((x) => x.date === "2017-08-09");
   const prices = days.slice(from, from + 5 + RUNS).map((x) => toCents(x.close));
-  for (const [i, c] of prices.entries()) await (await d.priceSource.getFunction("recordPrice")(BigInt(i + 1), c)).wait();
-  await seedSignalMarket(d, owner, prices[5]!);
+  for (const [i, c] of prices.entries()) await writeAndWait({ ...owner, address: d.priceSource, abi: priceSourceAbi, functionName: "recordPrice", args: [BigInt(i + 1), c] });
+  await seedSignalMarket(owner, d, prices[5]!);
 
   const proveMs: number[] = [];
   const witnessMs: number[] = [];
@@ -38,14 +44,11 @@ export async function signalBench(hre: any, log: (line: string) => void) {
   let verifierGas = 0;
   for (let r = 0; r < RUNS; r++) {
     const epoch = BigInt(6 + r);
-    const p = await proveSignal(prover, prices.slice(r, r + 6), epoch, bot.address);
+    const p = await proveSignal(prover, prices.slice(r, r + 6), epoch, bot.account.address);
     witnessMs.push(p.timings.witnessMs);
     proveMs.push(p.timings.witnessMs + p.timings.proveMs);
-    if (r === 0) {
-      const w = decodeProofWords(p.proofBytes);
-      verifierGas = Number(await d.verifier.getFunction("verifyProof").estimateGas([w[0], w[1]], [[w[2], w[3]], [w[4], w[5]]], [w[6], w[7]], p.publicSignals));
-    }
-    const receipt = await (await (d.hub.connect(bot) as Contract).getFunction("verifyAndAct")(d.modelId, p.proofBytes, [...p.publicSignals])).wait();
+    if (r === 0) verifierGas = Number(await estimateVerifyProofGas(publicClient, { verifier: d.verifier, ...p, account: owner.account.address }));
+    const { receipt } = await submitInference(bot, { hub: d.hub, modelId: d.modelId, ...p });
     gas.push(Number(receipt.gasUsed));
   }
   const entry = {

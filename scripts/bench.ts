@@ -23,10 +23,14 @@ import * as snarkjs from "snarkjs";
 import { REPO_ROOT, artifactPath, bundledSpecPath } from "../prover/artifacts/paths.js";
 import { buildModel } from "../prover/build/buildModel.js";
 import { compileCircuit } from "../prover/circuit/compile.js";
-import { deployCreditScore, submitInference } from "./dev/creditScoreStack.js";
+import { inferenceHubAbi } from "../prover/chain/abi.js";
+import { connectProvider } from "../prover/chain/connect.js";
+import { deployCreditScore } from "../prover/chain/deploy.js";
+import { estimateVerifyProofGas } from "../prover/chain/estimateVerifyProofGas.js";
+import { submitInference } from "../prover/chain/submitInference.js";
+import { writeAndWait } from "../prover/chain/write.js";
 import { applicantFeatures, germanCreditSplit } from "../prover/data/germanCredit.js";
 import { runReference } from "../prover/model/interpret.js";
-import { decodeProofWords } from "../prover/prove/calldata.js";
 import { ModelProver, randomSalt } from "../prover/prove/prover.js";
 import { generateAttesterKey, signAttestation, type Attestation } from "../prover/attest/attestation.js";
 import { generateCircuit } from "../prover/circuit/codegen.js";
@@ -78,12 +82,13 @@ async function main() {
     const built = await buildModel({ specPath: bundledSpecPath(name), log });
     await compileContracts(hre);
     const prover = await ModelProver.load(bundledSpecPath(name));
-    const { ethers, ignition } = await network.create();
-    const signers = await ethers.getSigners();
+    const connection = await network.create();
+    const chain = await connectProvider(connection.provider);
+    const { publicClient } = chain;
     const attested = built.attested;
     // Attested models prove over a bureau's signature; the clock is the chain's, as the hub's is.
     const bureau = attested ? await generateAttesterKey() : undefined;
-    const now = Number((await ethers.provider.getBlock("latest"))!.timestamp);
+    const now = Number((await publicClient.getBlock()).timestamp);
     const attest = async (idx: number, subject: string): Promise<Attestation | undefined> =>
       bureau && signAttestation({ ir: prover.ir, key: bureau, record: { subject, features: applicantFeatures(idx), issuedAt: now - 60, expiresAt: now + 86_400 } });
 
@@ -97,7 +102,7 @@ async function main() {
     const verifyMs: number[] = [];
     const proofs = [];
     for (let r = 0; r < RUNS; r++) {
-      const subject = signals(signers, r + 1);
+      const subject = chain.accounts[r + 1]!;
       const attestation = await attest(approved[r]!, subject);
       const p = await prover.prove({ features: applicantFeatures(approved[r]!), subject, nonce: 1n, attestation, now });
       witnessMs.push(p.timings.witnessMs);
@@ -115,24 +120,27 @@ async function main() {
       verifyMs.push(performance.now() - t1);
     }
 
-    const d = await deployCreditScore({ ignition, model: built, threshold: 0n, creditLimit: 10_000n });
-    if (bureau) await (await d.hub.trustAttester(d.modelId, bureau.keyHash)).wait();
+    const d = await deployCreditScore({ connection, publicClient }, { ...built, threshold: 0n, creditLimit: 10_000n });
+    const owner = chain.as(chain.accounts[0]!);
+    const trust = (modelId: bigint) => writeAndWait({ ...owner, address: d.hub, abi: inferenceHubAbi, functionName: "trustAttester", args: [modelId, bureau!.keyHash] });
+    if (bureau) await trust(d.modelId);
     const { p: first } = proofs[0]!;
-    const w = decodeProofWords(first.proofBytes);
-    const verifierGas = Number(
-      await d.verifier.verifyProof.estimateGas([w[0], w[1]], [[w[2], w[3]], [w[4], w[5]]], [w[6], w[7]], first.publicSignals),
-    );
+    const verifierGas = Number(await estimateVerifyProofGas(publicClient, { verifier: d.verifier, ...first, account: owner.account.address }));
     // Each proof sent by its subject: the direct path (msg.sender == subject) the 310k budget is for.
-    const asSubject = (subject: string) => d.hub.connect(signers.find((x) => x.address === subject)!);
-    const withConsumer = await submitInference(asSubject(proofs[0]!.subject), d.modelId, first.proofBytes, first.publicSignals);
+    const { receipt: withConsumer } = await submitInference(chain.as(proofs[0]!.subject), { hub: d.hub, modelId: d.modelId, ...first });
     // The same verifier registered without a consumer: the hub's own cost.
-    const register = attested ? "registerAttestedModel" : "registerModel";
-    await (await d.hub[register](await d.verifier.getAddress(), built.modelCommitment, built.numOutputs, "bench: no consumer")).wait();
-    const bare = await d.hub.modelCount();
-    if (bureau) await (await d.hub.trustAttester(bare, bureau.keyHash)).wait();
-    const hubOnly = await submitInference(asSubject(proofs[1]!.subject), bare, proofs[1]!.p.proofBytes, proofs[1]!.p.publicSignals);
-    const verifyAndActGas = Number(withConsumer!.gasUsed);
-    const hubGas = Number(hubOnly!.gasUsed);
+    await writeAndWait({
+      ...owner,
+      address: d.hub,
+      abi: inferenceHubAbi,
+      functionName: attested ? "registerAttestedModel" : "registerModel",
+      args: [d.verifier, built.modelCommitment, built.numOutputs, "bench: no consumer"],
+    });
+    const bare = await publicClient.readContract({ address: d.hub, abi: inferenceHubAbi, functionName: "modelCount" });
+    if (bureau) await trust(bare);
+    const { receipt: hubOnly } = await submitInference(chain.as(proofs[1]!.subject), { hub: d.hub, modelId: bare, ...proofs[1]!.p });
+    const verifyAndActGas = Number(withConsumer.gasUsed);
+    const hubGas = Number(hubOnly.gasUsed);
 
     const hidden = prover.ir.ops.flatMap((op) => (op.kind === "dense" && op.relu ? op.gadgetBits : [])).filter((k): k is number => k !== null);
     const entry = {
@@ -167,10 +175,6 @@ async function main() {
   mkdirSync(join(REPO_ROOT, "bench"), { recursive: true });
   writeFileSync(join(REPO_ROOT, "bench", "results.json"), JSON.stringify({ models: results, signal, compiler, batch }, null, 2) + "\n");
   if (json) console.log(JSON.stringify({ models: results, signal, compiler, batch }));
-}
-
-function signals(signers: { address: string }[], i: number): string {
-  return signers[i]!.address;
 }
 
 try {

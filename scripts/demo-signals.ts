@@ -13,13 +13,17 @@
  * With --json the last stdout line is
  * {"steps": N, "verified": n, "vaultActions": n, "rejections": {"stale": name, "oldCommitment": name}}.
  */
-import type { Contract } from "ethers";
 import { network } from "hardhat";
 import { bundledSpecPath } from "../prover/artifacts/paths.js";
 import { buildModel } from "../prover/build/buildModel.js";
 import { formatMs, timed } from "../prover/build/progress.js";
+import { inferenceHubAbi, priceSourceAbi } from "../prover/chain/abi.js";
+import { connectProvider, type ChainClients } from "../prover/chain/connect.js";
+import { deploySignals } from "../prover/chain/deploy.js";
 import { expectRevertName } from "../prover/chain/revert.js";
-import { decodeSignal, deploySignalStack, proveSignal, rebalanceAsKeeper, seedSignalMarket, SIGNAL_WINDOW } from "./dev/signalStack.js";
+import { submitInference } from "../prover/chain/submitInference.js";
+import { writeAndWait } from "../prover/chain/write.js";
+import { decodeSignal, proveSignal, rebalanceAsKeeper, seedSignalMarket, SIGNAL_WINDOW } from "./dev/signalStack.js";
 import { loadSp500, toCents } from "../prover/data/sp500.js";
 import { randomSalt, ModelProver } from "../prover/prove/prover.js";
 import { readModelSpec } from "../prover/model/spec.js";
@@ -62,21 +66,24 @@ async function main() {
   await timed(log, "compile contracts (solc 0.8.37 from npm)", () => compileContracts(hre));
   const prover = await ModelProver.load(bundledSpecPath(MODEL));
 
-  const { ethers, ignition, networkHelpers } = await network.create();
-  const [reporter, bot] = await ethers.getSigners();
+  const connection = await network.create();
+  const { networkHelpers } = connection;
+  const chain = await connectProvider(connection.provider);
+  const [reporter, bot] = chain.accounts.slice(0, 2).map((address) => chain.as(address)) as [ChainClients, ChainClients];
+  const { publicClient } = chain;
   const d = await timed(log, "deploy PriceSource, SignalFeed, hub + verifier, AMM and vault; register the model", () =>
-    deploySignalStack({ ignition, verifierContract: built.verifierContract, modelCommitment: prover.modelCommitment, maxAge: MAX_AGE, maxSlippageBps: MAX_SLIPPAGE_BPS }),
+    deploySignals({ connection, publicClient }, { verifierContract: built.verifierContract, modelCommitment: prover.modelCommitment, maxAge: MAX_AGE, maxSlippageBps: MAX_SLIPPAGE_BPS }),
   );
   let epoch = 0n;
   const recordNext = async () => {
     epoch++;
-    await (await (d.priceSource.connect(reporter) as Contract).recordPrice(epoch, cents[Number(epoch) - 1]!)).wait();
+    await writeAndWait({ ...reporter, address: d.priceSource, abi: priceSourceAbi, functionName: "recordPrice", args: [epoch, cents[Number(epoch) - 1]!] });
     return epoch;
   };
   const windowAt = (e: bigint) => cents.slice(Number(e) - SIGNAL_WINDOW, Number(e));
   const dollars = (c: bigint) => (Number(c) / 100).toFixed(2);
   for (let i = 0; i < SIGNAL_WINDOW - 1; i++) await recordNext();
-  await seedSignalMarket(d, reporter, cents[SIGNAL_WINDOW - 1]!);
+  await seedSignalMarket(reporter, d, cents[SIGNAL_WINDOW - 1]!);
   log(`  model ${MODEL} #${d.modelId}: commitment ${prover.modelCommitment.toString().slice(0, 16)}... (weights private); feed freshness ${MAX_AGE} s`);
   log(`  pool seeded at ${dollars(cents[SIGNAL_WINDOW - 1]!)} dUSD per dETH; vault holds 10 dETH and the same value in dUSD`);
 
@@ -87,15 +94,17 @@ async function main() {
   log(`\nStep  date        close     signal        prove     verifyAndAct gas  vault`);
   for (let step = 0; step < steps; step++) {
     const e = await recordNext();
-    const p = await proveSignal(prover, windowAt(e), e, bot!.address);
+    const p = await proveSignal(prover, windowAt(e), e, bot.account.address);
     proveTimes.push(p.timings.witnessMs + p.timings.proveMs);
     const s = decodeSignal(p);
-    const receipt = await (await (d.hub.connect(bot) as Contract).verifyAndAct(d.modelId, p.proofBytes, [...p.publicSignals])).wait();
+    const { receipt } = await submitInference(bot, { hub: d.hub, modelId: d.modelId, ...p });
     verified++;
-    const rebalance = await (await rebalanceAsKeeper(d)).wait();
-    const event = rebalance.logs.map((l: { topics: string[]; data: string }) => d.vault.interface.parseLog(l)).find((x: { name: string } | null) => x?.name === "Rebalanced");
+    // The reporter deployed the stack, so it is the vault's keeper.
+    const rebalance = await rebalanceAsKeeper(reporter, d);
+    const event = rebalance.events.find((x) => x.eventName === "Rebalanced");
+    if (event?.eventName !== "Rebalanced") throw new Error("the vault did not rebalance");
     vaultActions++;
-    const [amountIn, amountOut] = [event!.args.amountIn as bigint, event!.args.amountOut as bigint];
+    const { amountIn, amountOut } = event.args;
     const trade =
       s.direction === 0 ? "no trade" : s.direction > 0 ? `${fmt18(amountIn)} dUSD -> ${fmt18(amountOut)} dETH` : `${fmt18(amountIn)} dETH -> ${fmt18(amountOut)} dUSD`;
     log(
@@ -107,7 +116,7 @@ async function main() {
   log(`\nRejections (each reverts the whole verifyAndAct: no state changes, no nonce burnt)`);
   const rejection = async (p: Awaited<ReturnType<typeof proveSignal>>) => {
     try {
-      await (await (d.hub.connect(bot) as Contract).verifyAndAct(d.modelId, p.proofBytes, [...p.publicSignals])).wait();
+      await submitInference(bot, { hub: d.hub, modelId: d.modelId, ...p });
     } catch (error) {
       return expectRevertName(error);
     }
@@ -116,7 +125,7 @@ async function main() {
   // Stale: the next close is recorded, then the bot waits past the feed's freshness window.
   const staleEpoch = await recordNext();
   await networkHelpers.time.increase(MAX_AGE + 1n);
-  const stale = await rejection(await proveSignal(prover, windowAt(staleEpoch), staleEpoch, bot!.address));
+  const stale = await rejection(await proveSignal(prover, windowAt(staleEpoch), staleEpoch, bot.account.address));
   log(`  signal for epoch ${staleEpoch}, prices recorded ${MAX_AGE + 1n} s ago: ${stale}`);
 
   // Upgrade: the trader rotates the commitment (same strategy, new secret salt: same circuit and verifier).
@@ -124,16 +133,16 @@ async function main() {
   v2Spec.version = "2.0.0";
   v2Spec.visibility!.weightSalt = randomSalt().toString();
   const v2 = await ModelProver.loadWithWeights(bundledSpecPath(MODEL), v2Spec);
-  await (await (d.hub.connect(reporter) as Contract).announceModelUpdate(d.modelId, d.verifier, v2.modelCommitment)).wait();
-  const delay: bigint = await d.hub.updateDelay();
+  await writeAndWait({ ...reporter, address: d.hub, abi: inferenceHubAbi, functionName: "announceModelUpdate", args: [d.modelId, d.verifier, v2.modelCommitment] });
+  const delay = await publicClient.readContract({ address: d.hub, abi: inferenceHubAbi, functionName: "updateDelay" });
   await networkHelpers.time.increase(delay + 1n);
-  await (await (d.hub.connect(reporter) as Contract).applyModelUpdate(d.modelId)).wait();
+  await writeAndWait({ ...reporter, address: d.hub, abi: inferenceHubAbi, functionName: "applyModelUpdate", args: [d.modelId] });
   log(`  model #${d.modelId} upgraded to v2 (commitment ${v2.modelCommitment.toString().slice(0, 16)}...) after the ${Number(delay) / 3600} h timelock`);
   const nextEpoch = await recordNext();
-  const oldCommitment = await rejection(await proveSignal(prover, windowAt(nextEpoch), nextEpoch, bot!.address));
+  const oldCommitment = await rejection(await proveSignal(prover, windowAt(nextEpoch), nextEpoch, bot.account.address));
   log(`  signal for epoch ${nextEpoch} proved with the v1 weights: ${oldCommitment}`);
-  const fresh = await proveSignal(v2, windowAt(nextEpoch), nextEpoch, bot!.address);
-  await (await (d.hub.connect(bot) as Contract).verifyAndAct(d.modelId, fresh.proofBytes, [...fresh.publicSignals])).wait();
+  const fresh = await proveSignal(v2, windowAt(nextEpoch), nextEpoch, bot.account.address);
+  await submitInference(bot, { hub: d.hub, modelId: d.modelId, ...fresh });
   log(`  the same epoch proved with v2: accepted (direction ${decodeSignal(fresh).direction})`);
 
   const sorted = [...proveTimes].sort((a, b) => a - b);

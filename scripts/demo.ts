@@ -13,8 +13,13 @@ import { network } from "hardhat";
 import { bundledSpecPath, deploymentManifestPath } from "../prover/artifacts/paths.js";
 import { buildModel } from "../prover/build/buildModel.js";
 import { formatMs, timed } from "../prover/build/progress.js";
+import type { Address } from "viem";
+import { creditGateAbi, inferenceHubAbi } from "../prover/chain/abi.js";
+import { connectProvider } from "../prover/chain/connect.js";
+import { deployCreditScore } from "../prover/chain/deploy.js";
 import { expectRevertName } from "../prover/chain/revert.js";
-import { deployCreditScore, submitInference } from "./dev/creditScoreStack.js";
+import { submitInference } from "../prover/chain/submitInference.js";
+import { writeAndWait } from "../prover/chain/write.js";
 import { signalIndex } from "../prover/abi/publicSignals.js";
 import { decodeProofWords, encodeProofWords } from "../prover/prove/calldata.js";
 import { ModelProver } from "../prover/prove/prover.js";
@@ -48,31 +53,30 @@ async function main() {
   await timed(log, "compile contracts (solc 0.8.37 from npm)", () => compileContracts(hre));
 
   const connection = await network.create();
-  const { ethers, ignition } = connection;
-  const [deployer, approvedWallet, refusedWallet, attacker] = await ethers.getSigners();
+  const chain = await connectProvider(connection.provider);
+  const [deployer, approvedWallet, refusedWallet, attacker] = chain.accounts.map((address) => chain.as(address));
+  const { publicClient } = chain;
   const deployment = await timed(log, "deploy hub + verifier, register model, deploy CreditGate", () =>
-    deployCreditScore({ ignition, model, threshold: THRESHOLD, creditLimit: CREDIT_LIMIT }),
+    deployCreditScore({ connection, publicClient }, { ...model, threshold: THRESHOLD, creditLimit: CREDIT_LIMIT }),
   );
   const { hub, creditGate, modelId } = deployment;
-  const chainId = (await ethers.provider.getNetwork()).chainId;
-  const block = await ethers.provider.getBlockNumber();
+  const creditLineOf = (subject: Address) => publicClient.readContract({ address: creditGate, abi: creditGateAbi, functionName: "creditLineOf", args: [subject] });
+  const block = await publicClient.getBlockNumber();
   await writeManifest(deploymentManifestPath("hardhat-inprocess"), {
     network: "hardhat-inprocess",
-    chainId: Number(chainId),
-    contracts: await Promise.all(
-      (["hub", "verifier", "creditGate"] as const).map(async (k) => ({
-        name: k === "hub" ? "InferenceHub" : k === "verifier" ? model.verifierContract : "CreditGate",
-        address: await deployment[k].getAddress(),
-        startBlock: block,
-      })),
-    ),
+    chainId: chain.chainId,
+    contracts: (["hub", "verifier", "creditGate"] as const).map((k) => ({
+      name: k === "hub" ? "InferenceHub" : k === "verifier" ? model.verifierContract : "CreditGate",
+      address: deployment[k],
+      startBlock: Number(block),
+    })),
   });
-  log(`  model ${MODEL} registered as id ${modelId}; commitment ${model.modelCommitment.toString().slice(0, 12)}...; deployer ${deployer!.address}`);
+  log(`  model ${MODEL} registered as id ${modelId}; commitment ${model.modelCommitment.toString().slice(0, 12)}...; deployer ${deployer!.account.address}`);
 
   // The bureau's key lives in memory here; a real bureau runs `zkinfer attester keygen` once.
   const bureau = await generateAttesterKey();
   await timed(log, "credit bureau key made; model owner trusts it (trustAttester)", async () =>
-    (await hub.trustAttester(modelId, bureau.keyHash)).wait(),
+    writeAndWait({ ...deployer!, address: hub, abi: inferenceHubAbi, functionName: "trustAttester", args: [modelId, bureau.keyHash] }),
   );
   log(`  bureau key hash ${bureau.keyHash.toString().slice(0, 12)}...`);
 
@@ -86,15 +90,16 @@ async function main() {
   const refusedIdx = test.find((i) => scoreOf(i) < THRESHOLD && applicantLabel(i) === 0)!;
 
   // Attestations are checked against the chain's clock, which is what the hub uses.
-  const now = async () => Number((await ethers.provider.getBlock("latest"))!.timestamp);
+  const now = async () => Number((await publicClient.getBlock()).timestamp);
   const attestations = new Map<string, Attestation>();
   const applicants = [];
   const proveTimes: number[] = [];
   let approvedProof: Awaited<ReturnType<ModelProver["prove"]>> | undefined;
-  for (const [idx, wallet] of [
+  for (const [idx, applicant] of [
     [approvedIdx, approvedWallet!],
     [refusedIdx, refusedWallet!],
   ] as const) {
+    const wallet = applicant.account;
     log(`Applicant #${idx} of German Credit (subject ${wallet.address}); features stay private`);
     const issuedAt = await now();
     const attestation = await timed(log, "bureau signs the applicant's features (EdDSA-Poseidon, valid 30 days)", () =>
@@ -105,25 +110,23 @@ async function main() {
       prover.prove({ features: attestation.features, subject: wallet.address, nonce: 1n, attestation, now: await now() }),
     );
     proveTimes.push(proved.timings.witnessMs + proved.timings.proveMs);
-    const receipt = await timed(log, "verifyAndAct on-chain", () =>
-      submitInference(hub.connect(wallet), modelId, proved.proofBytes, proved.publicSignals),
-    );
-    const line = await creditGate.creditLineOf(wallet.address);
+    const { receipt } = await timed(log, "verifyAndAct on-chain", () => submitInference(applicant, { hub, modelId, ...proved }));
+    const line = await creditLineOf(wallet.address);
     const score = decodeOutputs(prover.ir, proved.decoded.outputs)[0]!;
     const approved = line.limit > 0n;
-    log(`    score ${score.toFixed(3)} (threshold ${Number(THRESHOLD)}): ${approved ? `APPROVED, credit line ${line.limit}` : "REFUSED"}; gas ${receipt!.gasUsed}`);
-    applicants.push({ subject: wallet.address, score, approved, gasUsed: Number(receipt!.gasUsed) });
+    log(`    score ${score.toFixed(3)} (threshold ${Number(THRESHOLD)}): ${approved ? `APPROVED, credit line ${line.limit}` : "REFUSED"}; gas ${receipt.gasUsed}`);
+    applicants.push({ subject: wallet.address, score, approved, gasUsed: Number(receipt.gasUsed) });
     if (approved) approvedProof = proved;
   }
   if (!approvedProof) throw new Error("the approved applicant was not approved on-chain");
 
   log("Forgery (refused before proving)");
   // The refused applicant raises a feature in the bureau's attestation to look creditworthy.
-  const signed = attestations.get(refusedWallet!.address)!;
+  const signed = attestations.get(refusedWallet!.account.address)!;
   const forged = { ...signed, features: { ...signed.features, checking_account: 3, savings: 4 } };
   let forgedFeature: string | undefined;
   try {
-    await prover.prove({ features: forged.features, subject: refusedWallet!.address, nonce: 2n, attestation: forged, now: await now() });
+    await prover.prove({ features: forged.features, subject: refusedWallet!.account.address, nonce: 2n, attestation: forged, now: await now() });
   } catch (e) {
     forgedFeature = (e as Error).name;
     log(`  ${"a feature changed after the bureau signed".padEnd(44)} refused: ${forgedFeature}`);
@@ -142,10 +145,10 @@ async function main() {
     }
     throw new Error(`${label} was accepted`);
   };
-  const approvedAttestation = attestations.get(approvedWallet!.address)!;
+  const approvedAttestation = attestations.get(approvedWallet!.account.address)!;
   const fresh = await prover.prove({
     features: approvedAttestation.features,
-    subject: approvedWallet!.address,
+    subject: approvedWallet!.account.address,
     nonce: 2n,
     attestation: approvedAttestation,
     now: await now(),
@@ -153,17 +156,17 @@ async function main() {
   const words = decodeProofWords(fresh.proofBytes);
   words[6] = words[6]! + 1n; // move C off its point
   const tamperedProof = await errorOf("tampered proof (C.x + 1)", () =>
-    submitInference(hub, modelId, encodeProofWords(words), fresh.publicSignals),
+    submitInference(deployer!, { hub, modelId, proofBytes: encodeProofWords(words), publicSignals: fresh.publicSignals }),
   );
   const replayedProof = await errorOf("the approved proof replayed", () =>
-    submitInference(hub.connect(attacker), modelId, approvedProof!.proofBytes, approvedProof!.publicSignals),
+    submitInference(attacker!, { hub, modelId, ...approvedProof! }),
   );
   const stolen = [...fresh.publicSignals];
-  stolen[signalIndex("subject", prover.ir.outputs.length)] = BigInt(attacker!.address);
+  stolen[signalIndex("subject", prover.ir.outputs.length)] = BigInt(attacker!.account.address);
   const otherSubject = await errorOf("valid proof resubmitted for another subject", () =>
-    submitInference(hub.connect(attacker), modelId, fresh.proofBytes, stolen),
+    submitInference(attacker!, { hub, modelId, proofBytes: fresh.proofBytes, publicSignals: stolen }),
   );
-  const attackerLine = await creditGate.creditLineOf(attacker!.address);
+  const attackerLine = await creditLineOf(attacker!.account.address);
   if (attackerLine.limit !== 0n) throw new Error("the attacker got a credit line");
 
   log(`Done in ${formatMs(performance.now() - started)}.`);

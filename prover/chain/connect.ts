@@ -2,10 +2,22 @@
  * Connecting to a chain over JSON-RPC: the chain id probe, the account, and the clients every front
  * end (CLI, service, SDK users, demos) uses.
  */
-import { createPublicClient, createWalletClient, http, type Account, type Address, type Chain, type Hex, type PublicClient, type WalletClient } from "viem";
+import {
+  createPublicClient,
+  createWalletClient,
+  custom,
+  http,
+  type Account,
+  type Address,
+  type Chain,
+  type Hex,
+  type PublicClient,
+  type WalletClient,
+} from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { ZkinferError } from "../errors.js";
 import { ChainConnectionError, NotAContractError } from "./errors.js";
+import type { Eip1193Provider } from "./signingProvider.js";
 
 /** Hardhat's first development account (public knowledge: for a local node only). */
 export const HARDHAT_DEV_KEY: Hex = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
@@ -51,6 +63,45 @@ export async function connectChain(rpcUrl: string, privateKey: Hex, timeoutMs = 
   return { publicClient, walletClient, account, chainId };
 }
 
+/** A node that holds its accounts, reached through an EIP-1193 provider (Hardhat's in-process network, a development node). */
+export interface ProviderClients extends ReadClient {
+  /** The accounts the node unlocks, in its order (Hardhat: its twenty development accounts). */
+  accounts: readonly Address[];
+  /** The clients that send as `address`, one of {@link ProviderClients.accounts}; the node signs. */
+  as(address: Address): ChainClients;
+}
+
+/**
+ * Clients over an EIP-1193 provider whose node signs for its own accounts, e.g. the demos' and
+ * benches' in-process Hardhat network (`(await network.create()).provider`). Receipts are polled
+ * every `pollingInterval` ms: an automining node answers at once, and viem's default of 4 s would
+ * add 4 s to every transaction.
+ *
+ * @example
+ * ```ts
+ * const { provider } = await network.create();
+ * const chain = await connectProvider(provider);
+ * const { walletClient } = chain.as(chain.accounts[1]!);
+ * ```
+ */
+export async function connectProvider(provider: Eip1193Provider, pollingInterval = 20): Promise<ProviderClients> {
+  const transport = custom(provider);
+  const probe = createPublicClient({ transport });
+  const chainId = await probe.getChainId();
+  const chain = chainOf(chainId, "");
+  const publicClient = createPublicClient({ chain, transport, pollingInterval }) as PublicClient;
+  const accounts = await createWalletClient({ chain, transport }).getAddresses();
+  return {
+    publicClient,
+    chainId,
+    accounts,
+    as(address) {
+      const account: Account = { address, type: "json-rpc" };
+      return { publicClient, walletClient: createWalletClient({ chain, transport, account, pollingInterval }), account, chainId };
+    },
+  };
+}
+
 /** Throws a {@link NotAContractError} when `address` holds no code (a typo, or another chain's address). */
 export async function assertContract(publicClient: PublicClient, address: Address, what: string): Promise<void> {
   const code = await withRetry("eth_getCode", () => publicClient.getCode({ address }));
@@ -76,6 +127,7 @@ export async function withRetry<T>(what: string, read: () => Promise<T>, attempt
   }
 }
 
+/** A chain viem knows only by id; `rpcUrl` is empty for a provider reached in-process. */
 function chainOf(id: number, rpcUrl: string): Chain {
-  return { id, name: `chain-${id}`, nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [rpcUrl] } } };
+  return { id, name: `chain-${id}`, nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: rpcUrl ? [rpcUrl] : [] } } };
 }

@@ -1,41 +1,86 @@
 /**
- * Deploying a model's stack on any JSON-RPC node through the same Ignition module production uses
- * (deploy/CreditScore.ts), so the development deployment never drifts from it: Hardhat's `localhost`
- * network with the node's URL, the deployer one of the node's accounts (a development node unlocks them).
+ * Deploying the bundled stacks through the same Ignition modules production uses (deploy/CreditScore.ts,
+ * deploy/Signals.ts), so a development deployment never drifts from them: on Hardhat's in-process
+ * network (the demos, the benches, the app) or on any JSON-RPC development node (`serve --deploy`),
+ * the deployer one of the node's accounts.
  */
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import type { Address } from "viem";
-import { creditScoreModule } from "../../deploy/CreditScore.js";
+import type { NetworkConnection } from "hardhat/types/network";
+import type { Address, PublicClient } from "viem";
+import { creditScoreModule, creditScoreParameters, type CreditScoreParameters } from "../../deploy/CreditScore.js";
+import { signalsModule, signalsParameters, type SignalsParameters } from "../../deploy/Signals.js";
 import { REPO_ROOT } from "../artifacts/paths.js";
 import { ZkinferError } from "../errors.js";
-import { creditGateAbi } from "./abi.js";
+import { creditGateAbi, inferenceHubAbi } from "./abi.js";
 import type { ChainClients } from "./connect.js";
 
-export interface DeployCreditScoreStackParameters {
+/** What the Ignition helper needs of a Hardhat network connection. */
+export type IgnitionConnection = Pick<NetworkConnection, "ignition">;
+
+export interface DeployOn {
+  connection: IgnitionConnection;
+  publicClient: PublicClient;
+  /** The deployer (an account the node signs for); Ignition's default, the node's first account, when omitted. */
+  from?: Address;
+  /** Ignition's journal id, for a deployment on a JSON-RPC node. */
+  deploymentId?: string;
+}
+
+export interface DeployCreditScoreParameters extends CreditScoreParameters {
   verifierContract: string;
-  name: string;
-  version: string;
-  modelCommitment: bigint;
-  numOutputs: number;
-  /** Minimum score (signed, at the output's fixed-point scale) that opens a credit line. */
-  threshold: bigint;
-  creditLimit: bigint;
   attested?: boolean;
 }
 
-export interface CreditScoreStack {
+export interface CreditScoreDeployment {
   hub: Address;
   verifier: Address;
   creditGate: Address;
   modelId: bigint;
+}
+
+/**
+ * Deploys hub, verifier and CreditGate with deploy/CreditScore.ts and registers the model.
+ *
+ * @example
+ * ```ts
+ * const connection = await network.create();
+ * const { publicClient } = await connectProvider(connection.provider);
+ * const { hub, modelId } = await deployCreditScore({ connection, publicClient }, { ...model, threshold: 0n, creditLimit: 1_000n });
+ * ```
+ */
+export async function deployCreditScore({ connection, publicClient, from, deploymentId }: DeployOn, model: DeployCreditScoreParameters): Promise<CreditScoreDeployment> {
+  const module = creditScoreModule(model.verifierContract, { attested: model.attested ?? false });
+  const deployed = await connection.ignition.deploy(module, { deploymentId, defaultSender: from, parameters: creditScoreParameters(module, model) });
+  const [hub, verifier, creditGate] = await addressesOf(deployed.hub, deployed.verifier, deployed.creditGate);
+  const modelId = await publicClient.readContract({ address: creditGate, abi: creditGateAbi, functionName: "modelId" });
+  return { hub, verifier, creditGate, modelId };
+}
+
+export interface DeploySignalsParameters extends SignalsParameters {
+  verifierContract: string;
+}
+
+export type SignalsDeployment = Record<"hub" | "verifier" | "poseidon" | "priceSource" | "feed" | "base" | "quote" | "amm" | "vault", Address> & { modelId: bigint };
+
+/** Deploys the signals stack with deploy/Signals.ts (liquidity and the vault's funds are the caller's). */
+export async function deploySignals({ connection, publicClient, from, deploymentId }: DeployOn, p: DeploySignalsParameters): Promise<SignalsDeployment> {
+  const module = signalsModule(p.verifierContract);
+  const d = await connection.ignition.deploy(module, { deploymentId, defaultSender: from, parameters: signalsParameters(module, p) });
+  const [hub, verifier, poseidon, priceSource, feed, base, quote, amm, vault] = await addressesOf(d.hub, d.verifier, d.poseidon, d.priceSource, d.feed, d.base, d.quote, d.amm, d.vault);
+  // The module registers one model on a hub it may share: the newest one is its.
+  const modelId = await publicClient.readContract({ address: hub, abi: inferenceHubAbi, functionName: "modelCount" });
+  return { hub, verifier, poseidon, priceSource, feed, base, quote, amm, vault, modelId };
+}
+
+export interface CreditScoreStack extends CreditScoreDeployment {
   /** A block at or before the hub's deployment: where an indexer starts reading its events. */
   startBlock: number;
 }
 
 /**
- * Deploys hub, verifier and CreditGate with deploy/CreditScore.ts on the node behind `clients`, from
- * `clients.account` (which the node must hold: development nodes only).
+ * {@link deployCreditScore} on the JSON-RPC node behind `clients`, from `clients.account` (which the
+ * node must hold: development nodes only), through Hardhat's `localhost` network with the node's URL.
  *
  * @example
  * ```ts
@@ -43,7 +88,7 @@ export interface CreditScoreStack {
  * const { hub, modelId } = await deployCreditScoreStack(clients, { ...model, threshold: 0n, creditLimit: 1_000n });
  * ```
  */
-export async function deployCreditScoreStack({ publicClient, account }: ChainClients, model: DeployCreditScoreStackParameters): Promise<CreditScoreStack> {
+export async function deployCreditScoreStack({ publicClient, account }: ChainClients, model: DeployCreditScoreParameters): Promise<CreditScoreStack> {
   const url = publicClient.chain?.rpcUrls.default.http[0];
   if (url === undefined) throw new ZkinferError("The public client has no RPC URL: connect with connectChain().");
   const startBlock = Number(await publicClient.getBlockNumber()) + 1;
@@ -54,25 +99,14 @@ export async function deployCreditScoreStack({ publicClient, account }: ChainCli
   // restarts with the same chain id), so it gets its own journal, removed once the addresses are read.
   const deploymentId = `zkinfer-dev-${process.pid}-${Date.now()}`;
   try {
-    const module = creditScoreModule(model.verifierContract, { attested: model.attested ?? false });
-    const deployed = await connection.ignition.deploy(module, {
-      deploymentId,
-      defaultSender: account.address,
-      parameters: {
-        [module.id]: {
-          modelCommitment: model.modelCommitment,
-          numOutputs: model.numOutputs,
-          metadataURI: `zkinfer:${model.name}@${model.version}`,
-          threshold: model.threshold,
-          creditLimit: model.creditLimit,
-        },
-      },
-    });
-    const [hub, verifier, creditGate] = (await Promise.all([deployed.hub, deployed.verifier, deployed.creditGate].map((c) => c.getAddress()))) as [Address, Address, Address];
-    const modelId = await publicClient.readContract({ address: creditGate, abi: creditGateAbi, functionName: "modelId" });
-    return { hub, verifier, creditGate, modelId, startBlock };
+    return { ...(await deployCreditScore({ connection, publicClient, from: account.address, deploymentId }, model)), startBlock };
   } finally {
     await connection.close();
     rmSync(join(REPO_ROOT, "ignition", "deployments", deploymentId), { recursive: true, force: true });
   }
+}
+
+/** The addresses of Ignition's deployed contracts, in order. */
+async function addressesOf<T extends readonly { getAddress(): Promise<string> }[]>(...contracts: T): Promise<{ [K in keyof T]: Address }> {
+  return (await Promise.all(contracts.map((c) => c.getAddress()))) as { [K in keyof T]: Address };
 }

@@ -6,6 +6,17 @@ import { FIELD_MODULUS } from "../field.js";
 import type { ModelIR } from "../model/ir.js";
 import { UsageError } from "./usage.js";
 
+/**
+ * The options of the commands that sign for a hub (deploy, registry, submit): the chain, the hub, the
+ * signer's keystore (else $ZKINFER_PRIVATE_KEY) and JSON output. Spread into a command's parseArgs options.
+ */
+export const SIGNING_CHAIN_OPTIONS = {
+  rpc: { type: "string" },
+  hub: { type: "string" },
+  keystore: { type: "string" },
+  json: { type: "boolean", default: false },
+} as const;
+
 /** A field element given in decimal or 0x-hex (a nonce, a salt): a non-negative integer below r. */
 export function parseFieldElement(text: string, flag: string): bigint {
   if (!/^(0x[0-9a-fA-F]+|\d+)$/.test(text)) throw new UsageError(`${flag} must be a non-negative integer (decimal or 0x-hex), got "${text}".`);

@@ -30,8 +30,14 @@ export function encodeProof(proof: Groth16Proof): Hex {
 
 /** The eight proof words, for tests that tamper with one of them. */
 export function decodeProofWords(encoded: string): bigint[] {
-  const [a, b, c] = decodeAbiParameters(PROOF_TYPES, encoded as Hex);
+  const { a, b, c } = decodeProofPoints(encoded);
   return [...a, ...b[0], ...b[1], ...c];
+}
+
+/** The proof's points, typed as snarkjs's Solidity verifyProof takes them (b in the precompile's order). */
+export function decodeProofPoints(encoded: string) {
+  const [a, b, c] = decodeAbiParameters(PROOF_TYPES, encoded as Hex);
+  return { a, b, c };
 }
 
 export function encodeProofWords(words: readonly bigint[]): Hex {
@@ -68,7 +74,7 @@ export function decodeProof(encoded: string): Groth16Proof {
 
 export interface EncodedBatch {
   /** The proofs' bytes concatenated (IBatchInferenceVerifier-verifyBatch, InferenceHub-verifyAndActBatch). */
-  proofs: string;
+  proofs: Hex;
   /** Every statement's public signals, concatenated in the same order. */
   publicSignals: bigint[];
 }

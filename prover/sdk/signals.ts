@@ -10,8 +10,9 @@
  * const { valid } = await verifyInferenceTransaction({ client, hub, txHash: history[0].txHash, verificationKey });
  * ```
  */
-import type { Address, Hash, Log, PublicClient } from "viem";
+import type { Address, DecodeEventLogReturnType, Hash, Log, PublicClient } from "viem";
 import { signalFeedAbi } from "../chain/abi.js";
+import { ZkinferError } from "../errors.js";
 
 /** A published signal, as the SignalPublished event and its transaction record it. */
 export interface PublishedSignal {
@@ -47,6 +48,8 @@ export async function getSignalHistory({ client, feed, modelId, fromBlock = 0n, 
     args: { modelId },
     fromBlock,
     toBlock,
+    // Strict: a log whose data does not decode is left out, so every signal has all its fields.
+    strict: true,
   });
   return logs.map(toSignal);
 }
@@ -69,21 +72,20 @@ export function watchSignals({ client, feed, modelId, onSignal, onError, polling
     eventName: "SignalPublished",
     args: { modelId },
     pollingInterval,
+    strict: true,
     onLogs: (logs) => logs.forEach((log) => onSignal(toSignal(log))),
     onError,
   });
 }
 
-function toSignal(log: Log): PublishedSignal {
-  const args = (log as unknown as { args: Record<string, unknown> }).args;
-  return {
-    modelId: args.modelId as bigint,
-    epoch: args.epoch as bigint,
-    direction: Number(args.direction),
-    size: Number(args.size),
-    subject: args.subject as Address,
-    nonce: args.nonce as bigint,
-    blockNumber: log.blockNumber!,
-    txHash: log.transactionHash!,
-  };
+/**
+ * A SignalPublished log as viem decodes it with the generated ABI in strict mode (every argument
+ * present); a pending log has no block yet.
+ */
+type SignalPublishedLog = Pick<Log, "blockNumber" | "transactionHash"> & Pick<DecodeEventLogReturnType<typeof signalFeedAbi, "SignalPublished">, "args">;
+
+function toSignal(log: SignalPublishedLog): PublishedSignal {
+  const { modelId, epoch, direction, size, subject, nonce } = log.args;
+  if (log.blockNumber === null || log.transactionHash === null) throw new ZkinferError("A SignalPublished log without a block: read mined logs only.");
+  return { modelId, epoch, direction: Number(direction), size: Number(size), subject, nonce, blockNumber: log.blockNumber, txHash: log.transactionHash };
 }

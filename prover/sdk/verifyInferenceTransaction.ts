@@ -54,12 +54,12 @@ export async function verifyInferenceTransaction({
     throw new ZkinferError(`Transaction ${txHash} was not sent to the hub ${hub} (it went to ${tx.to ?? "a contract creation"}).`);
   }
   const abi = inferenceHubAbi;
-  const { functionName, args } = decodeFunctionData({ abi, data: tx.input });
+  const call = decodeFunctionData({ abi, data: tx.input });
   // verifyAndActFor (a relayer with the subject's authorization) carries the same first three arguments.
-  if (functionName !== "verifyAndAct" && functionName !== "verifyAndActFor") {
-    throw new ZkinferError(`Transaction ${txHash} calls ${functionName}, not verifyAndAct or verifyAndActFor.`);
+  if (call.functionName !== "verifyAndAct" && call.functionName !== "verifyAndActFor") {
+    throw new ZkinferError(`Transaction ${txHash} calls ${call.functionName}, not verifyAndAct or verifyAndActFor.`);
   }
-  const [modelId, proofBytes, signals] = args as unknown as [bigint, Hash, readonly bigint[]];
+  const [modelId, proofBytes, signals] = call.args;
   const publicSignals = [...signals];
 
   const receipt = await client.getTransactionReceipt({ hash: txHash });
@@ -68,10 +68,8 @@ export async function verifyInferenceTransaction({
   const proofValid: boolean = await snarkjs.groth16.verify(verificationKey, publicSignals.map(String), decodeProof(proofBytes));
 
   // The registry as it was when the transaction ran: a later upgrade must not change the answer.
-  const model = (await client.readContract({ address: hub, abi, functionName: "getModel", args: [modelId], blockNumber: tx.blockNumber! })) as {
-    numOutputs: number;
-    modelCommitment: bigint;
-  };
+  if (tx.blockNumber === null) throw new ZkinferError(`Transaction ${txHash} is still pending: verify it once it is mined.`);
+  const model = await client.readContract({ address: hub, abi, functionName: "getModel", args: [modelId], blockNumber: tx.blockNumber });
   const k = Number(model.numOutputs);
   const commitmentMatches = publicSignals[signalIndex("modelCommitment", k)] === model.modelCommitment;
 
@@ -79,9 +77,7 @@ export async function verifyInferenceTransaction({
   // shape in the same transaction proves nothing).
   const subject = publicSignals[signalIndex("subject", k)];
   const nonce = publicSignals[signalIndex("nonce", k)];
-  const events = parseEventLogs({ abi, logs: receipt.logs.filter((l) => l.address.toLowerCase() === hub.toLowerCase()), eventName: "InferenceVerified" }) as unknown as {
-    args: { modelId: bigint; subject: Address; nonce: bigint };
-  }[];
+  const events = parseEventLogs({ abi, logs: receipt.logs.filter((l) => l.address.toLowerCase() === hub.toLowerCase()), eventName: "InferenceVerified" });
   const eventEmitted = events.some((e) => e.args.modelId === modelId && BigInt(e.args.subject) === subject && e.args.nonce === nonce);
 
   return {
@@ -92,6 +88,6 @@ export async function verifyInferenceTransaction({
     commitmentMatches,
     modelId,
     publicSignals,
-    blockNumber: tx.blockNumber!,
+    blockNumber: tx.blockNumber,
   };
 }

@@ -153,7 +153,7 @@ export class Submitter {
     }
 
     const batch = encodeBatch(fresh.map((j) => ({ proofBytes: j.proofBytes as string, publicSignals: (j.publicSignals ?? []).map(BigInt) })));
-    const data = encodeFunctionData({ abi: HUB_ABI, functionName: "verifyAndActBatch", args: [modelId!, batch.proofs as Hex, batch.publicSignals] });
+    const data = encodeFunctionData({ abi: HUB_ABI, functionName: "verifyAndActBatch", args: [modelId!, batch.proofs, batch.publicSignals] });
     let gas: bigint | undefined;
     try {
       gas = await this.rpc("estimateGas", () => this.o.clients.publicClient.estimateGas({ account: this.o.clients.account, to: this.o.hub, data }));

@@ -25,6 +25,7 @@ import { stampPath } from "../build/cache.js";
 import { ZkinferError } from "../errors.js";
 import { sha256File } from "./groth16.js";
 import { blake2bFile, classifyPtau, requiredPtauPower, type PtauSource } from "./ptau.js";
+import { closeFilesOpenedBy } from "./closeFilesOpenedBy.js";
 
 /** A ceremony folder that is missing, malformed, or fails verification; `step` names what failed. */
 export class CeremonyError extends ZkinferError {
@@ -266,7 +267,7 @@ async function snarkjsVerify(run: () => Promise<boolean>): Promise<{ ok: boolean
   console.log = (...args: unknown[]) => messages.push({ level: "error", text: args.join(" ") });
   let ok: boolean;
   try {
-    ok = await run();
+    ok = await closeFilesOpenedBy(run);
   } catch (error) {
     // A corrupted point or section makes snarkjs throw rather than return false.
     ok = false;

@@ -10,6 +10,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import * as snarkjs from "snarkjs";
 import { ToolchainError } from "../errors.js";
+import { closeFilesOpenedBy } from "./closeFilesOpenedBy.js";
 
 const require = createRequire(import.meta.url);
 const SNARKJS_DIR = join(dirname(require.resolve("snarkjs")), "..");
@@ -48,7 +49,7 @@ export async function setupGroth16(p: SetupGroth16Parameters): Promise<SetupGrot
   await snarkjs.zKey.beacon(p.zkeyContributed, tmp, "zkinfer final beacon", beaconHex, 10);
   log("    4/4 checking the final zkey against the r1cs and the ptau (snarkjs zkey verify)...");
   // `snarkjs zkey verify`: the final key derives from this r1cs and ptau through valid contributions.
-  if (!(await snarkjs.zKey.verifyFromR1cs(p.r1cs, p.ptau, tmp))) {
+  if (!(await closeFilesOpenedBy(() => snarkjs.zKey.verifyFromR1cs(p.r1cs, p.ptau, tmp)))) {
     throw new ToolchainError(`snarkjs zkey verify failed for ${p.zkeyFinal}`);
   }
   renameSync(tmp, p.zkeyFinal);

@@ -14,7 +14,7 @@
  *
  * Written by zkinfer (not a snarkjs template); the constants come from the snarkjs verification key.
  */
-import { AbiCoder, keccak256 } from "ethers";
+import { encodeAbiParameters, keccak256, parseAbiParameters } from "viem";
 import { FIELD_MODULUS } from "../field.js";
 
 /** The BN254 base field, in which curve coordinates live. */
@@ -71,7 +71,7 @@ export function verificationKeyHash(vkey: Groth16VerificationKey): string {
     ...g2(vkey.vk_delta_2),
     ...vkey.IC.flatMap((p) => g1(p)),
   ];
-  return keccak256(AbiCoder.defaultAbiCoder().encode(["uint256[]"], [words]));
+  return keccak256(encodeAbiParameters(parseAbiParameters("uint256[]"), [words]));
 }
 
 /**

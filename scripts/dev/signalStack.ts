@@ -1,60 +1,45 @@
 /**
- * The signals stack on a chain, as the demo, the end-to-end test and the bench use it: deploy
- * (deploy/Signals.ts), seed the AMM and the vault, record prices, prove a signal for an epoch's
- * window with the bot's private-weight model, and submit it.
+ * The signals stack on a chain, as the demo, the bench, the app and the end-to-end test use it, through
+ * the chain layer (deployed by prover/chain/deploy.ts's deploySignals): seed the AMM and the vault,
+ * prove a signal for an epoch's window with the bot's private-weight model, and rebalance the vault
+ * as its keeper.
  */
-import type { Contract } from "ethers";
-import { signalsModule } from "../../deploy/Signals.js";
-import type { ModelProver, ProveReturnType } from "../../prover/prove/prover.js";
-
+import type { Address } from "viem";
 import { SIGNAL_WINDOW } from "../../deploy/Signals.js";
+import { demoTokenAbi, signalFeedAbi, signalVaultAbi, simpleAmmAbi } from "../../prover/chain/abi.js";
+import type { ChainClients } from "../../prover/chain/connect.js";
+import { writeAndWait } from "../../prover/chain/write.js";
+import type { ModelProver, ProveReturnType } from "../../prover/prove/prover.js";
 
 export { SIGNAL_WINDOW };
 
-export interface SignalStackParameters {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  ignition: any;
-  verifierContract: string;
-  modelCommitment: bigint;
-  firstEpoch?: bigint;
-  maxAge?: bigint;
-  maxSlippageBps?: bigint;
-}
-
-/** Deploys the stack; returns the contracts and the model id (Ignition's contract objects). */
-export async function deploySignalStack(p: SignalStackParameters) {
-  const module = signalsModule(p.verifierContract);
-  const parameters: Record<string, unknown> = { modelCommitment: p.modelCommitment };
-  if (p.firstEpoch !== undefined) parameters.firstEpoch = p.firstEpoch;
-  if (p.maxAge !== undefined) parameters.maxAge = p.maxAge;
-  if (p.maxSlippageBps !== undefined) parameters.maxSlippageBps = p.maxSlippageBps;
-  const deployed = await p.ignition.deploy(module, { parameters: { [module.id]: parameters } });
-  const modelId: bigint = await deployed.hub.modelCount();
-  return { ...deployed, modelId } as Record<"hub" | "verifier" | "poseidon" | "priceSource" | "feed" | "base" | "quote" | "amm" | "vault", Contract> & { modelId: bigint };
+/** The addresses the market helpers need (a {@link SignalsDeployment} has them). */
+export interface SignalMarket {
+  feed: Address;
+  base: Address;
+  quote: Address;
+  amm: Address;
+  vault: Address;
+  modelId: bigint;
 }
 
 const E18 = 10n ** 18n;
 
 /**
  * Pool liquidity at `priceCents` (quote per base, 2 decimals, as PriceSource records it) and vault
- * funds: `baseUnits` whole base tokens in the pool and `vaultBase` in the vault, with the matching
+ * funds: `poolBase` whole base tokens in the pool and `vaultBase` in the vault, with the matching
  * quote amounts. `owner` must own both DemoTokens.
  */
-export async function seedSignalMarket(
-  d: Awaited<ReturnType<typeof deploySignalStack>>,
-  owner: { address: string },
-  priceCents: bigint,
-  { poolBase = 10_000n, vaultBase = 10n } = {},
-): Promise<void> {
+export async function seedSignalMarket(owner: ChainClients, d: SignalMarket, priceCents: bigint, { poolBase = 10_000n, vaultBase = 10n } = {}): Promise<void> {
   const quoteFor = (baseUnits: bigint) => (baseUnits * E18 * priceCents) / 100n;
-  // getFunction: Ignition's ethers contracts are untyped (methods come from an index signature).
-  const send = async (contract: Contract, method: string, ...args: unknown[]) => (await contract.getFunction(method)(...args)).wait();
-  for (const token of [d.base, d.quote]) await send(token, "mint", owner.address, 10n ** 12n * E18);
-  await send(d.base, "approve", d.amm, poolBase * E18);
-  await send(d.quote, "approve", d.amm, quoteFor(poolBase));
-  await send(d.amm, "addLiquidity", poolBase * E18, quoteFor(poolBase));
-  await send(d.base, "transfer", d.vault, vaultBase * E18);
-  await send(d.quote, "transfer", d.vault, quoteFor(vaultBase));
+  const token = (address: Address, functionName: "mint" | "approve" | "transfer", args: readonly [Address, bigint]) =>
+    writeAndWait({ ...owner, address, abi: demoTokenAbi, functionName, args });
+  for (const t of [d.base, d.quote]) await token(t, "mint", [owner.account.address, 10n ** 12n * E18]);
+  await token(d.base, "approve", [d.amm, poolBase * E18]);
+  await token(d.quote, "approve", [d.amm, quoteFor(poolBase)]);
+  await writeAndWait({ ...owner, address: d.amm, abi: simpleAmmAbi, functionName: "addLiquidity", args: [poolBase * E18, quoteFor(poolBase)] });
+  await token(d.base, "transfer", [d.vault, vaultBase * E18]);
+  await token(d.quote, "transfer", [d.vault, quoteFor(vaultBase)]);
 }
 
 /** The model's features for the window of 6 prices (cents, oldest first) ending at `epoch`. */
@@ -81,21 +66,22 @@ export function decodeSignal(p: ProveReturnType): { direction: number; size: num
  * The vault's rebalance as its keeper sends it: the minimum output quoted from the pool now, less
  * `toleranceBps`, and a deadline `ttlSeconds` ahead, so that a sandwich of this transaction can take at
  * most that tolerance and a transaction stuck in the mempool expires (contracts/defi/SignalVault.sol).
- * `d.vault` must be connected as the keeper.
+ * `keeper` must be the vault's keeper.
  */
-export async function rebalanceAsKeeper(
-  d: Awaited<ReturnType<typeof deploySignalStack>>,
-  { toleranceBps = 50n, ttlSeconds = 300n }: { toleranceBps?: bigint; ttlSeconds?: bigint } = {},
-) {
-  const signal = await d.feed.getFunction("latestSignal")(d.modelId);
+export async function rebalanceAsKeeper(keeper: ChainClients, d: SignalMarket, { toleranceBps = 50n, ttlSeconds = 300n }: { toleranceBps?: bigint; ttlSeconds?: bigint } = {}) {
+  const { publicClient } = keeper;
+  const signal = await publicClient.readContract({ address: d.feed, abi: signalFeedAbi, functionName: "latestSignal", args: [d.modelId] });
   let minAmountOut = 0n;
-  if (signal.direction !== 0n && signal.size !== 0n) {
-    const tokenIn = signal.direction > 0n ? d.quote : d.base;
-    const balance: bigint = await tokenIn.getFunction("balanceOf")(d.vault);
-    const sizeOne: bigint = await d.feed.getFunction("SIZE_ONE")();
-    const amountIn = (balance * BigInt(signal.size)) / sizeOne;
-    if (amountIn !== 0n) minAmountOut = ((await d.amm.getFunction("getAmountOut")(tokenIn, amountIn)) * (10_000n - toleranceBps)) / 10_000n;
+  if (signal.direction !== 0 && signal.size !== 0) {
+    const tokenIn = signal.direction > 0 ? d.quote : d.base;
+    const balance = await publicClient.readContract({ address: tokenIn, abi: demoTokenAbi, functionName: "balanceOf", args: [d.vault] });
+    const sizeOne = await publicClient.readContract({ address: d.feed, abi: signalFeedAbi, functionName: "SIZE_ONE" });
+    const amountIn = (balance * BigInt(signal.size)) / BigInt(sizeOne);
+    if (amountIn !== 0n) {
+      const out = await publicClient.readContract({ address: d.amm, abi: simpleAmmAbi, functionName: "getAmountOut", args: [tokenIn, amountIn] });
+      minAmountOut = (out * (10_000n - toleranceBps)) / 10_000n;
+    }
   }
-  const latest = await d.vault.runner!.provider!.getBlock("latest");
-  return d.vault.getFunction("rebalance")(minAmountOut, BigInt(latest!.timestamp) + ttlSeconds);
+  const latest = await publicClient.getBlock();
+  return writeAndWait({ ...keeper, address: d.vault, abi: signalVaultAbi, functionName: "rebalance", args: [minAmountOut, latest.timestamp + ttlSeconds] });
 }

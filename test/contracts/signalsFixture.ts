@@ -2,7 +2,7 @@
  * The signals stack deployed as production deploys it (deploy/Signals.ts), with the mock verifier,
  * and prices recorded for epochs 1..10. Shared by the PriceSource, SignalFeed and SignalVault tests.
  */
-import { deploySignalStack } from "../../scripts/dev/signalStack.js";
+import { deploySignalStack } from "../helpers/signalStack.js";
 import { MODEL_COMMITMENT, statement } from "./helpers.js";
 
 /** Poseidon as circomlib computes it (one Poseidon for up to 16 inputs), for the expected window hashes. */

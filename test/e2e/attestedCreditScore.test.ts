@@ -8,7 +8,7 @@ import { network } from "hardhat";
 import { packValidity, signalIndex } from "../../prover/abi/publicSignals.js";
 import { bundledSpecPath } from "../../prover/artifacts/paths.js";
 import { generateAttesterKey, signAttestation, type Attestation, type AttesterKey } from "../../prover/attest/attestation.js";
-import { deployCreditScore } from "../../scripts/dev/creditScoreStack.js";
+import { deployCreditScore } from "../helpers/creditScoreStack.js";
 import { applicantFeatures, germanCreditSplit } from "../../prover/data/germanCredit.js";
 import { runReference } from "../../prover/model/interpret.js";
 import { ModelProver, type ProveReturnType } from "../../prover/prove/prover.js";

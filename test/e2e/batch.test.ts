@@ -7,7 +7,7 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import { signalIndex } from "../../prover/abi/publicSignals.js";
 import { bundledSpecPath } from "../../prover/artifacts/paths.js";
-import { deployCreditScore } from "../../scripts/dev/creditScoreStack.js";
+import { deployCreditScore } from "../helpers/creditScoreStack.js";
 import { applicantFeatures, germanCreditSplit } from "../../prover/data/germanCredit.js";
 import { decodeProofWords, encodeBatch, encodeProofWords } from "../../prover/prove/calldata.js";
 import { ModelProver, type ProveReturnType } from "../../prover/prove/prover.js";

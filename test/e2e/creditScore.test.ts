@@ -8,7 +8,7 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import { signalIndex } from "../../prover/abi/publicSignals.js";
 import { artifactPath, bundledSpecPath } from "../../prover/artifacts/paths.js";
-import { deployCreditScore, submitInference } from "../../scripts/dev/creditScoreStack.js";
+import { deployCreditScore, submitInference } from "../helpers/creditScoreStack.js";
 import { applicantFeatures, germanCreditSplit } from "../../prover/data/germanCredit.js";
 import { FIELD_MODULUS } from "../../prover/field.js";
 import { runReference } from "../../prover/model/interpret.js";

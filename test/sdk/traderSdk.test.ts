@@ -8,7 +8,7 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import { createPublicClient, custom, type Address, type Hash } from "viem";
 import { artifactPath, bundledSpecPath } from "../../prover/artifacts/paths.js";
-import { deployCreditScore } from "../../scripts/dev/creditScoreStack.js";
+import { deployCreditScore } from "../helpers/creditScoreStack.js";
 import { applicantFeatures, germanCreditSplit } from "../../prover/data/germanCredit.js";
 import { runReference } from "../../prover/model/interpret.js";
 import { ModelProver } from "../../prover/prove/prover.js";

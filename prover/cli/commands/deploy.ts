@@ -6,6 +6,7 @@
 import { parseArgs } from "node:util";
 import { isAddress, type Address } from "viem";
 import { UsageError, ZkinferError } from "../../errors.js";
+import { SIGNING_CHAIN_OPTIONS } from "../args.js";
 import type { Command } from "../command.js";
 import { resolveSpecPath } from "../../artifacts/models.js";
 
@@ -23,17 +24,14 @@ export const command: Command = {
       args: argv,
       allowPositionals: true,
       options: {
-        rpc: { type: "string" },
-        hub: { type: "string" },
+        ...SIGNING_CHAIN_OPTIONS,
         consumer: { type: "string" },
         "consumer-args": { type: "string" },
         "update-delay": { type: "string" },
         metadata: { type: "string" },
-        keystore: { type: "string" },
         "out-dir": { type: "string" },
         "allow-dev-setup": { type: "boolean", default: false },
         "dry-run": { type: "boolean", default: false },
-        json: { type: "boolean", default: false },
       },
     });
     if (positionals.length !== 1) throw new UsageError("expected one model folder or spec.json");

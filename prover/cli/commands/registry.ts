@@ -12,8 +12,9 @@ import { inferenceHubAbi } from "../../chain/abi.js";
 import { assertContract, connectChain, connectRead } from "../../chain/connect.js";
 import { modelStatusName, readModel, readModelCount, type Model } from "../../chain/model.js";
 import { loadPrivateKey } from "../../chain/keystore.js";
-import { writeAndWait } from "../../chain/write.js";
+import { writeAndWait, type WriteAndWaitReturnType } from "../../chain/write.js";
 import { revertName } from "../../chain/revert.js";
+import { SIGNING_CHAIN_OPTIONS } from "../args.js";
 import type { Command } from "../command.js";
 import { UsageError } from "../usage.js";
 import { publicInputRanges } from "../../abi/publicInputRanges.js";
@@ -37,9 +38,7 @@ export const command: Command = {
       args: argv,
       allowPositionals: true,
       options: {
-        rpc: { type: "string" },
-        hub: { type: "string" },
-        keystore: { type: "string" },
+        ...SIGNING_CHAIN_OPTIONS,
         verifier: { type: "string" },
         commitment: { type: "string" },
         outputs: { type: "string" },
@@ -47,7 +46,6 @@ export const command: Command = {
         metadata: { type: "string", default: "" },
         apply: { type: "boolean", default: false },
         attested: { type: "boolean", default: false },
-        json: { type: "boolean", default: false },
       },
     });
     const [action, ...rest] = positionals;
@@ -63,21 +61,22 @@ export const command: Command = {
     /** The hub, ABI and signing clients for writeAndWait (each write is simulated first: a revert names its custom error and sends nothing). */
     const hubTx = async () => ({ ...(await signer()), address: hub, abi });
     const id = () => modelId(rest[0]);
-    /** One owner transaction: simulated, sent, mined; its events by name (results come from the mined events, not the simulation). */
-    const write = async (functionName: string, args: readonly unknown[]) => {
-      const { hash, events } = await writeAndWait({ ...(await hubTx()), functionName, args } as never);
-      const list = events as unknown as { eventName: string; args: Record<string, unknown> }[];
-      return { hash: hash as Hex, event: (name: string) => list.find((e) => e.eventName === name)?.args ?? {} };
-    };
-    /** `fn`, or, when the registry says it must be announced first, `announce` (the timelock's first step). */
-    const writeOrAnnounce = async (fn: string, notAnnounced: string, announce: string, args: unknown[], announcedEvent: string) => {
+    /**
+     * `write()`, or, when the registry says it must be announced first (`notAnnounced`), `announce()`:
+     * the timelock's first step, with the time its announcement event says the change can be made.
+     */
+    const writeOrAnnounce = async (write: () => Promise<{ hash: Hex }>, notAnnounced: string, announce: () => Promise<WriteAndWaitReturnType<typeof abi>>) => {
       try {
-        const { hash } = await write(fn, args);
+        const { hash } = await write();
         return { announced: false as const, hash, readyAt: 0n };
       } catch (error) {
         if (revertName(error) !== notAnnounced) throw error;
-        const { hash, event } = await write(announce, args);
-        return { announced: true as const, hash, readyAt: event(announcedEvent).readyAt as bigint };
+        const { hash, events } = await announce();
+        const announced = events.find((e) => e.eventName === "ConsumerUpdateAnnounced" || e.eventName === "AttesterTrustAnnounced");
+        if (announced?.eventName !== "ConsumerUpdateAnnounced" && announced?.eventName !== "AttesterTrustAnnounced") {
+          throw new ZkinferError(`transaction ${hash} announced nothing: check the hub at ${hub} is an InferenceHub.`);
+        }
+        return { announced: true as const, hash, readyAt: announced.args.readyAt };
       }
     };
     const iso = (readyAt: bigint) => new Date(Number(readyAt) * 1000).toISOString();
@@ -180,7 +179,11 @@ export const command: Command = {
         // The zero address removes the consumer. The first consumer is set at once; a later change is
         // timelocked: the first call announces it, the same call after the delay sets it.
         const consumer = address("the consumer", rest[1]);
-        const set = await writeOrAnnounce("setConsumer", "ModelRegistryConsumerNotAnnounced", "announceConsumer", [id(), consumer], "ConsumerUpdateAnnounced");
+        const set = await writeOrAnnounce(
+          async () => writeAndWait({ ...(await hubTx()), functionName: "setConsumer", args: [id(), consumer] }),
+          "ModelRegistryConsumerNotAnnounced",
+          async () => writeAndWait({ ...(await hubTx()), functionName: "announceConsumer", args: [id(), consumer] }),
+        );
         if (set.announced) {
           print(`announced consumer ${consumer} for model ${id()}, settable from ${iso(set.readyAt)}: run this command again then (${set.hash})`, { modelId: id(), consumer, announced: true, readyAt: set.readyAt, txHash: set.hash });
         } else {
@@ -192,7 +195,11 @@ export const command: Command = {
         // The model's first attester is trusted at once; a later one is announced first, then trusted
         // by the same command after the delay.
         const keyHash = fieldElement("the attester key hash", rest[1]);
-        const trust = await writeOrAnnounce("trustAttester", "ModelRegistryAttesterNotAnnounced", "announceAttester", [id(), keyHash], "AttesterTrustAnnounced");
+        const trust = await writeOrAnnounce(
+          async () => writeAndWait({ ...(await hubTx()), functionName: "trustAttester", args: [id(), keyHash] }),
+          "ModelRegistryAttesterNotAnnounced",
+          async () => writeAndWait({ ...(await hubTx()), functionName: "announceAttester", args: [id(), keyHash] }),
+        );
         if (trust.announced) {
           print(`announced attester ${keyHash} for model ${id()}, trustable from ${iso(trust.readyAt)}: run this command again then (${trust.hash})`, { modelId: id(), attesterKeyHash: keyHash, announced: true, readyAt: trust.readyAt, txHash: trust.hash });
         } else {
@@ -203,7 +210,7 @@ export const command: Command = {
       case "revoke-attester": {
         // Revocation is never delayed: a leaked key must stop counting at once.
         const keyHash = fieldElement("the attester key hash", rest[1]);
-        const { hash } = await write("revokeAttester", [id(), keyHash]);
+        const { hash } = await writeAndWait({ ...(await hubTx()), functionName: "revokeAttester", args: [id(), keyHash] });
         print(`model ${id()} revoked attester ${keyHash} for good (${hash})`, { modelId: id(), attesterKeyHash: keyHash, txHash: hash });
         return;
       }

@@ -6,8 +6,9 @@
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { isAddress, type Address, type Hex } from "viem";
+import { isAddress, type Address } from "viem";
 import { UsageError, ZkinferError } from "../../errors.js";
+import { SIGNING_CHAIN_OPTIONS } from "../args.js";
 import type { Command } from "../command.js";
 
 export const command: Command = {
@@ -17,7 +18,7 @@ export const command: Command = {
     const { positionals, values } = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { rpc: { type: "string" }, hub: { type: "string" }, model: { type: "string" }, keystore: { type: "string" }, json: { type: "boolean", default: false } },
+      options: { ...SIGNING_CHAIN_OPTIONS, model: { type: "string" } },
     });
     if (positionals.length !== 1) throw new UsageError("expected one proof file (from `zkinfer prove`)");
     if (!values.rpc) throw new UsageError("--rpc <url> is required");
@@ -34,18 +35,11 @@ export const command: Command = {
     }
     const { loadPrivateKey } = await import("../../chain/keystore.js");
     const { connectChain } = await import("../../chain/connect.js");
-    const { inferenceHubAbi } = await import("../../chain/abi.js");
-    const { writeAndWait } = await import("../../chain/write.js");
+    const { submitInference } = await import("../../chain/submitInference.js");
     const clients = await connectChain(values.rpc, loadPrivateKey({ keystore: values.keystore }));
     let sent;
     try {
-      sent = await writeAndWait({
-        ...clients,
-        address: values.hub as Address,
-        abi: inferenceHubAbi,
-        functionName: "verifyAndAct",
-        args: [BigInt(values.model), proof.proofBytes as Hex, proof.publicSignals.map((s) => BigInt(s))],
-      });
+      sent = await submitInference(clients, { hub: values.hub as Address, modelId: BigInt(values.model), proofBytes: proof.proofBytes, publicSignals: proof.publicSignals.map((s) => BigInt(s)) });
     } catch (error) {
       if (error instanceof ZkinferError) throw error;
       throw new ZkinferError(((error as Error).message ?? "").split("\n")[0]!, { cause: error });

@@ -1,19 +1,17 @@
 /**
- * Hardhat-side helpers shared by the demo, the bench and the end-to-end tests (Hardhat's in-process
- * network, Ignition's ethers contracts): deploy the credit-score stack through the same Ignition
- * module production uses, and submit a proof. Reverts are named by prover/chain/revert.ts.
+ * The credit-score stack as the contract and end-to-end tests use it: Ignition's ethers contracts on
+ * Hardhat's in-process network (the tests' convention, for hardhat-ethers' chai matchers), deployed
+ * through the same Ignition module and parameters as production (deploy/CreditScore.ts). Scripts
+ * deploy through the chain layer instead (prover/chain/deploy.ts).
  */
 import type { ContractTransactionReceipt } from "ethers";
-import { creditScoreModule } from "../../deploy/CreditScore.js";
+import { creditScoreModule, creditScoreParameters } from "../../deploy/CreditScore.js";
 import type { BuiltModel } from "../../prover/build/buildModel.js";
 
-// Ignition and ethers contracts come from the Hardhat connection; their precise types depend on
-// the artifacts, so they are handled structurally here.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// Ignition's ethers contracts take their methods from an index signature: handled structurally here.
 type Contract = any;
 
 export interface DeployCreditScoreParameters {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Ignition's helper is generic in the module type
   ignition: { deploy: (module: any, options?: any) => Promise<Record<string, Contract>> };
   model: Pick<BuiltModel, "verifierContract" | "modelCommitment" | "numOutputs" | "name" | "version"> & { attested?: boolean };
   /** Minimum score (signed, at the output's fixed-point scale) that opens a credit line. */
@@ -32,18 +30,7 @@ export interface CreditScoreDeployment {
 
 export async function deployCreditScore({ ignition, model, threshold, creditLimit, updateDelay }: DeployCreditScoreParameters): Promise<CreditScoreDeployment> {
   const module = creditScoreModule(model.verifierContract, { attested: model.attested ?? false });
-  const { hub, verifier, creditGate } = await ignition.deploy(module, {
-    parameters: {
-      [module.id]: {
-        modelCommitment: model.modelCommitment,
-        numOutputs: model.numOutputs,
-        metadataURI: `zkinfer:${model.name}@${model.version}`,
-        threshold,
-        creditLimit,
-      },
-      ...(updateDelay !== undefined ? { InferenceHub: { updateDelay } } : {}),
-    },
-  });
+  const { hub, verifier, creditGate } = await ignition.deploy(module, { parameters: creditScoreParameters(module, { ...model, threshold, creditLimit, updateDelay }) });
   return { hub, verifier, creditGate, modelId: await creditGate.modelId() };
 }
 
