@@ -24,9 +24,11 @@ import { formatMs, timed } from "../prover/build/progress.js";
 import { expectRevertName } from "../prover/chain/revert.js";
 import { loadSp500, toCents } from "../prover/data/sp500.js";
 import { ModelProver } from "../prover/prove/prover.js";
+import { connectProvider } from "../prover/chain/connect.js";
+import type { Address } from "viem";
 import { releaseCurves } from "../prover/setup/curve.js";
 import { compileContracts } from "./compile-contracts.js";
-import { decodeAnomaly, deployAnomalyStack, proveAnomaly } from "./dev/anomalyStack.js";
+import { anomalyMarketOf, decodeAnomaly, deployAnomalyStack, proveAnomaly } from "./dev/anomalyStack.js";
 import { seedSignalMarket, SIGNAL_WINDOW } from "./dev/signalStack.js";
 
 const MODEL = "anomaly-guard";
@@ -67,7 +69,7 @@ async function main() {
   const prover = await ModelProver.load(bundledSpecPath(MODEL));
   const signalProver = await ModelProver.load(bundledSpecPath(PROTECTED_MODEL));
 
-  const { ethers, ignition, networkHelpers } = await network.create();
+  const { ethers, ignition, networkHelpers, provider } = await network.create();
   const [owner, watcher, stranger] = await ethers.getSigners();
   const d = await timed(log, "deploy the signals stack (PriceSource, SignalFeed, AMM, SignalVault), the anomaly model and the AnomalyGuard", () =>
     deployAnomalyStack({
@@ -80,7 +82,7 @@ async function main() {
       unpauseDelay: UNPAUSE_DELAY,
     }),
   );
-  await seedSignalMarket(d, owner, cents[SIGNAL_WINDOW - 1]!);
+  await seedSignalMarket((await connectProvider(provider)).as(owner.address as Address), await anomalyMarketOf(d), cents[SIGNAL_WINDOW - 1]!);
   const threshold: bigint = await d.guard.threshold();
   // The score's fixed-point scale, for display: the threshold and the scores are compared as integers on-chain.
   const scale = 2 ** prover.ir.outputs[0]!.scale;

@@ -8,7 +8,8 @@ import type { Contract } from "ethers";
 import { anomalyGuardModule } from "../../deploy/AnomalyGuard.js";
 import { signalsModule } from "../../deploy/Signals.js";
 import type { ModelProver, ProveReturnType } from "../../prover/prove/prover.js";
-import { signalFeatures } from "./signalStack.js";
+import type { Address } from "viem";
+import { signalFeatures, type SignalMarket } from "./signalStack.js";
 
 export interface AnomalyStackParameters {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -37,6 +38,12 @@ export async function deployAnomalyStack(p: AnomalyStackParameters) {
   return { ...deployed, modelId } as Record<"hub" | "verifier" | "anomalyVerifier" | "poseidon" | "priceSource" | "feed" | "base" | "quote" | "amm" | "vault" | "guard", Contract> & {
     modelId: bigint;
   };
+}
+
+/** The protected market's addresses, as scripts/dev/signalStack.ts's market helpers (seedSignalMarket) take them. */
+export async function anomalyMarketOf(d: Awaited<ReturnType<typeof deployAnomalyStack>>): Promise<SignalMarket> {
+  const address = async (c: Contract) => (await c.getAddress()) as Address;
+  return { feed: await address(d.feed), base: await address(d.base), quote: await address(d.quote), amm: await address(d.amm), vault: await address(d.vault), modelId: d.modelId };
 }
 
 /** Proves the anomaly score for `epoch`'s window (nonce = epoch: one score per epoch and subject). */

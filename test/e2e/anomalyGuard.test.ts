@@ -15,10 +15,12 @@ import { expectRevertName } from "../../prover/chain/revert.js";
 import { loadSp500, toCents } from "../../prover/data/sp500.js";
 import { runQuantized } from "../../prover/model/interpret.js";
 import { ModelProver } from "../../prover/prove/prover.js";
-import { decodeAnomaly, deployAnomalyStack, proveAnomaly } from "../../scripts/dev/anomalyStack.js";
+import { connectProvider } from "../../prover/chain/connect.js";
+import type { Address } from "viem";
+import { anomalyMarketOf, decodeAnomaly, deployAnomalyStack, proveAnomaly } from "../../scripts/dev/anomalyStack.js";
 import { seedSignalMarket } from "../../scripts/dev/signalStack.js";
 
-const { ethers, ignition, networkHelpers } = await network.create();
+const { ethers, ignition, networkHelpers, provider } = await network.create();
 const SPEC = bundledSpecPath("anomaly-guard");
 const SIGNAL_SPEC = bundledSpecPath("momentum-signal");
 const MAX_AGE = 3600n;
@@ -82,7 +84,7 @@ describe("end to end: the anomaly guard pauses the vault on a verified anomaly (
       maxAge: MAX_AGE,
       unpauseDelay: UNPAUSE_DELAY,
     });
-    await seedSignalMarket(d, owner, PRICES[0]!);
+    await seedSignalMarket((await connectProvider(provider)).as(owner.address as Address), await anomalyMarketOf(d), PRICES[0]!);
   });
 
   it("is wired as deployed: the guard is the anomaly model's consumer and the vault's guard", async () => {
