@@ -104,13 +104,23 @@ export function weightSegments(ir: ModelIR): { first: number; count: number; bit
     const widest = values.reduce((m, w) => (w < 0n ? (-w > m ? -w : m) : w > m ? w : m), 0n);
     return Math.max(2, widest.toString(2).length + 1);
   };
+  const fixed = ir.visibility.weightWidths;
   for (const op of ir.ops) {
     if (op.kind !== "dense") continue;
     for (const values of [op.weights.flat(), op.bias]) {
-      segments.push({ first, count: values.length, bits: widthOf(values) });
+      const at = segments.length;
+      const needed = widthOf(values);
+      const bits = fixed ? fixed[at] : needed;
+      if (bits === undefined) throw new RangeError(`visibility.weightWidths has ${fixed!.length} widths; the model has more weight segments`);
+      if (needed > bits) {
+        const what = at % 2 === 0 ? "weights" : "biases";
+        throw new RangeError(`weight segment ${at} (${what} of a dense layer) needs ${needed} signed bits; the circuit fixes ${bits} (values in [-2^${bits - 1}, 2^${bits - 1}) at the weight scale)`);
+      }
+      segments.push({ first, count: values.length, bits });
       first += values.length;
     }
   }
+  if (fixed && fixed.length !== segments.length) throw new RangeError(`visibility.weightWidths has ${fixed.length} widths; the model has ${segments.length} weight segments`);
   return segments;
 }
 
