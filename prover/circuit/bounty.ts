@@ -1,5 +1,5 @@
 /**
- * Accuracy-bounty circuits (docs/ARCHITECTURE.md, "Accuracy bounty"): a linear model with PRIVATE
+ * Accuracy-bounty circuits (design and attacks: docs/SECURITY.md, "Accuracy bounty"): a linear model with PRIVATE
  * committed weights evaluated on N public test samples that are constants of the circuit. Public
  * signals, in the ABI of prover/abi/publicSignals.ts with two outputs:
  *

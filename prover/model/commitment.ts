@@ -109,12 +109,14 @@ export function weightSegments(ir: ModelIR): { first: number; count: number; bit
     if (op.kind !== "dense") continue;
     for (const values of [op.weights.flat(), op.bias]) {
       const at = segments.length;
-      const needed = widthOf(values);
-      const bits = fixed ? fixed[at] : needed;
+      const bits = fixed ? fixed[at] : widthOf(values);
       if (bits === undefined) throw new RangeError(`visibility.weightWidths has ${fixed!.length} widths; the model has more weight segments`);
-      if (needed > bits) {
+      // A fixed width admits exactly SignedBits' range [-2^(bits-1), 2^(bits-1)).
+      const half = 1n << BigInt(bits - 1);
+      const outside = values.find((w) => w < -half || w >= half);
+      if (outside !== undefined) {
         const what = at % 2 === 0 ? "weights" : "biases";
-        throw new RangeError(`weight segment ${at} (${what} of a dense layer) needs ${needed} signed bits; the circuit fixes ${bits} (values in [-2^${bits - 1}, 2^${bits - 1}) at the weight scale)`);
+        throw new RangeError(`weight segment ${at} (${what} of a dense layer) holds ${outside}, outside the ${bits} signed bits the circuit fixes ([-2^${bits - 1}, 2^${bits - 1}) at its scale)`);
       }
       segments.push({ first, count: values.length, bits });
       first += values.length;
