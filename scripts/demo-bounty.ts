@@ -16,8 +16,10 @@
  */
 import type { Contract, Signer } from "ethers";
 import { network } from "hardhat";
+import { createPublicClient, custom, type Address } from "viem";
 import { buildBounty } from "../prover/build/buildBounty.js";
 import { formatMs, timed } from "../prover/build/progress.js";
+import { readBounty } from "../prover/chain/bounty.js";
 import { expectRevertName } from "../prover/chain/revert.js";
 import { germanCreditTestSet, GERMAN_CREDIT_TEST_SAMPLES } from "../prover/data/germanCreditBounty.js";
 import { randomSalt } from "../prover/prove/core.js";
@@ -44,7 +46,9 @@ async function main() {
   if (built.ptau.source === "development") log(`  NOTE: development-only ptau and single-contributor phase 2: fine for this demo, never for a deployment.`);
   const prover = await BountyProver.load(NAME, testSet);
 
-  const { ethers, ignition, networkHelpers } = await network.create();
+  const { ethers, ignition, networkHelpers, provider } = await network.create();
+  // Reads go through the chain layer (viem) over the same in-process chain.
+  const publicClient = createPublicClient({ transport: custom(provider) });
   const [, modeller, rival] = (await ethers.getSigners()) as Signer[];
   const s = await timed(log, "deploy the hub, the bounty verifier, the reward token and the AccuracyBounty; fund it", () =>
     deployBountyStack({ ethers, ignition, bountyName: NAME, testSetHash: built.testSetHash, testSamples: testSet.samples.length, minCorrect: MIN_CORRECT, reward: REWARD, duration: DURATION }),
@@ -78,9 +82,10 @@ async function main() {
   const before = (await s.token.getFunction("balanceOf")(await modeller!.getAddress())) as bigint;
   const paid = await attempt(modeller!, winnerId, winner);
   const after = (await s.token.getFunction("balanceOf")(await modeller!.getAddress())) as bigint;
-  const claim = await s.bounty.getFunction("claim")();
-  const claimed = paid === "accepted" && after - before === REWARD && claim.modelCommitment === winner.modelCommitment;
-  log(`    claim: ${paid}; ${(after - before) / 10n ** 18n} bUSD paid to the proof's subject; winning commitment recorded: ${claim.modelCommitment === winner.modelCommitment}`);
+  const state = await readBounty(publicClient, bountyAddress as Address);
+  const recorded = state.claim.modelCommitment === winner.modelCommitment && state.claim.modelId === winnerId;
+  const claimed = paid === "accepted" && after - before === REWARD && state.status === "Claimed" && recorded;
+  log(`    claim: ${paid}; ${(after - before) / 10n ** 18n} bUSD paid to the proof's subject; bounty ${state.status}, winning model #${state.claim.modelId} and its commitment recorded: ${recorded}`);
 
   // The same valid statement under a second registration (the hub's nonce is per model): the bounty pays once.
   const againId = await registerBountyModel(s.hub, modeller!, verifier, winner.modelCommitment, bountyAddress);
