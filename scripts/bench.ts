@@ -13,7 +13,8 @@
  * --private-mlp also the private-weight MLP, about 400k constraints), and the trading-signal model
  * (./bench-signals.ts: proving time per signal, a signal's verifyAndAct gas), and batch verification
  * (./bench-batch.ts: verifyAndActBatch gas for n = 1 .. 32, single verifyAndAct for a first-time and a
- * repeat subject). Writes bench/results.json.
+ * repeat subject), and the accuracy bounty over 300 samples (./bench-bounty.ts: constraints, compile and setup
+ * time, proving time, claim gas, float vs circuit accuracy). Writes bench/results.json.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -37,6 +38,7 @@ import { generateCircuit } from "../prover/circuit/codegen.js";
 import type { ModelIR } from "../prover/model/ir.js";
 import { releaseCurves } from "../prover/setup/curve.js";
 import { batchBench } from "./bench-batch.js";
+import { bountyBench } from "./bench-bounty.js";
 import { compilerBench } from "./bench-compiler.js";
 import { signalBench } from "./bench-signals.js";
 import { compileContracts } from "./compile-contracts.js";
@@ -172,9 +174,10 @@ async function main() {
   }
   const signal = await signalBench(hre, log);
   const batch = await batchBench(hre, log);
+  const bounty = await bountyBench(hre, log);
   mkdirSync(join(REPO_ROOT, "bench"), { recursive: true });
-  writeFileSync(join(REPO_ROOT, "bench", "results.json"), JSON.stringify({ models: results, signal, compiler, batch }, null, 2) + "\n");
-  if (json) console.log(JSON.stringify({ models: results, signal, compiler, batch }));
+  writeFileSync(join(REPO_ROOT, "bench", "results.json"), JSON.stringify({ models: results, signal, compiler, batch, bounty }, null, 2) + "\n");
+  if (json) console.log(JSON.stringify({ models: results, signal, compiler, batch, bounty }));
 }
 
 try {

@@ -22,6 +22,7 @@ export const GENERATED_ABIS = {
   signalVaultAbi: ["defi/SignalVault.sol", "SignalVault"],
   simpleAmmAbi: ["defi/SimpleAMM.sol", "SimpleAMM"],
   demoTokenAbi: ["defi/DemoToken.sol", "DemoToken"],
+  accuracyBountyAbi: ["consumers/AccuracyBounty.sol", "AccuracyBounty"],
 } as const;
 
 export const GENERATED_ABI_PATH = join(REPO_ROOT, "prover", "chain", "abi.generated.ts");

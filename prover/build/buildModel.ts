@@ -57,35 +57,75 @@ export async function buildModel({ specPath, ptau, log = () => {} }: BuildModelP
   const spec = readModelSpec(specPath);
   const name = spec.name;
   const dir = artifactPath(name, "dir");
-  const stampDir = artifactPath(name, "stampDir");
   mkdirSync(dir, { recursive: true });
   claimBuild(name, specPath);
-  const isCached = (r: { cached: boolean }) => r.cached;
 
   const ir = lowerModel(spec);
   const commitment = await modelCommitment(ir);
   writeFileSync(artifactPath(name, "ir"), JSON.stringify(ir, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2));
 
   const source = generateCircuit({ ir, modelCommitment: commitment });
+  const circuit = await compileStep({ name, source, log });
+  writeFileSync(artifactPath(name, "circuitInfo"), JSON.stringify({ ...circuit, modelCommitment: commitment.toString() }, null, 2));
+  log(`    ${circuit.nonLinearConstraints} non-linear + ${circuit.linearConstraints} linear constraints, ${circuit.wires} wires`);
+
+  const attested = ir.attestation !== undefined;
+  const numPublicSignals = publicSignalCount(publicOutputCount(ir), { attested, publicInputs: publicInputCount(ir) });
+  const { setup, phase1, contract } = await buildKeysAndVerifier({ name, circuit, numPublicSignals, ptau, log });
+
+  return {
+    name,
+    version: spec.version,
+    ir,
+    modelCommitment: commitment,
+    numOutputs: publicOutputCount(ir),
+    numPublicSignals,
+    attested,
+    circuit,
+    ptau: phase1,
+    setup,
+    verifierContract: contract,
+  };
+}
+
+/**
+ * Writes a main circuit's source to artifactPath(name, "circuit") and compiles it (cached by the source,
+ * the circuits/lib files and the circom and circomlib versions). Shared by model and bounty builds.
+ */
+export async function compileStep({ name, source, log = () => {} }: { name: string; source: string; log?: Log }): Promise<CircuitInfo> {
   const circuitFile = artifactPath(name, "circuit");
+  mkdirSync(artifactPath(name, "dir"), { recursive: true });
   writeIfChanged(circuitFile, source);
 
   const libDir = join(REPO_ROOT, "circuits", "lib");
   const libFiles = readdirSync(libDir).sort().map((f) => ({ file: join(libDir, f) }));
   const compiled = await timed(log, `compile ${name} circuit (circom2 ${CIRCOM2_VERSION})`, () =>
     cachedStep({
-      stampDir,
+      stampDir: artifactPath(name, "stampDir"),
       step: "compile",
       hash: contentHash([source, ...libFiles, CIRCOM2_VERSION, CIRCOMLIB_VERSION]),
       outputs: [artifactPath(name, "r1cs"), artifactPath(name, "wasm"), artifactPath(name, "sym")],
-      run: () => compileCircuit({ source: circuitFile, outDir: dir }),
-    }), isCached);
-  const circuit = compiled.result;
-  writeFileSync(artifactPath(name, "circuitInfo"), JSON.stringify({ ...circuit, modelCommitment: commitment.toString() }, null, 2));
-  log(`    ${circuit.nonLinearConstraints} non-linear + ${circuit.linearConstraints} linear constraints, ${circuit.wires} wires`);
+      run: () => compileCircuit({ source: circuitFile, outDir: artifactPath(name, "dir") }),
+    }), (r) => r.cached);
+  return compiled.result;
+}
 
-  const attested = ir.attestation !== undefined;
-  const numPublicSignals = publicSignalCount(publicOutputCount(ir), { attested, publicInputs: publicInputCount(ir) });
+export interface BuildKeysAndVerifierParameters {
+  /** The build's name: artifactPath(name, ...) holds its r1cs and receives its keys and verifier. */
+  name: string;
+  circuit: CircuitInfo;
+  numPublicSignals: number;
+  ptau?: string;
+  log?: Log;
+}
+
+/**
+ * The steps after the circuit compile, shared by model and bounty builds: the powers of tau, the
+ * Groth16 setup (or the installed ceremony's keys) and the Solidity verifier behind the adapter.
+ */
+export async function buildKeysAndVerifier({ name, circuit, numPublicSignals, ptau, log = () => {} }: BuildKeysAndVerifierParameters): Promise<{ setup: BuiltModel["setup"]; phase1: ResolvePtauReturnType; contract: string }> {
+  const stampDir = artifactPath(name, "stampDir");
+  const isCached = (r: { cached: boolean }) => r.cached;
   const power = requiredPtauPower(circuit.nonLinearConstraints + circuit.linearConstraints, numPublicSignals);
   // A finalized ceremony installed for this exact circuit (`zkinfer ceremony finalize`) replaces the
   // development setup; if the circuit changed since, its keys no longer fit and a development setup is made.
@@ -149,19 +189,7 @@ export async function buildModel({ specPath, ptau, log = () => {} }: BuildModelP
       },
     }), isCached);
 
-  return {
-    name,
-    version: spec.version,
-    ir,
-    modelCommitment: commitment,
-    numOutputs: publicOutputCount(ir),
-    numPublicSignals,
-    attested,
-    circuit,
-    ptau: phase1,
-    setup,
-    verifierContract: contract,
-  };
+  return { setup, phase1, contract };
 }
 
 /**

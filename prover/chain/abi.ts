@@ -4,6 +4,7 @@
  * result at compile time.
  */
 import {
+  accuracyBountyAbi,
   anomalyGuardAbi,
   creditGateAbi,
   demoTokenAbi,
@@ -15,7 +16,7 @@ import {
   simpleAmmAbi,
 } from "./abi.generated.js";
 
-export { anomalyGuardAbi, creditGateAbi, demoTokenAbi, inferenceHubAbi, inferenceVerifierAbi, priceSourceAbi, signalFeedAbi, signalVaultAbi, simpleAmmAbi };
+export { accuracyBountyAbi, anomalyGuardAbi, creditGateAbi, demoTokenAbi, inferenceHubAbi, inferenceVerifierAbi, priceSourceAbi, signalFeedAbi, signalVaultAbi, simpleAmmAbi };
 
 /** Every custom error a protocol contract can revert with, for decoding a revert whichever contract raised it. */
 export const protocolErrorsAbi = [
@@ -28,4 +29,5 @@ export const protocolErrorsAbi = [
   ...signalVaultAbi,
   ...simpleAmmAbi,
   ...demoTokenAbi,
+  ...accuracyBountyAbi,
 ].filter((item): item is Extract<typeof item, { type: "error" }> => item.type === "error");

@@ -69,7 +69,6 @@ export function generateCircuit({ ir, modelCommitment, omitInputHandling = false
   const n = ir.features.length;
   const k = publicOutputCount(ir);
   const hasPrivateWeights = ir.visibility.weights === "private";
-  const layout = commitmentLayout(ir);
   const numWeights = privateWeights(ir).length;
   const lines: string[] = [];
   const emit = (s = "") => lines.push(s);
@@ -208,18 +207,7 @@ export function generateCircuit({ ir, modelCommitment, omitInputHandling = false
   }
   emit();
   if (hasPrivateWeights) {
-    emit("    // Private weights: modelCommitment = Poseidon(architecture, scales, bounds, weights, visibility, weightSalt),");
-    emit("    // computed from the very signals the layers multiply with, so a changed weight changes the commitment.");
-    emit("    // Each weight within its segment's signed width, so packing 248 / width of them per field element is injective.");
-    for (const seg of weightSegments(ir)) {
-      emit(`    for (var k = ${seg.first}; k < ${seg.first + seg.count}; k++) {`);
-      emit(`        SignedBits(${seg.bits})(weights[k]);`);
-      emit("    }");
-    }
-    const packed = (first: number, count: number, bits: number) =>
-      balancedSum(Array.from({ length: count }, (_, i) => `(weights[${first + i}] + ${1n << BigInt(bits - 1)})${i ? ` * ${1n << BigInt(bits * i)}` : ""}`));
-    emitPoseidonChain(layout.map((e) => (e.pack ? packed(e.pack.first, e.pack.count, e.pack.bits) : e.salt ? "weightSalt" : String(e.value))), "modelHash", emit);
-    emit("    modelCommitment <== modelHash;");
+    emitPrivateWeightCommitment(ir, emit);
   } else {
     emit("    // Public weights are constants; the commitment pins which ones the registry accepts.");
     emit(`    modelCommitment <== ${modelCommitment};`);
@@ -273,6 +261,26 @@ export function generateCircuit({ ir, modelCommitment, omitInputHandling = false
   emit();
   emit(`component main {public [${publicInputs.join(", ")}]} = ${mainTemplateName(ir.name)}();`);
   return lines.join("\n") + "\n";
+}
+
+/**
+ * Emits the private-weight commitment over the main template's `weights[]` and `weightSalt` signals
+ * and assigns it to `modelCommitment`: the one circuit side of commitmentLayout, used by model
+ * circuits and by accuracy-bounty circuits (prover/circuit/bounty.ts).
+ */
+export function emitPrivateWeightCommitment(ir: ModelIR, emit: (s?: string) => void): void {
+  emit("    // Private weights: modelCommitment = Poseidon(architecture, scales, bounds, weights, visibility, weightSalt),");
+  emit("    // computed from the very signals the layers multiply with, so a changed weight changes the commitment.");
+  emit("    // Each weight within its segment's signed width, so packing 248 / width of them per field element is injective.");
+  for (const seg of weightSegments(ir)) {
+    emit(`    for (var k = ${seg.first}; k < ${seg.first + seg.count}; k++) {`);
+    emit(`        SignedBits(${seg.bits})(weights[k]);`);
+    emit("    }");
+  }
+  const packed = (first: number, count: number, bits: number) =>
+    balancedSum(Array.from({ length: count }, (_, i) => `(weights[${first + i}] + ${1n << BigInt(bits - 1)})${i ? ` * ${1n << BigInt(bits * i)}` : ""}`));
+  emitPoseidonChain(commitmentLayout(ir).map((e) => (e.pack ? packed(e.pack.first, e.pack.count, e.pack.bits) : e.salt ? "weightSalt" : String(e.value))), "modelHash", emit);
+  emit("    modelCommitment <== modelHash;");
 }
 
 /**
@@ -459,7 +467,7 @@ function linearCombination(weights: bigint[], input: string, bias: bigint): stri
  * left-deep tree and overflows its stack on a few hundred terms (a 784-input neuron); balanced,
  * the depth is 32 + log2(n).
  */
-function balancedSum(terms: string[]): string {
+export function balancedSum(terms: string[]): string {
   if (terms.length <= 32) return terms.join(" + ");
   const mid = terms.length >> 1;
   return `(${balancedSum(terms.slice(0, mid))}) + (${balancedSum(terms.slice(mid))})`;

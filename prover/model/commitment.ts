@@ -104,13 +104,25 @@ export function weightSegments(ir: ModelIR): { first: number; count: number; bit
     const widest = values.reduce((m, w) => (w < 0n ? (-w > m ? -w : m) : w > m ? w : m), 0n);
     return Math.max(2, widest.toString(2).length + 1);
   };
+  const fixed = ir.visibility.weightWidths;
   for (const op of ir.ops) {
     if (op.kind !== "dense") continue;
     for (const values of [op.weights.flat(), op.bias]) {
-      segments.push({ first, count: values.length, bits: widthOf(values) });
+      const at = segments.length;
+      const bits = fixed ? fixed[at] : widthOf(values);
+      if (bits === undefined) throw new RangeError(`visibility.weightWidths has ${fixed!.length} widths; the model has more weight segments`);
+      // A fixed width admits exactly SignedBits' range [-2^(bits-1), 2^(bits-1)).
+      const half = 1n << BigInt(bits - 1);
+      const outside = values.find((w) => w < -half || w >= half);
+      if (outside !== undefined) {
+        const what = at % 2 === 0 ? "weights" : "biases";
+        throw new RangeError(`weight segment ${at} (${what} of a dense layer) holds ${outside}, outside the ${bits} signed bits the circuit fixes ([-2^${bits - 1}, 2^${bits - 1}) at its scale)`);
+      }
+      segments.push({ first, count: values.length, bits });
       first += values.length;
     }
   }
+  if (fixed && fixed.length !== segments.length) throw new RangeError(`visibility.weightWidths has ${fixed.length} widths; the model has ${segments.length} weight segments`);
   return segments;
 }
 

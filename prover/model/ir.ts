@@ -261,6 +261,12 @@ export interface VisibilityIR {
   weights: "public" | "private";
   /** Salt of the private-weight commitment (null for public weights). */
   weightSalt: bigint | null;
+  /**
+   * Fixed packing widths of the private-weight segments (see weightSegments), set by a circuit whose
+   * structure must not depend on one prover's weights (an accuracy bounty's circuit is fixed by its
+   * sponsor before any modeller has weights). Absent: each segment's width follows its widest value.
+   */
+  weightWidths?: number[];
   outputs: "public" | "hashed" | "threshold";
   /** The threshold at the output's scale (null unless outputs = "threshold"). */
   threshold: bigint | null;
@@ -530,6 +536,7 @@ export function lowerModel(spec: ModelSpec): ModelIR {
     publicInputBits,
     weights: v?.weights ?? "public",
     weightSalt: v?.weightSalt === undefined ? null : BigInt(v.weightSalt),
+    ...(v?.weightWidths ? { weightWidths: [...v.weightWidths] } : {}),
     outputs: v?.outputs ?? "public",
     threshold,
   };

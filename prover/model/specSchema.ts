@@ -233,6 +233,12 @@ export const modelSpecSchema = z
         weights: z.enum(["public", "private"]).default("public"),
         /** The secret salt of a private-weight commitment (decimal; keep it with the weights). */
         weightSalt: z.string().regex(/^\d{1,76}$/, "must be a decimal integer below the field size").optional(),
+        /**
+         * Fixed signed packing widths of the private-weight segments (per dense layer: weights, then biases),
+         * instead of each segment's widest value: a circuit fixed before the weights (an accuracy bounty's)
+         * must not depend on them. Each value must fit in [-2^(width-1), 2^(width-1)) at its scale.
+         */
+        weightWidths: z.array(z.number().int().min(2).max(120)).min(1).optional(),
         /** "hashed": outputs[0] = Poseidon(outputs..., salt). "threshold": outputs[0] = (output >= threshold ? 1 : 0). */
         outputs: z.enum(["public", "hashed", "threshold"]).default("public"),
         /** The public threshold, in the output's real units, for outputs = "threshold". */
@@ -254,6 +260,8 @@ export const modelSpecSchema = z
     const privateOk = new Set(["dense", "relu", "output", "relative_change", "signal_head"]);
     if (v?.weights === "private" && spec.layers.some((l) => !privateOk.has(l.type)))
       ctx.addIssue({ code: "custom", path: ["visibility", "weights"], message: "private weights are compiled for dense/ReLU models (with relative_change and signal_head) only; the parameters of other layers would stay public constants" });
+    if (v?.weightWidths !== undefined && v.weights !== "private")
+      ctx.addIssue({ code: "custom", path: ["visibility", "weightWidths"], message: 'weightWidths fix the packing of PRIVATE weights; set weights "private" or drop them' });
     if (v?.inputs === "public" && spec.attestation)
       ctx.addIssue({ code: "custom", path: ["visibility", "inputs"], message: 'an attested model proves facts about PRIVATE signed inputs; use inputs "private" (or drop the attestation)' });
     if (v?.outputs === "threshold" && v.threshold === undefined)

@@ -36,6 +36,23 @@ describe("model spec", () => {
     expect(parseModelSpec(spec()).name).to.equal("tiny");
   });
 
+  it("fixed private-weight widths (visibility.weightWidths): only with private weights; they set the packing widths, and a weight outside one is refused, naming its segment", async () => {
+    expect(issuesOf(spec({ visibility: { weights: "public", inputs: "private", outputs: "public", weightWidths: [8, 8, 8, 8] } }))).to.include.members([
+      'visibility.weightWidths: weightWidths fix the packing of PRIVATE weights; set weights "private" or drop them',
+    ]);
+    const fixed = lowerModel(parseModelSpec(spec({ visibility: { weights: "private", weightSalt: "5", inputs: "private", outputs: "public", weightWidths: [8, 12, 8, 12] } })));
+    const free = lowerModel(parseModelSpec(spec({ visibility: { weights: "private", weightSalt: "5", inputs: "private", outputs: "public" } })));
+    expect(fixed.visibility.weightWidths).to.deep.equal([8, 12, 8, 12]);
+    // Other widths, another commitment (the widths are in its preimage); the free model keeps its own.
+    expect(await modelCommitment(fixed)).to.not.equal(await modelCommitment(free));
+    const narrow = lowerModel(parseModelSpec(spec({ visibility: { weights: "private", weightSalt: "5", inputs: "private", outputs: "public", weightWidths: [4, 12, 8, 12] } })));
+    // weights at 2^4: 0.5 is 8, the first outside [-8, 8).
+    await modelCommitment(narrow).then(
+      () => expect.fail("a weight outside its fixed width was committed"),
+      (e: Error) => expect(e.message).to.match(/weight segment 0 \(weights of a dense layer\) holds 8, outside the 4 signed bits the circuit fixes/),
+    );
+  });
+
   it("names the field of each error: types, shapes, ranges, names", () => {
     const bad = spec();
     (bad.layers[0] as { bias: unknown[] }).bias = [0.3, "x"];
