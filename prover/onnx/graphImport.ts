@@ -18,6 +18,7 @@ import { OnnxImportError, UnsupportedOperatorError } from "../errors.js";
 import type { FloatNode, GraphSpec } from "../graph/types.js";
 import { FUNCTIONS } from "../graph/functions.js";
 import { familyOf } from "../graph/registry.js";
+import { topkSchedule } from "../graph/families/topk.js";
 import { append } from "../graph/util.js";
 import type { ImportedNetwork } from "./import.js";
 import { parseOnnx, type OnnxGraph, type OnnxNode, type Tensor } from "./graph.js";
@@ -138,13 +139,10 @@ export const GRAPH_OPERATORS = [
   "Trilu", "Resize", "Upsample", "Add", "Sub", "Mul", "Div", "Neg", "Pow", "Reciprocal", "Sign", "Not", "Where", "Max", "Min",
   "Sum", "Mean", "MatMul", "Gemm", "Conv", "ConvTranspose", "BatchNormalization", "AveragePool", "GlobalAveragePool", "MaxPool",
   "GlobalMaxPool", "PRelu", "Clip", "ArgMax", "ArgMin", "Softmax", "LogSoftmax", "LayerNormalization", "InstanceNormalization", "OneHot",
-  "EyeLike", "NonZero", "LpNormalization", "LSTM",
+  "EyeLike", "NonZero", "LpNormalization", "LSTM", "GRU", "RNN", "TopK",
 ] as const;
 
 const HINTS: Record<string, string> = {
-  GRU: "recurrent nets are not compiled yet (planned: unrolled over the static sequence length).",
-  RNN: "recurrent nets are not compiled yet (planned: unrolled over the static sequence length).",
-  TopK: "not compiled yet; for the largest value use ReduceMax, for its index ArgMax.",
   BitShift: "integer bit operations are not compiled; export the arithmetic in float.",
   Mod: "not compiled yet; floor(a / b) with Floor and Div by a constant is.",
 };
@@ -1135,6 +1133,31 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
         set({ shape, el });
         break;
       }
+      case "TopK": {
+        // A partial sorting network of constrained compare-exchanges per slice along the axis
+        // (prover/graph/families/topk.ts): k passes, n - 1 - p compare-exchanges in pass p.
+        const x = input(0);
+        const axis = normAxis(attrI("axis", -1), x.shape.length);
+        const k = (has(1) ? constIn(1, "k") : [attrI("k", 0)])[0]!;
+        const n = x.shape[axis]!;
+        if (!Number.isInteger(k) || k < 1 || k > n) throw unsupported(`k = ${k} must be between 1 and the axis' size ${n}.`);
+        const { groups } = reduceGroups(x.shape, [axis], true);
+        const inner = size(x.shape.slice(axis + 1));
+        const outs = apply("topk", x.el, { groups, k, largest: attrI("largest", 1) === 1, indices: !!node.outputs[1] }, node.name);
+        const shape = [...x.shape];
+        shape[axis] = k;
+        // Output element (outer o, rank j, inner i) is slot j of group o * inner + i.
+        const at = (f: number) => {
+          const i = f % inner;
+          const j = Math.floor(f / inner) % k;
+          const o = Math.floor(f / (inner * k));
+          return (o * inner + i) * k + j;
+        };
+        const G = groups.length;
+        set({ shape, el: Array.from({ length: G * k }, (_, f) => outs[at(f)]!) }, 0);
+        if (node.outputs[1]) set({ shape, el: Array.from({ length: G * k }, (_, f) => outs[G * k + at(f)]!), int: true }, 1);
+        break;
+      }
       case "ArgMax":
       case "ArgMin": {
         const x = input(0);
@@ -1262,6 +1285,89 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
         if (node.outputs[2]) set({ shape: [1, 1, H], el: c }, 2);
         break;
       }
+      case "GRU":
+      case "RNN": {
+        // Unrolled over the static sequence length, each direction on its own: per step the gates
+        // are affine in x_t and h_{t-1} (constant weights: free), then the activations (piecewise
+        // linear) and the products. GRU (gates z, r, h):
+        //   z = f(Wz x + Rz h + bz), r = f(Wr x + Rr h + br),
+        //   n = g(Wh x + Rh (r * h) + Rbh + Wbh)          (linear_before_reset = 0)
+        //   n = g(Wh x + r * (Rh h + Rbh) + Wbh)          (linear_before_reset = 1, PyTorch's export)
+        //   h' = (1 - z) * n + z * h = n + z * (h - n)     (one product per unit)
+        // RNN: h' = f(Wi x + Ri h + Wbi + Rbi).
+        const gru = node.opType === "GRU";
+        const G = gru ? 3 : 1;
+        const x = input(0);
+        const W = constIn(1, "W");
+        const R = constIn(2, "R");
+        const H = attrI("hidden_size", input(2).shape.at(-1)!);
+        const dir = attr.get("direction")?.s ?? "forward";
+        const dirs = dir === "bidirectional" ? [false, true] : dir === "reverse" ? [true] : dir === "forward" ? [false] : null;
+        if (!dirs) throw unsupported(`direction ${dir}.`);
+        const ACT: Record<string, string> = { Sigmoid: "sigmoid", Tanh: "tanh", Relu: "relu" };
+        const dflt = gru ? ["Sigmoid", "Tanh"] : ["Tanh"];
+        const acts = attr.get("activations")?.strings ?? dirs.flatMap(() => dflt);
+        if (acts.length !== dflt.length * dirs.length || acts.some((a) => !ACT[a])) throw unsupported(`activations ${acts.join(", ")} (Sigmoid, Tanh and Relu are compiled, ${dflt.length} per direction).`);
+        if (attr.get("activation_alpha") || attr.get("activation_beta")) throw unsupported("activation_alpha / activation_beta.");
+        if (attr.get("clip")) throw unsupported("cell clipping.");
+        if (attrI("layout", 0)) throw unsupported("layout = 1.");
+        if (has(4)) throw unsupported("sequence_lens (every sequence has the static length).");
+        const lbr = attrI("linear_before_reset", 0) !== 0;
+        if (x.shape.length !== 3) throw unsupported(`input shape [${x.shape}]; [seq_length, batch, input_size] is compiled.`);
+        const [T, Bt, I] = x.shape as [number, number, number];
+        if (Bt !== 1) throw unsupported(`batch ${Bt}; one example is compiled.`);
+        const B = has(3) ? constIn(3, "B") : new Array(dirs.length * 2 * G * H).fill(0);
+        const h0 = has(5) ? input(5).el : undefined;
+        const Y: Lin[][] = Array.from({ length: T }, () => []);
+        const last: Lin[] = [];
+        /** Products of pairs; a constant factor scales the other one instead (no constraint). */
+        const times = (pairs: [Lin, Lin][]): Lin[] => {
+          const data = pairs.flatMap(([a, b], i) => (isConstLin(a) || isConstLin(b) ? [] : [i]));
+          const prods = data.length ? apply("mul", data.flatMap((i) => pairs[i]!), {}, node.name) : [];
+          const out = pairs.map(([a, b]) => (isConstLin(a) ? combine([b], [a.c]) : isConstLin(b) ? combine([a], [b.c]) : cst(0)));
+          data.forEach((i, j) => (out[i] = prods[j]!));
+          return out;
+        };
+        dirs.forEach((reverse, d) => {
+          const w = (row: number, k: number) => W[(d * G * H + row) * I + k]!;
+          const r = (row: number, k: number) => R[(d * G * H + row) * H + k]!;
+          const wb = (row: number) => B[d * 2 * G * H + row]!;
+          const rb = (row: number) => B[d * 2 * G * H + G * H + row]!;
+          const [f, g] = [ACT[acts[d * dflt.length]!]!, ACT[acts[d * dflt.length + dflt.length - 1]!]!];
+          let h: Lin[] = h0 ? h0.slice(d * H, (d + 1) * H) : Array.from({ length: H }, () => cst(0));
+          for (let s = 0; s < T; s++) {
+            const t = reverse ? T - 1 - s : s;
+            const xt = x.el.slice(t * I, (t + 1) * I);
+            // W_row . x_t (+ R_row . hv when hv is given) + bias.
+            const pre = (row: number, hv: Lin[] | null, bias: number) =>
+              combine([...xt, ...(hv ?? [])], [...Array.from({ length: I }, (_, k) => w(row, k)), ...(hv ? Array.from({ length: H }, (_, k) => r(row, k)) : [])], bias);
+            if (!gru) {
+              h = apply("fn", Array.from({ length: H }, (_, j) => pre(j, h, wb(j) + rb(j))), { fn: f }, node.name);
+            } else {
+              const zr = apply("fn", Array.from({ length: 2 * H }, (_, j) => pre(j, h, wb(j) + rb(j))), { fn: f }, node.name);
+              const z = zr.slice(0, H);
+              const rg = zr.slice(H);
+              let nPre: Lin[];
+              if (lbr) {
+                const rh = Array.from({ length: H }, (_, j) => combine(h, Array.from({ length: H }, (_, k) => r(2 * H + j, k)), rb(2 * H + j)));
+                const gated = times(rg.map((a, j) => [a, rh[j]!]));
+                nPre = Array.from({ length: H }, (_, j) => combine([pre(2 * H + j, null, wb(2 * H + j)), gated[j]!], [1, 1]));
+              } else {
+                const rhv = times(rg.map((a, j) => [a, h[j]!]));
+                nPre = Array.from({ length: H }, (_, j) => pre(2 * H + j, rhv, wb(2 * H + j) + rb(2 * H + j)));
+              }
+              const n = apply("fn", nPre, { fn: g }, node.name);
+              const zd = times(z.map((a, j) => [a, combine([h[j]!, n[j]!], [1, -1])]));
+              h = n.map((v, j) => combine([v, zd[j]!], [1, 1]));
+            }
+            Y[t]!.push(...h);
+          }
+          append(last, h);
+        });
+        set({ shape: [T, dirs.length, 1, H], el: Y.flat() }, 0);
+        if (node.outputs[1]) set({ shape: [dirs.length, 1, H], el: last }, 1);
+        break;
+      }
       default:
         if (UNARY_FN[node.opType]) {
           const { fn, params } = UNARY_FN[node.opType]!(node);
@@ -1332,6 +1438,11 @@ export function estimateGraphConstraints(nodes: readonly FloatNode[], inputs: nu
   let n = inputs * 80;
   for (const node of nodes) {
     const outs = node.op === "affine" ? 0 : familyOf(node.op).validate(node, Number.MAX_SAFE_INTEGER);
+    if (node.op === "topk") {
+      // Per compare-exchange: a ~20-bit sign bit and a product (two with the indices).
+      for (const g of node.groups as number[][]) n += topkSchedule(g.length, node.k as number).length * (node.indices ? 24 : 23);
+      continue;
+    }
     const unit = node.op === "fn" && FUNCTIONS[node.fn as string]?.kinks ? 30 : per[node.op] ?? 22;
     n += outs * unit * (node.op === "max" || node.op === "min" ? (node.groups as number[][]).reduce((a, g) => a + g.length, 0) / Math.max(1, outs) : 1);
   }
