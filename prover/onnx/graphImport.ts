@@ -1223,11 +1223,14 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
           g.forEach((i) => (centred[i] = combine([x.el[i]!, mean], [1, -1])));
         });
         const sq = apply("mul", centred.flatMap((l) => [l, l]), {}, node.name);
-        const inv = apply("fn", groups.map((g) => combine(g.map((i) => sq[i]!), g.map(() => 1 / g.length), eps)), { fn: "rsqrt" }, node.name);
+        const variance = materialize(groups.map((g) => combine(g.map((i) => sq[i]!), g.map(() => 1 / g.length), eps)), node.name);
+        const inv = apply("fn", variance.map(unit), { fn: "rsqrt" }, node.name);
         const order = groups.flat();
         const gOf = new Array<number>(x.el.length);
         groups.forEach((g, gi) => g.forEach((i) => (gOf[i] = gi)));
-        const prod = apply("mul", order.flatMap((i) => [centred[i]!, inv[gOf[i]!]!]), {}, node.name);
+        // `norm` lets the product's error rule use sum(c) = 0 (prover/graph/families/mul.ts).
+        const norm = { n: groups[0]!.length, eps, variance: order.map((i) => variance[gOf[i]!]!) };
+        const prod = apply("mul", order.flatMap((i) => [centred[i]!, inv[gOf[i]!]!]), groups.every((g) => g.length === norm.n) ? { norm } : {}, node.name);
         const scale = constIn(1, "scale");
         const bias = has(2) ? constIn(2, "bias") : [];
         order.forEach((i, j) => {
