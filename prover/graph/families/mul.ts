@@ -12,7 +12,7 @@
  * slope of rsqrt at the smallest v, which never happen together: in the float model sum c = 0, so
  * c_i^2 <= (n - 1)(v - eps). With the quantized v_q in [v_lo, v_hi], |v_q - v| <= e_v, v >= eps,
  * |c_q r_q - c r| <= |c_q| |r_q - r| + |r| |c_q - c| is at most P(v_q) Q(v_q) + R(v_q) with P = sqrt((n-1) max(0, v_q + e_v - eps)) + e_c (rising),
- * Q = A + e_v / (2 m^1.5) and R = e_c / sqrt(m) (falling), m = max(eps, v_q - e_v), A the rsqrt
+ * Q = A + e_v / (2 m^1.5) and R = e_c / sqrt(m) (falling), m = min(v_q, max(eps, v_q - e_v)), A the rsqrt
  * table's own error. On each cell [v_k, v_k+1] of a geometric grid of [v_lo, v_hi] the bound is
  * P(v_k+1) Q(v_k) + R(v_k); the rule takes the smaller of that maximum and the box rule (both hold).
  */
@@ -32,7 +32,8 @@ interface Norm {
 /** The joint LayerNorm error bound of c * rsqrt(v) (see the header), over v_q in [vlo, vhi]. */
 export function normProductError(n: number, eps: number, vlo: number, vhi: number, ev: number, ec: number, approx: number): number {
   const P = (v: number) => Math.sqrt((n - 1) * Math.max(0, v + ev - eps)) * (1 + 1e-9) + ec;
-  const m = (v: number) => Math.max(eps, v - ev);
+  // min(v_q, v) >= m: v >= max(eps, v_q - e_v), and v_q itself when it is below eps.
+  const m = (v: number) => Math.min(v, Math.max(eps, v - ev));
   const Q = (v: number) => approx + ev / (2 * m(v) ** 1.5);
   const R = (v: number) => ec / Math.sqrt(m(v));
   if (!(m(vlo) > 0) || !Number.isFinite(vhi)) return Infinity;
