@@ -1,5 +1,5 @@
 /**
- * Operators no corpus fixture covers, on small ONNX files written here (prover/onnx/proto.ts) and
+ * Operators no corpus fixture covers, on small ONNX files written here (prover/onnx/build.ts) and
  * checked against onnxruntime: TopK with its indices along inner and outer axes, GRU (both reset
  * forms, forward and reverse) and RNN (bidirectional) unrolled over the sequence. Each model's
  * circuit equals the reference interpreter and is within the bound check-onnx reports.
@@ -8,51 +8,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import { ModelProto } from "../../prover/onnx/proto.js";
+import { buildOnnx as model, intAttr as int, seededWeights as weights, stringAttr as str, stringsAttr as strs } from "../../prover/onnx/build.js";
 import { checkOnnx } from "../../prover/onnx/check.js";
-
-const INT = 2;
-const STRING = 3;
-const STRINGS = 8;
-
-type Attr = { name: string; type: number; i?: number; s?: Buffer; strings?: Buffer[] };
-const int = (name: string, i: number): Attr => ({ name, type: INT, i });
-const str = (name: string, s: string): Attr => ({ name, type: STRING, s: Buffer.from(s) });
-const strs = (name: string, v: string[]): Attr => ({ name, type: STRINGS, strings: v.map((x) => Buffer.from(x)) });
-
-/** Deterministic weights in [-1, 1). */
-function weights(n: number, seed: number): number[] {
-  let s = seed;
-  return Array.from({ length: n }, () => {
-    s = (s * 1103515245 + 12345) % 2 ** 31;
-    return Math.round(((s / 2 ** 31) * 2 - 1) * 1000) / 1000;
-  });
-}
-
-interface Init {
-  name: string;
-  dims: number[];
-  data: number[];
-  int64?: boolean;
-}
-
-function model(nodes: { opType: string; input: string[]; output: string[]; attribute?: Attr[] }[], inputs: [string, number[]][], outputs: [string, number, number[]][], inits: Init[]): Uint8Array {
-  const tensor = (name: string, elemType: number, dims: number[]) => ({ name, type: { tensorType: { elemType, shape: { dim: dims.map((d) => ({ dimValue: d })) } } } });
-  return ModelProto.encode(
-    ModelProto.fromObject({
-      irVersion: 8,
-      producerName: "zkinfer-test",
-      opsetImport: [{ domain: "", version: 17 }],
-      graph: {
-        name: "ops",
-        node: nodes.map((n, k) => ({ ...n, name: `${n.opType}_${k}`, attribute: n.attribute ?? [] })),
-        initializer: inits.map((t) => (t.int64 ? { name: t.name, dims: t.dims, dataType: 7, int64Data: t.data } : { name: t.name, dims: t.dims, dataType: 1, floatData: t.data })),
-        input: inputs.map(([n, d]) => tensor(n, 1, d)),
-        output: outputs.map(([n, type, d]) => tensor(n, type, d)),
-      },
-    }),
-  ).finish();
-}
 
 describe("ONNX graph operators on models written here, against onnxruntime", function () {
   this.timeout(900_000);
