@@ -30,12 +30,13 @@ export interface OnnxBuildNode {
   attribute?: OnnxAttr[];
 }
 
-/** A constant tensor (float, or int64 with `int64`). */
+/** A constant tensor: float, int64 with `int64`, or another TensorProto type in int32_data (`dataType`: 2 uint8, 6 int32, 9 bool...). */
 export interface OnnxInit {
   name: string;
   dims: number[];
   data: number[];
   int64?: boolean;
+  dataType?: number;
 }
 
 /**
@@ -52,7 +53,10 @@ export function buildOnnx(nodes: readonly OnnxBuildNode[], inputs: readonly [str
       graph: {
         name: "built",
         node: nodes.map((n, k) => ({ ...n, name: `${n.opType}_${k}`, attribute: n.attribute ?? [] })),
-        initializer: inits.map((t) => (t.int64 ? { name: t.name, dims: t.dims, dataType: 7, int64Data: t.data } : { name: t.name, dims: t.dims, dataType: 1, floatData: t.data })),
+        initializer: inits.map((t) =>
+          t.int64 ? { name: t.name, dims: t.dims, dataType: 7, int64Data: t.data }
+          : t.dataType !== undefined && t.dataType !== 1 ? { name: t.name, dims: t.dims, dataType: t.dataType, int32Data: t.data }
+          : { name: t.name, dims: t.dims, dataType: 1, floatData: t.data }),
         input: inputs.map(([n, d]) => tensor(n, 1, d)),
         output: outputs.map(([n, type, d]) => tensor(n, type, d)),
       },

@@ -139,12 +139,13 @@ export const GRAPH_OPERATORS = [
   "Trilu", "Resize", "Upsample", "Add", "Sub", "Mul", "Div", "Neg", "Pow", "Reciprocal", "Sign", "Not", "Where", "Max", "Min",
   "Sum", "Mean", "MatMul", "Gemm", "Conv", "ConvTranspose", "BatchNormalization", "AveragePool", "GlobalAveragePool", "MaxPool",
   "GlobalMaxPool", "PRelu", "Clip", "ArgMax", "ArgMin", "Softmax", "LogSoftmax", "LayerNormalization", "InstanceNormalization", "OneHot",
-  "EyeLike", "NonZero", "LpNormalization", "LSTM", "GRU", "RNN", "TopK",
+  "EyeLike", "NonZero", "LpNormalization", "LSTM", "GRU", "RNN", "TopK", "Mod", "BitShift",
 ] as const;
 
 const HINTS: Record<string, string> = {
-  BitShift: "integer bit operations are not compiled; export the arithmetic in float.",
-  Mod: "not compiled yet; floor(a / b) with Floor and Div by a constant is.",
+  Einsum: "export the contraction as MatMul/Transpose (torch.matmul instead of torch.einsum).",
+  Loop: "control flow is not compiled; export with the loop unrolled (a static trip count).",
+  If: "control flow is not compiled; export both branches and a Where.",
 };
 
 export function importOnnxGraph(bytes: Uint8Array, source = "model.onnx"): ImportedNetwork {
@@ -614,11 +615,42 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
       case "ScatterElements":
       case "ScatterND": {
         const x = input(0);
-        const idx = constIn(1, "indices");
         const upd = input(2);
         if ((attr.get("reduction")?.s ?? "none") !== "none") throw unsupported("only reduction = none is compiled.");
         const el = [...x.el];
         const xs = strides(x.shape);
+        const live = dataIndices(1);
+        if (live) {
+          // Data-dependent indices by one-hot selection, update by update in order (a later write
+          // wins, as onnxruntime does): each candidate position p of update u becomes
+          // where([idx_u == p], upd_u, current) (one product each). An index outside the axis
+          // writes nothing.
+          const write = (hot: readonly Lin[], targets: readonly number[], value: Lin) => {
+            const args = targets.flatMap((t, j) => [hot[j]!, value, el[t]!]);
+            apply("where", args, {}, node.name).forEach((l, j) => (el[targets[j]!] = l));
+          };
+          if (node.opType === "ScatterElements") {
+            const axis = normAxis(attrI("axis", 0), x.shape.length);
+            const dim = x.shape[axis]!;
+            const us = strides(upd.shape);
+            upd.el.forEach((l, f) => {
+              const base = upd.shape.reduce((acc, d, k) => acc + (k === axis ? 0 : Math.floor(f / us[k]!) % d) * xs[k]!, 0);
+              write(oneHot(live.el[f]!, dim), Array.from({ length: dim }, (_, j) => base + j * xs[axis]!), l);
+            });
+          } else {
+            const q = live.shape.at(-1)!;
+            const cells = size(x.shape.slice(0, q));
+            const inner = size(x.shape.slice(q));
+            for (let o = 0; o < size(live.shape.slice(0, -1)); o++) {
+              const cell = combine(live.el.slice(o * q, (o + 1) * q), Array.from({ length: q }, (_, k) => xs[k]! / inner));
+              const hot = oneHot(cell, cells);
+              for (let i = 0; i < inner; i++) write(hot, Array.from({ length: cells }, (_, j) => j * inner + i), upd.el[o * inner + i]!);
+            }
+          }
+          set({ shape: x.shape, el, bits: x.bits && upd.bits });
+          break;
+        }
+        const idx = constIn(1, "indices");
         if (node.opType === "ScatterElements") {
           const axis = normAxis(attrI("axis", 0), x.shape.length);
           const us = strides(upd.shape);
@@ -827,6 +859,51 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
           const shape = broadcastShape(a.shape, b.shape)!;
           set({ shape, el: apply("div", broadcastMap(b.shape, shape).map((i) => b.el[i]!), { numerator: a.el[0]!.c }, node.name) });
         } else set(pairwise(a, b, "div"));
+        break;
+      }
+      case "Mod": {
+        // a - b * q with q = floor(a / b) (fmod = 0, the sign of the divisor) or trunc(a / b)
+        // (fmod = 1, C's fmod). A constant divisor: q rounds a / b (affine); a data divisor: q
+        // rounds the constrained quotient floor(a 2^k / b) of the div family (the floor of a floor
+        // is the floor). b * q is then affine (constant b) or one product.
+        const a = input(0);
+        const b = input(1);
+        const round = attrI("fmod", 0) ? "trunc" : "floor";
+        if (isConst(b)) {
+          if (b.el.some((l) => l.c === 0)) throw unsupported("modulo by zero in the constant divisor.");
+          const shape = broadcastShape(a.shape, b.shape);
+          if (!shape) throw unsupported(`shapes [${a.shape}] and [${b.shape}] do not broadcast.`);
+          const ia = broadcastMap(a.shape, shape);
+          const ib = broadcastMap(b.shape, shape);
+          // Integers: a / b lies on the grid (1/|b|) Z, so floor(a / b + 1/(2|b|)) is the same
+          // integer, half a cell away from the jump the quantized 1/b could otherwise cross.
+          const centre = (d: number) => (a.int && round === "floor" && Number.isInteger(d) ? 1 / (2 * Math.abs(d)) : 0);
+          const q = apply(round, ia.map((x, f) => combine([a.el[x]!], [1 / b.el[ib[f]!]!.c], centre(b.el[ib[f]!]!.c))), {}, node.name);
+          set({ shape, el: q.map((l, f) => combine([a.el[ia[f]!]!, l], [1, -b.el[ib[f]!]!.c])), int: a.int });
+        } else {
+          const r = pairwise(a, b, "div");
+          const q = apply(round, r.el, {}, node.name);
+          const ib = broadcastMap(b.shape, r.shape);
+          const ia = broadcastMap(a.shape, r.shape);
+          const bq = apply("mul", q.flatMap((l, f) => [b.el[ib[f]!]!, l]), {}, node.name);
+          set({ shape: r.shape, el: bq.map((l, f) => combine([a.el[ia[f]!]!, l], [1, -1])), int: a.int && b.int });
+        }
+        break;
+      }
+      case "BitShift": {
+        // Unsigned integers by constant amounts: x << s = x 2^s (affine, exact), x >> s =
+        // floor(x / 2^s) (one floor).
+        const x = input(0);
+        const amounts = constIn(1, "shift amounts");
+        const dirn = attr.get("direction")?.s;
+        if (dirn !== "LEFT" && dirn !== "RIGHT") throw unsupported(`direction ${JSON.stringify(dirn)} (LEFT or RIGHT).`);
+        if (amounts.some((v) => !Number.isInteger(v) || v < 0 || v > 63)) throw unsupported(`shift amounts [${amounts}] must be integers in 0..63.`);
+        const shape = broadcastShape(x.shape, input(1).shape);
+        if (!shape) throw unsupported(`shapes [${x.shape}] and [${input(1).shape}] do not broadcast.`);
+        const ix = broadcastMap(x.shape, shape);
+        const is = broadcastMap(input(1).shape, shape);
+        const moved = ix.map((i, f) => combine([x.el[i]!], [2 ** ((dirn === "LEFT" ? 1 : -1) * amounts[is[f]!]!)]));
+        set({ shape, el: dirn === "LEFT" ? moved : apply("floor", moved, {}, node.name), int: true });
         break;
       }
       case "Reciprocal": {

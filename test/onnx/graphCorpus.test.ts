@@ -23,6 +23,7 @@ const SUPPORTED: Record<string, string> = {
   max: "maxmin (ReduceMax)",
   softsign: "div by data (x / (1 + |x|))",
   layernorm: "LayerNormalization (mean, squares, rsqrt, products; the joint error rule of c * rsqrt(v))",
+  scatter_nd: "ScatterND on data-dependent indices (one-hot selection, where per candidate)",
   "1l_topk": "topk (sorting network: the 4 largest plus the 4 smallest of an int64 input)",
 };
 
