@@ -74,9 +74,19 @@ const recurrent = (op: "LSTM" | "GRU", gates: number): OpCase => ({
 });
 
 export const OP_CASES: OpCase[] = [
+  el("relu", "Relu"),
+  {
+    kind: "argmax over 8 (per element)",
+    units: N,
+    unit: "element",
+    // Not the last op (a final ArgMax is fine too, but this keeps it a plain graph node).
+    nodes: [{ opType: "ArgMax", input: ["X"], output: ["I"], attribute: [intAttr("axis", -1)] }, { opType: "Cast", input: ["I"], output: ["Z"], attribute: [intAttr("to", 1)] }],
+    inputs: [["X", [1, N]]],
+    outputs: [["Z", 1, [1, 1]]],
+  },
   el("data x data product (Mul)", "Mul", true),
   el("comparison (Less)", "Less", true),
-  el("elementwise max of two (Max)", "Max", true),
+  el("elementwise max of two (Max: one comparison step)", "Max", true),
   el("division by data (Div)", "Div", true, ["Y"]),
   el("exp", "Exp"),
   el("sigmoid", "Sigmoid"),
