@@ -7,7 +7,8 @@
  *   input commitment left out) divided by the operator's units: an element, a compare-exchange, a
  *   hidden unit of one recurrent step.
  * - Per corpus model: every fixture of test/fixtures/onnx and test/fixtures/onnx-wide (the tested
- *   subsets of the two corpora), its whole circuit, as check-onnx compiles it.
+ *   subsets of the two corpora), its whole circuit, as check-onnx compiles it (without running
+ *   onnxruntime: a model onnxruntime cannot load, such as decision_tree, still gets a count).
  *
  * Alone: `npx tsx scripts/bench-graph.ts [--ops] [--models] [--json]` (both parts without a flag).
  */
@@ -173,7 +174,8 @@ export async function corpusModelCosts(log: (line: string) => void): Promise<Mod
       try {
         const bytes = readFileSync(join(root, model, "network.onnx"));
         const net = importNetwork(bytes, model);
-        const input = (JSON.parse(readFileSync(join(root, model, "input.json"), "utf8")) as { input_data: number[][] }).input_data.flat();
+        // Boolean inputs (ezkl's boolean models) are 0 / 1, as check-onnx feeds them.
+        const input = (JSON.parse(readFileSync(join(root, model, "input.json"), "utf8")) as { input_data: (number | boolean)[][] }).input_data.flat().map(Number);
         const { ir } = calibrate({ network: net, samples: [input], name: "bench-model" });
         const constraints = await constraintsOf(ir, false);
         out.push({ corpus, model, constraints });
