@@ -10,7 +10,9 @@
  * entry adds `attested: true` and `attestationConstraints` (its constraints minus those of the same
  * model without attestation, compiled here).
  * Then the compiler's constraint counts (./bench-compiler.ts: MLP 784-56-10, tree splits; with
- * --private-mlp also the private-weight MLP, about 400k constraints), and the trading-signal model
+ * --private-mlp also the private-weight MLP, about 400k constraints), the graph compiler's
+ * constraints per operator kind and per fixture model of both ONNX corpora (./bench-graph.ts; alone:
+ * `npx tsx scripts/bench-graph.ts [--ops|--models] [--json]`), and the trading-signal model
  * (./bench-signals.ts: proving time per signal, a signal's verifyAndAct gas), and batch verification
  * (./bench-batch.ts: verifyAndActBatch gas for n = 1 .. 32, single verifyAndAct for a first-time and a
  * repeat subject), and the accuracy bounty over 300 samples (./bench-bounty.ts: constraints, compile and setup
@@ -40,6 +42,7 @@ import { releaseCurves } from "../prover/setup/curve.js";
 import { batchBench } from "./bench-batch.js";
 import { bountyBench } from "./bench-bounty.js";
 import { compilerBench } from "./bench-compiler.js";
+import { corpusModelCosts, graphOpCosts } from "./bench-graph.js";
 import { signalBench } from "./bench-signals.js";
 import { compileContracts } from "./compile-contracts.js";
 import { median, round } from "./stats.js";
@@ -76,6 +79,8 @@ async function main() {
   log(`rescale + ReLU gadget at 32-bit activations: ${gadget32} constraints per neuron (peer library: 517 for ReLU alone)`);
 
   const compiler = await compilerBench(log, process.argv.includes("--private-mlp"));
+  log("graph compiler: constraints per operator kind");
+  const graph = { perOperator: await graphOpCosts(log), perModel: await corpusModelCosts(log) };
 
   const models = ["credit-score", "credit-score-attested", "credit-logistic", "credit-trees"];
   const results = [];
@@ -176,8 +181,8 @@ async function main() {
   const batch = await batchBench(hre, log);
   const bounty = await bountyBench(hre, log);
   mkdirSync(join(REPO_ROOT, "bench"), { recursive: true });
-  writeFileSync(join(REPO_ROOT, "bench", "results.json"), JSON.stringify({ models: results, signal, compiler, batch, bounty }, null, 2) + "\n");
-  if (json) console.log(JSON.stringify({ models: results, signal, compiler, batch, bounty }));
+  writeFileSync(join(REPO_ROOT, "bench", "results.json"), JSON.stringify({ models: results, signal, compiler, graph, batch, bounty }, null, 2) + "\n");
+  if (json) console.log(JSON.stringify({ models: results, signal, compiler, graph, batch, bounty }));
 }
 
 try {

@@ -12,8 +12,9 @@ import { fn } from "./families/fn.js";
 import { maxmin } from "./families/maxmin.js";
 import { mul } from "./families/mul.js";
 import { round } from "./families/round.js";
+import { topk } from "./families/topk.js";
 
-export const FAMILIES: readonly Family[] = [affine, fn, compare, maxmin, mul, div, round];
+export const FAMILIES: readonly Family[] = [affine, fn, compare, maxmin, mul, div, round, topk];
 
 const byOp = new Map<string, { family: Family; code: number }>();
 FAMILIES.forEach((family) =>

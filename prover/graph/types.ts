@@ -44,6 +44,11 @@ export interface ValueInfo {
   iv: Interval;
   /** Worst-case |q / 2^scale - float value| (Infinity when no bound is claimed). */
   err: number;
+  /**
+   * The part of `err` a function adds by itself (its approximation error, at exact inputs), for an
+   * error rule that propagates the input errors jointly (mul's `norm`). Absent: not known.
+   */
+  approxErr?: number;
 }
 
 /** A lowered node. `op` and `args` as in the float node; `outs` describes its outputs. */

@@ -18,6 +18,7 @@ import { OnnxImportError, UnsupportedOperatorError } from "../errors.js";
 import type { FloatNode, GraphSpec } from "../graph/types.js";
 import { FUNCTIONS } from "../graph/functions.js";
 import { familyOf } from "../graph/registry.js";
+import { topkSchedule } from "../graph/families/topk.js";
 import { append } from "../graph/util.js";
 import type { ImportedNetwork } from "./import.js";
 import { parseOnnx, type OnnxGraph, type OnnxNode, type Tensor } from "./graph.js";
@@ -138,15 +139,13 @@ export const GRAPH_OPERATORS = [
   "Trilu", "Resize", "Upsample", "Add", "Sub", "Mul", "Div", "Neg", "Pow", "Reciprocal", "Sign", "Not", "Where", "Max", "Min",
   "Sum", "Mean", "MatMul", "Gemm", "Conv", "ConvTranspose", "BatchNormalization", "AveragePool", "GlobalAveragePool", "MaxPool",
   "GlobalMaxPool", "PRelu", "Clip", "ArgMax", "ArgMin", "Softmax", "LogSoftmax", "LayerNormalization", "InstanceNormalization", "OneHot",
-  "EyeLike", "NonZero", "LpNormalization", "LSTM",
+  "EyeLike", "NonZero", "LpNormalization", "LSTM", "GRU", "RNN", "TopK", "Mod", "BitShift",
 ] as const;
 
 const HINTS: Record<string, string> = {
-  GRU: "recurrent nets are not compiled yet (planned: unrolled over the static sequence length).",
-  RNN: "recurrent nets are not compiled yet (planned: unrolled over the static sequence length).",
-  TopK: "not compiled yet; for the largest value use ReduceMax, for its index ArgMax.",
-  BitShift: "integer bit operations are not compiled; export the arithmetic in float.",
-  Mod: "not compiled yet; floor(a / b) with Floor and Div by a constant is.",
+  Einsum: "export the contraction as MatMul/Transpose (torch.matmul instead of torch.einsum).",
+  Loop: "control flow is not compiled; export with the loop unrolled (a static trip count).",
+  If: "control flow is not compiled; export both branches and a Where.",
 };
 
 export function importOnnxGraph(bytes: Uint8Array, source = "model.onnx"): ImportedNetwork {
@@ -616,11 +615,42 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
       case "ScatterElements":
       case "ScatterND": {
         const x = input(0);
-        const idx = constIn(1, "indices");
         const upd = input(2);
         if ((attr.get("reduction")?.s ?? "none") !== "none") throw unsupported("only reduction = none is compiled.");
         const el = [...x.el];
         const xs = strides(x.shape);
+        const live = dataIndices(1);
+        if (live) {
+          // Data-dependent indices by one-hot selection, update by update in order (a later write
+          // wins, as onnxruntime does): each candidate position p of update u becomes
+          // where([idx_u == p], upd_u, current) (one product each). An index outside the axis
+          // writes nothing.
+          const write = (hot: readonly Lin[], targets: readonly number[], value: Lin) => {
+            const args = targets.flatMap((t, j) => [hot[j]!, value, el[t]!]);
+            apply("where", args, {}, node.name).forEach((l, j) => (el[targets[j]!] = l));
+          };
+          if (node.opType === "ScatterElements") {
+            const axis = normAxis(attrI("axis", 0), x.shape.length);
+            const dim = x.shape[axis]!;
+            const us = strides(upd.shape);
+            upd.el.forEach((l, f) => {
+              const base = upd.shape.reduce((acc, d, k) => acc + (k === axis ? 0 : Math.floor(f / us[k]!) % d) * xs[k]!, 0);
+              write(oneHot(live.el[f]!, dim), Array.from({ length: dim }, (_, j) => base + j * xs[axis]!), l);
+            });
+          } else {
+            const q = live.shape.at(-1)!;
+            const cells = size(x.shape.slice(0, q));
+            const inner = size(x.shape.slice(q));
+            for (let o = 0; o < size(live.shape.slice(0, -1)); o++) {
+              const cell = combine(live.el.slice(o * q, (o + 1) * q), Array.from({ length: q }, (_, k) => xs[k]! / inner));
+              const hot = oneHot(cell, cells);
+              for (let i = 0; i < inner; i++) write(hot, Array.from({ length: cells }, (_, j) => j * inner + i), upd.el[o * inner + i]!);
+            }
+          }
+          set({ shape: x.shape, el, bits: x.bits && upd.bits });
+          break;
+        }
+        const idx = constIn(1, "indices");
         if (node.opType === "ScatterElements") {
           const axis = normAxis(attrI("axis", 0), x.shape.length);
           const us = strides(upd.shape);
@@ -829,6 +859,51 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
           const shape = broadcastShape(a.shape, b.shape)!;
           set({ shape, el: apply("div", broadcastMap(b.shape, shape).map((i) => b.el[i]!), { numerator: a.el[0]!.c }, node.name) });
         } else set(pairwise(a, b, "div"));
+        break;
+      }
+      case "Mod": {
+        // a - b * q with q = floor(a / b) (fmod = 0, the sign of the divisor) or trunc(a / b)
+        // (fmod = 1, C's fmod). A constant divisor: q rounds a / b (affine); a data divisor: q
+        // rounds the constrained quotient floor(a 2^k / b) of the div family (the floor of a floor
+        // is the floor). b * q is then affine (constant b) or one product.
+        const a = input(0);
+        const b = input(1);
+        const round = attrI("fmod", 0) ? "trunc" : "floor";
+        if (isConst(b)) {
+          if (b.el.some((l) => l.c === 0)) throw unsupported("modulo by zero in the constant divisor.");
+          const shape = broadcastShape(a.shape, b.shape);
+          if (!shape) throw unsupported(`shapes [${a.shape}] and [${b.shape}] do not broadcast.`);
+          const ia = broadcastMap(a.shape, shape);
+          const ib = broadcastMap(b.shape, shape);
+          // Integers: a / b lies on the grid (1/|b|) Z, so floor(a / b + 1/(2|b|)) is the same
+          // integer, half a cell away from the jump the quantized 1/b could otherwise cross.
+          const centre = (d: number) => (a.int && round === "floor" && Number.isInteger(d) ? 1 / (2 * Math.abs(d)) : 0);
+          const q = apply(round, ia.map((x, f) => combine([a.el[x]!], [1 / b.el[ib[f]!]!.c], centre(b.el[ib[f]!]!.c))), {}, node.name);
+          set({ shape, el: q.map((l, f) => combine([a.el[ia[f]!]!, l], [1, -b.el[ib[f]!]!.c])), int: a.int });
+        } else {
+          const r = pairwise(a, b, "div");
+          const q = apply(round, r.el, {}, node.name);
+          const ib = broadcastMap(b.shape, r.shape);
+          const ia = broadcastMap(a.shape, r.shape);
+          const bq = apply("mul", q.flatMap((l, f) => [b.el[ib[f]!]!, l]), {}, node.name);
+          set({ shape: r.shape, el: bq.map((l, f) => combine([a.el[ia[f]!]!, l], [1, -1])), int: a.int && b.int });
+        }
+        break;
+      }
+      case "BitShift": {
+        // Unsigned integers by constant amounts: x << s = x 2^s (affine, exact), x >> s =
+        // floor(x / 2^s) (one floor).
+        const x = input(0);
+        const amounts = constIn(1, "shift amounts");
+        const dirn = attr.get("direction")?.s;
+        if (dirn !== "LEFT" && dirn !== "RIGHT") throw unsupported(`direction ${JSON.stringify(dirn)} (LEFT or RIGHT).`);
+        if (amounts.some((v) => !Number.isInteger(v) || v < 0 || v > 63)) throw unsupported(`shift amounts [${amounts}] must be integers in 0..63.`);
+        const shape = broadcastShape(x.shape, input(1).shape);
+        if (!shape) throw unsupported(`shapes [${x.shape}] and [${input(1).shape}] do not broadcast.`);
+        const ix = broadcastMap(x.shape, shape);
+        const is = broadcastMap(input(1).shape, shape);
+        const moved = ix.map((i, f) => combine([x.el[i]!], [2 ** ((dirn === "LEFT" ? 1 : -1) * amounts[is[f]!]!)]));
+        set({ shape, el: dirn === "LEFT" ? moved : apply("floor", moved, {}, node.name), int: true });
         break;
       }
       case "Reciprocal": {
@@ -1135,6 +1210,31 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
         set({ shape, el });
         break;
       }
+      case "TopK": {
+        // A partial sorting network of constrained compare-exchanges per slice along the axis
+        // (prover/graph/families/topk.ts): k passes, n - 1 - p compare-exchanges in pass p.
+        const x = input(0);
+        const axis = normAxis(attrI("axis", -1), x.shape.length);
+        const k = (has(1) ? constIn(1, "k") : [attrI("k", 0)])[0]!;
+        const n = x.shape[axis]!;
+        if (!Number.isInteger(k) || k < 1 || k > n) throw unsupported(`k = ${k} must be between 1 and the axis' size ${n}.`);
+        const { groups } = reduceGroups(x.shape, [axis], true);
+        const inner = size(x.shape.slice(axis + 1));
+        const outs = apply("topk", x.el, { groups, k, largest: attrI("largest", 1) === 1, indices: !!node.outputs[1] }, node.name);
+        const shape = [...x.shape];
+        shape[axis] = k;
+        // Output element (outer o, rank j, inner i) is slot j of group o * inner + i.
+        const at = (f: number) => {
+          const i = f % inner;
+          const j = Math.floor(f / inner) % k;
+          const o = Math.floor(f / (inner * k));
+          return (o * inner + i) * k + j;
+        };
+        const G = groups.length;
+        set({ shape, el: Array.from({ length: G * k }, (_, f) => outs[at(f)]!) }, 0);
+        if (node.outputs[1]) set({ shape, el: Array.from({ length: G * k }, (_, f) => outs[G * k + at(f)]!), int: true }, 1);
+        break;
+      }
       case "ArgMax":
       case "ArgMin": {
         const x = input(0);
@@ -1200,11 +1300,14 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
           g.forEach((i) => (centred[i] = combine([x.el[i]!, mean], [1, -1])));
         });
         const sq = apply("mul", centred.flatMap((l) => [l, l]), {}, node.name);
-        const inv = apply("fn", groups.map((g) => combine(g.map((i) => sq[i]!), g.map(() => 1 / g.length), eps)), { fn: "rsqrt" }, node.name);
+        const variance = materialize(groups.map((g) => combine(g.map((i) => sq[i]!), g.map(() => 1 / g.length), eps)), node.name);
+        const inv = apply("fn", variance.map(unit), { fn: "rsqrt" }, node.name);
         const order = groups.flat();
         const gOf = new Array<number>(x.el.length);
         groups.forEach((g, gi) => g.forEach((i) => (gOf[i] = gi)));
-        const prod = apply("mul", order.flatMap((i) => [centred[i]!, inv[gOf[i]!]!]), {}, node.name);
+        // `norm` lets the product's error rule use sum(c) = 0 (prover/graph/families/mul.ts).
+        const norm = { n: groups[0]!.length, eps, variance: order.map((i) => variance[gOf[i]!]!) };
+        const prod = apply("mul", order.flatMap((i) => [centred[i]!, inv[gOf[i]!]!]), groups.every((g) => g.length === norm.n) ? { norm } : {}, node.name);
         const scale = constIn(1, "scale");
         const bias = has(2) ? constIn(2, "bias") : [];
         order.forEach((i, j) => {
@@ -1260,6 +1363,89 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
         set({ shape: [T, 1, 1, H], el: Y }, 0);
         if (node.outputs[1]) set({ shape: [1, 1, H], el: h }, 1);
         if (node.outputs[2]) set({ shape: [1, 1, H], el: c }, 2);
+        break;
+      }
+      case "GRU":
+      case "RNN": {
+        // Unrolled over the static sequence length, each direction on its own: per step the gates
+        // are affine in x_t and h_{t-1} (constant weights: free), then the activations (piecewise
+        // linear) and the products. GRU (gates z, r, h):
+        //   z = f(Wz x + Rz h + bz), r = f(Wr x + Rr h + br),
+        //   n = g(Wh x + Rh (r * h) + Rbh + Wbh)          (linear_before_reset = 0)
+        //   n = g(Wh x + r * (Rh h + Rbh) + Wbh)          (linear_before_reset = 1, PyTorch's export)
+        //   h' = (1 - z) * n + z * h = n + z * (h - n)     (one product per unit)
+        // RNN: h' = f(Wi x + Ri h + Wbi + Rbi).
+        const gru = node.opType === "GRU";
+        const G = gru ? 3 : 1;
+        const x = input(0);
+        const W = constIn(1, "W");
+        const R = constIn(2, "R");
+        const H = attrI("hidden_size", input(2).shape.at(-1)!);
+        const dir = attr.get("direction")?.s ?? "forward";
+        const dirs = dir === "bidirectional" ? [false, true] : dir === "reverse" ? [true] : dir === "forward" ? [false] : null;
+        if (!dirs) throw unsupported(`direction ${dir}.`);
+        const ACT: Record<string, string> = { Sigmoid: "sigmoid", Tanh: "tanh", Relu: "relu" };
+        const dflt = gru ? ["Sigmoid", "Tanh"] : ["Tanh"];
+        const acts = attr.get("activations")?.strings ?? dirs.flatMap(() => dflt);
+        if (acts.length !== dflt.length * dirs.length || acts.some((a) => !ACT[a])) throw unsupported(`activations ${acts.join(", ")} (Sigmoid, Tanh and Relu are compiled, ${dflt.length} per direction).`);
+        if (attr.get("activation_alpha") || attr.get("activation_beta")) throw unsupported("activation_alpha / activation_beta.");
+        if (attr.get("clip")) throw unsupported("cell clipping.");
+        if (attrI("layout", 0)) throw unsupported("layout = 1.");
+        if (has(4)) throw unsupported("sequence_lens (every sequence has the static length).");
+        const lbr = attrI("linear_before_reset", 0) !== 0;
+        if (x.shape.length !== 3) throw unsupported(`input shape [${x.shape}]; [seq_length, batch, input_size] is compiled.`);
+        const [T, Bt, I] = x.shape as [number, number, number];
+        if (Bt !== 1) throw unsupported(`batch ${Bt}; one example is compiled.`);
+        const B = has(3) ? constIn(3, "B") : new Array(dirs.length * 2 * G * H).fill(0);
+        const h0 = has(5) ? input(5).el : undefined;
+        const Y: Lin[][] = Array.from({ length: T }, () => []);
+        const last: Lin[] = [];
+        /** Products of pairs; a constant factor scales the other one instead (no constraint). */
+        const times = (pairs: [Lin, Lin][]): Lin[] => {
+          const data = pairs.flatMap(([a, b], i) => (isConstLin(a) || isConstLin(b) ? [] : [i]));
+          const prods = data.length ? apply("mul", data.flatMap((i) => pairs[i]!), {}, node.name) : [];
+          const out = pairs.map(([a, b]) => (isConstLin(a) ? combine([b], [a.c]) : isConstLin(b) ? combine([a], [b.c]) : cst(0)));
+          data.forEach((i, j) => (out[i] = prods[j]!));
+          return out;
+        };
+        dirs.forEach((reverse, d) => {
+          const w = (row: number, k: number) => W[(d * G * H + row) * I + k]!;
+          const r = (row: number, k: number) => R[(d * G * H + row) * H + k]!;
+          const wb = (row: number) => B[d * 2 * G * H + row]!;
+          const rb = (row: number) => B[d * 2 * G * H + G * H + row]!;
+          const [f, g] = [ACT[acts[d * dflt.length]!]!, ACT[acts[d * dflt.length + dflt.length - 1]!]!];
+          let h: Lin[] = h0 ? h0.slice(d * H, (d + 1) * H) : Array.from({ length: H }, () => cst(0));
+          for (let s = 0; s < T; s++) {
+            const t = reverse ? T - 1 - s : s;
+            const xt = x.el.slice(t * I, (t + 1) * I);
+            // W_row . x_t (+ R_row . hv when hv is given) + bias.
+            const pre = (row: number, hv: Lin[] | null, bias: number) =>
+              combine([...xt, ...(hv ?? [])], [...Array.from({ length: I }, (_, k) => w(row, k)), ...(hv ? Array.from({ length: H }, (_, k) => r(row, k)) : [])], bias);
+            if (!gru) {
+              h = apply("fn", Array.from({ length: H }, (_, j) => pre(j, h, wb(j) + rb(j))), { fn: f }, node.name);
+            } else {
+              const zr = apply("fn", Array.from({ length: 2 * H }, (_, j) => pre(j, h, wb(j) + rb(j))), { fn: f }, node.name);
+              const z = zr.slice(0, H);
+              const rg = zr.slice(H);
+              let nPre: Lin[];
+              if (lbr) {
+                const rh = Array.from({ length: H }, (_, j) => combine(h, Array.from({ length: H }, (_, k) => r(2 * H + j, k)), rb(2 * H + j)));
+                const gated = times(rg.map((a, j) => [a, rh[j]!]));
+                nPre = Array.from({ length: H }, (_, j) => combine([pre(2 * H + j, null, wb(2 * H + j)), gated[j]!], [1, 1]));
+              } else {
+                const rhv = times(rg.map((a, j) => [a, h[j]!]));
+                nPre = Array.from({ length: H }, (_, j) => pre(2 * H + j, rhv, wb(2 * H + j) + rb(2 * H + j)));
+              }
+              const n = apply("fn", nPre, { fn: g }, node.name);
+              const zd = times(z.map((a, j) => [a, combine([h[j]!, n[j]!], [1, -1])]));
+              h = n.map((v, j) => combine([v, zd[j]!], [1, 1]));
+            }
+            Y[t]!.push(...h);
+          }
+          append(last, h);
+        });
+        set({ shape: [T, dirs.length, 1, H], el: Y.flat() }, 0);
+        if (node.outputs[1]) set({ shape: [dirs.length, 1, H], el: last }, 1);
         break;
       }
       default:
@@ -1332,6 +1518,11 @@ export function estimateGraphConstraints(nodes: readonly FloatNode[], inputs: nu
   let n = inputs * 80;
   for (const node of nodes) {
     const outs = node.op === "affine" ? 0 : familyOf(node.op).validate(node, Number.MAX_SAFE_INTEGER);
+    if (node.op === "topk") {
+      // Per compare-exchange: a ~20-bit sign bit and a product (two with the indices).
+      for (const g of node.groups as number[][]) n += topkSchedule(g.length, node.k as number).length * (node.indices ? 24 : 23);
+      continue;
+    }
     const unit = node.op === "fn" && FUNCTIONS[node.fn as string]?.kinks ? 30 : per[node.op] ?? 22;
     n += outs * unit * (node.op === "max" || node.op === "min" ? (node.groups as number[][]).reduce((a, g) => a + g.length, 0) / Math.max(1, outs) : 1);
   }

@@ -16,3 +16,11 @@ describe("circuit: data-dependent indices (hummingbird's tree export imported by
     randomInputs: 100,
   });
 });
+
+describe("circuit: TopK (a partial sorting network of constrained compare-exchanges; largest with indices, smallest over two groups at mixed scales)", () => {
+  soundnessSuite({
+    specPath: fileURLToPath(new URL("../fixtures/graph-topk.json", import.meta.url)),
+    nonLinearConstraints: 390,
+    randomInputs: 100,
+  });
+});

@@ -238,7 +238,7 @@ export const fn: Family = {
       sumBits.push(t.A === 0 ? 0 : ctx.gadgetK(acc, t.A, `element ${i}`));
       if (t.A === 0) ctx.gadgetK(acc, 0, `element ${i}`);
       const err = t.approxErr + t.lipschitz * v.err;
-      return { scale: t.outScale, iv: { lo: acc.lo >> BigInt(t.A), hi: acc.hi >> BigInt(t.A) }, err: Number.isNaN(err) ? Infinity : err };
+      return { scale: t.outScale, iv: { lo: acc.lo >> BigInt(t.A), hi: acc.hi >> BigInt(t.A) }, err: Number.isNaN(err) ? Infinity : err, approxErr: t.approxErr };
     });
     return { op: node.op, args: node.args, name: node.name, outs, fn: node.fn, table: t, modes, ks, sumBits };
   },

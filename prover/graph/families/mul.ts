@@ -5,17 +5,60 @@
  * to activationBits.
  * Range rule: the corners of the product box (a square is non-negative). Error rule: first order
  * |a| e_b + |b| e_a + e_a e_b, plus 2^-out for the floor.
+ *
+ * Normalisation (`norm`, set by the importer for LayerNorm/InstanceNorm's c_i * rsqrt(v)): pair i
+ * is a centred value c and r = rsqrt(v) of its group's variance v (tape index norm.variance[i], a
+ * group of norm.n values, v = mean(c^2) + norm.eps). The box rule pairs the largest |c| with the
+ * slope of rsqrt at the smallest v, which never happen together: in the float model sum c = 0, so
+ * c_i^2 <= (n - 1)(v - eps). With the quantized v_q in [v_lo, v_hi], |v_q - v| <= e_v, v >= eps,
+ * |c_q r_q - c r| <= |c_q| |r_q - r| + |r| |c_q - c| is at most P(v_q) Q(v_q) + R(v_q) with P = sqrt((n-1) max(0, v_q + e_v - eps)) + e_c (rising),
+ * Q = A + e_v / (2 m^1.5) and R = e_c / sqrt(m) (falling), m = min(v_q, max(eps, v_q - e_v)), A the rsqrt
+ * table's own error. On each cell [v_k, v_k+1] of a geometric grid of [v_lo, v_hi] the bound is
+ * P(v_k+1) Q(v_k) + R(v_k); the rule takes the smaller of that maximum and the box rule (both hold).
  */
 import { floorShift } from "../../model/ir.js";
 import type { Interval } from "../../model/ir.js";
 import type { Family, ValueInfo } from "../types.js";
+import { dequantize } from "../../model/quantize.js";
 import { bmax, magnitude, mulInterval } from "../util.js";
+
+interface Norm {
+  n: number;
+  eps: number;
+  /** Per pair: the tape index of its group's variance (the rsqrt's argument). */
+  variance: number[];
+}
+
+/** The joint LayerNorm error bound of c * rsqrt(v) (see the header), over v_q in [vlo, vhi]. */
+export function normProductError(n: number, eps: number, vlo: number, vhi: number, ev: number, ec: number, approx: number): number {
+  const P = (v: number) => Math.sqrt((n - 1) * Math.max(0, v + ev - eps)) * (1 + 1e-9) + ec;
+  // min(v_q, v) >= m: v >= max(eps, v_q - e_v), and v_q itself when it is below eps.
+  const m = (v: number) => Math.min(v, Math.max(eps, v - ev));
+  const Q = (v: number) => approx + ev / (2 * m(v) ** 1.5);
+  const R = (v: number) => ec / Math.sqrt(m(v));
+  if (!(m(vlo) > 0) || !Number.isFinite(vhi)) return Infinity;
+  const cells = 256;
+  const lo = Math.max(vlo, 1e-300);
+  const ratio = vhi > lo ? (vhi / lo) ** (1 / cells) : 1;
+  let worst = 0;
+  for (let k = 0, a = lo; k < cells && a < vhi * (1 + 1e-12); k++) {
+    const b = k === cells - 1 ? vhi : Math.min(vhi, a * ratio);
+    worst = Math.max(worst, P(b) * Q(a) + R(a));
+    a = b;
+  }
+  return Math.max(worst, P(vhi) * Q(vhi) + R(vhi));
+}
 
 export const mul: Family = {
   ops: ["mul"],
   includes: ["circuits/lib/rescale.circom"],
   validate(node) {
     if (node.args.length === 0 || node.args.length % 2) throw new Error("mul takes pairs of args");
+    const norm = node.norm as Norm | undefined;
+    if (norm !== undefined) {
+      const ok = typeof norm === "object" && Number.isInteger(norm.n) && norm.n >= 1 && typeof norm.eps === "number" && norm.eps >= 0 && Array.isArray(norm.variance) && norm.variance.length === node.args.length / 2 && norm.variance.every((v) => Number.isInteger(v) && v >= 0);
+      if (!ok) throw new Error(`"norm" must be { n, eps, variance: one tape index per pair }`);
+    }
     return node.args.length / 2;
   },
   evalFloat(_node, x) {
@@ -44,7 +87,13 @@ export const mul: Family = {
       if (shift === 0) ctx.gadgetK(p, 0, `product ${i / 2}`);
       const ma = magnitude(a.iv, a.scale);
       const mb = magnitude(b.iv, b.scale);
-      const err = ma * b.err + mb * a.err + a.err * b.err + (shift ? 2 ** -out : 0);
+      let err = ma * b.err + mb * a.err + a.err * b.err;
+      const norm = node.norm as Norm | undefined;
+      if (norm && b.approxErr !== undefined) {
+        const v = ctx.value(norm.variance[i / 2]!);
+        err = Math.min(err, normProductError(norm.n, norm.eps, dequantize(v.iv.lo, v.scale), dequantize(v.iv.hi, v.scale), v.err, a.err, b.approxErr));
+      }
+      err += shift ? 2 ** -out : 0;
       outs.push({ scale: out, iv: { lo: floorShift(p.lo, shift), hi: floorShift(p.hi, shift) }, err });
     }
     return { op: node.op, args: node.args, name: node.name, outs, shifts, bits };
