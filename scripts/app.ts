@@ -69,11 +69,13 @@ async function main() {
     threshold: THRESHOLD,
     creditLimit: CREDIT_LIMIT,
   });
+  // The demo bureau is trusted at registration: an attester trusted later waits the hub's timelock.
+  const bureau = await generateAttesterKey();
   const d = (await timed(log, "deploy the hub, the credit models with their CreditGates, the signals stack", () =>
     ignition.deploy(module, {
       parameters: {
         [ids.credit]: creditParameters(built.credit),
-        [ids.attested]: creditParameters(built.attested),
+        [ids.attested]: { ...creditParameters(built.attested), attesters: [bureau.keyHash] },
         [ids.signals]: { modelCommitment: signalProver.modelCommitment, maxSlippageBps: 500n, metadataURI: `zkinfer:${built.signal.name}@${built.signal.version}` },
       },
     }),
@@ -86,8 +88,6 @@ async function main() {
   let signalId = 0n;
   for (let id = 1n; id <= (await hub.modelCount()); id++) if ((await hub.getModel(id)).consumer === feedAddress) signalId = id;
   const sig = { ...d, verifier: d.signalVerifier!, modelId: signalId } as Parameters<typeof seedSignalMarket>[0];
-  const bureau = await generateAttesterKey();
-  await (await hub.trustAttester(attestedId, bureau.keyHash)).wait();
   log(`  demo bureau trusted for credit-score-attested (key hash ${bureau.keyHash.toString().slice(0, 12)}...)`);
 
   // The signal feed: a few epochs of real closes, each signal proved by the bot and verified.

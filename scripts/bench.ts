@@ -115,8 +115,7 @@ async function main() {
       verifyMs.push(performance.now() - t1);
     }
 
-    const d = await deployCreditScore({ ignition, model: built, threshold: 0n, creditLimit: 10_000n });
-    if (bureau) await (await d.hub.trustAttester(d.modelId, bureau.keyHash)).wait();
+    const d = await deployCreditScore({ ignition, model: built, threshold: 0n, creditLimit: 10_000n, attesters: bureau ? [bureau.keyHash] : [] });
     const { p: first } = proofs[0]!;
     const w = decodeProofWords(first.proofBytes);
     const verifierGas = Number(
@@ -126,10 +125,13 @@ async function main() {
     const asSubject = (subject: string) => d.hub.connect(signers.find((x) => x.address === subject)!);
     const withConsumer = await submitInference(asSubject(proofs[0]!.subject), d.modelId, first.proofBytes, first.publicSignals);
     // The same verifier registered without a consumer: the hub's own cost.
-    const register = attested ? "registerAttestedModel" : "registerModel";
-    await (await d.hub[register](await d.verifier.getAddress(), built.modelCommitment, built.numOutputs, "bench: no consumer")).wait();
+    const verifierAddress = await d.verifier.getAddress();
+    await (
+      await (attested
+        ? d.hub.registerAttestedModel(verifierAddress, built.modelCommitment, built.numOutputs, [bureau!.keyHash], "bench: no consumer")
+        : d.hub.registerModel(verifierAddress, built.modelCommitment, built.numOutputs, "bench: no consumer"))
+    ).wait();
     const bare = await d.hub.modelCount();
-    if (bureau) await (await d.hub.trustAttester(bare, bureau.keyHash)).wait();
     const hubOnly = await submitInference(asSubject(proofs[1]!.subject), bare, proofs[1]!.p.proofBytes, proofs[1]!.p.publicSignals);
     const verifyAndActGas = Number(withConsumer!.gasUsed);
     const hubGas = Number(hubOnly!.gasUsed);

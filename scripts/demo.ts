@@ -50,8 +50,11 @@ async function main() {
   const connection = await network.create();
   const { ethers, ignition } = connection;
   const [deployer, approvedWallet, refusedWallet, attacker] = await ethers.getSigners();
-  const deployment = await timed(log, "deploy hub + verifier, register model, deploy CreditGate", () =>
-    deployCreditScore({ ignition, model, threshold: THRESHOLD, creditLimit: CREDIT_LIMIT }),
+  // The bureau's key lives in memory here; a real bureau runs `zkinfer attester keygen` once. The model
+  // trusts it from registration on: any attester trusted later waits the hub's timelock.
+  const bureau = await generateAttesterKey();
+  const deployment = await timed(log, "deploy hub + verifier, register model trusting the bureau's key, deploy CreditGate", () =>
+    deployCreditScore({ ignition, model, threshold: THRESHOLD, creditLimit: CREDIT_LIMIT, attesters: [bureau.keyHash] }),
   );
   const { hub, creditGate, modelId } = deployment;
   const chainId = (await ethers.provider.getNetwork()).chainId;
@@ -69,11 +72,6 @@ async function main() {
   });
   log(`  model ${MODEL} registered as id ${modelId}; commitment ${model.modelCommitment.toString().slice(0, 12)}...; deployer ${deployer!.address}`);
 
-  // The bureau's key lives in memory here; a real bureau runs `zkinfer attester keygen` once.
-  const bureau = await generateAttesterKey();
-  await timed(log, "credit bureau key made; model owner trusts it (trustAttester)", async () =>
-    (await hub.trustAttester(modelId, bureau.keyHash)).wait(),
-  );
   log(`  bureau key hash ${bureau.keyHash.toString().slice(0, 12)}...`);
 
   const prover = await timed(log, "load prover (witness generator + zkey, once)", () => ModelProver.load(bundledSpecPath(MODEL)));

@@ -21,6 +21,8 @@ export interface DeployCreditScoreParameters {
   creditLimit: bigint;
   /** The hub's timelock in seconds (deploy/InferenceHub.ts; default two days), when this call deploys the hub. */
   updateDelay?: bigint;
+  /** An attested model's attester key hashes, trusted from registration on (later ones wait the timelock). */
+  attesters?: bigint[];
 }
 
 export interface CreditScoreDeployment {
@@ -30,7 +32,7 @@ export interface CreditScoreDeployment {
   modelId: bigint;
 }
 
-export async function deployCreditScore({ ignition, model, threshold, creditLimit, updateDelay }: DeployCreditScoreParameters): Promise<CreditScoreDeployment> {
+export async function deployCreditScore({ ignition, model, threshold, creditLimit, updateDelay, attesters }: DeployCreditScoreParameters): Promise<CreditScoreDeployment> {
   const module = creditScoreModule(model.verifierContract, { attested: model.attested ?? false });
   const { hub, verifier, creditGate } = await ignition.deploy(module, {
     parameters: {
@@ -40,6 +42,7 @@ export async function deployCreditScore({ ignition, model, threshold, creditLimi
         metadataURI: `zkinfer:${model.name}@${model.version}`,
         threshold,
         creditLimit,
+        ...(model.attested ? { attesters: attesters ?? [] } : {}),
       },
       ...(updateDelay !== undefined ? { InferenceHub: { updateDelay } } : {}),
     },
