@@ -45,8 +45,8 @@ describe("development ptau under concurrent builds (issue 12, fresh-clone failur
         `process.exit(0);`,
       ].join("\n"),
     );
-    const env = { ...process.env, ZKINFER_CACHE_DIR: cache };
-    delete env.ZKINFER_PTAU;
+    const env: NodeJS.ProcessEnv = { ...process.env, ZKINFER_CACHE_DIR: cache };
+    delete env.ZKINFER_PTAU; // a user ptau would bypass the cache under test
     const run = (): Promise<Run> =>
       new Promise((resolvePromise) => {
         const child = spawn(join(REPO_ROOT, "node_modules/.bin/tsx"), [script], { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "inherit"] });
