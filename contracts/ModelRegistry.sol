@@ -13,8 +13,8 @@ import {PublicSignals} from "./libraries/PublicSignals.sol";
  *
  * Ownership is per model, set at registration and moved in two steps. A change of verifier or
  * commitment, of consumer, or a newly trusted attester is timelocked by {updateDelay}, fixed at
- * deployment so that no owner can shorten it (only a model's first consumer and first attester apply at
- * once). {_requireMutableModel} is the single gate every owner's change passes.
+ * deployment so that no owner can shorten it (only a model's first consumer applies at once; an attested
+ * model's first attesters are named at registration). {_requireMutableModel} is the single gate every owner's change passes.
  *
  * Everything added for the lifecycle lives in its own mappings, never in {Model}: the hub reads three
  * slots of {Model} on every verification and none of these.
@@ -29,15 +29,14 @@ abstract contract ModelRegistry is IModelRegistry {
     mapping(uint256 modelId => mapping(uint256 attesterKeyHash => AttesterStatus)) private _attesters;
     mapping(uint256 modelId => PendingConsumer) private _pendingConsumers;
     mapping(uint256 modelId => mapping(uint256 attesterKeyHash => uint64 readyAt)) private _pendingAttesters;
-    /// @dev Bits of {_CONSUMER_SET} and {_ATTESTER_TRUSTED}: what a model has had once, so that only
-    /// its first consumer and first attester skip the timelock.
+    /// @dev Bit {_CONSUMER_SET}: whether a model has had a consumer once, so that only its first
+    /// consumer skips the timelock.
     mapping(uint256 modelId => uint256) private _configured;
     /// @dev Range `group` of a model's public inputs ({PublicInputRange}), one slot each. A mapping
     /// rather than an array: the hub knows the input count, so it never reads a length slot.
     mapping(uint256 modelId => mapping(uint256 group => PublicInputRange)) private _inputRanges;
 
     uint256 private constant _CONSUMER_SET = 1;
-    uint256 private constant _ATTESTER_TRUSTED = 2;
 
     /// @param updateDelay_ Seconds between announcing an update and applying it.
     constructor(uint64 updateDelay_) {
@@ -59,10 +58,19 @@ abstract contract ModelRegistry is IModelRegistry {
         IInferenceVerifier verifier,
         uint256 modelCommitment,
         uint16 numOutputs,
+        uint256[] calldata attesterKeyHashes,
         string calldata metadataURI
     ) external virtual returns (uint256 modelId) {
         modelId = _register(verifier, modelCommitment, numOutputs, metadataURI, true);
         emit ModelAttestationRequired(modelId);
+        // Trusted at once: the model did not exist a moment ago, so no consumer or user can have relied
+        // on its attester set. Every later attester goes through the timelock ({trustAttester}).
+        for (uint256 i; i < attesterKeyHashes.length; ++i) {
+            uint256 keyHash = attesterKeyHashes[i];
+            _requireTrustable(modelId, keyHash);
+            _attesters[modelId][keyHash] = AttesterStatus.Trusted;
+            emit AttesterTrusted(modelId, keyHash);
+        }
     }
 
     /// @dev See {IModelRegistry-registerPublicInputModel}.
@@ -116,15 +124,12 @@ abstract contract ModelRegistry is IModelRegistry {
     /// @dev See {IModelRegistry-trustAttester}.
     function trustAttester(uint256 modelId, uint256 attesterKeyHash) external virtual {
         _requireTrustable(modelId, attesterKeyHash);
-        uint256 configured = _configured[modelId];
-        if (configured & _ATTESTER_TRUSTED != 0) {
-            uint64 readyAt = _pendingAttesters[modelId][attesterKeyHash];
-            if (readyAt == 0) revert ModelRegistryAttesterNotAnnounced(modelId, attesterKeyHash);
-            if (block.timestamp < readyAt) revert ModelRegistryAttesterNotReady(modelId, attesterKeyHash, readyAt);
-            delete _pendingAttesters[modelId][attesterKeyHash];
-        } else {
-            _configured[modelId] = configured | _ATTESTER_TRUSTED;
-        }
+        // The first one after registration too: the model's consumer may already be acting on its
+        // statements, and "no attester" -> "this attester" changes what it acts on (docs/SECURITY.md C20).
+        uint64 readyAt = _pendingAttesters[modelId][attesterKeyHash];
+        if (readyAt == 0) revert ModelRegistryAttesterNotAnnounced(modelId, attesterKeyHash);
+        if (block.timestamp < readyAt) revert ModelRegistryAttesterNotReady(modelId, attesterKeyHash, readyAt);
+        delete _pendingAttesters[modelId][attesterKeyHash];
         _attesters[modelId][attesterKeyHash] = AttesterStatus.Trusted;
         emit AttesterTrusted(modelId, attesterKeyHash);
     }

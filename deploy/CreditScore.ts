@@ -13,8 +13,9 @@
  * - `metadataURI` (default ""): off-chain description of the model.
  * - `owner` (default: the deployer, account 0): owner of the CreditGate.
  *
- * With `{ attested: true }` the model is registered with `registerAttestedModel` (docs/ATTESTATION.md);
- * the owner then trusts its attesters with `hub.trustAttester(modelId, keyHash)`.
+ * With `{ attested: true }` the model is registered with `registerAttestedModel` (docs/ATTESTATION.md),
+ * trusting the key hashes of the `attesters` parameter (default []) from registration on; any other
+ * attester is announced and trusted after the hub's delay (docs/SECURITY.md C20).
  *
  * @example
  * ```ts
@@ -40,6 +41,8 @@ export interface CreditScoreParameters {
   creditLimit: bigint;
   /** The hub's timelock in seconds (./InferenceHub.ts; default two days), when this deployment makes the hub. */
   updateDelay?: bigint;
+  /** An attested model's attester key hashes, trusted from registration on (any later one waits the timelock). */
+  attesters?: readonly bigint[];
 }
 
 /**
@@ -55,7 +58,14 @@ export function creditScoreParameters(module: { id: string }, p: CreditScorePara
 
 /** The module's own entry of {@link creditScoreParameters}, for a module that uses this one (deploy/App.ts). */
 export function creditScoreModuleParameters(p: Omit<CreditScoreParameters, "updateDelay">) {
-  return { modelCommitment: p.modelCommitment, numOutputs: p.numOutputs, metadataURI: `zkinfer:${p.name}@${p.version}`, threshold: p.threshold, creditLimit: p.creditLimit };
+  return {
+    modelCommitment: p.modelCommitment,
+    numOutputs: p.numOutputs,
+    metadataURI: `zkinfer:${p.name}@${p.version}`,
+    threshold: p.threshold,
+    creditLimit: p.creditLimit,
+    ...(p.attesters !== undefined ? { attesters: [...p.attesters] } : {}),
+  };
 }
 
 /**
@@ -85,12 +95,11 @@ function build(verifierContractName: string, attested: boolean) {
     const { hub } = m.useModule(InferenceHubModule);
 
     const verifier = m.contract(verifierContractName);
-    const registration = m.call(hub, attested ? "registerAttestedModel" : "registerModel", [
-      verifier,
-      m.getParameter<bigint>("modelCommitment"),
-      m.getParameter<number>("numOutputs", 1),
-      m.getParameter<string>("metadataURI", ""),
-    ]);
+    const common = [verifier, m.getParameter<bigint>("modelCommitment"), m.getParameter<number>("numOutputs", 1)] as const;
+    const metadataURI = m.getParameter<string>("metadataURI", "");
+    const registration = attested
+      ? m.call(hub, "registerAttestedModel", [...common, m.getParameter<bigint[]>("attesters", []), metadataURI])
+      : m.call(hub, "registerModel", [...common, metadataURI]);
     const modelId = m.readEventArgument(registration, "ModelRegistered", "modelId");
 
     const creditGate = m.contract("CreditGate", [

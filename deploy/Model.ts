@@ -7,6 +7,8 @@
  *
  * Parameters (under the module's id):
  * - `modelCommitment` (required), `numOutputs` (default 1), `metadataURI` (default "").
+ * - `attesters` (attested registration; default []): the attester key hashes trusted from registration
+ *   on. Any other attester is announced and trusted after the hub's delay (docs/SECURITY.md C20).
  * - `publicInputBits`, `publicInputRanges` ([{count, min, max}], see prover/abi/publicInputRanges.ts):
  *   required with `registration: "public-inputs"`.
  * - `hub`: the existing hub's address, with `existingHub: true`.
@@ -60,7 +62,9 @@ function build({ verifierContract, registration = "plain", existingHub = false, 
     const registered =
       registration === "public-inputs"
         ? m.call(hub, "registerPublicInputModel", [...common, m.getParameter<number>("publicInputBits"), m.getParameter("publicInputRanges") as never, metadataURI])
-        : m.call(hub, registration === "attested" ? "registerAttestedModel" : "registerModel", [...common, metadataURI]);
+        : registration === "attested"
+          ? m.call(hub, "registerAttestedModel", [...common, m.getParameter<bigint[]>("attesters", []), metadataURI])
+          : m.call(hub, "registerModel", [...common, metadataURI]);
     const modelId = m.readEventArgument(registered, "ModelRegistered", "modelId");
     if (consumer === undefined) return { hub, verifier } as Record<string, typeof verifier | typeof hub>;
 

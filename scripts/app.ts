@@ -72,11 +72,13 @@ async function main() {
   const signalProver = await ModelProver.load(bundledSpecPath("momentum-signal"));
   const { module, ids } = appModule({ credit: built.credit.verifierContract, attested: built.attested.verifierContract, signal: built.signal.verifierContract });
   const creditParameters = (m: typeof built.credit) => creditScoreModuleParameters({ ...m, threshold: THRESHOLD, creditLimit: CREDIT_LIMIT });
+  // The demo bureau is trusted at registration: an attester trusted later waits the hub's timelock.
+  const bureau = await generateAttesterKey();
   const deployed = await timed(log, "deploy the hub, the credit models with their CreditGates, the signals stack", () =>
     connection.ignition.deploy(module, {
       parameters: {
         [ids.credit]: creditParameters(built.credit),
-        [ids.attested]: creditParameters(built.attested),
+        [ids.attested]: { ...creditParameters(built.attested), attesters: [bureau.keyHash] },
         [ids.signals]: {
           ...signalsModuleParameters({ modelCommitment: signalProver.modelCommitment, maxSlippageBps: 500n }),
           metadataURI: `zkinfer:${built.signal.name}@${built.signal.version}`,
@@ -109,8 +111,6 @@ async function main() {
     vault: await address("vault"),
     modelId: signalId,
   };
-  const bureau = await generateAttesterKey();
-  await writeAndWait({ ...owner, address: hubAddress, abi: inferenceHubAbi, functionName: "trustAttester", args: [attestedId, bureau.keyHash] });
   log(`  demo bureau trusted for credit-score-attested (key hash ${bureau.keyHash.toString().slice(0, 12)}...)`);
 
   // The signal feed: a few epochs of real closes, each signal proved by the bot and verified.

@@ -127,10 +127,8 @@ async function main() {
       verifyMs.push(performance.now() - t1);
     }
 
-    const d = await deployCreditScore({ connection, publicClient }, { ...built, threshold: 0n, creditLimit: 10_000n });
+    const d = await deployCreditScore({ connection, publicClient }, { ...built, threshold: 0n, creditLimit: 10_000n, ...(bureau ? { attesters: [bureau.keyHash] } : {}) });
     const owner = chain.as(chain.accounts[0]!);
-    const trust = (modelId: bigint) => writeAndWait({ ...owner, address: d.hub, abi: inferenceHubAbi, functionName: "trustAttester", args: [modelId, bureau!.keyHash] });
-    if (bureau) await trust(d.modelId);
     const { p: first } = proofs[0]!;
     const verifierGas = Number(await estimateVerifyProofGas(publicClient, { verifier: d.verifier, ...first, account: owner.account.address }));
     // Each proof sent by its subject: the direct path (msg.sender == subject) the 310k budget is for.
@@ -140,11 +138,11 @@ async function main() {
       ...owner,
       address: d.hub,
       abi: inferenceHubAbi,
-      functionName: attested ? "registerAttestedModel" : "registerModel",
-      args: [d.verifier, built.modelCommitment, built.numOutputs, "bench: no consumer"],
+      ...(attested
+        ? { functionName: "registerAttestedModel", args: [d.verifier, built.modelCommitment, built.numOutputs, [bureau!.keyHash], "bench: no consumer"] }
+        : { functionName: "registerModel", args: [d.verifier, built.modelCommitment, built.numOutputs, "bench: no consumer"] }),
     });
     const bare = await publicClient.readContract({ address: d.hub, abi: inferenceHubAbi, functionName: "modelCount" });
-    if (bureau) await trust(bare);
     const { receipt: hubOnly } = await submitInference(chain.as(proofs[1]!.subject), { hub: d.hub, modelId: bare, ...proofs[1]!.p });
     const verifyAndActGas = Number(withConsumer.gasUsed);
     const hubGas = Number(hubOnly.gasUsed);

@@ -14,12 +14,11 @@ import { bundledSpecPath, deploymentManifestPath } from "../prover/artifacts/pat
 import { buildModel } from "../prover/build/buildModel.js";
 import { formatMs, timed } from "../prover/build/progress.js";
 import type { Address } from "viem";
-import { creditGateAbi, inferenceHubAbi } from "../prover/chain/abi.js";
+import { creditGateAbi } from "../prover/chain/abi.js";
 import { connectProvider } from "../prover/chain/connect.js";
 import { deployCreditScore } from "../prover/chain/deploy.js";
 import { expectRevertName } from "../prover/chain/revert.js";
 import { submitInference } from "../prover/chain/submitInference.js";
-import { writeAndWait } from "../prover/chain/write.js";
 import { signalIndex } from "../prover/abi/publicSignals.js";
 import { decodeProofWords, encodeProofWords } from "../prover/prove/calldata.js";
 import { ModelProver } from "../prover/prove/prover.js";
@@ -56,8 +55,11 @@ async function main() {
   const chain = await connectProvider(connection.provider);
   const [deployer, approvedWallet, refusedWallet, attacker] = chain.accounts.map((address) => chain.as(address));
   const { publicClient } = chain;
-  const deployment = await timed(log, "deploy hub + verifier, register model, deploy CreditGate", () =>
-    deployCreditScore({ connection, publicClient }, { ...model, threshold: THRESHOLD, creditLimit: CREDIT_LIMIT }),
+  // The bureau's key lives in memory here; a real bureau runs `zkinfer attester keygen` once. The model
+  // trusts it from registration on: any attester trusted later waits the hub's timelock.
+  const bureau = await generateAttesterKey();
+  const deployment = await timed(log, "deploy hub + verifier, register model trusting the bureau's key, deploy CreditGate", () =>
+    deployCreditScore({ connection, publicClient }, { ...model, threshold: THRESHOLD, creditLimit: CREDIT_LIMIT, attesters: [bureau.keyHash] }),
   );
   const { hub, creditGate, modelId } = deployment;
   const creditLineOf = (subject: Address) => publicClient.readContract({ address: creditGate, abi: creditGateAbi, functionName: "creditLineOf", args: [subject] });
@@ -73,11 +75,6 @@ async function main() {
   });
   log(`  model ${MODEL} registered as id ${modelId}; commitment ${model.modelCommitment.toString().slice(0, 12)}...; deployer ${deployer!.account.address}`);
 
-  // The bureau's key lives in memory here; a real bureau runs `zkinfer attester keygen` once.
-  const bureau = await generateAttesterKey();
-  await timed(log, "credit bureau key made; model owner trusts it (trustAttester)", async () =>
-    writeAndWait({ ...deployer!, address: hub, abi: inferenceHubAbi, functionName: "trustAttester", args: [modelId, bureau.keyHash] }),
-  );
   log(`  bureau key hash ${bureau.keyHash.toString().slice(0, 12)}...`);
 
   const prover = await timed(log, "load prover (witness generator + zkey, once)", () => ModelProver.load(bundledSpecPath(MODEL)));

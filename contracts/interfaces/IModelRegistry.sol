@@ -21,10 +21,12 @@ import {IInferenceVerifier} from "./IInferenceVerifier.sol";
  * {updateDelay}, then the owner applies it (or cancels it). Each applied update is a new version whose
  * verifier and commitment stay readable ({getModelVersion}): version n + 1 links to version n.
  * The same delay covers the other inputs a consumer relies on: a new consumer ({announceConsumer}, then
- * {setConsumer}) and a newly trusted attester ({announceAttester}, then {trustAttester}). Only the first
- * consumer and the first attester of a model apply at once: until then nothing relies on them (no
- * consumer is called; an attested model accepts no proof without a trusted key). Revoking a key is
- * immediate: a leaked key must stop counting at once. Each version also pins its verifier's code hash
+ * {setConsumer}) and a newly trusted attester ({announceAttester}, then {trustAttester}). An attested
+ * model's first attesters are part of its registration ({registerAttestedModel}); every attester
+ * trusted after it is announced, since a consumer may already act on the model's statements. Only the
+ * first consumer of a model applies at once, and once: until then the hub calls nobody for the model,
+ * and a consumer is built for one model id, so connecting it adds nothing its owner could not review
+ * (docs/SECURITY.md, Contracts C20). Revoking a key is immediate: a leaked key must stop counting at once. Each version also pins its verifier's code hash
  * (EXTCODEHASH), checked when an update is applied.
  * Ownership moves in two steps (transfer, then accept by the new owner), so it cannot be lost to a
  * mistyped address.
@@ -390,15 +392,18 @@ interface IModelRegistry {
      * @notice Registers an attested model; the caller becomes its owner.
      * @dev As {registerModel}, for a circuit that verifies an attester's signature over its private
      * inputs (docs/ATTESTATION.md). Its proofs carry k + 6 public signals: attesterKeyHash and validity
-     * (issuedAt * 2^64 + expiresAt) follow the nonce. It trusts no attester until {trustAttester}, so it accepts no
-     * proof until then. Emits {ModelRegistered}, then {ModelAttestationRequired}.
+     * (issuedAt * 2^64 + expiresAt) follow the nonce. It trusts `attesterKeyHashes` from registration on
+     * (nobody can have relied on the model before it exists); any other attester only through
+     * {announceAttester} and {trustAttester}, after {updateDelay}. With none it accepts no proof until
+     * then. Emits {ModelRegistered}, {ModelAttestationRequired}, then {AttesterTrusted} for each key.
      *
-     * Requirements: as {registerModel}.
+     * Requirements: as {registerModel}; each key hash < r, none twice.
      */
     function registerAttestedModel(
         IInferenceVerifier verifier,
         uint256 modelCommitment,
         uint16 numOutputs,
+        uint256[] calldata attesterKeyHashes,
         string calldata metadataURI
     ) external returns (uint256 modelId);
 
@@ -440,13 +445,13 @@ interface IModelRegistry {
     /**
      * @notice Trusts the attester whose Baby Jubjub public key (Ax, Ay) has Poseidon(Ax, Ay) =
      * `attesterKeyHash`, for `modelId`.
-     * @dev The model's first attester is trusted at once (the model accepts no proof before it); every
-     * later one only once announced ({announceAttester}) at least {updateDelay} ago, so an owner cannot
-     * swap the source of the inputs under its consumers between two blocks. Emits {AttesterTrusted}.
+     * @dev Only once announced ({announceAttester}) at least {updateDelay} ago, the first one after
+     * registration included: a consumer may already act on the model (its first consumer applies at
+     * once), so an owner cannot swap the source of the inputs under it between two blocks. Attesters
+     * trusted at once are those named at registration ({registerAttestedModel}). Emits {AttesterTrusted}.
      *
      * Requirements: the caller owns `modelId`, which exists, is not Retired and is attested;
-     * `attesterKeyHash` < r, neither trusted nor revoked for `modelId`; unless it is the first, announced
-     * and ready.
+     * `attesterKeyHash` < r, neither trusted nor revoked for `modelId`, announced and ready.
      */
     function trustAttester(uint256 modelId, uint256 attesterKeyHash) external;
 

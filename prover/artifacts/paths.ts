@@ -7,6 +7,7 @@
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { pascalName } from "./names.js";
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 
@@ -37,13 +38,7 @@ export function circuitBaseName(model: string): string {
   return model.replace(/-/g, "_");
 }
 
-/** PascalCase contract/template name prefix, e.g. credit-score -> CreditScore. */
-export function pascalName(model: string): string {
-  return model
-    .split("-")
-    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
-    .join("");
-}
+export { pascalName };
 
 /** Solidity contract name of a model's verifier (the snarkjs verifier + IInferenceVerifier adapter). */
 export function verifierContractName(model: string): string {

@@ -1667,6 +1667,11 @@ export const inferenceHubAbi = [
         "type": "uint16"
       },
       {
+        "internalType": "uint256[]",
+        "name": "attesterKeyHashes",
+        "type": "uint256[]"
+      },
+      {
         "internalType": "string",
         "name": "metadataURI",
         "type": "string"

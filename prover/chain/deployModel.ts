@@ -119,6 +119,8 @@ export interface DeployModelParameters {
   hub?: Address;
   updateDelay?: bigint;
   consumer?: { contract: string; args: unknown[] };
+  /** An attested model's attester key hashes, trusted from registration on (docs/SECURITY.md C20). */
+  attesters?: bigint[];
   metadataURI?: string;
   allowDevSetup?: boolean;
   dryRun?: boolean;
@@ -157,6 +159,7 @@ export async function deployModel(p: DeployModelParameters): Promise<DeployModel
   const model = await modelDeploymentSpec(p.specPath);
   const setup = readSetupRecord(model.name);
   const { publicClient: client, chainId } = await connectRead(p.rpcUrl);
+  if (p.attesters?.length && model.registration !== "attested") throw new ZkinferError(`${model.name} is not an attested model: it takes no attesters`);
   const verdict = setupVerdict(setup, chainId, p.allowDevSetup);
   if (!verdict.allowed) throw new ZkinferError(verdict.reason);
   log(verdict.reason);
@@ -173,6 +176,7 @@ export async function deployModel(p: DeployModelParameters): Promise<DeployModel
       numOutputs: model.numOutputs,
       metadataURI: p.metadataURI ?? `zkinfer:${model.name}@${model.version}`,
       ...(model.registration === "public-inputs" ? { publicInputBits: model.publicInputBits, publicInputRanges: model.publicInputRanges } : {}),
+      ...(model.registration === "attested" ? { attesters: p.attesters ?? [] } : {}),
       ...(p.hub ? { hub: p.hub } : {}),
     },
     InferenceHub: { updateDelay: p.updateDelay ?? DEFAULT_UPDATE_DELAY },
@@ -264,7 +268,9 @@ async function estimate(client: PublicClient, from: Address, artifacts: Artifact
   const data =
     model.registration === "public-inputs"
       ? encodeFunctionData({ abi: hubArtifact.abi, functionName: "registerPublicInputModel", args: [...common, model.publicInputBits, model.publicInputRanges, metadata] })
-      : encodeFunctionData({ abi: hubArtifact.abi, functionName: model.registration === "attested" ? "registerAttestedModel" : "registerModel", args: [...common, metadata] });
+      : model.registration === "attested"
+        ? encodeFunctionData({ abi: hubArtifact.abi, functionName: "registerAttestedModel", args: [...common, p.attesters ?? [], metadata] })
+        : encodeFunctionData({ abi: hubArtifact.abi, functionName: "registerModel", args: [...common, metadata] });
   await gasOf(`register the model (${model.registration})`, { to: hub, data }, override);
   if (p.consumer) {
     const artifact = await artifacts.loadArtifact(p.consumer.contract);

@@ -23,7 +23,7 @@ import { runQuantized } from "../model/interpret.js";
 import { privateWeights, weightSegments } from "../model/commitment.js";
 import type { DenseOp, ModelIR } from "../model/ir.js";
 import { checkTestSet, testSetHash, type TestSet } from "../model/testSet.js";
-import { balancedSum, commentText, emitPrivateWeightCommitment } from "./codegen.js";
+import { balancedSum, circuitDigest, commentText, emitPrivateWeightCommitment } from "./codegen.js";
 
 /** The bounty's outputs, in the order of the public signals' outputs slot. */
 export const BOUNTY_OUTPUTS = ["correct", "testSetHash"] as const;
@@ -120,7 +120,9 @@ export function generateBountyCircuit({ name, ir, testSet }: BountyCircuitParame
   emit("    signal output modelCommitment;");
   emit("    signal output inputCommitment;");
   emit();
-  emitPrivateWeightCommitment(ir, emit);
+  // The model's own circuit digest (weight-free for private weights): the commitment the registry
+  // stores for this model, whichever circuit (this bounty's) proves over it.
+  emitPrivateWeightCommitment(ir, circuitDigest(ir), emit);
   emit("    inputCommitment <== 0;");
   emit();
   emit(`    // Sample s: acc = sum_i x_si * weights[i] + bias at 2^${op.inScale + op.weightScale}, constants times signals (no constraint).`);

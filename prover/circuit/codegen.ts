@@ -11,10 +11,12 @@
  */
 import { ATTESTATION_FIELDS, BINDING_FIELDS, TIMESTAMP_BITS } from "../abi/publicSignals.js";
 import { ATTESTATION_DOMAIN, attestationSchemaId } from "../attest/attestation.js";
-import { pascalName } from "../artifacts/paths.js";
+import { pascalName } from "../artifacts/names.js";
 import { bitLength } from "../field.js";
 import { opWidth, publicOutputCount, SIGNAL_SIZE_BITS, type DenseOp, type ModelIR, type Op } from "../model/ir.js";
 import { emitGraph, graphIncludes } from "../graph/emit.js";
+import { keccak256, stringToBytes } from "viem";
+import { CIRCUIT_LIBRARY_DIGEST } from "./library.generated.js";
 import { commitmentLayout, inputPackingLayout, poseidonChunks, privateWeights, weightSegments } from "../model/commitment.js";
 
 export interface GenerateCircuitParameters {
@@ -49,6 +51,56 @@ export function mainTemplateName(model: string): string {
  * const source = generateCircuit({ ir, modelCommitment });
  */
 export function generateCircuit({ ir, modelCommitment, omitInputHandling = false }: GenerateCircuitParameters): string {
+  return renderCircuit(ir, modelCommitment, circuitDigest(ir), omitInputHandling);
+}
+
+/**
+ * The codegen's identity: bump it whenever the generator emits other code for some IR, though the
+ * digest below changes with the code anyway; the tag keeps two generators that agree on a text
+ * apart from each other in what they claim to be.
+ */
+export const CODEGEN_VERSION = "zkinfer/codegen/1";
+
+/**
+ * The digest of the circuit zkinfer generates from `ir`, which the model commitment covers
+ * (prover/model/commitment.ts commitmentLayout): the main file's code as rendered with the two
+ * self-referential constants (the commitment, and this digest inside it) at 0, the circuit library
+ * (CIRCUIT_LIBRARY_DIGEST: every circuits/lib file, the circom2 and circomlib versions) and
+ * CODEGEN_VERSION. So a spec's commitment names one circuit: another codegen, a patched gadget or
+ * injected code yields another commitment, and anyone can recompute it from the spec
+ * (`zkinfer verify-deployment` does). Comments are left out, so names and units (presentation, which
+ * the circuit only carries in comments) do not change it.
+ */
+export function circuitDigest(ir: ModelIR): bigint {
+  return circuitSourceDigest(renderCircuit(ir, 0n, 0n, false));
+}
+
+/** The digest of a circuit's main-file text (see circuitDigest); `library` defaults to this checkout's. */
+export function circuitSourceDigest(source: string, library: string = CIRCUIT_LIBRARY_DIGEST): bigint {
+  // 248 bits: below the field's modulus, so the digest is one field element without reduction.
+  return BigInt(keccak256(stringToBytes(`${CODEGEN_VERSION}\n${library}\n${circuitCode(source)}`))) >> 8n;
+}
+
+/**
+ * A circuit's text without its `//` comments (and blank lines): what circom compiles. Stripping
+ * agrees with circom's lexer only on text without block comments, string literals (but in `include`
+ * lines) or characters outside printable ASCII, which the codegen never emits: such text is refused
+ * rather than digested, so code can never hide where this function sees a comment.
+ */
+export function circuitCode(source: string): string {
+  const out: string[] = [];
+  source.split("\n").forEach((line, at) => {
+    if (/[^\x20-\x7e]/.test(line)) throw new Error(`circuit line ${at + 1} has a character outside printable ASCII; refusing to digest it`);
+    if (/^include "[A-Za-z0-9_./-]+";$/.test(line)) return void out.push(line);
+    const comment = line.indexOf("//");
+    const code = (comment < 0 ? line : line.slice(0, comment)).trimEnd();
+    if (/"|\/\*|\*\//.test(code)) throw new Error(`circuit line ${at + 1} has a string or block comment; refusing to digest it`);
+    if (code.trim()) out.push(code);
+  });
+  return out.join("\n");
+}
+
+function renderCircuit(ir: ModelIR, modelCommitment: bigint, circuit: bigint, omitInputHandling: boolean): string {
   // Guard the ABI assumption this generator hard-codes below.
   if (BINDING_FIELDS.join() !== "modelCommitment,inputCommitment,subject,nonce") {
     throw new Error("public-signal ABI changed: update the circuit codegen");
@@ -207,7 +259,7 @@ export function generateCircuit({ ir, modelCommitment, omitInputHandling = false
   }
   emit();
   if (hasPrivateWeights) {
-    emitPrivateWeightCommitment(ir, emit);
+    emitPrivateWeightCommitment(ir, circuit, emit);
   } else {
     emit("    // Public weights are constants; the commitment pins which ones the registry accepts.");
     emit(`    modelCommitment <== ${modelCommitment};`);
@@ -266,9 +318,10 @@ export function generateCircuit({ ir, modelCommitment, omitInputHandling = false
 /**
  * Emits the private-weight commitment over the main template's `weights[]` and `weightSalt` signals
  * and assigns it to `modelCommitment`: the one circuit side of commitmentLayout, used by model
- * circuits and by accuracy-bounty circuits (prover/circuit/bounty.ts).
+ * circuits and by accuracy-bounty circuits (prover/circuit/bounty.ts). `circuit` is the model circuit's
+ * digest (circuitDigest; 0 while rendering the text it digests).
  */
-export function emitPrivateWeightCommitment(ir: ModelIR, emit: (s?: string) => void): void {
+export function emitPrivateWeightCommitment(ir: ModelIR, circuit: bigint, emit: (s?: string) => void): void {
   emit("    // Private weights: modelCommitment = Poseidon(architecture, scales, bounds, weights, visibility, weightSalt),");
   emit("    // computed from the very signals the layers multiply with, so a changed weight changes the commitment.");
   emit("    // Each weight within its segment's signed width, so packing 248 / width of them per field element is injective.");
@@ -279,7 +332,7 @@ export function emitPrivateWeightCommitment(ir: ModelIR, emit: (s?: string) => v
   }
   const packed = (first: number, count: number, bits: number) =>
     balancedSum(Array.from({ length: count }, (_, i) => `(weights[${first + i}] + ${1n << BigInt(bits - 1)})${i ? ` * ${1n << BigInt(bits * i)}` : ""}`));
-  emitPoseidonChain(commitmentLayout(ir).map((e) => (e.pack ? packed(e.pack.first, e.pack.count, e.pack.bits) : e.salt ? "weightSalt" : String(e.value))), "modelHash", emit);
+  emitPoseidonChain(commitmentLayout(ir, circuit).map((e) => (e.pack ? packed(e.pack.first, e.pack.count, e.pack.bits) : e.salt ? "weightSalt" : String(e.value))), "modelHash", emit);
   emit("    modelCommitment <== modelHash;");
 }
 

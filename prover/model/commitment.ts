@@ -11,6 +11,9 @@ import { stringToHex } from "viem";
 import { bitLength, toField } from "../field.js";
 import type { ModelIR } from "./ir.js";
 import { graphPreimage } from "../graph/emit.js";
+// A cycle (the codegen reads the commitment layout; the commitment covers the codegen's output), safe
+// because neither module uses the other's exports while it loads, only inside functions.
+import { circuitDigest } from "../circuit/codegen.js";
 
 /** circomlib's Poseidon takes at most 16 inputs. */
 export const POSEIDON_MAX_INPUTS = 16;
@@ -62,12 +65,21 @@ const EXTRA_OUTPUTS_DOMAIN = BigInt(stringToHex("zkinfer/extra/v1"));
 const ATTESTED_DOMAIN = BigInt(stringToHex("zkinfer/attested/v1"));
 
 /**
+ * Domain tag of the circuit identity suffix: the ASCII bytes of "zkinfer/circuit/v1". Every layout
+ * ends with it and the circuit digest (prover/circuit/codegen.ts circuitDigest): the digest of the
+ * very circuit the spec compiles to (its code, the circuit library, the codegen version), so two
+ * different circuits never claim one commitment (docs/SECURITY.md, Compiler 2).
+ */
+const CIRCUIT_DOMAIN = BigInt(stringToHex("zkinfer/circuit/v1"));
+
+/**
  * The field elements a model commitment hashes: the architecture (shapes, op kinds, ReLU flags),
- * every scale, the declared input bounds, and every quantized weight and bias. Names, units and
- * descriptions are presentation and do not enter.
+ * every scale, the declared input bounds, every quantized weight and bias, and the digest of the
+ * generated circuit's code. Names, units and descriptions are presentation and do not enter (the
+ * circuit carries them only in comments, which its digest leaves out).
  */
 export function modelCommitmentPreimage(ir: ModelIR): bigint[] {
-  return commitmentLayout(ir).map((e) => e.value);
+  return commitmentLayout(ir, circuitDigest(ir)).map((e) => e.value);
 }
 
 /**
@@ -132,7 +144,15 @@ const PACK_CAPACITY_BITS = 248;
 /** Domain tag of the visibility suffix: "zkinfer/vis/v1". */
 const VISIBILITY_DOMAIN = BigInt(stringToHex("zkinfer/vis/v1"));
 
-export function commitmentLayout(ir: ModelIR): CommitmentElement[] {
+/**
+ * The commitment preimage of `ir` for the circuit whose digest is `circuit` (the codegen passes 0
+ * while it renders the text it digests, see prover/circuit/codegen.ts circuitDigest).
+ */
+export function commitmentLayout(ir: ModelIR, circuit: bigint): CommitmentElement[] {
+  return [...modelLayout(ir), { value: CIRCUIT_DOMAIN }, { value: toField(circuit) }];
+}
+
+function modelLayout(ir: ModelIR): CommitmentElement[] {
   const elements = modelCommitmentValues(ir);
   const v = ir.visibility;
   const isDefault = v.weights === "public" && v.outputs === "public";
@@ -251,8 +271,17 @@ function opPreimage(op: ModelIR["ops"][number]): bigint[] {
   return out;
 }
 
+/** The model commitment: Poseidon over modelCommitmentPreimage, for the circuit zkinfer generates from `ir`. */
 export async function modelCommitment(ir: ModelIR): Promise<bigint> {
   return poseidonHash(modelCommitmentPreimage(ir));
+}
+
+/**
+ * The commitment `ir` would have under another circuit (digest `circuit`): what a different codegen
+ * or a tampered circuit of the same spec would claim. Tests and audits compare it; nothing registers it.
+ */
+export async function modelCommitmentForCircuit(ir: ModelIR, circuit: bigint): Promise<bigint> {
+  return poseidonHash(commitmentLayout(ir, circuit).map((e) => e.value));
 }
 
 /**

@@ -23,6 +23,10 @@ import { HARDHAT_DEV_KEY } from "../../prover/service/chain.js";
 import { startLocalChain, type LocalChain } from "../../scripts/dev/localChain.js";
 import { modelDeploymentSpec } from "../../prover/chain/deployModel.js";
 import { isolatedBuild, lastJsonLine, withBuildRoot, zkinferCli } from "../helpers/cli.js";
+import { circuitSourceDigest, generateCircuit } from "../../prover/circuit/codegen.js";
+import { modelCommitment, modelCommitmentForCircuit } from "../../prover/model/commitment.js";
+import { lowerModel } from "../../prover/model/ir.js";
+import { readModelSpec } from "../../prover/model/spec.js";
 
 const spec = fileURLToPath(new URL("../fixtures/public-inputs.json", import.meta.url));
 
@@ -171,6 +175,25 @@ describe("zkinfer deploy and verify-deployment (hardhat node over JSON-RPC)", fu
     expect(code).to.equal(1);
     expect(failing(report)).to.deep.equal(["commitment"]);
     expect(stdout).to.include("deployment NOT verified: commitment");
+  });
+
+  // docs/SECURITY.md Compiler 2 (issue 12, finding 2): the commitment names the circuit. A pair whose
+  // commitment is this spec's under ANOTHER circuit (the escaped unit turned back into code, as the
+  // codegen before escaping emitted it) is refused, though the verifier is the local build's; a
+  // verifier of another circuit under the honest commitment is refused by the code check (above).
+  it("fails when the registered commitment is the spec's under another circuit (a tampered codegen's)", async () => {
+    const ir = lowerModel(readModelSpec(spec));
+    const honest = await modelCommitment(ir);
+    const source = generateCircuit({ ir, modelCommitment: honest });
+    const tampered = source.replace(/\n(\s*)outputs\[0\] <== /, "\n$1// the model, unchanged; then one more line of code:\n$1signal injected <== 0;\n$1outputs[0] <== ");
+    expect(tampered).to.not.equal(source);
+    const claimed = await modelCommitmentForCircuit(ir, circuitSourceDigest(tampered.replace(`modelCommitment <== ${honest};`, "modelCommitment <== 0;")));
+    expect(claimed).to.not.equal(honest);
+    const id = await registerVerifier(await withBuildRoot(ceremonyRoot, () => compileModelVerifier("public-inputs").bytecode), claimed);
+    const { code, report } = await verifyDeployment(id);
+    expect(code).to.equal(1);
+    expect(failing(report)).to.deep.equal(["commitment"]);
+    expect(report.checks.find((c) => c.name === "commitment")!.detail).to.equal(`registered ${claimed}, the spec gives ${honest}`);
   });
 
   it("fails on a development setup: there is no transcript to verify", async () => {

@@ -31,16 +31,15 @@ const BUREAU = 0x2a5f_0c1e_77d3_9b40_5e6f_1a2b_3c4d_5e6f_7081_92a3_b4c5_d6e7_f80
 const OTHER_BUREAU = 0x1111_2222_3333_4444_5555_6666_7777_8888n;
 const DAY = 86_400n;
 
-/** The attested credit model as production deploys it, with BUREAU trusted, and a plain model beside it. */
+/** The attested credit model as production deploys it, BUREAU trusted at registration, and a plain model beside it. */
 async function deployFixture() {
   const [owner, applicant, stranger] = await ethers.getSigners();
   const { hub, verifier, creditGate } = await ignition.deploy(attestedCreditScore, {
     parameters: {
-      [attestedCreditScore.id]: { modelCommitment: MODEL_COMMITMENT, threshold: THRESHOLD, creditLimit: CREDIT_LIMIT },
+      [attestedCreditScore.id]: { modelCommitment: MODEL_COMMITMENT, threshold: THRESHOLD, creditLimit: CREDIT_LIMIT, attesters: [BUREAU] },
     },
   });
   const modelId: bigint = await creditGate.modelId();
-  await hub.trustAttester(modelId, BUREAU);
   await hub.registerModel(verifier, OTHER_COMMITMENT, 1, "plain");
   const plainModelId: bigint = await hub.modelCount();
   const now = BigInt(await networkHelpers.time.latest());
@@ -57,7 +56,7 @@ describe("Attested models", function () {
     it("registers an attested model and emits ModelRegistered then ModelAttestationRequired", async function () {
       const { hub, verifier, stranger } = await networkHelpers.loadFixture(deployFixture);
       const next = (await hub.modelCount()) + 1n;
-      await expect(connectAs(hub, stranger).registerAttestedModel(verifier, OTHER_COMMITMENT, 1, "ipfs://attested"))
+      await expect(connectAs(hub, stranger).registerAttestedModel(verifier, OTHER_COMMITMENT, 1, [], "ipfs://attested"))
         .to.emit(hub, "ModelRegistered")
         .withArgs(next, stranger.address, await verifier.getAddress(), OTHER_COMMITMENT, 1, "ipfs://attested")
         .and.to.emit(hub, "ModelAttestationRequired")
@@ -74,13 +73,13 @@ describe("Attested models", function () {
 
     it("applies registerModel's checks: zero verifier, commitment >= r, no outputs", async function () {
       const { hub, verifier } = await networkHelpers.loadFixture(deployFixture);
-      await expect(hub.registerAttestedModel(ethers.ZeroAddress, MODEL_COMMITMENT, 1, ""))
+      await expect(hub.registerAttestedModel(ethers.ZeroAddress, MODEL_COMMITMENT, 1, [], ""))
         .to.be.revertedWithCustomError(hub, "ModelRegistryInvalidVerifier")
         .withArgs(ethers.ZeroAddress);
-      await expect(hub.registerAttestedModel(verifier, FIELD_MODULUS, 1, ""))
+      await expect(hub.registerAttestedModel(verifier, FIELD_MODULUS, 1, [], ""))
         .to.be.revertedWithCustomError(hub, "ModelRegistryInvalidCommitment")
         .withArgs(FIELD_MODULUS);
-      await expect(hub.registerAttestedModel(verifier, MODEL_COMMITMENT, 0, ""))
+      await expect(hub.registerAttestedModel(verifier, MODEL_COMMITMENT, 0, [], ""))
         .to.be.revertedWithCustomError(hub, "ModelRegistryInvalidNumOutputs")
         .withArgs(0);
     });
@@ -93,12 +92,53 @@ describe("Attested models", function () {
   });
 
   describe("trustAttester / revokeAttester", function () {
-    it("trusts the model's first attester at once (the fixture's BUREAU), emitting AttesterTrusted", async function () {
+    it("trusts the attesters named at registration at once, emitting AttesterTrusted for each; refuses a key >= r or one twice", async function () {
       const { hub, verifier } = await networkHelpers.loadFixture(deployFixture);
-      await hub.registerAttestedModel(verifier, MODEL_COMMITMENT, 1, "fresh");
-      const fresh: bigint = await hub.modelCount();
-      await expect(hub.trustAttester(fresh, OTHER_BUREAU)).to.emit(hub, "AttesterTrusted").withArgs(fresh, OTHER_BUREAU);
-      expect(await hub.attesterStatus(fresh, OTHER_BUREAU)).to.equal(Trust.Trusted);
+      const next = (await hub.modelCount()) + 1n;
+      await expect(hub.registerAttestedModel(verifier, MODEL_COMMITMENT, 1, [BUREAU, OTHER_BUREAU], "fresh"))
+        .to.emit(hub, "AttesterTrusted")
+        .withArgs(next, BUREAU)
+        .and.to.emit(hub, "AttesterTrusted")
+        .withArgs(next, OTHER_BUREAU);
+      expect(await hub.attesterStatus(next, BUREAU)).to.equal(Trust.Trusted);
+      expect(await hub.attesterStatus(next, OTHER_BUREAU)).to.equal(Trust.Trusted);
+      await expect(hub.registerAttestedModel(verifier, MODEL_COMMITMENT, 1, [BUREAU, FIELD_MODULUS], ""))
+        .to.be.revertedWithCustomError(hub, "ModelRegistryInvalidAttesterKeyHash")
+        .withArgs(FIELD_MODULUS);
+      await expect(hub.registerAttestedModel(verifier, MODEL_COMMITMENT, 1, [BUREAU, BUREAU], ""))
+        .to.be.revertedWithCustomError(hub, "ModelRegistryAttesterAlreadyTrusted")
+        .withArgs(next + 1n, BUREAU);
+      expect(await hub.modelCount()).to.equal(next);
+    });
+
+    // docs/SECURITY.md C20. The attack: the model's consumer is live (the Ignition module sets it at
+    // once) while the model trusts no attester yet; the owner trusts a key of its choosing and uses it
+    // in the next block, before the consumer's owner can react. The first attester after registration
+    // is therefore timelocked like every other.
+    it("refuses the first attester after registration between two blocks: a live consumer gets the timelock's notice (C20)", async function () {
+      const { applicant, now } = await networkHelpers.loadFixture(deployFixture);
+      const module = creditScoreModule("MockInferenceVerifier", { attested: true });
+      const { hub, creditGate } = await ignition.deploy(module, {
+        parameters: { [module.id]: { modelCommitment: OTHER_COMMITMENT, threshold: THRESHOLD, creditLimit: CREDIT_LIMIT, attesters: [] } },
+      });
+      const modelId: bigint = await creditGate.modelId();
+      expect((await hub.getModel(modelId)).consumer).to.equal(await creditGate.getAddress());
+      const ROGUE = 0x0bad_cafen;
+      const signals = statement({ outputs: [THRESHOLD], subject: applicant.address, modelCommitment: OTHER_COMMITMENT, attestation: { attesterKeyHash: ROGUE, issuedAt: now, expiresAt: now + 10n * DAY } });
+      // Before: nothing accepted.
+      await expect(hub.verifyAndAct(modelId, dummyProof(), signals)).to.be.revertedWithCustomError(hub, "InferenceHubUntrustedAttester").withArgs(modelId, ROGUE);
+      // The owner's instant switch is refused, and the rogue key's statements stay refused.
+      await expect(hub.trustAttester(modelId, ROGUE)).to.be.revertedWithCustomError(hub, "ModelRegistryAttesterNotAnnounced").withArgs(modelId, ROGUE);
+      await expect(hub.verifyAndAct(modelId, dummyProof(), signals)).to.be.revertedWithCustomError(hub, "InferenceHubUntrustedAttester");
+      expect((await creditGate.creditLineOf(applicant.address)).limit).to.equal(0n);
+      // Announced, it becomes trustable only after the delay, in which everyone sees it coming.
+      await hub.announceAttester(modelId, ROGUE);
+      const readyAt = await hub.pendingAttester(modelId, ROGUE);
+      await networkHelpers.time.setNextBlockTimestamp(readyAt - 1n);
+      await expect(hub.trustAttester(modelId, ROGUE)).to.be.revertedWithCustomError(hub, "ModelRegistryAttesterNotReady").withArgs(modelId, ROGUE, readyAt);
+      await networkHelpers.time.setNextBlockTimestamp(readyAt);
+      await expect(hub.trustAttester(modelId, ROGUE)).to.emit(hub, "AttesterTrusted").withArgs(modelId, ROGUE);
+      await expect(hub.verifyAndAct(modelId, dummyProof(), signals)).to.emit(hub, "InferenceVerified");
     });
 
     it("refuses to trust a further attester between two blocks: unannounced (ModelRegistryAttesterNotAnnounced) or early (ModelRegistryAttesterNotReady)", async function () {
@@ -232,7 +272,7 @@ describe("Attested models", function () {
 
     it("rejects an attester trusted for another model only", async function () {
       const { hub, verifier, applicant, now } = await networkHelpers.loadFixture(deployFixture);
-      await hub.registerAttestedModel(verifier, MODEL_COMMITMENT, 1, "second attested model");
+      await hub.registerAttestedModel(verifier, MODEL_COMMITMENT, 1, [], "second attested model");
       const secondId: bigint = await hub.modelCount();
       const signals = attested(applicant.address, { issuedAt: now, expiresAt: now + DAY });
       await expect(hub.verifyAndAct(secondId, dummyProof(), signals))

@@ -143,10 +143,9 @@ describe("InferenceHub.verifyAndActBatch (hub checks, mock verifier)", function 
   });
 
   it("applies the attestation checks to every statement of an attested model's batch", async function () {
-    const parameters = { modelCommitment: MODEL_COMMITMENT, threshold: THRESHOLD, creditLimit: CREDIT_LIMIT };
+    const parameters = { modelCommitment: MODEL_COMMITMENT, threshold: THRESHOLD, creditLimit: CREDIT_LIMIT, attesters: [BUREAU] };
     const { hub, creditGate } = await ignition.deploy(attestedModule, { parameters: { [attestedModule.id]: parameters } });
     const modelId: bigint = await creditGate.modelId();
-    await hub.trustAttester(modelId, BUREAU);
     const now = BigInt(await networkHelpers.time.latest());
     const [, a, b] = await ethers.getSigners();
     const ok = statement({ subject: a!.address, attestation: { attesterKeyHash: BUREAU, issuedAt: now - 10n, expiresAt: now + 1000n } });

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 import InferenceHubModule from "../../deploy/InferenceHub.js";
-import { FIELD_MODULUS, MODEL_COMMITMENT, OTHER_COMMITMENT, connectAs } from "./helpers.js";
+import { FIELD_MODULUS, MODEL_COMMITMENT, OTHER_COMMITMENT, connectAs, dummyProof, statement } from "./helpers.js";
 
 const { ethers, ignition, networkHelpers } = await network.create();
 
@@ -101,6 +101,25 @@ describe("ModelRegistry", function () {
         .to.emit(hub, "ModelConsumerUpdated")
         .withArgs(modelId, await consumer.getAddress());
       expect((await hub.getModel(modelId)).consumer).to.equal(await consumer.getAddress());
+    });
+
+    // docs/SECURITY.md C21: the one owner change that applies at once. Before it the hub calls nobody
+    // for the model; a statement recorded then stays recorded and is never replayed into the consumer;
+    // and the first consumer latches, so the owner cannot flip between "none" and "this consumer".
+    it("leaves nothing to exploit before the first consumer: statements call nobody and are not replayed into it; the first consumer latches (C21)", async function () {
+      const { hub, consumer, modelId, owner } = await networkHelpers.loadFixture(deployFixture);
+      const early = statement({ subject: owner.address, nonce: 1n });
+      await expect(hub.verifyAndAct(modelId, dummyProof(), early)).to.emit(hub, "InferenceVerified").and.not.to.emit(consumer, "InferenceReceived");
+      await expect(hub.setConsumer(modelId, consumer)).to.emit(hub, "ModelConsumerUpdated");
+      // The early statement cannot reach the consumer afterwards, re-randomised or not: its nonce is used.
+      await expect(hub.verifyAndAct(modelId, dummyProof(1n), early)).to.be.revertedWithCustomError(hub, "InferenceHubNonceUsed");
+      // No instant way back to "none", nor on to another consumer.
+      const rogue = await ethers.deployContract("RecordingConsumer");
+      for (const next of [ethers.ZeroAddress, await rogue.getAddress()]) {
+        await expect(hub.setConsumer(modelId, next)).to.be.revertedWithCustomError(hub, "ModelRegistryConsumerNotAnnounced").withArgs(modelId, next);
+      }
+      expect((await hub.getModel(modelId)).consumer).to.equal(await consumer.getAddress());
+      await expect(hub.verifyAndAct(modelId, dummyProof(), statement({ subject: owner.address, nonce: 2n }))).to.emit(consumer, "InferenceReceived");
     });
 
     it("refuses to swap the consumer between two blocks: an unannounced change reverts with ModelRegistryConsumerNotAnnounced", async function () {

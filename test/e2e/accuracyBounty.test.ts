@@ -9,6 +9,7 @@ import { expect } from "chai";
 import type { Contract, Signer } from "ethers";
 import { network } from "hardhat";
 import { buildBounty } from "../../prover/build/buildBounty.js";
+import { circuitDigest } from "../../prover/circuit/codegen.js";
 import { germanCreditTestSet } from "../../prover/data/germanCreditBounty.js";
 import { toField } from "../../prover/field.js";
 import { commitmentLayout, privateWeights } from "../../prover/model/commitment.js";
@@ -197,7 +198,7 @@ describe("end to end: AccuracyBounty pays the first model proven to reach the ta
     // a distinctive word) must be absent, as must the packed words the commitment hashes and the salt.
     const secret = [
       ...privateWeights(good).filter((w) => w < 0n || w >= 64n).map(toField),
-      ...commitmentLayout(good).filter((e) => e.pack || e.salt).map((e) => e.value),
+      ...commitmentLayout(good, circuitDigest(good)).filter((e) => e.pack || e.salt).map((e) => e.value),
     ];
     expect(secret.length).to.be.greaterThan(15);
     for (const value of secret) expect(onChain.has(value), `secret word ${value} on chain`).to.equal(false);

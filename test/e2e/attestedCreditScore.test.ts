@@ -44,8 +44,7 @@ describe("end to end: bureau-attested features -> proof -> verifyAndAct -> credi
       attested: true,
     };
     // A one-minute timelock, so that a second attester can be trusted inside an attestation's window.
-    const d = await deployCreditScore({ ignition, model, threshold: 0n, creditLimit: 5_000n, updateDelay: 60n });
-    await d.hub.trustAttester(d.modelId, bureau.keyHash);
+    const d = await deployCreditScore({ ignition, model, threshold: 0n, creditLimit: 5_000n, updateDelay: 60n, attesters: [bureau.keyHash] });
     t0 ??= await networkHelpers.time.latest();
     return { ethers, networkHelpers, owner: owner!, alice: alice!, mallory: mallory!, ...d };
   }

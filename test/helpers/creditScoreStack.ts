@@ -19,6 +19,8 @@ export interface DeployCreditScoreParameters {
   creditLimit: bigint;
   /** The hub's timelock in seconds (deploy/InferenceHub.ts; default two days), when this call deploys the hub. */
   updateDelay?: bigint;
+  /** An attested model's attester key hashes, trusted from registration on (later ones wait the timelock). */
+  attesters?: bigint[];
 }
 
 export interface CreditScoreDeployment {
@@ -28,9 +30,9 @@ export interface CreditScoreDeployment {
   modelId: bigint;
 }
 
-export async function deployCreditScore({ ignition, model, threshold, creditLimit, updateDelay }: DeployCreditScoreParameters): Promise<CreditScoreDeployment> {
+export async function deployCreditScore({ ignition, model, threshold, creditLimit, updateDelay, attesters }: DeployCreditScoreParameters): Promise<CreditScoreDeployment> {
   const module = creditScoreModule(model.verifierContract, { attested: model.attested ?? false });
-  const { hub, verifier, creditGate } = await ignition.deploy(module, { parameters: creditScoreParameters(module, { ...model, threshold, creditLimit, updateDelay }) });
+  const { hub, verifier, creditGate } = await ignition.deploy(module, { parameters: creditScoreParameters(module, { ...model, threshold, creditLimit, updateDelay, ...(model.attested ? { attesters: attesters ?? [] } : {}) }) });
   return { hub, verifier, creditGate, modelId: await creditGate.modelId() };
 }
 

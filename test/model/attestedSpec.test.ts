@@ -11,7 +11,7 @@ import { modelCommitment } from "../../prover/model/commitment.js";
 import { lowerModel } from "../../prover/model/ir.js";
 import { parseModelSpec, readModelSpec } from "../../prover/model/spec.js";
 
-const CREDIT_SCORE_COMMITMENT = 1324050905806369524668813696109360178202473276287891220800072128012224068360n;
+const CREDIT_SCORE_COMMITMENT = 6325777319349836187163532787576954417341756389817846310881109837649033268401n;
 
 describe("attested model specs", () => {
   const plain = readModelSpec(bundledSpecPath("credit-score"));
@@ -30,8 +30,9 @@ describe("attested model specs", () => {
     expect(plainIr).to.not.have.property("attestation");
     const plainCommitment = await modelCommitment(plainIr);
     expect(await modelCommitment(lowerModel(attested))).to.not.equal(plainCommitment);
-    // Pinned: the commitment credit-score had before attestation existed (registered deployments
-    // depend on it). A change here is a reviewed event, never a side effect.
+    // Pinned: registered deployments depend on it, so a change here is a reviewed event, never a side
+    // effect. Attestation left it unchanged; it last changed with credit-score 1.1.0, when the circuit
+    // digest entered every commitment (docs/SECURITY.md, Compiler 2).
     expect(plainCommitment).to.equal(CREDIT_SCORE_COMMITMENT);
   });
 

@@ -13,7 +13,7 @@ import { resolveSpecPath } from "../../artifacts/models.js";
 export const command: Command = {
   usage:
     "<model-dir|spec.json> --rpc <url> [--hub <address>] [--consumer <ContractName> --consumer-args <json array>] [--update-delay <seconds>] " +
-    "[--metadata <uri>] [--keystore <file>] [--out-dir deployments] [--allow-dev-setup] [--dry-run] [--json]",
+    "[--metadata <uri>] [--attester <keyHash>]... [--keystore <file>] [--out-dir deployments] [--allow-dev-setup] [--dry-run] [--json]",
   summary:
     "Deploys a built model: a new InferenceHub unless --hub, the model's verifier, its registration and your consumer (its constructor " +
     'arguments may use "$hub", "$modelId", "$deployer"). The key comes from $ZKINFER_PRIVATE_KEY, or --keystore <v3 JSON> with ' +
@@ -29,6 +29,7 @@ export const command: Command = {
         "consumer-args": { type: "string" },
         "update-delay": { type: "string" },
         metadata: { type: "string" },
+        attester: { type: "string", multiple: true },
         "out-dir": { type: "string" },
         "allow-dev-setup": { type: "boolean", default: false },
         "dry-run": { type: "boolean", default: false },
@@ -67,10 +68,14 @@ export const command: Command = {
   },
 };
 
-async function deploy(specPath: string, values: Record<string, string | boolean | undefined>, consumer: { contract: string; args: unknown[] } | undefined, updateDelay: bigint | undefined, model: string): Promise<void> {
+async function deploy(specPath: string, values: Record<string, string | string[] | boolean | undefined>, consumer: { contract: string; args: unknown[] } | undefined, updateDelay: bigint | undefined, model: string): Promise<void> {
   {
     const { deployModel } = await import("../../chain/deployModel.js");
-    const common = { specPath, rpcUrl: values.rpc as string, hub: values.hub as Address | undefined, consumer, updateDelay, metadataURI: values.metadata as string | undefined, allowDevSetup: values["allow-dev-setup"] as boolean, log: console.log };
+    const attesters = ((values.attester ?? []) as unknown as string[]).map((k) => {
+      if (!/^(0x[0-9a-fA-F]+|[0-9]+)$/.test(k)) throw new UsageError(`--attester must be a decimal or 0x-hex key hash (from \`zkinfer attester\`), got "${k}"`);
+      return BigInt(k);
+    });
+    const common = { specPath, rpcUrl: values.rpc as string, hub: values.hub as Address | undefined, consumer, attesters, updateDelay, metadataURI: values.metadata as string | undefined, allowDevSetup: values["allow-dev-setup"] as boolean, log: console.log };
     if (values["dry-run"]) {
       // A dry run signs nothing: the key is only needed for its address, which the estimates use.
       const { loadPrivateKey } = await import("../../chain/keystore.js");

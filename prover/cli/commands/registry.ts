@@ -27,11 +27,12 @@ export const command: Command = {
   usage:
     "<list|show <id>|register|pause <id>|unpause <id>|retire <id>|upgrade <id>|cancel-upgrade <id>|transfer <id> <to>|accept <id>|" +
     "set-consumer <id> <address>|trust-attester <id> <keyHash>|revoke-attester <id> <keyHash>> " +
-    "--rpc <url> --hub <address> [--keystore <file>] [--verifier <address> --commitment <n> --outputs <k> --metadata <uri> [--attested | --public-inputs <spec.json|model dir>]] [--apply] [--json]",
+    "--rpc <url> --hub <address> [--keystore <file>] [--verifier <address> --commitment <n> --outputs <k> --metadata <uri> [--attested [--attester <keyHash>]... | --public-inputs <spec.json|model dir>]] [--apply] [--json]",
   summary:
     "Reads and changes the model registry of a deployed InferenceHub. Writes sign with the key in $ZKINFER_PRIVATE_KEY, or --keystore <v3 JSON> with $ZKINFER_KEYSTORE_PASSWORD. " +
     "`upgrade <id> --verifier --commitment` announces a timelocked update; `upgrade <id> --apply` applies it once the delay has passed. " +
-    "`register --attested` registers a model whose inputs an attester signs; `trust-attester`/`revoke-attester <id> <keyHash>` manage its attesters " +
+    "`register --attested` registers a model whose inputs an attester signs, trusting each `--attester <keyHash>` from registration on; " +
+    "`trust-attester`/`revoke-attester <id> <keyHash>` manage its attesters afterwards (a new one is announced, then trusted after the delay) " +
     "(`zkinfer attester` prints a key's hash); `set-consumer <id> <address>` sets what acts on its proofs (the zero address removes it).",
   async run(argv) {
     const { positionals, values } = parseArgs({
@@ -46,6 +47,7 @@ export const command: Command = {
         metadata: { type: "string", default: "" },
         apply: { type: "boolean", default: false },
         attested: { type: "boolean", default: false },
+        attester: { type: "string", multiple: true },
       },
     });
     const [action, ...rest] = positionals;
@@ -114,9 +116,12 @@ export const command: Command = {
         const modelCommitment = commitment(values.commitment);
         let registration;
         if (values.attested && values["public-inputs"] !== undefined) throw new UsageError("a model is either --attested or has --public-inputs, not both");
+        if (values.attester && !values.attested) throw new UsageError("--attester names an attested model's attesters: add --attested");
         if (values.attested) {
-          // Its proofs carry a trusted attester's signature (docs/ATTESTATION.md): trust one with `trust-attester`.
-          registration = await writeAndWait({ ...(await hubTx()), functionName: "registerAttestedModel", args: [verifier, modelCommitment, numOutputs, values.metadata] });
+          // Its proofs carry a trusted attester's signature (docs/ATTESTATION.md). The attesters named here are
+          // trusted from registration on; any later one is announced first (`trust-attester`, docs/SECURITY.md C20).
+          const attesters = (values.attester ?? []).map((k) => fieldElement("--attester", k));
+          registration = await writeAndWait({ ...(await hubTx()), functionName: "registerAttestedModel", args: [verifier, modelCommitment, numOutputs, attesters, values.metadata] });
         } else if (values["public-inputs"] !== undefined) {
           // A model with public inputs (visibility.inputs = "public"): its B and its declared input
           // ranges, which the hub enforces, come from the spec itself (never typed by hand).
@@ -192,8 +197,8 @@ export const command: Command = {
         return;
       }
       case "trust-attester": {
-        // The model's first attester is trusted at once; a later one is announced first, then trusted
-        // by the same command after the delay.
+        // Announced first, then trusted by the same command after the delay (the attesters trusted at
+        // once are those named at registration: `register --attested --attester <keyHash>`).
         const keyHash = fieldElement("the attester key hash", rest[1]);
         const trust = await writeOrAnnounce(
           async () => writeAndWait({ ...(await hubTx()), functionName: "trustAttester", args: [id(), keyHash] }),
