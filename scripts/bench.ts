@@ -13,7 +13,9 @@
  * --private-mlp also the private-weight MLP, about 400k constraints), and the trading-signal model
  * (./bench-signals.ts: proving time per signal, a signal's verifyAndAct gas), and batch verification
  * (./bench-batch.ts: verifyAndActBatch gas for n = 1 .. 32, single verifyAndAct for a first-time and a
- * repeat subject). Writes bench/results.json.
+ * repeat subject), and the proof systems (./bench-proof-systems.ts: Groth16, PLONK and FFLONK per
+ * bundled model: setup and proving time, verifyAndAct gas, the ptau power each needs). Writes
+ * bench/results.json.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -33,6 +35,7 @@ import { generateCircuit } from "../prover/circuit/codegen.js";
 import type { ModelIR } from "../prover/model/ir.js";
 import { releaseCurves } from "../prover/setup/curve.js";
 import { batchBench } from "./bench-batch.js";
+import { proofSystemBench } from "./bench-proof-systems.js";
 import { compilerBench } from "./bench-compiler.js";
 import { signalBench } from "./bench-signals.js";
 import { compileContracts } from "./compile-contracts.js";
@@ -164,9 +167,10 @@ async function main() {
   }
   const signal = await signalBench(hre, log);
   const batch = await batchBench(hre, log);
+  const proofSystems = await proofSystemBench(hre, log);
   mkdirSync(join(REPO_ROOT, "bench"), { recursive: true });
-  writeFileSync(join(REPO_ROOT, "bench", "results.json"), JSON.stringify({ models: results, signal, compiler, batch }, null, 2) + "\n");
-  if (json) console.log(JSON.stringify({ models: results, signal, compiler, batch }));
+  writeFileSync(join(REPO_ROOT, "bench", "results.json"), JSON.stringify({ models: results, signal, compiler, batch, proofSystems }, null, 2) + "\n");
+  if (json) console.log(JSON.stringify({ models: results, signal, compiler, batch, proofSystems }));
 }
 
 function signals(signers: { address: string }[], i: number): string {
