@@ -15,8 +15,10 @@
  * `npx tsx scripts/bench-graph.ts [--ops|--models] [--json]`), and the trading-signal model
  * (./bench-signals.ts: proving time per signal, a signal's verifyAndAct gas), and batch verification
  * (./bench-batch.ts: verifyAndActBatch gas for n = 1 .. 32, single verifyAndAct for a first-time and a
- * repeat subject), and the accuracy bounty over 300 samples (./bench-bounty.ts: constraints, compile and setup
- * time, proving time, claim gas, float vs circuit accuracy). Writes bench/results.json.
+ * repeat subject), the accuracy bounty over 300 samples (./bench-bounty.ts: constraints, compile and setup
+ * time, proving time, claim gas, float vs circuit accuracy), and the proof systems
+ * (./bench-proof-systems.ts: Groth16, PLONK and FFLONK per bundled model: setup and proving time,
+ * verifyAndAct gas, the ptau power each needs). Writes bench/results.json.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -41,6 +43,7 @@ import type { ModelIR } from "../prover/model/ir.js";
 import { releaseCurves } from "../prover/setup/curve.js";
 import { batchBench } from "./bench-batch.js";
 import { bountyBench } from "./bench-bounty.js";
+import { proofSystemBench } from "./bench-proof-systems.js";
 import { compilerBench } from "./bench-compiler.js";
 import { corpusModelCosts, graphOpCosts } from "./bench-graph.js";
 import { signalBench } from "./bench-signals.js";
@@ -178,9 +181,10 @@ async function main() {
   const signal = await signalBench(hre, log);
   const batch = await batchBench(hre, log);
   const bounty = await bountyBench(hre, log);
+  const proofSystems = await proofSystemBench(hre, log);
   mkdirSync(join(REPO_ROOT, "bench"), { recursive: true });
-  writeFileSync(join(REPO_ROOT, "bench", "results.json"), JSON.stringify({ models: results, signal, compiler, graph, batch, bounty }, null, 2) + "\n");
-  if (json) console.log(JSON.stringify({ models: results, signal, compiler, graph, batch, bounty }));
+  writeFileSync(join(REPO_ROOT, "bench", "results.json"), JSON.stringify({ models: results, signal, compiler, graph, batch, bounty, proofSystems }, null, 2) + "\n");
+  if (json) console.log(JSON.stringify({ models: results, signal, compiler, graph, batch, bounty, proofSystems }));
 }
 
 try {

@@ -5,10 +5,10 @@ pragma solidity ^0.8.24;
  * @title IInferenceVerifier
  * @notice A proof-system-agnostic verifier for one model's circuit.
  *
- * Each model's circuit gets its own verifier, generated from the circuit's final proving key (snarkjs
- * Groth16 today; PLONK or FFLONK later). Adapters such as {Groth16VerifierAdapter} give every
- * generated verifier this one interface, so the hub never depends on a proof system's calling
- * convention.
+ * Each model's circuit gets its own verifier, generated from the circuit's final proving key by
+ * snarkjs (Groth16, PLONK or FFLONK: the spec's `proofSystem`). Adapters ({Groth16VerifierAdapter},
+ * {PlonkFamilyVerifierAdapter}) give every generated verifier this one interface, so the hub never
+ * depends on a proof system's calling convention.
  *
  * A verifier answers one question: is `proof` valid for `publicSignals`? It does not check that the
  * signals make sense (the right model commitment, a fresh nonce); the hub does that, and it also
@@ -17,7 +17,7 @@ pragma solidity ^0.8.24;
 interface IInferenceVerifier {
     /**
      * @dev The proof is not `expected` bytes long, the fixed size of a proof of this system
-     * (256 for Groth16: 8 field words).
+     * (256 for Groth16: 8 field words; 768 for PLONK and FFLONK: 24 words).
      */
     error InferenceVerifierInvalidProofLength(uint256 expected, uint256 actual);
 

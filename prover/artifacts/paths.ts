@@ -40,6 +40,11 @@ export function circuitBaseName(model: string): string {
 
 export { pascalName };
 
+/** The contract snarkjs's template declares for a proof system ("plonk" -> PlonkVerifier). */
+export function snarkjsVerifierContractName(system: "groth16" | "plonk" | "fflonk"): string {
+  return `${system.charAt(0).toUpperCase()}${system.slice(1)}Verifier`;
+}
+
 /** Solidity contract name of a model's verifier (the snarkjs verifier + IInferenceVerifier adapter). */
 export function verifierContractName(model: string): string {
   return `${pascalName(model)}Verifier`;
@@ -82,7 +87,8 @@ export function artifactPath(model: string, kind: ArtifactKind): string {
     case "setupInfo":
       return join(dir, "setup.json");
     case "snarkjsVerifier":
-      return join(contracts, "Groth16Verifier.sol");
+      // snarkjs's verifier of the model's proof system (contract Groth16Verifier, PlonkVerifier or FflonkVerifier).
+      return join(contracts, "SnarkjsVerifier.sol");
     case "batchVerifier":
       return join(contracts, "Groth16BatchVerifier.sol");
     case "verifierContract":

@@ -4,16 +4,18 @@
  * second run only checks hashes.
  */
 import { claimBuild } from "./buildSource.js";
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
 import { publicSignalCount } from "../abi/publicSignals.js";
-import { REPO_ROOT, artifactPath, verifierContractName } from "../artifacts/paths.js";
+import { REPO_ROOT, artifactPath, snarkjsVerifierContractName, verifierContractName } from "../artifacts/paths.js";
 import { generateCircuit } from "../circuit/codegen.js";
 import { compileCircuit, type CircuitInfo } from "../circuit/compile.js";
 import { lowerModel, publicInputCount, publicOutputCount, type ModelIR } from "../model/ir.js";
 import { modelCommitment } from "../model/commitment.js";
 import { readModelSpec } from "../model/spec.js";
+import { proofSystemOf, type ProofSystem } from "../model/specSchema.js";
+import { plonkGateCount, setupUniversal, universalPtauPower, type SetupUniversalReturnType } from "../setup/universal.js";
 import { groth16BatchVerifierSource, type Groth16VerificationKey } from "../setup/groth16Batch.js";
 import { SNARKJS_VERSION, exportSolidityVerifier, setupGroth16, sha256File, type SetupGroth16ReturnType } from "../setup/groth16.js";
 import { currentCeremonySetup, type CeremonySetupInfo } from "../setup/ceremony.js";
@@ -42,10 +44,12 @@ export interface BuiltModel {
   numPublicSignals: number;
   /** The circuit verifies an attestation (docs/ATTESTATION.md); register it with registerAttestedModel. */
   attested: boolean;
+  /** The spec's proof system (default groth16): which keys, prover and verifier contract the build made. */
+  proofSystem: ProofSystem;
   circuit: CircuitInfo;
   ptau: ResolvePtauReturnType;
   /** A development setup (one local contributor) or the installed ceremony's record. */
-  setup: ({ setup: "development" } & SetupGroth16ReturnType) | CeremonySetupInfo;
+  setup: ({ setup: "development" } & SetupGroth16ReturnType) | CeremonySetupInfo | ({ setup: "universal" } & SetupUniversalReturnType);
   verifierContract: string;
 }
 
@@ -71,7 +75,8 @@ export async function buildModel({ specPath, ptau, log = () => {} }: BuildModelP
 
   const attested = ir.attestation !== undefined;
   const numPublicSignals = publicSignalCount(publicOutputCount(ir), { attested, publicInputs: publicInputCount(ir) });
-  const { setup, phase1, contract } = await buildKeysAndVerifier({ name, circuit, numPublicSignals, ptau, log });
+  const system = proofSystemOf(spec);
+  const { setup, phase1, contract } = await buildKeysAndVerifier({ name, circuit, numPublicSignals, system, ptau, log });
 
   return {
     name,
@@ -81,6 +86,7 @@ export async function buildModel({ specPath, ptau, log = () => {} }: BuildModelP
     numOutputs: publicOutputCount(ir),
     numPublicSignals,
     attested,
+    proofSystem: system,
     circuit,
     ptau: phase1,
     setup,
@@ -115,24 +121,43 @@ export interface BuildKeysAndVerifierParameters {
   name: string;
   circuit: CircuitInfo;
   numPublicSignals: number;
+  /** Default groth16. PLONK and FFLONK keys derive from the ptau alone (no circuit ceremony, no batch verifier). */
+  system?: ProofSystem;
   ptau?: string;
   log?: Log;
 }
 
 /**
  * The steps after the circuit compile, shared by model and bounty builds: the powers of tau, the
- * Groth16 setup (or the installed ceremony's keys) and the Solidity verifier behind the adapter.
+ * Groth16 setup (or the installed ceremony's keys, or a PLONK/FFLONK setup) and the Solidity verifier
+ * behind the adapter.
  */
-export async function buildKeysAndVerifier({ name, circuit, numPublicSignals, ptau, log = () => {} }: BuildKeysAndVerifierParameters): Promise<{ setup: BuiltModel["setup"]; phase1: ResolvePtauReturnType; contract: string }> {
+export async function buildKeysAndVerifier({ name, circuit, numPublicSignals, system = "groth16", ptau, log = () => {} }: BuildKeysAndVerifierParameters): Promise<{ setup: BuiltModel["setup"]; phase1: ResolvePtauReturnType; contract: string }> {
   const stampDir = artifactPath(name, "stampDir");
   const isCached = (r: { cached: boolean }) => r.cached;
-  const power = requiredPtauPower(circuit.nonLinearConstraints + circuit.linearConstraints, numPublicSignals);
+  const power =
+    system === "groth16"
+      ? requiredPtauPower(circuit.nonLinearConstraints + circuit.linearConstraints, numPublicSignals)
+      : universalPtauPower(system, await plonkGateCount(artifactPath(name, "r1cs")));
   // A finalized ceremony installed for this exact circuit (`zkinfer ceremony finalize`) replaces the
   // development setup; if the circuit changed since, its keys no longer fit and a development setup is made.
   let setup: BuiltModel["setup"];
   let phase1: ResolvePtauReturnType;
-  const ceremony = currentCeremonySetup(name);
-  if (ceremony) {
+  // Only Groth16 has a circuit-specific ceremony; PLONK and FFLONK keys derive from the ptau alone.
+  const ceremony = system === "groth16" ? currentCeremonySetup(name) : undefined;
+  if (system !== "groth16") {
+    phase1 = await timed(log, `powers of tau (2^${power}, ${system})`, () => resolvePtau({ power, ptau, log }));
+    const universal = await timed(log, `${system} setup (zkey, vkey)`, () =>
+      cachedStep({
+        stampDir,
+        step: "setup",
+        hash: contentHash([{ file: artifactPath(name, "r1cs") }, { file: phase1.path }, SNARKJS_VERSION, system]),
+        outputs: [artifactPath(name, "zkey"), artifactPath(name, "vkey")],
+        run: () => setupUniversal({ system, r1cs: artifactPath(name, "r1cs"), ptau: phase1.path, zkeyFinal: artifactPath(name, "zkey"), vkey: artifactPath(name, "vkey"), log }),
+      }), isCached);
+    setup = { setup: "universal", ...universal.result };
+    writeFileSync(artifactPath(name, "setupInfo"), JSON.stringify({ ...setup, ptau: phase1 }, null, 2));
+  } else if (ceremony) {
     log(`    groth16 setup: ceremony (${ceremony.contributions} contributions, transcript ${ceremony.transcript})`);
     setup = ceremony;
     phase1 = ceremony.ptau;
@@ -143,7 +168,7 @@ export async function buildKeysAndVerifier({ name, circuit, numPublicSignals, pt
       cachedStep({
         stampDir,
         step: "setup",
-        hash: contentHash([{ file: artifactPath(name, "r1cs") }, { file: phase1.path }, SNARKJS_VERSION]),
+        hash: contentHash([{ file: artifactPath(name, "r1cs") }, { file: phase1.path }, SNARKJS_VERSION, system]),
         outputs: [artifactPath(name, "zkey"), artifactPath(name, "vkey")],
         run: () =>
           setupGroth16({
@@ -170,13 +195,21 @@ export async function buildKeysAndVerifier({ name, circuit, numPublicSignals, pt
         { file: join(REPO_ROOT, "prover", "setup", "groth16Batch.ts") },
         SNARKJS_VERSION,
         String(numPublicSignals),
-        "adapter-v3",
+        system,
+        "adapter-v4",
       ]),
-      outputs: [artifactPath(name, "snarkjsVerifier"), artifactPath(name, "batchVerifier"), artifactPath(name, "verifierContract")],
+      outputs: [artifactPath(name, "snarkjsVerifier"), ...(system === "groth16" ? [artifactPath(name, "batchVerifier")] : []), artifactPath(name, "verifierContract")],
       run: async () => {
         const file = artifactPath(name, "snarkjsVerifier");
         mkdirSync(dirname(file), { recursive: true });
+        // Files of an earlier build of this model (another proof system, or the old Groth16Verifier.sol name).
+        rmSync(join(dirname(file), "Groth16Verifier.sol"), { force: true });
+        rmSync(artifactPath(name, "batchVerifier"), { force: true });
         writeFileSync(file, await exportSolidityVerifier(artifactPath(name, "zkey")));
+        if (system !== "groth16") {
+          writeFileSync(artifactPath(name, "verifierContract"), plonkFamilyAdapterSource(name, system, numPublicSignals, sha256File(artifactPath(name, "zkey"))));
+          return contract;
+        }
         const vkey = JSON.parse(readFileSync(artifactPath(name, "vkey"), "utf8")) as Groth16VerificationKey;
         const batchFile = artifactPath(name, "batchVerifier");
         writeFileSync(batchFile, groth16BatchVerifierSource({
@@ -205,7 +238,7 @@ function adapterSource(model: string, numPublicSignals: number, zkeySha256: stri
 // Never edit: regenerate with \`npm run build:models\`.
 pragma solidity ^0.8.28;
 
-import {Groth16Verifier} from "./Groth16Verifier.sol";
+import {Groth16Verifier} from "./SnarkjsVerifier.sol";
 import {Groth16VerifierAdapter} from "${adapter}";
 import {Groth16BatchVerifier} from "./Groth16BatchVerifier.sol";
 
@@ -220,6 +253,33 @@ contract ${verifierContractName(model)} is Groth16Verifier, Groth16VerifierAdapt
             signals := publicSignals.offset
         }
         return verifyProof(a, b, c, signals);
+    }
+}
+`;
+}
+
+/**
+ * The per-model contract of a PLONK or FFLONK model: snarkjs's verifier behind the IInferenceVerifier
+ * adapter, which re-encodes the call for the template's fixed calldata layout (see
+ * contracts/verifiers/PlonkFamilyVerifierAdapter.sol). No batch check: batching is Groth16's.
+ */
+function plonkFamilyAdapterSource(model: string, system: "plonk" | "fflonk", numPublicSignals: number, zkeySha256: string): string {
+  const file = artifactPath(model, "verifierContract");
+  const adapter = importPath(file, join(REPO_ROOT, "contracts", "verifiers", "PlonkFamilyVerifierAdapter.sol"));
+  const base = snarkjsVerifierContractName(system);
+  return `// SPDX-License-Identifier: MIT
+// AUTO-GENERATED by zkinfer (prover/build/buildModel.ts) for model ${model}; zkey sha256 ${zkeySha256}.
+// Never edit: regenerate with \`npm run build:models\`.
+pragma solidity ^0.8.28;
+
+import {${base}} from "./SnarkjsVerifier.sol";
+import {PlonkFamilyVerifierAdapter} from "${adapter}";
+
+/// @notice ${system.toUpperCase()} verifier of model \`${model}\` (${numPublicSignals} public signals) behind IInferenceVerifier.
+contract ${verifierContractName(model)} is ${base}, PlonkFamilyVerifierAdapter(${numPublicSignals}) {
+    /// @dev See {IInferenceVerifier-verify}: snarkjs's verifyProof, called in the calldata layout it reads.
+    function verify(bytes calldata proof, uint256[] calldata publicSignals) external view returns (bool) {
+        return _verifyBySelfCall(${base}.verifyProof.selector, proof, publicSignals);
     }
 }
 `;

@@ -193,6 +193,10 @@ const extraOutputSchema = z.discriminatedUnion("type", [
     .strict(),
 ]);
 
+/** The proof systems a model can be built for (snarkjs's three, all over BN254). */
+export const PROOF_SYSTEMS = ["groth16", "plonk", "fflonk"] as const;
+export type ProofSystem = (typeof PROOF_SYSTEMS)[number];
+
 export const modelSpecSchema = z
   .object({
     name: z.string().regex(/^[a-z][a-z0-9-]*$/, "must be kebab-case: a-z, 0-9 and -, starting with a letter"),
@@ -248,6 +252,13 @@ export const modelSpecSchema = z
       .optional(),
     /** Outputs derived from the inputs, appended after the layers' outputs (see extraOutputSchema). */
     extraOutputs: z.array(extraOutputSchema).min(1).optional(),
+    /**
+     * The proof system the build sets the model up for (default "groth16"). "plonk" and "fflonk" use
+     * the universal phase-1 ptau only (no per-circuit ceremony) and cannot batch. Not part of the
+     * model commitment: it picks the keys and the verifier contract, not the circuit, and the registry
+     * already pins the verifier per model id (docs/ARCHITECTURE.md, "Proof systems").
+     */
+    proofSystem: z.enum(PROOF_SYSTEMS).optional(),
     /** Free-form provenance (training data, accuracy); not part of the commitment. */
     metadata: z.record(z.string(), z.unknown()).optional(),
   })
@@ -362,6 +373,11 @@ function checkTree(
 }
 
 export type ModelSpec = z.infer<typeof modelSpecSchema>;
+
+/** A spec's proof system, "groth16" when it names none. */
+export function proofSystemOf(spec: Pick<ModelSpec, "proofSystem">): ProofSystem {
+  return spec.proofSystem ?? "groth16";
+}
 export type FeatureSpec = z.infer<typeof featureSchema>;
 export type LayerSpec = z.infer<typeof layerSchema>;
 

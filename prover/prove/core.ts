@@ -17,8 +17,8 @@ import { FIELD_MODULUS, toField } from "../field.js";
 import { inputCommitment, modelCommitment, privateWeights, publicOutputs } from "../model/commitment.js";
 import { lowerModel, publicInputCount, publicOutputCount, type ModelIR } from "../model/ir.js";
 import { runReference, type FeatureValues, type ReferenceResult } from "../model/interpret.js";
-import { parseModelSpec } from "../model/specSchema.js";
-import { encodeProof, type Groth16Proof } from "./calldata.js";
+import { parseModelSpec, proofSystemOf, type ProofSystem } from "../model/specSchema.js";
+import { assertProofSystem, encodeProof, proofSystemOfProof, type FflonkProof, type Groth16Proof, type PlonkProof, type SnarkProof } from "./calldata.js";
 
 interface WitnessCalculator {
   calculateWitness(input: Record<string, unknown>, sanityCheck: boolean): Promise<bigint[]>;
@@ -55,7 +55,7 @@ export interface ModelArtifacts {
   spec: unknown;
   /** circuit.wasm, the witness generator. */
   wasm: Uint8Array;
-  /** The Groth16 proving key. */
+  /** The proving key (Groth16, PLONK or FFLONK: the spec's `proofSystem`). */
   zkey: Uint8Array;
   /** The verification key JSON. */
   verificationKey: unknown;
@@ -71,7 +71,9 @@ export interface ModelArtifacts {
 export type ProveStage = "validate" | "witness" | "prove" | "check";
 
 export interface ProveReturnType {
-  proof: Groth16Proof;
+  /** snarkjs's proof object; its `protocol` names the proof system. */
+  proof: SnarkProof;
+  proofSystem: ProofSystem;
   /** Flat public signals, in ABI order. */
   publicSignals: bigint[];
   decoded: PublicSignals;
@@ -91,6 +93,7 @@ export class ModelProver {
     protected readonly witnessCalculator: WitnessCalculator,
     protected readonly zkey: Uint8Array,
     readonly verificationKey: unknown,
+    readonly proofSystem: ProofSystem = "groth16",
   ) {}
 
   /**
@@ -100,13 +103,20 @@ export class ModelProver {
    * are stale: built for another model commitment than the spec's.
    */
   static async fromArtifacts(artifacts: ModelArtifacts): Promise<ModelProver> {
-    const ir = lowerModel(parseModelSpec(artifacts.spec, artifacts.source));
+    const spec = parseModelSpec(artifacts.spec, artifacts.source);
+    const ir = lowerModel(spec);
+    const system = proofSystemOf(spec);
+    // A key built for another system (the spec's proofSystem changed since the build) cannot prove.
+    const keySystem = (artifacts.verificationKey as { protocol?: unknown } | null)?.protocol;
+    if (keySystem !== system) {
+      throw artifacts.staleError?.() ?? new ZkinferError(`The verification key of ${ir.name} is for ${String(keySystem)}, but its spec says proofSystem ${system}. Run \`npm run build:models\`.`);
+    }
     const commitment = await modelCommitment(ir);
     if (artifacts.circuitInfo && BigInt(artifacts.circuitInfo.modelCommitment) !== commitment) {
       throw artifacts.staleError?.() ?? new ZkinferError(`The built circuit of ${ir.name} is stale (its model commitment differs from the spec's). Run \`npm run build:models\`.`);
     }
     const wc = (await WitnessCalculatorBuilder(artifacts.wasm)) as WitnessCalculator;
-    return new this(ir, commitment, wc, artifacts.zkey, artifacts.verificationKey);
+    return new this(ir, commitment, wc, artifacts.zkey, artifacts.verificationKey, system);
   }
 
   /**
@@ -114,8 +124,8 @@ export class ModelProver {
    * the caller checks that both compile to the same circuit, see ./prover.ts loadWithWeights).
    */
   protected withModel(ir: ModelIR, commitment: bigint): this {
-    const Self = this.constructor as new (ir: ModelIR, c: bigint, wc: WitnessCalculator, zkey: Uint8Array, vkey: unknown) => this;
-    return new Self(ir, commitment, this.witnessCalculator, this.zkey, this.verificationKey);
+    const Self = this.constructor as new (ir: ModelIR, c: bigint, wc: WitnessCalculator, zkey: Uint8Array, vkey: unknown, system: ProofSystem) => this;
+    return new Self(ir, commitment, this.witnessCalculator, this.zkey, this.verificationKey, this.proofSystem);
   }
 
   /** The circuit's input object for already-validated features. */
@@ -193,7 +203,7 @@ export class ModelProver {
     const wtns = await this.witnessCalculator.calculateWTNSBin(input, true);
     const t1 = performance.now();
     onStage?.("prove");
-    const { proof, publicSignals } = await snarkjs.groth16.prove({ type: "mem", data: this.zkey }, { type: "mem", data: wtns });
+    const { proof, publicSignals } = await proveWith(this.proofSystem, this.zkey, wtns);
     const t2 = performance.now();
     onStage?.("check");
     const signals = (publicSignals as string[]).map((s) => BigInt(s));
@@ -222,12 +232,51 @@ export class ModelProver {
     if (expected.length !== signals.length || expected.some((x, i) => x !== signals[i])) {
       throw new ZkinferError(`Circuit and reference interpreter disagree on ${this.ir.name}: [${signals}] vs [${expected}]. This is a compiler bug.`);
     }
-    return { proof, publicSignals: signals, decoded, reference, salt, ...(outputSalt === undefined ? {} : { outputSalt }), proofBytes: encodeProof(proof), timings: { witnessMs: t1 - t0, proveMs: t2 - t1 } };
+    return { proof, proofSystem: this.proofSystem, publicSignals: signals, decoded, reference, salt, ...(outputSalt === undefined ? {} : { outputSalt }), proofBytes: encodeProof(proof), timings: { witnessMs: t1 - t0, proveMs: t2 - t1 } };
   }
 
-  /** Off-chain verification against the model's verification key. */
-  async verify(proof: Groth16Proof, publicSignals: readonly bigint[]): Promise<boolean> {
-    return snarkjs.groth16.verify(this.verificationKey, publicSignals.map(String), proof);
+  /** Off-chain verification against the model's verification key; a proof of another system throws. */
+  async verify(proof: SnarkProof, publicSignals: readonly bigint[]): Promise<boolean> {
+    return verifySnarkProof(this.verificationKey, publicSignals, proof);
+  }
+}
+
+/** snarkjs's prover of `system` on an in-memory proving key and witness. */
+async function proveWith(system: ProofSystem, zkey: Uint8Array, wtns: Uint8Array): Promise<{ proof: SnarkProof; publicSignals: string[] }> {
+  const key = { type: "mem", data: zkey } as const;
+  const witness = { type: "mem", data: wtns } as const;
+  switch (system) {
+    case "groth16":
+      return snarkjs.groth16.prove(key, witness);
+    case "plonk":
+      return snarkjs.plonk.prove(key, witness);
+    case "fflonk":
+      return snarkjs.fflonk.prove(key, witness);
+  }
+}
+
+/**
+ * Checks a snarkjs proof of any system against a verification key off-chain (the CLI's verify, the
+ * SDK's re-verification). The key's `protocol` must be the proof's: a proof of one system given to
+ * another's key throws naming both, instead of snarkjs failing deep in its arithmetic.
+ */
+export async function verifySnarkProof(verificationKey: unknown, publicSignals: readonly (bigint | string)[], proof: SnarkProof): Promise<boolean> {
+  const keySystem = (verificationKey as { protocol?: unknown } | null)?.protocol;
+  if (keySystem !== "groth16" && keySystem !== "plonk" && keySystem !== "fflonk") {
+    throw new ZkinferError(`The verification key's \`protocol\` is ${JSON.stringify(keySystem)}: expected a snarkjs groth16, plonk or fflonk key.`);
+  }
+  assertProofSystem(proof, keySystem, "the verification key");
+  const signals = publicSignals.map(String);
+  // snarkjs's plonk/fflonk verifiers report a failed check through the logger (and crash without
+  // one): the answer is the boolean, so the messages are dropped.
+  const quiet = { error: () => {}, warn: () => {}, info: () => {}, debug: () => {} };
+  switch (proofSystemOfProof(proof)) {
+    case "groth16":
+      return snarkjs.groth16.verify(verificationKey, signals, proof as Groth16Proof, quiet);
+    case "plonk":
+      return snarkjs.plonk.verify(verificationKey, signals, proof as PlonkProof, quiet);
+    case "fflonk":
+      return snarkjs.fflonk.verify(verificationKey, signals, proof as FflonkProof, quiet);
   }
 }
 

@@ -11,8 +11,8 @@
  */
 import type { Address, Hash, PublicClient } from "viem";
 import { decodeFunctionData, parseEventLogs } from "viem";
-import * as snarkjs from "snarkjs";
-import { decodeProof } from "../prove/calldata.js";
+import { decodeProof, proofSystemOfProof } from "../prove/calldata.js";
+import { verifySnarkProof } from "../prove/core.js";
 import { signalIndex } from "../abi/publicSignals.js";
 import { ZkinferError } from "../errors.js";
 import { inferenceHubAbi } from "../chain/abi.js";
@@ -22,7 +22,10 @@ export interface VerifyInferenceTransactionParameters {
   /** The InferenceHub the transaction called. */
   hub: Address;
   txHash: Hash;
-  /** snarkjs verification key JSON of the model's circuit (e.g. build/models/<name>/verification_key.json). */
+  /**
+   * snarkjs verification key JSON of the model's circuit (e.g. build/models/<name>/verification_key.json);
+   * its `protocol` (groth16, plonk or fflonk) decides how the proof bytes are decoded and checked.
+   */
   verificationKey: object;
 }
 
@@ -65,7 +68,9 @@ export async function verifyInferenceTransaction({
   const receipt = await client.getTransactionReceipt({ hash: txHash });
   const succeeded = receipt.status === "success";
 
-  const proofValid: boolean = await snarkjs.groth16.verify(verificationKey, publicSignals.map(String), decodeProof(proofBytes));
+  // The key says which system the model uses (snarkjs's `protocol`); the bytes are decoded as that
+  // system's proof, and bytes of another system's length throw naming both.
+  const proofValid: boolean = await verifySnarkProof(verificationKey, publicSignals, decodeProof(proofBytes, proofSystemOfProof(verificationKey)));
 
   // The registry as it was when the transaction ran: a later upgrade must not change the answer.
   if (tx.blockNumber === null) throw new ZkinferError(`Transaction ${txHash} is still pending: verify it once it is mined.`);

@@ -141,8 +141,10 @@ export class Submitter {
     const fresh: JobRecord[] = [];
     const others: JobRecord[] = [];
     for (const job of jobs) {
-      // A relayed job (an authorization) goes through verifyAndActFor, which has no batch form.
+      // A relayed job (an authorization) goes through verifyAndActFor, which has no batch form; a PLONK or
+      // FFLONK proof has none either (the hub batches Groth16 only and would revert the whole batch).
       const isFresh = modelId !== undefined && job.status === "proved" && !job.rawTx && !job.authorization &&
+        (job.proof as { protocol?: unknown } | null)?.protocol === "groth16" &&
         !(await this.onChain(modelId, job.subject as Address, BigInt(job.nonce)));
       (isFresh ? fresh : others).push(job);
     }

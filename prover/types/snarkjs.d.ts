@@ -1,5 +1,5 @@
 // What snarkjs 0.7.6 exports and @types/snarkjs 0.7.9 leaves out, added to its declarations.
-import type { Groth16Proof, PublicSignals } from "snarkjs";
+import type { FflonkProof, Groth16Proof, PlonkProof, PublicSignals } from "snarkjs";
 
 declare module "snarkjs" {
   /**
@@ -17,6 +17,14 @@ declare module "snarkjs" {
       witness: MemFile,
       logger?: unknown,
     ): Promise<{ proof: Groth16Proof; publicSignals: PublicSignals }>;
+  }
+
+  namespace plonk {
+    function prove(zkey: MemFile, witness: MemFile, logger?: unknown): Promise<{ proof: PlonkProof; publicSignals: PublicSignals }>;
+  }
+
+  namespace fflonk {
+    function prove(zkey: MemFile, witness: MemFile, logger?: unknown): Promise<{ proof: FflonkProof; publicSignals: PublicSignals }>;
   }
 
   /** ffjavascript's curves, re-exported by snarkjs (powers-of-tau ceremonies take a curve). */

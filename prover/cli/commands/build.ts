@@ -1,5 +1,5 @@
 /**
- * `zkinfer build <model-dir|spec.json>`: spec -> IR -> circuit -> r1cs/wasm -> ptau -> Groth16 keys ->
+ * `zkinfer build <model-dir|spec.json>`: spec -> IR -> circuit -> r1cs/wasm -> ptau -> keys (the spec's proofSystem) ->
  * Solidity verifier, each step cached by the content hash of its inputs.
  */
 import { parseArgs } from "node:util";
@@ -12,7 +12,7 @@ export const command: Command = {
   usage: "<model-dir|spec.json> [--ptau <file>]",
   summary:
     "Builds a model: circuit, powers of tau (a development one unless --ptau or $ZKINFER_PTAU gives a ceremony file), " +
-    "Groth16 keys and Solidity verifier, under $ZKINFER_BUILD_DIR (default ./build). Unchanged steps are skipped.",
+    "the keys of the spec's proofSystem (groth16 by default; plonk and fflonk need no per-circuit ceremony) and Solidity verifier, under $ZKINFER_BUILD_DIR (default ./build). Unchanged steps are skipped.",
   async run(argv) {
     const { positionals, values } = parseArgs({
       args: argv,

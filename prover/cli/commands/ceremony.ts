@@ -4,7 +4,7 @@
  * `contribute` on their own machine and publishes the hash it prints.
  */
 import { parseArgs } from "node:util";
-import { UsageError } from "../../errors.js";
+import { UsageError, ZkinferError } from "../../errors.js";
 import type { Command } from "../command.js";
 import { resolveSpecPath } from "../../artifacts/models.js";
 
@@ -13,7 +13,7 @@ export const command: Command = {
     "init <model-dir|spec.json> --ptau <file> --out <dir> | contribute <dir> --name <who> [--entropy-file <f>] | " +
     "verify <dir> [--r1cs <file>] [--ptau <file>] [--json] | finalize <dir> --beacon <hex> [--iterations <n>] [--r1cs <file>] [--ptau <file>]",
   summary:
-    "A multi-party Groth16 phase 2 for a built model. `init` writes the initial zkey and transcript.json; each `contribute` adds one " +
+    "A multi-party Groth16 phase 2 for a built model (Groth16 only: PLONK and FFLONK models need none and are refused). `init` writes the initial zkey and transcript.json; each `contribute` adds one " +
     "contribution (OS randomness plus an optional file; nothing secret is written) and prints its hash; `verify` checks the whole chain " +
     "against the model's r1cs and the ptau and names any failing step; `finalize` applies a public beacon, exports the verification key " +
     "and makes the ceremony's key the model's setup (the build then generates its verifier from it).",
@@ -40,7 +40,18 @@ export const command: Command = {
         if (!values.ptau || !values.out) throw new UsageError("init needs --ptau <file> and --out <dir>");
         const { readModelSpec } = await import("../../model/spec.js");
         const spec = resolveSpecPath(target);
-        const model = readModelSpec(spec).name;
+        const parsed = readModelSpec(spec);
+        const model = parsed.name;
+        const { proofSystemOf } = await import("../../model/specSchema.js");
+        const { needsCircuitCeremony } = await import("../../setup/universal.js");
+        const system = proofSystemOf(parsed);
+        // PLONK and FFLONK keys derive from the universal ptau alone: there is nothing to contribute to.
+        if (!needsCircuitCeremony(system)) {
+          throw new ZkinferError(
+            `${model} uses ${system}, which needs no circuit-specific ceremony: its keys derive from the universal ptau alone. ` +
+              `Build it with a ceremony ptau instead (\`zkinfer build ${target} --ptau <file>\`, a published Hermez file is checked by its hash).`,
+          );
+        }
         const t = await ceremony.initCeremony({ model, spec, ptau: values.ptau, dir: values.out, log: console.log });
         console.log(`ceremony for ${model} in ${values.out}: circuit ${t.circuit.hash.slice(0, 32)}…, ptau 2^${t.ptau.power} (${t.ptau.source})`);
         console.log(`next: \`zkinfer ceremony contribute ${values.out} --name <who>\` on each contributor's machine`);

@@ -1,6 +1,6 @@
 /**
  * `zkinfer prove <model> --input <file>`: validates and quantizes the input, computes the witness
- * and a Groth16 proof with the built keys, checks the circuit against the reference interpreter,
+ * and a proof (the spec's proof system: Groth16, PLONK or FFLONK) with the built keys, checks the circuit against the reference interpreter,
  * and writes the proof, public signals and salt (keep it: it opens the input commitment).
  */
 import { readFileSync, writeFileSync } from "node:fs";
@@ -48,6 +48,8 @@ export const command: Command = {
           version: prover.ir.version,
           outputs: Object.fromEntries(prover.ir.outputs.map((o, k) => [o.name, outputs[k]])),
           outputVisibility: prover.ir.visibility.outputs,
+          // Also in proof.protocol (snarkjs's field); here so a reader sees it without knowing snarkjs.
+          proofSystem: result.proofSystem,
           proof: result.proof,
           publicSignals: result.publicSignals.map(String),
           salt: result.salt.toString(),

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { ZkinferError } from "../../errors.js";
-import type { Groth16Proof } from "../../prove/calldata.js";
+import type { SnarkProof } from "../../prove/calldata.js";
 import type { Command } from "../command.js";
 import { UsageError } from "../usage.js";
 import { assertBuilt, BuildArtifactError, buildCommand, resolveSpecPath } from "../../artifacts/models.js";
@@ -18,22 +18,34 @@ export const command: Command = {
     const { positionals } = parseArgs({ args: argv, allowPositionals: true, options: {} });
     if (positionals.length !== 2) throw new UsageError("expected a model and a proof file");
     const specPath = resolveSpecPath(positionals[0]!);
-    const snarkjs = await import("snarkjs");
+    const { verifySnarkProof } = await import("../../prove/core.js");
+    const { assertProofSystem, proofSystemOfProof } = await import("../../prove/calldata.js");
+    const { proofSystemOf } = await import("../../model/specSchema.js");
     const { artifactPath } = await import("../../artifacts/paths.js");
     const { lowerModel, publicInputCount, publicOutputCount } = await import("../../model/ir.js");
     const { readModelSpec } = await import("../../model/spec.js");
     const { modelCommitment } = await import("../../model/commitment.js");
     const { decodePublicSignals, publicInputInBounds } = await import("../../abi/publicSignals.js");
-    const ir = lowerModel(readModelSpec(specPath));
-    let file: { proof?: unknown; publicSignals?: unknown };
+    const spec = readModelSpec(specPath);
+    const ir = lowerModel(spec);
+    let file: { proof?: unknown; publicSignals?: unknown; proofSystem?: unknown };
     try {
       file = JSON.parse(readFileSync(positionals[1]!, "utf8"));
     } catch (cause) {
       throw new ZkinferError(`${positionals[1]} is not valid JSON: ${(cause as Error).message}`, { cause });
     }
-    if (!isGroth16Proof(file.proof) || !Array.isArray(file.publicSignals)) throw new ZkinferError(`${positionals[1]} has no proof and publicSignals (write it with \`zkinfer prove\`).`);
+    if (!isSnarkProof(file.proof) || !Array.isArray(file.publicSignals)) throw new ZkinferError(`${positionals[1]} has no proof and publicSignals (write it with \`zkinfer prove\`).`);
+    // A proof of another system than the model's is refused by name, before any key is read.
+    const system = proofSystemOf(spec);
+    assertProofSystem(file.proof, system, `${ir.name}'s proof system`);
+    if (file.proofSystem !== undefined && file.proofSystem !== proofSystemOfProof(file.proof)) {
+      throw new ZkinferError(`${positionals[1]} says proofSystem ${String(file.proofSystem)} but its proof is ${proofSystemOfProof(file.proof)}: the file was edited or mixed up.`);
+    }
     assertBuilt(ir.name, specPath, ["vkey"]);
-    const vkey = JSON.parse(readFileSync(artifactPath(ir.name, "vkey"), "utf8")) as { nPublic?: unknown };
+    const vkey = JSON.parse(readFileSync(artifactPath(ir.name, "vkey"), "utf8")) as { nPublic?: unknown; protocol?: unknown };
+    if (vkey.protocol !== system) {
+      throw new BuildArtifactError(`${ir.name}'s built verification key is ${String(vkey.protocol)}, its spec says ${system}: rebuild with \`${buildCommand(specPath)}\`.`);
+    }
     let signals: ReturnType<typeof decodePublicSignals>;
     try {
       signals = decodePublicSignals(file.publicSignals as string[], publicOutputCount(ir), { attested: ir.attestation !== undefined, publicInputs: publicInputCount(ir) });
@@ -60,7 +72,7 @@ export const command: Command = {
     }
     let ok: boolean;
     try {
-      ok = await snarkjs.groth16.verify(vkey, (file.publicSignals as string[]).map(String), file.proof);
+      ok = await verifySnarkProof(vkey, (file.publicSignals as string[]).map(String), file.proof);
     } catch (cause) {
       throw new ZkinferError(`snarkjs could not check the proof against ${ir.name}'s verification key (a malformed proof or key): ${(cause as Error).message}`, { cause });
     }
@@ -69,12 +81,8 @@ export const command: Command = {
   },
 };
 
-/** The shape snarkjs writes: pi_a, pi_b, pi_c as decimal strings. */
-function isGroth16Proof(value: unknown): value is Groth16Proof {
-  const p = value as Partial<Record<keyof Groth16Proof, unknown>> | null;
-  const strings = (v: unknown, n: number) => Array.isArray(v) && v.length >= n && v.every((x) => typeof x === "string");
-  return (
-    typeof p === "object" && p !== null && strings(p.pi_a, 2) && strings(p.pi_c, 2) &&
-    Array.isArray(p.pi_b) && p.pi_b.length >= 2 && p.pi_b.every((row) => strings(row, 2))
-  );
+/** The shape snarkjs writes: an object whose `protocol` names a system (encodeProof checks its fields). */
+function isSnarkProof(value: unknown): value is SnarkProof {
+  const p = value as { protocol?: unknown } | null;
+  return typeof p === "object" && p !== null && (p.protocol === "groth16" || p.protocol === "plonk" || p.protocol === "fflonk");
 }
