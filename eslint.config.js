@@ -43,16 +43,33 @@ export default tseslint.config(
   },
   // Import direction, per folder.
   {
-    files: ["prover/model/**", "prover/onnx/**", "prover/circuit/**", "prover/abi/**", "prover/attest/**", "prover/data/**", "prover/artifacts/**", "prover/*.ts"],
+    files: [
+      "prover/model/**",
+      "prover/onnx/**",
+      "prover/circuit/**",
+      "prover/abi/**",
+      "prover/attest/**",
+      "prover/data/**",
+      "prover/artifacts/**",
+      "prover/*.ts",
+    ],
     rules: forbid(
       "The compiler layer imports nothing from setup/prove, chain or the front ends (see eslint.config.js).",
       ...above("setup", "prove", "build", "chain", "service", "cli", "sdk"),
-      "deploy", "scripts", "test",
+      "deploy",
+      "scripts",
+      "test",
     ),
   },
   {
     files: ["prover/setup/**", "prover/prove/**", "prover/build/**"],
-    rules: forbid("setup/prove imports nothing from the chain layer or the front ends.", ...above("chain", "service", "cli", "sdk"), "deploy", "scripts", "test"),
+    rules: forbid(
+      "setup/prove imports nothing from the chain layer or the front ends.",
+      ...above("chain", "service", "cli", "sdk"),
+      "deploy",
+      "scripts",
+      "test",
+    ),
   },
   {
     files: ["prover/chain/**"],
@@ -68,7 +85,12 @@ export default tseslint.config(
   },
   {
     files: ["prover/cli/**"],
-    rules: forbid("The CLI takes its chain code from prover/chain, never from the service's internals.", ...above("service/chain", "service/submitter"), "scripts", "test"),
+    rules: forbid(
+      "The CLI takes its chain code from prover/chain, never from the service's internals.",
+      ...above("service/chain", "service/submitter"),
+      "scripts",
+      "test",
+    ),
   },
   {
     files: ["deploy/**"],

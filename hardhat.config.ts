@@ -33,14 +33,7 @@ const reviewedSolcWarnings: HardhatPlugin = {
 };
 
 export default defineConfig({
-  plugins: [
-    hardhatEthers,
-    hardhatEthersChaiMatchers,
-    hardhatIgnitionEthers,
-    hardhatMocha,
-    hardhatNetworkHelpers,
-    reviewedSolcWarnings,
-  ],
+  plugins: [hardhatEthers, hardhatEthersChaiMatchers, hardhatIgnitionEthers, hardhatMocha, hardhatNetworkHelpers, reviewedSolcWarnings],
   solidity: {
     // solc comes from the npm `solc` package: nothing is downloaded at build time.
     version: SOLC_VERSION,

@@ -15,7 +15,9 @@ const [major, minor] = process.versions.node.split(".").map(Number);
 if (major < 22 || (major === 22 && minor < 13)) {
   const pinned = join(dirname(fileURLToPath(import.meta.url)), "..", "node_modules", ".bin", "node");
   if (!existsSync(pinned) || process.env.ZKINFER_REEXEC === "1") {
-    console.error(`zkinfer needs Node >= 22.13 (this is ${process.version}). Run \`npx -y -p node@22.23.3 -- npm ci\` in the repository to install the pinned Node.`);
+    console.error(
+      `zkinfer needs Node >= 22.13 (this is ${process.version}). Run \`npx -y -p node@22.23.3 -- npm ci\` in the repository to install the pinned Node.`,
+    );
     process.exit(2);
   }
   const { status, signal } = spawnSync(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {

@@ -35,22 +35,25 @@ contract InferenceHub is ModelRegistry, EIP712, ReentrancyGuardTransient, IInfer
     /// The words live at hashed slots, not in a Solidity mapping: a mapping keyed by the hash of
     /// (modelId, subject, nonce / 256) hashed twice per statement; one keccak over the key and this
     /// namespace is ~50 gas cheaper on every verification. keccak256("zkinfer.InferenceHub.nonceWords") - 1.
-    bytes32 private constant _NONCE_WORDS_NAMESPACE = 0xb290abf70d52eac9266d5fac877bb227c0231282f7fc15eaf6fe6a88d4fc3440;
+    bytes32 private constant _NONCE_WORDS_NAMESPACE =
+        0xb290abf70d52eac9266d5fac877bb227c0231282f7fc15eaf6fe6a88d4fc3440;
 
     /// @dev Transient slot holding the subject whose authorization {verifyAndActFor} checked, for the
     /// duration of its inner {verifyAndAct}: keccak256("zkinfer.InferenceHub.authorizedSubject") - 1.
-    bytes32 private constant _AUTHORIZED_SUBJECT_SLOT = 0x2c6abef824c77b6747ec54560ab4d1e55778013485f79d15f6ad23dc42e98590;
+    bytes32 private constant _AUTHORIZED_SUBJECT_SLOT =
+        0x2c6abef824c77b6747ec54560ab4d1e55778013485f79d15f6ad23dc42e98590;
 
     /// @param updateDelay_ Seconds between announcing a model update and applying it (see {ModelRegistry}).
     constructor(uint64 updateDelay_) ModelRegistry(updateDelay_) EIP712("zkinfer InferenceHub", "1") {}
 
     /// @dev See {IInferenceHub-verifyAndAct}.
-    function verifyAndAct(uint256 modelId, bytes calldata proof, uint256[] calldata publicSignals)
-        public
-        nonReentrant
-    {
+    function verifyAndAct(uint256 modelId, bytes calldata proof, uint256[] calldata publicSignals) public nonReentrant {
         Model storage model = _model(modelId);
-        (IInferenceVerifier verifier, uint256 numOutputs, uint256 extensions) = _checkSignals(modelId, model, publicSignals);
+        (IInferenceVerifier verifier, uint256 numOutputs, uint256 extensions) = _checkSignals(
+            modelId,
+            model,
+            publicSignals
+        );
         // Attested and public-input models only; plain models pay this one test.
         if (extensions != 0) _checkExtensions(modelId, numOutputs, extensions, publicSignals);
         // Checks the statement is new and sets its nonce bit now: a failure below reverts the bit with
@@ -65,7 +68,9 @@ contract InferenceHub is ModelRegistry, EIP712, ReentrancyGuardTransient, IInfer
         assembly ("memory-safe") {
             unauthorized := and(iszero(eq(caller(), subject)), iszero(and(extensions, 0xff)))
             // Bit 160 marks a set slot: an empty slot (0) must not authorise subject address(0).
-            if unauthorized { unauthorized := iszero(eq(tload(_AUTHORIZED_SUBJECT_SLOT), or(subject, shl(160, 1)))) }
+            if unauthorized {
+                unauthorized := iszero(eq(tload(_AUTHORIZED_SUBJECT_SLOT), or(subject, shl(160, 1))))
+            }
         }
         if (unauthorized) revert InferenceHubUnauthorizedSubmitter(modelId, subject, msg.sender);
 
@@ -106,14 +111,16 @@ contract InferenceHub is ModelRegistry, EIP712, ReentrancyGuardTransient, IInfer
     }
 
     /// @dev See {IInferenceHub-verifyAndActBatch}.
-    function verifyAndActBatch(uint256 modelId, bytes calldata proofs, uint256[] calldata publicSignals)
-        external
-        nonReentrant
-    {
+    function verifyAndActBatch(
+        uint256 modelId,
+        bytes calldata proofs,
+        uint256[] calldata publicSignals
+    ) external nonReentrant {
         Model storage model = _model(modelId);
         uint256 size = _statementSize(model);
         uint256 n = publicSignals.length / size;
-        if (n == 0 || n * size != publicSignals.length) revert InferenceHubInvalidBatch(modelId, size, publicSignals.length);
+        if (n == 0 || n * size != publicSignals.length)
+            revert InferenceHubInvalidBatch(modelId, size, publicSignals.length);
 
         // Every statement gets the single call's checks, and its nonce bit is set at once: a statement
         // repeated inside the batch (the same proof, or a re-randomised copy) finds its bit set and
@@ -123,7 +130,8 @@ contract InferenceHub is ModelRegistry, EIP712, ReentrancyGuardTransient, IInfer
         }
 
         // One check for all the proofs; any invalid one reverts everything, the nonce bits included.
-        if (!_verifyBatch(modelId, model.verifier, proofs, publicSignals)) revert InferenceHubInvalidBatchProof(modelId, n);
+        if (!_verifyBatch(modelId, model.verifier, proofs, publicSignals))
+            revert InferenceHubInvalidBatchProof(modelId, n);
 
         IInferenceConsumer consumer = model.consumer;
         uint256 numOutputs = model.numOutputs;
@@ -146,8 +154,11 @@ contract InferenceHub is ModelRegistry, EIP712, ReentrancyGuardTransient, IInfer
     function _statementSize(Model storage model) private view returns (uint256) {
         // uint16 fields: no overflow.
         unchecked {
-            return uint256(model.numOutputs) + PublicSignals.BINDING_FIELDS
-                + (model.attested ? PublicSignals.ATTESTATION_FIELDS : 0) + model.numPublicInputs;
+            return
+                uint256(model.numOutputs) +
+                PublicSignals.BINDING_FIELDS +
+                (model.attested ? PublicSignals.ATTESTATION_FIELDS : 0) +
+                model.numPublicInputs;
         }
     }
 
@@ -159,12 +170,18 @@ contract InferenceHub is ModelRegistry, EIP712, ReentrancyGuardTransient, IInfer
     function _checkAndRecord(uint256 modelId, Model storage model, uint256[] calldata signals) private {
         (, uint256 numOutputs, uint256 extensions) = _checkSignals(modelId, model, signals);
         if (extensions != 0) _checkExtensions(modelId, numOutputs, extensions, signals);
-        (address subject,) = _useNonce(modelId, numOutputs, signals);
-        if (msg.sender != subject && uint8(extensions) == 0) revert InferenceHubUnauthorizedSubmitter(modelId, subject, msg.sender);
+        (address subject, ) = _useNonce(modelId, numOutputs, signals);
+        if (msg.sender != subject && uint8(extensions) == 0)
+            revert InferenceHubUnauthorizedSubmitter(modelId, subject, msg.sender);
     }
 
     /// @dev {InferenceVerified} and the consumer's call for one statement of a verified batch.
-    function _act(uint256 modelId, IInferenceConsumer consumer, uint256 numOutputs, uint256[] calldata signals) private {
+    function _act(
+        uint256 modelId,
+        IInferenceConsumer consumer,
+        uint256 numOutputs,
+        uint256[] calldata signals
+    ) private {
         address subject = address(uint160(_signalAt(signals, PublicSignals.subjectIndex(numOutputs))));
         uint256 nonce = _signalAt(signals, PublicSignals.nonceIndex(numOutputs));
         emit InferenceVerified(modelId, subject, nonce);
@@ -189,8 +206,13 @@ contract InferenceHub is ModelRegistry, EIP712, ReentrancyGuardTransient, IInfer
         // A subject >= 2^160 is refused by {_useNonce}; truncated here it matches no signer anyway.
         subject = address(uint160(publicSignals[PublicSignals.subjectIndex(numOutputs)]));
         // msg.sender is in the signed message: the same transaction sent by another account fails.
-        bytes32 digest =
-            _submissionAuthorizationDigest(modelId, subject, publicSignals[nonceIndex], msg.sender, deadline);
+        bytes32 digest = _submissionAuthorizationDigest(
+            modelId,
+            subject,
+            publicSignals[nonceIndex],
+            msg.sender,
+            deadline
+        );
         if (!SignatureChecker.isValidSignatureNowCalldata(subject, digest, signature)) {
             revert InferenceHubInvalidAuthorization(modelId, subject, msg.sender);
         }
@@ -203,9 +225,10 @@ contract InferenceHub is ModelRegistry, EIP712, ReentrancyGuardTransient, IInfer
         address submitter,
         uint256 deadline
     ) private view returns (bytes32) {
-        return _hashTypedDataV4(
-            keccak256(abi.encode(_SUBMISSION_AUTHORIZATION_TYPEHASH, modelId, subject, nonce, submitter, deadline))
-        );
+        return
+            _hashTypedDataV4(
+                keccak256(abi.encode(_SUBMISSION_AUTHORIZATION_TYPEHASH, modelId, subject, nonce, submitter, deadline))
+            );
     }
 
     /**
@@ -213,11 +236,11 @@ contract InferenceHub is ModelRegistry, EIP712, ReentrancyGuardTransient, IInfer
      * field elements and carries its commitment. Returns the model's verifier, number of outputs and
      * packed extensions (for {_checkExtensions}).
      */
-    function _checkSignals(uint256 modelId, Model storage model, uint256[] calldata publicSignals)
-        private
-        view
-        returns (IInferenceVerifier verifier, uint256 numOutputs, uint256 extensions)
-    {
+    function _checkSignals(
+        uint256 modelId,
+        Model storage model,
+        uint256[] calldata publicSignals
+    ) private view returns (IInferenceVerifier verifier, uint256 numOutputs, uint256 extensions) {
         // verifier, status, numOutputs, version, attested, numPublicInputs and publicInputBits share the
         // record's first slot: ONE SLOAD, decoded by hand. Solidity packs the fields from the low-order
         // bytes in declaration order (IModelRegistry.Model): verifier bits 0-159, status 160-167,
@@ -265,10 +288,12 @@ contract InferenceHub is ModelRegistry, EIP712, ReentrancyGuardTransient, IInfer
      * ({_checkPublicInputs}); `extensions` is the record's packed (attested, numPublicInputs,
      * publicInputBits), see {_checkSignals}. Plain models never get here.
      */
-    function _checkExtensions(uint256 modelId, uint256 numOutputs, uint256 extensions, uint256[] calldata publicSignals)
-        private
-        view
-    {
+    function _checkExtensions(
+        uint256 modelId,
+        uint256 numOutputs,
+        uint256 extensions,
+        uint256[] calldata publicSignals
+    ) private view {
         if (uint8(extensions) != 0) _checkAttestation(modelId, numOutputs, publicSignals);
         uint256 numPublicInputs = uint16(extensions >> 8);
         if (numPublicInputs != 0) _checkPublicInputs(modelId, numOutputs, numPublicInputs, publicSignals);
@@ -283,10 +308,12 @@ contract InferenceHub is ModelRegistry, EIP712, ReentrancyGuardTransient, IInfer
      * the model's integer outputs on exactly the inputs in the signals, and those inputs are ones the
      * spec allows: a forger gains nothing a legitimate input would not give.
      */
-    function _checkPublicInputs(uint256 modelId, uint256 numOutputs, uint256 numPublicInputs, uint256[] calldata publicSignals)
-        private
-        view
-    {
+    function _checkPublicInputs(
+        uint256 modelId,
+        uint256 numOutputs,
+        uint256 numPublicInputs,
+        uint256[] calldata publicSignals
+    ) private view {
         uint256 first = PublicSignals.publicInputsIndex(numOutputs);
         uint256 modulus = PublicSignals.FIELD_MODULUS;
         uint256 i;
@@ -319,8 +346,9 @@ contract InferenceHub is ModelRegistry, EIP712, ReentrancyGuardTransient, IInfer
             if (trust == AttesterStatus.Revoked) revert InferenceHubAttesterRevoked(modelId, keyHash);
             revert InferenceHubUntrustedAttester(modelId, keyHash);
         }
-        (uint256 issuedAt, uint256 expiresAt) =
-            PublicSignals.unpackValidity(_signalAt(publicSignals, PublicSignals.validityIndex(numOutputs)));
+        (uint256 issuedAt, uint256 expiresAt) = PublicSignals.unpackValidity(
+            _signalAt(publicSignals, PublicSignals.validityIndex(numOutputs))
+        );
         if (block.timestamp < issuedAt) revert InferenceHubAttestationNotYetValid(modelId, issuedAt, block.timestamp);
         if (block.timestamp >= expiresAt) revert InferenceHubAttestationExpired(modelId, expiresAt, block.timestamp);
     }
@@ -330,10 +358,11 @@ contract InferenceHub is ModelRegistry, EIP712, ReentrancyGuardTransient, IInfer
      * sets its nonce bit (the caller reverts if anything after fails). `publicSignals` has
      * `numOutputs + 4` signals or more.
      */
-    function _useNonce(uint256 modelId, uint256 numOutputs, uint256[] calldata publicSignals)
-        private
-        returns (address subject, uint256 nonce)
-    {
+    function _useNonce(
+        uint256 modelId,
+        uint256 numOutputs,
+        uint256[] calldata publicSignals
+    ) private returns (address subject, uint256 nonce) {
         uint256 subjectSignal = _signalAt(publicSignals, PublicSignals.subjectIndex(numOutputs));
         if (subjectSignal > type(uint160).max) revert InferenceHubInvalidSubject(subjectSignal);
         subject = address(uint160(subjectSignal));
@@ -358,8 +387,12 @@ contract InferenceHub is ModelRegistry, EIP712, ReentrancyGuardTransient, IInfer
         uint256 modulus = PublicSignals.FIELD_MODULUS;
         // Assembly: a plain loop over calldata, without Solidity's per-element bounds checks.
         assembly ("memory-safe") {
-            for {} lt(i, publicSignals.length) { i := add(i, 1) } {
-                if iszero(lt(calldataload(add(publicSignals.offset, shl(5, i))), modulus)) { break }
+            for {} lt(i, publicSignals.length) {
+                i := add(i, 1)
+            } {
+                if iszero(lt(calldataload(add(publicSignals.offset, shl(5, i))), modulus)) {
+                    break
+                }
             }
         }
     }
@@ -376,11 +409,11 @@ contract InferenceHub is ModelRegistry, EIP712, ReentrancyGuardTransient, IInfer
      * one without the generic encoder and return-data copy (a few hundred gas on every verification).
      * A revert bubbles up unchanged; a return value other than the word 1 counts as false.
      */
-    function _verify(IInferenceVerifier verifier, bytes calldata proof, uint256[] calldata publicSignals)
-        private
-        view
-        returns (bool valid)
-    {
+    function _verify(
+        IInferenceVerifier verifier,
+        bytes calldata proof,
+        uint256[] calldata publicSignals
+    ) private view returns (bool valid) {
         bytes4 selector = IInferenceVerifier.verify.selector;
         assembly ("memory-safe") {
             // verify(bytes,uint256[]): selector, two head offsets, then each tail as length + data.
@@ -410,13 +443,15 @@ contract InferenceHub is ModelRegistry, EIP712, ReentrancyGuardTransient, IInfer
      * @dev `verifier.verifyBatch(proofs, publicSignals)`. A verifier without it (another proof system)
      * reverts without data, reported as {InferenceHubBatchNotSupported}; any other revert bubbles up.
      */
-    function _verifyBatch(uint256 modelId, IInferenceVerifier verifier, bytes calldata proofs, uint256[] calldata publicSignals)
-        private
-        view
-        returns (bool)
-    {
-        (bool success, bytes memory result) =
-            address(verifier).staticcall(abi.encodeCall(IBatchInferenceVerifier.verifyBatch, (proofs, publicSignals)));
+    function _verifyBatch(
+        uint256 modelId,
+        IInferenceVerifier verifier,
+        bytes calldata proofs,
+        uint256[] calldata publicSignals
+    ) private view returns (bool) {
+        (bool success, bytes memory result) = address(verifier).staticcall(
+            abi.encodeCall(IBatchInferenceVerifier.verifyBatch, (proofs, publicSignals))
+        );
         if (!success) {
             if (result.length == 0) revert InferenceHubBatchNotSupported(modelId);
             assembly ("memory-safe") {

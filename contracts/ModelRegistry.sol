@@ -85,7 +85,9 @@ abstract contract ModelRegistry is IModelRegistry {
         uint256 numPublicInputs;
         for (uint256 g; g < ranges.length; ++g) numPublicInputs += ranges[g].count;
         // B <= 250 keeps 2^B and the ranges' widths far from overflowing the hub's word arithmetic.
-        if (numPublicInputs == 0 || numPublicInputs > type(uint16).max || publicInputBits == 0 || publicInputBits > 250) {
+        if (
+            numPublicInputs == 0 || numPublicInputs > type(uint16).max || publicInputBits == 0 || publicInputBits > 250
+        ) {
             revert ModelRegistryInvalidPublicInputs(numPublicInputs, publicInputBits);
         }
         modelId = _register(verifier, modelCommitment, numOutputs, metadataURI, false);
@@ -190,11 +192,11 @@ abstract contract ModelRegistry is IModelRegistry {
     }
 
     /// @dev See {IModelRegistry-announceModelUpdate}.
-    function announceModelUpdate(uint256 modelId, IInferenceVerifier verifier, uint256 modelCommitment)
-        external
-        virtual
-        returns (uint64 readyAt)
-    {
+    function announceModelUpdate(
+        uint256 modelId,
+        IInferenceVerifier verifier,
+        uint256 modelCommitment
+    ) external virtual returns (uint64 readyAt) {
         _requireMutableModel(modelId);
         bytes32 codeHash = _validateVerification(verifier, modelCommitment);
         PendingUpdate storage pending = _pendingUpdates[modelId];
@@ -215,7 +217,12 @@ abstract contract ModelRegistry is IModelRegistry {
         // address that was announced early, or a pre-EIP-6780 metamorphic contract) is refused.
         bytes32 codeHash = address(pending.verifier).codehash;
         if (codeHash != pending.verifierCodeHash) {
-            revert ModelRegistryVerifierCodeChanged(modelId, address(pending.verifier), pending.verifierCodeHash, codeHash);
+            revert ModelRegistryVerifierCodeChanged(
+                modelId,
+                address(pending.verifier),
+                pending.verifierCodeHash,
+                codeHash
+            );
         }
 
         delete _pendingUpdates[modelId];
@@ -224,7 +231,12 @@ abstract contract ModelRegistry is IModelRegistry {
         model.version = version;
         model.modelCommitment = pending.modelCommitment;
         model.verifierCodeHash = codeHash;
-        _versions[modelId][version] = ModelVersion(pending.verifier, uint64(block.timestamp), pending.modelCommitment, codeHash);
+        _versions[modelId][version] = ModelVersion(
+            pending.verifier,
+            uint64(block.timestamp),
+            pending.modelCommitment,
+            codeHash
+        );
         emit ModelUpdated(modelId, version, pending.verifier, pending.modelCommitment);
     }
 
@@ -375,7 +387,10 @@ abstract contract ModelRegistry is IModelRegistry {
      * @dev A verifier must have code and a commitment must be a field element for any proof to match.
      * Returns the verifier's code hash, pinned in the record.
      */
-    function _validateVerification(IInferenceVerifier verifier, uint256 modelCommitment) private view returns (bytes32 codeHash) {
+    function _validateVerification(
+        IInferenceVerifier verifier,
+        uint256 modelCommitment
+    ) private view returns (bytes32 codeHash) {
         // An account without code has EXTCODEHASH 0 (never used) or keccak256("") (used, e.g. an EOA):
         // code deployed there later would not be the code anyone reviewed during the timelock.
         if (address(verifier).code.length == 0) revert ModelRegistryInvalidVerifier(address(verifier));

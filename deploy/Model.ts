@@ -61,7 +61,12 @@ function build({ verifierContract, registration = "plain", existingHub = false, 
     const metadataURI = m.getParameter<string>("metadataURI", "");
     const registered =
       registration === "public-inputs"
-        ? m.call(hub, "registerPublicInputModel", [...common, m.getParameter<number>("publicInputBits"), m.getParameter("publicInputRanges") as never, metadataURI])
+        ? m.call(hub, "registerPublicInputModel", [
+            ...common,
+            m.getParameter<number>("publicInputBits"),
+            m.getParameter("publicInputRanges") as never,
+            metadataURI,
+          ])
         : registration === "attested"
           ? m.call(hub, "registerAttestedModel", [...common, m.getParameter<bigint[]>("attesters", []), metadataURI])
           : m.call(hub, "registerModel", [...common, metadataURI]);

@@ -26,10 +26,7 @@ export class SpecValidationError extends ZkinferError {
     readonly issues: { path: string; message: string }[],
     source?: string,
   ) {
-    super(
-      `Invalid model spec${source ? ` ${source}` : ""}:\n` +
-        issues.map((i) => `  - ${i.path || "(root)"}: ${i.message}`).join("\n"),
-    );
+    super(`Invalid model spec${source ? ` ${source}` : ""}:\n` + issues.map((i) => `  - ${i.path || "(root)"}: ${i.message}`).join("\n"));
   }
 }
 

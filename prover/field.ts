@@ -4,8 +4,7 @@
  */
 import { ZkinferError } from "./errors.js";
 
-export const FIELD_MODULUS =
-  21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+export const FIELD_MODULUS = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 
 /** Largest magnitude treated as non-negative when decoding: (r - 1) / 2. */
 const HALF = (FIELD_MODULUS - 1n) / 2n;
@@ -24,7 +23,7 @@ export function fromField(x: bigint): bigint {
 /** Floor division for BigInt (BigInt `/` truncates toward zero). */
 export function floorDiv(a: bigint, b: bigint): bigint {
   const q = a / b;
-  return (a % b !== 0n && (a < 0n) !== (b < 0n)) ? q - 1n : q;
+  return a % b !== 0n && a < 0n !== b < 0n ? q - 1n : q;
 }
 
 /** Number of bits needed to write the non-negative integer n (0 needs 0 bits). */

@@ -82,7 +82,11 @@ export async function startAppServer(o: AppServerOptions): Promise<{ server: Ser
 }
 
 function sendFile(res: ServerResponse, file: string) {
-  res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream", "content-length": statSync(file).size, "cache-control": "no-store" });
+  res.writeHead(200, {
+    "content-type": TYPES[extname(file)] ?? "application/octet-stream",
+    "content-length": statSync(file).size,
+    "cache-control": "no-store",
+  });
   createReadStream(file).pipe(res);
 }
 
@@ -116,7 +120,15 @@ async function relay(req: IncomingMessage, res: ServerResponse, rpc: NonNullable
       return { jsonrpc: "2.0", id: r.id ?? null, result: await rpc({ method: r.method, params: r.params ?? [] }) };
     } catch (e) {
       const err = e as { code?: number; message?: string; data?: unknown };
-      return { jsonrpc: "2.0", id: r.id ?? null, error: { code: typeof err.code === "number" ? err.code : -32603, message: err.message ?? String(e), ...(err.data !== undefined ? { data: err.data } : {}) } };
+      return {
+        jsonrpc: "2.0",
+        id: r.id ?? null,
+        error: {
+          code: typeof err.code === "number" ? err.code : -32603,
+          message: err.message ?? String(e),
+          ...(err.data !== undefined ? { data: err.data } : {}),
+        },
+      };
     }
   };
   return json(res, 200, Array.isArray(body) ? await Promise.all(body.map(one)) : await one(body));

@@ -60,7 +60,9 @@ async function main() {
   };
   const hre = (await import("hardhat")).default;
   await timed(log, "compile contracts", () => hre.tasks.getTask("build").run({ quiet: true }));
-  await timed(log, "build the web app (vite)", () => viteBuild({ configFile: fileURLToPath(new URL("../app/vite.config.ts", import.meta.url)), logLevel: "warn" }));
+  await timed(log, "build the web app (vite)", () =>
+    viteBuild({ configFile: fileURLToPath(new URL("../app/vite.config.ts", import.meta.url)), logLevel: "warn" }),
+  );
 
   const connection = await network.create();
   const { provider } = connection;
@@ -70,7 +72,11 @@ async function main() {
   const bot = chain.as(chain.accounts[9]!);
   // One Ignition deployment, so that every model sits on one hub (deploy/App.ts).
   const signalProver = await ModelProver.load(bundledSpecPath("momentum-signal"));
-  const { module, ids } = appModule({ credit: built.credit.verifierContract, attested: built.attested.verifierContract, signal: built.signal.verifierContract });
+  const { module, ids } = appModule({
+    credit: built.credit.verifierContract,
+    attested: built.attested.verifierContract,
+    signal: built.signal.verifierContract,
+  });
   const creditParameters = (m: typeof built.credit) => creditScoreModuleParameters({ ...m, threshold: THRESHOLD, creditLimit: CREDIT_LIMIT });
   // The demo bureau is trusted at registration: an attester trusted later waits the hub's timelock.
   const bureau = await generateAttesterKey();
@@ -115,7 +121,8 @@ async function main() {
 
   // The signal feed: a few epochs of real closes, each signal proved by the bot and verified.
   const cents = signalReplay(signalProver);
-  const recordPrice = (e: number) => writeAndWait({ ...owner, address: sig.priceSource, abi: priceSourceAbi, functionName: "recordPrice", args: [BigInt(e), cents[e - 1]!] });
+  const recordPrice = (e: number) =>
+    writeAndWait({ ...owner, address: sig.priceSource, abi: priceSourceAbi, functionName: "recordPrice", args: [BigInt(e), cents[e - 1]!] });
   for (let e = 1; e < SIGNAL_WINDOW; e++) await recordPrice(e);
   await seedSignalMarket(owner, sig, cents[SIGNAL_WINDOW - 2]!);
   await timed(log, `record, prove and verify ${SIGNAL_EPOCHS} signals`, async () => {
@@ -129,7 +136,13 @@ async function main() {
   const v2 = readModelSpec(bundledSpecPath("momentum-signal"));
   v2.version = "2.0.0";
   v2.visibility!.weightSalt = randomSalt().toString();
-  await writeAndWait({ ...owner, address: hubAddress, abi: inferenceHubAbi, functionName: "announceModelUpdate", args: [sig.modelId, sig.verifier, await modelCommitment(lowerModel(v2))] });
+  await writeAndWait({
+    ...owner,
+    address: hubAddress,
+    abi: inferenceHubAbi,
+    functionName: "announceModelUpdate",
+    args: [sig.modelId, sig.verifier, await modelCommitment(lowerModel(v2))],
+  });
 
   // A demo applicant the model approves, to prefill the form (the page never sends it anywhere).
   const { test } = germanCreditSplit();
@@ -144,7 +157,14 @@ async function main() {
     hub: hubAddress,
     creditModels: [
       { name: "credit-score", artifacts: "models/credit-score/", modelId: creditId.toString(), gate: creditGate, attested: false, example },
-      { name: "credit-score-attested", artifacts: "models/credit-score-attested/", modelId: attestedId.toString(), gate: attestedGate, attested: true, example },
+      {
+        name: "credit-score-attested",
+        artifacts: "models/credit-score-attested/",
+        modelId: attestedId.toString(),
+        gate: attestedGate,
+        attested: true,
+        example,
+      },
     ],
     signals: { name: "momentum-signal", modelId: sig.modelId.toString(), feed: feedAddress, priceSource: sig.priceSource },
     demoBureau: "bureau/attestation",
@@ -162,7 +182,11 @@ async function main() {
     bureau: async (model, subject) => {
       if (model !== "credit-score-attested") throw new Error(`the demo bureau signs for credit-score-attested, not ${model}`);
       const issuedAt = Number((await publicClient.getBlock()).timestamp);
-      const attestation = await signAttestation({ ir: attestedIr, key: bureau, record: { subject, features: example, issuedAt, expiresAt: issuedAt + BUREAU_VALIDITY_SECONDS } });
+      const attestation = await signAttestation({
+        ir: attestedIr,
+        key: bureau,
+        record: { subject, features: example, issuedAt, expiresAt: issuedAt + BUREAU_VALIDITY_SECONDS },
+      });
       return attestationToJson(attestation);
     },
   });
@@ -187,7 +211,8 @@ function signalReplay(prover: ModelProver): bigint[] {
   for (let first = start; first + SIGNAL_EPOCHS < days.length; first++) {
     const cents = slice(first);
     const directions = new Set<bigint>();
-    for (let e = SIGNAL_WINDOW; e < SIGNAL_WINDOW + SIGNAL_EPOCHS; e++) directions.add(runReference(prover.ir, signalFeatures(cents.slice(e - SIGNAL_WINDOW, e), BigInt(e))).outputs[0]!);
+    for (let e = SIGNAL_WINDOW; e < SIGNAL_WINDOW + SIGNAL_EPOCHS; e++)
+      directions.add(runReference(prover.ir, signalFeatures(cents.slice(e - SIGNAL_WINDOW, e), BigInt(e))).outputs[0]!);
     if (directions.has(1n) && directions.has(-1n)) return cents;
   }
   return slice(start);

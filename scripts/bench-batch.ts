@@ -71,12 +71,20 @@ export async function batchBench(hre: HardhatRuntimeEnvironment, log: (line: str
   const d = await deployCreditScore({ connection, publicClient }, { ...built, threshold: 0n, creditLimit: 10_000n });
   // The same verifier and commitment registered without a consumer: nonces are per model, so the
   // same statements are fresh there.
-  await writeAndWait({ ...owner, address: d.hub, abi: inferenceHubAbi, functionName: "registerModel", args: [d.verifier, built.modelCommitment, built.numOutputs, "bench: no consumer"] });
+  await writeAndWait({
+    ...owner,
+    address: d.hub,
+    abi: inferenceHubAbi,
+    functionName: "registerModel",
+    args: [d.verifier, built.modelCommitment, built.numOutputs, "bench: no consumer"],
+  });
   const bare = await publicClient.readContract({ address: d.hub, abi: inferenceHubAbi, functionName: "modelCount" });
   const gasOf = async (sent: Promise<{ receipt: { gasUsed: bigint } }>) => Number((await sent).receipt.gasUsed);
   const single1 = (from: ChainClients, modelId: bigint, p: ProveReturnType) => gasOf(submitInference(from, { hub: d.hub, modelId, ...p }));
   const batch = (modelId: bigint, b: { proofs: Hex; publicSignals: readonly bigint[] }) =>
-    gasOf(writeAndWait({ ...subjectClients, address: d.hub, abi: inferenceHubAbi, functionName: "verifyAndActBatch", args: [modelId, b.proofs, b.publicSignals] }));
+    gasOf(
+      writeAndWait({ ...subjectClients, address: d.hub, abi: inferenceHubAbi, functionName: "verifyAndActBatch", args: [modelId, b.proofs, b.publicSignals] }),
+    );
 
   const firstWith = await single1(otherClients, d.modelId, firstTime);
   const firstWithout = await single1(otherClients, bare, firstTime);
@@ -101,7 +109,9 @@ export async function batchBench(hre: HardhatRuntimeEnvironment, log: (line: str
       // n = 1 through the single entry point too: the repeat subject's verifyAndAct.
       single.repeatSubject.verifyAndActGas = await single1(subjectClients, d.modelId, items[0]!);
       single.repeatSubject.withoutConsumerGas = await single1(subjectClients, bare, items[0]!);
-      log(`  single verifyAndAct, repeat subject: ${single.repeatSubject.verifyAndActGas} gas (${single.repeatSubject.withoutConsumerGas} without the consumer)`);
+      log(
+        `  single verifyAndAct, repeat subject: ${single.repeatSubject.verifyAndActGas} gas (${single.repeatSubject.withoutConsumerGas} without the consumer)`,
+      );
       // The same statement as a batch of one, under fresh nonces (proof 0 and the one above are used).
       const fresh = encodeBatch([proofs[next]!]);
       next += 1;

@@ -61,7 +61,16 @@ export async function bountyBench(hre: any, log: (line: string) => void) {
   const model = creditLogisticBountyModel(randomSalt().toString());
   const { ethers, ignition } = await hre.network.create();
   const [, modeller] = await ethers.getSigners();
-  const s = await deployBountyStack({ ethers, ignition, bountyName: NAME, testSetHash: built.testSetHash, testSamples: 300, minCorrect: 216, reward: 10n ** 21n, duration: 86_400n });
+  const s = await deployBountyStack({
+    ethers,
+    ignition,
+    bountyName: NAME,
+    testSetHash: built.testSetHash,
+    testSamples: 300,
+    minCorrect: 216,
+    reward: 10n ** 21n,
+    duration: 86_400n,
+  });
   const proveMs: number[] = [];
   const witnessMs: number[] = [];
   let last;
@@ -94,9 +103,15 @@ export async function bountyBench(hre: any, log: (line: string) => void) {
     correctFloat: floatCorrect,
     accuracyFloat: round(floatCorrect / testSet.samples.length, 4),
   };
-  log(`  constraints ${entry.nonLinearConstraints} non-linear + ${entry.linearConstraints} linear (ptau 2^${entry.ptauPower}); compile ${entry.compileMs} ms, Groth16 setup ${entry.setupMs} ms`);
-  log(`  proving (witness + Groth16) ${entry.proveMs} ms, median of ${RUNS} (witness ${entry.witnessMs} ms); claim verifyAndAct ${entry.claimVerifyAndActGas} gas`);
-  log(`  accuracy: float ${entry.correctFloat}/300 (${(100 * entry.accuracyFloat).toFixed(1)}%), circuit ${entry.correctCircuit}/300 (${(100 * entry.accuracyCircuit).toFixed(1)}%)`);
+  log(
+    `  constraints ${entry.nonLinearConstraints} non-linear + ${entry.linearConstraints} linear (ptau 2^${entry.ptauPower}); compile ${entry.compileMs} ms, Groth16 setup ${entry.setupMs} ms`,
+  );
+  log(
+    `  proving (witness + Groth16) ${entry.proveMs} ms, median of ${RUNS} (witness ${entry.witnessMs} ms); claim verifyAndAct ${entry.claimVerifyAndActGas} gas`,
+  );
+  log(
+    `  accuracy: float ${entry.correctFloat}/300 (${(100 * entry.accuracyFloat).toFixed(1)}%), circuit ${entry.correctCircuit}/300 (${(100 * entry.accuracyCircuit).toFixed(1)}%)`,
+  );
   return entry;
 }
 

@@ -54,7 +54,13 @@ async function main() {
         const p = await prover.prove({ ...request, nonce: BigInt(i + 1) });
         if (i > 0) node.push(p.timings.witnessMs + p.timings.proveMs);
         const [b] = await page.evaluate(
-          ([m, r]) => (globalThis as unknown as { zkinferBench: (...a: unknown[]) => Promise<{ proveMs: number; roundTripMs: number }[]> }).zkinferBench(m, `models/${m}/`, r, 1),
+          ([m, r]) =>
+            (globalThis as unknown as { zkinferBench: (...a: unknown[]) => Promise<{ proveMs: number; roundTripMs: number }[]> }).zkinferBench(
+              m,
+              `models/${m}/`,
+              r,
+              1,
+            ),
           [name, { features, subject: SUBJECT, nonce: String(i + 1), now, attestation: attestation ? attestationToJson(attestation) : undefined }] as const,
         );
         browserRuns.push(b!);
@@ -62,9 +68,19 @@ async function main() {
       const warm = browserRuns.slice(1);
       const browserProveMs = Math.round(median(warm.map((r) => r.proveMs)));
       const nodeProveMs = Math.round(median(node));
-      const row = { name, browserProveMs, nodeProveMs, ratio: Number((browserProveMs / nodeProveMs).toFixed(2)), browserRoundTripMs: Math.round(median(warm.map((r) => r.roundTripMs))), browserFirstProofMs: Math.round(browserRuns[0]!.roundTripMs), runs: RUNS };
+      const row = {
+        name,
+        browserProveMs,
+        nodeProveMs,
+        ratio: Number((browserProveMs / nodeProveMs).toFixed(2)),
+        browserRoundTripMs: Math.round(median(warm.map((r) => r.roundTripMs))),
+        browserFirstProofMs: Math.round(browserRuns[0]!.roundTripMs),
+        runs: RUNS,
+      };
       results.push(row);
-      log(`${name.padEnd(24)} browser ${String(browserProveMs).padStart(6)} ms   node ${String(nodeProveMs).padStart(6)} ms   x ${row.ratio}   (median of ${RUNS}; first browser proof ${row.browserFirstProofMs} ms with the curve's setup)`);
+      log(
+        `${name.padEnd(24)} browser ${String(browserProveMs).padStart(6)} ms   node ${String(nodeProveMs).padStart(6)} ms   x ${row.ratio}   (median of ${RUNS}; first browser proof ${row.browserFirstProofMs} ms with the curve's setup)`,
+      );
     }
   } finally {
     await browser.close();

@@ -51,7 +51,12 @@ export function mlpSpec(hidden: number, privateWeights: boolean): ModelSpec {
     version: "1.0.0",
     fixedPoint: { inputBits: 8, weightBits: 8, activationBits: 8 },
     features: Array.from({ length: 784 }, (_, i) => ({ name: `px_${i}`, unit: "intensity", min: 0, max: 255 / 256 })),
-    layers: [layer(784, hidden), { type: "relu" }, layer(hidden, 10), { type: "output", outputs: Array.from({ length: 10 }, (_, k) => ({ name: `digit_${k}`, unit: "logit" })) }],
+    layers: [
+      layer(784, hidden),
+      { type: "relu" },
+      layer(hidden, 10),
+      { type: "output", outputs: Array.from({ length: 10 }, (_, k) => ({ name: `digit_${k}`, unit: "logit" })) },
+    ],
     ...(privateWeights ? { visibility: { weights: "private", weightSalt: "123456789012345678901234567890" } } : {}),
   });
 }
@@ -73,7 +78,14 @@ export async function mlp784PrivateInputProving(log: (line: string) => void, run
     const power = requiredPtauPower(constraints, info.publicInputs + info.publicOutputs);
     const { path: ptau } = await resolvePtau({ power, log });
     const zkey = join(dir, "final.zkey");
-    await setupGroth16({ r1cs: join(dir, `${base}.r1cs`), ptau, zkeyInitial: join(dir, "0.zkey"), zkeyContributed: join(dir, "1.zkey"), zkeyFinal: zkey, vkey: join(dir, "vkey.json") });
+    await setupGroth16({
+      r1cs: join(dir, `${base}.r1cs`),
+      ptau,
+      zkeyInitial: join(dir, "0.zkey"),
+      zkeyContributed: join(dir, "1.zkey"),
+      zkeyFinal: zkey,
+      vkey: join(dir, "vkey.json"),
+    });
     const zkeyBytes = readFileSync(zkey);
     const wc = await WitnessCalculatorBuilder(readFileSync(join(dir, `${base}_js`, `${base}.wasm`)));
     const random = seededRandom(7);
@@ -88,7 +100,9 @@ export async function mlp784PrivateInputProving(log: (line: string) => void, run
       if (BigInt(publicSignals[11] ?? -1) !== (await inputCommitment(ir.features, inputs, 99n))) throw new Error("input commitment mismatch");
     }
     const proveMs = round(median(times));
-    log(`MLP 784-56-10, public weights, private committed inputs: ${constraints} constraints, warm proving (witness + Groth16) ${proveMs} ms (median of ${runs}, ptau 2^${power})`);
+    log(
+      `MLP 784-56-10, public weights, private committed inputs: ${constraints} constraints, warm proving (witness + Groth16) ${proveMs} ms (median of ${runs}, ptau 2^${power})`,
+    );
     return { constraints, proveMs, ptauPower: power };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -96,7 +110,16 @@ export async function mlp784PrivateInputProving(log: (line: string) => void, run
 }
 
 export interface CompilerBench {
-  mlp784: { privateInputsProveMs?: number; publicWeights: number; publicWeightsLayersOnly: number; publicInputs: number; target: number; privateWeights?: number; privateCommitmentShare?: number; multiplies: number };
+  mlp784: {
+    privateInputsProveMs?: number;
+    publicWeights: number;
+    publicWeightsLayersOnly: number;
+    publicInputs: number;
+    target: number;
+    privateWeights?: number;
+    privateCommitmentShare?: number;
+    multiplies: number;
+  };
   trees: { splitConstraintsByWidth: { compareBits: number; constraints: number; perWidth: number }[]; creditTreesPerSplit: number; creditTreesSplits: number };
 }
 
@@ -105,8 +128,10 @@ export async function compilerBench(log: (line: string) => void, withPrivate: bo
   const publicWeights = await constraintsOf(pub);
   const publicWeightsLayersOnly = await constraintsOf(pub, true);
   const multiplies = 784 * 56 + 56 * 10;
-  log(`MLP 784-56-10, public weights: ${publicWeights} constraints (target <= 10,000 with private inputs); the layers alone ${publicWeightsLayersOnly} (target <= 4,000); ` +
-    `the rest is the 784 input range checks and the Poseidon input commitment over the packed inputs`);
+  log(
+    `MLP 784-56-10, public weights: ${publicWeights} constraints (target <= 10,000 with private inputs); the layers alone ${publicWeightsLayersOnly} (target <= 4,000); ` +
+      `the rest is the 784 input range checks and the Poseidon input commitment over the packed inputs`,
+  );
   // The bench target's case: public weights AND public inputs (visibility.inputs = "public"): no input
   // commitment, no in-circuit input range checks (the hub bounds public inputs), a deployable circuit.
   const spec = mlpSpec(56, false);
@@ -121,15 +146,20 @@ export async function compilerBench(log: (line: string) => void, withPrivate: bo
     const commitment = privateWeights - publicWeights - multiplies;
     mlp784.privateWeights = privateWeights;
     mlp784.privateCommitmentShare = commitment / privateWeights;
-    log(`MLP 784-56-10, private weights: ${privateWeights} constraints, ${multiplies} for the multiplies, ${commitment} (${(100 * commitment / privateWeights).toFixed(1)}%) for the weight commitment`);
+    log(
+      `MLP 784-56-10, private weights: ${privateWeights} constraints, ${multiplies} for the multiplies, ${commitment} (${((100 * commitment) / privateWeights).toFixed(1)}%) for the weight commitment`,
+    );
   }
 
   const splitConstraintsByWidth = [];
   for (const bits of [8, 16, 32]) {
     const dir = mkdtempSync(join(tmpdir(), "zkinfer-bench-"));
     const source = join(dir, "split.circom");
-    writeFileSync(source, `pragma circom 2.2.0;\ninclude "circuits/lib/tree.circom";\n` +
-      `template One() { signal input x; signal input reach; signal output right; right <== TreeSplit(${bits}, 5)(x, reach); }\ncomponent main = One();\n`);
+    writeFileSync(
+      source,
+      `pragma circom 2.2.0;\ninclude "circuits/lib/tree.circom";\n` +
+        `template One() { signal input x; signal input reach; signal output right; right <== TreeSplit(${bits}, 5)(x, reach); }\ncomponent main = One();\n`,
+    );
     const info = await compileCircuit({ source, outDir: dir });
     rmSync(dir, { recursive: true, force: true });
     const constraints = info.nonLinearConstraints + info.linearConstraints;

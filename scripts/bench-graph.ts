@@ -56,7 +56,12 @@ const el = (kind: string, opType: string, two = false, positive?: string[]): OpC
   units: N,
   unit: "element",
   nodes: [{ opType, input: two ? ["X", "Y"] : ["X"], output: ["Z"] }],
-  inputs: two ? [["X", [1, N]], ["Y", [1, N]]] : [["X", [1, N]]],
+  inputs: two
+    ? [
+        ["X", [1, N]],
+        ["Y", [1, N]],
+      ]
+    : [["X", [1, N]]],
   outputs: [["Z", opType === "Less" ? 9 : 1, [1, N]]],
   ...(positive ? { positive } : {}),
 });
@@ -81,7 +86,10 @@ export const OP_CASES: OpCase[] = [
     units: N,
     unit: "element",
     // Not the last op (a final ArgMax is fine too, but this keeps it a plain graph node).
-    nodes: [{ opType: "ArgMax", input: ["X"], output: ["I"], attribute: [intAttr("axis", -1)] }, { opType: "Cast", input: ["I"], output: ["Z"], attribute: [intAttr("to", 1)] }],
+    nodes: [
+      { opType: "ArgMax", input: ["X"], output: ["I"], attribute: [intAttr("axis", -1)] },
+      { opType: "Cast", input: ["I"], output: ["Z"], attribute: [intAttr("to", 1)] },
+    ],
     inputs: [["X", [1, N]]],
     outputs: [["Z", 1, [1, 1]]],
   },
@@ -98,7 +106,10 @@ export const OP_CASES: OpCase[] = [
     kind: "softmax element (over 8)",
     units: N,
     unit: "element",
-    nodes: [{ opType: "Softmax", input: ["X"], output: ["S"] }, { opType: "Mul", input: ["S", "C"], output: ["Z"] }],
+    nodes: [
+      { opType: "Softmax", input: ["X"], output: ["S"] },
+      { opType: "Mul", input: ["S", "C"], output: ["Z"] },
+    ],
     inputs: [["X", [1, N]]],
     outputs: [["Z", 1, [1, N]]],
     inits: [{ name: "C", dims: [1], data: [2] }],
@@ -110,7 +121,10 @@ export const OP_CASES: OpCase[] = [
     nodes: [{ opType: "LayerNormalization", input: ["X", "S", "Bi"], output: ["Z"] }],
     inputs: [["X", [1, N]]],
     outputs: [["Z", 1, [1, N]]],
-    inits: [{ name: "S", dims: [N], data: seededWeights(N, 4) }, { name: "Bi", dims: [N], data: seededWeights(N, 5) }],
+    inits: [
+      { name: "S", dims: [N], data: seededWeights(N, 4) },
+      { name: "Bi", dims: [N], data: seededWeights(N, 5) },
+    ],
   },
   {
     kind: "TopK compare-exchange (k = 2 of 8: 13)",
@@ -170,12 +184,17 @@ export async function corpusModelCosts(log: (line: string) => void): Promise<Mod
   const out: ModelCost[] = [];
   for (const corpus of ["onnx", "onnx-wide"]) {
     const root = fileURLToPath(new URL(`../test/fixtures/${corpus}/`, import.meta.url));
-    for (const model of readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort()) {
+    for (const model of readdirSync(root, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+      .sort()) {
       try {
         const bytes = readFileSync(join(root, model, "network.onnx"));
         const net = importNetwork(bytes, model);
         // Boolean inputs (ezkl's boolean models) are 0 / 1, as check-onnx feeds them.
-        const input = (JSON.parse(readFileSync(join(root, model, "input.json"), "utf8")) as { input_data: (number | boolean)[][] }).input_data.flat().map(Number);
+        const input = (JSON.parse(readFileSync(join(root, model, "input.json"), "utf8")) as { input_data: (number | boolean)[][] }).input_data
+          .flat()
+          .map(Number);
         const { ir } = calibrate({ network: net, samples: [input], name: "bench-model" });
         const constraints = await constraintsOf(ir, false);
         out.push({ corpus, model, constraints });

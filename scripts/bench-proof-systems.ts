@@ -93,7 +93,9 @@ export async function proofSystemBench(hre: any, log: (line: string) => void, ma
       }
       entries.push({ ...base, measured: true, ...(await measure(hre, model, system, power, r1cs)) });
       const e = entries[entries.length - 1]!;
-      log(`  ${model} ${system} (2^${power}): setup ${e.setupMs} ms, prove ${e.proveMs} ms, verifyAndAct ${e.verifyAndActGas ?? "-"} gas${e.note ? ` (${e.note})` : ""}`);
+      log(
+        `  ${model} ${system} (2^${power}): setup ${e.setupMs} ms, prove ${e.proveMs} ms, verifyAndAct ${e.verifyAndActGas ?? "-"} gas${e.note ? ` (${e.note})` : ""}`,
+      );
     }
   }
   return entries;
@@ -112,7 +114,14 @@ async function measure(
   const keys = mkdtempSync(join(tmpdir(), "zkinfer-setup-"));
   const t0 = performance.now();
   if (system === "groth16") {
-    await setupGroth16({ r1cs, ptau: ptau.path, zkeyInitial: join(keys, "0.zkey"), zkeyContributed: join(keys, "1.zkey"), zkeyFinal: join(keys, "final.zkey"), vkey: join(keys, "vkey.json") });
+    await setupGroth16({
+      r1cs,
+      ptau: ptau.path,
+      zkeyInitial: join(keys, "0.zkey"),
+      zkeyContributed: join(keys, "1.zkey"),
+      zkeyFinal: join(keys, "final.zkey"),
+      vkey: join(keys, "vkey.json"),
+    });
   } else {
     await setupUniversal({ system, r1cs, ptau: ptau.path, zkeyFinal: join(keys, "final.zkey"), vkey: join(keys, "vkey.json") });
   }

@@ -82,7 +82,17 @@ interface Run {
 
 async function run(workers: number, dir: string, chain?: LocalChain): Promise<Run> {
   const submit = chain !== undefined;
-  const args = ["serve", "--models", MODEL_DIR, "--db", join(dir, `${submit ? "e2e" : "prove"}-w${workers}.sqlite`), "--workers", String(workers), "--port", "0"];
+  const args = [
+    "serve",
+    "--models",
+    MODEL_DIR,
+    "--db",
+    join(dir, `${submit ? "e2e" : "prove"}-w${workers}.sqlite`),
+    "--workers",
+    String(workers),
+    "--port",
+    "0",
+  ];
   if (chain) args.push("--rpc", chain.url, "--deploy");
   const service = await startCli(args, SERVE_READY);
   try {
@@ -96,15 +106,27 @@ async function run(workers: number, dir: string, chain?: LocalChain): Promise<Ru
     });
     const { test } = germanCreditSplit();
     // The model the service serves: the latest registered on its hub (it deployed it at start).
-    const servedModelId = chain && hub ? ((await createPublicClient({ transport: http(chain.url) }).readContract({ address: hub, abi: HUB_ABI, functionName: "modelCount" })) as bigint) : 0n;
+    const servedModelId =
+      chain && hub
+        ? ((await createPublicClient({ transport: http(chain.url) }).readContract({ address: hub, abi: HUB_ABI, functionName: "modelCount" })) as bigint)
+        : 0n;
     const started = Date.now();
     const ids = await Promise.all(
       Array.from({ length: N }, async (_, i) => {
         // A submitted job needs its subject's authorization of the service's key (the hub lets only the
         // subject, or a relayer it authorised, use up its nonce); a fresh subject per request.
         const s = newSubject();
-        const authorization = submit && hub ? await s.authorization({ hub, modelId: servedModelId, nonce: i + 1, submitter: privateKeyToAccount(HARDHAT_DEV_KEY).address }) : undefined;
-        const body = { input: applicantFeatures(test[i % test.length]!), subject: s.address, nonce: i + 1, submit, ...(authorization ? { authorization } : {}) };
+        const authorization =
+          submit && hub
+            ? await s.authorization({ hub, modelId: servedModelId, nonce: i + 1, submitter: privateKeyToAccount(HARDHAT_DEV_KEY).address })
+            : undefined;
+        const body = {
+          input: applicantFeatures(test[i % test.length]!),
+          subject: s.address,
+          nonce: i + 1,
+          submit,
+          ...(authorization ? { authorization } : {}),
+        };
         const r = await call(base, "POST", "/v1/models/credit-score/proofs", body);
         if (r.status !== 202) throw new Error(`request ${i}: ${r.status} ${r.text}`);
         return r.json.jobId as string;
@@ -147,7 +169,11 @@ async function run(workers: number, dir: string, chain?: LocalChain): Promise<Ru
       lost,
       duplicated,
     };
-    const cpuText = cpu ? `; core-seconds over ${(wallMs / 1000).toFixed(1)} s: ${Object.entries(cpu).map(([k, v]) => `${k} ${v}`).join(", ")}` : "";
+    const cpuText = cpu
+      ? `; core-seconds over ${(wallMs / 1000).toFixed(1)} s: ${Object.entries(cpu)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(", ")}`
+      : "";
     log(
       `  ${workers} worker(s): ${r.proofsPerMin} proofs/min, p50 ${r.p50Ms} ms, p95 ${r.p95Ms} ms, proof ${r.proofMs} ms/job` +
         `${cpu ? ` (prover CPU ${Math.round((cpu.provers! / N) * 1000)} ms/job)` : ""}, provers busy ${Math.round(r.proverBusy * 100)}%, ` +
@@ -176,7 +202,13 @@ async function bareProvers(workers: number): Promise<{ workers: number; proofsPe
     const started = Date.now();
     const results = await Promise.all(
       Array.from({ length: N }, (_, i) =>
-        pool.prove({ id: `bare-${i}`, model: model!.name, input: applicantFeatures(test[i % test.length]!), subject: "0x" + randomBytes(20).toString("hex"), nonce: String(i + 1) }),
+        pool.prove({
+          id: `bare-${i}`,
+          model: model!.name,
+          input: applicantFeatures(test[i % test.length]!),
+          subject: "0x" + randomBytes(20).toString("hex"),
+          nonce: String(i + 1),
+        }),
       ),
     );
     const wallMs = Date.now() - started;
@@ -187,8 +219,14 @@ async function bareProvers(workers: number): Promise<{ workers: number; proofsPe
       proofMs: Math.round(results.reduce((a, x) => a + x.witnessMs + x.proveMs, 0) / N),
       cpu,
     };
-    const cpuText = cpu ? `; core-seconds over ${(wallMs / 1000).toFixed(1)} s: ${Object.entries(cpu).map(([k, v]) => `${k} ${v}`).join(", ")}` : "";
-    log(`  ${workers} prover(s): ${r.proofsPerMin} proofs/min, proof ${r.proofMs} ms/job${cpu ? ` (prover CPU ${Math.round((cpu.provers! / N) * 1000)} ms/job)` : ""}${cpuText}`);
+    const cpuText = cpu
+      ? `; core-seconds over ${(wallMs / 1000).toFixed(1)} s: ${Object.entries(cpu)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(", ")}`
+      : "";
+    log(
+      `  ${workers} prover(s): ${r.proofsPerMin} proofs/min, proof ${r.proofMs} ms/job${cpu ? ` (prover CPU ${Math.round((cpu.provers! / N) * 1000)} ms/job)` : ""}${cpuText}`,
+    );
     return r;
   } finally {
     await pool.close();
@@ -198,7 +236,8 @@ async function bareProvers(workers: number): Promise<{ workers: number; proofsPe
 function scaling(label: string, runs: { workers: number; proofsPerMin: number }[]): void {
   const base = runs.find((r) => r.workers === 1);
   for (const r of runs) {
-    if (base && r.workers > 1) log(`  ${label} at ${r.workers} workers: ${(r.proofsPerMin / (base.proofsPerMin * r.workers)).toFixed(2)} of linear (target >= 0.80)`);
+    if (base && r.workers > 1)
+      log(`  ${label} at ${r.workers} workers: ${(r.proofsPerMin / (base.proofsPerMin * r.workers)).toFixed(2)} of linear (target >= 0.80)`);
   }
 }
 

@@ -31,11 +31,15 @@ export async function signalBench(hre: HardhatRuntimeEnvironment, log: (line: st
   const chain = await connectProvider(connection.provider);
   const { publicClient } = chain;
   const [owner, bot] = [chain.as(chain.accounts[0]!), chain.as(chain.accounts[1]!)];
-  const d = await deploySignals({ connection, publicClient }, { verifierContract: built.verifierContract, modelCommitment: prover.modelCommitment, maxSlippageBps: 500n });
+  const d = await deploySignals(
+    { connection, publicClient },
+    { verifierContract: built.verifierContract, modelCommitment: prover.modelCommitment, maxSlippageBps: 500n },
+  );
   const days = loadSp500();
   const from = days.findIndex((x) => x.date === "2017-08-09");
   const prices = days.slice(from, from + 5 + RUNS).map((x) => toCents(x.close));
-  for (const [i, c] of prices.entries()) await writeAndWait({ ...owner, address: d.priceSource, abi: priceSourceAbi, functionName: "recordPrice", args: [BigInt(i + 1), c] });
+  for (const [i, c] of prices.entries())
+    await writeAndWait({ ...owner, address: d.priceSource, abi: priceSourceAbi, functionName: "recordPrice", args: [BigInt(i + 1), c] });
   await seedSignalMarket(owner, d, prices[5]!);
 
   const proveMs: number[] = [];

@@ -100,7 +100,8 @@ async function main() {
     const bureau = attested ? await generateAttesterKey() : undefined;
     const now = Number((await publicClient.getBlock()).timestamp);
     const attest = async (idx: number, subject: string): Promise<Attestation | undefined> =>
-      bureau && signAttestation({ ir: prover.ir, key: bureau, record: { subject, features: applicantFeatures(idx), issuedAt: now - 60, expiresAt: now + 86_400 } });
+      bureau &&
+      signAttestation({ ir: prover.ir, key: bureau, record: { subject, features: applicantFeatures(idx), issuedAt: now - 60, expiresAt: now + 86_400 } });
 
     // Applicants the model approves, so each verifyAndAct opens a new credit line.
     const { test } = germanCreditSplit();
@@ -130,7 +131,10 @@ async function main() {
       verifyMs.push(performance.now() - t1);
     }
 
-    const d = await deployCreditScore({ connection, publicClient }, { ...built, threshold: 0n, creditLimit: 10_000n, ...(bureau ? { attesters: [bureau.keyHash] } : {}) });
+    const d = await deployCreditScore(
+      { connection, publicClient },
+      { ...built, threshold: 0n, creditLimit: 10_000n, ...(bureau ? { attesters: [bureau.keyHash] } : {}) },
+    );
     const owner = chain.as(chain.accounts[0]!);
     const { p: first } = proofs[0]!;
     const verifierGas = Number(await estimateVerifyProofGas(publicClient, { verifier: d.verifier, ...first, account: owner.account.address }));
@@ -168,12 +172,18 @@ async function main() {
       reluRescaleConstraintsPerHiddenNeuronInModel: hidden.length ? round(hidden.reduce((a, k) => a + k + 2, 0) / hidden.length, 1) : null,
       publicSignals: built.numPublicSignals,
       ...(attested
-        ? { attested: true, attestationConstraints: built.circuit.nonLinearConstraints + built.circuit.linearConstraints - (await constraintsWithoutAttestation(prover.ir, built.modelCommitment)) }
+        ? {
+            attested: true,
+            attestationConstraints:
+              built.circuit.nonLinearConstraints + built.circuit.linearConstraints - (await constraintsWithoutAttestation(prover.ir, built.modelCommitment)),
+          }
         : {}),
     };
     results.push(entry);
     log(`  constraints ${entry.constraints} (${entry.nonLinearConstraints} non-linear, ${entry.linearConstraints} linear)`);
-    log(`  witness ${entry.witnessMs} ms, prove ${entry.proveMs} ms vs snarkjs fullprove ${entry.snarkjsFullproveMs} ms (x${entry.proveVsFullprove}), verify ${entry.verifyMs} ms`);
+    log(
+      `  witness ${entry.witnessMs} ms, prove ${entry.proveMs} ms vs snarkjs fullprove ${entry.snarkjsFullproveMs} ms (x${entry.proveVsFullprove}), verify ${entry.verifyMs} ms`,
+    );
     log(`  gas: verifyAndAct ${verifyAndActGas} = bare verifier ${verifierGas} + hub ${entry.gasSplit.hubBookkeeping} + consumer ${entry.gasSplit.consumer}`);
     if (hidden.length) log(`  rescale + ReLU per hidden neuron in this model: ${entry.reluRescaleConstraintsPerHiddenNeuronInModel} constraints`);
     if ("attestationConstraints" in entry) log(`  attestation (signature check, message hash, key hash): ${entry.attestationConstraints} constraints`);
@@ -183,7 +193,10 @@ async function main() {
   const bounty = await bountyBench(hre, log);
   const proofSystems = await proofSystemBench(hre, log);
   mkdirSync(join(REPO_ROOT, "bench"), { recursive: true });
-  writeFileSync(join(REPO_ROOT, "bench", "results.json"), JSON.stringify({ models: results, signal, compiler, graph, batch, bounty, proofSystems }, null, 2) + "\n");
+  writeFileSync(
+    join(REPO_ROOT, "bench", "results.json"),
+    JSON.stringify({ models: results, signal, compiler, graph, batch, bounty, proofSystems }, null, 2) + "\n",
+  );
   if (json) console.log(JSON.stringify({ models: results, signal, compiler, graph, batch, bounty, proofSystems }));
 }
 

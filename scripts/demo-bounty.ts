@@ -40,9 +40,13 @@ const log = (line: string) => console.log(line);
 async function main() {
   const started = performance.now();
   const testSet = germanCreditTestSet(GERMAN_CREDIT_TEST_SAMPLES);
-  log(`zkinfer accuracy bounty demo: ${testSet.samples.length} held-out German Credit applicants as circuit constants -> private-weight proof -> InferenceHub -> AccuracyBounty`);
+  log(
+    `zkinfer accuracy bounty demo: ${testSet.samples.length} held-out German Credit applicants as circuit constants -> private-weight proof -> InferenceHub -> AccuracyBounty`,
+  );
   const built = await buildBounty({ name: NAME, ir: bountyArchitecture(), testSet, log });
-  log(`  bounty circuit: ${built.circuit.nonLinearConstraints} non-linear constraints, ptau 2^${built.ptau.power}; test-set hash ${built.testSetHash.toString().slice(0, 16)}...`);
+  log(
+    `  bounty circuit: ${built.circuit.nonLinearConstraints} non-linear constraints, ptau 2^${built.ptau.power}; test-set hash ${built.testSetHash.toString().slice(0, 16)}...`,
+  );
   if (built.ptau.source === "development") log(`  NOTE: development-only ptau and single-contributor phase 2: fine for this demo, never for a deployment.`);
   const prover = await BountyProver.load(NAME, testSet);
 
@@ -51,11 +55,22 @@ async function main() {
   const publicClient = createPublicClient({ transport: custom(provider) });
   const [, modeller, rival] = (await ethers.getSigners()) as Signer[];
   const s = await timed(log, "deploy the hub, the bounty verifier, the reward token and the AccuracyBounty; fund it", () =>
-    deployBountyStack({ ethers, ignition, bountyName: NAME, testSetHash: built.testSetHash, testSamples: testSet.samples.length, minCorrect: MIN_CORRECT, reward: REWARD, duration: DURATION }),
+    deployBountyStack({
+      ethers,
+      ignition,
+      bountyName: NAME,
+      testSetHash: built.testSetHash,
+      testSamples: testSet.samples.length,
+      minCorrect: MIN_CORRECT,
+      reward: REWARD,
+      duration: DURATION,
+    }),
   );
   const verifier = await s.verifier.getAddress();
   const bountyAddress = await s.bounty.getAddress();
-  log(`  bounty: at least ${MIN_CORRECT} of ${testSet.samples.length} (${((100 * MIN_CORRECT) / testSet.samples.length).toFixed(1)}%) by ${new Date(Number(s.deadline) * 1000).toISOString()}; reward 1000 bUSD escrowed`);
+  log(
+    `  bounty: at least ${MIN_CORRECT} of ${testSet.samples.length} (${((100 * MIN_CORRECT) / testSet.samples.length).toFixed(1)}%) by ${new Date(Number(s.deadline) * 1000).toISOString()}; reward 1000 bUSD escrowed`,
+  );
 
   const attempt = async (who: Signer, modelId: bigint, p: ProveBountyReturnType) => {
     try {
@@ -67,7 +82,9 @@ async function main() {
   };
   const proveFor = async (label: string, ir: ReturnType<typeof bountyArchitecture>, who: Signer, nonce: bigint) => {
     const p = await prover.prove({ ir, subject: await who.getAddress(), nonce });
-    log(`  ${label}: ${p.correct}/${testSet.samples.length} correct (${((100 * p.correct) / testSet.samples.length).toFixed(1)}%), proved in ${formatMs(p.timings.witnessMs + p.timings.proveMs)}; commitment ${p.modelCommitment.toString().slice(0, 16)}... (weights private)`);
+    log(
+      `  ${label}: ${p.correct}/${testSet.samples.length} correct (${((100 * p.correct) / testSet.samples.length).toFixed(1)}%), proved in ${formatMs(p.timings.witnessMs + p.timings.proveMs)}; commitment ${p.modelCommitment.toString().slice(0, 16)}... (weights private)`,
+    );
     return p;
   };
 
@@ -77,7 +94,12 @@ async function main() {
   const belowTarget = await attempt(rival!, baselineId, baseline);
   log(`    claim: ${belowTarget}`);
 
-  const winner = await proveFor("logistic regression (bounty architecture, weights at 2^10)", creditLogisticBountyModel(randomSalt().toString()), modeller!, 1n);
+  const winner = await proveFor(
+    "logistic regression (bounty architecture, weights at 2^10)",
+    creditLogisticBountyModel(randomSalt().toString()),
+    modeller!,
+    1n,
+  );
   const winnerId = await registerBountyModel(s.hub, modeller!, verifier, winner.modelCommitment, bountyAddress);
   const before = (await s.token.getFunction("balanceOf")(await modeller!.getAddress())) as bigint;
   const paid = await attempt(modeller!, winnerId, winner);
@@ -85,7 +107,9 @@ async function main() {
   const state = await readBounty(publicClient, bountyAddress as Address);
   const recorded = state.claim.modelCommitment === winner.modelCommitment && state.claim.modelId === winnerId;
   const claimed = paid === "accepted" && after - before === REWARD && state.status === "Claimed" && recorded;
-  log(`    claim: ${paid}; ${(after - before) / 10n ** 18n} bUSD paid to the proof's subject; bounty ${state.status}, winning model #${state.claim.modelId} and its commitment recorded: ${recorded}`);
+  log(
+    `    claim: ${paid}; ${(after - before) / 10n ** 18n} bUSD paid to the proof's subject; bounty ${state.status}, winning model #${state.claim.modelId} and its commitment recorded: ${recorded}`,
+  );
 
   // The same valid statement under a second registration (the hub's nonce is per model): the bounty pays once.
   const againId = await registerBountyModel(s.hub, modeller!, verifier, winner.modelCommitment, bountyAddress);
@@ -93,7 +117,18 @@ async function main() {
   log(`  a second valid claim (model #${againId}): ${alreadyClaimed}`);
 
   log(`\nDeadline`);
-  const late = await deployBountyStack({ ethers, ignition, bountyName: NAME, testSetHash: built.testSetHash, testSamples: testSet.samples.length, minCorrect: MIN_CORRECT, reward: REWARD, duration: DURATION, suffix: "late", hub: s.hub });
+  const late = await deployBountyStack({
+    ethers,
+    ignition,
+    bountyName: NAME,
+    testSetHash: built.testSetHash,
+    testSamples: testSet.samples.length,
+    minCorrect: MIN_CORRECT,
+    reward: REWARD,
+    duration: DURATION,
+    suffix: "late",
+    hub: s.hub,
+  });
   const lateId = await registerBountyModel(s.hub, modeller!, await late.verifier.getAddress(), winner.modelCommitment, await late.bounty.getAddress());
   await networkHelpers.time.increaseTo(late.deadline + 1n);
   const lateClaim = await (async () => {

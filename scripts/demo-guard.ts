@@ -55,7 +55,9 @@ async function main() {
   const first = all.findIndex((d) => d.date >= from);
   // The first score needs 5 closes before it; the stale rejection uses one more day.
   if (first < SIGNAL_WINDOW - 1 || first + days + 1 > all.length) {
-    throw new Error(`--from ${from} with --days ${days} needs trading days from ${all[SIGNAL_WINDOW - 1]!.date} to ${all.at(-2)!.date} in data/sp500 (2000-01-03 .. 2020-04-17)`);
+    throw new Error(
+      `--from ${from} with --days ${days} needs trading days from ${all[SIGNAL_WINDOW - 1]!.date} to ${all.at(-2)!.date} in data/sp500 (2000-01-03 .. 2020-04-17)`,
+    );
   }
   const replay = all.slice(first - (SIGNAL_WINDOW - 1), first + days + 1);
   const cents = replay.map((d) => toCents(d.close));
@@ -86,8 +88,12 @@ async function main() {
   const threshold: bigint = await d.guard.threshold();
   // The score's fixed-point scale, for display: the threshold and the scores are compared as integers on-chain.
   const scale = 2 ** prover.ir.outputs[0]!.scale;
-  log(`  model ${MODEL} #${d.modelId} (public weights, commitment ${prover.modelCommitment.toString().slice(0, 16)}...) -> guard ${await d.guard.getAddress()}`);
-  log(`  threshold: score (log-odds of a 4% sell-off within 5 days) >= ${Number(threshold) / scale}; freshness ${MAX_AGE} s; unpause delay ${UNPAUSE_DELAY / 3600n} h`);
+  log(
+    `  model ${MODEL} #${d.modelId} (public weights, commitment ${prover.modelCommitment.toString().slice(0, 16)}...) -> guard ${await d.guard.getAddress()}`,
+  );
+  log(
+    `  threshold: score (log-odds of a 4% sell-off within 5 days) >= ${Number(threshold) / scale}; freshness ${MAX_AGE} s; unpause delay ${UNPAUSE_DELAY / 3600n} h`,
+  );
 
   let epoch = 0n;
   const recordNext = async () => {
@@ -146,7 +152,9 @@ async function main() {
   }
 
   const sorted = [...proveTimes].sort((a, b) => a - b);
-  log(`\n${days} days scored on-chain, ${flagged} flagged; the vault was ${pausedOn ? `paused on ${pausedOn}` : "never paused"}; median proving time ${formatMs(sorted[Math.floor(sorted.length / 2)]!)} per score`);
+  log(
+    `\n${days} days scored on-chain, ${flagged} flagged; the vault was ${pausedOn ? `paused on ${pausedOn}` : "never paused"}; median proving time ${formatMs(sorted[Math.floor(sorted.length / 2)]!)} per score`,
+  );
   if (json) console.log(JSON.stringify({ days, flagged, paused, rejections: { stale, notOwner } }));
 }
 

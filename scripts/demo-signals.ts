@@ -54,7 +54,9 @@ async function main() {
   const first = days.findIndex((d) => d.date >= from);
   // The first signal needs 5 closes before it; the two rejections use 2 more days after the steps.
   if (first < SIGNAL_WINDOW - 1 || first + steps + 2 > days.length) {
-    throw new Error(`--from ${from} with --steps ${steps} needs trading days from ${days[SIGNAL_WINDOW - 1]!.date} to ${days.at(-3)!.date} in data/sp500 (2000-01-03 .. 2020-04-17)`);
+    throw new Error(
+      `--from ${from} with --steps ${steps} needs trading days from ${days[SIGNAL_WINDOW - 1]!.date} to ${days.at(-3)!.date} in data/sp500 (2000-01-03 .. 2020-04-17)`,
+    );
   }
   const replay = days.slice(first - (SIGNAL_WINDOW - 1), first + steps + 2);
   const cents = replay.map((d) => toCents(d.close));
@@ -72,7 +74,10 @@ async function main() {
   const [reporter, bot] = chain.accounts.slice(0, 2).map((address) => chain.as(address)) as [ChainClients, ChainClients];
   const { publicClient } = chain;
   const d = await timed(log, "deploy PriceSource, SignalFeed, hub + verifier, AMM and vault; register the model", () =>
-    deploySignals({ connection, publicClient }, { verifierContract: built.verifierContract, modelCommitment: prover.modelCommitment, maxAge: MAX_AGE, maxSlippageBps: MAX_SLIPPAGE_BPS }),
+    deploySignals(
+      { connection, publicClient },
+      { verifierContract: built.verifierContract, modelCommitment: prover.modelCommitment, maxAge: MAX_AGE, maxSlippageBps: MAX_SLIPPAGE_BPS },
+    ),
   );
   let epoch = 0n;
   const recordNext = async () => {
@@ -106,7 +111,11 @@ async function main() {
     vaultActions++;
     const { amountIn, amountOut } = event.args;
     const trade =
-      s.direction === 0 ? "no trade" : s.direction > 0 ? `${fmt18(amountIn)} dUSD -> ${fmt18(amountOut)} dETH` : `${fmt18(amountIn)} dETH -> ${fmt18(amountOut)} dUSD`;
+      s.direction === 0
+        ? "no trade"
+        : s.direction > 0
+          ? `${fmt18(amountIn)} dUSD -> ${fmt18(amountOut)} dETH`
+          : `${fmt18(amountIn)} dETH -> ${fmt18(amountOut)} dUSD`;
     log(
       `${String(step + 1).padStart(4)}  ${replay[Number(e) - 1]!.date}  ${dollars(cents[Number(e) - 1]!).padStart(8)}  ${sides[String(s.direction)]} ${String(s.size).padStart(4)}/1024  ` +
         `${formatMs(proveTimes.at(-1)!).padStart(8)}  ${String(receipt.gasUsed).padStart(16)}  ${trade}`,
@@ -133,7 +142,13 @@ async function main() {
   v2Spec.version = "2.0.0";
   v2Spec.visibility!.weightSalt = randomSalt().toString();
   const v2 = await ModelProver.loadWithWeights(bundledSpecPath(MODEL), v2Spec);
-  await writeAndWait({ ...reporter, address: d.hub, abi: inferenceHubAbi, functionName: "announceModelUpdate", args: [d.modelId, d.verifier, v2.modelCommitment] });
+  await writeAndWait({
+    ...reporter,
+    address: d.hub,
+    abi: inferenceHubAbi,
+    functionName: "announceModelUpdate",
+    args: [d.modelId, d.verifier, v2.modelCommitment],
+  });
   const delay = await publicClient.readContract({ address: d.hub, abi: inferenceHubAbi, functionName: "updateDelay" });
   await networkHelpers.time.increase(delay + 1n);
   await writeAndWait({ ...reporter, address: d.hub, abi: inferenceHubAbi, functionName: "applyModelUpdate", args: [d.modelId] });
@@ -146,7 +161,9 @@ async function main() {
   log(`  the same epoch proved with v2: accepted (direction ${decodeSignal(fresh).direction})`);
 
   const sorted = [...proveTimes].sort((a, b) => a - b);
-  log(`\n${verified}/${steps} signals verified on-chain, ${vaultActions} vault rebalances; median proving time ${formatMs(sorted[Math.floor(sorted.length / 2)]!)} per signal`);
+  log(
+    `\n${verified}/${steps} signals verified on-chain, ${vaultActions} vault rebalances; median proving time ${formatMs(sorted[Math.floor(sorted.length / 2)]!)} per signal`,
+  );
   if (json) console.log(JSON.stringify({ steps, verified, vaultActions, rejections: { stale, oldCommitment } }));
 }
 

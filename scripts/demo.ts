@@ -62,7 +62,8 @@ async function main() {
     deployCreditScore({ connection, publicClient }, { ...model, threshold: THRESHOLD, creditLimit: CREDIT_LIMIT, attesters: [bureau.keyHash] }),
   );
   const { hub, creditGate, modelId } = deployment;
-  const creditLineOf = (subject: Address) => publicClient.readContract({ address: creditGate, abi: creditGateAbi, functionName: "creditLineOf", args: [subject] });
+  const creditLineOf = (subject: Address) =>
+    publicClient.readContract({ address: creditGate, abi: creditGateAbi, functionName: "creditLineOf", args: [subject] });
   const block = await publicClient.getBlockNumber();
   await writeManifest(deploymentManifestPath("hardhat-inprocess"), {
     network: "hardhat-inprocess",
@@ -100,7 +101,11 @@ async function main() {
     log(`Applicant #${idx} of German Credit (subject ${wallet.address}); features stay private`);
     const issuedAt = await now();
     const attestation = await timed(log, "bureau signs the applicant's features (EdDSA-Poseidon, valid 30 days)", () =>
-      signAttestation({ ir: prover.ir, key: bureau, record: { subject: wallet.address, features: applicantFeatures(idx), issuedAt, expiresAt: issuedAt + VALIDITY_SECONDS } }),
+      signAttestation({
+        ir: prover.ir,
+        key: bureau,
+        record: { subject: wallet.address, features: applicantFeatures(idx), issuedAt, expiresAt: issuedAt + VALIDITY_SECONDS },
+      }),
     );
     attestations.set(wallet.address, attestation);
     const proved = await timed(log, "prove score on the signed features (witness + Groth16)", async () =>
@@ -111,7 +116,9 @@ async function main() {
     const line = await creditLineOf(wallet.address);
     const score = decodeOutputs(prover.ir, proved.decoded.outputs)[0]!;
     const approved = line.limit > 0n;
-    log(`    score ${score.toFixed(3)} (threshold ${Number(THRESHOLD)}): ${approved ? `APPROVED, credit line ${line.limit}` : "REFUSED"}; gas ${receipt.gasUsed}`);
+    log(
+      `    score ${score.toFixed(3)} (threshold ${Number(THRESHOLD)}): ${approved ? `APPROVED, credit line ${line.limit}` : "REFUSED"}; gas ${receipt.gasUsed}`,
+    );
     applicants.push({ subject: wallet.address, score, approved, gasUsed: Number(receipt.gasUsed) });
     if (approved) approvedProof = proved;
   }
@@ -155,9 +162,7 @@ async function main() {
   const tamperedProof = await errorOf("tampered proof (C.x + 1)", () =>
     submitInference(deployer!, { hub, modelId, proofBytes: encodeProofWords(words), publicSignals: fresh.publicSignals }),
   );
-  const replayedProof = await errorOf("the approved proof replayed", () =>
-    submitInference(attacker!, { hub, modelId, ...approvedProof! }),
-  );
+  const replayedProof = await errorOf("the approved proof replayed", () => submitInference(attacker!, { hub, modelId, ...approvedProof! }));
   const stolen = [...fresh.publicSignals];
   stolen[signalIndex("subject", prover.ir.outputs.length)] = BigInt(attacker!.account.address);
   const otherSubject = await errorOf("valid proof resubmitted for another subject", () =>

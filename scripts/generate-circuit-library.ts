@@ -23,7 +23,9 @@ export function circuitLibraryDigest(): `0x${string}` {
   const version = (pkg: string) => JSON.parse(readFileSync(require.resolve(`${pkg}/package.json`), "utf8")).version as string;
   const libDir = join(REPO_ROOT, "circuits", "lib");
   const parts = [`circom2 ${version("circom2")}`, `circomlib ${version("circomlib")}`];
-  for (const file of readdirSync(libDir).filter((f) => f.endsWith(".circom")).sort()) {
+  for (const file of readdirSync(libDir)
+    .filter((f) => f.endsWith(".circom"))
+    .sort()) {
     parts.push(`${file} ${keccak256(readFileSync(join(libDir, file)))}`);
   }
   return keccak256(stringToBytes(parts.join("\n")));

@@ -52,11 +52,17 @@ function featureLayer(): number[][] {
     const move = Array(WINDOW - 1).fill(0) as number[];
     move[k] = -100;
     if (k + 1 < WINDOW - 1) move[k + 1] = 100;
-    rows.push(move.map((w) => -w), move);
+    rows.push(
+      move.map((w) => -w),
+      move,
+    );
   }
   const total = Array(WINDOW - 1).fill(0) as number[];
   total[0] = -100;
-  rows.push(total.map((w) => -w), total);
+  rows.push(
+    total.map((w) => -w),
+    total,
+  );
   // -0 is a valid weight but prints badly in the spec.
   return rows.map((row) => row.map((w) => w + 0));
 }
@@ -123,11 +129,20 @@ export function buildAnomalySpec(m: Logistic, metadata: Record<string, unknown>)
       { type: "dense", weights: featureLayer(), bias: Array(2 * WINDOW).fill(0) },
       { type: "relu" },
       { type: "dense", weights: [m.w.map(round8)], bias: [round8(m.b)] },
-      { type: "output", outputs: [{ name: "score", unit: "logit", description: "log-odds of a 4% sell-off within 5 trading days; >= 0 flags at the default threshold" }] },
+      {
+        type: "output",
+        outputs: [{ name: "score", unit: "logit", description: "log-odds of a 4% sell-off within 5 trading days; >= 0 flags at the default threshold" }],
+      },
     ],
     extraOutputs: [
       { type: "feature", name: "epoch", unit: "epoch", feature: "epoch" },
-      { type: "poseidon", name: "window_hash", unit: "hash", features: Array.from({ length: WINDOW }, (_, i) => `price_${i}`), description: "Poseidon(price_0..price_5), as PriceSource.windowHash(epoch)" },
+      {
+        type: "poseidon",
+        name: "window_hash",
+        unit: "hash",
+        features: Array.from({ length: WINDOW }, (_, i) => `price_${i}`),
+        description: "Poseidon(price_0..price_5), as PriceSource.windowHash(epoch)",
+      },
     ],
     metadata,
   });
@@ -207,7 +222,10 @@ function main(): void {
     dataSha256: createHash("sha256").update(readFileSync(SP500_PATH)).digest("hex"),
     label: anomalyLabels(),
     flag: "score (log-odds) >= 0",
-    split: { train: `before ${ANOMALY.testFrom} (${trainSet.length} days)`, test: `from ${ANOMALY.testFrom} (${testSet.length} days, ${testSet[0]!.date} .. ${testSet.at(-1)!.date})` },
+    split: {
+      train: `before ${ANOMALY.testFrom} (${trainSet.length} days)`,
+      test: `from ${ANOMALY.testFrom} (${testSet.length} days, ${testSet[0]!.date} .. ${testSet.at(-1)!.date})`,
+    },
     test: {
       float: report(testSet, fTest),
       quantized: report(testSet, qTest),

@@ -16,7 +16,14 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { DEFAULT_SPLIT_SEED, GERMAN_CREDIT_FEATURES, GERMAN_CREDIT_PATH, TRAIN_FRACTION, germanCreditSplit, loadGermanCredit } from "../prover/data/germanCredit.js";
+import {
+  DEFAULT_SPLIT_SEED,
+  GERMAN_CREDIT_FEATURES,
+  GERMAN_CREDIT_PATH,
+  TRAIN_FRACTION,
+  germanCreditSplit,
+  loadGermanCredit,
+} from "../prover/data/germanCredit.js";
 import { runQuantized } from "../prover/model/interpret.js";
 import { lowerModel } from "../prover/model/ir.js";
 import { quantize } from "../prover/model/quantize.js";
@@ -53,7 +60,13 @@ function accuracy(indexes: number[], score: (i: number) => number): number {
 /** Accuracy of the quantized model (the reference interpreter, which the circuit equals bit for bit). */
 function quantizedScore(spec: ModelSpec): (i: number) => number {
   const ir = lowerModel(spec);
-  return (i) => Number(runQuantized(ir, data.x[i]!.map((v) => quantize(v, ir.inputScale))).outputs[0]!);
+  return (i) =>
+    Number(
+      runQuantized(
+        ir,
+        data.x[i]!.map((v) => quantize(v, ir.inputScale)),
+      ).outputs[0]!,
+    );
 }
 
 function features() {
@@ -181,7 +194,10 @@ function trainTrees(): ModelSpec {
       { type: "tree_ensemble", base: [base], trees: trees.map((nodes) => ({ nodes })) },
       { type: "output", outputs: [{ name: "score", unit: "logit", description: "log-odds of a good credit risk, at scale 2^10" }] },
     ],
-    metadata: { ...provenance, training: { model: "gradient-boosted trees, logistic loss, Newton leaves (lambda 1)", ...GBT, thresholds: "half-way between adjacent observed values" } },
+    metadata: {
+      ...provenance,
+      training: { model: "gradient-boosted trees, logistic loss, Newton leaves (lambda 1)", ...GBT, thresholds: "half-way between adjacent observed values" },
+    },
   });
   return withAccuracy(spec, floatScore);
 }
@@ -203,7 +219,10 @@ function withAccuracy(spec: ModelSpec, floatScore: (i: number) => number): Model
   return { ...spec, metadata: { ...spec.metadata, ...result } };
 }
 
-for (const [path, spec] of [[LOGISTIC_PATH, trainLogistic()], [TREES_PATH, trainTrees()]] as const) {
+for (const [path, spec] of [
+  [LOGISTIC_PATH, trainLogistic()],
+  [TREES_PATH, trainTrees()],
+] as const) {
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, JSON.stringify(spec, null, 2) + "\n");
   console.log(`wrote ${path}`);

@@ -149,15 +149,7 @@ interface TrainResult {
 }
 
 /** Mini-batch Adam on mean BCE + (l2 / 2) * |weights|^2; returns the best-validation-loss model. */
-function train(
-  fitX: Float64Array[],
-  fitY: number[],
-  valX: Float64Array[],
-  valY: number[],
-  hidden: number,
-  l2: number,
-  seed: number,
-): TrainResult {
+function train(fitX: Float64Array[], fitY: number[], valX: Float64Array[], valY: number[], hidden: number, l2: number, seed: number): TrainResult {
   const random = seededRandom(seed);
   const m = initMlp(fitX[0].length, hidden, random);
   const params = [m.w1, m.b1, m.w2, m.b2];
@@ -284,9 +276,7 @@ function main(): void {
   console.log(`Final model: validation loss ${final!.valLoss.toFixed(4)} after ${final!.epochs} epochs (best of ${FINAL_RESTARTS} initializations)`);
 
   // 4. Fold the standardization into layer 1: w'[h][i] = w[h][i] / std[i], b'[h] = b[h] - sum_i w'[h][i] * mean[i].
-  const w1 = Array.from({ length: model.hidden }, (_, h) =>
-    Array.from({ length: d }, (_, i) => round8(model.w1[h * d + i] / scaler.std[i])),
-  );
+  const w1 = Array.from({ length: model.hidden }, (_, h) => Array.from({ length: d }, (_, i) => round8(model.w1[h * d + i] / scaler.std[i])));
   const b1 = Array.from({ length: model.hidden }, (_, h) =>
     round8(model.b1[h] - Array.from({ length: d }, (_, i) => (model.w1[h * d + i] * scaler.mean[i]) / scaler.std[i]).reduce((a, b) => a + b, 0)),
   );
@@ -324,17 +314,19 @@ function main(): void {
   // 5. Float accuracy of the folded spec on raw features (what the spec means).
   const floatLogit = (i: number) => {
     const x = data.x[i];
-    const hidden = w1.map((row, h) => Math.max(0, row.reduce((s, w, j) => s + w * x[j], b1[h])));
+    const hidden = w1.map((row, h) =>
+      Math.max(
+        0,
+        row.reduce((s, w, j) => s + w * x[j], b1[h]),
+      ),
+    );
     return hidden.reduce((s, a, h) => s + w2[0][h] * a, b2[0]);
   };
   const floatPred = (i: number) => (floatLogit(i) >= 0 ? 1 : 0);
 
   // Quantized: the IR's exact integer semantics, as the circuit proves them.
   const quantPredictor = (ir: ModelIR) => (i: number) => (runReference(ir, applicantFeatures(i)).outputs[0] >= 0n ? 1 : 0);
-  const costOf = (ir: ModelIR) =>
-    ir.ops
-      .flatMap((op) => op.gadgetBits as (number | null)[])
-      .reduce<number>((sum, k) => sum + (k === null ? 0 : k + 1), 0);
+  const costOf = (ir: ModelIR) => ir.ops.flatMap((op) => op.gadgetBits as (number | null)[]).reduce<number>((sum, k) => sum + (k === null ? 0 : k + 1), 0);
 
   // The fixed-point sweep over weightBits x activationBits. Precision is judged
   // against the float spec on all 1,000 applicants (score error in logits, decisions that flip);
@@ -351,8 +343,7 @@ function main(): void {
     const meanErr = errors.reduce((a, b) => a + b, 0) / errors.length;
     const decide = quantPredictor(ir);
     const flips = all.filter((i) => decide(i) !== floatAll[i]).length;
-    const chosenMark =
-      fp.weightBits === FIXED_POINT.weightBits && fp.activationBits === FIXED_POINT.activationBits ? "  <- chosen" : "";
+    const chosenMark = fp.weightBits === FIXED_POINT.weightBits && fp.activationBits === FIXED_POINT.activationBits ? "  <- chosen" : "";
     console.log(
       `  ${String(fp.weightBits).padStart(10)}  ${String(fp.activationBits).padStart(14)}  ${String(costOf(ir)).padStart(11)}  ${maxErr.toFixed(4).padStart(9)}  ${meanErr.toFixed(4).padStart(10)}  ${String(flips).padStart(5)}${chosenMark}`,
     );
@@ -373,12 +364,17 @@ function main(): void {
   const dense = ir.ops.filter((o): o is DenseOp => o.kind === "dense");
 
   console.log(`\nFixed point: inputBits ${FIXED_POINT.inputBits}, weightBits ${FIXED_POINT.weightBits}, activationBits ${FIXED_POINT.activationBits}`);
-  dense.forEach((op, l) => console.log(`  dense ${l + 1}: accumulator scale 2^${op.inScale + op.weightScale}, gadget bits per neuron [${op.gadgetBits.join(", ")}]`));
+  dense.forEach((op, l) =>
+    console.log(`  dense ${l + 1}: accumulator scale 2^${op.inScale + op.weightScale}, gadget bits per neuron [${op.gadgetBits.join(", ")}]`),
+  );
   console.log(`  quantized and float decisions agree on ${agreement} / ${all.length} applicants`);
   console.log("\n             accuracy (test)   accuracy (train)");
   console.log(`  float      ${pct(fTest.accuracy).padStart(15)}   ${pct(fTrain.accuracy).padStart(16)}`);
   console.log(`  quantized  ${pct(qTest.accuracy).padStart(15)}   ${pct(qTrain.accuracy).padStart(16)}`);
-  for (const [label, e] of [["float", fTest], ["quantized", qTest]] as const) {
+  for (const [label, e] of [
+    ["float", fTest],
+    ["quantized", qTest],
+  ] as const) {
     console.log(`\nConfusion matrix, ${label}, test split (rows actual, columns predicted):`);
     console.log("               good    bad");
     console.log(`  actual good  ${String(e.goodAsGood).padStart(4)}   ${String(e.goodAsBad).padStart(4)}`);
@@ -393,8 +389,12 @@ function main(): void {
   const qCostTest = evaluate(split.test, (i) => (quantScore(ir)(i) >= costThreshold ? 1 : 0), data.y);
   const rejectAll = evaluate(split.test, () => 0, data.y);
   console.log(`\nAt the cost-matrix threshold score >= ln 5 = ${costThreshold.toFixed(3)} (quantized, test split):`);
-  console.log(`  accuracy ${pct(qCostTest.accuracy)}; approved ${qCostTest.goodAsGood} good and ${qCostTest.badAsGood} bad, rejected ${qCostTest.goodAsBad} good and ${qCostTest.badAsBad} bad`);
-  console.log(`  cost ${qCostTest.cost}, ${(qCostTest.cost / split.test.length).toFixed(3)} per applicant (rejecting everyone: ${(rejectAll.cost / split.test.length).toFixed(3)})`);
+  console.log(
+    `  accuracy ${pct(qCostTest.accuracy)}; approved ${qCostTest.goodAsGood} good and ${qCostTest.badAsGood} bad, rejected ${qCostTest.goodAsBad} good and ${qCostTest.badAsBad} bad`,
+  );
+  console.log(
+    `  cost ${qCostTest.cost}, ${(qCostTest.cost / split.test.length).toFixed(3)} per applicant (rejecting everyone: ${(rejectAll.cost / split.test.length).toFixed(3)})`,
+  );
 
   const dataSha256 = createHash("sha256").update(readFileSync(GERMAN_CREDIT_PATH)).digest("hex");
   const spec = buildSpec(FIXED_POINT, {
@@ -464,7 +464,11 @@ function foldsOf(indexes: number[], labels: number[], k: number, seed: number): 
   const folds: number[][] = Array.from({ length: k }, () => []);
   let next = 0;
   for (const c of [0, 1]) {
-    for (const i of shuffled(indexes.filter((i) => labels[i] === c), random)) folds[next++ % k].push(i);
+    for (const i of shuffled(
+      indexes.filter((i) => labels[i] === c),
+      random,
+    ))
+      folds[next++ % k].push(i);
   }
   return folds;
 }

@@ -76,7 +76,12 @@ interface Mlp {
 }
 
 function forward(m: Mlp, x: number[]): { h: number[]; s: number } {
-  const h = m.w1.map((row, j) => Math.max(0, row.reduce((a, w, i) => a + w * x[i]! * INPUT_GAIN, m.b1[j]!)));
+  const h = m.w1.map((row, j) =>
+    Math.max(
+      0,
+      row.reduce((a, w, i) => a + w * x[i]! * INPUT_GAIN, m.b1[j]!),
+    ),
+  );
   return { h, s: h.reduce((a, v, j) => a + v * m.w2[j]!, m.b2) };
 }
 
@@ -85,7 +90,12 @@ function train(data: Sample[]): Mlp {
   const random = seededRandom(SEED);
   const init = (n: number) => (random() * 2 - 1) * Math.sqrt(3 / n);
   const d = WINDOW - 1;
-  const m: Mlp = { w1: Array.from({ length: HIDDEN }, () => Array.from({ length: d }, () => init(d))), b1: Array(HIDDEN).fill(0.01), w2: Array.from({ length: HIDDEN }, () => init(HIDDEN)), b2: 0 };
+  const m: Mlp = {
+    w1: Array.from({ length: HIDDEN }, () => Array.from({ length: d }, () => init(d))),
+    b1: Array(HIDDEN).fill(0.01),
+    w2: Array.from({ length: HIDDEN }, () => init(HIDDEN)),
+    b2: 0,
+  };
   const flat = () => [...m.w1.flat(), ...m.b1, ...m.w2, m.b2];
   const assign = (v: number[]) => {
     let k = 0;
@@ -202,7 +212,13 @@ function buildSpec(m: Mlp, weightSalt: string, metadata: Record<string, unknown>
     ],
     extraOutputs: [
       { type: "feature", name: "epoch", unit: "epoch", feature: "epoch" },
-      { type: "poseidon", name: "window_hash", unit: "hash", features: Array.from({ length: WINDOW }, (_, i) => `price_${i}`), description: "Poseidon(price_0..price_5), as PriceSource.windowHash(epoch)" },
+      {
+        type: "poseidon",
+        name: "window_hash",
+        unit: "hash",
+        features: Array.from({ length: WINDOW }, (_, i) => `price_${i}`),
+        description: "Poseidon(price_0..price_5), as PriceSource.windowHash(epoch)",
+      },
     ],
     visibility: { weights: "private", weightSalt },
     metadata,
@@ -243,8 +259,12 @@ function main(): void {
   writeFileSync(SPEC_PATH, JSON.stringify(spec, null, 2) + "\n");
   const t = metadata.test;
   console.log(`Wrote ${SPEC_PATH}`);
-  console.log(`Test (${testSet.length} days): float hit rate ${pct(t.float.hitRate)} on ${t.float.buy} buy / ${t.float.sell} sell / ${t.float.hold} hold; quantized ${pct(t.quantized.hitRate)}; direction agreement ${pct(agreement)}`);
-  console.log(`Mean position return ${t.float.meanPositionReturnBp.toFixed(2)} bp/day (float), ${t.quantized.meanPositionReturnBp.toFixed(2)} (quantized); buy and hold ${t.float.buyAndHoldBp.toFixed(2)} bp/day`);
+  console.log(
+    `Test (${testSet.length} days): float hit rate ${pct(t.float.hitRate)} on ${t.float.buy} buy / ${t.float.sell} sell / ${t.float.hold} hold; quantized ${pct(t.quantized.hitRate)}; direction agreement ${pct(agreement)}`,
+  );
+  console.log(
+    `Mean position return ${t.float.meanPositionReturnBp.toFixed(2)} bp/day (float), ${t.quantized.meanPositionReturnBp.toFixed(2)} (quantized); buy and hold ${t.float.buyAndHoldBp.toFixed(2)} bp/day`,
+  );
 }
 
 main();

@@ -33,7 +33,15 @@ const STAGE_TEXT: Record<string, string> = {
 export async function renderApplicant(root: HTMLElement, chain: Chain, modelName: string): Promise<void> {
   const { config, publicClient } = chain;
   const model = config.creditModels.find((m) => m.name === modelName);
-  const picker = h("p", { class: "picker" }, "Model: ", ...config.creditModels.flatMap((m) => [h("a", { href: `#/applicant/${m.name}`, class: m.name === modelName ? "current" : undefined, testid: `model-${m.name}` }, m.name), " "]));
+  const picker = h(
+    "p",
+    { class: "picker" },
+    "Model: ",
+    ...config.creditModels.flatMap((m) => [
+      h("a", { href: `#/applicant/${m.name}`, class: m.name === modelName ? "current" : undefined, testid: `model-${m.name}` }, m.name),
+      " ",
+    ]),
+  );
   root.replaceChildren(h("h1", {}, "Apply for credit"), picker);
   if (!model) {
     root.append(h("p", { testid: "error", class: "error" }, `No credit model named ${modelName}.`));
@@ -65,7 +73,11 @@ export async function renderApplicant(root: HTMLElement, chain: Chain, modelName
   const outcome = h("div", { class: "outcome", testid: "outcome" });
   const walletLine = h("p", { class: "wallet", testid: "wallet" });
   root.append(
-    h("p", { class: "lead" }, "Your data stays on this device: the proof is computed here, in a Web Worker, and only the proof and its public signals (a commitment to your inputs, not the inputs) are sent to the chain."),
+    h(
+      "p",
+      { class: "lead" },
+      "Your data stays on this device: the proof is computed here, in a Web Worker, and only the proof and its public signals (a commitment to your inputs, not the inputs) are sent to the chain.",
+    ),
     walletLine,
     form,
     h("div", { class: "actions" }, proveButton, " ", progress, " ", stage),
@@ -76,7 +88,8 @@ export async function renderApplicant(root: HTMLElement, chain: Chain, modelName
   );
 
   const wallet = await connectWallet(chain).catch((e: Error) => (showError(e.message), undefined));
-  if (wallet) walletLine.textContent = `Applicant (subject): ${wallet.account} (${wallet.kind === "injected" ? "your wallet" : "development account of the local chain"})`;
+  if (wallet)
+    walletLine.textContent = `Applicant (subject): ${wallet.account} (${wallet.kind === "injected" ? "your wallet" : "development account of the local chain"})`;
 
   let loaded: LoadedModel;
   try {
@@ -92,10 +105,17 @@ export async function renderApplicant(root: HTMLElement, chain: Chain, modelName
   let attestation: unknown;
   const inputs = new Map<string, HTMLInputElement>();
   if (model.attested) {
-    renderAttestationInput(form, model, loaded, wallet?.account, (a) => {
-      attestation = a;
-      proveButton.disabled = !a || !wallet;
-    }, showError);
+    renderAttestationInput(
+      form,
+      model,
+      loaded,
+      wallet?.account,
+      (a) => {
+        attestation = a;
+        proveButton.disabled = !a || !wallet;
+      },
+      showError,
+    );
   } else {
     for (const f of loaded.features) form.append(featureRow(f, model.example?.[f.name], inputs));
     proveButton.disabled = !wallet;
@@ -124,7 +144,12 @@ export async function renderApplicant(root: HTMLElement, chain: Chain, modelName
       result.append(
         h("p", {}, "Score (log-odds of a good risk): ", h("strong", { testid: "score" }, proof.outputValues[0]!.toFixed(3))),
         h("p", {}, "Nonce: ", h("code", { testid: "nonce" }, nonce.toString())),
-        h("details", {}, h("summary", {}, "Commitment salt (keep it to open your input commitment later; it never leaves this page)"), h("code", { testid: "salt" }, proof.salt.toString())),
+        h(
+          "details",
+          {},
+          h("summary", {}, "Commitment salt (keep it to open your input commitment later; it never leaves this page)"),
+          h("code", { testid: "salt" }, proof.salt.toString()),
+        ),
       );
       submitButton.disabled = false;
     } catch (e) {
@@ -146,7 +171,13 @@ export async function renderApplicant(root: HTMLElement, chain: Chain, modelName
     clearError();
     outcome.replaceChildren(h("p", {}, "Submitting…"));
     const abi = withErrors(config.abis.hub, config.abis.creditGate);
-    const call = { address: config.hub, abi, functionName: "verifyAndAct", args: [BigInt(model.modelId), proof.proofBytes as Hex, proof.publicSignals], account: wallet.account } as const;
+    const call = {
+      address: config.hub,
+      abi,
+      functionName: "verifyAndAct",
+      args: [BigInt(model.modelId), proof.proofBytes as Hex, proof.publicSignals],
+      account: wallet.account,
+    } as const;
     try {
       // Simulate first: a revert is then decoded with its custom error before anything is sent.
       await publicClient.simulateContract(call);
@@ -155,7 +186,12 @@ export async function renderApplicant(root: HTMLElement, chain: Chain, modelName
       if (receipt.status !== "success") throw new Error(`transaction ${hash} reverted`);
       const events = parseEventLogs({ abi: config.abis.creditGate, logs: receipt.logs });
       const opened = events.find((e) => e.eventName === "CreditLineOpened");
-      const line = (await publicClient.readContract({ address: model.gate, abi: config.abis.creditGate, functionName: "creditLineOf", args: [wallet.account] })) as { limit: bigint };
+      const line = (await publicClient.readContract({
+        address: model.gate,
+        abi: config.abis.creditGate,
+        functionName: "creditLineOf",
+        args: [wallet.account],
+      })) as { limit: bigint };
       outcome.replaceChildren(
         h("p", {}, "Decision: ", h("strong", { testid: "decision", class: opened ? "approved" : "refused" }, opened ? "approved" : "refused")),
         h("p", {}, "Credit line: ", h("span", { testid: "credit-line" }, line.limit.toString())),
@@ -172,7 +208,16 @@ export async function renderApplicant(root: HTMLElement, chain: Chain, modelName
 }
 
 function featureRow(f: FeatureIR, example: number | undefined, inputs: Map<string, HTMLInputElement>): HTMLElement {
-  const input = h("input", { type: "number", step: "any", name: f.name, id: `feature-${f.name}`, testid: `feature-${f.name}`, min: f.min, max: f.max, value: example });
+  const input = h("input", {
+    type: "number",
+    step: "any",
+    name: f.name,
+    id: `feature-${f.name}`,
+    testid: `feature-${f.name}`,
+    min: f.min,
+    max: f.max,
+    value: example,
+  });
   inputs.set(f.name, input);
   return h(
     "div",
@@ -199,7 +244,11 @@ function renderAttestationInput(
       const a = JSON.parse(text) as { features?: Record<string, number>; subject?: string; expiresAt?: number };
       view.replaceChildren(
         h("p", {}, `Attestation for ${a.subject}, valid until ${new Date(Number(a.expiresAt) * 1000).toISOString().slice(0, 10)}:`),
-        h("table", {}, ...loaded.features.map((f) => h("tr", {}, h("td", {}, f.name), h("td", {}, String(a.features?.[f.name] ?? "?")), h("td", { class: "hint" }, f.unit)))),
+        h(
+          "table",
+          {},
+          ...loaded.features.map((f) => h("tr", {}, h("td", {}, f.name), h("td", {}, String(a.features?.[f.name] ?? "?")), h("td", { class: "hint" }, f.unit))),
+        ),
       );
       onAttestation(a);
     } catch (e) {

@@ -32,7 +32,12 @@ export interface Wallet {
 
 export function connectChain(config: AppConfig): Chain {
   const rpc = new URL(config.rpc, location.href).toString();
-  const chain = defineChain({ id: config.chainId, name: `zkinfer ${config.chainId}`, nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [rpc] } } });
+  const chain = defineChain({
+    id: config.chainId,
+    name: `zkinfer ${config.chainId}`,
+    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+    rpcUrls: { default: { http: [rpc] } },
+  });
   return { config, publicClient: createPublicClient({ chain, transport: http(rpc, { batch: false }) }) as PublicClient };
 }
 
@@ -41,7 +46,11 @@ function rpcProvider(url: string): EIP1193Provider {
   let id = 0;
   return {
     async request({ method, params }: { method: string; params?: unknown }) {
-      const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: ++id, method, params: params ?? [] }) });
+      const res = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: ++id, method, params: params ?? [] }),
+      });
       const body = (await res.json()) as { result?: unknown; error?: { code: number; message: string; data?: unknown } };
       if (body.error) throw Object.assign(new Error(body.error.message), body.error);
       return body.result;

@@ -14,7 +14,8 @@ const WORDS: Record<string, string> = {
   InferenceHubAttesterRevoked: "The bureau's key that signed these features was revoked.",
   InferenceHubAttestationNotYetValid: "The bureau's attestation is not valid yet (its window starts later).",
   InferenceHubAttestationExpired: "The bureau's attestation has expired: ask the bureau for a fresh one.",
-  InferenceHubUnauthorizedSubmitter: "Only the subject (the applicant's own account), or a relayer it authorised, may submit this proof: connect the account the proof was made for.",
+  InferenceHubUnauthorizedSubmitter:
+    "Only the subject (the applicant's own account), or a relayer it authorised, may submit this proof: connect the account the proof was made for.",
   InferenceHubInvalidAuthorization: "The subject's authorization for this relayer does not verify.",
   InferenceHubAuthorizationExpired: "The subject's authorization for this relayer has expired.",
   InferenceHubPublicInputOutOfRange: "A public input is outside the range the model registered.",

@@ -23,7 +23,9 @@ export async function renderModels(root: HTMLElement, { config, publicClient }: 
       pending.verifier === ZERO
         ? "none"
         : `commitment ${shortNumber(pending.modelCommitment)}, verifier ${short(pending.verifier)}; ` +
-          (pending.readyAt <= now ? "can apply now" : `can apply at ${new Date(Number(pending.readyAt) * 1000).toISOString().replace(".000Z", "Z")} (in ${Math.ceil(Number(pending.readyAt - now) / 3600)} h)`);
+          (pending.readyAt <= now
+            ? "can apply now"
+            : `can apply at ${new Date(Number(pending.readyAt) * 1000).toISOString().replace(".000Z", "Z")} (in ${Math.ceil(Number(pending.readyAt - now) / 3600)} h)`);
     rows.push(
       h(
         "tr",
@@ -48,7 +50,11 @@ export async function renderModels(root: HTMLElement, { config, publicClient }: 
     h(
       "table",
       { testid: "models" },
-      h("thead", {}, h("tr", {}, ...["id", "model", "version", "status", "inputs", "verifier", "commitment", "consumer", "pending update"].map((c) => h("th", {}, c)))),
+      h(
+        "thead",
+        {},
+        h("tr", {}, ...["id", "model", "version", "status", "inputs", "verifier", "commitment", "consumer", "pending update"].map((c) => h("th", {}, c))),
+      ),
       h("tbody", {}, ...rows),
     ),
     h("h2", {}, "Latest verified inferences"),
@@ -61,7 +67,15 @@ export async function renderModels(root: HTMLElement, { config, publicClient }: 
         {},
         ...latest.map((l) => {
           const a = l.args as { modelId: bigint; subject: Address; nonce: bigint };
-          return h("tr", {}, h("td", {}, String(l.blockNumber)), h("td", {}, a.modelId.toString()), h("td", {}, h("code", {}, short(a.subject))), h("td", {}, a.nonce.toString()), h("td", {}, h("code", {}, short(l.transactionHash ?? ""))));
+          return h(
+            "tr",
+            {},
+            h("td", {}, String(l.blockNumber)),
+            h("td", {}, a.modelId.toString()),
+            h("td", {}, h("code", {}, short(a.subject))),
+            h("td", {}, a.nonce.toString()),
+            h("td", {}, h("code", {}, short(l.transactionHash ?? ""))),
+          );
         }),
       ),
     ),

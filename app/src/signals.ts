@@ -19,11 +19,19 @@ export async function renderSignals(root: HTMLElement, { config, publicClient }:
   }
   const [priceLogs, signalLogs] = await Promise.all([
     publicClient.getContractEvents({ address: sig.priceSource, abi: config.abis.priceSource, eventName: "PriceRecorded", fromBlock: 0n }),
-    publicClient.getContractEvents({ address: sig.feed, abi: config.abis.signalFeed, eventName: "SignalPublished", args: { modelId: BigInt(sig.modelId) }, fromBlock: 0n }),
+    publicClient.getContractEvents({
+      address: sig.feed,
+      abi: config.abis.signalFeed,
+      eventName: "SignalPublished",
+      args: { modelId: BigInt(sig.modelId) },
+      fromBlock: 0n,
+    }),
   ]);
   const prices = priceLogs.map((l) => l.args as { epoch: bigint; price: bigint }).map((a) => ({ epoch: Number(a.epoch), price: Number(a.price) / 100 }));
   const signals = signalLogs.map((l) => ({ ...(l.args as { epoch: bigint; direction: number; size: number; subject: string }), tx: l.transactionHash }));
-  const W = 720, H = 280, pad = 40;
+  const W = 720,
+    H = 280,
+    pad = 40;
   const epochs = prices.map((p) => p.epoch);
   const [e0, e1] = [Math.min(...epochs), Math.max(...epochs)];
   const [p0, p1] = [Math.min(...prices.map((p) => p.price)), Math.max(...prices.map((p) => p.price))];
@@ -39,9 +47,14 @@ export async function renderSignals(root: HTMLElement, { config, publicClient }:
     ...signals.map((g) => {
       const cx = x(Number(g.epoch));
       const cy = y(priceAt.get(Number(g.epoch)) ?? p0);
-      const up = g.direction > 0, down = g.direction < 0;
+      const up = g.direction > 0,
+        down = g.direction < 0;
       const path = up ? `M${cx},${cy - 14} l-7,12 l14,0 z` : down ? `M${cx},${cy + 14} l-7,-12 l14,0 z` : `M${cx - 5},${cy - 5} h10 v10 h-10 z`;
-      return s("path", { d: path, fill: up ? "#1a7f37" : down ? "#cf222e" : "#888" }, s("title", {}, `epoch ${g.epoch}: ${up ? "buy" : down ? "sell" : "hold"} ${g.size}/1024`));
+      return s(
+        "path",
+        { d: path, fill: up ? "#1a7f37" : down ? "#cf222e" : "#888" },
+        s("title", {}, `epoch ${g.epoch}: ${up ? "buy" : down ? "sell" : "hold"} ${g.size}/1024`),
+      );
     }),
   );
   root.replaceChildren(
@@ -52,7 +65,21 @@ export async function renderSignals(root: HTMLElement, { config, publicClient }:
       "table",
       { testid: "signals" },
       h("thead", {}, h("tr", {}, ...["epoch", "price", "signal", "size", "transaction"].map((c) => h("th", {}, c)))),
-      h("tbody", {}, ...signals.map((g) => h("tr", {}, h("td", {}, String(g.epoch)), h("td", {}, (priceAt.get(Number(g.epoch)) ?? 0).toFixed(2)), h("td", {}, g.direction > 0 ? "buy" : g.direction < 0 ? "sell" : "hold"), h("td", {}, `${g.size}/1024`), h("td", {}, h("code", {}, g.tx ?? ""))))),
+      h(
+        "tbody",
+        {},
+        ...signals.map((g) =>
+          h(
+            "tr",
+            {},
+            h("td", {}, String(g.epoch)),
+            h("td", {}, (priceAt.get(Number(g.epoch)) ?? 0).toFixed(2)),
+            h("td", {}, g.direction > 0 ? "buy" : g.direction < 0 ? "sell" : "hold"),
+            h("td", {}, `${g.size}/1024`),
+            h("td", {}, h("code", {}, g.tx ?? "")),
+          ),
+        ),
+      ),
     ),
   );
 }

@@ -28,7 +28,8 @@ contract AccuracyBounty is IAccuracyBounty, ReentrancyGuardTransient {
         if (hub_ == address(0)) revert AccuracyBountyInvalidTerms("hub");
         if (address(terms_.verifier) == address(0)) revert AccuracyBountyInvalidTerms("verifier");
         if (terms_.testSamples == 0) revert AccuracyBountyInvalidTerms("testSamples");
-        if (terms_.minCorrect == 0 || terms_.minCorrect > terms_.testSamples) revert AccuracyBountyInvalidTerms("minCorrect");
+        if (terms_.minCorrect == 0 || terms_.minCorrect > terms_.testSamples)
+            revert AccuracyBountyInvalidTerms("minCorrect");
         if (terms_.deadline <= block.timestamp) revert AccuracyBountyInvalidTerms("deadline");
         if (address(terms_.token) == address(0)) revert AccuracyBountyInvalidTerms("token");
         if (terms_.reward == 0) revert AccuracyBountyInvalidTerms("reward");
@@ -53,10 +54,12 @@ contract AccuracyBounty is IAccuracyBounty, ReentrancyGuardTransient {
      * reverts, so the hub's whole verification reverts with it: no state changes and the nonce stays
      * unused.
      */
-    function onInferenceVerified(uint256 modelId, address subject, uint256, uint256[] calldata outputs)
-        external
-        nonReentrant
-    {
+    function onInferenceVerified(
+        uint256 modelId,
+        address subject,
+        uint256,
+        uint256[] calldata outputs
+    ) external nonReentrant {
         if (msg.sender != _hub) revert AccuracyBountyUnauthorizedCaller(msg.sender);
         Terms memory t = _terms;
         // The hub checked the signal count against the model's numOutputs; a model registered with the
@@ -68,7 +71,8 @@ contract AccuracyBounty is IAccuracyBounty, ReentrancyGuardTransient {
         // outputs this hash) with this bounty as its consumer: only the sponsor's verifier proves the
         // statement the bounty pays for.
         IModelRegistry.Model memory model = IModelRegistry(_hub).getModel(modelId);
-        if (address(model.verifier) != address(t.verifier)) revert AccuracyBountyWrongVerifier(modelId, address(t.verifier), address(model.verifier));
+        if (address(model.verifier) != address(t.verifier))
+            revert AccuracyBountyWrongVerifier(modelId, address(t.verifier), address(model.verifier));
         if (_status == Status.Claimed) revert AccuracyBountyAlreadyClaimed(_claim.winner);
         if (block.timestamp > t.deadline) revert AccuracyBountyAfterDeadline(t.deadline, block.timestamp);
         if (_status != Status.Open) revert AccuracyBountyNotOpen(_status);

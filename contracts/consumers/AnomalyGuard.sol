@@ -56,7 +56,12 @@ contract AnomalyGuard is IAnomalyGuard, Ownable {
     }
 
     /// @dev See {IInferenceConsumer-onInferenceVerified}.
-    function onInferenceVerified(uint256 modelId_, address subject, uint256 nonce, uint256[] calldata outputs) external {
+    function onInferenceVerified(
+        uint256 modelId_,
+        address subject,
+        uint256 nonce,
+        uint256[] calldata outputs
+    ) external {
         if (msg.sender != _hub) revert AnomalyGuardUnauthorizedCaller(msg.sender);
         // Anyone can register a model (with a verifier accepting anything) pointing at this guard.
         if (modelId_ != _modelId) revert AnomalyGuardUnknownModel(modelId_);

@@ -33,18 +33,20 @@ contract CreditGate is ICreditGate, Ownable {
      * @param threshold_ Minimum score (inclusive) that opens a credit line; fits in int128.
      * @param creditLimit_ Limit granted to new credit lines; fits in uint128.
      */
-    constructor(address hub_, uint256 modelId_, address initialOwner, int256 threshold_, uint256 creditLimit_)
-        Ownable(initialOwner)
-    {
+    constructor(
+        address hub_,
+        uint256 modelId_,
+        address initialOwner,
+        int256 threshold_,
+        uint256 creditLimit_
+    ) Ownable(initialOwner) {
         _hub = hub_;
         _modelId = modelId_;
         _config = Config(SafeCast.toInt128(threshold_), SafeCast.toUint128(creditLimit_));
     }
 
     /// @dev See {IInferenceConsumer-onInferenceVerified}.
-    function onInferenceVerified(uint256 modelId_, address subject, uint256, uint256[] calldata outputs)
-        external
-    {
+    function onInferenceVerified(uint256 modelId_, address subject, uint256, uint256[] calldata outputs) external {
         if (msg.sender != _hub) revert CreditGateUnauthorizedCaller(msg.sender);
         if (modelId_ != _modelId) revert CreditGateUnexpectedModel(modelId_);
 

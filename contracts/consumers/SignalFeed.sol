@@ -34,9 +34,7 @@ contract SignalFeed is ISignalFeed, Ownable {
     }
 
     /// @dev See {IInferenceConsumer-onInferenceVerified}.
-    function onInferenceVerified(uint256 modelId, address subject, uint256 nonce, uint256[] calldata outputs)
-        external
-    {
+    function onInferenceVerified(uint256 modelId, address subject, uint256 nonce, uint256[] calldata outputs) external {
         if (msg.sender != _hub) revert SignalFeedUnauthorizedCaller(msg.sender);
         if (outputs.length != _NUM_OUTPUTS) revert SignalFeedInvalidOutputCount(outputs.length);
 

@@ -10,10 +10,11 @@ import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
  * Not money: a local stand-in so the vault's trades move real ERC20 balances.
  */
 contract DemoToken is ERC20, Ownable {
-    constructor(string memory name_, string memory symbol_, address initialOwner)
-        ERC20(name_, symbol_)
-        Ownable(initialOwner)
-    {}
+    constructor(
+        string memory name_,
+        string memory symbol_,
+        address initialOwner
+    ) ERC20(name_, symbol_) Ownable(initialOwner) {}
 
     function mint(address to, uint256 amount) external onlyOwner {
         _mint(to, amount);

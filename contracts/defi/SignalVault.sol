@@ -99,7 +99,10 @@ contract SignalVault is Ownable, Pausable {
      * {ISignalFeed-SignalFeedNoSignal} before the first signal, and with {SignalVaultNoNewSignal} when the
      * latest was already acted on, with {Pausable-EnforcedPause} while paused. Emits {Rebalanced}.
      */
-    function rebalance(uint256 minAmountOut, uint256 deadline) external whenNotPaused returns (uint256 amountIn, uint256 amountOut) {
+    function rebalance(
+        uint256 minAmountOut,
+        uint256 deadline
+    ) external whenNotPaused returns (uint256 amountIn, uint256 amountOut) {
         if (msg.sender != keeper) revert SignalVaultUnauthorizedKeeper(msg.sender);
         if (block.timestamp > deadline) revert SignalVaultExpired(deadline, block.timestamp);
         ISignalFeed.Signal memory signal = feed.latestSignal(modelId);
@@ -113,7 +116,8 @@ contract SignalVault is Ownable, Pausable {
             amountIn = (tokenIn.balanceOf(address(this)) * signal.size) / sizeOne;
             if (amountIn != 0) {
                 // What the recorded price says the trade is worth, less the allowed slippage.
-                uint256 fair = signal.direction > 0 ? (amountIn * _PRICE_SCALE) / price : (amountIn * price) / _PRICE_SCALE;
+                uint256 fair =
+                    signal.direction > 0 ? (amountIn * _PRICE_SCALE) / price : (amountIn * price) / _PRICE_SCALE;
                 uint256 minOut = (fair * (_BPS - maxSlippageBps)) / _BPS;
                 if (minAmountOut > minOut) minOut = minAmountOut;
                 tokenIn.forceApprove(address(amm), amountIn);

@@ -56,10 +56,12 @@ contract SimpleAMM {
      * @notice Swaps `amountIn` of `tokenIn` (pulled with transferFrom) for the other token, paid to `to`.
      * Reverts with {SimpleAMMInsufficientOutput} below `minAmountOut`.
      */
-    function swap(IERC20 tokenIn, uint256 amountIn, uint256 minAmountOut, address to)
-        external
-        returns (uint256 amountOut)
-    {
+    function swap(
+        IERC20 tokenIn,
+        uint256 amountIn,
+        uint256 minAmountOut,
+        address to
+    ) external returns (uint256 amountOut) {
         if (amountIn == 0) revert SimpleAMMZeroAmount();
         amountOut = getAmountOut(tokenIn, amountIn);
         if (amountOut < minAmountOut || amountOut == 0) revert SimpleAMMInsufficientOutput(amountOut, minAmountOut);

@@ -93,7 +93,13 @@ interface IAccuracyBounty is IInferenceConsumer {
     event BountyFunded(address indexed sponsor, address token, uint256 reward);
 
     /// @dev Emitted when `winner` is paid for the model `modelId` with commitment `modelCommitment`.
-    event BountyClaimed(address indexed winner, uint256 indexed modelId, uint256 modelCommitment, uint256 correct, uint256 reward);
+    event BountyClaimed(
+        address indexed winner,
+        uint256 indexed modelId,
+        uint256 modelCommitment,
+        uint256 correct,
+        uint256 reward
+    );
 
     /// @dev Emitted when the unclaimed reward goes back to the sponsor after the deadline.
     event BountyRefunded(address indexed sponsor, uint256 reward);

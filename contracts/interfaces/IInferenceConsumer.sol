@@ -26,6 +26,5 @@ interface IInferenceConsumer {
      * @param outputs The model's outputs: signed fixed-point field elements (a negative q is r - |q|),
      * every one < r; decode them with {PublicSignals-toInt}.
      */
-    function onInferenceVerified(uint256 modelId, address subject, uint256 nonce, uint256[] calldata outputs)
-        external;
+    function onInferenceVerified(uint256 modelId, address subject, uint256 nonce, uint256[] calldata outputs) external;
 }

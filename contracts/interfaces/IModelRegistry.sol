@@ -284,7 +284,10 @@ interface IModelRegistry {
      * {applyModelUpdate} can make current from `readyAt`.
      */
     event ModelUpdateAnnounced(
-        uint256 indexed modelId, IInferenceVerifier verifier, uint256 modelCommitment, uint64 readyAt
+        uint256 indexed modelId,
+        IInferenceVerifier verifier,
+        uint256 modelCommitment,
+        uint64 readyAt
     );
 
     /**
@@ -331,9 +334,7 @@ interface IModelRegistry {
      * @dev Emitted when an announced update of `modelId` is applied: `version` is current, and proofs
      * against the previous commitment are rejected from now on.
      */
-    event ModelUpdated(
-        uint256 indexed modelId, uint32 version, IInferenceVerifier verifier, uint256 modelCommitment
-    );
+    event ModelUpdated(uint256 indexed modelId, uint32 version, IInferenceVerifier verifier, uint256 modelCommitment);
 
     /**
      * @dev Emitted when the consumer of `modelId` is set; address(0) removes it.
@@ -358,7 +359,11 @@ interface IModelRegistry {
     /**
      * @dev Emitted when the owner of `modelId` starts handing it to `newOwner`, who must accept.
      */
-    event ModelOwnershipTransferStarted(uint256 indexed modelId, address indexed previousOwner, address indexed newOwner);
+    event ModelOwnershipTransferStarted(
+        uint256 indexed modelId,
+        address indexed previousOwner,
+        address indexed newOwner
+    );
 
     /**
      * @dev Emitted when `newOwner` accepts `modelId` and becomes its owner.
@@ -508,9 +513,11 @@ interface IModelRegistry {
      * Requirements: the caller owns `modelId`, which exists and is not Retired; no update is pending;
      * `verifier` has code; `modelCommitment` < r.
      */
-    function announceModelUpdate(uint256 modelId, IInferenceVerifier verifier, uint256 modelCommitment)
-        external
-        returns (uint64 readyAt);
+    function announceModelUpdate(
+        uint256 modelId,
+        IInferenceVerifier verifier,
+        uint256 modelCommitment
+    ) external returns (uint64 readyAt);
 
     /**
      * @notice Makes the announced update of `modelId` current, as a new version.

@@ -53,7 +53,12 @@ interface ISignalFeed is IInferenceConsumer {
 
     /// @dev Emitted for every accepted signal of `modelId`; `subject` is the proof's beneficiary (the bot).
     event SignalPublished(
-        uint256 indexed modelId, uint64 indexed epoch, int8 direction, uint16 size, address subject, uint256 nonce
+        uint256 indexed modelId,
+        uint64 indexed epoch,
+        int8 direction,
+        uint16 size,
+        address subject,
+        uint256 nonce
     );
 
     /// @dev Emitted when the owner changes the freshness window.

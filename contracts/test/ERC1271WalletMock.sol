@@ -18,7 +18,10 @@ contract ERC1271WalletMock is IERC1271 {
 
     /// @dev See {IERC1271-isValidSignature}.
     function isValidSignature(bytes32 hash, bytes calldata signature) external view returns (bytes4) {
-        (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecover(hash, signature);
-        return err == ECDSA.RecoverError.NoError && signer == _owner ? IERC1271.isValidSignature.selector : bytes4(0xffffffff);
+        (address signer, ECDSA.RecoverError err, ) = ECDSA.tryRecover(hash, signature);
+        return
+            err == ECDSA.RecoverError.NoError && signer == _owner
+                ? IERC1271.isValidSignature.selector
+                : bytes4(0xffffffff);
     }
 }

@@ -18,9 +18,16 @@ contract Groth16VerifierMock {
         uint256[5] calldata _pubSignals
     ) public pure returns (bool) {
         uint256 base = _pubSignals[0];
-        bool ok = _pA[0] == base + 1 && _pA[1] == base + 2 && _pB[0][0] == base + 3 && _pB[0][1] == base + 4
-            && _pB[1][0] == base + 5 && _pB[1][1] == base + 6 && _pC[0] == base + 7 && _pC[1] == base + 8
-            && _pubSignals[4] != 0;
+        bool ok =
+            _pA[0] == base + 1 &&
+                _pA[1] == base + 2 &&
+                _pB[0][0] == base + 3 &&
+                _pB[0][1] == base + 4 &&
+                _pB[1][0] == base + 5 &&
+                _pB[1][1] == base + 6 &&
+                _pC[0] == base + 7 &&
+                _pC[1] == base + 8 &&
+                _pubSignals[4] != 0;
         assembly {
             mstore(0, ok)
             return(0, 0x20)

@@ -10,9 +10,7 @@ import {IInferenceConsumer} from "../interfaces/IInferenceConsumer.sol";
 contract RecordingConsumer is IInferenceConsumer {
     event InferenceReceived(address caller, uint256 modelId, address subject, uint256 nonce, uint256[] outputs);
 
-    function onInferenceVerified(uint256 modelId, address subject, uint256 nonce, uint256[] calldata outputs)
-        external
-    {
+    function onInferenceVerified(uint256 modelId, address subject, uint256 nonce, uint256[] calldata outputs) external {
         emit InferenceReceived(msg.sender, modelId, subject, nonce, outputs);
     }
 }

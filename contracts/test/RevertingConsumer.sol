@@ -10,10 +10,7 @@ import {IInferenceConsumer} from "../interfaces/IInferenceConsumer.sol";
 contract RevertingConsumer is IInferenceConsumer {
     error RevertingConsumerFailed(uint256 modelId, address subject, uint256 nonce);
 
-    function onInferenceVerified(uint256 modelId, address subject, uint256 nonce, uint256[] calldata)
-        external
-        pure
-    {
+    function onInferenceVerified(uint256 modelId, address subject, uint256 nonce, uint256[] calldata) external pure {
         revert RevertingConsumerFailed(modelId, subject, nonce);
     }
 }

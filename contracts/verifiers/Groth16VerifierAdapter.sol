@@ -50,11 +50,10 @@ abstract contract Groth16VerifierAdapter is IInferenceVerifier {
      * @dev Checks the lengths of `proof` (256 bytes) and `publicSignals` (N), and returns calldata
      * pointers to the proof's three points, ready for snarkjs's `verifyProof`.
      */
-    function _groth16Proof(bytes calldata proof, uint256[] calldata publicSignals)
-        internal
-        view
-        returns (uint256[2] calldata a, uint256[2][2] calldata b, uint256[2] calldata c)
-    {
+    function _groth16Proof(
+        bytes calldata proof,
+        uint256[] calldata publicSignals
+    ) internal view returns (uint256[2] calldata a, uint256[2][2] calldata b, uint256[2] calldata c) {
         if (proof.length != _PROOF_LENGTH) revert InferenceVerifierInvalidProofLength(_PROOF_LENGTH, proof.length);
         if (publicSignals.length != _numPublicSignals) {
             revert InferenceVerifierInvalidSignalCount(_numPublicSignals, publicSignals.length);

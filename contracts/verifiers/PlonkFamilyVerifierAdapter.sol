@@ -46,11 +46,11 @@ abstract contract PlonkFamilyVerifierAdapter is IInferenceVerifier {
      * `selector(uint256[24], uint256[N])` on this contract with them. A reverting or short answer
      * counts as false.
      */
-    function _verifyBySelfCall(bytes4 selector, bytes calldata proof, uint256[] calldata publicSignals)
-        internal
-        view
-        returns (bool valid)
-    {
+    function _verifyBySelfCall(
+        bytes4 selector,
+        bytes calldata proof,
+        uint256[] calldata publicSignals
+    ) internal view returns (bool valid) {
         if (proof.length != _PROOF_LENGTH) revert InferenceVerifierInvalidProofLength(_PROOF_LENGTH, proof.length);
         uint256 n = publicSignals.length;
         if (n != _numPublicSignals) revert InferenceVerifierInvalidSignalCount(_numPublicSignals, n);

@@ -28,7 +28,9 @@ export function publicInputRanges(ir: ModelIR): PublicInputRange[] {
   const runs: PublicInputRange[] = [];
   for (const f of ir.features) {
     if (f.qmin < -INT120_MAX - 1n || f.qmax > INT120_MAX) {
-      throw new RangeError(`Feature \`${f.name}\`: its quantized range [${f.qmin}, ${f.qmax}] does not fit the registry's int120 bounds. Lower inputBits or narrow the range.`);
+      throw new RangeError(
+        `Feature \`${f.name}\`: its quantized range [${f.qmin}, ${f.qmax}] does not fit the registry's int120 bounds. Lower inputBits or narrow the range.`,
+      );
     }
     const last = runs.at(-1);
     if (last && last.min === f.qmin && last.max === f.qmax && last.count < 65_535) last.count++;

@@ -48,7 +48,10 @@ const TIMESTAMP_LIMIT = 1n << BigInt(TIMESTAMP_BITS);
 
 /** The `validity` signal of a window: issuedAt * 2^64 + expiresAt. */
 export function packValidity(issuedAt: bigint, expiresAt: bigint): bigint {
-  for (const [name, t] of [["issuedAt", issuedAt], ["expiresAt", expiresAt]] as const) {
+  for (const [name, t] of [
+    ["issuedAt", issuedAt],
+    ["expiresAt", expiresAt],
+  ] as const) {
     if (t < 0n || t >= TIMESTAMP_LIMIT) throw new ZkinferError(`${name} must be in [0, 2^64), got ${t}`);
   }
   return issuedAt * TIMESTAMP_LIMIT + expiresAt;
@@ -133,17 +136,15 @@ export function encodePublicSignals(s: PublicSignals): bigint[] {
 }
 
 /** Reads a flat signal array (as snarkjs returns it: decimal strings, or bigints). */
-export function decodePublicSignals(
-  signals: readonly (string | bigint)[],
-  numOutputs: number,
-  layout: SignalLayout = {},
-): PublicSignals {
+export function decodePublicSignals(signals: readonly (string | bigint)[], numOutputs: number, layout: SignalLayout = {}): PublicSignals {
   const expected = publicSignalCount(numOutputs, layout);
   if (signals.length !== expected) {
-    const fields = [...BINDING_FIELDS, ...(layout.attested ? ATTESTATION_FIELDS : []), ...(layout.publicInputs ? [`${layout.publicInputs} public inputs`] : [])];
-    throw new ZkinferError(
-      `expected ${expected} public signals (${numOutputs} outputs + ${fields.join(", ")}), got ${signals.length}`,
-    );
+    const fields = [
+      ...BINDING_FIELDS,
+      ...(layout.attested ? ATTESTATION_FIELDS : []),
+      ...(layout.publicInputs ? [`${layout.publicInputs} public inputs`] : []),
+    ];
+    throw new ZkinferError(`expected ${expected} public signals (${numOutputs} outputs + ${fields.join(", ")}), got ${signals.length}`);
   }
   const v = signals.map((x) => BigInt(x));
   const at = (f: BindingField | AttestationField) => v[signalIndex(f, numOutputs)]!;

@@ -18,12 +18,7 @@ import { FIELD_MODULUS, toField } from "../field.js";
 import { poseidonHash } from "../model/commitment.js";
 import type { ModelIR } from "../model/ir.js";
 import { quantizeInputs, type FeatureValues } from "../model/interpret.js";
-import {
-  AttestationExpiredError,
-  AttestationFormatError,
-  AttestationNotYetValidError,
-  AttestationSignatureError,
-} from "./errors.js";
+import { AttestationExpiredError, AttestationFormatError, AttestationNotYetValidError, AttestationSignatureError } from "./errors.js";
 
 /** The `format` field of an attestation file. A new format gets a new string, never a reuse. */
 export const ATTESTATION_FORMAT = "zkinfer-attestation/v1";
@@ -209,11 +204,10 @@ export async function verifyAttestation(ir: ModelIR, att: Attestation, { now }: 
   }
   const message = await poseidonHash(attestationMessagePreimage(ir, quantized, subject, BigInt(att.issuedAt), BigInt(att.expiresAt)));
   const e = await eddsa();
-  const ok = e.verifyPoseidon(
-    e.F.e(message),
-    { R8: [e.F.e(att.signature.R8.x), e.F.e(att.signature.R8.y)], S: att.signature.S },
-    [e.F.e(att.attester.publicKey.x), e.F.e(att.attester.publicKey.y)],
-  );
+  const ok = e.verifyPoseidon(e.F.e(message), { R8: [e.F.e(att.signature.R8.x), e.F.e(att.signature.R8.y)], S: att.signature.S }, [
+    e.F.e(att.attester.publicKey.x),
+    e.F.e(att.attester.publicKey.y),
+  ]);
   if (!ok) {
     throw new AttestationSignatureError(
       `the attestation's signature does not verify for key ${att.attester.keyHash}: its features, subject or validity window ` +

@@ -51,7 +51,9 @@ export function writeAttesterKeyFile(path: string, key: AttesterKey, { force = f
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
     throw new AttesterKeyError(
-      code === "EEXIST" ? `${path} already exists; refusing to overwrite a key (pass --force to replace it)` : `cannot write ${path}: ${(cause as Error).message}`,
+      code === "EEXIST"
+        ? `${path} already exists; refusing to overwrite a key (pass --force to replace it)`
+        : `cannot write ${path}: ${(cause as Error).message}`,
       { cause },
     );
   }
@@ -92,7 +94,11 @@ export async function readAttesterKeyFile(path: string): Promise<AttesterKey> {
     throw new AttesterKeyError(`invalid attester key ${path}: ${issue.path.join(".") || "(root)"}: ${issue.message}`);
   }
   const key = await attesterKeyFromPrivate(Buffer.from(parsed.data.privateKey, "hex"));
-  if (key.publicKey.x.toString() !== parsed.data.publicKey.x || key.publicKey.y.toString() !== parsed.data.publicKey.y || key.keyHash.toString() !== parsed.data.keyHash) {
+  if (
+    key.publicKey.x.toString() !== parsed.data.publicKey.x ||
+    key.publicKey.y.toString() !== parsed.data.publicKey.y ||
+    key.keyHash.toString() !== parsed.data.keyHash
+  ) {
     throw new AttesterKeyError(`the attester key ${path} is inconsistent: its publicKey/keyHash do not belong to its privateKey`);
   }
   return key;

@@ -16,7 +16,18 @@ import {
   simpleAmmAbi,
 } from "./abi.generated.js";
 
-export { accuracyBountyAbi, anomalyGuardAbi, creditGateAbi, demoTokenAbi, inferenceHubAbi, inferenceVerifierAbi, priceSourceAbi, signalFeedAbi, signalVaultAbi, simpleAmmAbi };
+export {
+  accuracyBountyAbi,
+  anomalyGuardAbi,
+  creditGateAbi,
+  demoTokenAbi,
+  inferenceHubAbi,
+  inferenceVerifierAbi,
+  priceSourceAbi,
+  signalFeedAbi,
+  signalVaultAbi,
+  simpleAmmAbi,
+};
 
 /** Every custom error a protocol contract can revert with, for decoding a revert whichever contract raised it. */
 export const protocolErrorsAbi = [

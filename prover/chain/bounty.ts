@@ -26,7 +26,8 @@ export interface BountyState {
  */
 export async function readBounty(publicClient: PublicClient, bounty: Address): Promise<BountyState> {
   const blockNumber = await publicClient.getBlockNumber();
-  const read = <F extends "terms" | "status" | "claim">(functionName: F) => publicClient.readContract({ address: bounty, abi: accuracyBountyAbi, functionName, blockNumber });
+  const read = <F extends "terms" | "status" | "claim">(functionName: F) =>
+    publicClient.readContract({ address: bounty, abi: accuracyBountyAbi, functionName, blockNumber });
   const [terms, status, claim] = await Promise.all([read("terms"), read("status"), read("claim")]);
   const names = Object.keys(BountyStatus) as (keyof typeof BountyStatus)[];
   return { terms: terms as BountyTerms, status: names.find((n) => BountyStatus[n] === Number(status)) ?? "Unfunded", claim: claim as BountyClaim };

@@ -35,13 +35,16 @@ export function compileModelVerifier(model: string): CompiledContract {
 
 export function compileContract(file: string, contractName: string): CompiledContract {
   solc ??= require("solc") as NonNullable<typeof solc>;
-  if (!solc.version().startsWith(SOLC_VERSION)) throw new ToolchainError(`solc ${solc.version()} is installed; the contracts are compiled with ${SOLC_VERSION}.`);
+  if (!solc.version().startsWith(SOLC_VERSION))
+    throw new ToolchainError(`solc ${solc.version()} is installed; the contracts are compiled with ${SOLC_VERSION}.`);
   const input = {
     language: "Solidity",
     sources: { [file]: { content: readFileSync(file, "utf8") } },
     settings: {
       ...SOLC_SETTINGS,
-      outputSelection: { [file]: { [contractName]: ["abi", "evm.bytecode.object", "evm.deployedBytecode.object", "evm.deployedBytecode.immutableReferences"] } },
+      outputSelection: {
+        [file]: { [contractName]: ["abi", "evm.bytecode.object", "evm.deployedBytecode.object", "evm.deployedBytecode.immutableReferences"] },
+      },
     },
   };
   // Imports are relative paths between absolute source names, so the callback only reads files.
@@ -49,7 +52,16 @@ export function compileContract(file: string, contractName: string): CompiledCon
     solc.compile(JSON.stringify(input), {
       import: (path) => (existsSync(path) ? { contents: readFileSync(path, "utf8") } : { error: `${path} not found` }),
     }),
-  ) as { errors?: { severity: string; formattedMessage: string }[]; contracts?: Record<string, Record<string, { abi: Abi; evm: { bytecode: { object: string }; deployedBytecode: { object: string; immutableReferences?: CompiledContract["immutableReferences"] } } }>> };
+  ) as {
+    errors?: { severity: string; formattedMessage: string }[];
+    contracts?: Record<
+      string,
+      Record<
+        string,
+        { abi: Abi; evm: { bytecode: { object: string }; deployedBytecode: { object: string; immutableReferences?: CompiledContract["immutableReferences"] } } }
+      >
+    >;
+  };
   const errors = (output.errors ?? []).filter((e) => e.severity === "error");
   if (errors.length > 0) throw new ToolchainError(`solc could not compile ${file}:\n${errors.map((e) => e.formattedMessage).join("\n")}`);
   const c = output.contracts?.[file]?.[contractName];

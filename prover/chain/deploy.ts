@@ -49,7 +49,10 @@ export interface CreditScoreDeployment {
  * const { hub, modelId } = await deployCreditScore({ connection, publicClient }, { ...model, threshold: 0n, creditLimit: 1_000n });
  * ```
  */
-export async function deployCreditScore({ connection, publicClient, from, deploymentId }: DeployOn, model: DeployCreditScoreParameters): Promise<CreditScoreDeployment> {
+export async function deployCreditScore(
+  { connection, publicClient, from, deploymentId }: DeployOn,
+  model: DeployCreditScoreParameters,
+): Promise<CreditScoreDeployment> {
   const module = creditScoreModule(model.verifierContract, { attested: model.attested ?? false });
   const deployed = await connection.ignition.deploy(module, { deploymentId, defaultSender: from, parameters: creditScoreParameters(module, model) });
   const [hub, verifier, creditGate] = await addressesOf(deployed.hub, deployed.verifier, deployed.creditGate);
@@ -61,13 +64,25 @@ export interface DeploySignalsParameters extends SignalsParameters {
   verifierContract: string;
 }
 
-export type SignalsDeployment = Record<"hub" | "verifier" | "poseidon" | "priceSource" | "feed" | "base" | "quote" | "amm" | "vault", Address> & { modelId: bigint };
+export type SignalsDeployment = Record<"hub" | "verifier" | "poseidon" | "priceSource" | "feed" | "base" | "quote" | "amm" | "vault", Address> & {
+  modelId: bigint;
+};
 
 /** Deploys the signals stack with deploy/Signals.ts (liquidity and the vault's funds are the caller's). */
 export async function deploySignals({ connection, publicClient, from, deploymentId }: DeployOn, p: DeploySignalsParameters): Promise<SignalsDeployment> {
   const module = signalsModule(p.verifierContract);
   const d = await connection.ignition.deploy(module, { deploymentId, defaultSender: from, parameters: signalsParameters(module, p) });
-  const [hub, verifier, poseidon, priceSource, feed, base, quote, amm, vault] = await addressesOf(d.hub, d.verifier, d.poseidon, d.priceSource, d.feed, d.base, d.quote, d.amm, d.vault);
+  const [hub, verifier, poseidon, priceSource, feed, base, quote, amm, vault] = await addressesOf(
+    d.hub,
+    d.verifier,
+    d.poseidon,
+    d.priceSource,
+    d.feed,
+    d.base,
+    d.quote,
+    d.amm,
+    d.vault,
+  );
   // The module registers one model on a hub it may share: the newest one is its.
   const modelId = await publicClient.readContract({ address: hub, abi: inferenceHubAbi, functionName: "modelCount" });
   return { hub, verifier, poseidon, priceSource, feed, base, quote, amm, vault, modelId };

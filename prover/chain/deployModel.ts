@@ -168,7 +168,12 @@ export async function deployModel(p: DeployModelParameters): Promise<DeployModel
   const verifier = compileModelVerifier(model.name);
   const artifacts = artifactResolver(verifier);
   const account = privateKeyToAccount(p.privateKey);
-  const options: ModelModuleOptions = { verifierContract: model.verifierContract, registration: model.registration, existingHub: p.hub !== undefined, consumer: p.consumer };
+  const options: ModelModuleOptions = {
+    verifierContract: model.verifierContract,
+    registration: model.registration,
+    existingHub: p.hub !== undefined,
+    consumer: p.consumer,
+  };
   const module = modelModule(options);
   const parameters = {
     [module.id]: {
@@ -220,9 +225,20 @@ export async function deployModel(p: DeployModelParameters): Promise<DeployModel
   const contracts = new Map(previous.contracts.map((c) => [c.name, c]));
   if (!contracts.has("InferenceHub") || !p.hub) contracts.set("InferenceHub", { name: "InferenceHub", address: hub, startBlock: p.hub ? 0 : startBlock });
   contracts.set(model.verifierContract, { name: model.verifierContract, address: verifierAddress, startBlock });
-  if (consumerAddress) contracts.set(`${p.consumer!.contract}@${model.name}`, { name: `${p.consumer!.contract}@${model.name}`, address: consumerAddress, startBlock });
+  if (consumerAddress)
+    contracts.set(`${p.consumer!.contract}@${model.name}`, { name: `${p.consumer!.contract}@${model.name}`, address: consumerAddress, startBlock });
   const models = (previous.models ?? []).filter((m) => !(m.name === model.name && m.hub.toLowerCase() === hub.toLowerCase()));
-  models.push({ name: model.name, version: model.version, modelId, hub, verifier: verifierAddress, consumer: consumerAddress, modelCommitment: model.modelCommitment.toString(), setup: verdict.label, transcript: setup.transcript ?? null });
+  models.push({
+    name: model.name,
+    version: model.version,
+    modelId,
+    hub,
+    verifier: verifierAddress,
+    consumer: consumerAddress,
+    modelCommitment: model.modelCommitment.toString(),
+    setup: verdict.label,
+    transcript: setup.transcript ?? null,
+  });
   await writeManifest(manifestPath, { ...previous, contracts: [...contracts.values()], models });
   return { chainId, hub, modelId, verifier: verifierAddress, consumer: consumerAddress, setup: verdict.label, manifest: manifestPath };
 }
@@ -239,7 +255,14 @@ async function findModelId(client: PublicClient, hub: Address, verifier: Address
  * not exist yet are estimated against its code placed at its future address (eth_estimateGas state
  * override), and reported as unknown when the node does not support that.
  */
-async function estimate(client: PublicClient, from: Address, artifacts: ArtifactResolver, model: ModelDeploymentSpec, verifier: CompiledContract, p: DeployModelParameters): Promise<PlannedStep[]> {
+async function estimate(
+  client: PublicClient,
+  from: Address,
+  artifacts: ArtifactResolver,
+  model: ModelDeploymentSpec,
+  verifier: CompiledContract,
+  p: DeployModelParameters,
+): Promise<PlannedStep[]> {
   const steps: PlannedStep[] = [];
   const nonce = await client.getTransactionCount({ address: from });
   const gasOf = async (step: string, tx: { to?: Address; data: Hex }, stateOverride?: { address: Address; code: Hex }[]) => {
@@ -256,7 +279,9 @@ async function estimate(client: PublicClient, from: Address, artifacts: Artifact
   let override: { address: Address; code: Hex }[] | undefined;
   let next = nonce;
   if (!hub) {
-    await gasOf("deploy InferenceHub", { data: encodeDeployData({ abi: hubArtifact.abi, bytecode: hubArtifact.bytecode as Hex, args: [p.updateDelay ?? DEFAULT_UPDATE_DELAY] }) });
+    await gasOf("deploy InferenceHub", {
+      data: encodeDeployData({ abi: hubArtifact.abi, bytecode: hubArtifact.bytecode as Hex, args: [p.updateDelay ?? DEFAULT_UPDATE_DELAY] }),
+    });
     hub = getContractAddress({ from, nonce: BigInt(next++) });
     override = [{ address: hub, code: hubArtifact.deployedBytecode as Hex }];
   }
@@ -267,7 +292,11 @@ async function estimate(client: PublicClient, from: Address, artifacts: Artifact
   const metadata = p.metadataURI ?? `zkinfer:${model.name}@${model.version}`;
   const data =
     model.registration === "public-inputs"
-      ? encodeFunctionData({ abi: hubArtifact.abi, functionName: "registerPublicInputModel", args: [...common, model.publicInputBits, model.publicInputRanges, metadata] })
+      ? encodeFunctionData({
+          abi: hubArtifact.abi,
+          functionName: "registerPublicInputModel",
+          args: [...common, model.publicInputBits, model.publicInputRanges, metadata],
+        })
       : model.registration === "attested"
         ? encodeFunctionData({ abi: hubArtifact.abi, functionName: "registerAttestedModel", args: [...common, p.attesters ?? [], metadata] })
         : encodeFunctionData({ abi: hubArtifact.abi, functionName: "registerModel", args: [...common, metadata] });
@@ -293,7 +322,17 @@ export function artifactResolver(verifier: CompiledContract): ArtifactResolver {
   return {
     async loadArtifact(name: string): Promise<Artifact> {
       if (name === verifier.contractName) {
-        return { _format: "hh3-artifact-1", contractName: name, sourceName: verifier.sourceName, abi: verifier.abi, bytecode: verifier.bytecode, deployedBytecode: verifier.deployedBytecode, linkReferences: {}, deployedLinkReferences: {}, immutableReferences: verifier.immutableReferences };
+        return {
+          _format: "hh3-artifact-1",
+          contractName: name,
+          sourceName: verifier.sourceName,
+          abi: verifier.abi,
+          bytecode: verifier.bytecode,
+          deployedBytecode: verifier.deployedBytecode,
+          linkReferences: {},
+          deployedLinkReferences: {},
+          immutableReferences: verifier.immutableReferences,
+        };
       }
       return hardhatArtifact(name);
     },

@@ -14,7 +14,10 @@ export interface EstimateVerifyProofGasParameters {
 }
 
 /** @example `const gas = await estimateVerifyProofGas(publicClient, { verifier, ...proved })` */
-export function estimateVerifyProofGas(publicClient: PublicClient, { verifier, proofBytes, publicSignals, account }: EstimateVerifyProofGasParameters): Promise<bigint> {
+export function estimateVerifyProofGas(
+  publicClient: PublicClient,
+  { verifier, proofBytes, publicSignals, account }: EstimateVerifyProofGasParameters,
+): Promise<bigint> {
   // The signal count is part of snarkjs's signature (uint256[n]), so the ABI is the model's: built here, not generated.
   const abi = parseAbi([`function verifyProof(uint256[2] a, uint256[2][2] b, uint256[2] c, uint256[${publicSignals.length}] pubSignals) view returns (bool)`]);
   const { a, b, c } = decodeProofPoints(proofBytes);

@@ -24,7 +24,9 @@ export function loadPrivateKey({ keystore, env = process.env }: LoadPrivateKeyPa
   }
   const key = env.ZKINFER_PRIVATE_KEY;
   if (!key || !/^0x[0-9a-fA-F]{64}$/.test(key)) {
-    throw new ZkinferError("Set ZKINFER_PRIVATE_KEY to the signing account's (deployer's or model owner's) 0x-prefixed 32-byte private key, or pass --keystore <file> with ZKINFER_KEYSTORE_PASSWORD.");
+    throw new ZkinferError(
+      "Set ZKINFER_PRIVATE_KEY to the signing account's (deployer's or model owner's) 0x-prefixed 32-byte private key, or pass --keystore <file> with ZKINFER_KEYSTORE_PASSWORD.",
+    );
   }
   return key as Hex;
 }

@@ -99,9 +99,7 @@ export function getManifestContract(manifest: DeploymentManifest, name: string):
   const entry = manifest.contracts.find((c) => c.name === name);
   if (entry === undefined) {
     const known = manifest.contracts.map((c) => c.name).join(", ") || "none";
-    throw new ManifestError(
-      `The ${manifest.network} manifest has no contract named "${name}" (it has: ${known}). Redeploy, or check the name.`,
-    );
+    throw new ManifestError(`The ${manifest.network} manifest has no contract named "${name}" (it has: ${known}). Redeploy, or check the name.`);
   }
   return entry;
 }

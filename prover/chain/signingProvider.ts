@@ -24,7 +24,11 @@ interface TxRequest {
 export function signingProvider(rpcUrl: string, account: LocalAccount, chainId: number): Eip1193Provider {
   let id = 0;
   const rpc = async (method: string, params: unknown) => {
-    const response = await fetch(rpcUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: ++id, method, params: params ?? [] }) });
+    const response = await fetch(rpcUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: ++id, method, params: params ?? [] }),
+    });
     const body = (await response.json()) as { result?: unknown; error?: { code: number; message: string; data?: unknown } };
     if (body.error) throw Object.assign(new Error(body.error.message), { code: body.error.code, data: body.error.data });
     return body.result;
@@ -34,7 +38,8 @@ export function signingProvider(rpcUrl: string, account: LocalAccount, chainId: 
       if (method === "eth_accounts" || method === "eth_requestAccounts") return [account.address];
       if (method === "eth_sendTransaction") {
         const tx = (params as TxRequest[])[0]!;
-        if (tx.from && tx.from.toLowerCase() !== account.address.toLowerCase()) throw new Error(`cannot sign for ${tx.from}: the deployer is ${account.address}`);
+        if (tx.from && tx.from.toLowerCase() !== account.address.toLowerCase())
+          throw new Error(`cannot sign for ${tx.from}: the deployer is ${account.address}`);
         const nonce = tx.nonce ? hexToNumber(tx.nonce) : Number(hexToBigInt((await rpc("eth_getTransactionCount", [account.address, "pending"])) as Hex));
         const gas = tx.gas ? hexToBigInt(tx.gas) : hexToBigInt((await rpc("eth_estimateGas", [tx])) as Hex);
         const common = { chainId, to: tx.to, data: tx.data, value: tx.value ? hexToBigInt(tx.value) : 0n, nonce, gas };

@@ -26,7 +26,10 @@ export type SubmitInferenceReturnType = WriteAndWaitReturnType<typeof inferenceH
  * const { receipt, events } = await submitInference(clients, { hub, modelId, proofBytes, publicSignals });
  * ```
  */
-export function submitInference(clients: ChainClients, { hub, modelId, proofBytes, publicSignals }: SubmitInferenceParameters): Promise<SubmitInferenceReturnType> {
+export function submitInference(
+  clients: ChainClients,
+  { hub, modelId, proofBytes, publicSignals }: SubmitInferenceParameters,
+): Promise<SubmitInferenceReturnType> {
   if (!isHex(proofBytes)) throw new ZkinferError(`proofBytes is not 0x-prefixed hex: make the proof with \`zkinfer prove\`.`);
   const proof: Hex = proofBytes;
   return writeAndWait({ ...clients, address: hub, abi: inferenceHubAbi, functionName: "verifyAndAct", args: [modelId, proof, publicSignals] });

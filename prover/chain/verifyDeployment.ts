@@ -55,7 +55,11 @@ export async function verifyDeployment(p: VerifyDeploymentParameters): Promise<{
   if (code === "0x") {
     check("verifier code", false, `the registered verifier ${model.verifier} has no code`);
   } else if (sameRuntimeCode(code, local.runtime)) {
-    check("verifier code", true, `the runtime code at ${model.verifier} equals ${local.contractName} compiled from the final zkey (sha256 ${sha256File(artifactPath(expected.name, "zkey")).slice(0, 16)}…)`);
+    check(
+      "verifier code",
+      true,
+      `the runtime code at ${model.verifier} equals ${local.contractName} compiled from the final zkey (sha256 ${sha256File(artifactPath(expected.name, "zkey")).slice(0, 16)}…)`,
+    );
   } else {
     const constants = await verificationKeyConstants(expected.name);
     const missing = constants.filter((c) => !code.toLowerCase().includes(c));
@@ -72,9 +76,15 @@ export async function verifyDeployment(p: VerifyDeploymentParameters): Promise<{
   check(
     "commitment",
     model.modelCommitment === expected.modelCommitment,
-    model.modelCommitment === expected.modelCommitment ? `${model.modelCommitment}` : `registered ${model.modelCommitment}, the spec gives ${expected.modelCommitment}`,
+    model.modelCommitment === expected.modelCommitment
+      ? `${model.modelCommitment}`
+      : `registered ${model.modelCommitment}, the spec gives ${expected.modelCommitment}`,
   );
-  const shape = { outputs: model.numOutputs === expected.numOutputs, attested: model.attested === (expected.registration === "attested"), publicInputs: model.numPublicInputs === expected.numPublicInputs };
+  const shape = {
+    outputs: model.numOutputs === expected.numOutputs,
+    attested: model.attested === (expected.registration === "attested"),
+    publicInputs: model.numPublicInputs === expected.numPublicInputs,
+  };
   check(
     "registration",
     shape.outputs && shape.attested && shape.publicInputs,
@@ -114,7 +124,9 @@ export async function verifyDeployment(p: VerifyDeploymentParameters): Promise<{
   check(
     "pending update",
     true,
-    pending.readyAt === 0n ? "none" : `verifier ${pending.verifier}, commitment ${pending.modelCommitment}, applicable from ${new Date(Number(pending.readyAt) * 1000).toISOString()}: check it before then`,
+    pending.readyAt === 0n
+      ? "none"
+      : `verifier ${pending.verifier}, commitment ${pending.modelCommitment}, applicable from ${new Date(Number(pending.readyAt) * 1000).toISOString()}: check it before then`,
   );
   return { ok: checks.every((c) => c.ok), checks };
 }
@@ -131,4 +143,3 @@ async function verificationKeyConstants(model: string): Promise<string[]> {
   for (const key of ["vk_alpha_1", "vk_beta_2", "vk_gamma_2", "vk_delta_2", "IC"]) collect(vk[key]);
   return words;
 }
-

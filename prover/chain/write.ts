@@ -2,7 +2,18 @@
  * Sending a transaction to a protocol contract: simulate first (a revert is reported with its custom
  * error before anything is sent), send, wait for the receipt, and return the events it emitted.
  */
-import { parseEventLogs, type Abi, type Account, type Address, type ContractFunctionArgs, type ContractFunctionName, type Hash, type PublicClient, type TransactionReceipt, type WalletClient } from "viem";
+import {
+  parseEventLogs,
+  type Abi,
+  type Account,
+  type Address,
+  type ContractFunctionArgs,
+  type ContractFunctionName,
+  type Hash,
+  type PublicClient,
+  type TransactionReceipt,
+  type WalletClient,
+} from "viem";
 import { ContractRevertError } from "./errors.js";
 import { decodeRevert, formatRevert } from "./revert.js";
 import { ZkinferError } from "../errors.js";
@@ -36,7 +47,9 @@ export async function writeAndWait<abi extends Abi, functionName extends Contrac
   } catch (error) {
     const revert = decodeRevert(error);
     if (!revert) throw error;
-    throw new ContractRevertError(`${String(functionName)} would revert with ${formatRevert(revert)}; nothing was sent.`, revert.name, revert.args, { cause: error });
+    throw new ContractRevertError(`${String(functionName)} would revert with ${formatRevert(revert)}; nothing was sent.`, revert.name, revert.args, {
+      cause: error,
+    });
   }
   const hash = await walletClient.writeContract(request as never);
   const receipt = await publicClient.waitForTransactionReceipt({ hash });

@@ -44,18 +44,23 @@ export function bountyLayer(ir: ModelIR, testSet: TestSet): DenseOp {
     throw new ZkinferError(`model ${ir.name}: a bounty model is one dense layer with one output and no ReLU (a linear score; label 1 when score >= 0)`);
   }
   if (ir.visibility.weights !== "private" || !ir.visibility.weightWidths) {
-    throw new ZkinferError(`model ${ir.name}: a bounty model needs visibility.weights "private" and fixed visibility.weightWidths, so that the circuit does not depend on the weights`);
+    throw new ZkinferError(
+      `model ${ir.name}: a bounty model needs visibility.weights "private" and fixed visibility.weightWidths, so that the circuit does not depend on the weights`,
+    );
   }
   if (ir.visibility.outputs !== "public" || ir.visibility.inputs !== "private" || ir.attestation || ir.extraOutputs) {
     throw new ZkinferError(`model ${ir.name}: a bounty model has public outputs, no public inputs, no attestation and no extra outputs`);
   }
-  if (ir.inputScale !== testSet.inputScale) throw new ZkinferError(`testSet.inputScale = ${testSet.inputScale}; model ${ir.name} takes inputs at 2^${ir.inputScale}`);
+  if (ir.inputScale !== testSet.inputScale)
+    throw new ZkinferError(`testSet.inputScale = ${testSet.inputScale}; model ${ir.name} takes inputs at 2^${ir.inputScale}`);
   const names = ir.features.map((f) => f.name);
-  if (names.join() !== testSet.features.join()) throw new ZkinferError(`testSet.features (${testSet.features.join(", ")}) differ from model ${ir.name}'s inputs (${names.join(", ")})`);
+  if (names.join() !== testSet.features.join())
+    throw new ZkinferError(`testSet.features (${testSet.features.join(", ")}) differ from model ${ir.name}'s inputs (${names.join(", ")})`);
   testSet.samples.forEach((row, s) =>
     row.forEach((x, i) => {
       const f = ir.features[i]!;
-      if (x < f.qmin || x > f.qmax) throw new ZkinferError(`testSet.samples[${s}][${i}] (${f.name}) = ${x} is outside the declared range [${f.qmin}, ${f.qmax}]`);
+      if (x < f.qmin || x > f.qmax)
+        throw new ZkinferError(`testSet.samples[${s}][${i}] (${f.name}) = ${x} is outside the declared range [${f.qmin}, ${f.qmax}]`);
     }),
   );
   return op;

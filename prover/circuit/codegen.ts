@@ -111,7 +111,8 @@ function renderCircuit(ir: ModelIR, modelCommitment: bigint, circuit: bigint, om
   // Text of the spec reaches the circuit only as identifiers validated here (an IR may be built
   // without readModelSpec) and as comments escaped by commentText (docs/SECURITY.md, "Compiler").
   if (!/^[a-z][a-z0-9-]*$/.test(ir.name)) throw new Error(`model name ${JSON.stringify(ir.name)} is not kebab-case; refusing to generate a circuit`);
-  if (!/^\d+\.\d+\.\d+$/.test(ir.version)) throw new Error(`model version ${JSON.stringify(ir.version)} is not a semantic version; refusing to generate a circuit`);
+  if (!/^\d+\.\d+\.\d+$/.test(ir.version))
+    throw new Error(`model version ${JSON.stringify(ir.version)} is not a semantic version; refusing to generate a circuit`);
   for (const f of [...ir.features, ...ir.outputs]) {
     if (!/^[a-z][a-z0-9_]*$/.test(f.name)) throw new Error(`name ${JSON.stringify(f.name)} is not snake_case; refusing to generate a circuit`);
   }
@@ -135,14 +136,23 @@ function renderCircuit(ir: ModelIR, modelCommitment: bigint, circuit: bigint, om
   emit('include "circuits/lib/binding.circom";');
   emit('include "circuits/lib/range.circom";');
   emit('include "circuits/lib/pack.circom";');
-  emit('include "circuits/lib/rescale.circom";')
-  emit('include "circuits/lib/activation.circom";')
-  emit('include "circuits/lib/argmax.circom";')
+  emit('include "circuits/lib/rescale.circom";');
+  emit('include "circuits/lib/activation.circom";');
+  emit('include "circuits/lib/argmax.circom";');
   emit('include "circuits/lib/tree.circom";');
   emit('include "circuits/lib/compare.circom";');
   if (ir.ops.some((op) => op.kind === "relativeChange")) emit('include "circuits/lib/divide.circom";');
   if (ir.ops.some((op) => op.kind === "signalHead")) emit('include "circuits/lib/signal.circom";');
-  const already = new Set(["circuits/lib/binding.circom", "circuits/lib/range.circom", "circuits/lib/rescale.circom", "circuits/lib/activation.circom", "circuits/lib/argmax.circom", "circuits/lib/tree.circom", "circuits/lib/compare.circom", "circomlib/circuits/poseidon.circom"]);
+  const already = new Set([
+    "circuits/lib/binding.circom",
+    "circuits/lib/range.circom",
+    "circuits/lib/rescale.circom",
+    "circuits/lib/activation.circom",
+    "circuits/lib/argmax.circom",
+    "circuits/lib/tree.circom",
+    "circuits/lib/compare.circom",
+    "circomlib/circuits/poseidon.circom",
+  ]);
   for (const inc of ir.ops.flatMap((op) => (op.kind === "graph" ? graphIncludes(op) : []))) {
     if (!already.has(inc)) emit(`include "${inc}";`);
     already.add(inc);
@@ -210,7 +220,9 @@ function renderCircuit(ir: ModelIR, modelCommitment: bigint, circuit: bigint, om
     const param = (xs: (number | bigint | string)[]) => `[${xs.join(", ")}]`;
     const mins = members.map((i) => ir.features[i]!.qmin);
     const maxs = members.map((i) => ir.features[i]!.qmax);
-    emit(`    signal inputWord${w} <== PackRanged(${bits.length}, ${param(bits)}, ${param(mins)}, ${param(maxs)})(${param(members.map((i) => `features[${i}]`))});`);
+    emit(
+      `    signal inputWord${w} <== PackRanged(${bits.length}, ${param(bits)}, ${param(mins)}, ${param(maxs)})(${param(members.map((i) => `features[${i}]`))});`,
+    );
   });
   emit();
 
@@ -252,7 +264,9 @@ function renderCircuit(ir: ModelIR, modelCommitment: bigint, circuit: bigint, om
       if (e.kind === "feature") {
         emit(`    outputs[${first + j}] <== features[${e.feature}]; // ${e.name}: feature ${ir.features[e.feature]!.name} as it is`);
       } else {
-        emit(`    // ${e.name}: one Poseidon(${e.features.length}) over ${e.features.map((i) => ir.features[i]!.name).join(", ")}, as a contract recomputes it.`);
+        emit(
+          `    // ${e.name}: one Poseidon(${e.features.length}) over ${e.features.map((i) => ir.features[i]!.name).join(", ")}, as a contract recomputes it.`,
+        );
         emit(`    outputs[${first + j}] <== Poseidon(${e.features.length})([${e.features.map((i) => `features[${i}]`).join(", ")}]);`);
       }
     });
@@ -332,7 +346,11 @@ export function emitPrivateWeightCommitment(ir: ModelIR, circuit: bigint, emit: 
   }
   const packed = (first: number, count: number, bits: number) =>
     balancedSum(Array.from({ length: count }, (_, i) => `(weights[${first + i}] + ${1n << BigInt(bits - 1)})${i ? ` * ${1n << BigInt(bits * i)}` : ""}`));
-  emitPoseidonChain(commitmentLayout(ir, circuit).map((e) => (e.pack ? packed(e.pack.first, e.pack.count, e.pack.bits) : e.salt ? "weightSalt" : String(e.value))), "modelHash", emit);
+  emitPoseidonChain(
+    commitmentLayout(ir, circuit).map((e) => (e.pack ? packed(e.pack.first, e.pack.count, e.pack.bits) : e.salt ? "weightSalt" : String(e.value))),
+    "modelHash",
+    emit,
+  );
   emit("    modelCommitment <== modelHash;");
 }
 
@@ -425,9 +443,7 @@ function emitOp(op: Op, name: string, prev: string, emit: (s?: string) => void):
       op.gadgetBits.forEach((k, o) => emit(`    ${name}[${o}] <== RescaleRelu(${k}, 0)(${prev}[${o}]);`));
       return;
     case "leakyRelu":
-      op.alpha.forEach((a, o) =>
-        emit(`    ${name}[${o}] <== LeakyRelu(${op.reluBits[o]}, ${op.mixBits[o]}, ${op.alphaBits}, ${a})(${prev}[${o}]);`),
-      );
+      op.alpha.forEach((a, o) => emit(`    ${name}[${o}] <== LeakyRelu(${op.reluBits[o]}, ${op.mixBits[o]}, ${op.alphaBits}, ${a})(${prev}[${o}]);`));
       return;
     case "clip":
       op.in.forEach((_, o) => {
@@ -491,7 +507,9 @@ function emitOp(op: Op, name: string, prev: string, emit: (s?: string) => void):
     case "relativeChange": {
       const one = 1n << BigInt(op.outScale);
       op.inputs.forEach((i, o) =>
-        emit(`    ${name}[${o}] <== DivFloor(${op.quotBits[o]}, ${op.denBits})((${prev}[${i}] - ${prev}[${op.reference}]) * ${one}, ${prev}[${op.reference}]);`),
+        emit(
+          `    ${name}[${o}] <== DivFloor(${op.quotBits[o]}, ${op.denBits})((${prev}[${i}] - ${prev}[${op.reference}]) * ${one}, ${prev}[${op.reference}]);`,
+        ),
       );
       return;
     }

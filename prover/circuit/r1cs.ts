@@ -21,8 +21,7 @@ export interface R1cs {
 export async function loadR1cs(path: string): Promise<R1cs> {
   const raw = await readR1cs(path, { loadConstraints: true, loadMap: false, singleThread: true });
   const F = raw.F ?? raw.curve.Fr;
-  const toLc = (lc: Record<string, unknown>): LinearCombination =>
-    Object.entries(lc).map(([i, v]) => [Number(i), BigInt(F.toObject(v))]);
+  const toLc = (lc: Record<string, unknown>): LinearCombination => Object.entries(lc).map(([i, v]) => [Number(i), BigInt(F.toObject(v))]);
   const constraints = raw.constraints.map((c: Record<string, unknown>[]) => [toLc(c[0]!), toLc(c[1]!), toLc(c[2]!)]);
   await raw.curve?.terminate?.();
   return { nVars: raw.nVars, nOutputs: raw.nOutputs, nPubInputs: raw.nPubInputs, nPrvInputs: raw.nPrvInputs, constraints };

@@ -80,7 +80,10 @@ export function lowerGraph(g: GraphSpec, inScale: number, inBounds: Interval[], 
 export function runGraph(op: GraphOp, inputs: readonly bigint[]): bigint[] {
   const tape = [...inputs];
   for (const node of op.nodes) {
-    const out = familyOf(node.op).interpret(node, node.args.map((a) => tape[a]!));
+    const out = familyOf(node.op).interpret(
+      node,
+      node.args.map((a) => tape[a]!),
+    );
     if (out.length !== node.outs.length) throw new Error(`${node.op}: interpreter gave ${out.length} values for ${node.outs.length} outputs`);
     append(tape, out);
   }
@@ -90,6 +93,13 @@ export function runGraph(op: GraphOp, inputs: readonly bigint[]): bigint[] {
 /** The float graph's values: the tape (inputs and every node's outputs). */
 export function evalFloatGraph(g: GraphSpec, inputs: readonly number[]): number[] {
   const tape = [...inputs];
-  for (const node of g.nodes) append(tape, familyOf(node.op).evalFloat(node, node.args.map((a) => tape[a]!)));
+  for (const node of g.nodes)
+    append(
+      tape,
+      familyOf(node.op).evalFloat(
+        node,
+        node.args.map((a) => tape[a]!),
+      ),
+    );
   return tape;
 }

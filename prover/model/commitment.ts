@@ -128,13 +128,16 @@ export function weightSegments(ir: ModelIR): { first: number; count: number; bit
       const outside = values.find((w) => w < -half || w >= half);
       if (outside !== undefined) {
         const what = at % 2 === 0 ? "weights" : "biases";
-        throw new RangeError(`weight segment ${at} (${what} of a dense layer) holds ${outside}, outside the ${bits} signed bits the circuit fixes ([-2^${bits - 1}, 2^${bits - 1}) at its scale)`);
+        throw new RangeError(
+          `weight segment ${at} (${what} of a dense layer) holds ${outside}, outside the ${bits} signed bits the circuit fixes ([-2^${bits - 1}, 2^${bits - 1}) at its scale)`,
+        );
       }
       segments.push({ first, count: values.length, bits });
       first += values.length;
     }
   }
-  if (fixed && fixed.length !== segments.length) throw new RangeError(`visibility.weightWidths has ${fixed.length} widths; the model has ${segments.length} weight segments`);
+  if (fixed && fixed.length !== segments.length)
+    throw new RangeError(`visibility.weightWidths has ${fixed.length} widths; the model has ${segments.length} weight segments`);
   return segments;
 }
 

@@ -24,18 +24,12 @@ export interface ReferenceResult {
  */
 export function quantizeInputs(ir: ModelIR, values: FeatureValues): bigint[] {
   if (typeof values !== "object" || values === null || Array.isArray(values)) {
-    throw new InputValidationError(
-      `Inputs must be an object mapping feature names to numbers (${ir.features.map((f) => f.name).join(", ")}).`,
-      "(root)",
-    );
+    throw new InputValidationError(`Inputs must be an object mapping feature names to numbers (${ir.features.map((f) => f.name).join(", ")}).`, "(root)");
   }
   const known = new Set(ir.features.map((f) => f.name));
   for (const key of Object.keys(values)) {
     if (!known.has(key)) {
-      throw new InputValidationError(
-        `Unknown feature \`${key}\`: model ${ir.name} takes ${[...known].join(", ")}.`,
-        key,
-      );
+      throw new InputValidationError(`Unknown feature \`${key}\`: model ${ir.name} takes ${[...known].join(", ")}.`, key);
     }
   }
   return ir.features.map((f) => {
@@ -44,15 +38,11 @@ export function quantizeInputs(ir: ModelIR, values: FeatureValues): bigint[] {
       throw new InputValidationError(`Feature \`${f.name}\` (${f.unit}) is missing.`, f.name);
     }
     if (typeof x !== "number" || !Number.isFinite(x)) {
-      throw new InputValidationError(
-        `Feature \`${f.name}\` must be a finite number (${f.unit}), got ${JSON.stringify(x)}.`,
-        f.name,
-      );
+      throw new InputValidationError(`Feature \`${f.name}\` must be a finite number (${f.unit}), got ${JSON.stringify(x)}.`, f.name);
     }
     if (x < f.min || x > f.max) {
       throw new InputValidationError(
-        `Feature \`${f.name}\` = ${x} is outside the declared range [${f.min}, ${f.max}] (${f.unit}). ` +
-          `Clip it or widen the model's input range.`,
+        `Feature \`${f.name}\` = ${x} is outside the declared range [${f.min}, ${f.max}] (${f.unit}). ` + `Clip it or widen the model's input range.`,
         f.name,
       );
     }

@@ -233,8 +233,7 @@ export type Op = DenseOp | ReluOp | LeakyReluOp | ClipOp | PiecewiseOp | MaxOp |
  * feature's quantized value, or the Poseidon hash of some features (one circomlib Poseidon).
  */
 export type ExtraOutputIR = { name: string; unit: string; description?: string } & (
-  | { kind: "feature"; feature: number }
-  | { kind: "poseidon"; features: number[] }
+  { kind: "feature"; feature: number } | { kind: "poseidon"; features: number[] }
 );
 
 export interface OutputIR {
@@ -325,10 +324,19 @@ export function lowerModel(spec: ModelSpec): ModelIR {
   let outScales: number[] | null = null;
   // Public inputs are bounded by the hub, not in the circuit: to [-2^B, 2^B) with the smallest B
   // covering every declared range. The overflow analysis must then hold over that whole interval.
-  const publicInputBits = spec.visibility?.inputs === "public" ? gadgetK(bounds.reduce((a, b) => ({ lo: min(a.lo, b.lo), hi: max(a.hi, b.hi) })), 0, "the public inputs") : null;
+  const publicInputBits =
+    spec.visibility?.inputs === "public"
+      ? gadgetK(
+          bounds.reduce((a, b) => ({ lo: min(a.lo, b.lo), hi: max(a.hi, b.hi) })),
+          0,
+          "the public inputs",
+        )
+      : null;
   if (publicInputBits !== null) {
     if (publicInputBits > MAX_PUBLIC_INPUT_BITS) {
-      throw new ModelRangeError(`public inputs need ${publicInputBits + 1} signed bits at 2^${fp.inputBits}; at most ${MAX_PUBLIC_INPUT_BITS + 1} are supported (the registry stores B in a uint8). Lower inputBits or narrow the ranges.`);
+      throw new ModelRangeError(
+        `public inputs need ${publicInputBits + 1} signed bits at 2^${fp.inputBits}; at most ${MAX_PUBLIC_INPUT_BITS + 1} are supported (the registry stores B in a uint8). Lower inputBits or narrow the ranges.`,
+      );
     }
     bounds = features.map(() => ({ lo: -(1n << BigInt(publicInputBits)), hi: (1n << BigInt(publicInputBits)) - 1n }));
   }
@@ -354,9 +362,7 @@ export function lowerModel(spec: ModelSpec): ModelIR {
         const q = { lo: floorShift(a.lo, shift), hi: floorShift(a.hi, shift) };
         return relu ? { lo: max(q.lo, 0n), hi: max(q.hi, 0n) } : q;
       });
-      const gadgetBits = acc.map((a, o) =>
-        shift === 0 && !relu ? null : gadgetK(a, shift, `${where} neuron ${o}`),
-      );
+      const gadgetBits = acc.map((a, o) => (shift === 0 && !relu ? null : gadgetK(a, shift, `${where} neuron ${o}`)));
       ops.push({ kind: "dense", inScale: scale, weightScale, outScale, shift, weights, bias, relu, acc, out, gadgetBits });
       scale = outScale;
       bounds = out;
@@ -399,10 +405,30 @@ export function lowerModel(spec: ModelSpec): ModelIR {
       const reluBits = bounds.map((b, i) =>
         breakpoints.map((bp, j) => (modes[i]![j] === 2 ? gadgetK({ lo: b.lo - bp, hi: b.hi - bp }, 0, `${where} value ${i}`) : 0)),
       );
-      const sums = bounds.map((b) => dotBounds(deltas, breakpoints.map((bp) => ({ lo: max(b.lo - bp, 0n), hi: max(b.hi - bp, 0n) })), y0));
+      const sums = bounds.map((b) =>
+        dotBounds(
+          deltas,
+          breakpoints.map((bp) => ({ lo: max(b.lo - bp, 0n), hi: max(b.hi - bp, 0n) })),
+          y0,
+        ),
+      );
       const sumBits = sums.map((a, i) => gadgetK(a, slopeBits, `${where} value ${i}`));
       const out = sums.map((a) => ({ lo: floorShift(a.lo, slopeBits), hi: floorShift(a.hi, slopeBits) }));
-      ops.push({ kind: "piecewise", fn: layer.type, scale, slopeBits, y0, breakpoints, deltas, in: bounds, out, modes, reluBits, sumBits, gadgetBits: [...reluBits.flat().filter((k) => k > 0), ...sumBits] });
+      ops.push({
+        kind: "piecewise",
+        fn: layer.type,
+        scale,
+        slopeBits,
+        y0,
+        breakpoints,
+        deltas,
+        in: bounds,
+        out,
+        modes,
+        reluBits,
+        sumBits,
+        gadgetBits: [...reluBits.flat().filter((k) => k > 0), ...sumBits],
+      });
       bounds = out;
     } else if (layer.type === "max") {
       const stepBits = layer.groups.map((g, o) => {
@@ -444,9 +470,23 @@ export function lowerModel(spec: ModelSpec): ModelIR {
       const quotBits = out.map((q, i) => gadgetK(q, 0, `${where} output ${i}`));
       // q * den + r must not wrap the field: |q| < 2^K, den < 2^denBits.
       quotBits.forEach((k, i) => {
-        if (k + denBits + 2 > MAX_GADGET_BITS) throw new ModelRangeError(`${where} output ${i}: quotient times reference needs ${k + denBits + 2} bits; narrow the inputs' ranges or lower outputBits.`);
+        if (k + denBits + 2 > MAX_GADGET_BITS)
+          throw new ModelRangeError(
+            `${where} output ${i}: quotient times reference needs ${k + denBits + 2} bits; narrow the inputs' ranges or lower outputBits.`,
+          );
       });
-      ops.push({ kind: "relativeChange", inScale: scale, outScale: layer.outputBits, inputs: layer.inputs, reference: layer.reference, in: bounds, out, denBits, quotBits, gadgetBits: [...quotBits, denBits] });
+      ops.push({
+        kind: "relativeChange",
+        inScale: scale,
+        outScale: layer.outputBits,
+        inputs: layer.inputs,
+        reference: layer.reference,
+        in: bounds,
+        out,
+        denBits,
+        quotBits,
+        gadgetBits: [...quotBits, denBits],
+      });
       scale = layer.outputBits;
       bounds = out;
     } else if (layer.type === "signal_head") {
@@ -454,7 +494,10 @@ export function lowerModel(spec: ModelSpec): ModelIR {
       const hold = quantize(layer.hold, scale);
       if (hold < 1n) throw new ModelRangeError(`${where}: hold ${layer.hold} rounds to 0 at the score's scale 2^${scale}; raise it or the scale.`);
       const shift = scale - SIGNAL_SIZE_BITS;
-      if (shift < 0) throw new ModelRangeError(`${where}: the score's scale 2^${scale} is coarser than the size's 2^${SIGNAL_SIZE_BITS}; raise activationBits to at least ${SIGNAL_SIZE_BITS}.`);
+      if (shift < 0)
+        throw new ModelRangeError(
+          `${where}: the score's scale 2^${scale} is coarser than the size's 2^${SIGNAL_SIZE_BITS}; raise activationBits to at least ${SIGNAL_SIZE_BITS}.`,
+        );
       const buyBits = gadgetK({ lo: s.lo - hold, hi: s.hi - hold }, 0, `${where} buy comparison`);
       const sellBits = gadgetK({ lo: -s.hi - hold, hi: -s.lo - hold }, 0, `${where} sell comparison`);
       const absHi = max(-s.lo, s.hi) < 0n ? 0n : max(-s.lo, s.hi);
@@ -462,13 +505,34 @@ export function lowerModel(spec: ModelSpec): ModelIR {
       const sizeOne = 1n << BigInt(SIGNAL_SIZE_BITS);
       const scaledHi = floorShift(absHi, shift);
       const clipBits = gadgetK({ lo: sizeOne - scaledHi, hi: sizeOne }, 0, `${where} size clip`);
-      const out = [{ lo: -1n, hi: 1n }, { lo: 0n, hi: min(scaledHi, sizeOne) }];
-      ops.push({ kind: "signalHead", scale, hold, in: bounds, out, buyBits, sellBits, absBits, shift, clipBits, gadgetBits: [buyBits, sellBits, absBits, clipBits] });
+      const out = [
+        { lo: -1n, hi: 1n },
+        { lo: 0n, hi: min(scaledHi, sizeOne) },
+      ];
+      ops.push({
+        kind: "signalHead",
+        scale,
+        hold,
+        in: bounds,
+        out,
+        buyBits,
+        sellBits,
+        absBits,
+        shift,
+        clipBits,
+        gadgetBits: [buyBits, sellBits, absBits, clipBits],
+      });
       outScales = [0, SIGNAL_SIZE_BITS];
       bounds = out;
     } else if (layer.type === "graph") {
       // Inputs carry their rounding error (half a step); the graph's error analysis propagates it.
-      const op = lowerGraph(layer as GraphSpec, scale, bounds, bounds.map(() => 2 ** -(scale + 1)), fp);
+      const op = lowerGraph(
+        layer as GraphSpec,
+        scale,
+        bounds,
+        bounds.map(() => 2 ** -(scale + 1)),
+        fp,
+      );
       ops.push(op);
       outScales = op.outScales;
       bounds = op.out;
@@ -547,7 +611,9 @@ export function lowerModel(spec: ModelSpec): ModelIR {
     const index = (name: string) => features.findIndex((f) => f.name === name);
     ir.extraOutputs = spec.extraOutputs.map((e) => {
       const common = { name: e.name, unit: e.unit, ...(e.description === undefined ? {} : { description: e.description }) };
-      return e.type === "feature" ? { ...common, kind: "feature" as const, feature: index(e.feature) } : { ...common, kind: "poseidon" as const, features: e.features.map(index) };
+      return e.type === "feature"
+        ? { ...common, kind: "feature" as const, feature: index(e.feature) }
+        : { ...common, kind: "poseidon" as const, features: e.features.map(index) };
     });
   }
   return ir;
@@ -624,4 +690,3 @@ export function opWidth(op: Op): number {
 export function maxGadgetBits(ir: ModelIR): number {
   return Math.max(0, ...ir.ops.flatMap((o) => (o.gadgetBits as (number | null)[]).filter((k): k is number => k !== null)));
 }
-

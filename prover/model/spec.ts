@@ -18,4 +18,3 @@ export function readModelSpec(path: string): ModelSpec {
   }
   return parseModelSpec(json, path);
 }
-

@@ -74,9 +74,7 @@ const sigmoidSchema = z.object({ type: z.literal("sigmoid") }).strict();
 const tanhSchema = z.object({ type: z.literal("tanh") }).strict();
 
 /** out[o] = max over the input indices groups[o] (MaxPool lowers to this). */
-const maxSchema = z
-  .object({ type: z.literal("max"), groups: z.array(z.array(z.number().int().min(0)).min(1)).min(1) })
-  .strict();
+const maxSchema = z.object({ type: z.literal("max"), groups: z.array(z.array(z.number().int().min(0)).min(1)).min(1) }).strict();
 
 /** The index of the largest value; ties go to the LOWEST index. Final op only. */
 const argmaxSchema = z.object({ type: z.literal("argmax") }).strict();
@@ -219,7 +217,10 @@ export const modelSpecSchema = z
      * circuit then verifies an EdDSA-Poseidon signature over them and the proof carries the
      * attester's key hash and the attestation's validity window as extra public signals.
      */
-    attestation: z.object({ scheme: z.literal("eddsa-poseidon-v1") }).strict().optional(),
+    attestation: z
+      .object({ scheme: z.literal("eddsa-poseidon-v1") })
+      .strict()
+      .optional(),
     /**
      * What the proof reveals (docs/ARCHITECTURE.md, "Visibility"). Defaults: private inputs bound by
      * inputCommitment, public weights (circuit constants), public outputs.
@@ -236,7 +237,10 @@ export const modelSpecSchema = z
         /** "private": dense weights and biases are private inputs bound by modelCommitment = Poseidon(architecture, weights, weightSalt). */
         weights: z.enum(["public", "private"]).default("public"),
         /** The secret salt of a private-weight commitment (decimal; keep it with the weights). */
-        weightSalt: z.string().regex(/^\d{1,76}$/, "must be a decimal integer below the field size").optional(),
+        weightSalt: z
+          .string()
+          .regex(/^\d{1,76}$/, "must be a decimal integer below the field size")
+          .optional(),
         /**
          * Fixed signed packing widths of the private-weight segments (per dense layer: weights, then biases),
          * instead of each segment's widest value: a circuit fixed before the weights (an accuracy bounty's)
@@ -266,15 +270,32 @@ export const modelSpecSchema = z
   .superRefine((spec, ctx) => {
     const v = spec.visibility;
     if (v?.weights === "private" && v.weightSalt === undefined)
-      ctx.addIssue({ code: "custom", path: ["visibility", "weightSalt"], message: "private weights need a secret weightSalt (a random decimal integer below 2^248), or the commitment of a small model could be brute-forced" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["visibility", "weightSalt"],
+        message: "private weights need a secret weightSalt (a random decimal integer below 2^248), or the commitment of a small model could be brute-forced",
+      });
     // relative_change and signal_head have no weights, only public structure (indices, the hold band).
     const privateOk = new Set(["dense", "relu", "output", "relative_change", "signal_head"]);
     if (v?.weights === "private" && spec.layers.some((l) => !privateOk.has(l.type)))
-      ctx.addIssue({ code: "custom", path: ["visibility", "weights"], message: "private weights are compiled for dense/ReLU models (with relative_change and signal_head) only; the parameters of other layers would stay public constants" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["visibility", "weights"],
+        message:
+          "private weights are compiled for dense/ReLU models (with relative_change and signal_head) only; the parameters of other layers would stay public constants",
+      });
     if (v?.weightWidths !== undefined && v.weights !== "private")
-      ctx.addIssue({ code: "custom", path: ["visibility", "weightWidths"], message: 'weightWidths fix the packing of PRIVATE weights; set weights "private" or drop them' });
+      ctx.addIssue({
+        code: "custom",
+        path: ["visibility", "weightWidths"],
+        message: 'weightWidths fix the packing of PRIVATE weights; set weights "private" or drop them',
+      });
     if (v?.inputs === "public" && spec.attestation)
-      ctx.addIssue({ code: "custom", path: ["visibility", "inputs"], message: 'an attested model proves facts about PRIVATE signed inputs; use inputs "private" (or drop the attestation)' });
+      ctx.addIssue({
+        code: "custom",
+        path: ["visibility", "inputs"],
+        message: 'an attested model proves facts about PRIVATE signed inputs; use inputs "private" (or drop the attestation)',
+      });
     if (v?.outputs === "threshold" && v.threshold === undefined)
       ctx.addIssue({ code: "custom", path: ["visibility", "threshold"], message: 'outputs "threshold" needs the public threshold' });
     const names = new Set<string>();
@@ -286,7 +307,11 @@ export const modelSpecSchema = z
       const refs: [(string | number)[], string][] = e.type === "feature" ? [[["feature"], e.feature]] : e.features.map((f, j) => [["features", j], f]);
       for (const [at, name] of refs) {
         if (!names.has(name))
-          ctx.addIssue({ code: "custom", path: ["extraOutputs", i, ...at], message: `"${name}" is not a feature; the model's features are ${[...names].join(", ")}` });
+          ctx.addIssue({
+            code: "custom",
+            path: ["extraOutputs", i, ...at],
+            message: `"${name}" is not a feature; the model's features are ${[...names].join(", ")}`,
+          });
       }
     });
     // Shapes flow through the layers: each dense layer takes the previous width.
@@ -296,25 +321,42 @@ export const modelSpecSchema = z
       if (layer.type === "output") {
         if (!last) ctx.addIssue({ code: "custom", path: ["layers", li, "type"], message: "the output layer must come last" });
         if (layer.outputs.length !== width)
-          ctx.addIssue({ code: "custom", path: ["layers", li, "outputs"], message: `names ${layer.outputs.length} outputs but the previous layer produces ${width}` });
+          ctx.addIssue({
+            code: "custom",
+            path: ["layers", li, "outputs"],
+            message: `names ${layer.outputs.length} outputs but the previous layer produces ${width}`,
+          });
         return;
       }
       if (last) ctx.addIssue({ code: "custom", path: ["layers", li, "type"], message: `the last layer must be "output", got "${layer.type}"` });
       if (layer.type === "dense") {
         layer.weights.forEach((row, o) => {
           if (row.length !== width)
-            ctx.addIssue({ code: "custom", path: ["layers", li, "weights", o], message: `has ${row.length} weights but the layer's input has ${width} values` });
+            ctx.addIssue({
+              code: "custom",
+              path: ["layers", li, "weights", o],
+              message: `has ${row.length} weights but the layer's input has ${width} values`,
+            });
         });
         if (layer.bias.length !== layer.weights.length)
-          ctx.addIssue({ code: "custom", path: ["layers", li, "bias"], message: `has ${layer.bias.length} entries but the layer has ${layer.weights.length} neurons` });
+          ctx.addIssue({
+            code: "custom",
+            path: ["layers", li, "bias"],
+            message: `has ${layer.bias.length} entries but the layer has ${layer.weights.length} neurons`,
+          });
         width = layer.weights.length;
       } else if (layer.type === "leaky_relu") {
         if (layer.alpha.length !== 1 && layer.alpha.length !== width)
-          ctx.addIssue({ code: "custom", path: ["layers", li, "alpha"], message: `has ${layer.alpha.length} entries; give 1 or ${width} (the layer's input width)` });
+          ctx.addIssue({
+            code: "custom",
+            path: ["layers", li, "alpha"],
+            message: `has ${layer.alpha.length} entries; give 1 or ${width} (the layer's input width)`,
+          });
       } else if (layer.type === "max") {
         layer.groups.forEach((g, o) =>
           g.forEach((idx, j) => {
-            if (idx >= width) ctx.addIssue({ code: "custom", path: ["layers", li, "groups", o, j], message: `index ${idx} is outside the layer's input (width ${width})` });
+            if (idx >= width)
+              ctx.addIssue({ code: "custom", path: ["layers", li, "groups", o, j], message: `index ${idx} is outside the layer's input (width ${width})` });
           }),
         );
         width = layer.groups.length;
@@ -325,11 +367,16 @@ export const modelSpecSchema = z
       } else if (layer.type === "relative_change") {
         [...layer.inputs, layer.reference].forEach((idx, j) => {
           if (idx >= width)
-            ctx.addIssue({ code: "custom", path: ["layers", li, ...(j < layer.inputs.length ? ["inputs", j] : ["reference"])], message: `index ${idx} is outside the layer's input (width ${width})` });
+            ctx.addIssue({
+              code: "custom",
+              path: ["layers", li, ...(j < layer.inputs.length ? ["inputs", j] : ["reference"])],
+              message: `index ${idx} is outside the layer's input (width ${width})`,
+            });
         });
         width = layer.inputs.length;
       } else if (layer.type === "signal_head") {
-        if (width !== 1) ctx.addIssue({ code: "custom", path: ["layers", li, "type"], message: `signal_head takes one score; the previous layer produces ${width}` });
+        if (width !== 1)
+          ctx.addIssue({ code: "custom", path: ["layers", li, "type"], message: `signal_head takes one score; the previous layer produces ${width}` });
         if (spec.layers[li + 1]?.type !== "output")
           ctx.addIssue({ code: "custom", path: ["layers", li, "type"], message: "signal_head must be the last layer before the output" });
         width = 2;
@@ -347,28 +394,26 @@ export const modelSpecSchema = z
   });
 
 /** A tree is well-formed: children after their parent (so no cycles), each node reached once. */
-function checkTree(
-  nodes: z.infer<typeof treeNodeSchema>[],
-  width: number,
-  outputs: number,
-  path: (string | number)[],
-  ctx: z.RefinementCtx,
-): void {
+function checkTree(nodes: z.infer<typeof treeNodeSchema>[], width: number, outputs: number, path: (string | number)[], ctx: z.RefinementCtx): void {
   const parents = new Array<number>(nodes.length).fill(0);
   nodes.forEach((n, i) => {
     if ("leaf" in n) {
-      if (n.leaf.length !== outputs) ctx.addIssue({ code: "custom", path: [...path, i, "leaf"], message: `has ${n.leaf.length} values; the ensemble has ${outputs} outputs (base)` });
+      if (n.leaf.length !== outputs)
+        ctx.addIssue({ code: "custom", path: [...path, i, "leaf"], message: `has ${n.leaf.length} values; the ensemble has ${outputs} outputs (base)` });
       return;
     }
-    if (n.feature >= width) ctx.addIssue({ code: "custom", path: [...path, i, "feature"], message: `feature ${n.feature} is outside the input (width ${width})` });
+    if (n.feature >= width)
+      ctx.addIssue({ code: "custom", path: [...path, i, "feature"], message: `feature ${n.feature} is outside the input (width ${width})` });
     for (const side of ["left", "right"] as const) {
       const c = n[side];
-      if (c <= i || c >= nodes.length) ctx.addIssue({ code: "custom", path: [...path, i, side], message: `child ${c} must come after its parent and exist (${nodes.length} nodes)` });
+      if (c <= i || c >= nodes.length)
+        ctx.addIssue({ code: "custom", path: [...path, i, side], message: `child ${c} must come after its parent and exist (${nodes.length} nodes)` });
       else parents[c]!++;
     }
   });
   parents.forEach((p, i) => {
-    if (i > 0 && p !== 1) ctx.addIssue({ code: "custom", path: [...path, i], message: `node is reached ${p} times; every node but the root needs exactly one parent` });
+    if (i > 0 && p !== 1)
+      ctx.addIssue({ code: "custom", path: [...path, i], message: `node is reached ${p} times; every node but the root needs exactly one parent` });
   });
 }
 
@@ -394,8 +439,5 @@ export function parseModelSpec(value: unknown, source?: string): ModelSpec {
 }
 
 function formatPath(path: PropertyKey[]): string {
-  return path.reduce<string>(
-    (acc, p) => (typeof p === "number" ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)),
-    "",
-  );
+  return path.reduce<string>((acc, p) => (typeof p === "number" ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), "");
 }

@@ -30,7 +30,8 @@ export function checkTestSet(t: TestSet): void {
   if (t.samples.length === 0) throw new ZkinferError("testSet.samples is empty: a bounty needs at least one sample");
   if (t.labels.length !== t.samples.length) throw new ZkinferError(`testSet.labels has ${t.labels.length} entries for ${t.samples.length} samples`);
   t.samples.forEach((row, s) => {
-    if (row.length !== t.features.length) throw new ZkinferError(`testSet.samples[${s}] has ${row.length} values; expected ${t.features.length} (one per feature)`);
+    if (row.length !== t.features.length)
+      throw new ZkinferError(`testSet.samples[${s}] has ${row.length} values; expected ${t.features.length} (one per feature)`);
   });
   t.labels.forEach((y, s) => {
     if (y !== 0 && y !== 1) throw new ZkinferError(`testSet.labels[${s}] = ${y}; labels are 0 or 1`);

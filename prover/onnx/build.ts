@@ -43,8 +43,16 @@ export interface OnnxInit {
  * The model's bytes. Nodes are named `<opType>_<k>`; inputs are float tensors [name, shape];
  * outputs [name, TensorProto type (1 float, 7 int64), shape].
  */
-export function buildOnnx(nodes: readonly OnnxBuildNode[], inputs: readonly [string, number[]][], outputs: readonly [string, number, number[]][], inits: readonly OnnxInit[] = []): Uint8Array {
-  const tensor = (name: string, elemType: number, dims: number[]) => ({ name, type: { tensorType: { elemType, shape: { dim: dims.map((d) => ({ dimValue: d })) } } } });
+export function buildOnnx(
+  nodes: readonly OnnxBuildNode[],
+  inputs: readonly [string, number[]][],
+  outputs: readonly [string, number, number[]][],
+  inits: readonly OnnxInit[] = [],
+): Uint8Array {
+  const tensor = (name: string, elemType: number, dims: number[]) => ({
+    name,
+    type: { tensorType: { elemType, shape: { dim: dims.map((d) => ({ dimValue: d })) } } },
+  });
   return ModelProto.encode(
     ModelProto.fromObject({
       irVersion: 8,
@@ -54,9 +62,12 @@ export function buildOnnx(nodes: readonly OnnxBuildNode[], inputs: readonly [str
         name: "built",
         node: nodes.map((n, k) => ({ ...n, name: `${n.opType}_${k}`, attribute: n.attribute ?? [] })),
         initializer: inits.map((t) =>
-          t.int64 ? { name: t.name, dims: t.dims, dataType: 7, int64Data: t.data }
-          : t.dataType !== undefined && t.dataType !== 1 ? { name: t.name, dims: t.dims, dataType: t.dataType, int32Data: t.data }
-          : { name: t.name, dims: t.dims, dataType: 1, floatData: t.data }),
+          t.int64
+            ? { name: t.name, dims: t.dims, dataType: 7, int64Data: t.data }
+            : t.dataType !== undefined && t.dataType !== 1
+              ? { name: t.name, dims: t.dims, dataType: t.dataType, int32Data: t.data }
+              : { name: t.name, dims: t.dims, dataType: 1, floatData: t.data },
+        ),
         input: inputs.map(([n, d]) => tensor(n, 1, d)),
         output: outputs.map(([n, type, d]) => tensor(n, type, d)),
       },

@@ -57,7 +57,8 @@ export interface Calibrated {
 
 /** Checks that every sample is a finite vector of the network's input size; errors say which. */
 export function validateSamples(samples: unknown, inputSize: number, source = "samples"): number[][] {
-  if (!Array.isArray(samples) || samples.length === 0) throw new CalibrationError(`${source}: expected at least one sample input (an array of ${inputSize} numbers).`);
+  if (!Array.isArray(samples) || samples.length === 0)
+    throw new CalibrationError(`${source}: expected at least one sample input (an array of ${inputSize} numbers).`);
   return samples.map((s, k) => {
     const flat = Array.isArray(s) ? (s.flat(Infinity) as unknown[]) : [s];
     if (flat.length !== inputSize) {
@@ -110,14 +111,16 @@ export function calibrate(p: CalibrateParameters): Calibrated {
   for (const l of p.network.layers) {
     if (l.type === "dense") for (const row of l.weights) for (const w of row) maxW = Math.max(maxW, Math.abs(w));
     else if (l.type === "leaky_relu") for (const a of l.alpha) maxW = Math.max(maxW, Math.abs(a));
-    else if (l.type === "graph") for (const n of l.nodes) if (n.op === "affine") for (const r of n.rows as { w: number[] }[]) for (const w of r.w) maxW = Math.max(maxW, Math.abs(w));
+    else if (l.type === "graph")
+      for (const n of l.nodes) if (n.op === "affine") for (const r of n.rows as { w: number[] }[]) for (const w of r.w) maxW = Math.max(maxW, Math.abs(w));
   }
   // Activation magnitudes seen on the samples (plus the input range's corners as a crude guard);
   // for a graph, every value of its tape.
   let maxAct = 1;
   for (const s of samples) {
     for (const layer of evalFloatLayers(p.network.layers, s)) for (const v of layer) if (Number.isFinite(v)) maxAct = Math.max(maxAct, Math.abs(v));
-    for (const l of p.network.layers) if (l.type === "graph") for (const v of evalFloatGraph(l as GraphSpec, s)) if (Number.isFinite(v)) maxAct = Math.max(maxAct, Math.abs(v));
+    for (const l of p.network.layers)
+      if (l.type === "graph") for (const v of evalFloatGraph(l as GraphSpec, s)) if (Number.isFinite(v)) maxAct = Math.max(maxAct, Math.abs(v));
   }
 
   let fp = p.fixedPoint ?? { inputBits: bitsFor(maxIn, 16), weightBits: bitsFor(maxW, 16), activationBits: bitsFor(maxAct * 4, 16) };
@@ -221,7 +224,11 @@ export function errorBound(spec: ModelSpec, ir: ModelIR): number[] {
     switch (op.kind) {
       case "dense": {
         if (layer.type !== "dense") throw new Error("calibration: IR and spec out of step");
-        const inMag = op.acc.length ? ir.ops.indexOf(op) === 0 ? ir.features.map((f) => Math.max(Math.abs(f.min), Math.abs(f.max))) : prevMagnitudes(ir, op) : [];
+        const inMag = op.acc.length
+          ? ir.ops.indexOf(op) === 0
+            ? ir.features.map((f) => Math.max(Math.abs(f.min), Math.abs(f.max)))
+            : prevMagnitudes(ir, op)
+          : [];
         e = op.weights.map((row, o) => {
           let err = Math.abs(layer.bias[o]! - dequantize(op.bias[o]!, op.inScale + op.weightScale));
           row.forEach((wq, i) => {
@@ -255,7 +262,8 @@ export function errorBound(spec: ModelSpec, ir: ModelIR): number[] {
           let q = Math.abs(pwl.y0 - dequantize(op.y0, op.scale + op.slopeBits));
           pwl.deltas.forEach((d, j) => {
             const dq = dequantize(op.deltas[j]!, op.slopeBits);
-            q += Math.abs(d - dq) * (m + Math.abs(pwl.breakpoints[j]!)) + Math.abs(dq) * Math.abs(pwl.breakpoints[j]! - dequantize(op.breakpoints[j]!, op.scale));
+            q +=
+              Math.abs(d - dq) * (m + Math.abs(pwl.breakpoints[j]!)) + Math.abs(dq) * Math.abs(pwl.breakpoints[j]! - dequantize(op.breakpoints[j]!, op.scale));
           });
           return lipschitz * ei + pwl.maxError + q + 2 ** -op.scale;
         });

@@ -87,7 +87,9 @@ export function assembleSample(net: ImportedNetwork, rowsIn: number[][], source:
   return inputs.flatMap((inp, k) => {
     const row = rows[pick[k]!];
     if (!row || row.flat(Infinity).length !== sizes[k]) {
-      throw new ZkinferError(`${source}: no row of ${sizes[k]} values for input ${inp.name} (the file has ${rows.length} rows; one per input tensor, in order).`);
+      throw new ZkinferError(
+        `${source}: no row of ${sizes[k]} values for input ${inp.name} (the file has ${rows.length} rows; one per input tensor, in order).`,
+      );
     }
     return validateSamples([row], sizes[k]!, source)[0]!;
   });
@@ -112,11 +114,15 @@ export async function runOnnxRuntime(onnxPath: string, net: ImportedNetwork, inp
       at += n;
       // TensorProto types: 7 int64, 6 int32, 9 bool, 11 double; anything else is fed as float32.
       feeds[inp.name] =
-        inp.elemType === 7 ? new ort.Tensor("int64", BigInt64Array.from(vals.map((v) => BigInt(Math.round(v)))), inp.shape)
-        : inp.elemType === 6 ? new ort.Tensor("int32", Int32Array.from(vals.map(Math.round)), inp.shape)
-        : inp.elemType === 9 ? new ort.Tensor("bool", Uint8Array.from(vals.map((v) => (v ? 1 : 0))), inp.shape)
-        : inp.elemType === 11 ? new ort.Tensor("float64", Float64Array.from(vals), inp.shape)
-        : new ort.Tensor("float32", Float32Array.from(vals), inp.shape);
+        inp.elemType === 7
+          ? new ort.Tensor("int64", BigInt64Array.from(vals.map((v) => BigInt(Math.round(v)))), inp.shape)
+          : inp.elemType === 6
+            ? new ort.Tensor("int32", Int32Array.from(vals.map(Math.round)), inp.shape)
+            : inp.elemType === 9
+              ? new ort.Tensor("bool", Uint8Array.from(vals.map((v) => (v ? 1 : 0))), inp.shape)
+              : inp.elemType === 11
+                ? new ort.Tensor("float64", Float64Array.from(vals), inp.shape)
+                : new ort.Tensor("float32", Float32Array.from(vals), inp.shape);
     }
     const result = await session.run(feeds);
     const names = net.outputs?.map((o) => o.name) ?? [net.outputName];
@@ -157,7 +163,11 @@ export async function checkOnnx(onnxPath: string, inputPath: string, log: (line:
   const { spec, ir, errorBound } = calibrate({ network: net, samples: [sample], name: "check-onnx" });
   const estimate = estimateConstraints(ir);
   if (estimate > MAX_CONSTRAINTS) {
-    return { supported: false, reason: `too large for this machine: about ${estimate.toLocaleString("en-US")} constraints estimated (the limit is ${MAX_CONSTRAINTS.toLocaleString("en-US")}; set ZKINFER_MAX_CONSTRAINTS to raise it).`, estimatedConstraints: estimate };
+    return {
+      supported: false,
+      reason: `too large for this machine: about ${estimate.toLocaleString("en-US")} constraints estimated (the limit is ${MAX_CONSTRAINTS.toLocaleString("en-US")}; set ZKINFER_MAX_CONSTRAINTS to raise it).`,
+      estimatedConstraints: estimate,
+    };
   }
   log(`calibrated: inputs 2^${ir.inputScale}, outputs 2^${ir.outputs[0]!.scale}`);
 
@@ -166,7 +176,8 @@ export async function checkOnnx(onnxPath: string, inputPath: string, log: (line:
   try {
     ortOut = await runOnnxRuntime(onnxPath, net, sample);
   } catch (e) {
-    if (e instanceof ZkinferError) return { supported: false, reason: `${e.message} (the model compiles, but without a float reference its error cannot be checked)` };
+    if (e instanceof ZkinferError)
+      return { supported: false, reason: `${e.message} (the model compiles, but without a float reference its error cannot be checked)` };
     throw e;
   }
   // A final Softmax is compiled as ArgMax: compare classes, onnxruntime's being the argmax of its

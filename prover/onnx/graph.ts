@@ -57,7 +57,8 @@ type Raw = Record<string, any>;
 function tensorFromProto(t: Raw, where: string): Tensor {
   const dims: number[] = (t.dims ?? []).map(Number);
   const count = dims.reduce((a, b) => a * b, 1);
-  if (t.dataLocation === 1) throw new OnnxImportError(`${where}: tensor ${t.name} uses external data, which zkinfer cannot read. Re-export with the weights inside the file.`);
+  if (t.dataLocation === 1)
+    throw new OnnxImportError(`${where}: tensor ${t.name} uses external data, which zkinfer cannot read. Re-export with the weights inside the file.`);
   let data: number[];
   const raw: Uint8Array | undefined = t.rawData && t.rawData.length ? t.rawData : undefined;
   if (raw) {
@@ -72,10 +73,13 @@ function tensorFromProto(t: Raw, where: string): Tensor {
       [BOOL]: [1, (o) => view.getUint8(o)],
     };
     const r = read[t.dataType];
-    if (!r) throw new OnnxImportError(`${where}: tensor ${t.name} has data type ${t.dataType}, which zkinfer does not read (float, double, int8/32/64, uint8, bool).`);
+    if (!r)
+      throw new OnnxImportError(
+        `${where}: tensor ${t.name} has data type ${t.dataType}, which zkinfer does not read (float, double, int8/32/64, uint8, bool).`,
+      );
     data = Array.from({ length: raw.byteLength / r[0] }, (_, k) => r[1](k * r[0]));
   } else {
-    data = (t.floatData?.length ? t.floatData : t.doubleData?.length ? t.doubleData : t.int64Data?.length ? t.int64Data : t.int32Data ?? []).map(Number);
+    data = (t.floatData?.length ? t.floatData : t.doubleData?.length ? t.doubleData : t.int64Data?.length ? t.int64Data : (t.int32Data ?? [])).map(Number);
   }
   if (data.length !== count) throw new OnnxImportError(`${where}: tensor ${t.name} has ${data.length} values for shape [${dims}].`);
   return { dims, data };

@@ -120,7 +120,10 @@ const UNARY_FN: Record<string, (n: OnnxNode) => { fn: string; params?: Record<st
   HardSwish: () => ({ fn: "hard_swish" }),
   Elu: (n) => ({ fn: "elu", params: { alpha: n.attributes.get("alpha")?.f ?? 1 } }),
   Celu: (n) => ({ fn: "celu", params: { alpha: n.attributes.get("alpha")?.f ?? 1 } }),
-  Selu: (n) => ({ fn: "selu", params: { alpha: n.attributes.get("alpha")?.f ?? 1.6732632423543772, gamma: n.attributes.get("gamma")?.f ?? 1.0507009873554805 } }),
+  Selu: (n) => ({
+    fn: "selu",
+    params: { alpha: n.attributes.get("alpha")?.f ?? 1.6732632423543772, gamma: n.attributes.get("gamma")?.f ?? 1.0507009873554805 },
+  }),
   HardSigmoid: (n) => ({ fn: "hard_sigmoid", params: { alpha: n.attributes.get("alpha")?.f ?? 0.2, beta: n.attributes.get("beta")?.f ?? 0.5 } }),
   LeakyRelu: (n) => ({ fn: "leaky_relu", params: { alpha: n.attributes.get("alpha")?.f ?? 0.01 } }),
   Gelu: (n) => ({ fn: n.attributes.get("approximate")?.s === "tanh" ? "gelu_tanh" : "gelu" }),
@@ -133,13 +136,79 @@ const REDUCE = new Set(["ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "Re
 
 /** Operators this importer compiles (for messages and the README). */
 export const GRAPH_OPERATORS = [
-  ...Object.keys(UNARY_FN), ...Object.keys(COMPARE), ...Object.keys(LOGIC), ...Object.keys(ROUND), ...REDUCE,
-  "Constant", "Identity", "Dropout", "Cast", "Flatten", "Reshape", "Squeeze", "Unsqueeze", "Transpose", "Gather", "GatherElements",
-  "GatherND", "ScatterElements", "ScatterND", "Slice", "Concat", "Split", "Expand", "Tile", "Pad", "Shape", "Size", "ConstantOfShape", "Range",
-  "Trilu", "Resize", "Upsample", "Add", "Sub", "Mul", "Div", "Neg", "Pow", "Reciprocal", "Sign", "Not", "Where", "Max", "Min",
-  "Sum", "Mean", "MatMul", "Gemm", "Conv", "ConvTranspose", "BatchNormalization", "AveragePool", "GlobalAveragePool", "MaxPool",
-  "GlobalMaxPool", "PRelu", "Clip", "ArgMax", "ArgMin", "Softmax", "LogSoftmax", "LayerNormalization", "InstanceNormalization", "OneHot",
-  "EyeLike", "NonZero", "LpNormalization", "LSTM", "GRU", "RNN", "TopK", "Mod", "BitShift",
+  ...Object.keys(UNARY_FN),
+  ...Object.keys(COMPARE),
+  ...Object.keys(LOGIC),
+  ...Object.keys(ROUND),
+  ...REDUCE,
+  "Constant",
+  "Identity",
+  "Dropout",
+  "Cast",
+  "Flatten",
+  "Reshape",
+  "Squeeze",
+  "Unsqueeze",
+  "Transpose",
+  "Gather",
+  "GatherElements",
+  "GatherND",
+  "ScatterElements",
+  "ScatterND",
+  "Slice",
+  "Concat",
+  "Split",
+  "Expand",
+  "Tile",
+  "Pad",
+  "Shape",
+  "Size",
+  "ConstantOfShape",
+  "Range",
+  "Trilu",
+  "Resize",
+  "Upsample",
+  "Add",
+  "Sub",
+  "Mul",
+  "Div",
+  "Neg",
+  "Pow",
+  "Reciprocal",
+  "Sign",
+  "Not",
+  "Where",
+  "Max",
+  "Min",
+  "Sum",
+  "Mean",
+  "MatMul",
+  "Gemm",
+  "Conv",
+  "ConvTranspose",
+  "BatchNormalization",
+  "AveragePool",
+  "GlobalAveragePool",
+  "MaxPool",
+  "GlobalMaxPool",
+  "PRelu",
+  "Clip",
+  "ArgMax",
+  "ArgMin",
+  "Softmax",
+  "LogSoftmax",
+  "LayerNormalization",
+  "InstanceNormalization",
+  "OneHot",
+  "EyeLike",
+  "NonZero",
+  "LpNormalization",
+  "LSTM",
+  "GRU",
+  "RNN",
+  "TopK",
+  "Mod",
+  "BitShift",
 ] as const;
 
 const HINTS: Record<string, string> = {
@@ -160,9 +229,19 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
     if (!known.has(n.opType) || (n.domain && n.domain !== "ai.onnx")) bad.set(n.opType, [...(bad.get(n.opType) ?? []), n.name]);
   }
   if (bad.size) {
-    const parts = [...bad].map(([op, nodes]) => `${op} (node${nodes.length > 1 ? "s" : ""} ${nodes.slice(0, 5).map((x) => `"${x}"`).join(", ")}${nodes.length > 5 ? `, and ${nodes.length - 5} more` : ""})${HINTS[op] ? `: ${HINTS[op]}` : ""}`);
+    const parts = [...bad].map(
+      ([op, nodes]) =>
+        `${op} (node${nodes.length > 1 ? "s" : ""} ${nodes
+          .slice(0, 5)
+          .map((x) => `"${x}"`)
+          .join(", ")}${nodes.length > 5 ? `, and ${nodes.length - 5} more` : ""})${HINTS[op] ? `: ${HINTS[op]}` : ""}`,
+    );
     const first = [...bad][0]!;
-    throw new UnsupportedOperatorError(first[0], first[1][0]!, `the model uses ${bad.size} operator${bad.size > 1 ? "s" : ""} zkinfer does not compile: ${parts.join("; ")}.`);
+    throw new UnsupportedOperatorError(
+      first[0],
+      first[1][0]!,
+      `the model uses ${bad.size} operator${bad.size > 1 ? "s" : ""} zkinfer does not compile: ${parts.join("; ")}.`,
+    );
   }
   if (graph.inputs.length === 0) throw new OnnxImportError(`${source} has no input tensor: its output is a constant, there is nothing to prove.`);
 
@@ -232,7 +311,12 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
   const apply = (op: string, argLins: readonly Lin[], params: Record<string, unknown>, name: string): Lin[] => {
     if (argLins.every(isConstLin)) {
       const node: FloatNode = { op, args: argLins.map((_, i) => i), ...params };
-      return familyOf(op).evalFloat(node, argLins.map((l) => l.c)).map(cst);
+      return familyOf(op)
+        .evalFloat(
+          node,
+          argLins.map((l) => l.c),
+        )
+        .map(cst);
     }
     const args = materialize(argLins, name);
     if (op === "fn") {
@@ -268,7 +352,10 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
     const input = (k: number): TV => {
       const name = node.inputs[k];
       const v = name ? values.get(name) : undefined;
-      if (!v) throw new OnnxImportError(`${source}: node "${node.name}" (${node.opType}) reads ${name ? `"${name}", which no earlier node produces` : `a missing input ${k}`}.`);
+      if (!v)
+        throw new OnnxImportError(
+          `${source}: node "${node.name}" (${node.opType}) reads ${name ? `"${name}", which no earlier node produces` : `a missing input ${k}`}.`,
+        );
       return v;
     };
     const constIn = (k: number, what: string): number[] => {
@@ -303,7 +390,10 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
       const args = ia.flatMap((x, i) => [a.el[x]!, b.el[ib[i]!]!]);
       return { shape, el: apply(op, args, params, node.name) };
     };
-    const unaryFn = (x: TV, fn: string, params?: Record<string, number>): TV => ({ shape: x.shape, el: apply("fn", x.el, { fn, ...(params ? { params } : {}) }, node.name) });
+    const unaryFn = (x: TV, fn: string, params?: Record<string, number>): TV => ({
+      shape: x.shape,
+      el: apply("fn", x.el, { fn, ...(params ? { params } : {}) }, node.name),
+    });
     const toBits = (x: TV): TV => (x.bits ? x : { shape: x.shape, el: apply("nonzero", x.el, {}, node.name), bits: true });
     const gatherBy = (x: TV, shape: number[], src: number[]): TV => ({ shape, el: src.map((i) => x.el[i]!), bits: x.bits });
     /**
@@ -353,7 +443,12 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
     const maxGroups = (x: TV, groups: number[][], op: "max" | "min"): Lin[] => {
       const used = [...new Set(groups.flat())].sort((p, q) => p - q);
       const pos = new Map(used.map((u, i) => [u, i]));
-      return apply(op, used.map((u) => x.el[u]!), { groups: groups.map((g) => g.map((i) => pos.get(i)!)) }, node.name);
+      return apply(
+        op,
+        used.map((u) => x.el[u]!),
+        { groups: groups.map((g) => g.map((i) => pos.get(i)!)) },
+        node.name,
+      );
     };
     const matmul = (a: TV, b: TV): TV => {
       const A = a.shape.length === 1 ? [1, a.shape[0]!] : a.shape;
@@ -375,8 +470,20 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
           for (let n = 0; n < N; n++) {
             const as = Array.from({ length: K }, (_, k) => a.el[ba[bi]! * M * K + m * K + k]!);
             const bs = Array.from({ length: K }, (_, k) => b.el[bb[bi]! * K * N + k * N + n]!);
-            if (bConst) el.push(combine(as, bs.map((l) => l.c)));
-            else if (aConst) el.push(combine(bs, as.map((l) => l.c)));
+            if (bConst)
+              el.push(
+                combine(
+                  as,
+                  bs.map((l) => l.c),
+                ),
+              );
+            else if (aConst)
+              el.push(
+                combine(
+                  bs,
+                  as.map((l) => l.c),
+                ),
+              );
             else {
               slots.push([pairs.length, K]);
               for (let k = 0; k < K; k++) pairs.push(as[k]!, bs[k]!);
@@ -401,7 +508,12 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
       const d = new Array<Lin>(size(x.shape));
       groups.forEach((g, gi) => g.forEach((i) => (d[i] = combine([x.el[i]!, m[gi]!], [1, -1]))));
       const e = apply("fn", d, { fn: "exp" }, node.name);
-      const s = groups.map((g) => combine(g.map((i) => e[i]!), g.map(() => 1)));
+      const s = groups.map((g) =>
+        combine(
+          g.map((i) => e[i]!),
+          g.map(() => 1),
+        ),
+      );
       return { groups, e, s, m, d };
     };
 
@@ -412,7 +524,17 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
         const fs = attr.get("value_floats")?.floats;
         const i = attr.get("value_int")?.i;
         const is = attr.get("value_ints")?.ints;
-        const tensor: Tensor | undefined = t ?? (f !== undefined ? { dims: [], data: [f] } : fs ? { dims: [fs.length], data: fs } : i !== undefined ? { dims: [], data: [i] } : is ? { dims: [is.length], data: is } : undefined);
+        const tensor: Tensor | undefined =
+          t ??
+          (f !== undefined
+            ? { dims: [], data: [f] }
+            : fs
+              ? { dims: [fs.length], data: fs }
+              : i !== undefined
+                ? { dims: [], data: [i] }
+                : is
+                  ? { dims: [is.length], data: is }
+                  : undefined);
         if (!tensor) throw unsupported("this form of Constant (sparse or string) is not read.");
         set({ shape: tensor.dims, el: tensor.data.map(cst) });
         break;
@@ -425,7 +547,13 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
         const to = attrI("to", 1);
         const x = input(0);
         if (to === 1 || to === 10 || to === 11 || isConst(x)) {
-          set(to === 9 && isConst(x) ? { shape: x.shape, el: x.el.map((l) => cst(l.c !== 0 ? 1 : 0)), bits: true } : isConst(x) && to !== 1 && to !== 10 && to !== 11 ? { shape: x.shape, el: x.el.map((l) => cst(Math.trunc(l.c))) } : x);
+          set(
+            to === 9 && isConst(x)
+              ? { shape: x.shape, el: x.el.map((l) => cst(l.c !== 0 ? 1 : 0)), bits: true }
+              : isConst(x) && to !== 1 && to !== 10 && to !== 11
+                ? { shape: x.shape, el: x.el.map((l) => cst(Math.trunc(l.c))) }
+                : x,
+          );
         } else if (to === 9) set(toBits(x));
         else if (INT_TYPES.has(to)) set(x.bits || x.int ? { ...x, int: true } : { shape: x.shape, el: apply("trunc", x.el, {}, node.name), int: true });
         else throw unsupported(`a cast to type ${to}.`);
@@ -534,7 +662,13 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
           for (let o = 0; o < outer; o++) {
             for (const l of live.el) {
               const hot = oneHot(l, dim);
-              for (let k = 0; k < inner; k++) el.push(select(hot, Array.from({ length: dim }, (_, j) => x.el[(o * dim + j) * inner + k]!)));
+              for (let k = 0; k < inner; k++)
+                el.push(
+                  select(
+                    hot,
+                    Array.from({ length: dim }, (_, j) => x.el[(o * dim + j) * inner + k]!),
+                  ),
+                );
             }
           }
           set({ shape: [...x.shape.slice(0, axis), ...live.shape, ...x.shape.slice(axis + 1)], el });
@@ -560,15 +694,29 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
           // Position f of the output takes x at f's coordinates with the axis one replaced by the index.
           const dim = x.shape[axis]!;
           const at = (f: number, j: number) => ishape.reduce((acc, d, k) => acc + (k === axis ? j : Math.floor(f / is[k]!) % d) * xs[k]!, 0);
-          set({ shape: ishape, el: live.el.map((l, f) => select(oneHot(l, dim), Array.from({ length: dim }, (_, j) => x.el[at(f, j)]!))) });
+          set({
+            shape: ishape,
+            el: live.el.map((l, f) =>
+              select(
+                oneHot(l, dim),
+                Array.from({ length: dim }, (_, j) => x.el[at(f, j)]!),
+              ),
+            ),
+          });
           break;
         }
         const idx = constIn(1, "indices");
-        set(gatherBy(x, ishape, idx.map((v, f) => {
-          const j = v < 0 ? v + x.shape[axis]! : v;
-          if (j < 0 || j >= x.shape[axis]!) throw unsupported(`index ${v} is outside axis ${axis}.`);
-          return ishape.reduce((acc, d, k) => acc + (k === axis ? j : Math.floor(f / is[k]!) % d) * xs[k]!, 0);
-        })));
+        set(
+          gatherBy(
+            x,
+            ishape,
+            idx.map((v, f) => {
+              const j = v < 0 ? v + x.shape[axis]! : v;
+              if (j < 0 || j >= x.shape[axis]!) throw unsupported(`index ${v} is outside axis ${axis}.`);
+              return ishape.reduce((acc, d, k) => acc + (k === axis ? j : Math.floor(f / is[k]!) % d) * xs[k]!, 0);
+            }),
+          ),
+        );
         break;
       }
       case "GatherND": {
@@ -590,9 +738,18 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
           const el: Lin[] = [];
           for (let o = 0; o < size(outer); o++) {
             const base = Math.floor(o / per) * (b ? xs[b - 1]! : 0);
-            const cell = combine(live.el.slice(o * q, (o + 1) * q), Array.from({ length: q }, (_, k) => xs[b + k]! / inner));
+            const cell = combine(
+              live.el.slice(o * q, (o + 1) * q),
+              Array.from({ length: q }, (_, k) => xs[b + k]! / inner),
+            );
             const hot = oneHot(cell, cells);
-            for (let i = 0; i < inner; i++) el.push(select(hot, Array.from({ length: cells }, (_, j) => x.el[base + j * inner + i]!)));
+            for (let i = 0; i < inner; i++)
+              el.push(
+                select(
+                  hot,
+                  Array.from({ length: cells }, (_, j) => x.el[base + j * inner + i]!),
+                ),
+              );
           }
           set({ shape: [...outer, ...tail], el });
           break;
@@ -635,16 +792,28 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
             const us = strides(upd.shape);
             upd.el.forEach((l, f) => {
               const base = upd.shape.reduce((acc, d, k) => acc + (k === axis ? 0 : Math.floor(f / us[k]!) % d) * xs[k]!, 0);
-              write(oneHot(live.el[f]!, dim), Array.from({ length: dim }, (_, j) => base + j * xs[axis]!), l);
+              write(
+                oneHot(live.el[f]!, dim),
+                Array.from({ length: dim }, (_, j) => base + j * xs[axis]!),
+                l,
+              );
             });
           } else {
             const q = live.shape.at(-1)!;
             const cells = size(x.shape.slice(0, q));
             const inner = size(x.shape.slice(q));
             for (let o = 0; o < size(live.shape.slice(0, -1)); o++) {
-              const cell = combine(live.el.slice(o * q, (o + 1) * q), Array.from({ length: q }, (_, k) => xs[k]! / inner));
+              const cell = combine(
+                live.el.slice(o * q, (o + 1) * q),
+                Array.from({ length: q }, (_, k) => xs[k]! / inner),
+              );
               const hot = oneHot(cell, cells);
-              for (let i = 0; i < inner; i++) write(hot, Array.from({ length: cells }, (_, j) => j * inner + i), upd.el[o * inner + i]!);
+              for (let i = 0; i < inner; i++)
+                write(
+                  hot,
+                  Array.from({ length: cells }, (_, j) => j * inner + i),
+                  upd.el[o * inner + i]!,
+                );
             }
           }
           set({ shape: x.shape, el, bits: x.bits && upd.bits });
@@ -692,11 +861,22 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
         const shape = ranges.map((g) => g.n);
         const os = strides(shape);
         const is = strides(x.shape);
-        set(gatherBy(x, shape, Array.from({ length: size(shape) }, (_, f) => ranges.reduce((acc, g, k) => acc + (g.start + (Math.floor(f / os[k]!) % shape[k]!) * g.step) * is[k]!, 0))));
+        set(
+          gatherBy(
+            x,
+            shape,
+            Array.from({ length: size(shape) }, (_, f) =>
+              ranges.reduce((acc, g, k) => acc + (g.start + (Math.floor(f / os[k]!) % shape[k]!) * g.step) * is[k]!, 0),
+            ),
+          ),
+        );
         break;
       }
       case "Concat": {
-        const parts = node.inputs.filter((n) => n).map((_, k) => input(k)).filter((p) => size(p.shape) > 0 || p.shape.length > 0);
+        const parts = node.inputs
+          .filter((n) => n)
+          .map((_, k) => input(k))
+          .filter((p) => size(p.shape) > 0 || p.shape.length > 0);
         const axis = normAxis(attrI("axis", 0), parts[0]!.shape.length);
         const outer = size(parts[0]!.shape.slice(0, axis));
         const el: Lin[] = [];
@@ -716,7 +896,8 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
         const axis = normAxis(attrI("axis", 0), x.shape.length);
         const d = x.shape[axis]!;
         const n = node.outputs.length;
-        const split = attrInts("split") ?? (has(1) ? constIn(1, "split") : Array.from({ length: n }, (_, k) => Math.min(Math.ceil(d / n), d - k * Math.ceil(d / n))));
+        const split =
+          attrInts("split") ?? (has(1) ? constIn(1, "split") : Array.from({ length: n }, (_, k) => Math.min(Math.ceil(d / n), d - k * Math.ceil(d / n))));
         const outer = size(x.shape.slice(0, axis));
         const inner = size(x.shape.slice(axis + 1));
         let at = 0;
@@ -744,7 +925,13 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
         const shape = x.shape.map((d, k) => d * reps[k]!);
         const os = strides(shape);
         const is = strides(x.shape);
-        set(gatherBy(x, shape, Array.from({ length: size(shape) }, (_, f) => x.shape.reduce((acc, d, k) => acc + ((Math.floor(f / os[k]!) % shape[k]!) % d) * is[k]!, 0))));
+        set(
+          gatherBy(
+            x,
+            shape,
+            Array.from({ length: size(shape) }, (_, f) => x.shape.reduce((acc, d, k) => acc + ((Math.floor(f / os[k]!) % shape[k]!) % d) * is[k]!, 0)),
+          ),
+        );
         break;
       }
       case "Pad": {
@@ -789,11 +976,14 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
         const k = has(1) ? constIn(1, "k")[0]! : 0;
         const upper = attrI("upper", 1);
         const [R, C] = x.shape.slice(-2) as [number, number];
-        set({ shape: x.shape, el: x.el.map((l, f) => {
-          const i = Math.floor(f / C) % R;
-          const j = f % C;
-          return (upper ? j - i >= k : j - i <= k) ? l : cst(0);
-        }) });
+        set({
+          shape: x.shape,
+          el: x.el.map((l, f) => {
+            const i = Math.floor(f / C) % R;
+            const j = f % C;
+            return (upper ? j - i >= k : j - i <= k) ? l : cst(0);
+          }),
+        });
         break;
       }
       case "Resize":
@@ -809,15 +999,38 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
         const nm = attr.get("nearest_mode")?.s ?? "round_prefer_floor";
         const os = strides(shape);
         const is = strides(x.shape);
-        set(gatherBy(x, shape, Array.from({ length: size(shape) }, (_, f) =>
-          x.shape.reduce((acc, d, k) => {
-            const o = Math.floor(f / os[k]!) % shape[k]!;
-            const scale = shape[k]! / d;
-            const src = ctm === "asymmetric" ? o / scale : ctm === "align_corners" ? (shape[k]! === 1 ? 0 : (o * (d - 1)) / (shape[k]! - 1)) : (o + 0.5) / scale - 0.5;
-            let i = node.opType === "Upsample" || nm === "floor" ? Math.floor(src) : nm === "ceil" ? Math.ceil(src) : nm === "round_prefer_ceil" ? Math.round(src) : (src % 1 === 0.5 ? Math.floor(src) : Math.round(src));
-            i = Math.max(0, Math.min(d - 1, i));
-            return acc + i * is[k]!;
-          }, 0))));
+        set(
+          gatherBy(
+            x,
+            shape,
+            Array.from({ length: size(shape) }, (_, f) =>
+              x.shape.reduce((acc, d, k) => {
+                const o = Math.floor(f / os[k]!) % shape[k]!;
+                const scale = shape[k]! / d;
+                const src =
+                  ctm === "asymmetric"
+                    ? o / scale
+                    : ctm === "align_corners"
+                      ? shape[k]! === 1
+                        ? 0
+                        : (o * (d - 1)) / (shape[k]! - 1)
+                      : (o + 0.5) / scale - 0.5;
+                let i =
+                  node.opType === "Upsample" || nm === "floor"
+                    ? Math.floor(src)
+                    : nm === "ceil"
+                      ? Math.ceil(src)
+                      : nm === "round_prefer_ceil"
+                        ? Math.round(src)
+                        : src % 1 === 0.5
+                          ? Math.floor(src)
+                          : Math.round(src);
+                i = Math.max(0, Math.min(d - 1, i));
+                return acc + i * is[k]!;
+              }, 0),
+            ),
+          ),
+        );
         break;
       }
       case "Add":
@@ -857,7 +1070,15 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
           set(a.int ? { shape: r.shape, el: apply("trunc", r.el, {}, node.name), int: true } : r);
         } else if (isConst(a) && new Set(a.el.map((l) => l.c)).size === 1) {
           const shape = broadcastShape(a.shape, b.shape)!;
-          set({ shape, el: apply("div", broadcastMap(b.shape, shape).map((i) => b.el[i]!), { numerator: a.el[0]!.c }, node.name) });
+          set({
+            shape,
+            el: apply(
+              "div",
+              broadcastMap(b.shape, shape).map((i) => b.el[i]!),
+              { numerator: a.el[0]!.c },
+              node.name,
+            ),
+          });
         } else set(pairwise(a, b, "div"));
         break;
       }
@@ -878,14 +1099,24 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
           // Integers: a / b lies on the grid (1/|b|) Z, so floor(a / b + 1/(2|b|)) is the same
           // integer, half a cell away from the jump the quantized 1/b could otherwise cross.
           const centre = (d: number) => (a.int && round === "floor" && Number.isInteger(d) ? 1 / (2 * Math.abs(d)) : 0);
-          const q = apply(round, ia.map((x, f) => combine([a.el[x]!], [1 / b.el[ib[f]!]!.c], centre(b.el[ib[f]!]!.c))), {}, node.name);
+          const q = apply(
+            round,
+            ia.map((x, f) => combine([a.el[x]!], [1 / b.el[ib[f]!]!.c], centre(b.el[ib[f]!]!.c))),
+            {},
+            node.name,
+          );
           set({ shape, el: q.map((l, f) => combine([a.el[ia[f]!]!, l], [1, -b.el[ib[f]!]!.c])), int: a.int });
         } else {
           const r = pairwise(a, b, "div");
           const q = apply(round, r.el, {}, node.name);
           const ib = broadcastMap(b.shape, r.shape);
           const ia = broadcastMap(a.shape, r.shape);
-          const bq = apply("mul", q.flatMap((l, f) => [b.el[ib[f]!]!, l]), {}, node.name);
+          const bq = apply(
+            "mul",
+            q.flatMap((l, f) => [b.el[ib[f]!]!, l]),
+            {},
+            node.name,
+          );
           set({ shape: r.shape, el: bq.map((l, f) => combine([a.el[ia[f]!]!, l], [1, -1])), int: a.int && b.int });
         }
         break;
@@ -927,8 +1158,22 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
             let acc: Lin[] | null = null;
             let base = x.el;
             for (let e = p; e > 0; e >>= 1) {
-              if (e & 1) acc = acc ? apply("mul", acc.flatMap((l, i) => [l, base[i]!]), {}, node.name) : base;
-              if (e > 1) base = apply("mul", base.flatMap((l) => [l, l]), {}, node.name);
+              if (e & 1)
+                acc = acc
+                  ? apply(
+                      "mul",
+                      acc.flatMap((l, i) => [l, base[i]!]),
+                      {},
+                      node.name,
+                    )
+                  : base;
+              if (e > 1)
+                base = apply(
+                  "mul",
+                  base.flatMap((l) => [l, l]),
+                  {},
+                  node.name,
+                );
             }
             set({ shape: x.shape, el: acc! });
           } else if (p === 0.5) set(unaryFn(x, "sqrt"));
@@ -981,7 +1226,10 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
         const maps = parts.map((p) => broadcastMap(p.shape, shape));
         const els = Array.from({ length: size(shape) }, (_, f) => parts.map((p, k) => p.el[maps[k]![f]!]!));
         const args = els.flat();
-        set({ shape, el: apply(node.opType === "Max" ? "max" : "min", args, { groups: els.map((_, f) => parts.map((_, k) => f * parts.length + k)) }, node.name) });
+        set({
+          shape,
+          el: apply(node.opType === "Max" ? "max" : "min", args, { groups: els.map((_, f) => parts.map((_, k) => f * parts.length + k)) }, node.name),
+        });
         break;
       }
       case "Floor":
@@ -991,8 +1239,8 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
         break;
       case "Clip": {
         const x = input(0);
-        const lo = has(1) ? constIn(1, "min")[0]! : attr.get("min")?.f ?? -Infinity;
-        const hi = has(2) ? constIn(2, "max")[0]! : attr.get("max")?.f ?? Infinity;
+        const lo = has(1) ? constIn(1, "min")[0]! : (attr.get("min")?.f ?? -Infinity);
+        const hi = has(2) ? constIn(2, "max")[0]! : (attr.get("max")?.f ?? Infinity);
         set(unaryFn(x, "clip", { min: lo, max: hi }));
         break;
       }
@@ -1006,7 +1254,12 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
         // One leaky_relu node per distinct slope (a channel's elements share theirs).
         for (const a of new Set(alphas)) {
           const idx = alphas.flatMap((v, i) => (v === a ? [i] : []));
-          apply("fn", idx.map((i) => x.el[i]!), { fn: "leaky_relu", params: { alpha: a } }, node.name).forEach((l, j) => (el[idx[j]!] = l));
+          apply(
+            "fn",
+            idx.map((i) => x.el[i]!),
+            { fn: "leaky_relu", params: { alpha: a } },
+            node.name,
+          ).forEach((l, j) => (el[idx[j]!] = l));
         }
         set({ shape: x.shape, el });
         break;
@@ -1019,7 +1272,11 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
         let b = input(1);
         const tr = (v: TV): TV => {
           const [R, C] = v.shape as [number, number];
-          return gatherBy(v, [C, R], Array.from({ length: R * C }, (_, f) => (f % R) * C + Math.floor(f / R)));
+          return gatherBy(
+            v,
+            [C, R],
+            Array.from({ length: R * C }, (_, f) => (f % R) * C + Math.floor(f / R)),
+          );
         };
         if (attrI("transA", 0)) a = tr(a);
         if (attrI("transB", 0)) b = tr(b);
@@ -1040,11 +1297,14 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
         const eps = attrF("epsilon", 1e-5);
         const C = x.shape[1] ?? 1;
         const inner = size(x.shape.slice(2));
-        set({ shape: x.shape, el: x.el.map((l, i) => {
-          const c = Math.floor(i / inner) % C;
-          const g = scale![c]! / Math.sqrt(variance![c]! + eps);
-          return combine([l], [g], shift![c]! - mean![c]! * g);
-        }) });
+        set({
+          shape: x.shape,
+          el: x.el.map((l, i) => {
+            const c = Math.floor(i / inner) % C;
+            const g = scale![c]! / Math.sqrt(variance![c]! + eps);
+            return combine([l], [g], shift![c]! - mean![c]! * g);
+          }),
+        });
         break;
       }
       case "Conv":
@@ -1081,19 +1341,22 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
           const acc: { lins: Lin[]; coefs: number[] }[] = Array.from({ length: M * OH * OW }, () => ({ lins: [], coefs: [] }));
           for (let c = 0; c < C; c++) {
             const g = Math.floor(c / cPer);
-            for (let iy = 0; iy < H; iy++) for (let ix = 0; ix < W; ix++) {
-              const src = x.el[(c * H + iy) * W + ix]!;
-              for (let mm = 0; mm < mPer; mm++) for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) {
-                const oy = iy * sh - pt + ky * dh;
-                const ox = ix * sw - pl + kx * dw;
-                if (oy < 0 || oy >= OH || ox < 0 || ox >= OW) continue;
-                const wv = weight!.data[((c * mPer + mm) * kh + ky) * kw + kx]!;
-                if (wv === 0) continue;
-                const slot = acc[((g * mPer + mm) * OH + oy) * OW + ox]!;
-                slot.lins.push(src);
-                slot.coefs.push(wv);
+            for (let iy = 0; iy < H; iy++)
+              for (let ix = 0; ix < W; ix++) {
+                const src = x.el[(c * H + iy) * W + ix]!;
+                for (let mm = 0; mm < mPer; mm++)
+                  for (let ky = 0; ky < kh; ky++)
+                    for (let kx = 0; kx < kw; kx++) {
+                      const oy = iy * sh - pt + ky * dh;
+                      const ox = ix * sw - pl + kx * dw;
+                      if (oy < 0 || oy >= OH || ox < 0 || ox >= OW) continue;
+                      const wv = weight!.data[((c * mPer + mm) * kh + ky) * kw + kx]!;
+                      if (wv === 0) continue;
+                      const slot = acc[((g * mPer + mm) * OH + oy) * OW + ox]!;
+                      slot.lins.push(src);
+                      slot.coefs.push(wv);
+                    }
               }
-            }
           }
           acc.forEach((s, f) => el.push(combine(s.lins, s.coefs, convBias?.[Math.floor(f / (OH * OW))] ?? 0)));
           outShape = [1, M, OH, OW];
@@ -1106,7 +1369,8 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
             [pt, pl, pb, pr] = [lo(ph), lo(pw), ph - lo(ph), pw - lo(pw)];
           } else if (autoPad !== "NOTSET" && autoPad !== "VALID") throw unsupported(`auto_pad ${autoPad}.`);
           const M = isConv ? weight!.dims[0]! : C;
-          if (isConv && (weight!.dims[1]! * group !== C || M % group !== 0)) throw unsupported(`kernel [${weight!.dims}] with group ${group} does not fit ${C} input channels.`);
+          if (isConv && (weight!.dims[1]! * group !== C || M % group !== 0))
+            throw unsupported(`kernel [${weight!.dims}] with group ${group} does not fit ${C} input channels.`);
           const OH = Math.floor((H + pt + pb - dh * (kh - 1) - 1) / sh) + 1;
           const OW = Math.floor((W + pl + pr - dw * (kw - 1) - 1) / sw) + 1;
           if (OH < 1 || OW < 1) throw unsupported("the kernel is larger than the padded input.");
@@ -1114,20 +1378,29 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
           const cPer = isConv ? C / group : 1;
           for (let m = 0; m < M; m++) {
             const c0 = isConv ? Math.floor(m / (M / group)) * cPer : m;
-            for (let oy = 0; oy < OH; oy++) for (let ox = 0; ox < OW; ox++) {
-              const lins: Lin[] = [];
-              const coefs: number[] = [];
-              for (let ci = 0; ci < cPer; ci++) for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) {
-                const iy = oy * sh - pt + ky * dh;
-                const ix = ox * sw - pl + kx * dw;
-                if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
-                const wv = isConv ? weight!.data[((m * cPer + ci) * kh + ky) * kw + kx]! : 1;
-                lins.push(x.el[((c0 + ci) * H + iy) * W + ix]!);
-                coefs.push(wv);
+            for (let oy = 0; oy < OH; oy++)
+              for (let ox = 0; ox < OW; ox++) {
+                const lins: Lin[] = [];
+                const coefs: number[] = [];
+                for (let ci = 0; ci < cPer; ci++)
+                  for (let ky = 0; ky < kh; ky++)
+                    for (let kx = 0; kx < kw; kx++) {
+                      const iy = oy * sh - pt + ky * dh;
+                      const ix = ox * sw - pl + kx * dw;
+                      if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
+                      const wv = isConv ? weight!.data[((m * cPer + ci) * kh + ky) * kw + kx]! : 1;
+                      lins.push(x.el[((c0 + ci) * H + iy) * W + ix]!);
+                      coefs.push(wv);
+                    }
+                const norm = isConv ? 1 : 1 / (countPad ? kh * kw : lins.length);
+                el.push(
+                  combine(
+                    lins,
+                    coefs.map((c) => c * norm),
+                    isConv ? (convBias?.[m] ?? 0) : 0,
+                  ),
+                );
               }
-              const norm = isConv ? 1 : 1 / (countPad ? kh * kw : lins.length);
-              el.push(combine(lins, coefs.map((c) => c * norm), isConv ? (convBias?.[m] ?? 0) : 0));
-            }
           }
           outShape = [1, M, OH, OW];
         }
@@ -1142,24 +1415,27 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
         if (x.shape[0] !== 1 || x.shape.length !== 4) throw unsupported(`input shape [${x.shape}]; 2-D (N=1, C, H, W) is compiled.`);
         const [, C, H, W] = x.shape as [number, number, number, number];
         const global = node.opType === "GlobalMaxPool";
-        const [kh, kw] = (global ? [H, W] : attrInts("kernel_shape") ?? []) as [number, number];
-        const [sh, sw] = (global ? [1, 1] : attrInts("strides") ?? [1, 1]) as [number, number];
-        const [dh, dw] = (global ? [1, 1] : attrInts("dilations") ?? [1, 1]) as [number, number];
-        const [pt, pl, pb, pr] = (global ? [0, 0, 0, 0] : attrInts("pads") ?? [0, 0, 0, 0]) as [number, number, number, number];
+        const [kh, kw] = (global ? [H, W] : (attrInts("kernel_shape") ?? [])) as [number, number];
+        const [sh, sw] = (global ? [1, 1] : (attrInts("strides") ?? [1, 1])) as [number, number];
+        const [dh, dw] = (global ? [1, 1] : (attrInts("dilations") ?? [1, 1])) as [number, number];
+        const [pt, pl, pb, pr] = (global ? [0, 0, 0, 0] : (attrInts("pads") ?? [0, 0, 0, 0])) as [number, number, number, number];
         if (attrI("ceil_mode", 0)) throw unsupported("ceil_mode = 1.");
         const OH = Math.floor((H + pt + pb - dh * (kh - 1) - 1) / sh) + 1;
         const OW = Math.floor((W + pl + pr - dw * (kw - 1) - 1) / sw) + 1;
         const groups: number[][] = [];
-        for (let c = 0; c < C; c++) for (let oy = 0; oy < OH; oy++) for (let ox = 0; ox < OW; ox++) {
-          const g: number[] = [];
-          for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) {
-            const iy = oy * sh - pt + ky * dh;
-            const ix = ox * sw - pl + kx * dw;
-            if (iy >= 0 && iy < H && ix >= 0 && ix < W) g.push((c * H + iy) * W + ix); // padding is -inf: never wins
-          }
-          if (g.length === 0) throw unsupported("a pooling window lies entirely in the padding.");
-          groups.push(g);
-        }
+        for (let c = 0; c < C; c++)
+          for (let oy = 0; oy < OH; oy++)
+            for (let ox = 0; ox < OW; ox++) {
+              const g: number[] = [];
+              for (let ky = 0; ky < kh; ky++)
+                for (let kx = 0; kx < kw; kx++) {
+                  const iy = oy * sh - pt + ky * dh;
+                  const ix = ox * sw - pl + kx * dw;
+                  if (iy >= 0 && iy < H && ix >= 0 && ix < W) g.push((c * H + iy) * W + ix); // padding is -inf: never wins
+                }
+              if (g.length === 0) throw unsupported("a pooling window lies entirely in the padding.");
+              groups.push(g);
+            }
         set({ shape: [1, C, OH, OW], el: maxGroups(x, groups, "max") });
         break;
       }
@@ -1180,12 +1456,24 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
         if (!axes.length) axes = [];
         const { groups, shape } = reduceGroups(x.shape, axes, attrI("keepdims", 1) === 1);
         let el: Lin[];
-        const sumOf = (vals: readonly Lin[], g: number[], k = 1) => combine(g.map((i) => vals[i]!), g.map(() => k));
+        const sumOf = (vals: readonly Lin[], g: number[], k = 1) =>
+          combine(
+            g.map((i) => vals[i]!),
+            g.map(() => k),
+          );
         switch (node.opType) {
-          case "ReduceSum": el = groups.map((g) => sumOf(x.el, g)); break;
-          case "ReduceMean": el = groups.map((g) => sumOf(x.el, g, 1 / g.length)); break;
-          case "ReduceMax": el = maxGroups(x, groups, "max"); break;
-          case "ReduceMin": el = maxGroups(x, groups, "min"); break;
+          case "ReduceSum":
+            el = groups.map((g) => sumOf(x.el, g));
+            break;
+          case "ReduceMean":
+            el = groups.map((g) => sumOf(x.el, g, 1 / g.length));
+            break;
+          case "ReduceMax":
+            el = maxGroups(x, groups, "max");
+            break;
+          case "ReduceMin":
+            el = maxGroups(x, groups, "min");
+            break;
           case "ReduceL1": {
             const a = apply("fn", x.el, { fn: "abs" }, node.name);
             el = groups.map((g) => sumOf(a, g));
@@ -1193,7 +1481,12 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
           }
           case "ReduceL2":
           case "ReduceSumSquare": {
-            const sq = apply("mul", x.el.flatMap((l) => [l, l]), {}, node.name);
+            const sq = apply(
+              "mul",
+              x.el.flatMap((l) => [l, l]),
+              {},
+              node.name,
+            );
             const s = groups.map((g) => sumOf(sq, g));
             el = node.opType === "ReduceL2" ? apply("fn", s, { fn: "sqrt" }, node.name) : s;
             break;
@@ -1203,7 +1496,12 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
             const d = new Array<Lin>(x.el.length);
             groups.forEach((g, gi) => g.forEach((i) => (d[i] = combine([x.el[i]!, m[gi]!], [1, -1]))));
             const e = apply("fn", d, { fn: "exp" }, node.name);
-            const lse = apply("fn", groups.map((g) => sumOf(e, g)), { fn: "log" }, node.name);
+            const lse = apply(
+              "fn",
+              groups.map((g) => sumOf(e, g)),
+              { fn: "log" },
+              node.name,
+            );
             el = groups.map((_, gi) => combine([lse[gi]!, m[gi]!], [1, 1]));
           }
         }
@@ -1242,7 +1540,17 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
         if (attrI("select_last_index", 0)) throw unsupported("select_last_index = 1 (zkinfer's tie rule is the lowest index).");
         const { groups, shape } = reduceGroups(x.shape, [axis], attrI("keepdims", 1) === 1);
         const src = node.opType === "ArgMax" ? x.el : x.el.map((l) => combine([l], [-1]));
-        set({ shape, el: groups.flatMap((g) => apply("argmax", g.map((i) => src[i]!), {}, node.name)) });
+        set({
+          shape,
+          el: groups.flatMap((g) =>
+            apply(
+              "argmax",
+              g.map((i) => src[i]!),
+              {},
+              node.name,
+            ),
+          ),
+        });
         break;
       }
       case "Softmax":
@@ -1260,7 +1568,12 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
         if (node.opType === "Softmax") {
           const pairs: Lin[] = [];
           const at: number[] = [];
-          groups.forEach((g, gi) => g.forEach((i) => { at.push(i); pairs.push(e[i]!, s[gi]!); }));
+          groups.forEach((g, gi) =>
+            g.forEach((i) => {
+              at.push(i);
+              pairs.push(e[i]!, s[gi]!);
+            }),
+          );
           apply("div", pairs, {}, node.name).forEach((l, j) => (el[at[j]!] = l));
         } else {
           const ls = apply("fn", s, { fn: "log" }, node.name);
@@ -1284,8 +1597,23 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
         const el = new Array<Lin>(x.el.length);
         if (node.opType === "LpNormalization") {
           if (attrI("p", 2) !== 2) throw unsupported("only p = 2 is compiled.");
-          const sq = apply("mul", x.el.flatMap((l) => [l, l]), {}, node.name);
-          const inv = apply("fn", groups.map((g) => combine(g.map((i) => sq[i]!), g.map(() => 1))), { fn: "rsqrt" }, node.name);
+          const sq = apply(
+            "mul",
+            x.el.flatMap((l) => [l, l]),
+            {},
+            node.name,
+          );
+          const inv = apply(
+            "fn",
+            groups.map((g) =>
+              combine(
+                g.map((i) => sq[i]!),
+                g.map(() => 1),
+              ),
+            ),
+            { fn: "rsqrt" },
+            node.name,
+          );
           const pairs = groups.flatMap((g, gi) => g.flatMap((i) => [x.el[i]!, inv[gi]!]));
           const prod = apply("mul", pairs, {}, node.name);
           groups.flat().forEach((i, j) => (el[i] = prod[j]!));
@@ -1296,18 +1624,40 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
         // 1/sqrt (piecewise linear) -> centred * that (products) -> scale and bias (affine).
         const centred = new Array<Lin>(x.el.length);
         groups.forEach((g) => {
-          const mean = combine(g.map((i) => x.el[i]!), g.map(() => 1 / g.length));
+          const mean = combine(
+            g.map((i) => x.el[i]!),
+            g.map(() => 1 / g.length),
+          );
           g.forEach((i) => (centred[i] = combine([x.el[i]!, mean], [1, -1])));
         });
-        const sq = apply("mul", centred.flatMap((l) => [l, l]), {}, node.name);
-        const variance = materialize(groups.map((g) => combine(g.map((i) => sq[i]!), g.map(() => 1 / g.length), eps)), node.name);
+        const sq = apply(
+          "mul",
+          centred.flatMap((l) => [l, l]),
+          {},
+          node.name,
+        );
+        const variance = materialize(
+          groups.map((g) =>
+            combine(
+              g.map((i) => sq[i]!),
+              g.map(() => 1 / g.length),
+              eps,
+            ),
+          ),
+          node.name,
+        );
         const inv = apply("fn", variance.map(unit), { fn: "rsqrt" }, node.name);
         const order = groups.flat();
         const gOf = new Array<number>(x.el.length);
         groups.forEach((g, gi) => g.forEach((i) => (gOf[i] = gi)));
         // `norm` lets the product's error rule use sum(c) = 0 (prover/graph/families/mul.ts).
         const norm = { n: groups[0]!.length, eps, variance: order.map((i) => variance[gOf[i]!]!) };
-        const prod = apply("mul", order.flatMap((i) => [centred[i]!, inv[gOf[i]!]!]), groups.every((g) => g.length === norm.n) ? { norm } : {}, node.name);
+        const prod = apply(
+          "mul",
+          order.flatMap((i) => [centred[i]!, inv[gOf[i]!]!]),
+          groups.every((g) => g.length === norm.n) ? { norm } : {},
+          node.name,
+        );
         const scale = constIn(1, "scale");
         const bias = has(2) ? constIn(2, "bias") : [];
         order.forEach((i, j) => {
@@ -1346,7 +1696,11 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
           const gate = (g: number) =>
             Array.from({ length: H }, (_, j) => {
               const row = g * H + j;
-              return combine([...xt, ...h], [...Array.from({ length: I }, (_, k) => W[row * I + k]!), ...Array.from({ length: H }, (_, k) => R[row * H + k]!)], B[row]! + B[4 * H + row]!);
+              return combine(
+                [...xt, ...h],
+                [...Array.from({ length: I }, (_, k) => W[row * I + k]!), ...Array.from({ length: H }, (_, k) => R[row * H + k]!)],
+                B[row]! + B[4 * H + row]!,
+              );
             });
           const [gi, go, gf, gc] = [0, 1, 2, 3].map(gate) as [Lin[], Lin[], Lin[], Lin[]];
           const sig = apply("fn", [...gi, ...go, ...gf], { fn: "sigmoid" }, node.name);
@@ -1357,7 +1711,12 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
           const prods = apply("mul", [...ft.flatMap((f, j) => [f, c[j]!]), ...it.flatMap((i, j) => [i, ct[j]!])], {}, node.name);
           c = Array.from({ length: H }, (_, j) => combine([prods[j]!, prods[H + j]!], [1, 1]));
           const tc = apply("fn", c, { fn: "tanh" }, node.name);
-          h = apply("mul", ot.flatMap((o, j) => [o, tc[j]!]), {}, node.name);
+          h = apply(
+            "mul",
+            ot.flatMap((o, j) => [o, tc[j]!]),
+            {},
+            node.name,
+          );
           append(Y, h);
         }
         set({ shape: [T, 1, 1, H], el: Y }, 0);
@@ -1387,7 +1746,8 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
         const ACT: Record<string, string> = { Sigmoid: "sigmoid", Tanh: "tanh", Relu: "relu" };
         const dflt = gru ? ["Sigmoid", "Tanh"] : ["Tanh"];
         const acts = attr.get("activations")?.strings ?? dirs.flatMap(() => dflt);
-        if (acts.length !== dflt.length * dirs.length || acts.some((a) => !ACT[a])) throw unsupported(`activations ${acts.join(", ")} (Sigmoid, Tanh and Relu are compiled, ${dflt.length} per direction).`);
+        if (acts.length !== dflt.length * dirs.length || acts.some((a) => !ACT[a]))
+          throw unsupported(`activations ${acts.join(", ")} (Sigmoid, Tanh and Relu are compiled, ${dflt.length} per direction).`);
         if (attr.get("activation_alpha") || attr.get("activation_beta")) throw unsupported("activation_alpha / activation_beta.");
         if (attr.get("clip")) throw unsupported("cell clipping.");
         if (attrI("layout", 0)) throw unsupported("layout = 1.");
@@ -1403,7 +1763,14 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
         /** Products of pairs; a constant factor scales the other one instead (no constraint). */
         const times = (pairs: [Lin, Lin][]): Lin[] => {
           const data = pairs.flatMap(([a, b], i) => (isConstLin(a) || isConstLin(b) ? [] : [i]));
-          const prods = data.length ? apply("mul", data.flatMap((i) => pairs[i]!), {}, node.name) : [];
+          const prods = data.length
+            ? apply(
+                "mul",
+                data.flatMap((i) => pairs[i]!),
+                {},
+                node.name,
+              )
+            : [];
           const out = pairs.map(([a, b]) => (isConstLin(a) ? combine([b], [a.c]) : isConstLin(b) ? combine([a], [b.c]) : cst(0)));
           data.forEach((i, j) => (out[i] = prods[j]!));
           return out;
@@ -1420,16 +1787,36 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
             const xt = x.el.slice(t * I, (t + 1) * I);
             // W_row . x_t (+ R_row . hv when hv is given) + bias.
             const pre = (row: number, hv: Lin[] | null, bias: number) =>
-              combine([...xt, ...(hv ?? [])], [...Array.from({ length: I }, (_, k) => w(row, k)), ...(hv ? Array.from({ length: H }, (_, k) => r(row, k)) : [])], bias);
+              combine(
+                [...xt, ...(hv ?? [])],
+                [...Array.from({ length: I }, (_, k) => w(row, k)), ...(hv ? Array.from({ length: H }, (_, k) => r(row, k)) : [])],
+                bias,
+              );
             if (!gru) {
-              h = apply("fn", Array.from({ length: H }, (_, j) => pre(j, h, wb(j) + rb(j))), { fn: f }, node.name);
+              h = apply(
+                "fn",
+                Array.from({ length: H }, (_, j) => pre(j, h, wb(j) + rb(j))),
+                { fn: f },
+                node.name,
+              );
             } else {
-              const zr = apply("fn", Array.from({ length: 2 * H }, (_, j) => pre(j, h, wb(j) + rb(j))), { fn: f }, node.name);
+              const zr = apply(
+                "fn",
+                Array.from({ length: 2 * H }, (_, j) => pre(j, h, wb(j) + rb(j))),
+                { fn: f },
+                node.name,
+              );
               const z = zr.slice(0, H);
               const rg = zr.slice(H);
               let nPre: Lin[];
               if (lbr) {
-                const rh = Array.from({ length: H }, (_, j) => combine(h, Array.from({ length: H }, (_, k) => r(2 * H + j, k)), rb(2 * H + j)));
+                const rh = Array.from({ length: H }, (_, j) =>
+                  combine(
+                    h,
+                    Array.from({ length: H }, (_, k) => r(2 * H + j, k)),
+                    rb(2 * H + j),
+                  ),
+                );
                 const gated = times(rg.map((a, j) => [a, rh[j]!]));
                 nPre = Array.from({ length: H }, (_, j) => combine([pre(2 * H + j, null, wb(2 * H + j)), gated[j]!], [1, 1]));
               } else {
@@ -1473,7 +1860,10 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
     return { name, v };
   });
   if (outs.every((o) => isConst(o.v))) throw new OnnxImportError(`${source}: the outputs do not depend on the input.`);
-  const outputs = materialize(outs.flatMap((o) => o.v.el), "outputs");
+  const outputs = materialize(
+    outs.flatMap((o) => o.v.el),
+    "outputs",
+  );
   const layer: GraphSpec = { type: "graph", nodes, outputs };
   if (nodes.length === 0) {
     // The outputs are inputs as they are: an exact identity node keeps the graph non-empty.
@@ -1514,7 +1904,26 @@ export const MAX_GRAPH_CONSTRAINTS = Number(process.env.ZKINFER_MAX_CONSTRAINTS 
  * a comparison or rescale: ~20 bits), plus the inputs' range checks and commitment.
  */
 export function estimateGraphConstraints(nodes: readonly FloatNode[], inputs: number): number {
-  const per: Record<string, number> = { affine: 0, fn: 250, mul: 22, div: 60, max: 22, min: 22, argmax: 60, floor: 22, ceil: 22, round: 22, trunc: 70, where: 1, not: 0, and: 1, or: 1, xor: 1, nonzero: 2, sign: 44 };
+  const per: Record<string, number> = {
+    affine: 0,
+    fn: 250,
+    mul: 22,
+    div: 60,
+    max: 22,
+    min: 22,
+    argmax: 60,
+    floor: 22,
+    ceil: 22,
+    round: 22,
+    trunc: 70,
+    where: 1,
+    not: 0,
+    and: 1,
+    or: 1,
+    xor: 1,
+    nonzero: 2,
+    sign: 44,
+  };
   let n = inputs * 80;
   for (const node of nodes) {
     const outs = node.op === "affine" ? 0 : familyOf(node.op).validate(node, Number.MAX_SAFE_INTEGER);
@@ -1523,7 +1932,7 @@ export function estimateGraphConstraints(nodes: readonly FloatNode[], inputs: nu
       for (const g of node.groups as number[][]) n += topkSchedule(g.length, node.k as number).length * (node.indices ? 24 : 23);
       continue;
     }
-    const unit = node.op === "fn" && FUNCTIONS[node.fn as string]?.kinks ? 30 : per[node.op] ?? 22;
+    const unit = node.op === "fn" && FUNCTIONS[node.fn as string]?.kinks ? 30 : (per[node.op] ?? 22);
     n += outs * unit * (node.op === "max" || node.op === "min" ? (node.groups as number[][]).reduce((a, g) => a + g.length, 0) / Math.max(1, outs) : 1);
   }
   return Math.round(n);

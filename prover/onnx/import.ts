@@ -19,10 +19,37 @@ import { parseOnnx, type OnnxGraph, type OnnxNode, type Tensor } from "./graph.j
 
 /** The operators this importer compiles (for messages and the README). */
 export const SUPPORTED_OPERATORS = [
-  "Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "Relu", "LeakyRelu", "PRelu", "Clip", "Sigmoid", "Tanh",
-  "Flatten", "Reshape", "Identity", "Dropout", "Cast", "Constant", "BatchNormalization", "Conv", "MaxPool",
-  "AveragePool", "Pad", "Transpose", "Gather", "Squeeze", "Unsqueeze", "ArgMax", "Softmax",
-  "TreeEnsembleRegressor", "TreeEnsembleClassifier",
+  "Gemm",
+  "MatMul",
+  "Add",
+  "Sub",
+  "Mul",
+  "Div",
+  "Relu",
+  "LeakyRelu",
+  "PRelu",
+  "Clip",
+  "Sigmoid",
+  "Tanh",
+  "Flatten",
+  "Reshape",
+  "Identity",
+  "Dropout",
+  "Cast",
+  "Constant",
+  "BatchNormalization",
+  "Conv",
+  "MaxPool",
+  "AveragePool",
+  "Pad",
+  "Transpose",
+  "Gather",
+  "Squeeze",
+  "Unsqueeze",
+  "ArgMax",
+  "Softmax",
+  "TreeEnsembleRegressor",
+  "TreeEnsembleClassifier",
 ] as const;
 
 /** Operators of the ai.onnx.ml domain (scikit-learn's exported trees). */
@@ -97,7 +124,9 @@ export function importGraph(graphIn: OnnxGraph, source: string): ImportedNetwork
   let graph = graphIn;
   // An unsupported operator is the most useful thing to report, so look for one first.
   const supported = new Set<string>(SUPPORTED_OPERATORS);
-  const bad = graph.nodes.find((n) => !supported.has(n.opType) || (n.domain && n.domain !== "ai.onnx" && !(n.domain === "ai.onnx.ml" && ML_OPERATORS.has(n.opType))));
+  const bad = graph.nodes.find(
+    (n) => !supported.has(n.opType) || (n.domain && n.domain !== "ai.onnx" && !(n.domain === "ai.onnx.ml" && ML_OPERATORS.has(n.opType))),
+  );
   if (bad) {
     throw new UnsupportedOperatorError(bad.opType, bad.name, `zkinfer compiles ${SUPPORTED_OPERATORS.join(", ")} (default ONNX domain).`);
   }
@@ -122,7 +151,11 @@ export function importGraph(graphIn: OnnxGraph, source: string): ImportedNetwork
   /** Materialises an affine value as a dense layer (unless identity) so a non-linear op can follow. */
   const materialize = (v: Affine, node: OnnxNode): void => {
     if (v.stage !== stage) {
-      throw new UnsupportedOperatorError(node.opType, node.name, "its input mixes values from before and after a non-linear operator (a skip connection), which zkinfer does not compile.");
+      throw new UnsupportedOperatorError(
+        node.opType,
+        node.name,
+        "its input mixes values from before and after a non-linear operator (a skip connection), which zkinfer does not compile.",
+      );
     }
     const isIdentity = v.rows.length === stageSize && v.bias.every((b) => b === 0) && v.rows.every((r, i) => r.every((w, j) => w === (i === j ? 1 : 0)));
     if (!isIdentity) {
@@ -145,7 +178,10 @@ export function importGraph(graphIn: OnnxGraph, source: string): ImportedNetwork
     const input = (k: number): Value => {
       const name = node.inputs[k];
       const v = name ? values.get(name) : undefined;
-      if (!v) throw new OnnxImportError(`${source}: node "${node.name}" (${node.opType}) reads ${name ? `"${name}", which no earlier node produces` : `a missing input ${k}`}.`);
+      if (!v)
+        throw new OnnxImportError(
+          `${source}: node "${node.name}" (${node.opType}) reads ${name ? `"${name}", which no earlier node produces` : `a missing input ${k}`}.`,
+        );
       return v;
     };
     const affineIn = (k: number): Affine => {
@@ -179,7 +215,8 @@ export function importGraph(graphIn: OnnxGraph, source: string): ImportedNetwork
         // to an integer type would truncate, which the affine map cannot express.
         const to = attrI("to", 1);
         const v = input(0);
-        if (v.kind === "affine" && to !== 1 && to !== 11 && to !== 10) throw unsupported(`a cast of the model's data to type ${to} (only float types are compiled).`);
+        if (v.kind === "affine" && to !== 1 && to !== 11 && to !== 10)
+          throw unsupported(`a cast of the model's data to type ${to} (only float types are compiled).`);
         set(v);
         break;
       }
@@ -264,8 +301,10 @@ export function importGraph(graphIn: OnnxGraph, source: string): ImportedNetwork
         const b = input(1);
         if (a.kind === "const" && b.kind === "const") throw unsupported("both operands are constants (constant folding is not implemented).");
         if (a.kind === "affine" && b.kind === "affine") {
-          if (node.opType === "Mul" || node.opType === "Div") throw unsupported(`both operands depend on the model's input: a product of two signals is not a linear layer.`);
-          if (a.stage !== b.stage) throw unsupported("its operands come from before and after a non-linear operator (a skip connection), which zkinfer does not compile.");
+          if (node.opType === "Mul" || node.opType === "Div")
+            throw unsupported(`both operands depend on the model's input: a product of two signals is not a linear layer.`);
+          if (a.stage !== b.stage)
+            throw unsupported("its operands come from before and after a non-linear operator (a skip connection), which zkinfer does not compile.");
           if (a.shape.join() !== b.shape.join()) throw unsupported(`operand shapes [${a.shape}] and [${b.shape}] differ.`);
           const s = node.opType === "Add" ? 1 : -1;
           set({ ...a, rows: a.rows.map((r, i) => r.map((w, j) => w + s * b.rows[i]![j]!)), bias: a.bias.map((x, i) => x + s * b.bias[i]!) });
@@ -301,7 +340,8 @@ export function importGraph(graphIn: OnnxGraph, source: string): ImportedNetwork
         const [K, N] = transB ? [c0, r0] : [r0, c0];
         const w = (kk: number, n: number) => (transB ? bT.data[n * c0 + kk]! : bT.data[kk * c0 + n]!);
         const lead = a.shape.slice(0, -1);
-        if (a.shape.at(-1) !== K || size(lead) !== 1) throw unsupported(`data shape [${a.shape}] does not match weight [${bT.dims}]${transB ? " (transposed)" : ""} for one example.`);
+        if (a.shape.at(-1) !== K || size(lead) !== 1)
+          throw unsupported(`data shape [${a.shape}] does not match weight [${bT.dims}]${transB ? " (transposed)" : ""} for one example.`);
         const cBias = node.inputs[2] ? broadcast(constIn(2, "bias"), [N]) : new Array(N).fill(0);
         if (!cBias) throw unsupported(`bias does not broadcast to [${N}].`);
         const rows = Array.from({ length: N }, (_, n) => {
@@ -355,7 +395,8 @@ export function importGraph(graphIn: OnnxGraph, source: string): ImportedNetwork
         if (attrI("ceil_mode", 0)) throw unsupported("ceil_mode = 1.");
         const group = attrI("group", 1);
         const M = isConv ? weight!.dims[0]! : C;
-        if (isConv && (weight!.dims[1]! * group !== C || M % group !== 0)) throw unsupported(`kernel [${weight!.dims}] with group ${group} does not fit ${C} input channels.`);
+        if (isConv && (weight!.dims[1]! * group !== C || M % group !== 0))
+          throw unsupported(`kernel [${weight!.dims}] with group ${group} does not fit ${C} input channels.`);
         const OH = Math.floor((H + pt + pb - dh * (kh - 1) - 1) / sh) + 1;
         const OW = Math.floor((W + pl + pr - dw * (kw - 1) - 1) / sw) + 1;
         if (OH < 1 || OW < 1) throw unsupported("the kernel is larger than the padded input.");
@@ -465,7 +506,8 @@ export function importGraph(graphIn: OnnxGraph, source: string): ImportedNetwork
         let axis = attrI("axis", 0);
         if (axis < 0) axis += v.shape.length;
         if (attrI("select_last_index", 0)) throw unsupported("select_last_index = 1 (zkinfer's tie rule is the lowest index).");
-        if (v.shape.some((d, k) => k !== axis && d !== 1)) throw unsupported(`ArgMax over axis ${axis} of shape [${v.shape}]: only a single vector is compiled.`);
+        if (v.shape.some((d, k) => k !== axis && d !== 1))
+          throw unsupported(`ArgMax over axis ${axis} of shape [${v.shape}]: only a single vector is compiled.`);
         materialize(v, node);
         layers.push({ type: "argmax" });
         finished = `ArgMax (node "${node.name}")`;
@@ -502,7 +544,8 @@ export function importGraph(graphIn: OnnxGraph, source: string): ImportedNetwork
       case "TreeEnsembleClassifier": {
         const v = affineIn(0);
         const n = size(v.shape);
-        if (v.shape.length > 2 || (v.shape.length === 2 && v.shape[0] !== 1)) throw unsupported(`input shape [${v.shape}]; one example [1, features] is compiled.`);
+        if (v.shape.length > 2 || (v.shape.length === 2 && v.shape[0] !== 1))
+          throw unsupported(`input shape [${v.shape}]; one example [1, features] is compiled.`);
         const layer = treeEnsembleLayer(node, unsupported, n);
         materialize(v, node);
         layers.push(layer);
@@ -524,12 +567,17 @@ export function importGraph(graphIn: OnnxGraph, source: string): ImportedNetwork
   const classifier = graph.nodes.find((n) => n.opType === "TreeEnsembleClassifier");
   if (classifier && graph.outputs.length === 2 && classifier.outputs.join() === graph.outputs.join()) graph = { ...graph, outputs: [graph.outputs[0]!] };
   if (graph.outputs.length !== 1) {
-    throw new OnnxImportError(`${source} has ${graph.outputs.length} outputs (${graph.outputs.join(", ")}); zkinfer compiles models with exactly one output tensor.`);
+    throw new OnnxImportError(
+      `${source} has ${graph.outputs.length} outputs (${graph.outputs.join(", ")}); zkinfer compiles models with exactly one output tensor.`,
+    );
   }
   const out = values.get(graph.outputs[0]!);
   if (!out || out.kind !== "affine") throw new OnnxImportError(`${source}: the output ${graph.outputs[0]} does not depend on the input.`);
   if (!finished) {
-    if (out.stage !== stage) throw new OnnxImportError(`${source}: the output ${graph.outputs[0]} skips the last non-linear operator (a skip connection), which zkinfer does not compile.`);
+    if (out.stage !== stage)
+      throw new OnnxImportError(
+        `${source}: the output ${graph.outputs[0]} skips the last non-linear operator (a skip connection), which zkinfer does not compile.`,
+      );
     const isIdentity = out.rows.length === stageSize && out.bias.every((b) => b === 0) && out.rows.every((r, i) => r.every((w, j) => w === (i === j ? 1 : 0)));
     if (!isIdentity) layers.push({ type: "dense", weights: out.rows.map((r) => [...r]), bias: [...out.bias] });
   }
@@ -578,7 +626,7 @@ function treeEnsembleLayer(node: OnnxNode, unsupported: (reason: string) => Erro
     const labels = ints("classlabels_int64s");
     if (!labels.length || labels.some((l, k) => l !== k)) throw unsupported("class labels must be the integers 0..n-1 (the circuit outputs the class index).");
   }
-  const outputs = isClassifier ? Math.max(0, ...ints("classlabels_int64s").map((_, k) => k)) + 1 : node.attributes.get("n_targets")?.i ?? 1;
+  const outputs = isClassifier ? Math.max(0, ...ints("classlabels_int64s").map((_, k) => k)) + 1 : (node.attributes.get("n_targets")?.i ?? 1);
   const base = floats("base_values");
   const key = (t: number, n: number) => `${t}/${n}`;
   const at = new Map<string, number>();

@@ -77,13 +77,16 @@ export async function importModel(p: ImportModelParameters): Promise<{ spec: Mod
       : validateSamples(samples.rows, names.length, p.samplesPath);
     log(`read spec ${spec.name}@${spec.version}: ${spec.layers.length - 1} layers`);
   }
-  log(`calibrated on ${rows.length} samples: inputs 2^${spec.fixedPoint.inputBits}, weights 2^${spec.fixedPoint.weightBits}, activations 2^${spec.fixedPoint.activationBits}`);
+  log(
+    `calibrated on ${rows.length} samples: inputs 2^${spec.fixedPoint.inputBits}, weights 2^${spec.fixedPoint.weightBits}, activations 2^${spec.fixedPoint.activationBits}`,
+  );
 
   const layers = spec.layers.filter((l): l is FloatLayer => l.type !== "output");
   const quantizedIn = rows.map((r, k) =>
     r.map((x, i) => {
       const f = ir.features[i]!;
-      if (x < f.min || x > f.max) throw new ZkinferError(`${p.samplesPath}: sample ${k} feature \`${f.name}\` = ${x} is outside the declared range [${f.min}, ${f.max}].`);
+      if (x < f.min || x > f.max)
+        throw new ZkinferError(`${p.samplesPath}: sample ${k} feature \`${f.name}\` = ${x} is outside the declared range [${f.min}, ${f.max}].`);
       return quantize(x, ir.inputScale);
     }),
   );
@@ -106,7 +109,8 @@ export async function importModel(p: ImportModelParameters): Promise<{ spec: Mod
     for (let k = 0; k < Math.min(CIRCUIT_SAMPLES, rows.length); k++) {
       const w: bigint[] = await wc.calculateWitness({ features: quantizedIn[k]!.map(toField), salt: 1n, subject: 0n, nonce: 0n }, true);
       const circuitQ = ir.outputs.map((_, o) => fromField(w[1 + o]!));
-      if (circuitQ.some((q, o) => q !== quantizedQ[k]![o])) throw new ZkinferError(`circuit and reference interpreter disagree on sample ${k}: a compiler bug.`);
+      if (circuitQ.some((q, o) => q !== quantizedQ[k]![o]))
+        throw new ZkinferError(`circuit and reference interpreter disagree on sample ${k}: a compiler bug.`);
       examples.push({ float: float[k]!, quantized: quantized[k]!, circuit: decodeOutputs(ir, circuitQ) });
     }
   } finally {
@@ -114,7 +118,16 @@ export async function importModel(p: ImportModelParameters): Promise<{ spec: Mod
   }
 
   const bound = errorBound(spec, ir).map((b) => (Number.isFinite(b) ? b : null));
-  const report: CalibrationReport = { model: spec.name, source: p.modelPath, samples: rows.length, fixedPoint: spec.fixedPoint, constraints, errorBound: bound, maxAbsError, examples };
+  const report: CalibrationReport = {
+    model: spec.name,
+    source: p.modelPath,
+    samples: rows.length,
+    fixedPoint: spec.fixedPoint,
+    constraints,
+    errorBound: bound,
+    maxAbsError,
+    examples,
+  };
   if (samples.labels) {
     const predict = (out: number[]) => (out.length === 1 ? (out[0]! >= (p.threshold ?? 0) ? 1 : 0) : out.indexOf(Math.max(...out)));
     const acc = (outs: number[][]) => outs.filter((o, k) => predict(o) === samples.labels![k]).length / outs.length;
@@ -125,12 +138,18 @@ export async function importModel(p: ImportModelParameters): Promise<{ spec: Mod
 
   log(`  constraints      ${constraints}`);
   for (const [k, e] of examples.entries()) {
-    log(`  sample ${k}: float [${e.float.map((x) => x.toFixed(5))}]  quantized [${e.quantized.map((x) => x.toFixed(5))}]  circuit [${e.circuit.map((x) => x.toFixed(5))}]`);
+    log(
+      `  sample ${k}: float [${e.float.map((x) => x.toFixed(5))}]  quantized [${e.quantized.map((x) => x.toFixed(5))}]  circuit [${e.circuit.map((x) => x.toFixed(5))}]`,
+    );
   }
-  log(`  max |quantized - float| on ${rows.length} samples: ${maxAbsError.toExponential(3)} (worst-case bound ${bound.map((b) => (b === null ? "n/a" : b.toExponential(3))).join(", ")})`);
+  log(
+    `  max |quantized - float| on ${rows.length} samples: ${maxAbsError.toExponential(3)} (worst-case bound ${bound.map((b) => (b === null ? "n/a" : b.toExponential(3))).join(", ")})`,
+  );
   if (report.accuracy) {
     const a = report.accuracy;
-    log(`  accuracy on ${a.labelled} labelled samples: float ${(100 * a.float).toFixed(1)}%, quantized ${(100 * a.quantized).toFixed(1)}% (${a.changePoints >= 0 ? "+" : ""}${a.changePoints.toFixed(1)} points)`);
+    log(
+      `  accuracy on ${a.labelled} labelled samples: float ${(100 * a.float).toFixed(1)}%, quantized ${(100 * a.quantized).toFixed(1)}% (${a.changePoints >= 0 ? "+" : ""}${a.changePoints.toFixed(1)} points)`,
+    );
   }
   return { spec, ir, report };
 }

@@ -23,4 +23,3 @@ export function importNetwork(bytes: Uint8Array, source: string, log: (line: str
     return importOnnxGraph(bytes, source);
   }
 }
-

@@ -33,7 +33,8 @@ export function readSamples(path: string): Samples {
     const rows = data.map((o: Record<string, unknown>, r) =>
       names.map((n) => {
         const v = o[n];
-        if (typeof v !== "number" || !Number.isFinite(v)) throw new ZkinferError(`${path}: sample ${r} feature \`${n}\` is ${JSON.stringify(v)}; expected a finite number.`);
+        if (typeof v !== "number" || !Number.isFinite(v))
+          throw new ZkinferError(`${path}: sample ${r} feature \`${n}\` is ${JSON.stringify(v)}; expected a finite number.`);
         return v;
       }),
     );

@@ -57,7 +57,9 @@ export class BountyProver {
     const hash = testSetHash(testSet);
     const info = JSON.parse(readFileSync(artifactPath(name, "circuitInfo"), "utf8")) as { testSetHash?: string };
     if (info.testSetHash !== hash.toString()) {
-      throw new ZkinferError(`the bounty circuit ${name} was built for test set ${info.testSetHash ?? "(none: not a bounty build)"}, not ${hash}: rebuild it (buildBounty)`);
+      throw new ZkinferError(
+        `the bounty circuit ${name} was built for test set ${info.testSetHash ?? "(none: not a bounty build)"}, not ${hash}: rebuild it (buildBounty)`,
+      );
     }
     const wc = (await WitnessCalculatorBuilder(readFileSync(artifactPath(name, "wasm")))) as WitnessCalculator;
     const vkey = JSON.parse(readFileSync(artifactPath(name, "vkey"), "utf8"));
@@ -92,7 +94,13 @@ export class BountyProver {
     // The circuit and the reference interpreter must agree on the count, the hash and the commitment.
     const correct = bountyCorrect(p.ir, this.testSet);
     const commitment = await modelCommitment(p.ir);
-    const expected = encodePublicSignals({ outputs: [BigInt(correct), this.testSetHash], modelCommitment: commitment, inputCommitment: 0n, subject: BigInt(p.subject), nonce: p.nonce });
+    const expected = encodePublicSignals({
+      outputs: [BigInt(correct), this.testSetHash],
+      modelCommitment: commitment,
+      inputCommitment: 0n,
+      subject: BigInt(p.subject),
+      nonce: p.nonce,
+    });
     if (expected.length !== signals.length || expected.some((x, i) => x !== signals[i])) {
       throw new ZkinferError(`bounty circuit ${this.name} and the reference interpreter disagree: [${signals}] vs [${expected}]. This is a compiler bug.`);
     }

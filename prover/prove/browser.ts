@@ -18,7 +18,10 @@ export { ModelProver, randomSalt, type ModelArtifacts, type ProveParameters, typ
 export { encodeProof, decodeProof, type Groth16Proof } from "./calldata.js";
 
 /** Fetches a model's artifacts and builds its prover. */
-export async function loadModelProver(urls: ArtifactUrls, { onProgress, fetch: fetchFn = fetch }: { onProgress?: (p: LoadProgress) => void; fetch?: typeof fetch } = {}): Promise<ModelProver> {
+export async function loadModelProver(
+  urls: ArtifactUrls,
+  { onProgress, fetch: fetchFn = fetch }: { onProgress?: (p: LoadProgress) => void; fetch?: typeof fetch } = {},
+): Promise<ModelProver> {
   const entries = Object.entries(urls).filter((e): e is [keyof ArtifactUrls, string] => typeof e[1] === "string");
   const responses = await Promise.all(
     entries.map(async ([kind, url]) => {

@@ -60,8 +60,7 @@ export interface LoadedModel {
 }
 
 export type WorkerRequest =
-  | { id: number; type: "load"; model: string; urls: ArtifactUrls }
-  | { id: number; type: "prove"; model: string; request: WorkerProveRequest };
+  { id: number; type: "load"; model: string; urls: ArtifactUrls } | { id: number; type: "prove"; model: string; request: WorkerProveRequest };
 
 /** Errors cross as plain data; `field` names the offending input when there is one. */
 export interface WorkerError {
@@ -132,7 +131,10 @@ export class ProverWorkerClient {
     return r.proof;
   }
 
-  private call(message: WorkerRequest extends infer R ? (R extends WorkerRequest ? Omit<R, "id"> : never) : never, onProgress?: (p: WorkerProgress) => void): Promise<WorkerResponse> {
+  private call(
+    message: WorkerRequest extends infer R ? (R extends WorkerRequest ? Omit<R, "id"> : never) : never,
+    onProgress?: (p: WorkerProgress) => void,
+  ): Promise<WorkerResponse> {
     const id = this.nextId++;
     return new Promise<WorkerResponse>((resolve, reject) => {
       this.pending.set(id, {

@@ -109,11 +109,19 @@ export class ModelProver {
     // A key built for another system (the spec's proofSystem changed since the build) cannot prove.
     const keySystem = (artifacts.verificationKey as { protocol?: unknown } | null)?.protocol;
     if (keySystem !== system) {
-      throw artifacts.staleError?.() ?? new ZkinferError(`The verification key of ${ir.name} is for ${String(keySystem)}, but its spec says proofSystem ${system}. Run \`npm run build:models\`.`);
+      throw (
+        artifacts.staleError?.() ??
+        new ZkinferError(
+          `The verification key of ${ir.name} is for ${String(keySystem)}, but its spec says proofSystem ${system}. Run \`npm run build:models\`.`,
+        )
+      );
     }
     const commitment = await modelCommitment(ir);
     if (artifacts.circuitInfo && BigInt(artifacts.circuitInfo.modelCommitment) !== commitment) {
-      throw artifacts.staleError?.() ?? new ZkinferError(`The built circuit of ${ir.name} is stale (its model commitment differs from the spec's). Run \`npm run build:models\`.`);
+      throw (
+        artifacts.staleError?.() ??
+        new ZkinferError(`The built circuit of ${ir.name} is stale (its model commitment differs from the spec's). Run \`npm run build:models\`.`)
+      );
     }
     const wc = (await WitnessCalculatorBuilder(artifacts.wasm)) as WitnessCalculator;
     return new this(ir, commitment, wc, artifacts.zkey, artifacts.verificationKey, system);
@@ -145,7 +153,9 @@ export class ModelProver {
       nonce: p.nonce,
       // Private weights are witness values the prover holds (from its secret spec); the circuit
       // hashes them into the public modelCommitment, which the registry pins.
-      ...(this.ir.visibility.weights === "private" ? { weights: privateWeights(this.ir).map(toField), weightSalt: toField(this.ir.visibility.weightSalt!) } : {}),
+      ...(this.ir.visibility.weights === "private"
+        ? { weights: privateWeights(this.ir).map(toField), weightSalt: toField(this.ir.visibility.weightSalt!) }
+        : {}),
     };
     if (this.ir.attestation) {
       const attestation = await this.checkAttestation(p, reference.inputs, subject);
@@ -232,7 +242,17 @@ export class ModelProver {
     if (expected.length !== signals.length || expected.some((x, i) => x !== signals[i])) {
       throw new ZkinferError(`Circuit and reference interpreter disagree on ${this.ir.name}: [${signals}] vs [${expected}]. This is a compiler bug.`);
     }
-    return { proof, proofSystem: this.proofSystem, publicSignals: signals, decoded, reference, salt, ...(outputSalt === undefined ? {} : { outputSalt }), proofBytes: encodeProof(proof), timings: { witnessMs: t1 - t0, proveMs: t2 - t1 } };
+    return {
+      proof,
+      proofSystem: this.proofSystem,
+      publicSignals: signals,
+      decoded,
+      reference,
+      salt,
+      ...(outputSalt === undefined ? {} : { outputSalt }),
+      proofBytes: encodeProof(proof),
+      timings: { witnessMs: t1 - t0, proveMs: t2 - t1 },
+    };
   }
 
   /** Off-chain verification against the model's verification key; a proof of another system throws. */

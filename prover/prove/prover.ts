@@ -44,9 +44,15 @@ export class ModelProver extends CoreModelProver {
     }
     const commitment = await modelCommitment(ir);
     // The header names the version; everything below it is the circuit.
-    const body = (x: ModelIR, c: bigint) => generateCircuit({ ir: x, modelCommitment: c }).split("\n").filter((l) => !l.startsWith("// AUTO-GENERATED")).join("\n");
+    const body = (x: ModelIR, c: bigint) =>
+      generateCircuit({ ir: x, modelCommitment: c })
+        .split("\n")
+        .filter((l) => !l.startsWith("// AUTO-GENERATED"))
+        .join("\n");
     if (body(ir, commitment) !== body(built.ir, built.modelCommitment)) {
-      throw new ZkinferError(`${ir.name}@${ir.version} does not compile to the circuit built for ${built.ir.version} (architecture or weight widths differ): build it as its own model.`);
+      throw new ZkinferError(
+        `${ir.name}@${ir.version} does not compile to the circuit built for ${built.ir.version} (architecture or weight widths differ): build it as its own model.`,
+      );
     }
     return built.withModel(ir, commitment);
   }

@@ -42,12 +42,18 @@ const proofRequestSchema = z
       })
       .optional(),
     submit: z.boolean({ error: "must be true or false" }).optional(),
-    idempotencyKey: z.string({ error: "must be a string" }).regex(/^[A-Za-z0-9._:-]{1,128}$/, "must be 1 to 128 characters from A-Z a-z 0-9 . _ : -").optional(),
+    idempotencyKey: z
+      .string({ error: "must be a string" })
+      .regex(/^[A-Za-z0-9._:-]{1,128}$/, "must be 1 to 128 characters from A-Z a-z 0-9 . _ : -")
+      .optional(),
     authorization: z
-      .object({
-        deadline: z.union([z.string().regex(/^[1-9][0-9]{0,19}$/), z.number().int().positive().max(Number.MAX_SAFE_INTEGER)]),
-        signature: z.string().regex(/^0x([0-9a-fA-F]{2})+$/),
-      }, { error: AUTHORIZATION_RULE })
+      .object(
+        {
+          deadline: z.union([z.string().regex(/^[1-9][0-9]{0,19}$/), z.number().int().positive().max(Number.MAX_SAFE_INTEGER)]),
+          signature: z.string().regex(/^0x([0-9a-fA-F]{2})+$/),
+        },
+        { error: AUTHORIZATION_RULE },
+      )
       .strict()
       .optional(),
   })
@@ -92,7 +98,11 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
       return reply.code(500).send({ error: "internal", message: "internal error; see the service log" });
     }
     const reason =
-      error.code === "FST_ERR_CTP_BODY_TOO_LARGE" ? "body_too_large" : error.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE" ? "unsupported_media_type" : "malformed_body";
+      error.code === "FST_ERR_CTP_BODY_TOO_LARGE"
+        ? "body_too_large"
+        : error.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE"
+          ? "unsupported_media_type"
+          : "malformed_body";
     const message =
       reason === "body_too_large"
         ? `The request body exceeds ${o.bodyLimit ?? 64 * 1024} bytes. A proof request is a few hundred bytes: send only input, subject, nonce, submit, idempotencyKey and authorization.`
@@ -138,7 +148,13 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
   app.post<{ Params: { id: string } }>("/v1/models/:id/proofs", { preHandler: authenticate }, async (req, reply) => {
     try {
       const model = o.models.get(req.params.id);
-      if (!model) throw new BadRequest(404, "unknown_model", `No model \`${req.params.id}\` in this service; it serves ${[...o.models.keys()].join(", ")} (GET /v1/models).`, "id");
+      if (!model)
+        throw new BadRequest(
+          404,
+          "unknown_model",
+          `No model \`${req.params.id}\` in this service; it serves ${[...o.models.keys()].join(", ")} (GET /v1/models).`,
+          "id",
+        );
       if (req.body === null || typeof req.body !== "object" || Array.isArray(req.body)) {
         throw new BadRequest(400, "invalid_request", "The body must be a JSON object: {input, subject, nonce?, submit?, idempotencyKey?, authorization?}.");
       }
@@ -166,14 +182,21 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
         validateInput(model, body.input);
       } catch (e) {
         const err = e as Error & { field?: string };
-        if (err.name === "InputValidationError") throw new BadRequest(422, "invalid_input", err.message, err.field === "(root)" ? "input" : `input.${err.field}`);
+        if (err.name === "InputValidationError")
+          throw new BadRequest(422, "invalid_input", err.message, err.field === "(root)" ? "input" : `input.${err.field}`);
         throw e;
       }
       const nonce = body.nonce === undefined ? randomNonce() : String(body.nonce);
-      if (BigInt(nonce) >= FIELD_MODULUS) throw new BadRequest(400, "invalid_request", "`nonce` must be below the BN254 scalar field r (about 2^254).", "nonce");
+      if (BigInt(nonce) >= FIELD_MODULUS)
+        throw new BadRequest(400, "invalid_request", "`nonce` must be below the BN254 scalar field r (about 2^254).", "nonce");
       const submit = body.submit ?? o.canSubmit;
       if (submit && !o.canSubmit) {
-        throw new BadRequest(400, "invalid_request", "`submit` is true but this service has no chain configured (start it with --rpc); send submit: false to get the proof only.", "submit");
+        throw new BadRequest(
+          400,
+          "invalid_request",
+          "`submit` is true but this service has no chain configured (start it with --rpc); send submit: false to get the proof only.",
+          "submit",
+        );
       }
       // On a model without attested inputs the hub lets only the subject, or a relayer it authorised,
       // use up its nonce: refuse here, naming the field, rather than fail the job on-chain.

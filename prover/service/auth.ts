@@ -20,7 +20,10 @@ export class ApiKeys {
 
   constructor(hashes: readonly string[]) {
     for (const h of hashes) {
-      if (!/^[0-9a-f]{64}$/.test(h)) throw new TypeError(`API key hash "${h.slice(0, 12)}..." is not a hex SHA-256 digest (64 lower-case hex characters); hash keys with \`zkinfer serve --hash-key <key>\`.`);
+      if (!/^[0-9a-f]{64}$/.test(h))
+        throw new TypeError(
+          `API key hash "${h.slice(0, 12)}..." is not a hex SHA-256 digest (64 lower-case hex characters); hash keys with \`zkinfer serve --hash-key <key>\`.`,
+        );
     }
     this.hashes = hashes.map((h) => Buffer.from(h, "hex"));
   }

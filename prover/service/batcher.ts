@@ -43,7 +43,11 @@ export class SubmissionBatcher {
       group.push({ job, resolve, reject });
       this.waiting.set(job.model, group);
       if (group.length >= this.o.maxBatch) this.flush(job.model);
-      else if (!this.timers.has(job.model)) this.timers.set(job.model, setTimeout(() => this.flush(job.model), this.o.maxWaitMs));
+      else if (!this.timers.has(job.model))
+        this.timers.set(
+          job.model,
+          setTimeout(() => this.flush(job.model), this.o.maxWaitMs),
+        );
     });
   }
 

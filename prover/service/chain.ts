@@ -54,21 +54,34 @@ export async function checkModelRecord(publicClient: PublicClient, hub: Address,
   const at = `model id ${expected.modelId} in the hub at ${hub}`;
   let record: Model;
   try {
-    record = await withRetry("getModel", () => readModel(publicClient, hub, expected.modelId), 6, (e) => e instanceof UnknownModelError);
+    record = await withRetry(
+      "getModel",
+      () => readModel(publicClient, hub, expected.modelId),
+      6,
+      (e) => e instanceof UnknownModelError,
+    );
   } catch (cause) {
     if (!(cause instanceof UnknownModelError)) throw cause;
     const count = await readModelCount(publicClient, hub);
-    throw new ZkinferError(`Refusing to serve ${expected.name}: there is no ${at} (it holds ${count} models). Pass the id the model was registered under (--model-id ${expected.name}=<id>).`, { cause });
+    throw new ZkinferError(
+      `Refusing to serve ${expected.name}: there is no ${at} (it holds ${count} models). Pass the id the model was registered under (--model-id ${expected.name}=<id>).`,
+      { cause },
+    );
   }
   const mismatches: string[] = [];
   if (record.status !== ModelStatus.Active) mismatches.push(`its status is ${modelStatusName(record.status)}, not Active`);
-  if (record.modelCommitment !== expected.commitment) mismatches.push(`its commitment is ${record.modelCommitment}, the local build's is ${expected.commitment}`);
-  if (record.consumer.toLowerCase() !== expected.consumer.toLowerCase()) mismatches.push(`its consumer is ${record.consumer}, expected ${expected.consumer} (--consumer)`);
-  if (record.attested !== expected.attested) mismatches.push(`it is ${record.attested ? "" : "not "}registered as attested, the local model is ${expected.attested ? "" : "not "}attested`);
+  if (record.modelCommitment !== expected.commitment)
+    mismatches.push(`its commitment is ${record.modelCommitment}, the local build's is ${expected.commitment}`);
+  if (record.consumer.toLowerCase() !== expected.consumer.toLowerCase())
+    mismatches.push(`its consumer is ${record.consumer}, expected ${expected.consumer} (--consumer)`);
+  if (record.attested !== expected.attested)
+    mismatches.push(`it is ${record.attested ? "" : "not "}registered as attested, the local model is ${expected.attested ? "" : "not "}attested`);
   const code = await withRetry("getCode", () => publicClient.getCode({ address: record.verifier }));
   const local = localVerifierRuntime(expected.name);
   if (!sameRuntimeCode(code, local.runtime)) {
-    mismatches.push(`its verifier ${record.verifier} does not run the code of ${local.contractName} compiled from the local build (runtime code hash ${code ? keccak256(code) : "none: no contract"}, expected ${keccak256(local.runtime)})`);
+    mismatches.push(
+      `its verifier ${record.verifier} does not run the code of ${local.contractName} compiled from the local build (runtime code hash ${code ? keccak256(code) : "none: no contract"}, expected ${keccak256(local.runtime)})`,
+    );
   }
   if (mismatches.length > 0) throw new ZkinferError(`Refusing to serve ${expected.name}: ${at} is not the expected one: ${mismatches.join("; ")}.`);
 }

@@ -120,7 +120,13 @@ export function randomNonce(): string {
  * and gets 409 instead of silently returning a proof of something else.
  */
 export function requestFingerprint(job: NewJob): string {
-  const canonical = JSON.stringify([job.model, job.subject.toLowerCase(), job.nonce, job.submit, Object.entries(job.input).sort(([a], [b]) => (a < b ? -1 : 1))]);
+  const canonical = JSON.stringify([
+    job.model,
+    job.subject.toLowerCase(),
+    job.nonce,
+    job.submit,
+    Object.entries(job.input).sort(([a], [b]) => (a < b ? -1 : 1)),
+  ]);
   return createHash("sha256").update(canonical).digest("hex");
 }
 

@@ -60,8 +60,17 @@ export class ServiceMetrics {
     };
     this.registry.registerMetric(proofDuration as never);
     this.registry.registerMetric(failures as never);
-    this.rejected = new Counter({ name: "zkinfer_requests_rejected_total", help: "Requests refused with a 4xx, by reason.", labelNames: ["reason"], registers: [this.registry] });
-    this.confirmed = new Counter({ name: "zkinfer_jobs_confirmed_total", help: "Jobs whose verifyAndAct this process confirmed on-chain.", registers: [this.registry] });
+    this.rejected = new Counter({
+      name: "zkinfer_requests_rejected_total",
+      help: "Requests refused with a 4xx, by reason.",
+      labelNames: ["reason"],
+      registers: [this.registry],
+    });
+    this.confirmed = new Counter({
+      name: "zkinfer_jobs_confirmed_total",
+      help: "Jobs whose verifyAndAct this process confirmed on-chain.",
+      registers: [this.registry],
+    });
     queue.onTransition((job: JobRecord) => {
       if (job.status === "confirmed") this.confirmed.inc();
     });

@@ -37,7 +37,14 @@ export async function loadServiceModels(paths: readonly string[]): Promise<Map<s
     }
     if (models.has(ir.name)) throw new ZkinferError(`Model ${ir.name} is given twice (${specPath}).`);
     assertBuilt(ir.name, specPath);
-    models.set(ir.name, { name: ir.name, version: ir.version, specPath, ir, commitment: await modelCommitment(ir), verifierContract: verifierContractName(ir.name) });
+    models.set(ir.name, {
+      name: ir.name,
+      version: ir.version,
+      specPath,
+      ir,
+      commitment: await modelCommitment(ir),
+      verifierContract: verifierContractName(ir.name),
+    });
   }
   return models;
 }

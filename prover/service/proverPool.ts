@@ -8,9 +8,7 @@ import { fileURLToPath } from "node:url";
 import type { JobRecord, ProofResult } from "./jobs.js";
 import { JobError } from "./queue/jobQueue.js";
 
-export type ProverRequest =
-  | { type: "prove"; id: string; model: string; input: Record<string, number>; subject: string; nonce: string }
-  | { type: "shutdown" };
+export type ProverRequest = { type: "prove"; id: string; model: string; input: Record<string, number>; subject: string; nonce: string } | { type: "shutdown" };
 export type ProverResponse =
   | { type: "ready"; rssMb: number }
   | { type: "proved"; id: string; result: ProofResult; rssMb: number }
@@ -109,7 +107,15 @@ export class ProverPool {
         return new Promise<ProofResult>((resolve, reject) => {
           slot.busy = { id: job.id, resolve, reject };
           slot.ready.then(
-            () => slot.child.send({ type: "prove", id: job.id, model: job.model, input: job.input!, subject: job.subject, nonce: job.nonce } satisfies ProverRequest),
+            () =>
+              slot.child.send({
+                type: "prove",
+                id: job.id,
+                model: job.model,
+                input: job.input!,
+                subject: job.subject,
+                nonce: job.nonce,
+              } satisfies ProverRequest),
             (e) => reject(new JobError("crash", (e as Error).message, true)),
           );
         });
@@ -135,7 +141,8 @@ export class ProverPool {
       this.slots.map(async (s) => {
         if (s.child.exitCode !== null || s.child.signalCode !== null) return;
         const exited = new Promise((r) => s.child.once("exit", r));
-        if (s.busy) s.child.kill("SIGKILL"); // a proof in flight: the queue retries the job after restart
+        if (s.busy)
+          s.child.kill("SIGKILL"); // a proof in flight: the queue retries the job after restart
         else if (s.child.connected) s.child.send({ type: "shutdown" } satisfies ProverRequest);
         const timer = setTimeout(() => s.child.kill("SIGKILL"), 5000);
         await exited;

@@ -77,7 +77,8 @@ export function openQueue(config: QueueConfig, maxAttempts?: number): JobQueue {
 
 export async function startService(o: ServiceOptions): Promise<RunningService> {
   const log = o.log ?? (() => {});
-  if (o.queue.kind === "sqlite" && o.workers < 1) throw new ZkinferError("With the embedded SQLite queue the service proves itself: --workers must be at least 1.");
+  if (o.queue.kind === "sqlite" && o.workers < 1)
+    throw new ZkinferError("With the embedded SQLite queue the service proves itself: --workers must be at least 1.");
   const models = await loadServiceModels(o.models);
 
   // Chain first: a service that cannot reach its chain or find its models refuses to start.
@@ -92,7 +93,8 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
     if (o.chain) {
       const probe = await connectChain(o.chain.rpcUrl, o.chain.privateKey ?? HARDHAT_DEV_KEY, o.chain.rpcTimeoutMs);
       if (!o.chain.privateKey) {
-        if (probe.chainId !== 31337) throw new ZkinferError(`No submitter key: set ZKINFER_SUBMITTER_KEY (the development key is only used on chain 31337, this is ${probe.chainId}).`);
+        if (probe.chainId !== 31337)
+          throw new ZkinferError(`No submitter key: set ZKINFER_SUBMITTER_KEY (the development key is only used on chain 31337, this is ${probe.chainId}).`);
         log(`NOTE: submitting with Hardhat's public development key ${probe.account.address} (chain 31337 only).`);
       }
       // One submitter per key and chain, across processes (./submitterLease.ts); before --deploy, which signs too.
@@ -123,7 +125,9 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
         deployment = await deployDevStack(probe, { ...m, modelCommitment: m.commitment, numOutputs: m.ir.outputs.length, ...o.chain.deploy });
         hub = deployment.hub;
         expected = { [m.name]: { modelId: deployment.modelId, consumer: deployment.creditGate } };
-        log(`deployed hub ${deployment.hub}, verifier ${deployment.verifier}, CreditGate ${deployment.creditGate}; model ${m.name} is id ${deployment.modelId}`);
+        log(
+          `deployed hub ${deployment.hub}, verifier ${deployment.verifier}, CreditGate ${deployment.creditGate}; model ${m.name} is id ${deployment.modelId}`,
+        );
       }
       for (const m of models.values()) {
         const named = expected[m.name];
@@ -136,7 +140,9 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
         await checkModelRecord(probe.publicClient, hub, { ...m, attested: m.ir.attestation !== undefined, ...named });
         modelIds[m.name] = named.modelId;
       }
-      for (const name of Object.keys(expected)) if (!models.has(name)) throw new ZkinferError(`--model-id/--consumer name ${name}, which this service does not serve (it serves ${[...models.keys()].join(", ")}).`);
+      for (const name of Object.keys(expected))
+        if (!models.has(name))
+          throw new ZkinferError(`--model-id/--consumer name ${name}, which this service does not serve (it serves ${[...models.keys()].join(", ")}).`);
       submitterParts = { clients: probe, hub, deployment };
     }
   } catch (e) {

@@ -17,7 +17,17 @@
  * RPC faults (timeouts, 5xx, dropped connections, missing receipts) are retried with exponential
  * backoff; a revert is not a fault and is not retried.
  */
-import { BaseError, decodeFunctionData, encodeFunctionData, getAddress, keccak256, parseEventLogs, type Address, type Hex, type TransactionReceipt } from "viem";
+import {
+  BaseError,
+  decodeFunctionData,
+  encodeFunctionData,
+  getAddress,
+  keccak256,
+  parseEventLogs,
+  type Address,
+  type Hex,
+  type TransactionReceipt,
+} from "viem";
 import { revertName } from "../chain/revert.js";
 import { encodeBatch } from "../prove/calldata.js";
 import { HUB_ABI, type ChainClients } from "./chain.js";
@@ -97,7 +107,11 @@ export class Submitter {
       // msg.sender); otherwise the subject is this key itself, or the model is attested.
       const auth = current.authorization;
       const data = auth
-        ? encodeFunctionData({ abi: HUB_ABI, functionName: "verifyAndActFor", args: [modelId, current.proofBytes as Hex, signals, BigInt(auth.deadline), auth.signature as Hex] })
+        ? encodeFunctionData({
+            abi: HUB_ABI,
+            functionName: "verifyAndActFor",
+            args: [modelId, current.proofBytes as Hex, signals, BigInt(auth.deadline), auth.signature as Hex],
+          })
         : encodeFunctionData({ abi: HUB_ABI, functionName: "verifyAndAct", args: [modelId, current.proofBytes as Hex, signals] });
       const gas = await this.estimate(data);
       if (gas === "replayed") return void (await this.alreadyDone(current, modelId, subject, nonce, started));
@@ -129,7 +143,11 @@ export class Submitter {
     if (models.size !== 1) throw new RangeError(`a batch holds one model's jobs, got ${[...models].join(", ")}`);
     const modelId = this.o.modelIds[jobs[0]!.model];
     const outcomes = new Map<string, BatchOutcome>();
-    const one = (j: JobRecord) => this.submit(j).then(() => outcomes.set(j.id, { id: j.id }), (error: unknown) => outcomes.set(j.id, { id: j.id, error }));
+    const one = (j: JobRecord) =>
+      this.submit(j).then(
+        () => outcomes.set(j.id, { id: j.id }),
+        (error: unknown) => outcomes.set(j.id, { id: j.id, error }),
+      );
     const singly = (list: JobRecord[]) => Promise.all(list.map(one));
     // After a batch that would revert or did: one at a time, so a statement that lands first is seen
     // on-chain by the next job instead of racing it into a second, reverting transaction.
@@ -143,7 +161,11 @@ export class Submitter {
     for (const job of jobs) {
       // A relayed job (an authorization) goes through verifyAndActFor, which has no batch form; a PLONK or
       // FFLONK proof has none either (the hub batches Groth16 only and would revert the whole batch).
-      const isFresh = modelId !== undefined && job.status === "proved" && !job.rawTx && !job.authorization &&
+      const isFresh =
+        modelId !== undefined &&
+        job.status === "proved" &&
+        !job.rawTx &&
+        !job.authorization &&
         (job.proof as { protocol?: unknown } | null)?.protocol === "groth16" &&
         !(await this.onChain(modelId, job.subject as Address, BigInt(job.nonce)));
       (isFresh ? fresh : others).push(job);
@@ -190,7 +212,11 @@ export class Submitter {
   private async signAndRecordAll(jobs: JobRecord[], data: Hex, gas: bigint, started: number): Promise<JobRecord[]> {
     const first = await this.signAndRecord(jobs[0]!, data, gas, started);
     const { rawTx, txHash, txNonce } = first;
-    const rest = await Promise.all(jobs.slice(1).map((j) => this.o.update(j.id, { status: "submitted", rawTx, txHash, txNonce, timings: { ...j.timings, submitMs: round(Date.now() - started) } })));
+    const rest = await Promise.all(
+      jobs
+        .slice(1)
+        .map((j) => this.o.update(j.id, { status: "submitted", rawTx, txHash, txNonce, timings: { ...j.timings, submitMs: round(Date.now() - started) } })),
+    );
     return [first, ...rest];
   }
 
@@ -236,7 +262,13 @@ export class Submitter {
       });
       const txHash = keccak256(rawTx);
       // Written before the broadcast: after a crash, these bytes are sent again, never new ones.
-      const updated = await this.o.update(job.id, { status: "submitted", rawTx, txHash, txNonce, timings: { ...job.timings, submitMs: round(Date.now() - started) } });
+      const updated = await this.o.update(job.id, {
+        status: "submitted",
+        rawTx,
+        txHash,
+        txNonce,
+        timings: { ...job.timings, submitMs: round(Date.now() - started) },
+      });
       this.nextNonce = txNonce + 1;
       return updated;
     });
@@ -251,7 +283,11 @@ export class Submitter {
    */
   private async broadcast(rawTx: Hex, txHash: Hex): Promise<"sent" | "nonceTaken"> {
     try {
-      await this.rpc("sendRawTransaction", () => this.o.clients.publicClient.sendRawTransaction({ serializedTransaction: rawTx }), (e) => knownTransaction(e) || nonceTooLow(e));
+      await this.rpc(
+        "sendRawTransaction",
+        () => this.o.clients.publicClient.sendRawTransaction({ serializedTransaction: rawTx }),
+        (e) => knownTransaction(e) || nonceTooLow(e),
+      );
     } catch (e) {
       if (knownTransaction(e)) return "sent";
       if (nonceTooLow(e)) return "nonceTaken";
@@ -297,7 +333,8 @@ export class Submitter {
           this.nextNonce = undefined; // resynchronise from the chain
           return "resign";
         }
-        if (Date.now() - sentAt > this.o.receiptTimeoutMs * 8) throw new JobError("rpc", `no receipt for ${hash} after ${Math.round((Date.now() - sentAt) / 1000)} s`, false);
+        if (Date.now() - sentAt > this.o.receiptTimeoutMs * 8)
+          throw new JobError("rpc", `no receipt for ${hash} after ${Math.round((Date.now() - sentAt) / 1000)} s`, false);
       }
       await sleep(this.o.pollMs);
     }
@@ -329,7 +366,9 @@ export class Submitter {
   }
 
   private onChain(modelId: bigint, subject: Address, nonce: bigint): Promise<boolean> {
-    return this.rpc("isNonceUsed", () => this.o.clients.publicClient.readContract({ address: this.o.hub, abi: HUB_ABI, functionName: "isNonceUsed", args: [modelId, subject, nonce] })) as Promise<boolean>;
+    return this.rpc("isNonceUsed", () =>
+      this.o.clients.publicClient.readContract({ address: this.o.hub, abi: HUB_ABI, functionName: "isNonceUsed", args: [modelId, subject, nonce] }),
+    ) as Promise<boolean>;
   }
 
   /**
@@ -341,12 +380,22 @@ export class Submitter {
     // Retried like every other read: swallowing a faulty RPC answer here confirmed a job without the
     // hash of the transaction that recorded it.
     const logs = (await this.rpc("getContractEvents", () =>
-      this.o.clients.publicClient.getContractEvents({ address: this.o.hub, abi: HUB_ABI, eventName: "InferenceVerified", args: { modelId, subject }, fromBlock: 0n }),
+      this.o.clients.publicClient.getContractEvents({
+        address: this.o.hub,
+        abi: HUB_ABI,
+        eventName: "InferenceVerified",
+        args: { modelId, subject },
+        fromBlock: 0n,
+      }),
     )) as unknown as { args: { nonce: bigint }; transactionHash: Hex; blockNumber: bigint }[];
     const log = logs.find((l) => l.args.nonce === nonce);
     const where = `model ${job.model} (id ${modelId}), subject ${subject}, nonce ${nonce}`;
     if (!log) {
-      throw new JobError("conflict", `the hub records ${where} as used but no InferenceVerified event of it was found; this job's proof was not recorded`, false);
+      throw new JobError(
+        "conflict",
+        `the hub records ${where} as used but no InferenceVerified event of it was found; this job's proof was not recorded`,
+        false,
+      );
     }
     const own = job.publicSignals ?? [];
     const statements = await this.landedStatements(log.transactionHash, modelId, own.length);
@@ -412,7 +461,8 @@ export class Submitter {
         return await call();
       } catch (e) {
         if (revertName(e) !== undefined || final(e) || attempt >= this.o.rpcAttempts || this.stopped) {
-          if (revertName(e) === undefined && !final(e)) throw new JobError("rpc", `${what} failed ${attempt} times: ${shortMessage(e)}`, this.stopped, { cause: e });
+          if (revertName(e) === undefined && !final(e))
+            throw new JobError("rpc", `${what} failed ${attempt} times: ${shortMessage(e)}`, this.stopped, { cause: e });
           throw e;
         }
         const delay = Math.min(5_000, this.o.backoffMs * 2 ** (attempt - 1));
@@ -424,12 +474,12 @@ export class Submitter {
 }
 
 function knownTransaction(e: unknown): boolean {
-  const text = shortMessage(e).toLowerCase() + " " + (e instanceof BaseError ? e.details?.toLowerCase() ?? "" : "");
+  const text = shortMessage(e).toLowerCase() + " " + (e instanceof BaseError ? (e.details?.toLowerCase() ?? "") : "");
   return text.includes("already known") || text.includes("known transaction") || text.includes("already imported");
 }
 
 function nonceTooLow(e: unknown): boolean {
-  const text = shortMessage(e).toLowerCase() + " " + (e instanceof BaseError ? e.details?.toLowerCase() ?? "" : "");
+  const text = shortMessage(e).toLowerCase() + " " + (e instanceof BaseError ? (e.details?.toLowerCase() ?? "") : "");
   return text.includes("nonce too low") || text.includes("nonce has already been used") || text.includes("nonce is too low");
 }
 

@@ -132,7 +132,9 @@ export async function acquireRedisLease(t: LeaseTarget, o: RedisLeaseOptions): P
       throw inUse(t, describeHolder(holder), `Redis lease ${key}, renewed while this process waited ${Math.round((o.ttlMs + 1000) / 1000)} s`);
     }
     if (!warned) {
-      o.log?.(`the submitter lease of ${t.address} is held by ${describeHolder(holder)}; waiting up to ${Math.round(o.ttlMs / 1000)} s for it to expire (a crashed holder stops renewing it)`);
+      o.log?.(
+        `the submitter lease of ${t.address} is held by ${describeHolder(holder)}; waiting up to ${Math.round(o.ttlMs / 1000)} s for it to expire (a crashed holder stops renewing it)`,
+      );
       warned = true;
     }
     await new Promise((r) => setTimeout(r, Math.min(250, o.ttlMs / 4)));
@@ -140,21 +142,24 @@ export async function acquireRedisLease(t: LeaseTarget, o: RedisLeaseOptions): P
   let stopped = false;
   let inFlight = false;
   let renewing: Promise<void> = Promise.resolve();
-  const timer = setInterval(() => {
-    if (inFlight) return; // Redis is away: the pending renewal runs when it is back
-    inFlight = true;
-    renewing = (async () => {
-      if ((await redis.eval(RENEW, 1, key, value, String(o.ttlMs))) === 1 || stopped) return;
-      // Expired while we could not renew (Redis down or restarted): free again, or someone else's now.
-      if (await take()) return o.log?.(`the submitter lease of ${t.address} had expired; taken again`);
-      if (stopped) return;
-      stopped = true;
-      clearInterval(timer);
-      o.onLost(inUse(t, describeHolder(await redis.get(key)), `Redis lease ${key}, taken while this process could not renew it`));
-    })()
-      .catch(() => {})
-      .finally(() => (inFlight = false));
-  }, Math.max(100, Math.floor(o.ttlMs / 3)));
+  const timer = setInterval(
+    () => {
+      if (inFlight) return; // Redis is away: the pending renewal runs when it is back
+      inFlight = true;
+      renewing = (async () => {
+        if ((await redis.eval(RENEW, 1, key, value, String(o.ttlMs))) === 1 || stopped) return;
+        // Expired while we could not renew (Redis down or restarted): free again, or someone else's now.
+        if (await take()) return o.log?.(`the submitter lease of ${t.address} had expired; taken again`);
+        if (stopped) return;
+        stopped = true;
+        clearInterval(timer);
+        o.onLost(inUse(t, describeHolder(await redis.get(key)), `Redis lease ${key}, taken while this process could not renew it`));
+      })()
+        .catch(() => {})
+        .finally(() => (inFlight = false));
+    },
+    Math.max(100, Math.floor(o.ttlMs / 3)),
+  );
   return {
     async release() {
       const lost = stopped;

@@ -87,13 +87,21 @@ export interface InitCeremonyParameters {
   log?: (line: string) => void;
 }
 
-export async function initCeremony({ model, spec, r1cs = artifactPath(model, "r1cs"), ptau, dir, log = () => {} }: InitCeremonyParameters): Promise<CeremonyTranscript> {
+export async function initCeremony({
+  model,
+  spec,
+  r1cs = artifactPath(model, "r1cs"),
+  ptau,
+  dir,
+  log = () => {},
+}: InitCeremonyParameters): Promise<CeremonyTranscript> {
   if (!existsSync(r1cs)) throw new CeremonyError(`${r1cs} does not exist: build the model first (\`zkinfer build <model>\`).`, "circuit");
   if (existsSync(ceremonyPath(dir, "transcript"))) throw new CeremonyError(`${dir} already holds a ceremony; give an empty --out folder.`, "transcript");
   const info = await snarkjs.r1cs.info(r1cs);
   const constraints = Number(info.nConstraints);
   const phase1 = await classifyPtau(ptau, requiredPtauPower(constraints, Number(info.nPubInputs) + Number(info.nOutputs)));
-  if (phase1.source === "user-unverified") log(`ptau: ${ptau} is not a published Hermez file: the ceremony is labelled unverified-ptau; its phase 1 must be checked by whoever trusts it`);
+  if (phase1.source === "user-unverified")
+    log(`ptau: ${ptau} is not a published Hermez file: the ceremony is labelled unverified-ptau; its phase 1 must be checked by whoever trusts it`);
   if (phase1.source === "development") log(`ptau: ${ptau} is this machine's DEVELOPMENT ptau: fine to rehearse a ceremony, never for a deployment`);
   mkdirSync(dir, { recursive: true });
   const zkey0 = ceremonyPath(dir, "zkey", 0);
@@ -181,19 +189,33 @@ export async function verifyCeremony(p: VerifyCeremonyParameters): Promise<Cerem
 }
 
 function summary(t: CeremonyTranscript) {
-  return { circuit: t.circuit.hash, ptau: t.ptau.blake2b, contributions: t.contributions.map(({ name, hash }) => ({ name, hash })), beacon: t.beacon?.hex ?? null };
+  return {
+    circuit: t.circuit.hash,
+    ptau: t.ptau.blake2b,
+    contributions: t.contributions.map(({ name, hash }) => ({ name, hash })),
+    beacon: t.beacon?.hex ?? null,
+  };
 }
 
-async function checkCeremony(t: CeremonyTranscript, { dir, r1cs = artifactPath(t.model, "r1cs"), ptau = t.ptau.path }: VerifyCeremonyParameters): Promise<void> {
+async function checkCeremony(
+  t: CeremonyTranscript,
+  { dir, r1cs = artifactPath(t.model, "r1cs"), ptau = t.ptau.path }: VerifyCeremonyParameters,
+): Promise<void> {
   if (!existsSync(r1cs)) throw new CeremonyError(`${r1cs} does not exist: build model ${t.model} from its sources, or pass --r1cs.`, "circuit");
   const r1csSha = sha256File(r1cs);
   if (r1csSha !== t.circuit.r1csSha256) {
-    throw new CeremonyError(`${r1cs} (sha256 ${r1csSha.slice(0, 16)}…) is not the circuit this ceremony was run for (sha256 ${t.circuit.r1csSha256.slice(0, 16)}…).`, "circuit");
+    throw new CeremonyError(
+      `${r1cs} (sha256 ${r1csSha.slice(0, 16)}…) is not the circuit this ceremony was run for (sha256 ${t.circuit.r1csSha256.slice(0, 16)}…).`,
+      "circuit",
+    );
   }
   if (!existsSync(ptau)) throw new CeremonyError(`${ptau} does not exist: pass the phase-1 file with --ptau.`, "ptau");
   const ptauHash = await blake2bFile(ptau);
   if (ptauHash !== t.ptau.blake2b) {
-    throw new CeremonyError(`${ptau} (blake2b ${ptauHash.slice(0, 16)}…) is not the phase-1 file this ceremony was run with (blake2b ${t.ptau.blake2b.slice(0, 16)}…).`, "ptau");
+    throw new CeremonyError(
+      `${ptau} (blake2b ${ptauHash.slice(0, 16)}…) is not the phase-1 file this ceremony was run with (blake2b ${t.ptau.blake2b.slice(0, 16)}…).`,
+      "ptau",
+    );
   }
 
   const zkey0 = ceremonyPath(dir, "zkey", 0);
@@ -201,7 +223,8 @@ async function checkCeremony(t: CeremonyTranscript, { dir, r1cs = artifactPath(t
   // snarkjs recomputes the initial key from the r1cs and ptau and compares every section.
   const init = await snarkjsVerify(() => snarkjs.zKey.verifyFromR1cs(r1cs, ptau, zkey0, logger));
   if (!init.ok) throw new CeremonyError(`${zkey0} does not derive from this r1cs and ptau: ${init.error}`, "initial zkey");
-  if (init.circuitHash !== t.circuit.hash) throw new CeremonyError(`the circuit hash snarkjs computes (${init.circuitHash.slice(0, 16)}…) differs from the transcript's.`, "initial zkey");
+  if (init.circuitHash !== t.circuit.hash)
+    throw new CeremonyError(`the circuit hash snarkjs computes (${init.circuitHash.slice(0, 16)}…) differs from the transcript's.`, "initial zkey");
 
   let previousSha = t.initial.sha256;
   for (const [i, c] of t.contributions.entries()) {
@@ -231,7 +254,8 @@ async function checkCeremony(t: CeremonyTranscript, { dir, r1cs = artifactPath(t
 
 function fileMatches(file: string, sha256: string, step: string): void {
   if (!existsSync(file)) throw new CeremonyError(`${file} is missing.`, step);
-  if (sha256File(file) !== sha256) throw new CeremonyError(`${file} is not the file the transcript records (sha256 differs): it was replaced or altered.`, step);
+  if (sha256File(file) !== sha256)
+    throw new CeremonyError(`${file} is not the file the transcript records (sha256 differs): it was replaced or altered.`, step);
 }
 
 /** The contribution history inside a zkey must be exactly the transcript's, in order. */
@@ -241,7 +265,10 @@ function checkHistory(history: HistoryEntry[], expected: { name: string; hash: s
   }
   for (const [j, e] of expected.entries()) {
     if (history[j]!.hash !== e.hash) {
-      throw new CeremonyError(`its zkey's contribution ${j + 1} (hash ${history[j]!.hash.slice(0, 16)}…) is not ${e.name}'s (${e.hash.slice(0, 16)}…): it was made on a stale or foreign zkey.`, step);
+      throw new CeremonyError(
+        `its zkey's contribution ${j + 1} (hash ${history[j]!.hash.slice(0, 16)}…) is not ${e.name}'s (${e.hash.slice(0, 16)}…): it was made on a stale or foreign zkey.`,
+        step,
+      );
     }
   }
 }
@@ -287,7 +314,11 @@ async function snarkjsVerify(run: () => Promise<boolean>): Promise<{ ok: boolean
     else if (text.startsWith("Circuit Hash:")) circuitHash = hashOf(text);
     else if (text.startsWith("Beacon generator: ") && current) current.beacon = text.slice("Beacon generator: ".length).trim();
   }
-  const error = messages.filter((m) => m.level === "error").map((m) => m.text.trim()).join("; ") || "snarkjs reported the key invalid";
+  const error =
+    messages
+      .filter((m) => m.level === "error")
+      .map((m) => m.text.trim())
+      .join("; ") || "snarkjs reported the key invalid";
   return { ok, error, circuitHash, history };
 }
 
@@ -302,7 +333,8 @@ export async function finalizeCeremony(p: FinalizeCeremonyParameters): Promise<C
   const beaconHex = p.beaconHex.toLowerCase().replace(/^0x/, "");
   if (!/^([0-9a-f]{2}){1,255}$/.test(beaconHex)) throw new CeremonyError(`--beacon must be 1 to 255 bytes of hex, got "${p.beaconHex}".`, "beacon");
   const iterationsExp = p.iterationsExp ?? 10;
-  if (!Number.isInteger(iterationsExp) || iterationsExp < 10 || iterationsExp > 63) throw new CeremonyError(`--iterations must be an integer from 10 to 63 (log2 of the hash iterations), got ${p.iterationsExp}.`, "beacon");
+  if (!Number.isInteger(iterationsExp) || iterationsExp < 10 || iterationsExp > 63)
+    throw new CeremonyError(`--iterations must be an integer from 10 to 63 (log2 of the hash iterations), got ${p.iterationsExp}.`, "beacon");
   const before = await verifyCeremony(p);
   if (!before.valid) throw new CeremonyError(`the ceremony does not verify, so it cannot be finalized: ${before.error}`, "verify");
   const t = readTranscript(p.dir);

@@ -64,13 +64,7 @@ function g2(p: string[][]): G2 {
  * key mean nothing for another.
  */
 export function verificationKeyHash(vkey: Groth16VerificationKey): string {
-  const words = [
-    ...g1(vkey.vk_alpha_1),
-    ...g2(vkey.vk_beta_2),
-    ...g2(vkey.vk_gamma_2),
-    ...g2(vkey.vk_delta_2),
-    ...vkey.IC.flatMap((p) => g1(p)),
-  ];
+  const words = [...g1(vkey.vk_alpha_1), ...g2(vkey.vk_beta_2), ...g2(vkey.vk_gamma_2), ...g2(vkey.vk_delta_2), ...vkey.IC.flatMap((p) => g1(p))];
   return keccak256(encodeAbiParameters(parseAbiParameters("uint256[]"), [words]));
 }
 

@@ -102,7 +102,9 @@ export async function setupUniversal(p: SetupUniversalParameters): Promise<Setup
   const errors: string[] = [];
   const logger = { error: (m: string) => errors.push(m), warn: () => {}, info: () => {}, debug: () => {} };
   try {
-    const result = await (p.system === "plonk" ? snarkjs.plonk.setup(p.r1cs, p.ptau, p.zkeyFinal, logger) : snarkjs.fflonk.setup(p.r1cs, p.ptau, p.zkeyFinal, logger));
+    const result = await (p.system === "plonk"
+      ? snarkjs.plonk.setup(p.r1cs, p.ptau, p.zkeyFinal, logger)
+      : snarkjs.fflonk.setup(p.r1cs, p.ptau, p.zkeyFinal, logger));
     if ((result as unknown) === -1 || errors.length > 0) throw new Error(errors.join("; ") || "snarkjs returned no key");
   } catch (cause) {
     throw new ToolchainError(`snarkjs ${p.system} setup failed for ${p.r1cs} with ${p.ptau}: ${(cause as Error).message}`, { cause });

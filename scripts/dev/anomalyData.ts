@@ -46,5 +46,10 @@ export function anomalySamples(days: readonly DailyClose[]): AnomalySample[] {
 export function anomalyFeatures(layer: readonly (readonly number[])[], cents: readonly bigint[]): number[] {
   const last = Number(cents[WINDOW - 1]!);
   const r = cents.slice(0, WINDOW - 1).map((c) => (Number(c) - last) / last);
-  return layer.map((row) => Math.max(0, row.reduce((a, w, i) => a + w * r[i]!, 0)));
+  return layer.map((row) =>
+    Math.max(
+      0,
+      row.reduce((a, w, i) => a + w * r[i]!, 0),
+    ),
+  );
 }

@@ -35,7 +35,10 @@ export async function deployAnomalyStack(p: AnomalyStackParameters) {
     parameters: { [module.id]: parameters, [signalsModule(p.signalVerifierContract).id]: { modelCommitment: p.signalModelCommitment } },
   });
   const modelId: bigint = await deployed.guard.modelId();
-  return { ...deployed, modelId } as Record<"hub" | "verifier" | "anomalyVerifier" | "poseidon" | "priceSource" | "feed" | "base" | "quote" | "amm" | "vault" | "guard", Contract> & {
+  return { ...deployed, modelId } as Record<
+    "hub" | "verifier" | "anomalyVerifier" | "poseidon" | "priceSource" | "feed" | "base" | "quote" | "amm" | "vault" | "guard",
+    Contract
+  > & {
     modelId: bigint;
   };
 }
@@ -43,7 +46,14 @@ export async function deployAnomalyStack(p: AnomalyStackParameters) {
 /** The protected market's addresses, as scripts/dev/signalStack.ts's market helpers (seedSignalMarket) take them. */
 export async function anomalyMarketOf(d: Awaited<ReturnType<typeof deployAnomalyStack>>): Promise<SignalMarket> {
   const address = async (c: Contract) => (await c.getAddress()) as Address;
-  return { feed: await address(d.feed), base: await address(d.base), quote: await address(d.quote), amm: await address(d.amm), vault: await address(d.vault), modelId: d.modelId };
+  return {
+    feed: await address(d.feed),
+    base: await address(d.base),
+    quote: await address(d.quote),
+    amm: await address(d.amm),
+    vault: await address(d.vault),
+    modelId: d.modelId,
+  };
 }
 
 /** Proves the anomaly score for `epoch`'s window (nonce = epoch: one score per epoch and subject). */

@@ -84,7 +84,9 @@ export async function deployBountyStack(p: DeployBountyStackParameters): Promise
 export async function registerBountyModel(hub: Contract, modeller: Signer, verifier: string, modelCommitment: bigint, bounty: string): Promise<bigint> {
   const asModeller = hub.connect(modeller) as Contract;
   const receipt = await (await asModeller.getFunction("registerModel")(verifier, modelCommitment, BOUNTY_OUTPUTS.length, "")).wait();
-  const event = receipt.logs.map((l: { topics: string[]; data: string }) => hub.interface.parseLog(l)).find((e: { name: string } | null) => e?.name === "ModelRegistered");
+  const event = receipt.logs
+    .map((l: { topics: string[]; data: string }) => hub.interface.parseLog(l))
+    .find((e: { name: string } | null) => e?.name === "ModelRegistered");
   const modelId: bigint = event.args.modelId;
   await (await asModeller.getFunction("setConsumer")(modelId, bounty)).wait();
   return modelId;

@@ -47,7 +47,11 @@ export async function startLocalChain({ chainId }: StartLocalChainParameters = {
   for (;;) {
     if (child.exitCode !== null) throw new Error(`hardhat node exited (${child.exitCode}):\n${output}`);
     try {
-      const r = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }) });
+      const r = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
+      });
       if (r.ok) break;
     } catch {
       // not listening yet

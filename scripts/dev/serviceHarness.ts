@@ -108,7 +108,12 @@ export async function auditChain(rpcUrl: string, hub: Address, submitter: Addres
   for (let b = 0n; b <= latest; b++) {
     const block = await client.getBlock({ blockNumber: b, includeTransactions: true });
     for (const tx of block.transactions) {
-      if (tx.from.toLowerCase() !== submitter.toLowerCase() || tx.to?.toLowerCase() !== hub.toLowerCase() || !VERIFY_AND_ACT.some((sel) => tx.input.startsWith(sel))) continue;
+      if (
+        tx.from.toLowerCase() !== submitter.toLowerCase() ||
+        tx.to?.toLowerCase() !== hub.toLowerCase() ||
+        !VERIFY_AND_ACT.some((sel) => tx.input.startsWith(sel))
+      )
+        continue;
       sent++;
       txNonces.push(tx.nonce);
       const receipt = await client.getTransactionReceipt({ hash: tx.hash });

@@ -68,7 +68,11 @@ export function decodeSignal(p: ProveReturnType): { direction: number; size: num
  * most that tolerance and a transaction stuck in the mempool expires (contracts/defi/SignalVault.sol).
  * `keeper` must be the vault's keeper.
  */
-export async function rebalanceAsKeeper(keeper: ChainClients, d: SignalMarket, { toleranceBps = 50n, ttlSeconds = 300n }: { toleranceBps?: bigint; ttlSeconds?: bigint } = {}) {
+export async function rebalanceAsKeeper(
+  keeper: ChainClients,
+  d: SignalMarket,
+  { toleranceBps = 50n, ttlSeconds = 300n }: { toleranceBps?: bigint; ttlSeconds?: bigint } = {},
+) {
   const { publicClient } = keeper;
   const signal = await publicClient.readContract({ address: d.feed, abi: signalFeedAbi, functionName: "latestSignal", args: [d.modelId] });
   let minAmountOut = 0n;

@@ -125,7 +125,7 @@ describe("web app in Chromium: prove in the browser, submit from the applicant's
     page.on("worker", (w) => w.on("console", () => {}));
     await prove(page);
     expect(await page.getByTestId("error").isHidden(), await page.getByTestId("error").innerText()).to.equal(true);
-    const salt = BigInt(await page.getByTestId("salt").textContent() ?? "");
+    const salt = BigInt((await page.getByTestId("salt").textContent()) ?? "");
     await submit(page);
     expect(await page.getByTestId("decision").textContent()).to.equal("approved");
     const hash = (await page.getByTestId("tx-hash").textContent()) as Hex;
@@ -206,7 +206,11 @@ describe("web app in Chromium: prove in the browser, submit from the applicant's
           async request({ method, params }: { method: string; params?: unknown[] }) {
             requests.push(method);
             if (method === "eth_requestAccounts" || method === "eth_accounts") return [account];
-            const res = await fetch(rpc, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: ++id, method, params: params ?? [] }) });
+            const res = await fetch(rpc, {
+              method: "POST",
+              headers: { "content-type": "application/json" },
+              body: JSON.stringify({ jsonrpc: "2.0", id: ++id, method, params: params ?? [] }),
+            });
             const body = await res.json();
             if (body.error) throw Object.assign(new Error(body.error.message), body.error);
             return body.result;
@@ -219,7 +223,9 @@ describe("web app in Chromium: prove in the browser, submit from the applicant's
     );
     await page.goto(`${app.info.url}#/applicant/credit-score`);
     await page.waitForSelector("body[data-ready]", { state: "attached", timeout: 120_000 });
-    expect(await page.getByTestId("wallet").innerText()).to.contain(subject).and.to.contain("your wallet");
+    expect(await page.getByTestId("wallet").innerText())
+      .to.contain(subject)
+      .and.to.contain("your wallet");
     await fill(page, approvedApplicant);
     await prove(page);
     await submit(page);

@@ -28,7 +28,9 @@ function importClosure(entry: string): Map<string, string[]> {
   const visit = (file: string) => {
     if (seen.has(file)) return;
     const source = readFileSync(file, "utf8");
-    const specifiers = [...source.matchAll(/^\s*(?:import|export)\b[^"';]*?from\s+["']([^"']+)["']|^\s*import\s+["']([^"']+)["']/gm)].map((m) => (m[1] ?? m[2])!);
+    const specifiers = [...source.matchAll(/^\s*(?:import|export)\b[^"';]*?from\s+["']([^"']+)["']|^\s*import\s+["']([^"']+)["']/gm)].map(
+      (m) => (m[1] ?? m[2])!,
+    );
     seen.set(file, specifiers);
     for (const s of specifiers) if (s.startsWith(".")) visit(resolve(dirname(file), s.replace(/\.js$/, ".ts")));
   };

@@ -63,7 +63,9 @@ describe("attestations (TypeScript)", () => {
     it("names the bad field of a malformed file", () => {
       const json = attestationToJson(att) as Record<string, any>;
       const bad = { ...json, signature: { ...json.signature, S: "0x12" } };
-      expect(() => parseAttestation(bad)).to.throw(/signature\.S: must be a decimal integer string/).with.property("name", "AttestationFormatError");
+      expect(() => parseAttestation(bad))
+        .to.throw(/signature\.S: must be a decimal integer string/)
+        .with.property("name", "AttestationFormatError");
       expect(() => parseAttestation({ ...json, format: "zkinfer-attestation/v0" })).to.throw(/format/);
     });
 
@@ -94,7 +96,11 @@ describe("attestations (TypeScript)", () => {
     });
 
     it("refuses a subject or window changed after signing with AttestationSignatureError", async () => {
-      for (const forged of [{ ...att, subject: BOB }, { ...att, expiresAt: att.expiresAt + 1 }, { ...att, issuedAt: att.issuedAt - 1 }]) {
+      for (const forged of [
+        { ...att, subject: BOB },
+        { ...att, expiresAt: att.expiresAt + 1 },
+        { ...att, issuedAt: att.issuedAt - 1 },
+      ]) {
         expect((await errorOf(() => proveWith(forged))).name).to.equal("AttestationSignatureError");
       }
     });

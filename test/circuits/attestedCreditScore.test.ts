@@ -96,7 +96,10 @@ describe("circuit: bundled credit-score-attested model", () => {
       for (const window of [{ issuedAt: 1_600_000_000n }, { expiresAt: 1_900_000_000n }]) {
         const forged = await m.witness(inputs, { subject: SUBJECT, attestation: window });
         expect(m.check(forged)).to.equal(-1);
-        expect(m.check(withRealSignature(forged)), JSON.stringify(window, (_k, v) => String(v))).to.not.equal(-1);
+        expect(
+          m.check(withRealSignature(forged)),
+          JSON.stringify(window, (_k, v) => String(v)),
+        ).to.not.equal(-1);
       }
     });
 
@@ -111,9 +114,7 @@ describe("circuit: bundled credit-score-attested model", () => {
       const other = await testAttesterKey(3);
       // The generator computes the witness with the claimed (wrong) hash only if constraints allow it.
       let refused = false;
-      await m
-        .witness(inputs, { subject: SUBJECT, attestation: { key: other, override: { attesterKeyHash: trusted.keyHash } } })
-        .catch(() => (refused = true));
+      await m.witness(inputs, { subject: SUBJECT, attestation: { key: other, override: { attesterKeyHash: trusted.keyHash } } }).catch(() => (refused = true));
       expect(refused).to.equal(true);
       // Signed by `other` and carrying its own hash, the circuit accepts: trust is the hub's call.
       const w = await m.witness(inputs, { subject: SUBJECT, attestation: { key: other } });
@@ -148,7 +149,10 @@ describe("circuit: circomlib EdDSAPoseidonVerifier, as AttestationCheck uses it"
     // witness a malicious prover would hand to the prover, with AttestationCheck's enabled = 1.
     const dir = mkdtempSync(join(tmpdir(), "zkinfer-eddsa-"));
     const source = join(dir, "eddsa.circom");
-    writeFileSync(source, 'pragma circom 2.2.0;\ninclude "circomlib/circuits/eddsaposeidon.circom";\ncomponent main {public [enabled]} = EdDSAPoseidonVerifier();\n');
+    writeFileSync(
+      source,
+      'pragma circom 2.2.0;\ninclude "circomlib/circuits/eddsaposeidon.circom";\ncomponent main {public [enabled]} = EdDSAPoseidonVerifier();\n',
+    );
     await compileCircuit({ source, outDir: dir });
     const r1cs = await loadR1cs(join(dir, "eddsa.r1cs"));
     const symbols = loadSymbols(join(dir, "eddsa.sym"));

@@ -91,10 +91,15 @@ describe("accuracy-bounty circuit: 16 German Credit test samples, private commit
   });
 
   it("refuses a weight outside its fixed width: the prover names it, and the constraints fail whatever the rest", () => {
-    expect(() => lowerModel(germanCreditBountyModel({ name: "too-wide", weights: GERMAN_CREDIT_FEATURES.map((_, i) => (i === 3 ? 1.5 : 0)), bias: 0, weightSalt: "1" })))
-      .to.not.throw(); // lowering accepts it...
-    const wide = lowerModel(germanCreditBountyModel({ name: "too-wide", weights: GERMAN_CREDIT_FEATURES.map((_, i) => (i === 3 ? 1.5 : 0)), bias: 0, weightSalt: "1" }));
-    expect(() => prover.circuitInput({ ir: wide, subject: "0x00000000000000000000000000000000000000b0", nonce: 1n })).to.throw(/weight segment 0 \(weights of a dense layer\) holds 1536, outside the 11 signed bits the circuit fixes/);
+    expect(() =>
+      lowerModel(germanCreditBountyModel({ name: "too-wide", weights: GERMAN_CREDIT_FEATURES.map((_, i) => (i === 3 ? 1.5 : 0)), bias: 0, weightSalt: "1" })),
+    ).to.not.throw(); // lowering accepts it...
+    const wide = lowerModel(
+      germanCreditBountyModel({ name: "too-wide", weights: GERMAN_CREDIT_FEATURES.map((_, i) => (i === 3 ? 1.5 : 0)), bias: 0, weightSalt: "1" }),
+    );
+    expect(() => prover.circuitInput({ ir: wide, subject: "0x00000000000000000000000000000000000000b0", nonce: 1n })).to.throw(
+      /weight segment 0 \(weights of a dense layer\) holds 1536, outside the 11 signed bits the circuit fixes/,
+    );
     // weights[3] = 1024 (= 1.0, one past the range) or p - 1025 (-1025): a range check fails.
     for (const bad of [1024n, FIELD_MODULUS - 1025n]) expect(changeViolates(r1cs, honest, wire("main.weights[3]"), bad), `weights[3] = ${bad}`).to.equal(true);
   });
@@ -151,7 +156,10 @@ describe("accuracy-bounty circuit: 16 German Credit test samples, private commit
   it("binds subject and nonce in non-linear constraints", () => {
     for (const name of ["main.subject", "main.nonce"]) {
       const w = wire(name);
-      expect(r1cs.constraints.some(([a, b]) => a.some(([i]) => i === w) && b.some(([i]) => i === w)), name).to.equal(true);
+      expect(
+        r1cs.constraints.some(([a, b]) => a.some(([i]) => i === w) && b.some(([i]) => i === w)),
+        name,
+      ).to.equal(true);
     }
   });
 

@@ -40,20 +40,25 @@ describe("circuit: PackRanged (private inputs range-checked and packed for the i
     const list = (xs: (bigint | number | string)[]) => `[${xs.join(", ")}]`;
     const words = layout.map(({ first, bits }, w) => {
       const members = bits.map((_, j) => first + j);
-      return `    words[${w}] <== PackRanged(${bits.length}, ${list(bits)}, ${list(members.map((i) => FEATURES[i]!.qmin))}, ` +
-        `${list(members.map((i) => FEATURES[i]!.qmax))})(${list(members.map((i) => `features[${i}]`))});`;
+      return (
+        `    words[${w}] <== PackRanged(${bits.length}, ${list(bits)}, ${list(members.map((i) => FEATURES[i]!.qmin))}, ` +
+        `${list(members.map((i) => FEATURES[i]!.qmax))})(${list(members.map((i) => `features[${i}]`))});`
+      );
     });
     const source = join(dir, "pack.circom");
-    writeFileSync(source, [
-      "pragma circom 2.2.0;",
-      'include "circuits/lib/pack.circom";',
-      "template Pack() {",
-      `    signal input features[${FEATURES.length}];`,
-      `    signal output words[${layout.length}];`,
-      ...words,
-      "}",
-      "component main = Pack();",
-    ].join("\n"));
+    writeFileSync(
+      source,
+      [
+        "pragma circom 2.2.0;",
+        'include "circuits/lib/pack.circom";',
+        "template Pack() {",
+        `    signal input features[${FEATURES.length}];`,
+        `    signal output words[${layout.length}];`,
+        ...words,
+        "}",
+        "component main = Pack();",
+      ].join("\n"),
+    );
     await compileCircuit({ source, outDir: dir });
     r1cs = await loadR1cs(join(dir, "pack.r1cs"));
     symbols = loadSymbols(join(dir, "pack.sym"));
@@ -64,7 +69,11 @@ describe("circuit: PackRanged (private inputs range-checked and packed for the i
   });
 
   it("lays the awkward ranges out in three words", () => {
-    expect(layout).to.deep.equal([{ first: 0, bits: [3, 8, 0, 8, 1] }, { first: 5, bits: [248] }, { first: 6, bits: [2] }]);
+    expect(layout).to.deep.equal([
+      { first: 0, bits: [3, 8, 0, 8, 1] },
+      { first: 5, bits: [248] },
+      { first: 6, bits: [2] },
+    ]);
   });
 
   it("packs exactly as packInputs does, on random inputs and at every range bound", async () => {
@@ -108,7 +117,8 @@ describe("circuit: PackRanged (private inputs range-checked and packed for the i
     for (const [i, f] of FEATURES.entries()) {
       const wire = symbols.get(`main.features[${i}]`);
       if (wire === undefined) continue;
-      for (const bad of [FIELD_MODULUS - 1n + f.qmin, toField(f.qmax + 1n)]) expect(changeViolates(r1cs, honest, wire, bad), `feature ${i} = ${bad}`).to.equal(true);
+      for (const bad of [FIELD_MODULUS - 1n + f.qmin, toField(f.qmax + 1n)])
+        expect(changeViolates(r1cs, honest, wire, bad), `feature ${i} = ${bad}`).to.equal(true);
       checked++;
     }
     expect(checked).to.be.greaterThan(0);
@@ -122,7 +132,12 @@ describe("circuit: PackRanged (private inputs range-checked and packed for the i
     const bitPattern = /^(main\.PackRanged_[^.]+)\.InRange_[^.]+\[(\d+)\]\.(low|high)\.out\[\d+\]$/;
     const word0 = [...symbols.keys()].map((n) => bitPattern.exec(n)).find((g) => g && g[2] === "3")![1];
     const bitsOf = (feature: number, part: "low" | "high") =>
-      [...symbols].filter(([n]) => { const g = bitPattern.exec(n); return g && g[1] === word0 && g[2] === String(feature) && g[3] === part; }).map(([, wire]) => wire);
+      [...symbols]
+        .filter(([n]) => {
+          const g = bitPattern.exec(n);
+          return g && g[1] === word0 && g[2] === String(feature) && g[3] === part;
+        })
+        .map(([, wire]) => wire);
     const low0 = bitsOf(0, "low");
     const high0 = bitsOf(0, "high");
     expect(low0.length + high0.length, "feature 0's decomposition bits found").to.be.within(1, 6);

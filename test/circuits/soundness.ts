@@ -30,7 +30,13 @@ export interface SoundnessSuiteParameters {
   publicInputs?: boolean;
 }
 
-export function soundnessSuite({ specPath, nonLinearConstraints, randomInputs = 200, harmlessFreeSignals = {}, publicInputs = false }: SoundnessSuiteParameters): void {
+export function soundnessSuite({
+  specPath,
+  nonLinearConstraints,
+  randomInputs = 200,
+  harmlessFreeSignals = {},
+  publicInputs = false,
+}: SoundnessSuiteParameters): void {
   let m: CompiledModel;
   let honest: bigint[];
   let honestInputs: bigint[];
@@ -160,23 +166,24 @@ export function soundnessSuite({ specPath, nonLinearConstraints, randomInputs = 
         expect(squared, `features[${i}] squared in a constraint`).to.equal(true);
       });
     });
-  } else it("rejects an input outside its declared range, including p - 1 posing as -1", async () => {
-    const inputs = m.ir.features.map((f) => f.qmin);
-    for (const [i, f] of m.ir.features.entries()) {
-      // p - 1 is the field's -1: out of range whenever the declared minimum is not negative.
-      for (const bad of [f.qmax + 1n, f.qmin - 1n, ...(f.qmin >= 0n ? [FIELD_MODULUS - 1n] : [])]) {
-        const tampered = inputs.slice();
-        tampered[i] = bad;
-        // The witness generator refuses...
-        let refused = false;
-        await m.witness(tampered).catch(() => (refused = true));
-        expect(refused, `witness generator accepted ${f.name} = ${bad}`).to.equal(true);
-        // ...and so do the constraints, whatever values a malicious prover picks for the rest.
-        const wire = featureWire(i);
-        expect(changeViolates(m.r1cs, honest, wire, toField(bad))).to.equal(true);
+  } else
+    it("rejects an input outside its declared range, including p - 1 posing as -1", async () => {
+      const inputs = m.ir.features.map((f) => f.qmin);
+      for (const [i, f] of m.ir.features.entries()) {
+        // p - 1 is the field's -1: out of range whenever the declared minimum is not negative.
+        for (const bad of [f.qmax + 1n, f.qmin - 1n, ...(f.qmin >= 0n ? [FIELD_MODULUS - 1n] : [])]) {
+          const tampered = inputs.slice();
+          tampered[i] = bad;
+          // The witness generator refuses...
+          let refused = false;
+          await m.witness(tampered).catch(() => (refused = true));
+          expect(refused, `witness generator accepted ${f.name} = ${bad}`).to.equal(true);
+          // ...and so do the constraints, whatever values a malicious prover picks for the rest.
+          const wire = featureWire(i);
+          expect(changeViolates(m.r1cs, honest, wire, toField(bad))).to.equal(true);
+        }
       }
-    }
-  });
+    });
 
   /** The wire of feature i; circom keeps ONE wire for y <== x, so a feature published as an extra output lives in that output's wire. */
   function featureWire(i: number): number {

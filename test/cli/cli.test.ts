@@ -46,7 +46,18 @@ describe("zkinfer CLI", function () {
     it(`builds, proves and verifies ${model}, and refuses the proof with one public signal changed`, async () => {
       expect((await zkinfer("build", `models/${model}`)).code).to.equal(0);
       const proofFile = join(dir, `${model}.proof.json`);
-      const proved = await zkinfer("prove", `models/${model}`, "--input", featuresFile, "--subject", "0x00000000000000000000000000000000000000a1", "--nonce", "9", "--out", proofFile);
+      const proved = await zkinfer(
+        "prove",
+        `models/${model}`,
+        "--input",
+        featuresFile,
+        "--subject",
+        "0x00000000000000000000000000000000000000a1",
+        "--nonce",
+        "9",
+        "--out",
+        proofFile,
+      );
       expect(proved.code, proved.err).to.equal(0);
       expect(proved.out).to.match(/score = -?\d/);
       const verified = await zkinfer("verify", `models/${model}`, proofFile);
@@ -84,7 +95,16 @@ describe("zkinfer CLI", function () {
 
   it("imports an ONNX model with calibration, writing a spec and a report within its error bound", async () => {
     const out = join(dir, "mlp");
-    const r = await zkinfer("import", join(onnxDir, "1l_mlp/network.onnx"), "--calibrate", join(onnxDir, "1l_mlp/input.json"), "--out", out, "--name", "cli-mlp");
+    const r = await zkinfer(
+      "import",
+      join(onnxDir, "1l_mlp/network.onnx"),
+      "--calibrate",
+      join(onnxDir, "1l_mlp/input.json"),
+      "--out",
+      out,
+      "--name",
+      "cli-mlp",
+    );
     expect(r.code, r.err).to.equal(0);
     expect(existsSync(join(out, "spec.json"))).to.equal(true);
     const report = JSON.parse(readFileSync(join(out, "calibration.json"), "utf8"));

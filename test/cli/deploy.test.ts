@@ -67,7 +67,9 @@ describe("zkinfer deploy and verify-deployment (hardhat node over JSON-RPC)", fu
   });
 
   const verifyDeployment = async (modelId: number | bigint, root = ceremonyRoot) => {
-    const r = await zkinferCli(["verify-deployment", spec, "--rpc", chain.url, "--hub", deployed.hub, "--model", String(modelId), "--json"], { ZKINFER_BUILD_DIR: root });
+    const r = await zkinferCli(["verify-deployment", spec, "--rpc", chain.url, "--hub", deployed.hub, "--model", String(modelId), "--json"], {
+      ZKINFER_BUILD_DIR: root,
+    });
     return { code: r.code, stdout: r.stdout, report: lastJsonLine<Checks>(r.stdout) };
   };
   const failing = (report: Checks) => report.checks.filter((c) => !c.ok).map((c) => c.name);
@@ -108,7 +110,17 @@ describe("zkinfer deploy and verify-deployment (hardhat node over JSON-RPC)", fu
     const { code, report } = await verifyDeployment(deployed.modelId);
     expect(code, JSON.stringify(report)).to.equal(0);
     expect(report.ok).to.equal(true);
-    expect(report.checks.map((c) => c.name)).to.deep.equal(["verifier code", "commitment", "registration", "setup transcript", "status", "owner", "consumer", "update delay", "pending update"]);
+    expect(report.checks.map((c) => c.name)).to.deep.equal([
+      "verifier code",
+      "commitment",
+      "registration",
+      "setup transcript",
+      "status",
+      "owner",
+      "consumer",
+      "update delay",
+      "pending update",
+    ]);
     const detail = (name: string) => report.checks.find((c) => c.name === name)!.detail;
     expect(detail("verifier code")).to.include("equals PublicInputsVerifier compiled from the final zkey");
     expect(detail("setup transcript")).to.include("3 contributions (alice, bob, carol)");
@@ -141,7 +153,23 @@ describe("zkinfer deploy and verify-deployment (hardhat node over JSON-RPC)", fu
     const { contractAddress } = await client.waitForTransactionReceipt({ hash });
     const model = await withBuildRoot(ceremonyRoot, () => modelDeploymentSpec(spec));
     const r = await zkinferCli(
-      ["registry", "register", "--rpc", chain.url, "--hub", deployed.hub, "--verifier", contractAddress!, "--commitment", String(commitment), "--outputs", String(model.numOutputs), "--public-inputs", spec, "--json"],
+      [
+        "registry",
+        "register",
+        "--rpc",
+        chain.url,
+        "--hub",
+        deployed.hub,
+        "--verifier",
+        contractAddress!,
+        "--commitment",
+        String(commitment),
+        "--outputs",
+        String(model.numOutputs),
+        "--public-inputs",
+        spec,
+        "--json",
+      ],
       env(),
     );
     expect(r.code, r.stderr).to.equal(0);
@@ -185,7 +213,10 @@ describe("zkinfer deploy and verify-deployment (hardhat node over JSON-RPC)", fu
     const ir = lowerModel(readModelSpec(spec));
     const honest = await modelCommitment(ir);
     const source = generateCircuit({ ir, modelCommitment: honest });
-    const tampered = source.replace(/\n(\s*)outputs\[0\] <== /, "\n$1// the model, unchanged; then one more line of code:\n$1signal injected <== 0;\n$1outputs[0] <== ");
+    const tampered = source.replace(
+      /\n(\s*)outputs\[0\] <== /,
+      "\n$1// the model, unchanged; then one more line of code:\n$1signal injected <== 0;\n$1outputs[0] <== ",
+    );
     expect(tampered).to.not.equal(source);
     const claimed = await modelCommitmentForCircuit(ir, circuitSourceDigest(tampered.replace(`modelCommitment <== ${honest};`, "modelCommitment <== 0;")));
     expect(claimed).to.not.equal(honest);
@@ -217,7 +248,11 @@ describe("zkinfer deploy and verify-deployment (hardhat node over JSON-RPC)", fu
       const rehearsal = await zkinferCli(["deploy", spec, "--rpc", sepolia.url], env(), work);
       expect(rehearsal.stderr).to.include("refusing to deploy a ceremony (development ptau) setup to chain 11155111");
       expect(existsSync(join(work, "deployments", "11155111.json"))).to.equal(false);
-      const allowed = await zkinferCli(["deploy", spec, "--rpc", sepolia.url, "--allow-dev-setup", "--dry-run"], { ...env(), ZKINFER_BUILD_DIR: devRoot }, work);
+      const allowed = await zkinferCli(
+        ["deploy", spec, "--rpc", sepolia.url, "--allow-dev-setup", "--dry-run"],
+        { ...env(), ZKINFER_BUILD_DIR: devRoot },
+        work,
+      );
       expect(allowed.code, allowed.stderr).to.equal(0);
       expect(allowed.stdout).to.include("--allow-dev-setup was given");
     });

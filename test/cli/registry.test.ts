@@ -61,7 +61,20 @@ describe("zkinfer registry (CLI over JSON-RPC)", function () {
   const at = () => ["--rpc", chain.url, "--hub", hub];
 
   it("registers, lists and shows a model", async function () {
-    const reg = await zkinfer(["registry", "register", ...at(), "--verifier", verifier, "--commitment", "777", "--outputs", "4", "--metadata", "zkinfer:signal-bot@1", "--json"]);
+    const reg = await zkinfer([
+      "registry",
+      "register",
+      ...at(),
+      "--verifier",
+      verifier,
+      "--commitment",
+      "777",
+      "--outputs",
+      "4",
+      "--metadata",
+      "zkinfer:signal-bot@1",
+      "--json",
+    ]);
     expect(reg.code, reg.stderr).to.equal(0);
     expect(JSON.parse(reg.stdout).modelId).to.equal("1");
 
@@ -70,7 +83,9 @@ describe("zkinfer registry (CLI over JSON-RPC)", function () {
     expect(list[0]).to.include({ id: "1", modelCommitment: "777", numOutputs: 4, version: 1, metadataURI: "zkinfer:signal-bot@1" });
 
     const show = await zkinfer(["registry", "show", "1", ...at()]);
-    expect(show.stdout).to.match(/model 1 \(Active, version 1\)/).and.to.match(/no pending update/);
+    expect(show.stdout)
+      .to.match(/model 1 \(Active, version 1\)/)
+      .and.to.match(/no pending update/);
   });
 
   it("pauses and unpauses", async function () {
@@ -118,7 +133,21 @@ describe("zkinfer registry (CLI over JSON-RPC)", function () {
   });
 
   it("registers an attested model trusting its --attester, revokes it and refuses to re-trust it; a later attester waits the timelock", async function () {
-    const reg = await zkinfer(["registry", "register", ...at(), "--verifier", verifier, "--commitment", "999", "--outputs", "1", "--attested", "--attester", "12345", "--json"]);
+    const reg = await zkinfer([
+      "registry",
+      "register",
+      ...at(),
+      "--verifier",
+      verifier,
+      "--commitment",
+      "999",
+      "--outputs",
+      "1",
+      "--attested",
+      "--attester",
+      "12345",
+      "--json",
+    ]);
     expect(reg.code, reg.stderr).to.equal(0);
     const id = JSON.parse(reg.stdout).modelId as string;
     const hubAbi = JSON.parse(readFileSync(contractArtifactPath("InferenceHub.sol", "InferenceHub"), "utf8")).abi;
@@ -178,7 +207,24 @@ describe("zkinfer registry (CLI over JSON-RPC)", function () {
     const unknown = await zkinfer(["registry", "frobnicate", ...at()]);
     expect(unknown.stderr).to.include("unknown registry action `frobnicate`");
     expect(unknown.code).to.equal(2);
-    expect((await zkinfer(["registry", "trust-attester", "2", "banana", ...at()])).stderr).to.include("the attester key hash must be a decimal or 0x-hex field element");
-    expect((await zkinfer(["registry", "register", ...at(), "--verifier", verifier, "--commitment", "1", "--attested", "--public-inputs", "test/fixtures/public-inputs.json"])).code).to.equal(2);
+    expect((await zkinfer(["registry", "trust-attester", "2", "banana", ...at()])).stderr).to.include(
+      "the attester key hash must be a decimal or 0x-hex field element",
+    );
+    expect(
+      (
+        await zkinfer([
+          "registry",
+          "register",
+          ...at(),
+          "--verifier",
+          verifier,
+          "--commitment",
+          "1",
+          "--attested",
+          "--public-inputs",
+          "test/fixtures/public-inputs.json",
+        ])
+      ).code,
+    ).to.equal(2);
   });
 });

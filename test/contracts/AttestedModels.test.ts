@@ -47,7 +47,10 @@ async function deployFixture() {
 }
 
 /** An honest attested statement for `subject`, valid from `issuedAt` to `expiresAt`. */
-function attested(subject: string, { keyHash = BUREAU, issuedAt, expiresAt, nonce = 1n }: { keyHash?: bigint; issuedAt: bigint; expiresAt: bigint; nonce?: bigint }) {
+function attested(
+  subject: string,
+  { keyHash = BUREAU, issuedAt, expiresAt, nonce = 1n }: { keyHash?: bigint; issuedAt: bigint; expiresAt: bigint; nonce?: bigint },
+) {
   return statement({ outputs: [THRESHOLD], subject, nonce, attestation: { attesterKeyHash: keyHash, issuedAt, expiresAt } });
 }
 
@@ -124,9 +127,16 @@ describe("Attested models", function () {
       const modelId: bigint = await creditGate.modelId();
       expect((await hub.getModel(modelId)).consumer).to.equal(await creditGate.getAddress());
       const ROGUE = 0x0bad_cafen;
-      const signals = statement({ outputs: [THRESHOLD], subject: applicant.address, modelCommitment: OTHER_COMMITMENT, attestation: { attesterKeyHash: ROGUE, issuedAt: now, expiresAt: now + 10n * DAY } });
+      const signals = statement({
+        outputs: [THRESHOLD],
+        subject: applicant.address,
+        modelCommitment: OTHER_COMMITMENT,
+        attestation: { attesterKeyHash: ROGUE, issuedAt: now, expiresAt: now + 10n * DAY },
+      });
       // Before: nothing accepted.
-      await expect(hub.verifyAndAct(modelId, dummyProof(), signals)).to.be.revertedWithCustomError(hub, "InferenceHubUntrustedAttester").withArgs(modelId, ROGUE);
+      await expect(hub.verifyAndAct(modelId, dummyProof(), signals))
+        .to.be.revertedWithCustomError(hub, "InferenceHubUntrustedAttester")
+        .withArgs(modelId, ROGUE);
       // The owner's instant switch is refused, and the rogue key's statements stay refused.
       await expect(hub.trustAttester(modelId, ROGUE)).to.be.revertedWithCustomError(hub, "ModelRegistryAttesterNotAnnounced").withArgs(modelId, ROGUE);
       await expect(hub.verifyAndAct(modelId, dummyProof(), signals)).to.be.revertedWithCustomError(hub, "InferenceHubUntrustedAttester");
@@ -168,16 +178,12 @@ describe("Attested models", function () {
       const { hub, modelId } = await networkHelpers.loadFixture(deployFixture);
       await expect(hub.revokeAttester(modelId, BUREAU)).to.emit(hub, "AttesterRevoked").withArgs(modelId, BUREAU);
       expect(await hub.attesterStatus(modelId, BUREAU)).to.equal(Trust.Revoked);
-      await expect(hub.trustAttester(modelId, BUREAU))
-        .to.be.revertedWithCustomError(hub, "ModelRegistryAttesterRevoked")
-        .withArgs(modelId, BUREAU);
+      await expect(hub.trustAttester(modelId, BUREAU)).to.be.revertedWithCustomError(hub, "ModelRegistryAttesterRevoked").withArgs(modelId, BUREAU);
     });
 
     it("rejects trusting a trusted attester with ModelRegistryAttesterAlreadyTrusted", async function () {
       const { hub, modelId } = await networkHelpers.loadFixture(deployFixture);
-      await expect(hub.trustAttester(modelId, BUREAU))
-        .to.be.revertedWithCustomError(hub, "ModelRegistryAttesterAlreadyTrusted")
-        .withArgs(modelId, BUREAU);
+      await expect(hub.trustAttester(modelId, BUREAU)).to.be.revertedWithCustomError(hub, "ModelRegistryAttesterAlreadyTrusted").withArgs(modelId, BUREAU);
     });
 
     it("rejects revoking an unknown or already revoked attester with ModelRegistryAttesterNotTrusted", async function () {
@@ -186,25 +192,19 @@ describe("Attested models", function () {
         .to.be.revertedWithCustomError(hub, "ModelRegistryAttesterNotTrusted")
         .withArgs(modelId, OTHER_BUREAU);
       await hub.revokeAttester(modelId, BUREAU);
-      await expect(hub.revokeAttester(modelId, BUREAU))
-        .to.be.revertedWithCustomError(hub, "ModelRegistryAttesterNotTrusted")
-        .withArgs(modelId, BUREAU);
+      await expect(hub.revokeAttester(modelId, BUREAU)).to.be.revertedWithCustomError(hub, "ModelRegistryAttesterNotTrusted").withArgs(modelId, BUREAU);
     });
 
     it("rejects a key hash >= r with ModelRegistryInvalidAttesterKeyHash", async function () {
       const { hub, modelId } = await networkHelpers.loadFixture(deployFixture);
-      await expect(hub.trustAttester(modelId, FIELD_MODULUS))
-        .to.be.revertedWithCustomError(hub, "ModelRegistryInvalidAttesterKeyHash")
-        .withArgs(FIELD_MODULUS);
+      await expect(hub.trustAttester(modelId, FIELD_MODULUS)).to.be.revertedWithCustomError(hub, "ModelRegistryInvalidAttesterKeyHash").withArgs(FIELD_MODULUS);
       await expect(hub.announceAttester(modelId, FIELD_MODULUS)).to.be.revertedWithCustomError(hub, "ModelRegistryInvalidAttesterKeyHash");
       await expect(hub.announceAttester(modelId, FIELD_MODULUS - 1n)).to.emit(hub, "AttesterTrustAnnounced");
     });
 
     it("rejects attesters on a plain model with ModelRegistryNotAttested", async function () {
       const { hub, plainModelId } = await networkHelpers.loadFixture(deployFixture);
-      await expect(hub.trustAttester(plainModelId, BUREAU))
-        .to.be.revertedWithCustomError(hub, "ModelRegistryNotAttested")
-        .withArgs(plainModelId);
+      await expect(hub.trustAttester(plainModelId, BUREAU)).to.be.revertedWithCustomError(hub, "ModelRegistryNotAttested").withArgs(plainModelId);
     });
 
     it("lets only the owner trust or revoke (ModelRegistryUnauthorizedAccount)", async function () {
@@ -221,9 +221,7 @@ describe("Attested models", function () {
       const { hub, modelId } = await networkHelpers.loadFixture(deployFixture);
       await expect(hub.trustAttester(999n, BUREAU)).to.be.revertedWithCustomError(hub, "ModelRegistryUnknownModel").withArgs(999n);
       await hub.retireModel(modelId);
-      await expect(hub.revokeAttester(modelId, BUREAU))
-        .to.be.revertedWithCustomError(hub, "ModelRegistryUnexpectedStatus")
-        .withArgs(modelId, 3);
+      await expect(hub.revokeAttester(modelId, BUREAU)).to.be.revertedWithCustomError(hub, "ModelRegistryUnexpectedStatus").withArgs(modelId, 3);
     });
   });
 
@@ -304,10 +302,7 @@ describe("Attested models", function () {
       const { hub, modelId, applicant, now } = await networkHelpers.loadFixture(deployFixture);
       const expiresAt = now + 100n;
       await networkHelpers.time.setNextBlockTimestamp(expiresAt - 1n);
-      await expect(hub.verifyAndAct(modelId, dummyProof(), attested(applicant.address, { issuedAt: now, expiresAt }))).to.emit(
-        hub,
-        "InferenceVerified",
-      );
+      await expect(hub.verifyAndAct(modelId, dummyProof(), attested(applicant.address, { issuedAt: now, expiresAt }))).to.emit(hub, "InferenceVerified");
     });
 
     it("rejects a future-dated attestation with InferenceHubAttestationNotYetValid, and accepts it from issuedAt on", async function () {

@@ -89,7 +89,10 @@ describe("InferenceHub", function () {
 
     describe("who may submit (nonce squatting)", function () {
       /** The victim's authorization of `submitter` for (modelId, victim, nonce), valid for an hour. */
-      async function authorize(d: Awaited<ReturnType<typeof deployFixture>>, o: { submitter: string; nonce?: bigint; modelId?: bigint; deadline?: bigint; signer?: typeof d.victim }) {
+      async function authorize(
+        d: Awaited<ReturnType<typeof deployFixture>>,
+        o: { submitter: string; nonce?: bigint; modelId?: bigint; deadline?: bigint; signer?: typeof d.victim },
+      ) {
         const { chainId } = await ethers.provider.getNetwork();
         const deadline = o.deadline ?? BigInt(await networkHelpers.time.latest()) + 3600n;
         return signSubmissionAuthorization(o.signer ?? d.victim!, {
@@ -123,8 +126,9 @@ describe("InferenceHub", function () {
         await expect(connectAs(hub, stranger!).verifyAndAct(modelId, dummyProof(), statement({ subject: ethers.ZeroAddress })))
           .to.be.revertedWithCustomError(hub, "InferenceHubUnauthorizedSubmitter")
           .withArgs(modelId, ethers.ZeroAddress, stranger!.address);
-        await expect(connectAs(hub, stranger!).verifyAndActFor(modelId, dummyProof(), statement({ subject: ethers.ZeroAddress }), 2n ** 64n, "0x" + "00".repeat(65)))
-          .to.be.revertedWithCustomError(hub, "InferenceHubInvalidAuthorization");
+        await expect(
+          connectAs(hub, stranger!).verifyAndActFor(modelId, dummyProof(), statement({ subject: ethers.ZeroAddress }), 2n ** 64n, "0x" + "00".repeat(65)),
+        ).to.be.revertedWithCustomError(hub, "InferenceHubInvalidAuthorization");
       });
 
       it("accepts a relayer the subject authorised (EIP-712), recording the statement for the subject", async function () {
@@ -143,7 +147,15 @@ describe("InferenceHub", function () {
         const { hub, modelId, victim, relayer, stranger } = d;
         const auth = await authorize(d, { submitter: relayer!.address });
         // The whole transaction copied from the mempool, with the squatter's own proof and outputs.
-        await expect(connectAs(hub, stranger!).verifyAndActFor(modelId, dummyProof(), statement({ outputs: [900n], subject: victim!.address }), auth.deadline, auth.signature))
+        await expect(
+          connectAs(hub, stranger!).verifyAndActFor(
+            modelId,
+            dummyProof(),
+            statement({ outputs: [900n], subject: victim!.address }),
+            auth.deadline,
+            auth.signature,
+          ),
+        )
           .to.be.revertedWithCustomError(hub, "InferenceHubInvalidAuthorization")
           .withArgs(modelId, victim!.address, stranger!.address);
         expect(await hub.isNonceUsed(modelId, victim!.address, 1n)).to.equal(false);
@@ -179,8 +191,10 @@ describe("InferenceHub", function () {
             .to.be.revertedWithCustomError(hub, "InferenceHubInvalidAuthorization")
             .withArgs(modelId, victim!.address, relayer!.address);
         }
-        await expect(connectAs(hub, relayer!).verifyAndActFor(modelId, dummyProof(), signals, good.deadline, "0x1234"))
-          .to.be.revertedWithCustomError(hub, "InferenceHubInvalidAuthorization");
+        await expect(connectAs(hub, relayer!).verifyAndActFor(modelId, dummyProof(), signals, good.deadline, "0x1234")).to.be.revertedWithCustomError(
+          hub,
+          "InferenceHubInvalidAuthorization",
+        );
         expect(await hub.isNonceUsed(modelId, victim!.address, 1n)).to.equal(false);
       });
 
@@ -192,8 +206,18 @@ describe("InferenceHub", function () {
         const walletAddress = (await wallet.getAddress()) as `0x${string}`;
         const { chainId } = await ethers.provider.getNetwork();
         const deadline = BigInt(await networkHelpers.time.latest()) + 3600n;
-        const auth = await signSubmissionAuthorization(victim!, { hub: (await hub.getAddress()) as `0x${string}`, chainId, modelId, subject: walletAddress, nonce: 3n, submitter: relayer!.address as `0x${string}`, deadline });
-        await expect(connectAs(hub, relayer!).verifyAndActFor(modelId, dummyProof(), statement({ subject: walletAddress, nonce: 3n }), deadline, auth.signature))
+        const auth = await signSubmissionAuthorization(victim!, {
+          hub: (await hub.getAddress()) as `0x${string}`,
+          chainId,
+          modelId,
+          subject: walletAddress,
+          nonce: 3n,
+          submitter: relayer!.address as `0x${string}`,
+          deadline,
+        });
+        await expect(
+          connectAs(hub, relayer!).verifyAndActFor(modelId, dummyProof(), statement({ subject: walletAddress, nonce: 3n }), deadline, auth.signature),
+        )
           .to.emit(hub, "InferenceVerified")
           .withArgs(modelId, walletAddress, 3n);
       });
@@ -307,9 +331,10 @@ describe("InferenceHub", function () {
         await expect(hub.verifyAndAct(modelId, dummyProof(), statement({ subject: applicant.address })))
           .to.be.revertedWithCustomError(hub, "InferenceHubCommitmentMismatch")
           .withArgs(modelId, newCommitment, MODEL_COMMITMENT);
-        await expect(
-          hub.verifyAndAct(modelId, dummyProof(), statement({ modelCommitment: newCommitment, subject: applicant.address })),
-        ).to.emit(hub, "InferenceVerified");
+        await expect(hub.verifyAndAct(modelId, dummyProof(), statement({ modelCommitment: newCommitment, subject: applicant.address }))).to.emit(
+          hub,
+          "InferenceVerified",
+        );
       });
 
       it("rejects a subject >= 2^160 with InferenceHubInvalidSubject", async function () {
@@ -375,10 +400,7 @@ describe("InferenceHub", function () {
           hub,
           "InferenceVerified",
         );
-        await expect(hub.verifyAndAct(modelId, dummyProof(), statement({ subject: applicant.address, nonce: 2n }))).to.emit(
-          hub,
-          "InferenceVerified",
-        );
+        await expect(hub.verifyAndAct(modelId, dummyProof(), statement({ subject: applicant.address, nonce: 2n }))).to.emit(hub, "InferenceVerified");
         expect(await hub.isNonceUsed(modelId, applicant.address, 3n)).to.equal(false);
       });
     });
@@ -404,9 +426,10 @@ describe("InferenceHub", function () {
         const reverting = await ethers.deployContract("RevertingInferenceVerifier");
         await upgradeModel(hub, networkHelpers.time, modelId, reverting, MODEL_COMMITMENT);
 
-        await expect(
-          hub.verifyAndAct(modelId, dummyProof(), statement({ subject: applicant.address })),
-        ).to.be.revertedWithCustomError(reverting, "RevertingInferenceVerifierFailed");
+        await expect(hub.verifyAndAct(modelId, dummyProof(), statement({ subject: applicant.address }))).to.be.revertedWithCustomError(
+          reverting,
+          "RevertingInferenceVerifierFailed",
+        );
         expect(await hub.isNonceUsed(modelId, applicant.address, 1n)).to.equal(false);
       });
 
@@ -432,10 +455,7 @@ describe("InferenceHub", function () {
           expect(await hub.isNonceUsed(modelId, applicant.address, 1n)).to.equal(false);
           expect((await creditGate.creditLineOf(applicant.address)).limit).to.equal(0n);
         }
-        await expect(hub.verifyAndAct(modelId, dummyProof(), signals, { gasLimit: high })).to.emit(
-          creditGate,
-          "CreditLineOpened",
-        );
+        await expect(hub.verifyAndAct(modelId, dummyProof(), signals, { gasLimit: high })).to.emit(creditGate, "CreditLineOpened");
       });
     });
 
@@ -461,9 +481,10 @@ describe("InferenceHub", function () {
         await changeConsumer(hub, networkHelpers.time, modelId, reentrant);
         await reentrant.prepare(modelId, dummyProof(), statement({ subject: relayer.address, nonce: 2n }));
 
-        await expect(
-          hub.verifyAndAct(modelId, dummyProof(), statement({ subject: applicant.address, nonce: 1n })),
-        ).to.be.revertedWithCustomError(hub, "ReentrancyGuardReentrantCall");
+        await expect(hub.verifyAndAct(modelId, dummyProof(), statement({ subject: applicant.address, nonce: 1n }))).to.be.revertedWithCustomError(
+          hub,
+          "ReentrancyGuardReentrantCall",
+        );
         expect(await hub.isNonceUsed(modelId, applicant.address, 1n)).to.equal(false);
         expect(await hub.isNonceUsed(modelId, relayer.address, 2n)).to.equal(false);
       });

@@ -52,9 +52,13 @@ describe("InferenceHub.verifyAndActBatch (hub checks, mock verifier)", function 
     const statements = [7n, 8n, 300n].map((nonce, i) => statement({ outputs: [THRESHOLD + BigInt(i) - 1n], subject: applicant, nonce }));
     const b = batchOf(statements);
     const tx = hub.verifyAndActBatch(modelId, b.proofs, b.publicSignals);
-    await expect(tx).to.emit(creditGate, "CreditRefused").withArgs(applicant, THRESHOLD - 1n, THRESHOLD);
+    await expect(tx)
+      .to.emit(creditGate, "CreditRefused")
+      .withArgs(applicant, THRESHOLD - 1n, THRESHOLD);
     await expect(tx).to.emit(creditGate, "CreditLineOpened").withArgs(applicant, CREDIT_LIMIT, THRESHOLD);
-    await expect(tx).to.emit(creditGate, "CreditLineOpened").withArgs(applicant, CREDIT_LIMIT, THRESHOLD + 1n);
+    await expect(tx)
+      .to.emit(creditGate, "CreditLineOpened")
+      .withArgs(applicant, CREDIT_LIMIT, THRESHOLD + 1n);
     const receipt = (await (await tx).wait())!;
     const order = receipt.logs
       .map((l: Log) => hub.interface.parseLog(l))
@@ -123,7 +127,9 @@ describe("InferenceHub.verifyAndActBatch (hub checks, mock verifier)", function 
 
   it("refuses malformed batches, paused models and verifiers without a batch check", async function () {
     const { hub, ownerHub, modelId, applicant } = await networkHelpers.loadFixture(deployFixture);
-    await expect(hub.verifyAndActBatch(modelId, "0x", [])).to.be.revertedWithCustomError(hub, "InferenceHubInvalidBatch").withArgs(modelId, 5n, 0n);
+    await expect(hub.verifyAndActBatch(modelId, "0x", []))
+      .to.be.revertedWithCustomError(hub, "InferenceHubInvalidBatch")
+      .withArgs(modelId, 5n, 0n);
     const b = batchOf([statement({ subject: applicant, nonce: 1n }), statement({ subject: applicant, nonce: 2n })]);
     await expect(hub.verifyAndActBatch(modelId, b.proofs, b.publicSignals.slice(0, 7)))
       .to.be.revertedWithCustomError(hub, "InferenceHubInvalidBatch")
@@ -152,7 +158,9 @@ describe("InferenceHub.verifyAndActBatch (hub checks, mock verifier)", function 
     const untrusted = statement({ subject: b!.address, attestation: { attesterKeyHash: 99n, issuedAt: now - 10n, expiresAt: now + 1000n } });
     const expired = statement({ subject: b!.address, attestation: { attesterKeyHash: BUREAU, issuedAt: now - 10n, expiresAt: now - 1n } });
     const u = batchOf([ok, untrusted]);
-    await expect(hub.verifyAndActBatch(modelId, u.proofs, u.publicSignals)).to.be.revertedWithCustomError(hub, "InferenceHubUntrustedAttester").withArgs(modelId, 99n);
+    await expect(hub.verifyAndActBatch(modelId, u.proofs, u.publicSignals))
+      .to.be.revertedWithCustomError(hub, "InferenceHubUntrustedAttester")
+      .withArgs(modelId, 99n);
     const e = batchOf([ok, expired]);
     await expect(hub.verifyAndActBatch(modelId, e.proofs, e.publicSignals)).to.be.revertedWithCustomError(hub, "InferenceHubAttestationExpired");
     const good = batchOf([ok, withSignal(ok, signalIndex("subject", 1), BigInt(b!.address))]);
@@ -172,7 +180,10 @@ describe("InferenceHub nonce bitmap", function () {
     for (const nonce of [1n, 254n, 257n, 511n, 2n ** 200n]) expect(await hub.isNonceUsed(modelId, applicant, nonce), `nonce ${nonce}`).to.equal(false);
     expect(await hub.isNonceUsed(modelId, other!.address, 255n)).to.equal(false);
     expect(await hub.isNonceUsed(modelId + 1n, applicant, 255n)).to.equal(false);
-    await expect(hub.verifyAndAct(modelId, dummyProof(), statement({ subject: applicant, nonce: 256n }))).to.be.revertedWithCustomError(hub, "InferenceHubNonceUsed");
+    await expect(hub.verifyAndAct(modelId, dummyProof(), statement({ subject: applicant, nonce: 256n }))).to.be.revertedWithCustomError(
+      hub,
+      "InferenceHubNonceUsed",
+    );
   });
 
   it("costs a repeat subject about 17,000 gas less than a first-time one (an existing word, not a new slot)", async function () {

@@ -109,7 +109,9 @@ describe("ModelRegistry", function () {
     it("leaves nothing to exploit before the first consumer: statements call nobody and are not replayed into it; the first consumer latches (C21)", async function () {
       const { hub, consumer, modelId, owner } = await networkHelpers.loadFixture(deployFixture);
       const early = statement({ subject: owner.address, nonce: 1n });
-      await expect(hub.verifyAndAct(modelId, dummyProof(), early)).to.emit(hub, "InferenceVerified").and.not.to.emit(consumer, "InferenceReceived");
+      await expect(hub.verifyAndAct(modelId, dummyProof(), early))
+        .to.emit(hub, "InferenceVerified")
+        .and.not.to.emit(consumer, "InferenceReceived");
       await expect(hub.setConsumer(modelId, consumer)).to.emit(hub, "ModelConsumerUpdated");
       // The early statement cannot reach the consumer afterwards, re-randomised or not: its nonce is used.
       await expect(hub.verifyAndAct(modelId, dummyProof(1n), early)).to.be.revertedWithCustomError(hub, "InferenceHubNonceUsed");
@@ -127,9 +129,7 @@ describe("ModelRegistry", function () {
       await hub.setConsumer(modelId, consumer);
       const rogue = await ethers.deployContract("RecordingConsumer");
       for (const next of [await rogue.getAddress(), ethers.ZeroAddress]) {
-        await expect(hub.setConsumer(modelId, next))
-          .to.be.revertedWithCustomError(hub, "ModelRegistryConsumerNotAnnounced")
-          .withArgs(modelId, next);
+        await expect(hub.setConsumer(modelId, next)).to.be.revertedWithCustomError(hub, "ModelRegistryConsumerNotAnnounced").withArgs(modelId, next);
       }
       expect((await hub.getModel(modelId)).consumer).to.equal(await consumer.getAddress());
     });
@@ -154,7 +154,9 @@ describe("ModelRegistry", function () {
         .withArgs(modelId, await other.getAddress());
 
       await networkHelpers.time.setNextBlockTimestamp(readyAt);
-      await expect(hub.setConsumer(modelId, next)).to.emit(hub, "ModelConsumerUpdated").withArgs(modelId, await next.getAddress());
+      await expect(hub.setConsumer(modelId, next))
+        .to.emit(hub, "ModelConsumerUpdated")
+        .withArgs(modelId, await next.getAddress());
       expect((await hub.pendingConsumer(modelId)).readyAt).to.equal(0n);
       // The announcement is used up: setting it again needs a new one.
       await expect(hub.setConsumer(modelId, next)).to.be.revertedWithCustomError(hub, "ModelRegistryConsumerNotAnnounced");
@@ -163,18 +165,14 @@ describe("ModelRegistry", function () {
     it("rejects a non-owner with ModelRegistryUnauthorizedAccount", async function () {
       const { hub, consumer, modelId, stranger } = await networkHelpers.loadFixture(deployFixture);
       for (const call of [() => connectAs(hub, stranger).setConsumer(modelId, consumer), () => connectAs(hub, stranger).announceConsumer(modelId, consumer)]) {
-        await expect(call())
-          .to.be.revertedWithCustomError(hub, "ModelRegistryUnauthorizedAccount")
-          .withArgs(modelId, stranger.address);
+        await expect(call()).to.be.revertedWithCustomError(hub, "ModelRegistryUnauthorizedAccount").withArgs(modelId, stranger.address);
       }
     });
 
     it("rejects an account without code with ModelRegistryInvalidConsumer", async function () {
       const { hub, modelId, stranger } = await networkHelpers.loadFixture(deployFixture);
       for (const call of [() => hub.setConsumer(modelId, stranger.address), () => hub.announceConsumer(modelId, stranger.address)]) {
-        await expect(call())
-          .to.be.revertedWithCustomError(hub, "ModelRegistryInvalidConsumer")
-          .withArgs(stranger.address);
+        await expect(call()).to.be.revertedWithCustomError(hub, "ModelRegistryInvalidConsumer").withArgs(stranger.address);
       }
       expect((await hub.getModel(modelId)).consumer).to.equal(ethers.ZeroAddress);
     });
@@ -224,9 +222,7 @@ describe("ModelRegistry", function () {
 
       // One second early: the block that applies it has timestamp readyAt - 1.
       await networkHelpers.time.setNextBlockTimestamp(readyAt - 1n);
-      await expect(hub.applyModelUpdate(modelId))
-        .to.be.revertedWithCustomError(hub, "ModelRegistryUpdateNotReady")
-        .withArgs(modelId, readyAt);
+      await expect(hub.applyModelUpdate(modelId)).to.be.revertedWithCustomError(hub, "ModelRegistryUpdateNotReady").withArgs(modelId, readyAt);
       expect((await hub.getModel(modelId)).version).to.equal(1n);
 
       await networkHelpers.time.setNextBlockTimestamp(readyAt);
@@ -379,9 +375,7 @@ describe("ModelRegistry", function () {
         .to.be.revertedWithCustomError(hub, "ModelRegistryUnauthorizedAccount")
         .withArgs(modelId, stranger.address);
       await hub.transferModelOwnership(modelId, stranger.address);
-      await expect(hub.acceptModelOwnership(modelId))
-        .to.be.revertedWithCustomError(hub, "ModelRegistryUnauthorizedAccount")
-        .withArgs(modelId, owner.address);
+      await expect(hub.acceptModelOwnership(modelId)).to.be.revertedWithCustomError(hub, "ModelRegistryUnauthorizedAccount").withArgs(modelId, owner.address);
     });
 
     it("rejects a transfer by a non-owner, and to the zero address", async function () {
@@ -418,16 +412,12 @@ describe("ModelRegistry", function () {
     it("rejects pausing a paused model with ModelRegistryUnexpectedStatus(Paused)", async function () {
       const { hub, modelId } = await networkHelpers.loadFixture(deployFixture);
       await hub.pauseModel(modelId);
-      await expect(hub.pauseModel(modelId))
-        .to.be.revertedWithCustomError(hub, "ModelRegistryUnexpectedStatus")
-        .withArgs(modelId, Status.Paused);
+      await expect(hub.pauseModel(modelId)).to.be.revertedWithCustomError(hub, "ModelRegistryUnexpectedStatus").withArgs(modelId, Status.Paused);
     });
 
     it("rejects unpausing an Active model with ModelRegistryUnexpectedStatus(Active)", async function () {
       const { hub, modelId } = await networkHelpers.loadFixture(deployFixture);
-      await expect(hub.unpauseModel(modelId))
-        .to.be.revertedWithCustomError(hub, "ModelRegistryUnexpectedStatus")
-        .withArgs(modelId, Status.Active);
+      await expect(hub.unpauseModel(modelId)).to.be.revertedWithCustomError(hub, "ModelRegistryUnexpectedStatus").withArgs(modelId, Status.Active);
     });
 
     it("rejects a non-owner with ModelRegistryUnauthorizedAccount", async function () {
@@ -496,9 +486,7 @@ describe("ModelRegistry", function () {
     const { hub, verifier, modelId, owner, stranger } = await networkHelpers.loadFixture(deployFixture);
     await connectAs(hub, stranger).registerModel(verifier, OTHER_COMMITMENT, 1, "");
 
-    await expect(hub.pauseModel(2n))
-      .to.be.revertedWithCustomError(hub, "ModelRegistryUnauthorizedAccount")
-      .withArgs(2n, owner.address);
+    await expect(hub.pauseModel(2n)).to.be.revertedWithCustomError(hub, "ModelRegistryUnauthorizedAccount").withArgs(2n, owner.address);
     await expect(connectAs(hub, stranger).pauseModel(modelId))
       .to.be.revertedWithCustomError(hub, "ModelRegistryUnauthorizedAccount")
       .withArgs(modelId, stranger.address);

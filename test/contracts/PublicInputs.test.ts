@@ -68,12 +68,18 @@ describe("Models with public inputs (real proofs through the hub)", function () 
     expect(model.numPublicInputs).to.equal(3n);
     expect(model.publicInputBits).to.equal(BigInt(bits));
     expect(model.attested).to.equal(false);
-    expect((await hub.publicInputRanges(2n)).map((r: { count: bigint; min: bigint; max: bigint }) => ({ count: Number(r.count), min: r.min, max: r.max }))).to.deep.equal(ranges);
+    expect(
+      (await hub.publicInputRanges(2n)).map((r: { count: bigint; min: bigint; max: bigint }) => ({ count: Number(r.count), min: r.min, max: r.max })),
+    ).to.deep.equal(ranges);
   });
 
   it("refuses a registration without inputs or with a bound outside [1, 250]", async () => {
     const { hub, verifier } = await networkHelpers.loadFixture(deployFixture);
-    for (const [r, b, n] of [[[], 7, 0], [ranges, 0, 3], [ranges, 251, 3]] as const) {
+    for (const [r, b, n] of [
+      [[], 7, 0],
+      [ranges, 0, 3],
+      [ranges, 251, 3],
+    ] as const) {
       await expect(hub.registerPublicInputModel(verifier, prover.modelCommitment, 1, b, r, ""))
         .to.be.revertedWithCustomError(hub, "ModelRegistryInvalidPublicInputs")
         .withArgs(n, b);
@@ -83,7 +89,12 @@ describe("Models with public inputs (real proofs through the hub)", function () 
   it("refuses an empty range, min > max, or a range leaving [-2^B, 2^B) with ModelRegistryInvalidPublicInputRange", async () => {
     const { hub, verifier } = await networkHelpers.loadFixture(deployFixture);
     const b = 1n << BigInt(bits);
-    for (const bad of [{ count: 0, min: 0n, max: 1n }, { count: 1, min: 2n, max: 1n }, { count: 1, min: -b - 1n, max: 0n }, { count: 1, min: 0n, max: b }]) {
+    for (const bad of [
+      { count: 0, min: 0n, max: 1n },
+      { count: 1, min: 2n, max: 1n },
+      { count: 1, min: -b - 1n, max: 0n },
+      { count: 1, min: 0n, max: b },
+    ]) {
       await expect(hub.registerPublicInputModel(verifier, prover.modelCommitment, 1, bits, [ranges[0]!, bad], ""))
         .to.be.revertedWithCustomError(hub, "ModelRegistryInvalidPublicInputRange")
         .withArgs(1, bad.count, bad.min, bad.max);
@@ -104,7 +115,9 @@ describe("Models with public inputs (real proofs through the hub)", function () 
       const forged = proved.publicSignals.slice();
       forged[publicInputsIndex(1) + i] = toField(proved.decoded.inputs![i]! + 1n);
       expect(await prover.verify(proved.proof, forged), `input ${i}`).to.equal(false);
-      await expect(hub.verifyAndAct(modelId, proved.proofBytes, forged)).to.be.revertedWithCustomError(hub, "InferenceHubInvalidProof").withArgs(modelId);
+      await expect(hub.verifyAndAct(modelId, proved.proofBytes, forged))
+        .to.be.revertedWithCustomError(hub, "InferenceHubInvalidProof")
+        .withArgs(modelId);
     }
   });
 
@@ -118,7 +131,16 @@ describe("Models with public inputs (real proofs through the hub)", function () 
       .to.be.revertedWithCustomError(hub, "InferenceHubPublicInputOutOfRange")
       .withArgs(modelId, 0, 255n, -64n, 64n);
     // Each input, one past either edge of its own range, and values far outside (p - 2^B - 1, (p - 1) / 2).
-    for (const [i, bad] of [[0, 65n], [0, toField(-65n)], [1, toField(-1n)], [1, 129n], [2, 17n], [2, toField(-17n)], [2, FIELD_MODULUS - b - 1n], [2, (FIELD_MODULUS - 1n) / 2n]] as const) {
+    for (const [i, bad] of [
+      [0, 65n],
+      [0, toField(-65n)],
+      [1, toField(-1n)],
+      [1, 129n],
+      [2, 17n],
+      [2, toField(-17n)],
+      [2, FIELD_MODULUS - b - 1n],
+      [2, (FIELD_MODULUS - 1n) / 2n],
+    ] as const) {
       const copy = proved.publicSignals.slice();
       copy[publicInputsIndex(1) + i] = bad;
       await expect(hub.verifyAndAct(modelId, proved.proofBytes, copy))

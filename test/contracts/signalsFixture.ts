@@ -26,8 +26,6 @@ export async function deploySignals(ethers: any, ignition: any) {
 }
 
 /** The public signals of a signal proof: direction, size, epoch, window hash. */
-export function signalStatement(
-  o: { direction: bigint; size: bigint; epoch: bigint; windowHash: bigint; subject: string; nonce?: bigint },
-): bigint[] {
+export function signalStatement(o: { direction: bigint; size: bigint; epoch: bigint; windowHash: bigint; subject: string; nonce?: bigint }): bigint[] {
   return statement({ outputs: [o.direction, o.size, o.epoch, o.windowHash], subject: o.subject, nonce: o.nonce ?? o.epoch });
 }

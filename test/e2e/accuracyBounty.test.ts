@@ -61,8 +61,23 @@ describe("end to end: AccuracyBounty pays the first model proven to reach the ta
   });
 
   async function deployed(): Promise<BountyStack & { goodId: bigint }> {
-    const stack = await deployBountyStack({ ethers, ignition, bountyName: NAME, testSetHash: proofs.good.publicSignals[1]!, testSamples: 16, minCorrect: MIN_CORRECT, reward: REWARD, duration: DURATION });
-    const goodId = await registerBountyModel(stack.hub, modeller, await stack.verifier.getAddress(), proofs.good.modelCommitment, await stack.bounty.getAddress());
+    const stack = await deployBountyStack({
+      ethers,
+      ignition,
+      bountyName: NAME,
+      testSetHash: proofs.good.publicSignals[1]!,
+      testSamples: 16,
+      minCorrect: MIN_CORRECT,
+      reward: REWARD,
+      duration: DURATION,
+    });
+    const goodId = await registerBountyModel(
+      stack.hub,
+      modeller,
+      await stack.verifier.getAddress(),
+      proofs.good.modelCommitment,
+      await stack.bounty.getAddress(),
+    );
     return { ...stack, goodId };
   }
   const fixture = () => networkHelpers.loadFixture(deployed);
@@ -97,7 +112,9 @@ describe("end to end: AccuracyBounty pays the first model proven to reach the ta
     const s = await fixture();
     await claimBounty(s.hub, modeller, s.goodId, proofs.good);
     const snapshot = await state(s);
-    await expect(claimBounty(s.hub, modeller, s.goodId, proofs.goodAgain)).to.be.revertedWithCustomError(s.bounty, "AccuracyBountyAlreadyClaimed").withArgs(await modeller.getAddress());
+    await expect(claimBounty(s.hub, modeller, s.goodId, proofs.goodAgain))
+      .to.be.revertedWithCustomError(s.bounty, "AccuracyBountyAlreadyClaimed")
+      .withArgs(await modeller.getAddress());
     // A rival with their own registration of the same weights, too.
     const rivalId = await registerBountyModel(s.hub, rival, await s.verifier.getAddress(), proofs.rival.modelCommitment, await s.bounty.getAddress());
     await expect(claimBounty(s.hub, rival, rivalId, proofs.rival)).to.be.revertedWithCustomError(s.bounty, "AccuracyBountyAlreadyClaimed");
@@ -109,7 +126,9 @@ describe("end to end: AccuracyBounty pays the first model proven to reach the ta
     const s = await fixture();
     const baselineId = await registerBountyModel(s.hub, rival, await s.verifier.getAddress(), proofs.baseline.modelCommitment, await s.bounty.getAddress());
     const snapshot = await state(s);
-    await expect(claimBounty(s.hub, rival, baselineId, proofs.baseline)).to.be.revertedWithCustomError(s.bounty, "AccuracyBountyBelowTarget").withArgs(9n, 10n);
+    await expect(claimBounty(s.hub, rival, baselineId, proofs.baseline))
+      .to.be.revertedWithCustomError(s.bounty, "AccuracyBountyBelowTarget")
+      .withArgs(9n, 10n);
     expect(await state(s)).to.deep.equal(snapshot);
     expect(await s.hub.getFunction("isNonceUsed")(baselineId, await rival.getAddress(), 1n)).to.equal(false);
   });
@@ -169,7 +188,10 @@ describe("end to end: AccuracyBounty pays the first model proven to reach the ta
     // The subject rewritten to the attacker: the proof no longer verifies.
     const redirected = [...proofs.good.publicSignals];
     redirected[4] = BigInt(await attacker.getAddress());
-    await expect(claimBounty(s.hub, attacker, s.goodId, { ...proofs.good, publicSignals: redirected })).to.be.revertedWithCustomError(s.hub, "InferenceHubInvalidProof");
+    await expect(claimBounty(s.hub, attacker, s.goodId, { ...proofs.good, publicSignals: redirected })).to.be.revertedWithCustomError(
+      s.hub,
+      "InferenceHubInvalidProof",
+    );
     // The attacker's own registration of the copied commitment: the proof still pays only its subject.
     const copyId = await registerBountyModel(s.hub, attacker, await s.verifier.getAddress(), proofs.good.modelCommitment, await s.bounty.getAddress());
     await expect(claimBounty(s.hub, attacker, copyId, proofs.good)).to.be.revertedWithCustomError(s.hub, "InferenceHubUnauthorizedSubmitter");
@@ -181,7 +203,12 @@ describe("end to end: AccuracyBounty pays the first model proven to reach the ta
 
   it("only the hub reports inferences (AccuracyBountyUnauthorizedCaller)", async () => {
     const s = await fixture();
-    await expect((s.bounty.connect(attacker) as Contract).getFunction("onInferenceVerified")(s.goodId, await attacker.getAddress(), 1n, [16n, proofs.good.publicSignals[1]!]))
+    await expect(
+      (s.bounty.connect(attacker) as Contract).getFunction("onInferenceVerified")(s.goodId, await attacker.getAddress(), 1n, [
+        16n,
+        proofs.good.publicSignals[1]!,
+      ]),
+    )
       .to.be.revertedWithCustomError(s.bounty, "AccuracyBountyUnauthorizedCaller")
       .withArgs(await attacker.getAddress());
   });
@@ -192,13 +219,20 @@ describe("end to end: AccuracyBounty pays the first model proven to reach the ta
     const tx = await ethers.provider.getTransaction(receipt.hash);
     const words = (hex: string) => new Set((hex.replace(/^0x/, "").match(/.{64}/g) ?? []).map((w) => BigInt(`0x${w}`)));
     // Calldata after the selector, every log's data and topics, as 32-byte words.
-    const onChain = new Set([...words(tx!.data.slice(10)), ...receipt.logs.flatMap((l: { data: string; topics: string[] }) => [...words(l.data), ...l.topics.map((t) => BigInt(t))])]);
+    const onChain = new Set([
+      ...words(tx!.data.slice(10)),
+      ...receipt.logs.flatMap((l: { data: string; topics: string[] }) => [...words(l.data), ...l.topics.map((t) => BigInt(t))]),
+    ]);
     // The statement's own words (counts, offsets, lengths, the public signals) are small numbers too, so
     // weights in [0, 64) cannot be told apart from them; every other one (a negative weight is p - |w|,
     // a distinctive word) must be absent, as must the packed words the commitment hashes and the salt.
     const secret = [
-      ...privateWeights(good).filter((w) => w < 0n || w >= 64n).map(toField),
-      ...commitmentLayout(good, circuitDigest(good)).filter((e) => e.pack || e.salt).map((e) => e.value),
+      ...privateWeights(good)
+        .filter((w) => w < 0n || w >= 64n)
+        .map(toField),
+      ...commitmentLayout(good, circuitDigest(good))
+        .filter((e) => e.pack || e.salt)
+        .map((e) => e.value),
     ];
     expect(secret.length).to.be.greaterThan(15);
     for (const value of secret) expect(onChain.has(value), `secret word ${value} on chain`).to.equal(false);

@@ -130,8 +130,12 @@ describe("end to end: the anomaly guard pauses the vault on a verified anomaly (
     const tx = submit(p);
     await expect(tx).to.emit(d.guard, "AnomalyScored").withArgs(epoch, s.score, true, watcher.address, epoch);
     const at = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
-    await expect(tx).to.emit(d.guard, "GuardTripped").withArgs(epoch, s.score, at + UNPAUSE_DELAY);
-    await expect(tx).to.emit(d.vault, "Paused").withArgs(await d.guard.getAddress());
+    await expect(tx)
+      .to.emit(d.guard, "GuardTripped")
+      .withArgs(epoch, s.score, at + UNPAUSE_DELAY);
+    await expect(tx)
+      .to.emit(d.vault, "Paused")
+      .withArgs(await d.guard.getAddress());
     expect(await d.vault.paused()).to.equal(true);
     expect(await d.guard.pausedAt()).to.equal(at);
     // The keeper (account 0) calls rebalance: the pause check comes before anything else.
@@ -167,9 +171,15 @@ describe("end to end: the anomaly guard pauses the vault on a verified anomaly (
   });
 
   it("only the guard unpauses the vault, only through its owner, only after the delay", async () => {
-    await expect((d.vault.connect(owner) as Contract).unpause()).to.be.revertedWithCustomError(d.vault, "SignalVaultUnauthorizedGuard").withArgs(owner.address);
-    await expect((d.vault.connect(stranger) as Contract).pause()).to.be.revertedWithCustomError(d.vault, "SignalVaultUnauthorizedGuard").withArgs(stranger.address);
-    await expect((d.guard.connect(stranger) as Contract).unpause()).to.be.revertedWithCustomError(d.guard, "OwnableUnauthorizedAccount").withArgs(stranger.address);
+    await expect((d.vault.connect(owner) as Contract).unpause())
+      .to.be.revertedWithCustomError(d.vault, "SignalVaultUnauthorizedGuard")
+      .withArgs(owner.address);
+    await expect((d.vault.connect(stranger) as Contract).pause())
+      .to.be.revertedWithCustomError(d.vault, "SignalVaultUnauthorizedGuard")
+      .withArgs(stranger.address);
+    await expect((d.guard.connect(stranger) as Contract).unpause())
+      .to.be.revertedWithCustomError(d.guard, "OwnableUnauthorizedAccount")
+      .withArgs(stranger.address);
     const pausedAt: bigint = await d.guard.pausedAt();
     await expect((d.guard.connect(owner) as Contract).unpause())
       .to.be.revertedWithCustomError(d.guard, "AnomalyGuardUnpauseTooEarly")
@@ -193,7 +203,9 @@ describe("end to end: the anomaly guard pauses the vault on a verified anomaly (
     const { score } = decodeAnomaly(p);
     expect(score >= 0n).to.equal(scoreOf(epoch) >= 0n);
     // At the threshold's boundary: score + 1 does not pause, the score itself would.
-    await expect((d.guard.connect(owner) as Contract).setThreshold(score + 1n)).to.emit(d.guard, "ThresholdUpdated").withArgs(0n, score + 1n);
+    await expect((d.guard.connect(owner) as Contract).setThreshold(score + 1n))
+      .to.emit(d.guard, "ThresholdUpdated")
+      .withArgs(0n, score + 1n);
     await expect(submit(p)).to.emit(d.guard, "AnomalyScored").withArgs(epoch, score, false, watcher.address, epoch);
     expect(await d.vault.paused()).to.equal(false);
     await (await (d.guard.connect(owner) as Contract).setThreshold(score)).wait();

@@ -64,7 +64,9 @@ describe("end to end: a batch of credit-score proofs -> verifyAndActBatch -> cre
       const score = p.decoded.outputs[0]!;
       if (score >= 0n) await expect(tx).to.emit(creditGate, "CreditLineOpened").withArgs(subjects[i], 5_000n, score);
       else await expect(tx).to.emit(creditGate, "CreditRefused").withArgs(subjects[i], score, 0n);
-      await expect(tx).to.emit(hub, "InferenceVerified").withArgs(modelId, subjects[i], BigInt(i + 1));
+      await expect(tx)
+        .to.emit(hub, "InferenceVerified")
+        .withArgs(modelId, subjects[i], BigInt(i + 1));
       expect(await hub.isNonceUsed(modelId, subjects[i]!, BigInt(i + 1))).to.equal(true);
     }
     console.log(`      verifyAndActBatch of 4 real proofs, CreditGate included: ${(await tx.wait())!.gasUsed} gas`);
@@ -102,7 +104,10 @@ describe("end to end: a batch of credit-score proofs -> verifyAndActBatch -> cre
     const { hub, modelId } = await deployFixture();
     const b = encodeBatch(proofs.slice(0, 2));
     const needed = await hub.verifyAndActBatch.estimateGas(modelId, b.proofs, b.publicSignals);
-    const rejected = await hub.verifyAndActBatch(modelId, b.proofs, b.publicSignals, { gasLimit: needed - 20_000n }).then(() => false, () => true);
+    const rejected = await hub.verifyAndActBatch(modelId, b.proofs, b.publicSignals, { gasLimit: needed - 20_000n }).then(
+      () => false,
+      () => true,
+    );
     expect(rejected).to.equal(true);
     for (const n of [1n, 2n]) expect(await hub.isNonceUsed(modelId, subjects[0]!, n)).to.equal(false);
     await (await hub.verifyAndActBatch(modelId, b.proofs, b.publicSignals, { gasLimit: needed })).wait();

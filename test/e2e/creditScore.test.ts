@@ -34,8 +34,6 @@ describe("end to end: applicant features -> proof -> verifyAndAct -> credit line
     bad = test.find((i) => score(i) < 0n)!;
   });
 
-
-
   async function proofFor(applicant: number, subject: string, nonce: bigint): Promise<ProveReturnType> {
     const key = `${applicant}/${subject}/${nonce}`;
     if (!proofs.has(key)) proofs.set(key, await prover.prove({ features: applicantFeatures(applicant), subject, nonce }));
@@ -160,7 +158,10 @@ describe("end to end: applicant features -> proof -> verifyAndAct -> credit line
   it("rejects malformed proofs: all zeros, a point off the curve, a wrong length, wrong signal count", async () => {
     const { hub, verifier, modelId, alice } = await deployFixture();
     const p = await proofFor(good, alice.address, 1n);
-    await expect(hub.verifyAndAct(modelId, encodeProofWords(Array(8).fill(0n)), p.publicSignals)).to.be.revertedWithCustomError(hub, "InferenceHubInvalidProof");
+    await expect(hub.verifyAndAct(modelId, encodeProofWords(Array(8).fill(0n)), p.publicSignals)).to.be.revertedWithCustomError(
+      hub,
+      "InferenceHubInvalidProof",
+    );
     const offCurve = decodeProofWords(p.proofBytes);
     offCurve[1] = offCurve[1]! ^ 1n;
     await expect(hub.verifyAndAct(modelId, encodeProofWords(offCurve), p.publicSignals)).to.be.revertedWithCustomError(hub, "InferenceHubInvalidProof");
@@ -181,7 +182,10 @@ describe("end to end: applicant features -> proof -> verifyAndAct -> credit line
     const p = await proofFor(good, alice.address, 1n);
     const needed = await hub.verifyAndAct.estimateGas(modelId, p.proofBytes, p.publicSignals);
     for (const gasLimit of [needed - 30_000n, needed - 3_000n]) {
-      const rejected = await hub.verifyAndAct(modelId, p.proofBytes, p.publicSignals, { gasLimit }).then(() => false, () => true);
+      const rejected = await hub.verifyAndAct(modelId, p.proofBytes, p.publicSignals, { gasLimit }).then(
+        () => false,
+        () => true,
+      );
       expect(rejected, `verifyAndAct with gas limit ${gasLimit}`).to.equal(true);
       expect(await hub.isNonceUsed(modelId, alice.address, 1n)).to.equal(false);
       expect((await creditGate.creditLineOf(alice.address)).limit).to.equal(0n);

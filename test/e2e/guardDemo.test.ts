@@ -30,7 +30,10 @@ describe("npm run demo:guard -- --json", function () {
     }).filter(Boolean).length;
     expect(expectedFlags, "2020-03-05, inside the replay, is flagged").to.be.greaterThan(0);
 
-    const { stdout } = await run(join(REPO_ROOT, "node_modules", ".bin", "tsx"), ["scripts/demo-guard.ts", "--json", "--days", String(DAYS), "--from", FROM], { cwd: REPO_ROOT, maxBuffer: 16 << 20 });
+    const { stdout } = await run(join(REPO_ROOT, "node_modules", ".bin", "tsx"), ["scripts/demo-guard.ts", "--json", "--days", String(DAYS), "--from", FROM], {
+      cwd: REPO_ROOT,
+      maxBuffer: 16 << 20,
+    });
     const summary = JSON.parse(stdout.trim().split("\n").at(-1)!);
     expect(summary).to.deep.equal({
       days: DAYS,

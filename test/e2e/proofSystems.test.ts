@@ -62,7 +62,16 @@ describe("PLONK and FFLONK models (real proofs through the hub)", function () {
     const compiled = compileModelVerifier(built[system].name);
     const verifier = await (await new ContractFactory(compiled.abi as never, compiled.bytecode, owner).deploy()).waitForDeployment();
     const ir = provers[system].ir;
-    await (await hubDeployed.registerPublicInputModel(verifier, built[system].modelCommitment, 1, ir.visibility.publicInputBits!, publicInputRanges(ir), `test:${system}`)).wait();
+    await (
+      await hubDeployed.registerPublicInputModel(
+        verifier,
+        built[system].modelCommitment,
+        1,
+        ir.visibility.publicInputBits!,
+        publicInputRanges(ir),
+        `test:${system}`,
+      )
+    ).wait();
     const modelId: bigint = await hubDeployed.modelCount();
     const creditGate = await ethers.deployContract("CreditGate", [hubDeployed, modelId, owner!.address, 0n, 5_000n]);
     await (await hubDeployed.setConsumer(modelId, creditGate)).wait();
@@ -113,7 +122,9 @@ describe("PLONK and FFLONK models (real proofs through the hub)", function () {
         const lastEvaluation = withWord(p.proofBytes, 23, (w) => (w + 1n) % FIELD_MODULUS);
         const firstPoint = withWord(p.proofBytes, 0, (w) => w ^ 1n);
         for (const bad of [lastEvaluation, firstPoint]) {
-          await expect(hub.verifyAndAct(modelId, bad, p.publicSignals)).to.be.revertedWithCustomError(hub, "InferenceHubInvalidProof").withArgs(modelId);
+          await expect(hub.verifyAndAct(modelId, bad, p.publicSignals))
+            .to.be.revertedWithCustomError(hub, "InferenceHubInvalidProof")
+            .withArgs(modelId);
         }
         // A changed output (the statement, not the proof) fails the same way.
         const changed = [...p.publicSignals];
@@ -161,7 +172,12 @@ describe("PLONK and FFLONK models (real proofs through the hub)", function () {
         const receipt = await (await hub.verifyAndAct(modelId, p.proofBytes, p.publicSignals)).wait();
         const client = createPublicClient({ transport: custom(provider) });
         const hubAddress = (await hub.getAddress()) as Address;
-        const result = await verifyInferenceTransaction({ client, hub: hubAddress, txHash: receipt.hash as Hash, verificationKey: provers[system].verificationKey as object });
+        const result = await verifyInferenceTransaction({
+          client,
+          hub: hubAddress,
+          txHash: receipt.hash as Hash,
+          verificationKey: provers[system].verificationKey as object,
+        });
         expect(result).to.include({ valid: true, proofValid: true, succeeded: true });
         // The other system's key: the bytes are read as that system's proof (the key decides), and fail.
         const other = provers[system === "plonk" ? "fflonk" : "plonk"].verificationKey as object;
@@ -173,7 +189,10 @@ describe("PLONK and FFLONK models (real proofs through the hub)", function () {
 
   describe("a proof of one system given to another", () => {
     it("is refused off-chain naming both systems", async () => {
-      const error = await provers.fflonk.verify(proofs.plonk.proof, proofs.plonk.publicSignals).then(() => undefined, (e: unknown) => e);
+      const error = await provers.fflonk.verify(proofs.plonk.proof, proofs.plonk.publicSignals).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(error).to.be.instanceOf(ZkinferError);
       expect((error as Error).message).to.contain("This is a plonk proof, but the verification key is fflonk");
       expect(() => decodeProof(proofs.plonk.proofBytes, "groth16")).to.throw(ZkinferError, "A groth16 proof is 256 bytes; these proof bytes are 768");

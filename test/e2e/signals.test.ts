@@ -46,7 +46,8 @@ describe("end to end: verified trading signals from a private-weight model (real
     for (let e = recorded + 1n; e <= upTo; e++) await (await d.priceSource.recordPrice(e, PRICES[Number(e) - 1]!)).wait();
     recorded = upTo;
   };
-  const submit = async (p: Awaited<ReturnType<typeof proveSignal>>) => (await (d.hub.connect(bot) as Contract).verifyAndAct(d.modelId, p.proofBytes, [...p.publicSignals])).wait();
+  const submit = async (p: Awaited<ReturnType<typeof proveSignal>>) =>
+    (await (d.hub.connect(bot) as Contract).verifyAndAct(d.modelId, p.proofBytes, [...p.publicSignals])).wait();
   const rejection = async (p: Awaited<ReturnType<typeof proveSignal>>) => {
     try {
       await submit(p);
@@ -61,7 +62,13 @@ describe("end to end: verified trading signals from a private-weight model (real
     prover = await ModelProver.load(SPEC);
     const [owner, botSigner] = await ethers.getSigners();
     bot = botSigner!;
-    d = await deploySignalStack({ ignition, verifierContract: "MomentumSignalVerifier", modelCommitment: prover.modelCommitment, maxAge: MAX_AGE, maxSlippageBps: 500n });
+    d = await deploySignalStack({
+      ignition,
+      verifierContract: "MomentumSignalVerifier",
+      modelCommitment: prover.modelCommitment,
+      maxAge: MAX_AGE,
+      maxSlippageBps: 500n,
+    });
     await record(8n);
     market = await signalMarketOf(d);
     chain = await connectProvider(provider);
@@ -88,7 +95,12 @@ describe("end to end: verified trading signals from a private-weight model (real
     const client = createPublicClient({ transport: custom(provider) });
     const history = await getSignalHistory({ client, feed: (await d.feed.getAddress()) as Address, modelId: d.modelId });
     expect(history.map((h) => h.epoch)).to.deep.equal([6n]);
-    const result = await verifyInferenceTransaction({ client, hub: (await d.hub.getAddress()) as Address, txHash: history[0]!.txHash, verificationKey: prover.verificationKey as object });
+    const result = await verifyInferenceTransaction({
+      client,
+      hub: (await d.hub.getAddress()) as Address,
+      txHash: history[0]!.txHash,
+      verificationKey: prover.verificationKey as object,
+    });
     expect(result).to.include({ valid: true, proofValid: true, commitmentMatches: true });
     expect(result.publicSignals[3]).to.equal(await d.priceSource.windowHash(6n));
   });

@@ -14,7 +14,11 @@ describe("npm run demo:signals -- --json", function () {
   this.timeout(600_000);
 
   it("verifies a signal per step, rebalances on each, and names the stale and old-commitment rejections", async () => {
-    const { stdout } = await run(join(REPO_ROOT, "node_modules", ".bin", "tsx"), ["scripts/demo-signals.ts", "--json", "--steps", "3", "--from", "2015-04-17"], { cwd: REPO_ROOT, maxBuffer: 16 << 20 });
+    const { stdout } = await run(
+      join(REPO_ROOT, "node_modules", ".bin", "tsx"),
+      ["scripts/demo-signals.ts", "--json", "--steps", "3", "--from", "2015-04-17"],
+      { cwd: REPO_ROOT, maxBuffer: 16 << 20 },
+    );
     const lines = stdout.trim().split("\n");
     const summary = JSON.parse(lines.at(-1)!);
     expect(summary).to.deep.equal({

@@ -16,12 +16,7 @@ import { readModelSpec } from "../../prover/model/spec.js";
 import { toField } from "../../prover/field.js";
 import { seededRandom } from "../../prover/data/germanCredit.js";
 import { poseidonHash } from "../../prover/model/commitment.js";
-import {
-  attestationMessagePreimage,
-  attesterKeyFromPrivate,
-  signAttestationMessage,
-  type AttesterKey,
-} from "../../prover/attest/attestation.js";
+import { attestationMessagePreimage, attesterKeyFromPrivate, signAttestationMessage, type AttesterKey } from "../../prover/attest/attestation.js";
 
 /** What an attested circuit's witness is signed with, unless a test says otherwise. */
 export interface WitnessAttestation {

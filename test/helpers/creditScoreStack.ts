@@ -30,9 +30,18 @@ export interface CreditScoreDeployment {
   modelId: bigint;
 }
 
-export async function deployCreditScore({ ignition, model, threshold, creditLimit, updateDelay, attesters }: DeployCreditScoreParameters): Promise<CreditScoreDeployment> {
+export async function deployCreditScore({
+  ignition,
+  model,
+  threshold,
+  creditLimit,
+  updateDelay,
+  attesters,
+}: DeployCreditScoreParameters): Promise<CreditScoreDeployment> {
   const module = creditScoreModule(model.verifierContract, { attested: model.attested ?? false });
-  const { hub, verifier, creditGate } = await ignition.deploy(module, { parameters: creditScoreParameters(module, { ...model, threshold, creditLimit, updateDelay, ...(model.attested ? { attesters: attesters ?? [] } : {}) }) });
+  const { hub, verifier, creditGate } = await ignition.deploy(module, {
+    parameters: creditScoreParameters(module, { ...model, threshold, creditLimit, updateDelay, ...(model.attested ? { attesters: attesters ?? [] } : {}) }),
+  });
   return { hub, verifier, creditGate, modelId: await creditGate.modelId() };
 }
 

@@ -19,11 +19,20 @@ export async function deploySignalStack(p: SignalStackParameters) {
   const module = signalsModule(p.verifierContract);
   const deployed = await p.ignition.deploy(module, { parameters: signalsParameters(module, p) });
   const modelId: bigint = await deployed.hub.modelCount();
-  return { ...deployed, modelId } as Record<"hub" | "verifier" | "poseidon" | "priceSource" | "feed" | "base" | "quote" | "amm" | "vault", Contract> & { modelId: bigint };
+  return { ...deployed, modelId } as Record<"hub" | "verifier" | "poseidon" | "priceSource" | "feed" | "base" | "quote" | "amm" | "vault", Contract> & {
+    modelId: bigint;
+  };
 }
 
 /** The addresses scripts/dev/signalStack.ts's market helpers take. */
 export async function signalMarketOf(d: Awaited<ReturnType<typeof deploySignalStack>>): Promise<SignalMarket> {
   const address = async (c: Contract) => (await c.getAddress()) as Address;
-  return { feed: await address(d.feed), base: await address(d.base), quote: await address(d.quote), amm: await address(d.amm), vault: await address(d.vault), modelId: d.modelId };
+  return {
+    feed: await address(d.feed),
+    base: await address(d.base),
+    quote: await address(d.quote),
+    amm: await address(d.amm),
+    vault: await address(d.vault),
+    modelId: d.modelId,
+  };
 }

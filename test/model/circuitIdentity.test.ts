@@ -78,10 +78,10 @@ describe("circuit identity in the model commitment (docs/SECURITY.md, Compiler 2
   });
 
   it("refuses to digest text on which stripping comments could disagree with circom's lexer", () => {
-    const text = "pragma circom 2.2.0;\ninclude \"circuits/lib/range.circom\";\ntemplate T() {}\n";
+    const text = 'pragma circom 2.2.0;\ninclude "circuits/lib/range.circom";\ntemplate T() {}\n';
     expect(() => circuitCode(text)).to.not.throw();
     expect(() => circuitCode(text + "/* x */ signal a;\n")).to.throw(/string or block comment/);
-    expect(() => circuitCode(text + "include \"a//b\"; signal a;\n")).to.throw(/string or block comment/);
+    expect(() => circuitCode(text + 'include "a//b"; signal a;\n')).to.throw(/string or block comment/);
     expect(() => circuitCode(text + "signal a; // tab\there\n")).to.throw(/outside printable ASCII/);
     expect(() => circuitCode(text + "// one\r signal a;\n")).to.throw(/outside printable ASCII/);
   });

@@ -60,7 +60,10 @@ describe("input packing layout", () => {
     expect(seen.size).to.equal(6 * 3 * 4);
     // The widest words: every digit at its maximum.
     const wide = Array.from({ length: 40 }, (_, i) => range(-(1n << BigInt(i + 3)), (1n << BigInt(i + 3)) - 1n));
-    const words = packInputs(wide, wide.map((f) => f.qmax));
+    const words = packInputs(
+      wide,
+      wide.map((f) => f.qmax),
+    );
     expect(words.length).to.be.greaterThan(1);
     for (const w of words) expect(w < 1n << 248n && w < FIELD_MODULUS).to.equal(true);
   });

@@ -76,17 +76,26 @@ describe("IR ops: approximations, interpreter semantics, validation", () => {
   });
 
   it("refuses ArgMax before the last layer, and a max group index outside the input", () => {
-    expect(issues({ ...base, layers: [{ type: "argmax" }, { type: "relu" }, outputs(1)] })).to.include("layers[0].type: argmax must be the last layer before the output");
-    expect(issues({ ...base, layers: [{ type: "max", groups: [[0, 2]] }, outputs(1)] })).to.include("layers[0].groups[0][1]: index 2 is outside the layer's input (width 2)");
+    expect(issues({ ...base, layers: [{ type: "argmax" }, { type: "relu" }, outputs(1)] })).to.include(
+      "layers[0].type: argmax must be the last layer before the output",
+    );
+    expect(issues({ ...base, layers: [{ type: "max", groups: [[0, 2]] }, outputs(1)] })).to.include(
+      "layers[0].groups[0][1]: index 2 is outside the layer's input (width 2)",
+    );
   });
 
   it("refuses private weights without a salt, or on layers whose parameters would stay public", () => {
     const layers = [{ type: "dense", weights: [[1, 1]], bias: [0] }, outputs(1)];
     expect(issues({ ...base, layers, visibility: { weights: "private" } })[0]).to.match(/^visibility\.weightSalt: private weights need a secret weightSalt/);
-    expect(issues({ ...base, layers: [{ type: "sigmoid" }, outputs(2)], visibility: { weights: "private", weightSalt: "5" } })[0]).to.match(/^visibility\.weights: private weights are compiled for dense\/ReLU models \(with relative_change and signal_head\) only/);
+    expect(issues({ ...base, layers: [{ type: "sigmoid" }, outputs(2)], visibility: { weights: "private", weightSalt: "5" } })[0]).to.match(
+      /^visibility\.weights: private weights are compiled for dense\/ReLU models \(with relative_change and signal_head\) only/,
+    );
   });
 
   it("refuses a threshold output on a multi-output model", () => {
-    expect(() => lowerModel(parseModelSpec({ ...base, layers: [{ type: "relu" }, outputs(2)], visibility: { outputs: "threshold", threshold: 0 } }))).to.throw(ModelRangeError, /single-output/);
+    expect(() => lowerModel(parseModelSpec({ ...base, layers: [{ type: "relu" }, outputs(2)], visibility: { outputs: "threshold", threshold: 0 } }))).to.throw(
+      ModelRangeError,
+      /single-output/,
+    );
   });
 });

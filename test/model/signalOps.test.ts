@@ -25,7 +25,13 @@ const base = {
     { type: "relative_change", inputs: [0], reference: 1, outputBits: 12 },
     { type: "dense", weights: [[-2]], bias: [0] },
     { type: "signal_head", hold: 0.25 },
-    { type: "output", outputs: [{ name: "direction", unit: "side" }, { name: "size", unit: "1/1024" }] },
+    {
+      type: "output",
+      outputs: [
+        { name: "direction", unit: "side" },
+        { name: "size", unit: "1/1024" },
+      ],
+    },
   ],
   extraOutputs: [
     { type: "feature", name: "epoch", unit: "epoch", feature: "epoch" },
@@ -89,7 +95,9 @@ describe("signal ops: relative_change, signal_head, extra outputs", () => {
     expect(issuesOf({ ...base, layers: twoScores })).to.include("layers[2].type: signal_head takes one score; the previous layer produces 2");
     const extra = [{ type: "poseidon", name: "h", unit: "hash", features: ["p0", "price"] }];
     expect(issuesOf({ ...base, extraOutputs: extra })[0]).to.match(/^extraOutputs\[0\]\.features\[1\]: "price" is not a feature/);
-    expect(issuesOf({ ...base, layers: [...base.layers.slice(0, 2), { type: "signal_head", hold: 0 }, base.layers[3]] })).to.include("layers[2].hold: must be positive");
+    expect(issuesOf({ ...base, layers: [...base.layers.slice(0, 2), { type: "signal_head", hold: 0 }, base.layers[3]] })).to.include(
+      "layers[2].hold: must be positive",
+    );
   });
 
   it("accepts private weights around relative_change and signal_head", () => {

@@ -20,7 +20,14 @@ function spec(overrides: Partial<ModelSpec> = {}): ModelSpec {
       { name: "y", unit: "u", min: 0, max: 10 },
     ],
     layers: [
-      { type: "dense", weights: [[0.5, -0.25], [-1, 0.125]], bias: [0.3, -0.1] },
+      {
+        type: "dense",
+        weights: [
+          [0.5, -0.25],
+          [-1, 0.125],
+        ],
+        bias: [0.3, -0.1],
+      },
       { type: "relu" },
       { type: "dense", weights: [[1, -1]], bias: [0] },
       { type: "output", outputs: [{ name: "s", unit: "u" }] },
@@ -40,12 +47,16 @@ describe("model spec", () => {
     expect(issuesOf(spec({ visibility: { weights: "public", inputs: "private", outputs: "public", weightWidths: [8, 8, 8, 8] } }))).to.include.members([
       'visibility.weightWidths: weightWidths fix the packing of PRIVATE weights; set weights "private" or drop them',
     ]);
-    const fixed = lowerModel(parseModelSpec(spec({ visibility: { weights: "private", weightSalt: "5", inputs: "private", outputs: "public", weightWidths: [8, 12, 8, 12] } })));
+    const fixed = lowerModel(
+      parseModelSpec(spec({ visibility: { weights: "private", weightSalt: "5", inputs: "private", outputs: "public", weightWidths: [8, 12, 8, 12] } })),
+    );
     const free = lowerModel(parseModelSpec(spec({ visibility: { weights: "private", weightSalt: "5", inputs: "private", outputs: "public" } })));
     expect(fixed.visibility.weightWidths).to.deep.equal([8, 12, 8, 12]);
     // Other widths, another commitment (the widths are in its preimage); the free model keeps its own.
     expect(await modelCommitment(fixed)).to.not.equal(await modelCommitment(free));
-    const narrow = lowerModel(parseModelSpec(spec({ visibility: { weights: "private", weightSalt: "5", inputs: "private", outputs: "public", weightWidths: [4, 12, 8, 12] } })));
+    const narrow = lowerModel(
+      parseModelSpec(spec({ visibility: { weights: "private", weightSalt: "5", inputs: "private", outputs: "public", weightWidths: [4, 12, 8, 12] } })),
+    );
     // weights at 2^4: 0.5 is 8, the first outside [-8, 8).
     await modelCommitment(narrow).then(
       () => expect.fail("a weight outside its fixed width was committed"),
@@ -64,7 +75,9 @@ describe("model spec", () => {
     expect(issuesOf({ ...spec(), name: "Bad Name" }).join("\n")).to.contain("name: must be kebab-case");
     expect(issuesOf({ ...spec(), fixedPoint: { inputBits: 0, weightBits: -1, activationBits: 0 } }).join("\n")).to.match(/^fixedPoint\.weightBits: /m);
     expect(issuesOf({ ...spec(), extra: 1 }).join("\n")).to.contain("extra");
-    expect(issuesOf({ ...spec(), layers: [spec().layers[0], spec().layers[3], spec().layers[1]] }).join("\n")).to.contain("layers[1].type: the output layer must come last");
+    expect(issuesOf({ ...spec(), layers: [spec().layers[0], spec().layers[3], spec().layers[1]] }).join("\n")).to.contain(
+      "layers[1].type: the output layer must come last",
+    );
   });
 
   describe("code injection through free text (docs/SECURITY.md, Compiler)", () => {
@@ -81,7 +94,7 @@ describe("model spec", () => {
       out.layers.at(-1).outputs[0].unit = "logit\r}";
       expect(issuesOf(out).join("\n")).to.match(/^layers\[\d+\]\.outputs\[0\]\.unit: must be 1 to 64 characters/m);
       const described = credit();
-      described.features[0].description = "fine\ninclude \"evil.circom\";";
+      described.features[0].description = 'fine\ninclude "evil.circom";';
       expect(issuesOf(described).join("\n")).to.match(/^features\[0\]\.description: must be one line without control characters/m);
     });
 
@@ -127,7 +140,10 @@ describe("model IR and range analysis", () => {
   });
 
   it("refuses an output scale finer than the accumulator's", () => {
-    expect(() => lowerModel(parseModelSpec(spec({ fixedPoint: { inputBits: 0, weightBits: 1, activationBits: 8 } })))).to.throw(ModelRangeError, /layers\[0\]: output scale/);
+    expect(() => lowerModel(parseModelSpec(spec({ fixedPoint: { inputBits: 0, weightBits: 1, activationBits: 8 } })))).to.throw(
+      ModelRangeError,
+      /layers\[0\]: output scale/,
+    );
   });
 });
 

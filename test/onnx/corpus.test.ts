@@ -9,7 +9,10 @@ import { expect } from "chai";
 import { checkOnnx, type CheckOnnxReturnType } from "../../prover/onnx/check.js";
 
 const dir = fileURLToPath(new URL("../fixtures/onnx/", import.meta.url));
-const models = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+const models = readdirSync(dir, { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name)
+  .sort();
 
 /**
  * The models check-onnx refuses, and what the refusal must say. decision_tree (hummingbird's GEMM

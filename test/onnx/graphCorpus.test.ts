@@ -10,7 +10,10 @@ import { expect } from "chai";
 import { checkOnnx, type CheckOnnxReturnType } from "../../prover/onnx/check.js";
 
 const dir = fileURLToPath(new URL("../fixtures/onnx-wide/", import.meta.url));
-const models = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+const models = readdirSync(dir, { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name)
+  .sort();
 
 /** Supported, and the family each one exercises. */
 const SUPPORTED: Record<string, string> = {

@@ -37,8 +37,16 @@ describe("ONNX graph operators on models written here, against onnxruntime", fun
         { opType: "TopK", input: ["X", "k2"], output: ["V2", "I2"], attribute: [int("axis", 1), int("largest", 0)] },
       ],
       [["X", [1, 3, 4]]],
-      [["V", 1, [1, 3, 3]], ["I", 7, [1, 3, 3]], ["V2", 1, [1, 2, 4]], ["I2", 7, [1, 2, 4]]],
-      [{ name: "k3", dims: [1], data: [3], int64: true }, { name: "k2", dims: [1], data: [2], int64: true }],
+      [
+        ["V", 1, [1, 3, 3]],
+        ["I", 7, [1, 3, 3]],
+        ["V2", 1, [1, 2, 4]],
+        ["I2", 7, [1, 2, 4]],
+      ],
+      [
+        { name: "k3", dims: [1], data: [3], int64: true },
+        { name: "k2", dims: [1], data: [2], int64: true },
+      ],
     );
     // Row 0 has a tie (0.5 twice) among its largest, column 1 a tie (-1 twice) among its smallest.
     const r = await check("topk", bytes, [0.5, -1, 2.25, 0.5, 1.5, -1, 0.75, -2, 0.25, 3, -1, 1]);
@@ -57,7 +65,11 @@ describe("ONNX graph operators on models written here, against onnxruntime", fun
         { opType: "GRU", input: ["X", "W2", "R2", "B2"], output: ["Y2"], attribute: [int("hidden_size", H), str("direction", "reverse")] },
       ],
       [["X", [T, 1, I]]],
-      [["Y", 1, [T, 1, 1, H]], ["Yh", 1, [1, 1, H]], ["Y2", 1, [T, 1, 1, H]]],
+      [
+        ["Y", 1, [T, 1, 1, H]],
+        ["Yh", 1, [1, 1, H]],
+        ["Y2", 1, [T, 1, 1, H]],
+      ],
       [
         { name: "W", dims: [1, 3 * H, I], data: weights(3 * H * I, 1) },
         { name: "R", dims: [1, 3 * H, H], data: weights(3 * H * H, 2) },
@@ -74,9 +86,19 @@ describe("ONNX graph operators on models written here, against onnxruntime", fun
   it("RNN: bidirectional, Tanh forward and Relu backward", async () => {
     const [T, I, H] = [3, 2, 2];
     const bytes = model(
-      [{ opType: "RNN", input: ["X", "W", "R", "B"], output: ["Y", "Yh"], attribute: [int("hidden_size", H), str("direction", "bidirectional"), strs("activations", ["Tanh", "Relu"])] }],
+      [
+        {
+          opType: "RNN",
+          input: ["X", "W", "R", "B"],
+          output: ["Y", "Yh"],
+          attribute: [int("hidden_size", H), str("direction", "bidirectional"), strs("activations", ["Tanh", "Relu"])],
+        },
+      ],
       [["X", [T, 1, I]]],
-      [["Y", 1, [T, 2, 1, H]], ["Yh", 1, [2, 1, H]]],
+      [
+        ["Y", 1, [T, 2, 1, H]],
+        ["Yh", 1, [2, 1, H]],
+      ],
       [
         { name: "W", dims: [2, H, I], data: weights(2 * H * I, 7) },
         { name: "R", dims: [2, H, H], data: weights(2 * H * H, 8) },
@@ -101,8 +123,17 @@ describe("ONNX graph operators on models written here, against onnxruntime", fun
         { opType: "Cast", input: ["Ru"], output: ["R"], attribute: [int("to", 1)] },
         { opType: "Cast", input: ["Lu"], output: ["L"], attribute: [int("to", 1)] },
       ],
-      [["X", [1, 6]], ["Y", [1, 6]]],
-      [["M1", 1, [1, 6]], ["M2", 1, [1, 6]], ["M3", 1, [1, 6]], ["R", 1, [1, 6]], ["L", 1, [1, 6]]],
+      [
+        ["X", [1, 6]],
+        ["Y", [1, 6]],
+      ],
+      [
+        ["M1", 1, [1, 6]],
+        ["M2", 1, [1, 6]],
+        ["M3", 1, [1, 6]],
+        ["R", 1, [1, 6]],
+        ["L", 1, [1, 6]],
+      ],
       [
         { name: "C", dims: [1], data: [1.5] },
         { name: "D", dims: [1], data: [3], int64: true },
@@ -110,7 +141,10 @@ describe("ONNX graph operators on models written here, against onnxruntime", fun
         { name: "S2", dims: [1], data: [2], dataType: 2 },
       ],
     );
-    const r = await check("mod", bytes, [[6.5, -3.25, 7, 0.75, -6.5, 3], [1.5, 2, 2.5, 0.75, 3, 1.25]]);
+    const r = await check("mod", bytes, [
+      [6.5, -3.25, 7, 0.75, -6.5, 3],
+      [1.5, 2, 2.5, 0.75, 3, 1.25],
+    ]);
     // The integer results are exact, multiples of the divisor included: Python's 6 % 3 = 0,
     // -3 % 3 = 0, 7 % 3 = 1, 3 % 3 = 0; 7 >> 1 = 3, 6 << 2 = 24.
     expect(r.outputs!.circuit.slice(12)).to.deep.equal(r.outputs!.float.slice(12));
@@ -124,7 +158,10 @@ describe("ONNX graph operators on models written here, against onnxruntime", fun
         { opType: "Einsum", input: ["A", "X"], output: ["Y"], attribute: [str("equation", "ij,ij->ij")] },
       ],
       [["X", [2, 2]]],
-      [["Y", 1, [2, 2]], ["D", 1, []]],
+      [
+        ["Y", 1, [2, 2]],
+        ["D", 1, []],
+      ],
       [],
     );
     const path = join(dir, "refused.onnx");

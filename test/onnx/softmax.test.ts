@@ -44,12 +44,9 @@ describe("ONNX Softmax as the final op", function () {
   });
 
   it("refuses a Softmax whose probabilities feed another node, naming the Softmax node", () => {
-    const g = graph(
-      [node("Softmax", "probs", ["x"], ["p"], { axis: -1 }), node("Mul", "scale", ["p", "two"], ["y"])],
-      [1, 3],
-      13,
-      [["two", { dims: [], data: [2] }]],
-    );
+    const g = graph([node("Softmax", "probs", ["x"], ["p"], { axis: -1 }), node("Mul", "scale", ["p", "two"], ["y"])], [1, 3], 13, [
+      ["two", { dims: [], data: [2] }],
+    ]);
     expect(() => importGraph(g, "t.onnx")).to.throw(/Unsupported operator Softmax \(node "probs"\): .*final operator.*node "scale" \(Mul\)/);
   });
 
@@ -69,16 +66,33 @@ describe("ONNX Softmax as the final op", function () {
     let m: CompiledModel;
     before(async () => {
       const w = { dims: [2, 3], data: [1, 0.5, -1, -1, 0.5, 1] }; // z = (x0 - x1, (x0 + x1) / 2, x1 - x0)
-      const net = importGraph(graph([node("MatMul", "mm", ["x", "w"], ["z"]), node("Softmax", "sm", ["z"], ["y"], { axis: -1 })], [1, 2], 13, [["w", w]]), "t.onnx");
+      const net = importGraph(
+        graph([node("MatMul", "mm", ["x", "w"], ["z"]), node("Softmax", "sm", ["z"], ["y"], { axis: -1 })], [1, 2], 13, [["w", w]]),
+        "t.onnx",
+      );
       expect(net.finalSoftmax).to.deep.equal({ node: "sm" });
-      const { spec } = calibrate({ network: net, samples: [[1, 1], [-1, -1], [1, -1], [-1, 1]], name: "softmax-test" });
+      const { spec } = calibrate({
+        network: net,
+        samples: [
+          [1, 1],
+          [-1, -1],
+          [1, -1],
+          [-1, 1],
+        ],
+        name: "softmax-test",
+      });
       const path = join(mkdtempSync(join(tmpdir(), "zkinfer-softmax-")), "spec.json");
       writeFileSync(path, JSON.stringify(spec));
       m = await compileSpec(path);
     });
 
     it("gives the interpreter's class, ties to the lowest index (x = (1, 1): logits 0, 1, 0 -> 1; x = (1, -1): 2, 0, -2 -> 0)", async () => {
-      for (const [x, cls] of [[[1, 1], 1], [[1, -1], 0], [[0, 0], 0], [[-1, 1], 2]] as const) {
+      for (const [x, cls] of [
+        [[1, 1], 1],
+        [[1, -1], 0],
+        [[0, 0], 0],
+        [[-1, 1], 2],
+      ] as const) {
         const q = x.map((v) => BigInt(v) << BigInt(m.ir.inputScale));
         const w = await m.witness(q);
         expect(runQuantized(m.ir, q).outputs).to.deep.equal([BigInt(cls)]);

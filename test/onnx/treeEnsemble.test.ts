@@ -30,7 +30,12 @@ function attr(name: string, value: number[] | string[] | string | number, kind: 
 function treeModel(classifier: boolean): Uint8Array {
   const prefix = classifier ? "class" : "target";
   const leafTargets = classifier
-    ? { treeids: [0, 0, 0, 0, 0, 0, 1, 1, 1, 1], nodeids: [3, 3, 4, 4, 2, 2, 1, 1, 2, 2], ids: [0, 1, 0, 1, 0, 1, 0, 1, 0, 1], weights: [1.5, -1.5, -0.75, 0.75, 2.0, -2.0, -1.25, 1.25, 0.5, -0.5] }
+    ? {
+        treeids: [0, 0, 0, 0, 0, 0, 1, 1, 1, 1],
+        nodeids: [3, 3, 4, 4, 2, 2, 1, 1, 2, 2],
+        ids: [0, 1, 0, 1, 0, 1, 0, 1, 0, 1],
+        weights: [1.5, -1.5, -0.75, 0.75, 2.0, -2.0, -1.25, 1.25, 0.5, -0.5],
+      }
     : { treeids: [0, 0, 0, 1, 1], nodeids: [3, 4, 2, 1, 2], ids: [0, 0, 0, 0, 0], weights: [1.5, -0.75, 2.0, -1.25, 0.5] };
   const node = {
     opType: classifier ? "TreeEnsembleClassifier" : "TreeEnsembleRegressor",
@@ -54,11 +59,17 @@ function treeModel(classifier: boolean): Uint8Array {
       ...(classifier ? [attr("classlabels_int64s", [0, 1], INTS)] : [attr("n_targets", 1, INT), attr("base_values", [0.125], FLOATS)]),
     ],
   };
-  const tensor = (name: string, elemType: number, dims: number[]) => ({ name, type: { tensorType: { elemType, shape: { dim: dims.map((d) => ({ dimValue: d })) } } } });
+  const tensor = (name: string, elemType: number, dims: number[]) => ({
+    name,
+    type: { tensorType: { elemType, shape: { dim: dims.map((d) => ({ dimValue: d })) } } },
+  });
   const model = {
     irVersion: 8,
     producerName: "zkinfer-test",
-    opsetImport: [{ domain: "", version: 17 }, { domain: "ai.onnx.ml", version: 3 }],
+    opsetImport: [
+      { domain: "", version: 17 },
+      { domain: "ai.onnx.ml", version: 3 },
+    ],
     graph: {
       name: "trees",
       node: [node],

@@ -27,8 +27,17 @@ describe("trader SDK", function () {
       await d.hub.setConsumer(2n, d.feed);
 
       const sent: Hash[] = [];
-      for (const [epoch, direction] of [[7, 1n], [9, -1n]] as const) {
-        const signals = signalStatement({ direction, size: 512n, epoch: BigInt(epoch), windowHash: await poseidonHash(windowAt(epoch)), subject: d.bot.address });
+      for (const [epoch, direction] of [
+        [7, 1n],
+        [9, -1n],
+      ] as const) {
+        const signals = signalStatement({
+          direction,
+          size: 512n,
+          epoch: BigInt(epoch),
+          windowHash: await poseidonHash(windowAt(epoch)),
+          subject: d.bot.address,
+        });
         sent.push((await connectAs(d.hub, d.bot).verifyAndAct(d.modelId, dummyProof(), signals)).hash);
       }
       const other = signalStatement({ direction: 0n, size: 0n, epoch: 10n, windowHash: await poseidonHash(windowAt(10)), subject: d.bot.address });
@@ -48,10 +57,22 @@ describe("trader SDK", function () {
       const d = await deploySignals(ethers, ignition);
       const client = createPublicClient({ transport: custom(provider), pollingInterval: 50 });
       const seen: PublishedSignal[] = [];
-      const stop = watchSignals({ client, feed: (await d.feed.getAddress()) as Address, modelId: d.modelId, onSignal: (s) => seen.push(s), pollingInterval: 50 });
+      const stop = watchSignals({
+        client,
+        feed: (await d.feed.getAddress()) as Address,
+        modelId: d.modelId,
+        onSignal: (s) => seen.push(s),
+        pollingInterval: 50,
+      });
       try {
         for (const epoch of [8, 10]) {
-          const signals = signalStatement({ direction: 1n, size: 100n, epoch: BigInt(epoch), windowHash: await poseidonHash(windowAt(epoch)), subject: d.bot.address });
+          const signals = signalStatement({
+            direction: 1n,
+            size: 100n,
+            epoch: BigInt(epoch),
+            windowHash: await poseidonHash(windowAt(epoch)),
+            subject: d.bot.address,
+          });
           await (await connectAs(d.hub, d.bot).verifyAndAct(d.modelId, dummyProof(), signals)).wait();
         }
         const deadline = Date.now() + 10_000;
@@ -71,7 +92,13 @@ describe("trader SDK", function () {
       const { test } = germanCreditSplit();
       const applicant = test.find((i) => runReference(prover.ir, applicantFeatures(i)).outputs[0]! > 0n)!;
       const [owner, alice] = await ethers.getSigners();
-      const model = { name: "credit-score", version: prover.ir.version, verifierContract: "CreditScoreVerifier", modelCommitment: prover.modelCommitment, numOutputs: 1 };
+      const model = {
+        name: "credit-score",
+        version: prover.ir.version,
+        verifierContract: "CreditScoreVerifier",
+        modelCommitment: prover.modelCommitment,
+        numOutputs: 1,
+      };
       const { hub, verifier, modelId } = await deployCreditScore({ ignition, model, threshold: 0n, creditLimit: 1n });
       const p = await prover.prove({ features: applicantFeatures(applicant), subject: alice!.address, nonce: 1n });
       // Sent by alice, the proof's subject (only the subject may submit on this model).
@@ -103,12 +130,21 @@ describe("trader SDK", function () {
       const { ethers, ignition, provider } = await network.create();
       const prover = await ModelProver.load(bundledSpecPath("credit-score"));
       const [, alice] = await ethers.getSigners();
-      const model = { name: "credit-score", version: prover.ir.version, verifierContract: "CreditScoreVerifier", modelCommitment: prover.modelCommitment, numOutputs: 1 };
+      const model = {
+        name: "credit-score",
+        version: prover.ir.version,
+        verifierContract: "CreditScoreVerifier",
+        modelCommitment: prover.modelCommitment,
+        numOutputs: 1,
+      };
       const { hub, modelId } = await deployCreditScore({ ignition, model, threshold: 0n, creditLimit: 1n });
       const p = await prover.prove({ features: applicantFeatures(0), subject: alice!.address, nonce: 7n });
       await (await hub.connect(alice!).verifyAndAct(modelId, p.proofBytes, p.publicSignals)).wait();
       // An explicit gas limit skips the estimate, so the replay is mined (and reverts) instead of being refused before sending.
-      await hub.connect(alice!).verifyAndAct(modelId, p.proofBytes, p.publicSignals, { gasLimit: 1_000_000n }).catch(() => undefined);
+      await hub
+        .connect(alice!)
+        .verifyAndAct(modelId, p.proofBytes, p.publicSignals, { gasLimit: 1_000_000n })
+        .catch(() => undefined);
       const latest = (await provider.request({ method: "eth_getBlockByNumber", params: ["latest", false] })) as { transactions: Hash[] };
       const txHash = latest.transactions[0]!;
 

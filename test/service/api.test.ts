@@ -23,7 +23,6 @@ import { runReference } from "../../prover/model/interpret.js";
 import { signSubmissionAuthorization } from "../../prover/abi/submissionAuthorization.js";
 import { API_KEY, MODEL_DIR, call, newSubject, waitForJobs } from "./helpers.js";
 
-
 /** A second tenant of the same service. */
 const OTHER_KEY = "zki_another-tenant-of-the-service-tests";
 const asOther = { authorization: `Bearer ${OTHER_KEY}` };
@@ -111,7 +110,10 @@ describe("prover service API (SQLite queue, local chain)", function () {
     // (an absolute difference, not chai's closeTo: Hardhat's bigint matchers take it over and want integers)
     expect(Math.abs(job.outputs.score - Number(expectedScore) / 2 ** service.models.get("credit-score")!.ir.outputs[0]!.scale)).to.be.lessThan(1e-9);
     expect(job.consumerEvents).to.have.length(1);
-    expect(job.consumerEvents[0]).to.deep.include({ contract: service.deployment!.creditGate, event: expectedScore >= 0n ? "CreditLineOpened" : "CreditRefused" });
+    expect(job.consumerEvents[0]).to.deep.include({
+      contract: service.deployment!.creditGate,
+      event: expectedScore >= 0n ? "CreditLineOpened" : "CreditRefused",
+    });
     expect(job.consumerEvents[0].args.subject.toLowerCase()).to.equal(applicant.toLowerCase());
     expect(job.consumerEvents[0].args.score).to.equal(expectedScore.toString());
     expect(job.input, "the API never shows the input").to.equal(undefined);
@@ -123,8 +125,15 @@ describe("prover service API (SQLite queue, local chain)", function () {
     const receipt = await publicClient.getTransactionReceipt({ hash: job.txHash as Hex });
     expect(receipt.status).to.equal("success");
     const modelId = service.modelIds["credit-score"]!;
-    expect(await publicClient.readContract({ address: service.hub!, abi: HUB_ABI, functionName: "isNonceUsed", args: [modelId, applicant, 42n] })).to.equal(true);
-    const line = await publicClient.readContract({ address: service.deployment!.creditGate, abi: CREDIT_GATE_ABI, functionName: "creditLineOf", args: [applicant] });
+    expect(await publicClient.readContract({ address: service.hub!, abi: HUB_ABI, functionName: "isNonceUsed", args: [modelId, applicant, 42n] })).to.equal(
+      true,
+    );
+    const line = await publicClient.readContract({
+      address: service.deployment!.creditGate,
+      abi: CREDIT_GATE_ABI,
+      functionName: "creditLineOf",
+      args: [applicant],
+    });
     const score = BigInt(job.publicSignals[0]) > 2n ** 253n ? -1n : BigInt(job.publicSignals[0]);
     expect((line as { limit: bigint }).limit).to.equal(score >= 0n ? 7_000n : 0n);
   });
@@ -138,11 +147,20 @@ describe("prover service API (SQLite queue, local chain)", function () {
     const victimKey = generatePrivateKey();
     const { publicClient, walletClient } = await connectChain(chain.url, victimKey);
     const victim = walletClient.account!.address;
-    await funder.publicClient.waitForTransactionReceipt({ hash: await funder.walletClient.sendTransaction({ account: funder.account, chain: funder.walletClient.chain, to: victim, value: 10n ** 18n }) });
+    await funder.publicClient.waitForTransactionReceipt({
+      hash: await funder.walletClient.sendTransaction({ account: funder.account, chain: funder.walletClient.chain, to: victim, value: 10n ** 18n }),
+    });
     const prover = await ModelProver.load(join(MODEL_DIR, "spec.json"));
     const squat = await prover.prove({ features: applicantFeatures(6), subject: victim, nonce: 77n });
     const modelId = service.modelIds["credit-score"]!;
-    const squatTx = await walletClient.writeContract({ address: service.hub!, abi: HUB_ABI, functionName: "verifyAndAct", args: [modelId, squat.proofBytes as Hex, squat.publicSignals], account: walletClient.account!, chain: walletClient.chain });
+    const squatTx = await walletClient.writeContract({
+      address: service.hub!,
+      abi: HUB_ABI,
+      functionName: "verifyAndAct",
+      args: [modelId, squat.proofBytes as Hex, squat.publicSignals],
+      account: walletClient.account!,
+      chain: walletClient.chain,
+    });
     expect((await publicClient.waitForTransactionReceipt({ hash: squatTx })).status).to.equal("success");
 
     const signed = await signSubmissionAuthorization(privateKeyToAccount(victimKey), {
@@ -160,7 +178,9 @@ describe("prover service API (SQLite queue, local chain)", function () {
     const [job] = await waitForJobs(base, [posted.json.jobId]);
     expect(job.status).to.equal("failed");
     expect(job.error.kind).to.equal("conflict");
-    expect(job.error.message).to.include(squatTx).and.match(/nonce 77 of subject .* already used .* by another statement.*NOT recorded/);
+    expect(job.error.message)
+      .to.include(squatTx)
+      .and.match(/nonce 77 of subject .* already used .* by another statement.*NOT recorded/);
     expect(job.publicSignals).to.not.deep.equal(squat.publicSignals.map(String));
 
     // The same request sent again as a new job is another statement too (a fresh input-commitment salt).
@@ -216,7 +236,13 @@ describe("prover service API (SQLite queue, local chain)", function () {
     });
 
     it("one key cannot read another key's job: 404, the same answer as a job that does not exist", async () => {
-      const b = await call(base, "POST", "/v1/models/credit-score/proofs", { input: applicantFeatures(7), subject: subject(), nonce: 13, submit: false }, asOther);
+      const b = await call(
+        base,
+        "POST",
+        "/v1/models/credit-score/proofs",
+        { input: applicantFeatures(7), subject: subject(), nonce: 13, submit: false },
+        asOther,
+      );
       await waitForJobs(base, [b.json.jobId], (j) => j.status === "proved" || j.status === "failed", undefined, asOther);
       const own = await call(base, "GET", `/v1/jobs/${b.json.jobId}`, undefined, asOther);
       expect(own.status).to.equal(200);
@@ -232,20 +258,70 @@ describe("prover service API (SQLite queue, local chain)", function () {
   describe("bad input: a 4xx naming the problem, nothing stored (docs/SECURITY.md 27)", () => {
     const good = () => ({ input: applicantFeatures(3), subject: subject(), nonce: 1, submit: false });
     const cases: [string, () => unknown, number, string | undefined, RegExp][] = [
-      ["a feature above its range", () => ({ ...good(), input: { ...applicantFeatures(3), duration_months: 500 } }), 422, "input.duration_months", /duration_months.*500.*\[1, 72\]/],
-      ["a missing feature", () => { const i: Record<string, number> = { ...applicantFeatures(3) }; delete i.age_years; return { ...good(), input: i }; }, 422, "input.age_years", /age_years.*missing/],
+      [
+        "a feature above its range",
+        () => ({ ...good(), input: { ...applicantFeatures(3), duration_months: 500 } }),
+        422,
+        "input.duration_months",
+        /duration_months.*500.*\[1, 72\]/,
+      ],
+      [
+        "a missing feature",
+        () => {
+          const i: Record<string, number> = { ...applicantFeatures(3) };
+          delete i.age_years;
+          return { ...good(), input: i };
+        },
+        422,
+        "input.age_years",
+        /age_years.*missing/,
+      ],
       ["an unknown feature", () => ({ ...good(), input: { ...applicantFeatures(3), salary: 1 } }), 422, "input.salary", /Unknown feature `salary`/],
-      ["a fractional value for an integer feature", () => ({ ...good(), input: { ...applicantFeatures(3), credit_amount: 900.5 } }), 422, "input.credit_amount", /credit_amount.*900\.5 must be an integer/],
-      ["a feature of the wrong type", () => ({ ...good(), input: { ...applicantFeatures(3), duration_months: "12" } }), 422, "input.duration_months", /finite number/],
+      [
+        "a fractional value for an integer feature",
+        () => ({ ...good(), input: { ...applicantFeatures(3), credit_amount: 900.5 } }),
+        422,
+        "input.credit_amount",
+        /credit_amount.*900\.5 must be an integer/,
+      ],
+      [
+        "a feature of the wrong type",
+        () => ({ ...good(), input: { ...applicantFeatures(3), duration_months: "12" } }),
+        422,
+        "input.duration_months",
+        /finite number/,
+      ],
       ["input that is not an object", () => ({ ...good(), input: [1, 2, 3] }), 400, "input", /object mapping feature names/],
       ["a malformed subject", () => ({ ...good(), subject: "0x1234" }), 400, "subject", /20-byte address/],
-      ["a missing subject", () => { const b: Record<string, unknown> = good(); delete b.subject; return b; }, 400, "subject", /`subject` is required/],
+      [
+        "a missing subject",
+        () => {
+          const b: Record<string, unknown> = good();
+          delete b.subject;
+          return b;
+        },
+        400,
+        "subject",
+        /`subject` is required/,
+      ],
       ["a negative nonce", () => ({ ...good(), nonce: -1 }), 400, "nonce", /non-negative integer/],
       ["a nonce >= r", () => ({ ...good(), nonce: (2n ** 254n).toString() }), 400, "nonce", /BN254 scalar field/],
       ["an unknown field", () => ({ ...good(), salt: "1" }), 400, "salt", /Unknown field\(s\) `salt`/],
       ["a non-boolean submit", () => ({ ...good(), submit: "yes" }), 400, "submit", /true or false/],
-      ["a submission for another subject without its authorization (nonce squatting)", () => ({ ...good(), submit: true }), 400, "authorization", /`authorization` is required to submit for subject .* not attested/],
-      ["a malformed authorization", () => ({ ...good(), submit: true, authorization: { deadline: "soon", signature: "0x12" } }), 400, "authorization", /SubmissionAuthorization/],
+      [
+        "a submission for another subject without its authorization (nonce squatting)",
+        () => ({ ...good(), submit: true }),
+        400,
+        "authorization",
+        /`authorization` is required to submit for subject .* not attested/,
+      ],
+      [
+        "a malformed authorization",
+        () => ({ ...good(), submit: true, authorization: { deadline: "soon", signature: "0x12" } }),
+        400,
+        "authorization",
+        /SubmissionAuthorization/,
+      ],
       ["a body that is not JSON", () => "{not json", 400, undefined, /not valid JSON/],
       ["a huge body", () => ({ ...good(), idempotencyKey: "x".repeat(200_000) }), 413, undefined, /exceeds 65536 bytes/],
     ];

@@ -36,10 +36,37 @@ describe("prover service: batched submission", function () {
   });
 
   async function serveBatching(name: string, maxBatch: number) {
-    const { hub, modelId, creditGate } = await deployDevStack(clients, { ...model, modelCommitment: model.commitment, numOutputs: 1, threshold: 0n, creditLimit: 1_000n });
+    const { hub, modelId, creditGate } = await deployDevStack(clients, {
+      ...model,
+      modelCommitment: model.commitment,
+      numOutputs: 1,
+      threshold: 0n,
+      creditLimit: 1_000n,
+    });
     const p = await startCli(
-      ["serve", "--models", MODEL_DIR, "--rpc", chain.url, "--hub", hub, "--model-id", `credit-score=${modelId}`, "--consumer", `credit-score=${creditGate}`, "--port", "0", "--workers", "2", "--db", join(dir, `${name}.sqlite`),
-        "--batch-max", String(maxBatch), "--batch-wait-ms", "120000"],
+      [
+        "serve",
+        "--models",
+        MODEL_DIR,
+        "--rpc",
+        chain.url,
+        "--hub",
+        hub,
+        "--model-id",
+        `credit-score=${modelId}`,
+        "--consumer",
+        `credit-score=${creditGate}`,
+        "--port",
+        "0",
+        "--workers",
+        "2",
+        "--db",
+        join(dir, `${name}.sqlite`),
+        "--batch-max",
+        String(maxBatch),
+        "--batch-wait-ms",
+        "120000",
+      ],
       SERVE_READY,
     );
     running.push(p);

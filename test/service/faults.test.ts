@@ -15,7 +15,20 @@ import { HARDHAT_DEV_KEY, connectChain, deployDevStack, type ChainClients, type 
 import { startFaultyRpc } from "../../scripts/dev/faultyRpc.js";
 import { freePort, startLocalChain, type LocalChain } from "../../scripts/dev/localChain.js";
 import { loadServiceModels, type ServiceModel } from "../../prover/service/models.js";
-import { MODEL_DIR, SERVE_READY, WORKER_READY, auditChain, call, newSubject, startCli, testRedisAt, testRedisUrl, waitFor, waitForJobs, type CliProcess } from "./helpers.js";
+import {
+  MODEL_DIR,
+  SERVE_READY,
+  WORKER_READY,
+  auditChain,
+  call,
+  newSubject,
+  startCli,
+  testRedisAt,
+  testRedisUrl,
+  waitFor,
+  waitForJobs,
+  type CliProcess,
+} from "./helpers.js";
 
 /** Fresh subjects, each with the key that authorises the service to submit for it (newSubject). */
 const subjects = new Map<string, ReturnType<typeof newSubject>>();
@@ -71,7 +84,9 @@ for (const backend of ["sqlite", "redis"] as const) {
     /** `zkinfer serve` on this backend; `name` keeps the SQLite file / Redis prefix of one test across restarts. */
     async function serve(name: string, d: DevDeployment, opts: { rpc?: string; workers?: number } = {}) {
       const queueArgs =
-        backend === "sqlite" ? ["--db", join(dir, `${name}.sqlite`)] : ["--redis", redisUrl!, "--redis-prefix", `zkt-${name}-${process.pid}`, "--lock-ms", "2000"];
+        backend === "sqlite"
+          ? ["--db", join(dir, `${name}.sqlite`)]
+          : ["--redis", redisUrl!, "--redis-prefix", `zkt-${name}-${process.pid}`, "--lock-ms", "2000"];
       const p = await startCli(
         ["serve", "--models", MODEL_DIR, "--rpc", opts.rpc ?? chain.url, ...pinned(d), "--port", "0", "--workers", String(opts.workers ?? 2), ...queueArgs],
         SERVE_READY,
@@ -81,8 +96,16 @@ for (const backend of ["sqlite", "redis"] as const) {
     }
 
     async function post(base: string, applicant: number, subject: Address, nonce: number) {
-      const authorization = await subjects.get(subject.toLowerCase())!.authorization({ hub: deployed.hub, modelId: deployed.modelId, nonce, submitter: clients.account.address });
-      const r = await call(base, "POST", "/v1/models/credit-score/proofs", { input: applicantFeatures(applicant), subject, nonce, submit: true, authorization });
+      const authorization = await subjects
+        .get(subject.toLowerCase())!
+        .authorization({ hub: deployed.hub, modelId: deployed.modelId, nonce, submitter: clients.account.address });
+      const r = await call(base, "POST", "/v1/models/credit-score/proofs", {
+        input: applicantFeatures(applicant),
+        subject,
+        nonce,
+        submit: true,
+        authorization,
+      });
       expect(r.status, r.text).to.equal(202);
       return r.json.jobId as string;
     }
@@ -125,7 +148,10 @@ for (const backend of ["sqlite", "redis"] as const) {
       const service = await serve("kill", d, { workers: backend === "sqlite" ? 1 : 0 });
       let worker: CliProcess | undefined;
       if (backend === "redis") {
-        worker = await startCli(["worker", "--redis", redisUrl!, "--redis-prefix", `zkt-kill-${process.pid}`, "--models", MODEL_DIR, "--lock-ms", "2000"], WORKER_READY);
+        worker = await startCli(
+          ["worker", "--redis", redisUrl!, "--redis-prefix", `zkt-kill-${process.pid}`, "--models", MODEL_DIR, "--lock-ms", "2000"],
+          WORKER_READY,
+        );
         running.push(worker);
       }
       const subject = randomSubject();
@@ -136,7 +162,12 @@ for (const backend of ["sqlite", "redis"] as const) {
         process.kill(health.proverPids[0], "SIGKILL");
       } else {
         await worker!.kill("SIGKILL");
-        running.push(await startCli(["worker", "--redis", redisUrl!, "--redis-prefix", `zkt-kill-${process.pid}`, "--models", MODEL_DIR, "--lock-ms", "2000"], WORKER_READY));
+        running.push(
+          await startCli(
+            ["worker", "--redis", redisUrl!, "--redis-prefix", `zkt-kill-${process.pid}`, "--models", MODEL_DIR, "--lock-ms", "2000"],
+            WORKER_READY,
+          ),
+        );
       }
       const [job] = await waitForJobs(service.url!, [id]);
       expect(job.attempts, "the killed attempt is counted").to.equal(2);
@@ -183,7 +214,10 @@ for (const backend of ["sqlite", "redis"] as const) {
         const port = await freePort();
         const redisDir = mkdtempSync(join(tmpdir(), "zkinfer-redis-"));
         // appendfsync always: a job is on disk before Redis acknowledges it (the docs recommend it).
-        const startRedis = () => spawn(bin, ["--port", String(port), "--bind", "127.0.0.1", "--appendonly", "yes", "--appendfsync", "always", "--dir", redisDir, "--save", ""], { stdio: "ignore" });
+        const startRedis = () =>
+          spawn(bin, ["--port", String(port), "--bind", "127.0.0.1", "--appendonly", "yes", "--appendfsync", "always", "--dir", redisDir, "--save", ""], {
+            stdio: "ignore",
+          });
         let redis = startRedis();
         const url = `redis://127.0.0.1:${port}`;
         try {
@@ -191,15 +225,40 @@ for (const backend of ["sqlite", "redis"] as const) {
           const d = await deploy();
           const { hub } = d;
           const p = await startCli(
-            ["serve", "--models", MODEL_DIR, "--rpc", chain.url, ...pinned(d), "--port", "0", "--workers", "2", "--redis", url, "--redis-prefix", "zkt-redis-restart", "--lock-ms", "2000"],
+            [
+              "serve",
+              "--models",
+              MODEL_DIR,
+              "--rpc",
+              chain.url,
+              ...pinned(d),
+              "--port",
+              "0",
+              "--workers",
+              "2",
+              "--redis",
+              url,
+              "--redis-prefix",
+              "zkt-redis-restart",
+              "--lock-ms",
+              "2000",
+            ],
             SERVE_READY,
           );
           running.push(p);
           const subjects = Array.from({ length: 4 }, randomSubject);
           const ids = await Promise.all(subjects.map((s, i) => post(p.url!, i + 20, s, 2)));
-          await waitFor("a confirmed job", async () => (await call(p.url!, "GET", `/v1/jobs/${ids[0]}`)).json.status === "confirmed" || (await call(p.url!, "GET", `/v1/jobs/${ids[1]}`)).json.status === "confirmed");
+          await waitFor(
+            "a confirmed job",
+            async () =>
+              (await call(p.url!, "GET", `/v1/jobs/${ids[0]}`)).json.status === "confirmed" ||
+              (await call(p.url!, "GET", `/v1/jobs/${ids[1]}`)).json.status === "confirmed",
+          );
           const atCrash = await Promise.all(ids.map(async (id) => (await call(p.url!, "GET", `/v1/jobs/${id}`)).json.status));
-          expect(atCrash.filter((st) => st !== "confirmed"), "jobs still in flight when Redis crashes").to.not.be.empty;
+          expect(
+            atCrash.filter((st) => st !== "confirmed"),
+            "jobs still in flight when Redis crashes",
+          ).to.not.be.empty;
           // Crash Redis (no shutdown save), wait, and bring it back from its append-only file.
           const exited = new Promise((r) => redis.once("exit", r));
           redis.kill("SIGKILL");

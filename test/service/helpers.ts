@@ -26,9 +26,13 @@ export async function testRedisUrl(): Promise<string | undefined> {
     return url;
   } catch (e) {
     if (process.env.CI === "true" || explicit !== undefined) {
-      throw new Error(`Redis at ${url} is unreachable (${(e as Error).message}); the Redis-backed suite must run here (CI or ZKINFER_TEST_REDIS_URL set).`, { cause: e });
+      throw new Error(`Redis at ${url} is unreachable (${(e as Error).message}); the Redis-backed suite must run here (CI or ZKINFER_TEST_REDIS_URL set).`, {
+        cause: e,
+      });
     }
-    console.warn(`\n  !!! SKIPPED: the Redis-backed prover-service suite: no Redis at ${url}. Start one (redis-server) or set ZKINFER_TEST_REDIS_URL. CI runs it. !!!\n`);
+    console.warn(
+      `\n  !!! SKIPPED: the Redis-backed prover-service suite: no Redis at ${url}. Start one (redis-server) or set ZKINFER_TEST_REDIS_URL. CI runs it. !!!\n`,
+    );
     return undefined;
   } finally {
     client.disconnect();
@@ -50,7 +54,13 @@ export async function testRedisAt(url: string): Promise<boolean> {
 }
 
 /** Polls until every job is in a final state (confirmed/failed, or proved when not submitting). */
-export async function waitForJobs(base: string, ids: string[], until: (job: any) => boolean = (j) => j.status === "confirmed" || j.status === "failed", timeoutMs = 240_000, headers: Record<string, string> = {}) {
+export async function waitForJobs(
+  base: string,
+  ids: string[],
+  until: (job: any) => boolean = (j) => j.status === "confirmed" || j.status === "failed",
+  timeoutMs = 240_000,
+  headers: Record<string, string> = {},
+) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const jobs = await Promise.all(ids.map(async (id) => (await call(base, "GET", `/v1/jobs/${id}`, undefined, headers)).json));

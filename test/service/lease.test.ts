@@ -47,7 +47,10 @@ describe("submitter lease: one submitter per key", function () {
       console.log("held");
       setInterval(() => {}, 1000);`;
     const bin = join(REPO_ROOT, "node_modules", ".bin");
-    const child = spawn(join(bin, "node"), ["--no-warnings", "--import", "tsx", "--input-type=module", "-e", script], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(join(bin, "node"), ["--no-warnings", "--import", "tsx", "--input-type=module", "-e", script], {
+      cwd: REPO_ROOT,
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     try {
       await new Promise<void>((resolve, reject) => {
         child.stdout!.on("data", (d) => String(d).includes("held") && resolve());

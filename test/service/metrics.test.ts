@@ -34,7 +34,9 @@ async function expectRecorded(api: JobQueue) {
   const text = await new ServiceMetrics(api).registry.metrics();
   // Proofs of 0.3 s, 1.5 s and 3 s (witnessMs + proveMs), recorded by the other process.
   expect(sample(text, "zkinfer_proof_duration_seconds_count")).to.equal(3);
-  expect(sample(text, "zkinfer_proof_duration_seconds_sum")! - 4.8).to.be.lessThan(1e-9).and.greaterThan(-1e-9);
+  expect(sample(text, "zkinfer_proof_duration_seconds_sum")! - 4.8)
+    .to.be.lessThan(1e-9)
+    .and.greaterThan(-1e-9);
   expect(sample(text, 'zkinfer_proof_duration_seconds_bucket{le="0.25"}')).to.equal(0);
   expect(sample(text, 'zkinfer_proof_duration_seconds_bucket{le="0.5"}')).to.equal(1);
   expect(sample(text, 'zkinfer_proof_duration_seconds_bucket{le="2"}')).to.equal(2);
@@ -90,7 +92,9 @@ describe("prover service metrics come from the queue", function () {
       const ids: string[] = [];
       for (const nonce of [1, 2, 3, 99]) ids.push((await queue.enqueue(job(nonce))).job.id);
       await queue.startProving(fakeProver, 2);
-      await waitFor("every job recorded", async () => (await Promise.all(ids.map((id) => queue.get(id)))).every((j) => j!.status === "proved" || j!.status === "failed"));
+      await waitFor("every job recorded", async () =>
+        (await Promise.all(ids.map((id) => queue.get(id)))).every((j) => j!.status === "proved" || j!.status === "failed"),
+      );
       await expectRecorded(queue);
       await queue.close();
       const reopened = new SqliteQueue({ path });

@@ -81,7 +81,12 @@ describe("prover service: the served model record is the operator's", function (
 
     attacker = await connectChain(chain.url, generatePrivateKey());
     await owner.publicClient.waitForTransactionReceipt({
-      hash: await owner.walletClient.sendTransaction({ account: owner.account, chain: owner.walletClient.chain, to: attacker.account.address, value: 10n ** 18n }),
+      hash: await owner.walletClient.sendTransaction({
+        account: owner.account,
+        chain: owner.walletClient.chain,
+        to: attacker.account.address,
+        value: 10n ** 18n,
+      }),
     });
     copyId = await register(real.verifier);
     attackerGate = await deployAs(attacker, "contracts/consumers/CreditGate.sol/CreditGate.json", [real.hub, copyId, attacker.account.address, 0n, 1n]);
@@ -116,7 +121,9 @@ describe("prover service: the served model record is the operator's", function (
   });
 
   it("refuses an id that does not exist, and a record whose commitment is not the local build's", async () => {
-    expect(await refusal("missing", { models: { "credit-score": { modelId: 99n, consumer: real.creditGate } } })).to.match(/there is no model id 99 .* holds 3 models/);
+    expect(await refusal("missing", { models: { "credit-score": { modelId: 99n, consumer: real.creditGate } } })).to.match(
+      /there is no model id 99 .* holds 3 models/,
+    );
     await send(owner, real.hub, HUB_ABI, "registerModel", [real.verifier, 12345n, 1, "another model"]);
     expect(await refusal("commitment", { models: { "credit-score": { modelId: 4n, consumer: "0x0000000000000000000000000000000000000000" } } })).to.match(
       new RegExp(`its commitment is 12345, the local build's is ${model.commitment}`),
@@ -138,7 +145,12 @@ describe("prover service: the served model record is the operator's", function (
       // The subject authorises the service's account to submit its statement (the hub's rule for models without attested inputs).
       const s = newSubject();
       const authorization = await s.authorization({ hub: real.hub, modelId: real.modelId, nonce: 1, submitter: service.submitter!.address });
-      const posted = await call(service.url, "POST", "/v1/models/credit-score/proofs", { input: applicantFeatures(0), subject: s.address, nonce: 1, authorization });
+      const posted = await call(service.url, "POST", "/v1/models/credit-score/proofs", {
+        input: applicantFeatures(0),
+        subject: s.address,
+        nonce: 1,
+        authorization,
+      });
       expect(posted.status, posted.text).to.equal(202);
       const [job] = await waitForJobs(service.url, [posted.json.jobId]);
       expect(job.status, JSON.stringify(job.error)).to.equal("confirmed");

@@ -13,7 +13,15 @@ import { RedisQueue } from "../../prover/service/queue/redisQueue.js";
 import { SqliteQueue } from "../../prover/service/queue/sqliteQueue.js";
 import { testRedisUrl } from "./helpers.js";
 
-const job = (owner: string, nonce: string): NewJob => ({ owner, model: "m", input: { x: 1 }, subject: "0x" + "ab".repeat(20), nonce, submit: false, idempotencyKey: "order-1" });
+const job = (owner: string, nonce: string): NewJob => ({
+  owner,
+  model: "m",
+  input: { x: 1 },
+  subject: "0x" + "ab".repeat(20),
+  nonce,
+  submit: false,
+  idempotencyKey: "order-1",
+});
 
 for (const backend of ["sqlite", "redis"] as const) {
   describe(`tenants: idempotency keys scoped to the API key (${backend} queue)`, function () {

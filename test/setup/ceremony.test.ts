@@ -71,7 +71,11 @@ describe("zkinfer ceremony", function () {
 
     const entropy = join(work, "dice.txt");
     writeFileSync(entropy, "4 6 1 3 3 5 2 6 6 1");
-    for (const [name, extra] of [["alice", []], ["bob", ["--entropy-file", entropy]], ["carol", []]] as const) {
+    for (const [name, extra] of [
+      ["alice", []],
+      ["bob", ["--entropy-file", entropy]],
+      ["carol", []],
+    ] as const) {
       const r = await zkinferCli(["ceremony", "contribute", dir, "--name", name, ...extra], env);
       expect(r.code, r.stderr).to.equal(0);
       const hash = /hash:\n([0-9a-f]{128})\n/.exec(r.stdout)?.[1];

@@ -74,8 +74,21 @@ describe("setup: content-hash build cache", () => {
 
   it("leaves no stamp when a step fails, so nothing half-built looks finished", async () => {
     const dir = mkdtempSync(join(tmpdir(), "zkinfer-cache-"));
-    const failing = cachedStep({ stampDir: dir, step: "f", hash: "h", outputs: [], run: async () => { throw new Error("boom"); } });
-    expect(await failing.then(() => "ok", (e: Error) => e.message)).to.equal("boom");
+    const failing = cachedStep({
+      stampDir: dir,
+      step: "f",
+      hash: "h",
+      outputs: [],
+      run: async () => {
+        throw new Error("boom");
+      },
+    });
+    expect(
+      await failing.then(
+        () => "ok",
+        (e: Error) => e.message,
+      ),
+    ).to.equal("boom");
     expect(existsSync(join(dir, "f.stamp.json"))).to.equal(false);
   });
 

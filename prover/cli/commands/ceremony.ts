@@ -85,7 +85,9 @@ export const command: Command = {
         const report = await ceremony.finalizeCeremony({ dir: target, beaconHex: values.beacon, iterationsExp, r1cs: values.r1cs, ptau: values.ptau });
         const info = ceremony.installCeremonySetup(target);
         const { model, spec } = ceremony.readTranscript(target);
-        console.log(`finalized: ${report.contributions.length} contributions + beacon ${report.beacon}; installed as ${model}'s setup (zkey sha256 ${info.zkeySha256.slice(0, 16)}…)`);
+        console.log(
+          `finalized: ${report.contributions.length} contributions + beacon ${report.beacon}; installed as ${model}'s setup (zkey sha256 ${info.zkeySha256.slice(0, 16)}…)`,
+        );
         // The model's build generates the Solidity verifier from the installed zkey.
         const { existsSync } = await import("node:fs");
         if (spec && existsSync(spec)) {

@@ -68,28 +68,61 @@ export const command: Command = {
   },
 };
 
-async function deploy(specPath: string, values: Record<string, string | string[] | boolean | undefined>, consumer: { contract: string; args: unknown[] } | undefined, updateDelay: bigint | undefined, model: string): Promise<void> {
+async function deploy(
+  specPath: string,
+  values: Record<string, string | string[] | boolean | undefined>,
+  consumer: { contract: string; args: unknown[] } | undefined,
+  updateDelay: bigint | undefined,
+  model: string,
+): Promise<void> {
   {
     const { deployModel } = await import("../../chain/deployModel.js");
     const attesters = ((values.attester ?? []) as unknown as string[]).map((k) => {
       if (!/^(0x[0-9a-fA-F]+|[0-9]+)$/.test(k)) throw new UsageError(`--attester must be a decimal or 0x-hex key hash (from \`zkinfer attester\`), got "${k}"`);
       return BigInt(k);
     });
-    const common = { specPath, rpcUrl: values.rpc as string, hub: values.hub as Address | undefined, consumer, attesters, updateDelay, metadataURI: values.metadata as string | undefined, allowDevSetup: values["allow-dev-setup"] as boolean, log: console.log };
+    const common = {
+      specPath,
+      rpcUrl: values.rpc as string,
+      hub: values.hub as Address | undefined,
+      consumer,
+      attesters,
+      updateDelay,
+      metadataURI: values.metadata as string | undefined,
+      allowDevSetup: values["allow-dev-setup"] as boolean,
+      log: console.log,
+    };
     if (values["dry-run"]) {
       // A dry run signs nothing: the key is only needed for its address, which the estimates use.
       const { loadPrivateKey } = await import("../../chain/keystore.js");
       const plan = await deployModel({ ...common, privateKey: loadPrivateKey({ keystore: values.keystore as string | undefined }), dryRun: true });
       console.log(`dry run on chain ${plan.chainId} (${plan.setup}); nothing sent:`);
-      for (const s of plan.steps) console.log(`  ${s.step.padEnd(48)} ${s.gas === null ? "gas unknown until the previous steps exist" : `${s.gas.toLocaleString("en-US")} gas`}`);
+      for (const s of plan.steps)
+        console.log(`  ${s.step.padEnd(48)} ${s.gas === null ? "gas unknown until the previous steps exist" : `${s.gas.toLocaleString("en-US")} gas`}`);
       const eth = Number(plan.totalGas * plan.gasPrice) / 1e18;
       console.log(`  total of the estimates: ${plan.totalGas.toLocaleString("en-US")} gas, about ${eth.toPrecision(3)} ETH at ${plan.gasPrice} wei/gas`);
-      if (values.json) console.log(JSON.stringify({ chainId: plan.chainId, setup: plan.setup, steps: plan.steps.map((s) => ({ step: s.step, gas: s.gas === null ? null : Number(s.gas) })), totalGas: Number(plan.totalGas), gasPrice: plan.gasPrice.toString() }));
+      if (values.json)
+        console.log(
+          JSON.stringify({
+            chainId: plan.chainId,
+            setup: plan.setup,
+            steps: plan.steps.map((s) => ({ step: s.step, gas: s.gas === null ? null : Number(s.gas) })),
+            totalGas: Number(plan.totalGas),
+            gasPrice: plan.gasPrice.toString(),
+          }),
+        );
       return;
     }
     const { loadPrivateKey } = await import("../../chain/keystore.js");
-    const result = await deployModel({ ...common, privateKey: loadPrivateKey({ keystore: values.keystore as string | undefined }), outDir: values["out-dir"] as string | undefined });
-    console.log(`deployed ${model} on chain ${result.chainId}: hub ${result.hub}, model ${result.modelId}, verifier ${result.verifier}${result.consumer ? `, consumer ${result.consumer}` : ""} (${result.setup}); manifest ${result.manifest}`);
-    if (values.json) console.log(JSON.stringify({ chainId: result.chainId, hub: result.hub, modelId: result.modelId, verifier: result.verifier, setup: result.setup }));
+    const result = await deployModel({
+      ...common,
+      privateKey: loadPrivateKey({ keystore: values.keystore as string | undefined }),
+      outDir: values["out-dir"] as string | undefined,
+    });
+    console.log(
+      `deployed ${model} on chain ${result.chainId}: hub ${result.hub}, model ${result.modelId}, verifier ${result.verifier}${result.consumer ? `, consumer ${result.consumer}` : ""} (${result.setup}); manifest ${result.manifest}`,
+    );
+    if (values.json)
+      console.log(JSON.stringify({ chainId: result.chainId, hub: result.hub, modelId: result.modelId, verifier: result.verifier, setup: result.setup }));
   }
 }

@@ -42,5 +42,9 @@ export const command: Command = {
 
 /** A folder name as a model name: lowercase kebab-case starting with a letter (as the spec schema requires). */
 function modelNameOf(folder: string): string {
-  return folder.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").replace(/^(?![a-z])/, "m-");
+  return folder
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .replace(/^(?![a-z])/, "m-");
 }

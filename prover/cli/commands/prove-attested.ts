@@ -54,6 +54,8 @@ export const command: Command = {
       salt: proved.salt.toString(),
     };
     writeFileSync(values.out, JSON.stringify(out, null, 2) + "\n", { mode: 0o600 });
-    console.log(`wrote ${values.out}: ${prover.ir.name} proof for ${attestation.subject}, nonce ${nonce}, outputs ${formatOutputs(prover.ir, decodeOutputs(prover.ir, proved.reference.outputs))}`);
+    console.log(
+      `wrote ${values.out}: ${prover.ir.name} proof for ${attestation.subject}, nonce ${nonce}, outputs ${formatOutputs(prover.ir, decodeOutputs(prover.ir, proved.reference.outputs))}`,
+    );
   },
 };

@@ -14,7 +14,7 @@ import { formatOutputs, parseFieldElement, parseNonce, parseSubject } from "../a
 export const command: Command = {
   usage: "<model-dir|spec.json> --input <features.json> [--subject <0x address>] [--nonce <n>] [--salt <n>] [--out <proof.json>]",
   summary:
-    "Proves one inference of a built model. The input file is an object {feature: value}, {\"features\": {...}}, or " +
+    'Proves one inference of a built model. The input file is an object {feature: value}, {"features": {...}}, or ' +
     '{"input_data": [[...]]} in feature order. Writes --out (default proof.json): proof, publicSignals, outputs, salt.',
   async run(argv) {
     const { positionals, values } = parseArgs({
@@ -34,7 +34,10 @@ export const command: Command = {
     const { decodeOutputs } = await import("../../model/interpret.js");
     console.log("loading the witness generator and proving key...");
     const prover = await ModelProver.load(specPath);
-    const features = readFeatures(values.input, prover.ir.features.map((f) => f.name));
+    const features = readFeatures(
+      values.input,
+      prover.ir.features.map((f) => f.name),
+    );
     console.log("proving...");
     const result = await prover.prove({ features, subject, nonce, salt });
     const out = values.out ?? "proof.json";

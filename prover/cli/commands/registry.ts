@@ -56,7 +56,8 @@ export const command: Command = {
     const { publicClient: client } = await connectRead(values.rpc);
     await assertContract(client, hub, "--hub");
     const abi = inferenceHubAbi;
-    const print = (human: string, data: unknown) => console.log(values.json ? JSON.stringify(data, (_, v) => (typeof v === "bigint" ? v.toString() : v)) : human);
+    const print = (human: string, data: unknown) =>
+      console.log(values.json ? JSON.stringify(data, (_, v) => (typeof v === "bigint" ? v.toString() : v)) : human);
 
     // The owner's key, as `zkinfer deploy` takes it: $ZKINFER_PRIVATE_KEY, or --keystore with its password.
     const signer = async () => connectChain(values.rpc!, loadPrivateKey({ keystore: values.keystore }));
@@ -88,7 +89,10 @@ export const command: Command = {
         const count = await readModelCount(client, hub);
         const models: (Model & { id: bigint })[] = [];
         for (let i = 1n; i <= count; i++) models.push({ id: i, ...(await readModel(client, hub, i)) });
-        print(models.map((m) => `${m.id}\t${modelStatusName(m.status)}\tv${m.version}\t${m.metadataURI || "-"}\towner ${m.owner}`).join("\n") || "(no models)", models);
+        print(
+          models.map((m) => `${m.id}\t${modelStatusName(m.status)}\tv${m.version}\t${m.metadataURI || "-"}\towner ${m.owner}`).join("\n") || "(no models)",
+          models,
+        );
         return;
       }
       case "show": {
@@ -103,7 +107,9 @@ export const command: Command = {
             `  commitment  ${m.modelCommitment}`,
             `  outputs     ${m.numOutputs}`,
             `  consumer    ${m.consumer}`,
-            pending.readyAt === 0n ? "  no pending update" : `  pending update: verifier ${pending.verifier}, commitment ${pending.modelCommitment}, applicable from ${new Date(Number(pending.readyAt) * 1000).toISOString()}`,
+            pending.readyAt === 0n
+              ? "  no pending update"
+              : `  pending update: verifier ${pending.verifier}, commitment ${pending.modelCommitment}, applicable from ${new Date(Number(pending.readyAt) * 1000).toISOString()}`,
           ].join("\n"),
           data,
         );
@@ -111,7 +117,8 @@ export const command: Command = {
       }
       case "register": {
         const numOutputs = Number(values.outputs ?? "1");
-        if (!Number.isInteger(numOutputs) || numOutputs < 1 || numOutputs > 65_535) throw new UsageError(`--outputs must be an integer from 1 to 65535, got "${values.outputs}".`);
+        if (!Number.isInteger(numOutputs) || numOutputs < 1 || numOutputs > 65_535)
+          throw new UsageError(`--outputs must be an integer from 1 to 65535, got "${values.outputs}".`);
         const verifier = address("--verifier", values.verifier);
         const modelCommitment = commitment(values.commitment);
         let registration;
@@ -121,16 +128,31 @@ export const command: Command = {
           // Its proofs carry a trusted attester's signature (docs/ATTESTATION.md). The attesters named here are
           // trusted from registration on; any later one is announced first (`trust-attester`, docs/SECURITY.md C20).
           const attesters = (values.attester ?? []).map((k) => fieldElement("--attester", k));
-          registration = await writeAndWait({ ...(await hubTx()), functionName: "registerAttestedModel", args: [verifier, modelCommitment, numOutputs, attesters, values.metadata] });
+          registration = await writeAndWait({
+            ...(await hubTx()),
+            functionName: "registerAttestedModel",
+            args: [verifier, modelCommitment, numOutputs, attesters, values.metadata],
+          });
         } else if (values["public-inputs"] !== undefined) {
           // A model with public inputs (visibility.inputs = "public"): its B and its declared input
           // ranges, which the hub enforces, come from the spec itself (never typed by hand).
           const ir = lowerModel(readModelSpec(resolveSpecPath(values["public-inputs"])));
           const bits = ir.visibility.publicInputBits;
-          if (bits === null) throw new ZkinferError(`--public-inputs ${values["public-inputs"]}: this spec's inputs are private (visibility.inputs is not "public"); register it without --public-inputs.`);
-          registration = await writeAndWait({ ...(await hubTx()), functionName: "registerPublicInputModel", args: [verifier, modelCommitment, numOutputs, bits, publicInputRanges(ir), values.metadata] });
+          if (bits === null)
+            throw new ZkinferError(
+              `--public-inputs ${values["public-inputs"]}: this spec's inputs are private (visibility.inputs is not "public"); register it without --public-inputs.`,
+            );
+          registration = await writeAndWait({
+            ...(await hubTx()),
+            functionName: "registerPublicInputModel",
+            args: [verifier, modelCommitment, numOutputs, bits, publicInputRanges(ir), values.metadata],
+          });
         } else {
-          registration = await writeAndWait({ ...(await hubTx()), functionName: "registerModel", args: [verifier, modelCommitment, numOutputs, values.metadata] });
+          registration = await writeAndWait({
+            ...(await hubTx()),
+            functionName: "registerModel",
+            args: [verifier, modelCommitment, numOutputs, values.metadata],
+          });
         }
         const { hash, events } = registration;
         const modelId = events.find((e) => e.eventName === "ModelRegistered")?.args.modelId;
@@ -190,7 +212,13 @@ export const command: Command = {
           async () => writeAndWait({ ...(await hubTx()), functionName: "announceConsumer", args: [id(), consumer] }),
         );
         if (set.announced) {
-          print(`announced consumer ${consumer} for model ${id()}, settable from ${iso(set.readyAt)}: run this command again then (${set.hash})`, { modelId: id(), consumer, announced: true, readyAt: set.readyAt, txHash: set.hash });
+          print(`announced consumer ${consumer} for model ${id()}, settable from ${iso(set.readyAt)}: run this command again then (${set.hash})`, {
+            modelId: id(),
+            consumer,
+            announced: true,
+            readyAt: set.readyAt,
+            txHash: set.hash,
+          });
         } else {
           print(`model ${id()} now calls consumer ${consumer} (${set.hash})`, { modelId: id(), consumer, announced: false, txHash: set.hash });
         }
@@ -206,7 +234,13 @@ export const command: Command = {
           async () => writeAndWait({ ...(await hubTx()), functionName: "announceAttester", args: [id(), keyHash] }),
         );
         if (trust.announced) {
-          print(`announced attester ${keyHash} for model ${id()}, trustable from ${iso(trust.readyAt)}: run this command again then (${trust.hash})`, { modelId: id(), attesterKeyHash: keyHash, announced: true, readyAt: trust.readyAt, txHash: trust.hash });
+          print(`announced attester ${keyHash} for model ${id()}, trustable from ${iso(trust.readyAt)}: run this command again then (${trust.hash})`, {
+            modelId: id(),
+            attesterKeyHash: keyHash,
+            announced: true,
+            readyAt: trust.readyAt,
+            txHash: trust.hash,
+          });
         } else {
           print(`model ${id()} trusts attester ${keyHash} (${trust.hash})`, { modelId: id(), attesterKeyHash: keyHash, announced: false, txHash: trust.hash });
         }
@@ -238,7 +272,8 @@ function modelId(value: string | undefined): bigint {
 }
 
 function fieldElement(what: string, value: string | undefined): bigint {
-  if (!value || !/^(0x[0-9a-fA-F]+|[0-9]+)$/.test(value)) throw new ZkinferError(`${what} must be a decimal or 0x-hex field element (from \`zkinfer attester\`), got "${value ?? ""}".`);
+  if (!value || !/^(0x[0-9a-fA-F]+|[0-9]+)$/.test(value))
+    throw new ZkinferError(`${what} must be a decimal or 0x-hex field element (from \`zkinfer attester\`), got "${value ?? ""}".`);
   return BigInt(value);
 }
 

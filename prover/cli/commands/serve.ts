@@ -76,11 +76,15 @@ export const command: Command = {
     const named: Record<string, { modelId: bigint; consumer: Address }> = {};
     for (const name of new Set([...ids.keys(), ...consumers.keys()])) {
       if (!ids.has(name)) throw new ZkinferError(`--consumer names ${name} but --model-id does not: pass --model-id ${name}=<id>.`);
-      if (!consumers.has(name)) throw new ZkinferError(`--model-id names ${name} but --consumer does not: pass --consumer ${name}=<address> (the consumer its record must call).`);
+      if (!consumers.has(name))
+        throw new ZkinferError(`--model-id names ${name} but --consumer does not: pass --consumer ${name}=<address> (the consumer its record must call).`);
       named[name] = { modelId: BigInt(ids.get(name)!), consumer: consumers.get(name) as Address };
     }
 
-    let hashes = (process.env.ZKINFER_API_KEY_HASHES ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+    let hashes = (process.env.ZKINFER_API_KEY_HASHES ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
     if (hashes.length === 0) {
       const { key: apiKey, hash } = newApiKey();
       hashes = [hash];
@@ -91,7 +95,9 @@ export const command: Command = {
     const fatal = new Promise<Error>((r) => (onFatal = r));
     const service = await startService({
       models: values.models.split(",").filter(Boolean),
-      queue: values.redis ? { kind: "redis", url: values.redis, prefix: values["redis-prefix"], lockDurationMs: int("lock-ms", values["lock-ms"], 1000) } : { kind: "sqlite", path: values.db ?? join(buildRoot(), "service", "jobs.sqlite") },
+      queue: values.redis
+        ? { kind: "redis", url: values.redis, prefix: values["redis-prefix"], lockDurationMs: int("lock-ms", values["lock-ms"], 1000) }
+        : { kind: "sqlite", path: values.db ?? join(buildRoot(), "service", "jobs.sqlite") },
       workers: int("workers", values.workers, 0) ?? (values.redis ? 0 : 1),
       chain: values.rpc
         ? {

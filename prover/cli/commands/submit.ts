@@ -13,7 +13,8 @@ import type { Command } from "../command.js";
 
 export const command: Command = {
   usage: "<proof.json> --rpc <url> --hub <address> --model <id> [--keystore <file>] [--json]",
-  summary: "Submits a proof from `zkinfer prove` to the hub's verifyAndAct (the model's consumer then acts on it). Signs with $ZKINFER_PRIVATE_KEY or --keystore.",
+  summary:
+    "Submits a proof from `zkinfer prove` to the hub's verifyAndAct (the model's consumer then acts on it). Signs with $ZKINFER_PRIVATE_KEY or --keystore.",
   async run(argv) {
     const { positionals, values } = parseArgs({
       args: argv,
@@ -39,7 +40,12 @@ export const command: Command = {
     const clients = await connectChain(values.rpc, loadPrivateKey({ keystore: values.keystore }));
     let sent;
     try {
-      sent = await submitInference(clients, { hub: values.hub as Address, modelId: BigInt(values.model), proofBytes: proof.proofBytes, publicSignals: proof.publicSignals.map((s) => BigInt(s)) });
+      sent = await submitInference(clients, {
+        hub: values.hub as Address,
+        modelId: BigInt(values.model),
+        proofBytes: proof.proofBytes,
+        publicSignals: proof.publicSignals.map((s) => BigInt(s)),
+      });
     } catch (error) {
       if (error instanceof ZkinferError) throw error;
       throw new ZkinferError(((error as Error).message ?? "").split("\n")[0]!, { cause: error });
@@ -49,6 +55,7 @@ export const command: Command = {
     if (verified?.eventName !== "InferenceVerified") throw new ZkinferError(`transaction ${hash} emitted no InferenceVerified event.`);
     const { subject, nonce } = verified.args;
     console.log(`verified model ${values.model}'s inference for ${subject} (nonce ${nonce}) in ${hash}, gas ${receipt.gasUsed}`);
-    if (values.json) console.log(JSON.stringify({ txHash: hash, modelId: Number(values.model), subject, nonce: nonce.toString(), gasUsed: Number(receipt.gasUsed) }));
+    if (values.json)
+      console.log(JSON.stringify({ txHash: hash, modelId: Number(values.model), subject, nonce: nonce.toString(), gasUsed: Number(receipt.gasUsed) }));
   },
 };

@@ -34,7 +34,14 @@ export const command: Command = {
       throw new ZkinferError(((error as Error).message ?? String(error)).split("\n")[0]!, { cause: error });
     }
     for (const c of report.checks) console.log(`${c.ok ? "ok  " : "FAIL"} ${c.name.padEnd(18)} ${c.detail}`);
-    console.log(report.ok ? "deployment verified" : `deployment NOT verified: ${report.checks.filter((c) => !c.ok).map((c) => c.name).join(", ")}`);
+    console.log(
+      report.ok
+        ? "deployment verified"
+        : `deployment NOT verified: ${report.checks
+            .filter((c) => !c.ok)
+            .map((c) => c.name)
+            .join(", ")}`,
+    );
     if (values.json) console.log(JSON.stringify(report));
     return report.ok ? 0 : 1;
   },

@@ -34,21 +34,29 @@ export const command: Command = {
     } catch (cause) {
       throw new ZkinferError(`${positionals[1]} is not valid JSON: ${(cause as Error).message}`, { cause });
     }
-    if (!isSnarkProof(file.proof) || !Array.isArray(file.publicSignals)) throw new ZkinferError(`${positionals[1]} has no proof and publicSignals (write it with \`zkinfer prove\`).`);
+    if (!isSnarkProof(file.proof) || !Array.isArray(file.publicSignals))
+      throw new ZkinferError(`${positionals[1]} has no proof and publicSignals (write it with \`zkinfer prove\`).`);
     // A proof of another system than the model's is refused by name, before any key is read.
     const system = proofSystemOf(spec);
     assertProofSystem(file.proof, system, `${ir.name}'s proof system`);
     if (file.proofSystem !== undefined && file.proofSystem !== proofSystemOfProof(file.proof)) {
-      throw new ZkinferError(`${positionals[1]} says proofSystem ${String(file.proofSystem)} but its proof is ${proofSystemOfProof(file.proof)}: the file was edited or mixed up.`);
+      throw new ZkinferError(
+        `${positionals[1]} says proofSystem ${String(file.proofSystem)} but its proof is ${proofSystemOfProof(file.proof)}: the file was edited or mixed up.`,
+      );
     }
     assertBuilt(ir.name, specPath, ["vkey"]);
     const vkey = JSON.parse(readFileSync(artifactPath(ir.name, "vkey"), "utf8")) as { nPublic?: unknown; protocol?: unknown };
     if (vkey.protocol !== system) {
-      throw new BuildArtifactError(`${ir.name}'s built verification key is ${String(vkey.protocol)}, its spec says ${system}: rebuild with \`${buildCommand(specPath)}\`.`);
+      throw new BuildArtifactError(
+        `${ir.name}'s built verification key is ${String(vkey.protocol)}, its spec says ${system}: rebuild with \`${buildCommand(specPath)}\`.`,
+      );
     }
     let signals: ReturnType<typeof decodePublicSignals>;
     try {
-      signals = decodePublicSignals(file.publicSignals as string[], publicOutputCount(ir), { attested: ir.attestation !== undefined, publicInputs: publicInputCount(ir) });
+      signals = decodePublicSignals(file.publicSignals as string[], publicOutputCount(ir), {
+        attested: ir.attestation !== undefined,
+        publicInputs: publicInputCount(ir),
+      });
     } catch (cause) {
       throw new ZkinferError(`${positionals[1]}'s public signals are not ${ir.name}'s layout: ${(cause as Error).message}`, { cause });
     }
@@ -59,7 +67,9 @@ export const command: Command = {
     // Public inputs are bounded by the verifier, not the circuit (the hub does the same check).
     const bad = (signals.inputs ?? []).findIndex((q) => !publicInputInBounds(q, ir.visibility.publicInputBits!));
     if (bad >= 0) {
-      console.log(`invalid: public input \`${ir.features[bad]!.name}\` = ${signals.inputs![bad]} (at 2^${ir.inputScale}) is outside [-2^${ir.visibility.publicInputBits}, 2^${ir.visibility.publicInputBits})`);
+      console.log(
+        `invalid: public input \`${ir.features[bad]!.name}\` = ${signals.inputs![bad]} (at 2^${ir.inputScale}) is outside [-2^${ir.visibility.publicInputBits}, 2^${ir.visibility.publicInputBits})`,
+      );
       return 1;
     }
     // A key of another circuit (a build overwritten by another model of the same name) would make
@@ -74,7 +84,10 @@ export const command: Command = {
     try {
       ok = await verifySnarkProof(vkey, (file.publicSignals as string[]).map(String), file.proof);
     } catch (cause) {
-      throw new ZkinferError(`snarkjs could not check the proof against ${ir.name}'s verification key (a malformed proof or key): ${(cause as Error).message}`, { cause });
+      throw new ZkinferError(
+        `snarkjs could not check the proof against ${ir.name}'s verification key (a malformed proof or key): ${(cause as Error).message}`,
+        { cause },
+      );
     }
     console.log(ok ? `valid proof of ${ir.name}@${ir.version}` : "invalid proof");
     return ok ? 0 : 1;

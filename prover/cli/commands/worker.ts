@@ -15,13 +15,26 @@ export const command: Command = {
   async run(argv) {
     const { values } = parseArgs({
       args: argv,
-      options: { redis: { type: "string" }, models: { type: "string" }, workers: { type: "string", default: "1" }, "redis-prefix": { type: "string" }, "lock-ms": { type: "string" } },
+      options: {
+        redis: { type: "string" },
+        models: { type: "string" },
+        workers: { type: "string", default: "1" },
+        "redis-prefix": { type: "string" },
+        "lock-ms": { type: "string" },
+      },
     });
     if (!values.redis) throw new ZkinferError("--redis <url> is required (the worker takes its jobs from the shared queue).");
     if (!values.models) throw new ZkinferError("--models is required, e.g. --models models/credit-score");
-    if (values["lock-ms"] !== undefined && !/^\d{4,}$/.test(values["lock-ms"])) throw new ZkinferError(`--lock-ms must be an integer >= 1000, got ${values["lock-ms"]}`);
+    if (values["lock-ms"] !== undefined && !/^\d{4,}$/.test(values["lock-ms"]))
+      throw new ZkinferError(`--lock-ms must be an integer >= 1000, got ${values["lock-ms"]}`);
     if (!/^[1-9]\d*$/.test(values.workers!)) throw new ZkinferError(`--workers must be a positive integer, got ${values.workers}`);
-    const worker = await startWorker({ models: values.models.split(",").filter(Boolean), redisUrl: values.redis, prefix: values["redis-prefix"], workers: Number(values.workers), lockDurationMs: values["lock-ms"] ? Number(values["lock-ms"]) : undefined });
+    const worker = await startWorker({
+      models: values.models.split(",").filter(Boolean),
+      redisUrl: values.redis,
+      prefix: values["redis-prefix"],
+      workers: Number(values.workers),
+      lockDurationMs: values["lock-ms"] ? Number(values["lock-ms"]) : undefined,
+    });
     console.log(`zkinfer worker: proving with ${worker.pool.size} prover(s), pids ${worker.pool.pids().join(", ")}`);
     await waitForSignal();
     console.log("zkinfer worker: stopping");

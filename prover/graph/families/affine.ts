@@ -39,7 +39,8 @@ export const affine: Family = {
     if (!Array.isArray(rows) || rows.length === 0) throw new Error(`"rows" must be a non-empty array`);
     rows.forEach((r: AffineRow, i) => {
       if (!Array.isArray(r.p) || !Array.isArray(r.w) || r.p.length !== r.w.length) throw new Error(`rows[${i}]: "p" and "w" must be arrays of equal length`);
-      if (r.p.some((p) => !Number.isInteger(p) || p < 0 || p >= node.args.length)) throw new Error(`rows[${i}].p: positions must index the node's ${node.args.length} args`);
+      if (r.p.some((p) => !Number.isInteger(p) || p < 0 || p >= node.args.length))
+        throw new Error(`rows[${i}].p: positions must index the node's ${node.args.length} args`);
       if (![...r.w, r.b].every((x) => typeof x === "number" && Number.isFinite(x))) throw new Error(`rows[${i}]: weights and bias must be finite numbers`);
     });
     return rows.length;
@@ -52,9 +53,7 @@ export const affine: Family = {
     const rows = rowsOf(node);
     const scales = ins.map((v) => v.scale);
     const s0 = scales[0] ?? 0;
-    const exact =
-      scales.every((s) => s === s0) &&
-      rows.every((r) => r.w.every((w) => Number.isInteger(w)) && Number.isInteger(r.b * 2 ** s0));
+    const exact = scales.every((s) => s === s0) && rows.every((r) => r.w.every((w) => Number.isInteger(w)) && Number.isInteger(r.b * 2 ** s0));
     const maxScale = scales.reduce((m, s) => Math.max(m, s), 0);
     const accScale = exact ? s0 : Math.max(maxScale + ctx.fp.weightBits, ctx.fp.activationBits);
     const outScale = exact ? s0 : ctx.fp.activationBits;
@@ -62,7 +61,11 @@ export const affine: Family = {
     const qrows: QRow[] = rows.map((r) => ({ p: r.p, w: r.p.map((p, k) => quantize(r.w[k]!, accScale - scales[p]!)), b: quantize(r.b, accScale) }));
     const bits: (number | null)[] = [];
     const outs: ValueInfo[] = qrows.map((q, ri) => {
-      const acc = dotBounds(q.w, q.p.map((p) => ins[p]!.iv), q.b);
+      const acc = dotBounds(
+        q.w,
+        q.p.map((p) => ins[p]!.iv),
+        q.b,
+      );
       bits.push(shift === 0 ? null : ctx.gadgetK(acc, shift, `row ${ri}`));
       if (shift === 0) ctx.gadgetK(acc, 0, `row ${ri}`); // the value itself must not wrap
       const r = rows[ri]!;
@@ -87,7 +90,11 @@ export const affine: Family = {
   emit(node, ctx) {
     const refs = node.args.map((a) => ctx.ref(a));
     (node.rows as QRow[]).forEach((r, ri) => {
-      const expr = linear(r.w, r.p.map((p) => refs[p]!), r.b);
+      const expr = linear(
+        r.w,
+        r.p.map((p) => refs[p]!),
+        r.b,
+      );
       const k = (node.bits as (number | null)[])[ri];
       ctx.emit(k === null || k === undefined ? `${ctx.outs[ri]} <== ${expr};` : `${ctx.outs[ri]} <== Rescale(${k}, ${node.shift})(${expr});`);
     });

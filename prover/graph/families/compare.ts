@@ -35,27 +35,42 @@ const addc = (a: Interval, c: bigint): Interval => ({ lo: a.lo + c, hi: a.hi + c
 
 function floatCompare(op: string, a: number, b: number): number {
   switch (op) {
-    case "less": return a < b ? 1 : 0;
-    case "lessEq": return a <= b ? 1 : 0;
-    case "greater": return a > b ? 1 : 0;
-    case "greaterEq": return a >= b ? 1 : 0;
-    case "equal": return a === b ? 1 : 0;
-    case "and": return a && b ? 1 : 0;
-    case "or": return a || b ? 1 : 0;
-    case "xor": return (a ? 1 : 0) ^ (b ? 1 : 0);
-    default: throw new Error(`not a pair op: ${op}`);
+    case "less":
+      return a < b ? 1 : 0;
+    case "lessEq":
+      return a <= b ? 1 : 0;
+    case "greater":
+      return a > b ? 1 : 0;
+    case "greaterEq":
+      return a >= b ? 1 : 0;
+    case "equal":
+      return a === b ? 1 : 0;
+    case "and":
+      return a && b ? 1 : 0;
+    case "or":
+      return a || b ? 1 : 0;
+    case "xor":
+      return (a ? 1 : 0) ^ (b ? 1 : 0);
+    default:
+      throw new Error(`not a pair op: ${op}`);
   }
 }
 
 /** The differences whose sign bits an op needs: d >= 0 each. */
 function differences(op: string, a: Interval, b: Interval): Interval[] {
   switch (op) {
-    case "less": return [addc(sub(b, a), -1n)];
-    case "lessEq": return [sub(b, a)];
-    case "greater": return [addc(sub(a, b), -1n)];
-    case "greaterEq": return [sub(a, b)];
-    case "equal": return [sub(a, b), sub(b, a)];
-    default: return [];
+    case "less":
+      return [addc(sub(b, a), -1n)];
+    case "lessEq":
+      return [sub(b, a)];
+    case "greater":
+      return [addc(sub(a, b), -1n)];
+    case "greaterEq":
+      return [sub(a, b)];
+    case "equal":
+      return [sub(a, b), sub(b, a)];
+    default:
+      return [];
   }
 }
 
@@ -84,7 +99,9 @@ export const compare: Family = {
     const ins = node.args.map((a) => ctx.value(a));
     const bit = (v: ValueInfo, i: number) => {
       if (v.scale !== 0 || v.iv.lo < 0n || v.iv.hi > 1n) {
-        throw new ModelRangeError(`${ctx.where}: operand ${i} of ${node.op} is not a proven bit (interval [${v.iv.lo}, ${v.iv.hi}] at 2^${v.scale}); logic ops take comparison outputs.`);
+        throw new ModelRangeError(
+          `${ctx.where}: operand ${i} of ${node.op} is not a proven bit (interval [${v.iv.lo}, ${v.iv.hi}] at 2^${v.scale}); logic ops take comparison outputs.`,
+        );
       }
     };
     const bits: number[][] = [];
@@ -136,13 +153,27 @@ export const compare: Family = {
       const S = scales[o]!;
       const al = (j: number) => x[i + j]! << BigInt(S - inScales[i + j]!);
       switch (node.op) {
-        case "where": out.push(x[i] === 1n ? al(1) : al(2)); break;
-        case "not": out.push(1n - x[i]!); break;
-        case "and": out.push(x[i]! * x[i + 1]!); break;
-        case "or": out.push(x[i]! + x[i + 1]! - x[i]! * x[i + 1]!); break;
-        case "xor": out.push(x[i]! + x[i + 1]! - 2n * x[i]! * x[i + 1]!); break;
-        case "nonzero": out.push(x[i] !== 0n ? 1n : 0n); break;
-        case "sign": out.push(x[i]! > 0n ? 1n : x[i]! < 0n ? -1n : 0n); break;
+        case "where":
+          out.push(x[i] === 1n ? al(1) : al(2));
+          break;
+        case "not":
+          out.push(1n - x[i]!);
+          break;
+        case "and":
+          out.push(x[i]! * x[i + 1]!);
+          break;
+        case "or":
+          out.push(x[i]! + x[i + 1]! - x[i]! * x[i + 1]!);
+          break;
+        case "xor":
+          out.push(x[i]! + x[i + 1]! - 2n * x[i]! * x[i + 1]!);
+          break;
+        case "nonzero":
+          out.push(x[i] !== 0n ? 1n : 0n);
+          break;
+        case "sign":
+          out.push(x[i]! > 0n ? 1n : x[i]! < 0n ? -1n : 0n);
+          break;
         default: {
           const a = al(0);
           const b = al(1);
@@ -169,11 +200,21 @@ export const compare: Family = {
       const out = ctx.outs[o]!;
       const b = (node.bits as number[][])[o]!;
       switch (node.op) {
-        case "where": ctx.emit(`${out} <== ${al(2)} + ${r(0)} * (${al(1)} - ${al(2)});`); break;
-        case "not": ctx.emit(`${out} <== 1 - ${r(0)};`); break;
-        case "and": ctx.emit(`${out} <== ${r(0)} * ${r(1)};`); break;
-        case "or": ctx.emit(`${out} <== ${r(0)} + ${r(1)} - ${r(0)} * ${r(1)};`); break;
-        case "xor": ctx.emit(`${out} <== ${r(0)} + ${r(1)} - 2 * ${r(0)} * ${r(1)};`); break;
+        case "where":
+          ctx.emit(`${out} <== ${al(2)} + ${r(0)} * (${al(1)} - ${al(2)});`);
+          break;
+        case "not":
+          ctx.emit(`${out} <== 1 - ${r(0)};`);
+          break;
+        case "and":
+          ctx.emit(`${out} <== ${r(0)} * ${r(1)};`);
+          break;
+        case "or":
+          ctx.emit(`${out} <== ${r(0)} + ${r(1)} - ${r(0)} * ${r(1)};`);
+          break;
+        case "xor":
+          ctx.emit(`${out} <== ${r(0)} + ${r(1)} - 2 * ${r(0)} * ${r(1)};`);
+          break;
         case "nonzero":
           ctx.emit(`signal ${ctx.prefix}_${o} <== IsZero()(${r(0)});`);
           ctx.emit(`${out} <== 1 - ${ctx.prefix}_${o};`);
@@ -183,16 +224,25 @@ export const compare: Family = {
           ctx.emit(`signal ${ctx.prefix}_${o}n <== IsNonNegative(${b[1]})(-${r(0)} - 1);`);
           ctx.emit(`${out} <== ${ctx.prefix}_${o}p - ${ctx.prefix}_${o}n;`);
           break;
-        case "less": ctx.emit(`${out} <== IsNonNegative(${b[0]})(${al(1)} - ${al(0)} - 1);`); break;
-        case "lessEq": ctx.emit(`${out} <== IsNonNegative(${b[0]})(${al(1)} - ${al(0)});`); break;
-        case "greater": ctx.emit(`${out} <== IsNonNegative(${b[0]})(${al(0)} - ${al(1)} - 1);`); break;
-        case "greaterEq": ctx.emit(`${out} <== IsNonNegative(${b[0]})(${al(0)} - ${al(1)});`); break;
+        case "less":
+          ctx.emit(`${out} <== IsNonNegative(${b[0]})(${al(1)} - ${al(0)} - 1);`);
+          break;
+        case "lessEq":
+          ctx.emit(`${out} <== IsNonNegative(${b[0]})(${al(1)} - ${al(0)});`);
+          break;
+        case "greater":
+          ctx.emit(`${out} <== IsNonNegative(${b[0]})(${al(0)} - ${al(1)} - 1);`);
+          break;
+        case "greaterEq":
+          ctx.emit(`${out} <== IsNonNegative(${b[0]})(${al(0)} - ${al(1)});`);
+          break;
         case "equal":
           ctx.emit(`signal ${ctx.prefix}_${o}g <== IsNonNegative(${b[0]})(${al(0)} - ${al(1)});`);
           ctx.emit(`signal ${ctx.prefix}_${o}l <== IsNonNegative(${b[1]})(${al(1)} - ${al(0)});`);
           ctx.emit(`${out} <== ${ctx.prefix}_${o}g * ${ctx.prefix}_${o}l;`);
           break;
-        default: throw new Error(`compare: no emitter for ${node.op}`);
+        default:
+          throw new Error(`compare: no emitter for ${node.op}`);
       }
     }
   },

@@ -53,14 +53,24 @@ export const div: Family = {
     const out = ctx.fp.activationBits;
     for (let i = 0; i < ins.length; i += k) {
       const b = ins[i + k - 1]!;
-      const a: ValueInfo = c === null ? ins[i]! : { scale: ctx.fp.weightBits, iv: { lo: quantize(c, ctx.fp.weightBits), hi: quantize(c, ctx.fp.weightBits) }, err: Math.abs(c - dequantize(quantize(c, ctx.fp.weightBits), ctx.fp.weightBits)) };
+      const a: ValueInfo =
+        c === null
+          ? ins[i]!
+          : {
+              scale: ctx.fp.weightBits,
+              iv: { lo: quantize(c, ctx.fp.weightBits), hi: quantize(c, ctx.fp.weightBits) },
+              err: Math.abs(c - dequantize(quantize(c, ctx.fp.weightBits), ctx.fp.weightBits)),
+            };
       if (b.iv.lo <= 0n && b.iv.hi >= 0n) {
-        throw new ModelRangeError(`${ctx.where}: the divisor (element ${i / k}) can be 0: its proven interval is [${dequantize(b.iv.lo, b.scale)}, ${dequantize(b.iv.hi, b.scale)}]. Narrow the input ranges so that it keeps one sign.`);
+        throw new ModelRangeError(
+          `${ctx.where}: the divisor (element ${i / k}) can be 0: its proven interval is [${dequantize(b.iv.lo, b.scale)}, ${dequantize(b.iv.hi, b.scale)}]. Narrow the input ranges so that it keeps one sign.`,
+        );
       }
       const sign = b.iv.lo > 0n ? 1 : -1;
       const den = sign === 1 ? b.iv : { lo: -b.iv.hi, hi: -b.iv.lo };
       const shift = b.scale - a.scale + out;
-      if (shift < 0) throw new ModelRangeError(`${ctx.where}: the numerator's scale 2^${a.scale} is finer than the divisor's plus the output's; raise activationBits.`);
+      if (shift < 0)
+        throw new ModelRangeError(`${ctx.where}: the numerator's scale 2^${a.scale} is finer than the divisor's plus the output's; raise activationBits.`);
       const f = BigInt(sign) << BigInt(shift);
       const num = f > 0n ? { lo: a.iv.lo * f, hi: a.iv.hi * f } : { lo: a.iv.hi * f, hi: a.iv.lo * f };
       const corners = [num.lo, num.hi].flatMap((n) => [floorDiv(n, den.lo), floorDiv(n, den.hi)]);

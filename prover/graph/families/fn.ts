@@ -238,7 +238,12 @@ export const fn: Family = {
       sumBits.push(t.A === 0 ? 0 : ctx.gadgetK(acc, t.A, `element ${i}`));
       if (t.A === 0) ctx.gadgetK(acc, 0, `element ${i}`);
       const err = t.approxErr + t.lipschitz * v.err;
-      return { scale: t.outScale, iv: { lo: acc.lo >> BigInt(t.A), hi: acc.hi >> BigInt(t.A) }, err: Number.isNaN(err) ? Infinity : err, approxErr: t.approxErr };
+      return {
+        scale: t.outScale,
+        iv: { lo: acc.lo >> BigInt(t.A), hi: acc.hi >> BigInt(t.A) },
+        err: Number.isNaN(err) ? Infinity : err,
+        approxErr: t.approxErr,
+      };
     });
     return { op: node.op, args: node.args, name: node.name, outs, fn: node.fn, table: t, modes, ks, sumBits };
   },
@@ -256,7 +261,9 @@ export const fn: Family = {
     node.args.forEach((a, i) => {
       const modes = (node.modes as number[][])[i]!;
       const ks = (node.ks as number[][])[i]!;
-      ctx.emit(`${ctx.outs[i]} <== PiecewiseLinear(${t.B.length}, ${(node.sumBits as number[])[i]}, ${t.A}, ${t.y0}, ${list(t.B)}, ${list(t.D)}, ${list(modes)}, ${list(ks)})(${ctx.ref(a)});`);
+      ctx.emit(
+        `${ctx.outs[i]} <== PiecewiseLinear(${t.B.length}, ${(node.sumBits as number[])[i]}, ${t.A}, ${t.y0}, ${list(t.B)}, ${list(t.D)}, ${list(modes)}, ${list(ks)})(${ctx.ref(a)});`,
+      );
     });
   },
 };

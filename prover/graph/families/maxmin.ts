@@ -21,7 +21,8 @@ export const maxmin: Family = {
     const groups = groupsOf(node);
     if (!Array.isArray(groups) || groups.length === 0) throw new Error(`"groups" must be a non-empty array of position lists`);
     groups.forEach((g, i) => {
-      if (!Array.isArray(g) || g.length === 0 || g.some((p) => !Number.isInteger(p) || p < 0 || p >= node.args.length)) throw new Error(`groups[${i}] must list positions into the node's ${node.args.length} args`);
+      if (!Array.isArray(g) || g.length === 0 || g.some((p) => !Number.isInteger(p) || p < 0 || p >= node.args.length))
+        throw new Error(`groups[${i}] must list positions into the node's ${node.args.length} args`);
     });
     return groups.length;
   },
@@ -60,7 +61,14 @@ export const maxmin: Family = {
         const lo = g.map(iv).reduce((a, b) => bmin(a, b.lo), iv(g[0]!).lo);
         const hi = g.map(iv).reduce((a, b) => bmax(a, b.hi), iv(g[0]!).hi);
         steps.push([ctx.gadgetK({ lo: lo - hi, hi: hi - lo }, 0, "argmax")]);
-        return { scale: 0, iv: { lo: 0n, hi: BigInt(g.length - 1) }, err: jumpError(g.map((p) => ins[p]!.err), g.length - 1) };
+        return {
+          scale: 0,
+          iv: { lo: 0n, hi: BigInt(g.length - 1) },
+          err: jumpError(
+            g.map((p) => ins[p]!.err),
+            g.length - 1,
+          ),
+        };
       }
       steps.push(ks);
       return { scale: S, iv: sign === 1n ? m : { lo: -m.hi, hi: -m.lo }, err };
@@ -83,7 +91,9 @@ export const maxmin: Family = {
   },
   preimage(node) {
     const out: bigint[] = [BigInt((node.groups as number[][]).length)];
-    (node.groups as number[][]).forEach((g, gi) => out.push(BigInt(g.length), ...g.map(BigInt), BigInt((node.scales as number[])[gi]!), ...(node.steps as number[][])[gi]!.map(BigInt)));
+    (node.groups as number[][]).forEach((g, gi) =>
+      out.push(BigInt(g.length), ...g.map(BigInt), BigInt((node.scales as number[])[gi]!), ...(node.steps as number[][])[gi]!.map(BigInt)),
+    );
     return out;
   },
   emit(node, ctx) {

@@ -56,7 +56,15 @@ export const mul: Family = {
     if (node.args.length === 0 || node.args.length % 2) throw new Error("mul takes pairs of args");
     const norm = node.norm as Norm | undefined;
     if (norm !== undefined) {
-      const ok = typeof norm === "object" && Number.isInteger(norm.n) && norm.n >= 1 && typeof norm.eps === "number" && norm.eps >= 0 && Array.isArray(norm.variance) && norm.variance.length === node.args.length / 2 && norm.variance.every((v) => Number.isInteger(v) && v >= 0);
+      const ok =
+        typeof norm === "object" &&
+        Number.isInteger(norm.n) &&
+        norm.n >= 1 &&
+        typeof norm.eps === "number" &&
+        norm.eps >= 0 &&
+        Array.isArray(norm.variance) &&
+        norm.variance.length === node.args.length / 2 &&
+        norm.variance.every((v) => Number.isInteger(v) && v >= 0);
       if (!ok) throw new Error(`"norm" must be { n, eps, variance: one tape index per pair }`);
     }
     return node.args.length / 2;

@@ -17,11 +17,16 @@ function apply(op: string, x: bigint, s: number): bigint {
   const S = BigInt(s);
   const fl = (v: bigint) => v >> S;
   switch (op) {
-    case "floor": return fl(x);
-    case "ceil": return -fl(-x);
-    case "round": return s === 0 ? x : fl(x + (1n << (S - 1n)));
-    case "trunc": return x >= 0n ? fl(x) : -fl(-x);
-    default: throw new Error(op);
+    case "floor":
+      return fl(x);
+    case "ceil":
+      return -fl(-x);
+    case "round":
+      return s === 0 ? x : fl(x + (1n << (S - 1n)));
+    case "trunc":
+      return x >= 0n ? fl(x) : -fl(-x);
+    default:
+      throw new Error(op);
   }
 }
 
@@ -44,7 +49,14 @@ export const round: Family = {
       const neg: Interval = { lo: -v.iv.hi, hi: -v.iv.lo };
       const w = `element ${i}`;
       const k = (iv: Interval) => ctx.gadgetK(iv, s, w);
-      const b = node.op === "floor" ? [k(v.iv)] : node.op === "ceil" ? [k(neg)] : node.op === "round" ? [k({ lo: v.iv.lo + half, hi: v.iv.hi + half })] : [k(v.iv), k(neg), ctx.gadgetK(v.iv, 0, w)];
+      const b =
+        node.op === "floor"
+          ? [k(v.iv)]
+          : node.op === "ceil"
+            ? [k(neg)]
+            : node.op === "round"
+              ? [k({ lo: v.iv.lo + half, hi: v.iv.hi + half })]
+              : [k(v.iv), k(neg), ctx.gadgetK(v.iv, 0, w)];
       bits.push(b);
       const iv = { lo: apply(node.op, v.iv.lo, s), hi: apply(node.op, v.iv.hi, s) };
       return { scale: 0, iv, err: v.err === 0 && node.op !== "round" ? 0 : 1 + v.err };
@@ -71,12 +83,16 @@ export const round: Family = {
         return;
       }
       switch (node.op) {
-        case "floor": ctx.emit(`${o} <== Rescale(${b[0]}, ${s})(${x});`); break;
+        case "floor":
+          ctx.emit(`${o} <== Rescale(${b[0]}, ${s})(${x});`);
+          break;
         case "ceil":
           ctx.emit(`signal ${ctx.prefix}_${i} <== Rescale(${b[0]}, ${s})(-${x});`);
           ctx.emit(`${o} <== -${ctx.prefix}_${i};`);
           break;
-        case "round": ctx.emit(`${o} <== Rescale(${b[0]}, ${s})(${x} + ${1n << BigInt(s - 1)});`); break;
+        case "round":
+          ctx.emit(`${o} <== Rescale(${b[0]}, ${s})(${x} + ${1n << BigInt(s - 1)});`);
+          break;
         case "trunc": {
           const p = `${ctx.prefix}_${i}`;
           ctx.emit(`signal ${p}_f <== Rescale(${b[0]}, ${s})(${x});`);

@@ -65,7 +65,13 @@ export const topk: Family = {
   evalFloat(node, x) {
     const k = kOf(node);
     const sign = node.largest ? 1 : -1;
-    const res = groupsOf(node).map((g) => network(g.map((p) => sign * x[p]!), k, (a, b) => a > b));
+    const res = groupsOf(node).map((g) =>
+      network(
+        g.map((p) => sign * x[p]!),
+        k,
+        (a, b) => a > b,
+      ),
+    );
     const vals = res.flatMap(([v]) => v.map((y) => sign * y));
     return withIndices(node) ? [...vals, ...res.flatMap(([, i]) => i)] : vals;
   },
@@ -98,7 +104,14 @@ export const topk: Family = {
       for (let j = 0; j < k; j++) {
         const v = iv[j]!;
         vals.push({ scale: S, iv: sign === 1n ? v : { lo: -v.hi, hi: -v.lo }, err });
-        idxs.push({ scale: 0, iv: { lo: 0n, hi: BigInt(g.length - 1) }, err: jumpError(g.map((p) => ins[p]!.err), g.length - 1) });
+        idxs.push({
+          scale: 0,
+          iv: { lo: 0n, hi: BigInt(g.length - 1) },
+          err: jumpError(
+            g.map((p) => ins[p]!.err),
+            g.length - 1,
+          ),
+        });
       }
     });
     const outs = withIndices(node) ? [...vals, ...idxs] : vals;
@@ -109,7 +122,13 @@ export const topk: Family = {
     const scales = node.scales as number[];
     const k = node.k as number;
     const sign = node.largest ? 1n : -1n;
-    const res = (node.groups as number[][]).map((g, gi) => network(g.map((p) => sign * (x[p]! << BigInt(scales[gi]! - inScales[p]!))), k, (a, b) => a > b));
+    const res = (node.groups as number[][]).map((g, gi) =>
+      network(
+        g.map((p) => sign * (x[p]! << BigInt(scales[gi]! - inScales[p]!))),
+        k,
+        (a, b) => a > b,
+      ),
+    );
     const vals = res.flatMap(([v]) => v.map((y) => sign * y));
     return node.indices ? [...vals, ...res.flatMap(([, i]) => i.map(BigInt))] : vals;
   },

@@ -11,7 +11,18 @@
  */
 import { Queue, Worker, type Job } from "bullmq";
 import { Redis } from "ioredis";
-import { FAILURE_KINDS, IdempotencyConflictError, JOB_STATUSES, emptyRecord, newJobId, requestFingerprint, scopedIdempotencyKey, type JobRecord, type JobStatus, type NewJob } from "../jobs.js";
+import {
+  FAILURE_KINDS,
+  IdempotencyConflictError,
+  JOB_STATUSES,
+  emptyRecord,
+  newJobId,
+  requestFingerprint,
+  scopedIdempotencyKey,
+  type JobRecord,
+  type JobStatus,
+  type NewJob,
+} from "../jobs.js";
 import {
   DEFAULT_MAX_ATTEMPTS,
   JobError,

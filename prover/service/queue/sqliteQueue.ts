@@ -10,7 +10,18 @@
 import { DatabaseSync } from "node:sqlite";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { FAILURE_KINDS, IdempotencyConflictError, JOB_STATUSES, emptyRecord, newJobId, requestFingerprint, scopedIdempotencyKey, type JobRecord, type JobStatus, type NewJob } from "../jobs.js";
+import {
+  FAILURE_KINDS,
+  IdempotencyConflictError,
+  JOB_STATUSES,
+  emptyRecord,
+  newJobId,
+  requestFingerprint,
+  scopedIdempotencyKey,
+  type JobRecord,
+  type JobStatus,
+  type NewJob,
+} from "../jobs.js";
 import {
   DEFAULT_MAX_ATTEMPTS,
   JobError,
@@ -75,7 +86,8 @@ export class SqliteQueue implements JobQueue {
     const fingerprint = requestFingerprint(job);
     const idempotencyKey = job.idempotencyKey === undefined ? null : scopedIdempotencyKey(job.owner, job.idempotencyKey);
     if (idempotencyKey !== null) {
-      const existing = this.db.prepare(`SELECT id, fingerprint FROM jobs WHERE idempotency_key = ?`).get(idempotencyKey) as { id: string; fingerprint: string } | undefined;
+      const existing = this.db.prepare(`SELECT id, fingerprint FROM jobs WHERE idempotency_key = ?`).get(idempotencyKey) as
+        { id: string; fingerprint: string } | undefined;
       if (existing) {
         if (existing.fingerprint !== fingerprint) throw new IdempotencyConflictError(existing.id);
         return { job: (await this.get(existing.id))!, created: false };
@@ -147,7 +159,8 @@ export class SqliteQueue implements JobQueue {
       if (key === "proofs.count") stats.proofs.count = value;
       else if (key === "proofs.sum") stats.proofs.sumSeconds = value;
       else if (key.startsWith("proofs.bucket.")) stats.proofs.buckets[Number(key.slice("proofs.bucket.".length))] = value;
-      else if (key.startsWith("failures.") && (FAILURE_KINDS as readonly string[]).includes(key.slice("failures.".length))) stats.failures[key.slice("failures.".length) as keyof QueueStats["failures"]] = value;
+      else if (key.startsWith("failures.") && (FAILURE_KINDS as readonly string[]).includes(key.slice("failures.".length)))
+        stats.failures[key.slice("failures.".length) as keyof QueueStats["failures"]] = value;
     }
     return stats;
   }
@@ -182,7 +195,8 @@ export class SqliteQueue implements JobQueue {
   private pump(): void {
     if (!this.prove || this.closed) return;
     while (this.busySlots < this.concurrency) {
-      const row = this.db.prepare(`SELECT id, record FROM jobs WHERE status = 'queued' ORDER BY seq LIMIT 1`).get() as { id: string; record: string } | undefined;
+      const row = this.db.prepare(`SELECT id, record FROM jobs WHERE status = 'queued' ORDER BY seq LIMIT 1`).get() as
+        { id: string; record: string } | undefined;
       if (!row) return;
       const queued = JSON.parse(row.record) as JobRecord;
       // One write claims the job and counts the attempt.

@@ -23,7 +23,16 @@ async function deployFixture() {
   const verifier = await ethers.deployContract("MockInferenceVerifier");
   const token = await ethers.deployContract("DemoToken", ["Bounty Dollar", "bUSD", sponsor!.address]);
   const now = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
-  const terms = { verifier: await verifier.getAddress(), testSetHash: HASH, testSamples: 16, minCorrect: 10, deadline: now + 3600n, token: await token.getAddress(), reward: REWARD, sponsor: sponsor!.address };
+  const terms = {
+    verifier: await verifier.getAddress(),
+    testSetHash: HASH,
+    testSamples: 16,
+    minCorrect: 10,
+    deadline: now + 3600n,
+    token: await token.getAddress(),
+    reward: REWARD,
+    sponsor: sponsor!.address,
+  };
   const { bounty } = await ignition.deploy(module, { parameters: { [module.id]: { hub: await hub.getAddress(), ...terms } } });
   await (await token.getFunction("mint")(sponsor!.address, REWARD)).wait();
   await (await token.getFunction("approve")(await bounty.getAddress(), REWARD)).wait();
@@ -46,7 +55,9 @@ describe("AccuracyBounty (no proofs: creation and funding)", function () {
     ];
     const factory = await ethers.getContractFactory("AccuracyBounty");
     for (const [field, change] of bad) {
-      await expect(factory.deploy(hubAddress, { ...terms, ...change }), field).to.be.revertedWithCustomError(factory, "AccuracyBountyInvalidTerms").withArgs(field);
+      await expect(factory.deploy(hubAddress, { ...terms, ...change }), field)
+        .to.be.revertedWithCustomError(factory, "AccuracyBountyInvalidTerms")
+        .withArgs(field);
     }
     await expect(factory.deploy(ethers.ZeroAddress, terms)).to.be.revertedWithCustomError(factory, "AccuracyBountyInvalidTerms").withArgs("hub");
   });
@@ -61,7 +72,9 @@ describe("AccuracyBounty (no proofs: creation and funding)", function () {
   it("is funded by the sponsor only, once, and not after the deadline", async () => {
     const { bounty, token, sponsor, stranger } = await networkHelpers.loadFixture(deployFixture);
     await expect(connectAs(bounty, stranger).fund()).to.be.revertedWithCustomError(bounty, "AccuracyBountyUnauthorizedSponsor").withArgs(stranger.address);
-    await expect(bounty.getFunction("fund")()).to.emit(bounty, "BountyFunded").withArgs(sponsor.address, await token.getAddress(), REWARD);
+    await expect(bounty.getFunction("fund")())
+      .to.emit(bounty, "BountyFunded")
+      .withArgs(sponsor.address, await token.getAddress(), REWARD);
     expect(await token.getFunction("balanceOf")(await bounty.getAddress())).to.equal(REWARD);
     expect(await bounty.getFunction("status")()).to.equal(1n);
     await expect(bounty.getFunction("fund")()).to.be.revertedWithCustomError(bounty, "AccuracyBountyNotOpen").withArgs(1n);
@@ -77,7 +90,9 @@ describe("AccuracyBounty (no proofs: creation and funding)", function () {
     const modelId: bigint = await hub.getFunction("modelCount")();
     await (await connectAs(hub, modeller).setConsumer(modelId, await bounty.getAddress())).wait();
     const signals = [16n, HASH, 7n, 0n, BigInt(modeller.address), 1n];
-    await expect(connectAs(hub, modeller).verifyAndAct(modelId, dummyProof(), signals)).to.be.revertedWithCustomError(bounty, "AccuracyBountyNotOpen").withArgs(0n);
+    await expect(connectAs(hub, modeller).verifyAndAct(modelId, dummyProof(), signals))
+      .to.be.revertedWithCustomError(bounty, "AccuracyBountyNotOpen")
+      .withArgs(0n);
     await networkHelpers.time.increaseTo(terms.deadline + 1n);
     await expect(bounty.getFunction("refund")()).to.be.revertedWithCustomError(bounty, "AccuracyBountyNotOpen").withArgs(0n);
   });

@@ -37,8 +37,11 @@ async function scoreFor(epoch: number, score: bigint, subject: string, nonce = B
 describe("AnomalyGuard", function () {
   it("pauses at the threshold exactly, not one below it (negative scores decoded as negative)", async function () {
     const { hub, guard, vault, modelId, watcher } = await networkHelpers.loadFixture(fixture);
-    const submit = async (epoch: number, score: bigint) => connectAs(hub, watcher).verifyAndAct(modelId, dummyProof(), await scoreFor(epoch, score, watcher.address));
-    await expect(submit(6, THRESHOLD - 1n)).to.emit(guard, "AnomalyScored").withArgs(6, THRESHOLD - 1n, false, watcher.address, 6n);
+    const submit = async (epoch: number, score: bigint) =>
+      connectAs(hub, watcher).verifyAndAct(modelId, dummyProof(), await scoreFor(epoch, score, watcher.address));
+    await expect(submit(6, THRESHOLD - 1n))
+      .to.emit(guard, "AnomalyScored")
+      .withArgs(6, THRESHOLD - 1n, false, watcher.address, 6n);
     expect(await vault.paused()).to.equal(false);
     await expect(submit(7, THRESHOLD)).to.emit(guard, "GuardTripped");
     expect(await vault.paused()).to.equal(true);
@@ -49,7 +52,9 @@ describe("AnomalyGuard", function () {
     await connectAs(guard, owner).setThreshold(0n);
     const signals = await scoreFor(6, -1n, watcher.address);
     expect(signals[0]).to.equal(FIELD_MODULUS - 1n);
-    await expect(connectAs(hub, watcher).verifyAndAct(modelId, dummyProof(), signals)).to.emit(guard, "AnomalyScored").withArgs(6, -1n, false, watcher.address, 6n);
+    await expect(connectAs(hub, watcher).verifyAndAct(modelId, dummyProof(), signals))
+      .to.emit(guard, "AnomalyScored")
+      .withArgs(6, -1n, false, watcher.address, 6n);
     expect(await vault.paused()).to.equal(false);
   });
 
@@ -101,9 +106,13 @@ describe("AnomalyGuard", function () {
     await connectAs(hub, watcher).verifyAndAct(modelId, dummyProof(), await scoreFor(6, 0n, watcher.address));
     const pausedAt: bigint = await guard.pausedAt();
     await networkHelpers.time.setNextBlockTimestamp(pausedAt + DELAY - 1n);
-    await expect(connectAs(guard, owner).unpause()).to.be.revertedWithCustomError(guard, "AnomalyGuardUnpauseTooEarly").withArgs(pausedAt + DELAY, pausedAt + DELAY - 1n);
+    await expect(connectAs(guard, owner).unpause())
+      .to.be.revertedWithCustomError(guard, "AnomalyGuardUnpauseTooEarly")
+      .withArgs(pausedAt + DELAY, pausedAt + DELAY - 1n);
     await networkHelpers.time.setNextBlockTimestamp(pausedAt + DELAY);
-    await expect(connectAs(guard, owner).unpause()).to.emit(vault, "Unpaused").withArgs(await guard.getAddress());
+    await expect(connectAs(guard, owner).unpause())
+      .to.emit(vault, "Unpaused")
+      .withArgs(await guard.getAddress());
     await expect(connectAs(guard, stranger).setMaxAge(1n)).to.be.revertedWithCustomError(guard, "OwnableUnauthorizedAccount").withArgs(stranger.address);
     await expect(connectAs(guard, owner).setMaxAge(1n)).to.emit(guard, "MaxAgeUpdated").withArgs(MAX_AGE, 1n);
     expect(await guard.maxAge()).to.equal(1n);

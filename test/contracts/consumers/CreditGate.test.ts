@@ -25,8 +25,12 @@ async function deployFixture() {
   const modelId: bigint = await creditGate.modelId();
 
   /** Submits `score` for `subject` through the hub, as `sender` (the subject itself by default: only it may submit). */
-  const submit = (score: bigint, subject = applicant.address, nonce = 1n, sender = subject === relayer.address ? relayer : subject === stranger.address ? stranger : applicant) =>
-    connectAs(hub, sender).verifyAndAct(modelId, dummyProof(), statement({ outputs: [score], subject, nonce }));
+  const submit = (
+    score: bigint,
+    subject = applicant.address,
+    nonce = 1n,
+    sender = subject === relayer.address ? relayer : subject === stranger.address ? stranger : applicant,
+  ) => connectAs(hub, sender).verifyAndAct(modelId, dummyProof(), statement({ outputs: [score], subject, nonce }));
 
   return { hub, verifier, creditGate, modelId, submit, deployer, applicant, relayer, stranger, gateOwner };
 }
@@ -85,9 +89,7 @@ describe("CreditGate", function () {
       await expect(submit(-5n)).to.emit(creditGate, "CreditLineOpened").withArgs(applicant.address, CREDIT_LIMIT, -5n);
       expect((await creditGate.creditLineOf(applicant.address)).score).to.equal(-5n);
 
-      await expect(submit(-6n, relayer.address))
-        .to.emit(creditGate, "CreditRefused")
-        .withArgs(relayer.address, -6n, -5n);
+      await expect(submit(-6n, relayer.address)).to.emit(creditGate, "CreditRefused").withArgs(relayer.address, -6n, -5n);
     });
 
     it("refuses r - 1 as the score -1, not as a huge positive score", async function () {
@@ -129,7 +131,15 @@ describe("CreditGate", function () {
         deadline: BigInt(await networkHelpers.time.latest()) + 600n,
       });
 
-      await expect(connectAs(hub, relayer).verifyAndActFor(modelId, dummyProof(), statement({ outputs: [THRESHOLD], subject: applicant.address }), auth.deadline, auth.signature))
+      await expect(
+        connectAs(hub, relayer).verifyAndActFor(
+          modelId,
+          dummyProof(),
+          statement({ outputs: [THRESHOLD], subject: applicant.address }),
+          auth.deadline,
+          auth.signature,
+        ),
+      )
         .to.emit(creditGate, "CreditLineOpened")
         .withArgs(applicant.address, CREDIT_LIMIT, THRESHOLD);
       expect((await creditGate.creditLineOf(applicant.address)).limit).to.equal(CREDIT_LIMIT);
@@ -165,9 +175,7 @@ describe("CreditGate", function () {
       const rogueModelId: bigint = await hub.modelCount();
       await connectAs(hub, stranger).setConsumer(rogueModelId, creditGate);
 
-      await expect(
-        connectAs(hub, stranger).verifyAndAct(rogueModelId, dummyProof(), statement({ outputs: [10n ** 9n], subject: stranger.address })),
-      )
+      await expect(connectAs(hub, stranger).verifyAndAct(rogueModelId, dummyProof(), statement({ outputs: [10n ** 9n], subject: stranger.address })))
         .to.be.revertedWithCustomError(creditGate, "CreditGateUnexpectedModel")
         .withArgs(rogueModelId);
       expect((await creditGate.creditLineOf(stranger.address)).limit).to.equal(0n);
@@ -178,9 +186,7 @@ describe("CreditGate", function () {
     it("lets the owner change the threshold, emitting ThresholdUpdated", async function () {
       const { creditGate, submit, gateOwner } = await networkHelpers.loadFixture(deployFixture);
 
-      await expect(connectAs(creditGate, gateOwner).setThreshold(800n))
-        .to.emit(creditGate, "ThresholdUpdated")
-        .withArgs(THRESHOLD, 800n);
+      await expect(connectAs(creditGate, gateOwner).setThreshold(800n)).to.emit(creditGate, "ThresholdUpdated").withArgs(THRESHOLD, 800n);
       expect(await creditGate.threshold()).to.equal(800n);
       await expect(submit(799n)).to.emit(creditGate, "CreditRefused");
     });
@@ -208,9 +214,7 @@ describe("CreditGate", function () {
       const { creditGate, submit, applicant, relayer, gateOwner } = await networkHelpers.loadFixture(deployFixture);
       await submit(THRESHOLD);
 
-      await expect(connectAs(creditGate, gateOwner).setCreditLimit(500n))
-        .to.emit(creditGate, "CreditLimitUpdated")
-        .withArgs(CREDIT_LIMIT, 500n);
+      await expect(connectAs(creditGate, gateOwner).setCreditLimit(500n)).to.emit(creditGate, "CreditLimitUpdated").withArgs(CREDIT_LIMIT, 500n);
       expect(await creditGate.creditLimit()).to.equal(500n);
 
       await expect(submit(THRESHOLD, relayer.address)).to.emit(creditGate, "CreditLineOpened").withArgs(relayer.address, 500n, THRESHOLD);

@@ -81,14 +81,22 @@ describe("SignalFeed", function () {
     const { hub, priceSource, modelId, bot } = await networkHelpers.loadFixture(fixture);
     for (const epoch of [5n, 11n, FIELD_MODULUS - 1n]) {
       const signals = signalStatement({ direction: 0n, size: 0n, epoch, windowHash: 1n, subject: bot.address, nonce: 1n });
-      await expect(connectAs(hub, botSigner!).verifyAndAct(modelId, dummyProof(), signals)).to.be.revertedWithCustomError(priceSource, "PriceSourceUnknownEpoch");
+      await expect(connectAs(hub, botSigner!).verifyAndAct(modelId, dummyProof(), signals)).to.be.revertedWithCustomError(
+        priceSource,
+        "PriceSourceUnknownEpoch",
+      );
     }
   });
 
   it("rejects a direction outside -1..1 or a size outside 0..SIZE_ONE with SignalFeedInvalidSignal", async function () {
     const { hub, feed, modelId, bot } = await networkHelpers.loadFixture(fixture);
     const windowHash = await poseidonHash(windowAt(10));
-    for (const [direction, size] of [[2n, 1n], [-2n, 1n], [1n, SIZE_ONE + 1n], [1n, -1n]] as const) {
+    for (const [direction, size] of [
+      [2n, 1n],
+      [-2n, 1n],
+      [1n, SIZE_ONE + 1n],
+      [1n, -1n],
+    ] as const) {
       const signals = signalStatement({ direction, size, epoch: 10n, windowHash, subject: bot.address });
       await expect(connectAs(hub, botSigner!).verifyAndAct(modelId, dummyProof(), signals))
         .to.be.revertedWithCustomError(feed, "SignalFeedInvalidSignal")
@@ -103,7 +111,9 @@ describe("SignalFeed", function () {
     await hub.setConsumer(other, feed);
     const signals = signalStatement({ direction: 1n, size: 1n, epoch: 10n, windowHash: 1n, subject: bot.address }).slice(1);
     signals[3] = 5n; // the commitment of the 3-output model sits one place earlier
-    await expect(connectAs(hub, botSigner!).verifyAndAct(other, dummyProof(), signals)).to.be.revertedWithCustomError(feed, "SignalFeedInvalidOutputCount").withArgs(3);
+    await expect(connectAs(hub, botSigner!).verifyAndAct(other, dummyProof(), signals))
+      .to.be.revertedWithCustomError(feed, "SignalFeedInvalidOutputCount")
+      .withArgs(3);
   });
 
   it("keeps signals per model: another model pointed at the feed does not move this one's", async function () {

@@ -23,7 +23,11 @@ async function fixture() {
 
 async function publish(d: Awaited<ReturnType<typeof fixture>>, epoch: number, direction: bigint, size: bigint) {
   const windowHash = await poseidonHash(windowAt(epoch));
-  await connectAs(d.hub, d.bot).verifyAndAct(d.modelId, dummyProof(), signalStatement({ direction, size, epoch: BigInt(epoch), windowHash, subject: d.bot.address }));
+  await connectAs(d.hub, d.bot).verifyAndAct(
+    d.modelId,
+    dummyProof(),
+    signalStatement({ direction, size, epoch: BigInt(epoch), windowHash, subject: d.bot.address }),
+  );
 }
 
 describe("SignalVault", function () {
@@ -34,7 +38,9 @@ describe("SignalVault", function () {
     const amountIn = (31_050n * E18) / 4n;
     const expectedOut = await amm.getAmountOut(quote, amountIn);
 
-    await expect(vault.rebalance(0n, NO_DEADLINE)).to.emit(vault, "Rebalanced").withArgs(10, 1, SIZE_ONE / 4n, amountIn, expectedOut);
+    await expect(vault.rebalance(0n, NO_DEADLINE))
+      .to.emit(vault, "Rebalanced")
+      .withArgs(10, 1, SIZE_ONE / 4n, amountIn, expectedOut);
     expect(await quote.balanceOf(vault)).to.equal(31_050n * E18 - amountIn);
     expect(await base.balanceOf(vault)).to.equal(10n * E18 + expectedOut);
     expect(await vault.lastEpoch()).to.equal(10n);
@@ -45,7 +51,9 @@ describe("SignalVault", function () {
     const { vault, amm, base, quote } = d;
     await publish(d, 10, -1n, SIZE_ONE);
     const expectedOut = await amm.getAmountOut(base, 10n * E18);
-    await expect(vault.rebalance(0n, NO_DEADLINE)).to.emit(vault, "Rebalanced").withArgs(10, -1, SIZE_ONE, 10n * E18, expectedOut);
+    await expect(vault.rebalance(0n, NO_DEADLINE))
+      .to.emit(vault, "Rebalanced")
+      .withArgs(10, -1, SIZE_ONE, 10n * E18, expectedOut);
     expect(await base.balanceOf(vault)).to.equal(0n);
     expect(await quote.balanceOf(vault)).to.equal(31_050n * E18 + expectedOut);
   });
@@ -140,7 +148,9 @@ describe("SignalVault", function () {
       const deadline = BigInt(await networkHelpers.time.latest()) + 300n;
       // The largest push the 0.5% tolerance lets through on this pool is about 2,500 dUSD.
       const { profit, shortfall } = await sandwich(d, 2_000n, () => d.vault.rebalance(minAmountOut, deadline));
-      console.log(`      keeper-bounded sandwich (2,000 dUSD push): attacker ${Number(profit / 10n ** 16n) / 100} dUSD, vault shortfall ${Number(shortfall / 10n ** 16n) / 100} dUSD`);
+      console.log(
+        `      keeper-bounded sandwich (2,000 dUSD push): attacker ${Number(profit / 10n ** 16n) / 100} dUSD, vault shortfall ${Number(shortfall / 10n ** 16n) / 100} dUSD`,
+      );
       expect(shortfall).to.be.lessThanOrEqual(((quoted - minAmountOut) * 3105n) / 1n);
       expect(profit).to.be.lessThan(shortfall);
     });
@@ -150,7 +160,9 @@ describe("SignalVault", function () {
       await publish(d, 10, 1n, SIZE_ONE);
       const deadline = BigInt(await networkHelpers.time.latest()) + 10n;
       await networkHelpers.time.setNextBlockTimestamp(deadline + 1n);
-      await expect(d.vault.rebalance(0n, deadline)).to.be.revertedWithCustomError(d.vault, "SignalVaultExpired").withArgs(deadline, deadline + 1n);
+      await expect(d.vault.rebalance(0n, deadline))
+        .to.be.revertedWithCustomError(d.vault, "SignalVaultExpired")
+        .withArgs(deadline, deadline + 1n);
       expect(await d.vault.lastEpoch()).to.equal(0n);
     });
 
@@ -188,7 +200,9 @@ describe("SimpleAMM", function () {
     const expected = (amountIn * 997n * 3_105_000n * E18) / (1_000n * E18 * 1000n + amountIn * 997n);
     expect(await amm.getAmountOut(base, amountIn)).to.equal(expected);
     await base.approve(amm, amountIn);
-    await expect(amm.swap(base, amountIn, expected, owner.address)).to.emit(amm, "Swapped").withArgs(owner.address, await base.getAddress(), amountIn, expected, owner.address);
+    await expect(amm.swap(base, amountIn, expected, owner.address))
+      .to.emit(amm, "Swapped")
+      .withArgs(owner.address, await base.getAddress(), amountIn, expected, owner.address);
     expect(await amm.reserve0()).to.equal(await base.balanceOf(amm));
     expect(await amm.reserve1()).to.equal(await quote.balanceOf(amm));
   });
@@ -196,10 +210,14 @@ describe("SimpleAMM", function () {
   it("rejects another token, a zero amount, and an output below the minimum", async function () {
     const d = await networkHelpers.loadFixture(fixture);
     const { amm, base, owner } = d;
-    await expect(amm.getAmountOut(d.feed, 1n)).to.be.revertedWithCustomError(amm, "SimpleAMMInvalidToken").withArgs(await d.feed.getAddress());
+    await expect(amm.getAmountOut(d.feed, 1n))
+      .to.be.revertedWithCustomError(amm, "SimpleAMMInvalidToken")
+      .withArgs(await d.feed.getAddress());
     await expect(amm.swap(base, 0n, 0n, owner.address)).to.be.revertedWithCustomError(amm, "SimpleAMMZeroAmount");
     const out = await amm.getAmountOut(base, E18);
     await base.approve(amm, E18);
-    await expect(amm.swap(base, E18, out + 1n, owner.address)).to.be.revertedWithCustomError(amm, "SimpleAMMInsufficientOutput").withArgs(out, out + 1n);
+    await expect(amm.swap(base, E18, out + 1n, owner.address))
+      .to.be.revertedWithCustomError(amm, "SimpleAMMInsufficientOutput")
+      .withArgs(out, out + 1n);
   });
 });

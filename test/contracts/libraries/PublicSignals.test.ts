@@ -62,7 +62,11 @@ describe("PublicSignals", function () {
 
   it("unpacks validity as prover/abi/publicSignals.ts packs it", async function () {
     const { harness } = await networkHelpers.loadFixture(deployFixture);
-    for (const [issuedAt, expiresAt] of [[0n, 0n], [1_700_000_000n, 1_700_086_400n], [(1n << 64n) - 1n, (1n << 64n) - 1n]]) {
+    for (const [issuedAt, expiresAt] of [
+      [0n, 0n],
+      [1_700_000_000n, 1_700_086_400n],
+      [(1n << 64n) - 1n, (1n << 64n) - 1n],
+    ]) {
       const [i, e] = await harness.unpackValidity(packValidity(issuedAt!, expiresAt!));
       expect([i, e]).to.deep.equal([issuedAt, expiresAt]);
     }
@@ -91,9 +95,7 @@ describe("PublicSignals", function () {
     ] as const) {
       it(`rejects ${name} with PublicSignalsValueNotInField`, async function () {
         const { harness } = await networkHelpers.loadFixture(deployFixture);
-        await expect(harness.toInt(x))
-          .to.be.revertedWithCustomError(harness, "PublicSignalsValueNotInField")
-          .withArgs(x);
+        await expect(harness.toInt(x)).to.be.revertedWithCustomError(harness, "PublicSignalsValueNotInField").withArgs(x);
       });
     }
   });

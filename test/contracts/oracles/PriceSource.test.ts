@@ -22,7 +22,9 @@ describe("PriceSource", function () {
     expect(await priceSource.priceAt(3)).to.equal(PRICES[2]);
     const price = 311_000n;
     const tx = priceSource.recordPrice(11, price);
-    await expect(tx).to.emit(priceSource, "PriceRecorded").withArgs(11, price, await poseidonHash([...PRICES.slice(5), price]));
+    await expect(tx)
+      .to.emit(priceSource, "PriceRecorded")
+      .withArgs(11, price, await poseidonHash([...PRICES.slice(5), price]));
     expect(await priceSource.recordedAt(11)).to.equal(BigInt(await networkHelpers.time.latest()));
   });
 

@@ -150,7 +150,10 @@ describe("Groth16BatchVerifier (generated from the credit-score key, real proofs
     expect(source).to.contain(`_VK_HASH = ${verificationKeyHash(vkey)};`);
     const other = JSON.parse(readFileSync(artifactPath("credit-trees", "vkey"), "utf8"));
     expect(verificationKeyHash(other)).to.not.equal(verificationKeyHash(vkey));
-    expect(() => groth16BatchVerifierSource({ vkey: { ...vkey, protocol: "plonk" }, interfaceImport: "x", provenance: "x" })).to.throw(RangeError, "groth16 bn128");
+    expect(() => groth16BatchVerifierSource({ vkey: { ...vkey, protocol: "plonk" }, interfaceImport: "x", provenance: "x" })).to.throw(
+      RangeError,
+      "groth16 bn128",
+    );
   });
 
   it("uses n + 3 pairings: the marginal gas of a proof is about one pairing and two scalar multiplications", async function () {

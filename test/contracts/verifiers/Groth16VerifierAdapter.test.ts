@@ -19,9 +19,7 @@ async function deployFixture() {
 describe("Groth16VerifierAdapter", function () {
   it("tail-calls snarkjs's verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[5])", async function () {
     const { verifier, signals } = await networkHelpers.loadFixture(deployFixture);
-    expect(verifier.interface.getFunction("verifyProof")!.selector).to.equal(
-      id("verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[5])").slice(0, 10),
-    );
+    expect(verifier.interface.getFunction("verifyProof")!.selector).to.equal(id("verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[5])").slice(0, 10));
 
     expect(await verifier.verify(mockGroth16Proof(signals[0]!), signals)).to.equal(true);
   });
@@ -73,9 +71,7 @@ describe("Groth16VerifierAdapter", function () {
     const { verifier, signals } = await networkHelpers.loadFixture(deployFixture);
     const proof = mockGroth16Proof(signals[0]!);
     for (const bad of [[], signals.slice(0, 4), [...signals, 55n]]) {
-      await expect(verifier.verify(proof, bad))
-        .to.be.revertedWithCustomError(verifier, "InferenceVerifierInvalidSignalCount")
-        .withArgs(5, bad.length);
+      await expect(verifier.verify(proof, bad)).to.be.revertedWithCustomError(verifier, "InferenceVerifierInvalidSignalCount").withArgs(5, bad.length);
     }
   });
 });
