@@ -21,7 +21,7 @@
  * ```
  */
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
-import { signalsModule } from "./Signals.js";
+import { signalsModule, signalsModuleParameters, type SignalsParameters } from "./Signals.js";
 
 /** Outputs of an anomaly model, in order (see contracts/interfaces/IAnomalyGuard.sol). */
 export const ANOMALY_NUM_OUTPUTS = 3;
@@ -30,6 +30,28 @@ export const ANOMALY_NUM_OUTPUTS = 3;
 export const DEFAULT_UNPAUSE_DELAY = 24n * 60n * 60n;
 
 const modules = new Map<string, ReturnType<typeof build>>();
+
+export interface AnomalyGuardParameters {
+  /** The anomaly model's commitment. */
+  modelCommitment: bigint;
+  threshold?: bigint;
+  maxAge?: bigint;
+  unpauseDelay?: bigint;
+  /** The protected signals stack's own parameters (deploy/Signals.ts), under its module's id. */
+  signals: SignalsParameters;
+}
+
+/**
+ * The deployment parameters of `module` (from {@link anomalyGuardModule}) and of the signals module it
+ * uses, spelled once for every caller; unset ones take the modules' defaults.
+ */
+export function anomalyGuardParameters(module: ReturnType<typeof anomalyGuardModule>, signalVerifierName: string, p: AnomalyGuardParameters) {
+  const parameters: Record<string, bigint> = { modelCommitment: p.modelCommitment };
+  if (p.threshold !== undefined) parameters.threshold = p.threshold;
+  if (p.maxAge !== undefined) parameters.maxAge = p.maxAge;
+  if (p.unpauseDelay !== undefined) parameters.unpauseDelay = p.unpauseDelay;
+  return { [module.id]: parameters, [signalsModule(signalVerifierName).id]: signalsModuleParameters(p.signals) };
+}
 
 /** The module for the anomaly verifier `verifierContractName` guarding the vault of `signalsModule(signalVerifierName)`. */
 export function anomalyGuardModule(verifierContractName: string, signalVerifierName: string) {

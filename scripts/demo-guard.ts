@@ -16,19 +16,21 @@
  * {"days": N, "flagged": n, "paused": bool, "rejections": {"stale": name, "notOwner": name}}
  * where `paused` says whether the vault was paused by the guard at the end of the replay.
  */
-import type { Contract } from "ethers";
 import { network } from "hardhat";
 import { bundledSpecPath } from "../prover/artifacts/paths.js";
 import { buildModel } from "../prover/build/buildModel.js";
 import { formatMs, timed } from "../prover/build/progress.js";
+import { anomalyGuardAbi, priceSourceAbi, signalVaultAbi } from "../prover/chain/abi.js";
+import { connectProvider, type ChainClients } from "../prover/chain/connect.js";
+import { deployAnomalyGuard } from "../prover/chain/deploy.js";
 import { expectRevertName } from "../prover/chain/revert.js";
+import { submitInference } from "../prover/chain/submitInference.js";
+import { writeAndWait } from "../prover/chain/write.js";
 import { loadSp500, toCents } from "../prover/data/sp500.js";
 import { ModelProver } from "../prover/prove/prover.js";
-import { connectProvider } from "../prover/chain/connect.js";
-import type { Address } from "viem";
 import { releaseCurves } from "../prover/setup/curve.js";
 import { compileContracts } from "./compile-contracts.js";
-import { anomalyMarketOf, decodeAnomaly, deployAnomalyStack, proveAnomaly } from "./dev/anomalyStack.js";
+import { decodeAnomaly, proveAnomaly } from "./dev/anomalyStack.js";
 import { seedSignalMarket, SIGNAL_WINDOW } from "./dev/signalStack.js";
 
 const MODEL = "anomaly-guard";
@@ -71,26 +73,33 @@ async function main() {
   const prover = await ModelProver.load(bundledSpecPath(MODEL));
   const signalProver = await ModelProver.load(bundledSpecPath(PROTECTED_MODEL));
 
-  const { ethers, ignition, networkHelpers, provider } = await network.create();
-  const [owner, watcher, stranger] = await ethers.getSigners();
+  const connection = await network.create();
+  const { networkHelpers } = connection;
+  const chain = await connectProvider(connection.provider);
+  const [owner, watcher, stranger] = chain.accounts.slice(0, 3).map((address) => chain.as(address)) as [ChainClients, ChainClients, ChainClients];
+  const { publicClient } = chain;
   const d = await timed(log, "deploy the signals stack (PriceSource, SignalFeed, AMM, SignalVault), the anomaly model and the AnomalyGuard", () =>
-    deployAnomalyStack({
-      ignition,
-      verifierContract: built.verifierContract,
-      modelCommitment: prover.modelCommitment,
-      signalVerifierContract: protectedBuilt.verifierContract,
-      signalModelCommitment: signalProver.modelCommitment,
-      maxAge: MAX_AGE,
-      unpauseDelay: UNPAUSE_DELAY,
-    }),
+    deployAnomalyGuard(
+      { connection, publicClient },
+      {
+        verifierContract: built.verifierContract,
+        modelCommitment: prover.modelCommitment,
+        signalVerifierContract: protectedBuilt.verifierContract,
+        signals: { modelCommitment: signalProver.modelCommitment },
+        maxAge: MAX_AGE,
+        unpauseDelay: UNPAUSE_DELAY,
+      },
+    ),
   );
-  await seedSignalMarket((await connectProvider(provider)).as(owner.address as Address), await anomalyMarketOf(d), cents[SIGNAL_WINDOW - 1]!);
-  const threshold: bigint = await d.guard.threshold();
+  // The deployer (account 0) owns the tokens, the vault and the guard.
+  await seedSignalMarket(owner, d, cents[SIGNAL_WINDOW - 1]!);
+  const readGuard = <fn extends "threshold" | "pausedAt">(functionName: fn) =>
+    publicClient.readContract({ address: d.guard, abi: anomalyGuardAbi, functionName });
+  const vaultPaused = () => publicClient.readContract({ address: d.vault, abi: signalVaultAbi, functionName: "paused" });
+  const threshold = await readGuard("threshold");
   // The score's fixed-point scale, for display: the threshold and the scores are compared as integers on-chain.
   const scale = 2 ** prover.ir.outputs[0]!.scale;
-  log(
-    `  model ${MODEL} #${d.modelId} (public weights, commitment ${prover.modelCommitment.toString().slice(0, 16)}...) -> guard ${await d.guard.getAddress()}`,
-  );
+  log(`  model ${MODEL} #${d.anomalyModelId} (public weights, commitment ${prover.modelCommitment.toString().slice(0, 16)}...) -> guard ${d.guard}`);
   log(
     `  threshold: score (log-odds of a 4% sell-off within 5 days) >= ${Number(threshold) / scale}; freshness ${MAX_AGE} s; unpause delay ${UNPAUSE_DELAY / 3600n} h`,
   );
@@ -98,7 +107,7 @@ async function main() {
   let epoch = 0n;
   const recordNext = async () => {
     epoch++;
-    await (await (d.priceSource.connect(owner) as Contract).recordPrice(epoch, cents[Number(epoch) - 1]!)).wait();
+    await writeAndWait({ ...owner, address: d.priceSource, abi: priceSourceAbi, functionName: "recordPrice", args: [epoch, cents[Number(epoch) - 1]!] });
     return epoch;
   };
   const windowAt = (e: bigint) => cents.slice(Number(e) - SIGNAL_WINDOW, Number(e));
@@ -110,12 +119,12 @@ async function main() {
   log(`\nDay  date        close     score   P(sell-off)  prove     verifyAndAct gas  vault`);
   for (let day = 0; day < days; day++) {
     const e = await recordNext();
-    const p = await proveAnomaly(prover, windowAt(e), e, watcher.address);
+    const p = await proveAnomaly(prover, windowAt(e), e, watcher.account.address);
     proveTimes.push(p.timings.witnessMs + p.timings.proveMs);
     const { score } = decodeAnomaly(p);
-    const receipt = await (await (d.hub.connect(watcher) as Contract).verifyAndAct(d.modelId, p.proofBytes, [...p.publicSignals])).wait();
+    const { receipt } = await submitInference(watcher, { hub: d.hub, modelId: d.anomalyModelId, ...p });
     if (score >= threshold) flagged++;
-    const paused: boolean = await d.vault.paused();
+    const paused = await vaultPaused();
     if (paused && pausedOn === undefined) pausedOn = replay[Number(e) - 1]!.date;
     const logit = Number(score) / scale;
     log(
@@ -124,12 +133,12 @@ async function main() {
         `${score >= threshold ? (pausedOn === replay[Number(e) - 1]!.date ? "FLAGGED: paused" : "flagged (already paused)") : "calm"}`,
     );
   }
-  const paused: boolean = await d.vault.paused();
+  const paused = await vaultPaused();
 
   log(`\nRejections (each reverts the whole call: no state changes, no nonce burnt)`);
-  const rejection = async (send: () => Promise<{ wait(): Promise<unknown> }>) => {
+  const rejection = async (send: () => Promise<unknown>) => {
     try {
-      await (await send()).wait();
+      await send();
     } catch (error) {
       return expectRevertName(error);
     }
@@ -137,18 +146,19 @@ async function main() {
   };
   const staleEpoch = await recordNext();
   await networkHelpers.time.increase(MAX_AGE + 1n);
-  const p = await proveAnomaly(prover, windowAt(staleEpoch), staleEpoch, watcher.address);
-  const stale = await rejection(() => (d.hub.connect(watcher) as Contract).verifyAndAct(d.modelId, p.proofBytes, [...p.publicSignals]));
+  const p = await proveAnomaly(prover, windowAt(staleEpoch), staleEpoch, watcher.account.address);
+  const stale = await rejection(() => submitInference(watcher, { hub: d.hub, modelId: d.anomalyModelId, ...p }));
   log(`  score for epoch ${staleEpoch}, prices recorded ${MAX_AGE + 1n} s ago: ${stale}`);
-  const notOwner = await rejection(() => (d.guard.connect(stranger) as Contract).unpause());
-  log(`  unpause by ${stranger.address}, not the guard's owner: ${notOwner}`);
+  const unpause = (as: ChainClients) => writeAndWait({ ...as, address: d.guard, abi: anomalyGuardAbi, functionName: "unpause", args: [] });
+  const notOwner = await rejection(() => unpause(stranger));
+  log(`  unpause by ${stranger.account.address}, not the guard's owner: ${notOwner}`);
   if (paused) {
-    const early = await rejection(() => (d.guard.connect(owner) as Contract).unpause());
+    const early = await rejection(() => unpause(owner));
     log(`  unpause by the owner before the ${UNPAUSE_DELAY / 3600n} h delay: ${early}`);
-    const pausedAt: bigint = await d.guard.pausedAt();
+    const pausedAt = await readGuard("pausedAt");
     await networkHelpers.time.increaseTo(pausedAt + UNPAUSE_DELAY);
-    await (await (d.guard.connect(owner) as Contract).unpause()).wait();
-    log(`  unpause by the owner after the delay: accepted (vault paused: ${await d.vault.paused()})`);
+    await unpause(owner);
+    log(`  unpause by the owner after the delay: accepted (vault paused: ${await vaultPaused()})`);
   }
 
   const sorted = [...proveTimes].sort((a, b) => a - b);

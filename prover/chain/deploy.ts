@@ -1,6 +1,6 @@
 /**
  * Deploying the bundled stacks through the same Ignition modules production uses (deploy/CreditScore.ts,
- * deploy/Signals.ts), so a development deployment never drifts from them: on Hardhat's in-process
+ * deploy/Signals.ts, deploy/AnomalyGuard.ts), so a development deployment never drifts from them: on Hardhat's in-process
  * network (the demos, the benches, the app) or on any JSON-RPC development node (`serve --deploy`),
  * the deployer one of the node's accounts.
  */
@@ -8,11 +8,12 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import type { NetworkConnection } from "hardhat/types/network";
 import type { Address, PublicClient } from "viem";
+import { anomalyGuardModule, anomalyGuardParameters, type AnomalyGuardParameters } from "../../deploy/AnomalyGuard.js";
 import { creditScoreModule, creditScoreParameters, type CreditScoreParameters } from "../../deploy/CreditScore.js";
 import { signalsModule, signalsParameters, type SignalsParameters } from "../../deploy/Signals.js";
 import { REPO_ROOT } from "../artifacts/paths.js";
 import { ZkinferError } from "../errors.js";
-import { creditGateAbi, inferenceHubAbi } from "./abi.js";
+import { anomalyGuardAbi, creditGateAbi, inferenceHubAbi, signalVaultAbi } from "./abi.js";
 import type { ChainClients } from "./connect.js";
 
 /** What the Ignition helper needs of a Hardhat network connection. */
@@ -86,6 +87,54 @@ export async function deploySignals({ connection, publicClient, from, deployment
   // The module registers one model on a hub it may share: the newest one is its.
   const modelId = await publicClient.readContract({ address: hub, abi: inferenceHubAbi, functionName: "modelCount" });
   return { hub, verifier, poseidon, priceSource, feed, base, quote, amm, vault, modelId };
+}
+
+export interface DeployAnomalyGuardParameters extends AnomalyGuardParameters {
+  verifierContract: string;
+  /** The protected signals stack's verifier (its vault is what the guard pauses). */
+  signalVerifierContract: string;
+}
+
+export type AnomalyGuardDeployment = SignalsDeployment & {
+  anomalyVerifier: Address;
+  guard: Address;
+  /** The anomaly model's id (SignalsDeployment's `modelId` is the signal model's). */
+  anomalyModelId: bigint;
+};
+
+/**
+ * Deploys the anomaly guard with deploy/AnomalyGuard.ts: the signals stack, the anomaly model on the
+ * same hub and PriceSource, and the AnomalyGuard made the vault's guard.
+ */
+export async function deployAnomalyGuard(
+  { connection, publicClient, from, deploymentId }: DeployOn,
+  p: DeployAnomalyGuardParameters,
+): Promise<AnomalyGuardDeployment> {
+  const module = anomalyGuardModule(p.verifierContract, p.signalVerifierContract);
+  const d = await connection.ignition.deploy(module, {
+    deploymentId,
+    defaultSender: from,
+    parameters: anomalyGuardParameters(module, p.signalVerifierContract, p),
+  });
+  const [hub, verifier, poseidon, priceSource, feed, base, quote, amm, vault, anomalyVerifier, guard] = await addressesOf(
+    d.hub,
+    d.verifier,
+    d.poseidon,
+    d.priceSource,
+    d.feed,
+    d.base,
+    d.quote,
+    d.amm,
+    d.vault,
+    d.anomalyVerifier,
+    d.guard,
+  );
+  // Both models are registered on a hub the modules may share: each is read from its own consumer.
+  const [modelId, anomalyModelId] = await Promise.all([
+    publicClient.readContract({ address: vault, abi: signalVaultAbi, functionName: "modelId" }),
+    publicClient.readContract({ address: guard, abi: anomalyGuardAbi, functionName: "modelId" }),
+  ]);
+  return { hub, verifier, poseidon, priceSource, feed, base, quote, amm, vault, modelId, anomalyVerifier, guard, anomalyModelId };
 }
 
 export interface CreditScoreStack extends CreditScoreDeployment {

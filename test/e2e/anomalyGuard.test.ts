@@ -17,7 +17,8 @@ import { runQuantized } from "../../prover/model/interpret.js";
 import { ModelProver } from "../../prover/prove/prover.js";
 import { connectProvider } from "../../prover/chain/connect.js";
 import type { Address } from "viem";
-import { anomalyMarketOf, decodeAnomaly, deployAnomalyStack, proveAnomaly } from "../../scripts/dev/anomalyStack.js";
+import { decodeAnomaly, proveAnomaly } from "../../scripts/dev/anomalyStack.js";
+import { anomalyMarketOf, deployAnomalyStack } from "../helpers/anomalyStack.js";
 import { seedSignalMarket } from "../../scripts/dev/signalStack.js";
 
 const { ethers, ignition, networkHelpers, provider } = await network.create();

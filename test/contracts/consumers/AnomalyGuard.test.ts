@@ -5,7 +5,7 @@
  */
 import { expect } from "chai";
 import { network } from "hardhat";
-import { deployAnomalyStack } from "../../../scripts/dev/anomalyStack.js";
+import { deployAnomalyStack } from "../../helpers/anomalyStack.js";
 import { FIELD_MODULUS, MODEL_COMMITMENT, connectAs, dummyProof, statement } from "../helpers.js";
 import { MAX_AGE, PRICES, poseidonHash, windowAt } from "../signalsFixture.js";
 
