@@ -18,6 +18,25 @@ import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 
 const modules = new Map<string, ReturnType<typeof build>>();
 
+export interface AccuracyBountyParameters {
+  hub: string;
+  verifier: string;
+  token: string;
+  testSetHash: bigint;
+  testSamples: number;
+  minCorrect: number;
+  /** Unix seconds: claims close after it, refunds open. */
+  deadline: bigint;
+  reward: bigint;
+  /** Default: the deployer (account 0). */
+  sponsor?: string;
+}
+
+/** The deployment parameters of `module`, spelled once for every caller; an unset sponsor takes the module's default. */
+export function accuracyBountyParameters(module: { id: string }, { sponsor, ...terms }: AccuracyBountyParameters) {
+  return { [module.id]: { ...terms, ...(sponsor === undefined ? {} : { sponsor }) } };
+}
+
 /** The module with id `AccuracyBounty_<suffix>` (one object per id: Ignition refuses two modules with one id). */
 export function accuracyBountyModule(suffix = "main") {
   if (!/^[A-Za-z0-9_]+$/.test(suffix)) throw new TypeError(`module suffix "${suffix}" must be letters, digits or _`);

@@ -15,6 +15,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { artifactPath, bundledSpecPath } from "../prover/artifacts/paths.js";
 import { buildBounty } from "../prover/build/buildBounty.js";
+import { connectProvider } from "../prover/chain/connect.js";
 import { compileCircuit } from "../prover/circuit/compile.js";
 import { germanCreditTestSet } from "../prover/data/germanCreditBounty.js";
 import { BountyProver } from "../prover/prove/bountyProver.js";
@@ -59,28 +60,23 @@ export async function bountyBench(hre: any, log: (line: string) => void) {
 
   const prover = await BountyProver.load(NAME, testSet);
   const model = creditLogisticBountyModel(randomSalt().toString());
-  const { ethers, ignition } = await hre.network.create();
-  const [, modeller] = await ethers.getSigners();
-  const s = await deployBountyStack({
-    ethers,
-    ignition,
-    bountyName: NAME,
-    testSetHash: built.testSetHash,
-    testSamples: 300,
-    minCorrect: 216,
-    reward: 10n ** 21n,
-    duration: 86_400n,
-  });
+  const connection = await hre.network.create();
+  const chain = await connectProvider(connection.provider);
+  const [sponsor, modeller] = [chain.as(chain.accounts[0]!), chain.as(chain.accounts[1]!)];
+  const s = await deployBountyStack(
+    { connection, sponsor },
+    { bountyName: NAME, testSetHash: built.testSetHash, testSamples: 300, minCorrect: 216, reward: 10n ** 21n, duration: 86_400n },
+  );
   const proveMs: number[] = [];
   const witnessMs: number[] = [];
   let last;
   for (let r = 0; r < RUNS; r++) {
-    last = await prover.prove({ ir: model, subject: modeller.address, nonce: BigInt(r + 1) });
+    last = await prover.prove({ ir: model, subject: modeller.account.address, nonce: BigInt(r + 1) });
     witnessMs.push(last.timings.witnessMs);
     proveMs.push(last.timings.witnessMs + last.timings.proveMs);
   }
-  const modelId = await registerBountyModel(s.hub, modeller, await s.verifier.getAddress(), last!.modelCommitment, await s.bounty.getAddress());
-  const receipt = await claimBounty(s.hub, modeller, modelId, last!);
+  const modelId = await registerBountyModel(s.hub, modeller, s.verifier, last!.modelCommitment, s.bounty);
+  const { receipt } = await claimBounty(s.hub, modeller, modelId, last!);
 
   // The modeller's float model: the bundled logistic regression's weights, unquantized.
   const spec = JSON.parse(readFileSync(bundledSpecPath("credit-logistic"), "utf8")) as { layers: [{ weights: [number[]]; bias: [number] }] };

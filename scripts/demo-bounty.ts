@@ -14,13 +14,14 @@
  * With --json the last stdout line is
  * {"testSamples": N, "correct": n, "accuracy": x, "claimed": bool, "rejections": {"belowTarget": name, "alreadyClaimed": name, "afterDeadline": name}}.
  */
-import type { Contract, Signer } from "ethers";
 import { network } from "hardhat";
-import { createPublicClient, custom, type Address } from "viem";
 import { buildBounty } from "../prover/build/buildBounty.js";
 import { formatMs, timed } from "../prover/build/progress.js";
+import { accuracyBountyAbi, demoTokenAbi } from "../prover/chain/abi.js";
 import { readBounty } from "../prover/chain/bounty.js";
+import { connectProvider, type ChainClients } from "../prover/chain/connect.js";
 import { expectRevertName } from "../prover/chain/revert.js";
+import { writeAndWait } from "../prover/chain/write.js";
 import { germanCreditTestSet, GERMAN_CREDIT_TEST_SAMPLES } from "../prover/data/germanCreditBounty.js";
 import { randomSalt } from "../prover/prove/core.js";
 import { BountyProver, type ProveBountyReturnType } from "../prover/prove/bountyProver.js";
@@ -50,29 +51,31 @@ async function main() {
   if (built.ptau.source === "development") log(`  NOTE: development-only ptau and single-contributor phase 2: fine for this demo, never for a deployment.`);
   const prover = await BountyProver.load(NAME, testSet);
 
-  const { ethers, ignition, networkHelpers, provider } = await network.create();
-  // Reads go through the chain layer (viem) over the same in-process chain.
-  const publicClient = createPublicClient({ transport: custom(provider) });
-  const [, modeller, rival] = (await ethers.getSigners()) as Signer[];
+  const connection = await network.create();
+  const { networkHelpers } = connection;
+  const chain = await connectProvider(connection.provider);
+  const { publicClient } = chain;
+  const [sponsor, modeller, rival] = chain.accounts.slice(0, 3).map((address) => chain.as(address)) as [ChainClients, ChainClients, ChainClients];
+  const terms = {
+    bountyName: NAME,
+    testSetHash: built.testSetHash,
+    testSamples: testSet.samples.length,
+    minCorrect: MIN_CORRECT,
+    reward: REWARD,
+    duration: DURATION,
+  };
   const s = await timed(log, "deploy the hub, the bounty verifier, the reward token and the AccuracyBounty; fund it", () =>
-    deployBountyStack({
-      ethers,
-      ignition,
-      bountyName: NAME,
-      testSetHash: built.testSetHash,
-      testSamples: testSet.samples.length,
-      minCorrect: MIN_CORRECT,
-      reward: REWARD,
-      duration: DURATION,
-    }),
+    deployBountyStack({ connection, sponsor }, terms),
   );
-  const verifier = await s.verifier.getAddress();
-  const bountyAddress = await s.bounty.getAddress();
+  const verifier = s.verifier;
+  const bountyAddress = s.bounty;
+  const balanceOf = (token: typeof s.token, who: ChainClients) =>
+    publicClient.readContract({ address: token, abi: demoTokenAbi, functionName: "balanceOf", args: [who.account.address] });
   log(
     `  bounty: at least ${MIN_CORRECT} of ${testSet.samples.length} (${((100 * MIN_CORRECT) / testSet.samples.length).toFixed(1)}%) by ${new Date(Number(s.deadline) * 1000).toISOString()}; reward 1000 bUSD escrowed`,
   );
 
-  const attempt = async (who: Signer, modelId: bigint, p: ProveBountyReturnType) => {
+  const attempt = async (who: ChainClients, modelId: bigint, p: ProveBountyReturnType) => {
     try {
       await claimBounty(s.hub, who, modelId, p);
       return "accepted";
@@ -80,8 +83,8 @@ async function main() {
       return expectRevertName(error);
     }
   };
-  const proveFor = async (label: string, ir: ReturnType<typeof bountyArchitecture>, who: Signer, nonce: bigint) => {
-    const p = await prover.prove({ ir, subject: await who.getAddress(), nonce });
+  const proveFor = async (label: string, ir: ReturnType<typeof bountyArchitecture>, who: ChainClients, nonce: bigint) => {
+    const p = await prover.prove({ ir, subject: who.account.address, nonce });
     log(
       `  ${label}: ${p.correct}/${testSet.samples.length} correct (${((100 * p.correct) / testSet.samples.length).toFixed(1)}%), proved in ${formatMs(p.timings.witnessMs + p.timings.proveMs)}; commitment ${p.modelCommitment.toString().slice(0, 16)}... (weights private)`,
     );
@@ -89,22 +92,17 @@ async function main() {
   };
 
   log(`\nClaims`);
-  const baseline = await proveFor("majority baseline (everyone a good risk)", majorityBaselineModel(randomSalt().toString()), rival!, 1n);
-  const baselineId = await registerBountyModel(s.hub, rival!, verifier, baseline.modelCommitment, bountyAddress);
-  const belowTarget = await attempt(rival!, baselineId, baseline);
+  const baseline = await proveFor("majority baseline (everyone a good risk)", majorityBaselineModel(randomSalt().toString()), rival, 1n);
+  const baselineId = await registerBountyModel(s.hub, rival, verifier, baseline.modelCommitment, bountyAddress);
+  const belowTarget = await attempt(rival, baselineId, baseline);
   log(`    claim: ${belowTarget}`);
 
-  const winner = await proveFor(
-    "logistic regression (bounty architecture, weights at 2^10)",
-    creditLogisticBountyModel(randomSalt().toString()),
-    modeller!,
-    1n,
-  );
-  const winnerId = await registerBountyModel(s.hub, modeller!, verifier, winner.modelCommitment, bountyAddress);
-  const before = (await s.token.getFunction("balanceOf")(await modeller!.getAddress())) as bigint;
-  const paid = await attempt(modeller!, winnerId, winner);
-  const after = (await s.token.getFunction("balanceOf")(await modeller!.getAddress())) as bigint;
-  const state = await readBounty(publicClient, bountyAddress as Address);
+  const winner = await proveFor("logistic regression (bounty architecture, weights at 2^10)", creditLogisticBountyModel(randomSalt().toString()), modeller, 1n);
+  const winnerId = await registerBountyModel(s.hub, modeller, verifier, winner.modelCommitment, bountyAddress);
+  const before = await balanceOf(s.token, modeller);
+  const paid = await attempt(modeller, winnerId, winner);
+  const after = await balanceOf(s.token, modeller);
+  const state = await readBounty(publicClient, bountyAddress);
   const recorded = state.claim.modelCommitment === winner.modelCommitment && state.claim.modelId === winnerId;
   const claimed = paid === "accepted" && after - before === REWARD && state.status === "Claimed" && recorded;
   log(
@@ -112,37 +110,26 @@ async function main() {
   );
 
   // The same valid statement under a second registration (the hub's nonce is per model): the bounty pays once.
-  const againId = await registerBountyModel(s.hub, modeller!, verifier, winner.modelCommitment, bountyAddress);
-  const alreadyClaimed = await attempt(modeller!, againId, winner);
+  const againId = await registerBountyModel(s.hub, modeller, verifier, winner.modelCommitment, bountyAddress);
+  const alreadyClaimed = await attempt(modeller, againId, winner);
   log(`  a second valid claim (model #${againId}): ${alreadyClaimed}`);
 
   log(`\nDeadline`);
-  const late = await deployBountyStack({
-    ethers,
-    ignition,
-    bountyName: NAME,
-    testSetHash: built.testSetHash,
-    testSamples: testSet.samples.length,
-    minCorrect: MIN_CORRECT,
-    reward: REWARD,
-    duration: DURATION,
-    suffix: "late",
-    hub: s.hub,
-  });
-  const lateId = await registerBountyModel(s.hub, modeller!, await late.verifier.getAddress(), winner.modelCommitment, await late.bounty.getAddress());
+  const late = await deployBountyStack({ connection, sponsor }, { ...terms, suffix: "late", hub: s.hub });
+  const lateId = await registerBountyModel(s.hub, modeller, late.verifier, winner.modelCommitment, late.bounty);
   await networkHelpers.time.increaseTo(late.deadline + 1n);
   const lateClaim = await (async () => {
     try {
-      await claimBounty(s.hub, modeller!, lateId, winner);
+      await claimBounty(s.hub, modeller, lateId, winner);
       return "accepted";
     } catch (error) {
       return expectRevertName(error);
     }
   })();
   log(`  a valid claim one second after a second bounty's deadline: ${lateClaim}`);
-  const sponsorBefore = (await late.token.getFunction("balanceOf")(await late.sponsor.getAddress())) as bigint;
-  await (await (late.bounty as Contract).getFunction("refund")()).wait();
-  const refunded = ((await late.token.getFunction("balanceOf")(await late.sponsor.getAddress())) as bigint) - sponsorBefore;
+  const sponsorBefore = await balanceOf(late.token, sponsor);
+  await writeAndWait({ ...sponsor, address: late.bounty, abi: accuracyBountyAbi, functionName: "refund", args: [] });
+  const refunded = (await balanceOf(late.token, sponsor)) - sponsorBefore;
   log(`  refund after the deadline: ${refunded / 10n ** 18n} bUSD back to the sponsor`);
 
   const summary = {

@@ -7,6 +7,7 @@ import {
   type Abi,
   type Account,
   type Address,
+  type Hex,
   type ContractFunctionArgs,
   type ContractFunctionName,
   type Hash,
@@ -57,4 +58,26 @@ export async function writeAndWait<abi extends Abi, functionName extends Contrac
   // Results come from the mined transaction's events, not the simulation: another transaction or a
   // later block timestamp may have changed them in between.
   return { hash, receipt, events: parseEventLogs({ abi, logs: receipt.logs }) };
+}
+
+export interface DeployAndWaitParameters {
+  publicClient: PublicClient;
+  walletClient: WalletClient;
+  account: Account;
+  abi: Abi;
+  bytecode: Hex;
+  args?: readonly unknown[];
+}
+
+/**
+ * Deploys a contract from `account` and waits for its receipt; returns the new contract's address.
+ *
+ * @example `const verifier = await deployAndWait({ ...clients, abi: compiled.abi, bytecode: compiled.bytecode })`
+ */
+export async function deployAndWait({ publicClient, walletClient, account, abi, bytecode, args = [] }: DeployAndWaitParameters): Promise<Address> {
+  // viem's constructor-argument typing needs a literal ABI; callers pass compiled ones, typed as Abi.
+  const hash = await walletClient.deployContract({ abi, bytecode, args, account, chain: walletClient.chain } as never);
+  const receipt = await publicClient.waitForTransactionReceipt({ hash });
+  if (receipt.status !== "success" || !receipt.contractAddress) throw new ZkinferError(`The contract creation in transaction ${hash} reverted.`);
+  return receipt.contractAddress;
 }

@@ -1,21 +1,24 @@
 /**
- * The accuracy bounty on a chain, as the demo, the end-to-end test and the bench use it: the hub
- * (deploy/InferenceHub.ts), the sponsor's bounty verifier (compiled from the build, as `zkinfer
+ * The accuracy bounty on a chain, as the demo and the bench use it, through the chain layer (viem): the
+ * hub (deploy/InferenceHub.ts), the sponsor's bounty verifier (compiled from the build, as `zkinfer
  * deploy` compiles a verifier), a DemoToken reward, the AccuracyBounty (deploy/AccuracyBounty.ts),
- * funded; then a modeller registering their own model with the bounty's verifier and claiming.
+ * funded; then a modeller registering their own model with the bounty's verifier and claiming. The
+ * end-to-end test's ethers variant is test/helpers/bountyStack.ts.
  */
-import { ContractFactory, type Contract, type Signer } from "ethers";
-import { accuracyBountyModule } from "../../deploy/AccuracyBounty.js";
+import type { Address } from "viem";
+import { accuracyBountyModule, accuracyBountyParameters } from "../../deploy/AccuracyBounty.js";
 import InferenceHubModule from "../../deploy/InferenceHub.js";
-import { BOUNTY_OUTPUTS } from "../../prover/circuit/bounty.js";
+import { accuracyBountyAbi, demoTokenAbi, inferenceHubAbi } from "../../prover/chain/abi.js";
 import { compileModelVerifier } from "../../prover/chain/compileVerifier.js";
+import type { ChainClients } from "../../prover/chain/connect.js";
+import type { IgnitionConnection } from "../../prover/chain/deploy.js";
+import { hardhatArtifact } from "../../prover/chain/deployModel.js";
+import { submitInference, type SubmitInferenceReturnType } from "../../prover/chain/submitInference.js";
+import { deployAndWait, writeAndWait } from "../../prover/chain/write.js";
+import { BOUNTY_OUTPUTS } from "../../prover/circuit/bounty.js";
 import type { ProveBountyReturnType } from "../../prover/prove/bountyProver.js";
 
 export interface DeployBountyStackParameters {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  ethers: any;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  ignition: any;
   /** The bounty build's name (its verifier is compiled from build/contracts/<name>). */
   bountyName: string;
   testSetHash: bigint;
@@ -27,76 +30,80 @@ export interface DeployBountyStackParameters {
   /** Ignition module suffix, one per bounty in a deployment. */
   suffix?: string;
   /** An existing hub (else a new one). */
-  hub?: Contract;
+  hub?: Address;
 }
 
 export interface BountyStack {
-  hub: Contract;
-  verifier: Contract;
-  token: Contract;
-  bounty: Contract;
-  sponsor: Signer;
+  hub: Address;
+  verifier: Address;
+  token: Address;
+  bounty: Address;
   deadline: bigint;
 }
 
-/** Deploys a model's generated verifier (a bounty's, or any model's) from zkinfer's own compile. */
-export async function deployVerifier(signer: Signer, name: string): Promise<Contract> {
-  const compiled = compileModelVerifier(name);
-  const contract = await new ContractFactory(compiled.abi as never, compiled.bytecode, signer).deploy();
-  await contract.waitForDeployment();
-  return contract as Contract;
-}
-
-/** Deploys the stack and funds the bounty from account 0 (the sponsor). */
-export async function deployBountyStack(p: DeployBountyStackParameters): Promise<BountyStack> {
-  const [sponsor] = (await p.ethers.getSigners()) as Signer[];
-  const hub: Contract = p.hub ?? (await p.ignition.deploy(InferenceHubModule)).hub;
-  const verifier = await deployVerifier(sponsor!, p.bountyName);
-  const token = (await p.ethers.deployContract("DemoToken", ["Bounty Dollar", "bUSD", await sponsor!.getAddress()])) as Contract;
-  await token.waitForDeployment();
-  const latest = await sponsor!.provider!.getBlock("latest");
-  const deadline = BigInt(latest!.timestamp) + p.duration;
+/** Deploys the stack and funds the bounty from `sponsor` (an account the node signs for). */
+export async function deployBountyStack(
+  { connection, sponsor }: { connection: IgnitionConnection; sponsor: ChainClients },
+  p: DeployBountyStackParameters,
+): Promise<BountyStack> {
+  const defaultSender = sponsor.account.address;
+  const hub = p.hub ?? ((await (await connection.ignition.deploy(InferenceHubModule, { defaultSender })).hub.getAddress()) as Address);
+  const compiled = compileModelVerifier(p.bountyName);
+  const verifier = await deployAndWait({ ...sponsor, abi: compiled.abi, bytecode: compiled.bytecode });
+  const token = await deployAndWait({
+    ...sponsor,
+    abi: demoTokenAbi,
+    bytecode: hardhatArtifact("DemoToken").bytecode as `0x${string}`,
+    args: ["Bounty Dollar", "bUSD", sponsor.account.address],
+  });
+  const latest = await sponsor.publicClient.getBlock({ blockTag: "latest" });
+  const deadline = latest.timestamp + p.duration;
   const module = accuracyBountyModule(p.suffix);
-  const { bounty } = (await p.ignition.deploy(module, {
-    parameters: {
-      [module.id]: {
-        hub: await hub.getAddress(),
-        verifier: await verifier.getAddress(),
-        token: await token.getAddress(),
-        testSetHash: p.testSetHash,
-        testSamples: p.testSamples,
-        minCorrect: p.minCorrect,
-        deadline,
-        reward: p.reward,
-      },
-    },
-  })) as { bounty: Contract };
-  await send(token, "mint", await sponsor!.getAddress(), p.reward);
-  await send(token, "approve", await bounty.getAddress(), p.reward);
-  await send(bounty, "fund");
-  return { hub, verifier, token, bounty, sponsor: sponsor!, deadline };
+  const { bounty: deployed } = await connection.ignition.deploy(module, {
+    defaultSender,
+    parameters: accuracyBountyParameters(module, {
+      hub,
+      verifier,
+      token,
+      testSetHash: p.testSetHash,
+      testSamples: p.testSamples,
+      minCorrect: p.minCorrect,
+      deadline,
+      reward: p.reward,
+    }),
+  });
+  const bounty = (await deployed.getAddress()) as Address;
+  await writeAndWait({ ...sponsor, address: token, abi: demoTokenAbi, functionName: "mint", args: [sponsor.account.address, p.reward] });
+  await writeAndWait({ ...sponsor, address: token, abi: demoTokenAbi, functionName: "approve", args: [bounty, p.reward] });
+  await writeAndWait({ ...sponsor, address: bounty, abi: accuracyBountyAbi, functionName: "fund", args: [] });
+  return { hub, verifier, token, bounty, deadline };
 }
 
 /**
  * A modeller registers their own model (their weight commitment) with `verifier` (the bounty's, for
  * an honest modeller) and makes `bounty` its consumer. Returns the model id.
  */
-export async function registerBountyModel(hub: Contract, modeller: Signer, verifier: string, modelCommitment: bigint, bounty: string): Promise<bigint> {
-  const asModeller = hub.connect(modeller) as Contract;
-  const receipt = await (await asModeller.getFunction("registerModel")(verifier, modelCommitment, BOUNTY_OUTPUTS.length, "")).wait();
-  const event = receipt.logs
-    .map((l: { topics: string[]; data: string }) => hub.interface.parseLog(l))
-    .find((e: { name: string } | null) => e?.name === "ModelRegistered");
-  const modelId: bigint = event.args.modelId;
-  await (await asModeller.getFunction("setConsumer")(modelId, bounty)).wait();
+export async function registerBountyModel(hub: Address, modeller: ChainClients, verifier: Address, modelCommitment: bigint, bounty: Address): Promise<bigint> {
+  const { events } = await writeAndWait({
+    ...modeller,
+    address: hub,
+    abi: inferenceHubAbi,
+    functionName: "registerModel",
+    args: [verifier, modelCommitment, BOUNTY_OUTPUTS.length, ""],
+  });
+  const registered = events.find((e) => e.eventName === "ModelRegistered");
+  if (registered?.eventName !== "ModelRegistered") throw new Error("registerModel emitted no ModelRegistered");
+  const { modelId } = registered.args;
+  await writeAndWait({ ...modeller, address: hub, abi: inferenceHubAbi, functionName: "setConsumer", args: [modelId, bounty] });
   return modelId;
 }
 
 /** The claim: verifyAndAct from `sender` (the hub accepts it only from the proof's subject). */
-export async function claimBounty(hub: Contract, sender: Signer, modelId: bigint, p: Pick<ProveBountyReturnType, "proofBytes" | "publicSignals">) {
-  return (await (hub.connect(sender) as Contract).getFunction("verifyAndAct")(modelId, p.proofBytes, [...p.publicSignals])).wait();
-}
-
-async function send(contract: Contract, method: string, ...args: unknown[]) {
-  return (await contract.getFunction(method)(...args)).wait();
+export function claimBounty(
+  hub: Address,
+  sender: ChainClients,
+  modelId: bigint,
+  p: Pick<ProveBountyReturnType, "proofBytes" | "publicSignals">,
+): Promise<SubmitInferenceReturnType> {
+  return submitInference(sender, { hub, modelId, ...p });
 }

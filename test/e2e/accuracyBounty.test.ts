@@ -16,7 +16,7 @@ import { commitmentLayout, privateWeights } from "../../prover/model/commitment.
 import type { ModelIR } from "../../prover/model/ir.js";
 import { BountyProver, type ProveBountyReturnType } from "../../prover/prove/bountyProver.js";
 import { bountyArchitecture, creditLogisticBountyModel, majorityBaselineModel } from "../../scripts/dev/bountyModels.js";
-import { claimBounty, deployBountyStack, deployVerifier, registerBountyModel, type BountyStack } from "../../scripts/dev/bountyStack.js";
+import { claimBounty, deployBountyStack, deployVerifier, registerBountyModel, type BountyStack } from "../helpers/bountyStack.js";
 
 const NAME = "credit-bounty-16";
 const OTHER = "credit-bounty-8";
