@@ -25,12 +25,14 @@ import { runReference } from "../prover/model/interpret.js";
 import { lowerModel } from "../prover/model/ir.js";
 import { readModelSpec } from "../prover/model/spec.js";
 import { PROOF_SYSTEMS, type ProofSystem } from "../prover/model/specSchema.js";
-import { ContractFactory } from "ethers";
 import * as snarkjs from "snarkjs";
+import { creditGateAbi, inferenceHubAbi } from "../prover/chain/abi.js";
 import { compileContract } from "../prover/chain/compileVerifier.js";
 import { connectProvider } from "../prover/chain/connect.js";
 import { deployCreditScore } from "../prover/chain/deploy.js";
+import { hardhatArtifact } from "../prover/chain/deployModel.js";
 import { submitInference } from "../prover/chain/submitInference.js";
+import { deployAndWait, writeAndWait } from "../prover/chain/write.js";
 import { encodeProof } from "../prover/prove/calldata.js";
 import { ModelProver } from "../prover/prove/prover.js";
 import { exportSolidityVerifier, setupGroth16 } from "../prover/setup/groth16.js";
@@ -200,23 +202,39 @@ export async function fflonkStandInGas(hre: any, n: number): Promise<NonNullable
   );
   const compiled = compileContract(contract, "StandInVerifier");
 
-  const { ethers } = await hre.network.create();
-  const [owner, subject] = await ethers.getSigners();
+  const chain = await connectProvider((await hre.network.create()).provider);
+  const [owner, subject] = [chain.as(chain.accounts[0]!), chain.as(chain.accounts[1]!)];
   const commitment = 12345n;
   const { proof, publicSignals } = await snarkjs.fflonk.fullProve(
     // score 1 (>= the gate's threshold 0), commitment, an input commitment, subject, nonce, then zeros.
-    { s: [1n, commitment, 777n, BigInt(subject.address), 1n, ...Array<bigint>(Math.max(0, n - 5)).fill(0n)].map(String) },
+    { s: [1n, commitment, 777n, BigInt(subject.account.address), 1n, ...Array<bigint>(Math.max(0, n - 5)).fill(0n)].map(String) },
     join(dir, "stand_in_js", "stand_in.wasm"),
     zkey,
   );
-  const hub = await ethers.deployContract("InferenceHub", [3600n]);
-  const verifier = await (await new ContractFactory(compiled.abi as never, compiled.bytecode, owner).deploy()).waitForDeployment();
-  await (await hub.registerModel(verifier, commitment, 1, "bench: fflonk stand-in")).wait();
-  const modelId: bigint = await hub.modelCount();
-  const gate = await ethers.deployContract("CreditGate", [hub, modelId, owner.address, 0n, 10_000n]);
-  await (await hub.setConsumer(modelId, gate)).wait();
-  const receipt = await (await hub.connect(subject).verifyAndAct(modelId, encodeProof(proof), publicSignals.map(BigInt))).wait();
-  if (!receipt.logs.some((l: { address: string }) => l.address.toLowerCase() === String(gate.target).toLowerCase())) {
+  // The stand-in verifier is not a Hardhat artifact, so the stack is deployed contract by contract
+  // rather than through deploy/CreditScore.ts (which names its verifier by artifact).
+  const bytecodeOf = (name: string) => hardhatArtifact(name).bytecode as `0x${string}`;
+  const hub = await deployAndWait({ ...owner, abi: inferenceHubAbi, bytecode: bytecodeOf("InferenceHub"), args: [3600n] });
+  const verifier = await deployAndWait({ ...owner, abi: compiled.abi, bytecode: compiled.bytecode });
+  const { events } = await writeAndWait({
+    ...owner,
+    address: hub,
+    abi: inferenceHubAbi,
+    functionName: "registerModel",
+    args: [verifier, commitment, 1, "bench: fflonk stand-in"],
+  });
+  const registered = events.find((e) => e.eventName === "ModelRegistered");
+  if (registered?.eventName !== "ModelRegistered") throw new Error("fflonk stand-in: registerModel emitted no ModelRegistered");
+  const { modelId } = registered.args;
+  const gate = await deployAndWait({
+    ...owner,
+    abi: creditGateAbi,
+    bytecode: bytecodeOf("CreditGate"),
+    args: [hub, modelId, owner.account.address, 0n, 10_000n],
+  });
+  await writeAndWait({ ...owner, address: hub, abi: inferenceHubAbi, functionName: "setConsumer", args: [modelId, gate] });
+  const { receipt } = await submitInference(subject, { hub, modelId, proofBytes: encodeProof(proof), publicSignals: publicSignals.map(BigInt) });
+  if (!receipt.logs.some((l) => l.address.toLowerCase() === gate.toLowerCase())) {
     throw new Error("fflonk stand-in: the CreditGate did not act");
   }
   return {

@@ -3,7 +3,7 @@
  * hub (deploy/InferenceHub.ts), the sponsor's bounty verifier (compiled from the build, as `zkinfer
  * deploy` compiles a verifier), a DemoToken reward, the AccuracyBounty (deploy/AccuracyBounty.ts),
  * funded; then a modeller registering their own model with the bounty's verifier and claiming. The
- * end-to-end test's ethers variant is test/helpers/bountyStack.ts.
+ * end-to-end test's variant, on Hardhat's contract objects for the chai matchers, is test/helpers/bountyStack.ts.
  */
 import type { Address } from "viem";
 import { accuracyBountyModule, accuracyBountyParameters } from "../../deploy/AccuracyBounty.js";
