@@ -11,7 +11,8 @@
  * @example
  * ```ts
  * const module = accuracyBountyModule();
- * const { bounty } = await ignition.deploy(module, { parameters: { [module.id]: { hub, verifier, token, testSetHash, testSamples: 300, minCorrect: 216, deadline, reward } } });
+ * const parameters = accuracyBountyParameters(module, { hub, verifier, token, testSetHash, testSamples: 300, minCorrect: 216, deadline, reward });
+ * const { bounty } = await ignition.deploy(module, { parameters });
  * ```
  */
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";

@@ -17,7 +17,8 @@
  * @example
  * ```ts
  * const module = anomalyGuardModule("AnomalyGuardVerifier", "MomentumSignalVerifier");
- * const { guard, vault } = await ignition.deploy(module, { parameters: { [module.id]: { modelCommitment }, [signals.id]: { modelCommitment: signalCommitment } } });
+ * const parameters = anomalyGuardParameters(module, "MomentumSignalVerifier", { modelCommitment, signals: { modelCommitment: signalCommitment } });
+ * const { guard, vault } = await ignition.deploy(module, { parameters });
  * ```
  */
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
