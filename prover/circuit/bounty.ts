@@ -20,10 +20,10 @@ import { pascalName } from "../artifacts/paths.js";
 import { bitLength } from "../field.js";
 import { ZkinferError } from "../errors.js";
 import { runQuantized } from "../model/interpret.js";
-import { privateWeights, weightSegments } from "../model/commitment.js";
+import { modelCommitmentForCircuit, privateWeights, weightSegments } from "../model/commitment.js";
 import type { DenseOp, ModelIR } from "../model/ir.js";
 import { checkTestSet, testSetHash, type TestSet } from "../model/testSet.js";
-import { balancedSum, circuitDigest, commentText, emitPrivateWeightCommitment } from "./codegen.js";
+import { balancedSum, circuitSourceDigest, commentText, emitPrivateWeightCommitment } from "./codegen.js";
 
 /** The bounty's outputs, in the order of the public signals' outputs slot. */
 export const BOUNTY_OUTPUTS = ["correct", "testSetHash"] as const;
@@ -93,7 +93,26 @@ export function bountyTemplateName(name: string): string {
  * @example
  * const source = generateBountyCircuit({ name: "credit-bounty-12", ir, testSet });
  */
-export function generateBountyCircuit({ name, ir, testSet }: BountyCircuitParameters): string {
+export function generateBountyCircuit(p: BountyCircuitParameters): string {
+  return renderBountyCircuit(p, bountyCircuitDigest(p));
+}
+
+/**
+ * The bounty circuit's digest (circuitSourceDigest of its text with the digest itself at 0): the
+ * circuit identity a modeller's commitment carries. It depends on the architecture, the weight widths
+ * and the test set, never on the weights or the model's name, so every modeller's model of the
+ * bounty commits under the one circuit the sponsor built.
+ */
+export function bountyCircuitDigest(p: BountyCircuitParameters): bigint {
+  return circuitSourceDigest(renderBountyCircuit(p, 0n));
+}
+
+/** A modeller's model commitment under the bounty circuit: what it registers and what the proof states. */
+export function bountyModelCommitment(p: BountyCircuitParameters): Promise<bigint> {
+  return modelCommitmentForCircuit(p.ir, bountyCircuitDigest(p));
+}
+
+function renderBountyCircuit({ name, ir, testSet }: BountyCircuitParameters, digest: bigint): string {
   if (!/^[a-z][a-z0-9-]*$/.test(name)) throw new ZkinferError(`bounty circuit name ${JSON.stringify(name)} is not kebab-case`);
   const op = bountyLayer(ir, testSet);
   const bits = bountyComparisonBits(ir, testSet);
@@ -125,9 +144,8 @@ export function generateBountyCircuit({ name, ir, testSet }: BountyCircuitParame
   emit("    signal output modelCommitment;");
   emit("    signal output inputCommitment;");
   emit();
-  // The model's own circuit digest (weight-free for private weights): the commitment the registry
-  // stores for this model, whichever circuit (this bounty's) proves over it.
-  emitPrivateWeightCommitment(ir, circuitDigest(ir), emit);
+  // The commitment carries this circuit's identity (bountyCircuitDigest), as a model circuit's carries its own.
+  emitPrivateWeightCommitment(ir, digest, emit);
   emit("    inputCommitment <== 0;");
   emit();
   emit(`    // Sample s: acc = sum_i x_si * weights[i] + bias at 2^${op.inScale + op.weightScale}, constants times signals (no constraint).`);

@@ -9,10 +9,10 @@ import { WitnessCalculatorBuilder } from "circom_runtime";
 import * as snarkjs from "snarkjs";
 import { decodePublicSignals, encodePublicSignals, type PublicSignals } from "../abi/publicSignals.js";
 import { artifactPath } from "../artifacts/paths.js";
-import { BOUNTY_OUTPUTS, bountyCorrect, generateBountyCircuit } from "../circuit/bounty.js";
+import { BOUNTY_OUTPUTS, bountyCorrect, bountyModelCommitment, generateBountyCircuit } from "../circuit/bounty.js";
 import { ZkinferError } from "../errors.js";
 import { FIELD_MODULUS, toField } from "../field.js";
-import { modelCommitment, privateWeights } from "../model/commitment.js";
+import { privateWeights } from "../model/commitment.js";
 import type { ModelIR } from "../model/ir.js";
 import { testSetHash, type TestSet } from "../model/testSet.js";
 import { encodeProof, type Groth16Proof } from "./calldata.js";
@@ -93,7 +93,7 @@ export class BountyProver {
     const signals = (publicSignals as string[]).map((x) => BigInt(x));
     // The circuit and the reference interpreter must agree on the count, the hash and the commitment.
     const correct = bountyCorrect(p.ir, this.testSet);
-    const commitment = await modelCommitment(p.ir);
+    const commitment = await bountyModelCommitment({ name: this.name, ir: p.ir, testSet: this.testSet });
     const expected = encodePublicSignals({
       outputs: [BigInt(correct), this.testSetHash],
       modelCommitment: commitment,

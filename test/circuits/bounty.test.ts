@@ -8,12 +8,11 @@ import { readFileSync } from "node:fs";
 import { expect } from "chai";
 import { artifactPath } from "../../prover/artifacts/paths.js";
 import { buildBounty } from "../../prover/build/buildBounty.js";
-import { bountyComparisonBits, bountyCorrect, generateBountyCircuit } from "../../prover/circuit/bounty.js";
+import { bountyComparisonBits, bountyCorrect, bountyModelCommitment, generateBountyCircuit } from "../../prover/circuit/bounty.js";
 import { changeViolates, firstViolatedConstraint, loadR1cs, loadSymbols, type R1cs } from "../../prover/circuit/r1cs.js";
 import { GERMAN_CREDIT_FEATURES } from "../../prover/data/germanCredit.js";
 import { germanCreditBountyModel, germanCreditTestSet } from "../../prover/data/germanCreditBounty.js";
 import { FIELD_MODULUS, toField } from "../../prover/field.js";
-import { modelCommitment } from "../../prover/model/commitment.js";
 import { lowerModel, type ModelIR } from "../../prover/model/ir.js";
 import { testSetHash } from "../../prover/model/testSet.js";
 import { BountyProver } from "../../prover/prove/bountyProver.js";
@@ -68,7 +67,7 @@ describe("accuracy-bounty circuit: 16 German Credit test samples, private commit
     expect(honest[wire("main.outputs[0]")]).to.equal(BigInt(bountyCorrect(model, testSet)));
     expect(honest[wire("main.outputs[0]")]).to.equal(10n); // 10 of the first 16 held-out applicants
     expect(honest[wire("main.outputs[1]")]).to.equal(testSetHash(testSet));
-    expect(honest[wire("main.modelCommitment")]).to.equal(await modelCommitment(model));
+    expect(honest[wire("main.modelCommitment")]).to.equal(await bountyModelCommitment({ name: NAME, ir: model, testSet }));
     expect(honest[wire("main.inputCommitment")]).to.equal(0n);
   });
 

@@ -11,7 +11,7 @@ import { modelCommitment } from "../../prover/model/commitment.js";
 import { lowerModel } from "../../prover/model/ir.js";
 import { parseModelSpec, readModelSpec } from "../../prover/model/spec.js";
 
-const CREDIT_SCORE_COMMITMENT = 6325777319349836187163532787576954417341756389817846310881109837649033268401n;
+const CREDIT_SCORE_COMMITMENT = 490900711159976661793390751145233044005054814974398984867890621434225664128n;
 
 describe("attested model specs", () => {
   const plain = readModelSpec(bundledSpecPath("credit-score"));
