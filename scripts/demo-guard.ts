@@ -26,11 +26,11 @@ import { deployAnomalyGuard } from "../prover/chain/deploy.js";
 import { expectRevertName } from "../prover/chain/revert.js";
 import { submitInference } from "../prover/chain/submitInference.js";
 import { writeAndWait } from "../prover/chain/write.js";
-import { loadSp500, toCents } from "../prover/data/sp500.js";
 import { ModelProver } from "../prover/prove/prover.js";
 import { releaseCurves } from "../prover/setup/curve.js";
 import { compileContracts } from "./compile-contracts.js";
 import { decodeAnomaly, proveAnomaly } from "./dev/anomalyStack.js";
+import { sp500Replay } from "./dev/replay.js";
 import { seedSignalMarket, SIGNAL_WINDOW } from "./dev/signalStack.js";
 
 const MODEL = "anomaly-guard";
@@ -41,28 +41,9 @@ const UNPAUSE_DELAY = 86_400n;
 const json = process.argv.includes("--json");
 const log = (line: string) => console.log(line);
 
-function option(name: string, fallback: string): string {
-  const at = process.argv.indexOf(name);
-  if (at < 0) return fallback;
-  const value = process.argv[at + 1];
-  if (value === undefined || value.startsWith("--")) throw new Error(`${name} needs a value`);
-  return value;
-}
-
 async function main() {
-  const days = Number(option("--days", "10"));
-  if (!Number.isInteger(days) || days < 1 || days > 250) throw new Error(`--days must be an integer in [1, 250], got ${option("--days", "10")}`);
-  const from = option("--from", "2020-02-24");
-  const all = loadSp500();
-  const first = all.findIndex((d) => d.date >= from);
   // The first score needs 5 closes before it; the stale rejection uses one more day.
-  if (first < SIGNAL_WINDOW - 1 || first + days + 1 > all.length) {
-    throw new Error(
-      `--from ${from} with --days ${days} needs trading days from ${all[SIGNAL_WINDOW - 1]!.date} to ${all.at(-2)!.date} in data/sp500 (2000-01-03 .. 2020-04-17)`,
-    );
-  }
-  const replay = all.slice(first - (SIGNAL_WINDOW - 1), first + days + 1);
-  const cents = replay.map((d) => toCents(d.close));
+  const { count: days, replay, cents } = sp500Replay({ countFlag: "--days", countDefault: 10, fromDefault: "2020-02-24", after: 1 });
 
   log(`zkinfer anomaly guard demo: S&P 500 closes -> PriceSource -> anomaly model proof -> InferenceHub -> AnomalyGuard -> SignalVault.pause()`);
   const built = await buildModel({ specPath: bundledSpecPath(MODEL), log });

@@ -23,8 +23,8 @@ import { deploySignals } from "../prover/chain/deploy.js";
 import { expectRevertName } from "../prover/chain/revert.js";
 import { submitInference } from "../prover/chain/submitInference.js";
 import { writeAndWait } from "../prover/chain/write.js";
+import { sp500Replay } from "./dev/replay.js";
 import { decodeSignal, proveSignal, rebalanceAsKeeper, seedSignalMarket, SIGNAL_WINDOW } from "./dev/signalStack.js";
-import { loadSp500, toCents } from "../prover/data/sp500.js";
 import { randomSalt, ModelProver } from "../prover/prove/prover.js";
 import { readModelSpec } from "../prover/model/spec.js";
 import { releaseCurves } from "../prover/setup/curve.js";
@@ -38,28 +38,9 @@ const MAX_SLIPPAGE_BPS = 500n;
 const json = process.argv.includes("--json");
 const log = (line: string) => console.log(line);
 
-function option(name: string, fallback: string): string {
-  const at = process.argv.indexOf(name);
-  if (at < 0) return fallback;
-  const value = process.argv[at + 1];
-  if (value === undefined || value.startsWith("--")) throw new Error(`${name} needs a value`);
-  return value;
-}
-
 async function main() {
-  const steps = Number(option("--steps", "8"));
-  if (!Number.isInteger(steps) || steps < 1 || steps > 250) throw new Error(`--steps must be an integer in [1, 250], got ${option("--steps", "8")}`);
-  const from = option("--from", "2017-08-16");
-  const days = loadSp500();
-  const first = days.findIndex((d) => d.date >= from);
   // The first signal needs 5 closes before it; the two rejections use 2 more days after the steps.
-  if (first < SIGNAL_WINDOW - 1 || first + steps + 2 > days.length) {
-    throw new Error(
-      `--from ${from} with --steps ${steps} needs trading days from ${days[SIGNAL_WINDOW - 1]!.date} to ${days.at(-3)!.date} in data/sp500 (2000-01-03 .. 2020-04-17)`,
-    );
-  }
-  const replay = days.slice(first - (SIGNAL_WINDOW - 1), first + steps + 2);
-  const cents = replay.map((d) => toCents(d.close));
+  const { count: steps, replay, cents } = sp500Replay({ countFlag: "--steps", countDefault: 8, fromDefault: "2017-08-16", after: 2 });
 
   log(`zkinfer signals demo: S&P 500 closes -> PriceSource -> private-weight model proof -> InferenceHub -> SignalFeed -> SignalVault`);
   const built = await buildModel({ specPath: bundledSpecPath(MODEL), log });
