@@ -5,9 +5,9 @@
  * deploy through the chain layer instead (prover/chain/deploy.ts's deployAnomalyGuard).
  */
 import type { Contract } from "ethers";
-import type { Address } from "viem";
 import { anomalyGuardModule, anomalyGuardParameters } from "../../deploy/AnomalyGuard.js";
 import type { SignalMarket } from "../../scripts/dev/signalStack.js";
+import { signalMarketOf } from "./signalStack.js";
 
 export interface AnomalyStackParameters {
   ignition: any;
@@ -38,14 +38,6 @@ export async function deployAnomalyStack(p: AnomalyStackParameters) {
 
 /** The protected market's addresses, as scripts/dev/signalStack.ts's market helpers (seedSignalMarket) take them. */
 export async function anomalyMarketOf(d: Awaited<ReturnType<typeof deployAnomalyStack>>): Promise<SignalMarket> {
-  const address = async (c: Contract) => (await c.getAddress()) as Address;
-  return {
-    feed: await address(d.feed),
-    base: await address(d.base),
-    quote: await address(d.quote),
-    amm: await address(d.amm),
-    vault: await address(d.vault),
-    // The vault's model is the signal model (the guard's is the anomaly model).
-    modelId: (await d.vault.modelId()) as bigint,
-  };
+  // The vault's model is the signal model (the guard's is the anomaly model).
+  return signalMarketOf({ ...d, modelId: (await d.vault.modelId()) as bigint });
 }
