@@ -39,7 +39,7 @@ export default defineConfig({
     version: SOLC_VERSION,
     path: require.resolve("solc/soljson.js"),
     // Shared with zkinfer's own verifier compile (prover/chain/solcSettings.ts).
-    settings: structuredClone(SOLC_SETTINGS) as { evmVersion: string; optimizer: { enabled: boolean; runs: number } },
+    settings: structuredClone(SOLC_SETTINGS) as { evmVersion: string; optimizer: { enabled: boolean; runs: number }; viaIR: boolean },
   },
   paths: {
     // Generated Solidity verifiers are written by `npm run build:models` under the build root
