@@ -64,7 +64,9 @@ export interface SetupRecord {
   contributions: number;
   transcript?: string;
   zkeySha256: string;
-  ptau: { source: string; power: number };
+  ptau: { source: string; power: number; path?: string };
+  /** PLONK and FFLONK ("universal" setups): which of the two. */
+  system?: string;
 }
 
 export function readSetupRecord(model: string): SetupRecord {
@@ -84,21 +86,27 @@ export interface SetupVerdict {
 
 /**
  * Whether a model with this setup may be deployed on `chainId`. A development-grade key (a local
- * single-contributor setup, a ceremony with one contributor, or a ceremony over a development ptau)
- * lets whoever made it forge proofs, so it goes on a local chain only unless `allowDevSetup`.
+ * single-contributor setup, a ceremony with one contributor, a ceremony over a development ptau, or a
+ * PLONK/FFLONK key derived from a development ptau) lets whoever made it forge proofs, so it goes on a
+ * local chain only unless `allowDevSetup`.
  */
 export function setupVerdict(setup: Pick<SetupRecord, "setup" | "contributions" | "ptau">, chainId: number, allowDevSetup = false): SetupVerdict {
+  // PLONK and FFLONK keys derive from the ptau alone: they are as good as the ptau.
+  const universal = (source: string) =>
+    source === "hermez" ? "universal (Hermez ptau)" : source === "development" ? "universal (development ptau)" : "universal (unverified ptau)";
   const label =
-    setup.setup !== "ceremony"
-      ? "development"
-      : setup.contributions < 2
-        ? "ceremony (single contributor)"
-        : setup.ptau.source === "development"
-          ? "ceremony (development ptau)"
-          : setup.ptau.source === "user-unverified"
-            ? "ceremony (unverified ptau)"
-            : "ceremony";
-  const developmentOnly = label === "development" || label === "ceremony (single contributor)" || label === "ceremony (development ptau)";
+    setup.setup === "universal"
+      ? universal(setup.ptau.source)
+      : setup.setup !== "ceremony"
+        ? "development"
+        : setup.contributions < 2
+          ? "ceremony (single contributor)"
+          : setup.ptau.source === "development"
+            ? "ceremony (development ptau)"
+            : setup.ptau.source === "user-unverified"
+              ? "ceremony (unverified ptau)"
+              : "ceremony";
+  const developmentOnly = ["development", "ceremony (single contributor)", "ceremony (development ptau)", "universal (development ptau)"].includes(label);
   const local = LOCAL_CHAIN_IDS.has(chainId);
   const allowed = !developmentOnly || local || allowDevSetup;
   const reason = !developmentOnly

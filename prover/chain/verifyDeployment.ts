@@ -8,19 +8,25 @@
  *   the issue allows for a verifier compiled with other settings, reported as such);
  * - commitment: the registered commitment equals the one computed from the spec;
  * - setup: the ceremony transcript verifies (snarkjs) and its final zkey is the one the verifier was
- *   generated from; a development-grade setup fails on any chain but a local one;
+ *   generated from; a development-grade setup fails on any chain but a local one. A PLONK/FFLONK key
+ *   has no ceremony: it is derived again from the circuit and the recorded ptau, whose source (the
+ *   published Hermez file, by blake2b) decides whether it can be trusted;
  * - status (Active), and, reported: owner, consumer, update delay, pending update.
  */
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Address } from "viem";
 import { artifactPath } from "../artifacts/paths.js";
 import { sha256File } from "../setup/groth16.js";
 import { verifyCeremony } from "../setup/ceremony.js";
+import { classifyPtau } from "../setup/ptau.js";
+import { setupUniversal } from "../setup/universal.js";
 import { inferenceHubAbi } from "./abi.js";
 import { connectRead } from "./connect.js";
 import { modelStatusName, readModel, type Model } from "./model.js";
 import { localVerifierRuntime, sameRuntimeCode } from "./compileVerifier.js";
-import { modelDeploymentSpec, readSetupRecord, setupVerdict } from "./deployModel.js";
+import { modelDeploymentSpec, readSetupRecord, setupVerdict, type SetupRecord } from "./deployModel.js";
 
 export interface DeploymentCheck {
   name: string;
@@ -38,8 +44,11 @@ export interface VerifyDeploymentParameters {
 export async function verifyDeployment(p: VerifyDeploymentParameters): Promise<{ ok: boolean; checks: DeploymentCheck[] }> {
   const checks: DeploymentCheck[] = [];
   const check = (name: string, ok: boolean, detail: string) => checks.push({ name, ok, detail });
-  const { publicClient: client, chainId } = await connectRead(p.rpcUrl);
   const expected = await modelDeploymentSpec(p.specPath);
+  // Compiled before the first request: solc runs synchronously for seconds, and a keep-alive
+  // connection the node closed meanwhile would fail the next request ("other side closed").
+  const local = localVerifierRuntime(expected.name);
+  const { publicClient: client, chainId } = await connectRead(p.rpcUrl);
   let model: Model;
   try {
     model = await readModel(client, p.hub, p.modelId);
@@ -51,7 +60,6 @@ export async function verifyDeployment(p: VerifyDeploymentParameters): Promise<{
 
   // Verifier code.
   const code = (await client.getCode({ address: model.verifier })) ?? "0x";
-  const local = localVerifierRuntime(expected.name);
   if (code === "0x") {
     check("verifier code", false, `the registered verifier ${model.verifier} has no code`);
   } else if (sameRuntimeCode(code, local.runtime)) {
@@ -94,7 +102,10 @@ export async function verifyDeployment(p: VerifyDeploymentParameters): Promise<{
   // Setup.
   const setup = readSetupRecord(expected.name);
   const verdict = setupVerdict(setup, chainId);
-  if (setup.setup !== "ceremony" || !setup.transcript) {
+  if (setup.setup === "universal") {
+    const universal = await checkUniversalSetup(expected.name, setup);
+    check("universal setup", universal.ok && verdict.allowed, `${universal.detail}; ${verdict.reason}`);
+  } else if (setup.setup !== "ceremony" || !setup.transcript) {
     check("setup transcript", false, "development setup (one local contributor): whoever ran it can forge proofs; there is no transcript to verify");
   } else if (!existsSync(setup.transcript)) {
     check("setup transcript", false, `the ceremony folder ${setup.transcript} recorded in setup.json is missing`);
@@ -142,4 +153,48 @@ async function verificationKeyConstants(model: string): Promise<string[]> {
   };
   for (const key of ["vk_alpha_1", "vk_beta_2", "vk_gamma_2", "vk_delta_2", "IC"]) collect(vk[key]);
   return words;
+}
+
+/**
+ * A PLONK/FFLONK key is a function of the circuit and the ptau (no randomness, no contribution): the
+ * key is derived again from the model's r1cs and the ptau file its build recorded, and must be the
+ * built one byte for byte; the ptau is classified by its blake2b (Hermez, this machine's development
+ * file, or unverified). Without the ptau file there is nothing to derive from: the check fails.
+ */
+async function checkUniversalSetup(model: string, setup: SetupRecord): Promise<{ ok: boolean; detail: string }> {
+  const system = setup.system;
+  if (system !== "plonk" && system !== "fflonk") return { ok: false, detail: `setup.json records a universal setup of an unknown system (${system})` };
+  const path = setup.ptau.path;
+  if (!path || !existsSync(path))
+    return { ok: false, detail: `the ptau ${path ?? "(none recorded)"} the key was derived from is missing: the key cannot be derived again` };
+  const ptau = await classifyPtau(path, setup.ptau.power);
+  const dir = mkdtempSync(join(tmpdir(), "zkinfer-universal-"));
+  try {
+    const again = await setupUniversal({
+      system,
+      r1cs: artifactPath(model, "r1cs"),
+      ptau: path,
+      zkeyFinal: join(dir, "key.zkey"),
+      vkey: join(dir, "vkey.json"),
+    });
+    const built = sha256File(artifactPath(model, "zkey"));
+    if (again.zkeySha256 !== built || built !== setup.zkeySha256) {
+      return {
+        ok: false,
+        detail: `the ${system} key derived again from the circuit and ${path} (sha256 ${again.zkeySha256.slice(0, 16)}…) is not the built one (${built.slice(0, 16)}…)`,
+      };
+    }
+    const source =
+      ptau.source === "hermez"
+        ? "the published Hermez ptau"
+        : ptau.source === "development"
+          ? "a DEVELOPMENT ptau made on this machine (whoever made it can forge proofs)"
+          : "a ptau that is not a published one (unverified)";
+    return {
+      ok: ptau.source !== "development",
+      detail: `the ${system} key derives from the circuit and ${source}, 2^${ptau.power} (blake2b ${ptau.blake2b.slice(0, 16)}…)`,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

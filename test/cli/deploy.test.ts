@@ -272,6 +272,58 @@ describe("zkinfer deploy and verify-deployment (hardhat node over JSON-RPC)", fu
     }
   });
 
+  it("labels PLONK/FFLONK (universal) keys by their ptau: only a published ptau leaves local chains", () => {
+    const universal = (source: string) => ({ setup: "universal", contributions: 0, ptau: { source, power: 11 } });
+    expect(setupVerdict(universal("hermez"), 1)).to.include({ allowed: true, label: "universal (Hermez ptau)", developmentOnly: false });
+    expect(setupVerdict(universal("development"), 1)).to.include({ allowed: false, label: "universal (development ptau)", developmentOnly: true });
+    expect(setupVerdict(universal("development"), 31337).allowed).to.equal(true);
+    expect(setupVerdict(universal("user-unverified"), 1)).to.include({ label: "universal (unverified ptau)", developmentOnly: false });
+  });
+
+  describe("an FFLONK model (universal setup: no ceremony)", () => {
+    const fflonkSpec = fileURLToPath(new URL("../fixtures/tiny-fflonk.json", import.meta.url));
+    let root: string;
+    let fflonk: { hub: Address; modelId: number };
+    before(async () => {
+      root = await isolatedBuild(fflonkSpec, "tiny-fflonk");
+      const r = await zkinferCli(["deploy", fflonkSpec, "--rpc", chain.url, "--json"], { ZKINFER_BUILD_DIR: root, ZKINFER_PRIVATE_KEY: HARDHAT_DEV_KEY }, work);
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.stdout).to.include("setup: universal (development ptau), acceptable on local chain 31337 only");
+      fflonk = lastJsonLine<{ hub: Address; modelId: number }>(r.stdout);
+    });
+    after(() => rmSync(root, { recursive: true, force: true }));
+    const verify = async () => {
+      const r = await zkinferCli(["verify-deployment", fflonkSpec, "--rpc", chain.url, "--hub", fflonk.hub, "--model", String(fflonk.modelId), "--json"], {
+        ZKINFER_BUILD_DIR: root,
+      });
+      return lastJsonLine<Checks>(r.stdout);
+    };
+
+    it("verify-deployment matches the verifier code and derives the key again from the circuit and the recorded ptau", async () => {
+      const report = await verify();
+      expect(failing(report), JSON.stringify(report.checks)).to.deep.equal(["universal setup"]);
+      const setup = report.checks.find((c) => c.name === "universal setup")!;
+      // The key re-derived equals the built one; it fails only because the ptau is this machine's development file.
+      expect(setup.detail).to.match(/^the fflonk key derives from the circuit and a DEVELOPMENT ptau/);
+    });
+
+    it("fails when the recorded ptau is not the one the key was derived from", async () => {
+      const file = join(root, "models", "tiny-fflonk", "setup.json");
+      const honest = readFileSync(file, "utf8");
+      const record = JSON.parse(honest) as { ptau: { path: string; power: number } };
+      const other = await resolvePtau({ power: record.ptau.power + 1 });
+      writeFileSync(file, JSON.stringify({ ...record, ptau: { ...record.ptau, path: other.path, power: other.power } }));
+      try {
+        const report = await verify();
+        const setup = report.checks.find((c) => c.name === "universal setup")!;
+        expect(setup.ok).to.equal(false);
+        expect(setup.detail).to.match(/derived again from the circuit and .* is not the built one/);
+      } finally {
+        writeFileSync(file, honest);
+      }
+    });
+  });
+
   it("reads the deployer's key from the environment or a v3 keystore, never from an argument", async () => {
     const wallet = new Wallet(HARDHAT_DEV_KEY);
     // Written by ethers (an independent implementation of the format), with a small scrypt cost for speed.
