@@ -1,43 +1,89 @@
 /**
- * Writes prover/circuit/library.generated.ts: the digest of everything a generated circuit includes
- * besides its own main file (every circuits/lib/*.circom, by name and content, and the circom2 and
- * circomlib versions, which fix the compiler and circomlib's templates). The model commitment covers
- * it through the circuit digest (prover/circuit/codegen.ts circuitDigest), so a changed gadget changes
- * every commitment that uses the library. It is a constant, not read at run time, because the browser
- * prover computes commitments too and has no file system.
+ * Writes prover/circuit/library.generated.ts: per circuits/lib/*.circom file its content digest and
+ * its includes (resolved as circom resolves them), and the circom2 and circomlib versions (which fix
+ * the compiler and circomlib's templates). A circuit's digest (prover/circuit/codegen.ts
+ * circuitSourceDigest) covers the lib files it includes, transitively, through this table
+ * (prover/circuit/library.ts), so a changed gadget changes the commitment of every model that
+ * includes it, and only those. It is a constant, not read at run time, because the browser prover
+ * computes commitments too and has no file system.
  *
  * `npm run generate:circuit-library` rewrites it; `--check` exits 1 when it is stale, which
  * test/model/circuitIdentity.test.ts also asserts.
  */
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { join } from "node:path";
-import { keccak256, stringToBytes } from "viem";
+import { dirname, join, relative, sep } from "node:path";
+import { keccak256 } from "viem";
 import { REPO_ROOT } from "../prover/artifacts/paths.js";
+import { CIRCOMLIB_INCLUDE, LIB_INCLUDE, type CircuitLibrary, type CircuitLibraryFile } from "../prover/circuit/library.js";
 
 const require = createRequire(import.meta.url);
 export const CIRCUIT_LIBRARY_PATH = join(REPO_ROOT, "prover", "circuit", "library.generated.ts");
+const LIB_DIR = join(REPO_ROOT, "circuits", "lib");
+const NODE_MODULES = join(REPO_ROOT, "node_modules");
 
-/** The digest of circuits/lib and the compiler and circomlib versions on disk now. */
-export function circuitLibraryDigest(): `0x${string}` {
-  const version = (pkg: string) => JSON.parse(readFileSync(require.resolve(`${pkg}/package.json`), "utf8")).version as string;
-  const libDir = join(REPO_ROOT, "circuits", "lib");
-  const parts = [`circom2 ${version("circom2")}`, `circomlib ${version("circomlib")}`];
-  for (const file of readdirSync(libDir)
-    .filter((f) => f.endsWith(".circom"))
-    .sort()) {
-    parts.push(`${file} ${keccak256(readFileSync(join(libDir, file)))}`);
-  }
-  return keccak256(stringToBytes(parts.join("\n")));
+/** Every include directive of a lib file's text, comments included (a commented-out include only over-approximates). */
+function includeDirectives(text: string): string[] {
+  return [...text.matchAll(/\binclude\s*"([^"]*)"/g)].map((m) => m[1]!);
 }
 
-export function renderCircuitLibraryModule(): string {
-  return [
+const isFile = (path: string) => existsSync(path) && statSync(path).isFile();
+
+/**
+ * Where circom finds `include "<path>"` written in `from`: beside `from` first, then in the library
+ * paths in the order prover/circuit/compile.ts passes them (node_modules, then the repository root);
+ * as a canonical include path (LIB_INCLUDE or CIRCOMLIB_INCLUDE). Anything else is refused.
+ */
+export function resolveLibInclude(from: string, path: string): string {
+  const found = [join(dirname(from), path), join(NODE_MODULES, path), join(REPO_ROOT, path)].find(isFile);
+  const where = `${relative(REPO_ROOT, from).split(sep).join("/")} includes "${path}"`;
+  if (!found) throw new Error(`${where}, which circom would not find`);
+  const inRepo = relative(REPO_ROOT, found).split(sep).join("/");
+  if (LIB_INCLUDE.test(inRepo)) return inRepo;
+  const inModules = relative(NODE_MODULES, found).split(sep).join("/");
+  if (CIRCOMLIB_INCLUDE.test(inModules)) return inModules;
+  throw new Error(`${where}, which resolves to ${inRepo}: neither a circuits/lib/*.circom file nor a circomlib circuit`);
+}
+
+/** The circuit library table of the files and versions on disk now. */
+export function circuitLibrary(): CircuitLibrary {
+  const version = (pkg: string) => JSON.parse(readFileSync(require.resolve(`${pkg}/package.json`), "utf8")).version as string;
+  const files: Record<string, CircuitLibraryFile> = {};
+  for (const name of readdirSync(LIB_DIR)
+    .filter((f) => f.endsWith(".circom"))
+    .sort()) {
+    const path = join(LIB_DIR, name);
+    const key = `circuits/lib/${name}`;
+    if (!LIB_INCLUDE.test(key)) throw new Error(`${key}: a circuits/lib file name is letters, digits, _ and - only`);
+    const bytes = readFileSync(path);
+    const includes = [...new Set(includeDirectives(bytes.toString("utf8")).map((inc) => resolveLibInclude(path, inc)))].sort();
+    files[key] = { digest: keccak256(bytes), includes };
+  }
+  return { circom2: version("circom2"), circomlib: version("circomlib"), files };
+}
+
+export function renderCircuitLibraryModule(library: CircuitLibrary = circuitLibrary()): string {
+  const lines = [
     "// Generated by scripts/generate-circuit-library.ts from circuits/lib and the circom2 and circomlib versions: do not edit by hand.",
-    "// After changing a circuit library file: `npm run generate:circuit-library` (every model commitment changes).",
-    `export const CIRCUIT_LIBRARY_DIGEST = "${circuitLibraryDigest()}";`,
+    "// After changing, adding or removing a circuit library file: `npm run generate:circuit-library` (the commitment of every",
+    "// model whose circuit includes the file, directly or through another, changes).",
+    'import type { CircuitLibrary } from "./library.js";',
     "",
-  ].join("\n");
+    "export const CIRCUIT_LIBRARY: CircuitLibrary = {",
+    `  circom2: ${JSON.stringify(library.circom2)},`,
+    `  circomlib: ${JSON.stringify(library.circomlib)},`,
+    "  files: {",
+  ];
+  for (const [path, file] of Object.entries(library.files)) {
+    lines.push(
+      `    ${JSON.stringify(path)}: {`,
+      `      digest: ${JSON.stringify(file.digest)},`,
+      `      includes: [${file.includes.map((inc) => JSON.stringify(inc)).join(", ")}],`,
+      "    },",
+    );
+  }
+  lines.push("  },", "};", "");
+  return lines.join("\n");
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

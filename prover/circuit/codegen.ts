@@ -16,7 +16,8 @@ import { bitLength } from "../field.js";
 import { opWidth, publicOutputCount, SIGNAL_SIZE_BITS, type DenseOp, type ModelIR, type Op } from "../model/ir.js";
 import { emitGraph, graphIncludes } from "../graph/emit.js";
 import { keccak256, stringToBytes } from "viem";
-import { CIRCUIT_LIBRARY_DIGEST } from "./library.generated.js";
+import { includedLibraryDigest, includesOf, type CircuitLibrary } from "./library.js";
+import { CIRCUIT_LIBRARY } from "./library.generated.js";
 import { commitmentLayout, inputPackingLayout, poseidonChunks, privateWeights, weightSegments } from "../model/commitment.js";
 
 export interface GenerateCircuitParameters {
@@ -65,20 +66,27 @@ export const CODEGEN_VERSION = "zkinfer/codegen/1";
  * The digest of the circuit zkinfer generates from `ir`, which the model commitment covers
  * (prover/model/commitment.ts commitmentLayout): the main file's code as rendered with the two
  * self-referential constants (the commitment, and this digest inside it) at 0, the circuit library
- * (CIRCUIT_LIBRARY_DIGEST: every circuits/lib file, the circom2 and circomlib versions) and
- * CODEGEN_VERSION. So a spec's commitment names one circuit: another codegen, a patched gadget or
- * injected code yields another commitment, and anyone can recompute it from the spec
- * (`zkinfer verify-deployment` does). Comments are left out, so names and units (presentation, which
- * the circuit only carries in comments) do not change it.
+ * files it includes, transitively (prover/circuit/library.ts includedLibraryDigest: each one's content
+ * digest, and the circom2 and circomlib versions) and CODEGEN_VERSION. So a spec's commitment names one
+ * circuit: another codegen, a patched gadget it includes or injected code yields another commitment,
+ * and anyone can recompute it from the spec (`zkinfer verify-deployment` does); a gadget it does not
+ * include does not change it. Comments are left out, so names and units (presentation, which the
+ * circuit only carries in comments) do not change it.
  */
 export function circuitDigest(ir: ModelIR): bigint {
   return circuitSourceDigest(renderCircuit(ir, 0n, 0n, false));
 }
 
-/** The digest of a circuit's main-file text (see circuitDigest); `library` defaults to this checkout's. */
-export function circuitSourceDigest(source: string, library: string = CIRCUIT_LIBRARY_DIGEST): bigint {
+/**
+ * The digest of a circuit's main-file text (see circuitDigest); `library` (the circuits/lib table)
+ * defaults to this checkout's. Throws, naming it, on an include that is neither a file of the table
+ * nor a circomlib circuit.
+ */
+export function circuitSourceDigest(source: string, library: CircuitLibrary = CIRCUIT_LIBRARY): bigint {
+  const code = circuitCode(source);
+  const libraryDigest = includedLibraryDigest(includesOf(code), library);
   // 248 bits: below the field's modulus, so the digest is one field element without reduction.
-  return BigInt(keccak256(stringToBytes(`${CODEGEN_VERSION}\n${library}\n${circuitCode(source)}`))) >> 8n;
+  return BigInt(keccak256(stringToBytes(`${CODEGEN_VERSION}\n${libraryDigest}\n${code}`))) >> 8n;
 }
 
 /**

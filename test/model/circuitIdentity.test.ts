@@ -9,11 +9,13 @@ import { readFileSync } from "node:fs";
 import { expect } from "chai";
 import { bundledSpecPath } from "../../prover/artifacts/paths.js";
 import { circuitCode, circuitDigest, circuitSourceDigest, CODEGEN_VERSION, generateCircuit } from "../../prover/circuit/codegen.js";
-import { CIRCUIT_LIBRARY_DIGEST } from "../../prover/circuit/library.generated.js";
+import { FAMILIES } from "../../prover/graph/registry.js";
+import { CIRCUIT_LIBRARY } from "../../prover/circuit/library.generated.js";
+import { includedLibraryFiles, includesOf, type CircuitLibrary } from "../../prover/circuit/library.js";
 import { modelCommitment, modelCommitmentForCircuit } from "../../prover/model/commitment.js";
 import { lowerModel, type ModelIR } from "../../prover/model/ir.js";
 import { parseModelSpec, readModelSpec } from "../../prover/model/spec.js";
-import { CIRCUIT_LIBRARY_PATH, renderCircuitLibraryModule } from "../../scripts/generate-circuit-library.js";
+import { CIRCUIT_LIBRARY_PATH, renderCircuitLibraryModule, resolveLibInclude } from "../../scripts/generate-circuit-library.js";
 
 const creditScore = () => lowerModel(readModelSpec(bundledSpecPath("credit-score")));
 /** The same IR with one feature's unit replaced, bypassing the spec's validation (an IR built by hand). */
@@ -22,6 +24,14 @@ function withUnit(ir: ModelIR, unit: string): ModelIR {
   (copy.features[1] as { unit: string }).unit = unit;
   return copy;
 }
+/** The library table with `path` (a file of it or a new one) given another digest or includes. */
+function withFile(path: string, file: Partial<CircuitLibrary["files"][string]>, library: CircuitLibrary = CIRCUIT_LIBRARY): CircuitLibrary {
+  const old = library.files[path] ?? { digest: `0x${"00".repeat(32)}`, includes: [] };
+  return { ...library, files: { ...library.files, [path]: { ...old, ...file } } };
+}
+const otherDigest = `0x${"11".repeat(32)}` as const;
+/** credit-score's circuit text with its commitment constant at 0: what its digest hashes. */
+const creditScoreText = () => generateCircuit({ ir: creditScore(), modelCommitment: 0n }).replace(/modelCommitment <== \d+;/, "modelCommitment <== 0;");
 
 describe("circuit identity in the model commitment (docs/SECURITY.md, Compiler 2)", () => {
   it("the circuit library digest is current (npm run generate:circuit-library)", () => {
@@ -65,16 +75,89 @@ describe("circuit identity in the model commitment (docs/SECURITY.md, Compiler 2
     // One gadget parameter changed (a rescale's width): another circuit.
     const rescale = text.match(/RescaleRelu\((\d+), (\d+)\)/)!;
     expect(circuitSourceDigest(text.replace(rescale[0], `RescaleRelu(${Number(rescale[1]) + 1}, ${rescale[2]})`))).to.not.equal(base);
-    // Another circuit library (a patched gadget, another circom or circomlib) or another codegen.
-    expect(circuitSourceDigest(text, `0x${"11".repeat(32)}`)).to.not.equal(base);
+    // Another circuit library (a patched gadget it includes, another circom or circomlib) or another codegen.
+    expect(circuitSourceDigest(text, withFile("circuits/lib/rescale.circom", { digest: otherDigest }))).to.not.equal(base);
+    expect(circuitSourceDigest(text, { ...CIRCUIT_LIBRARY, circom2: "9.9.9" })).to.not.equal(base);
+    expect(circuitSourceDigest(text, { ...CIRCUIT_LIBRARY, circomlib: "9.9.9" })).to.not.equal(base);
     expect(CODEGEN_VERSION).to.match(/^zkinfer\/codegen\/\d+$/);
-    expect(CIRCUIT_LIBRARY_DIGEST).to.match(/^0x[0-9a-f]{64}$/);
     // Comments (where names and units appear) are not code.
     expect(circuitSourceDigest(text.replace("// AUTO-GENERATED", "// generated").replace(/\n/g, "\n// a comment line\n"))).to.equal(base);
     const renamed = structuredClone(ir);
     (renamed as { version: string }).version = "9.9.9";
     expect(circuitDigest(withUnit(renamed, "other unit"))).to.equal(base);
     expect(base < 1n << 248n).to.equal(true);
+  });
+
+  it("covers the circuits/lib files the circuit includes, transitively, and no other", () => {
+    const text = creditScoreText();
+    expect(includedLibraryFiles(includesOf(circuitCode(text)), CIRCUIT_LIBRARY)).to.deep.equal(
+      ["activation", "argmax", "binding", "compare", "pack", "range", "rescale", "tree"].map((f) => `circuits/lib/${f}.circom`),
+    );
+    // Through the include graph: argmax -> activation -> rescale, argmax -> compare.
+    const argmaxOnly = 'pragma circom 2.2.0;\ninclude "circuits/lib/argmax.circom";\ntemplate T() {}\n';
+    expect(includedLibraryFiles(includesOf(circuitCode(argmaxOnly)), CIRCUIT_LIBRARY)).to.deep.equal(
+      ["activation", "argmax", "compare", "rescale"].map((f) => `circuits/lib/${f}.circom`),
+    );
+    // Every include the codegen can emit for a graph operator is pinned by the table (or circomlib's version).
+    const graphIncludes = FAMILIES.flatMap((f) => [...f.includes]);
+    expect(graphIncludes).to.include("circuits/lib/sort.circom");
+    expect(() => includedLibraryFiles(graphIncludes, CIRCUIT_LIBRARY)).to.not.throw();
+    // The table's include lists are circom's resolution of each file's include lines.
+    expect(CIRCUIT_LIBRARY.files["circuits/lib/activation.circom"]!.includes).to.deep.equal(["circuits/lib/rescale.circom"]);
+    expect(CIRCUIT_LIBRARY.files["circuits/lib/pack.circom"]!.includes).to.deep.equal(["circuits/lib/range.circom"]);
+  });
+
+  it("does not change when a lib file the circuit does not include is added, changed or removed", () => {
+    const text = creditScoreText();
+    const base = circuitSourceDigest(text);
+    // A new gadget (in the table only: no file is written), even one that includes what credit-score includes.
+    const added = withFile("circuits/lib/new_gadget.circom", {
+      digest: otherDigest,
+      includes: ["circuits/lib/compare.circom", "circomlib/circuits/bitify.circom"],
+    });
+    expect(circuitSourceDigest(text, added)).to.equal(base);
+    // A changed or removed gadget credit-score does not reach (sort, pwl, divide, signal, attestation).
+    expect(circuitSourceDigest(text, withFile("circuits/lib/sort.circom", { digest: otherDigest }))).to.equal(base);
+    const { ["circuits/lib/pwl.circom"]: _pwl, ...withoutPwl } = CIRCUIT_LIBRARY.files;
+    expect(circuitSourceDigest(text, { ...CIRCUIT_LIBRARY, files: withoutPwl })).to.equal(base);
+    expect(circuitDigest(creditScore())).to.equal(base);
+  });
+
+  it("changes when a lib file the circuit includes changes, directly or through another file", () => {
+    const text = creditScoreText();
+    const base = circuitSourceDigest(text);
+    for (const f of ["binding", "range", "pack", "rescale", "activation", "argmax", "tree", "compare"]) {
+      expect(circuitSourceDigest(text, withFile(`circuits/lib/${f}.circom`, { digest: otherDigest })), f).to.not.equal(base);
+    }
+    // Only through the include graph: a circuit including argmax alone reaches rescale (argmax -> activation -> rescale).
+    const argmaxOnly = 'pragma circom 2.2.0;\ninclude "circuits/lib/argmax.circom";\ntemplate T() {}\n';
+    expect(circuitSourceDigest(argmaxOnly, withFile("circuits/lib/rescale.circom", { digest: otherDigest }))).to.not.equal(circuitSourceDigest(argmaxOnly));
+    expect(circuitSourceDigest(argmaxOnly, withFile("circuits/lib/sort.circom", { digest: otherDigest }))).to.equal(circuitSourceDigest(argmaxOnly));
+    // A lib file that starts including another gadget: the circuit now reaches it.
+    const reachesSort = withFile("circuits/lib/compare.circom", { includes: ["circomlib/circuits/bitify.circom", "circuits/lib/sort.circom"] });
+    expect(circuitSourceDigest(text, reachesSort)).to.not.equal(base);
+  });
+
+  it("refuses an include that is neither a file of the circuit library table nor circomlib, naming it", () => {
+    const text = creditScoreText();
+    const withInclude = (inc: string) => text.replace('include "circuits/lib/binding.circom";', `include "circuits/lib/binding.circom";\ninclude "${inc}";`);
+    expect(() => circuitSourceDigest(withInclude("circuits/lib/unpinned.circom"))).to.throw(
+      /the main circuit includes "circuits\/lib\/unpinned\.circom", which is neither/,
+    );
+    expect(() => circuitSourceDigest(withInclude("gadgets/extra.circom"))).to.throw(/includes "gadgets\/extra\.circom", which is neither/);
+    expect(() => circuitSourceDigest(withInclude("../lib/range.circom"))).to.throw(/includes "\.\.\/lib\/range\.circom"/);
+    expect(() => circuitSourceDigest(withInclude("circomlib/../circuits/lib/range.circom"))).to.throw(/which is neither/);
+    expect(() => circuitSourceDigest(withInclude("binding.circom"))).to.throw(/includes "binding\.circom"/);
+    // A table entry that includes an unknown file is refused too, naming the includer.
+    const broken = withFile("circuits/lib/compare.circom", { includes: ["circuits/lib/gone.circom"] });
+    expect(() => circuitSourceDigest(text, broken)).to.throw(/circuits\/lib\/compare\.circom includes "circuits\/lib\/gone\.circom"/);
+    // The generator resolves a lib file's includes as circom does and refuses what is not a lib or circomlib file.
+    const range = CIRCUIT_LIBRARY_PATH.replace(/prover\/circuit\/library\.generated\.ts$/, "circuits/lib/range.circom");
+    expect(resolveLibInclude(range, "rescale.circom")).to.equal("circuits/lib/rescale.circom");
+    expect(resolveLibInclude(range, "circuits/lib/rescale.circom")).to.equal("circuits/lib/rescale.circom");
+    expect(resolveLibInclude(range, "circomlib/circuits/bitify.circom")).to.equal("circomlib/circuits/bitify.circom");
+    expect(() => resolveLibInclude(range, "missing.circom")).to.throw(/circuits\/lib\/range\.circom includes "missing\.circom", which circom would not find/);
+    expect(() => resolveLibInclude(range, "../../package.json")).to.throw(/resolves to package\.json: neither/);
   });
 
   it("refuses to digest text on which stripping comments could disagree with circom's lexer", () => {
