@@ -210,6 +210,31 @@ describe("PLONK and FFLONK models (real proofs through the hub)", function () {
         .withArgs(768n, 256n);
     });
 
+    it("`zkinfer prove` then `zkinfer verify` work for each system from the CLI, and a changed output fails", async () => {
+      const { mkdtempSync, readFileSync, writeFileSync } = await import("node:fs");
+      const { join } = await import("node:path");
+      const { tmpdir } = await import("node:os");
+      const dir = mkdtempSync(join(tmpdir(), "zkinfer-systems-cli-"));
+      const input = join(dir, "input.json");
+      writeFileSync(input, JSON.stringify(FEATURES));
+      for (const system of SYSTEMS) {
+        const out = join(dir, `${system}.json`);
+        const proved = await zkinferCli(["prove", specPath(system), "--input", input, "--subject", SUBJECT, "--nonce", "7", "--out", out]);
+        expect(proved.code, proved.stderr).to.equal(0);
+        const written = JSON.parse(readFileSync(out, "utf8")) as { proof: { protocol: string }; publicSignals: string[] };
+        expect(written.proof.protocol).to.equal(system);
+        const verified = await zkinferCli(["verify", specPath(system), out]);
+        expect(verified.code, verified.stderr).to.equal(0);
+        const forged = join(dir, `${system}-forged.json`);
+        writeFileSync(
+          forged,
+          JSON.stringify({ ...written, publicSignals: [String(BigInt(written.publicSignals[0]!) + 1n), ...written.publicSignals.slice(1)] }),
+        );
+        const refused = await zkinferCli(["verify", specPath(system), forged]);
+        expect(refused.code, `${system}: a changed output must not verify`).to.not.equal(0);
+      }
+    });
+
     it("is refused by `zkinfer verify` before any key is read, and `zkinfer ceremony init` refuses a PLONK model", async () => {
       const { mkdtempSync, writeFileSync } = await import("node:fs");
       const { join } = await import("node:path");
