@@ -35,7 +35,8 @@ import { submitInference } from "../prover/chain/submitInference.js";
 import { deployAndWait, writeAndWait } from "../prover/chain/write.js";
 import { encodeProof } from "../prover/prove/calldata.js";
 import { ModelProver } from "../prover/prove/prover.js";
-import { exportSolidityVerifier, setupGroth16 } from "../prover/setup/groth16.js";
+import { fflonkVerifierSource, type FflonkVerificationKey } from "../prover/setup/fflonkVerifier.js";
+import { setupGroth16 } from "../prover/setup/groth16.js";
 import { requiredPtauPower, resolvePtau } from "../prover/setup/ptau.js";
 import { plonkGateCount, setupUniversal, universalPtauPower } from "../prover/setup/universal.js";
 import { compileContracts } from "./compile-contracts.js";
@@ -172,7 +173,8 @@ async function measure(
  * statement (score, model commitment, input commitment, subject, nonce) plus one multiplication. An
  * FFLONK verifier's gas depends on the number of public signals (one Lagrange term each) and only
  * through ~log2(domain) squarings on the circuit's size, so this stands for the model's own verifier
- * when its ptau cannot be made here. The hub runs every check on it as on a real model.
+ * when its ptau cannot be made here. The verifier is the one the build generates for an FFLONK model
+ * (prover/setup/fflonkVerifier.ts), from the stand-in's key. The hub runs every check on it as on a real model.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function fflonkStandInGas(hre: any, n: number): Promise<NonNullable<ProofSystemBenchEntry["standIn"]>> {
@@ -190,15 +192,16 @@ export async function fflonkStandInGas(hre: any, n: number): Promise<NonNullable
   const ptau = await resolvePtau({ power, log: () => {} });
   const zkey = join(dir, "stand_in.zkey");
   await setupUniversal({ system: "fflonk", r1cs, ptau: ptau.path, zkeyFinal: zkey, vkey: join(dir, "vkey.json") });
-  writeFileSync(join(dir, "SnarkjsVerifier.sol"), await exportSolidityVerifier(zkey));
-  const adapter = join(REPO_ROOT, "contracts", "verifiers", "PlonkFamilyVerifierAdapter.sol");
+  // The verifier the build generates for an FFLONK model (prover/setup/fflonkVerifier.ts), from the stand-in's key.
   const contract = join(dir, "StandInVerifier.sol");
   writeFileSync(
     contract,
-    `// SPDX-License-Identifier: MIT\npragma solidity ^0.8.28;\nimport {FflonkVerifier} from "./SnarkjsVerifier.sol";\nimport {PlonkFamilyVerifierAdapter} from "${adapter}";\n` +
-      `contract StandInVerifier is FflonkVerifier, PlonkFamilyVerifierAdapter(${n}) {\n` +
-      `    function verify(bytes calldata proof, uint256[] calldata publicSignals) external view returns (bool) {\n` +
-      `        return _verifyBySelfCall(FflonkVerifier.verifyProof.selector, proof, publicSignals);\n    }\n}\n`,
+    fflonkVerifierSource({
+      vkey: JSON.parse(readFileSync(join(dir, "vkey.json"), "utf8")) as FflonkVerificationKey,
+      contractName: "StandInVerifier",
+      interfaceImport: join(REPO_ROOT, "contracts", "interfaces", "IInferenceVerifier.sol"),
+      provenance: `the bench's ${n}-signal FFLONK stand-in circuit`,
+    }),
   );
   const compiled = compileContract(contract, "StandInVerifier");
 
@@ -241,7 +244,7 @@ export async function fflonkStandInGas(hre: any, n: number): Promise<NonNullable
     publicSignals: n,
     ptauPower: power,
     verifyAndActGas: Number(receipt.gasUsed),
-    note: `a ${n}-signal stand-in circuit (statement as the credit models', 2^${power} ptau) through the same adapter, hub and CreditGate; the model's own verifier differs only by its domain's squarings`,
+    note: `a ${n}-signal stand-in circuit (statement as the credit models', 2^${power} ptau) through the same generated verifier (prover/setup/fflonkVerifier.ts), hub and CreditGate; the model's own verifier differs only by its domain's squarings (about 20 gas each)`,
   };
 }
 
