@@ -17,6 +17,7 @@ import { readModelSpec } from "../model/spec.js";
 import { proofSystemOf, type ProofSystem } from "../model/specSchema.js";
 import { plonkGateCount, setupUniversal, universalPtauPower, type SetupUniversalReturnType } from "../setup/universal.js";
 import { groth16BatchVerifierSource, type Groth16VerificationKey } from "../setup/groth16Batch.js";
+import { fflonkVerifierSource, type FflonkVerificationKey } from "../setup/fflonkVerifier.js";
 import { SNARKJS_VERSION, exportSolidityVerifier, setupGroth16, sha256File, type SetupGroth16ReturnType } from "../setup/groth16.js";
 import { currentCeremonySetup, type CeremonySetupInfo } from "../setup/ceremony.js";
 import { requiredPtauPower, resolvePtau, type ResolvePtauReturnType } from "../setup/ptau.js";
@@ -193,18 +194,39 @@ export async function buildKeysAndVerifier({ name, circuit, numPublicSignals, sy
       hash: contentHash([
         { file: artifactPath(name, "zkey") },
         { file: join(REPO_ROOT, "prover", "setup", "groth16Batch.ts") },
+        { file: join(REPO_ROOT, "prover", "setup", "fflonkVerifier.ts") },
         SNARKJS_VERSION,
         String(numPublicSignals),
         system,
-        "adapter-v4",
+        "adapter-v5",
       ]),
-      outputs: [artifactPath(name, "snarkjsVerifier"), ...(system === "groth16" ? [artifactPath(name, "batchVerifier")] : []), artifactPath(name, "verifierContract")],
+      outputs: [
+        ...(system === "fflonk" ? [] : [artifactPath(name, "snarkjsVerifier")]),
+        ...(system === "groth16" ? [artifactPath(name, "batchVerifier")] : []),
+        artifactPath(name, "verifierContract"),
+      ],
       run: async () => {
         const file = artifactPath(name, "snarkjsVerifier");
         mkdirSync(dirname(file), { recursive: true });
         // Files of an earlier build of this model (another proof system, or the old Groth16Verifier.sol name).
         rmSync(join(dirname(file), "Groth16Verifier.sol"), { force: true });
         rmSync(artifactPath(name, "batchVerifier"), { force: true });
+        if (system === "fflonk") {
+          // Our own verifier, generated from the key alone (no snarkjs template, no adapter): see
+          // prover/setup/fflonkVerifier.ts for why it is snarkjs's check at a fraction of the gas.
+          rmSync(file, { force: true });
+          const verifierFile = artifactPath(name, "verifierContract");
+          writeFileSync(
+            verifierFile,
+            fflonkVerifierSource({
+              vkey: JSON.parse(readFileSync(artifactPath(name, "vkey"), "utf8")) as FflonkVerificationKey,
+              contractName: contract,
+              interfaceImport: importPath(verifierFile, join(REPO_ROOT, "contracts", "interfaces", "IInferenceVerifier.sol")),
+              provenance: `model ${name}, zkey sha256 ${sha256File(artifactPath(name, "zkey"))}`,
+            }),
+          );
+          return contract;
+        }
         writeFileSync(file, await exportSolidityVerifier(artifactPath(name, "zkey")));
         if (system !== "groth16") {
           writeFileSync(artifactPath(name, "verifierContract"), plonkFamilyAdapterSource(name, system, numPublicSignals, sha256File(artifactPath(name, "zkey"))));
@@ -259,11 +281,12 @@ contract ${verifierContractName(model)} is Groth16Verifier, Groth16VerifierAdapt
 }
 
 /**
- * The per-model contract of a PLONK or FFLONK model: snarkjs's verifier behind the IInferenceVerifier
+ * The per-model contract of a PLONK model: snarkjs's verifier behind the IInferenceVerifier
  * adapter, which re-encodes the call for the template's fixed calldata layout (see
- * contracts/verifiers/PlonkFamilyVerifierAdapter.sol). No batch check: batching is Groth16's.
+ * contracts/verifiers/PlonkFamilyVerifierAdapter.sol). No batch check: batching is Groth16's. FFLONK models get
+ * their own generated verifier instead (prover/setup/fflonkVerifier.ts).
  */
-function plonkFamilyAdapterSource(model: string, system: "plonk" | "fflonk", numPublicSignals: number, zkeySha256: string): string {
+function plonkFamilyAdapterSource(model: string, system: "plonk", numPublicSignals: number, zkeySha256: string): string {
   const file = artifactPath(model, "verifierContract");
   const adapter = importPath(file, join(REPO_ROOT, "contracts", "verifiers", "PlonkFamilyVerifierAdapter.sol"));
   const base = snarkjsVerifierContractName(system);

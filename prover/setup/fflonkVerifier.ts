@@ -432,7 +432,7 @@ contract ${contractName} is IInferenceVerifier {
     uint256 private constant _NUM_PUBLIC_SIGNALS = ${m};
 
     /// @inheritdoc IInferenceVerifier
-    function verify(bytes calldata proof, uint256[] calldata publicSignals) external view returns (bool valid) {
+    function verify(bytes calldata proof, uint256[] calldata publicSignals) external view returns (bool) {
         if (proof.length != _PROOF_LENGTH) revert InferenceVerifierInvalidProofLength(_PROOF_LENGTH, proof.length);
         if (publicSignals.length != _NUM_PUBLIC_SIGNALS) revert InferenceVerifierInvalidSignalCount(_NUM_PUBLIC_SIGNALS, publicSignals.length);
         // Not "memory-safe": it writes at fixed addresses from 0x80, and returns from within, so no

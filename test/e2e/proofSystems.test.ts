@@ -134,28 +134,36 @@ describe("PLONK and FFLONK models (real proofs through the hub)", function () {
         expect((await creditGate.creditLineOf(SUBJECT)).limit).to.equal(0n);
       });
 
-      it("refuses a public signal >= r in the hub, whose snarkjs verifier range-checks only the proof's elements", async () => {
-        const { hub, verifier, modelId } = await networkHelpers.loadFixture(fixtures[system]);
-        // The template checks every proof word against the field (checkField) and no public signal:
-        // its only reads of the signals feed the transcript and the public-input polynomial.
-        const source = readFileSync(artifactPath(built[system].name, "snarkjsVerifier"), "utf8");
-        const checked = [...source.matchAll(/checkField\(calldataload\((?:add\()?(\w+)/g)].map((m) => m[1]);
-        expect(checked.length).to.be.greaterThan(0);
-        expect(checked.filter((p) => /pub/i.test(p!))).to.deep.equal([]);
-        const p = proofs[system];
-        const nonceAt = signalIndex("nonce", 1);
-        const aliased = [...p.publicSignals];
-        aliased[nonceAt] = aliased[nonceAt]! + FIELD_MODULUS;
-        // nonce + r is the same field element as the nonce: a fresh-looking nonce for a used statement.
-        // The hub refuses it before any verifier runs, whatever the proof system.
-        await expect(hub.verifyAndAct(modelId, p.proofBytes, aliased))
-          .to.be.revertedWithCustomError(hub, "InferenceHubSignalNotInField")
-          .withArgs(nonceAt, aliased[nonceAt]);
-        expect(await hub.isNonceUsed(modelId, SUBJECT, 1n)).to.equal(false);
-        // (This verifier happens to fail it too: the raw word enters its Fiat-Shamir transcript. The
-        // hub's check is the guarantee; the template makes none.)
-        expect(await verifier.getFunction("verify")(p.proofBytes, aliased)).to.equal(false);
-      });
+      it(
+        system === "plonk"
+          ? "refuses a public signal >= r in the hub, whose snarkjs verifier range-checks only the proof's elements"
+          : "refuses a public signal >= r in the hub, and zkinfer's FFLONK verifier returns false for it too",
+        async () => {
+          const { hub, verifier, modelId } = await networkHelpers.loadFixture(fixtures[system]);
+          if (system === "plonk") {
+            // The template checks every proof word against the field (checkField) and no public signal:
+            // its only reads of the signals feed the transcript and the public-input polynomial.
+            const source = readFileSync(artifactPath(built[system].name, "snarkjsVerifier"), "utf8");
+            const checked = [...source.matchAll(/checkField\(calldataload\((?:add\()?(\w+)/g)].map((m) => m[1]);
+            expect(checked.length).to.be.greaterThan(0);
+            expect(checked.filter((p) => /pub/i.test(p!))).to.deep.equal([]);
+          }
+          const p = proofs[system];
+          const nonceAt = signalIndex("nonce", 1);
+          const aliased = [...p.publicSignals];
+          aliased[nonceAt] = aliased[nonceAt]! + FIELD_MODULUS;
+          // nonce + r is the same field element as the nonce: a fresh-looking nonce for a used statement.
+          // The hub refuses it before any verifier runs, whatever the proof system.
+          await expect(hub.verifyAndAct(modelId, p.proofBytes, aliased))
+            .to.be.revertedWithCustomError(hub, "InferenceHubSignalNotInField")
+            .withArgs(nonceAt, aliased[nonceAt]);
+          expect(await hub.isNonceUsed(modelId, SUBJECT, 1n)).to.equal(false);
+          // PLONK: the template happens to fail it too (the raw word enters its Fiat-Shamir transcript;
+          // the hub's check is the guarantee). FFLONK: zkinfer's verifier checks every signal < r itself,
+          // as snarkjs's JS verifier does (test/e2e/fflonkVerifier.test.ts).
+          expect(await verifier.getFunction("verify")(p.proofBytes, aliased)).to.equal(false);
+        },
+      );
 
       it("refuses a batch with InferenceHubBatchNotSupported and changes no state (batching is Groth16's)", async () => {
         const { hub, modelId } = await networkHelpers.loadFixture(fixtures[system]);
