@@ -5,10 +5,11 @@ pragma solidity ^0.8.24;
  * @title IInferenceVerifier
  * @notice A proof-system-agnostic verifier for one model's circuit.
  *
- * Each model's circuit gets its own verifier, generated from the circuit's final proving key by
- * snarkjs (Groth16, PLONK or FFLONK: the spec's `proofSystem`). Adapters ({Groth16VerifierAdapter},
- * {PlonkFamilyVerifierAdapter}) give every generated verifier this one interface, so the hub never
- * depends on a proof system's calling convention.
+ * Each model's circuit gets its own verifier, generated from the circuit's final proving key (the
+ * spec's `proofSystem`): snarkjs's templates for Groth16 and PLONK, behind adapters
+ * ({Groth16VerifierAdapter}, {PlonkFamilyVerifierAdapter}), and zkinfer's own generator for FFLONK
+ * (prover/setup/fflonkVerifier.ts), which implements this interface directly. The hub never depends
+ * on a proof system's calling convention.
  *
  * A verifier answers one question: is `proof` valid for `publicSignals`? It does not check that the
  * signals make sense (the right model commitment, a fresh nonce); the hub does that, and it also

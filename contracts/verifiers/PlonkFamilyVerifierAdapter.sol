@@ -7,6 +7,10 @@ import {IInferenceVerifier} from "../interfaces/IInferenceVerifier.sol";
  * @title PlonkFamilyVerifierAdapter
  * @notice Gives a snarkjs-generated PLONK or FFLONK verifier the {IInferenceVerifier} interface.
  *
+ * The build uses it for PLONK models. FFLONK models get zkinfer's own verifier instead
+ * (prover/setup/fflonkVerifier.ts: no template, no self-call, about 29k gas less per proof); the
+ * differential test still runs snarkjs's FFLONK template behind this adapter as a reference.
+ *
  * The build pipeline generates, per model, a contract that inherits the untouched snarkjs verifier
  * and this adapter:
  *
