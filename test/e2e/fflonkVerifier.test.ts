@@ -23,7 +23,7 @@ import * as snarkjs from "snarkjs";
 import type { Hex } from "viem";
 import { REPO_ROOT, artifactPath } from "../../prover/artifacts/paths.js";
 import { buildModel, type BuiltModel } from "../../prover/build/buildModel.js";
-import { compileContract, compileModelVerifier, type CompiledContract } from "../../prover/chain/compileVerifier.js";
+import { compileContract, compileModelVerifier, localVerifierRuntime, sameRuntimeCode, type CompiledContract } from "../../prover/chain/compileVerifier.js";
 import { FIELD_MODULUS as R } from "../../prover/field.js";
 import { decodeProof, type FflonkProof } from "../../prover/prove/calldata.js";
 import { ModelProver, type ProveReturnType } from "../../prover/prove/prover.js";
@@ -140,6 +140,11 @@ describe("zkinfer's FFLONK verifier, differential against snarkjs (real proofs)"
       provenance: source.match(/from (model tiny-fflonk, zkey sha256 [0-9a-f]{64})\./)![1]!,
     });
     expect(regenerated).to.equal(source);
+  });
+
+  it("deploys the runtime code `zkinfer verify-deployment` rebuilds from the build's file", async () => {
+    const code = (await ethers.provider.getCode(await ours.getAddress())) as Hex;
+    expect(sameRuntimeCode(code, localVerifierRuntime(built.name).runtime)).to.equal(true);
   });
 
   it("accepts every valid proof, as snarkjs's JS verifier and its template do", async () => {
