@@ -205,8 +205,9 @@ export function fflonkVerifierSource({ vkey, contractName, interfaceImport, prov
   const ACC = slot();
   next += 32 * 11;
 
-  const Rh = hex(R);
-  const Ph = hex(P);
+  // Named in the contract (solc inlines constants referenced from assembly).
+  const Rh = "R_MOD";
+  const Ph = "P_MOD";
   const lines: string[] = [];
   const emit = (s: string) => lines.push(s);
   const x = (a: number) => hex(BigInt(a));
@@ -244,8 +245,8 @@ export function fflonkVerifierSource({ vkey, contractName, interfaceImport, prov
   emit(`    }`);
   emit(`}`);
   emit(``);
-  emit(`// Fiat-Shamir, byte for byte snarkjs's Keccak256Transcript. The word before C2, W2's y and C2's y`);
-  emit(`// are lent to the next transcript so it is hashed in place, then put back.`);
+  emit(`// Fiat-Shamir, byte for byte snarkjs's Keccak256Transcript. The word before C2, ql and W1 (C1's y,`);
+  emit(`// W2's y, C2's y) is lent to the next transcript, so it is hashed in place, then put back.`);
   emit(`let y`);
   emit(`let xi`);
   emit(`{`);
@@ -428,6 +429,9 @@ import {IInferenceVerifier} from "${interfaceImport}";
  * A public signal >= r returns false (as snarkjs's JS verifier), besides the hub refusing it first.
  */
 contract ${contractName} is IInferenceVerifier {
+    /// @dev The BN254 scalar field (evaluations, challenges, signals) and base field (coordinates).
+    uint256 private constant R_MOD = ${R};
+    uint256 private constant P_MOD = ${P};
     uint256 private constant _PROOF_LENGTH = 768;
     uint256 private constant _NUM_PUBLIC_SIGNALS = ${m};
 
