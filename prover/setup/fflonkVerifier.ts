@@ -1,7 +1,7 @@
 /**
- * zkinfer's own FFLONK verifier: Solidity generated from a snarkjs FFLONK verification key, checking
- * exactly what snarkjs 0.7.6's verifier checks (src/fflonk_verify.js, templates/verifier_fflonk.sol.ejs)
- * for a fraction of the arithmetic. It replaces snarkjs's template + PlonkFamilyVerifierAdapter for
+ * zkinfer's own FFLONK verifier: Solidity generated from a snarkjs FFLONK verification key, making the
+ * checks of snarkjs 0.7.6's verifier (src/fflonk_verify.js, templates/verifier_fflonk.sol.ejs; the two
+ * deliberate differences are at the end of this comment) for a fraction of the arithmetic. It replaces snarkjs's template + PlonkFamilyVerifierAdapter for
  * `"proofSystem": "fflonk"` models (issue 15); PLONK keeps the template.
  *
  * The proof is the 24 words of snarkjs's exportSolidityCallData (prover/prove/calldata.ts):
@@ -42,7 +42,13 @@
  * does not check them (InferenceHub._checkSignals does). This contract returns false for them, like
  * the JS verifier, for about 15 gas each, so no caller of the verifier alone can rely on a reduced
  * signal. Proof words: coordinates must be < p (the base field) and each point on the curve, which
- * also rejects (0, 0), the precompiles' point at infinity; evaluations, inv included, must be < r.
+ * also rejects (0, 0), the precompiles' point at infinity; evaluations, inv included, must be < r. The
+ * template compares coordinates with r instead of p, so it also rejects a valid point with a coordinate
+ * in [r, p), which an honest proof has with probability about 2^-127; this contract accepts it.
+ *
+ * Size: the per-signal code is unrolled (about 220 bytes of runtime per public signal, 6.2 kB at 5), so
+ * a key with more than about 80 public signals would exceed the 24,576-byte contract limit (and
+ * snarkjs's template, which unrolls them too, runs into the same limit).
  */
 import { FIELD_MODULUS as R } from "../field.js";
 import { BASE_FIELD_MODULUS as P } from "./groth16Batch.js";
