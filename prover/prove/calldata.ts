@@ -3,7 +3,7 @@
  * Groth16: IInferenceVerifier takes abi.encode(uint256[2] a, uint256[2][2] b, uint256[2] c), with each
  * G2 coordinate pair in the (imaginary, real) order the EVM pairing precompile expects: snarkjs's pi_b
  * rows reversed. PLONK and FFLONK: the 24 words of snarkjs's `exportSolidityCallData`, in its order
- * (contracts/verifiers/PlonkFamilyVerifierAdapter.sol).
+ * (contracts/verifiers/PlonkFamilyVerifierAdapter.sol; FFLONK's own verifier, prover/setup/fflonkVerifier.ts).
  */
 // viem, not ethers: this file is part of the browser prover too.
 import type { FflonkProof, Groth16Proof, PlonkProof } from "snarkjs";

@@ -1,8 +1,9 @@
 /**
  * zkinfer's own FFLONK verifier: Solidity generated from a snarkjs FFLONK verification key, making the
  * checks of snarkjs 0.7.6's verifier (src/fflonk_verify.js, templates/verifier_fflonk.sol.ejs; the two
- * deliberate differences are at the end of this comment) for a fraction of the arithmetic. It replaces snarkjs's template + PlonkFamilyVerifierAdapter for
- * `"proofSystem": "fflonk"` models (issue 15); PLONK keeps the template.
+ * deliberate differences are at the end of this comment) for a fraction of the arithmetic. It replaces
+ * snarkjs's template + PlonkFamilyVerifierAdapter for `"proofSystem": "fflonk"` models (issue 15);
+ * PLONK keeps the template.
  *
  * The proof is the 24 words of snarkjs's exportSolidityCallData (prover/prove/calldata.ts):
  * C1, C2, W1, W2 (G1 points), then the evaluations ql qr qm qo qc s1 s2 s3 a b c z zw t1w t2w and the
