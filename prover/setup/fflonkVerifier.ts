@@ -47,9 +47,10 @@
  * template compares coordinates with r instead of p, so it also rejects a valid point with a coordinate
  * in [r, p), which an honest proof has with probability about 2^-127; this contract accepts it.
  *
- * Size: the per-signal code is unrolled (about 220 bytes of runtime per public signal, 6.2 kB at 5), so
- * a key with more than about 80 public signals would exceed the 24,576-byte contract limit (and
- * snarkjs's template, which unrolls them too, runs into the same limit).
+ * Size: the per-signal code is unrolled (about 240 bytes of runtime per public signal with the
+ * project's legacy-pipeline settings, 6.5 kB at 5; about 1 kB per signal under viaIR, whose stack
+ * spills grow with it), so a key with more than about 70 public signals (about 20 under viaIR) would
+ * exceed the 24,576-byte contract limit; snarkjs's template unrolls them too.
  */
 import { FIELD_MODULUS as R } from "../field.js";
 import { BASE_FIELD_MODULUS as P } from "./groth16Batch.js";
@@ -170,10 +171,13 @@ export function fflonkVerifierConstants(vkey: FflonkVerificationKey) {
 export function fflonkVerifierSource({ vkey, contractName, interfaceImport, provenance }: FflonkVerifierSourceParameters): string {
   const k = fflonkVerifierConstants(vkey);
   const m = k.m;
-  // Memory map (absolute addresses; the assembly block ends the call with `return`, so no Solidity
-  // code runs after it and the free-memory pointer at 0x40 is left alone). The transcript of beta is
+  // Memory map: offsets from the free-memory pointer `m`, read once and never moved (the block ends the
+  // call with `return`). Offsets from a runtime base, not absolute addresses: with constant addresses
+  // solc's IR optimizer resolves every reload to the value stored, keeps them all on the stack, and
+  // runs out of it (viaIR), at ~6 gas per access in the legacy pipeline. The transcript of beta is
   // C0, the signals and C1, so C0 and the signals are laid out just before the proof and hashed in place.
-  const PUB = 0xc0;
+  const C0_AT = 0;
+  const PUB = 64;
   const PROOF = PUB + 32 * m;
   const word = (i: number) => PROOF + 32 * i;
   const C1 = word(0);
@@ -217,12 +221,13 @@ export function fflonkVerifierSource({ vkey, contractName, interfaceImport, prov
   const Ph = "P_MOD";
   const lines: string[] = [];
   const emit = (s: string) => lines.push(s);
-  const x = (a: number) => hex(BigInt(a));
+  const x = (offset: number) => (offset === 0 ? "m" : `add(m, ${hex(BigInt(offset))})`);
 
   emit(`// Copy the signals and the proof next to C0: the layout of beta's transcript.`);
-  emit(`mstore(0x80, ${hex(k.C0[0])})`);
-  emit(`mstore(0xa0, ${hex(k.C0[1])})`);
-  emit(`calldatacopy(${x(PUB)}, publicSignals.offset, ${x(32 * m)})`);
+  emit(`let m := mload(0x40)`);
+  emit(`mstore(${x(C0_AT)}, ${hex(k.C0[0])})`);
+  emit(`mstore(${x(C0_AT + 32)}, ${hex(k.C0[1])})`);
+  emit(`calldatacopy(${x(PUB)}, publicSignals.offset, ${hex(BigInt(32 * m))})`);
   emit(`calldatacopy(${x(PROOF)}, proof.offset, 0x300)`);
   emit(``);
   emit(`// Well-formedness, as snarkjs's verifier: every word below its field, every point on the curve.`);
@@ -257,7 +262,7 @@ export function fflonkVerifierSource({ vkey, contractName, interfaceImport, prov
   emit(`let y`);
   emit(`let xi`);
   emit(`{`);
-  emit(`    let beta := mod(keccak256(0x80, ${x(32 * (4 + m))}), ${Rh})`);
+  emit(`    let beta := mod(keccak256(${x(C0_AT)}, ${hex(BigInt(32 * (4 + m)))}), ${Rh})`);
   emit(`    mstore(${x(BETA)}, beta)`);
   emit(`    mstore(0x00, beta)`);
   emit(`    let challenge := mod(keccak256(0x00, 0x20), ${Rh})`);
@@ -446,9 +451,9 @@ contract ${contractName} is IInferenceVerifier {
     function verify(bytes calldata proof, uint256[] calldata publicSignals) external view returns (bool) {
         if (proof.length != _PROOF_LENGTH) revert InferenceVerifierInvalidProofLength(_PROOF_LENGTH, proof.length);
         if (publicSignals.length != _NUM_PUBLIC_SIGNALS) revert InferenceVerifierInvalidSignalCount(_NUM_PUBLIC_SIGNALS, publicSignals.length);
-        // Not "memory-safe": it writes at fixed addresses from 0x80, and returns from within, so no
-        // Solidity code runs after it.
-        assembly {
+        // Memory-safe: scratch space and memory past the free-memory pointer, which it does not move
+        // (it returns from within, so no Solidity code runs after it).
+        assembly ("memory-safe") {
 ${body}
         }
     }
