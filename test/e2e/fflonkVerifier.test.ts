@@ -27,7 +27,7 @@ import { compileContract, compileModelVerifier, localVerifierRuntime, sameRuntim
 import { FIELD_MODULUS as R } from "../../prover/field.js";
 import { decodeProof, type FflonkProof } from "../../prover/prove/calldata.js";
 import { ModelProver, type ProveReturnType } from "../../prover/prove/prover.js";
-import { fflonkVerifierSource } from "../../prover/setup/fflonkVerifier.js";
+import { fflonkVerifierSource, type FflonkVerificationKey } from "../../prover/setup/fflonkVerifier.js";
 import { exportSolidityVerifier } from "../../prover/setup/groth16.js";
 import { BASE_FIELD_MODULUS as P } from "../../prover/setup/groth16Batch.js";
 
@@ -140,6 +140,23 @@ describe("zkinfer's FFLONK verifier, differential against snarkjs (real proofs)"
       provenance: source.match(/from (model tiny-fflonk, zkey sha256 [0-9a-f]{64})\./)![1]!,
     });
     expect(regenerated).to.equal(source);
+  });
+
+  it("refuses to generate from a key whose roots of unity break the closed forms, or that is not FFLONK", () => {
+    const key = JSON.parse(readFileSync(artifactPath(built.name, "vkey"), "utf8")) as FflonkVerificationKey;
+    const generate = (changes: Partial<FflonkVerificationKey>) => () =>
+      fflonkVerifierSource({ vkey: { ...key, ...changes }, contractName: "X", interfaceImport: "./I.sol", provenance: "test" });
+    expect(generate({})).to.not.throw();
+    const w = BigInt(key.w);
+    expect(generate({ w: String((w * w) % R) })).to.throw(RangeError, "primitive 2^power-th root");
+    expect(generate({ power: key.power + 1 })).to.throw(RangeError, "primitive 2^power-th root");
+    expect(generate({ w8: key.w4 })).to.throw(RangeError, "w8^4 = -1");
+    expect(generate({ w4: key.w8 })).to.throw(RangeError, "w4^2 = -1");
+    expect(generate({ w3: "1" })).to.throw(RangeError, "primitive cube root");
+    expect(generate({ wr: key.w })).to.throw(RangeError, "wr^3 = w");
+    expect(generate({ k1: String(R) })).to.throw(RangeError, "not a field element");
+    expect(generate({ nPublic: 0 })).to.throw(RangeError, "at least one public signal");
+    expect(generate({ protocol: "plonk" })).to.throw(RangeError, "not a bn128 FFLONK verification key");
   });
 
   it("deploys the runtime code `zkinfer verify-deployment` rebuilds from the build's file", async () => {
