@@ -172,10 +172,11 @@ export function fflonkVerifierSource({ vkey, contractName, interfaceImport, prov
   const k = fflonkVerifierConstants(vkey);
   const m = k.m;
   // Memory map: offsets from the free-memory pointer `m`, read once and never moved (the block ends the
-  // call with `return`). Offsets from a runtime base, not absolute addresses: with constant addresses
-  // solc's IR optimizer resolves every reload to the value stored, keeps them all on the stack, and
-  // runs out of it (viaIR), at ~6 gas per access in the legacy pipeline. The transcript of beta is
-  // C0, the signals and C1, so C0 and the signals are laid out just before the proof and hashed in place.
+  // call with `return`). A runtime base rather than absolute addresses: with constant addresses solc's
+  // IR optimizer resolves every reload to the value stored and keeps them all on the stack, which then
+  // runs out (stack too deep under viaIR); the base costs ~6 gas per access in the legacy pipeline.
+  // The transcript of beta is C0, the signals and C1, so C0 and the signals are laid out just before
+  // the proof and hashed in place.
   const C0_AT = 0;
   const PUB = 64;
   const PROOF = PUB + 32 * m;
