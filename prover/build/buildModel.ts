@@ -17,12 +17,13 @@ import { readModelSpec } from "../model/spec.js";
 import { proofSystemOf, type ProofSystem } from "../model/specSchema.js";
 import { plonkGateCount, setupUniversal, universalPtauPower, type SetupUniversalReturnType } from "../setup/universal.js";
 import { groth16BatchVerifierSource, type Groth16VerificationKey } from "../setup/groth16Batch.js";
-import { fflonkVerifierSource, type FflonkVerificationKey } from "../setup/fflonkVerifier.js";
+import { fflonkSignalLimitError, fflonkVerifierSource, type FflonkVerificationKey } from "../setup/fflonkVerifier.js";
 import { SNARKJS_VERSION, exportSolidityVerifier, setupGroth16, sha256File, type SetupGroth16ReturnType } from "../setup/groth16.js";
 import { currentCeremonySetup, type CeremonySetupInfo } from "../setup/ceremony.js";
 import { requiredPtauPower, resolvePtau, type ResolvePtauReturnType } from "../setup/ptau.js";
 import { cachedStep, contentHash } from "./cache.js";
 import { timed, type Log } from "./progress.js";
+import { ZkinferError } from "../errors.js";
 
 const require = createRequire(import.meta.url);
 const CIRCOM2_VERSION: string = JSON.parse(readFileSync(require.resolve("circom2/package.json"), "utf8")).version;
@@ -136,6 +137,9 @@ export interface BuildKeysAndVerifierParameters {
 export async function buildKeysAndVerifier({ name, circuit, numPublicSignals, system = "groth16", ptau, log = () => {} }: BuildKeysAndVerifierParameters): Promise<{ setup: BuiltModel["setup"]; phase1: ResolvePtauReturnType; contract: string }> {
   const stampDir = artifactPath(name, "stampDir");
   const isCached = (r: { cached: boolean }) => r.cached;
+  // Before the setup: a verifier that could never be deployed is refused with the reason.
+  const fflonkLimit = system === "fflonk" ? fflonkSignalLimitError(name, numPublicSignals) : undefined;
+  if (fflonkLimit) throw new ZkinferError(fflonkLimit);
   const power =
     system === "groth16"
       ? requiredPtauPower(circuit.nonLinearConstraints + circuit.linearConstraints, numPublicSignals)

@@ -113,12 +113,32 @@ function element(value: string, what: string): bigint {
   return x;
 }
 
+/**
+ * The most public signals a generated FFLONK verifier takes: its per-signal code is unrolled, and under
+ * the project's viaIR settings a verifier of 21 signals is 23,819 bytes of runtime and one of 22 is
+ * 25,297, past EIP-170's 24,576 (measured by generating and compiling verifiers for 5 to 30 signals).
+ * 20 leaves a margin for other keys' constants.
+ */
+export const FFLONK_MAX_PUBLIC_SIGNALS = 20;
+
+/** Why a model cannot use FFLONK, or undefined: too many public signals for a deployable verifier. */
+export function fflonkSignalLimitError(model: string, numPublicSignals: number): string | undefined {
+  if (numPublicSignals <= FFLONK_MAX_PUBLIC_SIGNALS) return undefined;
+  return (
+    `${model} has ${numPublicSignals} public signals; an FFLONK verifier takes at most ${FFLONK_MAX_PUBLIC_SIGNALS} ` +
+    `(its code grows by about 1 kB per signal and would pass the 24,576-byte contract size limit). ` +
+    `Use "proofSystem": "groth16" or "plonk", or make inputs private.`
+  );
+}
+
 /** The key's constants, checked against the relations the verifier's closed forms rely on. */
 export function fflonkVerifierConstants(vkey: FflonkVerificationKey) {
   if (vkey.protocol !== "fflonk" || vkey.curve !== "bn128")
     throw new RangeError(`not a bn128 FFLONK verification key (protocol ${vkey.protocol}, curve ${vkey.curve})`);
   const m = vkey.nPublic;
   if (!Number.isInteger(m) || m < 1) throw new RangeError(`FFLONK verification key: nPublic ${m}; the verifier needs at least one public signal`);
+  const tooMany = fflonkSignalLimitError("this key", m);
+  if (tooMany) throw new RangeError(`FFLONK verification key: ${tooMany}`);
   if (!Number.isInteger(vkey.power) || vkey.power < 1 || vkey.power > 28) throw new RangeError(`FFLONK verification key: power ${vkey.power} out of range`);
   const n = 1n << BigInt(vkey.power);
   const w = element(vkey.w, "w");

@@ -12,7 +12,7 @@
  *     accepts; both contracts refuse words outside their field.
  * Everything else must be answered identically by all three.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -24,12 +24,14 @@ import type { Hex } from "viem";
 import { REPO_ROOT, artifactPath } from "../../prover/artifacts/paths.js";
 import { buildModel, type BuiltModel } from "../../prover/build/buildModel.js";
 import { compileContract, compileModelVerifier, localVerifierRuntime, sameRuntimeCode, type CompiledContract } from "../../prover/chain/compileVerifier.js";
+import { ZkinferError } from "../../prover/errors.js";
 import { FIELD_MODULUS as R } from "../../prover/field.js";
 import { decodeProof, type FflonkProof } from "../../prover/prove/calldata.js";
 import { ModelProver, type ProveReturnType } from "../../prover/prove/prover.js";
-import { fflonkVerifierSource, type FflonkVerificationKey } from "../../prover/setup/fflonkVerifier.js";
+import { FFLONK_MAX_PUBLIC_SIGNALS, fflonkVerifierSource, type FflonkVerificationKey } from "../../prover/setup/fflonkVerifier.js";
 import { exportSolidityVerifier } from "../../prover/setup/groth16.js";
 import { BASE_FIELD_MODULUS as P } from "../../prover/setup/groth16Batch.js";
+import { withBuildRoot } from "../helpers/cli.js";
 
 const { ethers } = await network.create();
 
@@ -156,7 +158,42 @@ describe("zkinfer's FFLONK verifier, differential against snarkjs (real proofs)"
     expect(generate({ wr: key.w })).to.throw(RangeError, "wr^3 = w");
     expect(generate({ k1: String(R) })).to.throw(RangeError, "not a field element");
     expect(generate({ nPublic: 0 })).to.throw(RangeError, "at least one public signal");
+    // Beyond 20 signals the unrolled verifier would not fit the contract size limit.
+    expect(generate({ nPublic: FFLONK_MAX_PUBLIC_SIGNALS })).to.not.throw();
+    expect(generate({ nPublic: FFLONK_MAX_PUBLIC_SIGNALS + 1 })).to.throw(RangeError, `takes at most ${FFLONK_MAX_PUBLIC_SIGNALS}`);
     expect(generate({ protocol: "plonk" })).to.throw(RangeError, "not a bn128 FFLONK verification key");
+  });
+
+  it("refuses to build an FFLONK model with more public signals than a deployable verifier takes, before any setup", async () => {
+    const spec = JSON.parse(readFileSync(fileURLToPath(new URL("../fixtures/tiny-fflonk.json", import.meta.url)), "utf8"));
+    // 17 public inputs + 1 output + the 4 binding signals = 22 public signals.
+    const features = Array.from({ length: 17 }, (_, i) => ({ name: `f${i}`, unit: "x", min: 0, max: 200 }));
+    const wide = {
+      ...spec,
+      name: "wide-fflonk",
+      features,
+      layers: [
+        { type: "dense", weights: [features.map(() => 0.01)], bias: [0] },
+        { type: "output", outputs: [{ name: "score", unit: "logit" }] },
+      ],
+    };
+    const dir = mkdtempSync(join(tmpdir(), "zkinfer-wide-fflonk-"));
+    try {
+      const specPath = join(dir, "wide-fflonk.json");
+      writeFileSync(specPath, JSON.stringify(wide));
+      await withBuildRoot(dir, async () => {
+        const logged: string[] = [];
+        const refused = await buildModel({ specPath, log: (l) => logged.push(l) }).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(refused).to.be.instanceOf(ZkinferError);
+        expect((refused as Error).message).to.contain("wide-fflonk has 22 public signals; an FFLONK verifier takes at most 20");
+        expect(logged.join("\n")).to.not.match(/fflonk setup|powers of tau/);
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("deploys the runtime code `zkinfer verify-deployment` rebuilds from the build's file", async () => {
