@@ -45,7 +45,7 @@ export interface ReadClient {
  * ```
  */
 export async function connectRead(rpcUrl: string, timeoutMs = 10_000): Promise<ReadClient> {
-  const transport = http(rpcUrl, { retryCount: 0, timeout: timeoutMs });
+  const transport = http(rpcUrl, { retryCount: 0, timeout: timeoutMs, fetchFn: fetchAgainOnStaleConnection });
   let chainId: number;
   try {
     chainId = await withRetry("eth_chainId", () => createPublicClient({ transport }).getChainId(), 4);
@@ -59,7 +59,11 @@ export async function connectRead(rpcUrl: string, timeoutMs = 10_000): Promise<R
 export async function connectChain(rpcUrl: string, privateKey: Hex, timeoutMs = 10_000): Promise<ChainClients> {
   const { publicClient, chainId } = await connectRead(rpcUrl, timeoutMs);
   const account = privateKeyToAccount(privateKey);
-  const walletClient = createWalletClient({ chain: publicClient.chain, transport: http(rpcUrl, { retryCount: 0, timeout: timeoutMs }), account });
+  const walletClient = createWalletClient({
+    chain: publicClient.chain,
+    transport: http(rpcUrl, { retryCount: 0, timeout: timeoutMs, fetchFn: fetchAgainOnStaleConnection }),
+    account,
+  });
   return { publicClient, walletClient, account, chainId };
 }
 
@@ -124,6 +128,27 @@ export async function withRetry<T>(what: string, read: () => Promise<T>, attempt
       if (i >= attempts) throw new ZkinferError(`${what} failed ${attempts} times; is the RPC endpoint healthy?`, { cause: e });
       await new Promise((r) => setTimeout(r, 100 * 2 ** i));
     }
+  }
+}
+
+/** Socket faults of a kept-alive connection the node closed (undici's codes, and the system's). */
+const STALE_CONNECTION = new Set(["ECONNRESET", "EPIPE", "UND_ERR_SOCKET"]);
+
+/**
+ * `fetch`, sent once more on a fresh connection when it failed on a kept-alive one the node had closed
+ * meanwhile. That happens after the process was busy for longer than the node keeps an idle connection
+ * (solc compiles a verifier synchronously for seconds): the client has not yet seen the close and
+ * writes into a dead socket. viem's own retries stay off (see {@link connectRead}), so only this fault
+ * is retried, and never for a transaction send, whose first attempt may have reached the node.
+ */
+export async function fetchAgainOnStaleConnection(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+  try {
+    return await fetch(input, init);
+  } catch (e) {
+    const code = ((e as { cause?: { code?: unknown } }).cause?.code ?? "") as string;
+    const sends = typeof init?.body === "string" && /"method":"eth_send(Raw)?Transaction"/.test(init.body);
+    if (!STALE_CONNECTION.has(code) || sends) throw e;
+    return fetch(input, init);
   }
 }
 

@@ -44,11 +44,8 @@ export interface VerifyDeploymentParameters {
 export async function verifyDeployment(p: VerifyDeploymentParameters): Promise<{ ok: boolean; checks: DeploymentCheck[] }> {
   const checks: DeploymentCheck[] = [];
   const check = (name: string, ok: boolean, detail: string) => checks.push({ name, ok, detail });
-  const expected = await modelDeploymentSpec(p.specPath);
-  // Compiled before the first request: solc runs synchronously for seconds, and a keep-alive
-  // connection the node closed meanwhile would fail the next request ("other side closed").
-  const local = localVerifierRuntime(expected.name);
   const { publicClient: client, chainId } = await connectRead(p.rpcUrl);
+  const expected = await modelDeploymentSpec(p.specPath);
   let model: Model;
   try {
     model = await readModel(client, p.hub, p.modelId);
@@ -60,6 +57,7 @@ export async function verifyDeployment(p: VerifyDeploymentParameters): Promise<{
 
   // Verifier code.
   const code = (await client.getCode({ address: model.verifier })) ?? "0x";
+  const local = localVerifierRuntime(expected.name);
   if (code === "0x") {
     check("verifier code", false, `the registered verifier ${model.verifier} has no code`);
   } else if (sameRuntimeCode(code, local.runtime)) {

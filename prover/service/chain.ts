@@ -52,9 +52,6 @@ export interface ExpectedModel {
  */
 export async function checkModelRecord(publicClient: PublicClient, hub: Address, expected: ExpectedModel): Promise<void> {
   const at = `model id ${expected.modelId} in the hub at ${hub}`;
-  // Compiled before the first request: solc runs synchronously for seconds, and a keep-alive
-  // connection the node closed meanwhile would fail the next request ("other side closed").
-  const local = localVerifierRuntime(expected.name);
   let record: Model;
   try {
     record = await withRetry(
@@ -80,6 +77,7 @@ export async function checkModelRecord(publicClient: PublicClient, hub: Address,
   if (record.attested !== expected.attested)
     mismatches.push(`it is ${record.attested ? "" : "not "}registered as attested, the local model is ${expected.attested ? "" : "not "}attested`);
   const code = await withRetry("getCode", () => publicClient.getCode({ address: record.verifier }));
+  const local = localVerifierRuntime(expected.name);
   if (!sameRuntimeCode(code, local.runtime)) {
     mismatches.push(
       `its verifier ${record.verifier} does not run the code of ${local.contractName} compiled from the local build (runtime code hash ${code ? keccak256(code) : "none: no contract"}, expected ${keccak256(local.runtime)})`,

@@ -48,8 +48,7 @@ describe("prover service with PLONK and FFLONK models", function () {
     dir = mkdtempSync(join(tmpdir(), "zkinfer-systems-service-"));
     for (const system of SYSTEMS) {
       built[system] = await buildModel({ specPath: specPath(system) });
-      // Compiled before the chain starts: solc blocks this process for seconds, longer than the
-      // node keeps an idle keep-alive connection open.
+      // Once per system, not per deployment (solc takes seconds).
       compiled[system] = compileModelVerifier(built[system].name);
     }
     chain = await startLocalChain();
