@@ -150,10 +150,13 @@ export function compareRuntimeCode(code: Hex | undefined, expected: Hex): Runtim
   const body = got?.body ?? deployed;
   const diff = firstDifference(body, want.body);
   if (diff) return { equal: false, reason: diff };
-  if (!got) return { equal: false, reason: `the code ends without a well-formed compiler metadata trailer (${deployed.length} bytes, expected ${hexToBytes(expected).length})` };
+  if (!got)
+    return {
+      equal: false,
+      reason: `the code ends without a well-formed compiler metadata trailer (${deployed.length} bytes, expected ${hexToBytes(expected).length})`,
+    };
   const shape = (t: MetadataTrailer) => t.entries.map((e) => `${e.key}:${e.value.length}`).join(",");
-  if (shape(got) !== shape(want))
-    return { equal: false, reason: `the compiler metadata trailer differs in shape: {${shape(got)}}, expected {${shape(want)}}` };
+  if (shape(got) !== shape(want)) return { equal: false, reason: `the compiler metadata trailer differs in shape: {${shape(got)}}, expected {${shape(want)}}` };
   const solc = (t: MetadataTrailer) => t.entries.find((e) => e.key === "solc")?.value.join(".");
   if (solc(got) !== solc(want)) return { equal: false, reason: `compiled by solc ${solc(got) ?? "(unknown)"}, expected ${solc(want) ?? "(unknown)"}` };
   return { equal: true };

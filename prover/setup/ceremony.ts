@@ -406,7 +406,11 @@ export function currentCeremonySetup(model: string): CeremonySetupInfo | undefin
     return undefined;
   }
   if (info.setup !== "ceremony" || !info.transcript || !info.ptau) return undefined;
-  const c = { ...info, transcript: resolveRecordedPath(file, info.transcript), ptau: { ...info.ptau, path: resolveRecordedPath(file, info.ptau.path) } } as CeremonySetupInfo;
+  const c = {
+    ...info,
+    transcript: resolveRecordedPath(file, info.transcript),
+    ptau: { ...info.ptau, path: resolveRecordedPath(file, info.ptau.path) },
+  } as CeremonySetupInfo;
   if (!existsSync(artifactPath(model, "r1cs")) || !existsSync(artifactPath(model, "zkey"))) return undefined;
   if (sha256File(artifactPath(model, "r1cs")) !== c.r1csSha256 || sha256File(artifactPath(model, "zkey")) !== c.zkeySha256) return undefined;
   return c;

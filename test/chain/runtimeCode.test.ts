@@ -51,7 +51,9 @@ describe("compareRuntimeCode (verifier code must be exactly the compiled one)", 
   });
 
   it("refuses code that only contains the compiled program (extra code before the trailer, or after it)", () => {
-    expect(reason(body + "600160005260206000f3" + trailer)).to.include(`the code is ${body.length / 2 + 10} bytes before its metadata, expected ${body.length / 2}`);
+    expect(reason(body + "600160005260206000f3" + trailer)).to.include(
+      `the code is ${body.length / 2 + 10} bytes before its metadata, expected ${body.length / 2}`,
+    );
     expect(reason("600160005260206000f3" + body + trailer)).to.match(/^bytes \[\d+, \d+\) differ/);
     // Appended after the trailer: the last two bytes are no longer a trailer length that parses.
     expect(reason(runtime + "00")).to.not.equal("equal");

@@ -10,8 +10,7 @@ import type { Command } from "../command.js";
 import { resolveSpecPath } from "../../artifacts/models.js";
 
 export const command: Command = {
-  usage:
-    "<model-dir|spec.json> --rpc <url> --hub <address> --model <id> [--ceremony <dir>] [--ptau <file>] [--trust-ptau <blake2b>]... [--json]",
+  usage: "<model-dir|spec.json> --rpc <url> --hub <address> --model <id> [--ceremony <dir>] [--ptau <file>] [--trust-ptau <blake2b>]... [--json]",
   summary:
     "Checks a deployed model against its sources: the verifier's runtime code equals the one compiled from the final zkey, the registered " +
     "commitment equals the spec's, the setup transcript verifies; reports status, owner, consumer, update delay and any pending update. " +
@@ -40,7 +39,8 @@ export const command: Command = {
     const trustedPtau = values["trust-ptau"] ?? [];
     for (const h of trustedPtau)
       if (!/^(0x)?[0-9a-fA-F]{128}$/.test(h)) throw new UsageError(`--trust-ptau must be a ptau file's blake2b-512 as 128 hex digits, got "${h}"`);
-    if (values.ceremony && !existsSync(values.ceremony)) throw new UsageError(`--ceremony ${values.ceremony} does not exist: give a ceremony folder (with transcript.json)`);
+    if (values.ceremony && !existsSync(values.ceremony))
+      throw new UsageError(`--ceremony ${values.ceremony} does not exist: give a ceremony folder (with transcript.json)`);
     if (values.ptau && !existsSync(values.ptau)) throw new UsageError(`--ptau ${values.ptau} does not exist`);
     const specPath = resolveSpecPath(positionals[0]!);
     const { verifyDeployment } = await import("../../chain/verifyDeployment.js");
