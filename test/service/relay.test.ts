@@ -15,7 +15,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import { decodeEventLog, keccak256, parseEventLogs, recoverTypedDataAddress, toHex, type Abi, type Address, type Hex } from "viem";
+import { decodeEventLog, getAddress, keccak256, parseEventLogs, recoverTypedDataAddress, toHex, type Abi, type Address, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { signSubmissionAuthorization, submissionAuthorizationTypedData } from "../../prover/abi/submissionAuthorization.js";
 import { REPO_ROOT } from "../../prover/artifacts/paths.js";
@@ -27,9 +27,9 @@ import { startService, type RunningService, type ServiceOptions } from "../../pr
 import { startLocalChain, type LocalChain } from "../../scripts/dev/localChain.js";
 import { API_KEY, MODEL_DIR, call, waitForJobs } from "./helpers.js";
 
-/** Hardhat's development accounts #1 and #2: the submitters of the second and third service. */
+/** Hardhat's development account #1, and a fresh key funded in `before`: the submitters of the second and third service. */
 const SECOND_KEY: Hex = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
-const THIRD_KEY: Hex = "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3d71a1d1b4d4da1a";
+const THIRD_KEY: Hex = generatePrivateKey();
 const PROOFS = "/v1/models/credit-score/proofs";
 
 function artifact(path: string): { abi: Abi; bytecode: Hex } {
@@ -108,6 +108,14 @@ describe("prover service: relaying (self subject, authorizations on arrival, cus
     owner = await connectChain(chain.url, HARDHAT_DEV_KEY);
     model = [...(await loadServiceModels([MODEL_DIR])).values()][0]!;
     real = await deployDevStack(owner, { ...model, modelCommitment: model.commitment, numOutputs: 1, threshold: 0n, creditLimit: 5_000n });
+    await owner.publicClient.waitForTransactionReceipt({
+      hash: await owner.walletClient.sendTransaction({
+        account: owner.account,
+        chain: owner.walletClient.chain,
+        to: privateKeyToAccount(THIRD_KEY).address,
+        value: 10n ** 18n,
+      }),
+    });
     service = await startService(options("main", {}));
   });
 
@@ -141,15 +149,18 @@ describe("prover service: relaying (self subject, authorizations on arrival, cus
       subjectKey = generatePrivateKey();
       subject = privateKeyToAccount(subjectKey).address;
     });
-    const body = (authorization: unknown, nonce: number | undefined = 3) => ({
+    const body = (authorization: unknown, nonce: number | null = 3) => ({
       input: applicantFeatures(1),
       subject,
-      ...(nonce === undefined ? {} : { nonce }),
+      ...(nonce === null ? {} : { nonce }),
       authorization,
     });
 
     it("a junk signature", async () => {
-      const junk = toHex(new Uint8Array([...randomBytes(64), 27]));
+      // Random r and s (s in the lower half, as the hub requires), v = 27: a well-formed signature of nothing.
+      const rs = randomBytes(64);
+      rs[32] = rs[32]! & 0x3f;
+      const junk = toHex(new Uint8Array([...rs, 27]));
       await refused(
         body({ deadline: String(Math.floor(Date.now() / 1000) + 3600), signature: junk }),
         422,
@@ -206,7 +217,7 @@ describe("prover service: relaying (self subject, authorizations on arrival, cus
     });
 
     it("an authorization without the nonce it signed, or with submit: false", async () => {
-      await refused(body(await sign(subjectKey, { nonce: 3n }), undefined), 400, "nonce", /`nonce` is required with `authorization`/);
+      await refused(body(await sign(subjectKey, { nonce: 3n }), null), 400, "nonce", /`nonce` is required with `authorization`/);
       await refused({ ...body(await sign(subjectKey, { nonce: 3n })), submit: false }, 400, "authorization", /for a submitted request/);
     });
 
@@ -314,7 +325,7 @@ describe("prover service: relaying (self subject, authorizations on arrival, cus
       const { job, me } = await proveFor(SECOND_KEY, undefined, true);
       expect(job.consumerEvents).to.have.length(1);
       const [raw] = job.consumerEvents;
-      expect(raw).to.include({ contract: recording, event: null, args: null });
+      expect(raw).to.include({ contract: getAddress(recording), event: null, args: null });
       // Nothing lost: the raw log decodes with the consumer's ABI to what the hub passed it.
       const decoded = decodeEventLog({ abi: artifact(RECORDING).abi, topics: raw.topics, data: raw.data }) as unknown as {
         eventName: string;
@@ -329,7 +340,7 @@ describe("prover service: relaying (self subject, authorizations on arrival, cus
       const { job, me } = await proveFor(THIRD_KEY, { "credit-score": artifact(RECORDING).abi }, true);
       expect(job.consumerEvents).to.have.length(1);
       const [event] = job.consumerEvents;
-      expect(event).to.include({ contract: recording, event: "InferenceReceived" });
+      expect(event).to.include({ contract: getAddress(recording), event: "InferenceReceived" });
       expect(event.args).to.deep.equal({
         caller: real.hub,
         modelId: customId.toString(),
