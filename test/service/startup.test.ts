@@ -5,7 +5,7 @@
  * - `--deploy` compiles the contracts it deploys (before, a missing artifact crashed it with HHE1000).
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
@@ -61,20 +61,22 @@ describe("zkinfer serve at start", function () {
   describe("--deploy on a checkout whose contracts are not compiled", () => {
     let chain: LocalChain;
     const gate = join(REPO_ROOT, "artifacts", "contracts", "consumers", "CreditGate.sol");
-    const aside = `${gate}.aside-${process.pid}`;
+    // Outside artifacts/ (Hardhat finds an artifact anywhere under it).
+    let aside: string;
     before(async () => {
+      aside = join(dir, "CreditGate.sol");
       chain = await startLocalChain();
     });
     after(async () => {
       // Never leave the checkout without the artifact, whatever happened.
-      if (!existsSync(gate) && existsSync(aside)) renameSync(aside, gate);
-      rmSync(aside, { recursive: true, force: true });
+      if (!existsSync(gate) && existsSync(aside)) cpSync(aside, gate, { recursive: true });
       await chain?.stop();
     });
 
     it("compiles what it deploys (HHE1000 before) and serves", async () => {
       // A fresh clone has no artifacts: take away the one the development stack deploys last.
-      renameSync(gate, aside);
+      cpSync(gate, aside, { recursive: true });
+      rmSync(gate, { recursive: true });
       const p = await startCli(
         ["serve", "--models", MODEL_DIR, "--rpc", chain.url, "--deploy", "--port", "0", "--db", join(dir, "deploy.sqlite")],
         SERVE_READY,
