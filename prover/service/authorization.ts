@@ -13,8 +13,19 @@
  *   with its selector;
  * - `block.timestamp <= deadline`: here with a margin, since the transaction lands after the proof.
  */
-import { hexToBigInt, recoverAddress, sliceHex, type Address, type Hex, type PublicClient } from "viem";
+import {
+  BaseError,
+  ContractFunctionRevertedError,
+  ContractFunctionZeroDataError,
+  hexToBigInt,
+  recoverAddress,
+  sliceHex,
+  type Address,
+  type Hex,
+  type PublicClient,
+} from "viem";
 import { submissionAuthorizationDigest } from "../abi/submissionAuthorization.js";
+import { withRetry } from "../chain/connect.js";
 
 /** secp256k1's group order n: a signature with s > n/2 is the malleable twin the hub refuses. */
 const SECP256K1_HALF_N = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n;
@@ -33,6 +44,19 @@ const ERC1271_ABI = [
     outputs: [{ name: "magicValue", type: "bytes4" }],
   },
 ] as const;
+
+/** Attempts per chain read of the check (100 * 2^i ms apart). */
+const RPC_ATTEMPTS = 4;
+
+function chainDown(cause: unknown): AuthorizationRefusal {
+  const first = (cause instanceof Error ? cause.message : String(cause)).split("\n")[0];
+  return new AuthorizationRefusal(503, "authorization", `The chain did not answer while \`authorization\` was checked (${first}); send the request again.`);
+}
+
+/** Whether a failed contract read is the contract's answer (a revert, or no return data), not a fault of the chain. */
+function isAnswer(e: unknown): boolean {
+  return e instanceof BaseError && e.walk((x) => x instanceof ContractFunctionRevertedError || x instanceof ContractFunctionZeroDataError) !== null;
+}
 
 /** What the service relays with: the hub's domain and its own submitting account. */
 export interface RelayContext {
@@ -83,15 +107,13 @@ export async function checkAuthorization(ctx: RelayContext, a: AuthorizationRequ
   let chainNow: bigint;
   let code: Hex | undefined;
   try {
-    const [block, c] = await Promise.all([ctx.publicClient.getBlock({ blockTag: "latest" }), ctx.publicClient.getCode({ address: a.subject })]);
-    chainNow = block.timestamp;
-    code = c;
+    // RPC faults are retried (about 1.4 s in all); a chain that stays down is a 503 the client retries.
+    [chainNow, code] = await Promise.all([
+      withRetry("the latest block", () => ctx.publicClient.getBlock({ blockTag: "latest" }), RPC_ATTEMPTS).then((b) => b.timestamp),
+      withRetry("the subject's code", () => ctx.publicClient.getCode({ address: a.subject }), RPC_ATTEMPTS),
+    ]);
   } catch (cause) {
-    throw new AuthorizationRefusal(
-      503,
-      "authorization",
-      `The chain did not answer while checking \`authorization\` (${(cause as Error).message.split("\n")[0]}); send the request again.`,
-    );
+    throw chainDown(cause);
   }
   // The hub compares with the block's timestamp; a development chain may run ahead of the wall clock.
   const now = BigInt(Math.max(Math.floor(Date.now() / 1000), Number(chainNow)));
@@ -122,9 +144,18 @@ export async function checkAuthorization(ctx: RelayContext, a: AuthorizationRequ
     );
   if (code !== undefined && code !== "0x") {
     // A contract wallet: its own ERC-1271 answer decides, as in the hub.
-    const answer = await ctx.publicClient
-      .readContract({ address: a.subject, abi: ERC1271_ABI, functionName: "isValidSignature", args: [digest, a.signature] })
-      .catch(() => undefined);
+    let answer: Hex | undefined;
+    try {
+      answer = await withRetry(
+        "isValidSignature",
+        () => ctx.publicClient.readContract({ address: a.subject, abi: ERC1271_ABI, functionName: "isValidSignature", args: [digest, a.signature] }),
+        RPC_ATTEMPTS,
+        isAnswer,
+      );
+    } catch (e) {
+      // A revert (or no return data) is the wallet saying no; anything else is the chain failing.
+      if (!isAnswer(e)) throw chainDown(e);
+    }
     if (answer?.toLowerCase() !== ERC1271_MAGIC)
       throw refuse(`is not accepted by the subject's contract (ERC-1271 isValidSignature answered ${answer ?? "with a revert"})`);
     return;
