@@ -10,7 +10,7 @@ import { HUB_EIP712_NAME, HUB_EIP712_VERSION, SUBMISSION_AUTHORIZATION_TYPES } f
 import { FIELD_MODULUS } from "../field.js";
 import type { ApiKeys } from "./auth.js";
 import { AuthorizationRefusal, checkAuthorization, type RelayContext } from "./authorization.js";
-import { IdempotencyConflictError, publicView, randomNonce } from "./jobs.js";
+import { IdempotencyConflictError, publicView, randomNonce, type NewJob } from "./jobs.js";
 import type { ServiceMetrics } from "./metrics.js";
 import { describeServiceModel, validateInput, type ServiceModel } from "./models.js";
 import { openApiDocument } from "./openapi.js";
@@ -177,72 +177,7 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
 
   app.post<{ Params: { id: string } }>("/v1/models/:id/proofs", { preHandler: authenticate }, async (req, reply) => {
     try {
-      const model = o.models.get(req.params.id);
-      if (!model)
-        throw new BadRequest(
-          404,
-          "unknown_model",
-          `No model \`${req.params.id}\` in this service; it serves ${[...o.models.keys()].join(", ")} (GET /v1/models).`,
-          "id",
-        );
-      if (req.body === null || typeof req.body !== "object" || Array.isArray(req.body)) {
-        throw new BadRequest(400, "invalid_request", "The body must be a JSON object: {input, subject, nonce?, submit?, idempotencyKey?, authorization?}.");
-      }
-      const parsed = proofRequestSchema.safeParse(req.body);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0]!;
-        const body = req.body as Record<string, unknown>;
-        let field: string;
-        let message: string;
-        const within = issue.path.map(String);
-        if (issue.code === "unrecognized_keys") {
-          field = issue.keys.map((k) => [...within, k].join(".")).join(", ");
-          message =
-            within.length === 0
-              ? `Unknown field(s) ${issue.keys.map((k) => `\`${k}\``).join(", ")}: a proof request has input, subject, nonce, submit, idempotencyKey and authorization.`
-              : `Unknown field(s) ${issue.keys.map((k) => `\`${[...within, k].join(".")}\``).join(", ")}: \`authorization\` has deadline, signature and submitter.`;
-        } else {
-          // The field as the client wrote it (authorization.deadline), its rule, else its parent's.
-          const named = within.slice(0, 2);
-          field = named.length > 0 ? named.join(".") : "(body)";
-          const value = named.reduce<unknown>((v, k) => (v !== null && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined), body);
-          const rule = FIELD_RULES[field] ?? FIELD_RULES[named[0] ?? ""] ?? issue.message;
-          message = value === undefined ? `\`${field}\` is required: it ${rule}.` : `\`${field}\` ${rule}; got ${JSON.stringify(value).slice(0, 60)}.`;
-        }
-        throw new BadRequest(400, "invalid_request", message, field);
-      }
-      const body = parsed.data;
-      try {
-        validateInput(model, body.input);
-      } catch (e) {
-        const err = e as Error & { field?: string };
-        if (err.name === "InputValidationError")
-          throw new BadRequest(422, "invalid_input", err.message, err.field === "(root)" ? "input" : `input.${err.field}`);
-        throw e;
-      }
-      const nonce = body.nonce === undefined ? randomNonce() : String(body.nonce);
-      if (BigInt(nonce) >= FIELD_MODULUS)
-        throw new BadRequest(400, "invalid_request", "`nonce` must be below the BN254 scalar field r (about 2^254).", "nonce");
-      const submit = body.submit ?? o.canSubmit;
-      if (submit && !o.canSubmit) {
-        throw new BadRequest(
-          400,
-          "invalid_request",
-          "`submit` is true but this service has no chain configured (start it with --rpc); send submit: false to get the proof only.",
-          "submit",
-        );
-      }
-      await checkRelaying(o, model, body, submit);
-      const { job, created } = await o.queue.enqueue({
-        owner: tenantOf(req),
-        model: model.name,
-        input: body.input as Record<string, number>,
-        subject: body.subject,
-        nonce,
-        submit,
-        idempotencyKey: body.idempotencyKey,
-        ...(body.authorization && submit ? { authorization: { deadline: String(body.authorization.deadline), signature: body.authorization.signature } } : {}),
-      });
+      const { job, created } = await o.queue.enqueue(await newJobOf(o, req.params.id, req.body, tenantOf(req)));
       return reply
         .code(created ? 202 : 200)
         .header("location", `/v1/jobs/${job.id}`)
@@ -277,6 +212,76 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
 }
 
 type ProofRequest = z.infer<typeof proofRequestSchema>;
+
+/** The job a proof request asks for, after every check (model, envelope, input, nonce, submit, relaying); throws a BadRequest naming the field. */
+async function newJobOf(o: ApiOptions, modelName: string, rawBody: unknown, owner: string): Promise<NewJob> {
+  const model = o.models.get(modelName);
+  if (!model)
+    throw new BadRequest(
+      404,
+      "unknown_model",
+      `No model \`${modelName}\` in this service; it serves ${[...o.models.keys()].join(", ")} (GET /v1/models).`,
+      "id",
+    );
+  if (rawBody === null || typeof rawBody !== "object" || Array.isArray(rawBody)) {
+    throw new BadRequest(400, "invalid_request", "The body must be a JSON object: {input, subject, nonce?, submit?, idempotencyKey?, authorization?}.");
+  }
+  const parsed = proofRequestSchema.safeParse(rawBody);
+  if (!parsed.success) throw schemaRefusal(parsed.error.issues[0]!, rawBody as Record<string, unknown>);
+  const body = parsed.data;
+  try {
+    validateInput(model, body.input);
+  } catch (e) {
+    const err = e as Error & { field?: string };
+    if (err.name === "InputValidationError") throw new BadRequest(422, "invalid_input", err.message, err.field === "(root)" ? "input" : `input.${err.field}`);
+    throw e;
+  }
+  const nonce = body.nonce === undefined ? randomNonce() : String(body.nonce);
+  if (BigInt(nonce) >= FIELD_MODULUS) throw new BadRequest(400, "invalid_request", "`nonce` must be below the BN254 scalar field r (about 2^254).", "nonce");
+  const submit = body.submit ?? o.canSubmit;
+  if (submit && !o.canSubmit) {
+    throw new BadRequest(
+      400,
+      "invalid_request",
+      "`submit` is true but this service has no chain configured (start it with --rpc); send submit: false to get the proof only.",
+      "submit",
+    );
+  }
+  await checkRelaying(o, model, body, submit);
+  return {
+    owner,
+    model: model.name,
+    input: body.input as Record<string, number>,
+    subject: body.subject,
+    nonce,
+    submit,
+    idempotencyKey: body.idempotencyKey,
+    ...(body.authorization && submit ? { authorization: { deadline: String(body.authorization.deadline), signature: body.authorization.signature } } : {}),
+  };
+}
+
+/** The refusal of the schema's first complaint, naming the field as the client wrote it (e.g. authorization.deadline) and its rule. */
+function schemaRefusal(issue: z.core.$ZodIssue, body: Record<string, unknown>): BadRequest {
+  const within = issue.path.map(String);
+  if (issue.code === "unrecognized_keys") {
+    const names = issue.keys.map((k) => [...within, k].join("."));
+    return new BadRequest(
+      400,
+      "invalid_request",
+      within.length === 0
+        ? `Unknown field(s) ${names.map((k) => `\`${k}\``).join(", ")}: a proof request has input, subject, nonce, submit, idempotencyKey and authorization.`
+        : `Unknown field(s) ${names.map((k) => `\`${k}\``).join(", ")}: \`authorization\` has deadline, signature and submitter.`,
+      names.join(", "),
+    );
+  }
+  const named = within.slice(0, 2);
+  const field = named.length > 0 ? named.join(".") : "(body)";
+  const value = named.reduce<unknown>((v, k) => (v !== null && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined), body);
+  // The field's own rule, else its parent's.
+  const rule = FIELD_RULES[field] ?? FIELD_RULES[named[0] ?? ""] ?? issue.message;
+  const message = value === undefined ? `\`${field}\` is required: it ${rule}.` : `\`${field}\` ${rule}; got ${JSON.stringify(value).slice(0, 60)}.`;
+  return new BadRequest(400, "invalid_request", message, field);
+}
 
 /**
  * Who may have the service submit for `subject`, checked before anything is stored or proved:

@@ -68,8 +68,6 @@ export function openApiDocument(models: string[]) {
               subject: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
               nonce: "7",
               idempotencyKey: "order-7",
-              // Hardhat's account #1 authorising account #0 (the service's submitter with --deploy) for model 1,
-              // nonce 7, on chain 31337 with the hub at 0x5FbDB2315678afecb367f032d93F642f64180aa3.
               authorization: AUTHORIZATION_EXAMPLE,
             },
           ],
