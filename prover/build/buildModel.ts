@@ -12,7 +12,7 @@ import { REPO_ROOT, artifactPath, snarkjsVerifierContractName, verifierContractN
 import { generateCircuit } from "../circuit/codegen.js";
 import { compileCircuit, type CircuitInfo } from "../circuit/compile.js";
 import { lowerModel, publicInputCount, publicOutputCount, type ModelIR } from "../model/ir.js";
-import { modelCommitment } from "../model/commitment.js";
+import { modelCommitment } from "../circuit/commitment.js";
 import { readModelSpec } from "../model/spec.js";
 import { proofSystemOf, type ProofSystem } from "../model/specSchema.js";
 import { plonkGateCount, setupUniversal, universalPtauPower, type SetupUniversalReturnType } from "../setup/universal.js";

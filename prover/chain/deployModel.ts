@@ -16,7 +16,7 @@ import { readManifest, writeManifest, type DeploymentManifest } from "./manifest
 import { REPO_ROOT, artifactPath, chainManifestPath, ignitionDeploymentDir, verifierContractName } from "../artifacts/paths.js";
 import { ZkinferError } from "../errors.js";
 import { publicInputRanges, type PublicInputRange } from "../abi/publicInputRanges.js";
-import { modelCommitment } from "../model/commitment.js";
+import { modelCommitment } from "../circuit/commitment.js";
 import { lowerModel, publicInputCount, publicOutputCount } from "../model/ir.js";
 import { readModelSpec } from "../model/spec.js";
 import { inferenceHubAbi } from "./abi.js";

@@ -18,7 +18,8 @@ import { emitGraph, graphIncludes } from "../graph/emit.js";
 import { keccak256, stringToBytes } from "viem";
 import { includedLibraryDigest, includesOf, type CircuitLibrary } from "./library.js";
 import { CIRCUIT_LIBRARY } from "./library.generated.js";
-import { commitmentLayout, inputPackingLayout, poseidonChunks, privateWeights, weightSegments } from "../model/commitment.js";
+import { commitmentLayout, inputPackingLayout, privateWeights, weightSegments } from "../model/commitment.js";
+import { poseidonChunks } from "../model/poseidon.js";
 
 export interface GenerateCircuitParameters {
   ir: ModelIR;

@@ -5,7 +5,7 @@
  * argument's scale on the node (families read it in interpret/emit).
  */
 import { ModelRangeError } from "../errors.js";
-import { gadgetK, type Interval } from "../model/ir.js";
+import { gadgetK, type Interval } from "./interval.js";
 import { familyOf } from "./registry.js";
 import { append } from "./util.js";
 import type { FixedPointDefaults, FloatNode, GraphOp, GraphSpec, QNode, ValueInfo } from "./types.js";

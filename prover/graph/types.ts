@@ -16,7 +16,7 @@
  * in ./registry.ts: the float rule, the lowering (quantization + range rule + error rule), the
  * exact integer interpreter rule, the commitment preimage and the circuit emitter.
  */
-import type { Interval } from "../model/ir.js";
+import type { Interval } from "./interval.js";
 
 /** A node of the float graph (spec form). `op` names the family's operation; other keys are its parameters. */
 export interface FloatNode {

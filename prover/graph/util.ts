@@ -1,5 +1,5 @@
 /** Small shared helpers of the graph families: intervals, magnitudes, circom expressions. */
-import type { Interval } from "../model/ir.js";
+import type { Interval } from "./interval.js";
 import { dequantize } from "../model/quantize.js";
 
 export const bmax = (a: bigint, b: bigint) => (a > b ? a : b);

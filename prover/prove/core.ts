@@ -14,7 +14,8 @@ import { attestationCircuitInput, verifyAttestation, type Attestation } from "..
 import { AttestationFeatureMismatchError, AttestationFormatError, AttestationSubjectError } from "../attest/errors.js";
 import { ZkinferError } from "../errors.js";
 import { FIELD_MODULUS, toField } from "../field.js";
-import { inputCommitment, modelCommitment, privateWeights, publicOutputs } from "../model/commitment.js";
+import { inputCommitment, privateWeights, publicOutputs } from "../model/commitment.js";
+import { modelCommitment } from "../circuit/commitment.js";
 import { lowerModel, publicInputCount, publicOutputCount, type ModelIR } from "../model/ir.js";
 import { runReference, type FeatureValues, type ReferenceResult } from "../model/interpret.js";
 import { parseModelSpec, proofSystemOf, type ProofSystem } from "../model/specSchema.js";

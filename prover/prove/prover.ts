@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { artifactPath } from "../artifacts/paths.js";
 import { generateCircuit } from "../circuit/codegen.js";
 import { ZkinferError } from "../errors.js";
-import { modelCommitment } from "../model/commitment.js";
+import { modelCommitment } from "../circuit/commitment.js";
 import { lowerModel, type ModelIR } from "../model/ir.js";
 import { readModelSpec, type ModelSpec } from "../model/spec.js";
 import { ModelProver as CoreModelProver } from "./core.js";

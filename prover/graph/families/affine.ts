@@ -11,7 +11,7 @@
  * (K + 1 constraints). Weights are constants: 0 constraints per multiply.
  * Error rule: sum |w| e_in + |w - w_q| (|x| + e_in) + |b - b_q| + (rescaled ? 2^-out : 0).
  */
-import { dotBounds, floorShift } from "../../model/ir.js";
+import { dotBounds, floorShift } from "../interval.js";
 import { quantize, dequantize } from "../../model/quantize.js";
 import type { Family, FloatNode, QNode, ValueInfo } from "../types.js";
 import { linear, magnitude } from "../util.js";

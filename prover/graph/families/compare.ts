@@ -14,7 +14,7 @@
  * (1 for a bit; |x - y| for a where whose condition may flip).
  */
 import { ModelRangeError } from "../../errors.js";
-import type { Interval } from "../../model/ir.js";
+import type { Interval } from "../interval.js";
 import type { Family, ValueInfo } from "../types.js";
 import { bmax, bmin, jumpError, magnitude } from "../util.js";
 

@@ -10,7 +10,7 @@
  */
 import { ModelRangeError } from "../../errors.js";
 import { bitLength } from "../../field.js";
-import { floorDiv, MAX_GADGET_BITS } from "../../model/ir.js";
+import { floorDiv, MAX_GADGET_BITS } from "../interval.js";
 import { dequantize, quantize } from "../../model/quantize.js";
 import type { Family, FloatNode, ValueInfo } from "../types.js";
 import { bmax, bmin, magnitude } from "../util.js";

@@ -14,7 +14,7 @@
  * 2^20 points), plus L * e_in with L the largest |f'| seen on the interval.
  */
 import { ModelRangeError } from "../../errors.js";
-import type { Interval } from "../../model/ir.js";
+import type { Interval } from "../interval.js";
 import { quantize } from "../../model/quantize.js";
 import { FUNCTIONS } from "../functions.js";
 import type { Family, FloatNode, QNode, ValueInfo } from "../types.js";

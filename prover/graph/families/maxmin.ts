@@ -8,7 +8,7 @@
  * Error rule: max and min are 1-Lipschitz in the sup norm: the group's largest input error. ArgMax
  * is discrete (its bound is its index jump: exact inputs give 0, else the group size - 1).
  */
-import type { Interval } from "../../model/ir.js";
+import type { Interval } from "../interval.js";
 import type { Family, FloatNode, ValueInfo } from "../types.js";
 import { bmax, bmin, jumpError } from "../util.js";
 

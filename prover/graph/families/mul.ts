@@ -16,8 +16,8 @@
  * table's own error. On each cell [v_k, v_k+1] of a geometric grid of [v_lo, v_hi] the bound is
  * P(v_k+1) Q(v_k) + R(v_k); the rule takes the smaller of that maximum and the box rule (both hold).
  */
-import { floorShift } from "../../model/ir.js";
-import type { Interval } from "../../model/ir.js";
+import { floorShift } from "../interval.js";
+import type { Interval } from "../interval.js";
 import type { Family, ValueInfo } from "../types.js";
 import { dequantize } from "../../model/quantize.js";
 import { bmax, magnitude, mulInterval } from "../util.js";

@@ -7,8 +7,8 @@
  * already allows a jump of 1 whenever the input carries any error.
  * Error rule: exact inputs give exact outputs, else at most 1 + e_in (the jump plus the slope).
  */
-import { floorShift } from "../../model/ir.js";
-import type { Interval } from "../../model/ir.js";
+import { floorShift } from "../interval.js";
+import type { Interval } from "../interval.js";
 import type { Family, ValueInfo } from "../types.js";
 
 const OPS = ["floor", "ceil", "round", "trunc"] as const;

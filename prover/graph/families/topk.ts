@@ -18,7 +18,7 @@
  * each value's error is the group's largest input error. Indices are discrete: exact inputs give
  * exact indices, else the bound is the index jump n - 1.
  */
-import type { Interval } from "../../model/ir.js";
+import type { Interval } from "../interval.js";
 import type { Family, FloatNode, ValueInfo } from "../types.js";
 import { bmax, bmin, jumpError } from "../util.js";
 
