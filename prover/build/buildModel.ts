@@ -9,10 +9,10 @@ import { createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
 import { publicSignalCount } from "../abi/publicSignals.js";
 import { REPO_ROOT, artifactPath, recordedPath, snarkjsVerifierContractName, verifierContractName } from "../artifacts/paths.js";
-import { generateCircuit } from "../circuit/codegen.js";
 import { compileCircuit, type CircuitInfo } from "../circuit/compile.js";
 import { lowerModel, publicInputCount, publicOutputCount, type ModelIR } from "../model/ir.js";
-import { modelCommitment } from "../model/commitment.js";
+import { renderModel } from "../circuit/commitment.js";
+import { circuitRecordHashes, type CircuitRecord } from "../artifacts/circuitRecord.js";
 import { readModelSpec } from "../model/spec.js";
 import { proofSystemOf, type ProofSystem } from "../model/specSchema.js";
 import { plonkGateCount, setupUniversal, universalPtauPower, type SetupUniversalReturnType } from "../setup/universal.js";
@@ -67,12 +67,18 @@ export async function buildModel({ specPath, ptau, log = () => {} }: BuildModelP
   claimBuild(name, specPath);
 
   const ir = lowerModel(spec);
-  const commitment = await modelCommitment(ir);
+  // Lowered and rendered once, here: later steps read the record below (prover/artifacts/circuitRecord.ts).
+  const { source, circuitDigest, modelCommitment: commitment } = await renderModel(ir);
   writeFileSync(artifactPath(name, "ir"), JSON.stringify(ir, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2));
 
-  const source = generateCircuit({ ir, modelCommitment: commitment });
   const circuit = await compileStep({ name, source, log });
-  writeFileSync(artifactPath(name, "circuitInfo"), JSON.stringify({ ...circuit, modelCommitment: commitment.toString() }, null, 2));
+  const record: CircuitRecord & typeof circuit = {
+    ...circuit,
+    modelCommitment: commitment.toString(),
+    circuitDigest: circuitDigest.toString(),
+    sha256: circuitRecordHashes(name, specPath),
+  };
+  writeFileSync(artifactPath(name, "circuitInfo"), JSON.stringify(record, null, 2));
   log(`    ${circuit.nonLinearConstraints} non-linear + ${circuit.linearConstraints} linear constraints, ${circuit.wires} wires`);
 
   const attested = ir.attestation !== undefined;

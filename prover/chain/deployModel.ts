@@ -16,7 +16,9 @@ import { readManifest, writeManifest, type DeploymentManifest } from "./manifest
 import { REPO_ROOT, artifactPath, chainManifestPath, ignitionDeploymentDir, resolveRecordedPath, verifierContractName } from "../artifacts/paths.js";
 import { ZkinferError } from "../errors.js";
 import { publicInputRanges, type PublicInputRange } from "../abi/publicInputRanges.js";
-import { modelCommitment } from "../model/commitment.js";
+import { readCircuitRecord } from "../artifacts/circuitRecord.js";
+import { staleBuildError } from "../artifacts/models.js";
+import { modelCommitmentForCircuit } from "../model/commitment.js";
 import { lowerModel, publicInputCount, publicOutputCount } from "../model/ir.js";
 import { readModelSpec } from "../model/spec.js";
 import { inferenceHubAbi } from "./abi.js";
@@ -44,11 +46,16 @@ export async function modelDeploymentSpec(specPath: string): Promise<ModelDeploy
   const attested = ir.attestation !== undefined;
   const numPublicInputs = publicInputCount(ir);
   const info = readJson<{ nPublic?: number }>(artifactPath(spec.name, "vkey"), `build the model first (\`zkinfer build ${specPath}\`)`);
+  // The commitment the build recorded, checked against the spec's IR under the recorded circuit
+  // digest (and the record against the files): no circuit is rendered here.
+  const record = readCircuitRecord(spec.name, specPath);
+  const commitment = BigInt(record.modelCommitment);
+  if ((await modelCommitmentForCircuit(ir, BigInt(record.circuitDigest))) !== commitment) throw staleBuildError(spec.name, specPath);
   return {
     name: spec.name,
     version: spec.version,
     verifierContract: verifierContractName(spec.name),
-    modelCommitment: await modelCommitment(ir),
+    modelCommitment: commitment,
     numOutputs: publicOutputCount(ir),
     numPublicSignals: Number(info.nPublic),
     registration: attested ? "attested" : numPublicInputs > 0 ? "public-inputs" : "plain",

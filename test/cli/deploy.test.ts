@@ -25,7 +25,8 @@ import { startLocalChain, type LocalChain } from "../../scripts/dev/localChain.j
 import { modelDeploymentSpec } from "../../prover/chain/deployModel.js";
 import { isolatedBuild, lastJsonLine, withBuildRoot, zkinferCli } from "../helpers/cli.js";
 import { circuitSourceDigest, generateCircuit } from "../../prover/circuit/codegen.js";
-import { modelCommitment, modelCommitmentForCircuit } from "../../prover/model/commitment.js";
+import { modelCommitmentForCircuit } from "../../prover/model/commitment.js";
+import { modelCommitment } from "../../prover/circuit/commitment.js";
 import { lowerModel } from "../../prover/model/ir.js";
 import { readModelSpec } from "../../prover/model/spec.js";
 
