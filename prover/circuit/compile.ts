@@ -39,7 +39,9 @@ export interface CompileCircuitParameters {
 export async function compileCircuit({ source, outDir }: CompileCircuitParameters): Promise<CircuitInfo> {
   mkdirSync(outDir, { recursive: true });
   const cli = join(dirname(require.resolve("circom2/package.json")), "cli.js");
-  const args = [cli, source, "--r1cs", "--wasm", "--sym", "--O2", "-l", join(REPO_ROOT, "node_modules"), "-l", REPO_ROOT, "-o", outDir];
+  // circomlib's folder's parent: the clone's node_modules, or wherever npm put it beside the installed package.
+  const circomlibParent = dirname(dirname(require.resolve("circomlib/package.json")));
+  const args = [cli, source, "--r1cs", "--wasm", "--sym", "--O2", "-l", circomlibParent, "-l", REPO_ROOT, "-o", outDir];
   const { code, stdout: raw, stderr } = await run(process.execPath, args);
   const stdout = stripVTControlCharacters(raw); // circom colours its labels
   if (code !== 0 || /error\[/i.test(stderr + stdout)) {
