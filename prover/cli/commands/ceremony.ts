@@ -6,7 +6,6 @@
 import { parseArgs } from "node:util";
 import { UsageError, ZkinferError } from "../../errors.js";
 import type { Command } from "../command.js";
-import { resolveSpecPath } from "../../artifacts/models.js";
 
 export const command: Command = {
   usage:
@@ -17,7 +16,7 @@ export const command: Command = {
     "contribution (OS randomness plus an optional file; nothing secret is written) and prints its hash; `verify` checks the whole chain " +
     "against the model's r1cs and the ptau and names any failing step; `finalize` applies a public beacon, exports the verification key " +
     "and makes the ceremony's key the model's setup (the build then generates its verifier from it).",
-  async run(argv) {
+  async run(argv, ctx) {
     const { positionals, values } = parseArgs({
       args: argv,
       allowPositionals: true,
@@ -39,7 +38,7 @@ export const command: Command = {
       case "init": {
         if (!values.ptau || !values.out) throw new UsageError("init needs --ptau <file> and --out <dir>");
         const { readModelSpec } = await import("../../model/spec.js");
-        const spec = resolveSpecPath(target);
+        const spec = ctx.spec(target);
         const parsed = readModelSpec(spec);
         const model = parsed.name;
         const { proofSystemOf } = await import("../../model/specSchema.js");

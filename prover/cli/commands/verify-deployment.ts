@@ -3,32 +3,36 @@
  * registration against the model's sources (prover/chain/verifyDeployment.ts). Needs no key.
  */
 import { parseArgs } from "node:util";
-import { isAddress, type Address } from "viem";
 import { UsageError, ZkinferError } from "../../errors.js";
 import type { Command } from "../command.js";
-import { resolveSpecPath } from "../../artifacts/models.js";
+import { hubAndModel } from "../context.js";
 
 export const command: Command = {
-  usage: "<model-dir|spec.json> --rpc <url> --hub <address> --model <id> [--json]",
+  usage: "<model|model-dir|spec.json> --rpc <url> | --network <name> [--hub <address> --model <id>] [--json]",
   summary:
     "Checks a deployed model against its sources: the verifier's runtime code equals the one compiled from the final zkey, the registered " +
     "commitment equals the spec's, the setup transcript verifies; reports status, owner, consumer, update delay and any pending update. " +
-    'Exits 1 on any mismatch, naming it. --json prints {"ok", "checks": [{name, ok, detail}]} last.',
-  async run(argv) {
+    'Exits 1 on any mismatch, naming it. --json prints {"ok", "checks": [{name, ok, detail}]} last. ' +
+    "--hub and --model default to what deployments/<chainId>.json records for the model.",
+  async run(argv, ctx) {
     const { positionals, values } = parseArgs({
       args: argv,
       allowPositionals: true,
       options: { rpc: { type: "string" }, hub: { type: "string" }, model: { type: "string" }, json: { type: "boolean", default: false } },
     });
     if (positionals.length !== 1) throw new UsageError("expected one model folder or spec.json");
-    if (!values.rpc) throw new UsageError("--rpc <url> is required");
-    if (!values.hub || !isAddress(values.hub)) throw new UsageError(`--hub must be a 0x-prefixed 20-byte address, got "${values.hub ?? ""}"`);
-    if (!values.model || !/^[1-9][0-9]*$/.test(values.model)) throw new UsageError(`--model must be a positive model id, got "${values.model ?? ""}"`);
-    const specPath = resolveSpecPath(positionals[0]!);
+    const rpc = ctx.rpc(values.rpc);
+    const specPath = ctx.spec(positionals[0]!);
+    const { hub, modelId } = await hubAndModel(
+      ctx,
+      values,
+      async () => ctx.network()?.chainId ?? (await (await import("../../chain/connect.js")).connectRead(rpc)).chainId,
+      (await import("../../model/spec.js")).readModelSpec(specPath).name,
+    );
     const { verifyDeployment } = await import("../../chain/verifyDeployment.js");
     let report;
     try {
-      report = await verifyDeployment({ rpcUrl: values.rpc, hub: values.hub as Address, modelId: BigInt(values.model), specPath });
+      report = await verifyDeployment({ rpcUrl: rpc, hub, modelId, specPath });
     } catch (error) {
       if (error instanceof ZkinferError) throw error;
       throw new ZkinferError(((error as Error).message ?? String(error)).split("\n")[0]!, { cause: error });
