@@ -79,7 +79,7 @@ export interface ZkinferConfig {
   root: string;
   networks: Record<string, NetworkConfig>;
   defaultNetwork?: string;
-  /** Model name -> absolute path of its spec.json or model folder. */
+  /** Model name -> absolute path of its spec.json. */
   models: Record<string, { spec: string }>;
   buildDir: string;
   contractsDir: string;
@@ -118,11 +118,16 @@ export function parseConfig(json: unknown, source: string, root: string): Zkinfe
     root,
     networks: Object.fromEntries(Object.entries(c.networks).map(([name, n]) => [name, { name, ...n }])),
     defaultNetwork: c.defaultNetwork,
-    models: Object.fromEntries(Object.entries(c.models).map(([name, m]) => [name, { spec: at(m.spec) }])),
+    models: Object.fromEntries(Object.entries(c.models).map(([name, m]) => [name, { spec: specFile(at(m.spec)) }])),
     buildDir: at(c.buildDir),
     contractsDir: at(c.contractsDir),
     deploymentsDir: at(c.deploymentsDir),
   };
+}
+
+/** A model folder's spec.json (a model entry may name the folder, as `zkinfer import --out` makes it). */
+function specFile(path: string): string {
+  return existsSync(path) && statSync(path).isDirectory() ? join(path, "spec.json") : path;
 }
 
 /** Reads and validates a config file. */

@@ -23,6 +23,22 @@ import { lowerModel } from "../../model/ir.js";
 import { readModelSpec } from "../../model/spec.js";
 import { ZkinferError } from "../../errors.js";
 
+const REGISTRY_ACTIONS = [
+  "list",
+  "show",
+  "register",
+  "pause",
+  "unpause",
+  "retire",
+  "upgrade",
+  "cancel-upgrade",
+  "transfer",
+  "accept",
+  "set-consumer",
+  "trust-attester",
+  "revoke-attester",
+] as const;
+
 export const command: Command = {
   usage:
     "<list|show <id>|register|pause <id>|unpause <id>|retire <id>|upgrade <id>|cancel-upgrade <id>|transfer <id> <to>|accept <id>|" +
@@ -51,6 +67,10 @@ export const command: Command = {
       },
     });
     const [action, ...rest] = positionals;
+    // A wrong action is a usage error before any node is called.
+    if (!REGISTRY_ACTIONS.includes(action as (typeof REGISTRY_ACTIONS)[number])) {
+      throw new UsageError(`unknown registry action \`${action ?? ""}\`. Use one of: ${REGISTRY_ACTIONS.join(", ")}.`);
+    }
     const rpc = ctx.rpc(values.rpc);
     const hubFlag = values.hub === undefined ? undefined : address("--hub", values.hub);
     const { publicClient: client, chainId } = await connectRead(rpc);

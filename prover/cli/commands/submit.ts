@@ -14,7 +14,7 @@ import { decodeEventLog, type Abi, type Address, type Log } from "viem";
 import { ZkinferError } from "../../errors.js";
 import { SIGNING_CHAIN_OPTIONS } from "../args.js";
 import type { Command } from "../command.js";
-import { hubAndModel, type CliContext } from "../context.js";
+import { hubAndModel, parseHub, parseModelId, type CliContext } from "../context.js";
 import { UsageError } from "../usage.js";
 
 /** One event of the submission, decoded when its contract's ABI is known. */
@@ -44,6 +44,8 @@ export const command: Command = {
     });
     if (positionals.length !== 1) throw new UsageError("expected one proof file (from `zkinfer prove`)");
     const rpc = ctx.rpc(values.rpc);
+    parseHub(values.hub);
+    parseModelId(values.model);
     let proof: { proofBytes?: string; publicSignals?: string[]; model?: string };
     try {
       proof = JSON.parse(readFileSync(positionals[0]!, "utf8"));
