@@ -119,7 +119,12 @@ export async function main(argv: string[]): Promise<number> {
  */
 function describe(error: unknown, name: string): [message: string, code: number] {
   if (error instanceof UsageError || isParseArgsError(error)) {
-    return [`${oneLine((error as Error).message)} (see \`zkinfer ${name} --help\`)`, EXIT.usage];
+    // parseArgs calls `--nonce -1` (a value that looks like an option) ambiguous: say how to write it.
+    const ambiguous = /^Option '(--[\w-]+)' argument is ambiguous/.exec((error as Error).message);
+    const message = ambiguous
+      ? `${ambiguous[1]} needs a value; one starting with "-" is written ${ambiguous[1]}=<value>`
+      : oneLine((error as Error).message);
+    return [`${message} (see \`zkinfer ${name} --help\`)`, EXIT.usage];
   }
   // A typed error's lines (e.g. a schema's list of issues) are all the user's to read: joined on one line.
   if (error instanceof ZkinferError) return [joinLines(error.message), EXIT.failed];

@@ -34,6 +34,14 @@ export const command: Command = {
     const [action, target, ...extra] = positionals;
     if (!target || extra.length > 0) throw new UsageError(`expected \`ceremony ${action ?? "<action>"} <${action === "init" ? "model" : "dir"}>\``);
     const ceremony = await import("../../setup/ceremony.js");
+    if (action === "contribute" || action === "verify" || action === "finalize") {
+      // A folder that is not a ceremony is said as such, not reported as a failing step.
+      const { existsSync } = await import("node:fs");
+      const { ceremonyPath } = await import("../../artifacts/paths.js");
+      if (!existsSync(ceremonyPath(target, "transcript"))) {
+        throw new ZkinferError(`${target} holds no ceremony (no transcript.json): start one with \`zkinfer ceremony init <model> --ptau <file> --out ${target}\``);
+      }
+    }
     switch (action) {
       case "init": {
         if (!values.ptau || !values.out) throw new UsageError("init needs --ptau <file> and --out <dir>");
