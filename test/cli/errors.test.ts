@@ -170,7 +170,8 @@ describe("zkinfer: wrong invocations of every command (one line, the right exit 
     // ceremony
     { args: ["ceremony"], code: 2, says: /expected `ceremony <action> <dir>`/ },
     { args: ["ceremony", "frob", dir], code: 2, says: /unknown ceremony action `frob`/ },
-    { args: ["ceremony", "init", SPEC], code: 2, says: /init needs --ptau <file> and --out <dir>/ },
+    { args: ["ceremony", "init", SPEC], code: 2, says: /init needs --out <dir>/ },
+    { args: ["ceremony", "init", unbuilt, "--out", f("c")], code: 2, says: /init needs --ptau <file>: errors-test-unbuilt has no build/ },
     { args: ["ceremony", "contribute", dir], code: 2, says: /contribute needs --name <who>/ },
     { args: ["ceremony", "finalize", dir], code: 2, says: /finalize needs --beacon <hex>/ },
     { args: ["ceremony", "verify", f("no-ceremony")], code: 1, says: /no-ceremony holds no ceremony \(no transcript\.json\)/ },

@@ -9,7 +9,7 @@ import type { Command } from "../command.js";
 
 export const command: Command = {
   usage:
-    "init <model-dir|spec.json> --ptau <file> --out <dir> | contribute <dir> --name <who> [--entropy-file <f>] | " +
+    "init <model|model-dir|spec.json> --out <dir> [--ptau <file>] | contribute <dir> --name <who> [--entropy-file <f>] | " +
     "verify <dir> [--r1cs <file>] [--ptau <file>] [--json] | finalize <dir> --beacon <hex> [--iterations <n>] [--r1cs <file>] [--ptau <file>]",
   summary:
     "A multi-party Groth16 phase 2 for a built model (Groth16 only: PLONK and FFLONK models need none and are refused). `init` writes the initial zkey and transcript.json; each `contribute` adds one " +
@@ -44,7 +44,7 @@ export const command: Command = {
     }
     switch (action) {
       case "init": {
-        if (!values.ptau || !values.out) throw new UsageError("init needs --ptau <file> and --out <dir>");
+        if (!values.out) throw new UsageError("init needs --out <dir> (and --ptau <file>, default the ptau the model's build used)");
         const { readModelSpec } = await import("../../model/spec.js");
         const spec = ctx.spec(target);
         const parsed = readModelSpec(spec);
@@ -59,7 +59,9 @@ export const command: Command = {
               `Build it with a ceremony ptau instead (\`zkinfer build ${target} --ptau <file>\`, a published Hermez file is checked by its hash).`,
           );
         }
-        const t = await ceremony.initCeremony({ model, spec, ptau: values.ptau, dir: values.out, log: console.log });
+        // Without --ptau: the phase 1 the model's build used (a development one makes the ceremony a rehearsal).
+        const ptau = values.ptau ?? (await builtPtau(model, target));
+        const t = await ceremony.initCeremony({ model, spec, ptau, dir: values.out, log: console.log });
         console.log(`ceremony for ${model} in ${values.out}: circuit ${t.circuit.hash.slice(0, 32)}…, ptau 2^${t.ptau.power} (${t.ptau.source})`);
         console.log(`next: \`zkinfer ceremony contribute ${values.out} --name <who>\` on each contributor's machine`);
         return;
@@ -110,3 +112,15 @@ export const command: Command = {
     }
   },
 };
+
+/** The ptau file the model's build recorded (setup.json), or a usage error asking for --ptau. */
+async function builtPtau(model: string, target: string): Promise<string> {
+  const { existsSync, readFileSync } = await import("node:fs");
+  const { artifactPath } = await import("../../artifacts/paths.js");
+  const file = artifactPath(model, "setupInfo");
+  const recorded = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as { ptau?: { path?: string } }).ptau?.path : undefined;
+  if (recorded === undefined || !existsSync(recorded)) {
+    throw new UsageError(`init needs --ptau <file>: ${model} has no build whose ptau could be used (\`zkinfer build ${target}\` first, or give the ceremony's ptau)`);
+  }
+  return recorded;
+}
