@@ -34,14 +34,14 @@ export const command: Command = {
     const [action, target, ...extra] = positionals;
     if (!target || extra.length > 0) throw new UsageError(`expected \`ceremony ${action ?? "<action>"} <${action === "init" ? "model" : "dir"}>\``);
     const ceremony = await import("../../setup/ceremony.js");
-    if (action === "contribute" || action === "verify" || action === "finalize") {
-      // A folder that is not a ceremony is said as such, not reported as a failing step.
+    // A folder that is not a ceremony is said as such (after the flags are checked), not reported as a failing step.
+    const requireCeremony = async () => {
       const { existsSync } = await import("node:fs");
       const { ceremonyPath } = await import("../../artifacts/paths.js");
       if (!existsSync(ceremonyPath(target, "transcript"))) {
-        throw new ZkinferError(`${target} holds no ceremony (no transcript.json): start one with \`zkinfer ceremony init <model> --ptau <file> --out ${target}\``);
+        throw new ZkinferError(`${target} holds no ceremony (no transcript.json): start one with \`zkinfer ceremony init <model> --out ${target}\``);
       }
-    }
+    };
     switch (action) {
       case "init": {
         if (!values.out) throw new UsageError("init needs --out <dir> (and --ptau <file>, default the ptau the model's build used)");
@@ -68,6 +68,7 @@ export const command: Command = {
       }
       case "contribute": {
         if (!values.name) throw new UsageError("contribute needs --name <who> (published with the contribution hash)");
+        await requireCeremony();
         const { index, hash } = await ceremony.contribute({ dir: target, name: values.name, entropyFile: values["entropy-file"] });
         console.log(`contribution ${index} (${values.name}) hash:`);
         console.log(hash);
@@ -75,6 +76,7 @@ export const command: Command = {
         return;
       }
       case "verify": {
+        await requireCeremony();
         const report = await ceremony.verifyCeremony({ dir: target, r1cs: values.r1cs, ptau: values.ptau });
         if (!values.json) {
           console.log(`circuit ${report.circuit}`);
@@ -90,6 +92,7 @@ export const command: Command = {
       }
       case "finalize": {
         if (!values.beacon) throw new UsageError("finalize needs --beacon <hex>: a public random value fixed after the last contribution");
+        await requireCeremony();
         const iterationsExp = values.iterations === undefined ? undefined : Number(values.iterations);
         const report = await ceremony.finalizeCeremony({ dir: target, beaconHex: values.beacon, iterationsExp, r1cs: values.r1cs, ptau: values.ptau });
         const info = ceremony.installCeremonySetup(target);
