@@ -97,7 +97,13 @@ export function assembleSample(net: ImportedNetwork, rowsIn: number[][], source:
 
 /** float32 onnxruntime output for one input (the float reference): every output, flattened, in order. */
 export async function runOnnxRuntime(onnxPath: string, net: ImportedNetwork, input: number[]): Promise<number[]> {
-  const ort = await import("onnxruntime-node");
+  // An optional peer of the package (about 300 MB of native runtimes): only this float reference needs it.
+  let ort: typeof import("onnxruntime-node");
+  try {
+    ort = await import("onnxruntime-node");
+  } catch (cause) {
+    throw new ZkinferError("check-onnx compares with onnxruntime: install it beside zkinfer (`npm install onnxruntime-node@1.30.0`).", { cause });
+  }
   let session;
   try {
     session = await ort.InferenceSession.create(onnxPath);
