@@ -16,9 +16,7 @@ const [major, minor] = process.versions.node.split(".").map(Number);
 if (major < 22 || (major === 22 && minor < 13)) {
   const pinned = join(dirname(fileURLToPath(import.meta.url)), "..", "node_modules", ".bin", "node");
   if (!existsSync(pinned) || process.env.ZKINFER_REEXEC === "1") {
-    console.error(
-      `zkinfer needs Node >= 22.13 (this is ${process.version}). Install Node 22, or run it with \`npx -y -p node@22.23.3 -- zkinfer ...\`.`,
-    );
+    console.error(`zkinfer needs Node >= 22.13 (this is ${process.version}). Install Node 22, or run it with \`npx -y -p node@22.23.3 -- zkinfer ...\`.`);
     process.exit(2);
   }
   const { status, signal } = spawnSync(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {

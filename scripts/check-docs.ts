@@ -69,7 +69,13 @@ const PLUMBING = /^(export |cd |mkdir |kill |until |cat > |[A-Z_]+=|done\b|rm -r
 
 /** The commands of every `sh` block in the README and docs/. */
 export function docCommands(root = REPO_ROOT): DocCommand[] {
-  const files = ["README.md", "CONTRIBUTING.md", ...readdirSync(join(root, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
+  const files = [
+    "README.md",
+    "CONTRIBUTING.md",
+    ...readdirSync(join(root, "docs"))
+      .filter((f) => f.endsWith(".md"))
+      .map((f) => `docs/${f}`),
+  ];
   const out: DocCommand[] = [];
   for (const file of files) {
     const lines = readFileSync(join(root, file), "utf8").split("\n");
@@ -139,7 +145,10 @@ function main(): number {
     else if (!readFileSync(path, "utf8").includes(word)) problems.push(`${where}: ${file} does not mention "${word}" (\`${c.command}\`)`);
   }
   for (const p of problems) console.error(p);
-  if (!list) console.log(problems.length === 0 ? "check:docs: every command of the README and docs/ is run by a test or script" : `check:docs: ${problems.length} problem(s)`);
+  if (!list)
+    console.log(
+      problems.length === 0 ? "check:docs: every command of the README and docs/ is run by a test or script" : `check:docs: ${problems.length} problem(s)`,
+    );
   return problems.length === 0 ? 0 : 1;
 }
 

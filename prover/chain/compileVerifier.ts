@@ -54,7 +54,9 @@ export function compileContract(file: string, contractName: string, { resolveFro
     settings: {
       ...(abiOnly ? { evmVersion: SOLC_SETTINGS.evmVersion } : SOLC_SETTINGS),
       outputSelection: {
-        [file]: { [contractName]: abiOnly ? ["abi"] : ["abi", "evm.bytecode.object", "evm.deployedBytecode.object", "evm.deployedBytecode.immutableReferences"] },
+        [file]: {
+          [contractName]: abiOnly ? ["abi"] : ["abi", "evm.bytecode.object", "evm.deployedBytecode.object", "evm.deployedBytecode.immutableReferences"],
+        },
       },
     },
   };
@@ -74,7 +76,10 @@ export function compileContract(file: string, contractName: string, { resolveFro
       string,
       Record<
         string,
-        { abi: Abi; evm?: { bytecode: { object: string }; deployedBytecode: { object: string; immutableReferences?: CompiledContract["immutableReferences"] } } }
+        {
+          abi: Abi;
+          evm?: { bytecode: { object: string }; deployedBytecode: { object: string; immutableReferences?: CompiledContract["immutableReferences"] } };
+        }
       >
     >;
   };

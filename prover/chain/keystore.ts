@@ -24,9 +24,12 @@ export function loadPrivateKey({ keystore, env = process.env }: LoadPrivateKeyPa
     try {
       json = readFileSync(keystore, "utf8");
     } catch (cause) {
-      throw new ZkinferError(`cannot read the keystore ${keystore}: ${(cause as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (cause as Error).message}`, {
-        cause,
-      });
+      throw new ZkinferError(
+        `cannot read the keystore ${keystore}: ${(cause as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (cause as Error).message}`,
+        {
+          cause,
+        },
+      );
     }
     return decryptKeystore(json, password, keystore);
   }

@@ -102,8 +102,7 @@ export class CliContext {
    */
   async recordedDeployment(chainId: number, model: string, hub?: Address): Promise<RecordedDeployment> {
     const manifest = chainManifestPath(this.deploymentsDir(), chainId);
-    const missing = (why: string) =>
-      new UsageError(`${why}: pass --hub <address> and --model <id>, or deploy ${model} with \`zkinfer deploy\` first`);
+    const missing = (why: string) => new UsageError(`${why}: pass --hub <address> and --model <id>, or deploy ${model} with \`zkinfer deploy\` first`);
     if (!existsSync(manifest)) throw missing(`no deployment of chain ${chainId} at ${manifest}`);
     const { readManifest } = await import("../chain/manifest.js");
     const recorded = (await readManifest(manifest)).models ?? [];

@@ -85,12 +85,7 @@ export async function main(argv: string[]): Promise<number> {
   const json = rest.includes("--json");
   const load = (COMMANDS as Record<string, (typeof COMMANDS)[keyof typeof COMMANDS] | undefined>)[name];
   if (!load) {
-    return fail(
-      { json },
-      "zkinfer",
-      `unknown command \`${name}\`. Known commands: ${Object.keys(COMMANDS).join(", ")} (and --help, --version).`,
-      EXIT.usage,
-    );
+    return fail({ json }, "zkinfer", `unknown command \`${name}\`. Known commands: ${Object.keys(COMMANDS).join(", ")} (and --help, --version).`, EXIT.usage);
   }
   const { command } = await load();
   if (rest.includes("--help") || rest.includes("-h")) {
@@ -121,9 +116,7 @@ function describe(error: unknown, name: string): [message: string, code: number]
   if (error instanceof UsageError || isParseArgsError(error)) {
     // parseArgs calls `--nonce -1` (a value that looks like an option) ambiguous: say how to write it.
     const ambiguous = /^Option '(--[\w-]+)' argument is ambiguous/.exec((error as Error).message);
-    const message = ambiguous
-      ? `${ambiguous[1]} needs a value; one starting with "-" is written ${ambiguous[1]}=<value>`
-      : oneLine((error as Error).message);
+    const message = ambiguous ? `${ambiguous[1]} needs a value; one starting with "-" is written ${ambiguous[1]}=<value>` : oneLine((error as Error).message);
     return [`${message} (see \`zkinfer ${name} --help\`)`, EXIT.usage];
   }
   // A typed error's lines (e.g. a schema's list of issues) are all the user's to read: joined on one line.

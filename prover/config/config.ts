@@ -31,9 +31,7 @@ const nameMessage = "names are letters, digits, '.', '_' and '-', starting with 
 
 const networkSchema = z
   .object({
-    rpc: z
-      .string()
-      .regex(/^https?:\/\/\S+$/, "must be an http:// or https:// JSON-RPC URL"),
+    rpc: z.string().regex(/^https?:\/\/\S+$/, "must be an http:// or https:// JSON-RPC URL"),
     chainId: z.number().int().positive().optional(),
   })
   .strict();
@@ -137,9 +135,12 @@ export function readConfig(file: string): ZkinferConfig {
   try {
     text = readFileSync(path, "utf8");
   } catch (cause) {
-    throw new ConfigError(`cannot read the config file ${file}: ${(cause as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (cause as Error).message}`, {
-      cause,
-    });
+    throw new ConfigError(
+      `cannot read the config file ${file}: ${(cause as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (cause as Error).message}`,
+      {
+        cause,
+      },
+    );
   }
   let json: unknown;
   try {

@@ -68,7 +68,11 @@ describe("zkinfer: wrong invocations of every command (one line, the right exit 
     // the front door
     { args: ["frobnicate"], code: 2, says: /unknown command `frobnicate`/ },
     { args: ["build", "--config", "missing.json", SPEC], code: 1, says: /cannot read the config file missing\.json: no such file/ },
-    { args: ["build", SPEC, "--config", join(dir, "bad-config.json")], code: 1, says: /bad-config\.json: networks\.local\.rpc: must be an http:\/\/ or https:\/\/ JSON-RPC URL/ },
+    {
+      args: ["build", SPEC, "--config", join(dir, "bad-config.json")],
+      code: 1,
+      says: /bad-config\.json: networks\.local\.rpc: must be an http:\/\/ or https:\/\/ JSON-RPC URL/,
+    },
     { args: ["build", SPEC, "--config", join(dir, "typo-config.json")], code: 1, says: /typo-config\.json: \(root\): unknown field "network"/ },
     { args: ["build", SPEC, "--network"], code: 2, says: /--network needs a value/ },
     // build
@@ -82,7 +86,11 @@ describe("zkinfer: wrong invocations of every command (one line, the right exit 
     { args: ["prove", SPEC], code: 2, says: /expected a model and --input/ },
     { args: ["prove", SPEC, "--input", f("input.json")], code: 2, says: /--subject <0x address> is required/ },
     { args: ["prove", SPEC, "--input", f("input.json"), "--subject", "0x12"], code: 2, says: /--subject must be a 0x-prefixed 20-byte address/ },
-    { args: ["prove", SPEC, "--input", f("input.json"), "--subject", ADDR, "--nonce", "-1"], code: 2, says: /--nonce needs a value; one starting with "-" is written --nonce=<value>/ },
+    {
+      args: ["prove", SPEC, "--input", f("input.json"), "--subject", ADDR, "--nonce", "-1"],
+      code: 2,
+      says: /--nonce needs a value; one starting with "-" is written --nonce=<value>/,
+    },
     { args: ["prove", SPEC, "--input", f("input.json"), "--subject", ADDR, "--nonce=-1"], code: 2, says: /--nonce must be a non-negative integer/ },
     { args: ["prove", SPEC, "--input", f("input.json"), "--subject", ADDR, "--nonce", "0xZZ"], code: 2, says: /--nonce must be a non-negative integer/ },
     { args: ["prove", SPEC, "--input", f("input.json"), "--subject", ADDR, "--salt", "abc"], code: 2, says: /--salt must be a non-negative integer/ },
@@ -124,9 +132,20 @@ describe("zkinfer: wrong invocations of every command (one line, the right exit 
       says: /junk\.json is not JSON: give a v3 keystore file/,
       env: { ZKINFER_KEYSTORE_PASSWORD: "pw" },
     },
-    { args: ["submit", proof, "--rpc", DEAD_RPC, "--hub", ADDR, "--model", "1"], code: 1, says: /Cannot reach the JSON-RPC endpoint http:\/\/127\.0\.0\.1:9/, env: withKey },
+    {
+      args: ["submit", proof, "--rpc", DEAD_RPC, "--hub", ADDR, "--model", "1"],
+      code: 1,
+      says: /Cannot reach the JSON-RPC endpoint http:\/\/127\.0\.0\.1:9/,
+      env: withKey,
+    },
     { args: ["submit", proof, "--network", "nope"], code: 1, says: /--network nope: .*defines only local/, env: withKey, inProject: true },
-    { args: ["submit", proof, "--network", "local"], code: 2, says: /no deployment of chain 31337 at \S*project\/deployments\/31337\.json/, env: withKey, inProject: true },
+    {
+      args: ["submit", proof, "--network", "local"],
+      code: 2,
+      says: /no deployment of chain 31337 at \S*project\/deployments\/31337\.json/,
+      env: withKey,
+      inProject: true,
+    },
     { args: ["submit", proof, "--network", "local"], code: 1, says: /there is no zkinfer\.config\.json here or above/, env: withKey },
     // deploy
     { args: ["deploy"], code: 2, says: /expected one model folder or spec\.json/ },
@@ -187,7 +206,12 @@ describe("zkinfer: wrong invocations of every command (one line, the right exit 
   /** `zkinfer <args>` as its own process, killed (and failed) after 60 s. */
   const run = (c: Case): Promise<{ code: number | null; stdout: string; stderr: string; killed: boolean }> =>
     new Promise((resolve) => {
-      const env: NodeJS.ProcessEnv = { ...process.env, ZKINFER_PRIVATE_KEY: undefined, ...c.env, PATH: `${join(REPO_ROOT, "node_modules", ".bin")}:${process.env.PATH}` };
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        ZKINFER_PRIVATE_KEY: undefined,
+        ...c.env,
+        PATH: `${join(REPO_ROOT, "node_modules", ".bin")}:${process.env.PATH}`,
+      };
       for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
       execFile(
         process.execPath,
@@ -217,7 +241,23 @@ describe("zkinfer: wrong invocations of every command (one line, the right exit 
   it(`has the issue's cases and more: ${cases.length} wrong invocations, every command covered`, () => {
     expect(cases.length).to.be.at.least(60);
     const commands = new Set(cases.map((c) => c.args[0]));
-    for (const name of ["build", "prove", "verify", "submit", "deploy", "registry", "verify-deployment", "attester", "attest", "prove-attested", "check-onnx", "import", "ceremony", "worker", "serve"]) {
+    for (const name of [
+      "build",
+      "prove",
+      "verify",
+      "submit",
+      "deploy",
+      "registry",
+      "verify-deployment",
+      "attester",
+      "attest",
+      "prove-attested",
+      "check-onnx",
+      "import",
+      "ceremony",
+      "worker",
+      "serve",
+    ]) {
       expect(commands.has(name), name).to.equal(true);
     }
   });

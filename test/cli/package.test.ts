@@ -99,7 +99,10 @@ describe("the npm package, installed in a project outside the repository", funct
   before(function () {
     // `npm pack` runs prepack (npm run build:package): what a publish would ship.
     execFileSync("npm", ["pack", "--pack-destination", work], { cwd: REPO_ROOT, env: env(), stdio: ["ignore", "ignore", "pipe"] });
-    tarball = join(work, readdirSync(work).find((f) => f.endsWith(".tgz"))!);
+    tarball = join(
+      work,
+      readdirSync(work).find((f) => f.endsWith(".tgz"))!,
+    );
     mkdirSync(join(project, "models", "user-model"), { recursive: true });
     mkdirSync(join(project, "contracts"), { recursive: true });
     mkdirSync(join(project, "src"), { recursive: true });
@@ -115,7 +118,15 @@ describe("the npm package, installed in a project outside the repository", funct
     writeFileSync(
       join(project, "tsconfig.json"),
       JSON.stringify({
-        compilerOptions: { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, outDir: "dist", types: ["node"], skipLibCheck: true },
+        compilerOptions: {
+          target: "ES2022",
+          module: "NodeNext",
+          moduleResolution: "NodeNext",
+          strict: true,
+          outDir: "dist",
+          types: ["node"],
+          skipLibCheck: true,
+        },
         include: ["src"],
       }),
     );
@@ -132,7 +143,9 @@ describe("the npm package, installed in a project outside the repository", funct
       "package/circuits/lib/rescale.circom",
       "package/bin/zkinfer.js",
     ]);
-    expect(listing.filter((f) => f.startsWith("package/prover/") || f.startsWith("package/contracts/test/") || f.startsWith("package/test/"))).to.deep.equal([]);
+    expect(listing.filter((f) => f.startsWith("package/prover/") || f.startsWith("package/contracts/test/") || f.startsWith("package/test/"))).to.deep.equal(
+      [],
+    );
   });
 
   it("resolves every entry point inside the project's node_modules, never the repository", () => {
@@ -151,7 +164,14 @@ describe("the npm package, installed in a project outside the repository", funct
     expect(run.status, run.stderr).to.equal(0);
     const lines = run.stdout.trim().split("\n");
     const result = JSON.parse(lines[lines.length - 1]!);
-    expect(result).to.deep.include({ valid: true, nonce: "5", onVerified: "onInferenceVerified", localChain: true, errorClass: "ZkinferError", browserType: true });
+    expect(result).to.deep.include({
+      valid: true,
+      nonce: "5",
+      onVerified: "onInferenceVerified",
+      localChain: true,
+      errorClass: "ZkinferError",
+      browserType: true,
+    });
     expect(result.gateEvents).to.deep.equal(["Decided"]);
     expect(result.gateBytecode).to.be.greaterThan(100);
     expect(result.hubFunctions).to.be.greaterThan(20);

@@ -123,7 +123,9 @@ async function builtPtau(model: string, target: string): Promise<string> {
   const file = artifactPath(model, "setupInfo");
   const recorded = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as { ptau?: { path?: string } }).ptau?.path : undefined;
   if (recorded === undefined || !existsSync(recorded)) {
-    throw new UsageError(`init needs --ptau <file>: ${model} has no build whose ptau could be used (\`zkinfer build ${target}\` first, or give the ceremony's ptau)`);
+    throw new UsageError(
+      `init needs --ptau <file>: ${model} has no build whose ptau could be used (\`zkinfer build ${target}\` first, or give the ceremony's ptau)`,
+    );
   }
   return recorded;
 }

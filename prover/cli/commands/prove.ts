@@ -14,8 +14,8 @@ import { formatOutputs, parseFieldElement, parseNonce, parseSubject } from "../a
 export const command: Command = {
   usage: "<model|model-dir|spec.json> --input <features.json> --subject <0x address> [--nonce <n>] [--salt <n>] [--out <proof.json>] [--json]",
   summary:
-    'Proves one inference of a built model for --subject (the address the proof acts for: only a proof for the right subject ' +
-    "can be submitted). The input file is an object {feature: value}, {\"features\": {...}}, or " +
+    "Proves one inference of a built model for --subject (the address the proof acts for: only a proof for the right subject " +
+    'can be submitted). The input file is an object {feature: value}, {"features": {...}}, or ' +
     '{"input_data": [[...]]} in feature order. Writes --out (default proof.json): proof, publicSignals, outputs, salt. ' +
     '--json prints {"model", "version", "subject", "nonce", "outputs", "out", "proofSystem"} as the one line on stdout.',
   async run(argv, ctx) {
