@@ -50,11 +50,9 @@ describe("examples/medical-triage: private triage, opened by the patient", funct
     const p2 = poseidonArtifact(2);
     const poseidon = await (await ethers.getContractFactory(p2.abi, p2.bytecode)).deploy();
     // Refer at a malignancy logit >= 0 (the output's scale is 2^10).
-    const clinic = await (await ethers.getContractFactory(c.ClinicReferral!.abi, c.ClinicReferral!.bytecode)).deploy(
-      await record.getAddress(),
-      await poseidon.getAddress(),
-      0n,
-    );
+    const clinic = await (
+      await ethers.getContractFactory(c.ClinicReferral!.abi, c.ClinicReferral!.bytecode)
+    ).deploy(await record.getAddress(), await poseidon.getAddress(), 0n);
     return { owner: owner!, patient: patient!, other: other!, hub: hub.connect(patient!) as any, modelId, record, clinic: clinic.connect(patient!) as any };
   }
 
@@ -64,9 +62,11 @@ describe("examples/medical-triage: private triage, opened by the patient", funct
 
   it("the data file is the one the spec names (sha256)", () => {
     const spec = JSON.parse(readFileSync(SPEC_PATH, "utf8"));
-    expect(createHash("sha256").update(readFileSync(join(EXAMPLES_DIR, "medical-triage", spec.metadata.dataFile))).digest("hex")).to.equal(
-      spec.metadata.dataSha256,
-    );
+    expect(
+      createHash("sha256")
+        .update(readFileSync(join(EXAMPLES_DIR, "medical-triage", spec.metadata.dataFile)))
+        .digest("hex"),
+    ).to.equal(spec.metadata.dataSha256);
   });
 
   it("the circuit's integer model classifies the held-out patients as well as the float one (>= 95%)", () => {
@@ -85,7 +85,9 @@ describe("examples/medical-triage: private triage, opened by the patient", funct
     expect(await record.outputHashOf(patient.address, 1n)).to.equal(p.publicSignals[0]);
     expect(p.publicSignals).to.not.include(malignancy);
     expect(tx.data.toLowerCase()).to.not.contain(malignancy.toString(16).padStart(64, "0"));
-    await expect(clinic.reveal(1n, malignancy, p.outputSalt!)).to.emit(clinic, "Referred").withArgs(patient.address, 1n, malignancy);
+    await expect(clinic.reveal(1n, malignancy, p.outputSalt!))
+      .to.emit(clinic, "Referred")
+      .withArgs(patient.address, 1n, malignancy);
     expect(await clinic.referred(patient.address)).to.equal(true);
     await expect(clinic.reveal(1n, malignancy, p.outputSalt!)).to.be.revertedWithCustomError(clinic, "ClinicReferralAlreadyRevealed");
   });
@@ -96,7 +98,9 @@ describe("examples/medical-triage: private triage, opened by the patient", funct
     await (await hub.verifyAndAct(modelId, p.proofBytes, [...p.publicSignals])).wait();
     const q = p.reference.outputs[0]!;
     expect(q < 0n).to.equal(true);
-    await expect(clinic.reveal(2n, FIELD_MODULUS + q, p.outputSalt!)).to.emit(clinic, "NotReferred").withArgs(patient.address, 2n, q);
+    await expect(clinic.reveal(2n, FIELD_MODULUS + q, p.outputSalt!))
+      .to.emit(clinic, "NotReferred")
+      .withArgs(patient.address, 2n, q);
     expect(await clinic.referred(patient.address)).to.equal(false);
   });
 
@@ -124,4 +128,3 @@ describe("examples/medical-triage: private triage, opened by the patient", funct
     await expect(record.onInferenceVerified(modelId, patient.address, 4n, [1n])).to.be.revertedWithCustomError(record, "TriageRecordUnauthorizedCaller");
   });
 });
-

@@ -106,7 +106,9 @@ describe("examples/medical-triage in Chromium: prove in the browser, reveal to t
     await page.click("#reveal");
     await page.waitForFunction(() => (document.getElementById("clinic")?.textContent ?? "") !== "", undefined, { timeout: 120_000 });
     expect(await page.textContent("#clinic")).to.equal("referred: biopsy appointment reserved");
-    expect(await web.clients.publicClient.readContract({ address: addresses.clinic, abi: clinicAbi, functionName: "referred", args: [patient] })).to.equal(true);
+    expect(await web.clients.publicClient.readContract({ address: addresses.clinic, abi: clinicAbi, functionName: "referred", args: [patient] })).to.equal(
+      true,
+    );
     expect(errors).to.deep.equal([]);
   });
 });

@@ -104,7 +104,9 @@ describe("examples/tic-tac-toe: a game opponent whose moves are proved", functio
       const p = await prover.prove({ features: features(board), subject: submitter.address, nonce });
       const expected = move(board);
       expect(Number(p.publicSignals[0])).to.equal(expected);
-      await expect(hub.verifyAndAct(modelId, p.proofBytes, [...p.publicSignals])).to.emit(game, "Moved").withArgs(1n, 2, expected);
+      await expect(hub.verifyAndAct(modelId, p.proofBytes, [...p.publicSignals]))
+        .to.emit(game, "Moved")
+        .withArgs(1n, 2, expected);
     }
     const end = await game.game(1n);
     expect(end.moves).to.be.greaterThanOrEqual(5n);
@@ -134,7 +136,12 @@ describe("examples/tic-tac-toe: a game opponent whose moves are proved", functio
     // The position has passed (the person moved again): a proof of it from another submitter, who has
     // not used the nonce at the hub, is refused by the game.
     const after = await boardOf(game);
-    await (await game.play(1n, after.findIndex((v) => v === 0))).wait();
+    await (
+      await game.play(
+        1n,
+        after.findIndex((v) => v === 0),
+      )
+    ).wait();
     const stale = await prover.prove({ features: features(board), subject: person.address, nonce });
     await expect(hub.connect(person).verifyAndAct(modelId, stale.proofBytes, [...stale.publicSignals]))
       .to.be.revertedWithCustomError(game, "TicTacToeWrongPosition")

@@ -63,7 +63,8 @@ describe("examples/tic-tac-toe in Chromium: a person plays the proved network", 
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(e.message));
     await page.goto(web.url);
-    const settled = () => page.waitForFunction(() => /your turn|wins|draw|error/.test(document.getElementById("status")?.textContent ?? ""), undefined, { timeout: 300_000 });
+    const settled = () =>
+      page.waitForFunction(() => /your turn|wins|draw|error/.test(document.getElementById("status")?.textContent ?? ""), undefined, { timeout: 300_000 });
     await settled();
     for (let turn = 0; turn < 5; turn++) {
       const text = (await page.textContent("#status"))!;

@@ -18,7 +18,14 @@ import { EXAMPLES_DIR } from "./exampleStack.js";
 
 export const CHROMIUM = "/usr/bin/chromium";
 /** The flags of the project's browser tests: no sandbox (root in CI), no GPU, nothing phoning home. */
-export const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
+export const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+];
 
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",

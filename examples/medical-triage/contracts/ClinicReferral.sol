@@ -61,7 +61,8 @@ contract ClinicReferral {
         // Poseidon reduces its inputs mod r: without these checks malignancy + r would open the same hash.
         if (malignancy >= _R) revert ClinicReferralNotAFieldElement(malignancy);
         if (outputSalt >= _R) revert ClinicReferralNotAFieldElement(outputSalt);
-        if (poseidon.poseidon([malignancy, outputSalt]) != recorded) revert ClinicReferralWrongOpening(msg.sender, nonce);
+        if (poseidon.poseidon([malignancy, outputSalt]) != recorded)
+            revert ClinicReferralWrongOpening(msg.sender, nonce);
         revealed[msg.sender][nonce] = true;
         // The model's output bounds are far below 2^254, so the upper half of the field is the negatives.
         int256 value = malignancy > _R / 2 ? -int256(_R - malignancy) : int256(malignancy);

@@ -29,7 +29,12 @@ contract TriageRecord is IInferenceConsumer {
 
     /// @dev See {IInferenceConsumer-onInferenceVerified}. outputs[0] is the output hash (the spec's
     /// visibility.outputs = "hashed"); the hub never passes one (subject, nonce) twice.
-    function onInferenceVerified(uint256 modelId_, address subject, uint256 nonce, uint256[] calldata outputs) external {
+    function onInferenceVerified(
+        uint256 modelId_,
+        address subject,
+        uint256 nonce,
+        uint256[] calldata outputs
+    ) external {
         if (msg.sender != hub) revert TriageRecordUnauthorizedCaller(msg.sender);
         if (modelId_ != modelId) revert TriageRecordUnexpectedModel(modelId_);
         _outputHashes[subject][nonce] = outputs[0];

@@ -74,7 +74,12 @@ interface Mlp {
 }
 
 export function forward(m: Mlp, x: readonly number[]): number {
-  const h = m.w1.map((row, j) => Math.max(0, row.reduce((s, w, i) => s + w * x[i]!, m.b1[j]!)));
+  const h = m.w1.map((row, j) =>
+    Math.max(
+      0,
+      row.reduce((s, w, i) => s + w * x[i]!, m.b1[j]!),
+    ),
+  );
   return h.reduce((s, v, j) => s + v * m.w2[j]!, m.b2);
 }
 
@@ -97,7 +102,7 @@ function train(examples: Example[]): Mlp {
     for (const row of m.w1) for (let i = 0; i < n; i++) row[i] = p[k++]!;
     for (let j = 0; j < HIDDEN; j++) m.b1[j] = p[k++]!;
     for (let j = 0; j < HIDDEN; j++) m.w2[j] = p[k++]!;
-    m.b2 = p[k++]!;
+    m.b2 = p[k]!;
   };
   const mom = params().map(() => 0);
   const vel = params().map(() => 0);

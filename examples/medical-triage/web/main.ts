@@ -28,7 +28,11 @@ function rpcProvider(url: string): EIP1193Provider {
   let id = 0;
   return {
     async request({ method, params }: { method: string; params?: unknown }) {
-      const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: ++id, method, params: params ?? [] }) });
+      const res = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: ++id, method, params: params ?? [] }),
+      });
       const body = (await res.json()) as { result?: unknown; error?: { message: string } };
       if (body.error) throw new Error(body.error.message);
       return body.result;
@@ -41,7 +45,12 @@ function rpcProvider(url: string): EIP1193Provider {
 async function main() {
   const config = (await (await fetch("config.json")).json()) as Config;
   const rpc = new URL(config.rpc, location.href).toString();
-  const chain = defineChain({ id: config.chainId, name: "local", nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [rpc] } } });
+  const chain = defineChain({
+    id: config.chainId,
+    name: "local",
+    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+    rpcUrls: { default: { http: [rpc] } },
+  });
   const publicClient = createPublicClient({ chain, transport: http(rpc) });
   const provider = rpcProvider(rpc);
   const account = ((await provider.request({ method: "eth_accounts" })) as Address[])[config.account]!;
@@ -69,7 +78,12 @@ async function main() {
       const q = p.reference.outputs[0]!;
       $("result").textContent = `malignancy log-odds ${(Number(q) / 1024).toFixed(2)}: ${q >= 0n ? "refer" : "no referral"}`;
       status("submitting the proof…");
-      const hash = await wallet.writeContract({ address: config.hub, abi: hubAbi, functionName: "verifyAndAct", args: [BigInt(config.modelId), p.proofBytes as Hex, p.publicSignals] });
+      const hash = await wallet.writeContract({
+        address: config.hub,
+        abi: hubAbi,
+        functionName: "verifyAndAct",
+        args: [BigInt(config.modelId), p.proofBytes as Hex, p.publicSignals],
+      });
       const receipt = await publicClient.waitForTransactionReceipt({ hash });
       if (receipt.status !== "success") throw new Error("verifyAndAct reverted");
       $("hash").textContent = p.publicSignals[0]!.toString();
@@ -86,7 +100,12 @@ async function main() {
     if (!opening) return;
     try {
       $<HTMLButtonElement>("reveal").disabled = true;
-      const hash = await wallet.writeContract({ address: config.clinic, abi: clinicAbi, functionName: "reveal", args: [opening.nonce, opening.value, opening.salt] });
+      const hash = await wallet.writeContract({
+        address: config.clinic,
+        abi: clinicAbi,
+        functionName: "reveal",
+        args: [opening.nonce, opening.value, opening.salt],
+      });
       const receipt = await publicClient.waitForTransactionReceipt({ hash });
       if (receipt.status !== "success") throw new Error("reveal reverted");
       const referred = await publicClient.readContract({ address: config.clinic, abi: clinicAbi, functionName: "referred", args: [account] });

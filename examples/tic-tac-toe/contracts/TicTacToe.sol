@@ -86,7 +86,12 @@ contract TicTacToe is IInferenceConsumer {
         if (nonce & 15 != g.moves) revert TicTacToeWrongPosition(gameId, nonce);
         for (uint256 i; i < 9; ++i) {
             uint8 c = g.cells[i];
-            uint256 expected = c == _O ? 1 : c == _X ? _MINUS_ONE : 0;
+            uint256 expected =
+                c == _O
+                    ? 1
+                    : c == _X
+                        ? _MINUS_ONE
+                        : 0;
             if (outputs[1 + i] != expected) revert TicTacToeBoardMismatch(gameId, i);
         }
         // The circuit's mask already makes the move an empty cell; _place checks it again.

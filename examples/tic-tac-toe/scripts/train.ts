@@ -66,7 +66,12 @@ export interface Policy {
 
 /** The unmasked logits of the trained part (hidden units only). */
 export function logits(p: Policy, x: readonly number[]): { h: number[]; z: number[] } {
-  const h = p.w1.map((row, j) => Math.max(0, row.reduce((s, w, i) => s + w * x[i]!, p.b1[j]!)));
+  const h = p.w1.map((row, j) =>
+    Math.max(
+      0,
+      row.reduce((s, w, i) => s + w * x[i]!, p.b1[j]!),
+    ),
+  );
   const z = p.w2.map((row, k) => row.reduce((s, w, j) => s + w * h[j]!, p.b2[k]!));
   return { h, z };
 }
@@ -101,10 +106,11 @@ function train(): Policy {
       const weights = legal.map((i) => Math.exp(z[i]! - top));
       let r = rand() * weights.reduce((a, b) => a + b, 0);
       let move = legal[legal.length - 1]!;
-      for (let k = 0; k < legal.length; k++) if ((r -= weights[k]!) <= 0) {
-        move = legal[k]!;
-        break;
-      }
+      for (let k = 0; k < legal.length; k++)
+        if ((r -= weights[k]!) <= 0) {
+          move = legal[k]!;
+          break;
+        }
       moves.push({ x, move, player });
       board[move] = player;
       result = winner(board);
@@ -134,7 +140,10 @@ const SYMMETRIES: number[][] = (() => {
   const out: number[][] = [];
   let s = [0, 1, 2, 3, 4, 5, 6, 7, 8];
   for (let r = 0; r < 4; r++) {
-    out.push(s, s.map((_, i) => s[flip[i]!]!));
+    out.push(
+      s,
+      s.map((_, i) => s[flip[i]!]!),
+    );
     s = s.map((_, i) => s[rot[i]!]!);
   }
   return out;
@@ -181,7 +190,13 @@ export function versusRandom(p: Policy, games: number, seed = 99): { win: number
     let result = 0;
     for (let turn = 0; turn < CELLS && result === 0; turn++) {
       const empty = board.flatMap((v, i) => (v === 0 ? [i] : []));
-      const move = player === policyMark ? bestMove(p, board.map((v) => v * player)) : empty[Math.floor(rand() * empty.length)]!;
+      const move =
+        player === policyMark
+          ? bestMove(
+              p,
+              board.map((v) => v * player),
+            )
+          : empty[Math.floor(rand() * empty.length)]!;
       board[move] = player;
       result = winner(board);
       player = -player;
@@ -195,7 +210,12 @@ export function versusRandom(p: Policy, games: number, seed = 99): { win: number
 
 /** Largest spread max_i z_i - min_j z_j of the trained logits over every x in [-1, 1]^9 (interval bound). */
 export function logitSpreadBound(p: Policy): number {
-  const hHi = p.w1.map((row, j) => Math.max(0, row.reduce((s, w) => s + Math.abs(w), p.b1[j]!)));
+  const hHi = p.w1.map((row, j) =>
+    Math.max(
+      0,
+      row.reduce((s, w) => s + Math.abs(w), p.b1[j]!),
+    ),
+  );
   const zLo = p.w2.map((row, k) => row.reduce((s, w, j) => s + Math.min(0, w * hHi[j]!), p.b2[k]!));
   const zHi = p.w2.map((row, k) => row.reduce((s, w, j) => s + Math.max(0, w * hHi[j]!), p.b2[k]!));
   return Math.max(...zHi) - Math.min(...zLo);
@@ -216,7 +236,13 @@ export function trainSpec(): Record<string, unknown> {
     version: "1.0.0",
     description: `Tic-tac-toe policy trained by self-play: 9 cells -> ${HIDDEN} ReLU -> 9 logits, masked so that only empty cells can win the argmax. The output is the chosen cell; the board is repeated as outputs so the game contract can check which position was proved.`,
     fixedPoint: { inputBits: 0, weightBits: 12, activationBits: 8 },
-    features: cells.map((name, i) => ({ name, unit: "mark", min: -1, max: 1, description: `cell ${i} (row ${Math.floor(i / 3)}, column ${i % 3}): 1 the mover's mark, -1 the opponent's, 0 empty` })),
+    features: cells.map((name, i) => ({
+      name,
+      unit: "mark",
+      min: -1,
+      max: 1,
+      description: `cell ${i} (row ${Math.floor(i / 3)}, column ${i % 3}): 1 the mover's mark, -1 the opponent's, 0 empty`,
+    })),
     layers: [
       // Rows 0..HIDDEN-1: the trained hidden units; then relu(x_i) and relu(-x_i) for the mask.
       { type: "dense", weights: [...p.w1, ...copy(1), ...copy(-1)], bias: [...p.b1, ...Array(2 * CELLS).fill(0)] },
@@ -229,7 +255,13 @@ export function trainSpec(): Record<string, unknown> {
       { type: "argmax" },
       { type: "output", outputs: [{ name: "move", unit: "cell", description: "the chosen cell, 0-8 row by row: the argmax over the empty cells" }] },
     ],
-    extraOutputs: cells.map((c, i) => ({ type: "feature", name: `board_${i}`, unit: "mark", feature: c, description: `cell ${i} of the proved position, as given` })),
+    extraOutputs: cells.map((c, i) => ({
+      type: "feature",
+      name: `board_${i}`,
+      unit: "mark",
+      feature: c,
+      description: `cell ${i} of the proved position, as given`,
+    })),
     metadata: {
       trainer: "scripts/train.ts: REINFORCE self-play, seeded, deterministic",
       games: GAMES,

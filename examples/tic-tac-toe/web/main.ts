@@ -4,7 +4,18 @@
  * InferenceHub.verifyAndAct, which calls the game. The board shown is always the chain's.
  */
 import { artifactUrls, loadModelProver, type ModelProver } from "zkinfer/browser";
-import { createPublicClient, createWalletClient, custom, defineChain, http, parseAbi, parseEventLogs, type Address, type EIP1193Provider, type Hex } from "viem";
+import {
+  createPublicClient,
+  createWalletClient,
+  custom,
+  defineChain,
+  http,
+  parseAbi,
+  parseEventLogs,
+  type Address,
+  type EIP1193Provider,
+  type Hex,
+} from "viem";
 
 interface Config {
   rpc: string;
@@ -31,7 +42,11 @@ function rpcProvider(url: string): EIP1193Provider {
   let id = 0;
   return {
     async request({ method, params }: { method: string; params?: unknown }) {
-      const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: ++id, method, params: params ?? [] }) });
+      const res = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: ++id, method, params: params ?? [] }),
+      });
       const body = (await res.json()) as { result?: unknown; error?: { message: string } };
       if (body.error) throw new Error(body.error.message);
       return body.result;
@@ -44,7 +59,12 @@ function rpcProvider(url: string): EIP1193Provider {
 async function main() {
   const config = (await (await fetch("config.json")).json()) as Config;
   const rpc = new URL(config.rpc, location.href).toString();
-  const chain = defineChain({ id: config.chainId, name: "local", nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [rpc] } } });
+  const chain = defineChain({
+    id: config.chainId,
+    name: "local",
+    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+    rpcUrls: { default: { http: [rpc] } },
+  });
   const publicClient = createPublicClient({ chain, transport: http(rpc) });
   const provider = rpcProvider(rpc);
   const account = ((await provider.request({ method: "eth_accounts" })) as Address[])[config.account]!;
@@ -94,7 +114,14 @@ async function main() {
     const nonce = await publicClient.readContract({ address: config.game, abi: gameAbi, functionName: "nextNonce", args: [gameId] });
     const p = await prover.prove({ features, subject: account, nonce });
     $("prove-ms").textContent = `${Math.round(p.timings.witnessMs + p.timings.proveMs)} ms, cell ${p.publicSignals[0]}`;
-    await send(await wallet.writeContract({ address: config.hub, abi: hubAbi, functionName: "verifyAndAct", args: [BigInt(config.modelId), p.proofBytes as Hex, p.publicSignals] }));
+    await send(
+      await wallet.writeContract({
+        address: config.hub,
+        abi: hubAbi,
+        functionName: "verifyAndAct",
+        args: [BigInt(config.modelId), p.proofBytes as Hex, p.publicSignals],
+      }),
+    );
     await render(true);
   }
 

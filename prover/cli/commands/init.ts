@@ -36,7 +36,11 @@ export function initProject(dir: string, o: { model: string; zkinfer: string }):
     if (!statSync(dir).isDirectory()) throw new ZkinferError(`zkinfer init: ${dir} is a file; give a new or empty directory.`);
     if (readdirSync(dir).length > 0) throw new ZkinferError(`zkinfer init: ${dir} is not empty; give a new or empty directory (nothing was written).`);
   }
-  const projectName = basename(dir).toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "") || "zkinfer-dapp";
+  const projectName =
+    basename(dir)
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, "-")
+      .replace(/^-+|-+$/g, "") || "zkinfer-dapp";
   const files = scaffoldFiles({ projectName, model: o.model, zkinfer: o.zkinfer });
   for (const [path, contents] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, path)), { recursive: true });

@@ -62,7 +62,8 @@ export function scaffoldFiles(o: InitOptions): Record<string, string> {
     [spec]: json({
       name: o.model,
       version: "0.1.0",
-      description: "A starting model: score = 0.5 * income - 0.25 * debt + 1, on integer features. Replace it with yours (zkinfer import turns an ONNX file into a spec).",
+      description:
+        "A starting model: score = 0.5 * income - 0.25 * debt + 1, on integer features. Replace it with yours (zkinfer import turns an ONNX file into a spec).",
       fixedPoint: { inputBits: 0, weightBits: 8, activationBits: 8 },
       features: [
         { name: "income", unit: "thousand USD", min: 0, max: 200, description: "yearly income in thousands" },
@@ -77,7 +78,15 @@ export function scaffoldFiles(o: InitOptions): Record<string, string> {
     "hardhat.config.ts": HARDHAT_CONFIG,
     [`test/${o.model}.test.ts`]: scaffoldTest(o.model, consumer, verifier, spec),
     "tsconfig.json": json({
-      compilerOptions: { target: "es2022", module: "nodenext", moduleResolution: "nodenext", strict: true, esModuleInterop: true, skipLibCheck: true, noEmit: true },
+      compilerOptions: {
+        target: "es2022",
+        module: "nodenext",
+        moduleResolution: "nodenext",
+        strict: true,
+        esModuleInterop: true,
+        skipLibCheck: true,
+        noEmit: true,
+      },
       include: ["hardhat.config.ts", "test"],
     }),
     ".gitignore": ["node_modules/", "build/", "artifacts/", "cache/", "types/", "deployments/31337.json", "*.key", ""].join("\n"),
