@@ -58,6 +58,25 @@ describe("zkinfer serve at start", function () {
     }
   });
 
+  it("says in one line what --consumer-abi takes when its artifact cannot be read", async () => {
+    const notJson = join(dir, "not-an-artifact.json");
+    writeFileSync(notJson, "{");
+    const noEvents = join(dir, "no-events.json");
+    writeFileSync(noEvents, JSON.stringify({ abi: [{ type: "function", name: "f", inputs: [], outputs: [], stateMutability: "view" }] }));
+    const cases: [string, RegExp][] = [
+      [join(dir, "missing.json"), /--consumer-abi: no file .*missing\.json \(give a Hardhat artifact/],
+      [notJson, /--consumer-abi: .*not-an-artifact\.json is not JSON/],
+      [noEvents, /--consumer-abi: .*no-events\.json has no ABI with events/],
+      ["NoSuchConsumer", /No compiled contract named NoSuchConsumer/],
+    ];
+    for (const [source, message] of cases) {
+      const r = await runCli(["serve", "--models", MODEL_DIR, "--rpc", "http://127.0.0.1:1", "--consumer-abi", `credit-score=${source}`]);
+      expect(r.code, r.stderr).to.equal(1);
+      expect(r.stderr.trim().split("\n"), r.stderr).to.have.length(1);
+      expect(r.stderr).to.match(message);
+    }
+  });
+
   describe("--deploy on a checkout whose contracts are not compiled", () => {
     let chain: LocalChain;
     const gate = join(REPO_ROOT, "artifacts", "contracts", "consumers", "CreditGate.sol");
