@@ -5,7 +5,7 @@
  * - `--deploy` compiles the contracts it deploys (before, a missing artifact crashed it with HHE1000).
  */
 import { spawn } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
@@ -14,12 +14,16 @@ import { startLocalChain, type LocalChain } from "../../scripts/dev/localChain.j
 import { MODEL_DIR, SERVE_READY, call, startCli, waitFor } from "./helpers.js";
 
 /** Runs `zkinfer <args>` to its end (killed after `timeoutMs`): exit code, stdout, stderr, and how long it took. */
-function runCli(args: string[], timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
+function runCli(
+  args: string[],
+  timeoutMs = 60_000,
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
   const bin = join(REPO_ROOT, "node_modules", ".bin");
   const started = Date.now();
   const child = spawn(join(bin, "node"), ["--import", "tsx", join(REPO_ROOT, "prover", "cli", "run.ts"), ...args], {
     cwd: REPO_ROOT,
-    env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, NODE_NO_WARNINGS: "1", ZKINFER_API_KEY_HASHES: "00".repeat(32) },
+    env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, NODE_NO_WARNINGS: "1", ZKINFER_API_KEY_HASHES: "00".repeat(32), ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";
@@ -75,6 +79,20 @@ describe("zkinfer serve at start", function () {
       expect(r.stderr.trim().split("\n"), r.stderr).to.have.length(1);
       expect(r.stderr).to.match(message);
     }
+  });
+
+  it("refuses a build from an older zkinfer at start, in one line, before it deploys or starts a prover", async () => {
+    // A copy of the build whose record predates the circuit digest (what a checkout built before an upgrade holds).
+    const root = join(dir, "old-build");
+    cpSync(join(REPO_ROOT, "build", "models", "credit-score"), join(root, "models", "credit-score"), { recursive: true });
+    const record = join(root, "models", "credit-score", "circuit.json");
+    const { circuitDigest: _dropped, ...older } = JSON.parse(readFileSync(record, "utf8"));
+    writeFileSync(record, JSON.stringify(older));
+    const r = await runCli(["serve", "--models", MODEL_DIR, "--db", join(dir, "old.sqlite"), "--port", "0"], 60_000, { ZKINFER_BUILD_DIR: root });
+    expect(r.code, r.stderr).to.equal(1);
+    expect(r.stderr.trim().split("\n"), r.stderr).to.have.length(1);
+    expect(r.stderr).to.match(/build record .* is malformed or from an older zkinfer: circuitDigest .* Run `zkinfer build/);
+    expect(r.stdout).to.not.match(/listening|deployed/);
   });
 
   describe("--deploy on a checkout whose contracts are not compiled", () => {
