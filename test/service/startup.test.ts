@@ -62,6 +62,19 @@ describe("zkinfer serve at start", function () {
     }
   });
 
+  it("refuses the relaying flags without a chain, and a bad --min-deadline, as usage (exit 2, one line)", async () => {
+    const cases: [string[], RegExp][] = [
+      [["--deploy"], /--deploy goes with --rpc/],
+      [["--allow-self-subject"], /--allow-self-subject goes with --rpc/],
+      [["--rpc", "http://127.0.0.1:1", "--min-deadline", "soon"], /--min-deadline must be an integer >= 0, got soon/],
+    ];
+    for (const [flags, message] of cases) {
+      const r = await runCli(["serve", "--models", MODEL_DIR, ...flags]);
+      expect(r.code, r.stderr).to.equal(2);
+      expect(r.stderr).to.match(message);
+    }
+  });
+
   it("says in one line what --consumer-abi takes when its artifact cannot be read", async () => {
     const notJson = join(dir, "not-an-artifact.json");
     writeFileSync(notJson, "{");
@@ -71,7 +84,7 @@ describe("zkinfer serve at start", function () {
       [join(dir, "missing.json"), /--consumer-abi: no file .*missing\.json \(give a Hardhat artifact/],
       [notJson, /--consumer-abi: .*not-an-artifact\.json is not JSON/],
       [noEvents, /--consumer-abi: .*no-events\.json has no ABI with events/],
-      ["NoSuchConsumer", /No compiled contract named NoSuchConsumer/],
+      ["NoSuchConsumer", /No (compiled )?contract named NoSuchConsumer/],
     ];
     for (const [source, message] of cases) {
       const r = await runCli(["serve", "--models", MODEL_DIR, "--rpc", "http://127.0.0.1:1", "--consumer-abi", `credit-score=${source}`]);
