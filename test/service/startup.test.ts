@@ -85,9 +85,21 @@ describe("zkinfer serve at start", function () {
       [notJson, /--consumer-abi: .*not-an-artifact\.json is not JSON/],
       [noEvents, /--consumer-abi: .*no-events\.json has no ABI with events/],
       ["NoSuchConsumer", /No (compiled )?contract named NoSuchConsumer/],
+      // A contract name that resolves: serve gets past its flags and fails only at the (dead) chain.
+      ["RecordingConsumer", /Cannot reach the JSON-RPC endpoint http:\/\/127\.0\.0\.1:1/],
     ];
     for (const [source, message] of cases) {
-      const r = await runCli(["serve", "--models", MODEL_DIR, "--rpc", "http://127.0.0.1:1", "--consumer-abi", `credit-score=${source}`]);
+      const r = await runCli([
+        "serve",
+        "--models",
+        MODEL_DIR,
+        "--rpc",
+        "http://127.0.0.1:1",
+        "--consumer-abi",
+        `credit-score=${source}`,
+        "--db",
+        join(dir, "abi.sqlite"),
+      ]);
       expect(r.code, r.stderr).to.equal(1);
       expect(r.stderr.trim().split("\n"), r.stderr).to.have.length(1);
       expect(r.stderr).to.match(message);
