@@ -4,6 +4,7 @@
  * stores anything, with the same checks the prover runs (quantizeInputs), so a bad input is a 400
  * naming the feature, never a failed job or a retry.
  */
+import { readCircuitRecord } from "../artifacts/circuitRecord.js";
 import { assertBuilt, resolveSpecPath } from "../artifacts/models.js";
 import { verifierContractName } from "../artifacts/paths.js";
 import { ZkinferError } from "../errors.js";
@@ -37,6 +38,9 @@ export async function loadServiceModels(paths: readonly string[]): Promise<Map<s
     }
     if (models.has(ir.name)) throw new ZkinferError(`Model ${ir.name} is given twice (${specPath}).`);
     assertBuilt(ir.name, specPath);
+    // The prover processes read the build's record too; checked here first, so a stale or older build
+    // refuses to start in one line, before a deployment, rather than as a prover process's crash.
+    readCircuitRecord(ir.name, specPath);
     models.set(ir.name, {
       name: ir.name,
       version: ir.version,

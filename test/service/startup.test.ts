@@ -5,7 +5,7 @@
  * - `--deploy` compiles the contracts it deploys (before, a missing artifact crashed it with HHE1000).
  */
 import { spawn } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
@@ -14,12 +14,16 @@ import { startLocalChain, type LocalChain } from "../../scripts/dev/localChain.j
 import { MODEL_DIR, SERVE_READY, call, startCli, waitFor } from "./helpers.js";
 
 /** Runs `zkinfer <args>` to its end (killed after `timeoutMs`): exit code, stdout, stderr, and how long it took. */
-function runCli(args: string[], timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
+function runCli(
+  args: string[],
+  timeoutMs = 60_000,
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
   const bin = join(REPO_ROOT, "node_modules", ".bin");
   const started = Date.now();
   const child = spawn(join(bin, "node"), ["--import", "tsx", join(REPO_ROOT, "prover", "cli", "run.ts"), ...args], {
     cwd: REPO_ROOT,
-    env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, NODE_NO_WARNINGS: "1", ZKINFER_API_KEY_HASHES: "00".repeat(32) },
+    env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, NODE_NO_WARNINGS: "1", ZKINFER_API_KEY_HASHES: "00".repeat(32), ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";
@@ -56,6 +60,64 @@ describe("zkinfer serve at start", function () {
       // "At once": before the fix the first path never returned (killed here after 60 s).
       expect(r.ms).to.be.lessThan(30_000);
     }
+  });
+
+  it("refuses the relaying flags without a chain, and a bad --min-deadline, as usage (exit 2, one line)", async () => {
+    const cases: [string[], RegExp][] = [
+      [["--deploy"], /--deploy goes with --rpc/],
+      [["--allow-self-subject"], /--allow-self-subject goes with --rpc/],
+      [["--rpc", "http://127.0.0.1:1", "--min-deadline", "soon"], /--min-deadline must be an integer >= 0, got soon/],
+    ];
+    for (const [flags, message] of cases) {
+      const r = await runCli(["serve", "--models", MODEL_DIR, ...flags]);
+      expect(r.code, r.stderr).to.equal(2);
+      expect(r.stderr).to.match(message);
+    }
+  });
+
+  it("says in one line what --consumer-abi takes when its artifact cannot be read", async () => {
+    const notJson = join(dir, "not-an-artifact.json");
+    writeFileSync(notJson, "{");
+    const noEvents = join(dir, "no-events.json");
+    writeFileSync(noEvents, JSON.stringify({ abi: [{ type: "function", name: "f", inputs: [], outputs: [], stateMutability: "view" }] }));
+    const cases: [string, RegExp][] = [
+      [join(dir, "missing.json"), /--consumer-abi: no file .*missing\.json \(give a Hardhat artifact/],
+      [notJson, /--consumer-abi: .*not-an-artifact\.json is not JSON/],
+      [noEvents, /--consumer-abi: .*no-events\.json has no ABI with events/],
+      ["NoSuchConsumer", /No (compiled )?contract named NoSuchConsumer/],
+      // A contract name that resolves: serve gets past its flags and fails only at the (dead) chain.
+      ["RecordingConsumer", /Cannot reach the JSON-RPC endpoint http:\/\/127\.0\.0\.1:1/],
+    ];
+    for (const [source, message] of cases) {
+      const r = await runCli([
+        "serve",
+        "--models",
+        MODEL_DIR,
+        "--rpc",
+        "http://127.0.0.1:1",
+        "--consumer-abi",
+        `credit-score=${source}`,
+        "--db",
+        join(dir, "abi.sqlite"),
+      ]);
+      expect(r.code, r.stderr).to.equal(1);
+      expect(r.stderr.trim().split("\n"), r.stderr).to.have.length(1);
+      expect(r.stderr).to.match(message);
+    }
+  });
+
+  it("refuses a build from an older zkinfer at start, in one line, before it deploys or starts a prover", async () => {
+    // A copy of the build whose record predates the circuit digest (what a checkout built before an upgrade holds).
+    const root = join(dir, "old-build");
+    cpSync(join(REPO_ROOT, "build", "models", "credit-score"), join(root, "models", "credit-score"), { recursive: true });
+    const record = join(root, "models", "credit-score", "circuit.json");
+    const { circuitDigest: _dropped, ...older } = JSON.parse(readFileSync(record, "utf8"));
+    writeFileSync(record, JSON.stringify(older));
+    const r = await runCli(["serve", "--models", MODEL_DIR, "--db", join(dir, "old.sqlite"), "--port", "0"], 60_000, { ZKINFER_BUILD_DIR: root });
+    expect(r.code, r.stderr).to.equal(1);
+    expect(r.stderr.trim().split("\n"), r.stderr).to.have.length(1);
+    expect(r.stderr).to.match(/build record .* is malformed or from an older zkinfer: circuitDigest .* Run `zkinfer build/);
+    expect(r.stdout).to.not.match(/listening|deployed/);
   });
 
   describe("--deploy on a checkout whose contracts are not compiled", () => {

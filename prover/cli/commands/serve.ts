@@ -7,8 +7,8 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { Abi, Address, Hex } from "viem";
 import { buildRoot } from "../../artifacts/paths.js";
-import { hardhatArtifact } from "../../chain/deployModel.js";
-import { ZkinferError } from "../../errors.js";
+import { findContract } from "../../chain/contracts.js";
+import { UsageError, ZkinferError } from "../../errors.js";
 import { hashApiKey, newApiKey } from "../../service/auth.js";
 import { DEFAULT_MIN_DEADLINE_SECONDS, startService } from "../../service/service.js";
 import type { Command } from "../command.js";
@@ -28,10 +28,10 @@ export const command: Command = {
     "A request for another subject carries the subject's EIP-712 authorization of the submitter, checked on arrival (its deadline at least --min-deadline seconds ahead, default " +
     `${DEFAULT_MIN_DEADLINE_SECONDS}); ` +
     "a request whose subject is the submitter's own address is refused unless --allow-self-subject is given. " +
-    "--consumer-abi decodes a custom consumer's events into the job (a Hardhat artifact file, or a contract name under artifacts/); without it they are kept raw. " +
+    "--consumer-abi decodes a custom consumer's events into the job (a Hardhat artifact file, or a contract name: your contractsDir's, then zkinfer's own); without it they are kept raw. " +
     "See docs/SERVICE.md. " +
     "API keys: $ZKINFER_API_KEY_HASHES (comma-separated SHA-256 hex of the keys; `--hash-key <key>` prints one); without it a key is generated and printed once.",
-  async run(argv) {
+  async run(argv, ctx) {
     const { values } = parseArgs({
       args: argv,
       options: {
@@ -61,42 +61,43 @@ export const command: Command = {
       console.log(hashApiKey(values["hash-key"]));
       return 0;
     }
-    if (!values.models) throw new ZkinferError("--models is required, e.g. --models models/credit-score");
+    if (!values.models) throw new UsageError("--models is required, e.g. --models models/credit-score");
     const int = (name: string, v: string | undefined, min: number): number | undefined => {
       if (v === undefined) return undefined;
-      if (!/^\d+$/.test(v) || Number(v) < min) throw new ZkinferError(`--${name} must be an integer >= ${min}, got ${v}`);
+      if (!/^\d+$/.test(v) || Number(v) < min) throw new UsageError(`--${name} must be an integer >= ${min}, got ${v}`);
       return Number(v);
     };
     const key = process.env.ZKINFER_SUBMITTER_KEY as Hex | undefined;
-    if (key !== undefined && !/^0x[0-9a-fA-F]{64}$/.test(key)) throw new ZkinferError("ZKINFER_SUBMITTER_KEY must be a 0x-prefixed 32-byte hex private key.");
-    if (values.hub !== undefined && !/^0x[0-9a-fA-F]{40}$/.test(values.hub)) throw new ZkinferError(`--hub must be a 0x-prefixed address, got ${values.hub}`);
+    if (key !== undefined && !/^0x[0-9a-fA-F]{64}$/.test(key)) throw new UsageError("ZKINFER_SUBMITTER_KEY must be a 0x-prefixed 32-byte hex private key.");
+    if (values.hub !== undefined && !/^0x[0-9a-fA-F]{40}$/.test(values.hub)) throw new UsageError(`--hub must be a 0x-prefixed address, got ${values.hub}`);
 
     // name=value pairs, e.g. --model-id credit-score=3,credit-logistic=4
     const pairs = (flag: string, text: string | undefined, value: RegExp, what: string): Map<string, string> => {
       const out = new Map<string, string>();
       for (const item of (text ?? "").split(",").filter(Boolean)) {
         const m = /^([^=]+)=(.+)$/.exec(item.trim());
-        if (!m || !value.test(m[2]!)) throw new ZkinferError(`--${flag} takes <model name>=<${what}> pairs separated by commas, got ${item}`);
+        if (!m || !value.test(m[2]!)) throw new UsageError(`--${flag} takes <model name>=<${what}> pairs separated by commas, got ${item}`);
         out.set(m[1]!, m[2]!);
       }
       return out;
     };
     const ids = pairs("model-id", values["model-id"], /^[1-9][0-9]*$/, "on-chain id");
     const consumers = pairs("consumer", values.consumer, /^0x[0-9a-fA-F]{40}$/, "0x-prefixed address");
-    if ((ids.size > 0 || consumers.size > 0) && values.hub === undefined) throw new ZkinferError("--model-id and --consumer go with --hub.");
+    if ((ids.size > 0 || consumers.size > 0) && values.hub === undefined) throw new UsageError("--model-id and --consumer go with --hub.");
     const named: Record<string, { modelId: bigint; consumer: Address }> = {};
     for (const name of new Set([...ids.keys(), ...consumers.keys()])) {
-      if (!ids.has(name)) throw new ZkinferError(`--consumer names ${name} but --model-id does not: pass --model-id ${name}=<id>.`);
+      if (!ids.has(name)) throw new UsageError(`--consumer names ${name} but --model-id does not: pass --model-id ${name}=<id>.`);
       if (!consumers.has(name))
-        throw new ZkinferError(`--model-id names ${name} but --consumer does not: pass --consumer ${name}=<address> (the consumer its record must call).`);
+        throw new UsageError(`--model-id names ${name} but --consumer does not: pass --consumer ${name}=<address> (the consumer its record must call).`);
       named[name] = { modelId: BigInt(ids.get(name)!), consumer: consumers.get(name) as Address };
     }
 
     const consumerAbis: Record<string, Abi> = {};
     for (const [name, source] of pairs("consumer-abi", values["consumer-abi"], /^.+$/, "Hardhat artifact file or contract name"))
-      consumerAbis[name] = consumerAbi(source);
-    if (Object.keys(consumerAbis).length > 0 && !values.rpc) throw new ZkinferError("--consumer-abi goes with --rpc: without a chain nothing is submitted.");
-    if (values["allow-self-subject"] && !values.rpc) throw new ZkinferError("--allow-self-subject goes with --rpc: without a chain nothing is submitted.");
+      consumerAbis[name] = consumerAbi(source, ctx.contractsDir());
+    if (Object.keys(consumerAbis).length > 0 && !values.rpc) throw new UsageError("--consumer-abi goes with --rpc: without a chain nothing is submitted.");
+    if (values.deploy && !values.rpc) throw new UsageError("--deploy goes with --rpc <url>: the development chain to deploy to.");
+    if (values["allow-self-subject"] && !values.rpc) throw new UsageError("--allow-self-subject goes with --rpc: without a chain nothing is submitted.");
 
     let hashes = (process.env.ZKINFER_API_KEY_HASHES ?? "")
       .split(",")
@@ -150,8 +151,8 @@ export const command: Command = {
   },
 };
 
-/** A consumer's ABI from a Hardhat artifact file (or a bare ABI array), or from the contract's name under the project's artifacts/. */
-function consumerAbi(source: string): Abi {
+/** A consumer's ABI from a Hardhat artifact file (or a bare ABI array), or by contract name: from the user's contractsDir (compiled for its ABI), else zkinfer's own. */
+function consumerAbi(source: string, contractsDir: string | undefined): Abi {
   let abi: unknown;
   if (source.endsWith(".json") || source.includes("/")) {
     if (!existsSync(source))
@@ -166,8 +167,8 @@ function consumerAbi(source: string): Abi {
     }
     abi = Array.isArray(parsed) ? parsed : (parsed as { abi?: unknown }).abi;
   } else {
-    if (!/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(source)) throw new ZkinferError(`--consumer-abi takes a Hardhat artifact file or a contract name, got ${source}.`);
-    abi = hardhatArtifact(source).abi;
+    if (!/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(source)) throw new UsageError(`--consumer-abi takes a Hardhat artifact file or a contract name, got ${source}.`);
+    abi = findContract(source, { contractsDir, abiOnly: true }).abi;
   }
   if (!Array.isArray(abi) || !abi.some((item) => (item as { type?: unknown }).type === "event"))
     throw new ZkinferError(`--consumer-abi: ${source} has no ABI with events (a Hardhat artifact has them under "abi").`);
