@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "nod
 import { createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
 import { publicSignalCount } from "../abi/publicSignals.js";
-import { REPO_ROOT, artifactPath, snarkjsVerifierContractName, verifierContractName } from "../artifacts/paths.js";
+import { REPO_ROOT, artifactPath, recordedPath, snarkjsVerifierContractName, verifierContractName } from "../artifacts/paths.js";
 import { compileCircuit, type CircuitInfo } from "../circuit/compile.js";
 import { lowerModel, publicInputCount, publicOutputCount, type ModelIR } from "../model/ir.js";
 import { renderModel } from "../circuit/commitment.js";
@@ -167,7 +167,7 @@ export async function buildKeysAndVerifier({ name, circuit, numPublicSignals, sy
         run: () => setupUniversal({ system, r1cs: artifactPath(name, "r1cs"), ptau: phase1.path, zkeyFinal: artifactPath(name, "zkey"), vkey: artifactPath(name, "vkey"), log }),
       }), isCached);
     setup = { setup: "universal", ...universal.result };
-    writeFileSync(artifactPath(name, "setupInfo"), JSON.stringify({ ...setup, ptau: phase1 }, null, 2));
+    writeSetupInfo(name, { ...setup, ptau: phase1 });
   } else if (ceremony) {
     log(`    groth16 setup: ceremony (${ceremony.contributions} contributions, transcript ${ceremony.transcript})`);
     setup = ceremony;
@@ -193,7 +193,7 @@ export async function buildKeysAndVerifier({ name, circuit, numPublicSignals, sy
           }),
       }), isCached);
     setup = { setup: "development", ...dev.result };
-    writeFileSync(artifactPath(name, "setupInfo"), JSON.stringify({ ...setup, ptau: phase1 }, null, 2));
+    writeSetupInfo(name, { ...setup, ptau: phase1 });
   }
 
   const contract = verifierContractName(name);
@@ -255,6 +255,12 @@ export async function buildKeysAndVerifier({ name, circuit, numPublicSignals, sy
     }), isCached);
 
   return { setup, phase1, contract };
+}
+
+/** setup.json: what the keys were made from, its paths relative to the file (prover/artifacts/paths.ts recordedPath). */
+function writeSetupInfo(name: string, info: { ptau: { path: string } } & Record<string, unknown>): void {
+  const file = artifactPath(name, "setupInfo");
+  writeFileSync(file, JSON.stringify({ ...info, ptau: { ...info.ptau, path: recordedPath(file, info.ptau.path) } }, null, 2));
 }
 
 /**
