@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "nod
 import { createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
 import { publicSignalCount } from "../abi/publicSignals.js";
-import { REPO_ROOT, artifactPath, recordedPath, snarkjsVerifierContractName, verifierContractName } from "../artifacts/paths.js";
+import { REPO_ROOT, artifactPath, ownSourceFile, recordedPath, snarkjsVerifierContractName, verifierContractName } from "../artifacts/paths.js";
 import { compileCircuit, type CircuitInfo } from "../circuit/compile.js";
 import { lowerModel, publicInputCount, publicOutputCount, type ModelIR } from "../model/ir.js";
 import { renderModel } from "../circuit/commitment.js";
@@ -203,8 +203,8 @@ export async function buildKeysAndVerifier({ name, circuit, numPublicSignals, sy
       step: "verifier",
       hash: contentHash([
         { file: artifactPath(name, "zkey") },
-        { file: join(REPO_ROOT, "prover", "setup", "groth16Batch.ts") },
-        { file: join(REPO_ROOT, "prover", "setup", "fflonkVerifier.ts") },
+        { file: ownSourceFile("prover/setup/groth16Batch") },
+        { file: ownSourceFile("prover/setup/fflonkVerifier") },
         SNARKJS_VERSION,
         String(numPublicSignals),
         system,

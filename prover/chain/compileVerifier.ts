@@ -33,32 +33,53 @@ export function compileModelVerifier(model: string): CompiledContract {
   return compileContract(resolve(file), verifierContractName(model));
 }
 
-export function compileContract(file: string, contractName: string): CompiledContract {
+export interface CompileContractOptions {
+  /**
+   * Where package imports (`zkinfer/contracts/...`, `@openzeppelin/...`) are resolved from, as Node
+   * resolves modules: the user's project. Default: zkinfer's own package.
+   */
+  resolveFrom?: string;
+  /** Only the ABI (no code generation: much faster, for decoding events). */
+  abiOnly?: boolean;
+}
+
+export function compileContract(file: string, contractName: string, { resolveFrom, abiOnly = false }: CompileContractOptions = {}): CompiledContract {
   solc ??= require("solc") as NonNullable<typeof solc>;
+  const resolver = resolveFrom === undefined ? require : createRequire(resolve(resolveFrom, "package.json"));
   if (!solc.version().startsWith(SOLC_VERSION))
     throw new ToolchainError(`solc ${solc.version()} is installed; the contracts are compiled with ${SOLC_VERSION}.`);
   const input = {
     language: "Solidity",
     sources: { [file]: { content: readFileSync(file, "utf8") } },
     settings: {
-      ...SOLC_SETTINGS,
+      ...(abiOnly ? { evmVersion: SOLC_SETTINGS.evmVersion } : SOLC_SETTINGS),
       outputSelection: {
-        [file]: { [contractName]: ["abi", "evm.bytecode.object", "evm.deployedBytecode.object", "evm.deployedBytecode.immutableReferences"] },
+        [file]: {
+          [contractName]: abiOnly ? ["abi"] : ["abi", "evm.bytecode.object", "evm.deployedBytecode.object", "evm.deployedBytecode.immutableReferences"],
+        },
       },
     },
   };
-  // Imports are relative paths between absolute source names, so the callback only reads files.
-  const output = JSON.parse(
-    solc.compile(JSON.stringify(input), {
-      import: (path) => (existsSync(path) ? { contents: readFileSync(path, "utf8") } : { error: `${path} not found` }),
-    }),
-  ) as {
+  // Relative imports between absolute source names are file paths; a package import
+  // (`zkinfer/contracts/interfaces/IInferenceConsumer.sol`) is resolved as Node resolves a module.
+  const readImport = (path: string): { contents: string } | { error: string } => {
+    if (existsSync(path)) return { contents: readFileSync(path, "utf8") };
+    try {
+      return { contents: readFileSync(resolver.resolve(path), "utf8") };
+    } catch {
+      return { error: `${path} not found (neither a file nor a package's file)` };
+    }
+  };
+  const output = JSON.parse(solc.compile(JSON.stringify(input), { import: readImport })) as {
     errors?: { severity: string; formattedMessage: string }[];
     contracts?: Record<
       string,
       Record<
         string,
-        { abi: Abi; evm: { bytecode: { object: string }; deployedBytecode: { object: string; immutableReferences?: CompiledContract["immutableReferences"] } } }
+        {
+          abi: Abi;
+          evm?: { bytecode: { object: string }; deployedBytecode: { object: string; immutableReferences?: CompiledContract["immutableReferences"] } };
+        }
       >
     >;
   };
@@ -70,9 +91,9 @@ export function compileContract(file: string, contractName: string): CompiledCon
     contractName,
     sourceName: file,
     abi: c.abi,
-    bytecode: `0x${c.evm.bytecode.object}`,
-    deployedBytecode: `0x${c.evm.deployedBytecode.object}`,
-    immutableReferences: c.evm.deployedBytecode.immutableReferences ?? {},
+    bytecode: `0x${c.evm?.bytecode.object ?? ""}`,
+    deployedBytecode: `0x${c.evm?.deployedBytecode.object ?? ""}`,
+    immutableReferences: c.evm?.deployedBytecode.immutableReferences ?? {},
   };
 }
 

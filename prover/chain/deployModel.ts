@@ -5,15 +5,14 @@
  * say must be registered, and whether its setup is fit for a given chain.
  */
 import { assertContract, connectRead } from "./connect.js";
-import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
 import { deploy, DeploymentResultType, type Artifact, type ArtifactResolver } from "@nomicfoundation/ignition-core";
 import { encodeDeployData, getContractAddress, type Address, type Hex, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { modelModule, type ModelModuleOptions, type Registration } from "../../deploy/Model.js";
 import { DEFAULT_UPDATE_DELAY } from "../../deploy/InferenceHub.js";
 import { readManifest, writeManifest, type DeploymentManifest } from "./manifest.js";
-import { REPO_ROOT, artifactPath, chainManifestPath, ignitionDeploymentDir, resolveRecordedPath, verifierContractName } from "../artifacts/paths.js";
+import { artifactPath, chainManifestPath, ignitionDeploymentDir, resolveRecordedPath, verifierContractName } from "../artifacts/paths.js";
 import { ZkinferError } from "../errors.js";
 import { publicInputRanges, type PublicInputRange } from "../abi/publicInputRanges.js";
 import { readCircuitRecord } from "../artifacts/circuitRecord.js";
@@ -23,6 +22,7 @@ import { lowerModel, publicInputCount, publicOutputCount } from "../model/ir.js"
 import { readModelSpec } from "../model/spec.js";
 import { inferenceHubAbi } from "./abi.js";
 import { compileModelVerifier, type CompiledContract } from "./compileVerifier.js";
+import { findContract } from "./contracts.js";
 import { signingProvider } from "./signingProvider.js";
 
 /** What the model's sources say its registration must be. */
@@ -156,6 +156,8 @@ export interface DeployModelParameters {
   dryRun?: boolean;
   /** Folder of the per-chain manifests (default ./deployments). */
   outDir?: string;
+  /** The user's Solidity sources, where `consumer.contract` is looked for first (./contracts.ts). */
+  contractsDir?: string;
   log?: (line: string) => void;
 }
 
@@ -196,7 +198,7 @@ export async function deployModel(p: DeployModelParameters): Promise<DeployModel
   if (p.hub) await assertContract(client, p.hub, "--hub");
 
   const verifier = compileModelVerifier(model.name);
-  const artifacts = artifactResolver(verifier);
+  const artifacts = artifactResolver(verifier, p.contractsDir);
   const account = privateKeyToAccount(p.privateKey);
   const options: ModelModuleOptions = {
     verifierContract: model.verifierContract,
@@ -347,24 +349,17 @@ async function estimate(
   return steps;
 }
 
-/** Ignition's artifacts: the verifier from zkinfer's compile, every other contract from Hardhat's artifacts. */
-export function artifactResolver(verifier: CompiledContract): ArtifactResolver {
+/**
+ * Ignition's artifacts: the verifier from zkinfer's compile, a consumer from the user's contractsDir
+ * when it is there, InferenceHub and the bundled consumers from zkinfer's own (./contracts.ts).
+ */
+export function artifactResolver(verifier: CompiledContract, contractsDir?: string): ArtifactResolver {
+  const cache = new Map<string, CompiledContract>([[verifier.contractName, verifier]]);
   return {
     async loadArtifact(name: string): Promise<Artifact> {
-      if (name === verifier.contractName) {
-        return {
-          _format: "hh3-artifact-1",
-          contractName: name,
-          sourceName: verifier.sourceName,
-          abi: verifier.abi,
-          bytecode: verifier.bytecode,
-          deployedBytecode: verifier.deployedBytecode,
-          linkReferences: {},
-          deployedLinkReferences: {},
-          immutableReferences: verifier.immutableReferences,
-        };
-      }
-      return hardhatArtifact(name);
+      let c = cache.get(name);
+      if (c === undefined) cache.set(name, (c = findContract(name, { contractsDir })));
+      return asArtifact(c);
     },
     async getBuildInfo() {
       return undefined;
@@ -372,22 +367,23 @@ export function artifactResolver(verifier: CompiledContract): ArtifactResolver {
   };
 }
 
-/** A hand-written contract's Hardhat artifact, found by contract name under artifacts/contracts. */
-export function hardhatArtifact(name: string): Artifact {
-  const root = join(REPO_ROOT, "artifacts", "contracts");
-  if (!existsSync(root)) throw new ZkinferError(`No Hardhat artifacts at ${root}: run \`npx hardhat compile\` first.`);
-  const found: string[] = [];
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir)) {
-      const path = join(dir, entry);
-      if (statSync(path).isDirectory()) walk(path);
-      else if (entry === `${name}.json`) found.push(path);
-    }
+function asArtifact(c: CompiledContract): Artifact {
+  return {
+    _format: "hh3-artifact-1",
+    contractName: c.contractName,
+    sourceName: c.sourceName,
+    abi: c.abi,
+    bytecode: c.bytecode,
+    deployedBytecode: c.deployedBytecode,
+    linkReferences: {},
+    deployedLinkReferences: {},
+    immutableReferences: c.immutableReferences,
   };
-  walk(root);
-  if (found.length === 0) throw new ZkinferError(`No compiled contract named ${name} under ${root}: put it in contracts/ and run \`npx hardhat compile\`.`);
-  if (found.length > 1) throw new ZkinferError(`Several contracts are named ${name} (${found.join(", ")}); rename one.`);
-  return JSON.parse(readFileSync(found[0]!, "utf8")) as Artifact;
+}
+
+/** One of zkinfer's own contracts (InferenceHub, a bundled consumer, a demo token), compiled. */
+export function hardhatArtifact(name: string): Artifact {
+  return asArtifact(findContract(name));
 }
 
 function readJson<T>(path: string, hint: string): T {
