@@ -8,11 +8,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { WitnessCalculatorBuilder } from "circom_runtime";
 import { circuitBaseName } from "../artifacts/paths.js";
-import { generateCircuit } from "../circuit/codegen.js";
 import { compileCircuit } from "../circuit/compile.js";
 import { ZkinferError } from "../errors.js";
 import { fromField, toField } from "../field.js";
-import { modelCommitment } from "../circuit/commitment.js";
+import { renderModel } from "../circuit/commitment.js";
 import { decodeOutputs, runQuantized } from "../model/interpret.js";
 import { lowerModel, type ModelIR } from "../model/ir.js";
 import { quantize } from "../model/quantize.js";
@@ -102,7 +101,7 @@ export async function importModel(p: ImportModelParameters): Promise<{ spec: Mod
   try {
     const base = circuitBaseName(ir.name);
     const source = join(dir, `${base}.circom`);
-    writeFileSync(source, generateCircuit({ ir, modelCommitment: await modelCommitment(ir) }));
+    writeFileSync(source, (await renderModel(ir)).source);
     const info = await compileCircuit({ source, outDir: dir });
     constraints = info.nonLinearConstraints + info.linearConstraints;
     const wc = await WitnessCalculatorBuilder(readFileSync(join(dir, `${base}_js`, `${base}.wasm`)));
