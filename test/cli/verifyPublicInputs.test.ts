@@ -12,6 +12,7 @@ import { publicInputsIndex } from "../../prover/abi/publicSignals.js";
 import { command as verify } from "../../prover/cli/commands/verify.js";
 import { toField } from "../../prover/field.js";
 import { ModelProver, type ProveReturnType } from "../../prover/prove/prover.js";
+import { CliContext } from "../../prover/cli/context.js";
 
 const specPath = fileURLToPath(new URL("../fixtures/public-inputs.json", import.meta.url));
 
@@ -30,7 +31,7 @@ describe("zkinfer verify: public inputs", function () {
     const lines: string[] = [];
     console.log = (line: string) => lines.push(line);
     try {
-      return { code: await verify.run(argv), out: lines.join("\n") };
+      return { code: await verify.run(argv, new CliContext({ json: false })), out: lines.join("\n") };
     } finally {
       console.log = log;
     }
