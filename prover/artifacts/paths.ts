@@ -7,7 +7,7 @@
  */
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
-import { basename, join, resolve } from "node:path";
+import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { pascalName } from "./names.js";
 
@@ -185,4 +185,17 @@ export function deploymentManifestPath(network: string): string {
  */
 export function contractArtifactPath(sourceFile: string, contractName: string): string {
   return join(REPO_ROOT, "artifacts", "contracts", sourceFile, `${contractName}.json`);
+}
+
+/**
+ * A path as a record file (setup.json, a ceremony's transcript.json) stores it: relative to the
+ * record's own folder, so the folder can be moved or published and read by someone else.
+ */
+export function recordedPath(recordFile: string, path: string): string {
+  return relative(dirname(resolve(recordFile)), resolve(path)) || ".";
+}
+
+/** A path read from a record file, resolved against the record's folder (an absolute one, as older records hold, stays). */
+export function resolveRecordedPath(recordFile: string, recorded: string): string {
+  return resolve(dirname(resolve(recordFile)), recorded);
 }

@@ -108,6 +108,32 @@ export const inferenceHubAbi = [
       },
       {
         "internalType": "uint256",
+        "name": "statements",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "perProof",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "actual",
+        "type": "uint256"
+      }
+    ],
+    "name": "InferenceHubBatchProofCountMismatch",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "modelId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
         "name": "expected",
         "type": "uint256"
       },

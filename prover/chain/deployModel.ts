@@ -12,10 +12,12 @@ import { privateKeyToAccount } from "viem/accounts";
 import { modelModule, type ModelModuleOptions, type Registration } from "../../deploy/Model.js";
 import { DEFAULT_UPDATE_DELAY } from "../../deploy/InferenceHub.js";
 import { readManifest, writeManifest, type DeploymentManifest } from "./manifest.js";
-import { artifactPath, chainManifestPath, ignitionDeploymentDir, verifierContractName } from "../artifacts/paths.js";
+import { artifactPath, chainManifestPath, ignitionDeploymentDir, resolveRecordedPath, verifierContractName } from "../artifacts/paths.js";
 import { ZkinferError } from "../errors.js";
 import { publicInputRanges, type PublicInputRange } from "../abi/publicInputRanges.js";
-import { modelCommitment } from "../model/commitment.js";
+import { readCircuitRecord } from "../artifacts/circuitRecord.js";
+import { staleBuildError } from "../artifacts/models.js";
+import { modelCommitmentForCircuit } from "../model/commitment.js";
 import { lowerModel, publicInputCount, publicOutputCount } from "../model/ir.js";
 import { readModelSpec } from "../model/spec.js";
 import { inferenceHubAbi } from "./abi.js";
@@ -44,11 +46,16 @@ export async function modelDeploymentSpec(specPath: string): Promise<ModelDeploy
   const attested = ir.attestation !== undefined;
   const numPublicInputs = publicInputCount(ir);
   const info = readJson<{ nPublic?: number }>(artifactPath(spec.name, "vkey"), `build the model first (\`zkinfer build ${specPath}\`)`);
+  // The commitment the build recorded, checked against the spec's IR under the recorded circuit
+  // digest (and the record against the files): no circuit is rendered here.
+  const record = readCircuitRecord(spec.name, specPath);
+  const commitment = BigInt(record.modelCommitment);
+  if ((await modelCommitmentForCircuit(ir, BigInt(record.circuitDigest))) !== commitment) throw staleBuildError(spec.name, specPath);
   return {
     name: spec.name,
     version: spec.version,
     verifierContract: verifierContractName(spec.name),
-    modelCommitment: await modelCommitment(ir),
+    modelCommitment: commitment,
     numOutputs: publicOutputCount(ir),
     numPublicSignals: Number(info.nPublic),
     registration: attested ? "attested" : numPublicInputs > 0 ? "public-inputs" : "plain",
@@ -69,8 +76,15 @@ export interface SetupRecord {
   system?: string;
 }
 
+/** setup.json, its recorded paths (relative to the file) resolved. */
 export function readSetupRecord(model: string): SetupRecord {
-  return readJson<SetupRecord>(artifactPath(model, "setupInfo"), `build the model first (\`zkinfer build\`)`);
+  const file = artifactPath(model, "setupInfo");
+  const record = readJson<SetupRecord>(file, `build the model first (\`zkinfer build\`)`);
+  return {
+    ...record,
+    ...(record.transcript ? { transcript: resolveRecordedPath(file, record.transcript) } : {}),
+    ptau: { ...record.ptau, ...(record.ptau.path ? { path: resolveRecordedPath(file, record.ptau.path) } : {}) },
+  };
 }
 
 /** Chain ids of local development chains (Hardhat, Anvil, Ganache, geth --dev). */
@@ -87,8 +101,8 @@ export interface SetupVerdict {
 /**
  * Whether a model with this setup may be deployed on `chainId`. A development-grade key (a local
  * single-contributor setup, a ceremony with one contributor, a ceremony over a development ptau, or a
- * PLONK/FFLONK key derived from a development ptau) lets whoever made it forge proofs, so it goes on a
- * local chain only unless `allowDevSetup`.
+ * PLONK/FFLONK key derived from any ptau but a published one) lets whoever made it forge proofs, so it
+ * goes on a local chain only unless `allowDevSetup`.
  */
 export function setupVerdict(setup: Pick<SetupRecord, "setup" | "contributions" | "ptau">, chainId: number, allowDevSetup = false): SetupVerdict {
   // PLONK and FFLONK keys derive from the ptau alone: they are as good as the ptau.
@@ -106,7 +120,15 @@ export function setupVerdict(setup: Pick<SetupRecord, "setup" | "contributions" 
             : setup.ptau.source === "user-unverified"
               ? "ceremony (unverified ptau)"
               : "ceremony";
-  const developmentOnly = ["development", "ceremony (single contributor)", "ceremony (development ptau)", "universal (development ptau)"].includes(label);
+  // A universal key has no phase 2: its ptau is the whole trust assumption, so one that is not a
+  // published file (unverified or development) is development-grade (issue 22, finding 1).
+  const developmentOnly = [
+    "development",
+    "ceremony (single contributor)",
+    "ceremony (development ptau)",
+    "universal (development ptau)",
+    "universal (unverified ptau)",
+  ].includes(label);
   const local = LOCAL_CHAIN_IDS.has(chainId);
   const allowed = !developmentOnly || local || allowDevSetup;
   const reason = !developmentOnly

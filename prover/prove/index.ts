@@ -18,5 +18,5 @@ export { buildModel, type BuildModelParameters, type BuiltModel } from "../build
 export { readModelSpec, type ModelSpec } from "../model/spec.js";
 export { describeModel, lowerModel, type ModelIR } from "../model/ir.js";
 export { decodeOutputs, runReference, type FeatureValues, type ReferenceResult } from "../model/interpret.js";
-export { modelCommitment } from "../model/commitment.js";
+export { modelCommitment } from "../circuit/commitment.js";
 export { artifactPath, buildRoot, type ArtifactKind } from "../artifacts/paths.js";
