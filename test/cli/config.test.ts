@@ -62,7 +62,11 @@ describe("zkinfer.config.json", () => {
     ["a chain id that is not a positive integer", { networks: { local: { rpc: "http://x", chainId: -1 } } }, /networks\.local\.chainId: /],
     ["an unknown field at the top", { network: {} }, /\(root\): unknown field "network" \(allowed: networks, defaultNetwork, models/],
     ["an unknown field in a network", { networks: { local: { rpc: "http://x", url: "y" } } }, /networks\.local: unknown field "url"/],
-    ["a defaultNetwork naming no network", { networks: { a: { rpc: "http://x" } }, defaultNetwork: "b" }, /defaultNetwork: names no network in "networks" \(defined: a\)/],
+    [
+      "a defaultNetwork naming no network",
+      { networks: { a: { rpc: "http://x" } }, defaultNetwork: "b" },
+      /defaultNetwork: names no network in "networks" \(defined: a\)/,
+    ],
     ["a model without a spec", { models: { m: {} } }, /models\.m\.spec: /],
     ["a bad network name", { networks: { "-x": { rpc: "http://x" } } }, /networks\.-x: "-x" is not a valid name: names are letters, digits/],
     ["JSON that does not parse", "{ networks: ", /is not valid JSON/],
