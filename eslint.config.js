@@ -30,7 +30,7 @@ const PROVER = "prover";
 
 export default tseslint.config(
   {
-    ignores: ["node_modules/", "artifacts/", "cache/", "build/", "types/", "ignition/deployments/", "**/*.generated.ts"],
+    ignores: ["node_modules/", "artifacts/", "cache/", "build/", "dist/", "walkthrough/", "types/", "ignition/deployments/", "**/*.generated.ts"],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

@@ -106,7 +106,9 @@ export function parseConfig(json: unknown, source: string, root: string): Zkinfe
       issue.code === "unrecognized_keys"
         ? `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}` +
           (issue.path.length === 0 ? ` (allowed: networks, defaultNetwork, models, buildDir, contractsDir, deploymentsDir)` : "")
-        : issue.message;
+        : issue.code === "invalid_key"
+          ? `"${String(issue.path[issue.path.length - 1])}" is not a valid name: ${issue.issues[0]?.message ?? nameMessage}`
+          : issue.message;
     throw new ConfigError(`${source}: ${where}: ${message}`);
   }
   const c = parsed.data;

@@ -45,6 +45,8 @@ describe("docs/DEPLOYMENT.md: Rehearse the whole path on a local chain (run as w
       child.on("close", (c) => resolve({ code: c, output }));
     });
     expect(code, output).to.equal(0);
+    // This run's own chain served the walkthrough (not one left on the port by someone else).
+    expect(readFileSync(join(folder, "node.log"), "utf8")).to.match(/Started HTTP and WebSocket JSON-RPC server at http:\/\/[\d.]+:8645\//);
     expect(output).to.include("ceremony verifies");
     expect(output).to.match(/dry run on chain 31337/);
     expect(output).to.include("deployment verified");
