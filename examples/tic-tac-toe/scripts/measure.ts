@@ -38,7 +38,7 @@ try {
   for (let g = 0; g < GAMES; g++) {
     if (g > 0) {
       await page.click("#new-game");
-      await page.waitForFunction(() => [...document.querySelectorAll("#board button")].every((b) => b.textContent === ""));
+      await page.waitForFunction(() => Array.from(document.querySelectorAll("#board button")).every((b) => b.textContent === ""));
       await settled();
     }
     // Game g: the person's preference order rotates, so the games differ.

@@ -202,7 +202,7 @@ describe("${model}: prove, verify on chain, act", () => {
     const modelId = await hub.modelCount();
     const consumer = await ethers.deployContract("${consumer}", [await hub.getAddress(), modelId]);
     await (await hub.setConsumer(modelId, await consumer.getAddress())).wait();
-    return { owner, alice, hub: hub.connect(alice), consumer, modelId };
+    return { owner, alice, hub: hub.connect(alice) as typeof hub, consumer, modelId };
   }
 
   it("records the proven score for the subject", async () => {
