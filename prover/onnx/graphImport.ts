@@ -18,7 +18,10 @@ import { OnnxImportError, UnsupportedOperatorError } from "../errors.js";
 import type { FloatNode, GraphSpec } from "../graph/types.js";
 import { FUNCTIONS } from "../graph/functions.js";
 import { familyOf } from "../graph/registry.js";
-import { topkSchedule } from "../graph/families/topk.js";
+import { topk, topkSchedule } from "../graph/families/topk.js";
+import type { AffineParams } from "../graph/families/affine.js";
+import { fn } from "../graph/families/fn.js";
+import { maxmin } from "../graph/families/maxmin.js";
 import { append } from "../graph/util.js";
 import type { ImportedNetwork } from "./import.js";
 import { parseOnnx, type OnnxGraph, type OnnxNode, type Tensor } from "./graph.js";
@@ -295,7 +298,8 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
       });
       // Identical expressions (fan-out of one tensor) share a row.
       const first = tape;
-      nodes.push({ op: "affine", args: [...args.keys()], rows, ...(name ? { name } : {}) });
+      const node: FloatNode<AffineParams> = { op: "affine", args: [...args.keys()], rows, ...(name ? { name } : {}) };
+      nodes.push(node);
       tape += rows.length;
       pending.forEach((i, r) => {
         out[i] = first + r;
@@ -1867,7 +1871,12 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
   const layer: GraphSpec = { type: "graph", nodes, outputs };
   if (nodes.length === 0) {
     // The outputs are inputs as they are: an exact identity node keeps the graph non-empty.
-    layer.nodes = [{ op: "affine", args: [...new Set(outputs)], rows: outputs.map((o) => ({ p: [[...new Set(outputs)].indexOf(o)], w: [1], b: 0 })) }];
+    const identity: FloatNode<AffineParams> = {
+      op: "affine",
+      args: [...new Set(outputs)],
+      rows: outputs.map((o) => ({ p: [[...new Set(outputs)].indexOf(o)], w: [1], b: 0 })),
+    };
+    layer.nodes = [identity];
     layer.outputs = outputs.map((_, i) => inputSize + i);
   }
   return {
@@ -1928,12 +1937,22 @@ export function estimateGraphConstraints(nodes: readonly FloatNode[], inputs: nu
   for (const node of nodes) {
     const outs = node.op === "affine" ? 0 : familyOf(node.op).validate(node, Number.MAX_SAFE_INTEGER);
     if (node.op === "topk") {
+      topk.check(node, Number.MAX_SAFE_INTEGER);
       // Per compare-exchange: a ~20-bit sign bit and a product (two with the indices).
-      for (const g of node.groups as number[][]) n += topkSchedule(g.length, node.k as number).length * (node.indices ? 24 : 23);
+      for (const g of node.groups) n += topkSchedule(g.length, node.k).length * (node.indices ? 24 : 23);
       continue;
     }
-    const unit = node.op === "fn" && FUNCTIONS[node.fn as string]?.kinks ? 30 : (per[node.op] ?? 22);
-    n += outs * unit * (node.op === "max" || node.op === "min" ? (node.groups as number[][]).reduce((a, g) => a + g.length, 0) / Math.max(1, outs) : 1);
+    let unit = per[node.op] ?? 22;
+    if (node.op === "fn") {
+      fn.check(node, Number.MAX_SAFE_INTEGER);
+      if (FUNCTIONS[node.fn]?.kinks) unit = 30;
+    }
+    let width = 1;
+    if (node.op === "max" || node.op === "min") {
+      maxmin.check(node, Number.MAX_SAFE_INTEGER);
+      width = (node.groups ?? []).reduce((a, g) => a + g.length, 0) / Math.max(1, outs);
+    }
+    n += outs * unit * width;
   }
   return Math.round(n);
 }
