@@ -54,20 +54,36 @@ try {
       if (after && after !== before) proveMs.push(Number(after.split(" ms")[0]));
     }
   }
+  /** The JSON-RPC fields this script reads: a block's transactions and a receipt's gas. */
+  interface RpcResult {
+    transactions: { to: string | null; input: string; hash: string }[];
+    gasUsed: string;
+  }
   const rpc = async (method: string, params: unknown[]) =>
-    ((await (await fetch(new URL("rpc", info.url), { method: "POST", body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) })).json()) as { result: any }).result;
+    (
+      (await (await fetch(new URL("rpc", info.url), { method: "POST", body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) })).json()) as {
+        result: RpcResult & string;
+      }
+    ).result;
   const gas: Record<string, number[]> = { networkMove: [], personMove: [] };
   const latest = Number(await rpc("eth_blockNumber", []));
   for (let n = 1; n <= latest; n++) {
     for (const tx of (await rpc("eth_getBlockByNumber", [`0x${n.toString(16)}`, true])).transactions) {
       const to = String(tx.to).toLowerCase();
       // play(uint256,uint256) is 68 bytes of calldata; newGame() 4.
-      const kind = to === info.hub.toLowerCase() && tx.input.length > 1000 ? "networkMove" : to === info.game.toLowerCase() && tx.input.length === 2 + 68 * 2 ? "personMove" : undefined;
+      const kind =
+        to === info.hub.toLowerCase() && tx.input.length > 1000
+          ? "networkMove"
+          : to === info.game.toLowerCase() && tx.input.length === 2 + 68 * 2
+            ? "personMove"
+            : undefined;
       if (kind) gas[kind]!.push(Number((await rpc("eth_getTransactionReceipt", [tx.hash])).gasUsed));
     }
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  console.log(JSON.stringify({ games: GAMES, browserProveMs: { median: median(proveMs), all: proveMs }, gas: { ...gas, medianNetworkMove: median(gas.networkMove!) } }));
+  console.log(
+    JSON.stringify({ games: GAMES, browserProveMs: { median: median(proveMs), all: proveMs }, gas: { ...gas, medianNetworkMove: median(gas.networkMove!) } }),
+  );
 } finally {
   await browser.close();
   process.kill(-child.pid!, "SIGTERM");
