@@ -30,7 +30,19 @@ const PROVER = "prover";
 
 export default tseslint.config(
   {
-    ignores: ["node_modules/", "artifacts/", "cache/", "build/", "dist/", "walkthrough/", "types/", "ignition/deployments/", "**/*.generated.ts"],
+    ignores: [
+      "node_modules/",
+      "artifacts/",
+      "cache/",
+      "build/",
+      "types/",
+      "ignition/deployments/",
+      "**/*.generated.ts",
+      // The package build (npm pack's prepack), and what the examples generate when they run.
+      "dist/",
+      "walkthrough/",
+      "examples/*/{node_modules,artifacts,cache,build,types,dist}/",
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

@@ -23,7 +23,9 @@ echo "packed $(basename "$TARBALL")"
 
 run_project() { # <dir>: install (zkinfer from the tarball, as its package.json says) and test
   # npm runs on the Node 22 first on PATH, so Hardhat's EDR platform package is installed.
-  (cd "$1" && npm install --no-audit --no-fund >/dev/null && npm test)
+  # No lockfile and no earlier zkinfer: a lock pins the tarball by integrity, and npm would then
+  # install its cached copy of an older build instead of the one just packed.
+  (cd "$1" && rm -rf package-lock.json node_modules/zkinfer && npm install --no-audit --no-fund >/dev/null && npm test)
 }
 
 selected=("$@")

@@ -6,9 +6,9 @@
 import { claimBuild } from "./buildSource.js";
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join, relative } from "node:path";
+import { dirname, join, relative, sep } from "node:path";
 import { publicSignalCount } from "../abi/publicSignals.js";
-import { REPO_ROOT, artifactPath, ownSourceFile, recordedPath, snarkjsVerifierContractName, verifierContractName } from "../artifacts/paths.js";
+import { INSTALLED_PACKAGE, REPO_ROOT, artifactPath, ownSourceFile, recordedPath, snarkjsVerifierContractName, verifierContractName } from "../artifacts/paths.js";
 import { compileCircuit, type CircuitInfo } from "../circuit/compile.js";
 import { lowerModel, publicInputCount, publicOutputCount, type ModelIR } from "../model/ir.js";
 import { renderModel } from "../circuit/commitment.js";
@@ -324,8 +324,14 @@ contract ${verifierContractName(model)} is ${base}, PlonkFamilyVerifierAdapter($
 `;
 }
 
-/** An import path from the file `from` to `to` (always starting with . so solc resolves it relatively). */
+/**
+ * An import path from the file `from` to zkinfer's contract `to`. In this repository a relative path
+ * (always starting with . so solc resolves it relatively). From an installed package, the package
+ * import `zkinfer/contracts/...`: the build lies in the user's project, and Hardhat 3 refuses a file
+ * path into node_modules (HHE902); compileContract resolves the package import as Node does.
+ */
 function importPath(from: string, to: string): string {
+  if (INSTALLED_PACKAGE) return `zkinfer/${relative(REPO_ROOT, to).split(sep).join("/")}`;
   const rel = relative(dirname(from), to);
   return rel.startsWith(".") ? rel : `./${rel}`;
 }

@@ -41,7 +41,8 @@ describe("zkinfer init", () => {
     expect(pkg.name).to.equal("my-dapp");
     expect(pkg.dependencies.zkinfer).to.equal("file:../zkinfer-0.1.0.tgz");
     // The scaffold's pins are zkinfer's own (one set of versions to keep working).
-    const own = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")).devDependencies;
+    const ownPackage = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8"));
+    const own = { ...ownPackage.devDependencies, ...ownPackage.dependencies };
     for (const [name, version] of Object.entries(pkg.devDependencies)) expect(own[name], name).to.equal(version);
     const config = JSON.parse(readFileSync(join(dir, "zkinfer.config.json"), "utf8"));
     expect(config.defaultNetwork).to.be.oneOf(Object.keys(config.networks));

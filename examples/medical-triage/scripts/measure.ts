@@ -8,7 +8,12 @@ import { spawn } from "node:child_process";
 import { chromium } from "playwright-core";
 
 const RUNS = Number(process.argv[2] ?? 5);
-const child = spawn("npx", ["hardhat", "run", "scripts/serve.ts"], { env: { ...process.env, PORT: "0" }, stdio: ["ignore", "pipe", "inherit"] });
+const child = spawn("npx", ["hardhat", "run", "scripts/serve.ts"], {
+  env: { ...process.env, PORT: "0" },
+  stdio: ["ignore", "pipe", "inherit"],
+  // Its own process group: npx starts hardhat as a grandchild, and the group is stopped as one.
+  detached: true,
+});
 const info = await new Promise<{ url: string; hub: string; clinic: string }>((resolve, reject) => {
   let out = "";
   child.stdout!.on("data", (d: Buffer) => {
@@ -61,5 +66,5 @@ try {
   console.log(JSON.stringify({ runs: RUNS, browserProveMs: { median: sorted[Math.floor(sorted.length / 2)], all: proveMs }, gas }));
 } finally {
   await browser.close();
-  child.kill("SIGTERM");
+  process.kill(-child.pid!, "SIGTERM");
 }

@@ -18,7 +18,12 @@ interface Served {
 }
 
 function serve(): Promise<{ child: ChildProcess; info: Served }> {
-  const child = spawn("npx", ["hardhat", "run", "scripts/serve.ts"], { env: { ...process.env, PORT: "0" }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn("npx", ["hardhat", "run", "scripts/serve.ts"], {
+    env: { ...process.env, PORT: "0" },
+    stdio: ["ignore", "pipe", "pipe"],
+    // Its own process group: npx starts hardhat as a grandchild, and the group is stopped as one.
+    detached: true,
+  });
   let stderr = "";
   child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
   return new Promise((resolve, reject) => {
@@ -44,7 +49,7 @@ describe("medical-triage page in Chromium", () => {
 
   after(async () => {
     await browser?.close();
-    served?.child.kill("SIGTERM");
+    if (served?.child.pid) process.kill(-served.child.pid, "SIGTERM");
   });
 
   it("proves in the page, records the hash, and the patient's reveal gets a referral", async () => {

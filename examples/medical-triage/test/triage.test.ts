@@ -48,7 +48,7 @@ describe("medical-triage: private triage, opened by the patient", () => {
     await (await hub.setConsumer(modelId, await record.getAddress())).wait();
     const poseidon = await (await ethers.getContractFactory(poseidonContract.generateABI(2), poseidonContract.createCode(2))).deploy();
     const clinic = await ethers.deployContract("ClinicReferral", [await record.getAddress(), await poseidon.getAddress(), 0n]);
-    return { patient: patient!, other: other!, hub: hub.connect(patient!), modelId, record, clinic: clinic.connect(patient!) };
+    return { patient: patient!, other: other!, hub: hub.connect(patient!) as typeof hub, modelId, record, clinic: clinic.connect(patient!) as typeof clinic };
   }
 
   it("the trainer reproduces the committed spec byte for byte, from the data file it names", () => {
@@ -85,7 +85,7 @@ describe("medical-triage: private triage, opened by the patient", () => {
     await expect(clinic.reveal(3n, 5000n, p.outputSalt!)).to.be.revertedWithCustomError(clinic, "ClinicReferralWrongOpening");
     await expect(clinic.reveal(3n, value, p.outputSalt! + 1n)).to.be.revertedWithCustomError(clinic, "ClinicReferralWrongOpening");
     await expect(clinic.reveal(3n, value + R, p.outputSalt!)).to.be.revertedWithCustomError(clinic, "ClinicReferralNotAFieldElement");
-    await expect(clinic.connect(other).reveal(3n, value, p.outputSalt!)).to.be.revertedWithCustomError(clinic, "ClinicReferralNoRecord");
+    await expect((clinic.connect(other) as typeof clinic).reveal(3n, value, p.outputSalt!)).to.be.revertedWithCustomError(clinic, "ClinicReferralNoRecord");
     await expect(clinic.reveal(3n, value, p.outputSalt!)).to.emit(clinic, "NotReferred");
   });
 

@@ -12,7 +12,12 @@ const CHROMIUM = "/usr/bin/chromium";
 const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
 
 function serve(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn("npx", ["hardhat", "run", "scripts/serve.ts"], { env: { ...process.env, PORT: "0" }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn("npx", ["hardhat", "run", "scripts/serve.ts"], {
+    env: { ...process.env, PORT: "0" },
+    stdio: ["ignore", "pipe", "pipe"],
+    // Its own process group: npx starts hardhat as a grandchild, and the group is stopped as one.
+    detached: true,
+  });
   let stderr = "";
   child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
   return new Promise((resolve, reject) => {
@@ -38,7 +43,7 @@ describe("tic-tac-toe page in Chromium", () => {
 
   after(async () => {
     await browser?.close();
-    served?.child.kill("SIGTERM");
+    if (served?.child.pid) process.kill(-served.child.pid, "SIGTERM");
   });
 
   it("plays a game to its end by clicks, every O move proved in the page", async () => {
@@ -53,6 +58,8 @@ describe("tic-tac-toe page in Chromium", () => {
     while ((await page.textContent("#status")) === "your turn") {
       const free = await page.$$eval("#board button", (bs) => bs.map((b) => b.textContent === ""));
       await page.click(`#cell-${[4, 0, 8, 2, 6, 1, 3, 5, 7].find((i) => free[i])!}`);
+      // The page leaves "your turn" as soon as it sends the move, then settles when O has moved.
+      await page.waitForFunction(() => document.getElementById("status")?.textContent !== "your turn", undefined, { timeout: 60_000 });
       await settled();
       if ((await page.textContent("#prove-ms")) !== "") oMoves++;
     }

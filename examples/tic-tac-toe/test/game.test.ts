@@ -33,12 +33,13 @@ describe("tic-tac-toe: a game opponent whose moves are proved", () => {
     const modelId = await hub.modelCount();
     const game = await ethers.deployContract("TicTacToe", [await hub.getAddress(), modelId]);
     await (await hub.setConsumer(modelId, await game.getAddress())).wait();
-    await (await game.connect(person!).newGame()).wait();
-    return { hub: hub.connect(submitter!), modelId, game: game.connect(person!), person: person!, submitter: submitter! };
+    await (await (game.connect(person!) as typeof game).newGame()).wait();
+    return { hub: hub.connect(submitter!) as typeof hub, modelId, game: game.connect(person!) as typeof game, person: person!, submitter: submitter! };
   }
 
-  const boardOf = async (game: { game(id: bigint): Promise<{ cells: bigint[] }> }) =>
-    [...(await game.game(1n)).cells].map((c) => (c === 2n ? 1 : c === 1n ? -1 : 0));
+  // The game's cells from the network's side (1 X, 2 O on chain; O = +1, X = -1 for the network).
+  const boardOf = async (game: Awaited<ReturnType<typeof deploy>>["game"]) =>
+    [...((await game.game(1n)) as { cells: bigint[] }).cells].map((c) => (c === 2n ? 1 : c === 1n ? -1 : 0));
 
   it("the self-play trainer reproduces the committed spec byte for byte", () => {
     expect(JSON.stringify(trainSpec(), null, 2) + "\n").to.equal(readFileSync(SPEC_PATH, "utf8"));
@@ -89,7 +90,7 @@ describe("tic-tac-toe: a game opponent whose moves are proved", () => {
       )
     ).wait();
     const stale = await prover.prove({ features: features(board), subject: person.address, nonce });
-    await expect(hub.connect(person).verifyAndAct(modelId, stale.proofBytes, [...stale.publicSignals])).to.be.revertedWithCustomError(
+    await expect((hub.connect(person) as typeof hub).verifyAndAct(modelId, stale.proofBytes, [...stale.publicSignals])).to.be.revertedWithCustomError(
       game,
       "TicTacToeWrongPosition",
     );

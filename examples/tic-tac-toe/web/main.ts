@@ -129,6 +129,7 @@ async function main() {
     b.addEventListener("click", async () => {
       try {
         cells.forEach((c) => (c.disabled = true));
+        status("sending your move…");
         await send(await wallet.writeContract({ address: config.game, abi: gameAbi, functionName: "play", args: [gameId, BigInt(i)] }));
         await networkMove();
       } catch (e) {

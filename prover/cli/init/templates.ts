@@ -175,6 +175,15 @@ import { ModelProver } from "zkinfer/prover";
 
 const SPEC = resolve("${spec}");
 
+// snarkjs keeps a BN254 curve with worker threads alive: release it when the tests are done, so the
+// process exits by itself.
+after(async () => {
+  const g = globalThis as { curve_bn128?: { terminate(): Promise<void> } };
+  const curve = g.curve_bn128;
+  delete g.curve_bn128;
+  await curve?.terminate();
+});
+
 describe("${model}: prove, verify on chain, act", () => {
   let prover: ModelProver;
 
@@ -193,7 +202,7 @@ describe("${model}: prove, verify on chain, act", () => {
     const modelId = await hub.modelCount();
     const consumer = await ethers.deployContract("${consumer}", [await hub.getAddress(), modelId]);
     await (await hub.setConsumer(modelId, await consumer.getAddress())).wait();
-    return { owner, alice, hub: hub.connect(alice), consumer, modelId };
+    return { owner, alice, hub: hub.connect(alice) as typeof hub, consumer, modelId };
   }
 
   it("records the proven score for the subject", async () => {
