@@ -27,6 +27,7 @@ const COMMANDS = {
   submit: () => import("./commands/submit.js"),
   prove: () => import("./commands/prove.js"),
   verify: () => import("./commands/verify.js"),
+  init: () => import("./commands/init.js"),
 } satisfies Record<string, () => Promise<{ command: Command }>>;
 
 /** One line per command for `zkinfer --help` (each command's own `--help` has the details). */
@@ -46,6 +47,7 @@ const SUMMARIES: Record<keyof typeof COMMANDS, string> = {
   submit: "send a proof to InferenceHub.verifyAndAct",
   prove: "prove one inference of a built model",
   verify: "verify a proof against a built model's verification key",
+  init: "scaffold a dApp: config, model spec, consumer contract, Hardhat setup and a test",
 };
 
 function usage(): string {
