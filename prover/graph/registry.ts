@@ -11,10 +11,11 @@ import { div } from "./families/div.js";
 import { fn } from "./families/fn.js";
 import { maxmin } from "./families/maxmin.js";
 import { mul } from "./families/mul.js";
+import { requirement } from "./families/require.js";
 import { round } from "./families/round.js";
 import { topk } from "./families/topk.js";
 
-export const FAMILIES: readonly Family[] = [affine, fn, compare, maxmin, mul, div, round, topk];
+export const FAMILIES: readonly Family[] = [affine, fn, compare, maxmin, mul, div, round, topk, requirement];
 
 const byOp = new Map<string, { family: Family; code: number }>();
 FAMILIES.forEach((family) =>

@@ -7,7 +7,11 @@ import { broadcastMap, broadcastShape, type Lin } from "./lin.js";
 
 function importPRelu(ctx: NodeContext): void {
   const x = ctx.input(0);
-  const slope = ctx.input(1);
+  let slope = ctx.input(1);
+  // Opset 6 applies a slope of shape [C] per channel (axis 1); from 7 on it broadcasts
+  // unidirectionally (NumPy rules, to the input's shape).
+  if (ctx.opset < 7 && slope.shape.length === 1 && x.shape.length > 2 && slope.shape[0] === x.shape[1] && slope.shape[0] !== 1)
+    slope = { ...slope, shape: [slope.shape[0]!, ...x.shape.slice(2).map(() => 1)] };
   const shape = broadcastShape(x.shape, slope.shape);
   if (!shape || shape.join() !== x.shape.join()) throw ctx.unsupported(`slope [${slope.shape}] does not broadcast to [${x.shape}].`);
   const alphas = broadcastMap(slope.shape, shape).map((i) => slope.el[i]!.c);

@@ -24,6 +24,8 @@ export class GraphBuilder {
   /** Structural cache of short expressions: a tensor tiled or broadcast into copies is computed once. */
   private readonly byKey = new Map<string, number>();
   private running = 0;
+  /** Wrapped data-dependent indices (NodeContext.wrapIndex), per index expression and axis size. */
+  readonly wrapped = new Map<Lin, Map<string, Lin>>();
 
   constructor(
     readonly source: string,
@@ -246,21 +248,55 @@ export class NodeContext {
   }
 
   /**
-   * Data-dependent one-hot of an index over an axis of size n, with ONNX's wrapping: position j is
-   * selected by idx == j or idx == j - n (a negative index counts from the end). One comparison per
-   * candidate value, computed once per index expression.
+   * A data-dependent index on an axis of size n, as ONNX reads it: a negative index counts from the
+   * end (w = idx + n when idx < 0: one comparison and one selection), and an index outside [-n, n)
+   * makes the proof impossible (assertOne of 1 - [w < 0] - [w >= n]: two comparisons), never a
+   * neighbouring or an empty selection. Computed once per index expression and n.
    */
-  oneHot(idx: Lin, n: number): Lin[] {
-    let byN = this.oneHots.get(idx);
-    if (!byN) this.oneHots.set(idx, (byN = new Map()));
+  wrapIndex(idx: Lin, n: number): Lin {
+    const key = `${n}`;
+    let byN = this.g.wrapped.get(idx);
+    if (!byN) this.g.wrapped.set(idx, (byN = new Map()));
+    const hit = byN.get(key);
+    if (hit) return hit;
+    const [neg] = this.apply("less", [idx, cst(0)]);
+    const [w] = this.apply("where", [neg!, combine([idx], [1], n), idx]);
+    const [lo, hi] = this.apply("less", [w!, cst(0)]).concat(this.apply("greaterEq", [w!, cst(n)]));
+    this.apply("assertOne", [combine([lo!, hi!], [-1, -1], 1)]);
+    byN.set(key, w!);
+    return w!;
+  }
+
+  /** [w == j] for j in 0..n-1 of an index already in range (wrapIndex): one comparison each, computed once. */
+  equalsOver(w: Lin, n: number): Lin[] {
+    let byN = this.oneHots.get(w);
+    if (!byN) this.oneHots.set(w, (byN = new Map()));
     let hot = byN.get(n);
     if (!hot) {
-      const eq = this.apply("equal", Array.from({ length: 2 * n }, (_, j) => [idx, cst(j - n)]).flat());
-      // eq[j] is idx == j - n (negative), eq[n + j] is idx == j: at most one of the two holds.
-      hot = Array.from({ length: n }, (_, j) => combine([eq[j]!, eq[n + j]!], [1, 1]));
+      hot = this.apply(
+        "equal",
+        Array.from({ length: n }, (_, j) => [w, cst(j)]).flat(),
+      );
       byN.set(n, hot);
     }
     return hot;
+  }
+
+  /** The one-hot of a data-dependent index on an axis of size n, with ONNX's wrapping and range rule. */
+  oneHot(idx: Lin, n: number): Lin[] {
+    return this.equalsOver(this.wrapIndex(idx, n), n);
+  }
+
+  /**
+   * OneHot's rule: idx == j or idx == j - n (a negative index counts from the end), and an index
+   * outside [-n, n) gives an all-off row (not an error). 2n comparisons.
+   */
+  oneHotLenient(idx: Lin, n: number): Lin[] {
+    const eq = this.apply(
+      "equal",
+      Array.from({ length: 2 * n }, (_, j) => [idx, cst(j - n)]).flat(),
+    );
+    return Array.from({ length: n }, (_, j) => combine([eq[j]!, eq[n + j]!], [1, 1]));
   }
 
   /** sum_j hot_j * candidates_j (a product per data candidate, free for a constant one). */

@@ -22,7 +22,7 @@ function importOneHot(ctx: NodeContext): void {
       const d = coords[axis]!;
       const src = [...coords.slice(0, axis), ...coords.slice(axis + 1)].reduce((acc, c, k) => acc * ix[k]! + c, 0);
       // A data index: off + (on - off) * [idx == d], from the one-hot comparisons.
-      if (live) return combine([ctx.oneHot(live.el[src]!, depth)[d]!], [on - off], off);
+      if (live) return combine([ctx.oneHotLenient(live.el[src]!, depth)[d]!], [on - off], off);
       const want = idx![src]! < 0 ? idx![src]! + depth : idx![src]!;
       return cst(want === d ? on : off);
     }),
@@ -98,6 +98,13 @@ function importGatherElements(ctx: NodeContext): void {
   );
 }
 
+/** A constant index on an axis of size n, wrapped as ONNX does; outside [-n, n) the model is refused. */
+function constIndex(ctx: NodeContext, v: number, n: number): number {
+  const w = v < 0 ? v + n : v;
+  if (!Number.isInteger(w) || w < 0 || w >= n) throw ctx.unsupported(`index ${v} is outside an axis of size ${n} (ONNX allows ${-n} to ${n - 1}).`);
+  return w;
+}
+
 function importGatherND(ctx: NodeContext): void {
   const x = ctx.input(0);
   const ishape = ctx.input(1).shape;
@@ -112,16 +119,17 @@ function importGatherND(ctx: NodeContext): void {
   const live = ctx.dataIndices(1);
   if (live) {
     // The q index components address one cell of a block of size(x.shape[b..b+q)) cells of
-    // `inner` values: their combination sum_k v_k * stride_k is one index into that block.
+    // `inner` values. Each component is wrapped and range-checked on its own axis first
+    // (wrapIndex), so their combination sum_k w_k * stride_k is the one cell ONNX reads.
     const cells = size(x.shape.slice(b, b + q));
     const el: Lin[] = [];
     for (let o = 0; o < size(outer); o++) {
       const base = Math.floor(o / per) * (b ? xs[b - 1]! : 0);
       const cell = combine(
-        live.el.slice(o * q, (o + 1) * q),
+        live.el.slice(o * q, (o + 1) * q).map((l, k) => ctx.wrapIndex(l, x.shape[b + k]!)),
         Array.from({ length: q }, (_, k) => xs[b + k]! / inner),
       );
-      const hot = ctx.oneHot(cell, cells);
+      const hot = ctx.equalsOver(cell, cells);
       for (let i = 0; i < inner; i++)
         el.push(
           ctx.select(
@@ -138,11 +146,7 @@ function importGatherND(ctx: NodeContext): void {
   for (let o = 0; o < size(outer); o++) {
     const bi = Math.floor(o / per);
     let base = bi * (b ? xs[b - 1]! : 0);
-    for (let k = 0; k < q; k++) {
-      let v = idx[o * q + k]!;
-      if (v < 0) v += x.shape[b + k]!;
-      base += v * xs[b + k]!;
-    }
+    for (let k = 0; k < q; k++) base += constIndex(ctx, idx[o * q + k]!, x.shape[b + k]!) * xs[b + k]!;
     for (let i = 0; i < inner; i++) order.push(base + i);
   }
   ctx.set(ctx.gatherBy(x, [...outer, ...tail], order));
@@ -158,8 +162,8 @@ function importScatterElements(ctx: NodeContext): void {
   if (live) {
     // Data-dependent indices by one-hot selection, update by update in order (a later write
     // wins, as onnxruntime does): each candidate position p of update u becomes
-    // where([idx_u == p], upd_u, current) (one product each). An index outside the axis
-    // writes nothing.
+    // where([idx_u == p], upd_u, current) (one product each). A negative index counts from the
+    // end; one outside the axis makes the proof impossible (NodeContext.wrapIndex).
     const write = (hot: readonly Lin[], targets: readonly number[], value: Lin) => {
       const args = targets.flatMap((t, j) => [hot[j]!, value, el[t]!]);
       ctx.apply("where", args, {}).forEach((l, j) => (el[targets[j]!] = l));
@@ -182,10 +186,10 @@ function importScatterElements(ctx: NodeContext): void {
       const inner = size(x.shape.slice(q));
       for (let o = 0; o < size(live.shape.slice(0, -1)); o++) {
         const cell = combine(
-          live.el.slice(o * q, (o + 1) * q),
+          live.el.slice(o * q, (o + 1) * q).map((l, k) => ctx.wrapIndex(l, x.shape[k]!)),
           Array.from({ length: q }, (_, k) => xs[k]! / inner),
         );
-        const hot = ctx.oneHot(cell, cells);
+        const hot = ctx.equalsOver(cell, cells);
         for (let i = 0; i < inner; i++)
           write(
             hot,
@@ -202,8 +206,7 @@ function importScatterElements(ctx: NodeContext): void {
     const axis = ctx.normAxis(ctx.attrI("axis", 0), x.shape.length);
     const us = strides(upd.shape);
     upd.el.forEach((l, f) => {
-      let v = idx[f]!;
-      if (v < 0) v += x.shape[axis]!;
+      const v = constIndex(ctx, idx[f]!, x.shape[axis]!);
       el[upd.shape.reduce((acc, d, k) => acc + (k === axis ? v : Math.floor(f / us[k]!) % d) * xs[k]!, 0)] = l;
     });
   } else {
@@ -212,7 +215,7 @@ function importScatterElements(ctx: NodeContext): void {
     const inner = size(x.shape.slice(q));
     for (let o = 0; o < size(ishape.slice(0, -1)); o++) {
       let base = 0;
-      for (let k = 0; k < q; k++) base += (idx[o * q + k]! < 0 ? idx[o * q + k]! + x.shape[k]! : idx[o * q + k]!) * xs[k]!;
+      for (let k = 0; k < q; k++) base += constIndex(ctx, idx[o * q + k]!, x.shape[k]!) * xs[k]!;
       for (let i = 0; i < inner; i++) el[base + i] = upd.el[o * inner + i]!;
     }
   }

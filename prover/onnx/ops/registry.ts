@@ -21,8 +21,8 @@ import { HANDLERS as reduce } from "./reduce.js";
 
 /** The oldest opset zkinfer reads: older models are refused (re-export them). */
 export const OLDEST_OPSET = 6;
-/** The newest opset of the default domain this importer was checked against (ONNX 1.19). */
-export const CURRENT_OPSET = 24;
+/** The newest opset of the default domain this importer was checked against (ONNX 1.23). */
+export const CURRENT_OPSET = 28;
 
 export interface OpHandler {
   /** ONNX operator types of the default domain ("" / "ai.onnx"). */
