@@ -110,6 +110,8 @@ function buildTable(node: FloatNode, lo: bigint, hi: bigint, inScale: number, ac
   const dScale = outScale + A - inScale;
   const D: bigint[] = [];
   const B: bigint[] = [];
+  if (![fa, ...slopes].every(Number.isFinite))
+    throw new ModelRangeError(`${where}: ${String(node.fn)} overflows a float on its input interval [${real(lo)}, ${real(hi)}]; narrow the input range.`);
   slopes.forEach((s, j) => {
     B.push(bps[j]!);
     D.push(quantize(s - (slopes[j - 1] ?? 0), dScale));

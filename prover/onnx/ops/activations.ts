@@ -14,7 +14,8 @@ function importPRelu(ctx: NodeContext): void {
     slope = { ...slope, shape: [slope.shape[0]!, ...x.shape.slice(2).map(() => 1)] };
   const shape = broadcastShape(x.shape, slope.shape);
   if (!shape || shape.join() !== x.shape.join()) throw ctx.unsupported(`slope [${slope.shape}] does not broadcast to [${x.shape}].`);
-  const alphas = broadcastMap(slope.shape, shape).map((i) => slope.el[i]!.c);
+  const values = ctx.constIn(1, "slope");
+  const alphas = broadcastMap(slope.shape, shape).map((i) => values[i]!);
   const el = new Array<Lin>(x.el.length);
   // One leaky_relu node per distinct slope (a channel's elements share theirs).
   for (const a of new Set(alphas)) {

@@ -55,7 +55,11 @@ function importDiv(ctx: NodeContext): void {
         { numerator: a.el[0]!.c },
       ),
     });
-  } else ctx.set(ctx.pairwise(a, b, "div"));
+  } else {
+    const r = ctx.pairwise(a, b, "div");
+    // Integer tensors divide with truncation toward zero.
+    ctx.set(a.int && b.int ? { shape: r.shape, el: ctx.apply("trunc", r.el), int: true } : r);
+  }
 }
 
 function importMod(ctx: NodeContext): void {

@@ -29,7 +29,11 @@ function importConstant(ctx: NodeContext): void {
 }
 
 function importIdentity(ctx: NodeContext): void {
+  // Dropout in training mode (opset 12+: input 2 true, with a ratio above 0) drops at random.
+  if (ctx.opType === "Dropout" && ctx.has(2) && ctx.constIn(2, "training_mode")[0] && (ctx.has(1) ? ctx.constIn(1, "ratio")[0]! : 0.5) > 0)
+    throw ctx.unsupported("training_mode = true drops values at random; export the model in eval mode.");
   ctx.set(ctx.input(0));
+  if (ctx.node.outputs[1]) ctx.set({ shape: ctx.input(0).shape, el: ctx.input(0).el.map(() => cst(1)), bits: true }, 1);
 }
 
 function importCast(ctx: NodeContext): void {

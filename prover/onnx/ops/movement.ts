@@ -184,8 +184,18 @@ function importResize(ctx: NodeContext): void {
   if (mode !== "nearest") throw ctx.unsupported(`mode "${mode}" (nearest is compiled).`);
   let shape: number[];
   if (ctx.opType === "Upsample") shape = x.shape.map((d, k) => Math.floor(d * ctx.constIn(1, "scales")[k]!));
-  else if (ctx.has(3) && size(ctx.input(3).shape) > 0) shape = ctx.constIn(3, "sizes");
-  else shape = x.shape.map((d, k) => Math.floor(d * ctx.constIn(2, "scales")[k]!));
+  else {
+    // Opset 18: sizes / scales may cover only `axes`; keep_aspect_ratio_policy is not compiled.
+    const axes = (ctx.attrInts("axes") ?? x.shape.map((_, k) => k)).map((a) => ctx.normAxis(a, x.shape.length));
+    if (ctx.attrS("keep_aspect_ratio_policy", "stretch") !== "stretch") throw ctx.unsupported("keep_aspect_ratio_policy other than stretch.");
+    const useSizes = ctx.has(3) && size(ctx.input(3).shape) > 0;
+    const given = useSizes ? ctx.constIn(3, "sizes") : ctx.constIn(2, "scales");
+    if (given.length !== axes.length) throw ctx.unsupported(`${useSizes ? "sizes" : "scales"} has ${given.length} entries for ${axes.length} axes.`);
+    shape = x.shape.map((d, k) => {
+      const j = axes.indexOf(k);
+      return j < 0 ? d : useSizes ? given[j]! : Math.floor(d * given[j]!);
+    });
+  }
   const ctm = ctx.attr("coordinate_transformation_mode")?.s ?? "half_pixel";
   const nm = ctx.attr("nearest_mode")?.s ?? "round_prefer_floor";
   const os = strides(shape);

@@ -94,18 +94,22 @@ function importTopK(ctx: NodeContext): void {
 function importArgMax(ctx: NodeContext): void {
   const x = ctx.input(0);
   const axis = ctx.normAxis(ctx.attrI("axis", 0), x.shape.length);
-  if (ctx.attrI("select_last_index", 0)) throw ctx.unsupported("select_last_index = 1 (zkinfer's tie rule is the lowest index).");
+  // The argmax family breaks ties to the lowest index; select_last_index = 1 runs it on the
+  // reversed slice and maps the position back (n - 1 - r, affine).
+  const last = ctx.attrI("select_last_index", 0) === 1;
   const { groups, shape } = ctx.reduceGroups(x.shape, [axis], ctx.attrI("keepdims", 1) === 1);
   const src = ctx.opType === "ArgMax" ? x.el : x.el.map((l) => combine([l], [-1]));
   ctx.set({
     shape,
-    el: groups.flatMap((g) =>
-      ctx.apply(
+    el: groups.flatMap((g) => {
+      const order = last ? [...g].reverse() : g;
+      const [r] = ctx.apply(
         "argmax",
-        g.map((i) => src[i]!),
-        {},
-      ),
-    ),
+        order.map((i) => src[i]!),
+      );
+      return last ? [combine([r!], [-1], g.length - 1)] : [r!];
+    }),
+    int: true,
   });
 }
 
