@@ -30,8 +30,12 @@ export interface NodeTestResult {
   bound?: string[];
 }
 
-/** Float32 rounding of the expected outputs on top of zkinfer's bound (exact arithmetic). */
-const slack = (v: number) => 2 ** -20 * (1 + Math.abs(v));
+/**
+ * On top of zkinfer's bound (against exact arithmetic): the ONNX backend runner's own tolerance for
+ * the expected outputs (onnx/backend/test/runner: rtol 1e-3, atol 1e-7), which are float32 and, in
+ * a few hand-written tests, rounded to four decimals.
+ */
+const slack = (v: number) => 1e-7 + 1e-3 * Math.abs(v);
 
 function tensors(dir: string, kind: "input" | "output"): number[][] {
   const out: number[][] = [];
@@ -100,7 +104,8 @@ export function runNodeTest(folder: string): NodeTestResult {
     const bounds = net.finalSoftmax ? [0] : errorBound.map((b, k) => b + slack(want[k]!));
     const maxAbsError = Math.max(0, ...errs);
     const errorBoundMax = Math.max(0, ...bounds);
-    if (!bounds.every(Number.isFinite)) return { test, ops, status: "fail", maxAbsError, reason: "no finite error bound" };
+    if (!bounds.every(Number.isFinite))
+      return { test, ops, status: "refused", maxAbsError, reason: "no finite error bound: the circuit's error cannot be bounded on this input's range" };
     const ok = errs.every((e, k) => e <= bounds[k]!);
     return { test, ops, status: ok ? "pass" : "fail", maxAbsError, errorBound: errorBoundMax, ...(boundInputs.length ? { bound: boundInputs } : {}), ...(ok ? {} : { reason: `error ${maxAbsError} above its bound` }) };
   } catch (e) {

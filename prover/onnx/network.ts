@@ -18,6 +18,10 @@ export function importNetwork(bytes: Uint8Array, source: string, log: (line: str
   // (a MaxPool1d over 1.2M values must not run for minutes first).
   const inputs = parseOnnx(bytes, source).inputs.reduce((a, i) => a + size(i.shape), 0);
   if (inputs * PER_INPUT > MAX_GRAPH_CONSTRAINTS) throw tooLarge(source, inputs * PER_INPUT, `from its ${inputs.toLocaleString("en-US")} input values alone`);
+  // The layer importer reads a pool's padding only from `pads`: auto_pad SAME_* goes to the graph importer.
+  const graph = parseOnnx(bytes, source);
+  const samePad = graph.nodes.some((n) => /^SAME_/.test(n.attributes.get("auto_pad")?.s ?? ""));
+  if (samePad) return importOnnxGraph(bytes, source);
   try {
     const net = importOnnx(bytes, source);
     // onnxruntime needs the input's element type (a bool input fed as float is refused).

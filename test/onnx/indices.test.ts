@@ -6,15 +6,16 @@
  * interpreter, within the reported bound); the out-of-range case is refused by check-onnx, and a
  * witness computed for it without the circuit's own asserts violates the R1CS.
  */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { expect } from "chai";
 import { WitnessCalculatorBuilder } from "circom_runtime";
-import { circuitBaseName } from "../../prover/artifacts/paths.js";
+import { circuitBaseName, REPO_ROOT } from "../../prover/artifacts/paths.js";
 import { generateCircuit } from "../../prover/circuit/codegen.js";
-import { compileCircuit } from "../../prover/circuit/compile.js";
-import { firstViolatedConstraint, loadR1cs, loadSymbols } from "../../prover/circuit/r1cs.js";
+import { firstViolatedConstraint, loadR1cs } from "../../prover/circuit/r1cs.js";
 import { toField } from "../../prover/field.js";
 import { modelCommitment } from "../../prover/model/commitment.js";
 import { quantize } from "../../prover/model/quantize.js";
@@ -114,37 +115,32 @@ describe("ONNX data-dependent indices: wrapping and range, against onnxruntime",
       ],
       name: "gather-range",
     });
-    const out = mkdtempSync(join(tmpdir(), "zkinfer-indices-circuit-"));
-    const base = circuitBaseName(ir.name);
-    const source = join(out, `${base}.circom`);
+    // Both circuits are compiled without circom's linear simplification (--O0; production uses
+    // --O2, which keeps the same solution set) so their wires are the same signals: the cheating
+    // prover's witness generator is the same circuit without assertOne's `===` (the only change),
+    // which computes every other signal for the bad index, and the honest R1CS judges it.
     const circuit = generateCircuit({ ir, modelCommitment: await modelCommitment(ir) });
-    writeFileSync(source, circuit);
-    await compileCircuit({ source, outDir: out });
-    const r1cs = await loadR1cs(join(out, `${base}.r1cs`));
-    // The cheating prover's witness generator: the same circuit without assertOne's `===` (the
-    // only change), so it computes every other signal for the bad index; the honest R1CS judges it.
-    const cheat = join(out, "cheat");
-    mkdirSync(cheat);
     const asserts = /^\s*\w+\[\d+\] === \d+;$/gm;
     expect(circuit.match(asserts), "assertOne lines").to.have.length.greaterThan(0);
-    writeFileSync(join(cheat, `${base}.circom`), circuit.replace(asserts, ""));
-    await compileCircuit({ source: join(cheat, `${base}.circom`), outDir: cheat });
-    const load = async (d: string) => WitnessCalculatorBuilder(readFileSync(join(d, `${base}_js`, `${base}.wasm`)));
-    const [honestWc, cheatWc] = [await load(out), await load(cheat)];
-    // The optimiser may number the two circuits' wires differently: carry values over by signal name.
-    const [honestSym, cheatSym] = [loadSymbols(join(out, `${base}.sym`)), loadSymbols(join(cheat, `${base}.sym`))];
-    const witness = async (idx: number[], honest: boolean): Promise<bigint[]> => {
-      const input = { features: [...X, ...idx].map((v) => toField(quantize(v, ir.inputScale))), salt: 1n, subject: 0n, nonce: 0n };
-      if (honest) return honestWc.calculateWitness(input, true);
-      const w: bigint[] = await cheatWc.calculateWitness(input, true);
-      const mapped = new Array<bigint>(r1cs.nVars).fill(0n);
-      mapped[0] = 1n;
-      for (const [name, wire] of honestSym) {
-        const from = cheatSym.get(name);
-        if (from !== undefined) mapped[wire] = w[from]!;
-      }
-      return mapped;
+    const base = circuitBaseName(ir.name);
+    const compileO0 = (text: string) => {
+      const out = mkdtempSync(join(tmpdir(), "zkinfer-indices-circuit-"));
+      writeFileSync(join(out, `${base}.circom`), text);
+      const cli = join(dirname(createRequire(import.meta.url).resolve("circom2/package.json")), "cli.js");
+      const args = [cli, join(out, `${base}.circom`), "--r1cs", "--wasm", "--O0", "-l", join(REPO_ROOT, "node_modules"), "-l", REPO_ROOT, "-o", out];
+      const r = spawnSync(process.execPath, args, { cwd: REPO_ROOT, encoding: "utf8" });
+      expect(r.status, r.stderr).to.equal(0);
+      return out;
     };
+    const [honestDir, cheatDir] = [compileO0(circuit), compileO0(circuit.replace(asserts, ""))];
+    const r1cs = await loadR1cs(join(honestDir, `${base}.r1cs`));
+    const load = async (d: string) => WitnessCalculatorBuilder(readFileSync(join(d, `${base}_js`, `${base}.wasm`)));
+    const [honestWc, cheatWc] = [await load(honestDir), await load(cheatDir)];
+    const witness = async (idx: number[], honest: boolean): Promise<bigint[]> =>
+      (honest ? honestWc : cheatWc).calculateWitness(
+        { features: [...X, ...idx].map((v) => toField(quantize(v, ir.inputScale))), salt: 1n, subject: 0n, nonce: 0n },
+        true,
+      );
     expect(firstViolatedConstraint(r1cs, await witness([-1, -4, 3], true))).to.equal(-1);
     expect(firstViolatedConstraint(r1cs, await witness([-1, -4, 3], false)), "the cheat circuit has the same wires").to.equal(-1);
     // The honest witness generator refuses (the circuit's `===`), and a witness computed by the

@@ -40,6 +40,38 @@ function fnOf(node: FloatNode) {
   return { def, params, f: (x: number) => def.f(x, params) };
 }
 
+/**
+ * A Lipschitz bound of f over the inputs' interval WIDENED by their error: the float input may lie
+ * up to `err` outside the quantized interval, where f can be much steeper (log near 0, exp far
+ * right). Chord slopes on a fine grid of the widened interval (within the domain), with a margin;
+ * Infinity where f is not finite there. Without error the table's own bound applies.
+ */
+function widenedLipschitz(node: FloatNode, iv: Interval, scale: number, err: number, tableL: number): number {
+  if (!(err > 0)) return tableL;
+  if (!Number.isFinite(err)) return Infinity;
+  const { def, f } = fnOf(node);
+  const u = 2 ** scale;
+  let lo = Number(iv.lo) / u - err;
+  let hi = Number(iv.hi) / u + err;
+  if (def.domain) {
+    lo = Math.max(lo, def.domain[0]);
+    hi = Math.min(hi, def.domain[1]);
+  }
+  if (!(hi > lo)) return tableL;
+  const n = 512;
+  const step = (hi - lo) / n;
+  let L = tableL;
+  let prev = f(lo);
+  for (let k = 1; k <= n; k++) {
+    const y = f(lo + step * k);
+    const slope = Math.abs(y - prev) / step;
+    if (!Number.isFinite(slope)) return Infinity;
+    L = Math.max(L, slope * 1.05);
+    prev = y;
+  }
+  return L;
+}
+
 const MAX_SEGMENTS = 48;
 const ENUMERATE = 1 << 17;
 
@@ -227,6 +259,7 @@ export const fn: Family = {
     if (ins.some((v) => v.scale !== s)) throw new ModelRangeError(`${ctx.where}: inputs at different scales (the importer aligns them).`);
     const all = ins.reduce((h, v) => ({ lo: bmin(h.lo, v.iv.lo), hi: bmax(h.hi, v.iv.hi) }), ins[0]!.iv);
     const t = tableFor(node, all.lo, all.hi, s, ctx.fp.activationBits, ctx.where);
+    const L = widenedLipschitz(node, all, s, Math.max(...ins.map((v) => v.err)), t.lipschitz);
     const modes: number[][] = [];
     const ks: number[][] = [];
     const sumBits: number[] = [];
@@ -239,7 +272,7 @@ export const fn: Family = {
       const acc: Interval = { lo: accs.reduce(bmin), hi: accs.reduce(bmax) };
       sumBits.push(t.A === 0 ? 0 : ctx.gadgetK(acc, t.A, `element ${i}`));
       if (t.A === 0) ctx.gadgetK(acc, 0, `element ${i}`);
-      const err = t.approxErr + t.lipschitz * v.err;
+      const err = v.err === 0 ? t.approxErr : t.approxErr + L * v.err;
       return {
         scale: t.outScale,
         iv: { lo: acc.lo >> BigInt(t.A), hi: acc.hi >> BigInt(t.A) },
