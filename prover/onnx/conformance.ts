@@ -89,7 +89,8 @@ export function runNodeTest(folder: string): NodeTestResult {
     const data = join(folder, "test_data_set_0");
     const inputs = tensors(data, "input");
     const expected = tensors(data, "output").flat();
-    if (expected.some((v) => !Number.isFinite(v))) return { test, ops, status: "refused", reason: "an expected output is not finite (NaN or infinity has no fixed-point value)" };
+    if (expected.some((v) => !Number.isFinite(v)))
+      return { test, ops, status: "refused", reason: "an expected output is not finite (NaN or infinity has no fixed-point value)" };
     const { net, sample, bound: boundInputs } = importBinding(bytes, graph, inputs, test);
     if (sample.length !== net.inputSize) return { test, ops, status: "refused", reason: `the test feeds ${sample.length} values for ${net.inputSize} inputs` };
     const { ir, errorBound } = calibrate({ network: net, samples: [sample], name: "conformance" });
@@ -107,7 +108,15 @@ export function runNodeTest(folder: string): NodeTestResult {
     if (!bounds.every(Number.isFinite))
       return { test, ops, status: "refused", maxAbsError, reason: "no finite error bound: the circuit's error cannot be bounded on this input's range" };
     const ok = errs.every((e, k) => e <= bounds[k]!);
-    return { test, ops, status: ok ? "pass" : "fail", maxAbsError, errorBound: errorBoundMax, ...(boundInputs.length ? { bound: boundInputs } : {}), ...(ok ? {} : { reason: `error ${maxAbsError} above its bound` }) };
+    return {
+      test,
+      ops,
+      status: ok ? "pass" : "fail",
+      maxAbsError,
+      errorBound: errorBoundMax,
+      ...(boundInputs.length ? { bound: boundInputs } : {}),
+      ...(ok ? {} : { reason: `error ${maxAbsError} above its bound` }),
+    };
   } catch (e) {
     if (e instanceof ZkinferError) return { test, ops, status: "refused", reason: e.message };
     return { test, ops, status: "crash", reason: (e as Error).stack ?? String(e) };

@@ -98,8 +98,8 @@ export const HANDLERS: OpHandler[] = [
   { types: ["Cast"], since: 6, import: importCast },
   { types: ["Shape"], since: 6, import: importShape },
   { types: ["Size"], since: 6, import: importSize },
-  { types: ["ConstantOfShape"], since: 6, import: importConstantOfShape },
-  { types: ["EyeLike"], since: 6, import: importEyeLike },
-  { types: ["Range"], since: 6, import: importRange },
-  { types: ["NonZero"], since: 6, import: importNonZero },
+  { types: ["ConstantOfShape"], since: 9, import: importConstantOfShape },
+  { types: ["EyeLike"], since: 9, import: importEyeLike },
+  { types: ["Range"], since: 11, import: importRange },
+  { types: ["NonZero"], since: 9, import: importNonZero },
 ];

@@ -273,10 +273,7 @@ export class NodeContext {
     if (!byN) this.oneHots.set(w, (byN = new Map()));
     let hot = byN.get(n);
     if (!hot) {
-      hot = this.apply(
-        "equal",
-        Array.from({ length: n }, (_, j) => [w, cst(j)]).flat(),
-      );
+      hot = this.apply("equal", Array.from({ length: n }, (_, j) => [w, cst(j)]).flat());
       byN.set(n, hot);
     }
     return hot;
@@ -292,10 +289,7 @@ export class NodeContext {
    * outside [-n, n) gives an all-off row (not an error). 2n comparisons.
    */
   oneHotLenient(idx: Lin, n: number): Lin[] {
-    const eq = this.apply(
-      "equal",
-      Array.from({ length: 2 * n }, (_, j) => [idx, cst(j - n)]).flat(),
-    );
+    const eq = this.apply("equal", Array.from({ length: 2 * n }, (_, j) => [idx, cst(j - n)]).flat());
     return Array.from({ length: n }, (_, j) => combine([eq[j]!, eq[n + j]!], [1, 1]));
   }
 

@@ -217,7 +217,10 @@ function poolWindows(ctx: NodeContext, x: TV, w: Window, includePad: boolean): {
       counts.push(includePad ? window.filter((at) => at !== -2).length : window.filter((at) => at >= 0).length);
     }
   const estimate = groups.reduce((a, g) => a + g.length, 0);
-  ctx.g.checkSize(ctx.opType.includes("Max") ? estimate * 22 : 0, `for node "${ctx.name}" (${ctx.opType} over ${estimate.toLocaleString("en-US")} window taps)`);
+  ctx.g.checkSize(
+    ctx.opType.includes("Max") ? estimate * 22 : 0,
+    `for node "${ctx.name}" (${ctx.opType} over ${estimate.toLocaleString("en-US")} window taps)`,
+  );
   return { groups, counts };
 }
 
@@ -250,7 +253,15 @@ function importPool(ctx: NodeContext): void {
   if (!Number.isInteger(p) || p < 1) throw ctx.unsupported(`p = ${p} (a positive integer is compiled).`);
   const { groups } = poolWindows(ctx, x, w, false);
   const abs = p === 2 ? x : ctx.unaryFn(x, "abs");
-  const powered = p === 2 ? ctx.apply("mul", x.el.flatMap((l) => [l, l])) : p === 1 ? abs.el : ctx.unaryFn(abs, "pow", { exponent: p }).el;
+  const powered =
+    p === 2
+      ? ctx.apply(
+          "mul",
+          x.el.flatMap((l) => [l, l]),
+        )
+      : p === 1
+        ? abs.el
+        : ctx.unaryFn(abs, "pow", { exponent: p }).el;
   const sums = groups.map((g) =>
     combine(
       g.map((at) => powered[at]!),

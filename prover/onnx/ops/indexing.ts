@@ -223,9 +223,9 @@ function importScatterElements(ctx: NodeContext): void {
 }
 
 export const HANDLERS: OpHandler[] = [
-  { types: ["OneHot"], since: 6, import: importOneHot },
+  { types: ["OneHot"], since: 9, import: importOneHot },
   { types: ["Gather"], since: 6, import: importGather },
-  { types: ["GatherElements"], since: 6, import: importGatherElements },
-  { types: ["GatherND"], since: 6, import: importGatherND },
-  { types: ["ScatterElements", "ScatterND"], since: 6, import: importScatterElements },
+  { types: ["GatherElements"], since: 11, import: importGatherElements },
+  { types: ["GatherND"], since: 11, import: importGatherND },
+  { types: ["ScatterElements", "ScatterND"], since: 11, import: importScatterElements },
 ];

@@ -36,5 +36,5 @@ export const HANDLERS: OpHandler[] = [
   { types: ["Not"], since: 6, import: importNot },
   { types: ["And", "Or", "Xor"], since: 6, import: importAnd },
   { types: ["Less", "LessOrEqual", "Greater", "GreaterOrEqual", "Equal"], since: 6, import: importLess },
-  { types: ["Where"], since: 6, import: importWhere },
+  { types: ["Where"], since: 9, import: importWhere },
 ];

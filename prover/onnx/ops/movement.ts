@@ -196,7 +196,8 @@ function importResize(ctx: NodeContext): void {
       return j < 0 ? d : useSizes ? given[j]! : Math.floor(d * given[j]!);
     });
   }
-  const ctm = ctx.attr("coordinate_transformation_mode")?.s ?? "half_pixel";
+  // Upsample (opset 7-9) maps output o to input floor(o / scale): the asymmetric transform.
+  const ctm = ctx.opType === "Upsample" ? "asymmetric" : ctx.attrS("coordinate_transformation_mode", "half_pixel");
   const nm = ctx.attr("nearest_mode")?.s ?? "round_prefer_floor";
   const os = strides(shape);
   const is = strides(x.shape);
@@ -236,9 +237,9 @@ export const HANDLERS: OpHandler[] = [
   { types: ["Slice"], since: 6, import: importSlice },
   { types: ["Concat"], since: 6, import: importConcat },
   { types: ["Split"], since: 6, import: importSplit },
-  { types: ["Expand"], since: 6, import: importExpand },
+  { types: ["Expand"], since: 8, import: importExpand },
   { types: ["Tile"], since: 6, import: importTile },
   { types: ["Pad"], since: 6, import: importPad },
-  { types: ["Trilu"], since: 6, import: importTrilu },
+  { types: ["Trilu"], since: 14, import: importTrilu },
   { types: ["Resize", "Upsample"], since: 6, import: importResize },
 ];

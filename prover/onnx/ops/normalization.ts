@@ -87,12 +87,13 @@ function importLayerNormalization(ctx: NodeContext): void {
   // mean (affine) -> centred (affine) -> squares (products) -> variance + eps (affine) ->
   // 1/sqrt (piecewise linear) -> centred * that (products) -> scale and bias (affine).
   const centred = new Array<Lin>(x.el.length);
-  groups.forEach((g) => {
+  const means = groups.map((g) => {
     const mean = combine(
       g.map((i) => x.el[i]!),
       g.map(() => 1 / g.length),
     );
     g.forEach((i) => (centred[i] = combine([x.el[i]!, mean], [1, -1])));
+    return mean;
   });
   const sq = ctx.apply(
     "mul",
@@ -127,9 +128,16 @@ function importLayerNormalization(ctx: NodeContext): void {
     el[i] = combine([prod[j]!], [scale[k]!], bias.length ? bias[k]! : 0);
   });
   ctx.set({ shape: x.shape, el });
+  // LayerNormalization's optional outputs: the mean and 1 / sqrt(variance + epsilon) per group.
+  const reduced = x.shape.map((d, k) => (axes.includes(k) ? 1 : d));
+  if (ctx.opType === "LayerNormalization") {
+    ctx.set({ shape: reduced, el: means }, 1);
+    ctx.set({ shape: reduced, el: inv }, 2);
+  }
 }
 
 export const HANDLERS: OpHandler[] = [
   { types: ["Softmax", "LogSoftmax"], since: 6, import: importSoftmax },
-  { types: ["LayerNormalization", "InstanceNormalization", "LpNormalization"], since: 6, import: importLayerNormalization },
+  { types: ["InstanceNormalization", "LpNormalization"], since: 6, import: importLayerNormalization },
+  { types: ["LayerNormalization"], since: 17, import: importLayerNormalization },
 ];
