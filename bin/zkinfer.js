@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The `zkinfer` bin: runs the TypeScript CLI through tsx (the project ships sources, not a build).
+// The `zkinfer` bin. In the installed package it runs the compiled CLI (dist/) on plain Node; in a
+// clone, which has the TypeScript sources, it runs them through tsx (no build step while developing).
 //
 // zkinfer needs Node >= 22.13 (Hardhat 3, node:sqlite). The project pins one as a devDependency (the
 // npm package `node`, in node_modules/.bin): when this file starts under an older Node (the system's),
@@ -15,9 +16,7 @@ const [major, minor] = process.versions.node.split(".").map(Number);
 if (major < 22 || (major === 22 && minor < 13)) {
   const pinned = join(dirname(fileURLToPath(import.meta.url)), "..", "node_modules", ".bin", "node");
   if (!existsSync(pinned) || process.env.ZKINFER_REEXEC === "1") {
-    console.error(
-      `zkinfer needs Node >= 22.13 (this is ${process.version}). Run \`npx -y -p node@22.23.3 -- npm ci\` in the repository to install the pinned Node.`,
-    );
+    console.error(`zkinfer needs Node >= 22.13 (this is ${process.version}). Install Node 22, or run it with \`npx -y -p node@22.23.3 -- zkinfer ...\`.`);
     process.exit(2);
   }
   const { status, signal } = spawnSync(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
@@ -28,6 +27,11 @@ if (major < 22 || (major === 22 && minor < 13)) {
   process.exit(status ?? 1);
 }
 
-const { register } = await import("tsx/esm/api");
-register();
-await import("../prover/cli/run.ts");
+const sources = new URL("../prover/cli/run.ts", import.meta.url);
+if (existsSync(sources)) {
+  const { register } = await import("tsx/esm/api");
+  register();
+  await import(sources.href);
+} else {
+  await import("../dist/prover/cli/run.js");
+}

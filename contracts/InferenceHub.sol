@@ -43,6 +43,10 @@ contract InferenceHub is ModelRegistry, EIP712, ReentrancyGuardTransient, IInfer
     bytes32 private constant _AUTHORIZED_SUBJECT_SLOT =
         0x2c6abef824c77b6747ec54560ab4d1e55778013485f79d15f6ad23dc42e98590;
 
+    /// @dev Bytes of one proof in a batch: abi.encode(a, b, c) of a Groth16 proof, the only system with a
+    /// batch check ({IBatchInferenceVerifier}).
+    uint256 private constant _BATCH_PROOF_BYTES = 256;
+
     /// @param updateDelay_ Seconds between announcing a model update and applying it (see {ModelRegistry}).
     constructor(uint64 updateDelay_) ModelRegistry(updateDelay_) EIP712("zkinfer InferenceHub", "1") {}
 
@@ -121,6 +125,10 @@ contract InferenceHub is ModelRegistry, EIP712, ReentrancyGuardTransient, IInfer
         uint256 n = publicSignals.length / size;
         if (n == 0 || n * size != publicSignals.length)
             revert InferenceHubInvalidBatch(modelId, size, publicSignals.length);
+        // n is derived once, here; the proofs must be exactly n, so the hub's statements and the
+        // verifier's proofs cannot disagree (issue 22, finding 2).
+        if (proofs.length != n * _BATCH_PROOF_BYTES)
+            revert InferenceHubBatchProofCountMismatch(modelId, n, _BATCH_PROOF_BYTES, proofs.length);
 
         // Every statement gets the single call's checks, and its nonce bit is set at once: a statement
         // repeated inside the batch (the same proof, or a re-randomised copy) finds its bit set and

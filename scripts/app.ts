@@ -27,7 +27,7 @@ import { timed } from "../prover/build/progress.js";
 import { proveSignal, seedSignalMarket, signalFeatures, SIGNAL_WINDOW } from "./dev/signalStack.js";
 import { applicantFeatures, applicantLabel, germanCreditSplit } from "../prover/data/germanCredit.js";
 import { loadSp500, toCents } from "../prover/data/sp500.js";
-import { modelCommitment } from "../prover/model/commitment.js";
+import { modelCommitment } from "../prover/circuit/commitment.js";
 import { runReference } from "../prover/model/interpret.js";
 import { lowerModel } from "../prover/model/ir.js";
 import { ModelProver, randomSalt } from "../prover/prove/prover.js";

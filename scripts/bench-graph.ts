@@ -18,7 +18,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { generateCircuit } from "../prover/circuit/codegen.js";
 import { compileCircuit } from "../prover/circuit/compile.js";
-import { modelCommitment } from "../prover/model/commitment.js";
+import { modelCommitment } from "../prover/circuit/commitment.js";
 import type { ModelIR } from "../prover/model/ir.js";
 import { buildOnnx, intAttr, seededWeights, type OnnxBuildNode, type OnnxInit } from "../prover/onnx/build.js";
 import { calibrate } from "../prover/onnx/calibrate.js";

@@ -20,7 +20,7 @@ import { buildModel } from "../prover/build/buildModel.js";
 import { generateCircuit } from "../prover/circuit/codegen.js";
 import { compileCircuit } from "../prover/circuit/compile.js";
 import { applicantFeatures, germanCreditSplit } from "../prover/data/germanCredit.js";
-import { modelCommitment } from "../prover/model/commitment.js";
+import { modelCommitment } from "../prover/circuit/commitment.js";
 import { runReference } from "../prover/model/interpret.js";
 import { lowerModel } from "../prover/model/ir.js";
 import { readModelSpec } from "../prover/model/spec.js";

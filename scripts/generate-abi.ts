@@ -15,6 +15,8 @@ import { ZkinferError } from "../prover/errors.js";
 export const GENERATED_ABIS = {
   inferenceHubAbi: ["InferenceHub.sol", "InferenceHub"],
   inferenceVerifierAbi: ["interfaces/IInferenceVerifier.sol", "IInferenceVerifier"],
+  inferenceConsumerAbi: ["interfaces/IInferenceConsumer.sol", "IInferenceConsumer"],
+  batchInferenceVerifierAbi: ["interfaces/IBatchInferenceVerifier.sol", "IBatchInferenceVerifier"],
   creditGateAbi: ["consumers/CreditGate.sol", "CreditGate"],
   signalFeedAbi: ["consumers/SignalFeed.sol", "SignalFeed"],
   anomalyGuardAbi: ["consumers/AnomalyGuard.sol", "AnomalyGuard"],

@@ -11,7 +11,13 @@ import { REPO_ROOT } from "../prover/artifacts/paths.js";
 
 /** Folders of the unit tier, and the files in them that need a built model (they stay in the full suite). */
 const UNIT_FOLDERS = ["test/model", "test/onnx", "test/data", "test/chain", "test/contracts"];
-const NEEDS_BUILD = new Set(["test/contracts/PublicInputs.test.ts", "test/onnx/softmax.test.ts", "test/onnx/treeEnsemble.test.ts"]);
+const NEEDS_BUILD = new Set([
+  "test/contracts/PublicInputs.test.ts",
+  // deploys the CreditScoreVerifier and reads the Groth16BatchVerifier that `npm run build:models` generates
+  "test/contracts/verifiers/Groth16BatchVerifier.test.ts",
+  "test/onnx/softmax.test.ts",
+  "test/onnx/treeEnsemble.test.ts",
+]);
 
 function testFiles(folder: string): string[] {
   let entries;

@@ -73,6 +73,13 @@ interface IInferenceHub is IModelRegistry {
     error InferenceHubInvalidBatch(uint256 modelId, uint256 perStatement, uint256 actual);
 
     /**
+     * @dev A batch of `statements` statements for `modelId` must carry exactly that many proofs of
+     * `perProof` bytes; `actual` bytes are not that. The hub derives the count once, from the signals,
+     * and the verifier is then asked about exactly those proofs.
+     */
+    error InferenceHubBatchProofCountMismatch(uint256 modelId, uint256 statements, uint256 perProof, uint256 actual);
+
+    /**
      * @dev The verifier of `modelId` rejected the batch of `count` proofs: at least one of them is
      * invalid. Nothing was recorded; submit the proofs one by one to find which.
      */
@@ -193,7 +200,8 @@ interface IInferenceHub is IModelRegistry {
      * model's batch may mix subjects and come from anyone.
      *
      * @param modelId The registered model every proof is for.
-     * @param proofs The n proofs concatenated, each encoded as for {verifyAndAct}.
+     * @param proofs The n proofs concatenated, each encoded as for {verifyAndAct} (256 bytes: batches are
+     * Groth16's); any other length reverts with {InferenceHubBatchProofCountMismatch} before any check.
      * @param publicSignals The n statements' public signals concatenated (statement i at
      * `[i * m, (i + 1) * m)` for the model's m signals).
      */

@@ -1,15 +1,31 @@
 /**
  * The one place that knows where artifacts live. Everything generated goes under the build root
- * (default <repo>/build, outside git; override with ZKINFER_BUILD_DIR). Development ptau files are
- * shared by every checkout, so they are cached outside the source tree (default
- * ~/.cache/zkinfer/ptau; override with ZKINFER_CACHE_DIR).
+ * (default <repo>/build in a clone, ./build where zkinfer is an installed package, outside git;
+ * override with ZKINFER_BUILD_DIR, which the CLI sets from zkinfer.config.json's buildDir).
+ * Development ptau files are shared by every checkout, so they are cached outside the source tree
+ * (default ~/.cache/zkinfer/ptau; override with ZKINFER_CACHE_DIR).
  */
+import { existsSync } from "node:fs";
 import { homedir } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { pascalName } from "./names.js";
 
-export const REPO_ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
+/**
+ * The package's root: the clone, or node_modules/zkinfer once installed. This file runs from
+ * <root>/prover/artifacts (sources, through tsx) or <root>/dist/prover/artifacts (the compiled package).
+ */
+export const REPO_ROOT = packageRoot(resolve(fileURLToPath(new URL("../..", import.meta.url))));
+
+function packageRoot(twoUp: string): string {
+  return basename(twoUp) === "dist" ? resolve(twoUp, "..") : twoUp;
+}
+
+/**
+ * Whether this is the installed package (compiled JS, no TypeScript sources) rather than a clone.
+ * An installed package never writes into itself: its build root is the user's working directory.
+ */
+export const INSTALLED_PACKAGE = !existsSync(join(REPO_ROOT, "prover", "artifacts", "paths.ts"));
 
 export type ArtifactKind =
   | "dir"
@@ -30,7 +46,24 @@ export type ArtifactKind =
   | "verifierContract";
 
 export function buildRoot(): string {
-  return resolve(process.env.ZKINFER_BUILD_DIR ?? join(REPO_ROOT, "build"));
+  return resolve(process.env.ZKINFER_BUILD_DIR ?? (INSTALLED_PACKAGE ? "build" : join(REPO_ROOT, "build")));
+}
+
+/**
+ * A file of zkinfer's own sources that a build step hashes (a generator whose change must rebuild its
+ * outputs): the .ts in a clone, the compiled .js in the installed package. `rel` is from the root, without extension.
+ */
+export function ownSourceFile(rel: string): string {
+  const ts = join(REPO_ROOT, `${rel}.ts`);
+  return existsSync(ts) ? ts : join(REPO_ROOT, "dist", `${rel}.js`);
+}
+
+/**
+ * Hardhat artifacts of zkinfer's own contracts (InferenceHub, the bundled consumers): Hardhat's output
+ * in a clone, the copy `npm run build:package` puts in dist/ in the installed package.
+ */
+export function ownContractArtifactsDir(): string {
+  return INSTALLED_PACKAGE ? join(REPO_ROOT, "dist", "artifacts", "contracts") : join(REPO_ROOT, "artifacts", "contracts");
 }
 
 /** circom names its outputs after the main file; model names are kebab-case, circom wants _. */
@@ -152,4 +185,17 @@ export function deploymentManifestPath(network: string): string {
  */
 export function contractArtifactPath(sourceFile: string, contractName: string): string {
   return join(REPO_ROOT, "artifacts", "contracts", sourceFile, `${contractName}.json`);
+}
+
+/**
+ * A path as a record file (setup.json, a ceremony's transcript.json) stores it: relative to the
+ * record's own folder, so the folder can be moved or published and read by someone else.
+ */
+export function recordedPath(recordFile: string, path: string): string {
+  return relative(dirname(resolve(recordFile)), resolve(path)) || ".";
+}
+
+/** A path read from a record file, resolved against the record's folder (an absolute one, as older records hold, stays). */
+export function resolveRecordedPath(recordFile: string, recorded: string): string {
+  return resolve(dirname(resolve(recordFile)), recorded);
 }

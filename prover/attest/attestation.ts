@@ -15,7 +15,7 @@ import { buildEddsa } from "circomlibjs";
 import { z } from "zod";
 import { addressToSubject, packValidity } from "../abi/publicSignals.js";
 import { FIELD_MODULUS, toField } from "../field.js";
-import { poseidonHash } from "../model/commitment.js";
+import { poseidonHash } from "../model/poseidon.js";
 import type { ModelIR } from "../model/ir.js";
 import { quantizeInputs, type FeatureValues } from "../model/interpret.js";
 import { AttestationExpiredError, AttestationFormatError, AttestationNotYetValidError, AttestationSignatureError } from "./errors.js";

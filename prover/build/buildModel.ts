@@ -8,11 +8,11 @@ import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "nod
 import { createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
 import { publicSignalCount } from "../abi/publicSignals.js";
-import { REPO_ROOT, artifactPath, snarkjsVerifierContractName, verifierContractName } from "../artifacts/paths.js";
-import { generateCircuit } from "../circuit/codegen.js";
+import { REPO_ROOT, artifactPath, ownSourceFile, recordedPath, snarkjsVerifierContractName, verifierContractName } from "../artifacts/paths.js";
 import { compileCircuit, type CircuitInfo } from "../circuit/compile.js";
 import { lowerModel, publicInputCount, publicOutputCount, type ModelIR } from "../model/ir.js";
-import { modelCommitment } from "../model/commitment.js";
+import { renderModel } from "../circuit/commitment.js";
+import { circuitRecordHashes, type CircuitRecord } from "../artifacts/circuitRecord.js";
 import { readModelSpec } from "../model/spec.js";
 import { proofSystemOf, type ProofSystem } from "../model/specSchema.js";
 import { plonkGateCount, setupUniversal, universalPtauPower, type SetupUniversalReturnType } from "../setup/universal.js";
@@ -67,12 +67,18 @@ export async function buildModel({ specPath, ptau, log = () => {} }: BuildModelP
   claimBuild(name, specPath);
 
   const ir = lowerModel(spec);
-  const commitment = await modelCommitment(ir);
+  // Lowered and rendered once, here: later steps read the record below (prover/artifacts/circuitRecord.ts).
+  const { source, circuitDigest, modelCommitment: commitment } = await renderModel(ir);
   writeFileSync(artifactPath(name, "ir"), JSON.stringify(ir, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2));
 
-  const source = generateCircuit({ ir, modelCommitment: commitment });
   const circuit = await compileStep({ name, source, log });
-  writeFileSync(artifactPath(name, "circuitInfo"), JSON.stringify({ ...circuit, modelCommitment: commitment.toString() }, null, 2));
+  const record: CircuitRecord & typeof circuit = {
+    ...circuit,
+    modelCommitment: commitment.toString(),
+    circuitDigest: circuitDigest.toString(),
+    sha256: circuitRecordHashes(name, specPath),
+  };
+  writeFileSync(artifactPath(name, "circuitInfo"), JSON.stringify(record, null, 2));
   log(`    ${circuit.nonLinearConstraints} non-linear + ${circuit.linearConstraints} linear constraints, ${circuit.wires} wires`);
 
   const attested = ir.attestation !== undefined;
@@ -161,7 +167,7 @@ export async function buildKeysAndVerifier({ name, circuit, numPublicSignals, sy
         run: () => setupUniversal({ system, r1cs: artifactPath(name, "r1cs"), ptau: phase1.path, zkeyFinal: artifactPath(name, "zkey"), vkey: artifactPath(name, "vkey"), log }),
       }), isCached);
     setup = { setup: "universal", ...universal.result };
-    writeFileSync(artifactPath(name, "setupInfo"), JSON.stringify({ ...setup, ptau: phase1 }, null, 2));
+    writeSetupInfo(name, { ...setup, ptau: phase1 });
   } else if (ceremony) {
     log(`    groth16 setup: ceremony (${ceremony.contributions} contributions, transcript ${ceremony.transcript})`);
     setup = ceremony;
@@ -187,7 +193,7 @@ export async function buildKeysAndVerifier({ name, circuit, numPublicSignals, sy
           }),
       }), isCached);
     setup = { setup: "development", ...dev.result };
-    writeFileSync(artifactPath(name, "setupInfo"), JSON.stringify({ ...setup, ptau: phase1 }, null, 2));
+    writeSetupInfo(name, { ...setup, ptau: phase1 });
   }
 
   const contract = verifierContractName(name);
@@ -197,8 +203,8 @@ export async function buildKeysAndVerifier({ name, circuit, numPublicSignals, sy
       step: "verifier",
       hash: contentHash([
         { file: artifactPath(name, "zkey") },
-        { file: join(REPO_ROOT, "prover", "setup", "groth16Batch.ts") },
-        { file: join(REPO_ROOT, "prover", "setup", "fflonkVerifier.ts") },
+        { file: ownSourceFile("prover/setup/groth16Batch") },
+        { file: ownSourceFile("prover/setup/fflonkVerifier") },
         SNARKJS_VERSION,
         String(numPublicSignals),
         system,
@@ -249,6 +255,12 @@ export async function buildKeysAndVerifier({ name, circuit, numPublicSignals, sy
     }), isCached);
 
   return { setup, phase1, contract };
+}
+
+/** setup.json: what the keys were made from, its paths relative to the file (prover/artifacts/paths.ts recordedPath). */
+function writeSetupInfo(name: string, info: { ptau: { path: string } } & Record<string, unknown>): void {
+  const file = artifactPath(name, "setupInfo");
+  writeFileSync(file, JSON.stringify({ ...info, ptau: { ...info.ptau, path: recordedPath(file, info.ptau.path) } }, null, 2));
 }
 
 /**

@@ -108,6 +108,32 @@ export const inferenceHubAbi = [
       },
       {
         "internalType": "uint256",
+        "name": "statements",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "perProof",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "actual",
+        "type": "uint256"
+      }
+    ],
+    "name": "InferenceHubBatchProofCountMismatch",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "modelId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
         "name": "expected",
         "type": "uint256"
       },
@@ -2023,6 +2049,138 @@ export const inferenceVerifierAbi = [
       }
     ],
     "name": "verify",
+    "outputs": [
+      {
+        "internalType": "bool",
+        "name": "",
+        "type": "bool"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  }
+] as const;
+
+/** ABI of IInferenceConsumer (contracts/interfaces/IInferenceConsumer.sol). */
+export const inferenceConsumerAbi = [
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "modelId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "subject",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "nonce",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256[]",
+        "name": "outputs",
+        "type": "uint256[]"
+      }
+    ],
+    "name": "onInferenceVerified",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  }
+] as const;
+
+/** ABI of IBatchInferenceVerifier (contracts/interfaces/IBatchInferenceVerifier.sol). */
+export const batchInferenceVerifierAbi = [
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "perProof",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "actualSignals",
+        "type": "uint256"
+      }
+    ],
+    "name": "InferenceVerifierInvalidBatch",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "expected",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "actual",
+        "type": "uint256"
+      }
+    ],
+    "name": "InferenceVerifierInvalidProofLength",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "expected",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "actual",
+        "type": "uint256"
+      }
+    ],
+    "name": "InferenceVerifierInvalidSignalCount",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes",
+        "name": "proof",
+        "type": "bytes"
+      },
+      {
+        "internalType": "uint256[]",
+        "name": "publicSignals",
+        "type": "uint256[]"
+      }
+    ],
+    "name": "verify",
+    "outputs": [
+      {
+        "internalType": "bool",
+        "name": "",
+        "type": "bool"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes",
+        "name": "proofs",
+        "type": "bytes"
+      },
+      {
+        "internalType": "uint256[]",
+        "name": "publicSignals",
+        "type": "uint256[]"
+      }
+    ],
+    "name": "verifyBatch",
     "outputs": [
       {
         "internalType": "bool",

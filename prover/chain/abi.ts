@@ -6,8 +6,10 @@
 import {
   accuracyBountyAbi,
   anomalyGuardAbi,
+  batchInferenceVerifierAbi,
   creditGateAbi,
   demoTokenAbi,
+  inferenceConsumerAbi,
   inferenceHubAbi,
   inferenceVerifierAbi,
   priceSourceAbi,
@@ -19,8 +21,10 @@ import {
 export {
   accuracyBountyAbi,
   anomalyGuardAbi,
+  batchInferenceVerifierAbi,
   creditGateAbi,
   demoTokenAbi,
+  inferenceConsumerAbi,
   inferenceHubAbi,
   inferenceVerifierAbi,
   priceSourceAbi,

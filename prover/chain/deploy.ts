@@ -7,6 +7,8 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import type { NetworkConnection } from "hardhat/types/network";
+// The `connection.ignition` type comes from the Ignition plugin's type extensions (erased at run time).
+import type {} from "@nomicfoundation/hardhat-ignition-ethers";
 import type { Address, PublicClient } from "viem";
 import { anomalyGuardModule, anomalyGuardParameters, type AnomalyGuardParameters } from "../../deploy/AnomalyGuard.js";
 import { creditScoreModule, creditScoreParameters, type CreditScoreParameters } from "../../deploy/CreditScore.js";

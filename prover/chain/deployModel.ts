@@ -5,22 +5,24 @@
  * say must be registered, and whether its setup is fit for a given chain.
  */
 import { assertContract, connectRead } from "./connect.js";
-import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
 import { deploy, DeploymentResultType, type Artifact, type ArtifactResolver } from "@nomicfoundation/ignition-core";
 import { encodeDeployData, getContractAddress, type Address, type Hex, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { modelModule, type ModelModuleOptions, type Registration } from "../../deploy/Model.js";
 import { DEFAULT_UPDATE_DELAY } from "../../deploy/InferenceHub.js";
 import { readManifest, writeManifest, type DeploymentManifest } from "./manifest.js";
-import { REPO_ROOT, artifactPath, chainManifestPath, ignitionDeploymentDir, verifierContractName } from "../artifacts/paths.js";
+import { artifactPath, chainManifestPath, ignitionDeploymentDir, resolveRecordedPath, verifierContractName } from "../artifacts/paths.js";
 import { ZkinferError } from "../errors.js";
 import { publicInputRanges, type PublicInputRange } from "../abi/publicInputRanges.js";
-import { modelCommitment } from "../model/commitment.js";
+import { readCircuitRecord } from "../artifacts/circuitRecord.js";
+import { staleBuildError } from "../artifacts/models.js";
+import { modelCommitmentForCircuit } from "../model/commitment.js";
 import { lowerModel, publicInputCount, publicOutputCount } from "../model/ir.js";
 import { readModelSpec } from "../model/spec.js";
 import { inferenceHubAbi } from "./abi.js";
 import { compileModelVerifier, type CompiledContract } from "./compileVerifier.js";
+import { findContract } from "./contracts.js";
 import { signingProvider } from "./signingProvider.js";
 
 /** What the model's sources say its registration must be. */
@@ -44,11 +46,16 @@ export async function modelDeploymentSpec(specPath: string): Promise<ModelDeploy
   const attested = ir.attestation !== undefined;
   const numPublicInputs = publicInputCount(ir);
   const info = readJson<{ nPublic?: number }>(artifactPath(spec.name, "vkey"), `build the model first (\`zkinfer build ${specPath}\`)`);
+  // The commitment the build recorded, checked against the spec's IR under the recorded circuit
+  // digest (and the record against the files): no circuit is rendered here.
+  const record = readCircuitRecord(spec.name, specPath);
+  const commitment = BigInt(record.modelCommitment);
+  if ((await modelCommitmentForCircuit(ir, BigInt(record.circuitDigest))) !== commitment) throw staleBuildError(spec.name, specPath);
   return {
     name: spec.name,
     version: spec.version,
     verifierContract: verifierContractName(spec.name),
-    modelCommitment: await modelCommitment(ir),
+    modelCommitment: commitment,
     numOutputs: publicOutputCount(ir),
     numPublicSignals: Number(info.nPublic),
     registration: attested ? "attested" : numPublicInputs > 0 ? "public-inputs" : "plain",
@@ -69,8 +76,15 @@ export interface SetupRecord {
   system?: string;
 }
 
+/** setup.json, its recorded paths (relative to the file) resolved. */
 export function readSetupRecord(model: string): SetupRecord {
-  return readJson<SetupRecord>(artifactPath(model, "setupInfo"), `build the model first (\`zkinfer build\`)`);
+  const file = artifactPath(model, "setupInfo");
+  const record = readJson<SetupRecord>(file, `build the model first (\`zkinfer build\`)`);
+  return {
+    ...record,
+    ...(record.transcript ? { transcript: resolveRecordedPath(file, record.transcript) } : {}),
+    ptau: { ...record.ptau, ...(record.ptau.path ? { path: resolveRecordedPath(file, record.ptau.path) } : {}) },
+  };
 }
 
 /** Chain ids of local development chains (Hardhat, Anvil, Ganache, geth --dev). */
@@ -87,8 +101,8 @@ export interface SetupVerdict {
 /**
  * Whether a model with this setup may be deployed on `chainId`. A development-grade key (a local
  * single-contributor setup, a ceremony with one contributor, a ceremony over a development ptau, or a
- * PLONK/FFLONK key derived from a development ptau) lets whoever made it forge proofs, so it goes on a
- * local chain only unless `allowDevSetup`.
+ * PLONK/FFLONK key derived from any ptau but a published one) lets whoever made it forge proofs, so it
+ * goes on a local chain only unless `allowDevSetup`.
  */
 export function setupVerdict(setup: Pick<SetupRecord, "setup" | "contributions" | "ptau">, chainId: number, allowDevSetup = false): SetupVerdict {
   // PLONK and FFLONK keys derive from the ptau alone: they are as good as the ptau.
@@ -106,7 +120,15 @@ export function setupVerdict(setup: Pick<SetupRecord, "setup" | "contributions" 
             : setup.ptau.source === "user-unverified"
               ? "ceremony (unverified ptau)"
               : "ceremony";
-  const developmentOnly = ["development", "ceremony (single contributor)", "ceremony (development ptau)", "universal (development ptau)"].includes(label);
+  // A universal key has no phase 2: its ptau is the whole trust assumption, so one that is not a
+  // published file (unverified or development) is development-grade (issue 22, finding 1).
+  const developmentOnly = [
+    "development",
+    "ceremony (single contributor)",
+    "ceremony (development ptau)",
+    "universal (development ptau)",
+    "universal (unverified ptau)",
+  ].includes(label);
   const local = LOCAL_CHAIN_IDS.has(chainId);
   const allowed = !developmentOnly || local || allowDevSetup;
   const reason = !developmentOnly
@@ -134,6 +156,8 @@ export interface DeployModelParameters {
   dryRun?: boolean;
   /** Folder of the per-chain manifests (default ./deployments). */
   outDir?: string;
+  /** The user's Solidity sources, where `consumer.contract` is looked for first (./contracts.ts). */
+  contractsDir?: string;
   log?: (line: string) => void;
 }
 
@@ -174,7 +198,7 @@ export async function deployModel(p: DeployModelParameters): Promise<DeployModel
   if (p.hub) await assertContract(client, p.hub, "--hub");
 
   const verifier = compileModelVerifier(model.name);
-  const artifacts = artifactResolver(verifier);
+  const artifacts = artifactResolver(verifier, p.contractsDir);
   const account = privateKeyToAccount(p.privateKey);
   const options: ModelModuleOptions = {
     verifierContract: model.verifierContract,
@@ -325,24 +349,17 @@ async function estimate(
   return steps;
 }
 
-/** Ignition's artifacts: the verifier from zkinfer's compile, every other contract from Hardhat's artifacts. */
-export function artifactResolver(verifier: CompiledContract): ArtifactResolver {
+/**
+ * Ignition's artifacts: the verifier from zkinfer's compile, a consumer from the user's contractsDir
+ * when it is there, InferenceHub and the bundled consumers from zkinfer's own (./contracts.ts).
+ */
+export function artifactResolver(verifier: CompiledContract, contractsDir?: string): ArtifactResolver {
+  const cache = new Map<string, CompiledContract>([[verifier.contractName, verifier]]);
   return {
     async loadArtifact(name: string): Promise<Artifact> {
-      if (name === verifier.contractName) {
-        return {
-          _format: "hh3-artifact-1",
-          contractName: name,
-          sourceName: verifier.sourceName,
-          abi: verifier.abi,
-          bytecode: verifier.bytecode,
-          deployedBytecode: verifier.deployedBytecode,
-          linkReferences: {},
-          deployedLinkReferences: {},
-          immutableReferences: verifier.immutableReferences,
-        };
-      }
-      return hardhatArtifact(name);
+      let c = cache.get(name);
+      if (c === undefined) cache.set(name, (c = findContract(name, { contractsDir })));
+      return asArtifact(c);
     },
     async getBuildInfo() {
       return undefined;
@@ -350,22 +367,23 @@ export function artifactResolver(verifier: CompiledContract): ArtifactResolver {
   };
 }
 
-/** A hand-written contract's Hardhat artifact, found by contract name under artifacts/contracts. */
-export function hardhatArtifact(name: string): Artifact {
-  const root = join(REPO_ROOT, "artifacts", "contracts");
-  if (!existsSync(root)) throw new ZkinferError(`No Hardhat artifacts at ${root}: run \`npx hardhat compile\` first.`);
-  const found: string[] = [];
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir)) {
-      const path = join(dir, entry);
-      if (statSync(path).isDirectory()) walk(path);
-      else if (entry === `${name}.json`) found.push(path);
-    }
+function asArtifact(c: CompiledContract): Artifact {
+  return {
+    _format: "hh3-artifact-1",
+    contractName: c.contractName,
+    sourceName: c.sourceName,
+    abi: c.abi,
+    bytecode: c.bytecode,
+    deployedBytecode: c.deployedBytecode,
+    linkReferences: {},
+    deployedLinkReferences: {},
+    immutableReferences: c.immutableReferences,
   };
-  walk(root);
-  if (found.length === 0) throw new ZkinferError(`No compiled contract named ${name} under ${root}: put it in contracts/ and run \`npx hardhat compile\`.`);
-  if (found.length > 1) throw new ZkinferError(`Several contracts are named ${name} (${found.join(", ")}); rename one.`);
-  return JSON.parse(readFileSync(found[0]!, "utf8")) as Artifact;
+}
+
+/** One of zkinfer's own contracts (InferenceHub, a bundled consumer, a demo token), compiled. */
+export function hardhatArtifact(name: string): Artifact {
+  return asArtifact(findContract(name));
 }
 
 function readJson<T>(path: string, hint: string): T {

@@ -20,7 +20,18 @@ export function loadPrivateKey({ keystore, env = process.env }: LoadPrivateKeyPa
   if (keystore) {
     const password = env.ZKINFER_KEYSTORE_PASSWORD;
     if (password === undefined) throw new ZkinferError("Set ZKINFER_KEYSTORE_PASSWORD to the password of the keystore given with --keystore.");
-    return decryptKeystore(readFileSync(keystore, "utf8"), password, keystore);
+    let json: string;
+    try {
+      json = readFileSync(keystore, "utf8");
+    } catch (cause) {
+      throw new ZkinferError(
+        `cannot read the keystore ${keystore}: ${(cause as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (cause as Error).message}`,
+        {
+          cause,
+        },
+      );
+    }
+    return decryptKeystore(json, password, keystore);
   }
   const key = env.ZKINFER_PRIVATE_KEY;
   if (!key || !/^0x[0-9a-fA-F]{64}$/.test(key)) {

@@ -2,15 +2,18 @@
  * `zkinfer verify-deployment`: checks a live registration against the model's sources, as any user
  * can before trusting it.
  *
- * - verifier code: the runtime code at the registered verifier equals the one zkinfer compiles from
- *   the final zkey's generated verifier (metadata trailer aside, immutables as the constructor writes
- *   them); failing that, whether all the verification key's constants appear in it (the weaker check
- *   the issue allows for a verifier compiled with other settings, reported as such);
+ * - verifier code: the runtime code at the registered verifier is exactly the one zkinfer compiles
+ *   from the final key's generated verifier (immutables as the constructor writes them; only the
+ *   compiler's metadata trailer, well formed and of the same shape, is set aside). There is no weaker
+ *   fallback: code that merely contains the key's constants, a proxy, or another compile fails, naming
+ *   the first differing byte range (issue 22);
  * - commitment: the registered commitment equals the one computed from the spec;
  * - setup: the ceremony transcript verifies (snarkjs) and its final zkey is the one the verifier was
- *   generated from; a development-grade setup fails on any chain but a local one. A PLONK/FFLONK key
- *   has no ceremony: it is derived again from the circuit and the recorded ptau, whose source (the
- *   published Hermez file, by blake2b) decides whether it can be trusted;
+ *   generated from; a development-grade setup fails on any chain but a local one. A third party passes
+ *   the published ceremony folder (`ceremonyDir`): it is verified against the circuit compiled from the
+ *   spec and its final key installed in the local build before the code is compared. A PLONK/FFLONK key
+ *   has no ceremony: it is derived again from the circuit and the ptau, which must be a published one
+ *   (the Hermez files, by blake2b) or one the checker names as trusted; anything else fails;
  * - status (Active), and, reported: owner, consumer, update delay, pending update.
  */
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
@@ -18,14 +21,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Address } from "viem";
 import { artifactPath } from "../artifacts/paths.js";
+import { buildModel } from "../build/buildModel.js";
+import { ZkinferError } from "../errors.js";
+import { readModelSpec } from "../model/spec.js";
 import { sha256File } from "../setup/groth16.js";
-import { verifyCeremony } from "../setup/ceremony.js";
+import { installCeremonySetup, readTranscript, verifyCeremony } from "../setup/ceremony.js";
 import { classifyPtau } from "../setup/ptau.js";
 import { setupUniversal } from "../setup/universal.js";
 import { inferenceHubAbi } from "./abi.js";
 import { connectRead } from "./connect.js";
 import { modelStatusName, readModel, type Model } from "./model.js";
-import { localVerifierRuntime, sameRuntimeCode } from "./compileVerifier.js";
+import { compareRuntimeCode, localVerifierRuntime } from "./compileVerifier.js";
 import { modelDeploymentSpec, readSetupRecord, setupVerdict, type SetupRecord } from "./deployModel.js";
 
 export interface DeploymentCheck {
@@ -39,12 +45,24 @@ export interface VerifyDeploymentParameters {
   hub: Address;
   modelId: bigint;
   specPath: string;
+  /**
+   * A published ceremony folder to check against (a third party's copy), instead of the one the local
+   * build recorded. When it verifies, its final key becomes the local build's (the verifier is
+   * generated from it again), so the code check compares the chain with that key's verifier.
+   */
+  ceremonyDir?: string;
+  /** The phase-1 file, when it is not where the transcript or setup.json records it. */
+  ptauPath?: string;
+  /** blake2b (hex) of ptau files the checker trusts besides the published Hermez ones. */
+  trustedPtau?: readonly string[];
+  log?: (line: string) => void;
 }
 
 export async function verifyDeployment(p: VerifyDeploymentParameters): Promise<{ ok: boolean; checks: DeploymentCheck[] }> {
   const checks: DeploymentCheck[] = [];
   const check = (name: string, ok: boolean, detail: string) => checks.push({ name, ok, detail });
   const { publicClient: client, chainId } = await connectRead(p.rpcUrl);
+  const ceremony = p.ceremonyDir ? await adoptCeremony(p.ceremonyDir, p.specPath, p.ptauPath, p.log) : undefined;
   const expected = await modelDeploymentSpec(p.specPath);
   let model: Model;
   try {
@@ -55,28 +73,17 @@ export async function verifyDeployment(p: VerifyDeploymentParameters): Promise<{
     return { ok: false, checks };
   }
 
-  // Verifier code.
+  // Verifier code: exactly the program compiled from the final key, or a failure naming where it differs.
   const code = (await client.getCode({ address: model.verifier })) ?? "0x";
   const local = localVerifierRuntime(expected.name);
-  if (code === "0x") {
-    check("verifier code", false, `the registered verifier ${model.verifier} has no code`);
-  } else if (sameRuntimeCode(code, local.runtime)) {
-    check(
-      "verifier code",
-      true,
-      `the runtime code at ${model.verifier} equals ${local.contractName} compiled from the final zkey (sha256 ${sha256File(artifactPath(expected.name, "zkey")).slice(0, 16)}…)`,
-    );
-  } else {
-    const constants = await verificationKeyConstants(expected.name);
-    const missing = constants.filter((c) => !code.toLowerCase().includes(c));
-    check(
-      "verifier code",
-      missing.length === 0,
-      missing.length === 0
-        ? `the runtime code differs from zkinfer's compile (other compiler settings?) but holds all ${constants.length} verification-key constants of the final zkey`
-        : `the verifier at ${model.verifier} is not the one generated from this model's final zkey: its code differs and ${missing.length} of ${constants.length} verification-key constants are missing (another setup or another model)`,
-    );
-  }
+  const same = compareRuntimeCode(code, local.runtime);
+  check(
+    "verifier code",
+    same.equal,
+    same.equal
+      ? `the runtime code at ${model.verifier} equals ${local.contractName} compiled from the final zkey (sha256 ${sha256File(artifactPath(expected.name, "zkey")).slice(0, 16)}…)`
+      : `the verifier at ${model.verifier} is not the one generated from this model's final zkey: ${same.reason}`,
+  );
 
   // Commitment and registration shape.
   check(
@@ -100,15 +107,21 @@ export async function verifyDeployment(p: VerifyDeploymentParameters): Promise<{
   // Setup.
   const setup = readSetupRecord(expected.name);
   const verdict = setupVerdict(setup, chainId);
-  if (setup.setup === "universal") {
-    const universal = await checkUniversalSetup(expected.name, setup);
-    check("universal setup", universal.ok && verdict.allowed, `${universal.detail}; ${verdict.reason}`);
+  if (ceremony && !ceremony.valid) {
+    check("setup transcript", false, `the ceremony in ${p.ceremonyDir} does not verify: ${ceremony.error}`);
+  } else if (setup.setup === "universal") {
+    const universal = await checkUniversalSetup(expected.name, setup, p.ptauPath, p.trustedPtau ?? []);
+    check("universal setup", universal.ok && (verdict.allowed || universal.trusted), `${universal.detail}; ${verdict.reason}`);
   } else if (setup.setup !== "ceremony" || !setup.transcript) {
     check("setup transcript", false, "development setup (one local contributor): whoever ran it can forge proofs; there is no transcript to verify");
-  } else if (!existsSync(setup.transcript)) {
-    check("setup transcript", false, `the ceremony folder ${setup.transcript} recorded in setup.json is missing`);
+  } else if (!p.ceremonyDir && !existsSync(setup.transcript)) {
+    check(
+      "setup transcript",
+      false,
+      `the ceremony folder ${setup.transcript} recorded in setup.json is missing: pass the published transcript with --ceremony <dir>`,
+    );
   } else {
-    const report = await verifyCeremony({ dir: setup.transcript });
+    const report = ceremony ?? (await verifyCeremony({ dir: setup.transcript, ...(p.ptauPath ? { ptau: p.ptauPath } : {}) }));
     const zkeyOk = sha256File(artifactPath(expected.name, "zkey")) === setup.zkeySha256;
     const ok = report.valid && zkeyOk && verdict.allowed;
     check(
@@ -140,17 +153,29 @@ export async function verifyDeployment(p: VerifyDeploymentParameters): Promise<{
   return { ok: checks.every((c) => c.ok), checks };
 }
 
-/** The final zkey's verification-key points as the 32-byte words the generated verifier embeds. */
-async function verificationKeyConstants(model: string): Promise<string[]> {
-  const { readFileSync } = await import("node:fs");
-  const vk = JSON.parse(readFileSync(artifactPath(model, "vkey"), "utf8")) as Record<string, unknown>;
-  const words: string[] = [];
-  const collect = (v: unknown) => {
-    if (Array.isArray(v)) v.forEach(collect);
-    else if (typeof v === "string" && /^[0-9]+$/.test(v) && v !== "0" && v !== "1") words.push(BigInt(v).toString(16).padStart(64, "0"));
-  };
-  for (const key of ["vk_alpha_1", "vk_beta_2", "vk_gamma_2", "vk_delta_2", "IC"]) collect(vk[key]);
-  return words;
+/**
+ * A third party's check from a published ceremony folder: the transcript must be this model's, finalized,
+ * and verify against the circuit compiled from the spec (and the ptau); then its final key is installed
+ * in the local build and the verifier generated from it again, unless the build already holds it.
+ * Returns the verification report; a transcript that does not verify installs nothing.
+ */
+async function adoptCeremony(dir: string, specPath: string, ptau: string | undefined, log: (line: string) => void = () => {}) {
+  const spec = readModelSpec(specPath);
+  const transcript = readTranscript(dir);
+  if (transcript.model !== spec.name) throw new ZkinferError(`the ceremony in ${dir} is for model "${transcript.model}", not "${spec.name}" (${specPath})`);
+  if (!transcript.beacon) throw new ZkinferError(`the ceremony in ${dir} is not finalized (no beacon): there is no final key to check against`);
+  // The circuit must exist to verify the transcript against it: compile it from the spec (cached).
+  if (!existsSync(artifactPath(spec.name, "r1cs"))) await buildModel({ specPath, log });
+  const report = await verifyCeremony({ dir, ...(ptau ? { ptau } : {}) });
+  if (!report.valid) return report;
+  const zkey = artifactPath(spec.name, "zkey");
+  const setup = existsSync(artifactPath(spec.name, "setupInfo")) ? readSetupRecord(spec.name) : undefined;
+  if (!existsSync(zkey) || sha256File(zkey) !== transcript.beacon.sha256 || setup?.setup !== "ceremony") {
+    log(`installing the ceremony's final key from ${dir} in the local build and generating its verifier`);
+    installCeremonySetup(dir);
+    await buildModel({ specPath, log });
+  }
+  return report;
 }
 
 /**
@@ -159,12 +184,22 @@ async function verificationKeyConstants(model: string): Promise<string[]> {
  * built one byte for byte; the ptau is classified by its blake2b (Hermez, this machine's development
  * file, or unverified). Without the ptau file there is nothing to derive from: the check fails.
  */
-async function checkUniversalSetup(model: string, setup: SetupRecord): Promise<{ ok: boolean; detail: string }> {
+async function checkUniversalSetup(
+  model: string,
+  setup: SetupRecord,
+  ptauOverride: string | undefined,
+  trustedPtau: readonly string[],
+): Promise<{ ok: boolean; trusted: boolean; detail: string }> {
   const system = setup.system;
-  if (system !== "plonk" && system !== "fflonk") return { ok: false, detail: `setup.json records a universal setup of an unknown system (${system})` };
-  const path = setup.ptau.path;
+  if (system !== "plonk" && system !== "fflonk")
+    return { ok: false, trusted: false, detail: `setup.json records a universal setup of an unknown system (${system})` };
+  const path = ptauOverride ?? setup.ptau.path;
   if (!path || !existsSync(path))
-    return { ok: false, detail: `the ptau ${path ?? "(none recorded)"} the key was derived from is missing: the key cannot be derived again` };
+    return {
+      ok: false,
+      trusted: false,
+      detail: `the ptau ${path ?? "(none recorded)"} the key was derived from is missing: the key cannot be derived again (pass it with --ptau)`,
+    };
   const ptau = await classifyPtau(path, setup.ptau.power);
   const dir = mkdtempSync(join(tmpdir(), "zkinfer-universal-"));
   try {
@@ -179,17 +214,24 @@ async function checkUniversalSetup(model: string, setup: SetupRecord): Promise<{
     if (again.zkeySha256 !== built || built !== setup.zkeySha256) {
       return {
         ok: false,
+        trusted: false,
         detail: `the ${system} key derived again from the circuit and ${path} (sha256 ${again.zkeySha256.slice(0, 16)}…) is not the built one (${built.slice(0, 16)}…)`,
       };
     }
+    // The ptau is the whole trust assumption of a universal key: only a published file, or one the
+    // checker names (after checking its phase-1 transcript), passes.
+    const trusted = ptau.source === "hermez" || trustedPtau.map((h) => h.toLowerCase()).includes(ptau.blake2b);
     const source =
       ptau.source === "hermez"
         ? "the published Hermez ptau"
-        : ptau.source === "development"
-          ? "a DEVELOPMENT ptau made on this machine (whoever made it can forge proofs)"
-          : "a ptau that is not a published one (unverified)";
+        : trusted
+          ? `a ptau the checker trusts (--trust-ptau; ${ptau.source === "development" ? "this machine's development file" : "not a published one"})`
+          : ptau.source === "development"
+            ? "a DEVELOPMENT ptau made on this machine (whoever made it can forge proofs)"
+            : "a ptau that is not a published one (whoever made it may forge proofs; pass --trust-ptau <blake2b> only after checking its phase-1 transcript)";
     return {
-      ok: ptau.source !== "development",
+      ok: trusted,
+      trusted,
       detail: `the ${system} key derives from the circuit and ${source}, 2^${ptau.power} (blake2b ${ptau.blake2b.slice(0, 16)}…)`,
     };
   } finally {

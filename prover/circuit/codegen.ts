@@ -18,7 +18,8 @@ import { emitGraph, graphIncludes } from "../graph/emit.js";
 import { keccak256, stringToBytes } from "viem";
 import { includedLibraryDigest, includesOf, type CircuitLibrary } from "./library.js";
 import { CIRCUIT_LIBRARY } from "./library.generated.js";
-import { commitmentLayout, inputPackingLayout, poseidonChunks, privateWeights, weightSegments } from "../model/commitment.js";
+import { commitmentLayout, inputPackingLayout, privateWeights, weightSegments } from "../model/commitment.js";
+import { poseidonChunks } from "../model/poseidon.js";
 
 export interface GenerateCircuitParameters {
   ir: ModelIR;
@@ -29,6 +30,8 @@ export interface GenerateCircuitParameters {
    * layers themselves cost. Such a circuit does NOT enforce its input ranges: never deploy it.
    */
   omitInputHandling?: boolean;
+  /** circuitDigest(ir), when the caller has it already (it renders the circuit once more). */
+  circuitDigest?: bigint;
 }
 
 /** Name of the main template, e.g. credit-score -> CreditScoreModel. */
@@ -51,8 +54,8 @@ export function mainTemplateName(model: string): string {
  * @example
  * const source = generateCircuit({ ir, modelCommitment });
  */
-export function generateCircuit({ ir, modelCommitment, omitInputHandling = false }: GenerateCircuitParameters): string {
-  return renderCircuit(ir, modelCommitment, circuitDigest(ir), omitInputHandling);
+export function generateCircuit({ ir, modelCommitment, omitInputHandling = false, circuitDigest: digest }: GenerateCircuitParameters): string {
+  return renderCircuit(ir, modelCommitment, digest ?? circuitDigest(ir), omitInputHandling);
 }
 
 /**

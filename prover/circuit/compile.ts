@@ -5,7 +5,7 @@
 import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve, sep } from "node:path";
 import { stripVTControlCharacters } from "node:util";
 import { ToolchainError } from "../errors.js";
 import { REPO_ROOT } from "../artifacts/paths.js";
@@ -39,8 +39,13 @@ export interface CompileCircuitParameters {
 export async function compileCircuit({ source, outDir }: CompileCircuitParameters): Promise<CircuitInfo> {
   mkdirSync(outDir, { recursive: true });
   const cli = join(dirname(require.resolve("circom2/package.json")), "cli.js");
-  const args = [cli, source, "--r1cs", "--wasm", "--sym", "--O2", "-l", join(REPO_ROOT, "node_modules"), "-l", REPO_ROOT, "-o", outDir];
-  const { code, stdout: raw, stderr } = await run(process.execPath, args);
+  // circomlib's folder's parent: the clone's node_modules, or wherever npm put it beside the installed package.
+  const circomlibParent = dirname(dirname(require.resolve("circomlib/package.json")));
+  const args = [cli, source, "--r1cs", "--wasm", "--sym", "--O2", "-l", circomlibParent, "-l", REPO_ROOT, "-o", outDir];
+  // circom2 (WASI) sees the file system through paths relative to its working directory, and cannot
+  // climb out of it with "..": run it from a folder that holds every path it reads or writes (the
+  // clone's root in a clone; the user's project when zkinfer is an installed package beside circomlib).
+  const { code, stdout: raw, stderr } = await run(process.execPath, args, commonAncestor([REPO_ROOT, circomlibParent, resolve(source), resolve(outDir)]));
   const stdout = stripVTControlCharacters(raw); // circom colours its labels
   if (code !== 0 || /error\[/i.test(stderr + stdout)) {
     throw new ToolchainError(`circom failed on ${source} (exit ${code})`, { details: (stderr + stdout).trim() });
@@ -61,9 +66,18 @@ export async function compileCircuit({ source, outDir }: CompileCircuitParameter
   };
 }
 
-function run(cmd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+/** The deepest folder containing every one of `paths` (absolute). */
+function commonAncestor(paths: string[]): string {
+  const split = paths.map((p) => p.split(sep));
+  const first = split[0]!;
+  let n = 0;
+  while (n < first.length && split.every((parts) => parts[n] === first[n])) n++;
+  return first.slice(0, n).join(sep) || sep;
+}
+
+function run(cmd: string, args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(cmd, args, { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(cmd, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));

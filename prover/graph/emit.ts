@@ -2,13 +2,12 @@
  * Circuit emission and commitment preimage of a lowered graph (the parts of codegen and
  * commitment that know about graphs; each node is delegated to its family).
  */
-import { familyOf, opCode } from "./registry.js";
+import { emitNode, nodeIncludes, nodePreimage, opCode, type GraphOp } from "./registry.js";
 import { append } from "./util.js";
-import type { GraphOp } from "./types.js";
 
 /** circuits/lib files the graph's families use. */
 export function graphIncludes(op: GraphOp): string[] {
-  return [...new Set(op.nodes.flatMap((n) => familyOf(n.op).includes))];
+  return [...new Set(op.nodes.flatMap((n) => nodeIncludes(n)))];
 }
 
 /**
@@ -22,7 +21,7 @@ export function emitGraph(op: GraphOp, name: string, prev: string, emit: (line: 
     emit(`    // node ${k}: ${node.op}${node.name ? ` (${node.name})` : ""}, ${node.outs.length} output(s) at 2^${node.outs[0]?.scale}`);
     emit(`    signal ${arr}[${node.outs.length}];`);
     const outs = node.outs.map((_, j) => `${arr}[${j}]`);
-    familyOf(node.op).emit(node, {
+    emitNode(node, {
       ref: (i) => {
         const r = refs[i];
         if (r === undefined) throw new Error(`graph node ${k} reads value ${i} before it exists`);
@@ -50,7 +49,7 @@ export function graphPreimage(op: GraphOp): bigint[] {
     for (const x of xs) out.push(BigInt(x));
   };
   for (const node of op.nodes) {
-    const params = familyOf(node.op).preimage(node);
+    const params = nodePreimage(node);
     add([opCode(node.op), node.args.length]);
     add(node.args);
     add([node.outs.length]);

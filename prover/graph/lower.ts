@@ -5,10 +5,10 @@
  * argument's scale on the node (families read it in interpret/emit).
  */
 import { ModelRangeError } from "../errors.js";
-import { gadgetK, type Interval } from "../model/ir.js";
-import { familyOf } from "./registry.js";
+import { gadgetK, type Interval } from "./interval.js";
+import { checkedFloatNode, type CheckedFloatNode, familyOf, interpretNode, lowerNode, type GraphNode, type GraphOp } from "./registry.js";
 import { append } from "./util.js";
-import type { FixedPointDefaults, FloatNode, GraphOp, GraphSpec, QNode, ValueInfo } from "./types.js";
+import type { FixedPointDefaults, FloatNode, GraphSpec, ValueInfo } from "./types.js";
 
 /** A readable name of node k for messages. */
 export function nodeLabel(node: FloatNode, k: number): string {
@@ -28,7 +28,7 @@ export function validateGraph(g: GraphSpec, inputs: number): string[] {
     try {
       tape += familyOf(node.op).validate(node, tape);
     } catch (e) {
-      issues.push(`${where}: ${(e as Error).message}`);
+      issues.push(`${where}: ${e instanceof Error ? e.message : String(e)}`);
     }
   });
   g.outputs.forEach((o, i) => {
@@ -39,26 +39,28 @@ export function validateGraph(g: GraphSpec, inputs: number): string[] {
 
 export function lowerGraph(g: GraphSpec, inScale: number, inBounds: Interval[], inErr: number[], fp: FixedPointDefaults): GraphOp {
   const tape: ValueInfo[] = inBounds.map((iv, i) => ({ scale: inScale, iv, err: inErr[i]! }));
-  const nodes: QNode[] = [];
+  const nodes: GraphNode[] = [];
   const gadgetBits: number[] = [];
   g.nodes.forEach((node, k) => {
     const where = nodeLabel(node, k);
-    const family = familyOf(node.op);
-    const q = family.lower(node, {
-      value: (i) => {
-        const v = tape[i];
-        if (!v) throw new ModelRangeError(`${where}: reads value ${i}, which is not computed yet`);
-        return v;
+    const q = lowerNode(
+      node,
+      {
+        value: (i) => {
+          const v = tape[i];
+          if (!v) throw new ModelRangeError(`${where}: reads value ${i}, which is not computed yet`);
+          return v;
+        },
+        fp,
+        where,
+        gadgetK: (iv, shift, what) => {
+          const k2 = gadgetK(iv, shift, what ? `${where} ${what}` : where);
+          gadgetBits.push(k2);
+          return k2;
+        },
       },
-      fp,
-      where,
-      gadgetK: (iv, shift, what) => {
-        const k2 = gadgetK(iv, shift, what ? `${where} ${what}` : where);
-        gadgetBits.push(k2);
-        return k2;
-      },
-    });
-    q.inScales = node.args.map((a) => tape[a]!.scale);
+      node.args.map((a) => tape[a]!.scale),
+    );
     nodes.push(q);
     append(tape, q.outs);
   });
@@ -80,7 +82,7 @@ export function lowerGraph(g: GraphSpec, inScale: number, inBounds: Interval[], 
 export function runGraph(op: GraphOp, inputs: readonly bigint[]): bigint[] {
   const tape = [...inputs];
   for (const node of op.nodes) {
-    const out = familyOf(node.op).interpret(
+    const out = interpretNode(
       node,
       node.args.map((a) => tape[a]!),
     );
@@ -93,13 +95,14 @@ export function runGraph(op: GraphOp, inputs: readonly bigint[]): bigint[] {
 /** The float graph's values: the tape (inputs and every node's outputs). */
 export function evalFloatGraph(g: GraphSpec, inputs: readonly number[]): number[] {
   const tape = [...inputs];
-  for (const node of g.nodes)
-    append(
-      tape,
-      familyOf(node.op).evalFloat(
-        node,
-        node.args.map((a) => tape[a]!),
-      ),
-    );
+  for (const node of checkedNodes(g)) append(tape, node.evalFloat(node.args.map((a) => tape[a]!)));
   return tape;
+}
+
+/** The graph's nodes with their parameters checked, once per graph (calibration evaluates it per sample). */
+const checked = new WeakMap<GraphSpec, CheckedFloatNode[]>();
+function checkedNodes(g: GraphSpec): CheckedFloatNode[] {
+  let nodes = checked.get(g);
+  if (!nodes) checked.set(g, (nodes = g.nodes.map(checkedFloatNode)));
+  return nodes;
 }

@@ -16,17 +16,22 @@
  * in ./registry.ts: the float rule, the lowering (quantization + range rule + error rule), the
  * exact integer interpreter rule, the commitment preimage and the circuit emitter.
  */
-import type { Interval } from "../model/ir.js";
+import type { Interval } from "./interval.js";
 
-/** A node of the float graph (spec form). `op` names the family's operation; other keys are its parameters. */
-export interface FloatNode {
+/** What every node has: its op, the tape values it reads, and where it came from. */
+export interface NodeHead {
   op: string;
   /** Tape indexes read, in the op's argument order. */
   args: number[];
   /** Optional provenance for messages (the ONNX node). */
   name?: string;
-  [param: string]: unknown;
 }
+
+/**
+ * A node of the float graph (spec form) whose family's parameters are P. As read from a spec or
+ * written by an importer it is a `FloatNode` (P unknown); its family's `check` proves P.
+ */
+export type FloatNode<P extends object = object> = NodeHead & P;
 
 /** A graph layer of the spec: inputs are the previous layer's values (the features). */
 export interface GraphSpec {
@@ -51,31 +56,11 @@ export interface ValueInfo {
   approxErr?: number;
 }
 
-/** A lowered node. `op` and `args` as in the float node; `outs` describes its outputs. */
-export interface QNode {
-  op: string;
-  args: number[];
-  name?: string;
-  outs: ValueInfo[];
-  /** Family-specific quantized parameters and gadget widths. */
-  [param: string]: unknown;
-}
+/** A node as its family lowers it: quantized parameters Q, and what it knows of each output. */
+export type LoweredNode<Q extends object = object> = NodeHead & { outs: ValueInfo[] } & Q;
 
-/** The graph layer in the model IR. */
-export interface GraphOp {
-  kind: "graph";
-  /** Scale and intervals of the inputs (the previous layer's values). */
-  inScale: number;
-  in: Interval[];
-  nodes: QNode[];
-  outputs: number[];
-  /** Per output: scale, interval, error (the tape entries of `outputs`). */
-  outScales: number[];
-  out: Interval[];
-  outErr: number[];
-  /** Every gadget width, for reports (max bits). */
-  gadgetBits: number[];
-}
+/** A lowered node in the IR: the family's quantized parameters Q, and each argument's scale. */
+export type QNode<Q extends object = object> = LoweredNode<Q> & { inScales: number[] };
 
 /** Fixed-point defaults the lowering uses (the spec's fixedPoint). */
 export interface FixedPointDefaults {
@@ -106,24 +91,27 @@ export interface EmitContext {
 }
 
 /**
- * One operator family. `ops` are the node ops it handles. Every method is pure.
+ * One operator family: P the parameters of its float nodes (the spec), Q those of its lowered nodes
+ * (the IR). `ops` are the node ops it handles. Every method is pure.
  * Soundness contract: emit() constrains EXACTLY what interpret() computes, for every input in the
  * proven intervals; lower() refuses (ModelRangeError naming ctx.where) whatever could wrap the field.
  */
-export interface Family {
+export interface Family<P extends object, Q extends object> {
   ops: readonly string[];
   /** circuits/lib files emit() uses (paths relative to the repo). */
   includes: readonly string[];
-  /** Validates parameters; returns the number of outputs. Throws Error with a message naming the parameter. */
-  validate(node: FloatNode, tapeLength: number): number;
+  /** Checks a node's parameters (from a spec or an importer); throws Error with a message naming the parameter. */
+  check(node: FloatNode, tapeLength: number): asserts node is FloatNode<P>;
+  /** The number of outputs of a checked node. */
+  outputs(node: FloatNode<P>): number;
   /** The float semantics (the reference for the error analysis and calibration). */
-  evalFloat(node: FloatNode, x: readonly number[]): number[];
+  evalFloat(node: FloatNode<P>, x: readonly number[]): number[];
   /** Quantization + range rule + error rule. */
-  lower(node: FloatNode, ctx: LowerContext): QNode;
+  lower(node: FloatNode<P>, ctx: LowerContext): LoweredNode<Q>;
   /** Exact integer semantics (BigInt). */
-  interpret(node: QNode, x: readonly bigint[]): bigint[];
+  interpret(node: QNode<Q>, x: readonly bigint[]): bigint[];
   /** Commitment preimage of the node's parameters (the registry adds op, args, output scales). */
-  preimage(node: QNode): bigint[];
+  preimage(node: QNode<Q>): bigint[];
   /** The circuit. */
-  emit(node: QNode, ctx: EmitContext): void;
+  emit(node: QNode<Q>, ctx: EmitContext): void;
 }

@@ -1,5 +1,5 @@
 /** Small shared helpers of the graph families: intervals, magnitudes, circom expressions. */
-import type { Interval } from "../model/ir.js";
+import type { Interval } from "./interval.js";
 import { dequantize } from "../model/quantize.js";
 
 export const bmax = (a: bigint, b: bigint) => (a > b ? a : b);
@@ -40,9 +40,14 @@ export function balanced(terms: readonly string[]): string {
   return `(${balanced(terms.slice(0, mid))}) + (${balanced(terms.slice(mid))})`;
 }
 
+/** A parameter of a node whose parameters are not checked yet (undefined when absent). */
+export function field(node: object, key: string): unknown {
+  return Object.getOwnPropertyDescriptor(node, key)?.value;
+}
+
 /** A number parameter of a float node, validated. */
-export function num(node: { [k: string]: unknown }, key: string, dflt?: number): number {
-  const v = node[key] ?? dflt;
+export function num(node: object, key: string, dflt?: number): number {
+  const v = field(node, key) ?? dflt;
   if (typeof v !== "number" || !Number.isFinite(v)) throw new Error(`parameter "${key}" must be a finite number, got ${JSON.stringify(v)}`);
   return v;
 }

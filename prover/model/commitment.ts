@@ -3,55 +3,15 @@
  * registry stores and the hub compares, and the input commitment Poseidon(packed inputs..., salt)
  * that binds a proof to one private input vector without revealing it (inputPackingLayout).
  *
- * Long vectors are absorbed in chunks: h = Poseidon(v[0..15]), then h = Poseidon(h, next 15), ...
- * The circuit codegen emits exactly this chaining (see poseidonChunks).
+ * Long vectors are absorbed in chunks (./poseidon.ts). The commitment covers the circuit's digest,
+ * which is the codegen's: this module takes the digest as an argument and the codegen imports this
+ * one, so the one function that renders a circuit and commits to it is ../circuit/commitment.ts.
  */
-import { buildPoseidon } from "circomlibjs";
 import { stringToHex } from "viem";
 import { bitLength, toField } from "../field.js";
 import type { ModelIR } from "./ir.js";
 import { graphPreimage } from "../graph/emit.js";
-// A cycle (the codegen reads the commitment layout; the commitment covers the codegen's output), safe
-// because neither module uses the other's exports while it loads, only inside functions.
-import { circuitDigest } from "../circuit/codegen.js";
-
-/** circomlib's Poseidon takes at most 16 inputs. */
-export const POSEIDON_MAX_INPUTS = 16;
-
-type PoseidonFn = ((inputs: bigint[]) => unknown) & { F: { toObject(x: unknown): bigint } };
-let poseidonPromise: Promise<PoseidonFn> | undefined;
-
-/** circomlibjs's Poseidon, built once per process. */
-async function poseidon(): Promise<PoseidonFn> {
-  poseidonPromise ??= buildPoseidon() as Promise<PoseidonFn>;
-  return poseidonPromise;
-}
-
-/** Splits n inputs into the chunk sizes the chained hash absorbs: 16, then 15 per step. */
-export function poseidonChunks(n: number): number[] {
-  if (n <= POSEIDON_MAX_INPUTS) return [n];
-  const sizes = [POSEIDON_MAX_INPUTS];
-  for (let left = n - POSEIDON_MAX_INPUTS; left > 0; left -= POSEIDON_MAX_INPUTS - 1) {
-    sizes.push(Math.min(left, POSEIDON_MAX_INPUTS - 1));
-  }
-  return sizes;
-}
-
-/** Poseidon over any number of field elements, chained as described above. */
-export async function poseidonHash(values: readonly bigint[]): Promise<bigint> {
-  if (values.length === 0) throw new RangeError("cannot hash an empty vector");
-  const hash = await poseidon();
-  const h = (xs: bigint[]) => hash.F.toObject(hash(xs));
-  const elems = values.map(toField);
-  let at = 0;
-  let acc: bigint | undefined;
-  for (const size of poseidonChunks(elems.length)) {
-    const chunk = elems.slice(at, at + size);
-    acc = acc === undefined ? h(chunk) : h([acc, ...chunk]);
-    at += size;
-  }
-  return acc!;
-}
+import { poseidonHash } from "./poseidon.js";
 
 /** Domain tag: the ASCII bytes of "zkinfer/model/v1" as one field element. */
 const MODEL_DOMAIN = BigInt(stringToHex("zkinfer/model/v1"));
@@ -71,16 +31,6 @@ const ATTESTED_DOMAIN = BigInt(stringToHex("zkinfer/attested/v1"));
  * different circuits never claim one commitment (docs/SECURITY.md, Compiler 2).
  */
 const CIRCUIT_DOMAIN = BigInt(stringToHex("zkinfer/circuit/v1"));
-
-/**
- * The field elements a model commitment hashes: the architecture (shapes, op kinds, ReLU flags),
- * every scale, the declared input bounds, every quantized weight and bias, and the digest of the
- * generated circuit's code. Names, units and descriptions are presentation and do not enter (the
- * circuit carries them only in comments, which its digest leaves out).
- */
-export function modelCommitmentPreimage(ir: ModelIR): bigint[] {
-  return commitmentLayout(ir, circuitDigest(ir)).map((e) => e.value);
-}
 
 /**
  * One element of the commitment preimage. `weight` is set for a dense weight or bias of a model
@@ -274,14 +224,11 @@ function opPreimage(op: ModelIR["ops"][number]): bigint[] {
   return out;
 }
 
-/** The model commitment: Poseidon over modelCommitmentPreimage, for the circuit zkinfer generates from `ir`. */
-export async function modelCommitment(ir: ModelIR): Promise<bigint> {
-  return poseidonHash(modelCommitmentPreimage(ir));
-}
-
 /**
- * The commitment `ir` would have under another circuit (digest `circuit`): what a different codegen
- * or a tampered circuit of the same spec would claim. Tests and audits compare it; nothing registers it.
+ * The commitment of `ir` compiled to the circuit whose digest is `circuit`: with the digest the build
+ * recorded, what the registry stores (no re-rendering: ../circuit/commitment.ts renders once at build
+ * time); with another digest, what a different codegen or a tampered circuit of the same spec would
+ * claim (tests and audits compare it).
  */
 export async function modelCommitmentForCircuit(ir: ModelIR, circuit: bigint): Promise<bigint> {
   return poseidonHash(commitmentLayout(ir, circuit).map((e) => e.value));

@@ -5,7 +5,8 @@
 import { InputValidationError } from "../errors.js";
 import { dequantize, quantize } from "./quantize.js";
 import { runGraph } from "../graph/lower.js";
-import { floorDiv, SIGNAL_SIZE_BITS, type ModelIR, type Op } from "./ir.js";
+import { floorDiv } from "../graph/interval.js";
+import { SIGNAL_SIZE_BITS, type ModelIR, type Op } from "./ir.js";
 
 export type FeatureValues = Record<string, number>;
 

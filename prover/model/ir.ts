@@ -10,15 +10,10 @@ import { PIECEWISE, type ApproxFunction } from "./approx.js";
 import { quantize } from "./quantize.js";
 import type { ModelSpec } from "./specSchema.js";
 import { lowerGraph } from "../graph/lower.js";
-import type { GraphOp, GraphSpec } from "../graph/types.js";
+import type { GraphOp } from "../graph/registry.js";
+import { dotBounds, floorDiv, floorShift, gadgetK, MAX_GADGET_BITS, type Interval } from "../graph/interval.js";
 
 export type { GraphOp };
-
-/** A closed integer interval [lo, hi]. */
-export interface Interval {
-  lo: bigint;
-  hi: bigint;
-}
 
 export interface FeatureIR {
   name: string;
@@ -294,9 +289,6 @@ export function publicOutputCount(ir: ModelIR): number {
   return (ir.visibility.outputs === "public" ? ir.outputs.length : 1) + (ir.extraOutputs?.length ?? 0);
 }
 
-/** Largest K for which K + 1 bits stay well below the 254-bit field (no aliasing, no wrap). */
-export const MAX_GADGET_BITS = 251;
-
 /** Largest B of public inputs bounded to [-2^B, 2^B): the hub computes 2^(B + 1) in a word. */
 export const MAX_PUBLIC_INPUT_BITS = 250;
 
@@ -318,10 +310,7 @@ export function lowerModel(spec: ModelSpec): ModelIR {
     qmax: quantize(f.max, fp.inputBits),
   }));
 
-  let scale = fp.inputBits;
   let bounds: Interval[] = features.map((f) => ({ lo: f.qmin, hi: f.qmax }));
-  /** Per-output scales when they differ (signal_head); otherwise every output has `scale`. */
-  let outScales: number[] | null = null;
   // Public inputs are bounded by the hub, not in the circuit: to [-2^B, 2^B) with the smallest B
   // covering every declared range. The overflow analysis must then hold over that whole interval.
   const publicInputBits =
@@ -340,233 +329,13 @@ export function lowerModel(spec: ModelSpec): ModelIR {
     }
     bounds = features.map(() => ({ lo: -(1n << BigInt(publicInputBits)), hi: (1n << BigInt(publicInputBits)) - 1n }));
   }
-  const ops: Op[] = [];
 
-  spec.layers.forEach((layer, li) => {
-    const where = `layers[${li}]`;
-    if (layer.type === "dense") {
-      const weightScale = layer.weightBits ?? fp.weightBits;
-      const outScale = layer.outputBits ?? fp.activationBits;
-      const shift = scale + weightScale - outScale;
-      if (shift < 0) {
-        throw new ModelRangeError(
-          `${where}: output scale 2^${outScale} is finer than the accumulator's 2^${scale + weightScale}. ` +
-            `Raise weightBits or lower outputBits/activationBits.`,
-        );
-      }
-      const weights = layer.weights.map((row) => row.map((w) => quantize(w, weightScale)));
-      const bias = layer.bias.map((b) => quantize(b, scale + weightScale));
-      const relu = spec.layers[li + 1]?.type === "relu";
-      const acc = weights.map((row, o) => dotBounds(row, bounds, bias[o]!));
-      const out = acc.map((a) => {
-        const q = { lo: floorShift(a.lo, shift), hi: floorShift(a.hi, shift) };
-        return relu ? { lo: max(q.lo, 0n), hi: max(q.hi, 0n) } : q;
-      });
-      const gadgetBits = acc.map((a, o) => (shift === 0 && !relu ? null : gadgetK(a, shift, `${where} neuron ${o}`)));
-      ops.push({ kind: "dense", inScale: scale, weightScale, outScale, shift, weights, bias, relu, acc, out, gadgetBits });
-      scale = outScale;
-      bounds = out;
-    } else if (layer.type === "relu") {
-      if (spec.layers[li - 1]?.type === "dense") return; // fused into the dense op above
-      const gadgetBits = bounds.map((b, i) => gadgetK(b, 0, `${where} value ${i}`));
-      const out = bounds.map((b) => ({ lo: max(b.lo, 0n), hi: max(b.hi, 0n) }));
-      ops.push({ kind: "relu", scale, in: bounds, out, gadgetBits });
-      bounds = out;
-    } else if (layer.type === "leaky_relu") {
-      const alphaBits = layer.alphaBits ?? fp.weightBits;
-      const one = 1n << BigInt(alphaBits);
-      const alpha = bounds.map((_, i) => quantize(layer.alpha.length === 1 ? layer.alpha[0]! : layer.alpha[i]!, alphaBits));
-      const reluBits = bounds.map((b, i) => gadgetK(b, 0, `${where} value ${i}`));
-      const mix = bounds.map((b, i) => {
-        const r = { lo: max(b.lo, 0n), hi: max(b.hi, 0n) };
-        return dotBounds([one - alpha[i]!, alpha[i]!], [r, b], 0n);
-      });
-      const mixBits = mix.map((m, i) => gadgetK(m, alphaBits, `${where} value ${i}`));
-      const out = mix.map((m) => ({ lo: floorShift(m.lo, alphaBits), hi: floorShift(m.hi, alphaBits) }));
-      ops.push({ kind: "leakyRelu", scale, alphaBits, alpha, in: bounds, out, reluBits, mixBits, gadgetBits: [...reluBits, ...mixBits] });
-      bounds = out;
-    } else if (layer.type === "clip") {
-      const lo = layer.min === undefined ? null : quantize(layer.min, scale);
-      const hi = layer.max === undefined ? null : quantize(layer.max, scale);
-      const lowBits = bounds.map((b, i) => (lo === null ? null : gadgetK({ lo: b.lo - lo, hi: b.hi - lo }, 0, `${where} value ${i}`)));
-      const mid = bounds.map((b) => (lo === null ? b : { lo: max(b.lo, lo), hi: max(b.hi, lo) }));
-      const highBits = mid.map((b, i) => (hi === null ? null : gadgetK({ lo: hi - b.hi, hi: hi - b.lo }, 0, `${where} value ${i}`)));
-      const out = mid.map((b) => (hi === null ? b : { lo: min(b.lo, hi), hi: min(b.hi, hi) }));
-      const gadgetBits = [...lowBits, ...highBits].filter((k): k is number => k !== null);
-      ops.push({ kind: "clip", scale, lo, hi, in: bounds, out, lowBits, highBits, gadgetBits });
-      bounds = out;
-    } else if (layer.type === "sigmoid" || layer.type === "tanh") {
-      const pwl = PIECEWISE[layer.type];
-      const slopeBits = fp.weightBits;
-      const breakpoints = pwl.breakpoints.map((b) => quantize(b, scale));
-      const deltas = pwl.deltas.map((d) => quantize(d, slopeBits));
-      const y0 = quantize(pwl.y0, scale + slopeBits);
-      const modes = bounds.map((b) => breakpoints.map((bp): 0 | 1 | 2 => (b.hi <= bp ? 0 : b.lo >= bp ? 1 : 2)));
-      const reluBits = bounds.map((b, i) =>
-        breakpoints.map((bp, j) => (modes[i]![j] === 2 ? gadgetK({ lo: b.lo - bp, hi: b.hi - bp }, 0, `${where} value ${i}`) : 0)),
-      );
-      const sums = bounds.map((b) =>
-        dotBounds(
-          deltas,
-          breakpoints.map((bp) => ({ lo: max(b.lo - bp, 0n), hi: max(b.hi - bp, 0n) })),
-          y0,
-        ),
-      );
-      const sumBits = sums.map((a, i) => gadgetK(a, slopeBits, `${where} value ${i}`));
-      const out = sums.map((a) => ({ lo: floorShift(a.lo, slopeBits), hi: floorShift(a.hi, slopeBits) }));
-      ops.push({
-        kind: "piecewise",
-        fn: layer.type,
-        scale,
-        slopeBits,
-        y0,
-        breakpoints,
-        deltas,
-        in: bounds,
-        out,
-        modes,
-        reluBits,
-        sumBits,
-        gadgetBits: [...reluBits.flat().filter((k) => k > 0), ...sumBits],
-      });
-      bounds = out;
-    } else if (layer.type === "max") {
-      const stepBits = layer.groups.map((g, o) => {
-        let m = bounds[g[0]!]!;
-        return g.slice(1).map((idx) => {
-          const x = bounds[idx]!;
-          const k = gadgetK({ lo: x.lo - m.hi, hi: x.hi - m.lo }, 0, `${where} group ${o}`);
-          m = { lo: max(m.lo, x.lo), hi: max(m.hi, x.hi) };
-          return k;
-        });
-      });
-      const out = layer.groups.map((g) => g.reduce((m, idx) => ({ lo: max(m.lo, bounds[idx]!.lo), hi: max(m.hi, bounds[idx]!.hi) }), bounds[g[0]!]!));
-      ops.push({ kind: "max", scale, groups: layer.groups, in: bounds, out, stepBits, gadgetBits: stepBits.flat() });
-      bounds = out;
-    } else if (layer.type === "argmax") {
-      const lo = bounds.reduce((a, b) => min(a, b.lo), bounds[0]!.lo);
-      const hi = bounds.reduce((a, b) => max(a, b.hi), bounds[0]!.hi);
-      const diffBits = gadgetK({ lo: lo - hi, hi: hi - lo }, 0, `${where}`);
-      const out = [{ lo: 0n, hi: BigInt(bounds.length - 1) }];
-      ops.push({ kind: "argmax", scale, in: bounds, out, diffBits, gadgetBits: [diffBits] });
-      scale = 0;
-      bounds = out;
-    } else if (layer.type === "relative_change") {
-      const den = bounds[layer.reference]!;
-      if (den.lo < 1n) {
-        throw new ModelRangeError(
-          `${where}: the reference value (input ${layer.reference}) can reach ${den.lo}; relative_change divides by it, ` +
-            `so its declared minimum must be positive.`,
-        );
-      }
-      const one = 1n << BigInt(layer.outputBits);
-      const nums = layer.inputs.map((i) => ({ lo: (bounds[i]!.lo - den.hi) * one, hi: (bounds[i]!.hi - den.lo) * one }));
-      // n / d is monotone in n and in d on the box (d > 0), so the corners bound the floored quotient.
-      const out = nums.map((n) => {
-        const corners = [n.lo, n.hi].flatMap((x) => [floorDiv(x, den.lo), floorDiv(x, den.hi)]);
-        return { lo: corners.reduce(min), hi: corners.reduce(max) };
-      });
-      const denBits = bitLength(den.hi);
-      const quotBits = out.map((q, i) => gadgetK(q, 0, `${where} output ${i}`));
-      // q * den + r must not wrap the field: |q| < 2^K, den < 2^denBits.
-      quotBits.forEach((k, i) => {
-        if (k + denBits + 2 > MAX_GADGET_BITS)
-          throw new ModelRangeError(
-            `${where} output ${i}: quotient times reference needs ${k + denBits + 2} bits; narrow the inputs' ranges or lower outputBits.`,
-          );
-      });
-      ops.push({
-        kind: "relativeChange",
-        inScale: scale,
-        outScale: layer.outputBits,
-        inputs: layer.inputs,
-        reference: layer.reference,
-        in: bounds,
-        out,
-        denBits,
-        quotBits,
-        gadgetBits: [...quotBits, denBits],
-      });
-      scale = layer.outputBits;
-      bounds = out;
-    } else if (layer.type === "signal_head") {
-      const s = bounds[0]!;
-      const hold = quantize(layer.hold, scale);
-      if (hold < 1n) throw new ModelRangeError(`${where}: hold ${layer.hold} rounds to 0 at the score's scale 2^${scale}; raise it or the scale.`);
-      const shift = scale - SIGNAL_SIZE_BITS;
-      if (shift < 0)
-        throw new ModelRangeError(
-          `${where}: the score's scale 2^${scale} is coarser than the size's 2^${SIGNAL_SIZE_BITS}; raise activationBits to at least ${SIGNAL_SIZE_BITS}.`,
-        );
-      const buyBits = gadgetK({ lo: s.lo - hold, hi: s.hi - hold }, 0, `${where} buy comparison`);
-      const sellBits = gadgetK({ lo: -s.hi - hold, hi: -s.lo - hold }, 0, `${where} sell comparison`);
-      const absHi = max(-s.lo, s.hi) < 0n ? 0n : max(-s.lo, s.hi);
-      const absBits = gadgetK({ lo: 0n, hi: absHi }, shift, `${where} size`);
-      const sizeOne = 1n << BigInt(SIGNAL_SIZE_BITS);
-      const scaledHi = floorShift(absHi, shift);
-      const clipBits = gadgetK({ lo: sizeOne - scaledHi, hi: sizeOne }, 0, `${where} size clip`);
-      const out = [
-        { lo: -1n, hi: 1n },
-        { lo: 0n, hi: min(scaledHi, sizeOne) },
-      ];
-      ops.push({
-        kind: "signalHead",
-        scale,
-        hold,
-        in: bounds,
-        out,
-        buyBits,
-        sellBits,
-        absBits,
-        shift,
-        clipBits,
-        gadgetBits: [buyBits, sellBits, absBits, clipBits],
-      });
-      outScales = [0, SIGNAL_SIZE_BITS];
-      bounds = out;
-    } else if (layer.type === "graph") {
-      // Inputs carry their rounding error (half a step); the graph's error analysis propagates it.
-      const op = lowerGraph(
-        layer as GraphSpec,
-        scale,
-        bounds,
-        bounds.map(() => 2 ** -(scale + 1)),
-        fp,
-      );
-      ops.push(op);
-      outScales = op.outScales;
-      bounds = op.out;
-    } else if (layer.type === "tree_ensemble") {
-      const outScale = fp.activationBits;
-      const base = layer.base.map((b) => quantize(b, outScale));
-      const gadgetBits: number[] = [];
-      const trees = layer.trees.map((tree, t) =>
-        tree.nodes.map((n, ni): TreeNodeIR => {
-          if ("leaf" in n) return { leaf: n.leaf.map((v) => quantize(v, outScale)) };
-          // x <= t (real) goes left. On integers at the input scale that is q <= floor(t * 2^s),
-          // so the node compares q - T - 1 >= 0 (go right).
-          const threshold = floorReal(n.threshold, scale);
-          const x = bounds[n.feature]!;
-          const compareBits = gadgetK({ lo: x.lo - threshold - 1n, hi: x.hi - threshold - 1n }, 0, `${where} tree ${t} node ${ni}`);
-          gadgetBits.push(compareBits);
-          return { feature: n.feature, threshold, left: n.left, right: n.right, compareBits };
-        }),
-      );
-      const out = base.map((b, k) => {
-        let lo = b;
-        let hi = b;
-        for (const tree of trees) {
-          const vals = tree.filter((n) => n.leaf).map((n) => n.leaf![k]!);
-          lo += vals.reduce((a, v) => min(a, v), vals[0]!);
-          hi += vals.reduce((a, v) => max(a, v), vals[0]!);
-        }
-        return { lo, hi };
-      });
-      ops.push({ kind: "treeEnsemble", inScale: scale, outScale, base, trees, in: bounds, out, gadgetBits });
-      scale = outScale;
-      bounds = out;
-    }
-  });
+  const st: LayerState = { scale: fp.inputBits, bounds, outScales: null };
+  const ops: Op[] = [];
+  spec.layers.forEach((layer, li) => lowerLayer(layer, st, { spec, li, where: `layers[${li}]`, fp, ops }));
+  const { scale } = st;
+  bounds = st.bounds;
+  const outScales = st.outScales;
 
   const outputLayer = spec.layers[spec.layers.length - 1]!;
   if (outputLayer.type !== "output") throw new ModelRangeError("the last layer must be an output layer");
@@ -619,45 +388,324 @@ export function lowerModel(spec: ModelSpec): ModelIR {
   return ir;
 }
 
-/** Interval of sum_i w_i * x_i + b over the box of input intervals. */
-export function dotBounds(weights: bigint[], inputs: Interval[], bias: bigint): Interval {
-  let lo = bias;
-  let hi = bias;
-  weights.forEach((w, i) => {
-    const x = inputs[i]!;
-    const a = w * x.lo;
-    const b = w * x.hi;
-    lo += a < b ? a : b;
-    hi += a < b ? b : a;
-  });
-  return { lo, hi };
+type Layer = ModelSpec["layers"][number];
+type LayerOf<T extends Layer["type"]> = Extract<Layer, { type: T }>;
+
+/** What the lowering knows between layers: the values' scale and proven bounds; per-output scales when they differ (signal_head, graph). */
+interface LayerState {
+  scale: number;
+  bounds: Interval[];
+  outScales: number[] | null;
 }
 
-/** The smallest K >= shift with -2^K <= lo and hi < 2^K. */
-export function gadgetK(iv: Interval, shift: number, where: string): number {
-  const k = Math.max(shift, 1, bitLength(iv.lo < 0n ? -iv.lo - 1n : 0n), bitLength(iv.hi > 0n ? iv.hi : 0n));
-  if (k > MAX_GADGET_BITS) {
+/** Where a layer sits (messages, its neighbours) and where its op goes. */
+interface LayerContext {
+  spec: ModelSpec;
+  li: number;
+  where: string;
+  fp: ModelSpec["fixedPoint"];
+  ops: Op[];
+}
+
+/** Lowers one layer: appends its op to c.ops (none for a ReLU fused into its dense layer, or the output layer) and moves `st` past it. */
+function lowerLayer(layer: Layer, st: LayerState, c: LayerContext): void {
+  switch (layer.type) {
+    case "dense":
+      return lowerDense(layer, st, c);
+    case "relu":
+      return lowerRelu(layer, st, c);
+    case "leaky_relu":
+      return lowerLeakyRelu(layer, st, c);
+    case "clip":
+      return lowerClip(layer, st, c);
+    case "sigmoid":
+      return lowerPiecewise(layer, st, c);
+    case "tanh":
+      return lowerPiecewise(layer, st, c);
+    case "max":
+      return lowerMax(layer, st, c);
+    case "argmax":
+      return lowerArgmax(layer, st, c);
+    case "relative_change":
+      return lowerRelativeChange(layer, st, c);
+    case "signal_head":
+      return lowerSignalHead(layer, st, c);
+    case "graph":
+      return lowerGraphLayer(layer, st, c);
+    case "tree_ensemble":
+      return lowerTreeEnsemble(layer, st, c);
+    case "output":
+      return;
+    default:
+      return layer satisfies never;
+  }
+}
+
+function lowerDense(layer: LayerOf<"dense">, st: LayerState, c: LayerContext): void {
+  const { scale, bounds } = st;
+  const { spec, li, where, fp, ops } = c;
+  const weightScale = layer.weightBits ?? fp.weightBits;
+  const outScale = layer.outputBits ?? fp.activationBits;
+  const shift = scale + weightScale - outScale;
+  if (shift < 0) {
     throw new ModelRangeError(
-      `${where}: the accumulator can reach [${iv.lo}, ${iv.hi}], which needs ${k + 1} bits; ` +
-        `at most ${MAX_GADGET_BITS + 1} fit in the BN254 field without wrapping. ` +
-        `Lower weightBits/inputBits or narrow the declared feature ranges.`,
+      `${where}: output scale 2^${outScale} is finer than the accumulator's 2^${scale + weightScale}. ` +
+        `Raise weightBits or lower outputBits/activationBits.`,
     );
   }
-  return k;
+  const weights = layer.weights.map((row) => row.map((w) => quantize(w, weightScale)));
+  const bias = layer.bias.map((b) => quantize(b, scale + weightScale));
+  const relu = spec.layers[li + 1]?.type === "relu";
+  const acc = weights.map((row, o) => dotBounds(row, bounds, bias[o]!));
+  const out = acc.map((a) => {
+    const q = { lo: floorShift(a.lo, shift), hi: floorShift(a.hi, shift) };
+    return relu ? { lo: max(q.lo, 0n), hi: max(q.hi, 0n) } : q;
+  });
+  const gadgetBits = acc.map((a, o) => (shift === 0 && !relu ? null : gadgetK(a, shift, `${where} neuron ${o}`)));
+  ops.push({ kind: "dense", inScale: scale, weightScale, outScale, shift, weights, bias, relu, acc, out, gadgetBits });
+  st.scale = outScale;
+  st.bounds = out;
+}
+
+function lowerRelu(_layer: LayerOf<"relu">, st: LayerState, c: LayerContext): void {
+  const { scale, bounds } = st;
+  const { spec, li, where, ops } = c;
+  if (spec.layers[li - 1]?.type === "dense") return; // fused into the dense op above
+  const gadgetBits = bounds.map((b, i) => gadgetK(b, 0, `${where} value ${i}`));
+  const out = bounds.map((b) => ({ lo: max(b.lo, 0n), hi: max(b.hi, 0n) }));
+  ops.push({ kind: "relu", scale, in: bounds, out, gadgetBits });
+  st.bounds = out;
+}
+
+function lowerLeakyRelu(layer: LayerOf<"leaky_relu">, st: LayerState, c: LayerContext): void {
+  const { scale, bounds } = st;
+  const { where, fp, ops } = c;
+  const alphaBits = layer.alphaBits ?? fp.weightBits;
+  const one = 1n << BigInt(alphaBits);
+  const alpha = bounds.map((_, i) => quantize(layer.alpha.length === 1 ? layer.alpha[0]! : layer.alpha[i]!, alphaBits));
+  const reluBits = bounds.map((b, i) => gadgetK(b, 0, `${where} value ${i}`));
+  const mix = bounds.map((b, i) => {
+    const r = { lo: max(b.lo, 0n), hi: max(b.hi, 0n) };
+    return dotBounds([one - alpha[i]!, alpha[i]!], [r, b], 0n);
+  });
+  const mixBits = mix.map((m, i) => gadgetK(m, alphaBits, `${where} value ${i}`));
+  const out = mix.map((m) => ({ lo: floorShift(m.lo, alphaBits), hi: floorShift(m.hi, alphaBits) }));
+  ops.push({ kind: "leakyRelu", scale, alphaBits, alpha, in: bounds, out, reluBits, mixBits, gadgetBits: [...reluBits, ...mixBits] });
+  st.bounds = out;
+}
+
+function lowerClip(layer: LayerOf<"clip">, st: LayerState, c: LayerContext): void {
+  const { scale, bounds } = st;
+  const { where, ops } = c;
+  const lo = layer.min === undefined ? null : quantize(layer.min, scale);
+  const hi = layer.max === undefined ? null : quantize(layer.max, scale);
+  const lowBits = bounds.map((b, i) => (lo === null ? null : gadgetK({ lo: b.lo - lo, hi: b.hi - lo }, 0, `${where} value ${i}`)));
+  const mid = bounds.map((b) => (lo === null ? b : { lo: max(b.lo, lo), hi: max(b.hi, lo) }));
+  const highBits = mid.map((b, i) => (hi === null ? null : gadgetK({ lo: hi - b.hi, hi: hi - b.lo }, 0, `${where} value ${i}`)));
+  const out = mid.map((b) => (hi === null ? b : { lo: min(b.lo, hi), hi: min(b.hi, hi) }));
+  const gadgetBits = [...lowBits, ...highBits].filter((k): k is number => k !== null);
+  ops.push({ kind: "clip", scale, lo, hi, in: bounds, out, lowBits, highBits, gadgetBits });
+  st.bounds = out;
+}
+
+function lowerPiecewise(layer: LayerOf<"sigmoid" | "tanh">, st: LayerState, c: LayerContext): void {
+  const { scale, bounds } = st;
+  const { where, fp, ops } = c;
+  const pwl = PIECEWISE[layer.type];
+  const slopeBits = fp.weightBits;
+  const breakpoints = pwl.breakpoints.map((b) => quantize(b, scale));
+  const deltas = pwl.deltas.map((d) => quantize(d, slopeBits));
+  const y0 = quantize(pwl.y0, scale + slopeBits);
+  const modes = bounds.map((b) => breakpoints.map((bp): 0 | 1 | 2 => (b.hi <= bp ? 0 : b.lo >= bp ? 1 : 2)));
+  const reluBits = bounds.map((b, i) =>
+    breakpoints.map((bp, j) => (modes[i]![j] === 2 ? gadgetK({ lo: b.lo - bp, hi: b.hi - bp }, 0, `${where} value ${i}`) : 0)),
+  );
+  const sums = bounds.map((b) =>
+    dotBounds(
+      deltas,
+      breakpoints.map((bp) => ({ lo: max(b.lo - bp, 0n), hi: max(b.hi - bp, 0n) })),
+      y0,
+    ),
+  );
+  const sumBits = sums.map((a, i) => gadgetK(a, slopeBits, `${where} value ${i}`));
+  const out = sums.map((a) => ({ lo: floorShift(a.lo, slopeBits), hi: floorShift(a.hi, slopeBits) }));
+  ops.push({
+    kind: "piecewise",
+    fn: layer.type,
+    scale,
+    slopeBits,
+    y0,
+    breakpoints,
+    deltas,
+    in: bounds,
+    out,
+    modes,
+    reluBits,
+    sumBits,
+    gadgetBits: [...reluBits.flat().filter((k) => k > 0), ...sumBits],
+  });
+  st.bounds = out;
+}
+
+function lowerMax(layer: LayerOf<"max">, st: LayerState, c: LayerContext): void {
+  const { scale, bounds } = st;
+  const { where, ops } = c;
+  const stepBits = layer.groups.map((g, o) => {
+    let m = bounds[g[0]!]!;
+    return g.slice(1).map((idx) => {
+      const x = bounds[idx]!;
+      const k = gadgetK({ lo: x.lo - m.hi, hi: x.hi - m.lo }, 0, `${where} group ${o}`);
+      m = { lo: max(m.lo, x.lo), hi: max(m.hi, x.hi) };
+      return k;
+    });
+  });
+  const out = layer.groups.map((g) => g.reduce((m, idx) => ({ lo: max(m.lo, bounds[idx]!.lo), hi: max(m.hi, bounds[idx]!.hi) }), bounds[g[0]!]!));
+  ops.push({ kind: "max", scale, groups: layer.groups, in: bounds, out, stepBits, gadgetBits: stepBits.flat() });
+  st.bounds = out;
+}
+
+function lowerArgmax(_layer: LayerOf<"argmax">, st: LayerState, c: LayerContext): void {
+  const { scale, bounds } = st;
+  const { where, ops } = c;
+  const lo = bounds.reduce((a, b) => min(a, b.lo), bounds[0]!.lo);
+  const hi = bounds.reduce((a, b) => max(a, b.hi), bounds[0]!.hi);
+  const diffBits = gadgetK({ lo: lo - hi, hi: hi - lo }, 0, `${where}`);
+  const out = [{ lo: 0n, hi: BigInt(bounds.length - 1) }];
+  ops.push({ kind: "argmax", scale, in: bounds, out, diffBits, gadgetBits: [diffBits] });
+  st.scale = 0;
+  st.bounds = out;
+}
+
+function lowerRelativeChange(layer: LayerOf<"relative_change">, st: LayerState, c: LayerContext): void {
+  const { scale, bounds } = st;
+  const { where, ops } = c;
+  const den = bounds[layer.reference]!;
+  if (den.lo < 1n) {
+    throw new ModelRangeError(
+      `${where}: the reference value (input ${layer.reference}) can reach ${den.lo}; relative_change divides by it, ` +
+        `so its declared minimum must be positive.`,
+    );
+  }
+  const one = 1n << BigInt(layer.outputBits);
+  const nums = layer.inputs.map((i) => ({ lo: (bounds[i]!.lo - den.hi) * one, hi: (bounds[i]!.hi - den.lo) * one }));
+  // n / d is monotone in n and in d on the box (d > 0), so the corners bound the floored quotient.
+  const out = nums.map((n) => {
+    const corners = [n.lo, n.hi].flatMap((x) => [floorDiv(x, den.lo), floorDiv(x, den.hi)]);
+    return { lo: corners.reduce(min), hi: corners.reduce(max) };
+  });
+  const denBits = bitLength(den.hi);
+  const quotBits = out.map((q, i) => gadgetK(q, 0, `${where} output ${i}`));
+  // q * den + r must not wrap the field: |q| < 2^K, den < 2^denBits.
+  quotBits.forEach((k, i) => {
+    if (k + denBits + 2 > MAX_GADGET_BITS)
+      throw new ModelRangeError(`${where} output ${i}: quotient times reference needs ${k + denBits + 2} bits; narrow the inputs' ranges or lower outputBits.`);
+  });
+  ops.push({
+    kind: "relativeChange",
+    inScale: scale,
+    outScale: layer.outputBits,
+    inputs: layer.inputs,
+    reference: layer.reference,
+    in: bounds,
+    out,
+    denBits,
+    quotBits,
+    gadgetBits: [...quotBits, denBits],
+  });
+  st.scale = layer.outputBits;
+  st.bounds = out;
+}
+
+function lowerSignalHead(layer: LayerOf<"signal_head">, st: LayerState, c: LayerContext): void {
+  const { scale, bounds } = st;
+  const { where, ops } = c;
+  const s = bounds[0]!;
+  const hold = quantize(layer.hold, scale);
+  if (hold < 1n) throw new ModelRangeError(`${where}: hold ${layer.hold} rounds to 0 at the score's scale 2^${scale}; raise it or the scale.`);
+  const shift = scale - SIGNAL_SIZE_BITS;
+  if (shift < 0)
+    throw new ModelRangeError(
+      `${where}: the score's scale 2^${scale} is coarser than the size's 2^${SIGNAL_SIZE_BITS}; raise activationBits to at least ${SIGNAL_SIZE_BITS}.`,
+    );
+  const buyBits = gadgetK({ lo: s.lo - hold, hi: s.hi - hold }, 0, `${where} buy comparison`);
+  const sellBits = gadgetK({ lo: -s.hi - hold, hi: -s.lo - hold }, 0, `${where} sell comparison`);
+  const absHi = max(-s.lo, s.hi) < 0n ? 0n : max(-s.lo, s.hi);
+  const absBits = gadgetK({ lo: 0n, hi: absHi }, shift, `${where} size`);
+  const sizeOne = 1n << BigInt(SIGNAL_SIZE_BITS);
+  const scaledHi = floorShift(absHi, shift);
+  const clipBits = gadgetK({ lo: sizeOne - scaledHi, hi: sizeOne }, 0, `${where} size clip`);
+  const out = [
+    { lo: -1n, hi: 1n },
+    { lo: 0n, hi: min(scaledHi, sizeOne) },
+  ];
+  ops.push({
+    kind: "signalHead",
+    scale,
+    hold,
+    in: bounds,
+    out,
+    buyBits,
+    sellBits,
+    absBits,
+    shift,
+    clipBits,
+    gadgetBits: [buyBits, sellBits, absBits, clipBits],
+  });
+  st.outScales = [0, SIGNAL_SIZE_BITS];
+  st.bounds = out;
+}
+
+function lowerGraphLayer(layer: LayerOf<"graph">, st: LayerState, c: LayerContext): void {
+  const { scale, bounds } = st;
+  const { fp, ops } = c;
+  // Inputs carry their rounding error (half a step); the graph's error analysis propagates it.
+  const op = lowerGraph(
+    layer,
+    scale,
+    bounds,
+    bounds.map(() => 2 ** -(scale + 1)),
+    fp,
+  );
+  ops.push(op);
+  st.outScales = op.outScales;
+  st.bounds = op.out;
+}
+
+function lowerTreeEnsemble(layer: LayerOf<"tree_ensemble">, st: LayerState, c: LayerContext): void {
+  const { scale, bounds } = st;
+  const { where, fp, ops } = c;
+  const outScale = fp.activationBits;
+  const base = layer.base.map((b) => quantize(b, outScale));
+  const gadgetBits: number[] = [];
+  const trees = layer.trees.map((tree, t) =>
+    tree.nodes.map((n, ni): TreeNodeIR => {
+      if ("leaf" in n) return { leaf: n.leaf.map((v) => quantize(v, outScale)) };
+      // x <= t (real) goes left. On integers at the input scale that is q <= floor(t * 2^s),
+      // so the node compares q - T - 1 >= 0 (go right).
+      const threshold = floorReal(n.threshold, scale);
+      const x = bounds[n.feature]!;
+      const compareBits = gadgetK({ lo: x.lo - threshold - 1n, hi: x.hi - threshold - 1n }, 0, `${where} tree ${t} node ${ni}`);
+      gadgetBits.push(compareBits);
+      return { feature: n.feature, threshold, left: n.left, right: n.right, compareBits };
+    }),
+  );
+  const out = base.map((b, k) => {
+    let lo = b;
+    let hi = b;
+    for (const tree of trees) {
+      const vals = tree.filter((n) => n.leaf).map((n) => n.leaf![k]!);
+      lo += vals.reduce((a, v) => min(a, v), vals[0]!);
+      hi += vals.reduce((a, v) => max(a, v), vals[0]!);
+    }
+    return { lo, hi };
+  });
+  ops.push({ kind: "treeEnsemble", inScale: scale, outScale, base, trees, in: bounds, out, gadgetBits });
+  st.scale = outScale;
+  st.bounds = out;
 }
 
 function checkBits(iv: Interval, where: string): void {
   gadgetK(iv, 0, where);
-}
-
-/** floor(a / b) for b > 0 (BigInt division truncates toward zero). */
-export function floorDiv(a: bigint, b: bigint): bigint {
-  const q = a / b;
-  return q * b > a ? q - 1n : q;
-}
-
-export function floorShift(x: bigint, shift: number): bigint {
-  return x >> BigInt(shift); // BigInt >> is an arithmetic shift: floor division by 2^shift
 }
 
 function max(a: bigint, b: bigint): bigint {

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { validateGraph } from "../graph/lower.js";
-import type { GraphSpec } from "../graph/types.js";
+import type { FloatNode, GraphSpec } from "../graph/types.js";
 import { SpecValidationError } from "../errors.js";
 
 const finite = z.number().refine(Number.isFinite, "must be a finite number");
@@ -131,7 +131,16 @@ const signalHeadSchema = z
 const graphSchema = z
   .object({
     type: z.literal("graph"),
-    nodes: z.array(z.object({ op: z.string().min(1), args: z.array(z.number().int().min(0)), name: z.string().optional() }).passthrough()).min(1),
+    // Each node's parameters are its family's to check (validateGraph): kept as they are, typed as a
+    // FloatNode whose parameters are not known yet.
+    nodes: z
+      .array(
+        z
+          .object({ op: z.string().min(1), args: z.array(z.number().int().min(0)), name: z.string().optional() })
+          .passthrough()
+          .transform((node): FloatNode => node),
+      )
+      .min(1),
     outputs: z.array(z.number().int().min(0)).min(1),
   })
   .strict();

@@ -20,6 +20,7 @@ import { lowerModel, type ModelIR } from "../model/ir.js";
 import { dequantize } from "../model/quantize.js";
 import { parseModelSpec, type ModelSpec } from "../model/spec.js";
 import type { FloatLayer, ImportedNetwork } from "./import.js";
+import { affine } from "../graph/families/affine.js";
 import { evalFloatGraph } from "../graph/lower.js";
 import type { GraphSpec } from "../graph/types.js";
 
@@ -112,7 +113,11 @@ export function calibrate(p: CalibrateParameters): Calibrated {
     if (l.type === "dense") for (const row of l.weights) for (const w of row) maxW = Math.max(maxW, Math.abs(w));
     else if (l.type === "leaky_relu") for (const a of l.alpha) maxW = Math.max(maxW, Math.abs(a));
     else if (l.type === "graph")
-      for (const n of l.nodes) if (n.op === "affine") for (const r of n.rows as { w: number[] }[]) for (const w of r.w) maxW = Math.max(maxW, Math.abs(w));
+      for (const n of l.nodes) {
+        if (n.op !== "affine") continue;
+        affine.check(n, Number.MAX_SAFE_INTEGER);
+        for (const r of n.rows) for (const w of r.w) maxW = Math.max(maxW, Math.abs(w));
+      }
   }
   // Activation magnitudes seen on the samples (plus the input range's corners as a crude guard);
   // for a graph, every value of its tape.

@@ -8,12 +8,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { WitnessCalculatorBuilder } from "circom_runtime";
+import type * as Ort from "onnxruntime-node";
 import { circuitBaseName } from "../artifacts/paths.js";
 import { generateCircuit } from "../circuit/codegen.js";
 import { compileCircuit } from "../circuit/compile.js";
 import { ZkinferError } from "../errors.js";
 import { fromField, toField } from "../field.js";
-import { modelCommitment } from "../model/commitment.js";
+import { modelCommitment } from "../circuit/commitment.js";
 import { decodeOutputs, runQuantized } from "../model/interpret.js";
 import { quantize } from "../model/quantize.js";
 import { calibrate, errorBound as errorBoundOf, evalFloatLayers, validateSamples } from "./calibrate.js";
@@ -102,7 +103,13 @@ export function assembleSample(net: ImportedNetwork, rowsIn: number[][], source:
 
 /** float32 onnxruntime output for one input (the float reference): every output, flattened, in order. */
 export async function runOnnxRuntime(onnxPath: string, net: ImportedNetwork, input: number[]): Promise<number[]> {
-  const ort = await import("onnxruntime-node");
+  // An optional peer of the package (about 300 MB of native runtimes): only this float reference needs it.
+  let ort: typeof Ort;
+  try {
+    ort = await import("onnxruntime-node");
+  } catch (cause) {
+    throw new ZkinferError("check-onnx compares with onnxruntime: install it beside zkinfer (`npm install onnxruntime-node@1.30.0`).", { cause });
+  }
   let session;
   try {
     session = await ort.InferenceSession.create(onnxPath);

@@ -4,7 +4,9 @@
  */
 import { OnnxImportError } from "../errors.js";
 import { FUNCTIONS } from "../graph/functions.js";
-import { topkSchedule } from "../graph/families/topk.js";
+import { fn } from "../graph/families/fn.js";
+import { maxmin } from "../graph/families/maxmin.js";
+import { topk, topkSchedule } from "../graph/families/topk.js";
 import { familyOf } from "../graph/registry.js";
 import type { FloatNode } from "../graph/types.js";
 
@@ -44,20 +46,30 @@ const PER_OUTPUT: Record<string, number> = {
   xor: 1,
   nonzero: 2,
   sign: 44,
+  assertOne: 0,
 };
 
 /** Rough constraints of one float node (see estimateGraphConstraints). */
 export function estimateNode(node: FloatNode): number {
   if (node.op === "affine") return 0;
   if (node.op === "topk") {
+    topk.check(node, Number.MAX_SAFE_INTEGER);
     // Per compare-exchange: a ~20-bit sign bit and a product (two with the indices).
     let n = 0;
-    for (const g of node.groups as number[][]) n += topkSchedule(g.length, node.k as number).length * (node.indices ? 24 : 23);
+    for (const g of node.groups) n += topkSchedule(g.length, node.k).length * (node.indices ? 24 : 23);
     return n;
   }
   const outs = familyOf(node.op).validate(node, Number.MAX_SAFE_INTEGER);
-  const unit = node.op === "fn" && FUNCTIONS[node.fn as string]?.kinks ? 30 : (PER_OUTPUT[node.op] ?? 22);
-  const fanIn = node.op === "max" || node.op === "min" ? (node.groups as number[][]).reduce((a, g) => a + g.length, 0) / Math.max(1, outs) : 1;
+  let unit = PER_OUTPUT[node.op] ?? 22;
+  if (node.op === "fn") {
+    fn.check(node, Number.MAX_SAFE_INTEGER);
+    if (FUNCTIONS[node.fn]?.kinks) unit = 30;
+  }
+  let fanIn = 1;
+  if (node.op === "max" || node.op === "min") {
+    maxmin.check(node, Number.MAX_SAFE_INTEGER);
+    fanIn = (node.groups ?? []).reduce((a, g) => a + g.length, 0) / Math.max(1, outs);
+  }
   return outs * unit * fanIn;
 }
 

@@ -10,7 +10,8 @@
  * error, with its nodes.
  */
 import { OnnxImportError, UnsupportedOperatorError } from "../errors.js";
-import type { GraphSpec } from "../graph/types.js";
+import type { AffineParams } from "../graph/families/affine.js";
+import type { FloatNode, GraphSpec } from "../graph/types.js";
 import { estimateGraphConstraints, MAX_GRAPH_CONSTRAINTS, tooLarge } from "./estimate.js";
 import type { ImportedNetwork } from "./import.js";
 import { parseOnnx, type OnnxGraph } from "./graph.js";
@@ -97,7 +98,8 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
   if (g.nodes.length === 0) {
     // The outputs are inputs as they are: an exact identity node keeps the graph non-empty.
     const uniq = [...new Set(outputs)];
-    layer.nodes = [{ op: "affine", args: uniq, rows: outputs.map((o) => ({ p: [uniq.indexOf(o)], w: [1], b: 0 })) }];
+    const identity: FloatNode<AffineParams> = { op: "affine", args: uniq, rows: outputs.map((o) => ({ p: [uniq.indexOf(o)], w: [1], b: 0 })) };
+    layer.nodes = [identity];
     layer.outputs = outputs.map((_, i) => inputSize + i);
   }
   return {

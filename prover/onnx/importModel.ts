@@ -12,7 +12,7 @@ import { generateCircuit } from "../circuit/codegen.js";
 import { compileCircuit } from "../circuit/compile.js";
 import { ZkinferError } from "../errors.js";
 import { fromField, toField } from "../field.js";
-import { modelCommitment } from "../model/commitment.js";
+import { modelCommitment } from "../circuit/commitment.js";
 import { decodeOutputs, runQuantized } from "../model/interpret.js";
 import { lowerModel, type ModelIR } from "../model/ir.js";
 import { quantize } from "../model/quantize.js";

@@ -14,7 +14,8 @@ import { attestationCircuitInput, verifyAttestation, type Attestation } from "..
 import { AttestationFeatureMismatchError, AttestationFormatError, AttestationSubjectError } from "../attest/errors.js";
 import { ZkinferError } from "../errors.js";
 import { FIELD_MODULUS, toField } from "../field.js";
-import { inputCommitment, modelCommitment, privateWeights, publicOutputs } from "../model/commitment.js";
+import { inputCommitment, modelCommitmentForCircuit, privateWeights, publicOutputs } from "../model/commitment.js";
+import { modelCommitment } from "../circuit/commitment.js";
 import { lowerModel, publicInputCount, publicOutputCount, type ModelIR } from "../model/ir.js";
 import { runReference, type FeatureValues, type ReferenceResult } from "../model/interpret.js";
 import { parseModelSpec, proofSystemOf, type ProofSystem } from "../model/specSchema.js";
@@ -60,7 +61,7 @@ export interface ModelArtifacts {
   /** The verification key JSON. */
   verificationKey: unknown;
   /** The build's circuit info; when given, its model commitment must be the spec's. */
-  circuitInfo?: { modelCommitment: string };
+  circuitInfo?: { modelCommitment: string; circuitDigest?: string };
   /** The error for stale artifacts (the Node loader names the command that rebuilds the model). */
   staleError?: () => Error;
   /** Where the spec came from, for error messages. */
@@ -116,8 +117,11 @@ export class ModelProver {
         )
       );
     }
-    const commitment = await modelCommitment(ir);
-    if (artifacts.circuitInfo && BigInt(artifacts.circuitInfo.modelCommitment) !== commitment) {
+    // The build recorded its circuit's digest: the commitment follows from the IR and that digest,
+    // without rendering the circuit again (an old record without it: rendered here).
+    const info = artifacts.circuitInfo;
+    const commitment = info?.circuitDigest !== undefined ? await modelCommitmentForCircuit(ir, BigInt(info.circuitDigest)) : await modelCommitment(ir);
+    if (info && BigInt(info.modelCommitment) !== commitment) {
       throw (
         artifacts.staleError?.() ??
         new ZkinferError(`The built circuit of ${ir.name} is stale (its model commitment differs from the spec's). Run \`npm run build:models\`.`)

@@ -5,29 +5,34 @@
  */
 import { staleBuildError } from "../artifacts/models.js";
 import { readFileSync } from "node:fs";
+import { readCircuitRecord } from "../artifacts/circuitRecord.js";
 import { artifactPath } from "../artifacts/paths.js";
-import { generateCircuit } from "../circuit/codegen.js";
+import { circuitDigest } from "../circuit/codegen.js";
 import { ZkinferError } from "../errors.js";
-import { modelCommitment } from "../model/commitment.js";
-import { lowerModel, type ModelIR } from "../model/ir.js";
+import { modelCommitmentForCircuit } from "../model/commitment.js";
+import { lowerModel } from "../model/ir.js";
 import { readModelSpec, type ModelSpec } from "../model/spec.js";
 import { ModelProver as CoreModelProver } from "./core.js";
 
 export { randomSalt, type ModelArtifacts, type ProveParameters, type ProveReturnType, type ProveStage } from "./core.js";
 
 export class ModelProver extends CoreModelProver {
-  /** Loads a built model (see buildModel); throws when its artifacts are stale. */
+  /**
+   * Loads a built model (see buildModel); throws when its artifacts are stale. The build's record
+   * (circuit.json) must match the spec and the circuit files, and its commitment the spec's IR under
+   * the recorded circuit digest: no circuit is rendered here.
+   */
   static async load(specPath: string): Promise<ModelProver> {
     const spec = readModelSpec(specPath);
-    const json = (kind: "circuitInfo" | "vkey") => JSON.parse(readFileSync(artifactPath(spec.name, kind), "utf8"));
+    const record = readCircuitRecord(spec.name, specPath);
     return (await ModelProver.fromArtifacts({
       spec,
       source: specPath,
       staleError: () => staleBuildError(spec.name, specPath),
       wasm: readFileSync(artifactPath(spec.name, "wasm")),
       zkey: readFileSync(artifactPath(spec.name, "zkey")),
-      verificationKey: json("vkey"),
-      circuitInfo: json("circuitInfo"),
+      verificationKey: JSON.parse(readFileSync(artifactPath(spec.name, "vkey"), "utf8")),
+      circuitInfo: record,
     })) as ModelProver;
   }
 
@@ -42,18 +47,14 @@ export class ModelProver extends CoreModelProver {
     if (ir.visibility.weights !== "private" || ir.name !== built.ir.name) {
       throw new ZkinferError(`loadWithWeights needs a private-weight version of ${built.ir.name}, got ${ir.name} with ${ir.visibility.weights} weights`);
     }
-    const commitment = await modelCommitment(ir);
-    // The header names the version; everything below it is the circuit.
-    const body = (x: ModelIR, c: bigint) =>
-      generateCircuit({ ir: x, modelCommitment: c })
-        .split("\n")
-        .filter((l) => !l.startsWith("// AUTO-GENERATED"))
-        .join("\n");
-    if (body(ir, commitment) !== body(built.ir, built.modelCommitment)) {
+    // The digest covers the circuit's code, not its comments (the version is in the header): the same
+    // digest is the same circuit. The new weights are rendered once, to compare.
+    const digest = circuitDigest(ir);
+    if (digest !== BigInt(readCircuitRecord(built.ir.name, builtSpecPath).circuitDigest)) {
       throw new ZkinferError(
         `${ir.name}@${ir.version} does not compile to the circuit built for ${built.ir.version} (architecture or weight widths differ): build it as its own model.`,
       );
     }
-    return built.withModel(ir, commitment);
+    return built.withModel(ir, await modelCommitmentForCircuit(ir, digest));
   }
 }

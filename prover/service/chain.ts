@@ -20,6 +20,30 @@ export const CREDIT_GATE_ABI = creditGateAbi;
 /** The development deployment `zkinfer serve --deploy` makes (deploy/CreditScore.ts through Ignition). */
 export type DevDeployment = CreditScoreStack;
 
+/**
+ * Compiles the contracts a development deployment needs (InferenceHub, CreditGate and the model's
+ * generated verifier) with Hardhat's build, as `npx hardhat build` does; a no-op when they are up to
+ * date. Before this, `serve --deploy` on a fresh clone died with HHE1000 (an artifact not found).
+ * The artifact cache is dropped after the build: Hardhat maps contract names to files once per
+ * process, so a verifier compiled now would otherwise still be "not found".
+ */
+export async function compileDevContracts(log: (line: string) => void = () => {}): Promise<void> {
+  const { default: hre } = await import("hardhat");
+  const started = Date.now();
+  try {
+    await hre.tasks.getTask("build").run({ quiet: true });
+    await hre.artifacts.clearCache();
+  } catch (cause) {
+    throw new ZkinferError(
+      `Compiling the contracts for --deploy failed (\`npx hardhat build\` shows the compiler's output): ${(cause as Error).message.split("\n")[0]}`,
+      {
+        cause,
+      },
+    );
+  }
+  log(`contracts compiled for --deploy (${Date.now() - started} ms)`);
+}
+
 /** Development only: the credit-score stack for one model, deployed with its Ignition module (see prover/chain/deploy.ts). */
 export function deployDevStack(
   clients: ChainClients,

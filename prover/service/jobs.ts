@@ -81,7 +81,7 @@ export interface JobRecord {
   alreadyOnChain: boolean;
   /**
    * What the model's consumer said in the transaction that recorded the statement (e.g. CreditGate's
-   * CreditLineOpened or CreditRefused), decoded with the bundled consumers' ABIs; null before then.
+   * CreditLineOpened or CreditRefused), decoded when the service has the consumer's ABI, raw otherwise; null before then.
    */
   consumerEvents: ConsumerEvent[] | null;
   error: { kind: FailureKind; message: string } | null;
@@ -89,11 +89,18 @@ export interface JobRecord {
   authorization?: { deadline: string; signature: string } | null;
 }
 
-/** One event a consumer emitted, its arguments as strings (uint256 and int256 do not fit JSON numbers). */
+/**
+ * One log a contract other than the hub emitted in the transaction that recorded the statement. Decoded
+ * (`event` and `args`, integers as decimal strings: uint256 and int256 do not fit JSON numbers) when the
+ * service has the consumer's ABI (`--consumer-abi`, or a bundled consumer); otherwise `event` and `args`
+ * are null and `topics` and `data` carry it raw, so nothing the consumer said is lost.
+ */
 export interface ConsumerEvent {
   contract: string;
-  event: string;
-  args: Record<string, string>;
+  event: string | null;
+  args: Record<string, unknown> | null;
+  topics: string[];
+  data: string;
 }
 
 /** What a prover returns for one job. */

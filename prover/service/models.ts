@@ -7,7 +7,7 @@
 import { assertBuilt, resolveSpecPath } from "../artifacts/models.js";
 import { verifierContractName } from "../artifacts/paths.js";
 import { ZkinferError } from "../errors.js";
-import { modelCommitment } from "../model/commitment.js";
+import { modelCommitment } from "../circuit/commitment.js";
 import { quantizeInputs } from "../model/interpret.js";
 import { lowerModel, type ModelIR } from "../model/ir.js";
 import { readModelSpec } from "../model/spec.js";

@@ -11,6 +11,16 @@ const error = {
   },
 };
 
+/**
+ * A real authorization (test/service/relay.test.ts checks that it recovers to its subject): Hardhat's
+ * account #1 lets account #0 submit its statement for model 1, nonce 7, until 2027-01-01, on chain
+ * 31337 with the hub at Hardhat's first deployment address.
+ */
+export const AUTHORIZATION_EXAMPLE = {
+  deadline: "1798761600",
+  signature: "0x48268845876e19df77a2add686bd1e36047783b648f4cb2db1896d023403959807a8bf87e3eecfda771ef2cbf314b3b38fa41077f55e7e8b865ab3b23b24582f1c",
+};
+
 export function openApiDocument(models: string[]) {
   const errorResponse = (description: string) => ({ description, content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } });
   return {
@@ -50,6 +60,57 @@ export function openApiDocument(models: string[]) {
               pattern: "^[A-Za-z0-9._:-]{1,128}$",
               description: "Retrying with the same key and body returns the first job (200); another body gets 409.",
             },
+            authorization: { $ref: "#/components/schemas/SubmissionAuthorization" },
+          },
+          examples: [
+            {
+              input: { checking_account: 1, duration_months: 12, "...": 0 },
+              subject: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+              nonce: "7",
+              idempotencyKey: "order-7",
+              authorization: AUTHORIZATION_EXAMPLE,
+            },
+          ],
+        },
+        SubmissionAuthorization: {
+          type: "object",
+          additionalProperties: false,
+          required: ["deadline", "signature"],
+          description:
+            "The subject's permission for this service to submit its statement (InferenceHub.verifyAndActFor). Required to submit for any subject " +
+            "but the service's own account on a model without attested inputs: the hub lets only the subject, or a relayer it authorised, use up its nonce. " +
+            "The subject signs the EIP-712 typed data SubmissionAuthorization(uint256 modelId, address subject, uint256 nonce, address submitter, uint256 deadline) " +
+            'in the domain {name: "zkinfer InferenceHub", version: "1", chainId, verifyingContract: the hub}, with modelId the model\'s on-chain id, nonce the request\'s ' +
+            "nonce (so `nonce` is required with an authorization) and submitter this service's submitting account; GET /v1/models returns all of these under `relaying`. " +
+            "An account without code signs with ECDSA (65 bytes, low s); a contract wallet is asked isValidSignature (ERC-1271). Checked when the request arrives: " +
+            "a wrong signer, submitter, model, nonce or deadline is refused with 422 naming authorization.signature, authorization.submitter or authorization.deadline, before anything is proved.",
+          properties: {
+            deadline: {
+              oneOf: [
+                { type: "string", pattern: "^[1-9][0-9]{0,19}$" },
+                { type: "integer", minimum: 1 },
+              ],
+              description:
+                "Unix seconds; the hub refuses the authorization in a later block. Must leave at least relaying.minDeadlineSeconds when the request arrives (the queue, the proof and the transaction).",
+            },
+            signature: { type: "string", pattern: "^0x([0-9a-fA-F]{2})+$", description: "The subject's signature of the typed data, 0x-hex." },
+            submitter: {
+              type: "string",
+              pattern: "^0x[0-9a-fA-F]{40}$",
+              description: "Optional: the submitter the subject signed for. When given it must be this service's submitting account (else 422 naming it).",
+            },
+          },
+          examples: [{ ...AUTHORIZATION_EXAMPLE, submitter: "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266" }],
+        },
+        Relaying: {
+          type: ["object", "null"],
+          description: "What a subject signs so that this service may submit for it (null when the service has no chain).",
+          properties: {
+            submitter: { type: "string", description: "this service's submitting account: the typed data's `submitter`" },
+            minDeadlineSeconds: { type: "integer", description: "the least time a deadline must leave when the request arrives" },
+            domain: { type: "object", description: "the EIP-712 domain: name, version, chainId, verifyingContract (the hub)" },
+            types: { type: "object", description: "the EIP-712 types (SubmissionAuthorization)" },
+            primaryType: { type: "string", enum: ["SubmissionAuthorization"] },
           },
         },
         Accepted: {
@@ -86,10 +147,18 @@ export function openApiDocument(models: string[]) {
             consumerEvents: {
               type: ["array", "null"],
               description:
-                "events the model's consumer emitted in the transaction that recorded the statement (e.g. CreditGate's CreditLineOpened or CreditRefused)",
+                "the logs contracts other than the hub emitted in the transaction that recorded the statement (e.g. CreditGate's CreditLineOpened or CreditRefused): " +
+                "decoded when the service has the consumer's ABI (a bundled consumer, or `serve --consumer-abi`), else raw (event and args null, topics and data)",
               items: {
                 type: "object",
-                properties: { contract: { type: "string" }, event: { type: "string" }, args: { type: "object", additionalProperties: { type: "string" } } },
+                required: ["contract", "event", "args", "topics", "data"],
+                properties: {
+                  contract: { type: "string" },
+                  event: { type: ["string", "null"] },
+                  args: { type: ["object", "null"], description: "by parameter name; integers as decimal strings" },
+                  topics: { type: "array", items: { type: "string" } },
+                  data: { type: "string" },
+                },
               },
             },
             txHash: { type: ["string", "null"] },
@@ -116,13 +185,20 @@ export function openApiDocument(models: string[]) {
               description: "an earlier job with the same idempotencyKey",
               content: { "application/json": { schema: { $ref: "#/components/schemas/Accepted" } } },
             },
-            "400": errorResponse("malformed request (the field is named)"),
+            "400": errorResponse("malformed request (the field is named); `authorization` missing for another subject, or `nonce` missing with it"),
             "401": errorResponse("missing or unknown API key"),
+            "403": errorResponse(
+              "subject_is_submitter: the subject is this service's own submitting account, which the operator has not allowed (--allow-self-subject)",
+            ),
             "404": errorResponse("unknown model"),
             "409": errorResponse("idempotencyKey reused with another body"),
             "413": errorResponse("body too large"),
             "415": errorResponse("not JSON"),
-            "422": errorResponse("input outside the model's feature spec (the feature and its range are named)"),
+            "422": errorResponse(
+              "input outside the model's feature spec (the feature and its range are named), or an authorization the hub would refuse: " +
+                "authorization.signature (not the subject's signature of this model, nonce, submitter and deadline), authorization.deadline (past, or too close), authorization.submitter",
+            ),
+            "503": errorResponse("chain_unavailable: the chain did not answer while the authorization was checked; send the request again"),
           },
         },
       },
@@ -136,7 +212,24 @@ export function openApiDocument(models: string[]) {
           },
         },
       },
-      "/v1/models": { get: { summary: "Served models with their feature specs", responses: { "200": { description: "models" } } } },
+      "/v1/models": {
+        get: {
+          summary: "Served models with their feature specs and on-chain ids, and `relaying`: what a subject signs to let this service submit for it",
+          responses: {
+            "200": {
+              description: "models",
+              content: {
+                "application/json": {
+                  schema: {
+                    type: "object",
+                    properties: { models: { type: "array", items: { type: "object" } }, relaying: { $ref: "#/components/schemas/Relaying" } },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
       "/v1/openapi.json": { get: { summary: "This document", security: [], responses: { "200": { description: "OpenAPI 3.1" } } } },
       "/healthz": {
         get: {

@@ -1,6 +1,12 @@
-// Entry of a prover process (see ./proverPool.ts). The project ships TypeScript sources run through
-// tsx; a forked process gets no flags from its parent (execArgv: []), so it registers tsx itself.
-import { register } from "tsx/esm/api";
+// Entry of a prover process (see ./proverPool.ts). A forked process gets no flags from its parent
+// (execArgv: []): in the compiled package it imports the compiled module beside it; in a clone, which
+// runs the TypeScript sources, it registers tsx itself first.
+import { existsSync } from "node:fs";
 
-register();
-await import("./proverProcess.ts");
+if (existsSync(new URL("./proverProcess.js", import.meta.url))) {
+  await import("./proverProcess.js");
+} else {
+  const { register } = await import("tsx/esm/api");
+  register();
+  await import("./proverProcess.ts");
+}

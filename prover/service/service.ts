@@ -2,17 +2,17 @@
  * Wiring: models + queue + prover pool + submitter + HTTP API. `startService` is what
  * `zkinfer serve` runs; `startWorker` is `zkinfer worker` (prove only, Redis only).
  */
-import type { Address, Hex } from "viem";
+import type { Abi, Address, Hex } from "viem";
 import { ApiKeys } from "./auth.js";
 import { buildApi } from "./api.js";
-import { HARDHAT_DEV_KEY, checkModelRecord, connectChain, deployDevStack, withRetry, type DevDeployment } from "./chain.js";
+import { HARDHAT_DEV_KEY, checkModelRecord, compileDevContracts, connectChain, deployDevStack, withRetry, type DevDeployment } from "./chain.js";
 import type { FastifyInstance } from "fastify";
 import { ServiceMetrics } from "./metrics.js";
 import { loadServiceModels, type ServiceModel } from "./models.js";
 import { ProverPool } from "./proverPool.js";
 import type { JobQueue } from "./queue/jobQueue.js";
 import { RedisQueue } from "./queue/redisQueue.js";
-import { SqliteQueue } from "./queue/sqliteQueue.js";
+import { SqliteQueue, prepareDatabasePath } from "./queue/sqliteQueue.js";
 import { SubmissionBatcher, type SubmissionBatcherOptions } from "./batcher.js";
 import { Submitter } from "./submitter.js";
 import { acquireHostLease, acquireRedisLease, type SubmitterLease } from "./submitterLease.js";
@@ -43,6 +43,18 @@ export interface ServiceOptions {
     rpcTimeoutMs?: number;
     /** Send up to `maxBatch` ready proofs of one model in one verifyAndActBatch, waiting at most `maxWaitMs` (default: one by one). */
     batch?: SubmissionBatcherOptions;
+    /**
+     * Let tenants have the service submit for its own submitter address (`--allow-self-subject`).
+     * Off by default: such a job needs no authorization (docs/SECURITY.md 43).
+     */
+    allowSelfSubject?: boolean;
+    /** The least time an `authorization`'s deadline must leave when the request arrives (default {@link DEFAULT_MIN_DEADLINE_SECONDS}). */
+    minDeadlineSeconds?: number;
+    /**
+     * Per served model, the events of its consumer (e.g. from its Hardhat artifact: `--consumer-abi`),
+     * to decode them into the job; without one, the consumer's logs are kept raw (topics and data).
+     */
+    consumerAbis?: Record<string, Abi>;
   };
   apiKeyHashes: string[];
   host?: string;
@@ -69,6 +81,9 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
+/** Default least time an authorization's deadline must leave: the queue, the proof and the transaction fit in it. */
+export const DEFAULT_MIN_DEADLINE_SECONDS = 120;
+
 export function openQueue(config: QueueConfig, maxAttempts?: number): JobQueue {
   return config.kind === "sqlite"
     ? new SqliteQueue({ path: config.path, maxAttempts })
@@ -80,9 +95,18 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
   if (o.queue.kind === "sqlite" && o.workers < 1)
     throw new ZkinferError("With the embedded SQLite queue the service proves itself: --workers must be at least 1.");
   const models = await loadServiceModels(o.models);
+  // Before the chain (a deployment takes a while): an unusable job file is said at once.
+  if (o.queue.kind === "sqlite") prepareDatabasePath(o.queue.path);
+  for (const name of Object.keys(o.chain?.consumerAbis ?? {}))
+    if (!models.has(name))
+      throw new ZkinferError(`--consumer-abi names ${name}, which this service does not serve (it serves ${[...models.keys()].join(", ")}).`);
+
+  // --deploy compiles what it deploys first (synchronous solc: before any connection is opened).
+  if (o.chain?.deploy && !o.chain.hub) await compileDevContracts(log);
 
   // Chain first: a service that cannot reach its chain or find its models refuses to start.
-  let submitterParts: { clients: Awaited<ReturnType<typeof connectChain>>; hub: Address; deployment?: DevDeployment } | undefined;
+  let submitterParts:
+    { clients: Awaited<ReturnType<typeof connectChain>>; hub: Address; deployment?: DevDeployment; consumers: Record<string, Address> } | undefined;
   const modelIds: Record<string, bigint> = {};
   const leases: SubmitterLease[] = [];
   const releaseLeases = async () => {
@@ -143,7 +167,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
       for (const name of Object.keys(expected))
         if (!models.has(name))
           throw new ZkinferError(`--model-id/--consumer name ${name}, which this service does not serve (it serves ${[...models.keys()].join(", ")}).`);
-      submitterParts = { clients: probe, hub, deployment };
+      submitterParts = { clients: probe, hub, deployment, consumers: Object.fromEntries(Object.entries(expected).map(([name, e]) => [name, e.consumer])) };
     }
   } catch (e) {
     await releaseLeases();
@@ -164,6 +188,9 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
         clients: submitterParts.clients,
         hub: submitterParts.hub,
         modelIds,
+        consumers: Object.fromEntries(
+          Object.entries(submitterParts.consumers).map(([name, address]) => [name, { address, abi: o.chain?.consumerAbis?.[name] }]),
+        ),
         update: (id, patch) => queue.update(id, patch),
         confirmations: o.chain?.confirmations,
         log: (line) => log(`submitter: ${line}`),
@@ -186,6 +213,17 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
     apiKeys: new ApiKeys(o.apiKeyHashes),
     canSubmit: submitter !== undefined,
     submitter: submitter?.address,
+    relay:
+      submitter && submitterParts
+        ? {
+            publicClient: submitterParts.clients.publicClient,
+            hub: submitterParts.hub,
+            chainId: submitterParts.clients.chainId,
+            submitter: submitter.address,
+            minDeadlineSeconds: o.chain?.minDeadlineSeconds ?? DEFAULT_MIN_DEADLINE_SECONDS,
+          }
+        : undefined,
+    allowSelfSubject: o.chain?.allowSelfSubject ?? false,
     bodyLimit: o.bodyLimit,
     health: async () => ({
       workers: pool?.size ?? 0,

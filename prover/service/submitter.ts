@@ -19,11 +19,12 @@
  */
 import {
   BaseError,
+  decodeEventLog,
   decodeFunctionData,
   encodeFunctionData,
   getAddress,
   keccak256,
-  parseEventLogs,
+  type Abi,
   type Address,
   type Hex,
   type TransactionReceipt,
@@ -34,15 +35,21 @@ import { HUB_ABI, type ChainClients } from "./chain.js";
 import type { ConsumerEvent, JobRecord } from "./jobs.js";
 import { creditGateAbi, signalFeedAbi } from "../chain/abi.js";
 
-/** The events of the bundled consumers, to tell a job's client what the consumer decided. */
-const CONSUMER_ABI = [...creditGateAbi, ...signalFeedAbi].filter((item) => item.type === "event");
 import { JobError, round } from "./queue/jobQueue.js";
+
+/** The events of the bundled consumers, to tell a job's client what the consumer decided. */
+const BUNDLED_CONSUMER_EVENTS: Abi = [...creditGateAbi, ...signalFeedAbi].filter((item) => item.type === "event");
 
 export interface SubmitterOptions {
   clients: ChainClients;
   hub: Address;
   /** Model name -> on-chain model id. */
   modelIds: Record<string, bigint>;
+  /**
+   * Model name -> the consumer its record calls, with the consumer's ABI when the operator gave it
+   * (`--consumer-abi`): its events are decoded into the job; without an ABI they are kept raw.
+   */
+  consumers?: Record<string, { address: Address; abi?: Abi }>;
   /** Persists a step of the job (the write-ahead log of the submission). */
   update: (id: string, patch: Partial<JobRecord>) => Promise<JobRecord>;
   /** Blocks on top of the receipt's block before a job is confirmed (1 = the including block). */
@@ -71,7 +78,7 @@ export class Submitter {
   private readonly o: Required<Omit<SubmitterOptions, "log">> & { log: (line: string) => void };
 
   constructor(options: SubmitterOptions) {
-    this.o = { confirmations: 1, rpcAttempts: 8, backoffMs: 100, receiptTimeoutMs: 15_000, pollMs: 100, log: () => {}, ...options };
+    this.o = { confirmations: 1, rpcAttempts: 8, backoffMs: 100, receiptTimeoutMs: 15_000, pollMs: 100, log: () => {}, consumers: {}, ...options };
   }
 
   get address(): Address {
@@ -349,7 +356,7 @@ export class Submitter {
     await this.waitConfirmations(receipt.blockNumber);
     await this.o.update(job.id, {
       status: "confirmed",
-      consumerEvents: this.consumerEvents(receipt),
+      consumerEvents: this.consumerEvents(receipt, job.model),
       blockNumber: receipt.blockNumber.toString(),
       rawTx: null,
       timings: { ...job.timings, confirmMs: round(Date.now() - sentAt) },
@@ -413,7 +420,7 @@ export class Submitter {
     const receipt = await this.rpc("getTransactionReceipt", () => this.o.clients.publicClient.getTransactionReceipt({ hash: log.transactionHash }));
     await this.o.update(job.id, {
       status: "confirmed",
-      consumerEvents: this.consumerEvents(receipt),
+      consumerEvents: this.consumerEvents(receipt, job.model),
       alreadyOnChain: !ours,
       txHash: log.transactionHash,
       blockNumber: log.blockNumber.toString(),
@@ -422,14 +429,22 @@ export class Submitter {
     });
   }
 
-  /** The events the consumer emitted in a receipt (logs of any contract but the hub that the bundled consumers' ABIs decode). */
-  private consumerEvents(receipt: TransactionReceipt): ConsumerEvent[] {
-    const logs = receipt.logs.filter((l) => l.address.toLowerCase() !== this.o.hub.toLowerCase());
-    return parseEventLogs({ abi: CONSUMER_ABI, logs }).map((e) => ({
-      contract: getAddress(e.address),
-      event: e.eventName,
-      args: Object.fromEntries(Object.entries((e.args ?? {}) as Record<string, unknown>).map(([k, v]) => [k, String(v)])),
-    }));
+  /**
+   * What the consumer said in a receipt: every log of a contract other than the hub, decoded with
+   * the model's consumer ABI (when given) or the bundled consumers' ABIs, and kept raw (topics and
+   * data, `event` null) when neither decodes it, so a consumer the service does not know loses nothing.
+   */
+  private consumerEvents(receipt: TransactionReceipt, model: string): ConsumerEvent[] {
+    const consumer = this.o.consumers[model];
+    const events: ConsumerEvent[] = [];
+    for (const log of receipt.logs) {
+      if (log.address.toLowerCase() === this.o.hub.toLowerCase()) continue;
+      const own = consumer?.abi !== undefined && log.address.toLowerCase() === consumer.address.toLowerCase();
+      const raw = { contract: getAddress(log.address), topics: log.topics as Hex[], data: log.data };
+      const decoded = (own ? decodeLog(consumer.abi!, log) : undefined) ?? decodeLog(BUNDLED_CONSUMER_EVENTS, log);
+      events.push(decoded ? { ...raw, event: decoded.eventName, args: jsonArgs(decoded.args) } : { ...raw, event: null, args: null });
+    }
+    return events;
   }
 
   /**
@@ -471,6 +486,33 @@ export class Submitter {
       }
     }
   }
+}
+
+/** The event a log is under `abi`, or undefined when `abi` has no event that decodes it. */
+function decodeLog(abi: Abi, log: { topics: readonly Hex[]; data: Hex }): { eventName: string; args: unknown } | undefined {
+  try {
+    const d = decodeEventLog({ abi, topics: log.topics as [Hex, ...Hex[]], data: log.data, strict: true });
+    return { eventName: String(d.eventName), args: d.args };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Event arguments as JSON: integers as decimal strings (uint256 does not fit a JSON number), arrays and structs kept. */
+function jsonArgs(args: unknown): Record<string, unknown> {
+  const convert = (v: unknown): unknown =>
+    typeof v === "bigint"
+      ? v.toString()
+      : Array.isArray(v)
+        ? v.map(convert)
+        : v !== null && typeof v === "object"
+          ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, convert(x)]))
+          : typeof v === "number"
+            ? String(v)
+            : v;
+  // An event with unnamed parameters decodes to an array: keep it under their positions.
+  const out = convert(args ?? {});
+  return Array.isArray(out) ? Object.fromEntries(out.map((x, i) => [String(i), x])) : (out as Record<string, unknown>);
 }
 
 function knownTransaction(e: unknown): boolean {

@@ -20,7 +20,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, 
 import { resolve } from "node:path";
 import * as snarkjs from "snarkjs";
 import { z } from "zod";
-import { artifactPath, ceremonyPath } from "../artifacts/paths.js";
+import { artifactPath, ceremonyPath, recordedPath, resolveRecordedPath } from "../artifacts/paths.js";
 import { stampPath } from "../build/cache.js";
 import { ZkinferError } from "../errors.js";
 import { sha256File } from "./groth16.js";
@@ -67,12 +67,16 @@ export function readTranscript(dir: string): CeremonyTranscript {
     const issue = parsed.error.issues[0]!;
     throw new CeremonyError(`${path}: ${issue.path.join(".") || "(root)"} ${issue.message}`, "transcript");
   }
-  return parsed.data;
+  // Paths are stored relative to transcript.json (a published folder is read elsewhere); in memory they are absolute.
+  const t = parsed.data;
+  return { ...t, ...(t.spec ? { spec: resolveRecordedPath(path, t.spec) } : {}), ptau: { ...t.ptau, path: resolveRecordedPath(path, t.ptau.path) } };
 }
 
 function writeTranscript(dir: string, transcript: CeremonyTranscript): void {
   const path = ceremonyPath(dir, "transcript");
-  writeFileSync(`${path}.tmp`, `${JSON.stringify(transcript, null, 2)}\n`);
+  const t = transcript;
+  const stored = { ...t, ...(t.spec ? { spec: recordedPath(path, t.spec) } : {}), ptau: { ...t.ptau, path: recordedPath(path, t.ptau.path) } };
+  writeFileSync(`${path}.tmp`, `${JSON.stringify(stored, null, 2)}\n`);
   renameSync(`${path}.tmp`, path);
 }
 
@@ -355,7 +359,7 @@ export async function finalizeCeremony(p: FinalizeCeremonyParameters): Promise<C
 /** What setup.json records for a model whose keys come from a ceremony (see installCeremonySetup). */
 export interface CeremonySetupInfo {
   setup: "ceremony";
-  /** Absolute path of the ceremony folder (its transcript.json). */
+  /** The ceremony folder (its transcript.json): absolute in memory, relative to setup.json on disk. */
   transcript: string;
   contributions: number;
   beaconHex: string;
@@ -384,7 +388,9 @@ export function installCeremonySetup(dir: string): CeremonySetupInfo {
     r1csSha256: t.circuit.r1csSha256,
     ptau: t.ptau,
   };
-  writeFileSync(artifactPath(model, "setupInfo"), `${JSON.stringify(info, null, 2)}\n`);
+  const file = artifactPath(model, "setupInfo");
+  const stored = { ...info, transcript: recordedPath(file, info.transcript), ptau: { ...info.ptau, path: recordedPath(file, info.ptau.path) } };
+  writeFileSync(file, `${JSON.stringify(stored, null, 2)}\n`);
   // The development setup's stamp no longer describes the zkey on disk.
   rmSync(stampPath(artifactPath(model, "stampDir"), "setup"), { force: true });
   return info;
@@ -393,13 +399,18 @@ export function installCeremonySetup(dir: string): CeremonySetupInfo {
 /** The ceremony setup recorded for `model`, if it still matches the model's r1cs and zkey. */
 export function currentCeremonySetup(model: string): CeremonySetupInfo | undefined {
   let info: { setup?: string } & Partial<CeremonySetupInfo>;
+  const file = artifactPath(model, "setupInfo");
   try {
-    info = JSON.parse(readFileSync(artifactPath(model, "setupInfo"), "utf8"));
+    info = JSON.parse(readFileSync(file, "utf8"));
   } catch {
     return undefined;
   }
-  if (info.setup !== "ceremony") return undefined;
-  const c = info as CeremonySetupInfo;
+  if (info.setup !== "ceremony" || !info.transcript || !info.ptau) return undefined;
+  const c = {
+    ...info,
+    transcript: resolveRecordedPath(file, info.transcript),
+    ptau: { ...info.ptau, path: resolveRecordedPath(file, info.ptau.path) },
+  } as CeremonySetupInfo;
   if (!existsSync(artifactPath(model, "r1cs")) || !existsSync(artifactPath(model, "zkey"))) return undefined;
   if (sha256File(artifactPath(model, "r1cs")) !== c.r1csSha256 || sha256File(artifactPath(model, "zkey")) !== c.zkeySha256) return undefined;
   return c;

@@ -64,7 +64,7 @@ describe("circuit: public inputs (public-inputs fixture)", () => {
       expect(m.ir.visibility.publicInputBits).to.equal(8); // declared [-64, 128] at 2^4: 128 needs [-2^8, 2^8)
       const spec = readModelSpec(specPath);
       const priv = lowerModel(parseModelSpec({ ...spec, visibility: { inputs: "private" } }));
-      const { modelCommitment } = await import("../../prover/model/commitment.js");
+      const { modelCommitment } = await import("../../prover/circuit/commitment.js");
       expect(await modelCommitment(priv)).to.not.equal(m.commitment); // the layout is part of the statement
     });
 

@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { expect } from "chai";
 import { FIELD_MODULUS } from "../../prover/field.js";
-import { floorDiv } from "../../prover/model/ir.js";
+import { floorDiv } from "../../prover/graph/interval.js";
 import { compileSpec, type CompiledModel } from "../helpers/circuits.js";
 import { soundnessSuite } from "./soundness.js";
 

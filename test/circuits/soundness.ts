@@ -7,7 +7,8 @@ import { FIELD_MODULUS, toField } from "../../prover/field.js";
 import { runQuantized } from "../../prover/model/interpret.js";
 import { inputCommitment, publicOutputs } from "../../prover/model/commitment.js";
 import { signalIndex } from "../../prover/abi/publicSignals.js";
-import { MAX_GADGET_BITS, publicOutputCount } from "../../prover/model/ir.js";
+import { MAX_GADGET_BITS } from "../../prover/graph/interval.js";
+import { publicOutputCount } from "../../prover/model/ir.js";
 import { changeViolates } from "../../prover/circuit/r1cs.js";
 import { compileSpec, randomBetween, rng, type CompiledModel } from "../helpers/circuits.js";
 

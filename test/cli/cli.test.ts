@@ -14,6 +14,7 @@ import { FEATURE_NAMES, applicantFeatures, applicantLabel, germanCreditSplit } f
 import { releaseCurves } from "../../prover/setup/curve.js";
 
 const MODELS = ["credit-score", "credit-logistic", "credit-trees"];
+const SUBJECT = "0x00000000000000000000000000000000000000a1";
 /** A bundled model's version, as its spec says (it moves when the model's commitment does). */
 const specVersion = (model: string): string => JSON.parse(readFileSync(bundledSpecPath(model), "utf8")).version;
 const onnxDir = fileURLToPath(new URL("../fixtures/onnx/", import.meta.url));
@@ -75,7 +76,7 @@ describe("zkinfer CLI", function () {
 
   it("refuses a proof of one model presented as another (model commitment)", async () => {
     const proofFile = join(dir, "logistic-as-trees.json");
-    expect((await zkinfer("prove", "models/credit-logistic", "--input", featuresFile, "--out", proofFile)).code).to.equal(0);
+    expect((await zkinfer("prove", "models/credit-logistic", "--input", featuresFile, "--subject", SUBJECT, "--out", proofFile)).code).to.equal(0);
     const r = await zkinfer("verify", "models/credit-trees", proofFile);
     expect(r.code).to.equal(1);
     expect(r.out).to.contain(`model commitment is not credit-trees@${specVersion("credit-trees")}'s`);
@@ -84,11 +85,11 @@ describe("zkinfer CLI", function () {
   it("refuses a feature outside its declared range, or NaN, naming the feature and the range", async () => {
     const bad = join(dir, "bad.json");
     writeFileSync(bad, JSON.stringify({ ...applicantFeatures(applicant), duration_months: 500 }));
-    const r = await zkinfer("prove", "models/credit-trees", "--input", bad, "--out", join(dir, "x.json"));
+    const r = await zkinfer("prove", "models/credit-trees", "--input", bad, "--subject", SUBJECT, "--out", join(dir, "x.json"));
     expect(r.code).to.equal(1);
     expect(r.err).to.match(/`duration_months` = 500 is outside the declared range \[\d+, \d+\]/);
     writeFileSync(bad, JSON.stringify({ ...applicantFeatures(applicant), duration_months: "NaN" }));
-    const n = await zkinfer("prove", "models/credit-trees", "--input", bad, "--out", join(dir, "x.json"));
+    const n = await zkinfer("prove", "models/credit-trees", "--input", bad, "--subject", SUBJECT, "--out", join(dir, "x.json"));
     expect(n.code).to.equal(1);
     expect(n.err).to.contain("`duration_months` must be a finite number");
   });

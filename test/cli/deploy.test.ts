@@ -5,30 +5,39 @@
  * fail when the registry points at a verifier of another setup or another model, or at another
  * commitment; a development setup is refused on a non-local chain id.
  */
-import { readFileSync, rmSync, mkdtempSync, writeFileSync, existsSync } from "node:fs";
+import { cpSync, readFileSync, rmSync, mkdtempSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { isAbsolute, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect } from "chai";
 import { Wallet, encryptKeystoreJson } from "ethers";
 import { createPublicClient, createWalletClient, http, type Address, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { REPO_ROOT } from "../../prover/artifacts/paths.js";
-import { compileContract, compileModelVerifier } from "../../prover/chain/compileVerifier.js";
+import { REPO_ROOT, artifactPath, devPtauPath } from "../../prover/artifacts/paths.js";
+import { compileContract, compileModelVerifier, localVerifierRuntime } from "../../prover/chain/compileVerifier.js";
+import { inferenceHubAbi } from "../../prover/chain/abi.js";
 import { setupVerdict } from "../../prover/chain/deployModel.js";
 import { decryptKeystore, loadPrivateKey } from "../../prover/chain/keystore.js";
 import { contribute, finalizeCeremony, initCeremony, installCeremonySetup } from "../../prover/setup/ceremony.js";
-import { resolvePtau } from "../../prover/setup/ptau.js";
+import { blake2bFile, resolvePtau } from "../../prover/setup/ptau.js";
 import { HARDHAT_DEV_KEY } from "../../prover/service/chain.js";
 import { startLocalChain, type LocalChain } from "../../scripts/dev/localChain.js";
 import { modelDeploymentSpec } from "../../prover/chain/deployModel.js";
 import { isolatedBuild, lastJsonLine, withBuildRoot, zkinferCli } from "../helpers/cli.js";
 import { circuitSourceDigest, generateCircuit } from "../../prover/circuit/codegen.js";
-import { modelCommitment, modelCommitmentForCircuit } from "../../prover/model/commitment.js";
+import { modelCommitmentForCircuit } from "../../prover/model/commitment.js";
+import { modelCommitment } from "../../prover/circuit/commitment.js";
 import { lowerModel } from "../../prover/model/ir.js";
 import { readModelSpec } from "../../prover/model/spec.js";
 
 const spec = fileURLToPath(new URL("../fixtures/public-inputs.json", import.meta.url));
+
+/** Creation code that deploys `runtime` as is (CODECOPY of what follows the 12-byte prefix, then RETURN). */
+function creationCode(runtime: Hex): Hex {
+  const length = (runtime.length - 2) / 2;
+  if (length > 0xffff) throw new Error("runtime too long");
+  return `0x61${length.toString(16).padStart(4, "0")}80600c6000396000f3${runtime.slice(2)}`;
+}
 
 interface Checks {
   ok: boolean;
@@ -128,6 +137,55 @@ describe("zkinfer deploy and verify-deployment (hardhat node over JSON-RPC)", fu
     expect(detail("update delay")).to.match(/^3600 s/);
   });
 
+  // docs/SECURITY.md C41 (issue 26, point 6): anyone can check a deployment from the published
+  // transcript, in a build of their own that never saw the ceremony; the recorded paths are relative.
+  describe("a third party with the published ceremony folder (verify-deployment --ceremony)", () => {
+    let fresh: string;
+    let published: string;
+    beforeEach(async () => {
+      published = mkdtempSync(join(tmpdir(), "zkinfer-published-"));
+      cpSync(join(work, "ceremony"), published, { recursive: true });
+      fresh = await isolatedBuild(spec, "public-inputs");
+    });
+    afterEach(() => {
+      for (const d of [fresh, published]) rmSync(d, { recursive: true, force: true });
+    });
+    const check = (extra: string[]) =>
+      zkinferCli(["verify-deployment", spec, "--rpc", chain.url, "--hub", deployed.hub, "--model", String(deployed.modelId), "--json", ...extra], {
+        ZKINFER_BUILD_DIR: fresh,
+      });
+
+    it("verifies the transcript against the circuit compiled from the spec, installs its final key and passes", async () => {
+      const transcript = JSON.parse(readFileSync(join(published, "transcript.json"), "utf8")) as { ptau: { path: string } };
+      expect(isAbsolute(transcript.ptau.path), transcript.ptau.path).to.equal(false);
+      // The fresh build has its own development key: not the deployed verifier.
+      const before = await verifyDeployment(deployed.modelId, fresh);
+      expect(failing(before.report)).to.include.members(["verifier code", "setup transcript"]);
+      const r = await check(["--ceremony", published, "--ptau", devPtauPath(8)]);
+      const report = lastJsonLine<Checks>(r.stdout);
+      expect(r.code, JSON.stringify(report.checks)).to.equal(0);
+      expect(report.checks.find((c) => c.name === "setup transcript")!.detail).to.include("3 contributions (alice, bob, carol)");
+      const setup = JSON.parse(readFileSync(join(fresh, "models", "public-inputs", "setup.json"), "utf8")) as { transcript: string; ptau: { path: string } };
+      expect(isAbsolute(setup.transcript)).to.equal(false);
+      expect(isAbsolute(setup.ptau.path)).to.equal(false);
+    });
+
+    it("fails on a tampered transcript and installs nothing", async () => {
+      const finalZkey = join(published, "circuit_final.zkey");
+      const bytes = readFileSync(finalZkey);
+      bytes[Math.floor(bytes.length / 2)]! ^= 0x01;
+      writeFileSync(finalZkey, bytes);
+      const setupFile = join(fresh, "models", "public-inputs", "setup.json");
+      const before = readFileSync(setupFile, "utf8");
+      const r = await check(["--ceremony", published, "--ptau", devPtauPath(8)]);
+      expect(r.code).to.equal(1);
+      const report = lastJsonLine<Checks>(r.stdout);
+      expect(failing(report)).to.include.members(["verifier code", "setup transcript"]);
+      expect(report.checks.find((c) => c.name === "setup transcript")!.detail).to.include("does not verify");
+      expect(readFileSync(setupFile, "utf8")).to.equal(before);
+    });
+  });
+
   it("proves with the ceremony's key and the hub verifies and acts on it (zkinfer prove + submit)", async () => {
     const input = join(work, "input.json");
     writeFileSync(input, JSON.stringify({ a: 1, b: 2, c: 0 }));
@@ -144,14 +202,24 @@ describe("zkinfer deploy and verify-deployment (hardhat node over JSON-RPC)", fu
     expect(replay.stderr).to.include("InferenceHubNonceUsed");
   });
 
-  /** Deploys `bytecode` and registers it on the hub with the given commitment (via the registry CLI). */
-  async function registerVerifier(bytecode: Hex, commitment: bigint): Promise<number> {
+  /** Deploys `bytecode` (creation code) and returns its address. */
+  async function deployBytecode(bytecode: Hex): Promise<Address> {
     const account = privateKeyToAccount(HARDHAT_DEV_KEY);
     const wallet = createWalletClient({ account, transport: http(chain.url) });
     const client = createPublicClient({ transport: http(chain.url) });
     const hash = await wallet.deployContract({ abi: [], bytecode, chain: null });
     const { contractAddress } = await client.waitForTransactionReceipt({ hash });
-    const model = await withBuildRoot(ceremonyRoot, () => modelDeploymentSpec(spec));
+    return contractAddress!;
+  }
+
+  /** Deploys `bytecode` and registers it on the hub with the given commitment (via the registry CLI). */
+  async function registerVerifier(
+    bytecode: Hex,
+    commitment: bigint,
+    at: { spec: string; root: string; hub: Address } = { spec, root: ceremonyRoot, hub: deployed.hub },
+  ): Promise<number> {
+    const contractAddress = await deployBytecode(bytecode);
+    const model = await withBuildRoot(at.root, () => modelDeploymentSpec(at.spec));
     const r = await zkinferCli(
       [
         "registry",
@@ -159,18 +227,18 @@ describe("zkinfer deploy and verify-deployment (hardhat node over JSON-RPC)", fu
         "--rpc",
         chain.url,
         "--hub",
-        deployed.hub,
+        at.hub,
         "--verifier",
-        contractAddress!,
+        contractAddress,
         "--commitment",
         String(commitment),
         "--outputs",
         String(model.numOutputs),
         "--public-inputs",
-        spec,
+        at.spec,
         "--json",
       ],
-      env(),
+      { ZKINFER_BUILD_DIR: at.root, ZKINFER_PRIVATE_KEY: HARDHAT_DEV_KEY },
     );
     expect(r.code, r.stderr).to.equal(0);
     return Number(JSON.parse(r.stdout).modelId);
@@ -194,6 +262,76 @@ describe("zkinfer deploy and verify-deployment (hardhat node over JSON-RPC)", fu
     const { code, report } = await verifyDeployment(id);
     expect(code).to.equal(1);
     expect(failing(report)).to.deep.equal(["verifier code"]);
+  });
+
+  // docs/SECURITY.md C39 (issue 22, the high finding): verify-deployment once fell back to "every
+  // verification-key constant appears somewhere in the code" when the code differed from the local
+  // compile, so a return-true contract carrying the constants as dead bytes passed every check. The
+  // code must now be exactly the compiled verifier; the hub shows each contract really accepts anything.
+  describe("verifier code that is not exactly the compiled verifier (issue 22)", () => {
+    /** Runtime of a contract that returns true (32 bytes of 1) for any call: 10 bytes. */
+    const RETURN_TRUE = "600160005260206000f3";
+    const honestModel = () => withBuildRoot(ceremonyRoot, () => modelDeploymentSpec(spec));
+    const honestRuntime = () => withBuildRoot(ceremonyRoot, () => localVerifierRuntime("public-inputs").runtime);
+    /** Every constant of the final verification key as a 32-byte word (what the old fallback searched for). */
+    const keyConstants = async () => {
+      const vk = JSON.parse(readFileSync(await withBuildRoot(ceremonyRoot, () => artifactPath("public-inputs", "vkey")), "utf8")) as Record<string, unknown>;
+      const words: string[] = [];
+      const collect = (v: unknown): void => {
+        if (Array.isArray(v)) v.forEach(collect);
+        else if (typeof v === "string" && /^[0-9]+$/.test(v) && v !== "0" && v !== "1") words.push(BigInt(v).toString(16).padStart(64, "0"));
+      };
+      for (const key of ["vk_alpha_1", "vk_beta_2", "vk_gamma_2", "vk_delta_2", "IC"]) collect(vk[key]);
+      return words;
+    };
+
+    it("fails on a return-true contract holding every key constant as dead bytes, which the hub accepts with an all-zero proof", async () => {
+      const constants = await keyConstants();
+      expect(constants.length).to.be.greaterThan(20);
+      const id = await registerVerifier(creationCode(`0x${RETURN_TRUE}${constants.join("")}`), (await honestModel()).modelCommitment);
+      // The attack is real: an all-zero "proof" with an output of the attacker's choosing is accepted.
+      const proof = JSON.parse(readFileSync(join(work, "proof.json"), "utf8")) as { publicSignals: string[] };
+      const signals = proof.publicSignals.map(BigInt);
+      signals[0] = 123_456n;
+      const account = privateKeyToAccount(HARDHAT_DEV_KEY);
+      const wallet = createWalletClient({ account, transport: http(chain.url) });
+      const client = createPublicClient({ transport: http(chain.url) });
+      const hash = await wallet.writeContract({
+        address: deployed.hub,
+        abi: inferenceHubAbi,
+        functionName: "verifyAndAct",
+        args: [BigInt(id), `0x${"00".repeat(256)}`, signals],
+        chain: null,
+      });
+      expect((await client.waitForTransactionReceipt({ hash })).status).to.equal("success");
+
+      const { code, report } = await verifyDeployment(id);
+      expect(code).to.equal(1);
+      expect(failing(report)).to.deep.equal(["verifier code"]);
+      expect(report.checks[0]!.detail).to.match(/is not the one generated from this model's final zkey: bytes \[\d+, \d+\) differ/);
+    });
+
+    // (A changed byte, another compiler and a malformed trailer are in test/chain/runtimeCode.test.ts.)
+    it("fails on the compiled verifier with extra code after it", async () => {
+      const runtime = (await honestRuntime()).slice(2);
+      const trailer = 2 * (parseInt(runtime.slice(-4), 16) + 2);
+      const body = runtime.slice(0, -trailer);
+      const longer = await registerVerifier(creationCode(`0x${body}${RETURN_TRUE}${runtime.slice(-trailer)}`), (await honestModel()).modelCommitment);
+      const { report } = await verifyDeployment(longer);
+      expect(failing(report)).to.deep.equal(["verifier code"]);
+      expect(report.checks[0]!.detail).to.include(`the code is ${body.length / 2 + 10} bytes before its metadata, expected ${body.length / 2}`);
+    });
+
+    it("fails on a proxy that DELEGATECALLs to the honest verifier", async () => {
+      const honest = await deployBytecode(creationCode(await honestRuntime()));
+      // EIP-1167 minimal proxy: every call is a DELEGATECALL to `honest`.
+      const proxy = `0x363d3d373d3d3d363d73${honest.slice(2).toLowerCase()}5af43d82803e903d91602b57fd5bf3` as Hex;
+      const id = await registerVerifier(creationCode(proxy), (await honestModel()).modelCommitment);
+      const { code, report } = await verifyDeployment(id);
+      expect(code).to.equal(1);
+      expect(failing(report)).to.deep.equal(["verifier code"]);
+      expect(report.checks[0]!.detail).to.include("is not the one generated from this model's final zkey");
+    });
   });
 
   it("fails when the registered commitment differs from the spec's", async () => {
@@ -277,7 +415,11 @@ describe("zkinfer deploy and verify-deployment (hardhat node over JSON-RPC)", fu
     expect(setupVerdict(universal("hermez"), 1)).to.include({ allowed: true, label: "universal (Hermez ptau)", developmentOnly: false });
     expect(setupVerdict(universal("development"), 1)).to.include({ allowed: false, label: "universal (development ptau)", developmentOnly: true });
     expect(setupVerdict(universal("development"), 31337).allowed).to.equal(true);
-    expect(setupVerdict(universal("user-unverified"), 1)).to.include({ label: "universal (unverified ptau)", developmentOnly: false });
+    // docs/SECURITY.md C40 (issue 22, finding 1): for a universal key the ptau is the whole trust
+    // assumption, so an unverified one is development-grade: local chains, or --allow-dev-setup.
+    expect(setupVerdict(universal("user-unverified"), 1)).to.include({ label: "universal (unverified ptau)", developmentOnly: true, allowed: false });
+    expect(setupVerdict(universal("user-unverified"), 1, true).allowed).to.equal(true);
+    expect(setupVerdict(universal("user-unverified"), 31337).allowed).to.equal(true);
   });
 
   describe("an FFLONK model (universal setup: no ceremony)", () => {
@@ -292,10 +434,13 @@ describe("zkinfer deploy and verify-deployment (hardhat node over JSON-RPC)", fu
       fflonk = lastJsonLine<{ hub: Address; modelId: number }>(r.stdout);
     });
     after(() => rmSync(root, { recursive: true, force: true }));
-    const verify = async () => {
-      const r = await zkinferCli(["verify-deployment", fflonkSpec, "--rpc", chain.url, "--hub", fflonk.hub, "--model", String(fflonk.modelId), "--json"], {
-        ZKINFER_BUILD_DIR: root,
-      });
+    const verify = async (extra: string[] = []) => {
+      const r = await zkinferCli(
+        ["verify-deployment", fflonkSpec, "--rpc", chain.url, "--hub", fflonk.hub, "--model", String(fflonk.modelId), "--json", ...extra],
+        {
+          ZKINFER_BUILD_DIR: root,
+        },
+      );
       return lastJsonLine<Checks>(r.stdout);
     };
 
@@ -305,6 +450,35 @@ describe("zkinfer deploy and verify-deployment (hardhat node over JSON-RPC)", fu
       const setup = report.checks.find((c) => c.name === "universal setup")!;
       // The key re-derived equals the built one; it fails only because the ptau is this machine's development file.
       expect(setup.detail).to.match(/^the fflonk key derives from the circuit and a DEVELOPMENT ptau/);
+    });
+
+    // docs/SECURITY.md C39/C40 (issue 22): a universal key's ptau is its whole trust; an honest key
+    // passes only over a published ptau or one the checker names; any other code fails the code check.
+    it("passes an honest universal deployment when the checker trusts its ptau by blake2b (--trust-ptau)", async () => {
+      const record = JSON.parse(readFileSync(join(root, "models", "tiny-fflonk", "setup.json"), "utf8")) as { ptau: { blake2b?: string; power: number } };
+      const blake2b = await blake2bFile(devPtauPath(record.ptau.power));
+      const report = await verify(["--trust-ptau", blake2b]);
+      expect(report.ok, JSON.stringify(report.checks)).to.equal(true);
+      expect(report.checks.find((c) => c.name === "universal setup")!.detail).to.include("a ptau the checker trusts (--trust-ptau");
+      const other = await verify(["--trust-ptau", "ab".repeat(64)]);
+      expect(failing(other)).to.deep.equal(["universal setup"]);
+      const bad = await zkinferCli(["verify-deployment", fflonkSpec, "--rpc", chain.url, "--hub", fflonk.hub, "--model", "1", "--trust-ptau", "abc"]);
+      expect(bad.code).to.equal(2);
+      expect(bad.stderr).to.include("--trust-ptau must be a ptau file's blake2b-512 as 128 hex digits");
+    });
+
+    it("fails on a 10-byte return-true contract registered under the FFLONK model's honest commitment", async () => {
+      const model = await withBuildRoot(root, () => modelDeploymentSpec(fflonkSpec));
+      const id = await registerVerifier(creationCode("0x600160005260206000f3"), model.modelCommitment, { spec: fflonkSpec, root, hub: fflonk.hub });
+      const r = await zkinferCli(["verify-deployment", fflonkSpec, "--rpc", chain.url, "--hub", fflonk.hub, "--model", String(id), "--json"], {
+        ZKINFER_BUILD_DIR: root,
+      });
+      const report = lastJsonLine<Checks>(r.stdout);
+      expect(r.code).to.equal(1);
+      expect(failing(report)).to.include("verifier code");
+      expect(report.checks.find((c) => c.name === "verifier code")!.detail).to.match(
+        /is not the one generated from this model's final zkey: bytes \[\d+, \d+\) differ/,
+      );
     });
 
     it("fails when the recorded ptau is not the one the key was derived from", async () => {

@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { expect } from "chai";
 import { publicInputsIndex } from "../../prover/abi/publicSignals.js";
 import { command as verify } from "../../prover/cli/commands/verify.js";
+import { CliContext, takeGlobalOptions } from "../../prover/cli/context.js";
 import { toField } from "../../prover/field.js";
 import { ModelProver, type ProveReturnType } from "../../prover/prove/prover.js";
 
@@ -30,7 +31,8 @@ describe("zkinfer verify: public inputs", function () {
     const lines: string[] = [];
     console.log = (line: string) => lines.push(line);
     try {
-      return { code: await verify.run(argv), out: lines.join("\n") };
+      const { options, rest } = takeGlobalOptions(argv);
+      return { code: await verify.run(rest, new CliContext(options)), out: lines.join("\n") };
     } finally {
       console.log = log;
     }

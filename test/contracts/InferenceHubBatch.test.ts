@@ -148,6 +148,26 @@ describe("InferenceHub.verifyAndActBatch (hub checks, mock verifier)", function 
       .withArgs(singleId);
   });
 
+  // docs/SECURITY.md C38 (issue 22, finding 2): the statement count is derived once, from the signals,
+  // and the proofs must be exactly that many; the mock verifier would accept anything, so only the hub's
+  // own check stands between a mismatched batch and the consumer.
+  it("refuses a batch whose proofs are not exactly one per statement, before any check or effect", async function () {
+    const { hub, verifier, creditGate, modelId, applicant } = await networkHelpers.loadFixture(deployFixture);
+    const b = batchOf([1n, 2n, 3n].map((nonce) => statement({ outputs: [THRESHOLD], subject: applicant, nonce })));
+    const proofBytes = (b.proofs.length - 2) / 2;
+    expect(proofBytes).to.equal(3 * 256);
+    expect(await verifier.verifyBatch(b.proofs.slice(0, 2 + 2 * 512), b.publicSignals)).to.equal(true);
+    for (const bytes of [0, 256, 512, 3 * 256 - 1, 3 * 256 + 1, 4 * 256]) {
+      const proofs = `0x${(b.proofs.slice(2) + "00".repeat(256)).slice(0, 2 * bytes)}`;
+      await expect(hub.verifyAndActBatch(modelId, proofs, b.publicSignals))
+        .to.be.revertedWithCustomError(hub, "InferenceHubBatchProofCountMismatch")
+        .withArgs(modelId, 3n, 256n, BigInt(bytes));
+    }
+    for (const nonce of [1n, 2n, 3n]) expect(await hub.isNonceUsed(modelId, applicant, nonce)).to.equal(false);
+    expect((await creditGate.creditLineOf(applicant)).limit).to.equal(0n);
+    await expect(hub.verifyAndActBatch(modelId, b.proofs, b.publicSignals)).to.emit(creditGate, "CreditLineOpened");
+  });
+
   it("applies the attestation checks to every statement of an attested model's batch", async function () {
     const parameters = { modelCommitment: MODEL_COMMITMENT, threshold: THRESHOLD, creditLimit: CREDIT_LIMIT, attesters: [BUREAU] };
     const { hub, creditGate } = await ignition.deploy(attestedModule, { parameters: { [attestedModule.id]: parameters } });

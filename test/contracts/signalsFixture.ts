@@ -6,7 +6,7 @@ import { deploySignalStack } from "../helpers/signalStack.js";
 import { MODEL_COMMITMENT, statement } from "./helpers.js";
 
 /** Poseidon as circomlib computes it (one Poseidon for up to 16 inputs), for the expected window hashes. */
-export { poseidonHash } from "../../prover/model/commitment.js";
+export { poseidonHash } from "../../prover/model/poseidon.js";
 
 /** Prices in cents (2 decimals), epochs 1..10. */
 export const PRICES = [300_000n, 301_250n, 299_800n, 302_400n, 305_000n, 303_300n, 306_100n, 308_000n, 307_250n, 310_500n];

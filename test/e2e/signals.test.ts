@@ -19,7 +19,8 @@ import { connectProvider } from "../../prover/chain/connect.js";
 import { decodeSignal, proveSignal, rebalanceAsKeeper, seedSignalMarket, type SignalMarket } from "../../scripts/dev/signalStack.js";
 import { deploySignalStack, signalMarketOf } from "../helpers/signalStack.js";
 import { loadSp500, toCents } from "../../prover/data/sp500.js";
-import { modelCommitment, poseidonHash } from "../../prover/model/commitment.js";
+import { poseidonHash } from "../../prover/model/poseidon.js";
+import { modelCommitment } from "../../prover/circuit/commitment.js";
 import { readModelSpec } from "../../prover/model/spec.js";
 import { ModelProver } from "../../prover/prove/prover.js";
 

@@ -10,12 +10,13 @@ import { circuitBaseName } from "../../prover/artifacts/paths.js";
 import { generateCircuit } from "../../prover/circuit/codegen.js";
 import { compileCircuit, type CircuitInfo } from "../../prover/circuit/compile.js";
 import { firstViolatedConstraint, loadR1cs, loadSymbols, type R1cs } from "../../prover/circuit/r1cs.js";
-import { modelCommitment, privateWeights } from "../../prover/model/commitment.js";
+import { privateWeights } from "../../prover/model/commitment.js";
+import { modelCommitment } from "../../prover/circuit/commitment.js";
 import { lowerModel, type ModelIR } from "../../prover/model/ir.js";
 import { readModelSpec } from "../../prover/model/spec.js";
 import { toField } from "../../prover/field.js";
 import { seededRandom } from "../../prover/data/germanCredit.js";
-import { poseidonHash } from "../../prover/model/commitment.js";
+import { poseidonHash } from "../../prover/model/poseidon.js";
 import { attestationMessagePreimage, attesterKeyFromPrivate, signAttestationMessage, type AttesterKey } from "../../prover/attest/attestation.js";
 
 /** What an attested circuit's witness is signed with, unless a test says otherwise. */

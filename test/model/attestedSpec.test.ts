@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { expect } from "chai";
 import { bundledSpecPath } from "../../prover/artifacts/paths.js";
 import { SpecValidationError } from "../../prover/errors.js";
-import { modelCommitment } from "../../prover/model/commitment.js";
+import { modelCommitment } from "../../prover/circuit/commitment.js";
 import { lowerModel } from "../../prover/model/ir.js";
 import { parseModelSpec, readModelSpec } from "../../prover/model/spec.js";
 

@@ -12,7 +12,8 @@ import { circuitCode, circuitDigest, circuitSourceDigest, CODEGEN_VERSION, gener
 import { FAMILIES } from "../../prover/graph/registry.js";
 import { CIRCUIT_LIBRARY } from "../../prover/circuit/library.generated.js";
 import { includedLibraryFiles, includesOf, type CircuitLibrary } from "../../prover/circuit/library.js";
-import { modelCommitment, modelCommitmentForCircuit } from "../../prover/model/commitment.js";
+import { modelCommitmentForCircuit } from "../../prover/model/commitment.js";
+import { modelCommitment } from "../../prover/circuit/commitment.js";
 import { lowerModel, type ModelIR } from "../../prover/model/ir.js";
 import { parseModelSpec, readModelSpec } from "../../prover/model/spec.js";
 import { CIRCUIT_LIBRARY_PATH, renderCircuitLibraryModule, resolveLibInclude } from "../../scripts/generate-circuit-library.js";

@@ -6,7 +6,9 @@
  */
 import { expect } from "chai";
 import { ModelRangeError } from "../../prover/errors.js";
-import { extraOutputValues, modelCommitment, poseidonHash, publicOutputs } from "../../prover/model/commitment.js";
+import { extraOutputValues, publicOutputs } from "../../prover/model/commitment.js";
+import { poseidonHash } from "../../prover/model/poseidon.js";
+import { modelCommitment } from "../../prover/circuit/commitment.js";
 import { runQuantized } from "../../prover/model/interpret.js";
 import { lowerModel, publicOutputCount } from "../../prover/model/ir.js";
 import { parseModelSpec } from "../../prover/model/spec.js";

@@ -17,7 +17,7 @@ import { circuitBaseName, REPO_ROOT } from "../../prover/artifacts/paths.js";
 import { generateCircuit } from "../../prover/circuit/codegen.js";
 import { firstViolatedConstraint, loadR1cs } from "../../prover/circuit/r1cs.js";
 import { toField } from "../../prover/field.js";
-import { modelCommitment } from "../../prover/model/commitment.js";
+import { modelCommitment } from "../../prover/circuit/commitment.js";
 import { quantize } from "../../prover/model/quantize.js";
 import { buildOnnx as model, intAttr as int } from "../../prover/onnx/build.js";
 import { calibrate } from "../../prover/onnx/calibrate.js";
@@ -94,7 +94,14 @@ describe("ONNX data-dependent indices: wrapping and range, against onnxruntime",
       ],
       [["Y", 1, [4]]],
     );
-    expectAgrees(await check("scatternd", sc, [[1, 2, 3, 4], [-1, 0], [9, 8]]), [8, 2, 3, 9]);
+    expectAgrees(
+      await check("scatternd", sc, [
+        [1, 2, 3, 4],
+        [-1, 0],
+        [9, 8],
+      ]),
+      [8, 2, 3, 9],
+    );
   });
 
   it("refuses an out-of-range index (4 on an axis of 4) with the reason, as onnxruntime errors", async () => {

@@ -56,6 +56,8 @@ describe("prover service: batched submission", function () {
         `credit-score=${modelId}`,
         "--consumer",
         `credit-score=${creditGate}`,
+        // The subject is the service's own account (a batch carries no authorizations): the operator allows it.
+        "--allow-self-subject",
         "--port",
         "0",
         "--workers",

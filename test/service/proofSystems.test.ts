@@ -105,6 +105,8 @@ describe("prover service with PLONK and FFLONK models", function () {
           `${name}=${modelId}`,
           "--consumer",
           `${name}=${creditGate}`,
+          // The subject is the service's own account: the operator allows it.
+          "--allow-self-subject",
           "--port",
           "0",
           "--workers",

@@ -39,7 +39,7 @@ export const command: Command = {
     }
     const validFor = Number(values["valid-for"]);
     if (!Number.isSafeInteger(validFor) || validFor <= 0) {
-      throw new AttestationFormatError(`--valid-for must be a positive whole number of seconds, got ${values["valid-for"]}`, "valid-for");
+      throw new UsageError(`--valid-for must be a positive whole number of seconds, got ${values["valid-for"]}`);
     }
     const ir = lowerModel(readModelSpec(values.model));
     let json: unknown;

@@ -6,18 +6,17 @@
 import { parseArgs } from "node:util";
 import { UsageError, ZkinferError } from "../../errors.js";
 import type { Command } from "../command.js";
-import { resolveSpecPath } from "../../artifacts/models.js";
 
 export const command: Command = {
   usage:
-    "init <model-dir|spec.json> --ptau <file> --out <dir> | contribute <dir> --name <who> [--entropy-file <f>] | " +
+    "init <model|model-dir|spec.json> --out <dir> [--ptau <file>] | contribute <dir> --name <who> [--entropy-file <f>] | " +
     "verify <dir> [--r1cs <file>] [--ptau <file>] [--json] | finalize <dir> --beacon <hex> [--iterations <n>] [--r1cs <file>] [--ptau <file>]",
   summary:
     "A multi-party Groth16 phase 2 for a built model (Groth16 only: PLONK and FFLONK models need none and are refused). `init` writes the initial zkey and transcript.json; each `contribute` adds one " +
     "contribution (OS randomness plus an optional file; nothing secret is written) and prints its hash; `verify` checks the whole chain " +
     "against the model's r1cs and the ptau and names any failing step; `finalize` applies a public beacon, exports the verification key " +
     "and makes the ceremony's key the model's setup (the build then generates its verifier from it).",
-  async run(argv) {
+  async run(argv, ctx) {
     const { positionals, values } = parseArgs({
       args: argv,
       allowPositionals: true,
@@ -35,11 +34,19 @@ export const command: Command = {
     const [action, target, ...extra] = positionals;
     if (!target || extra.length > 0) throw new UsageError(`expected \`ceremony ${action ?? "<action>"} <${action === "init" ? "model" : "dir"}>\``);
     const ceremony = await import("../../setup/ceremony.js");
+    // A folder that is not a ceremony is said as such (after the flags are checked), not reported as a failing step.
+    const requireCeremony = async () => {
+      const { existsSync } = await import("node:fs");
+      const { ceremonyPath } = await import("../../artifacts/paths.js");
+      if (!existsSync(ceremonyPath(target, "transcript"))) {
+        throw new ZkinferError(`${target} holds no ceremony (no transcript.json): start one with \`zkinfer ceremony init <model> --out ${target}\``);
+      }
+    };
     switch (action) {
       case "init": {
-        if (!values.ptau || !values.out) throw new UsageError("init needs --ptau <file> and --out <dir>");
+        if (!values.out) throw new UsageError("init needs --out <dir> (and --ptau <file>, default the ptau the model's build used)");
         const { readModelSpec } = await import("../../model/spec.js");
-        const spec = resolveSpecPath(target);
+        const spec = ctx.spec(target);
         const parsed = readModelSpec(spec);
         const model = parsed.name;
         const { proofSystemOf } = await import("../../model/specSchema.js");
@@ -52,13 +59,16 @@ export const command: Command = {
               `Build it with a ceremony ptau instead (\`zkinfer build ${target} --ptau <file>\`, a published Hermez file is checked by its hash).`,
           );
         }
-        const t = await ceremony.initCeremony({ model, spec, ptau: values.ptau, dir: values.out, log: console.log });
+        // Without --ptau: the phase 1 the model's build used (a development one makes the ceremony a rehearsal).
+        const ptau = values.ptau ?? (await builtPtau(model, target));
+        const t = await ceremony.initCeremony({ model, spec, ptau, dir: values.out, log: console.log });
         console.log(`ceremony for ${model} in ${values.out}: circuit ${t.circuit.hash.slice(0, 32)}…, ptau 2^${t.ptau.power} (${t.ptau.source})`);
         console.log(`next: \`zkinfer ceremony contribute ${values.out} --name <who>\` on each contributor's machine`);
         return;
       }
       case "contribute": {
         if (!values.name) throw new UsageError("contribute needs --name <who> (published with the contribution hash)");
+        await requireCeremony();
         const { index, hash } = await ceremony.contribute({ dir: target, name: values.name, entropyFile: values["entropy-file"] });
         console.log(`contribution ${index} (${values.name}) hash:`);
         console.log(hash);
@@ -66,6 +76,7 @@ export const command: Command = {
         return;
       }
       case "verify": {
+        await requireCeremony();
         const report = await ceremony.verifyCeremony({ dir: target, r1cs: values.r1cs, ptau: values.ptau });
         if (!values.json) {
           console.log(`circuit ${report.circuit}`);
@@ -81,6 +92,7 @@ export const command: Command = {
       }
       case "finalize": {
         if (!values.beacon) throw new UsageError("finalize needs --beacon <hex>: a public random value fixed after the last contribution");
+        await requireCeremony();
         const iterationsExp = values.iterations === undefined ? undefined : Number(values.iterations);
         const report = await ceremony.finalizeCeremony({ dir: target, beaconHex: values.beacon, iterationsExp, r1cs: values.r1cs, ptau: values.ptau });
         const info = ceremony.installCeremonySetup(target);
@@ -103,3 +115,17 @@ export const command: Command = {
     }
   },
 };
+
+/** The ptau file the model's build recorded (setup.json), or a usage error asking for --ptau. */
+async function builtPtau(model: string, target: string): Promise<string> {
+  const { existsSync, readFileSync } = await import("node:fs");
+  const { artifactPath } = await import("../../artifacts/paths.js");
+  const file = artifactPath(model, "setupInfo");
+  const recorded = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as { ptau?: { path?: string } }).ptau?.path : undefined;
+  if (recorded === undefined || !existsSync(recorded)) {
+    throw new UsageError(
+      `init needs --ptau <file>: ${model} has no build whose ptau could be used (\`zkinfer build ${target}\` first, or give the ceremony's ptau)`,
+    );
+  }
+  return recorded;
+}

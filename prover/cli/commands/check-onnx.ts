@@ -10,10 +10,20 @@ export const command: Command = {
     '{"supported", "reason"?, "constraints"?, "outputs"?: {"float", "quantized", "circuit"}, "maxAbsError"?, "errorBound"?}. ' +
     "Exit codes: 0 supported; 3 refused (the reason names every unsupported operator with its nodes, or the range/size " +
     "limit hit); 4 an internal error (a compiler bug: still one JSON line, supported false, the reason quoting the error); " +
-    "1 bad usage. With --json the one JSON line is printed in every case but bad usage.",
+    "2 bad usage; 1 an input file that cannot be read. With --json the one JSON line {supported, ...} is printed in every case " +
+    'but those two, which print {"ok": false, "error", "exitCode"}.',
   async run(argv) {
     const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: "boolean" } } });
     if (positionals.length !== 2) throw new UsageError("expected two arguments: the ONNX file and the input JSON");
+    // A missing file is the user's mistake, not a refusal of the model nor a compiler bug.
+    const { existsSync, statSync } = await import("node:fs");
+    const { ZkinferError } = await import("../../errors.js");
+    for (const [file, what] of [
+      [positionals[0]!, "ONNX model"],
+      [positionals[1]!, "input JSON"],
+    ] as const) {
+      if (!existsSync(file) || !statSync(file).isFile()) throw new ZkinferError(`the ${what} ${file} does not exist or is not a file`);
+    }
     const { checkOnnx } = await import("../../onnx/check.js");
     const log = values.json ? () => {} : (line: string) => console.error(line);
     let result: Awaited<ReturnType<typeof checkOnnx>>;
@@ -23,7 +33,6 @@ export const command: Command = {
     } catch (e) {
       // Never a raw stack trace: every failure is one JSON line. A ZkinferError is a refusal with a
       // reason (bad input file, range analysis); anything else is a compiler bug, said as such.
-      const { ZkinferError } = await import("../../errors.js");
       internal = !(e instanceof ZkinferError);
       const message = e instanceof Error ? e.message : String(e);
       result = { supported: false, reason: internal ? `internal error (a zkinfer bug, please report it): ${message}` : message };

@@ -8,18 +8,19 @@ import { isAddress, type Address } from "viem";
 import { UsageError, ZkinferError } from "../../errors.js";
 import { SIGNING_CHAIN_OPTIONS } from "../args.js";
 import type { Command } from "../command.js";
-import { resolveSpecPath } from "../../artifacts/models.js";
 
 export const command: Command = {
   usage:
-    "<model-dir|spec.json> --rpc <url> [--hub <address>] [--consumer <ContractName> --consumer-args <json array>] [--update-delay <seconds>] " +
-    "[--metadata <uri>] [--attester <keyHash>]... [--keystore <file>] [--out-dir deployments] [--allow-dev-setup] [--dry-run] [--json]",
+    "<model|model-dir|spec.json> --rpc <url> | --network <name> [--hub <address>] [--consumer <ContractName> --consumer-args <json array>] [--update-delay <seconds>] " +
+    "[--metadata <uri>] [--attester <keyHash>]... [--keystore <file>] [--out-dir <dir>] [--allow-dev-setup] [--dry-run] [--json]",
   summary:
     "Deploys a built model: a new InferenceHub unless --hub, the model's verifier, its registration and your consumer (its constructor " +
     'arguments may use "$hub", "$modelId", "$deployer"). The key comes from $ZKINFER_PRIVATE_KEY, or --keystore <v3 JSON> with ' +
     "$ZKINFER_KEYSTORE_PASSWORD. A development setup is refused on any chain but a local one (31337, 1337) unless --allow-dev-setup. " +
-    "--dry-run prints the steps and the gas the node estimates, and sends nothing. --json prints {chainId, hub, modelId, verifier, setup} last.",
-  async run(argv) {
+    "--dry-run prints the steps and the gas the node estimates, and sends nothing. --json prints {chainId, hub, modelId, verifier, setup} last. " +
+    "The consumer is looked for in your contractsDir (zkinfer.config.json, default ./contracts), then among zkinfer's own; the manifest " +
+    "goes to --out-dir (default the config's deploymentsDir, else ./deployments)/<chainId>.json, where later commands find the hub and model id.",
+  async run(argv, ctx) {
     const { positionals, values } = parseArgs({
       args: argv,
       allowPositionals: true,
@@ -36,7 +37,7 @@ export const command: Command = {
       },
     });
     if (positionals.length !== 1) throw new UsageError("expected one model folder or spec.json");
-    if (!values.rpc) throw new UsageError("--rpc <url> is required: the JSON-RPC endpoint of the target chain");
+    const rpc = ctx.rpc(values.rpc);
     if (values.hub !== undefined && !isAddress(values.hub)) throw new UsageError(`--hub must be a 0x-prefixed 20-byte address, got "${values.hub}"`);
     let consumer: { contract: string; args: unknown[] } | undefined;
     if (values.consumer) {
@@ -57,9 +58,15 @@ export const command: Command = {
       if (values.hub) throw new UsageError("--update-delay applies to a new hub; the existing --hub keeps its own");
       updateDelay = BigInt(values["update-delay"]);
     }
-    const specPath = resolveSpecPath(positionals[0]!);
+    const specPath = ctx.spec(positionals[0]!);
     try {
-      await deploy(specPath, values, consumer, updateDelay, positionals[0]!);
+      await deploy(
+        specPath,
+        { ...values, rpc, "out-dir": values["out-dir"] ?? ctx.deploymentsDir(), "contracts-dir": ctx.contractsDir() },
+        consumer,
+        updateDelay,
+        positionals[0]!,
+      );
     } catch (error) {
       // The node's or Ignition's own errors, on one line (the cause keeps the detail).
       if (error instanceof ZkinferError) throw error;
@@ -90,6 +97,7 @@ async function deploy(
       updateDelay,
       metadataURI: values.metadata as string | undefined,
       allowDevSetup: values["allow-dev-setup"] as boolean,
+      contractsDir: values["contracts-dir"] as string | undefined,
       log: console.log,
     };
     if (values["dry-run"]) {

@@ -26,9 +26,17 @@ export const command: Command = {
     if (positionals.length !== 1 || !values.calibrate || !values.out) {
       throw new UsageError("expected a model file, --calibrate <samples> and --out <dir>");
     }
-    const { importModel } = await import("../../onnx/importModel.js");
     const threshold = values.threshold === undefined ? 0 : Number(values.threshold);
     if (!Number.isFinite(threshold)) throw new UsageError(`--threshold must be a number, got ${values.threshold}`);
+    const { existsSync, statSync } = await import("node:fs");
+    const { ZkinferError } = await import("../../errors.js");
+    for (const [file, what] of [
+      [positionals[0]!, "model"],
+      [values.calibrate, "--calibrate samples"],
+    ] as const) {
+      if (!existsSync(file) || !statSync(file).isFile()) throw new ZkinferError(`the ${what} file ${file} does not exist or is not a file`);
+    }
+    const { importModel } = await import("../../onnx/importModel.js");
     // The model is named after its folder by default (two imports into two folders are two models:
     // naming them after the ONNX file, often `network.onnx`, made the second overwrite the first's build).
     const name = values.name ?? modelNameOf(basename(resolve(values.out)));

@@ -6,7 +6,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { assertBuilt, resolveSpecPath } from "../../artifacts/models.js";
+import { assertBuilt } from "../../artifacts/models.js";
 import { bundledSpecPath } from "../../artifacts/paths.js";
 import { decodeOutputs } from "../../model/interpret.js";
 import { readModelSpec } from "../../model/spec.js";
@@ -22,7 +22,7 @@ export const command: Command = {
   summary:
     "Proves an attested model (default the bundled credit-score-attested) on the features of a signed attestation, " +
     "for its subject, and writes the proof, public signals and calldata to --out (with the input-commitment salt: keep it private).",
-  async run(argv) {
+  async run(argv, ctx) {
     const { positionals, values } = parseArgs({
       args: argv,
       allowPositionals: true,
@@ -34,7 +34,7 @@ export const command: Command = {
     });
     if (positionals.length !== 1 || !values.out) throw new UsageError("expected <attestation.json>, --nonce <n> and --out <proof.json>");
     const nonce = parseNonce(values.nonce);
-    const specPath = resolveSpecPath(values.model);
+    const specPath = ctx.spec(values.model);
     let json: unknown;
     try {
       json = JSON.parse(readFileSync(positionals[0]!, "utf8"));

@@ -23,18 +23,34 @@ import { lowerModel } from "../../model/ir.js";
 import { readModelSpec } from "../../model/spec.js";
 import { ZkinferError } from "../../errors.js";
 
+const REGISTRY_ACTIONS = [
+  "list",
+  "show",
+  "register",
+  "pause",
+  "unpause",
+  "retire",
+  "upgrade",
+  "cancel-upgrade",
+  "transfer",
+  "accept",
+  "set-consumer",
+  "trust-attester",
+  "revoke-attester",
+] as const;
+
 export const command: Command = {
   usage:
     "<list|show <id>|register|pause <id>|unpause <id>|retire <id>|upgrade <id>|cancel-upgrade <id>|transfer <id> <to>|accept <id>|" +
     "set-consumer <id> <address>|trust-attester <id> <keyHash>|revoke-attester <id> <keyHash>> " +
-    "--rpc <url> --hub <address> [--keystore <file>] [--verifier <address> --commitment <n> --outputs <k> --metadata <uri> [--attested [--attester <keyHash>]... | --public-inputs <spec.json|model dir>]] [--apply] [--json]",
+    "--rpc <url> | --network <name> [--hub <address>] [--keystore <file>] [--verifier <address> --commitment <n> --outputs <k> --metadata <uri> [--attested [--attester <keyHash>]... | --public-inputs <spec.json|model dir>]] [--apply] [--json]",
   summary:
     "Reads and changes the model registry of a deployed InferenceHub. Writes sign with the key in $ZKINFER_PRIVATE_KEY, or --keystore <v3 JSON> with $ZKINFER_KEYSTORE_PASSWORD. " +
     "`upgrade <id> --verifier --commitment` announces a timelocked update; `upgrade <id> --apply` applies it once the delay has passed. " +
     "`register --attested` registers a model whose inputs an attester signs, trusting each `--attester <keyHash>` from registration on; " +
     "`trust-attester`/`revoke-attester <id> <keyHash>` manage its attesters afterwards (a new one is announced, then trusted after the delay) " +
     "(`zkinfer attester` prints a key's hash); `set-consumer <id> <address>` sets what acts on its proofs (the zero address removes it).",
-  async run(argv) {
+  async run(argv, ctx) {
     const { positionals, values } = parseArgs({
       args: argv,
       allowPositionals: true,
@@ -51,16 +67,22 @@ export const command: Command = {
       },
     });
     const [action, ...rest] = positionals;
-    if (!values.rpc) throw new UsageError("--rpc <url> is required: the JSON-RPC endpoint of the chain the hub is on.");
-    const hub = address("--hub", values.hub);
-    const { publicClient: client } = await connectRead(values.rpc);
+    // A wrong action is a usage error before any node is called.
+    if (!REGISTRY_ACTIONS.includes(action as (typeof REGISTRY_ACTIONS)[number])) {
+      throw new UsageError(`unknown registry action \`${action ?? ""}\`. Use one of: ${REGISTRY_ACTIONS.join(", ")}.`);
+    }
+    const rpc = ctx.rpc(values.rpc);
+    const hubFlag = values.hub === undefined ? undefined : address("--hub", values.hub);
+    const { publicClient: client, chainId } = await connectRead(rpc);
+    // Without --hub: the InferenceHub `zkinfer deploy` recorded for this chain.
+    const hub = hubFlag ?? (await recordedHub(ctx.deploymentsDir(), chainId));
     await assertContract(client, hub, "--hub");
     const abi = inferenceHubAbi;
     const print = (human: string, data: unknown) =>
       console.log(values.json ? JSON.stringify(data, (_, v) => (typeof v === "bigint" ? v.toString() : v)) : human);
 
     // The owner's key, as `zkinfer deploy` takes it: $ZKINFER_PRIVATE_KEY, or --keystore with its password.
-    const signer = async () => connectChain(values.rpc!, loadPrivateKey({ keystore: values.keystore }));
+    const signer = async () => connectChain(rpc, loadPrivateKey({ keystore: values.keystore }));
     /** The hub, ABI and signing clients for writeAndWait (each write is simulated first: a revert names its custom error and sends nothing). */
     const hubTx = async () => ({ ...(await signer()), address: hub, abi });
     const id = () => modelId(rest[0]);
@@ -260,6 +282,18 @@ export const command: Command = {
     }
   },
 };
+
+/** The hub deployments/<chainId>.json records, or a usage error saying to pass --hub. */
+async function recordedHub(dir: string, chainId: number): Promise<Address> {
+  const { existsSync } = await import("node:fs");
+  const { chainManifestPath } = await import("../../artifacts/paths.js");
+  const { readManifest } = await import("../../chain/manifest.js");
+  const file = chainManifestPath(dir, chainId);
+  if (!existsSync(file)) throw new UsageError(`--hub <address> is required: no deployment of chain ${chainId} at ${file}`);
+  const hub = (await readManifest(file)).contracts.find((c) => c.name === "InferenceHub");
+  if (!hub) throw new UsageError(`--hub <address> is required: ${file} records no InferenceHub`);
+  return hub.address as Address;
+}
 
 function address(flag: string, value: string | undefined): Address {
   if (!value || !isAddress(value)) throw new UsageError(`${flag} must be a 0x-prefixed 20-byte address, got "${value ?? ""}".`);

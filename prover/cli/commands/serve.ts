@@ -1,19 +1,21 @@
 /**
  * `zkinfer serve`: the prover service (HTTP API + queue + provers + submitter). See
- * prover/service/service.ts and the README's "Prover service" section.
+ * prover/service/service.ts and docs/SERVICE.md.
  */
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import type { Address, Hex } from "viem";
+import type { Abi, Address, Hex } from "viem";
 import { buildRoot } from "../../artifacts/paths.js";
+import { hardhatArtifact } from "../../chain/deployModel.js";
 import { ZkinferError } from "../../errors.js";
 import { hashApiKey, newApiKey } from "../../service/auth.js";
-import { startService } from "../../service/service.js";
+import { DEFAULT_MIN_DEADLINE_SECONDS, startService } from "../../service/service.js";
 import type { Command } from "../command.js";
 
 export const command: Command = {
   usage:
-    "--models <dir>[,<dir>...] [--rpc <url>] [--hub <address> --model-id <name>=<id>[,...] --consumer <name>=<address>[,...] | --deploy] [--redis <url>] [--db <file>] [--workers <n>] [--port <n>] [--host <addr>] [--confirmations <n>] [--batch-max <n>] [--batch-wait-ms <ms>] [--redis-prefix <p>] [--lock-ms <ms>] | --hash-key <key>",
+    "--models <dir>[,<dir>...] [--rpc <url>] [--hub <address> --model-id <name>=<id>[,...] --consumer <name>=<address>[,...] | --deploy] [--redis <url>] [--db <file>] [--workers <n>] [--port <n>] [--host <addr>] [--confirmations <n>] [--batch-max <n>] [--batch-wait-ms <ms>] [--redis-prefix <p>] [--lock-ms <ms>] [--consumer-abi <name>=<artifact.json|ContractName>[,...]] [--min-deadline <s>] [--allow-self-subject] | --hash-key <key>",
   summary:
     "Serves proofs over HTTP (/v1, OpenAPI at /v1/openapi.json). Jobs queue in SQLite (--db, default $ZKINFER_BUILD_DIR/service/jobs.sqlite) or, with --redis, in BullMQ " +
     "shared with `zkinfer worker` processes. With --rpc, proved jobs are submitted to InferenceHub.verifyAndAct with $ZKINFER_SUBMITTER_KEY; " +
@@ -22,6 +24,12 @@ export const command: Command = {
     "a batch that reverts is resubmitted one proof at a time. " +
     "With --hub, each model is served under the id --model-id names, and the service refuses to start unless that record is Active, " +
     "carries the model's commitment, calls the --consumer named and points to a verifier running the locally built verifier's code. " +
+    "--deploy compiles the contracts (npx hardhat build) and deploys a development stack. " +
+    "A request for another subject carries the subject's EIP-712 authorization of the submitter, checked on arrival (its deadline at least --min-deadline seconds ahead, default " +
+    `${DEFAULT_MIN_DEADLINE_SECONDS}); ` +
+    "a request whose subject is the submitter's own address is refused unless --allow-self-subject is given. " +
+    "--consumer-abi decodes a custom consumer's events into the job (a Hardhat artifact file, or a contract name under artifacts/); without it they are kept raw. " +
+    "See docs/SERVICE.md. " +
     "API keys: $ZKINFER_API_KEY_HASHES (comma-separated SHA-256 hex of the keys; `--hash-key <key>` prints one); without it a key is generated and printed once.",
   async run(argv) {
     const { values } = parseArgs({
@@ -44,6 +52,9 @@ export const command: Command = {
         "batch-max": { type: "string", default: "1" },
         "batch-wait-ms": { type: "string", default: "2000" },
         "hash-key": { type: "string" },
+        "consumer-abi": { type: "string" },
+        "min-deadline": { type: "string" },
+        "allow-self-subject": { type: "boolean", default: false },
       },
     });
     if (values["hash-key"] !== undefined) {
@@ -81,6 +92,12 @@ export const command: Command = {
       named[name] = { modelId: BigInt(ids.get(name)!), consumer: consumers.get(name) as Address };
     }
 
+    const consumerAbis: Record<string, Abi> = {};
+    for (const [name, source] of pairs("consumer-abi", values["consumer-abi"], /^.+$/, "Hardhat artifact file or contract name"))
+      consumerAbis[name] = consumerAbi(source);
+    if (Object.keys(consumerAbis).length > 0 && !values.rpc) throw new ZkinferError("--consumer-abi goes with --rpc: without a chain nothing is submitted.");
+    if (values["allow-self-subject"] && !values.rpc) throw new ZkinferError("--allow-self-subject goes with --rpc: without a chain nothing is submitted.");
+
     let hashes = (process.env.ZKINFER_API_KEY_HASHES ?? "")
       .split(",")
       .map((s) => s.trim())
@@ -109,6 +126,9 @@ export const command: Command = {
             deploy: values.deploy ? { threshold: 0n, creditLimit: 10_000n } : undefined,
             confirmations: int("confirmations", values.confirmations, 1),
             batch: { maxBatch: int("batch-max", values["batch-max"], 1)!, maxWaitMs: int("batch-wait-ms", values["batch-wait-ms"], 0)! },
+            allowSelfSubject: values["allow-self-subject"],
+            minDeadlineSeconds: int("min-deadline", values["min-deadline"], 0),
+            consumerAbis,
           }
         : undefined,
       apiKeyHashes: hashes,
@@ -129,6 +149,30 @@ export const command: Command = {
     return stop ? 1 : 0;
   },
 };
+
+/** A consumer's ABI from a Hardhat artifact file (or a bare ABI array), or from the contract's name under the project's artifacts/. */
+function consumerAbi(source: string): Abi {
+  let abi: unknown;
+  if (source.endsWith(".json") || source.includes("/")) {
+    if (!existsSync(source))
+      throw new ZkinferError(
+        `--consumer-abi: no file ${source} (give a Hardhat artifact, e.g. artifacts/contracts/MyConsumer.sol/MyConsumer.json, or a contract name).`,
+      );
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(source, "utf8"));
+    } catch (cause) {
+      throw new ZkinferError(`--consumer-abi: ${source} is not JSON (${(cause as Error).message}).`, { cause });
+    }
+    abi = Array.isArray(parsed) ? parsed : (parsed as { abi?: unknown }).abi;
+  } else {
+    if (!/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(source)) throw new ZkinferError(`--consumer-abi takes a Hardhat artifact file or a contract name, got ${source}.`);
+    abi = hardhatArtifact(source).abi;
+  }
+  if (!Array.isArray(abi) || !abi.some((item) => (item as { type?: unknown }).type === "event"))
+    throw new ZkinferError(`--consumer-abi: ${source} has no ABI with events (a Hardhat artifact has them under "abi").`);
+  return abi as Abi;
+}
 
 export function waitForSignal(): Promise<void> {
   return new Promise((resolve) => {

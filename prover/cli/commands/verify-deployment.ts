@@ -2,33 +2,65 @@
  * `zkinfer verify-deployment --rpc <url> --hub <address> --model <id> <model-dir>`: checks a live
  * registration against the model's sources (prover/chain/verifyDeployment.ts). Needs no key.
  */
+import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { isAddress, type Address } from "viem";
 import { UsageError, ZkinferError } from "../../errors.js";
 import type { Command } from "../command.js";
-import { resolveSpecPath } from "../../artifacts/models.js";
+import { hubAndModel } from "../context.js";
 
 export const command: Command = {
-  usage: "<model-dir|spec.json> --rpc <url> --hub <address> --model <id> [--json]",
+  usage:
+    "<model|model-dir|spec.json> --rpc <url> | --network <name> [--hub <address> --model <id>] [--ceremony <dir>] [--ptau <file>] [--trust-ptau <blake2b>]... [--json]",
   summary:
     "Checks a deployed model against its sources: the verifier's runtime code equals the one compiled from the final zkey, the registered " +
     "commitment equals the spec's, the setup transcript verifies; reports status, owner, consumer, update delay and any pending update. " +
-    'Exits 1 on any mismatch, naming it. --json prints {"ok", "checks": [{name, ok, detail}]} last.',
-  async run(argv) {
+    "The code must be exactly the compiled verifier (only the compiler's metadata trailer set aside). --ceremony checks against a published " +
+    "ceremony folder: it is verified against the circuit compiled from the spec and its final key installed in the local build. A PLONK/FFLONK key " +
+    "passes only over a published (Hermez) ptau, or one named with --trust-ptau by its blake2b. --ptau gives the phase-1 file when it is not " +
+    'where the records say. Exits 1 on any mismatch, naming it. --json prints {"ok", "checks": [{name, ok, detail}]} last. ' +
+    "--hub and --model default to what deployments/<chainId>.json records for the model.",
+  async run(argv, ctx) {
     const { positionals, values } = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { rpc: { type: "string" }, hub: { type: "string" }, model: { type: "string" }, json: { type: "boolean", default: false } },
+      options: {
+        rpc: { type: "string" },
+        hub: { type: "string" },
+        model: { type: "string" },
+        ceremony: { type: "string" },
+        ptau: { type: "string" },
+        "trust-ptau": { type: "string", multiple: true },
+        json: { type: "boolean", default: false },
+      },
     });
     if (positionals.length !== 1) throw new UsageError("expected one model folder or spec.json");
-    if (!values.rpc) throw new UsageError("--rpc <url> is required");
-    if (!values.hub || !isAddress(values.hub)) throw new UsageError(`--hub must be a 0x-prefixed 20-byte address, got "${values.hub ?? ""}"`);
-    if (!values.model || !/^[1-9][0-9]*$/.test(values.model)) throw new UsageError(`--model must be a positive model id, got "${values.model ?? ""}"`);
-    const specPath = resolveSpecPath(positionals[0]!);
+    const trustedPtau = values["trust-ptau"] ?? [];
+    for (const h of trustedPtau)
+      if (!/^(0x)?[0-9a-fA-F]{128}$/.test(h)) throw new UsageError(`--trust-ptau must be a ptau file's blake2b-512 as 128 hex digits, got "${h}"`);
+    if (values.ceremony && !existsSync(values.ceremony))
+      throw new UsageError(`--ceremony ${values.ceremony} does not exist: give a ceremony folder (with transcript.json)`);
+    if (values.ptau && !existsSync(values.ptau)) throw new UsageError(`--ptau ${values.ptau} does not exist`);
+    const rpc = ctx.rpc(values.rpc);
+    const specPath = ctx.spec(positionals[0]!);
+    const { hub, modelId } = await hubAndModel(
+      ctx,
+      values,
+      async () => ctx.network()?.chainId ?? (await (await import("../../chain/connect.js")).connectRead(rpc)).chainId,
+      (await import("../../model/spec.js")).readModelSpec(specPath).name,
+    );
     const { verifyDeployment } = await import("../../chain/verifyDeployment.js");
     let report;
     try {
-      report = await verifyDeployment({ rpcUrl: values.rpc, hub: values.hub as Address, modelId: BigInt(values.model), specPath });
+      report = await verifyDeployment({
+        rpcUrl: rpc,
+        hub,
+        modelId,
+        specPath,
+        ...(values.ceremony ? { ceremonyDir: values.ceremony } : {}),
+        ...(values.ptau ? { ptauPath: values.ptau } : {}),
+        trustedPtau: trustedPtau.map((h) => h.replace(/^0x/, "").toLowerCase()),
+        log: (line) => console.error(line),
+      });
     } catch (error) {
       if (error instanceof ZkinferError) throw error;
       throw new ZkinferError(((error as Error).message ?? String(error)).split("\n")[0]!, { cause: error });

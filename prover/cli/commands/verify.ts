@@ -9,22 +9,30 @@ import { ZkinferError } from "../../errors.js";
 import type { SnarkProof } from "../../prove/calldata.js";
 import type { Command } from "../command.js";
 import { UsageError } from "../usage.js";
-import { assertBuilt, BuildArtifactError, buildCommand, resolveSpecPath } from "../../artifacts/models.js";
+import { assertBuilt, BuildArtifactError, buildCommand } from "../../artifacts/models.js";
 
 export const command: Command = {
-  usage: "<model-dir|spec.json> <proof.json>",
-  summary: "Verifies a proof written by `zkinfer prove` against the built model's verification key. Exit 0 when valid, 1 when not.",
-  async run(argv) {
-    const { positionals } = parseArgs({ args: argv, allowPositionals: true, options: {} });
+  usage: "<model|model-dir|spec.json> <proof.json> [--json]",
+  summary:
+    "Verifies a proof written by `zkinfer prove` against the built model's verification key. Exit 0 when valid, 1 when not. " +
+    '--json prints {"valid", "model", "version", "reason"?} as one line.',
+  async run(argv, ctx) {
+    const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: "boolean", default: false } } });
     if (positionals.length !== 2) throw new UsageError("expected a model and a proof file");
-    const specPath = resolveSpecPath(positionals[0]!);
+    const specPath = ctx.spec(positionals[0]!);
+    /** The verdict: one human line, or one JSON line with --json. */
+    const verdict = (valid: boolean, reason?: string) => {
+      if (values.json) console.log(JSON.stringify({ valid, model: ir.name, version: ir.version, ...(reason === undefined ? {} : { reason }) }));
+      else console.log(valid ? `valid proof of ${ir.name}@${ir.version}` : `invalid${reason === undefined ? " proof" : `: ${reason}`}`);
+      return valid ? 0 : 1;
+    };
     const { verifySnarkProof } = await import("../../prove/core.js");
     const { assertProofSystem, proofSystemOfProof } = await import("../../prove/calldata.js");
     const { proofSystemOf } = await import("../../model/specSchema.js");
     const { artifactPath } = await import("../../artifacts/paths.js");
     const { lowerModel, publicInputCount, publicOutputCount } = await import("../../model/ir.js");
     const { readModelSpec } = await import("../../model/spec.js");
-    const { modelCommitment } = await import("../../model/commitment.js");
+    const { modelCommitment } = await import("../../circuit/commitment.js");
     const { decodePublicSignals, publicInputInBounds } = await import("../../abi/publicSignals.js");
     const spec = readModelSpec(specPath);
     const ir = lowerModel(spec);
@@ -60,17 +68,14 @@ export const command: Command = {
     } catch (cause) {
       throw new ZkinferError(`${positionals[1]}'s public signals are not ${ir.name}'s layout: ${(cause as Error).message}`, { cause });
     }
-    if (signals.modelCommitment !== (await modelCommitment(ir))) {
-      console.log(`invalid: the proof's model commitment is not ${ir.name}@${ir.version}'s`);
-      return 1;
-    }
+    if (signals.modelCommitment !== (await modelCommitment(ir))) return verdict(false, `the proof's model commitment is not ${ir.name}@${ir.version}'s`);
     // Public inputs are bounded by the verifier, not the circuit (the hub does the same check).
     const bad = (signals.inputs ?? []).findIndex((q) => !publicInputInBounds(q, ir.visibility.publicInputBits!));
     if (bad >= 0) {
-      console.log(
-        `invalid: public input \`${ir.features[bad]!.name}\` = ${signals.inputs![bad]} (at 2^${ir.inputScale}) is outside [-2^${ir.visibility.publicInputBits}, 2^${ir.visibility.publicInputBits})`,
+      return verdict(
+        false,
+        `public input \`${ir.features[bad]!.name}\` = ${signals.inputs![bad]} (at 2^${ir.inputScale}) is outside [-2^${ir.visibility.publicInputBits}, 2^${ir.visibility.publicInputBits})`,
       );
-      return 1;
     }
     // A key of another circuit (a build overwritten by another model of the same name) would make
     // snarkjs fail inside its pairing code: say which build does not match instead.
@@ -89,8 +94,7 @@ export const command: Command = {
         { cause },
       );
     }
-    console.log(ok ? `valid proof of ${ir.name}@${ir.version}` : "invalid proof");
-    return ok ? 0 : 1;
+    return verdict(ok);
   },
 };
 

@@ -4,7 +4,7 @@
  * takes the requests and submits the proofs.
  */
 import { parseArgs } from "node:util";
-import { ZkinferError } from "../../errors.js";
+import { UsageError } from "../../errors.js";
 import { startWorker } from "../../service/service.js";
 import type { Command } from "../command.js";
 import { waitForSignal } from "./serve.js";
@@ -23,11 +23,11 @@ export const command: Command = {
         "lock-ms": { type: "string" },
       },
     });
-    if (!values.redis) throw new ZkinferError("--redis <url> is required (the worker takes its jobs from the shared queue).");
-    if (!values.models) throw new ZkinferError("--models is required, e.g. --models models/credit-score");
+    if (!values.redis) throw new UsageError("--redis <url> is required (the worker takes its jobs from the shared queue).");
+    if (!values.models) throw new UsageError("--models is required, e.g. --models models/credit-score");
     if (values["lock-ms"] !== undefined && !/^\d{4,}$/.test(values["lock-ms"]))
-      throw new ZkinferError(`--lock-ms must be an integer >= 1000, got ${values["lock-ms"]}`);
-    if (!/^[1-9]\d*$/.test(values.workers!)) throw new ZkinferError(`--workers must be a positive integer, got ${values.workers}`);
+      throw new UsageError(`--lock-ms must be an integer >= 1000, got ${values["lock-ms"]}`);
+    if (!/^[1-9]\d*$/.test(values.workers!)) throw new UsageError(`--workers must be a positive integer, got ${values.workers}`);
     const worker = await startWorker({
       models: values.models.split(",").filter(Boolean),
       redisUrl: values.redis,

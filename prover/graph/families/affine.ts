@@ -11,10 +11,10 @@
  * (K + 1 constraints). Weights are constants: 0 constraints per multiply.
  * Error rule: sum |w| e_in + |w - w_q| (|x| + e_in) + |b - b_q| + (rescaled ? 2^-out : 0).
  */
-import { dotBounds, floorShift } from "../../model/ir.js";
+import { dotBounds, floorShift } from "../interval.js";
 import { quantize, dequantize } from "../../model/quantize.js";
-import type { Family, FloatNode, QNode, ValueInfo } from "../types.js";
-import { linear, magnitude } from "../util.js";
+import type { Family, ValueInfo } from "../types.js";
+import { field, linear, magnitude } from "../util.js";
 
 export interface AffineRow {
   /** Positions into the node's args. */
@@ -29,28 +29,44 @@ interface QRow {
   b: bigint;
 }
 
-const rowsOf = (node: FloatNode) => node.rows as AffineRow[];
+export interface AffineParams {
+  rows: AffineRow[];
+}
 
-export const affine: Family = {
+export interface AffineQ {
+  rows: QRow[];
+  /** The accumulator's scale, and the rescale's shift to the output scale (0: exact, no gadget). */
+  accScale: number;
+  shift: number;
+  /** Per row, the rescale gadget's K (null when exact). */
+  bits: (number | null)[];
+}
+
+export const affine: Family<AffineParams, AffineQ> = {
   ops: ["affine"],
   includes: ["circuits/lib/rescale.circom"],
-  validate(node) {
-    const rows = node.rows;
+  check(node) {
+    const rows = field(node, "rows");
     if (!Array.isArray(rows) || rows.length === 0) throw new Error(`"rows" must be a non-empty array`);
-    rows.forEach((r: AffineRow, i) => {
-      if (!Array.isArray(r.p) || !Array.isArray(r.w) || r.p.length !== r.w.length) throw new Error(`rows[${i}]: "p" and "w" must be arrays of equal length`);
-      if (r.p.some((p) => !Number.isInteger(p) || p < 0 || p >= node.args.length))
+    rows.forEach((r: unknown, i) => {
+      const p = r !== null && typeof r === "object" ? field(r, "p") : undefined;
+      const w = r !== null && typeof r === "object" ? field(r, "w") : undefined;
+      const b = r !== null && typeof r === "object" ? field(r, "b") : undefined;
+      if (!Array.isArray(p) || !Array.isArray(w) || p.length !== w.length) throw new Error(`rows[${i}]: "p" and "w" must be arrays of equal length`);
+      if (p.some((x) => !Number.isInteger(x) || x < 0 || x >= node.args.length))
         throw new Error(`rows[${i}].p: positions must index the node's ${node.args.length} args`);
-      if (![...r.w, r.b].every((x) => typeof x === "number" && Number.isFinite(x))) throw new Error(`rows[${i}]: weights and bias must be finite numbers`);
+      if (![...w, b].every((x) => typeof x === "number" && Number.isFinite(x))) throw new Error(`rows[${i}]: weights and bias must be finite numbers`);
     });
-    return rows.length;
+  },
+  outputs(node) {
+    return node.rows.length;
   },
   evalFloat(node, x) {
-    return rowsOf(node).map((r) => r.p.reduce((acc, p, k) => acc + r.w[k]! * x[p]!, r.b));
+    return node.rows.map((r) => r.p.reduce((acc, p, k) => acc + r.w[k]! * x[p]!, r.b));
   },
   lower(node, ctx) {
     const ins = node.args.map((a) => ctx.value(a));
-    const rows = rowsOf(node);
+    const rows = node.rows;
     const scales = ins.map((v) => v.scale);
     const s0 = scales[0] ?? 0;
     const exact = scales.every((s) => s === s0) && rows.every((r) => r.w.every((w) => Number.isInteger(w)) && Number.isInteger(r.b * 2 ** s0));
@@ -79,29 +95,24 @@ export const affine: Family = {
     return { op: node.op, args: node.args, name: node.name, outs, rows: qrows, accScale, shift, bits };
   },
   interpret(node, x) {
-    const shift = BigInt(node.shift as number);
-    return (node.rows as QRow[]).map((r) => r.p.reduce((acc, p, k) => acc + r.w[k]! * x[p]!, r.b) >> shift);
+    const shift = BigInt(node.shift);
+    return node.rows.map((r) => r.p.reduce((acc, p, k) => acc + r.w[k]! * x[p]!, r.b) >> shift);
   },
   preimage(node) {
-    const out: bigint[] = [BigInt(node.accScale as number), BigInt(node.shift as number), BigInt((node.rows as QRow[]).length)];
-    for (const r of node.rows as QRow[]) out.push(BigInt(r.p.length), ...r.p.map(BigInt), ...r.w, r.b);
+    const out: bigint[] = [BigInt(node.accScale), BigInt(node.shift), BigInt(node.rows.length)];
+    for (const r of node.rows) out.push(BigInt(r.p.length), ...r.p.map(BigInt), ...r.w, r.b);
     return out;
   },
   emit(node, ctx) {
     const refs = node.args.map((a) => ctx.ref(a));
-    (node.rows as QRow[]).forEach((r, ri) => {
+    node.rows.forEach((r, ri) => {
       const expr = linear(
         r.w,
         r.p.map((p) => refs[p]!),
         r.b,
       );
-      const k = (node.bits as (number | null)[])[ri];
+      const k = node.bits[ri];
       ctx.emit(k === null || k === undefined ? `${ctx.outs[ri]} <== ${expr};` : `${ctx.outs[ri]} <== Rescale(${k}, ${node.shift})(${expr});`);
     });
   },
 };
-
-/** A helper for other families: is this QNode an exact copy (no constraint)? */
-export function isAffine(node: QNode): boolean {
-  return node.op === "affine";
-}

@@ -14,7 +14,7 @@
  * (1 for a bit; |x - y| for a where whose condition may flip).
  */
 import { ModelRangeError } from "../../errors.js";
-import type { Interval } from "../../model/ir.js";
+import type { Interval } from "../interval.js";
 import type { Family, ValueInfo } from "../types.js";
 import { bmax, bmin, jumpError, magnitude } from "../util.js";
 
@@ -22,7 +22,8 @@ const PAIR_OPS = ["less", "lessEq", "greater", "greaterEq", "equal"] as const;
 const UNARY_OPS = ["sign", "nonzero", "not"] as const;
 const BIT_PAIR_OPS = ["and", "or", "xor"] as const;
 
-const arityOf = (op: string) => (op === "where" ? 3 : (PAIR_OPS as readonly string[]).includes(op) || (BIT_PAIR_OPS as readonly string[]).includes(op) ? 2 : 1);
+const isIn = (ops: readonly string[], op: string) => ops.includes(op);
+const arityOf = (op: string) => (op === "where" ? 3 : isIn(PAIR_OPS, op) || isIn(BIT_PAIR_OPS, op) ? 2 : 1);
 
 /** Integer interval of v * 2^(S - s). */
 const up = (v: ValueInfo, S: number): Interval => {
@@ -74,13 +75,25 @@ function differences(op: string, a: Interval, b: Interval): Interval[] {
   }
 }
 
-export const compare: Family = {
+/** The op alone says what a comparison does: no parameters. */
+export type CompareParams = object;
+
+export interface CompareQ {
+  /** Per output, the widths of its sign bits (none for where and the logic ops). */
+  bits: number[][];
+  /** Per output, the common scale its operands are aligned to. */
+  scales: number[];
+}
+
+export const compare: Family<CompareParams, CompareQ> = {
   ops: [...PAIR_OPS, ...UNARY_OPS, ...BIT_PAIR_OPS, "where"],
   includes: ["circuits/lib/compare.circom", "circomlib/circuits/comparators.circom"],
-  validate(node) {
+  check(node) {
     const k = arityOf(node.op);
     if (node.args.length === 0 || node.args.length % k !== 0) throw new Error(`${node.op} takes its arguments in groups of ${k}`);
-    return node.args.length / k;
+  },
+  outputs(node) {
+    return node.args.length / arityOf(node.op);
   },
   evalFloat(node, x) {
     const k = arityOf(node.op);
@@ -121,7 +134,7 @@ export const compare: Family = {
         outs.push({ scale: S, iv, err: Math.max(g[1]!.err, g[2]!.err) + flip });
         scales.push(S);
         bits.push([]);
-      } else if (node.op === "not" || (BIT_PAIR_OPS as readonly string[]).includes(node.op)) {
+      } else if (node.op === "not" || isIn(BIT_PAIR_OPS, node.op)) {
         g.forEach((v, j) => bit(v, i + j));
         outs.push({ scale: 0, iv: { lo: 0n, hi: 1n }, err: jumpError(e, 1) });
         scales.push(0);
@@ -147,8 +160,8 @@ export const compare: Family = {
   interpret(node, x) {
     const k = arityOf(node.op);
     const out: bigint[] = [];
-    const scales = node.scales as number[];
-    const inScales = (node.inScales as number[] | undefined) ?? [];
+    const scales = node.scales;
+    const inScales = node.inScales;
     for (let i = 0, o = 0; i < x.length; i += k, o++) {
       const S = scales[o]!;
       const al = (j: number) => x[i + j]! << BigInt(S - inScales[i + j]!);
@@ -184,12 +197,12 @@ export const compare: Family = {
     return out;
   },
   preimage(node) {
-    return [...(node.scales as number[]).map(BigInt), ...(node.bits as number[][]).flatMap((b) => [BigInt(b.length), ...b.map(BigInt)])];
+    return [...node.scales.map(BigInt), ...node.bits.flatMap((b) => [BigInt(b.length), ...b.map(BigInt)])];
   },
   emit(node, ctx) {
     const k = arityOf(node.op);
-    const scales = node.scales as number[];
-    const inScales = node.inScales as number[];
+    const scales = node.scales;
+    const inScales = node.inScales;
     for (let i = 0, o = 0; i < node.args.length; i += k, o++) {
       const S = scales[o]!;
       const al = (j: number) => {
@@ -198,7 +211,7 @@ export const compare: Family = {
       };
       const r = (j: number) => ctx.ref(node.args[i + j]!);
       const out = ctx.outs[o]!;
-      const b = (node.bits as number[][])[o]!;
+      const b = node.bits[o]!;
       switch (node.op) {
         case "where":
           ctx.emit(`${out} <== ${al(2)} + ${r(0)} * (${al(1)} - ${al(2)});`);

@@ -10,13 +10,18 @@
  */
 import { ModelRangeError } from "../../errors.js";
 import { bitLength } from "../../field.js";
-import { floorDiv, MAX_GADGET_BITS } from "../../model/ir.js";
+import { floorDiv, MAX_GADGET_BITS } from "../interval.js";
 import { dequantize, quantize } from "../../model/quantize.js";
 import type { Family, FloatNode, ValueInfo } from "../types.js";
-import { bmax, bmin, magnitude } from "../util.js";
+import { bmax, bmin, field, magnitude } from "../util.js";
 
-const constNum = (node: FloatNode) => (typeof node.numerator === "number" ? (node.numerator as number) : null);
-const arity = (node: FloatNode) => (constNum(node) === null ? 2 : 1);
+export interface DivParams {
+  /** A constant numerator (real): the args are then the divisors alone. */
+  numerator?: number;
+}
+
+const constNum = (node: DivParams) => node.numerator ?? null;
+const arity = (node: DivParams) => (constNum(node) === null ? 2 : 1);
 
 interface Item {
   /** Multiplier of the numerator: 2^k. */
@@ -29,13 +34,22 @@ interface Item {
   D: number;
 }
 
-export const div: Family = {
+export interface DivQ {
+  items: Item[];
+  numerator?: number;
+}
+
+export const div: Family<DivParams, DivQ> = {
   ops: ["div"],
   includes: ["circuits/lib/divide.circom"],
-  validate(node) {
-    const k = arity(node);
+  check(node): asserts node is FloatNode<DivParams> {
+    const numerator = field(node, "numerator");
+    if (numerator !== undefined && (typeof numerator !== "number" || !Number.isFinite(numerator))) throw new Error(`"numerator" must be a finite number`);
+    const k = numerator === undefined ? 2 : 1;
     if (node.args.length === 0 || node.args.length % k) throw new Error(`div takes ${k === 2 ? "pairs (numerator, divisor)" : "divisors"}`);
-    return node.args.length / k;
+  },
+  outputs(node) {
+    return node.args.length / arity(node);
   },
   evalFloat(node, x) {
     const k = arity(node);
@@ -88,18 +102,18 @@ export const div: Family = {
   },
   interpret(node, x) {
     const k = arity(node);
-    return (node.items as Item[]).map((it, o) => {
+    return node.items.map((it, o) => {
       const a = it.c ?? x[o * k]!;
       const b = x[o * k + k - 1]!;
       return floorDiv(a * (BigInt(it.sign) << BigInt(it.k)), b * BigInt(it.sign));
     });
   },
   preimage(node) {
-    return (node.items as Item[]).flatMap((it) => [BigInt(it.k), BigInt(it.sign + 1), it.c === null ? 0n : 1n, it.c ?? 0n, BigInt(it.Q), BigInt(it.D)]);
+    return node.items.flatMap((it) => [BigInt(it.k), BigInt(it.sign + 1), it.c === null ? 0n : 1n, it.c ?? 0n, BigInt(it.Q), BigInt(it.D)]);
   },
   emit(node, ctx) {
     const k = arity(node);
-    (node.items as Item[]).forEach((it, o) => {
+    node.items.forEach((it, o) => {
       const a = it.c === null ? ctx.ref(node.args[o * k]!) : String(it.c);
       const b = ctx.ref(node.args[o * k + k - 1]!);
       const f = BigInt(it.sign) << BigInt(it.k);

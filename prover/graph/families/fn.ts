@@ -14,11 +14,11 @@
  * 2^20 points), plus L * e_in with L the largest |f'| seen on the interval.
  */
 import { ModelRangeError } from "../../errors.js";
-import type { Interval } from "../../model/ir.js";
+import type { Interval } from "../interval.js";
 import { quantize } from "../../model/quantize.js";
 import { FUNCTIONS } from "../functions.js";
-import type { Family, FloatNode, QNode, ValueInfo } from "../types.js";
-import { bmax, bmin } from "../util.js";
+import type { Family, FloatNode, ValueInfo } from "../types.js";
+import { bmax, bmin, field } from "../util.js";
 
 interface Table {
   inScale: number;
@@ -32,11 +32,27 @@ interface Table {
   lipschitz: number;
 }
 
-function fnOf(node: FloatNode) {
-  const name = node.fn as string;
-  const def = FUNCTIONS[name];
-  if (!def) throw new Error(`"fn" must be one of ${Object.keys(FUNCTIONS).join(", ")}, got ${JSON.stringify(name)}`);
-  const params: Record<string, number> = { ...(def.params ?? {}), ...((node.params as Record<string, number>) ?? {}) };
+export interface FnParams {
+  /** A function of ../functions.ts. */
+  fn: string;
+  /** Its parameters (alpha, lo, hi...), over its defaults. */
+  params?: Record<string, number>;
+}
+
+export interface FnQ {
+  fn: string;
+  table: Table;
+  /** Per element and breakpoint: 0 below, 1 above, 2 straddling (a ReLU gadget of width ks). */
+  modes: number[][];
+  ks: number[][];
+  /** Per element, the final rescale's K (0 when A = 0). */
+  sumBits: number[];
+}
+
+function fnOf(node: FnParams) {
+  const def = FUNCTIONS[node.fn];
+  if (!def) throw new Error(`"fn" must be one of ${Object.keys(FUNCTIONS).join(", ")}, got ${JSON.stringify(node.fn)}`);
+  const params: Record<string, number> = { ...(def.params ?? {}), ...(node.params ?? {}) };
   return { def, params, f: (x: number) => def.f(x, params) };
 }
 
@@ -46,7 +62,7 @@ function fnOf(node: FloatNode) {
  * right). Chord slopes on a fine grid of the widened interval (within the domain), with a margin;
  * Infinity where f is not finite there. Without error the table's own bound applies.
  */
-function widenedLipschitz(node: FloatNode, iv: Interval, scale: number, err: number, tableL: number): number {
+function widenedLipschitz(node: FnParams, iv: Interval, scale: number, err: number, tableL: number): number {
   if (!(err > 0)) return tableL;
   if (!Number.isFinite(err)) return Infinity;
   const { def, f } = fnOf(node);
@@ -78,7 +94,7 @@ const ENUMERATE = 1 << 17;
 const tables = new Map<string, Table>();
 
 /** buildTable, memoised: an unrolled recurrent net asks for the same table at every step. */
-function tableFor(node: FloatNode, lo: bigint, hi: bigint, inScale: number, activationBits: number, where: string): Table {
+function tableFor(node: FnParams, lo: bigint, hi: bigint, inScale: number, activationBits: number, where: string): Table {
   const key = JSON.stringify([node.fn, node.params ?? null, String(lo), String(hi), inScale, activationBits]);
   let t = tables.get(key);
   if (!t) {
@@ -90,7 +106,7 @@ function tableFor(node: FloatNode, lo: bigint, hi: bigint, inScale: number, acti
 }
 
 /** Builds the quantized table for integer inputs in [lo, hi] at inScale. */
-function buildTable(node: FloatNode, lo: bigint, hi: bigint, inScale: number, activationBits: number, where: string): Table {
+function buildTable(node: FnParams, lo: bigint, hi: bigint, inScale: number, activationBits: number, where: string): Table {
   const { def, params, f } = fnOf(node);
   const u = 2 ** inScale;
   const real = (q: bigint | number) => Number(q) / u;
@@ -241,11 +257,17 @@ function evalTable(t: Table, x: bigint): bigint {
   return accOf(t, x) >> BigInt(t.A);
 }
 
-export const fn: Family = {
+export const fn: Family<FnParams, FnQ> = {
   ops: ["fn"],
   includes: ["circuits/lib/pwl.circom"],
-  validate(node) {
-    fnOf(node);
+  check(node): asserts node is FloatNode<FnParams> {
+    const name = field(node, "fn");
+    if (typeof name !== "string" || !FUNCTIONS[name]) throw new Error(`"fn" must be one of ${Object.keys(FUNCTIONS).join(", ")}, got ${JSON.stringify(name)}`);
+    const params = field(node, "params");
+    if (params !== undefined && (params === null || typeof params !== "object" || Object.values(params).some((v) => typeof v !== "number")))
+      throw new Error(`"params" must map parameter names to numbers`);
+  },
+  outputs(node) {
     return node.args.length;
   },
   evalFloat(node, x) {
@@ -283,24 +305,22 @@ export const fn: Family = {
     return { op: node.op, args: node.args, name: node.name, outs, fn: node.fn, table: t, modes, ks, sumBits };
   },
   interpret(node, x) {
-    const t = node.table as Table;
+    const t = node.table;
     return x.map((v) => evalTable(t, v));
   },
   preimage(node) {
-    const t = node.table as Table;
+    const t = node.table;
     return [BigInt(t.inScale), BigInt(t.outScale), BigInt(t.A), t.y0, BigInt(t.B.length), ...t.B, ...t.D];
   },
   emit(node, ctx) {
-    const t = node.table as Table;
+    const t = node.table;
     const list = (xs: readonly (bigint | number)[]) => `[${xs.join(", ")}]`;
     node.args.forEach((a, i) => {
-      const modes = (node.modes as number[][])[i]!;
-      const ks = (node.ks as number[][])[i]!;
+      const modes = node.modes[i]!;
+      const ks = node.ks[i]!;
       ctx.emit(
-        `${ctx.outs[i]} <== PiecewiseLinear(${t.B.length}, ${(node.sumBits as number[])[i]}, ${t.A}, ${t.y0}, ${list(t.B)}, ${list(t.D)}, ${list(modes)}, ${list(ks)})(${ctx.ref(a)});`,
+        `${ctx.outs[i]} <== PiecewiseLinear(${t.B.length}, ${node.sumBits[i]}, ${t.A}, ${t.y0}, ${list(t.B)}, ${list(t.D)}, ${list(modes)}, ${list(ks)})(${ctx.ref(a)});`,
       );
     });
   },
 };
-
-export type { QNode };

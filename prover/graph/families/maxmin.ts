@@ -8,23 +8,46 @@
  * Error rule: max and min are 1-Lipschitz in the sup norm: the group's largest input error. ArgMax
  * is discrete (its bound is its index jump: exact inputs give 0, else the group size - 1).
  */
-import type { Interval } from "../../model/ir.js";
+import type { Interval } from "../interval.js";
 import type { Family, FloatNode, ValueInfo } from "../types.js";
-import { bmax, bmin, jumpError } from "../util.js";
+import { bmax, bmin, field, jumpError } from "../util.js";
 
-const groupsOf = (node: FloatNode) => (node.op === "argmax" ? [node.args.map((_, i) => i)] : (node.groups as number[][]));
+export interface MaxMinParams {
+  /** max/min: position lists into the args, one output each. argmax: absent (one group of all args). */
+  groups?: number[][];
+}
 
-export const maxmin: Family = {
+export interface MaxMinQ {
+  groups: number[][];
+  /** Per group, the K of each MaxStep (argmax: the one ArgMax K). */
+  steps: number[][];
+  /** Per group, the common scale its operands are aligned to. */
+  scales: number[];
+}
+
+const groupsOf = (node: FloatNode<MaxMinParams>) => (node.op === "argmax" || node.groups === undefined ? [node.args.map((_, i) => i)] : node.groups);
+
+/** Checks `groups`: a non-empty list of non-empty position lists into `args` args (at least `min` each). */
+export function checkGroups(groups: unknown, args: number, min = 1): void {
+  if (!Array.isArray(groups) || groups.length === 0) throw new Error(`"groups" must be a non-empty array of position lists`);
+  groups.forEach((g: unknown, i) => {
+    if (!Array.isArray(g) || g.length < min || g.some((p) => !Number.isInteger(p) || p < 0 || p >= args))
+      throw new Error(
+        min > 1
+          ? `groups[${i}] must list at least k = ${min} positions into the node's ${args} args`
+          : `groups[${i}] must list positions into the node's ${args} args`,
+      );
+  });
+}
+
+export const maxmin: Family<MaxMinParams, MaxMinQ> = {
   ops: ["max", "min", "argmax"],
   includes: ["circuits/lib/activation.circom", "circuits/lib/argmax.circom"],
-  validate(node) {
-    const groups = groupsOf(node);
-    if (!Array.isArray(groups) || groups.length === 0) throw new Error(`"groups" must be a non-empty array of position lists`);
-    groups.forEach((g, i) => {
-      if (!Array.isArray(g) || g.length === 0 || g.some((p) => !Number.isInteger(p) || p < 0 || p >= node.args.length))
-        throw new Error(`groups[${i}] must list positions into the node's ${node.args.length} args`);
-    });
-    return groups.length;
+  check(node) {
+    checkGroups(node.op === "argmax" ? [node.args.map((_, i) => i)] : field(node, "groups"), node.args.length);
+  },
+  outputs(node) {
+    return groupsOf(node).length;
   },
   evalFloat(node, x) {
     if (node.op === "argmax") {
@@ -76,9 +99,8 @@ export const maxmin: Family = {
     return { op: node.op, args: node.args, name: node.name, outs, groups: groupsOf(node), steps, scales };
   },
   interpret(node, x) {
-    const inScales = node.inScales as number[];
-    const scales = node.scales as number[];
-    return (node.groups as number[][]).map((g, gi) => {
+    const { inScales, scales } = node;
+    return node.groups.map((g, gi) => {
       const al = (p: number) => x[p]! << BigInt(scales[gi]! - inScales[p]!);
       if (node.op === "argmax") {
         let best = 0;
@@ -90,16 +112,13 @@ export const maxmin: Family = {
     });
   },
   preimage(node) {
-    const out: bigint[] = [BigInt((node.groups as number[][]).length)];
-    (node.groups as number[][]).forEach((g, gi) =>
-      out.push(BigInt(g.length), ...g.map(BigInt), BigInt((node.scales as number[])[gi]!), ...(node.steps as number[][])[gi]!.map(BigInt)),
-    );
+    const out: bigint[] = [BigInt(node.groups.length)];
+    node.groups.forEach((g, gi) => out.push(BigInt(g.length), ...g.map(BigInt), BigInt(node.scales[gi]!), ...node.steps[gi]!.map(BigInt)));
     return out;
   },
   emit(node, ctx) {
-    const inScales = node.inScales as number[];
-    const scales = node.scales as number[];
-    (node.groups as number[][]).forEach((g, gi) => {
+    const { inScales, scales } = node;
+    node.groups.forEach((g, gi) => {
       const S = scales[gi]!;
       const al = (p: number) => {
         const sh = S - inScales[p]!;
@@ -107,7 +126,7 @@ export const maxmin: Family = {
         const v = sh === 0 ? r : `${1n << BigInt(sh)} * ${r}`;
         return node.op === "min" ? `-(${v})` : v;
       };
-      const ks = (node.steps as number[][])[gi]!;
+      const ks = node.steps[gi]!;
       if (node.op === "argmax") {
         ctx.emit(`${ctx.outs[gi]} <== ArgMax(${g.length}, ${ks[0]})([${g.map(al).join(", ")}]);`);
         return;

@@ -16,13 +16,13 @@
  * table's own error. On each cell [v_k, v_k+1] of a geometric grid of [v_lo, v_hi] the bound is
  * P(v_k+1) Q(v_k) + R(v_k); the rule takes the smaller of that maximum and the box rule (both hold).
  */
-import { floorShift } from "../../model/ir.js";
-import type { Interval } from "../../model/ir.js";
+import { floorShift } from "../interval.js";
+import type { Interval } from "../interval.js";
 import type { Family, ValueInfo } from "../types.js";
 import { dequantize } from "../../model/quantize.js";
-import { bmax, magnitude, mulInterval } from "../util.js";
+import { bmax, field, magnitude, mulInterval } from "../util.js";
 
-interface Norm {
+export interface Norm {
   n: number;
   eps: number;
   /** Per pair: the tape index of its group's variance (the rsqrt's argument). */
@@ -49,24 +49,40 @@ export function normProductError(n: number, eps: number, vlo: number, vhi: numbe
   return Math.max(worst, P(vhi) * Q(vhi) + R(vhi));
 }
 
-export const mul: Family = {
+export interface MulParams {
+  /** LayerNorm's joint error rule (see the header); absent for a plain product. */
+  norm?: Norm;
+}
+
+export interface MulQ {
+  /** Per product, the rescale's shift, and its K (null when exact). */
+  shifts: number[];
+  bits: (number | null)[];
+}
+
+export const mul: Family<MulParams, MulQ> = {
   ops: ["mul"],
   includes: ["circuits/lib/rescale.circom"],
-  validate(node) {
+  check(node) {
     if (node.args.length === 0 || node.args.length % 2) throw new Error("mul takes pairs of args");
-    const norm = node.norm as Norm | undefined;
+    const norm = field(node, "norm");
     if (norm !== undefined) {
+      const n = norm !== null && typeof norm === "object" ? field(norm, "n") : undefined;
+      const eps = norm !== null && typeof norm === "object" ? field(norm, "eps") : undefined;
+      const variance = norm !== null && typeof norm === "object" ? field(norm, "variance") : undefined;
       const ok =
-        typeof norm === "object" &&
-        Number.isInteger(norm.n) &&
-        norm.n >= 1 &&
-        typeof norm.eps === "number" &&
-        norm.eps >= 0 &&
-        Array.isArray(norm.variance) &&
-        norm.variance.length === node.args.length / 2 &&
-        norm.variance.every((v) => Number.isInteger(v) && v >= 0);
+        typeof n === "number" &&
+        Number.isInteger(n) &&
+        n >= 1 &&
+        typeof eps === "number" &&
+        eps >= 0 &&
+        Array.isArray(variance) &&
+        variance.length === node.args.length / 2 &&
+        variance.every((v) => Number.isInteger(v) && v >= 0);
       if (!ok) throw new Error(`"norm" must be { n, eps, variance: one tape index per pair }`);
     }
+  },
+  outputs(node) {
     return node.args.length / 2;
   },
   evalFloat(_node, x) {
@@ -96,7 +112,7 @@ export const mul: Family = {
       const ma = magnitude(a.iv, a.scale);
       const mb = magnitude(b.iv, b.scale);
       let err = ma * b.err + mb * a.err + a.err * b.err;
-      const norm = node.norm as Norm | undefined;
+      const norm = node.norm;
       if (norm && b.approxErr !== undefined) {
         const v = ctx.value(norm.variance[i / 2]!);
         err = Math.min(err, normProductError(norm.n, norm.eps, dequantize(v.iv.lo, v.scale), dequantize(v.iv.hi, v.scale), v.err, a.err, b.approxErr));
@@ -108,16 +124,15 @@ export const mul: Family = {
   },
   interpret(node, x) {
     const out: bigint[] = [];
-    const shifts = node.shifts as number[];
+    const shifts = node.shifts;
     for (let i = 0; i < x.length; i += 2) out.push((x[i]! * x[i + 1]!) >> BigInt(shifts[i / 2]!));
     return out;
   },
   preimage(node) {
-    return (node.shifts as number[]).map(BigInt);
+    return node.shifts.map(BigInt);
   },
   emit(node, ctx) {
-    const shifts = node.shifts as number[];
-    const bits = node.bits as (number | null)[];
+    const { shifts, bits } = node;
     for (let i = 0; i < node.args.length; i += 2) {
       const o = i / 2;
       const prod = `${ctx.ref(node.args[i]!)} * ${ctx.ref(node.args[i + 1]!)}`;

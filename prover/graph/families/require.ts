@@ -10,14 +10,24 @@
 import { ModelRangeError } from "../../errors.js";
 import type { Family } from "../types.js";
 
-const refuse = (name: unknown, k: number) =>
-  new ModelRangeError(`${name ? `node "${String(name)}": ` : ""}a data-dependent index (check ${k}) is outside its axis; ONNX refuses such an input, and no proof exists for it.`);
+/** assertOne has no parameters. */
+export type RequireParams = object;
+/** Nor does its lowered form: the output scales (in the commitment) fix every constant. */
+export type RequireQ = object;
 
-export const requirement: Family = {
+const refuse = (name: unknown, k: number) =>
+  new ModelRangeError(
+    `${name ? `node "${String(name)}": ` : ""}a data-dependent index (check ${k}) is outside its axis; ONNX refuses such an input, and no proof exists for it.`,
+  );
+
+export const requirement: Family<RequireParams, RequireQ> = {
   ops: ["assertOne"],
   includes: [],
-  validate(node) {
+  check(node) {
+    if (node.op !== "assertOne") throw new Error(`not a requirement op: ${node.op}`);
     if (node.args.length === 0) throw new Error("assertOne takes at least one argument");
+  },
+  outputs(node) {
     return node.args.length;
   },
   evalFloat(node, x) {
@@ -30,7 +40,8 @@ export const requirement: Family = {
     const outs = node.args.map((a) => {
       const v = ctx.value(a);
       const one = 1n << BigInt(v.scale);
-      if (v.iv.lo > one || v.iv.hi < one) throw new ModelRangeError(`${ctx.where}: its argument can never be 1 (interval [${v.iv.lo}, ${v.iv.hi}] at 2^${v.scale}).`);
+      if (v.iv.lo > one || v.iv.hi < one)
+        throw new ModelRangeError(`${ctx.where}: its argument can never be 1 (interval [${v.iv.lo}, ${v.iv.hi}] at 2^${v.scale}).`);
       return { scale: v.scale, iv: { lo: one, hi: one }, err: 0 };
     });
     return { op: node.op, args: node.args, name: node.name, outs };

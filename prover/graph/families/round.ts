@@ -7,8 +7,8 @@
  * already allows a jump of 1 whenever the input carries any error.
  * Error rule: exact inputs give exact outputs, else at most 1 + e_in (the jump plus the slope).
  */
-import { floorShift } from "../../model/ir.js";
-import type { Interval } from "../../model/ir.js";
+import { floorShift } from "../interval.js";
+import type { Interval } from "../interval.js";
 import type { Family, ValueInfo } from "../types.js";
 
 const OPS = ["floor", "ceil", "round", "trunc"] as const;
@@ -30,14 +30,27 @@ function apply(op: string, x: bigint, s: number): bigint {
   }
 }
 
-export const round: Family = {
+/** The op alone says how to round: no parameters. */
+export type RoundParams = object;
+
+export interface RoundQ {
+  /** Per element, the widths of its rescales (trunc: two rescales and a sign bit). */
+  bits: number[][];
+}
+
+const FLOAT: Record<string, (v: number) => number> = { floor: Math.floor, ceil: Math.ceil, round: (v: number) => Math.floor(v + 0.5), trunc: Math.trunc };
+
+export const round: Family<RoundParams, RoundQ> = {
   ops: OPS,
   includes: ["circuits/lib/rescale.circom", "circuits/lib/compare.circom"],
-  validate(node) {
+  check(node) {
+    if (!FLOAT[node.op]) throw new Error(`not a rounding op: ${node.op}`);
+  },
+  outputs(node) {
     return node.args.length;
   },
   evalFloat(node, x) {
-    const f = { floor: Math.floor, ceil: Math.ceil, round: (v: number) => Math.floor(v + 0.5), trunc: Math.trunc }[node.op as (typeof OPS)[number]];
+    const f = FLOAT[node.op]!;
     return x.map(f);
   },
   lower(node, ctx) {
@@ -65,18 +78,18 @@ export const round: Family = {
     return { op: node.op, args: node.args, name: node.name, outs, bits };
   },
   interpret(node, x) {
-    const inScales = node.inScales as number[];
+    const inScales = node.inScales;
     return x.map((v, i) => apply(node.op, v, inScales[i]!));
   },
   preimage(node) {
-    return (node.bits as number[][]).flatMap((b) => [BigInt(b.length), ...b.map(BigInt)]);
+    return node.bits.flatMap((b) => [BigInt(b.length), ...b.map(BigInt)]);
   },
   emit(node, ctx) {
-    const inScales = node.inScales as number[];
+    const inScales = node.inScales;
     node.args.forEach((a, i) => {
       const s = inScales[i]!;
       const x = ctx.ref(a);
-      const b = (node.bits as number[][])[i]!;
+      const b = node.bits[i]!;
       const o = ctx.outs[i]!;
       if (s === 0) {
         ctx.emit(`${o} <== ${x};`);

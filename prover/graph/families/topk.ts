@@ -18,13 +18,33 @@
  * each value's error is the group's largest input error. Indices are discrete: exact inputs give
  * exact indices, else the bound is the index jump n - 1.
  */
-import type { Interval } from "../../model/ir.js";
-import type { Family, FloatNode, ValueInfo } from "../types.js";
-import { bmax, bmin, jumpError } from "../util.js";
+import type { Interval } from "../interval.js";
+import type { Family, ValueInfo } from "../types.js";
+import { bmax, bmin, field, jumpError } from "../util.js";
+import { checkGroups } from "./maxmin.js";
 
-const groupsOf = (node: FloatNode) => node.groups as number[][];
-const kOf = (node: FloatNode) => node.k as number;
-const withIndices = (node: FloatNode) => node.indices === true;
+export interface TopKParams {
+  /** Position lists into the args: the k extremes of each. */
+  groups: number[][];
+  k: number;
+  /** The largest (else the smallest). */
+  largest: boolean;
+  /** Also output each value's position in its group. */
+  indices?: boolean;
+}
+
+export interface TopKQ {
+  groups: number[][];
+  k: number;
+  largest: boolean;
+  indices: boolean;
+  /** Per group, the K of each compare-exchange, in schedule order. */
+  steps: number[][];
+  /** Per group, the common scale its operands are aligned to. */
+  scales: number[];
+}
+
+const withIndices = (node: TopKParams) => node.indices === true;
 
 /** The compare-exchange schedule of a group of n: pairs (j-1, j) in order. */
 export function topkSchedule(n: number, k: number): [number, number][] {
@@ -46,26 +66,24 @@ function network<T>(v: T[], k: number, greater: (a: T, b: T) => boolean): [T[], 
   return [vals.slice(0, k), idx.slice(0, k)];
 }
 
-export const topk: Family = {
+export const topk: Family<TopKParams, TopKQ> = {
   ops: ["topk"],
   includes: ["circuits/lib/sort.circom"],
-  validate(node) {
-    const groups = groupsOf(node);
-    const k = kOf(node);
-    if (!Number.isInteger(k) || k < 1) throw new Error(`"k" must be a positive integer, got ${JSON.stringify(node.k)}`);
-    if (typeof node.largest !== "boolean") throw new Error(`"largest" must be true or false`);
-    if (!Array.isArray(groups) || groups.length === 0) throw new Error(`"groups" must be a non-empty array of position lists`);
-    groups.forEach((g, i) => {
-      if (!Array.isArray(g) || g.length < k || g.some((p) => !Number.isInteger(p) || p < 0 || p >= node.args.length)) {
-        throw new Error(`groups[${i}] must list at least k = ${k} positions into the node's ${node.args.length} args`);
-      }
-    });
-    return groups.length * k * (withIndices(node) ? 2 : 1);
+  check(node) {
+    const k = field(node, "k");
+    if (typeof k !== "number" || !Number.isInteger(k) || k < 1) throw new Error(`"k" must be a positive integer, got ${JSON.stringify(k)}`);
+    if (typeof field(node, "largest") !== "boolean") throw new Error(`"largest" must be true or false`);
+    const indices = field(node, "indices");
+    if (indices !== undefined && typeof indices !== "boolean") throw new Error(`"indices" must be true or false`);
+    checkGroups(field(node, "groups"), node.args.length, k);
+  },
+  outputs(node) {
+    return node.groups.length * node.k * (withIndices(node) ? 2 : 1);
   },
   evalFloat(node, x) {
-    const k = kOf(node);
+    const k = node.k;
     const sign = node.largest ? 1 : -1;
-    const res = groupsOf(node).map((g) =>
+    const res = node.groups.map((g) =>
       network(
         g.map((p) => sign * x[p]!),
         k,
@@ -77,13 +95,13 @@ export const topk: Family = {
   },
   lower(node, ctx) {
     const ins = node.args.map((a) => ctx.value(a));
-    const k = kOf(node);
+    const k = node.k;
     const sign = node.largest ? 1n : -1n;
     const steps: number[][] = [];
     const scales: number[] = [];
     const vals: ValueInfo[] = [];
     const idxs: ValueInfo[] = [];
-    groupsOf(node).forEach((g, gi) => {
+    node.groups.forEach((g, gi) => {
       const S = Math.max(...g.map((p) => ins[p]!.scale));
       const iv = g.map((p): Interval => {
         const f = 1n << BigInt(S - ins[p]!.scale);
@@ -115,14 +133,12 @@ export const topk: Family = {
       }
     });
     const outs = withIndices(node) ? [...vals, ...idxs] : vals;
-    return { op: node.op, args: node.args, name: node.name, outs, groups: groupsOf(node), k, largest: node.largest, indices: withIndices(node), steps, scales };
+    return { op: node.op, args: node.args, name: node.name, outs, groups: node.groups, k, largest: node.largest, indices: withIndices(node), steps, scales };
   },
   interpret(node, x) {
-    const inScales = node.inScales as number[];
-    const scales = node.scales as number[];
-    const k = node.k as number;
+    const { inScales, scales, k } = node;
     const sign = node.largest ? 1n : -1n;
-    const res = (node.groups as number[][]).map((g, gi) =>
+    const res = node.groups.map((g, gi) =>
       network(
         g.map((p) => sign * (x[p]! << BigInt(scales[gi]! - inScales[p]!))),
         k,
@@ -133,25 +149,22 @@ export const topk: Family = {
     return node.indices ? [...vals, ...res.flatMap(([, i]) => i.map(BigInt))] : vals;
   },
   preimage(node) {
-    const groups = node.groups as number[][];
-    const out: bigint[] = [BigInt(node.k as number), node.largest ? 1n : 0n, node.indices ? 1n : 0n, BigInt(groups.length)];
+    const groups = node.groups;
+    const out: bigint[] = [BigInt(node.k), node.largest ? 1n : 0n, node.indices ? 1n : 0n, BigInt(groups.length)];
     groups.forEach((g, gi) => {
       out.push(BigInt(g.length));
       for (const p of g) out.push(BigInt(p));
-      out.push(BigInt((node.scales as number[])[gi]!));
-      for (const K of (node.steps as number[][])[gi]!) out.push(BigInt(K));
+      out.push(BigInt(node.scales[gi]!));
+      for (const K of node.steps[gi]!) out.push(BigInt(K));
     });
     return out;
   },
   emit(node, ctx) {
-    const inScales = node.inScales as number[];
-    const scales = node.scales as number[];
-    const k = node.k as number;
-    const groups = node.groups as number[][];
+    const { inScales, scales, k, groups } = node;
     const G = groups.length;
     groups.forEach((g, gi) => {
       const S = scales[gi]!;
-      const ks = (node.steps as number[][])[gi]!;
+      const ks = node.steps[gi]!;
       // The working values v (= x, or -x for the smallest) and positions, as circom expressions.
       const v = g.map((p) => {
         const sh = S - inScales[p]!;

@@ -5,6 +5,7 @@
  */
 import { OnnxImportError, UnsupportedOperatorError } from "../../errors.js";
 import { familyOf } from "../../graph/registry.js";
+import type { AffineParams } from "../../graph/families/affine.js";
 import type { FloatNode } from "../../graph/types.js";
 import { estimateNode, MAX_GRAPH_CONSTRAINTS, PER_INPUT, tooLarge } from "../estimate.js";
 import type { OnnxAttribute, OnnxNode } from "../graph.js";
@@ -67,7 +68,8 @@ export class GraphBuilder {
         return { p, w: [...l.w], b: l.c };
       });
       const first = this.tape;
-      this.nodes.push({ op: "affine", args: [...args.keys()], rows, ...(name ? { name } : {}) });
+      const node: FloatNode<AffineParams> = { op: "affine", args: [...args.keys()], rows, ...(name ? { name } : {}) };
+      this.nodes.push(node);
       this.tape += rows.length;
       pending.forEach((i, r) => {
         out[i] = first + r;

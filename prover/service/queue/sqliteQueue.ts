@@ -8,8 +8,9 @@
  * jobs are handed to the submission stage again, which resumes from the record.
  */
 import { DatabaseSync } from "node:sqlite";
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
+import { accessSync, constants, mkdirSync, statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { ZkinferError } from "../../errors.js";
 import {
   FAILURE_KINDS,
   IdempotencyConflictError,
@@ -57,9 +58,22 @@ export class SqliteQueue implements JobQueue {
   private listeners: ((job: JobRecord, from: JobStatus) => void)[] = [];
 
   constructor({ path, maxAttempts = DEFAULT_MAX_ATTEMPTS }: SqliteQueueOptions) {
-    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-    this.db = new DatabaseSync(path);
+    if (path !== ":memory:") prepareDatabasePath(path);
+    try {
+      this.db = new DatabaseSync(path);
+    } catch (cause) {
+      throw unusableDatabase(path, (cause as Error).message, cause);
+    }
     this.maxAttempts = maxAttempts;
+    try {
+      this.initialise();
+    } catch (cause) {
+      this.db.close();
+      throw unusableDatabase(path, (cause as Error).message, cause);
+    }
+  }
+
+  private initialise(): void {
     this.db.exec(`
       PRAGMA journal_mode = WAL;
       PRAGMA synchronous = FULL;
@@ -254,4 +268,47 @@ export class SqliteQueue implements JobQueue {
     await Promise.allSettled([...this.running, ...this.submitting.values()]);
     this.db.close();
   }
+}
+
+/**
+ * Makes the job file's folder, one level at a time, and checks that it is a folder this process can
+ * write, throwing one line that names the path otherwise. Why not `mkdirSync(dir, { recursive: true })`:
+ * under /proc (and other pseudo file systems) Node's recursive mkdir never returns, and `serve --db`
+ * spun for 9 minutes (issue 26).
+ */
+export function prepareDatabasePath(path: string): void {
+  if (path === ":memory:") return;
+  const file = resolve(path);
+  const missing: string[] = [];
+  let dir = dirname(file);
+  for (;;) {
+    let isDirectory: boolean;
+    try {
+      isDirectory = statSync(dir).isDirectory();
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT" || dirname(dir) === dir) throw unusableDatabase(path, (e as Error).message, e);
+      missing.unshift(dir);
+      dir = dirname(dir);
+      continue;
+    }
+    if (!isDirectory) throw unusableDatabase(path, `${dir} is not a directory`);
+    break;
+  }
+  try {
+    for (const d of missing) mkdirSync(d);
+    accessSync(dirname(file), constants.W_OK);
+  } catch (e) {
+    throw unusableDatabase(path, (e as Error).message, e);
+  }
+  try {
+    if (statSync(file).isDirectory()) throw unusableDatabase(path, `${file} is a directory`);
+  } catch (e) {
+    if (e instanceof ZkinferError) throw e;
+  }
+}
+
+function unusableDatabase(path: string, reason: string, cause?: unknown): ZkinferError {
+  return new ZkinferError(`Cannot use ${path} as the job database (--db): ${reason.split("\n")[0]}. Pass --db a file in a folder this process can write.`, {
+    cause,
+  });
 }
