@@ -41,7 +41,8 @@ function importClosure(entry: string): Map<string, string[]> {
 describe("browser prover entry points", () => {
   const entries = Object.entries(pkg.exports)
     .filter(([k]) => k.startsWith("./browser"))
-    .map(([k, v]) => [k, join(ROOT, typeof v === "string" ? v : v.default)] as const);
+    // The package exports compiled files (dist/<path>.js); their sources are <path>.ts.
+    .map(([k, v]) => [k, join(ROOT, (typeof v === "string" ? v : v.default).replace(/^\.\/dist\//, "./").replace(/\.js$/, ".ts"))] as const);
 
   it("are declared in package.json exports", () => {
     expect(entries.map(([k]) => k)).to.include.members(["./browser", "./browser/client", "./browser/worker"]);

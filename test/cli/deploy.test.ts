@@ -381,8 +381,10 @@ describe("zkinfer deploy and verify-deployment (hardhat node over JSON-RPC)", fu
     it("refuses a development setup, and a ceremony over a development ptau, unless --allow-dev-setup", async () => {
       const dev = await zkinferCli(["deploy", spec, "--rpc", sepolia.url, "--json"], { ...env(), ZKINFER_BUILD_DIR: devRoot }, work);
       expect(dev.code).to.equal(1);
-      expect(dev.stderr).to.include("refusing to deploy a development setup to chain 11155111");
-      expect(dev.stderr.trim().split("\n")).to.have.length(1);
+      // With --json the error is one JSON line on stdout.
+      expect(lastJsonLine<{ ok: boolean; error: string }>(dev.stdout)).to.include({ ok: false });
+      expect(lastJsonLine<{ error: string }>(dev.stdout).error).to.include("refusing to deploy a development setup to chain 11155111");
+      expect(dev.stdout.trim().split("\n")).to.have.length(1);
       const rehearsal = await zkinferCli(["deploy", spec, "--rpc", sepolia.url], env(), work);
       expect(rehearsal.stderr).to.include("refusing to deploy a ceremony (development ptau) setup to chain 11155111");
       expect(existsSync(join(work, "deployments", "11155111.json"))).to.equal(false);

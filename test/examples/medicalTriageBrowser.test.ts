@@ -10,7 +10,7 @@ import { getAddress, parseAbi, parseEventLogs, type Abi, type Address } from "vi
 import { poseidonArtifact } from "../../deploy/poseidonArtifact.js";
 import { buildModel } from "../../prover/build/buildModel.js";
 import { compileModelVerifier } from "../../prover/chain/compileVerifier.js";
-import { modelCommitment } from "../../prover/model/commitment.js";
+import { modelCommitment } from "../../prover/circuit/commitment.js";
 import { lowerModel } from "../../prover/model/ir.js";
 import { runReference } from "../../prover/model/interpret.js";
 import { readModelSpec } from "../../prover/model/spec.js";

@@ -9,7 +9,7 @@ import { chromium, type Browser } from "playwright-core";
 import { parseAbi, parseEventLogs, type Abi, type Address } from "viem";
 import { buildModel } from "../../prover/build/buildModel.js";
 import { compileModelVerifier } from "../../prover/chain/compileVerifier.js";
-import { modelCommitment } from "../../prover/model/commitment.js";
+import { modelCommitment } from "../../prover/circuit/commitment.js";
 import { lowerModel } from "../../prover/model/ir.js";
 import { runReference } from "../../prover/model/interpret.js";
 import { readModelSpec } from "../../prover/model/spec.js";

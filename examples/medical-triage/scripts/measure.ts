@@ -37,8 +37,17 @@ try {
     }
     await page.close();
   }
+  /** The JSON-RPC fields this script reads: a block's transactions and a receipt's gas. */
+  interface RpcResult {
+    transactions: { to: string | null; input: string; hash: string }[];
+    gasUsed: string;
+  }
   const rpc = async (method: string, params: unknown[]) =>
-    ((await (await fetch(new URL("rpc", info.url), { method: "POST", body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) })).json()) as { result: any }).result;
+    (
+      (await (await fetch(new URL("rpc", info.url), { method: "POST", body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) })).json()) as {
+        result: RpcResult & string;
+      }
+    ).result;
   const gas: Record<string, number[]> = { verifyAndAct: [], reveal: [] };
   const latest = Number(await rpc("eth_blockNumber", []));
   for (let n = 1; n <= latest; n++) {

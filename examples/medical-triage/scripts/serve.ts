@@ -27,7 +27,12 @@ const MODEL_FILES: Record<string, string> = {
   "/model/vkey.json": join(MODEL_DIR, "verification_key.json"),
   "/model/circuit.json": join(MODEL_DIR, "circuit.json"),
 };
-const TYPES: Record<string, string> = { ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".json": "application/json", ".wasm": "application/wasm" };
+const TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".json": "application/json",
+  ".wasm": "application/wasm",
+};
 
 for (const file of Object.values(MODEL_FILES)) if (!existsSync(file)) throw new Error(`${file} is missing: run \`npm run build\` first`);
 await build({ configFile: join(ROOT, "vite.config.ts") });

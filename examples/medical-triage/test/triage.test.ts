@@ -53,7 +53,11 @@ describe("medical-triage: private triage, opened by the patient", () => {
 
   it("the trainer reproduces the committed spec byte for byte, from the data file it names", () => {
     expect(JSON.stringify(trainSpec(), null, 2) + "\n").to.equal(readFileSync(SPEC_PATH, "utf8"));
-    expect(createHash("sha256").update(readFileSync(resolve(spec.metadata.dataFile))).digest("hex")).to.equal(spec.metadata.dataSha256);
+    expect(
+      createHash("sha256")
+        .update(readFileSync(resolve(spec.metadata.dataFile)))
+        .digest("hex"),
+    ).to.equal(spec.metadata.dataSha256);
   });
 
   it("records only the output hash; the patient's reveal refers a malignant result", async () => {
@@ -66,7 +70,9 @@ describe("medical-triage: private triage, opened by the patient", () => {
     expect(await record.outputHashOf(patient.address, 1n)).to.equal(p.publicSignals[0]);
     expect(p.publicSignals).to.not.include(malignancy);
     expect(tx.data.toLowerCase()).to.not.contain(malignancy.toString(16).padStart(64, "0"));
-    await expect(clinic.reveal(1n, malignancy, p.outputSalt!)).to.emit(clinic, "Referred").withArgs(patient.address, 1n, malignancy);
+    await expect(clinic.reveal(1n, malignancy, p.outputSalt!))
+      .to.emit(clinic, "Referred")
+      .withArgs(patient.address, 1n, malignancy);
     expect(await clinic.referred(patient.address)).to.equal(true);
     await expect(clinic.reveal(1n, malignancy, p.outputSalt!)).to.be.revertedWithCustomError(clinic, "ClinicReferralAlreadyRevealed");
   });

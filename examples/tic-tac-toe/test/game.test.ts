@@ -49,13 +49,20 @@ describe("tic-tac-toe: a game opponent whose moves are proved", () => {
     for (let turn = 0; !(await game.game(1n)).over; turn++) {
       const board = await boardOf(game);
       if (turn % 2 === 0) {
-        await (await game.play(1n, [4, 0, 8, 2, 6, 1, 3, 5, 7].find((i) => board[i] === 0)!)).wait();
+        await (
+          await game.play(
+            1n,
+            [4, 0, 8, 2, 6, 1, 3, 5, 7].find((i) => board[i] === 0)!,
+          )
+        ).wait();
         continue;
       }
       const p = await prover.prove({ features: features(board), subject: submitter.address, nonce: await game.nextNonce(1n) });
       const move = p.publicSignals[0]!;
       expect(board[Number(move)]).to.equal(0);
-      await expect(hub.verifyAndAct(modelId, p.proofBytes, [...p.publicSignals])).to.emit(game, "Moved").withArgs(1n, 2, move);
+      await expect(hub.verifyAndAct(modelId, p.proofBytes, [...p.publicSignals]))
+        .to.emit(game, "Moved")
+        .withArgs(1n, 2, move);
     }
   });
 
@@ -75,7 +82,12 @@ describe("tic-tac-toe: a game opponent whose moves are proved", () => {
     await expect(hub.verifyAndAct(modelId, honest.proofBytes, changed)).to.be.revertedWithCustomError(hub, "InferenceHubInvalidProof");
     await (await hub.verifyAndAct(modelId, honest.proofBytes, [...honest.publicSignals])).wait();
     const after = await boardOf(game);
-    await (await game.play(1n, after.findIndex((v) => v === 0))).wait();
+    await (
+      await game.play(
+        1n,
+        after.findIndex((v) => v === 0),
+      )
+    ).wait();
     const stale = await prover.prove({ features: features(board), subject: person.address, nonce });
     await expect(hub.connect(person).verifyAndAct(modelId, stale.proofBytes, [...stale.publicSignals])).to.be.revertedWithCustomError(
       game,
