@@ -37,6 +37,11 @@ export interface FnParams {
   fn: string;
   /** Its parameters (alpha, lo, hi...), over its defaults. */
   params?: Record<string, number>;
+  /**
+   * A lower bound on the FLOAT input known from its construction (a variance plus epsilon is at
+   * least epsilon): the error rule widens the quantized interval by the input's error no lower.
+   */
+  floatAtLeast?: number;
 }
 
 export interface FnQ {
@@ -67,7 +72,7 @@ function widenedLipschitz(node: FnParams, iv: Interval, scale: number, err: numb
   if (!Number.isFinite(err)) return Infinity;
   const { def, f } = fnOf(node);
   const u = 2 ** scale;
-  let lo = Number(iv.lo) / u - err;
+  let lo = Math.max(Number(iv.lo) / u - err, node.floatAtLeast ?? -Infinity);
   let hi = Number(iv.hi) / u + err;
   if (def.domain) {
     lo = Math.max(lo, def.domain[0]);
@@ -266,6 +271,8 @@ export const fn: Family<FnParams, FnQ> = {
     const params = field(node, "params");
     if (params !== undefined && (params === null || typeof params !== "object" || Object.values(params).some((v) => typeof v !== "number")))
       throw new Error(`"params" must map parameter names to numbers`);
+    const atLeast = field(node, "floatAtLeast");
+    if (atLeast !== undefined && (typeof atLeast !== "number" || Number.isNaN(atLeast))) throw new Error(`"floatAtLeast" must be a number`);
   },
   outputs(node) {
     return node.args.length;

@@ -109,7 +109,8 @@ function importLayerNormalization(ctx: NodeContext): void {
       ),
     ),
   );
-  const inv = ctx.apply("fn", variance.map(unit), { fn: "rsqrt" });
+  // The float variance + epsilon is never below epsilon, whatever the quantized one's error.
+  const inv = ctx.apply("fn", variance.map(unit), { fn: "rsqrt", floatAtLeast: eps });
   const order = groups.flat();
   const gOf = new Array<number>(x.el.length);
   groups.forEach((g, gi) => g.forEach((i) => (gOf[i] = gi)));
