@@ -17,6 +17,7 @@ import { fn, type FnParams, type FnQ } from "./families/fn.js";
 import { maxmin, type MaxMinParams, type MaxMinQ } from "./families/maxmin.js";
 import { mul, type MulParams, type MulQ } from "./families/mul.js";
 import { round, type RoundParams, type RoundQ } from "./families/round.js";
+import { requirement, type RequireParams, type RequireQ } from "./families/require.js";
 import { topk, type TopKParams, type TopKQ } from "./families/topk.js";
 
 /** Each family's float-node parameters P and lowered-node parameters Q. */
@@ -29,13 +30,14 @@ interface FamilyTypes {
   div: { p: DivParams; q: DivQ };
   round: { p: RoundParams; q: RoundQ };
   topk: { p: TopKParams; q: TopKQ };
+  requirement: { p: RequireParams; q: RequireQ };
 }
 
 export type FamilyName = keyof FamilyTypes;
 
 type FamilyTable = { [F in FamilyName]: Family<FamilyTypes[F]["p"], FamilyTypes[F]["q"]> };
 
-const TABLE: FamilyTable = { affine, fn, compare, maxmin, mul, div, round, topk };
+const TABLE: FamilyTable = { affine, fn, compare, maxmin, mul, div, round, topk, requirement };
 
 /** Every family, in registration order (for reports and the circuit library's include check). */
 export const FAMILIES: readonly { ops: readonly string[]; includes: readonly string[] }[] = Object.values(TABLE);
@@ -63,7 +65,7 @@ export interface GraphOp {
 }
 
 /** The families' names, in registration order. */
-const NAMES: readonly FamilyName[] = ["affine", "fn", "compare", "maxmin", "mul", "div", "round", "topk"];
+const NAMES: readonly FamilyName[] = ["affine", "fn", "compare", "maxmin", "mul", "div", "round", "topk", "requirement"];
 if (NAMES.length !== Object.keys(TABLE).length) throw new Error("graph/registry.ts: NAMES must list every family of TABLE");
 
 const byOp = new Map<string, FamilyName>();
@@ -130,6 +132,8 @@ export function lowerNode(node: FloatNode, ctx: LowerContext, inScales: number[]
     case "round":
       return lowerAs(name, node, ctx, inScales);
     case "topk":
+      return lowerAs(name, node, ctx, inScales);
+    case "requirement":
       return lowerAs(name, node, ctx, inScales);
     default:
       return name satisfies never;

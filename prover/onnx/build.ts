@@ -41,11 +41,11 @@ export interface OnnxInit {
 
 /**
  * The model's bytes. Nodes are named `<opType>_<k>`; inputs are float tensors [name, shape];
- * outputs [name, TensorProto type (1 float, 7 int64), shape].
+ * outputs [name, TensorProto type (1 float, 7 int64), shape]; an input may give its type third (7: int64).
  */
 export function buildOnnx(
   nodes: readonly OnnxBuildNode[],
-  inputs: readonly [string, number[]][],
+  inputs: readonly (readonly [string, number[]] | readonly [string, number[], number])[],
   outputs: readonly [string, number, number[]][],
   inits: readonly OnnxInit[] = [],
 ): Uint8Array {
@@ -68,7 +68,7 @@ export function buildOnnx(
               ? { name: t.name, dims: t.dims, dataType: t.dataType, int32Data: t.data }
               : { name: t.name, dims: t.dims, dataType: 1, floatData: t.data },
         ),
-        input: inputs.map(([n, d]) => tensor(n, 1, d)),
+        input: inputs.map(([n, d, type]) => tensor(n, type ?? 1, d)),
         output: outputs.map(([n, type, d]) => tensor(n, type, d)),
       },
     }),

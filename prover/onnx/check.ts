@@ -17,7 +17,7 @@ import { fromField, toField } from "../field.js";
 import { modelCommitment } from "../circuit/commitment.js";
 import { decodeOutputs, runQuantized } from "../model/interpret.js";
 import { quantize } from "../model/quantize.js";
-import { calibrate, errorBound as errorBoundOf, validateSamples } from "./calibrate.js";
+import { calibrate, errorBound as errorBoundOf, evalFloatLayers, validateSamples } from "./calibrate.js";
 import type { ImportedNetwork } from "./import.js";
 import { MAX_GRAPH_CONSTRAINTS, ModelTooLargeError } from "./graphImport.js";
 import { importNetwork } from "./network.js";
@@ -38,6 +38,11 @@ export interface CheckOnnxReturnType {
   errorBound?: number | null;
   /** Set when the model is refused as too large: the estimated constraint count. */
   estimatedConstraints?: number;
+  /**
+   * What the circuit was compared with: onnxruntime, or zkinfer's float interpreter of the imported
+   * graph when onnxruntime cannot load the model (`why` says what onnxruntime answered).
+   */
+  floatReference?: { source: "onnxruntime" } | { source: "interpreter"; why: string };
   /** Final Softmax only: what was compared (the class) and why its bound holds. */
   softmax?: { node: string; probabilities: number[]; logitMargin: number; logitErrorBound: number };
 }
@@ -143,6 +148,21 @@ export async function runOnnxRuntime(onnxPath: string, net: ImportedNetwork, inp
   }
 }
 
+/**
+ * The float model's outputs from zkinfer's own interpreter of the imported network (exact float
+ * semantics of every node, prover/graph's evalFloat rules), in onnxruntime's form: for a final
+ * Softmax (compiled as ArgMax) the probabilities, from the logits before the ArgMax.
+ */
+export function interpretFloat(net: ImportedNetwork, sample: readonly number[]): number[] {
+  const values = evalFloatLayers(net.layers, sample);
+  if (!net.finalSoftmax) return values.at(-1)!;
+  const logits = values.at(-2) ?? [...sample];
+  const m = Math.max(...logits);
+  const e = logits.map((z) => Math.exp(z - m));
+  const s = e.reduce((a, b) => a + b, 0);
+  return e.map((v) => v / s);
+}
+
 /** Refuse up front above this many estimated constraints (compiling and proving would take hours). */
 export const MAX_CONSTRAINTS = MAX_GRAPH_CONSTRAINTS;
 
@@ -167,7 +187,14 @@ export async function checkOnnx(onnxPath: string, inputPath: string, log: (line:
   }
   const sample = assembleSample(net, readInputJson(inputPath), inputPath);
   log(`imported ${net.operators.join(" -> ")}: ${net.layers.map((l) => l.type).join(", ")}`);
-  const { spec, ir, errorBound } = calibrate({ network: net, samples: [sample], name: "check-onnx" });
+  let calibrated: ReturnType<typeof calibrate>;
+  try {
+    calibrated = calibrate({ network: net, samples: [sample], name: "check-onnx" });
+  } catch (e) {
+    if (e instanceof ZkinferError) return { supported: false, reason: e.message };
+    throw e;
+  }
+  const { spec, ir, errorBound } = calibrated;
   const estimate = estimateConstraints(ir);
   if (estimate > MAX_CONSTRAINTS) {
     return {
@@ -178,14 +205,19 @@ export async function checkOnnx(onnxPath: string, inputPath: string, log: (line:
   }
   log(`calibrated: inputs 2^${ir.inputScale}, outputs 2^${ir.outputs[0]!.scale}`);
 
-  // Without onnxruntime's answer there is no float reference to hold the circuit to: refuse, saying why.
+  // The float reference: onnxruntime, or where it cannot load the model (an old opset, an IR
+  // version it does not read, an operator it lacks) zkinfer's own float interpreter of the
+  // imported graph, which the report names.
   let ortOut: number[];
+  let floatReference: CheckOnnxReturnType["floatReference"];
   try {
     ortOut = await runOnnxRuntime(onnxPath, net, sample);
+    floatReference = { source: "onnxruntime" };
   } catch (e) {
-    if (e instanceof ZkinferError)
-      return { supported: false, reason: `${e.message} (the model compiles, but without a float reference its error cannot be checked)` };
-    throw e;
+    if (!(e instanceof ZkinferError)) throw e;
+    ortOut = interpretFloat(net, sample);
+    floatReference = { source: "interpreter", why: e.message };
+    log(`${e.message}: checking against zkinfer's float interpreter of the imported graph instead`);
   }
   // A final Softmax is compiled as ArgMax: compare classes, onnxruntime's being the argmax of its
   // probabilities with the circuit's tie rule (lowest index).
@@ -226,6 +258,7 @@ export async function checkOnnx(onnxPath: string, inputPath: string, log: (line:
         maxAbsError,
         errorBound: certain ? 0 : null,
         softmax: { node: net.finalSoftmax.node, probabilities: ortOut, logitMargin: margin, logitErrorBound: logitBound },
+        floatReference,
       };
     }
     // onnxruntime computes in float32; the bound is against exact arithmetic, so allow float32's
@@ -237,6 +270,7 @@ export async function checkOnnx(onnxPath: string, inputPath: string, log: (line:
       outputs: { float, quantized, circuit },
       maxAbsError,
       errorBound: Number.isFinite(bound) ? bound : null,
+      floatReference,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

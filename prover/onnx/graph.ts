@@ -3,7 +3,7 @@
  * (initializers and Constant nodes) and its one real input. Nothing here knows about the IR.
  */
 import { OnnxImportError } from "../errors.js";
-import { ModelProto } from "./proto.js";
+import { ModelProto, TensorProto } from "./proto.js";
 
 /** A constant tensor, row-major, values as doubles (integer types converted exactly up to 2^53). */
 export interface Tensor {
@@ -46,9 +46,13 @@ export interface OnnxGraph {
 const FLOAT = 1;
 const UINT8 = 2;
 const INT8 = 3;
+const UINT16 = 4;
+const INT16 = 5;
 const INT32 = 6;
 const INT64 = 7;
 const BOOL = 9;
+const UINT32 = 12;
+const UINT64 = 13;
 const DOUBLE = 11;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- protobufjs toObject output, read field by field below
@@ -70,12 +74,16 @@ function tensorFromProto(t: Raw, where: string): Tensor {
       [INT32]: [4, (o) => view.getInt32(o, true)],
       [INT8]: [1, (o) => view.getInt8(o)],
       [UINT8]: [1, (o) => view.getUint8(o)],
+      [UINT16]: [2, (o) => view.getUint16(o, true)],
+      [INT16]: [2, (o) => view.getInt16(o, true)],
+      [UINT32]: [4, (o) => view.getUint32(o, true)],
+      [UINT64]: [8, (o) => Number(view.getBigUint64(o, true))],
       [BOOL]: [1, (o) => view.getUint8(o)],
     };
     const r = read[t.dataType];
     if (!r)
       throw new OnnxImportError(
-        `${where}: tensor ${t.name} has data type ${t.dataType}, which zkinfer does not read (float, double, int8/32/64, uint8, bool).`,
+        `${where}: tensor ${t.name} has data type ${t.dataType}, which zkinfer does not read (float, double, int8/16/32/64, uint8/16/32/64, bool).`,
       );
     data = Array.from({ length: raw.byteLength / r[0] }, (_, k) => r[1](k * r[0]));
   } else {
@@ -83,6 +91,17 @@ function tensorFromProto(t: Raw, where: string): Tensor {
   }
   if (data.length !== count) throw new OnnxImportError(`${where}: tensor ${t.name} has ${data.length} values for shape [${dims}].`);
   return { dims, data };
+}
+
+/** Parses one serialized TensorProto (a .pb file of the ONNX backend tests). */
+export function parseTensor(bytes: Uint8Array, source = "tensor"): Tensor {
+  let raw: Raw;
+  try {
+    raw = TensorProto.toObject(TensorProto.decode(bytes), { longs: Number, bytes: Uint8Array, defaults: false }) as Raw;
+  } catch (cause) {
+    throw new OnnxImportError(`${source} does not parse as an ONNX TensorProto: ${(cause as Error).message}.`, { cause });
+  }
+  return tensorFromProto(raw, source);
 }
 
 /** Parses ONNX bytes. Errors say what is wrong and name the file. */

@@ -89,4 +89,7 @@ const descriptor = {
   },
 };
 
-export const ModelProto = protobuf.Root.fromJSON(descriptor).lookupType("onnx.ModelProto");
+const root = protobuf.Root.fromJSON(descriptor);
+export const ModelProto = root.lookupType("onnx.ModelProto");
+/** A bare TensorProto file (the ONNX backend tests' input_k.pb / output_k.pb). */
+export const TensorProto = root.lookupType("onnx.TensorProto");

@@ -15,13 +15,12 @@ const models = readdirSync(dir, { withFileTypes: true })
   .sort();
 
 /**
- * The models check-onnx refuses, and what the refusal must say. decision_tree (hummingbird's GEMM
- * form) now compiles through the graph importer (its Gather on data-dependent indices by one-hot
- * selection), but the file is invalid ONNX (an int8 MatMul): onnxruntime will not load it, so there
- * is no float reference to compare with, and check-onnx says so; tutorial (three inputs, two outputs, Pow, a product of data tensors) now
- * compiles through the graph importer.
+ * The models whose file onnxruntime cannot load, and what it says: check-onnx checks them against
+ * zkinfer's own float interpreter of the imported graph instead, and names that reference.
+ * decision_tree (hummingbird's GEMM form: its Gather on data-dependent indices by one-hot selection)
+ * is invalid ONNX to onnxruntime (an int8 MatMul).
  */
-const REFUSED: Record<string, string[]> = {
+const INTERPRETER: Record<string, string[]> = {
   decision_tree: ["onnxruntime cannot load", "invalid model", "tensor(int8)"],
 };
 
@@ -37,18 +36,18 @@ describe("ONNX corpus: check-onnx on the 20 peer models", function () {
     expect(models).to.have.length(20);
   });
 
-  for (const [m, says] of Object.entries(REFUSED)) {
-    it(`refuses ${m}, saying why (${says.join("; ")})`, () => {
+  for (const [m, says] of Object.entries(INTERPRETER)) {
+    it(`checks ${m} against zkinfer's float interpreter, saying why (${says.join("; ")})`, () => {
       const r = results.get(m)!;
-      expect(r.supported).to.equal(false);
-      for (const s of says) expect(r.reason).to.contain(s);
+      expect(r.supported, r.reason).to.equal(true);
+      expect(r.floatReference?.source).to.equal("interpreter");
+      for (const s of says) expect(r.floatReference && "why" in r.floatReference ? r.floatReference.why : "").to.contain(s);
     });
   }
 
-  it("supports every other model with the circuit within the error bound of onnxruntime", () => {
-    const supported = models.filter((m) => !(m in REFUSED));
-    expect(supported.length).to.equal(19);
-    for (const m of supported) {
+  it("supports every model with the circuit within the error bound of its float reference", () => {
+    for (const m of models) {
+      expect(results.get(m)!.floatReference?.source, m).to.equal(m in INTERPRETER ? "interpreter" : "onnxruntime");
       const r = results.get(m)!;
       expect(r.supported, `${m}: ${r.reason}`).to.equal(true);
       const { float, quantized, circuit } = r.outputs!;

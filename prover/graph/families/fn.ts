@@ -37,6 +37,11 @@ export interface FnParams {
   fn: string;
   /** Its parameters (alpha, lo, hi...), over its defaults. */
   params?: Record<string, number>;
+  /**
+   * A lower bound on the FLOAT input known from its construction (a variance plus epsilon is at
+   * least epsilon): the error rule widens the quantized interval by the input's error no lower.
+   */
+  floatAtLeast?: number;
 }
 
 export interface FnQ {
@@ -54,6 +59,38 @@ function fnOf(node: FnParams) {
   if (!def) throw new Error(`"fn" must be one of ${Object.keys(FUNCTIONS).join(", ")}, got ${JSON.stringify(node.fn)}`);
   const params: Record<string, number> = { ...(def.params ?? {}), ...(node.params ?? {}) };
   return { def, params, f: (x: number) => def.f(x, params) };
+}
+
+/**
+ * A Lipschitz bound of f over the inputs' interval WIDENED by their error: the float input may lie
+ * up to `err` outside the quantized interval, where f can be much steeper (log near 0, exp far
+ * right). Chord slopes on a fine grid of the widened interval (within the domain), with a margin;
+ * Infinity where f is not finite there. Without error the table's own bound applies.
+ */
+function widenedLipschitz(node: FnParams, iv: Interval, scale: number, err: number, tableL: number): number {
+  if (!(err > 0)) return tableL;
+  if (!Number.isFinite(err)) return Infinity;
+  const { def, f } = fnOf(node);
+  const u = 2 ** scale;
+  let lo = Math.max(Number(iv.lo) / u - err, node.floatAtLeast ?? -Infinity);
+  let hi = Number(iv.hi) / u + err;
+  if (def.domain) {
+    lo = Math.max(lo, def.domain[0]);
+    hi = Math.min(hi, def.domain[1]);
+  }
+  if (!(hi > lo)) return tableL;
+  const n = 512;
+  const step = (hi - lo) / n;
+  let L = tableL;
+  let prev = f(lo);
+  for (let k = 1; k <= n; k++) {
+    const y = f(lo + step * k);
+    const slope = Math.abs(y - prev) / step;
+    if (!Number.isFinite(slope)) return Infinity;
+    L = Math.max(L, slope * 1.05);
+    prev = y;
+  }
+  return L;
 }
 
 const MAX_SEGMENTS = 48;
@@ -126,6 +163,8 @@ function buildTable(node: FnParams, lo: bigint, hi: bigint, inScale: number, act
   const dScale = outScale + A - inScale;
   const D: bigint[] = [];
   const B: bigint[] = [];
+  if (![fa, ...slopes].every(Number.isFinite))
+    throw new ModelRangeError(`${where}: ${String(node.fn)} overflows a float on its input interval [${real(lo)}, ${real(hi)}]; narrow the input range.`);
   slopes.forEach((s, j) => {
     B.push(bps[j]!);
     D.push(quantize(s - (slopes[j - 1] ?? 0), dScale));
@@ -232,6 +271,8 @@ export const fn: Family<FnParams, FnQ> = {
     const params = field(node, "params");
     if (params !== undefined && (params === null || typeof params !== "object" || Object.values(params).some((v) => typeof v !== "number")))
       throw new Error(`"params" must map parameter names to numbers`);
+    const atLeast = field(node, "floatAtLeast");
+    if (atLeast !== undefined && (typeof atLeast !== "number" || Number.isNaN(atLeast))) throw new Error(`"floatAtLeast" must be a number`);
   },
   outputs(node) {
     return node.args.length;
@@ -247,6 +288,7 @@ export const fn: Family<FnParams, FnQ> = {
     if (ins.some((v) => v.scale !== s)) throw new ModelRangeError(`${ctx.where}: inputs at different scales (the importer aligns them).`);
     const all = ins.reduce((h, v) => ({ lo: bmin(h.lo, v.iv.lo), hi: bmax(h.hi, v.iv.hi) }), ins[0]!.iv);
     const t = tableFor(node, all.lo, all.hi, s, ctx.fp.activationBits, ctx.where);
+    const L = widenedLipschitz(node, all, s, Math.max(...ins.map((v) => v.err)), t.lipschitz);
     const modes: number[][] = [];
     const ks: number[][] = [];
     const sumBits: number[] = [];
@@ -259,7 +301,7 @@ export const fn: Family<FnParams, FnQ> = {
       const acc: Interval = { lo: accs.reduce(bmin), hi: accs.reduce(bmax) };
       sumBits.push(t.A === 0 ? 0 : ctx.gadgetK(acc, t.A, `element ${i}`));
       if (t.A === 0) ctx.gadgetK(acc, 0, `element ${i}`);
-      const err = t.approxErr + t.lipschitz * v.err;
+      const err = v.err === 0 ? t.approxErr : t.approxErr + L * v.err;
       return {
         scale: t.outScale,
         iv: { lo: acc.lo >> BigInt(t.A), hi: acc.hi >> BigInt(t.A) },

@@ -1,0 +1,132 @@
+/**
+ * The ONNX project's backend node tests (onnx/backend/test/data/node/<test>: model.onnx and
+ * test_data_set_0/{input,output}_k.pb) run through zkinfer without proving: import, calibrate on
+ * the test's own input, run the exact quantized interpreter (what the circuit computes, bit for
+ * bit: check-onnx and test/onnx check circuit = interpreter) and compare with the expected outputs
+ * within the error bound zkinfer reports. A model zkinfer cannot compile is "refused" with the
+ * reason; a thrown non-zkinfer error is a "crash" (a bug).
+ */
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { UnsupportedOperatorError, ZkinferError } from "../errors.js";
+import { decodeOutputs, runQuantized } from "../model/interpret.js";
+import { quantize } from "../model/quantize.js";
+import { calibrate } from "./calibrate.js";
+import { argmaxLowest } from "./check.js";
+import { parseOnnx, parseTensor, type OnnxGraph } from "./graph.js";
+import { importGraphIR } from "./graphImport.js";
+import type { ImportedNetwork } from "./import.js";
+import { importNetwork } from "./network.js";
+
+export interface NodeTestResult {
+  test: string;
+  /** The operator types of the test's graph. */
+  ops: string[];
+  status: "pass" | "fail" | "refused" | "crash";
+  reason?: string;
+  maxAbsError?: number;
+  errorBound?: number;
+  /** Inputs bound to the test's values as constants (operator parameters fed as graph inputs). */
+  bound?: string[];
+}
+
+/**
+ * On top of zkinfer's bound (against exact arithmetic): the ONNX backend runner's own tolerance for
+ * the expected outputs (onnx/backend/test/runner: rtol 1e-3, atol 1e-7), which are float32 and, in
+ * a few hand-written tests, rounded to four decimals.
+ */
+const slack = (v: number) => 1e-7 + 1e-3 * Math.abs(v);
+
+function tensors(dir: string, kind: "input" | "output"): number[][] {
+  const out: number[][] = [];
+  for (let k = 0; existsSync(join(dir, `${kind}_${k}.pb`)); k++) out.push(parseTensor(readFileSync(join(dir, `${kind}_${k}.pb`)), `${kind}_${k}.pb`).data);
+  return out;
+}
+
+/**
+ * The backend tests feed an operator's parameters (axes, shapes, kernels, scales...) as graph inputs
+ * where an exporter writes initializers; zkinfer compiles a parameter only as a constant. So an
+ * input a node needs constant (UnsupportedOperatorError "... (input k) depends on the model's
+ * input") is bound to the test's value, as an initializer, and the import retried. Every other
+ * input stays a model input. Returns the network, its sample and the bound inputs' names.
+ */
+function importBinding(bytes: Uint8Array, graph: OnnxGraph, inputs: number[][], test: string): { net: ImportedNetwork; sample: number[]; bound: string[] } {
+  const bound: string[] = [];
+  for (;;) {
+    try {
+      const net = bound.length ? importGraphIR(graph, test) : importNetwork(bytes, test);
+      const sample = graph.inputs.flatMap((inp) => inputs[originalIndex.get(graph)!.indexOf(inp.name)]!);
+      return { net, sample, bound };
+    } catch (e) {
+      const m = e instanceof UnsupportedOperatorError ? /\(input (\d+)\) depends on the model's input/.exec(e.message) : null;
+      const node = m ? graph.nodes.find((n) => e instanceof UnsupportedOperatorError && n.name === e.node) : undefined;
+      const name = node?.inputs[Number(m?.[1])];
+      const at = graph.inputs.findIndex((i) => i.name === name);
+      if (!name || at < 0) throw e;
+      const shape = graph.inputs[at]!.shape;
+      graph.constants.set(name, { dims: shape, data: inputs[originalIndex.get(graph)!.indexOf(name)]! });
+      graph.inputs.splice(at, 1);
+      bound.push(name);
+    }
+  }
+}
+
+/** Each parsed graph's input names before any binding (the order of input_k.pb). */
+const originalIndex = new WeakMap<OnnxGraph, string[]>();
+
+/** Runs one backend node test folder. */
+export function runNodeTest(folder: string): NodeTestResult {
+  const test = folder.split("/").filter(Boolean).at(-1)!;
+  const bytes = readFileSync(join(folder, "model.onnx"));
+  let ops: string[] = [];
+  try {
+    const graph = parseOnnx(bytes, test);
+    originalIndex.set(
+      graph,
+      graph.inputs.map((i) => i.name),
+    );
+    ops = [...new Set(graph.nodes.map((n) => n.opType))];
+    const data = join(folder, "test_data_set_0");
+    const inputs = tensors(data, "input");
+    const expected = tensors(data, "output").flat();
+    if (expected.some((v) => !Number.isFinite(v)))
+      return { test, ops, status: "refused", reason: "an expected output is not finite (NaN or infinity has no fixed-point value)" };
+    const { net, sample, bound: boundInputs } = importBinding(bytes, graph, inputs, test);
+    if (sample.length !== net.inputSize) return { test, ops, status: "refused", reason: `the test feeds ${sample.length} values for ${net.inputSize} inputs` };
+    const { ir, errorBound } = calibrate({ network: net, samples: [sample], name: "conformance" });
+    const q = runQuantized(
+      ir,
+      sample.map((x) => quantize(x, ir.inputScale)),
+    );
+    const got = decodeOutputs(ir, q.outputs);
+    const want = net.finalSoftmax ? [argmaxLowest(expected)] : expected;
+    if (got.length !== want.length) return { test, ops, status: "fail", reason: `${got.length} outputs for ${want.length} expected` };
+    const errs = got.map((g, k) => Math.abs(g - want[k]!));
+    const bounds = net.finalSoftmax ? [0] : errorBound.map((b, k) => b + slack(want[k]!));
+    const maxAbsError = Math.max(0, ...errs);
+    const errorBoundMax = Math.max(0, ...bounds);
+    if (!bounds.every(Number.isFinite))
+      return { test, ops, status: "refused", maxAbsError, reason: "no finite error bound: the circuit's error cannot be bounded on this input's range" };
+    const ok = errs.every((e, k) => e <= bounds[k]!);
+    return {
+      test,
+      ops,
+      status: ok ? "pass" : "fail",
+      maxAbsError,
+      errorBound: errorBoundMax,
+      ...(boundInputs.length ? { bound: boundInputs } : {}),
+      ...(ok ? {} : { reason: `error ${maxAbsError} above its bound` }),
+    };
+  } catch (e) {
+    if (e instanceof ZkinferError) return { test, ops, status: "refused", reason: e.message };
+    return { test, ops, status: "crash", reason: (e as Error).stack ?? String(e) };
+  }
+}
+
+/** Every test folder under `root`, sorted. */
+export function nodeTests(root: string): string[] {
+  return readdirSync(root, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => join(root, d.name))
+    .sort();
+}

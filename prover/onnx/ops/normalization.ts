@@ -1,0 +1,144 @@
+/**
+ * Softmax, LogSoftmax and the normalizations.
+ */
+import type { NodeContext } from "./context.js";
+import type { OpHandler } from "./registry.js";
+import { combine, unit, type Lin, type TV } from "./lin.js";
+import { size } from "../shapes.js";
+
+/** Softmax pieces over groups: e = exp(x - max), s = sum e per group. */
+export function softmaxParts(ctx: NodeContext, x: TV, axis: number) {
+  const { groups } = ctx.reduceGroups(x.shape, [axis], true);
+  const m = ctx.maxGroups(x, groups, "max");
+  const d = new Array<Lin>(size(x.shape));
+  groups.forEach((g, gi) => g.forEach((i) => (d[i] = combine([x.el[i]!, m[gi]!], [1, -1]))));
+  const e = ctx.apply("fn", d, { fn: "exp" });
+  const s = groups.map((g) =>
+    combine(
+      g.map((i) => e[i]!),
+      g.map(() => 1),
+    ),
+  );
+  return { groups, e, s, m, d };
+}
+
+function importSoftmax(ctx: NodeContext): void {
+  const x = ctx.input(0);
+  const legacy = ctx.opset > 0 && ctx.opset < 13;
+  let axis = ctx.normAxis(ctx.attrI("axis", legacy ? 1 : -1), x.shape.length);
+  let v = x;
+  if (legacy && axis !== x.shape.length - 1) {
+    v = { ...x, shape: [size(x.shape.slice(0, axis)), size(x.shape.slice(axis))] };
+    axis = 1;
+  }
+  const { groups, e, s, d } = softmaxParts(ctx, v, axis);
+  const el = new Array<Lin>(x.el.length);
+  if (ctx.opType === "Softmax") {
+    const pairs: Lin[] = [];
+    const at: number[] = [];
+    groups.forEach((g, gi) =>
+      g.forEach((i) => {
+        at.push(i);
+        pairs.push(e[i]!, s[gi]!);
+      }),
+    );
+    ctx.apply("div", pairs, {}).forEach((l, j) => (el[at[j]!] = l));
+  } else {
+    const ls = ctx.apply("fn", s, { fn: "log" });
+    groups.forEach((g, gi) => g.forEach((i) => (el[i] = combine([d[i]!, ls[gi]!], [1, -1]))));
+  }
+  ctx.set({ shape: x.shape, el });
+}
+
+function importLayerNormalization(ctx: NodeContext): void {
+  const x = ctx.input(0);
+  const eps = ctx.attrF("epsilon", 1e-5);
+  let axes: number[];
+  if (ctx.opType === "LayerNormalization") {
+    const a = ctx.normAxis(ctx.attrI("axis", -1), x.shape.length);
+    axes = x.shape.map((_, k) => k).filter((k) => k >= a);
+  } else if (ctx.opType === "InstanceNormalization") axes = x.shape.map((_, k) => k).filter((k) => k >= 2);
+  else axes = [ctx.normAxis(ctx.attrI("axis", -1), x.shape.length)];
+  const { groups } = ctx.reduceGroups(x.shape, axes, true);
+  const el = new Array<Lin>(x.el.length);
+  if (ctx.opType === "LpNormalization") {
+    if (ctx.attrI("p", 2) !== 2) throw ctx.unsupported("only p = 2 is compiled.");
+    const sq = ctx.apply(
+      "mul",
+      x.el.flatMap((l) => [l, l]),
+      {},
+    );
+    const inv = ctx.apply(
+      "fn",
+      groups.map((g) =>
+        combine(
+          g.map((i) => sq[i]!),
+          g.map(() => 1),
+        ),
+      ),
+      { fn: "rsqrt" },
+    );
+    const pairs = groups.flatMap((g, gi) => g.flatMap((i) => [x.el[i]!, inv[gi]!]));
+    const prod = ctx.apply("mul", pairs, {});
+    groups.flat().forEach((i, j) => (el[i] = prod[j]!));
+    ctx.set({ shape: x.shape, el });
+    return;
+  }
+  // mean (affine) -> centred (affine) -> squares (products) -> variance + eps (affine) ->
+  // 1/sqrt (piecewise linear) -> centred * that (products) -> scale and bias (affine).
+  const centred = new Array<Lin>(x.el.length);
+  const means = groups.map((g) => {
+    const mean = combine(
+      g.map((i) => x.el[i]!),
+      g.map(() => 1 / g.length),
+    );
+    g.forEach((i) => (centred[i] = combine([x.el[i]!, mean], [1, -1])));
+    return mean;
+  });
+  const sq = ctx.apply(
+    "mul",
+    centred.flatMap((l) => [l, l]),
+    {},
+  );
+  const variance = ctx.materialize(
+    groups.map((g) =>
+      combine(
+        g.map((i) => sq[i]!),
+        g.map(() => 1 / g.length),
+        eps,
+      ),
+    ),
+  );
+  // The float variance + epsilon is never below epsilon, whatever the quantized one's error.
+  const inv = ctx.apply("fn", variance.map(unit), { fn: "rsqrt", floatAtLeast: eps });
+  const order = groups.flat();
+  const gOf = new Array<number>(x.el.length);
+  groups.forEach((g, gi) => g.forEach((i) => (gOf[i] = gi)));
+  // `norm` lets the product's error rule use sum(c) = 0 (prover/graph/families/mul.ts).
+  const norm = { n: groups[0]!.length, eps, variance: order.map((i) => variance[gOf[i]!]!) };
+  const prod = ctx.apply(
+    "mul",
+    order.flatMap((i) => [centred[i]!, inv[gOf[i]!]!]),
+    groups.every((g) => g.length === norm.n) ? { norm } : {},
+  );
+  const scale = ctx.constIn(1, "scale");
+  const bias = ctx.has(2) ? ctx.constIn(2, "bias") : [];
+  order.forEach((i, j) => {
+    // LayerNorm's scale covers the normalised axes; InstanceNorm's is per channel.
+    const k = ctx.opType === "LayerNormalization" ? i % scale.length : Math.floor(i / size(x.shape.slice(2))) % x.shape[1]!;
+    el[i] = combine([prod[j]!], [scale[k]!], bias.length ? bias[k]! : 0);
+  });
+  ctx.set({ shape: x.shape, el });
+  // LayerNormalization's optional outputs: the mean and 1 / sqrt(variance + epsilon) per group.
+  const reduced = x.shape.map((d, k) => (axes.includes(k) ? 1 : d));
+  if (ctx.opType === "LayerNormalization") {
+    ctx.set({ shape: reduced, el: means }, 1);
+    ctx.set({ shape: reduced, el: inv }, 2);
+  }
+}
+
+export const HANDLERS: OpHandler[] = [
+  { types: ["Softmax", "LogSoftmax"], since: 6, import: importSoftmax },
+  { types: ["InstanceNormalization", "LpNormalization"], since: 6, import: importLayerNormalization },
+  { types: ["LayerNormalization"], since: 17, import: importLayerNormalization },
+];

@@ -1,0 +1,74 @@
+/**
+ * The ONNX project's backend node tests (test/fixtures/onnx-node, see its SOURCE.md) for the
+ * claimed operators, the small ones: no crash, every test either agrees with the expected outputs
+ * within the bound zkinfer reports (exact quantized interpreter = the circuit) or is refused with a
+ * reason, apart from the known failures listed here. A few also compile to a circuit whose
+ * witness equals the interpreter. The whole set, with the per-operator pass rate:
+ * `npx tsx scripts/onnx-conformance.ts`.
+ */
+import { statSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { expect } from "chai";
+import { checkOnnx } from "../../prover/onnx/check.js";
+import { nodeTests, runNodeTest, type NodeTestResult } from "../../prover/onnx/conformance.js";
+
+const root = fileURLToPath(new URL("../fixtures/onnx-node/", import.meta.url));
+/** Bytes of a test's model and data: "small" is below this. */
+const SMALL = 1200;
+const bytes = (dir: string): number =>
+  statSync(join(dir, "model.onnx")).size + readdirSync(join(dir, "test_data_set_0")).reduce((a, f) => a + statSync(join(dir, "test_data_set_0", f)).size, 0);
+
+/** Known disagreements (docs/ONNX.md says why); a test that starts passing must leave this list. */
+const KNOWN_FAIL = new Set(["test_tan"]);
+
+describe("ONNX backend node tests (the small ones), without proving", function () {
+  this.timeout(600_000);
+  const tests = nodeTests(root).filter((d) => bytes(d) < SMALL);
+  const results: NodeTestResult[] = [];
+
+  before(() => {
+    for (const t of tests) results.push(runNodeTest(t));
+  });
+
+  it("runs a few hundred of them", () => {
+    expect(tests.length).to.be.greaterThan(200);
+  });
+
+  it("never crashes: each test agrees, is refused with a reason, or is a known failure", () => {
+    const crashes = results.filter((r) => r.status === "crash").map((r) => `${r.test}: ${r.reason}`);
+    expect(crashes).to.deep.equal([]);
+    const fails = results.filter((r) => r.status === "fail").map((r) => r.test);
+    expect(fails.filter((t) => !KNOWN_FAIL.has(t))).to.deep.equal([]);
+    for (const r of results.filter((x) => x.status === "refused")) expect(r.reason, r.test).to.be.a("string").and.not.equal("");
+  });
+
+  it("agrees within the reported bound on at least 95% of the tests it does not refuse", () => {
+    const run = results.filter((r) => r.status !== "refused");
+    const pass = run.filter((r) => r.status === "pass").length;
+    expect(pass / run.length).to.be.at.least(0.95);
+    for (const r of run.filter((x) => x.status === "pass")) expect(r.maxAbsError!, r.test).to.be.at.most(r.errorBound!);
+  });
+
+  for (const t of ["test_relu", "test_sigmoid", "test_maxpool_1d_default"]) {
+    it(`${t}: the compiled circuit's witness equals the interpreter, within the bound of onnxruntime`, async () => {
+      const dir = join(root, t);
+      const inputs = readdirSync(join(dir, "test_data_set_0")).filter((f) => f.startsWith("input_"));
+      expect(inputs).to.have.length(1);
+      const r = runNodeTest(dir);
+      expect(r.status, r.reason).to.equal("pass");
+      // check-onnx compiles the circuit and compares its witness with the interpreter; it reads
+      // a JSON input, written from the test's own input tensor.
+      const { parseTensor } = await import("../../prover/onnx/graph.js");
+      const { readFileSync, writeFileSync, mkdtempSync } = await import("node:fs");
+      const { tmpdir } = await import("node:os");
+      const tmp = mkdtempSync(join(tmpdir(), "zkinfer-node-"));
+      const x = parseTensor(readFileSync(join(dir, "test_data_set_0", "input_0.pb"))).data;
+      writeFileSync(join(tmp, "input.json"), JSON.stringify({ input_data: [x] }));
+      const c = await checkOnnx(join(dir, "model.onnx"), join(tmp, "input.json"));
+      expect(c.supported, c.reason).to.equal(true);
+      expect(c.outputs!.circuit).to.deep.equal(c.outputs!.quantized);
+      expect(c.maxAbsError!).to.be.at.most(c.errorBound!);
+    });
+  }
+});
