@@ -165,10 +165,16 @@ describe("PLONK and FFLONK models (real proofs through the hub)", function () {
         },
       );
 
-      it("refuses a batch with InferenceHubBatchNotSupported and changes no state (batching is Groth16's)", async () => {
+      it("refuses a batch and changes no state (batching is Groth16's)", async () => {
         const { hub, modelId } = await networkHelpers.loadFixture(fixtures[system]);
         const p = proofs[system];
+        const bytes = (p.proofBytes.length - 2) / 2;
+        // Its own proof is not one 256-byte Groth16 proof per statement: refused before any check (C38).
         await expect(hub.verifyAndActBatch(modelId, p.proofBytes, p.publicSignals))
+          .to.be.revertedWithCustomError(hub, "InferenceHubBatchProofCountMismatch")
+          .withArgs(modelId, 1n, 256n, BigInt(bytes));
+        // Groth16-sized bytes reach the verifier, which has no batch check.
+        await expect(hub.verifyAndActBatch(modelId, p.proofBytes.slice(0, 2 + 512), p.publicSignals))
           .to.be.revertedWithCustomError(hub, "InferenceHubBatchNotSupported")
           .withArgs(modelId);
         expect(await hub.isNonceUsed(modelId, SUBJECT, 1n)).to.equal(false);
