@@ -8,13 +8,14 @@ import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "nod
 import { createRequire } from "node:module";
 import { dirname, join, relative, sep } from "node:path";
 import { publicSignalCount } from "../abi/publicSignals.js";
-import { INSTALLED_PACKAGE, REPO_ROOT, artifactPath, ownSourceFile, recordedPath, snarkjsVerifierContractName, verifierContractName } from "../artifacts/paths.js";
+import { INSTALLED_PACKAGE, REPO_ROOT, artifactPath, ownSourceFile, snarkjsVerifierContractName, verifierContractName } from "../artifacts/paths.js";
 import { compileCircuit, type CircuitInfo } from "../circuit/compile.js";
 import { lowerModel, publicInputCount, publicOutputCount, type ModelIR } from "../model/ir.js";
 import { renderModel } from "../circuit/commitment.js";
 import { circuitRecordHashes, type CircuitRecord } from "../artifacts/circuitRecord.js";
 import { readModelSpec } from "../model/spec.js";
 import { proofSystemOf, type ProofSystem } from "../model/specSchema.js";
+import { readSetupRecord, writeSetupRecord } from "../setup/setupRecord.js";
 import { plonkGateCount, setupUniversal, universalPtauPower, type SetupUniversalReturnType } from "../setup/universal.js";
 import { groth16BatchVerifierSource, type Groth16VerificationKey } from "../setup/groth16Batch.js";
 import { fflonkSignalLimitError, fflonkVerifierSource, type FflonkVerificationKey } from "../setup/fflonkVerifier.js";
@@ -167,7 +168,7 @@ export async function buildKeysAndVerifier({ name, circuit, numPublicSignals, sy
         run: () => setupUniversal({ system, r1cs: artifactPath(name, "r1cs"), ptau: phase1.path, zkeyFinal: artifactPath(name, "zkey"), vkey: artifactPath(name, "vkey"), log }),
       }), isCached);
     setup = { setup: "universal", ...universal.result };
-    writeSetupInfo(name, { ...setup, ptau: phase1 });
+    writeSetupRecord(name, { ...setup, ptau: phase1 });
   } else if (ceremony) {
     log(`    groth16 setup: ceremony (${ceremony.contributions} contributions, transcript ${ceremony.transcript})`);
     setup = ceremony;
@@ -193,7 +194,7 @@ export async function buildKeysAndVerifier({ name, circuit, numPublicSignals, sy
           }),
       }), isCached);
     setup = { setup: "development", ...dev.result };
-    writeSetupInfo(name, { ...setup, ptau: phase1 });
+    writeSetupRecord(name, { ...setup, ptau: phase1 });
   }
 
   const contract = verifierContractName(name);
@@ -257,11 +258,6 @@ export async function buildKeysAndVerifier({ name, circuit, numPublicSignals, sy
   return { setup, phase1, contract };
 }
 
-/** setup.json: what the keys were made from, its paths relative to the file (prover/artifacts/paths.ts recordedPath). */
-function writeSetupInfo(name: string, info: { ptau: { path: string } } & Record<string, unknown>): void {
-  const file = artifactPath(name, "setupInfo");
-  writeFileSync(file, JSON.stringify({ ...info, ptau: { ...info.ptau, path: recordedPath(file, info.ptau.path) } }, null, 2));
-}
 
 /**
  * The per-model contract: snarkjs's verifier behind the IInferenceVerifier adapter. `verify` tail-calls
@@ -338,11 +334,8 @@ function importPath(from: string, to: string): string {
 
 /** "development" or "ceremony", as the model's setup.json records it (undefined before a first build). */
 export function readSetupKind(model: string): string | undefined {
-  try {
-    return (JSON.parse(readFileSync(artifactPath(model, "setupInfo"), "utf8")) as { setup?: string }).setup ?? "development";
-  } catch {
-    return undefined;
-  }
+  const record = readSetupRecord(model);
+  return record === undefined ? undefined : (record.setup ?? "development");
 }
 
 function writeIfChanged(path: string, text: string): void {

@@ -12,7 +12,8 @@ import { privateKeyToAccount } from "viem/accounts";
 import { modelModule, type ModelModuleOptions, type Registration } from "../../deploy/Model.js";
 import { DEFAULT_UPDATE_DELAY } from "../../deploy/InferenceHub.js";
 import { readManifest, writeManifest, type DeploymentManifest } from "./manifest.js";
-import { artifactPath, chainManifestPath, ignitionDeploymentDir, resolveRecordedPath, verifierContractName } from "../artifacts/paths.js";
+import { artifactPath, chainManifestPath, ignitionDeploymentDir, verifierContractName } from "../artifacts/paths.js";
+import { readSetupRecord as readSetupFile, type SetupRecord } from "../setup/setupRecord.js";
 import { ZkinferError } from "../errors.js";
 import { publicInputRanges, type PublicInputRange } from "../abi/publicInputRanges.js";
 import { readCircuitRecord } from "../artifacts/circuitRecord.js";
@@ -65,26 +66,13 @@ export async function modelDeploymentSpec(specPath: string): Promise<ModelDeploy
   };
 }
 
-/** The model's setup as its build records it (setup.json). */
-export interface SetupRecord {
-  setup: string;
-  contributions: number;
-  transcript?: string;
-  zkeySha256: string;
-  ptau: { source: string; power: number; path?: string };
-  /** PLONK and FFLONK ("universal" setups): which of the two. */
-  system?: string;
-}
+export type { SetupRecord };
 
-/** setup.json, its recorded paths (relative to the file) resolved. */
+/** The model's setup as its build records it (setup.json, prover/setup/setupRecord.ts); refused before a build. */
 export function readSetupRecord(model: string): SetupRecord {
-  const file = artifactPath(model, "setupInfo");
-  const record = readJson<SetupRecord>(file, `build the model first (\`zkinfer build\`)`);
-  return {
-    ...record,
-    ...(record.transcript ? { transcript: resolveRecordedPath(file, record.transcript) } : {}),
-    ptau: { ...record.ptau, ...(record.ptau.path ? { path: resolveRecordedPath(file, record.ptau.path) } : {}) },
-  };
+  const record = readSetupFile(model);
+  if (!record) throw new ZkinferError(`cannot read ${artifactPath(model, "setupInfo")}: build the model first (\`zkinfer build\`).`);
+  return record;
 }
 
 /** Chain ids of local development chains (Hardhat, Anvil, Ganache, geth --dev). */

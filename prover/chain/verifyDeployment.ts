@@ -27,6 +27,7 @@ import { readModelSpec } from "../model/spec.js";
 import { sha256File } from "../setup/groth16.js";
 import { installCeremonySetup, readTranscript, verifyCeremony } from "../setup/ceremony.js";
 import { classifyPtau } from "../setup/ptau.js";
+import { readSetupRecord as readSetupFile } from "../setup/setupRecord.js";
 import { setupUniversal } from "../setup/universal.js";
 import { inferenceHubAbi } from "./abi.js";
 import { connectRead } from "./connect.js";
@@ -169,7 +170,7 @@ async function adoptCeremony(dir: string, specPath: string, ptau: string | undef
   const report = await verifyCeremony({ dir, ...(ptau ? { ptau } : {}) });
   if (!report.valid) return report;
   const zkey = artifactPath(spec.name, "zkey");
-  const setup = existsSync(artifactPath(spec.name, "setupInfo")) ? readSetupRecord(spec.name) : undefined;
+  const setup = readSetupFile(spec.name);
   if (!existsSync(zkey) || sha256File(zkey) !== transcript.beacon.sha256 || setup?.setup !== "ceremony") {
     log(`installing the ceremony's final key from ${dir} in the local build and generating its verifier`);
     installCeremonySetup(dir);

@@ -26,6 +26,7 @@ import { ZkinferError } from "../errors.js";
 import { sha256File } from "./groth16.js";
 import { blake2bFile, classifyPtau, requiredPtauPower, type PtauSource } from "./ptau.js";
 import { closeFilesOpenedBy } from "./closeFilesOpenedBy.js";
+import { readSetupRecord, writeSetupRecord } from "./setupRecord.js";
 
 /** A ceremony folder that is missing, malformed, or fails verification; `step` names what failed. */
 export class CeremonyError extends ZkinferError {
@@ -388,9 +389,7 @@ export function installCeremonySetup(dir: string): CeremonySetupInfo {
     r1csSha256: t.circuit.r1csSha256,
     ptau: t.ptau,
   };
-  const file = artifactPath(model, "setupInfo");
-  const stored = { ...info, transcript: recordedPath(file, info.transcript), ptau: { ...info.ptau, path: recordedPath(file, info.ptau.path) } };
-  writeFileSync(file, `${JSON.stringify(stored, null, 2)}\n`);
+  writeSetupRecord(model, { ...info });
   // The development setup's stamp no longer describes the zkey on disk.
   rmSync(stampPath(artifactPath(model, "stampDir"), "setup"), { force: true });
   return info;
@@ -398,19 +397,9 @@ export function installCeremonySetup(dir: string): CeremonySetupInfo {
 
 /** The ceremony setup recorded for `model`, if it still matches the model's r1cs and zkey. */
 export function currentCeremonySetup(model: string): CeremonySetupInfo | undefined {
-  let info: { setup?: string } & Partial<CeremonySetupInfo>;
-  const file = artifactPath(model, "setupInfo");
-  try {
-    info = JSON.parse(readFileSync(file, "utf8"));
-  } catch {
-    return undefined;
-  }
-  if (info.setup !== "ceremony" || !info.transcript || !info.ptau) return undefined;
-  const c = {
-    ...info,
-    transcript: resolveRecordedPath(file, info.transcript),
-    ptau: { ...info.ptau, path: resolveRecordedPath(file, info.ptau.path) },
-  } as CeremonySetupInfo;
+  const info = readSetupRecord(model);
+  if (info?.setup !== "ceremony" || !info.transcript || !info.ptau.path) return undefined;
+  const c = info as unknown as CeremonySetupInfo;
   if (!existsSync(artifactPath(model, "r1cs")) || !existsSync(artifactPath(model, "zkey"))) return undefined;
   if (sha256File(artifactPath(model, "r1cs")) !== c.r1csSha256 || sha256File(artifactPath(model, "zkey")) !== c.zkeySha256) return undefined;
   return c;

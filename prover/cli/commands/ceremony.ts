@@ -118,12 +118,9 @@ export const command: Command = {
 
 /** The ptau file the model's build recorded (setup.json), or a usage error asking for --ptau. */
 async function builtPtau(model: string, target: string): Promise<string> {
-  const { existsSync, readFileSync } = await import("node:fs");
-  const { artifactPath, resolveRecordedPath } = await import("../../artifacts/paths.js");
-  const file = artifactPath(model, "setupInfo");
-  // setup.json records the ptau relative to itself.
-  const path = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as { ptau?: { path?: string } }).ptau?.path : undefined;
-  const recorded = path === undefined ? undefined : resolveRecordedPath(file, path);
+  const { existsSync } = await import("node:fs");
+  const { readSetupRecord } = await import("../../setup/setupRecord.js");
+  const recorded = readSetupRecord(model)?.ptau.path;
   if (recorded === undefined || !existsSync(recorded)) {
     throw new UsageError(
       `init needs --ptau <file>: ${model} has no build whose ptau could be used (\`zkinfer build ${target}\` first, or give the ceremony's ptau)`,
