@@ -6,8 +6,10 @@ import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/Signa
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IInferenceConsumer} from "./interfaces/IInferenceConsumer.sol";
 import {IInferenceHub} from "./interfaces/IInferenceHub.sol";
+import {IAggregatedInferenceHub} from "./interfaces/IAggregatedInference.sol";
 import {IBatchInferenceVerifier} from "./interfaces/IBatchInferenceVerifier.sol";
 import {IInferenceVerifier} from "./interfaces/IInferenceVerifier.sol";
+import {AggregatedSignals} from "./libraries/AggregatedSignals.sol";
 import {PublicSignals} from "./libraries/PublicSignals.sol";
 import {ModelRegistry} from "./ModelRegistry.sol";
 
@@ -21,7 +23,7 @@ import {ModelRegistry} from "./ModelRegistry.sol";
  * {verifyAndAct} reads exactly three model slots, each once: (verifier, status, numOutputs, version),
  * then commitment, then consumer; and it uses a transient-storage reentrancy guard.
  */
-contract InferenceHub is ModelRegistry, EIP712, ReentrancyGuardTransient, IInferenceHub {
+contract InferenceHub is ModelRegistry, EIP712, ReentrancyGuardTransient, IInferenceHub, IAggregatedInferenceHub {
     /// @dev The EIP-712 type a subject signs to let a relayer submit its statement; mirrored by
     /// prover/abi/submissionAuthorization.ts.
     bytes32 private constant _SUBMISSION_AUTHORIZATION_TYPEHASH = keccak256(
@@ -145,6 +147,139 @@ contract InferenceHub is ModelRegistry, EIP712, ReentrancyGuardTransient, IInfer
         uint256 numOutputs = model.numOutputs;
         for (uint256 start; start < publicSignals.length; start += size) {
             _act(modelId, consumer, numOutputs, publicSignals[start:start + size]);
+        }
+    }
+
+    /**
+     * @dev See {IAggregatedInferenceHub-verifyAndActAggregated}. Per active statement it costs its two
+     * (or more) signals in the verifier's MSM, one nonce bit (an SLOAD and SSTORE, on an existing word for
+     * a repeat subject), one comparison (self-submitted) or one signature check (relayed), and one event;
+     * the pairing is paid once per batch (docs/AGGREGATION.md, Gas).
+     */
+    function verifyAndActAggregated(
+        uint256 modelId,
+        uint256 n,
+        bytes calldata proof,
+        uint256[] calldata signals,
+        SubmissionAuthorization[] calldata authorizations
+    ) external nonReentrant {
+        Model storage model = _model(modelId);
+        ModelStatus status = model.status;
+        if (status != ModelStatus.Active) revert InferenceHubModelNotActive(modelId, status);
+        AggregatedVerifier storage record = _aggregatedRecord(modelId, n);
+        IInferenceVerifier verifier = record.verifier;
+        // A proof for one batch size is checked only against (modelId, n)'s verifier and signal count.
+        if (address(verifier) == address(0)) revert InferenceHubNoAggregatedVerifier(modelId, n);
+        uint256 slotSize = record.slotSize;
+        // n <= 1024 and slotSize < 2^16 (registry): no overflow.
+        uint256 expected;
+        unchecked {
+            expected = AggregatedSignals.count(n, slotSize);
+        }
+        if (signals.length != expected) revert InferenceHubInvalidSignalCount(modelId, expected, signals.length);
+        uint256 firstBad = _firstSignalNotInField(signals);
+        if (firstBad != expected) revert InferenceHubSignalNotInField(firstBad, signals[firstBad]);
+        uint256 commitment = _signalAt(signals, AggregatedSignals.commitmentIndex());
+        if (commitment != model.modelCommitment) {
+            revert InferenceHubCommitmentMismatch(modelId, model.modelCommitment, commitment);
+        }
+        bool relayed = authorizations.length != 0;
+        if (relayed && authorizations.length != n) revert InferenceHubInvalidAuthorizationCount(n, authorizations.length);
+
+        uint256 active;
+        for (uint256 i; i < n; ++i) {
+            uint256 start;
+            unchecked {
+                start = AggregatedSignals.statementIndex(i, slotSize);
+            }
+            uint256 statement = _signalAt(signals, start);
+            if (statement == 0) {
+                // An empty slot acts on nothing; its outputs must be empty too (the circuit forces both).
+                for (uint256 w = 1; w < slotSize; ++w) {
+                    if (_signalAt(signals, start + w) != 0) revert InferenceHubEmptySlotNotEmpty(modelId, i);
+                }
+                continue;
+            }
+            (address subject, uint256 nonce, uint256 marker) = AggregatedSignals.unpackStatement(statement);
+            if (marker != 1) revert InferenceHubInvalidStatement(modelId, i, statement);
+            _useNonceOf(modelId, subject, nonce);
+            if (msg.sender != subject) {
+                if (!relayed) revert InferenceHubUnauthorizedSubmitter(modelId, subject, msg.sender);
+                SubmissionAuthorization calldata authorization = authorizations[i];
+                uint256 deadline = authorization.deadline;
+                if (block.timestamp > deadline) revert InferenceHubAuthorizationExpired(deadline, block.timestamp);
+                bytes32 digest = _submissionAuthorizationDigest(modelId, subject, nonce, msg.sender, deadline);
+                if (!SignatureChecker.isValidSignatureNowCalldata(subject, digest, authorization.signature)) {
+                    revert InferenceHubInvalidAuthorization(modelId, subject, msg.sender);
+                }
+            }
+            emit InferenceVerified(modelId, subject, nonce);
+            unchecked {
+                ++active;
+            }
+        }
+        if (active == 0) revert InferenceHubEmptyBatch(modelId);
+
+        // One pairing check for every statement; `false` reverts all the nonce bits set above.
+        if (!_verify(verifier, proof, signals)) revert InferenceHubInvalidProof(modelId);
+        emit AggregatedProofVerified(modelId, n, _signalAt(signals, AggregatedSignals.inputRootIndex()), active);
+
+        IInferenceConsumer consumer = model.consumer;
+        if (address(consumer) != address(0)) _actAggregated(modelId, n, consumer, slotSize, signals);
+    }
+
+    /// @dev The consumer's call for every active slot of a verified aggregated proof, outputs unpacked.
+    function _actAggregated(
+        uint256 modelId,
+        uint256 n,
+        IInferenceConsumer consumer,
+        uint256 slotSize,
+        uint256[] calldata signals
+    ) private {
+        uint256[] memory entries = _aggregatedLayout(modelId, n);
+        uint256 k = entries.length;
+        // Word and shift of each output, by the rule of AggregatedSignals.outputWords.
+        uint256[] memory bits = new uint256[](k);
+        int256[] memory mins = new int256[](k);
+        uint256[] memory words = new uint256[](k);
+        uint256[] memory shifts = new uint256[](k);
+        {
+            uint256 word;
+            uint256 used = AggregatedSignals.OUTPUT_WORD_BITS;
+            for (uint256 j; j < k; ++j) {
+                (uint256 b, int256 m) = AggregatedSignals.unpackLayout(entries[j]);
+                if (b == 0 || used + b > AggregatedSignals.OUTPUT_WORD_BITS) {
+                    ++word;
+                    used = 0;
+                }
+                (bits[j], mins[j], words[j], shifts[j]) = (b, m, word, used);
+                used = b == 0 ? AggregatedSignals.OUTPUT_WORD_BITS : used + b;
+            }
+        }
+        uint256[] memory outputs = new uint256[](k);
+        for (uint256 i; i < n; ++i) {
+            uint256 start = AggregatedSignals.statementIndex(i, slotSize);
+            uint256 statement = signals[start];
+            if (statement == 0) continue;
+            (address subject, uint256 nonce, ) = AggregatedSignals.unpackStatement(statement);
+            for (uint256 j; j < k; ++j) {
+                outputs[j] = AggregatedSignals.outputAt(signals[start + words[j]], bits[j], mins[j], shifts[j]);
+            }
+            consumer.onInferenceVerified(modelId, subject, nonce, outputs);
+        }
+    }
+
+    /// @dev Checks that (modelId, subject, nonce) was never verified and sets its bit (see {_useNonce}).
+    function _useNonceOf(uint256 modelId, address subject, uint256 nonce) private {
+        uint256 slot = _nonceWordSlot(modelId, subject, nonce);
+        uint256 word;
+        assembly ("memory-safe") {
+            word := sload(slot)
+        }
+        uint256 bit = 1 << (nonce & 0xff);
+        if (word & bit != 0) revert InferenceHubNonceUsed(modelId, subject, nonce);
+        assembly ("memory-safe") {
+            sstore(slot, or(word, bit))
         }
     }
 

@@ -4,6 +4,8 @@ pragma solidity ^0.8.24;
 import {IInferenceConsumer} from "./interfaces/IInferenceConsumer.sol";
 import {IInferenceVerifier} from "./interfaces/IInferenceVerifier.sol";
 import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
+import {IAggregatedRegistry} from "./interfaces/IAggregatedInference.sol";
+import {AggregatedSignals} from "./libraries/AggregatedSignals.sol";
 import {PublicSignals} from "./libraries/PublicSignals.sol";
 
 /**
@@ -19,7 +21,7 @@ import {PublicSignals} from "./libraries/PublicSignals.sol";
  * Everything added for the lifecycle lives in its own mappings, never in {Model}: the hub reads three
  * slots of {Model} on every verification and none of these.
  */
-abstract contract ModelRegistry is IModelRegistry {
+abstract contract ModelRegistry is IModelRegistry, IAggregatedRegistry {
     uint64 private immutable _updateDelay;
     uint256 private _modelCount;
     mapping(uint256 modelId => Model) private _models;
@@ -35,6 +37,11 @@ abstract contract ModelRegistry is IModelRegistry {
     /// @dev Range `group` of a model's public inputs ({PublicInputRange}), one slot each. A mapping
     /// rather than an array: the hub knows the input count, so it never reads a length slot.
     mapping(uint256 modelId => mapping(uint256 group => PublicInputRange)) private _inputRanges;
+
+    /// @dev The aggregated verifier in force per (model, batch size), and its output layout (docs/AGGREGATION.md).
+    mapping(uint256 modelId => mapping(uint256 n => AggregatedVerifier)) private _aggregated;
+    mapping(uint256 modelId => mapping(uint256 n => uint256[])) private _aggregatedLayouts;
+    mapping(uint256 modelId => mapping(uint256 n => PendingAggregatedVerifier)) private _pendingAggregated;
 
     uint256 private constant _CONSUMER_SET = 1;
 
@@ -325,6 +332,91 @@ abstract contract ModelRegistry is IModelRegistry {
     /// @dev See {IModelRegistry-updateDelay}.
     function updateDelay() external view virtual returns (uint64) {
         return _updateDelay;
+    }
+
+    /// @dev See {IAggregatedRegistry-announceAggregatedVerifier}.
+    function announceAggregatedVerifier(
+        uint256 modelId,
+        uint256 n,
+        IInferenceVerifier verifier,
+        uint256[] calldata outputLayout
+    ) external virtual returns (uint64 readyAt) {
+        Model storage model = _requireMutableModel(modelId);
+        if (!AggregatedSignals.isSize(n)) revert ModelRegistryInvalidAggregationSize(n);
+        if (model.attested || model.numPublicInputs != 0) revert ModelRegistryAggregationNotSupported(modelId);
+        if (outputLayout.length != model.numOutputs) {
+            revert ModelRegistryInvalidOutputLayout(modelId, model.numOutputs, outputLayout.length);
+        }
+        for (uint256 j; j < outputLayout.length; ++j) {
+            (uint256 bits, ) = AggregatedSignals.unpackLayout(outputLayout[j]);
+            if (bits > AggregatedSignals.OUTPUT_WORD_BITS) {
+                revert ModelRegistryInvalidOutputLayout(modelId, model.numOutputs, outputLayout.length);
+            }
+        }
+        bytes32 codeHash = _validateVerification(verifier, model.modelCommitment);
+        readyAt = uint64(block.timestamp) + _updateDelay;
+        _pendingAggregated[modelId][n] = PendingAggregatedVerifier(verifier, readyAt, codeHash, outputLayout);
+        emit AggregatedVerifierAnnounced(modelId, n, verifier, readyAt);
+    }
+
+    /// @dev See {IAggregatedRegistry-applyAggregatedVerifier}.
+    function applyAggregatedVerifier(uint256 modelId, uint256 n) external virtual {
+        _requireMutableModel(modelId);
+        PendingAggregatedVerifier storage pending = _pendingAggregated[modelId][n];
+        uint64 readyAt = pending.readyAt;
+        if (readyAt == 0) revert ModelRegistryAggregatedVerifierNotAnnounced(modelId, n);
+        if (block.timestamp < readyAt) revert ModelRegistryAggregatedVerifierNotReady(modelId, n, readyAt);
+        IInferenceVerifier verifier = pending.verifier;
+        // As for the model's own verifier: the code everyone saw during the timelock, or nothing.
+        bytes32 codeHash = address(verifier).codehash;
+        if (codeHash != pending.verifierCodeHash) {
+            revert ModelRegistryVerifierCodeChanged(modelId, address(verifier), pending.verifierCodeHash, codeHash);
+        }
+        uint256[] memory entries = pending.outputLayout;
+        delete _pendingAggregated[modelId][n];
+        // Output words per slot: a uint16 (at most one per output, and numOutputs is a uint16).
+        _aggregated[modelId][n] = AggregatedVerifier(
+            verifier,
+            uint16(1 + AggregatedSignals.outputWords(entries)),
+            codeHash
+        );
+        _aggregatedLayouts[modelId][n] = entries;
+        emit AggregatedVerifierUpdated(modelId, n, verifier);
+    }
+
+    /// @dev See {IAggregatedRegistry-removeAggregatedVerifier}.
+    function removeAggregatedVerifier(uint256 modelId, uint256 n) external virtual {
+        _requireMutableModel(modelId);
+        delete _aggregated[modelId][n];
+        delete _aggregatedLayouts[modelId][n];
+        delete _pendingAggregated[modelId][n];
+        emit AggregatedVerifierRemoved(modelId, n);
+    }
+
+    /// @dev See {IAggregatedRegistry-aggregatedVerifier}.
+    function aggregatedVerifier(
+        uint256 modelId,
+        uint256 n
+    ) external view virtual returns (AggregatedVerifier memory record, uint256[] memory outputLayout) {
+        return (_aggregated[modelId][n], _aggregatedLayouts[modelId][n]);
+    }
+
+    /// @dev See {IAggregatedRegistry-pendingAggregatedVerifier}.
+    function pendingAggregatedVerifier(
+        uint256 modelId,
+        uint256 n
+    ) external view virtual returns (PendingAggregatedVerifier memory) {
+        return _pendingAggregated[modelId][n];
+    }
+
+    /// @dev The aggregated verifier record of (modelId, n), for the hub.
+    function _aggregatedRecord(uint256 modelId, uint256 n) internal view returns (AggregatedVerifier storage) {
+        return _aggregated[modelId][n];
+    }
+
+    /// @dev The output layout of (modelId, n), for the hub (read only when a consumer is called).
+    function _aggregatedLayout(uint256 modelId, uint256 n) internal view returns (uint256[] storage) {
+        return _aggregatedLayouts[modelId][n];
     }
 
     /**
