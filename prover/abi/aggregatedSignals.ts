@@ -18,9 +18,11 @@
  * the k + 4 of a single proof. The per-statement input commitments cost one signal for the batch (the
  * root); each user opens their own with an inclusion path (verifyInclusion).
  *
- * Packing is injective because the circuit range-checks every packed field: subject < 2^160,
- * nonce < 2^64, the marker bit 2^224 set exactly when the slot is active, and output j's digit
- * out_j - min_j in bitLength(max_j - min_j) bits (its proven range). A word never reaches 2^248 < r.
+ * Packing is injective. A statement word is bound by the proof as a whole (subject and nonce enter
+ * nothing else in the circuit), and the hub and unpackStatement accept an active word only in
+ * [2^224, 2^225), where word -> (subject = low 160 bits, nonce = next 64 bits) is a bijection. Output
+ * j's digit out_j - min_j is range-checked in the circuit to bitLength(max_j - min_j) bits (its proven
+ * range), so no digit spills into its neighbour; a word never reaches 2^248 < r.
  * An output that is a full field element (a Poseidon hash among the extra outputs) gets a word of
  * its own, unpacked (bits = 0 in the layout).
  *

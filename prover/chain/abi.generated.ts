@@ -152,6 +152,33 @@ export const inferenceHubAbi = [
         "internalType": "uint256",
         "name": "modelId",
         "type": "uint256"
+      }
+    ],
+    "name": "InferenceHubEmptyBatch",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "modelId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "slot",
+        "type": "uint256"
+      }
+    ],
+    "name": "InferenceHubEmptySlotNotEmpty",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "modelId",
+        "type": "uint256"
       },
       {
         "internalType": "address",
@@ -165,6 +192,22 @@ export const inferenceHubAbi = [
       }
     ],
     "name": "InferenceHubInvalidAuthorization",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "n",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "actual",
+        "type": "uint256"
+      }
+    ],
+    "name": "InferenceHubInvalidAuthorizationCount",
     "type": "error"
   },
   {
@@ -240,6 +283,27 @@ export const inferenceHubAbi = [
     "inputs": [
       {
         "internalType": "uint256",
+        "name": "modelId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "slot",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "statement",
+        "type": "uint256"
+      }
+    ],
+    "name": "InferenceHubInvalidStatement",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
         "name": "subject",
         "type": "uint256"
       }
@@ -261,6 +325,22 @@ export const inferenceHubAbi = [
       }
     ],
     "name": "InferenceHubModelNotActive",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "modelId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "n",
+        "type": "uint256"
+      }
+    ],
+    "name": "InferenceHubNoAggregatedVerifier",
     "type": "error"
   },
   {
@@ -371,6 +451,54 @@ export const inferenceHubAbi = [
   {
     "inputs": [],
     "name": "InvalidShortString",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "modelId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "n",
+        "type": "uint256"
+      }
+    ],
+    "name": "ModelRegistryAggregatedVerifierNotAnnounced",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "modelId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "n",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint64",
+        "name": "readyAt",
+        "type": "uint64"
+      }
+    ],
+    "name": "ModelRegistryAggregatedVerifierNotReady",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "modelId",
+        "type": "uint256"
+      }
+    ],
+    "name": "ModelRegistryAggregationNotSupported",
     "type": "error"
   },
   {
@@ -499,6 +627,17 @@ export const inferenceHubAbi = [
     "inputs": [
       {
         "internalType": "uint256",
+        "name": "n",
+        "type": "uint256"
+      }
+    ],
+    "name": "ModelRegistryInvalidAggregationSize",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
         "name": "attesterKeyHash",
         "type": "uint256"
       }
@@ -537,6 +676,27 @@ export const inferenceHubAbi = [
       }
     ],
     "name": "ModelRegistryInvalidNumOutputs",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "modelId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "numOutputs",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "length",
+        "type": "uint256"
+      }
+    ],
+    "name": "ModelRegistryInvalidOutputLayout",
     "type": "error"
   },
   {
@@ -757,6 +917,112 @@ export const inferenceHubAbi = [
     ],
     "name": "StringTooLong",
     "type": "error"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "modelId",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "n",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "inputRoot",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "statements",
+        "type": "uint256"
+      }
+    ],
+    "name": "AggregatedProofVerified",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "modelId",
+        "type": "uint256"
+      },
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "n",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "contract IInferenceVerifier",
+        "name": "verifier",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint64",
+        "name": "readyAt",
+        "type": "uint64"
+      }
+    ],
+    "name": "AggregatedVerifierAnnounced",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "modelId",
+        "type": "uint256"
+      },
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "n",
+        "type": "uint256"
+      }
+    ],
+    "name": "AggregatedVerifierRemoved",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "modelId",
+        "type": "uint256"
+      },
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "n",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "contract IInferenceVerifier",
+        "name": "verifier",
+        "type": "address"
+      }
+    ],
+    "name": "AggregatedVerifierUpdated",
+    "type": "event"
   },
   {
     "anonymous": false,
@@ -1175,6 +1441,86 @@ export const inferenceHubAbi = [
       },
       {
         "internalType": "uint256",
+        "name": "n",
+        "type": "uint256"
+      }
+    ],
+    "name": "aggregatedVerifier",
+    "outputs": [
+      {
+        "components": [
+          {
+            "internalType": "contract IInferenceVerifier",
+            "name": "verifier",
+            "type": "address"
+          },
+          {
+            "internalType": "uint16",
+            "name": "slotSize",
+            "type": "uint16"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "verifierCodeHash",
+            "type": "bytes32"
+          }
+        ],
+        "internalType": "struct IAggregatedRegistry.AggregatedVerifier",
+        "name": "record",
+        "type": "tuple"
+      },
+      {
+        "internalType": "uint256[]",
+        "name": "outputLayout",
+        "type": "uint256[]"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "modelId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "n",
+        "type": "uint256"
+      },
+      {
+        "internalType": "contract IInferenceVerifier",
+        "name": "verifier",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256[]",
+        "name": "outputLayout",
+        "type": "uint256[]"
+      }
+    ],
+    "name": "announceAggregatedVerifier",
+    "outputs": [
+      {
+        "internalType": "uint64",
+        "name": "readyAt",
+        "type": "uint64"
+      }
+    ],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "modelId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
         "name": "attesterKeyHash",
         "type": "uint256"
       }
@@ -1240,6 +1586,24 @@ export const inferenceHubAbi = [
         "type": "uint64"
       }
     ],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "modelId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "n",
+        "type": "uint256"
+      }
+    ],
+    "name": "applyAggregatedVerifier",
+    "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
   },
@@ -1533,6 +1897,52 @@ export const inferenceHubAbi = [
       },
       {
         "internalType": "uint256",
+        "name": "n",
+        "type": "uint256"
+      }
+    ],
+    "name": "pendingAggregatedVerifier",
+    "outputs": [
+      {
+        "components": [
+          {
+            "internalType": "contract IInferenceVerifier",
+            "name": "verifier",
+            "type": "address"
+          },
+          {
+            "internalType": "uint64",
+            "name": "readyAt",
+            "type": "uint64"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "verifierCodeHash",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "uint256[]",
+            "name": "outputLayout",
+            "type": "uint256[]"
+          }
+        ],
+        "internalType": "struct IAggregatedRegistry.PendingAggregatedVerifier",
+        "name": "",
+        "type": "tuple"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "modelId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
         "name": "attesterKeyHash",
         "type": "uint256"
       }
@@ -1815,6 +2225,24 @@ export const inferenceHubAbi = [
         "internalType": "uint256",
         "name": "modelId",
         "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "n",
+        "type": "uint256"
+      }
+    ],
+    "name": "removeAggregatedVerifier",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "modelId",
+        "type": "uint256"
       }
     ],
     "name": "retireModel",
@@ -1939,6 +2367,51 @@ export const inferenceHubAbi = [
       }
     ],
     "name": "verifyAndAct",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "modelId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "n",
+        "type": "uint256"
+      },
+      {
+        "internalType": "bytes",
+        "name": "proof",
+        "type": "bytes"
+      },
+      {
+        "internalType": "uint256[]",
+        "name": "signals",
+        "type": "uint256[]"
+      },
+      {
+        "components": [
+          {
+            "internalType": "uint256",
+            "name": "deadline",
+            "type": "uint256"
+          },
+          {
+            "internalType": "bytes",
+            "name": "signature",
+            "type": "bytes"
+          }
+        ],
+        "internalType": "struct IAggregatedInferenceHub.SubmissionAuthorization[]",
+        "name": "authorizations",
+        "type": "tuple[]"
+      }
+    ],
+    "name": "verifyAndActAggregated",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"

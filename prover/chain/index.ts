@@ -18,6 +18,7 @@ export {
   type SetupVerdict,
 } from "./deployModel.js";
 export { submitInference, type SubmitInferenceParameters, type SubmitInferenceReturnType } from "./submitInference.js";
+export { aggregatedCallArgs, submitAggregated, type SubmitAggregatedParameters, type SubmitAggregatedReturnType } from "./submitAggregated.js";
 export { deployAndWait, writeAndWait, type DeployAndWaitParameters, type WriteAndWaitParameters, type WriteAndWaitReturnType } from "./write.js";
 export { ModelStatus, modelStatusName, readModel, readModelCount, type Model, type PendingModelUpdate } from "./model.js";
 export { getManifestContract, readManifest, writeManifest, ManifestError, type DeploymentManifest, type ManifestContract } from "./manifest.js";

@@ -167,7 +167,7 @@ function renderCircuit(ir: ModelIR, modelCommitment: bigint, circuit: bigint, om
 }
 
 /** Refuses an IR whose text could reach the circuit as code, and an ABI this generator does not hard-code. */
-function checkRenderable(ir: ModelIR): void {
+export function checkRenderable(ir: ModelIR): void {
   // Guard the ABI assumption this generator hard-codes below.
   if (BINDING_FIELDS.join() !== "modelCommitment,inputCommitment,subject,nonce") {
     throw new Error("public-signal ABI changed: update the circuit codegen");
@@ -186,7 +186,7 @@ function checkRenderable(ir: ModelIR): void {
 }
 
 /** The pragma, the header and the includes the model's ops need. */
-function emitIncludes(ir: ModelIR, emit: (s?: string) => void): void {
+export function emitIncludes(ir: ModelIR, emit: (s?: string) => void): void {
   const attested = ir.attestation !== undefined;
   emit("pragma circom 2.2.0;");
   emit();
@@ -279,7 +279,7 @@ function emitDeclarations(ir: ModelIR, emit: (s?: string) => void): void {
 }
 
 /** Range checks of the private features, packed into the input commitment's words; returns the words. */
-function emitInputPacking(ir: ModelIR, omitInputHandling: boolean, emit: (s?: string) => void): PackedInputWord[] {
+export function emitInputPacking(ir: ModelIR, omitInputHandling: boolean, emit: (s?: string) => void): PackedInputWord[] {
   const publicFeatures = ir.visibility.inputs === "public";
   if (omitInputHandling) emit("    // BENCH ONLY: input range checks and input commitment omitted. Not sound to deploy.");
   const inputWords = publicFeatures || omitInputHandling ? [] : inputPackingLayout(ir.features);
@@ -306,7 +306,7 @@ function emitInputPacking(ir: ModelIR, omitInputHandling: boolean, emit: (s?: st
 }
 
 /** One block per op; returns the signal array of the last one (the model's outputs). */
-function emitLayers(ir: ModelIR, emit: (s?: string) => void): string {
+export function emitLayers(ir: ModelIR, emit: (s?: string) => void): string {
   const hasPrivateWeights = ir.visibility.weights === "private";
   let prev = "features";
   let weightAt = 0;
@@ -327,7 +327,7 @@ function emitLayers(ir: ModelIR, emit: (s?: string) => void): string {
 }
 
 /** The public outputs slot (the outputs, a threshold bit or their hash), then the extra outputs. */
-function emitOutputs(ir: ModelIR, prev: string, emit: (s?: string) => void): void {
+export function emitOutputs(ir: ModelIR, prev: string, emit: (s?: string) => void): void {
   const k = publicOutputCount(ir);
   if (ir.visibility.outputs === "public") {
     emit("    // Outputs: signed fixed point, negative values as p - |q|.");
@@ -415,7 +415,7 @@ export function emitPrivateWeightCommitment(ir: ModelIR, circuit: bigint, emit: 
  * Emits `signal <name> <== Poseidon chain of args` (chunks of 16, then the running hash + 15), the
  * chaining of prover/model/commitment.ts's poseidonHash.
  */
-function emitPoseidonChain(args: string[], name: string, emit: (s?: string) => void): void {
+export function emitPoseidonChain(args: string[], name: string, emit: (s?: string) => void): void {
   let at = 0;
   let acc: string | undefined;
   const chunks = poseidonChunks(args.length);

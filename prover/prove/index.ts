@@ -15,6 +15,16 @@ export { ModelProver, randomSalt, type ModelArtifacts, type ProveParameters, typ
 export { verifySnarkProof } from "./core.js";
 export { decodeProof, encodeProof, proofSystemOfProof, type FflonkProof, type Groth16Proof, type PlonkProof, type SnarkProof } from "./calldata.js";
 export { buildModel, type BuildModelParameters, type BuiltModel } from "../build/buildModel.js";
+export {
+  AggregatedProver,
+  loadAggregatedProver,
+  type AggregatedArtifacts,
+  type AggregatedStatementParameters,
+  type ProveAggregatedReturnType,
+  type ProvedStatement,
+} from "./aggregateNode.js";
+export { buildAggregated, type BuildAggregatedParameters, type BuiltAggregated } from "../build/buildAggregated.js";
+export * as aggregatedSignals from "../abi/aggregatedSignals.js";
 export { readModelSpec, type ModelSpec } from "../model/spec.js";
 export { describeModel, lowerModel, type ModelIR } from "../model/ir.js";
 export { decodeOutputs, runReference, type FeatureValues, type ReferenceResult } from "../model/interpret.js";
