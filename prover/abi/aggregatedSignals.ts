@@ -191,6 +191,22 @@ export function encodeOutputLayout(layout: AggregatedOutputLayout): bigint[] {
   return layout.outputs.map((o) => (BigInt(o.bits) << 248n) | (o.min & mask));
 }
 
+/**
+ * The layout from the registry's form (encodeOutputLayout): what a reader of the chain needs to
+ * unpack a verified batch's outputs. A packed output's max is the top of its digit's range (the
+ * registry keeps widths, not maxima).
+ */
+export function decodeOutputLayout(entries: readonly bigint[]): AggregatedOutputLayout {
+  return packOutputRanges(
+    entries.map((e) => {
+      const bits = Number(e >> 248n);
+      let min = e & ((1n << 248n) - 1n);
+      if (min >> 247n) min -= 1n << 248n;
+      return bits === 0 ? { min: 0n, max: 0n, raw: true } : { min, max: min + (1n << BigInt(bits)) - 1n, raw: false };
+    }),
+  );
+}
+
 /** One statement of an aggregated proof, as decoded. */
 export interface AggregatedStatement {
   slot: number;

@@ -10,6 +10,19 @@ export {
   type VerifyInferenceTransactionParameters,
   type VerifyInferenceTransactionReturnType,
 } from "./verifyInferenceTransaction.js";
+export {
+  verifyAggregatedTransaction,
+  type VerifyAggregatedTransactionParameters,
+  type VerifyAggregatedTransactionReturnType,
+} from "./verifyAggregatedTransaction.js";
+export {
+  decodeAggregatedSignals,
+  inclusionPaths,
+  verifyInclusion,
+  type AggregatedSignals,
+  type AggregatedStatement,
+  type InclusionPath,
+} from "../abi/aggregatedSignals.js";
 export { getSignalHistory, watchSignals, type GetSignalHistoryParameters, type PublishedSignal, type WatchSignalsParameters } from "./signals.js";
 export {
   HUB_EIP712_NAME,
