@@ -23,13 +23,15 @@ import { decodeProofWords, encodeProof, encodeProofWords } from "../../prover/pr
 import { ModelProver } from "../../prover/prove/prover.js";
 import { BASE_FIELD_MODULUS } from "../../prover/setup/groth16Batch.js";
 import { verifyAggregatedTransaction } from "../../prover/sdk/verifyAggregatedTransaction.js";
+import { connectProvider } from "../../prover/chain/connect.js";
 import { connectAs } from "../contracts/helpers.js";
 
 const tinySpec = fileURLToPath(new URL("../fixtures/aggregate-tiny.json", import.meta.url));
 const otherSpec = fileURLToPath(new URL("../fixtures/private-small.json", import.meta.url));
 const DELAY = 3600n;
 
-const { ethers, networkHelpers } = await network.create();
+const connection = await network.create();
+const { ethers, networkHelpers } = connection;
 
 describe("end to end: aggregated proofs -> verifyAndActAggregated (real proofs, tiny models)", function () {
   this.timeout(900_000);
@@ -138,10 +140,10 @@ describe("end to end: aggregated proofs -> verifyAndActAggregated (real proofs, 
     const tx = await aliceHub.verifyAndActAggregated(...args(modelId, batch4));
     await tx.wait();
     const verificationKey = p4.verificationKey as object;
-    const publicClient = (await import("viem")).createPublicClient({ transport: (await import("viem")).custom(ethers.provider as never) });
+    const { publicClient } = await connectProvider(connection.provider);
     for (const s of batch4.statements) {
       const r = await verifyAggregatedTransaction({
-        client: publicClient as never,
+        client: publicClient,
         hub: (await hub.getAddress()) as `0x${string}`,
         txHash: tx.hash,
         verificationKey,
@@ -238,9 +240,12 @@ describe("end to end: aggregated proofs -> verifyAndActAggregated (real proofs, 
     const { aliceHub, hub, modelId } = await networkHelpers.loadFixture(deployFixture);
     const at = statementIndex(3, p4.layout);
     const acting = [...batch4.publicSignals];
-    acting[at] = batch4.publicSignals[statementIndex(0, p4.layout)]! + 100n; // alice's word with nonce... (subject + 100)
+    acting[at] = batch4.publicSignals[statementIndex(0, p4.layout)]! + 100n; // slot 0's word for another subject
     acting[at + 1] = batch4.publicSignals[statementIndex(0, p4.layout) + 1]!;
-    await expect(aliceHub.verifyAndActAggregated(...args(modelId, { ...batch4, publicSignals: acting }))).to.be.reverted;
+    const actingSubject = `0x${(BigInt(alice) + 100n).toString(16).padStart(40, "0")}`;
+    await expect(aliceHub.verifyAndActAggregated(...args(modelId, { ...batch4, publicSignals: acting })))
+      .to.be.revertedWithCustomError(hub, "InferenceHubUnauthorizedSubmitter")
+      .withArgs(modelId, ethers.getAddress(actingSubject), alice);
     const outputsOnly = [...batch4.publicSignals];
     outputsOnly[at + 1] = 7n;
     await expect(aliceHub.verifyAndActAggregated(...args(modelId, { ...batch4, publicSignals: outputsOnly })))
@@ -278,7 +283,10 @@ describe("end to end: aggregated proofs -> verifyAndActAggregated (real proofs, 
     const sign = (nonce: bigint, submitter = bob) =>
       signSubmissionAuthorization(aliceSigner, { hub: hubAddress, chainId: 31337, modelId, subject: alice as `0x${string}`, nonce, submitter: submitter as `0x${string}`, deadline });
     const good = [await sign(10n), await sign(11n)];
-    await expect(bobHub.verifyAndActAggregated(...args(modelId, batch2, [good[0]]))).to.be.revertedWithCustomError(hub, "InferenceHubInvalidAuthorizationCount");
+    const [m, n, proof, signals, auths] = args(modelId, batch2, good);
+    await expect(bobHub.verifyAndActAggregated(m, n, proof, signals, auths.slice(0, 1)))
+      .to.be.revertedWithCustomError(hub, "InferenceHubInvalidAuthorizationCount")
+      .withArgs(2n, 1n);
     // One statement's authorization is for another nonce: that statement fails, so the batch does.
     await expect(bobHub.verifyAndActAggregated(...args(modelId, batch2, [good[0], await sign(12n)])))
       .to.be.revertedWithCustomError(hub, "InferenceHubInvalidAuthorization")
