@@ -18,7 +18,9 @@
  * repeat subject), the accuracy bounty over 300 samples (./bench-bounty.ts: constraints, compile and setup
  * time, proving time, claim gas, float vs circuit accuracy), and the proof systems
  * (./bench-proof-systems.ts: Groth16, PLONK and FFLONK per bundled model: setup and proving time,
- * verifyAndAct gas, the ptau power each needs). Writes bench/results.json.
+ * verifyAndAct gas, the ptau power each needs), and aggregated proofs (./bench-aggregated.ts: credit-score and
+ * momentum-signal at N = 4, 16, 64 as far as ZKINFER_BENCH_MAX_PTAU allows: constraints, proving time, gas per
+ * inference). Writes bench/results.json.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -42,6 +44,7 @@ import { generateCircuit } from "../prover/circuit/codegen.js";
 import type { ModelIR } from "../prover/model/ir.js";
 import { releaseCurves } from "../prover/setup/curve.js";
 import { batchBench } from "./bench-batch.js";
+import { aggregatedBench } from "./bench-aggregated.js";
 import { bountyBench } from "./bench-bounty.js";
 import { proofSystemBench } from "./bench-proof-systems.js";
 import { compilerBench } from "./bench-compiler.js";
@@ -192,12 +195,13 @@ async function main() {
   const batch = await batchBench(hre, log);
   const bounty = await bountyBench(hre, log);
   const proofSystems = await proofSystemBench(hre, log);
+  const aggregated = await aggregatedBench(hre, log);
   mkdirSync(join(REPO_ROOT, "bench"), { recursive: true });
   writeFileSync(
     join(REPO_ROOT, "bench", "results.json"),
-    JSON.stringify({ models: results, signal, compiler, graph, batch, bounty, proofSystems }, null, 2) + "\n",
+    JSON.stringify({ models: results, signal, compiler, graph, batch, bounty, proofSystems, aggregated }, null, 2) + "\n",
   );
-  if (json) console.log(JSON.stringify({ models: results, signal, compiler, graph, batch, bounty, proofSystems }));
+  if (json) console.log(JSON.stringify({ models: results, signal, compiler, graph, batch, bounty, proofSystems, aggregated }));
 }
 
 try {

@@ -14,7 +14,10 @@
  *   spec and its final key installed in the local build before the code is compared. A PLONK/FFLONK key
  *   has no ceremony: it is derived again from the circuit and the ptau, which must be a published one
  *   (the Hermez files, by blake2b) or one the checker names as trusted; anything else fails;
- * - status (Active), and, reported: owner, consumer, update delay, pending update.
+ * - status (Active), and, reported: owner, consumer, update delay, pending update;
+ * - every aggregated verifier in force for the model (docs/AGGREGATION.md): its code is the one compiled
+ *   from the local aggregated build's key for that N (`zkinfer build --aggregate N`), its output layout
+ *   is the spec's, and its setup passes the same verdict as the model's.
  */
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -24,6 +27,9 @@ import { artifactPath } from "../artifacts/paths.js";
 import { buildModel } from "../build/buildModel.js";
 import { ZkinferError } from "../errors.js";
 import { readModelSpec } from "../model/spec.js";
+import { lowerModel } from "../model/ir.js";
+import { MAX_AGGREGATION_SIZE, aggregatedOutputLayout, encodeOutputLayout } from "../abi/aggregatedSignals.js";
+import { aggregatedArtifactName, aggregationRefusal } from "../circuit/aggregate.js";
 import { sha256File } from "../setup/groth16.js";
 import { installCeremonySetup, readTranscript, verifyCeremony } from "../setup/ceremony.js";
 import { classifyPtau } from "../setup/ptau.js";
@@ -144,6 +150,7 @@ export async function verifyDeployment(p: VerifyDeploymentParameters): Promise<{
   const delay = await client.readContract({ address: p.hub, abi: inferenceHubAbi, functionName: "updateDelay" });
   check("update delay", true, `${delay} s: a new verifier or commitment is visible this long before it applies`);
   const pending = await client.readContract({ address: p.hub, abi: inferenceHubAbi, functionName: "pendingModelUpdate", args: [p.modelId] });
+  await checkAggregatedVerifiers(client, p.hub, p.modelId, p.specPath, chainId, check);
   check(
     "pending update",
     true,
@@ -152,6 +159,45 @@ export async function verifyDeployment(p: VerifyDeploymentParameters): Promise<{
       : `verifier ${pending.verifier}, commitment ${pending.modelCommitment}, applicable from ${new Date(Number(pending.readyAt) * 1000).toISOString()}: check it before then`,
   );
   return { ok: checks.every((c) => c.ok), checks };
+}
+
+/**
+ * One check per aggregated verifier in force for `modelId` (each power of two N): the code at the
+ * registered address equals the verifier compiled from the local `<model>-aggregated-<N>` build, the
+ * registered output layout is the spec's (the hub unpacks the consumer's outputs with it), and the
+ * setup's verdict. Without a local build for that N the check fails and says how to make one.
+ */
+async function checkAggregatedVerifiers(
+  client: Awaited<ReturnType<typeof connectRead>>["publicClient"],
+  hub: Address,
+  modelId: bigint,
+  specPath: string,
+  chainId: number,
+  check: (name: string, ok: boolean, detail: string) => void,
+): Promise<void> {
+  const ir = lowerModel(readModelSpec(specPath));
+  const layout = aggregationRefusal(ir) === undefined ? encodeOutputLayout(aggregatedOutputLayout(ir)) : [];
+  for (let n = 2; n <= MAX_AGGREGATION_SIZE; n *= 2) {
+    const [record, registeredLayout] = await client.readContract({ address: hub, abi: inferenceHubAbi, functionName: "aggregatedVerifier", args: [modelId, BigInt(n)] });
+    if (record.verifier === "0x0000000000000000000000000000000000000000") continue;
+    const name = aggregatedArtifactName(ir.name, n);
+    if (!existsSync(artifactPath(name, "vkey"))) {
+      check(`aggregated verifier N=${n}`, false, `${record.verifier} is registered, but there is no local aggregated build to compare it with: run \`zkinfer build ${specPath} --aggregate ${n}\``);
+      continue;
+    }
+    const same = compareRuntimeCode((await client.getCode({ address: record.verifier })) ?? "0x", localVerifierRuntime(name).runtime);
+    const layoutOk = registeredLayout.length === layout.length && registeredLayout.every((x, i) => x === layout[i]);
+    const verdict = setupVerdict(readSetupRecord(name), chainId);
+    check(
+      `aggregated verifier N=${n}`,
+      same.equal && layoutOk && verdict.allowed,
+      !same.equal
+        ? `the aggregated verifier at ${record.verifier} is not the one generated from ${name}'s final zkey: ${same.reason}`
+        : !layoutOk
+          ? `the registered output layout [${registeredLayout.join(", ")}] is not the spec's [${layout.join(", ")}]`
+          : `the runtime code at ${record.verifier} equals ${name}'s verifier; output layout as the spec's; ${verdict.reason}`,
+    );
+  }
 }
 
 /**

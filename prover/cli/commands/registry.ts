@@ -1,5 +1,5 @@
 /**
- * `zkinfer registry <list|show|register|pause|unpause|retire|upgrade|cancel-upgrade|transfer|accept|set-consumer|trust-attester|revoke-attester>`:
+ * `zkinfer registry <list|show|register|pause|unpause|retire|upgrade|cancel-upgrade|transfer|accept|set-consumer|trust-attester|revoke-attester|aggregate|remove-aggregate>`:
  * the model registry of a deployed InferenceHub, over JSON-RPC.
  *
  * Reads need `--rpc` and `--hub`; writes also need the owner's key in $ZKINFER_PRIVATE_KEY (never on
@@ -22,6 +22,7 @@ import { resolveSpecPath } from "../../artifacts/models.js";
 import { lowerModel } from "../../model/ir.js";
 import { readModelSpec } from "../../model/spec.js";
 import { ZkinferError } from "../../errors.js";
+import { MAX_AGGREGATION_SIZE, aggregatedOutputLayout, checkAggregationSize, encodeOutputLayout } from "../../abi/aggregatedSignals.js";
 
 const REGISTRY_ACTIONS = [
   "list",
@@ -37,19 +38,23 @@ const REGISTRY_ACTIONS = [
   "set-consumer",
   "trust-attester",
   "revoke-attester",
+  "aggregate",
+  "remove-aggregate",
 ] as const;
 
 export const command: Command = {
   usage:
     "<list|show <id>|register|pause <id>|unpause <id>|retire <id>|upgrade <id>|cancel-upgrade <id>|transfer <id> <to>|accept <id>|" +
-    "set-consumer <id> <address>|trust-attester <id> <keyHash>|revoke-attester <id> <keyHash>> " +
+    "set-consumer <id> <address>|trust-attester <id> <keyHash>|revoke-attester <id> <keyHash>|aggregate <id> <N>|remove-aggregate <id> <N>> " +
     "--rpc <url> | --network <name> [--hub <address>] [--keystore <file>] [--verifier <address> --commitment <n> --outputs <k> --metadata <uri> [--attested [--attester <keyHash>]... | --public-inputs <spec.json|model dir>]] [--apply] [--json]",
   summary:
     "Reads and changes the model registry of a deployed InferenceHub. Writes sign with the key in $ZKINFER_PRIVATE_KEY, or --keystore <v3 JSON> with $ZKINFER_KEYSTORE_PASSWORD. " +
     "`upgrade <id> --verifier --commitment` announces a timelocked update; `upgrade <id> --apply` applies it once the delay has passed. " +
     "`register --attested` registers a model whose inputs an attester signs, trusting each `--attester <keyHash>` from registration on; " +
     "`trust-attester`/`revoke-attester <id> <keyHash>` manage its attesters afterwards (a new one is announced, then trusted after the delay) " +
-    "(`zkinfer attester` prints a key's hash); `set-consumer <id> <address>` sets what acts on its proofs (the zero address removes it).",
+    "(`zkinfer attester` prints a key's hash); `set-consumer <id> <address>` sets what acts on its proofs (the zero address removes it). " +
+    "`aggregate <id> <N> --verifier <address> --spec <spec.json|model dir>` announces the model's aggregated verifier for batches of N " +
+    "(timelocked like an upgrade; `aggregate <id> <N> --apply` applies it); `remove-aggregate <id> <N>` removes one at once (docs/AGGREGATION.md).",
   async run(argv, ctx) {
     const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: REGISTRY_OPTIONS });
     const [action, ...rest] = positionals;
@@ -87,6 +92,7 @@ const REGISTRY_OPTIONS = {
   apply: { type: "boolean", default: false },
   attested: { type: "boolean", default: false },
   attester: { type: "string", multiple: true },
+  spec: { type: "string" },
 } as const satisfies ParseArgsOptionsConfig;
 
 type RegistryAction = (typeof REGISTRY_ACTIONS)[number];
@@ -146,7 +152,60 @@ const ACTIONS: Record<RegistryAction, (s: RegistrySession) => Promise<void>> = {
   "set-consumer": setConsumer,
   "trust-attester": trustAttester,
   "revoke-attester": revokeAttester,
+  aggregate,
+  "remove-aggregate": removeAggregate,
 };
+
+/** The batch size argument of `aggregate <id> <N>`. */
+function batchSize(value: string | undefined): number {
+  const n = value !== undefined && /^[0-9]+$/.test(value) ? Number(value) : NaN;
+  try {
+    checkAggregationSize(n);
+  } catch {
+    throw new UsageError(`the batch size must be a power of two in [2, 1024], got "${value ?? ""}".`);
+  }
+  return n;
+}
+
+async function aggregate(s: RegistrySession): Promise<void> {
+  const n = batchSize(s.rest[1]);
+  if (s.values.apply) {
+    const { hash } = await writeAndWait({ ...(await s.hubTx()), functionName: "applyAggregatedVerifier", args: [s.id(), BigInt(n)] });
+    s.print(`model ${s.id()} now takes aggregated proofs of ${n} (${hash})`, { modelId: s.id(), n, txHash: hash });
+    return;
+  }
+  // The output layout comes from the spec (never typed by hand): how the circuit packs the outputs.
+  if (s.values.spec === undefined) throw new UsageError("aggregate <id> <N> needs --spec <spec.json|model dir> (the outputs' packing) and --verifier <address>");
+  const layout = encodeOutputLayout(aggregatedOutputLayout(lowerModel(readModelSpec(resolveSpecPath(s.values.spec)))));
+  const { hash, events } = await writeAndWait({
+    ...(await s.hubTx()),
+    functionName: "announceAggregatedVerifier",
+    args: [s.id(), BigInt(n), address("--verifier", s.values.verifier), layout],
+  });
+  const readyAt = events.find((e) => e.eventName === "AggregatedVerifierAnnounced")?.args.readyAt ?? 0n;
+  s.print(`announced the aggregated verifier of model ${s.id()} for N = ${n}, applicable from ${iso(readyAt)} with \`zkinfer registry aggregate ${s.id()} ${n} --apply\` (${hash})`, {
+    modelId: s.id(),
+    n,
+    readyAt,
+    txHash: hash,
+  });
+}
+
+async function removeAggregate(s: RegistrySession): Promise<void> {
+  const n = batchSize(s.rest[1]);
+  const { hash } = await writeAndWait({ ...(await s.hubTx()), functionName: "removeAggregatedVerifier", args: [s.id(), BigInt(n)] });
+  s.print(`removed the aggregated verifier of model ${s.id()} for N = ${n} (${hash})`, { modelId: s.id(), n, txHash: hash });
+}
+
+/** The aggregated verifiers in force for a model, by batch size (one read per power of two). */
+async function aggregatedVerifiers(s: RegistrySession): Promise<{ n: number; verifier: Address; slotSize: number }[]> {
+  const found = [];
+  for (let n = 2; n <= MAX_AGGREGATION_SIZE; n *= 2) {
+    const [record] = await s.client.readContract({ address: s.hub, abi: HUB, functionName: "aggregatedVerifier", args: [s.id(), BigInt(n)] });
+    if (record.verifier !== "0x0000000000000000000000000000000000000000") found.push({ n, verifier: record.verifier, slotSize: record.slotSize });
+  }
+  return found;
+}
 
 /** pause, unpause and retire: one call with the model id. */
 function lifecycle(action: "pause" | "unpause" | "retire") {
@@ -169,7 +228,8 @@ async function list(s: RegistrySession): Promise<void> {
 async function show(s: RegistrySession): Promise<void> {
   const m = await readModel(s.client, s.hub, s.id());
   const pending = await s.client.readContract({ address: s.hub, abi: HUB, functionName: "pendingModelUpdate", args: [s.id()] });
-  const data = { id: s.id(), ...m, status: modelStatusName(m.status), pendingUpdate: pending.readyAt === 0n ? null : pending };
+  const aggregated = await aggregatedVerifiers(s);
+  const data = { id: s.id(), ...m, status: modelStatusName(m.status), pendingUpdate: pending.readyAt === 0n ? null : pending, aggregated };
   s.print(
     [
       `model ${s.id()} (${modelStatusName(m.status)}, version ${m.version}) ${m.metadataURI}`,
@@ -181,6 +241,7 @@ async function show(s: RegistrySession): Promise<void> {
       pending.readyAt === 0n
         ? "  no pending update"
         : `  pending update: verifier ${pending.verifier}, commitment ${pending.modelCommitment}, applicable from ${new Date(Number(pending.readyAt) * 1000).toISOString()}`,
+      ...aggregated.map((a) => `  aggregated  N = ${a.n}: verifier ${a.verifier}`),
     ].join("\n"),
     data,
   );
