@@ -16,16 +16,27 @@
  * subject, no consumer) per proof, and a single verifyAndAct (repeat subject, no consumer).
  *
  * A size whose circuit needs a ptau above 2^$ZKINFER_BENCH_MAX_PTAU (default 14; N = 64 needs 2^16, which
- * takes ~23 min to make on an idle machine) is reported as skipped with the power it needs.
+ * takes ~23 min to make on an idle machine) is not proved (proving times null, `skipped` says why); its
+ * gas is measured with a signal-count twin verifier (twinBatchProver), `gasFrom` says which.
  */
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ContractFactory, Wallet, type Contract, type Signer } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import { aggregatedOutputLayout, aggregatedSignalCount, encodeOutputLayout } from "../prover/abi/aggregatedSignals.js";
+import * as snarkjs from "snarkjs";
+import {
+  aggregatedOutputLayout,
+  aggregatedSignalCount,
+  encodeAggregatedSignals,
+  encodeOutputLayout,
+  inputRoot,
+  type AggregatedOutputLayout,
+} from "../prover/abi/aggregatedSignals.js";
+import { buildKeysAndVerifier, compileStep } from "../prover/build/buildModel.js";
+import { inputCommitment, publicOutputs } from "../prover/model/commitment.js";
 import { signSubmissionAuthorization } from "../prover/abi/submissionAuthorization.js";
-import { REPO_ROOT, bundledSpecPath } from "../prover/artifacts/paths.js";
+import { REPO_ROOT, artifactPath, bundledSpecPath } from "../prover/artifacts/paths.js";
 import { buildAggregated } from "../prover/build/buildAggregated.js";
 import { buildModel } from "../prover/build/buildModel.js";
 import { aggregatedArtifactName, generateAggregatedCircuit } from "../prover/circuit/aggregate.js";
@@ -33,8 +44,8 @@ import { aggregatedCallArgs } from "../prover/chain/submitAggregated.js";
 import { compileModelVerifier } from "../prover/chain/compileVerifier.js";
 import { applicantFeatures, germanCreditSplit } from "../prover/data/germanCredit.js";
 import { runReference, type FeatureValues } from "../prover/model/interpret.js";
-import { loadAggregatedProver, type AggregatedProver, type ProveAggregatedReturnType } from "../prover/prove/aggregateNode.js";
-import { encodeBatch } from "../prover/prove/calldata.js";
+import { loadAggregatedProver, type AggregatedStatementParameters } from "../prover/prove/aggregateNode.js";
+import { encodeBatch, encodeProof } from "../prover/prove/calldata.js";
 import { ModelProver, type ProveReturnType } from "../prover/prove/prover.js";
 import { requiredPtauPower } from "../prover/setup/ptau.js";
 import { renderModel } from "../prover/circuit/commitment.js";
@@ -62,8 +73,81 @@ export interface AggregatedBenchEntry {
   singleVerifyAndActGas?: number;
   publicSignals: number;
   ptauPower: number;
-  /** Present when the size was not run: why (the ptau it needs). */
+  /**
+   * Present when the aggregated keys were not built (their ptau is above ZKINFER_BENCH_MAX_PTAU): why.
+   * The gas is then measured with a signal-count twin (see twinBatchProver) and proving time is null.
+   */
   skipped?: string;
+  /** "aggregated keys" (the model's own aggregated verifier) or "signal-count twin". */
+  gasFrom: "aggregated keys" | "signal-count twin";
+}
+
+/** What the gas measurement needs from a prover of N statements. */
+interface BatchProver {
+  n: number;
+  modelCommitment: bigint;
+  layout: AggregatedOutputLayout;
+  /** The verifier contract to deploy (an artifact name). */
+  verifierArtifact: string;
+  prove(statements: AggregatedStatementParameters[]): Promise<{ proofBytes: string; publicSignals: bigint[] }>;
+}
+
+/**
+ * A verifier whose gas is exactly the aggregated verifier's, without the aggregated keys: a Groth16
+ * verifier's cost depends only on its number of public signals (one ecMul + ecAdd each, calldata, the
+ * same pairing), so a circuit with the same count whose proof shows any values ("twin": each public
+ * output equals a private input, squared so it is bound) measures the hub and verifier exactly, on the
+ * signals the real circuit would publish for the same statements (computed with the reference
+ * interpreter). Its setup needs a 2^9 ptau instead of 2^16. The proof says nothing about the model: a
+ * bench instrument only.
+ */
+async function twinBatchProver(single: ModelProver, n: number, log: (line: string) => void): Promise<BatchProver> {
+  const layout = aggregatedOutputLayout(single.ir);
+  const count = aggregatedSignalCount(n, layout);
+  const name = `aggregated-twin-${count}`;
+  const source = [
+    "pragma circom 2.2.0;",
+    "",
+    `// BENCH ONLY: ${count} public outputs equal to private inputs (a gas instrument for aggregated proofs; proves nothing).`,
+    `template Twin() {`,
+    `    signal input x[${count}];`,
+    `    signal output y[${count}];`,
+    `    signal squares[${count}];`,
+    `    for (var i = 0; i < ${count}; i++) {`,
+    `        y[i] <== x[i];`,
+    `        squares[i] <== x[i] * x[i];`,
+    `    }`,
+    `}`,
+    "",
+    `component main = Twin();`,
+    "",
+  ].join("\n");
+  const circuit = await compileStep({ name, source, log });
+  await buildKeysAndVerifier({ name, circuit, numPublicSignals: count, system: "groth16", log });
+  const zkey = artifactPath(name, "zkey");
+  const wasm = artifactPath(name, "wasm");
+  return {
+    n,
+    modelCommitment: single.modelCommitment,
+    layout,
+    verifierArtifact: name,
+    async prove(statements) {
+      const leaves: bigint[] = new Array<bigint>(n).fill(0n);
+      const slots = [];
+      for (const [i, st] of statements.entries()) {
+        const r = runReference(single.ir, st.features);
+        leaves[i] = await inputCommitment(single.ir.features, r.inputs, 1n);
+        slots.push({ slot: i, subject: BigInt(st.subject), nonce: st.nonce, outputs: await publicOutputs(single.ir, r.outputs, 0n, r.inputs) });
+      }
+      const signals = encodeAggregatedSignals(n, layout, {
+        modelCommitment: single.modelCommitment,
+        inputRoot: await inputRoot(leaves),
+        slots: [...slots, ...new Array(n - slots.length).fill(undefined)],
+      });
+      const { proof, publicSignals } = await snarkjs.groth16.fullProve({ x: signals } as never, wasm, zkey);
+      return { proofBytes: encodeProof(proof), publicSignals: publicSignals.map(BigInt) };
+    },
+  };
 }
 
 /** Features for statement k: German Credit applicants the model approves, or values spread over the declared ranges. */
@@ -104,13 +188,16 @@ export async function aggregatedBench(
       const publicSignals = aggregatedSignalCount(n, aggregatedOutputLayout(single.ir));
       const ptauPower = requiredPtauPower(constraints, publicSignals);
       if (ptauPower > maxPtau) {
-        const skipped = `needs a 2^${ptauPower} ptau (${constraints} constraints); set ZKINFER_BENCH_MAX_PTAU=${ptauPower} to run it`;
-        log(`  skipped: ${skipped}`);
-        entries.push({ model, n, constraints, proveMs: null, proveMsPerStatement: null, singleProveMs: null, gasPerInference: null, batchVerifyGasPerProof: null, publicSignals, ptauPower, skipped });
+        const skipped = `aggregated keys need a 2^${ptauPower} ptau (${constraints} constraints): set ZKINFER_BENCH_MAX_PTAU=${ptauPower} to build them`;
+        log(`  not proved: ${skipped}; gas measured with a signal-count twin`);
+        const twin = await twinBatchProver(single, n, () => {});
+        const entry = await measure(hre, log, { model, n, single, prover: twin, constraints, publicSignals, ptauPower });
+        entries.push({ ...entry, proveMs: null, proveMsPerStatement: null, skipped, gasFrom: "signal-count twin" });
         continue;
       }
       await buildAggregated({ specPath, n, log });
-      const prover = await loadAggregatedProver(specPath, n);
+      const loaded = await loadAggregatedProver(specPath, n);
+      const prover: BatchProver = { n, modelCommitment: loaded.modelCommitment, layout: loaded.layout, verifierArtifact: aggregatedArtifactName(model, n), prove: (st) => loaded.prove(st) };
       entries.push(await measure(hre, log, { model, n, single, prover, constraints, publicSignals, ptauPower }));
     }
   }
@@ -120,7 +207,7 @@ export async function aggregatedBench(
 async function measure(
   hre: HardhatRuntimeEnvironment,
   log: (line: string) => void,
-  { model, n, single, prover, constraints, publicSignals, ptauPower }: { model: string; n: number; single: ModelProver; prover: AggregatedProver; constraints: number; publicSignals: number; ptauPower: number },
+  { model, n, single, prover, constraints, publicSignals, ptauPower }: { model: string; n: number; single: ModelProver; prover: BatchProver; constraints: number; publicSignals: number; ptauPower: number },
 ): Promise<AggregatedBenchEntry> {
   const connection = await hre.network.create();
   const { ethers } = connection;
@@ -153,7 +240,7 @@ async function measure(
   const hub = (await ethers.deployContract("InferenceHub", [0n], owner)) as unknown as Contract;
   const hubAddress = (await hub.getAddress()) as `0x${string}`;
   const singleVerifier = await deploy(model);
-  const aggVerifier = await deploy(aggregatedArtifactName(model, n));
+  const aggVerifier = await deploy(prover.verifierArtifact);
   const layout = encodeOutputLayout(prover.layout);
   const register = async (withConsumer: boolean): Promise<bigint> => {
     await (await hub.getFunction("registerModel")(singleVerifier, prover.modelCommitment, prover.layout.outputs.length, "bench")).wait();
@@ -174,7 +261,7 @@ async function measure(
         signSubmissionAuthorization(w, { hub: hubAddress, chainId: 31337, modelId, subject: w.address as `0x${string}`, nonce, submitter: relayerAddress as `0x${string}`, deadline: 1n << 40n }),
       ),
     );
-  const send = async (from: Signer, modelId: bigint, b: ProveAggregatedReturnType, nonce?: bigint) => {
+  const send = async (from: Signer, modelId: bigint, b: { proofBytes: string; publicSignals: bigint[] }, nonce?: bigint) => {
     const auths = nonce === undefined ? undefined : await sign(modelId, nonce);
     const tx = await (hub.connect(from) as Contract).getFunction("verifyAndActAggregated")(...aggregatedCallArgs({ modelId, n, proofBytes: b.proofBytes, publicSignals: b.publicSignals, authorizations: auths }));
     return Number((await tx.wait()).gasUsed);
@@ -217,6 +304,7 @@ async function measure(
     singleVerifyAndActGas: singleGas,
     publicSignals,
     ptauPower,
+    gasFrom: "aggregated keys",
   };
   log(
     `  gas per inference (without / with consumer): repeat self ${gas.repeat.self.withoutConsumer} / ${gas.repeat.self.withConsumer}, ` +
