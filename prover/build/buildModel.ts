@@ -134,6 +134,12 @@ export interface BuildKeysAndVerifierParameters {
   system?: ProofSystem;
   ptau?: string;
   log?: Log;
+  /**
+   * Groth16 only, default true: also generate the batch check (IBatchInferenceVerifier). An aggregated
+   * key's verifier leaves it out: its proofs are not batched, and with ~130 public signals the two
+   * together pass the 24,576-byte contract size limit.
+   */
+  batchVerifier?: boolean;
 }
 
 /**
@@ -141,7 +147,7 @@ export interface BuildKeysAndVerifierParameters {
  * Groth16 setup (or the installed ceremony's keys, or a PLONK/FFLONK setup) and the Solidity verifier
  * behind the adapter.
  */
-export async function buildKeysAndVerifier({ name, circuit, numPublicSignals, system = "groth16", ptau, log = () => {} }: BuildKeysAndVerifierParameters): Promise<{ setup: BuiltModel["setup"]; phase1: ResolvePtauReturnType; contract: string }> {
+export async function buildKeysAndVerifier({ name, circuit, numPublicSignals, system = "groth16", ptau, log = () => {}, batchVerifier = true }: BuildKeysAndVerifierParameters): Promise<{ setup: BuiltModel["setup"]; phase1: ResolvePtauReturnType; contract: string }> {
   const stampDir = artifactPath(name, "stampDir");
   const isCached = (r: { cached: boolean }) => r.cached;
   // Before the setup: a verifier that could never be deployed is refused with the reason.
@@ -210,10 +216,11 @@ export async function buildKeysAndVerifier({ name, circuit, numPublicSignals, sy
         String(numPublicSignals),
         system,
         "adapter-v5",
+        ...(batchVerifier ? [] : ["no-batch"]),
       ]),
       outputs: [
         ...(system === "fflonk" ? [] : [artifactPath(name, "snarkjsVerifier")]),
-        ...(system === "groth16" ? [artifactPath(name, "batchVerifier")] : []),
+        ...(system === "groth16" && batchVerifier ? [artifactPath(name, "batchVerifier")] : []),
         artifactPath(name, "verifierContract"),
       ],
       run: async () => {
@@ -243,6 +250,10 @@ export async function buildKeysAndVerifier({ name, circuit, numPublicSignals, sy
           writeFileSync(artifactPath(name, "verifierContract"), plonkFamilyAdapterSource(name, system, numPublicSignals, sha256File(artifactPath(name, "zkey"))));
           return contract;
         }
+        if (!batchVerifier) {
+          writeFileSync(artifactPath(name, "verifierContract"), adapterSource(name, numPublicSignals, sha256File(artifactPath(name, "zkey")), false));
+          return contract;
+        }
         const vkey = JSON.parse(readFileSync(artifactPath(name, "vkey"), "utf8")) as Groth16VerificationKey;
         const batchFile = artifactPath(name, "batchVerifier");
         writeFileSync(batchFile, groth16BatchVerifierSource({
@@ -264,7 +275,7 @@ export async function buildKeysAndVerifier({ name, circuit, numPublicSignals, sy
  * snarkjs's `verifyProof` internally (see contracts/verifiers/Groth16VerifierAdapter.sol for why that is
  * sound); the `uint256[N]` cast is the only per-model part.
  */
-function adapterSource(model: string, numPublicSignals: number, zkeySha256: string): string {
+function adapterSource(model: string, numPublicSignals: number, zkeySha256: string, batch = true): string {
   const file = artifactPath(model, "verifierContract");
   const adapter = importPath(file, join(REPO_ROOT, "contracts", "verifiers", "Groth16VerifierAdapter.sol"));
   return `// SPDX-License-Identifier: MIT
@@ -274,11 +285,17 @@ pragma solidity ^0.8.28;
 
 import {Groth16Verifier} from "./SnarkjsVerifier.sol";
 import {Groth16VerifierAdapter} from "${adapter}";
-import {Groth16BatchVerifier} from "./Groth16BatchVerifier.sol";
+${
+  batch
+    ? `import {Groth16BatchVerifier} from "./Groth16BatchVerifier.sol";
 
 /// @notice Groth16 verifier of model \`${model}\` (${numPublicSignals} public signals) behind IInferenceVerifier,
 /// with the batch check generated from the same key (IBatchInferenceVerifier).
-contract ${verifierContractName(model)} is Groth16Verifier, Groth16VerifierAdapter(${numPublicSignals}), Groth16BatchVerifier {
+contract ${verifierContractName(model)} is Groth16Verifier, Groth16VerifierAdapter(${numPublicSignals}), Groth16BatchVerifier {`
+    : `
+/// @notice Groth16 verifier of \`${model}\` (${numPublicSignals} public signals) behind IInferenceVerifier (no batch check).
+contract ${verifierContractName(model)} is Groth16Verifier, Groth16VerifierAdapter(${numPublicSignals}) {`
+}
     /// @dev See {IInferenceVerifier-verify}: a tail call into snarkjs's verifyProof, whose return word is this one's.
     function verify(bytes calldata proof, uint256[] calldata publicSignals) external view returns (bool) {
         (uint256[2] calldata a, uint256[2][2] calldata b, uint256[2] calldata c) = _groth16Proof(proof, publicSignals);

@@ -8,18 +8,20 @@ import { isAddress, type Address } from "viem";
 import { UsageError, ZkinferError } from "../../errors.js";
 import { SIGNING_CHAIN_OPTIONS } from "../args.js";
 import type { Command } from "../command.js";
+import { parseAggregateSizes } from "./build.js";
 
 export const command: Command = {
   usage:
     "<model|model-dir|spec.json> --rpc <url> | --network <name> [--hub <address>] [--consumer <ContractName> --consumer-args <json array>] [--update-delay <seconds>] " +
-    "[--metadata <uri>] [--attester <keyHash>]... [--keystore <file>] [--out-dir <dir>] [--allow-dev-setup] [--dry-run] [--json]",
+    "[--metadata <uri>] [--attester <keyHash>]... [--aggregate <N,N,...>] [--keystore <file>] [--out-dir <dir>] [--allow-dev-setup] [--dry-run] [--json]",
   summary:
     "Deploys a built model: a new InferenceHub unless --hub, the model's verifier, its registration and your consumer (its constructor " +
     'arguments may use "$hub", "$modelId", "$deployer"). The key comes from $ZKINFER_PRIVATE_KEY, or --keystore <v3 JSON> with ' +
     "$ZKINFER_KEYSTORE_PASSWORD. A development setup is refused on any chain but a local one (31337, 1337) unless --allow-dev-setup. " +
     "--dry-run prints the steps and the gas the node estimates, and sends nothing. --json prints {chainId, hub, modelId, verifier, setup} last. " +
     "The consumer is looked for in your contractsDir (zkinfer.config.json, default ./contracts), then among zkinfer's own; the manifest " +
-    "goes to --out-dir (default the config's deploymentsDir, else ./deployments)/<chainId>.json, where later commands find the hub and model id.",
+    "goes to --out-dir (default the config's deploymentsDir, else ./deployments)/<chainId>.json, where later commands find the hub and model id. " +
+    "--aggregate 4,16 also deploys the aggregated verifiers built with `zkinfer build --aggregate` and announces them (applied at once when the update delay is 0).",
   async run(argv, ctx) {
     const { positionals, values } = parseArgs({
       args: argv,
@@ -34,6 +36,7 @@ export const command: Command = {
         "out-dir": { type: "string" },
         "allow-dev-setup": { type: "boolean", default: false },
         "dry-run": { type: "boolean", default: false },
+        aggregate: { type: "string" },
       },
     });
     if (positionals.length !== 1) throw new UsageError("expected one model folder or spec.json");
@@ -122,15 +125,40 @@ async function deploy(
       return;
     }
     const { loadPrivateKey } = await import("../../chain/keystore.js");
+    const sizes = values.aggregate === undefined ? [] : parseAggregateSizes(values.aggregate as string);
+    const privateKey = loadPrivateKey({ keystore: values.keystore as string | undefined });
     const result = await deployModel({
       ...common,
-      privateKey: loadPrivateKey({ keystore: values.keystore as string | undefined }),
+      privateKey,
       outDir: values["out-dir"] as string | undefined,
     });
     console.log(
       `deployed ${model} on chain ${result.chainId}: hub ${result.hub}, model ${result.modelId}, verifier ${result.verifier}${result.consumer ? `, consumer ${result.consumer}` : ""} (${result.setup}); manifest ${result.manifest}`,
     );
+    let aggregated: { n: number; verifier: string; applied: boolean }[] = [];
+    if (sizes.length) {
+      const { deployAggregatedVerifiers } = await import("../../chain/deployAggregated.js");
+      aggregated = await deployAggregatedVerifiers({
+        rpcUrl: common.rpcUrl,
+        privateKey,
+        hub: result.hub,
+        modelId: BigInt(result.modelId),
+        specPath,
+        sizes,
+        allowDevSetup: common.allowDevSetup,
+        log: console.log,
+      });
+    }
     if (values.json)
-      console.log(JSON.stringify({ chainId: result.chainId, hub: result.hub, modelId: result.modelId, verifier: result.verifier, setup: result.setup }));
+      console.log(
+        JSON.stringify({
+          chainId: result.chainId,
+          hub: result.hub,
+          modelId: result.modelId,
+          verifier: result.verifier,
+          setup: result.setup,
+          ...(sizes.length ? { aggregated: aggregated.map((a) => ({ n: a.n, verifier: a.verifier, applied: a.applied })) } : {}),
+        }),
+      );
   }
 }
