@@ -164,31 +164,14 @@ contract InferenceHub is ModelRegistry, EIP712, ReentrancyGuardTransient, IInfer
         SubmissionAuthorization[] calldata authorizations
     ) external nonReentrant {
         Model storage model = _model(modelId);
-        ModelStatus status = model.status;
-        if (status != ModelStatus.Active) revert InferenceHubModelNotActive(modelId, status);
-        AggregatedVerifier storage record = _aggregatedRecord(modelId, n);
-        IInferenceVerifier verifier = record.verifier;
-        // A proof for one batch size is checked only against (modelId, n)'s verifier and signal count.
-        if (address(verifier) == address(0)) revert InferenceHubNoAggregatedVerifier(modelId, n);
-        uint256 slotSize = record.slotSize;
-        // n <= 1024 and slotSize < 2^16 (registry): no overflow.
-        uint256 expected;
-        unchecked {
-            expected = AggregatedSignals.count(n, slotSize);
-        }
-        if (signals.length != expected) revert InferenceHubInvalidSignalCount(modelId, expected, signals.length);
-        uint256 firstBad = _firstSignalNotInField(signals);
-        if (firstBad != expected) revert InferenceHubSignalNotInField(firstBad, signals[firstBad]);
-        uint256 commitment = _signalAt(signals, AggregatedSignals.commitmentIndex());
-        if (commitment != model.modelCommitment) {
-            revert InferenceHubCommitmentMismatch(modelId, model.modelCommitment, commitment);
-        }
+        (IInferenceVerifier verifier, uint256 slotSize) = _checkAggregated(modelId, model, n, signals);
         bool relayed = authorizations.length != 0;
         if (relayed && authorizations.length != n) revert InferenceHubInvalidAuthorizationCount(n, authorizations.length);
 
         uint256 active;
         for (uint256 i; i < n; ++i) {
             uint256 start;
+            // i < n <= 1024 and slotSize < 2^16: no overflow.
             unchecked {
                 start = AggregatedSignals.statementIndex(i, slotSize);
             }
@@ -205,13 +188,7 @@ contract InferenceHub is ModelRegistry, EIP712, ReentrancyGuardTransient, IInfer
             _useNonceOf(modelId, subject, nonce);
             if (msg.sender != subject) {
                 if (!relayed) revert InferenceHubUnauthorizedSubmitter(modelId, subject, msg.sender);
-                SubmissionAuthorization calldata authorization = authorizations[i];
-                uint256 deadline = authorization.deadline;
-                if (block.timestamp > deadline) revert InferenceHubAuthorizationExpired(deadline, block.timestamp);
-                bytes32 digest = _submissionAuthorizationDigest(modelId, subject, nonce, msg.sender, deadline);
-                if (!SignatureChecker.isValidSignatureNowCalldata(subject, digest, authorization.signature)) {
-                    revert InferenceHubInvalidAuthorization(modelId, subject, msg.sender);
-                }
+                _checkSlotAuthorization(modelId, subject, nonce, authorizations[i]);
             }
             emit InferenceVerified(modelId, subject, nonce);
             unchecked {
@@ -226,6 +203,52 @@ contract InferenceHub is ModelRegistry, EIP712, ReentrancyGuardTransient, IInfer
 
         IInferenceConsumer consumer = model.consumer;
         if (address(consumer) != address(0)) _actAggregated(modelId, n, consumer, slotSize, signals);
+    }
+
+    /**
+     * @dev The batch-level checks of {verifyAndActAggregated}: the model is Active, (modelId, n) has an
+     * aggregated verifier, the signal count is its, every signal is a field element, the commitment is
+     * the model's. Returns the verifier and the signals per slot.
+     */
+    function _checkAggregated(
+        uint256 modelId,
+        Model storage model,
+        uint256 n,
+        uint256[] calldata signals
+    ) private view returns (IInferenceVerifier verifier, uint256 slotSize) {
+        ModelStatus status = model.status;
+        if (status != ModelStatus.Active) revert InferenceHubModelNotActive(modelId, status);
+        AggregatedVerifier storage record = _aggregatedRecord(modelId, n);
+        verifier = record.verifier;
+        // A proof for one batch size is checked only against (modelId, n)'s verifier and signal count.
+        if (address(verifier) == address(0)) revert InferenceHubNoAggregatedVerifier(modelId, n);
+        slotSize = record.slotSize;
+        uint256 expected;
+        // n <= 1024 (registry) and slotSize < 2^16: no overflow.
+        unchecked {
+            expected = AggregatedSignals.count(n, slotSize);
+        }
+        if (signals.length != expected) revert InferenceHubInvalidSignalCount(modelId, expected, signals.length);
+        uint256 firstBad = _firstSignalNotInField(signals);
+        if (firstBad != expected) revert InferenceHubSignalNotInField(firstBad, signals[firstBad]);
+        uint256 commitment = _signalAt(signals, AggregatedSignals.commitmentIndex());
+        uint256 registered = model.modelCommitment;
+        if (commitment != registered) revert InferenceHubCommitmentMismatch(modelId, registered, commitment);
+    }
+
+    /// @dev Reverts unless `authorization` is `subject`'s EIP-712 authorization of the caller for (modelId, subject, nonce).
+    function _checkSlotAuthorization(
+        uint256 modelId,
+        address subject,
+        uint256 nonce,
+        SubmissionAuthorization calldata authorization
+    ) private view {
+        uint256 deadline = authorization.deadline;
+        if (block.timestamp > deadline) revert InferenceHubAuthorizationExpired(deadline, block.timestamp);
+        bytes32 digest = _submissionAuthorizationDigest(modelId, subject, nonce, msg.sender, deadline);
+        if (!SignatureChecker.isValidSignatureNowCalldata(subject, digest, authorization.signature)) {
+            revert InferenceHubInvalidAuthorization(modelId, subject, msg.sender);
+        }
     }
 
     /// @dev The consumer's call for every active slot of a verified aggregated proof, outputs unpacked.

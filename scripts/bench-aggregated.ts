@@ -123,7 +123,7 @@ async function twinBatchProver(single: ModelProver, n: number, log: (line: strin
     "",
   ].join("\n");
   const circuit = await compileStep({ name, source, log });
-  await buildKeysAndVerifier({ name, circuit, numPublicSignals: count, system: "groth16", log, batchVerifier: false });
+  await buildKeysAndVerifier({ name, circuit, numPublicSignals: count, system: "groth16", log, compact: true });
   const zkey = artifactPath(name, "zkey");
   const wasm = artifactPath(name, "wasm");
   return {

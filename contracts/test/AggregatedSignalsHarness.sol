@@ -35,7 +35,7 @@ contract AggregatedSignalsHarness {
         return AggregatedSignals.unpackStatement(statement);
     }
 
-    function outputWords(uint256[] memory entries) external pure returns (uint256) {
+    function outputWords(uint256[] calldata entries) external pure returns (uint256) {
         return AggregatedSignals.outputWords(entries);
     }
 

@@ -73,9 +73,9 @@ export async function buildAggregated({ specPath, n, ptau, log = () => {} }: Bui
   writeFileSync(artifactPath(name, "circuitInfo"), JSON.stringify(record, null, 2));
   log(`    ${circuit.nonLinearConstraints} non-linear + ${circuit.linearConstraints} linear constraints (${n} slots), ${circuit.wires} wires`);
   const numPublicSignals = aggregatedSignalCount(n, layout);
-  // No batch check: aggregated proofs are not batched, and with both the verifier would pass the
-  // contract size limit at N = 64 (130 signals).
-  const { setup, contract } = await buildKeysAndVerifier({ name, circuit, numPublicSignals, system: "groth16", ptau, log, batchVerifier: false });
+  // The compact verifier (prover/setup/groth16Compact.ts): snarkjs's unrolled one passes the contract
+  // size limit at about 110 signals (credit-score N = 64 has 130), and aggregated proofs are not batched.
+  const { setup, contract } = await buildKeysAndVerifier({ name, circuit, numPublicSignals, system: "groth16", ptau, log, compact: true });
   return {
     model: spec.name,
     n,

@@ -18,6 +18,7 @@ import { proofSystemOf, type ProofSystem } from "../model/specSchema.js";
 import { readSetupRecord, writeSetupRecord } from "../setup/setupRecord.js";
 import { plonkGateCount, setupUniversal, universalPtauPower, type SetupUniversalReturnType } from "../setup/universal.js";
 import { groth16BatchVerifierSource, type Groth16VerificationKey } from "../setup/groth16Batch.js";
+import { groth16CompactVerifierSource } from "../setup/groth16Compact.js";
 import { fflonkSignalLimitError, fflonkVerifierSource, type FflonkVerificationKey } from "../setup/fflonkVerifier.js";
 import { SNARKJS_VERSION, exportSolidityVerifier, setupGroth16, sha256File, type SetupGroth16ReturnType } from "../setup/groth16.js";
 import { currentCeremonySetup, type CeremonySetupInfo } from "../setup/ceremony.js";
@@ -135,11 +136,12 @@ export interface BuildKeysAndVerifierParameters {
   ptau?: string;
   log?: Log;
   /**
-   * Groth16 only, default true: also generate the batch check (IBatchInferenceVerifier). An aggregated
-   * key's verifier leaves it out: its proofs are not batched, and with ~130 public signals the two
-   * together pass the 24,576-byte contract size limit.
+   * Groth16 only, default false: generate the compact verifier (prover/setup/groth16Compact.ts: the IC
+   * points in a table, the MSM in a loop, no batch check) instead of snarkjs's behind the adapter. For
+   * aggregated keys: snarkjs's unrolled verifier passes the 24,576-byte contract size limit at about 110
+   * public signals, and aggregated proofs are not batched.
    */
-  batchVerifier?: boolean;
+  compact?: boolean;
 }
 
 /**
@@ -147,7 +149,7 @@ export interface BuildKeysAndVerifierParameters {
  * Groth16 setup (or the installed ceremony's keys, or a PLONK/FFLONK setup) and the Solidity verifier
  * behind the adapter.
  */
-export async function buildKeysAndVerifier({ name, circuit, numPublicSignals, system = "groth16", ptau, log = () => {}, batchVerifier = true }: BuildKeysAndVerifierParameters): Promise<{ setup: BuiltModel["setup"]; phase1: ResolvePtauReturnType; contract: string }> {
+export async function buildKeysAndVerifier({ name, circuit, numPublicSignals, system = "groth16", ptau, log = () => {}, compact = false }: BuildKeysAndVerifierParameters): Promise<{ setup: BuiltModel["setup"]; phase1: ResolvePtauReturnType; contract: string }> {
   const stampDir = artifactPath(name, "stampDir");
   const isCached = (r: { cached: boolean }) => r.cached;
   // Before the setup: a verifier that could never be deployed is refused with the reason.
@@ -216,11 +218,11 @@ export async function buildKeysAndVerifier({ name, circuit, numPublicSignals, sy
         String(numPublicSignals),
         system,
         "adapter-v5",
-        ...(batchVerifier ? [] : ["no-batch"]),
+        ...(compact ? [{ file: ownSourceFile("prover/setup/groth16Compact") }, "compact"] : []),
       ]),
       outputs: [
-        ...(system === "fflonk" ? [] : [artifactPath(name, "snarkjsVerifier")]),
-        ...(system === "groth16" && batchVerifier ? [artifactPath(name, "batchVerifier")] : []),
+        ...(system === "fflonk" || compact ? [] : [artifactPath(name, "snarkjsVerifier")]),
+        ...(system === "groth16" && !compact ? [artifactPath(name, "batchVerifier")] : []),
         artifactPath(name, "verifierContract"),
       ],
       run: async () => {
@@ -229,6 +231,20 @@ export async function buildKeysAndVerifier({ name, circuit, numPublicSignals, sy
         // Files of an earlier build of this model (another proof system, or the old Groth16Verifier.sol name).
         rmSync(join(dirname(file), "Groth16Verifier.sol"), { force: true });
         rmSync(artifactPath(name, "batchVerifier"), { force: true });
+        if (system === "groth16" && compact) {
+          rmSync(file, { force: true });
+          const verifierFile = artifactPath(name, "verifierContract");
+          writeFileSync(
+            verifierFile,
+            groth16CompactVerifierSource({
+              vkey: JSON.parse(readFileSync(artifactPath(name, "vkey"), "utf8")) as Groth16VerificationKey,
+              contractName: contract,
+              interfaceImport: importPath(verifierFile, join(REPO_ROOT, "contracts", "interfaces", "IInferenceVerifier.sol")),
+              provenance: `${name}, zkey sha256 ${sha256File(artifactPath(name, "zkey"))}`,
+            }),
+          );
+          return contract;
+        }
         if (system === "fflonk") {
           // Our own verifier, generated from the key alone (no snarkjs template, no adapter): see
           // prover/setup/fflonkVerifier.ts for why it is snarkjs's check at a fraction of the gas.
@@ -248,10 +264,6 @@ export async function buildKeysAndVerifier({ name, circuit, numPublicSignals, sy
         writeFileSync(file, await exportSolidityVerifier(artifactPath(name, "zkey")));
         if (system !== "groth16") {
           writeFileSync(artifactPath(name, "verifierContract"), plonkFamilyAdapterSource(name, system, numPublicSignals, sha256File(artifactPath(name, "zkey"))));
-          return contract;
-        }
-        if (!batchVerifier) {
-          writeFileSync(artifactPath(name, "verifierContract"), adapterSource(name, numPublicSignals, sha256File(artifactPath(name, "zkey")), false));
           return contract;
         }
         const vkey = JSON.parse(readFileSync(artifactPath(name, "vkey"), "utf8")) as Groth16VerificationKey;
@@ -275,7 +287,7 @@ export async function buildKeysAndVerifier({ name, circuit, numPublicSignals, sy
  * snarkjs's `verifyProof` internally (see contracts/verifiers/Groth16VerifierAdapter.sol for why that is
  * sound); the `uint256[N]` cast is the only per-model part.
  */
-function adapterSource(model: string, numPublicSignals: number, zkeySha256: string, batch = true): string {
+function adapterSource(model: string, numPublicSignals: number, zkeySha256: string): string {
   const file = artifactPath(model, "verifierContract");
   const adapter = importPath(file, join(REPO_ROOT, "contracts", "verifiers", "Groth16VerifierAdapter.sol"));
   return `// SPDX-License-Identifier: MIT
@@ -285,17 +297,11 @@ pragma solidity ^0.8.28;
 
 import {Groth16Verifier} from "./SnarkjsVerifier.sol";
 import {Groth16VerifierAdapter} from "${adapter}";
-${
-  batch
-    ? `import {Groth16BatchVerifier} from "./Groth16BatchVerifier.sol";
+import {Groth16BatchVerifier} from "./Groth16BatchVerifier.sol";
 
 /// @notice Groth16 verifier of model \`${model}\` (${numPublicSignals} public signals) behind IInferenceVerifier,
 /// with the batch check generated from the same key (IBatchInferenceVerifier).
-contract ${verifierContractName(model)} is Groth16Verifier, Groth16VerifierAdapter(${numPublicSignals}), Groth16BatchVerifier {`
-    : `
-/// @notice Groth16 verifier of \`${model}\` (${numPublicSignals} public signals) behind IInferenceVerifier (no batch check).
-contract ${verifierContractName(model)} is Groth16Verifier, Groth16VerifierAdapter(${numPublicSignals}) {`
-}
+contract ${verifierContractName(model)} is Groth16Verifier, Groth16VerifierAdapter(${numPublicSignals}), Groth16BatchVerifier {
     /// @dev See {IInferenceVerifier-verify}: a tail call into snarkjs's verifyProof, whose return word is this one's.
     function verify(bytes calldata proof, uint256[] calldata publicSignals) external view returns (bool) {
         (uint256[2] calldata a, uint256[2][2] calldata b, uint256[2] calldata c) = _groth16Proof(proof, publicSignals);
