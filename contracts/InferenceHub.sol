@@ -166,7 +166,8 @@ contract InferenceHub is ModelRegistry, EIP712, ReentrancyGuardTransient, IInfer
         Model storage model = _model(modelId);
         (IInferenceVerifier verifier, uint256 slotSize) = _checkAggregated(modelId, model, n, signals);
         bool relayed = authorizations.length != 0;
-        if (relayed && authorizations.length != n) revert InferenceHubInvalidAuthorizationCount(n, authorizations.length);
+        if (relayed && authorizations.length != n)
+            revert InferenceHubInvalidAuthorizationCount(n, authorizations.length);
 
         uint256 active;
         for (uint256 i; i < n; ++i) {

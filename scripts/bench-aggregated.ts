@@ -197,7 +197,13 @@ export async function aggregatedBench(
       }
       await buildAggregated({ specPath, n, log });
       const loaded = await loadAggregatedProver(specPath, n);
-      const prover: BatchProver = { n, modelCommitment: loaded.modelCommitment, layout: loaded.layout, verifierArtifact: aggregatedArtifactName(model, n), prove: (st) => loaded.prove(st) };
+      const prover: BatchProver = {
+        n,
+        modelCommitment: loaded.modelCommitment,
+        layout: loaded.layout,
+        verifierArtifact: aggregatedArtifactName(model, n),
+        prove: (st) => loaded.prove(st),
+      };
       entries.push(await measure(hre, log, { model, n, single, prover, constraints, publicSignals, ptauPower }));
     }
   }
@@ -207,7 +213,15 @@ export async function aggregatedBench(
 async function measure(
   hre: HardhatRuntimeEnvironment,
   log: (line: string) => void,
-  { model, n, single, prover, constraints, publicSignals, ptauPower }: { model: string; n: number; single: ModelProver; prover: BatchProver; constraints: number; publicSignals: number; ptauPower: number },
+  {
+    model,
+    n,
+    single,
+    prover,
+    constraints,
+    publicSignals,
+    ptauPower,
+  }: { model: string; n: number; single: ModelProver; prover: BatchProver; constraints: number; publicSignals: number; ptauPower: number },
 ): Promise<AggregatedBenchEntry> {
   const connection = await hre.network.create();
   const { ethers } = connection;
@@ -258,12 +272,22 @@ async function measure(
   const sign = (modelId: bigint, nonce: bigint) =>
     Promise.all(
       wallets.map((w) =>
-        signSubmissionAuthorization(w, { hub: hubAddress, chainId: 31337, modelId, subject: w.address as `0x${string}`, nonce, submitter: relayerAddress as `0x${string}`, deadline: 1n << 40n }),
+        signSubmissionAuthorization(w, {
+          hub: hubAddress,
+          chainId: 31337,
+          modelId,
+          subject: w.address as `0x${string}`,
+          nonce,
+          submitter: relayerAddress as `0x${string}`,
+          deadline: 1n << 40n,
+        }),
       ),
     );
   const send = async (from: Signer, modelId: bigint, b: { proofBytes: string; publicSignals: bigint[] }, nonce?: bigint) => {
     const auths = nonce === undefined ? undefined : await sign(modelId, nonce);
-    const tx = await (hub.connect(from) as Contract).getFunction("verifyAndActAggregated")(...aggregatedCallArgs({ modelId, n, proofBytes: b.proofBytes, publicSignals: b.publicSignals, authorizations: auths }));
+    const tx = await (hub.connect(from) as Contract).getFunction("verifyAndActAggregated")(
+      ...aggregatedCallArgs({ modelId, n, proofBytes: b.proofBytes, publicSignals: b.publicSignals, authorizations: auths }),
+    );
     return Number((await tx.wait()).gasUsed);
   };
   const perInference = (gas: number) => Math.round(gas / n);

@@ -54,7 +54,12 @@ interface IAggregatedRegistry {
     /// @dev The aggregated verifier for (modelId, n) applies from `readyAt`.
     error ModelRegistryAggregatedVerifierNotReady(uint256 modelId, uint256 n, uint64 readyAt);
 
-    event AggregatedVerifierAnnounced(uint256 indexed modelId, uint256 indexed n, IInferenceVerifier verifier, uint64 readyAt);
+    event AggregatedVerifierAnnounced(
+        uint256 indexed modelId,
+        uint256 indexed n,
+        IInferenceVerifier verifier,
+        uint64 readyAt
+    );
     event AggregatedVerifierUpdated(uint256 indexed modelId, uint256 indexed n, IInferenceVerifier verifier);
     event AggregatedVerifierRemoved(uint256 indexed modelId, uint256 indexed n);
 
@@ -85,7 +90,10 @@ interface IAggregatedRegistry {
     ) external view returns (AggregatedVerifier memory record, uint256[] memory outputLayout);
 
     /// @notice The announcement pending for (modelId, n) (readyAt 0 when none).
-    function pendingAggregatedVerifier(uint256 modelId, uint256 n) external view returns (PendingAggregatedVerifier memory);
+    function pendingAggregatedVerifier(
+        uint256 modelId,
+        uint256 n
+    ) external view returns (PendingAggregatedVerifier memory);
 }
 
 /**

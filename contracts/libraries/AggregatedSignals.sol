@@ -57,9 +57,7 @@ library AggregatedSignals {
     }
 
     /// @dev (subject, nonce, marker) of a statement word; marker is 1 for an active slot.
-    function unpackStatement(
-        uint256 statement
-    ) internal pure returns (address subject, uint256 nonce, uint256 marker) {
+    function unpackStatement(uint256 statement) internal pure returns (address subject, uint256 nonce, uint256 marker) {
         subject = address(uint160(statement));
         nonce = uint64(statement >> SUBJECT_BITS);
         marker = statement >> ACTIVE_BIT;
@@ -99,12 +97,7 @@ library AggregatedSignals {
      * element a single proof would carry (a negative value q is r - |q|). `word`/`shift` come from the
      * same rule as {outputWords} (see {InferenceHub}).
      */
-    function outputAt(
-        uint256 packedWord,
-        uint256 bits,
-        int256 min,
-        uint256 shift
-    ) internal pure returns (uint256) {
+    function outputAt(uint256 packedWord, uint256 bits, int256 min, uint256 shift) internal pure returns (uint256) {
         if (bits == 0) return packedWord;
         // digit < 2^248 and |min| < 2^247: the sum fits an int256.
         int256 v = min + int256((packedWord >> shift) & ((1 << bits) - 1));

@@ -8,7 +8,18 @@ import {AggregatedSignals} from "../libraries/AggregatedSignals.sol";
  * @notice TEST ONLY. Exposes the {AggregatedSignals} library to tests.
  */
 contract AggregatedSignalsHarness {
-    function constants() external pure returns (uint256 batchFields, uint256 subjectBits, uint256 nonceBits, uint256 activeBit, uint256 wordBits, uint256 maxSize) {
+    function constants()
+        external
+        pure
+        returns (
+            uint256 batchFields,
+            uint256 subjectBits,
+            uint256 nonceBits,
+            uint256 activeBit,
+            uint256 wordBits,
+            uint256 maxSize
+        )
+    {
         return (
             AggregatedSignals.BATCH_FIELDS,
             AggregatedSignals.SUBJECT_BITS,
@@ -19,8 +30,15 @@ contract AggregatedSignalsHarness {
         );
     }
 
-    function indices(uint256 slotSize, uint256 i) external pure returns (uint256 commitment, uint256 root, uint256 statement) {
-        return (AggregatedSignals.commitmentIndex(), AggregatedSignals.inputRootIndex(), AggregatedSignals.statementIndex(i, slotSize));
+    function indices(
+        uint256 slotSize,
+        uint256 i
+    ) external pure returns (uint256 commitment, uint256 root, uint256 statement) {
+        return (
+            AggregatedSignals.commitmentIndex(),
+            AggregatedSignals.inputRootIndex(),
+            AggregatedSignals.statementIndex(i, slotSize)
+        );
     }
 
     function count(uint256 n, uint256 slotSize) external pure returns (uint256) {

@@ -41,7 +41,13 @@ export function submitAggregated(
   clients: ChainClients,
   { hub, modelId, n, proofBytes, publicSignals, authorizations }: SubmitAggregatedParameters,
 ): Promise<SubmitAggregatedReturnType> {
-  return writeAndWait({ ...clients, address: hub, abi: inferenceHubAbi, functionName: "verifyAndActAggregated", args: aggregatedCallArgs({ modelId, n, proofBytes, publicSignals, authorizations }) });
+  return writeAndWait({
+    ...clients,
+    address: hub,
+    abi: inferenceHubAbi,
+    functionName: "verifyAndActAggregated",
+    args: aggregatedCallArgs({ modelId, n, proofBytes, publicSignals, authorizations }),
+  });
 }
 
 /** The arguments of verifyAndActAggregated (for callers that send it themselves, e.g. with ethers). */

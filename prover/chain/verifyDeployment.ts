@@ -178,11 +178,20 @@ async function checkAggregatedVerifiers(
   const ir = lowerModel(readModelSpec(specPath));
   const layout = aggregationRefusal(ir) === undefined ? encodeOutputLayout(aggregatedOutputLayout(ir)) : [];
   for (let n = 2; n <= MAX_AGGREGATION_SIZE; n *= 2) {
-    const [record, registeredLayout] = await client.readContract({ address: hub, abi: inferenceHubAbi, functionName: "aggregatedVerifier", args: [modelId, BigInt(n)] });
+    const [record, registeredLayout] = await client.readContract({
+      address: hub,
+      abi: inferenceHubAbi,
+      functionName: "aggregatedVerifier",
+      args: [modelId, BigInt(n)],
+    });
     if (record.verifier === "0x0000000000000000000000000000000000000000") continue;
     const name = aggregatedArtifactName(ir.name, n);
     if (!existsSync(artifactPath(name, "vkey"))) {
-      check(`aggregated verifier N=${n}`, false, `${record.verifier} is registered, but there is no local aggregated build to compare it with: run \`zkinfer build ${specPath} --aggregate ${n}\``);
+      check(
+        `aggregated verifier N=${n}`,
+        false,
+        `${record.verifier} is registered, but there is no local aggregated build to compare it with: run \`zkinfer build ${specPath} --aggregate ${n}\``,
+      );
       continue;
     }
     const same = compareRuntimeCode((await client.getCode({ address: record.verifier })) ?? "0x", localVerifierRuntime(name).runtime);

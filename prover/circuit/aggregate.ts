@@ -24,14 +24,7 @@
  * The leaves form a Poseidon(2) Merkle tree whose root is public.
  */
 import { ATTESTATION_FIELDS } from "../abi/publicSignals.js";
-import {
-  ACTIVE_BIT,
-  SUBJECT_BITS,
-  aggregatedOutputLayout,
-  checkAggregationSize,
-  slotSize,
-  type AggregatedOutputLayout,
-} from "../abi/aggregatedSignals.js";
+import { ACTIVE_BIT, SUBJECT_BITS, aggregatedOutputLayout, checkAggregationSize, slotSize, type AggregatedOutputLayout } from "../abi/aggregatedSignals.js";
 import { pascalName } from "../artifacts/names.js";
 import { ZkinferError } from "../errors.js";
 import { publicOutputCount, type ModelIR } from "../model/ir.js";
@@ -60,7 +53,8 @@ export function statementTemplateName(model: string): string {
 
 /** Why a model cannot aggregate, or undefined when it can. */
 export function aggregationRefusal(ir: ModelIR): string | undefined {
-  if (ir.attestation !== undefined) return `model ${ir.name} is attested: an attested statement needs its own attester and window; aggregation takes plain private-input models`;
+  if (ir.attestation !== undefined)
+    return `model ${ir.name} is attested: an attested statement needs its own attester and window; aggregation takes plain private-input models`;
   if (ir.visibility.inputs === "public") return `model ${ir.name} has public inputs: they are a statement's bulk and do not aggregate`;
   return undefined;
 }
@@ -111,14 +105,7 @@ function emitStatementTemplate(ir: ModelIR, emit: (s?: string) => void): void {
   emit();
 }
 
-function emitAggregatedMain(
-  ir: ModelIR,
-  n: number,
-  layout: AggregatedOutputLayout,
-  modelCommitment: bigint,
-  digest: bigint,
-  emit: (s?: string) => void,
-): void {
+function emitAggregatedMain(ir: ModelIR, n: number, layout: AggregatedOutputLayout, modelCommitment: bigint, digest: bigint, emit: (s?: string) => void): void {
   const f = ir.features.length;
   const size = slotSize(layout);
   const hasPrivateWeights = ir.visibility.weights === "private";

@@ -156,7 +156,14 @@ export class AggregatedProver {
         statements.map((s) => s.salt),
         0n,
       ),
-      ...(hashed ? { outputSalt: pad(statements.map((s) => s.outputSalt ?? 0n), 0n) } : {}),
+      ...(hashed
+        ? {
+            outputSalt: pad(
+              statements.map((s) => s.outputSalt ?? 0n),
+              0n,
+            ),
+          }
+        : {}),
       subject: pad(
         statements.map((s) => BigInt(s.subject)),
         0n,
@@ -227,7 +234,9 @@ export class AggregatedProver {
       ),
     });
     if (expected.length !== signals.length || expected.some((x, i) => x !== signals[i])) {
-      throw new ZkinferError(`Aggregated circuit and reference interpreter disagree on ${this.ir.name}: [${signals}] vs [${expected}]. This is a compiler bug.`);
+      throw new ZkinferError(
+        `Aggregated circuit and reference interpreter disagree on ${this.ir.name}: [${signals}] vs [${expected}]. This is a compiler bug.`,
+      );
     }
     const paths = await inclusionPaths(leaves);
     return {

@@ -90,7 +90,8 @@ export async function verifyAggregatedTransaction({
   const proofValid = await verifySnarkProof(verificationKey, publicSignals, decodeProof(proofBytes, "groth16"));
   const at = { blockNumber: tx.blockNumber };
   const model = await client.readContract({ address: hub, abi, functionName: "getModel", args: [modelId], ...at });
-  const layout = outputLayout ?? decodeOutputLayout((await client.readContract({ address: hub, abi, functionName: "aggregatedVerifier", args: [modelId, nBig], ...at }))[1]);
+  const layout =
+    outputLayout ?? decodeOutputLayout((await client.readContract({ address: hub, abi, functionName: "aggregatedVerifier", args: [modelId, nBig], ...at }))[1]);
   const decoded = decodeAggregatedSignals(publicSignals, n, layout);
   const commitmentMatches = decoded.modelCommitment === model.modelCommitment;
 
@@ -115,8 +116,10 @@ export async function verifyAggregatedTransaction({
     const mine = decoded.slots[statement.slot];
     const events = parseEventLogs({ abi, logs: hubLogs, eventName: "InferenceVerified" });
     result.statement = mine;
-    result.statementEventEmitted = mine !== undefined && events.some((e) => e.args.modelId === modelId && BigInt(e.args.subject) === mine.subject && e.args.nonce === mine.nonce);
-    result.included = statement.inclusionPath.slot === statement.slot && (await verifyInclusion(decoded.inputRoot, statement.inputCommitment, statement.inclusionPath));
+    result.statementEventEmitted =
+      mine !== undefined && events.some((e) => e.args.modelId === modelId && BigInt(e.args.subject) === mine.subject && e.args.nonce === mine.nonce);
+    result.included =
+      statement.inclusionPath.slot === statement.slot && (await verifyInclusion(decoded.inputRoot, statement.inputCommitment, statement.inclusionPath));
     result.valid = result.valid && result.statementEventEmitted && result.included;
   }
   return result;

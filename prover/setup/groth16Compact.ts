@@ -44,7 +44,8 @@ function g2(p: string[][]): [bigint, bigint, bigint, bigint] {
  * writeFileSync(out, groth16CompactVerifierSource({ vkey, contractName: "CreditScoreAggregated64Verifier", interfaceImport, provenance }));
  */
 export function groth16CompactVerifierSource({ vkey, contractName, interfaceImport, provenance }: Groth16CompactVerifierSourceParameters): string {
-  if (vkey.protocol !== "groth16" || vkey.curve !== "bn128") throw new RangeError(`a Groth16 verifier needs a groth16 bn128 key, got ${vkey.protocol} ${vkey.curve}`);
+  if (vkey.protocol !== "groth16" || vkey.curve !== "bn128")
+    throw new RangeError(`a Groth16 verifier needs a groth16 bn128 key, got ${vkey.protocol} ${vkey.curve}`);
   const l = vkey.nPublic;
   if (vkey.IC.length !== l + 1) throw new RangeError(`verification key has ${vkey.IC.length} IC points for ${l} public signals (expected ${l + 1})`);
   const [ax, ay] = g1(vkey.vk_alpha_1);

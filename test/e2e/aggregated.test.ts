@@ -99,8 +99,11 @@ describe("end to end: aggregated proofs -> verifyAndActAggregated (real proofs, 
     return { hub, consumer, modelId, otherId, owner: owner!, aliceHub: connectAs(hub, a!), bobHub: connectAs(hub, b!), bobSigner: b!, aliceSigner: a! };
   }
 
-  const args = (modelId: bigint, b: { n: number; proofBytes: string; publicSignals: readonly bigint[] }, authorizations?: Parameters<typeof aggregatedCallArgs>[0]["authorizations"]) =>
-    aggregatedCallArgs({ modelId, n: b.n, proofBytes: b.proofBytes, publicSignals: b.publicSignals, authorizations });
+  const args = (
+    modelId: bigint,
+    b: { n: number; proofBytes: string; publicSignals: readonly bigint[] },
+    authorizations?: Parameters<typeof aggregatedCallArgs>[0]["authorizations"],
+  ) => aggregatedCallArgs({ modelId, n: b.n, proofBytes: b.proofBytes, publicSignals: b.publicSignals, authorizations });
 
   async function expectUnused(hub: Contract, modelId: bigint, nonces: bigint[], subject = alice) {
     for (const n of nonces) expect(await hub.isNonceUsed(modelId, subject, n), `nonce ${n}`).to.equal(false);
@@ -150,7 +153,10 @@ describe("end to end: aggregated proofs -> verifyAndActAggregated (real proofs, 
         outputLayout: p4.layout,
         statement: { slot: s.slot, inputCommitment: s.inputCommitment, inclusionPath: s.inclusionPath },
       });
-      expect(r.valid, JSON.stringify(r, (_k, v) => (typeof v === "bigint" ? String(v) : v))).to.equal(true);
+      expect(
+        r.valid,
+        JSON.stringify(r, (_k, v) => (typeof v === "bigint" ? String(v) : v)),
+      ).to.equal(true);
       expect(r.statement?.subject).to.equal(BigInt(alice));
       expect(r.statement?.outputs).to.deep.equal(s.outputs);
     }
@@ -193,7 +199,11 @@ describe("end to end: aggregated proofs -> verifyAndActAggregated (real proofs, 
     // ...so a malicious prover fills the circuit input itself.
     const { input } = await p2.circuitInput([0, 1].map((i) => ({ features: features[i]!, subject: alice, nonce: 30n + BigInt(i), salt: 5n })));
     (input.nonce as bigint[])[1] = 30n;
-    const { proof, publicSignals } = await snarkjs.groth16.fullProve(input as never, artifactPath(aggregatedArtifactName("aggregate-tiny", 2), "wasm"), artifactPath(aggregatedArtifactName("aggregate-tiny", 2), "zkey"));
+    const { proof, publicSignals } = await snarkjs.groth16.fullProve(
+      input as never,
+      artifactPath(aggregatedArtifactName("aggregate-tiny", 2), "wasm"),
+      artifactPath(aggregatedArtifactName("aggregate-tiny", 2), "zkey"),
+    );
     const dup = { n: 2, proofBytes: encodeProof(proof), publicSignals: publicSignals.map(BigInt) };
     await expect(aliceHub.verifyAndActAggregated(...args(modelId, dup)))
       .to.be.revertedWithCustomError(hub, "InferenceHubNonceUsed")
@@ -281,7 +291,15 @@ describe("end to end: aggregated proofs -> verifyAndActAggregated (real proofs, 
     const hubAddress = (await hub.getAddress()) as `0x${string}`;
     const deadline = BigInt(await networkHelpers.time.latest()) + 3600n;
     const sign = (nonce: bigint, submitter = bob) =>
-      signSubmissionAuthorization(aliceSigner, { hub: hubAddress, chainId: 31337, modelId, subject: alice as `0x${string}`, nonce, submitter: submitter as `0x${string}`, deadline });
+      signSubmissionAuthorization(aliceSigner, {
+        hub: hubAddress,
+        chainId: 31337,
+        modelId,
+        subject: alice as `0x${string}`,
+        nonce,
+        submitter: submitter as `0x${string}`,
+        deadline,
+      });
     const good = [await sign(10n), await sign(11n)];
     const [m, n, proof, signals, auths] = args(modelId, batch2, good);
     await expect(bobHub.verifyAndActAggregated(m, n, proof, signals, auths.slice(0, 1)))

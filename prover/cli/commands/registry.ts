@@ -175,7 +175,8 @@ async function aggregate(s: RegistrySession): Promise<void> {
     return;
   }
   // The output layout comes from the spec (never typed by hand): how the circuit packs the outputs.
-  if (s.values.spec === undefined) throw new UsageError("aggregate <id> <N> needs --spec <spec.json|model dir> (the outputs' packing) and --verifier <address>");
+  if (s.values.spec === undefined)
+    throw new UsageError("aggregate <id> <N> needs --spec <spec.json|model dir> (the outputs' packing) and --verifier <address>");
   const layout = encodeOutputLayout(aggregatedOutputLayout(lowerModel(readModelSpec(resolveSpecPath(s.values.spec)))));
   const { hash, events } = await writeAndWait({
     ...(await s.hubTx()),
@@ -183,12 +184,15 @@ async function aggregate(s: RegistrySession): Promise<void> {
     args: [s.id(), BigInt(n), address("--verifier", s.values.verifier), layout],
   });
   const readyAt = events.find((e) => e.eventName === "AggregatedVerifierAnnounced")?.args.readyAt ?? 0n;
-  s.print(`announced the aggregated verifier of model ${s.id()} for N = ${n}, applicable from ${iso(readyAt)} with \`zkinfer registry aggregate ${s.id()} ${n} --apply\` (${hash})`, {
-    modelId: s.id(),
-    n,
-    readyAt,
-    txHash: hash,
-  });
+  s.print(
+    `announced the aggregated verifier of model ${s.id()} for N = ${n}, applicable from ${iso(readyAt)} with \`zkinfer registry aggregate ${s.id()} ${n} --apply\` (${hash})`,
+    {
+      modelId: s.id(),
+      n,
+      readyAt,
+      txHash: hash,
+    },
+  );
 }
 
 async function removeAggregate(s: RegistrySession): Promise<void> {

@@ -50,7 +50,14 @@ describe("AggregatedSignals", function () {
   it("has the constants of prover/abi/aggregatedSignals.ts", async function () {
     const { harness } = await networkHelpers.loadFixture(deployFixture);
     const c = await harness.constants();
-    expect(c.map(Number)).to.deep.equal([AGGREGATED_BATCH_FIELDS.length, SUBJECT_BITS, AGGREGATED_NONCE_BITS, ACTIVE_BIT, OUTPUT_WORD_BITS, MAX_AGGREGATION_SIZE]);
+    expect(c.map(Number)).to.deep.equal([
+      AGGREGATED_BATCH_FIELDS.length,
+      SUBJECT_BITS,
+      AGGREGATED_NONCE_BITS,
+      ACTIVE_BIT,
+      OUTPUT_WORD_BITS,
+      MAX_AGGREGATION_SIZE,
+    ]);
   });
 
   it("accepts the same batch sizes: powers of two in [2, 1024]", async function () {
@@ -78,7 +85,11 @@ describe("AggregatedSignals", function () {
         expect([commitment, root, statement].map(Number)).to.deep.equal([0, 1, statementIndex(i, layout)]);
       }
       // Every output at its minimum, its maximum and a value between.
-      for (const pick of [(r: { min: bigint; max: bigint }) => r.min, (r: { min: bigint; max: bigint }) => r.max, (r: { min: bigint; max: bigint }) => (r.min + r.max) / 2n]) {
+      for (const pick of [
+        (r: { min: bigint; max: bigint }) => r.min,
+        (r: { min: bigint; max: bigint }) => r.max,
+        (r: { min: bigint; max: bigint }) => (r.min + r.max) / 2n,
+      ]) {
         const values = ranges.map((r) => (r.raw ? FIELD_MODULUS - 5n : pick(r)));
         const words = packOutputs(layout, values);
         // A raw element comes back signed, as a single proof's decoded outputs (r - 5 is -5).
