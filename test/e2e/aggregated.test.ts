@@ -17,7 +17,7 @@ import { buildModel } from "../../prover/build/buildModel.js";
 import { aggregatedArtifactName } from "../../prover/circuit/aggregate.js";
 import { aggregatedCallArgs } from "../../prover/chain/submitAggregated.js";
 import { compileModelVerifier } from "../../prover/chain/compileVerifier.js";
-import { toField } from "../../prover/field.js";
+import { FIELD_MODULUS, toField } from "../../prover/field.js";
 import { loadAggregatedProver, type AggregatedProver, type ProveAggregatedReturnType } from "../../prover/prove/aggregateNode.js";
 import { decodeProofWords, encodeProof, encodeProofWords } from "../../prover/prove/calldata.js";
 import { ModelProver } from "../../prover/prove/prover.js";
@@ -163,6 +163,17 @@ describe("end to end: aggregated proofs -> verifyAndActAggregated (real proofs, 
     // Another commitment at slot 0 (a claim the user never made) is not included.
     const s0 = batch4.statements[0]!;
     expect(await verifyInclusion(batch4.decoded.inputRoot, s0.inputCommitment + 1n, s0.inclusionPath)).to.equal(false);
+  });
+
+  it("has a compact verifier that accepts the proof, and returns false for a signal >= r or another proof", async () => {
+    const { hub, modelId } = await networkHelpers.loadFixture(deployFixture);
+    const [record] = await hub.aggregatedVerifier(modelId, 4);
+    const verifier = new ethers.Contract(record.verifier, ["function verify(bytes proof, uint256[] publicSignals) view returns (bool)"], ethers.provider);
+    expect(await verifier.verify(batch4.proofBytes, batch4.publicSignals)).to.equal(true);
+    const unreduced = [...batch4.publicSignals];
+    unreduced[2] = unreduced[2]! + FIELD_MODULUS; // the same field element, not reduced
+    expect(await verifier.verify(batch4.proofBytes, unreduced)).to.equal(false);
+    expect(await verifier.verify(batch2.proofBytes, batch4.publicSignals)).to.equal(false);
   });
 
   it("rejects a forged statement (a better output than proved) with InferenceHubInvalidProof, changing nothing", async () => {
