@@ -158,7 +158,7 @@ function featuresFor(prover: ModelProver, k: number): FeatureValues {
     return applicantFeatures(approved[k % approved.length]!);
   }
   // A deterministic spread over each declared range (the circuit only needs in-range inputs).
-  return Object.fromEntries(prover.ir.features.map((f, i) => [f.name, f.min + ((f.max - f.min) * ((k * 7 + i * 3) % 11)) / 10]));
+  return Object.fromEntries(prover.ir.features.map((f, i) => [f.name, Math.round(f.min + ((f.max - f.min) * ((k * 7 + i * 3) % 11)) / 10)]));
 }
 
 /** Constraints of the aggregated circuit without building keys (to report what a skipped size needs). */
