@@ -11,10 +11,14 @@ import { stringToHex } from "viem";
 import { bitLength, toField } from "../field.js";
 import type { ModelIR } from "./ir.js";
 import { graphPreimage } from "../graph/emit.js";
+import type { GraphNodeOf } from "../graph/registry.js";
 import { poseidonHash } from "./poseidon.js";
 
-/** Domain tag: the ASCII bytes of "zkinfer/model/v1" as one field element. */
-const MODEL_DOMAIN = BigInt(stringToHex("zkinfer/model/v1"));
+/**
+ * Domain tag: the ASCII bytes of "zkinfer/model/v2" as one field element. v2: the model is one graph
+ * of operator families (the layer IR of v1 is retired), so no v1 preimage can be read as a v2 one.
+ */
+const MODEL_DOMAIN = BigInt(stringToHex("zkinfer/model/v2"));
 
 /** Domain tag of a model with public inputs: the ASCII bytes of "zkinfer/public-inputs/v1". */
 const PUBLIC_INPUTS_DOMAIN = BigInt(stringToHex("zkinfer/public-inputs/v1"));
@@ -33,9 +37,9 @@ const ATTESTED_DOMAIN = BigInt(stringToHex("zkinfer/attested/v1"));
 const CIRCUIT_DOMAIN = BigInt(stringToHex("zkinfer/circuit/v1"));
 
 /**
- * One element of the commitment preimage. `weight` is set for a dense weight or bias of a model
- * with private weights: the circuit reads that element from its private `weights[weight]` signal
- * instead of a constant, so the proof binds the weights it multiplies with to the commitment.
+ * One element of the commitment preimage. Elements packing private weights or holding the weight
+ * salt are read by the circuit from its private `weights[]` and `weightSalt` signals instead of a
+ * constant, so the proof binds the weights it multiplies with to the commitment.
  */
 export interface CommitmentElement {
   value: bigint;
@@ -49,9 +53,14 @@ export interface CommitmentElement {
   salt?: true;
 }
 
-/** The private weights in the order the circuit's `weights[]` input takes them: per dense layer, rows then biases. */
+/** The affine nodes whose weights are private circuit inputs (a private-weight model's dense layers), in graph order. */
+function privateNodes(ir: ModelIR): GraphNodeOf<"affine">[] {
+  return ir.graph.nodes.filter((n): n is GraphNodeOf<"affine"> => n.family === "affine" && n.private);
+}
+
+/** The private weights in the order the circuit's `weights[]` input takes them: per private node, rows' weights then biases. */
 export function privateWeights(ir: ModelIR): bigint[] {
-  return ir.ops.flatMap((op) => (op.kind === "dense" ? [...op.weights.flat(), ...op.bias] : []));
+  return privateNodes(ir).flatMap((n) => [...n.rows.flatMap((r) => r.w), ...n.rows.map((r) => r.b)]);
 }
 
 /**
@@ -67,9 +76,8 @@ export function weightSegments(ir: ModelIR): { first: number; count: number; bit
     return Math.max(2, widest.toString(2).length + 1);
   };
   const fixed = ir.visibility.weightWidths;
-  for (const op of ir.ops) {
-    if (op.kind !== "dense") continue;
-    for (const values of [op.weights.flat(), op.bias]) {
+  for (const node of privateNodes(ir)) {
+    for (const values of [node.rows.flatMap((r) => r.w), node.rows.map((r) => r.b)]) {
       const at = segments.length;
       const bits = fixed ? fixed[at] : widthOf(values);
       if (bits === undefined) throw new RangeError(`visibility.weightWidths has ${fixed!.length} widths; the model has more weight segments`);
@@ -114,9 +122,8 @@ function modelLayout(ir: ModelIR): CommitmentElement[] {
   // see weightSegments) after the visibility suffix: hashing costs ~40 constraints per element (Poseidon(16)
   // is 609 for 15 new elements), a range check costs `bits`, so packing 248 / bits weights per element
   // is several times cheaper per weight. The visibility is committed because the statement depends on
-  // what the outputs slot means; the salt comes last.
-  const marks = v.weights === "private" ? denseWeightPositions(ir) : new Set<number>();
-  const out: CommitmentElement[] = elements.filter((_, at) => !marks.has(at)).map((value) => ({ value }));
+  // what the outputs slot means; the salt comes last. (A private node's preimage holds its shape only.)
+  const out: CommitmentElement[] = elements.map((value) => ({ value }));
   const outputsCode = { public: 0n, hashed: 1n, threshold: 2n }[v.outputs];
   out.push({ value: VISIBILITY_DOMAIN }, { value: v.weights === "private" ? 1n : 0n }, { value: outputsCode }, { value: toField(v.threshold ?? 0n) });
   if (v.weights === "private") {
@@ -139,28 +146,10 @@ function modelLayout(ir: ModelIR): CommitmentElement[] {
   return out;
 }
 
-/** Positions, in modelCommitmentValues order, of every dense weight and bias. */
-function denseWeightPositions(ir: ModelIR): Set<number> {
-  const positions = new Set<number>();
-  let at = 3 + 2 * ir.features.length + 1;
-  for (const op of ir.ops) {
-    if (op.kind === "dense") {
-      at += 7;
-      const n = op.weights.length * op.weights[0]!.length + op.bias.length;
-      for (let k = 0; k < n; k++) positions.add(at + k);
-      at += n;
-    } else {
-      at += opPreimage(op).length;
-    }
-  }
-  return positions;
-}
-
 function modelCommitmentValues(ir: ModelIR): bigint[] {
   const out: bigint[] = [MODEL_DOMAIN, BigInt(ir.inputScale), BigInt(ir.features.length)];
   for (const f of ir.features) out.push(f.qmin, f.qmax);
-  out.push(BigInt(ir.ops.length));
-  for (const op of ir.ops) for (const v of opPreimage(op)) out.push(v); // no spread: a graph's preimage can exceed the call stack
+  for (const v of graphPreimage(ir.graph)) out.push(v); // no spread: a graph's preimage can exceed the call stack
   out.push(BigInt(ir.outputs.length));
   for (const o of ir.outputs) out.push(BigInt(o.scale));
   // An attested circuit proves a different statement (and has a different public-signal layout):
@@ -179,49 +168,6 @@ function modelCommitmentValues(ir: ModelIR): bigint[] {
     }
   }
   return out.map(toField);
-}
-
-/** The preimage elements of one op: a kind tag, its shape and scales, then its constants. */
-function opPreimage(op: ModelIR["ops"][number]): bigint[] {
-  const out: bigint[] = [];
-  if (op.kind === "dense") {
-    out.push(1n, BigInt(op.weights.length), BigInt(op.weights[0]!.length));
-    out.push(BigInt(op.inScale), BigInt(op.weightScale), BigInt(op.outScale), op.relu ? 1n : 0n);
-    for (const row of op.weights) out.push(...row);
-    out.push(...op.bias);
-  } else if (op.kind === "relu") {
-    out.push(2n, BigInt(op.in.length), BigInt(op.scale));
-  } else if (op.kind === "leakyRelu") {
-    out.push(3n, BigInt(op.in.length), BigInt(op.scale), BigInt(op.alphaBits), ...op.alpha);
-  } else if (op.kind === "clip") {
-    // A missing bound is encoded by a presence flag, so "no bound" never collides with a value.
-    out.push(4n, BigInt(op.in.length), BigInt(op.scale), op.lo === null ? 0n : 1n, op.lo ?? 0n, op.hi === null ? 0n : 1n, op.hi ?? 0n);
-  } else if (op.kind === "piecewise") {
-    out.push(5n, BigInt(op.in.length), BigInt(op.scale), BigInt(op.slopeBits), op.y0, BigInt(op.breakpoints.length), ...op.breakpoints, ...op.deltas);
-  } else if (op.kind === "max") {
-    out.push(6n, BigInt(op.in.length), BigInt(op.groups.length));
-    for (const g of op.groups) out.push(BigInt(g.length), ...g.map(BigInt));
-  } else if (op.kind === "argmax") {
-    out.push(7n, BigInt(op.in.length));
-  } else if (op.kind === "treeEnsemble") {
-    out.push(8n, BigInt(op.in.length), BigInt(op.inScale), BigInt(op.outScale), BigInt(op.base.length), ...op.base, BigInt(op.trees.length));
-    for (const tree of op.trees) {
-      out.push(BigInt(tree.length));
-      for (const n of tree) {
-        if (n.leaf) out.push(0n, ...n.leaf);
-        else out.push(1n, BigInt(n.feature!), n.threshold!, BigInt(n.left!), BigInt(n.right!));
-      }
-    }
-  } else if (op.kind === "relativeChange") {
-    out.push(9n, BigInt(op.in.length), BigInt(op.inputs.length), BigInt(op.inScale), BigInt(op.outScale), BigInt(op.reference), ...op.inputs.map(BigInt));
-  } else if (op.kind === "signalHead") {
-    out.push(10n, BigInt(op.scale), op.hold);
-  } else if (op.kind === "graph") {
-    return graphPreimage(op);
-  } else {
-    op satisfies never;
-  }
-  return out;
 }
 
 /**

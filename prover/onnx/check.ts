@@ -163,16 +163,21 @@ export function interpretFloat(net: ImportedNetwork, sample: readonly number[]):
   return e.map((v) => v / s);
 }
 
+/** The largest error bound of the values the model's final argmax node reads (the logits). */
+function argmaxInputBound(ir: ModelIR): number {
+  const tapeErr = [...ir.graph.in.map(() => 2 ** -(ir.inputScale + 1)), ...ir.graph.nodes.flatMap((n) => n.outs.map((v) => v.err))];
+  const last = ir.graph.nodes.at(-1)!;
+  return Math.max(...last.args.map((a) => tapeErr[a]!));
+}
+
 /** Refuse up front above this many estimated constraints (compiling and proving would take hours). */
 export const MAX_CONSTRAINTS = MAX_GRAPH_CONSTRAINTS;
 
 /** Constraints a lowered model will cost, roughly: every gadget's bits plus one per product. */
 export function estimateConstraints(ir: ModelIR): number {
   let n = ir.features.length * 2 * (ir.inputScale + 8);
-  for (const op of ir.ops) {
-    for (const k of op.gadgetBits as (number | null)[]) if (k !== null) n += k + 1;
-    if (op.kind === "graph") for (const node of op.nodes) n += node.op === "affine" ? 0 : node.outs.length;
-  }
+  for (const k of ir.graph.gadgetBits) n += k + 1;
+  for (const node of ir.graph.nodes) n += node.op === "affine" ? 0 : node.outs.length;
   return n;
 }
 
@@ -247,7 +252,7 @@ export async function checkOnnx(onnxPath: string, inputPath: string, log: (line:
     if (net.finalSoftmax) {
       // Logit margin from the probabilities: z_i - z_j = ln p_i - ln p_j. The class is certain when
       // the top logit leads the runner-up by more than twice the logits' worst-case error.
-      const logitBound = Math.max(...errorBoundOf({ ...spec, layers: spec.layers.filter((l) => l.type !== "argmax") }, { ...ir, ops: ir.ops.slice(0, -1) }));
+      const logitBound = argmaxInputBound(ir);
       const sorted = [...ortOut].sort((a, b) => b - a);
       const margin = sorted.length > 1 ? Math.log(sorted[0]!) - Math.log(sorted[1]!) : Infinity;
       const certain = margin > 2 * logitBound + 2 ** -20;

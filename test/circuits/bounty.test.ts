@@ -167,10 +167,10 @@ describe("accuracy-bounty circuit: 16 German Credit test samples, private commit
 
   it("binds the weights to the commitment: one weight changed, the same commitment, fails", () => {
     const other = creditLogisticBountyModel("424242");
-    const layer = other.ops[0]!;
-    if (layer.kind !== "dense") throw new Error("bounty model layout changed");
-    layer.weights[0]![0] = layer.weights[0]![0]! + 1n;
+    const layer = other.graph.nodes[0]!;
+    if (layer.family !== "affine") throw new Error("bounty model layout changed");
+    layer.rows[0]!.w[0] = layer.rows[0]!.w[0]! + 1n;
     const w = wire("main.weights[0]");
-    expect(changeViolates(r1cs, honest, w, toField(layer.weights[0]![0]!))).to.equal(true);
+    expect(changeViolates(r1cs, honest, w, toField(layer.rows[0]!.w[0]!))).to.equal(true);
   });
 });

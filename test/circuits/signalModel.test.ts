@@ -36,9 +36,9 @@ describe("circuit: DivFloor (the relative_change division) refuses another quoti
     const m = await compileSpec(specPath);
     const honest = await m.witness(inputs);
     expect(m.check(honest)).to.equal(-1);
-    const op = m.ir.ops[0]!;
-    if (op.kind !== "relativeChange") throw new Error("momentum-signal layout changed");
-    const den = inputs[op.reference]!;
+    const op = m.ir.graph.nodes[0]!;
+    if (op.family !== "relativeChange") throw new Error("momentum-signal layout changed");
+    const den = inputs[op.args[op.reference]!]!;
     // Instances in creation order (the order of op.inputs): by the wire of their remainder.
     const instances = [...m.symbols.keys()]
       .filter((n) => /^main\.DivFloor_[^.]+\.r$/.test(n))
