@@ -7,12 +7,12 @@
  * which is the codegen's: this module takes the digest as an argument and the codegen imports this
  * one, so the one function that renders a circuit and commits to it is ../circuit/commitment.ts.
  */
-import { stringToHex } from "viem";
+import { keccak256, stringToHex } from "viem";
 import { bitLength, toField } from "../field.js";
 import type { ModelIR } from "./ir.js";
 import { graphPreimage } from "../graph/emit.js";
 import type { GraphNodeOf } from "../graph/registry.js";
-import { poseidonHash } from "./poseidon.js";
+import { POSEIDON_MAX_INPUTS, poseidonHash } from "./poseidon.js";
 
 /**
  * Domain tag: the ASCII bytes of "zkinfer/model/v2" as one field element. v2: the model is one graph
@@ -107,43 +107,64 @@ const VISIBILITY_DOMAIN = BigInt(stringToHex("zkinfer/vis/v1"));
 
 /**
  * The commitment preimage of `ir` for the circuit whose digest is `circuit` (the codegen passes 0
- * while it renders the text it digests, see prover/circuit/codegen.ts circuitDigest).
+ * while it renders the text it digests, see prover/circuit/codegen.ts circuitDigest): the model's
+ * elements, then the circuit suffix (CIRCUIT_DOMAIN, digest). With private weights the circuit hashes
+ * the preimage itself, so its layout is ordered for the circuit's cost: every constant first (the
+ * model's structure as one keccak digest, the visibility, the weights' count and packing widths, the
+ * circuit suffix), padded with zeros to a whole number of Poseidon chunks (circom computes a Poseidon
+ * of constants at compile time: it costs no constraint), then the packed private weights and the salt,
+ * the only chunks that cost constraints. Every layout has a fixed shape given the model's structure,
+ * so the padding is unambiguous.
  */
 export function commitmentLayout(ir: ModelIR, circuit: bigint): CommitmentElement[] {
-  return [...modelLayout(ir), { value: CIRCUIT_DOMAIN }, { value: toField(circuit) }];
+  const suffix: CommitmentElement[] = [{ value: CIRCUIT_DOMAIN }, { value: toField(circuit) }];
+  const v = ir.visibility;
+  const elements = modelCommitmentValues(ir);
+  if (v.weights === "public" && v.outputs === "public") return [...elements.map((value) => ({ value })), ...suffix];
+  // The visibility is committed because the statement depends on what the outputs slot means.
+  const outputsCode = { public: 0n, hashed: 1n, threshold: 2n }[v.outputs];
+  const visibility = [VISIBILITY_DOMAIN, v.weights === "private" ? 1n : 0n, outputsCode, toField(v.threshold ?? 0n)];
+  if (v.weights === "public") return [...[...elements, ...visibility].map((value) => ({ value })), ...suffix];
+  // Private weights leave the model's preimage (a private node's preimage holds its shape only) and are
+  // hashed PACKED (per segment, see weightSegments): hashing costs ~40 constraints per element, a range
+  // check costs `bits`, so packing 248 / bits weights per element is several times cheaper per weight.
+  // The model's public structure enters as ONE element, its keccak digest (as the circuit digest does):
+  // binding by keccak's collision resistance, and no longer than the circuit's constants need.
+  const segments = weightSegments(ir);
+  const head: CommitmentElement[] = [
+    ...[MODEL_DOMAIN, structureDigest(elements), ...visibility, BigInt(privateWeights(ir).length), BigInt(segments.length)].map((value) => ({ value })),
+    // the widths are committed: they fix how the digits are read
+    ...segments.map((s) => ({ value: BigInt(s.bits) })),
+    ...suffix,
+  ];
+  let chunkEnd = POSEIDON_MAX_INPUTS;
+  while (chunkEnd < head.length) chunkEnd += POSEIDON_MAX_INPUTS - 1;
+  const padding = Array.from({ length: chunkEnd - head.length }, () => ({ value: 0n }));
+  return [...head, ...padding, ...packedWeights(ir, segments), { value: toField(v.weightSalt!), salt: true }];
 }
 
-function modelLayout(ir: ModelIR): CommitmentElement[] {
-  const elements = modelCommitmentValues(ir);
-  const v = ir.visibility;
-  const isDefault = v.weights === "public" && v.outputs === "public";
-  if (isDefault) return elements.map((value) => ({ value }));
-  // Public weights stay in place. Private ones leave their places and are hashed PACKED (per segment,
-  // see weightSegments) after the visibility suffix: hashing costs ~40 constraints per element (Poseidon(16)
-  // is 609 for 15 new elements), a range check costs `bits`, so packing 248 / bits weights per element
-  // is several times cheaper per weight. The visibility is committed because the statement depends on
-  // what the outputs slot means; the salt comes last. (A private node's preimage holds its shape only.)
-  const out: CommitmentElement[] = elements.map((value) => ({ value }));
-  const outputsCode = { public: 0n, hashed: 1n, threshold: 2n }[v.outputs];
-  out.push({ value: VISIBILITY_DOMAIN }, { value: v.weights === "private" ? 1n : 0n }, { value: outputsCode }, { value: toField(v.threshold ?? 0n) });
-  if (v.weights === "private") {
-    const weights = privateWeights(ir);
-    out.push({ value: BigInt(weights.length) });
-    for (const segment of weightSegments(ir)) {
-      const { bits } = segment;
-      const per = Math.floor(PACK_CAPACITY_BITS / bits);
-      const offset = 1n << BigInt(bits - 1);
-      out.push({ value: BigInt(bits) }); // the widths are committed: they fix how the digits are read
-      for (let first = segment.first; first < segment.first + segment.count; first += per) {
-        const count = Math.min(per, segment.first + segment.count - first);
-        let value = 0n;
-        for (let i = count - 1; i >= 0; i--) value = (value << BigInt(bits)) + weights[first + i]! + offset;
-        out.push({ value, pack: { first, count, bits } });
-      }
+/** The private weights packed per segment, 248 / bits of them per element (see CommitmentElement.pack). */
+function packedWeights(ir: ModelIR, segments: { first: number; count: number; bits: number }[]): CommitmentElement[] {
+  const weights = privateWeights(ir);
+  const out: CommitmentElement[] = [];
+  for (const { first: start, count: total, bits } of segments) {
+    const per = Math.floor(PACK_CAPACITY_BITS / bits);
+    const offset = 1n << BigInt(bits - 1);
+    for (let first = start; first < start + total; first += per) {
+      const count = Math.min(per, start + total - first);
+      let value = 0n;
+      for (let i = count - 1; i >= 0; i--) value = (value << BigInt(bits)) + weights[first + i]! + offset;
+      out.push({ value, pack: { first, count, bits } });
     }
-    out.push({ value: toField(v.weightSalt!), salt: true });
   }
   return out;
+}
+
+/** keccak256 of the elements (32 bytes each, big-endian), as one field element (248 bits). */
+function structureDigest(elements: readonly bigint[]): bigint {
+  let hex = "";
+  for (const e of elements) hex += e.toString(16).padStart(64, "0");
+  return BigInt(keccak256(`0x${hex}`)) >> 8n;
 }
 
 function modelCommitmentValues(ir: ModelIR): bigint[] {

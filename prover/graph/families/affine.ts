@@ -150,8 +150,13 @@ export const affine: Family<AffineParams, AffineQ> = {
   },
   preimage(node) {
     const out: bigint[] = [BigInt(node.accScale), BigInt(node.shift), BigInt(node.rows.length)];
-    // Private weights are committed packed, after the visibility suffix: the shape only here.
-    for (const r of node.rows) out.push(BigInt(r.p.length), ...r.p.map(BigInt), ...(node.private ? [] : [...r.w, r.b]));
+    // Per row: its length, then 1 for a dense row (p = 0, 1, ..., its positions implied: a private-weight
+    // circuit hashes this preimage, at ~40 constraints per element) or 0 and the positions. Private
+    // weights are committed packed, after the visibility suffix: the shape only here.
+    for (const r of node.rows) {
+      const dense = r.p.every((p, k) => p === k);
+      out.push(BigInt(r.p.length), dense ? 1n : 0n, ...(dense ? [] : r.p.map(BigInt)), ...(node.private ? [] : [...r.w, r.b]));
+    }
     // Appended only when set, so a plain affine node's preimage (and an imported graph's commitment) is unchanged.
     if (node.relu || node.private) out.push(AFFINE_FLAGS, node.relu ? 1n : 0n, node.private ? 1n : 0n);
     return out;
