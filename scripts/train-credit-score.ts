@@ -286,7 +286,7 @@ function main(): void {
   const buildSpec = (fixedPoint: typeof FIXED_POINT, metadata?: Record<string, unknown>): ModelSpec =>
     parseModelSpec({
       name: "credit-score",
-      version: "1.1.1",
+      version: "1.2.0",
       description:
         "Credit-risk score for a loan applicant (Statlog German Credit data): a " +
         `${d} -> ${model.hidden} ReLU -> 1 MLP on integer applicant features. ` +
