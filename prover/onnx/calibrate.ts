@@ -19,7 +19,7 @@ import { APPROX_FUNCTIONS, PIECEWISE } from "../model/approx.js";
 import { lowerModel, type ModelIR } from "../model/ir.js";
 import { dequantize } from "../model/quantize.js";
 import { parseModelSpec, type ModelSpec } from "../model/spec.js";
-import type { FloatLayer, ImportedNetwork } from "./import.js";
+import type { FloatLayer, ImportedNetwork } from "./importedNetwork.js";
 import { affine } from "../graph/families/affine.js";
 import { evalFloatGraph } from "../graph/lower.js";
 import type { GraphSpec } from "../graph/types.js";

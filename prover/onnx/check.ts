@@ -18,9 +18,11 @@ import { modelCommitment } from "../circuit/commitment.js";
 import { decodeOutputs, runQuantized } from "../model/interpret.js";
 import { quantize } from "../model/quantize.js";
 import { calibrate, errorBound as errorBoundOf, evalFloatLayers, validateSamples } from "./calibrate.js";
-import type { ImportedNetwork } from "./import.js";
+import type { ImportedNetwork } from "./importedNetwork.js";
 import { MAX_GRAPH_CONSTRAINTS, ModelTooLargeError } from "./graphImport.js";
-import { importNetwork } from "./network.js";
+import { importNetwork, type ImportOptions } from "./network.js";
+import { evalFloatGraph } from "../graph/lower.js";
+import type { GraphSpec } from "../graph/types.js";
 import type { ModelIR } from "../model/ir.js";
 
 export interface CheckOnnxReturnType {
@@ -151,12 +153,14 @@ export async function runOnnxRuntime(onnxPath: string, net: ImportedNetwork, inp
 /**
  * The float model's outputs from zkinfer's own interpreter of the imported network (exact float
  * semantics of every node, prover/graph's evalFloat rules), in onnxruntime's form: for a final
- * Softmax (compiled as ArgMax) the probabilities, from the logits before the ArgMax.
+ * Softmax compiled as ArgMax (--argmax-output) the probabilities, from the logits the graph's final
+ * argmax node reads.
  */
 export function interpretFloat(net: ImportedNetwork, sample: readonly number[]): number[] {
-  const values = evalFloatLayers(net.layers, sample);
-  if (!net.finalSoftmax) return values.at(-1)!;
-  const logits = values.at(-2) ?? [...sample];
+  if (!net.finalSoftmax) return evalFloatLayers(net.layers, sample).at(-1)!;
+  const graph = net.layers[0] as GraphSpec;
+  const tape = evalFloatGraph(graph, sample);
+  const logits = graph.nodes.at(-1)!.args.map((a) => tape[a]!);
   const m = Math.max(...logits);
   const e = logits.map((z) => Math.exp(z - m));
   const s = e.reduce((a, b) => a + b, 0);
@@ -181,10 +185,15 @@ export function estimateConstraints(ir: ModelIR): number {
   return n;
 }
 
-export async function checkOnnx(onnxPath: string, inputPath: string, log: (line: string) => void = () => {}): Promise<CheckOnnxReturnType> {
+export async function checkOnnx(
+  onnxPath: string,
+  inputPath: string,
+  log: (line: string) => void = () => {},
+  options: ImportOptions = {},
+): Promise<CheckOnnxReturnType> {
   let net: ImportedNetwork;
   try {
-    net = importNetwork(readFileSync(onnxPath), onnxPath, log);
+    net = importNetwork(readFileSync(onnxPath), onnxPath, log, options);
   } catch (e) {
     if (e instanceof ModelTooLargeError) return { supported: false, reason: e.message, estimatedConstraints: e.estimatedConstraints };
     if (e instanceof ZkinferError) return { supported: false, reason: e.message };

@@ -10,8 +10,9 @@ import { soundnessSuite } from "./soundness.js";
 describe("circuit: momentum-signal (returns by division, private weights, signal head, window hash)", () => {
   soundnessSuite({
     specPath: fileURLToPath(new URL("../../models/momentum-signal/spec.json", import.meta.url)),
-    // 3,745 before the circuit digest entered the in-circuit commitment hash (two more elements).
-    nonLinearConstraints: 3799,
+    // 3,745 before the circuit digest entered the in-circuit commitment hash (two more elements); 3,799
+    // until the private-weight layout put its constants first, in whole Poseidon chunks (compile time).
+    nonLinearConstraints: 3319,
     randomInputs: 100,
   });
 });
