@@ -15,9 +15,8 @@
  *   the documented error of the piecewise-linear sigmoid/tanh (./../model/approx.ts).
  */
 import { ModelRangeError, ZkinferError } from "../errors.js";
-import { APPROX_FUNCTIONS, PIECEWISE } from "../model/approx.js";
+import { APPROX_FUNCTIONS } from "../model/approx.js";
 import { lowerModel, type ModelIR } from "../model/ir.js";
-import { dequantize } from "../model/quantize.js";
 import { parseModelSpec, type ModelSpec } from "../model/spec.js";
 import type { FloatLayer, ImportedNetwork } from "./importedNetwork.js";
 import { affine } from "../graph/families/affine.js";

@@ -17,7 +17,7 @@ import { fromField, toField } from "../field.js";
 import { modelCommitment } from "../circuit/commitment.js";
 import { decodeOutputs, runQuantized } from "../model/interpret.js";
 import { quantize } from "../model/quantize.js";
-import { calibrate, errorBound as errorBoundOf, evalFloatLayers, validateSamples } from "./calibrate.js";
+import { calibrate, evalFloatLayers, validateSamples } from "./calibrate.js";
 import type { ImportedNetwork } from "./importedNetwork.js";
 import { MAX_GRAPH_CONSTRAINTS, ModelTooLargeError } from "./graphImport.js";
 import { importNetwork, type ImportOptions } from "./network.js";
@@ -208,7 +208,7 @@ export async function checkOnnx(
     if (e instanceof ZkinferError) return { supported: false, reason: e.message };
     throw e;
   }
-  const { spec, ir, errorBound } = calibrated;
+  const { ir, errorBound } = calibrated;
   const estimate = estimateConstraints(ir);
   if (estimate > MAX_CONSTRAINTS) {
     return {

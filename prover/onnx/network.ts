@@ -48,17 +48,16 @@ function withoutFinalSoftmax(graph: OnnxGraph, source: string): { logits: OnnxGr
 }
 
 /**
- * The Softmax normalises ONE vector: at most one dimension of the logits exceeds 1, and the Softmax's
- * axis covers it (opset >= 13: that axis, default -1; before 13: the dimensions from `axis` on,
- * default 1, flattened). Else the probabilities are several distributions and one ArgMax is not their class.
+ * The Softmax normalises ONE vector: opset >= 13 over `axis` (default -1), every other dimension 1;
+ * before 13 over the dimensions from `axis` on (default 1), flattened, those before it all 1. Else the
+ * probabilities are several distributions and one ArgMax is not their class.
  */
 function checkOneVector(shape: number[], axis: number | undefined, opset: number, source: string, softmax: string): void {
-  const wide = shape.flatMap((d, k) => (d > 1 ? [k] : []));
   const legacy = opset > 0 && opset < 13;
   const a = axis ?? (legacy ? 1 : -1);
   const at = a < 0 ? a + shape.length : a;
-  const covered = wide.length === 0 || (wide.length === 1 && (legacy ? at <= wide[0]! : at === wide[0]!));
-  if (!covered)
+  const one = legacy ? shape.slice(0, at).every((d) => d === 1) : shape.every((d, k) => k === at || d === 1);
+  if (!one)
     throw new OnnxImportError(
       `${source}: --argmax-output needs a final Softmax over one vector; Softmax "${softmax}" normalises logits of shape [${shape}] over axis ${a}.`,
     );
