@@ -63,7 +63,7 @@ describe("ONNX corpus: check-onnx on the 20 peer models", function () {
     const r = results.get("1l_softmax")!;
     expect(r.softmax).to.equal(undefined);
     expect(r.outputs!.float).to.have.length(3);
-    // (not closeTo: Hardhat's matchers read its arguments as integers)
+    // (an absolute difference, not chai's closeTo: Hardhat's bigint matchers take it over and want integers)
     expect(Math.abs(r.outputs!.circuit.reduce((a, b) => a + b, 0) - 1)).to.be.at.most(3 * (r.errorBound as number) + 1e-3);
     expect(r.maxAbsError!).to.be.at.most(r.errorBound as number);
   });
