@@ -365,9 +365,7 @@ function main(): void {
   const dense = ir.graph.nodes.filter((n): n is GraphNodeOf<"affine"> => n.family === "affine");
 
   console.log(`\nFixed point: inputBits ${FIXED_POINT.inputBits}, weightBits ${FIXED_POINT.weightBits}, activationBits ${FIXED_POINT.activationBits}`);
-  dense.forEach((op, l) =>
-    console.log(`  dense ${l + 1}: accumulator scale 2^${op.accScale}, gadget bits per neuron [${op.bits.join(", ")}]`),
-  );
+  dense.forEach((op, l) => console.log(`  dense ${l + 1}: accumulator scale 2^${op.accScale}, gadget bits per neuron [${op.bits.join(", ")}]`));
   console.log(`  quantized and float decisions agree on ${agreement} / ${all.length} applicants`);
   console.log("\n             accuracy (test)   accuracy (train)");
   console.log(`  float      ${pct(fTest.accuracy).padStart(15)}   ${pct(fTrain.accuracy).padStart(16)}`);
