@@ -21,7 +21,9 @@ for (const name of names) {
     const commitment = await modelCommitment(ir);
     writeFileSync(source, generateCircuit({ ir, modelCommitment: commitment }));
     const info = await compileCircuit({ source, outDir: dir });
-    console.log(`${name}@${ir.version}: ${info.nonLinearConstraints} non-linear + ${info.linearConstraints} linear = ${info.nonLinearConstraints + info.linearConstraints}; commitment ${commitment}`);
+    console.log(
+      `${name}@${ir.version}: ${info.nonLinearConstraints} non-linear + ${info.linearConstraints} linear = ${info.nonLinearConstraints + info.linearConstraints}; commitment ${commitment}`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -71,7 +71,20 @@ export interface GraphOp {
 }
 
 /** The families' names, in registration order. */
-const NAMES: readonly FamilyName[] = ["affine", "fn", "compare", "maxmin", "mul", "div", "round", "topk", "requirement", "tree", "relativeChange", "signalHead"];
+const NAMES: readonly FamilyName[] = [
+  "affine",
+  "fn",
+  "compare",
+  "maxmin",
+  "mul",
+  "div",
+  "round",
+  "topk",
+  "requirement",
+  "tree",
+  "relativeChange",
+  "signalHead",
+];
 if (NAMES.length !== Object.keys(TABLE).length) throw new Error("graph/registry.ts: NAMES must list every family of TABLE");
 
 const byOp = new Map<string, FamilyName>();

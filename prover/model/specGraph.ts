@@ -56,7 +56,9 @@ export function specGraph(spec: ModelSpec): GraphSpec {
 /** The nodes of one (non-graph) layer over `values`, in order; their outputs, concatenated, are the layer's. null: no node (output, fused ReLU). */
 function layerNodes(layer: Exclude<Layer, { type: "graph" }>, li: number, spec: ModelSpec, values: number[]): FloatNode<Record<string, unknown>>[] | null {
   const fp = spec.fixedPoint;
-  const fn = (f: string, params?: Record<string, number>): FloatNode<Record<string, unknown>>[] => [{ op: "fn", args: values, fn: f, ...(params ? { params } : {}) }];
+  const fn = (f: string, params?: Record<string, number>): FloatNode<Record<string, unknown>>[] => [
+    { op: "fn", args: values, fn: f, ...(params ? { params } : {}) },
+  ];
   switch (layer.type) {
     case "dense":
       return [

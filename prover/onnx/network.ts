@@ -28,7 +28,13 @@ export function importParsedNetwork(graph: OnnxGraph, source: string, log: (line
   log(`--argmax-output: the final Softmax "${softmax}" is compiled as the ArgMax of its logits`);
   const net = importGraphIR(logits, source);
   checkOneVector(net.outputShape, axis, graph.opset, source, softmax);
-  return { ...net, layers: [appendArgmax(net.layers[0] as GraphSpec, net.inputSize)], outputShape: [1], outputs: [{ name: graph.outputs[0]!, shape: [1] }], finalSoftmax: { node: softmax } };
+  return {
+    ...net,
+    layers: [appendArgmax(net.layers[0] as GraphSpec, net.inputSize)],
+    outputShape: [1],
+    outputs: [{ name: graph.outputs[0]!, shape: [1] }],
+    finalSoftmax: { node: softmax },
+  };
 }
 
 /**
@@ -44,7 +50,11 @@ function withoutFinalSoftmax(graph: OnnxGraph, source: string): { logits: OnnxGr
   const readers = graph.nodes.filter((n) => n.inputs.includes(out));
   if (readers.length) throw refuse(`the probabilities also feed node "${readers[0]!.name}" (${readers[0]!.opType})`);
   const axis = node.attributes.get("axis")?.i;
-  return { logits: { ...graph, nodes: graph.nodes.filter((n) => n !== node), outputs: [node.inputs[0]!] }, softmax: node.name, axis: axis === undefined ? undefined : Number(axis) };
+  return {
+    logits: { ...graph, nodes: graph.nodes.filter((n) => n !== node), outputs: [node.inputs[0]!] },
+    softmax: node.name,
+    axis: axis === undefined ? undefined : Number(axis),
+  };
 }
 
 /**

@@ -13,7 +13,11 @@ export const command: Command = {
     "2 bad usage; 1 an input file that cannot be read. With --json the one JSON line {supported, ...} is printed in every case " +
     'but those two, which print {"ok": false, "error", "exitCode"}.',
   async run(argv) {
-    const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: "boolean" }, "argmax-output": { type: "boolean" } } });
+    const { positionals, values } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { json: { type: "boolean" }, "argmax-output": { type: "boolean" } },
+    });
     if (positionals.length !== 2) throw new UsageError("expected two arguments: the ONNX file and the input JSON");
     // A missing file is the user's mistake, not a refusal of the model nor a compiler bug.
     const { existsSync, statSync } = await import("node:fs");

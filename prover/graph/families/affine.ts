@@ -82,7 +82,8 @@ export const affine: Family<AffineParams, AffineQ> = {
     });
     for (const key of ["weightBits", "outputBits"]) {
       const v = field(node, key);
-      if (v !== undefined && (!Number.isInteger(v) || (v as number) < 0 || (v as number) > SCALE_BITS)) throw new Error(`"${key}" must be an integer in [0, ${SCALE_BITS}]`);
+      if (v !== undefined && (!Number.isInteger(v) || (v as number) < 0 || (v as number) > SCALE_BITS))
+        throw new Error(`"${key}" must be an integer in [0, ${SCALE_BITS}]`);
     }
     for (const key of ["relu", "private"]) {
       const v = field(node, key);

@@ -75,12 +75,24 @@ export const relativeChange: Family<RelativeChangeParams, RelativeChangeQ> = {
       const k = ctx.gadgetK(iv, 0, `output ${o}`);
       // q * den + r must not wrap the field: |q| < 2^K, den < 2^denBits.
       if (k + denBits + 2 > MAX_GADGET_BITS)
-        throw new ModelRangeError(`${ctx.where} output ${o}: quotient times reference needs ${k + denBits + 2} bits; narrow the inputs' ranges or lower outputBits.`);
+        throw new ModelRangeError(
+          `${ctx.where} output ${o}: quotient times reference needs ${k + denBits + 2} bits; narrow the inputs' ranges or lower outputBits.`,
+        );
       quotBits.push(k);
       const err = rMin > ref.err ? (x.err + (magnitude(x.iv, scale) * ref.err) / rMin) / (rMin - ref.err) + 2 ** -node.outputBits : Infinity;
       return { scale: node.outputBits, iv, err };
     });
-    return { op: node.op, args: node.args, name: node.name, outs, inputs: node.inputs, reference: node.reference, outScale: node.outputBits, denBits, quotBits };
+    return {
+      op: node.op,
+      args: node.args,
+      name: node.name,
+      outs,
+      inputs: node.inputs,
+      reference: node.reference,
+      outScale: node.outputBits,
+      denBits,
+      quotBits,
+    };
   },
   interpret(node, x) {
     const den = x[node.reference]!;
@@ -88,7 +100,14 @@ export const relativeChange: Family<RelativeChangeParams, RelativeChangeQ> = {
     return node.inputs.map((i) => floorDiv((x[i]! - den) * one, den));
   },
   preimage(node) {
-    return [BigInt(node.inputs.length), ...node.inputs.map(BigInt), BigInt(node.reference), BigInt(node.outScale), BigInt(node.denBits), ...node.quotBits.map(BigInt)];
+    return [
+      BigInt(node.inputs.length),
+      ...node.inputs.map(BigInt),
+      BigInt(node.reference),
+      BigInt(node.outScale),
+      BigInt(node.denBits),
+      ...node.quotBits.map(BigInt),
+    ];
   },
   emit(node, ctx) {
     const one = 1n << BigInt(node.outScale);

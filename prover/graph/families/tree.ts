@@ -48,7 +48,8 @@ function checkTree(nodes: unknown, t: number, args: number, k: number): void {
       return;
     }
     const feature = field(n, "feature");
-    if (!Number.isInteger(feature) || (feature as number) < 0 || (feature as number) >= args) throw new Error(`${at}.feature must index the node's ${args} args`);
+    if (!Number.isInteger(feature) || (feature as number) < 0 || (feature as number) >= args)
+      throw new Error(`${at}.feature must index the node's ${args} args`);
     const threshold = field(n, "threshold");
     if (typeof threshold !== "number" || !Number.isFinite(threshold)) throw new Error(`${at}.threshold must be a finite number`);
     for (const side of ["left", "right"]) {

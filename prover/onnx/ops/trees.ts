@@ -20,7 +20,9 @@ function treeParams(c: NodeContext, inputs: number): TreeParams {
   if (post !== "NONE") throw c.unsupported(`post_transform ${post} (only NONE is compiled: export raw scores).`);
   const aggregate = c.attrS("aggregate_function", "SUM");
   if (aggregate !== "SUM") throw c.unsupported(`aggregate_function ${aggregate} (only SUM is compiled).`);
-  const [treeIds, nodeIds, features, trueIds, falseIds] = ["nodes_treeids", "nodes_nodeids", "nodes_featureids", "nodes_truenodeids", "nodes_falsenodeids"].map(ints);
+  const [treeIds, nodeIds, features, trueIds, falseIds] = ["nodes_treeids", "nodes_nodeids", "nodes_featureids", "nodes_truenodeids", "nodes_falsenodeids"].map(
+    ints,
+  );
   const values = floats("nodes_values");
   const modes = strings("nodes_modes");
   const prefix = isClassifier ? "class" : "target";
@@ -28,7 +30,8 @@ function treeParams(c: NodeContext, inputs: number): TreeParams {
   const tWeight = floats(`${prefix}_weights`);
   if (isClassifier) {
     const labels = ints("classlabels_int64s");
-    if (!labels.length || labels.some((l, k) => l !== k)) throw c.unsupported("class labels must be the integers 0..n-1 (the circuit outputs the class index).");
+    if (!labels.length || labels.some((l, k) => l !== k))
+      throw c.unsupported("class labels must be the integers 0..n-1 (the circuit outputs the class index).");
   }
   const outputs = isClassifier ? ints("classlabels_int64s").length : c.attrI("n_targets", 1);
   const base = floats("base_values");
