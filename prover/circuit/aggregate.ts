@@ -29,7 +29,7 @@ import { pascalName } from "../artifacts/names.js";
 import { ZkinferError } from "../errors.js";
 import { publicOutputCount, type ModelIR } from "../model/ir.js";
 import { privateWeights } from "../model/commitment.js";
-import { checkRenderable, emitIncludes, emitInputPacking, emitLayers, emitOutputs, emitPoseidonChain, emitPrivateWeightCommitment } from "./codegen.js";
+import { checkRenderable, emitIncludes, emitInputPacking, emitInference, emitOutputs, emitPoseidonChain, emitPrivateWeightCommitment } from "./codegen.js";
 
 export interface GenerateAggregatedCircuitParameters {
   ir: ModelIR;
@@ -95,7 +95,7 @@ function emitStatementTemplate(ir: ModelIR, emit: (s?: string) => void): void {
   emit("    signal output inputCommitment;");
   emit();
   const words = emitInputPacking(ir, false, emit);
-  const prev = emitLayers(ir, emit);
+  const prev = emitInference(ir, emit);
   emitOutputs(ir, prev, emit);
   emit();
   emit("    // inputCommitment = Poseidon(packed features..., salt), as in the single circuit.");
