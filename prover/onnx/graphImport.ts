@@ -89,7 +89,9 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
     if (!v) throw new OnnxImportError(`${source}: the output ${name} is never computed.`);
     return { name, v };
   });
-  if (outs.every((o) => isConst(o.v))) throw new OnnxImportError(`${source}: the outputs do not depend on the input.`);
+  // Outputs that do not depend on the input (Shape, Size, EyeLike...) compile to constant rows:
+  // the circuit proves them as constants. Only an output with no value at all is refused.
+  if (outs.every((o) => o.v.el.length === 0)) throw new OnnxImportError(`${source}: every output is empty (a dimension is 0); there is nothing to prove.`);
   const outputs = g.materialize(
     outs.flatMap((o) => o.v.el),
     "outputs",
