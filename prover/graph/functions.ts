@@ -11,6 +11,16 @@ export interface RealFunction {
   params?: Record<string, number>;
   /** True when the function is linear on each piece between `kinks` (exact with breakpoints there). */
   kinks?: (p: Record<string, number>) => number[];
+  /**
+   * True when ONNX defines f (finitely) beyond `domain` too (tan): there the compiled clamp is not
+   * f, so an input that may leave the domain has no error bound.
+   */
+  finiteBeyond?: boolean;
+  /**
+   * alpha in (0, 1) with |f(a) - f(b)| <= |a - b|^alpha on the domain (sqrt: 1/2): a bound that
+   * stays finite where f's slope does not (near 0).
+   */
+  holder?: (p: Record<string, number>) => number | undefined;
 }
 
 const erf = (x: number): number => {
@@ -39,7 +49,7 @@ const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 export const FUNCTIONS: Record<string, RealFunction> = {
   exp: { f: Math.exp },
   log: { f: Math.log, domain: [0, Infinity] },
-  sqrt: { f: Math.sqrt, domain: [0, Infinity] },
+  sqrt: { f: Math.sqrt, domain: [0, Infinity], holder: () => 0.5 },
   rsqrt: { f: (x) => 1 / Math.sqrt(x), domain: [0, Infinity] },
   reciprocal_pos: { f: (x) => 1 / x, domain: [0, Infinity] },
   reciprocal_neg: { f: (x) => 1 / x, domain: [-Infinity, 0] },
@@ -70,10 +80,15 @@ export const FUNCTIONS: Record<string, RealFunction> = {
   },
   sin: { f: Math.sin },
   cos: { f: Math.cos },
-  tan: { f: Math.tan, domain: [-1.5, 1.5] },
+  tan: { f: Math.tan, domain: [-1.5, 1.5], finiteBeyond: true },
   asin: { f: Math.asin, domain: [-1, 1] },
   acos: { f: Math.acos, domain: [-1, 1] },
   atan: { f: Math.atan },
-  pow: { f: (x, p) => x ** p.exponent!, params: { exponent: 1 }, domain: [0, Infinity] },
+  pow: {
+    f: (x, p) => x ** p.exponent!,
+    params: { exponent: 1 },
+    domain: [0, Infinity],
+    holder: (p) => (p.exponent! > 0 && p.exponent! < 1 ? p.exponent! : undefined),
+  },
   exp_base: { f: (x, p) => p.base! ** x, params: { base: Math.E } },
 };

@@ -16,6 +16,7 @@
  * in ./registry.ts: the float rule, the lowering (quantization + range rule + error rule), the
  * exact integer interpreter rule, the commitment preimage and the circuit emitter.
  */
+import type { ErrForm } from "./errform.js";
 import type { Interval } from "./interval.js";
 
 /** What every node has: its op, the tape values it reads, and where it came from. */
@@ -54,6 +55,11 @@ export interface ValueInfo {
    * error rule that propagates the input errors jointly (mul's `norm`). Absent: not known.
    */
   approxErr?: number;
+  /**
+   * The error as a linear form over shared noise symbols (./errform.ts), when known; its l1 norm is
+   * at most `err`. Only during lowering: the IR keeps `err` alone.
+   */
+  form?: ErrForm;
 }
 
 /** A node as its family lowers it: quantized parameters Q, and what it knows of each output. */

@@ -9,12 +9,15 @@
  * gadget, no error. Otherwise the accumulator sits at A = max input scale + weightBits, each weight
  * quantized at A - s(input), and one Rescale(K, A - activationBits) per row gives a floored output
  * (K + 1 constraints). Weights are constants: 0 constraints per multiply.
- * Error rule: sum |w| e_in + |w - w_q| (|x| + e_in) + |b - b_q| + (rescaled ? 2^-out : 0).
+ * Error rule: sum |w| e_in + |w - w_q| (|x| + e_in) + |b - b_q| + (rescaled ? 2^-out : 0); when every
+ * input carries an error form (../errform.ts), the forms compose exactly: sum w form_in, plus a fresh
+ * symbol of sum |w - w_q| |x_q| + |b - b_q| + (rescaled ? 2^-out : 0).
  */
 import { dotBounds, floorShift } from "../interval.js";
 import { quantize, dequantize } from "../../model/quantize.js";
 import type { Family, ValueInfo } from "../types.js";
 import { field, linear, magnitude } from "../util.js";
+import { combineForms, l1 } from "../errform.js";
 
 export interface AffineRow {
   /** Positions into the node's args. */
@@ -85,12 +88,26 @@ export const affine: Family<AffineParams, AffineQ> = {
       bits.push(shift === 0 ? null : ctx.gadgetK(acc, shift, `row ${ri}`));
       if (shift === 0) ctx.gadgetK(acc, 0, `row ${ri}`); // the value itself must not wrap
       const r = rows[ri]!;
-      let err = Math.abs(r.b - dequantize(q.b, accScale)) + (shift > 0 ? 2 ** -outScale : 0);
+      const iv = { lo: floorShift(acc.lo, shift), hi: floorShift(acc.hi, shift) };
+      // float - quantized = sum w (x_f - x_q) + sum (w - w_q) x_q + (b - b_q) + the floor: the first
+      // sum composes the inputs' error forms exactly; the rest is this row's own error.
+      const own0 = Math.abs(r.b - dequantize(q.b, accScale)) + (shift > 0 ? 2 ** -outScale : 0);
+      if (r.p.every((p) => ins[p]!.form)) {
+        let own = own0;
+        r.p.forEach((p, k) => (own += Math.abs(r.w[k]! - dequantize(q.w[k]!, accScale - scales[p]!)) * magnitude(ins[p]!.iv, scales[p]!)));
+        const form = combineForms(
+          r.p.map((p) => ins[p]!.form!),
+          r.w,
+          own,
+        );
+        return { scale: outScale, iv, err: l1(form), form };
+      }
+      let err = own0;
       r.p.forEach((p, k) => {
         const wq = dequantize(q.w[k]!, accScale - scales[p]!);
         err += Math.abs(r.w[k]!) * ins[p]!.err + Math.abs(r.w[k]! - wq) * (magnitude(ins[p]!.iv, scales[p]!) + ins[p]!.err);
       });
-      return { scale: outScale, iv: { lo: floorShift(acc.lo, shift), hi: floorShift(acc.hi, shift) }, err };
+      return { scale: outScale, iv, err };
     });
     return { op: node.op, args: node.args, name: node.name, outs, rows: qrows, accScale, shift, bits };
   },

@@ -15,7 +15,8 @@
  */
 import { ModelRangeError } from "../../errors.js";
 import type { Interval } from "../interval.js";
-import { quantize } from "../../model/quantize.js";
+import { dequantize, quantize } from "../../model/quantize.js";
+import { combineForms, l1, type ErrForm } from "../errform.js";
 import { FUNCTIONS } from "../functions.js";
 import type { Family, FloatNode, ValueInfo } from "../types.js";
 import { bmax, bmin, field } from "../util.js";
@@ -91,6 +92,66 @@ function widenedLipschitz(node: FnParams, iv: Interval, scale: number, err: numb
     prev = y;
   }
   return L;
+}
+
+/**
+ * The range [smin, smax] of f's chord slopes over one element's interval widened by its error
+ * (within the domain and above floatAtLeast): f(x_f) - f(x_q) = lambda (x_f - x_q) with lambda in
+ * it. For a function linear between its kinks the chords between consecutive kinks and grid points
+ * are its exact slopes; otherwise chords on a fine grid with a 5% margin of the largest (the same
+ * rule as widenedLipschitz). null where f is not finite there or the input may leave a domain
+ * beyond which ONNX's f is not the clamp.
+ */
+function slopeRange(node: FnParams, iv: Interval, scale: number, err: number): { smin: number; smax: number } | null {
+  const { def, params, f } = fnOf(node);
+  const u = 2 ** scale;
+  let lo = Math.max(Number(iv.lo) / u - err, node.floatAtLeast ?? -Infinity);
+  let hi = Number(iv.hi) / u + err;
+  if (def.domain) {
+    if (def.finiteBeyond && (lo < def.domain[0] || hi > def.domain[1])) return null;
+    lo = Math.max(lo, def.domain[0]);
+    hi = Math.min(hi, def.domain[1]);
+  }
+  if (!(hi > lo)) return { smin: 0, smax: 0 };
+  const n = 512;
+  const kinks = def.kinks?.(params);
+  const xs = Array.from({ length: n + 1 }, (_, k) => lo + ((hi - lo) * k) / n);
+  if (kinks) {
+    xs.push(...kinks.filter((k) => k > lo && k < hi));
+    xs.sort((a, b) => a - b);
+  }
+  let smin = Infinity;
+  let smax = -Infinity;
+  let prev = f(xs[0]!);
+  for (let k = 1; k < xs.length; k++) {
+    if (!(xs[k]! > xs[k - 1]!)) continue;
+    const y = f(xs[k]!);
+    const slope = (y - prev) / (xs[k]! - xs[k - 1]!);
+    if (!Number.isFinite(slope)) return null;
+    smin = Math.min(smin, slope);
+    smax = Math.max(smax, slope);
+    prev = y;
+  }
+  if (!kinks) {
+    const margin = 0.05 * Math.max(Math.abs(smin), Math.abs(smax));
+    smin -= margin;
+    smax += margin;
+  }
+  return { smin, smax };
+}
+
+/** Per element: the error form of f's output (see slopeRange), memoised by interval and error. */
+function outForm(node: FnParams, v: ValueInfo, approxErr: number, memo: Map<string, { smin: number; smax: number } | null>): ErrForm | undefined {
+  if (!v.form || !Number.isFinite(approxErr)) return undefined;
+  const key = `${v.iv.lo},${v.iv.hi},${v.scale},${v.err}`;
+  let r = memo.get(key);
+  if (r === undefined) memo.set(key, (r = slopeRange(node, v.iv, v.scale, v.err)));
+  if (!r) return undefined;
+  // lambda = m + h theta, |theta| <= 1: m form_in, plus h |form_in| and the approximation error
+  // on the element's own symbol.
+  const m = (r.smin + r.smax) / 2;
+  const h = (r.smax - r.smin) / 2;
+  return combineForms([v.form], [m], h * l1(v.form) + approxErr);
 }
 
 const MAX_SEGMENTS = 48;
@@ -210,7 +271,10 @@ function buildTable(node: FnParams, lo: bigint, hi: bigint, inScale: number, act
       if (d > worst) worst = d;
     }
   }
-  if (stride > 1) {
+  // A function linear between its kinks, with every kink on the input grid and exact coefficients,
+  // IS its table at every integer: nothing between the samples to allow for.
+  const exactPwl = !!kinks && A === 0 && kinks.every((k) => Number.isInteger(k * u) || k * u <= Number(a) || k * u >= Number(b));
+  if (stride > 1 && !exactPwl) {
     // Between samples both f and the PWL move by at most their Lipschitz bounds.
     const pwlL = Math.max(0, ...slopes.map(Math.abs));
     worst += (t.lipschitz + pwlL) * (stride / u) + 2 ** -outScale;
@@ -292,6 +356,9 @@ export const fn: Family<FnParams, FnQ> = {
     const modes: number[][] = [];
     const ks: number[][] = [];
     const sumBits: number[] = [];
+    const { def, params } = fnOf(node);
+    const alpha = def.holder?.(params);
+    const memo = new Map<string, { smin: number; smax: number } | null>();
     const outs: ValueInfo[] = ins.map((v, i) => {
       modes.push(t.B.map((b) => (v.iv.hi <= b ? 0 : v.iv.lo >= b ? 1 : 2)));
       ks.push(t.B.map((b, j) => (modes[i]![j] === 2 ? ctx.gadgetK({ lo: v.iv.lo - b, hi: v.iv.hi - b }, 0, `element ${i}`) : 0)));
@@ -301,12 +368,20 @@ export const fn: Family<FnParams, FnQ> = {
       const acc: Interval = { lo: accs.reduce(bmin), hi: accs.reduce(bmax) };
       sumBits.push(t.A === 0 ? 0 : ctx.gadgetK(acc, t.A, `element ${i}`));
       if (t.A === 0) ctx.gadgetK(acc, 0, `element ${i}`);
-      const err = v.err === 0 ? t.approxErr : t.approxErr + L * v.err;
+      let err = v.err === 0 ? t.approxErr : t.approxErr + L * v.err;
+      // Hoelder: |f(a) - f(b)| <= |a - b|^alpha, finite where the slope is not (sqrt near 0); the
+      // domain's clamp is 1-Lipschitz, so it holds for the clamped float input too.
+      if (alpha !== undefined && v.err > 0) err = Math.min(err, t.approxErr + v.err ** alpha);
+      if (def.finiteBeyond && def.domain && !(dequantize(v.iv.lo, s) - v.err >= def.domain[0] && dequantize(v.iv.hi, s) + v.err <= def.domain[1]))
+        err = Infinity;
+      let form = Number.isFinite(err) ? outForm(node, v, t.approxErr, memo) : undefined;
+      if (form && l1(form) > err) form = undefined; // the scalar rule is tighter: a fresh symbol of it
       return {
         scale: t.outScale,
         iv: { lo: acc.lo >> BigInt(t.A), hi: acc.hi >> BigInt(t.A) },
-        err: Number.isNaN(err) ? Infinity : err,
+        err: Number.isNaN(err) ? Infinity : form ? l1(form) : err,
         approxErr: t.approxErr,
+        ...(form ? { form } : {}),
       };
     });
     return { op: node.op, args: node.args, name: node.name, outs, fn: node.fn, table: t, modes, ks, sumBits };
