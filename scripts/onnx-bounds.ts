@@ -20,7 +20,7 @@ let exact = 0;
 const out: string[] = [];
 for (const corpus of corpora) {
   const models = readdirSync(corpus, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && existsSync(join(corpus, d.name, "network.onnx")))
+    .filter((d) => existsSync(join(corpus, d.name, "network.onnx")))
     .map((d) => d.name)
     .sort();
   let sup = 0;

@@ -39,11 +39,14 @@ export function validateGraph(g: GraphSpec, inputs: number): string[] {
 }
 
 export function lowerGraph(g: GraphSpec, inScale: number, inBounds: Interval[], inErr: number[], fp: FixedPointDefaults): GraphOp {
-  const tape: ValueInfo[] = inBounds.map((iv, i) => ({ scale: inScale, iv, err: inErr[i]! }));
+  // An integer input at a scale >= 0 is quantized exactly (GraphSpec.integerInputs).
+  const exact = new Set(inScale >= 0 ? (g.integerInputs ?? []) : []);
+  const errs = inErr.map((e, i) => (exact.has(i) ? 0 : e));
+  const tape: ValueInfo[] = inBounds.map((iv, i) => ({ scale: inScale, iv, err: errs[i]! }));
   // Error forms (./errform.ts), beside the tape: symbol i is input i's rounding, then one symbol
   // per node output that adds error of its own.
-  const forms: (ErrForm | undefined)[] = inErr.map((e, i) => (Number.isFinite(e) ? single(i, e) : undefined));
-  let symbols = inErr.length;
+  const forms: (ErrForm | undefined)[] = errs.map((e, i) => (Number.isFinite(e) ? single(i, e) : undefined));
+  let symbols = errs.length;
   const nodes: GraphNode[] = [];
   const gadgetBits: number[] = [];
   g.nodes.forEach((node, k) => {

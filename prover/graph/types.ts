@@ -40,6 +40,11 @@ export interface GraphSpec {
   nodes: FloatNode[];
   /** Tape indexes of the layer's outputs, in order. */
   outputs: number[];
+  /**
+   * Inputs that are integers (ONNX integer or bool input tensors: indices, counts, flags). At a
+   * scale >= 0 their quantization is exact, so they carry no rounding error into the analysis.
+   */
+  integerInputs?: number[];
 }
 
 /** What the lowering knows about one tape value. */

@@ -96,7 +96,15 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
     outs.flatMap((o) => o.v.el),
     "outputs",
   );
-  const layer: GraphSpec = { type: "graph", nodes: g.nodes, outputs };
+  const integerInputs: number[] = [];
+  let first = 0;
+  for (const inp of graph.inputs) {
+    const n = size(inp.shape);
+    // Integer and bool (9) tensors hold integers.
+    if (INT_TYPES.has(inp.elemType ?? 1) || inp.elemType === 9) for (let i = 0; i < n; i++) integerInputs.push(first + i);
+    first += n;
+  }
+  const layer: GraphSpec = { type: "graph", nodes: g.nodes, outputs, ...(integerInputs.length ? { integerInputs } : {}) };
   if (g.nodes.length === 0) {
     // The outputs are inputs as they are: an exact identity node keeps the graph non-empty.
     const uniq = [...new Set(outputs)];

@@ -33,7 +33,9 @@ describe("error bounds: the interpreter (= circuit) within the reported bound", 
   });
 
   it("every model is within its bound on its own input and on 8 drawn inputs each", () => {
-    const bad = [...results].filter(([, r]) => r.status !== "supported").map(([m, r]) => `${m}: ${r.status} ${r.reason ?? ""} error ${r.maxAbsError} bound ${r.errorBound}`);
+    const bad = [...results]
+      .filter(([, r]) => r.status !== "supported")
+      .map(([m, r]) => `${m}: ${r.status} ${r.reason ?? ""} error ${r.maxAbsError} bound ${r.errorBound}`);
     expect(bad).to.deep.equal([]);
     for (const [m, r] of results) {
       if (r.errorBound === null) continue;
