@@ -39,6 +39,10 @@ function importIdentity(ctx: NodeContext): void {
 function importCast(ctx: NodeContext): void {
   const to = ctx.attrI("to", 1);
   const x = ctx.input(0);
+  if ([21, 22, 25, 26].includes(to) && !isConst(x))
+    throw ctx.unsupported(
+      `a cast to a ${to === 21 || to === 22 ? 4 : 2}-bit integer type (type ${to}): its wrap-around outside the type's range is not compiled.`,
+    );
   if (to === 1 || to === 10 || to === 11 || isConst(x)) {
     ctx.set(
       to === 9 && isConst(x)
