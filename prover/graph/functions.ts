@@ -80,7 +80,7 @@ export const FUNCTIONS: Record<string, RealFunction> = {
   },
   sin: { f: Math.sin },
   cos: { f: Math.cos },
-  tan: { f: Math.tan, domain: [-1.5, 1.5], finiteBeyond: true },
+  tan: { f: Math.tan, domain: [-1.56, 1.56], finiteBeyond: true },
   asin: { f: Math.asin, domain: [-1, 1] },
   acos: { f: Math.acos, domain: [-1, 1] },
   atan: { f: Math.atan },

@@ -154,6 +154,7 @@ function importPad(ctx: NodeContext): void {
         if (mode === "constant") inside = false;
         else if (mode === "edge") c = Math.max(0, Math.min(d - 1, c));
         else if (mode === "reflect") c = c < 0 ? -c : 2 * (d - 1) - c;
+        else if (mode === "wrap") c = ((c % d) + d) % d;
         else throw ctx.unsupported(`mode "${mode}".`);
       }
       src += c * is[k]!;
