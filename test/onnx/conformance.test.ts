@@ -20,7 +20,7 @@ const bytes = (dir: string): number =>
   statSync(join(dir, "model.onnx")).size + readdirSync(join(dir, "test_data_set_0")).reduce((a, f) => a + statSync(join(dir, "test_data_set_0", f)).size, 0);
 
 /** Known disagreements (docs/ONNX.md says why); a test that starts passing must leave this list. */
-const KNOWN_FAIL = new Set(["test_tan"]);
+const KNOWN_FAIL = new Set<string>([]);
 
 describe("ONNX backend node tests (the small ones), without proving", function () {
   this.timeout(600_000);
