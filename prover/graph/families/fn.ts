@@ -105,10 +105,17 @@ function widenedLipschitz(node: FnParams, iv: Interval, scale: number, err: numb
 function slopeRange(node: FnParams, iv: Interval, scale: number, err: number): { smin: number; smax: number } | null {
   const { def, params, f } = fnOf(node);
   const u = 2 ** scale;
-  let lo = Math.max(Number(iv.lo) / u - err, node.floatAtLeast ?? -Infinity);
+  // Every x_q of the interval and every x_f within err of it (the float one no lower than
+  // floatAtLeast; x_q itself may be).
+  const qlo = Number(iv.lo) / u;
+  let lo = Math.min(qlo, Math.max(qlo - err, node.floatAtLeast ?? -Infinity));
   let hi = Number(iv.hi) / u + err;
+  // Outside its domain the compiled function is constant (f of the clamped input): slope 0 there,
+  // and a chord from outside to inside lies between 0 and the inside chords.
+  let outside = false;
   if (def.domain) {
     if (def.finiteBeyond && (lo < def.domain[0] || hi > def.domain[1])) return null;
+    outside = lo < def.domain[0] || hi > def.domain[1];
     lo = Math.max(lo, def.domain[0]);
     hi = Math.min(hi, def.domain[1]);
   }
@@ -136,6 +143,10 @@ function slopeRange(node: FnParams, iv: Interval, scale: number, err: number): {
     const margin = 0.05 * Math.max(Math.abs(smin), Math.abs(smax));
     smin -= margin;
     smax += margin;
+  }
+  if (outside) {
+    smin = Math.min(smin, 0);
+    smax = Math.max(smax, 0);
   }
   return { smin, smax };
 }
