@@ -65,6 +65,13 @@ export default tseslint.config(
     rules: { "import-x/no-cycle": ["error", { ignoreExternal: true }] },
   },
   {
+    // No function over 150 lines in prover/ (issue 23): a longer one is several steps that want names.
+    // prover/onnx/import.ts is the layer-IR importer being retired (issue 23, point 1).
+    files: ["prover/**/*.ts"],
+    ignores: ["prover/onnx/import.ts"],
+    rules: { "max-lines-per-function": ["error", { max: 150 }] },
+  },
+  {
     // The few plain JavaScript files (bin/, the prover process entry) run on Node.
     files: ["**/*.js", "**/*.mjs"],
     languageOptions: { globals: { console: "readonly", process: "readonly", URL: "readonly" } },

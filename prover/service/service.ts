@@ -105,8 +105,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
   if (o.chain?.deploy && !o.chain.hub) await compileDevContracts(log);
 
   // Chain first: a service that cannot reach its chain or find its models refuses to start.
-  let submitterParts:
-    { clients: Awaited<ReturnType<typeof connectChain>>; hub: Address; deployment?: DevDeployment; consumers: Record<string, Address> } | undefined;
+  let submitterParts: ServiceChain | undefined;
   const modelIds: Record<string, bigint> = {};
   const leases: SubmitterLease[] = [];
   const releaseLeases = async () => {
@@ -115,59 +114,11 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
   let submitter: Submitter | undefined;
   try {
     if (o.chain) {
-      const probe = await connectChain(o.chain.rpcUrl, o.chain.privateKey ?? HARDHAT_DEV_KEY, o.chain.rpcTimeoutMs);
-      if (!o.chain.privateKey) {
-        if (probe.chainId !== 31337)
-          throw new ZkinferError(`No submitter key: set ZKINFER_SUBMITTER_KEY (the development key is only used on chain 31337, this is ${probe.chainId}).`);
-        log(`NOTE: submitting with Hardhat's public development key ${probe.account.address} (chain 31337 only).`);
-      }
-      // One submitter per key and chain, across processes (./submitterLease.ts); before --deploy, which signs too.
-      const genesis = await withRetry("the genesis block", () => probe.publicClient.getBlock({ blockNumber: 0n }));
-      const target = { address: probe.account.address, chainId: probe.chainId, genesisHash: genesis.hash! };
-      leases.push(acquireHostLease(target, o.leaseDir));
-      if (o.queue.kind === "redis") {
-        leases.push(
-          await acquireRedisLease(target, {
-            url: o.queue.url,
-            ttlMs: o.queue.lockDurationMs ?? 10_000,
-            log: (line) => log(`submitter: ${line}`),
-            onLost: (error) => {
-              log(`submitter: ${error.message}`);
-              submitter?.stop();
-              o.onFatal?.(error);
-            },
-          }),
-        );
-      }
-      let hub = o.chain.hub;
-      let deployment: DevDeployment | undefined;
-      let expected = o.chain.models ?? {};
-      if (!hub) {
-        if (!o.chain.deploy) throw new ZkinferError("No hub address: pass --hub <address> (or --deploy on a development chain).");
-        if (models.size !== 1) throw new ZkinferError("--deploy deploys one model's stack; pass exactly one model.");
-        const m = [...models.values()][0]!;
-        deployment = await deployDevStack(probe, { ...m, modelCommitment: m.commitment, numOutputs: m.ir.outputs.length, ...o.chain.deploy });
-        hub = deployment.hub;
-        expected = { [m.name]: { modelId: deployment.modelId, consumer: deployment.creditGate } };
-        log(
-          `deployed hub ${deployment.hub}, verifier ${deployment.verifier}, CreditGate ${deployment.creditGate}; model ${m.name} is id ${deployment.modelId}`,
-        );
-      }
-      for (const m of models.values()) {
-        const named = expected[m.name];
-        if (!named) {
-          throw new ZkinferError(
-            `Refusing to serve ${m.name} on the hub at ${hub} without its on-chain id and consumer: pass --model-id ${m.name}=<id> --consumer ${m.name}=<address> ` +
-              `(the service never picks an id by commitment: anyone can register a copy of a model with their own consumer).`,
-          );
-        }
-        await checkModelRecord(probe.publicClient, hub, { ...m, attested: m.ir.attestation !== undefined, ...named });
-        modelIds[m.name] = named.modelId;
-      }
-      for (const name of Object.keys(expected))
-        if (!models.has(name))
-          throw new ZkinferError(`--model-id/--consumer name ${name}, which this service does not serve (it serves ${[...models.keys()].join(", ")}).`);
-      submitterParts = { clients: probe, hub, deployment, consumers: Object.fromEntries(Object.entries(expected).map(([name, e]) => [name, e.consumer])) };
+      submitterParts = await connectServiceChain(o, o.chain, models, leases, log, (error) => {
+        submitter?.stop();
+        o.onFatal?.(error);
+      });
+      Object.assign(modelIds, submitterParts.modelIds);
     }
   } catch (e) {
     await releaseLeases();
@@ -283,4 +234,79 @@ export async function startWorker(o: WorkerOptions): Promise<{ pool: ProverPool;
       await queue.close();
     },
   };
+}
+
+/** What the service submits with: its clients, the hub, the served models' ids and consumers. */
+interface ServiceChain {
+  clients: Awaited<ReturnType<typeof connectChain>>;
+  hub: Address;
+  deployment?: DevDeployment;
+  consumers: Record<string, Address>;
+  modelIds: Record<string, bigint>;
+}
+
+/**
+ * Connects to the chain, takes the submitter's leases (pushed onto `leases`, released by the caller
+ * on failure), deploys the development stack with --deploy, and checks each served model's on-chain
+ * record: a service that cannot reach its chain or find its models refuses to start.
+ */
+async function connectServiceChain(
+  o: ServiceOptions,
+  chain: NonNullable<ServiceOptions["chain"]>,
+  models: Awaited<ReturnType<typeof loadServiceModels>>,
+  leases: SubmitterLease[],
+  log: (line: string) => void,
+  onLeaseLost: (error: Error) => void,
+): Promise<ServiceChain> {
+  const modelIds: Record<string, bigint> = {};
+  const probe = await connectChain(chain.rpcUrl, chain.privateKey ?? HARDHAT_DEV_KEY, chain.rpcTimeoutMs);
+  if (!chain.privateKey) {
+    if (probe.chainId !== 31337)
+      throw new ZkinferError(`No submitter key: set ZKINFER_SUBMITTER_KEY (the development key is only used on chain 31337, this is ${probe.chainId}).`);
+    log(`NOTE: submitting with Hardhat's public development key ${probe.account.address} (chain 31337 only).`);
+  }
+  // One submitter per key and chain, across processes (./submitterLease.ts); before --deploy, which signs too.
+  const genesis = await withRetry("the genesis block", () => probe.publicClient.getBlock({ blockNumber: 0n }));
+  const target = { address: probe.account.address, chainId: probe.chainId, genesisHash: genesis.hash! };
+  leases.push(acquireHostLease(target, o.leaseDir));
+  if (o.queue.kind === "redis") {
+    leases.push(
+      await acquireRedisLease(target, {
+        url: o.queue.url,
+        ttlMs: o.queue.lockDurationMs ?? 10_000,
+        log: (line) => log(`submitter: ${line}`),
+        onLost: (error) => {
+          log(`submitter: ${error.message}`);
+          onLeaseLost(error);
+        },
+      }),
+    );
+  }
+  let hub = chain.hub;
+  let deployment: DevDeployment | undefined;
+  let expected = chain.models ?? {};
+  if (!hub) {
+    if (!chain.deploy) throw new ZkinferError("No hub address: pass --hub <address> (or --deploy on a development chain).");
+    if (models.size !== 1) throw new ZkinferError("--deploy deploys one model's stack; pass exactly one model.");
+    const m = [...models.values()][0]!;
+    deployment = await deployDevStack(probe, { ...m, modelCommitment: m.commitment, numOutputs: m.ir.outputs.length, ...chain.deploy });
+    hub = deployment.hub;
+    expected = { [m.name]: { modelId: deployment.modelId, consumer: deployment.creditGate } };
+    log(`deployed hub ${deployment.hub}, verifier ${deployment.verifier}, CreditGate ${deployment.creditGate}; model ${m.name} is id ${deployment.modelId}`);
+  }
+  for (const m of models.values()) {
+    const named = expected[m.name];
+    if (!named) {
+      throw new ZkinferError(
+        `Refusing to serve ${m.name} on the hub at ${hub} without its on-chain id and consumer: pass --model-id ${m.name}=<id> --consumer ${m.name}=<address> ` +
+          `(the service never picks an id by commitment: anyone can register a copy of a model with their own consumer).`,
+      );
+    }
+    await checkModelRecord(probe.publicClient, hub, { ...m, attested: m.ir.attestation !== undefined, ...named });
+    modelIds[m.name] = named.modelId;
+  }
+  for (const name of Object.keys(expected))
+    if (!models.has(name))
+      throw new ZkinferError(`--model-id/--consumer name ${name}, which this service does not serve (it serves ${[...models.keys()].join(", ")}).`);
+  return { clients: probe, hub, deployment, consumers: Object.fromEntries(Object.entries(expected).map(([name, e]) => [name, e.consumer])), modelIds };
 }

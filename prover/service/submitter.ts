@@ -17,28 +17,16 @@
  * RPC faults (timeouts, 5xx, dropped connections, missing receipts) are retried with exponential
  * backoff; a revert is not a fault and is not retried.
  */
-import {
-  BaseError,
-  decodeEventLog,
-  decodeFunctionData,
-  encodeFunctionData,
-  getAddress,
-  keccak256,
-  type Abi,
-  type Address,
-  type Hex,
-  type TransactionReceipt,
-} from "viem";
+import { BaseError, decodeFunctionData, encodeFunctionData, keccak256, type Abi, type Address, type Hex, type TransactionReceipt } from "viem";
 import { revertName } from "../chain/revert.js";
 import { encodeBatch } from "../prove/calldata.js";
 import { HUB_ABI, type ChainClients } from "./chain.js";
 import type { ConsumerEvent, JobRecord } from "./jobs.js";
-import { creditGateAbi, signalFeedAbi } from "../chain/abi.js";
+import { BUNDLED_CONSUMER_ABIS, decodeReceiptLogs, jsonArgs, type NamedAbi } from "../chain/receiptLogs.js";
 
 import { JobError, round } from "./queue/jobQueue.js";
 
 /** The events of the bundled consumers, to tell a job's client what the consumer decided. */
-const BUNDLED_CONSUMER_EVENTS: Abi = [...creditGateAbi, ...signalFeedAbi].filter((item) => item.type === "event");
 
 export interface SubmitterOptions {
   clients: ChainClients;
@@ -436,15 +424,12 @@ export class Submitter {
    */
   private consumerEvents(receipt: TransactionReceipt, model: string): ConsumerEvent[] {
     const consumer = this.o.consumers[model];
-    const events: ConsumerEvent[] = [];
-    for (const log of receipt.logs) {
-      if (log.address.toLowerCase() === this.o.hub.toLowerCase()) continue;
-      const own = consumer?.abi !== undefined && log.address.toLowerCase() === consumer.address.toLowerCase();
-      const raw = { contract: getAddress(log.address), topics: log.topics as Hex[], data: log.data };
-      const decoded = (own ? decodeLog(consumer.abi!, log) : undefined) ?? decodeLog(BUNDLED_CONSUMER_EVENTS, log);
-      events.push(decoded ? { ...raw, event: decoded.eventName, args: jsonArgs(decoded.args) } : { ...raw, event: null, args: null });
-    }
-    return events;
+    const own: NamedAbi[] = consumer?.abi !== undefined ? [["consumer", consumer.abi]] : [];
+    const logs = decodeReceiptLogs(receipt.logs, {
+      abisFor: (address) => (address.toLowerCase() === consumer?.address.toLowerCase() ? [...own, ...BUNDLED_CONSUMER_ABIS] : BUNDLED_CONSUMER_ABIS),
+      skip: [this.o.hub],
+    });
+    return logs.map(({ address, event, args, topics, data }) => ({ contract: address, event, args: args === null ? null : jsonArgs(args), topics, data }));
   }
 
   /**
@@ -489,32 +474,6 @@ export class Submitter {
 }
 
 /** The event a log is under `abi`, or undefined when `abi` has no event that decodes it. */
-function decodeLog(abi: Abi, log: { topics: readonly Hex[]; data: Hex }): { eventName: string; args: unknown } | undefined {
-  try {
-    const d = decodeEventLog({ abi, topics: log.topics as [Hex, ...Hex[]], data: log.data, strict: true });
-    return { eventName: String(d.eventName), args: d.args };
-  } catch {
-    return undefined;
-  }
-}
-
-/** Event arguments as JSON: integers as decimal strings (uint256 does not fit a JSON number), arrays and structs kept. */
-function jsonArgs(args: unknown): Record<string, unknown> {
-  const convert = (v: unknown): unknown =>
-    typeof v === "bigint"
-      ? v.toString()
-      : Array.isArray(v)
-        ? v.map(convert)
-        : v !== null && typeof v === "object"
-          ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, convert(x)]))
-          : typeof v === "number"
-            ? String(v)
-            : v;
-  // An event with unnamed parameters decodes to an array: keep it under their positions.
-  const out = convert(args ?? {});
-  return Array.isArray(out) ? Object.fromEntries(out.map((x, i) => [String(i), x])) : (out as Record<string, unknown>);
-}
-
 function knownTransaction(e: unknown): boolean {
   const text = shortMessage(e).toLowerCase() + " " + (e instanceof BaseError ? (e.details?.toLowerCase() ?? "") : "");
   return text.includes("already known") || text.includes("known transaction") || text.includes("already imported");

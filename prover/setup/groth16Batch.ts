@@ -133,7 +133,15 @@ ${g2Const("DELTA", g2(vkey.vk_delta_2))}
     /// @dev -IC_j (G1): the public-input term is computed negated, so no negation is needed at run time.
 ${icConsts}
 
-    /// @dev See {IBatchInferenceVerifier-verifyBatch}.
+${verifyBatchFunction(icTerms)}`;
+}
+
+/**
+ * The contract's verifyBatch: the folded pairing-product check in assembly; `icTerms` adds
+ * sum_j c_j * (-IC_j) to the accumulator.
+ */
+function verifyBatchFunction(icTerms: string): string {
+  return `    /// @dev See {IBatchInferenceVerifier-verifyBatch}.
     function verifyBatch(bytes calldata proofs, uint256[] calldata publicSignals) external view returns (bool valid) {
         uint256 total = publicSignals.length;
         uint256 n = total / _SIGNALS;

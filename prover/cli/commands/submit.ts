@@ -10,24 +10,16 @@
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { decodeEventLog, type Abi, type Address, type Log } from "viem";
+import type { Abi, Address, Log } from "viem";
+import type { DecodedLog, NamedAbi } from "../../chain/receiptLogs.js";
 import { ZkinferError } from "../../errors.js";
 import { SIGNING_CHAIN_OPTIONS } from "../args.js";
 import type { Command } from "../command.js";
 import { hubAndModel, parseHub, parseModelId, type CliContext } from "../context.js";
 import { UsageError } from "../usage.js";
 
-/** One event of the submission, decoded when its contract's ABI is known. */
-export interface SubmittedEvent {
-  address: Address;
-  /** The contract that emitted it, when known (InferenceHub, the consumer's name). */
-  contract?: string;
-  event?: string;
-  args?: Record<string, unknown>;
-  /** A log no known ABI decodes. */
-  topics?: readonly string[];
-  data?: string;
-}
+/** One event of the submission, decoded when its contract's ABI is known (raw topics and data always kept). */
+export type SubmittedEvent = DecodedLog;
 
 export const command: Command = {
   usage: "<proof.json> --rpc <url> | --network <name> [--hub <address> --model <id>] [--keystore <file>] [--json]",
@@ -91,43 +83,30 @@ export const command: Command = {
 };
 
 /**
- * The receipt's logs decoded: the hub's with its ABI, zkinfer's own consumers' with theirs, a user
- * contract's with the ABI of the contract the deployment manifest names at that address (compiled
- * from the user's contractsDir); the rest raw.
+ * The receipt's logs decoded (prover/chain/receiptLogs.ts): the hub's with its ABI, a user contract's
+ * with the ABI of the contract the deployment manifest names at that address (compiled from the
+ * user's contractsDir), zkinfer's own consumers' with theirs; the rest raw.
  */
 async function decodeEvents(ctx: CliContext, logs: readonly Log[], hub: Address): Promise<SubmittedEvent[]> {
-  const { inferenceHubAbi, creditGateAbi, signalFeedAbi, anomalyGuardAbi, accuracyBountyAbi } = await import("../../chain/abi.js");
-  const known: [string, Abi][] = [
-    ["CreditGate", creditGateAbi],
-    ["SignalFeed", signalFeedAbi],
-    ["AnomalyGuard", anomalyGuardAbi],
-    ["AccuracyBounty", accuracyBountyAbi],
-  ];
+  const { inferenceHubAbi } = await import("../../chain/abi.js");
+  const { BUNDLED_CONSUMER_ABIS, decodeReceiptLogs } = await import("../../chain/receiptLogs.js");
   const names = await manifestNames(ctx);
-  const out: SubmittedEvent[] = [];
-  for (const log of logs) {
-    const raw: SubmittedEvent = { address: log.address, topics: log.topics, data: log.data };
-    const candidates: [string, Abi][] = [];
-    if (log.address.toLowerCase() === hub.toLowerCase()) candidates.push(["InferenceHub", inferenceHubAbi]);
-    const named = names.get(log.address.toLowerCase());
-    if (named !== undefined) {
-      const abi = await userAbi(ctx, named);
-      if (abi) candidates.push([named, abi]);
-    }
-    candidates.push(...known);
-    let decoded: SubmittedEvent | undefined;
-    for (const [contract, abi] of candidates) {
-      try {
-        const e = decodeEventLog({ abi, topics: log.topics as [`0x${string}`], data: log.data });
-        decoded = { address: log.address, contract, event: e.eventName, args: { ...(e.args as unknown as Record<string, unknown>) } };
-        break;
-      } catch {
-        // not this contract's event: try the next ABI
-      }
-    }
-    out.push(decoded ?? { ...raw, contract: named });
+  const userAbis = new Map<string, Abi>();
+  for (const address of new Set(logs.map((l) => l.address.toLowerCase()))) {
+    const name = names.get(address);
+    const abi = name === undefined ? undefined : await userAbi(ctx, name);
+    if (abi) userAbis.set(address, abi);
   }
-  return out;
+  return decodeReceiptLogs(logs, {
+    abisFor: (address) => {
+      const key = address.toLowerCase();
+      const own: NamedAbi[] = key === hub.toLowerCase() ? [["InferenceHub", inferenceHubAbi]] : [];
+      const user = userAbis.get(key);
+      if (user) own.push([names.get(key)!, user]);
+      return [...own, ...BUNDLED_CONSUMER_ABIS];
+    },
+    nameOf: (address) => names.get(address.toLowerCase()),
+  });
 }
 
 /** Address -> contract name, from the deployment manifests (`CreditGate@credit-score` -> CreditGate). */
@@ -159,7 +138,7 @@ async function userAbi(ctx: CliContext, name: string): Promise<Abi | undefined> 
 }
 
 function formatEvent(e: SubmittedEvent): string {
-  if (e.event === undefined) return `${e.contract ?? e.address} log topics [${(e.topics ?? []).join(", ")}] data ${e.data}`;
+  if (e.event === null) return `${e.contract ?? e.address} log topics [${(e.topics ?? []).join(", ")}] data ${e.data}`;
   const args = Object.entries(e.args ?? {})
     .map(([k, v]) => `${k} = ${String(v)}`)
     .join(", ");
