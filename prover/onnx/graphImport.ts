@@ -16,7 +16,7 @@ import { estimateGraphConstraints, MAX_GRAPH_CONSTRAINTS, tooLarge } from "./est
 import type { ImportedNetwork } from "./import.js";
 import { parseOnnx, type OnnxGraph } from "./graph.js";
 import { GraphBuilder, NodeContext } from "./ops/context.js";
-import { cst, INT_TYPES, isConst, unit } from "./ops/lin.js";
+import { cst, INT_TYPES, unit } from "./ops/lin.js";
 import { CURRENT_OPSET, handlerOf, OLDEST_OPSET, supportedOperators } from "./ops/registry.js";
 import { size } from "./shapes.js";
 
