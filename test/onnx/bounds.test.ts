@@ -5,12 +5,16 @@
  * bit for bit) is within the bound of the float reference on the model's own input and on inputs
  * drawn inside the declared ranges. The whole corpora: `npx tsx scripts/onnx-bounds.ts <corpus>`.
  */
-import { readdirSync, existsSync } from "node:fs";
+import { readdirSync, existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect } from "chai";
 import { checkBounds, type BoundCheck } from "../../prover/onnx/boundCheck.js";
 import { combineForms, FRESH, l1, MAX_TERMS, single } from "../../prover/graph/errform.js";
+import { buildOnnx, intAttr } from "../../prover/onnx/build.js";
+import { interpretFloat } from "../../prover/onnx/check.js";
+import { importNetwork } from "../../prover/onnx/network.js";
 
 const fixtures = fileURLToPath(new URL("../fixtures/", import.meta.url));
 const models = ["onnx", "onnx-wide", "onnx-bounds"].flatMap((c) =>
@@ -53,6 +57,42 @@ describe("error bounds: the interpreter (= circuit) within the reported bound", 
 
   it("LogSoftmax and ReduceLogSumExp have a finite bound (the log's float input is at least 1)", () => {
     for (const m of ["onnx-bounds/log_softmax", "onnx-bounds/logsumexp"]) expect(results.get(m)!.errorBound, m).to.be.a("number");
+  });
+});
+
+describe("Cast to a narrower float format", function () {
+  this.timeout(120_000);
+  const x = [0.1, -0.3, 1.7, 2.9, -3.3, 0.01, 5.5, 1000];
+  const model = (to: number) =>
+    buildOnnx(
+      [
+        { opType: "Cast", input: ["x"], output: ["h"], attribute: [intAttr("to", to)] },
+        { opType: "Cast", input: ["h"], output: ["y"], attribute: [intAttr("to", 1)] },
+      ],
+      [["x", [1, 8]]],
+      [["y", 1, [1, 8]]],
+    );
+
+  it("rounds to nearest even in the float rule (float16, bfloat16, float8 E4M3FN saturating at 448)", () => {
+    const f16 = interpretFloat(importNetwork(model(10), "f16"), x);
+    expect(f16.slice(0, 2)).to.deep.equal([0.0999755859375, -0.300048828125]);
+    const bf16 = interpretFloat(importNetwork(model(16), "bf16"), x);
+    expect(bf16[0]).to.equal(0.10009765625);
+    const e4m3 = interpretFloat(importNetwork(model(17), "e4m3"), x);
+    expect(e4m3[0]).to.equal(0.1015625);
+    expect(e4m3[7]).to.equal(448);
+  });
+
+  it("the interpreter (the identity, clipped when saturating) is within a bound that includes the rounding", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "zkinfer-cast-"));
+    writeFileSync(join(dir, "input.json"), JSON.stringify({ input_data: [x] }));
+    for (const to of [10, 16, 17, 19]) {
+      writeFileSync(join(dir, "network.onnx"), model(to));
+      const r = await checkBounds(join(dir, "network.onnx"), join(dir, "input.json"));
+      expect(r.status, `to ${to}: ${r.reason}`).to.equal("supported");
+      expect(r.maxAbsError!, `to ${to}`).to.be.greaterThan(0);
+      expect(r.maxAbsError!, `to ${to}`).to.be.at.most(r.errorBound!);
+    }
   });
 });
 

@@ -19,7 +19,7 @@ import { dequantize, quantize } from "../../model/quantize.js";
 import { combineForms, l1, type ErrForm } from "../errform.js";
 import { FUNCTIONS } from "../functions.js";
 import type { Family, FloatNode, ValueInfo } from "../types.js";
-import { bmax, bmin, field } from "../util.js";
+import { bmax, bmin, field, magnitude } from "../util.js";
 
 interface Table {
   inScale: number;
@@ -59,7 +59,16 @@ function fnOf(node: FnParams) {
   const def = FUNCTIONS[node.fn];
   if (!def) throw new Error(`"fn" must be one of ${Object.keys(FUNCTIONS).join(", ")}, got ${JSON.stringify(node.fn)}`);
   const params: Record<string, number> = { ...(def.params ?? {}), ...(node.params ?? {}) };
-  return { def, params, f: (x: number) => def.f(x, params) };
+  const c = def.compiled;
+  // f: the float rule; ft and kinks: what the circuit's table follows (f itself unless `compiled`).
+  return {
+    def,
+    params,
+    f: (x: number) => def.f(x, params),
+    ft: c ? (x: number) => c.f(x, params) : (x: number) => def.f(x, params),
+    kinks: c ? c.kinks?.(params) : def.kinks?.(params),
+    gap: (mag: number) => (c ? c.gap(mag, params) : 0),
+  };
 }
 
 /**
@@ -71,7 +80,7 @@ function fnOf(node: FnParams) {
 function widenedLipschitz(node: FnParams, iv: Interval, scale: number, err: number, tableL: number): number {
   if (!(err > 0)) return tableL;
   if (!Number.isFinite(err)) return Infinity;
-  const { def, f } = fnOf(node);
+  const { def, ft: f } = fnOf(node);
   const u = 2 ** scale;
   let lo = Math.max(Number(iv.lo) / u - err, node.floatAtLeast ?? -Infinity);
   let hi = Number(iv.hi) / u + err;
@@ -103,7 +112,7 @@ function widenedLipschitz(node: FnParams, iv: Interval, scale: number, err: numb
  * beyond which ONNX's f is not the clamp.
  */
 function slopeRange(node: FnParams, iv: Interval, scale: number, err: number): { smin: number; smax: number } | null {
-  const { def, params, f } = fnOf(node);
+  const { def, ft: f, kinks } = fnOf(node);
   const u = 2 ** scale;
   // Every x_q of the interval and every x_f within err of it (the float one no lower than
   // floatAtLeast; x_q itself may be).
@@ -121,7 +130,6 @@ function slopeRange(node: FnParams, iv: Interval, scale: number, err: number): {
   }
   if (!(hi > lo)) return { smin: 0, smax: 0 };
   const n = 512;
-  const kinks = def.kinks?.(params);
   const xs = Array.from({ length: n + 1 }, (_, k) => lo + ((hi - lo) * k) / n);
   if (kinks) {
     xs.push(...kinks.filter((k) => k > lo && k < hi));
@@ -184,7 +192,7 @@ function tableFor(node: FnParams, lo: bigint, hi: bigint, inScale: number, activ
 
 /** Builds the quantized table for integer inputs in [lo, hi] at inScale. */
 function buildTable(node: FnParams, lo: bigint, hi: bigint, inScale: number, activationBits: number, where: string): Table {
-  const { def, params, f } = fnOf(node);
+  const { def, ft: f, kinks } = fnOf(node);
   const u = 2 ** inScale;
   const real = (q: bigint | number) => Number(q) / u;
   // Domain in integers: an end where f is not finite moves in by one step.
@@ -204,7 +212,6 @@ function buildTable(node: FnParams, lo: bigint, hi: bigint, inScale: number, act
   let mag = 0;
   const n = Number(b - a);
   for (let k = 0; k <= 256; k++) mag = Math.max(mag, Math.abs(f(real(a + BigInt(Math.round((n * k) / 256))))));
-  const kinks = def.kinks?.(params);
   const outScale = kinks ? inScale : Math.max(0, Math.min(activationBits, 46 - Math.ceil(Math.log2(Math.max(mag, 1)))));
 
   // Breakpoints.
@@ -367,7 +374,7 @@ export const fn: Family<FnParams, FnQ> = {
     const modes: number[][] = [];
     const ks: number[][] = [];
     const sumBits: number[] = [];
-    const { def, params } = fnOf(node);
+    const { def, params, gap } = fnOf(node);
     const alpha = def.holder?.(params);
     const memo = new Map<string, { smin: number; smax: number } | null>();
     const outs: ValueInfo[] = ins.map((v, i) => {
@@ -385,7 +392,10 @@ export const fn: Family<FnParams, FnQ> = {
       if (alpha !== undefined && v.err > 0) err = Math.min(err, t.approxErr + v.err ** alpha);
       if (def.finiteBeyond && def.domain && !(dequantize(v.iv.lo, s) - v.err >= def.domain[0] && dequantize(v.iv.hi, s) + v.err <= def.domain[1]))
         err = Infinity;
-      let form = Number.isFinite(err) ? outForm(node, v, t.approxErr, memo) : undefined;
+      // A float rule the table does not follow (a cast's rounding): its gap at the float input.
+      const g = gap(magnitude(v.iv, s) + v.err);
+      err += g;
+      let form = Number.isFinite(err) ? outForm(node, v, t.approxErr + g, memo) : undefined;
       if (form && l1(form) > err) form = undefined; // the scalar rule is tighter: a fresh symbol of it
       return {
         scale: t.outScale,
