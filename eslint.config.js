@@ -66,9 +66,7 @@ export default tseslint.config(
   },
   {
     // No function over 150 lines in prover/ (issue 23): a longer one is several steps that want names.
-    // prover/onnx/import.ts is the layer-IR importer being retired (issue 23, point 1).
     files: ["prover/**/*.ts"],
-    ignores: ["prover/onnx/import.ts"],
     rules: { "max-lines-per-function": ["error", { max: 150 }] },
   },
   {

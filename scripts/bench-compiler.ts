@@ -169,8 +169,8 @@ export async function compilerBench(log: (line: string) => void, withPrivate: bo
     log(`tree split at a ${bits + 1}-bit comparison: ${constraints} constraints (${(constraints / (bits + 1)).toFixed(2)} x the width; target <= 1.5)`);
   }
   const trees = lowerModel(readModelSpec(bundledSpecPath("credit-trees")));
-  const op = trees.ops[0]!;
-  const splits = op.kind === "treeEnsemble" ? op.trees.reduce((n, t) => n + t.filter((x) => !x.leaf).length, 0) : 0;
+  const op = trees.graph.nodes[0]!;
+  const splits = op.family === "tree" ? op.trees.reduce((n, t) => n + t.filter((x) => !("leaf" in x)).length, 0) : 0;
   const layers = await constraintsOf(trees, true);
   log(`credit-trees: ${splits} splits, ${layers} constraints for the trees alone: ${(layers / splits).toFixed(1)} per split`);
   return { mlp784, trees: { splitConstraintsByWidth, creditTreesPerSplit: layers / splits, creditTreesSplits: splits } };

@@ -154,7 +154,7 @@ async function main() {
     const verifyAndActGas = Number(withConsumer.gasUsed);
     const hubGas = Number(hubOnly.gasUsed);
 
-    const hidden = prover.ir.ops.flatMap((op) => (op.kind === "dense" && op.relu ? op.gadgetBits : [])).filter((k): k is number => k !== null);
+    const hidden = prover.ir.graph.nodes.flatMap((n) => (n.family === "affine" && n.relu ? n.bits : [])).filter((k): k is number => k !== null);
     const entry = {
       name,
       constraints: built.circuit.nonLinearConstraints + built.circuit.linearConstraints,

@@ -115,7 +115,7 @@ export function buildAnomalySpec(m: Logistic, metadata: Record<string, unknown>)
   });
   return parseModelSpec({
     name: "anomaly-guard",
-    version: "1.0.1",
+    version: "1.1.0",
     description:
       "Market-stress detector on a 6-close price window: 5 returns against the latest close, a fixed layer splitting the daily and 5-day moves into down and up parts (ReLU), " +
       "and a logistic regression scoring the log-odds that a 4% sell-off follows within 5 days. Public weights; the epoch and the window's Poseidon hash are public so AnomalyGuard can check them against the PriceSource.",

@@ -101,7 +101,7 @@ function trainLogistic(): ModelSpec {
 
   const spec = parseModelSpec({
     name: "credit-logistic",
-    version: "1.1.1",
+    version: "1.2.0",
     description: "Logistic regression on German Credit applicant features: log-odds of a good credit risk (approve when score >= 0).",
     fixedPoint: { inputBits: 0, weightBits: 18, activationBits: 10 },
     features: features(),
@@ -186,7 +186,7 @@ function trainTrees(): ModelSpec {
   const floatScore = (i: number) => trees.reduce((s, tree) => s + predictTree(tree, data.x[i]!), base);
   const spec = parseModelSpec({
     name: "credit-trees",
-    version: "1.1.1",
+    version: "1.2.0",
     description: "Gradient-boosted decision trees on German Credit applicant features: log-odds of a good credit risk (approve when score >= 0).",
     fixedPoint: { inputBits: 0, weightBits: 18, activationBits: 10 },
     features: features(),

@@ -36,7 +36,8 @@ import {
   shuffled,
   stratifiedSplit,
 } from "../prover/data/germanCredit.js";
-import { lowerModel, type DenseOp, type ModelIR } from "../prover/model/ir.js";
+import { lowerModel, type ModelIR } from "../prover/model/ir.js";
+import type { GraphNodeOf } from "../prover/graph/registry.js";
 import { decodeOutputs, runReference } from "../prover/model/interpret.js";
 import { parseModelSpec, type ModelSpec } from "../prover/model/spec.js";
 
@@ -286,7 +287,7 @@ function main(): void {
   const buildSpec = (fixedPoint: typeof FIXED_POINT, metadata?: Record<string, unknown>): ModelSpec =>
     parseModelSpec({
       name: "credit-score",
-      version: "1.1.1",
+      version: "1.2.0",
       description:
         "Credit-risk score for a loan applicant (Statlog German Credit data): a " +
         `${d} -> ${model.hidden} ReLU -> 1 MLP on integer applicant features. ` +
@@ -326,7 +327,7 @@ function main(): void {
 
   // Quantized: the IR's exact integer semantics, as the circuit proves them.
   const quantPredictor = (ir: ModelIR) => (i: number) => (runReference(ir, applicantFeatures(i)).outputs[0] >= 0n ? 1 : 0);
-  const costOf = (ir: ModelIR) => ir.ops.flatMap((op) => op.gadgetBits as (number | null)[]).reduce<number>((sum, k) => sum + (k === null ? 0 : k + 1), 0);
+  const costOf = (ir: ModelIR) => ir.graph.gadgetBits.reduce<number>((sum, k) => sum + k + 1, 0);
 
   // The fixed-point sweep over weightBits x activationBits. Precision is judged
   // against the float spec on all 1,000 applicants (score error in logits, decisions that flip);
@@ -361,12 +362,10 @@ function main(): void {
   const qTest = evaluate(split.test, quantPred, data.y);
   const qTrain = evaluate(split.train, quantPred, data.y);
   const agreement = all.filter((i) => quantPred(i) === floatAll[i]).length;
-  const dense = ir.ops.filter((o): o is DenseOp => o.kind === "dense");
+  const dense = ir.graph.nodes.filter((n): n is GraphNodeOf<"affine"> => n.family === "affine");
 
   console.log(`\nFixed point: inputBits ${FIXED_POINT.inputBits}, weightBits ${FIXED_POINT.weightBits}, activationBits ${FIXED_POINT.activationBits}`);
-  dense.forEach((op, l) =>
-    console.log(`  dense ${l + 1}: accumulator scale 2^${op.inScale + op.weightScale}, gadget bits per neuron [${op.gadgetBits.join(", ")}]`),
-  );
+  dense.forEach((op, l) => console.log(`  dense ${l + 1}: accumulator scale 2^${op.accScale}, gadget bits per neuron [${op.bits.join(", ")}]`));
   console.log(`  quantized and float decisions agree on ${agreement} / ${all.length} applicants`);
   console.log("\n             accuracy (test)   accuracy (train)");
   console.log(`  float      ${pct(fTest.accuracy).padStart(15)}   ${pct(fTrain.accuracy).padStart(16)}`);

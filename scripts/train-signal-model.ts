@@ -187,7 +187,7 @@ function buildSpec(m: Mlp, weightSalt: string, metadata: Record<string, unknown>
   });
   return parseModelSpec({
     name: "momentum-signal",
-    version: "1.1.1",
+    version: "1.2.0",
     description:
       "Trading signal on a 6-close price window: 5 returns against the latest close, a 5 -> 8 ReLU -> 1 MLP scoring the next move, " +
       "and a signal head (buy / sell / hold and a size). Private committed weights; the epoch and the window's Poseidon hash are public so SignalFeed can check them against the PriceSource.",

@@ -11,7 +11,9 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { relative } from "node:path";
 import { z } from "zod";
-import { BuildArtifactError, buildCommand } from "./models.js";
+import { modelCommitmentForCircuit } from "../model/commitment.js";
+import type { ModelIR } from "../model/ir.js";
+import { BuildArtifactError, buildCommand, staleBuildError } from "./models.js";
 import { artifactPath, type ArtifactKind } from "./paths.js";
 
 /** The files a record pins, by their artifact kind (and the spec, by its path). */
@@ -77,4 +79,17 @@ export function readCircuitRecord(model: string, specPath: string): CircuitRecor
     throw new BuildArtifactError(`The build record of ${model} names commitment ${record.modelCommitment}, but its circuit computes ${constant[1]}. ${rebuild}`);
   }
   return record;
+}
+
+/**
+ * The model commitment the build of `ir` recorded, once the record is checked against the spec at
+ * `specPath` and the artifacts (readCircuitRecord) and against `ir` under the recorded circuit digest
+ * (Poseidon of the commitment layout: no circuit is rendered); throws a BuildArtifactError naming the
+ * rebuild otherwise. What `verify`, `serve`, `deploy` and the prover compare a proof's commitment with.
+ */
+export async function recordedModelCommitment(ir: ModelIR, specPath: string): Promise<bigint> {
+  const record = readCircuitRecord(ir.name, specPath);
+  const commitment = BigInt(record.modelCommitment);
+  if ((await modelCommitmentForCircuit(ir, BigInt(record.circuitDigest))) !== commitment) throw staleBuildError(ir.name, specPath);
+  return commitment;
 }

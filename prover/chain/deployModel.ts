@@ -16,9 +16,7 @@ import { artifactPath, chainManifestPath, ignitionDeploymentDir, verifierContrac
 import { readSetupRecord as readSetupFile, type SetupRecord } from "../setup/setupRecord.js";
 import { ZkinferError } from "../errors.js";
 import { publicInputRanges, type PublicInputRange } from "../abi/publicInputRanges.js";
-import { readCircuitRecord } from "../artifacts/circuitRecord.js";
-import { staleBuildError } from "../artifacts/models.js";
-import { modelCommitmentForCircuit } from "../model/commitment.js";
+import { recordedModelCommitment } from "../artifacts/circuitRecord.js";
 import { lowerModel, publicInputCount, publicOutputCount } from "../model/ir.js";
 import { readModelSpec } from "../model/spec.js";
 import { inferenceHubAbi } from "./abi.js";
@@ -49,9 +47,7 @@ export async function modelDeploymentSpec(specPath: string): Promise<ModelDeploy
   const info = readJson<{ nPublic?: number }>(artifactPath(spec.name, "vkey"), `build the model first (\`zkinfer build ${specPath}\`)`);
   // The commitment the build recorded, checked against the spec's IR under the recorded circuit
   // digest (and the record against the files): no circuit is rendered here.
-  const record = readCircuitRecord(spec.name, specPath);
-  const commitment = BigInt(record.modelCommitment);
-  if ((await modelCommitmentForCircuit(ir, BigInt(record.circuitDigest))) !== commitment) throw staleBuildError(spec.name, specPath);
+  const commitment = await recordedModelCommitment(ir, specPath);
   return {
     name: spec.name,
     version: spec.version,

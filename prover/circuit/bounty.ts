@@ -21,7 +21,8 @@ import { bitLength } from "../field.js";
 import { ZkinferError } from "../errors.js";
 import { runQuantized } from "../model/interpret.js";
 import { modelCommitmentForCircuit, privateWeights, weightSegments } from "../model/commitment.js";
-import type { DenseOp, ModelIR } from "../model/ir.js";
+import type { ModelIR } from "../model/ir.js";
+import type { GraphNodeOf } from "../graph/registry.js";
 import { checkTestSet, testSetHash, type TestSet } from "../model/testSet.js";
 import { balancedSum, circuitSourceDigest, commentText, emitPrivateWeightCommitment } from "./codegen.js";
 
@@ -37,10 +38,10 @@ export interface BountyCircuitParameters {
 }
 
 /** The dense layer of a bounty model; refuses any other architecture, naming what differs. */
-export function bountyLayer(ir: ModelIR, testSet: TestSet): DenseOp {
+export function bountyLayer(ir: ModelIR, testSet: TestSet): GraphNodeOf<"affine"> {
   checkTestSet(testSet);
-  const op = ir.ops[0];
-  if (ir.ops.length !== 1 || op?.kind !== "dense" || op.weights.length !== 1 || op.relu) {
+  const op = ir.graph.nodes[0];
+  if (ir.graph.nodes.length !== 1 || op?.family !== "affine" || op.rows.length !== 1 || op.relu || !op.private) {
     throw new ZkinferError(`model ${ir.name}: a bounty model is one dense layer with one output and no ReLU (a linear score; label 1 when score >= 0)`);
   }
   if (ir.visibility.weights !== "private" || !ir.visibility.weightWidths) {
@@ -148,7 +149,7 @@ function renderBountyCircuit({ name, ir, testSet }: BountyCircuitParameters, dig
   emitPrivateWeightCommitment(ir, digest, emit);
   emit("    inputCommitment <== 0;");
   emit();
-  emit(`    // Sample s: acc = sum_i x_si * weights[i] + bias at 2^${op.inScale + op.weightScale}, constants times signals (no constraint).`);
+  emit(`    // Sample s: acc = sum_i x_si * weights[i] + bias at 2^${op.accScale}, constants times signals (no constraint).`);
   emit("    // positive[s] = (acc >= 0), the top bit of acc + 2^K_s in K_s + 1 bits; K_s bounds |acc| for every weight");
   emit("    // the commitment's range checks admit, so the decomposition cannot wrap around the field.");
   emit(`    signal positive[${testSet.samples.length}];`);

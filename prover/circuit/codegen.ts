@@ -1,9 +1,11 @@
 /**
  * Circuit codegen: the IR -> the model's main .circom file, built from the templates in
- * circuits/lib. Public weights are compile-time constants, so each dense neuron's
- * multiply-accumulate is a linear combination of input signals and costs no constraint; only the
- * rescale/ReLU gadget, the declared input ranges and the input commitment (over the packed inputs)
- * cost constraints.
+ * circuits/lib. The model's graph is emitted node by node by its families (prover/graph/emit.ts);
+ * this file adds what every model has around it: the input range checks and commitment, the model
+ * commitment, the outputs slot, the attestation and the public-signal bindings. Public weights are
+ * compile-time constants, so a dense neuron's multiply-accumulate is a linear combination of input
+ * signals and costs no constraint; only the gadgets, the declared input ranges and the input
+ * commitment (over the packed inputs) cost constraints.
  *
  * The public signals come out in the ABI order of prover/abi/publicSignals.ts: circom lists the
  * main component's outputs first (outputs[], modelCommitment, inputCommitment, in declaration
@@ -13,7 +15,7 @@ import { ATTESTATION_FIELDS, BINDING_FIELDS, TIMESTAMP_BITS } from "../abi/publi
 import { ATTESTATION_DOMAIN, attestationSchemaId } from "../attest/attestation.js";
 import { pascalName } from "../artifacts/names.js";
 import { bitLength } from "../field.js";
-import { opWidth, publicOutputCount, SIGNAL_SIZE_BITS, type DenseOp, type ModelIR, type Op } from "../model/ir.js";
+import { publicOutputCount, type ModelIR } from "../model/ir.js";
 import { emitGraph, graphIncludes } from "../graph/emit.js";
 import { keccak256, stringToBytes } from "viem";
 import { includedLibraryDigest, includesOf, type CircuitLibrary } from "./library.js";
@@ -125,7 +127,7 @@ function renderCircuit(ir: ModelIR, modelCommitment: bigint, circuit: bigint, om
   emitDeclarations(ir, emit);
 
   const inputWords = emitInputPacking(ir, omitInputHandling, emit);
-  const prev = emitLayers(ir, emit);
+  const prev = emitInference(ir, emit);
 
   emitOutputs(ir, prev, emit);
   emit();
@@ -194,31 +196,15 @@ function emitIncludes(ir: ModelIR, emit: (s?: string) => void): void {
   emit("// it is rebuilt from the model spec by `npm run build:models` (prover/circuit/codegen.ts).");
   emit();
   emit('include "circomlib/circuits/poseidon.circom";');
-  if (attested) emit('include "circuits/lib/attestation.circom";');
-  emit('include "circuits/lib/binding.circom";');
-  emit('include "circuits/lib/range.circom";');
-  emit('include "circuits/lib/pack.circom";');
-  emit('include "circuits/lib/rescale.circom";');
-  emit('include "circuits/lib/activation.circom";');
-  emit('include "circuits/lib/argmax.circom";');
-  emit('include "circuits/lib/tree.circom";');
-  emit('include "circuits/lib/compare.circom";');
-  if (ir.ops.some((op) => op.kind === "relativeChange")) emit('include "circuits/lib/divide.circom";');
-  if (ir.ops.some((op) => op.kind === "signalHead")) emit('include "circuits/lib/signal.circom";');
-  const already = new Set([
+  const includes = [
+    ...(attested ? ["circuits/lib/attestation.circom"] : []),
     "circuits/lib/binding.circom",
-    "circuits/lib/range.circom",
-    "circuits/lib/rescale.circom",
-    "circuits/lib/activation.circom",
-    "circuits/lib/argmax.circom",
-    "circuits/lib/tree.circom",
+    "circuits/lib/pack.circom",
+    // IsNonNegative (a threshold output) and SignedBits (private weights).
     "circuits/lib/compare.circom",
-    "circomlib/circuits/poseidon.circom",
-  ]);
-  for (const inc of ir.ops.flatMap((op) => (op.kind === "graph" ? graphIncludes(op) : []))) {
-    if (!already.has(inc)) emit(`include "${inc}";`);
-    already.add(inc);
-  }
+    ...graphIncludes(ir.graph),
+  ];
+  for (const inc of new Set(includes)) emit(`include "${inc}";`);
   emit();
 }
 
@@ -305,25 +291,23 @@ function emitInputPacking(ir: ModelIR, omitInputHandling: boolean, emit: (s?: st
   return inputWords;
 }
 
-/** One block per op; returns the signal array of the last one (the model's outputs). */
-function emitLayers(ir: ModelIR, emit: (s?: string) => void): string {
-  const hasPrivateWeights = ir.visibility.weights === "private";
-  let prev = "features";
+/**
+ * The model's inference: its graph, node by node (prover/graph/emit.ts), from `features` to the
+ * returned signal array (the model's outputs). With private weights each weight is read from the
+ * next `weights[]` signal, in the order of prover/model/commitment.ts privateWeights.
+ */
+function emitInference(ir: ModelIR, emit: (s?: string) => void): string {
+  const graph = ir.graph;
+  const name = "model";
+  emit(`    // The model: ${graph.nodes.length} graph nodes (${[...new Set(graph.nodes.map((n) => n.op))].join(", ")}), ${graph.outputs.length} outputs.`);
+  emit(`    signal ${name}[${graph.outputs.length}];`);
   let weightAt = 0;
-  ir.ops.forEach((op, li) => {
-    const name = `a${li}`;
-    emit(`    // Layer ${li}: ${describeOp(op)}`);
-    emit(`    signal ${name}[${opWidth(op)}];`);
-    if (op.kind === "dense" && hasPrivateWeights) {
-      weightAt = emitPrivateDense(op, name, prev, weightAt, emit);
-    } else {
-      emitOp(op, name, prev, emit);
-    }
-    emit();
-    prev = name;
-  });
-
-  return prev;
+  const privateWeight = ir.visibility.weights === "private" ? () => `weights[${weightAt++}]` : undefined;
+  emitGraph(graph, name, "features", emit, privateWeight);
+  if (privateWeight && weightAt !== privateWeights(ir).length)
+    throw new Error(`codegen: the graph read ${weightAt} private weights; the commitment has ${privateWeights(ir).length}`);
+  emit();
+  return name;
 }
 
 /** The public outputs slot (the outputs, a threshold bit or their hash), then the extra outputs. */
@@ -427,167 +411,6 @@ function emitPoseidonChain(args: string[], name: string, emit: (s?: string) => v
     acc = out;
     at += size;
   });
-}
-
-/**
- * A dense layer with private weights: each weight is a signal, so every multiply is one
- * constraint (product signal), the sums are linear, and the rescale/ReLU gadget is as with public
- * weights. Returns the next free index in `weights[]`.
- */
-function emitPrivateDense(op: DenseOp, name: string, prev: string, weightAt: number, emit: (s?: string) => void): number {
-  const nIn = op.weights[0]!.length;
-  const nOut = op.weights.length;
-  const biasAt = weightAt + nOut * nIn;
-  emit(`    signal ${name}_prod[${nOut}][${nIn}];`);
-  for (let o = 0; o < nOut; o++) {
-    const terms: string[] = [];
-    for (let i = 0; i < nIn; i++) {
-      emit(`    ${name}_prod[${o}][${i}] <== weights[${weightAt + o * nIn + i}] * ${prev}[${i}];`);
-      terms.push(`${name}_prod[${o}][${i}]`);
-    }
-    const expr = balancedSum([...terms, `weights[${biasAt + o}]`]);
-    const kBits = op.gadgetBits[o];
-    if (kBits === null || kBits === undefined) emit(`    ${name}[${o}] <== ${expr};`);
-    else emit(`    ${name}[${o}] <== ${op.relu ? "RescaleRelu" : "Rescale"}(${kBits}, ${op.shift})(${expr});`);
-  }
-  return biasAt + nOut;
-}
-
-function describeOp(op: Op): string {
-  switch (op.kind) {
-    case "dense":
-      return (
-        `dense ${op.weights[0]!.length} -> ${op.weights.length}${op.relu ? " + ReLU" : ""}; ` +
-        `accumulator at 2^${op.inScale + op.weightScale}, rescaled by 2^${op.shift} to 2^${op.outScale}.`
-      );
-    case "relu":
-      return `ReLU on ${op.in.length} values at 2^${op.scale}.`;
-    case "leakyRelu":
-      return `LeakyRelu/PRelu on ${op.in.length} values at 2^${op.scale}, alpha at 2^${op.alphaBits}.`;
-    case "clip":
-      return `Clip to [${op.lo ?? "-inf"}, ${op.hi ?? "+inf"}] at 2^${op.scale}.`;
-    case "piecewise":
-      return `piecewise-linear ${op.fn} (${op.breakpoints.length} breakpoints) on ${op.in.length} values at 2^${op.scale}.`;
-    case "max":
-      return `max over ${op.groups.length} groups (MaxPool) at 2^${op.scale}.`;
-    case "argmax":
-      return `ArgMax of ${op.in.length} values, ties to the lowest index.`;
-    case "relativeChange":
-      return `relative change of ${op.inputs.length} values against value ${op.reference}, at 2^${op.outScale}.`;
-    case "signalHead":
-      return `signal head: direction by the hold band +-${op.hold} at 2^${op.scale}, size at 2^10.`;
-    case "graph":
-      return `tensor graph: ${op.nodes.length} nodes (${[...new Set(op.nodes.map((n) => n.op))].join(", ")}), ${op.outputs.length} outputs.`;
-    case "treeEnsemble":
-      return `${op.trees.length} decision tree(s), ${op.trees.reduce((n, t) => n + t.filter((x) => !x.leaf).length, 0)} splits, outputs at 2^${op.outScale}.`;
-    default:
-      return op satisfies never;
-  }
-}
-
-/** Emits the constraints computing `name[...]` from `prev[...]` for one op. */
-function emitOp(op: Op, name: string, prev: string, emit: (s?: string) => void): void {
-  switch (op.kind) {
-    case "dense":
-      op.weights.forEach((row, o) => {
-        const expr = linearCombination(row, prev, op.bias[o]!);
-        const k = op.gadgetBits[o];
-        if (k === null || k === undefined) emit(`    ${name}[${o}] <== ${expr};`);
-        else emit(`    ${name}[${o}] <== ${op.relu ? "RescaleRelu" : "Rescale"}(${k}, ${op.shift})(${expr});`);
-      });
-      return;
-    case "relu":
-      op.gadgetBits.forEach((k, o) => emit(`    ${name}[${o}] <== RescaleRelu(${k}, 0)(${prev}[${o}]);`));
-      return;
-    case "leakyRelu":
-      op.alpha.forEach((a, o) => emit(`    ${name}[${o}] <== LeakyRelu(${op.reluBits[o]}, ${op.mixBits[o]}, ${op.alphaBits}, ${a})(${prev}[${o}]);`));
-      return;
-    case "clip":
-      op.in.forEach((_, o) => {
-        let expr = `${prev}[${o}]`;
-        if (op.lo !== null) {
-          const low = op.hi !== null ? `${name}_low${o}` : `${name}[${o}]`;
-          emit(`    ${op.hi !== null ? "signal " : ""}${low} <== ClipLow(${op.lowBits[o]}, ${op.lo})(${expr});`);
-          if (op.hi === null) return;
-          expr = low;
-        }
-        if (op.hi !== null) emit(`    ${name}[${o}] <== ClipHigh(${op.highBits[o]}, ${op.hi})(${expr});`);
-        else emit(`    ${name}[${o}] <== ${expr};`);
-      });
-      return;
-    case "piecewise": {
-      const list = (xs: readonly (bigint | number)[]) => `[${xs.join(", ")}]`;
-      op.in.forEach((_, o) =>
-        emit(
-          `    ${name}[${o}] <== Piecewise(${op.breakpoints.length}, ${op.sumBits[o]}, ${op.slopeBits}, ${op.y0}, ` +
-            `${list(op.breakpoints)}, ${list(op.deltas)}, ${list(op.modes[o]!)}, ${list(op.reluBits[o]!)})(${prev}[${o}]);`,
-        ),
-      );
-      return;
-    }
-    case "max":
-      op.groups.forEach((g, o) => {
-        let m = `${prev}[${g[0]}]`;
-        g.slice(1).forEach((idx, j) => {
-          const next = `${name}_g${o}_${j}`;
-          emit(`    signal ${next} <== MaxStep(${op.stepBits[o]![j]})(${m}, ${prev}[${idx}]);`);
-          m = next;
-        });
-        emit(`    ${name}[${o}] <== ${m};`);
-      });
-      return;
-    case "argmax":
-      emit(`    ${name}[0] <== ArgMax(${op.in.length}, ${op.diffBits})(${prev});`);
-      return;
-    case "treeEnsemble": {
-      const terms: string[][] = op.base.map((b) => (b === 0n ? [] : [String(b)]));
-      op.trees.forEach((tree, t) => {
-        // reach[n] is 1 when node n is on the input's path: a linear expression over split outputs.
-        const reach: string[] = new Array(tree.length);
-        reach[0] = "1";
-        tree.forEach((n, ni) => {
-          if (n.leaf) {
-            n.leaf.forEach((v, k) => {
-              if (v !== 0n) terms[k]!.push(reach[ni] === "1" ? String(v) : `${v}*(${reach[ni]})`);
-            });
-            return;
-          }
-          const right = `${name}_t${t}_r${ni}`;
-          emit(`    signal ${right} <== TreeSplit(${n.compareBits}, ${n.threshold})(${prev}[${n.feature}], ${reach[ni]});`);
-          reach[n.right!] = right;
-          reach[n.left!] = reach[ni] === "1" ? `1 - ${right}` : `${reach[ni]} - ${right}`;
-        });
-      });
-      terms.forEach((ts, k) => emit(`    ${name}[${k}] <== ${ts.length ? balancedSum(ts) : "0"};`));
-      return;
-    }
-    case "relativeChange": {
-      const one = 1n << BigInt(op.outScale);
-      op.inputs.forEach((i, o) =>
-        emit(
-          `    ${name}[${o}] <== DivFloor(${op.quotBits[o]}, ${op.denBits})((${prev}[${i}] - ${prev}[${op.reference}]) * ${one}, ${prev}[${op.reference}]);`,
-        ),
-      );
-      return;
-    }
-    case "graph":
-      emitGraph(op, name, prev, emit);
-      return;
-    case "signalHead":
-      emit(
-        `    (${name}[0], ${name}[1]) <== SignalHead(${op.buyBits}, ${op.sellBits}, ${op.hold}, ${op.absBits}, ${op.shift}, ${op.clipBits}, ${1n << BigInt(SIGNAL_SIZE_BITS)})(${prev}[0]);`,
-      );
-      return;
-    default:
-      op satisfies never;
-  }
-}
-
-/** "w0*x[0] + w1*x[1] + ... + b", skipping zero weights. */
-function linearCombination(weights: bigint[], input: string, bias: bigint): string {
-  const terms = weights.flatMap((w, i) => (w === 0n ? [] : [`${w}*${input}[${i}]`]));
-  if (bias !== 0n || terms.length === 0) terms.push(String(bias));
-  return balancedSum(terms).replace(/\+ -/g, "- ");
 }
 
 /**

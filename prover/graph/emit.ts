@@ -12,9 +12,10 @@ export function graphIncludes(op: GraphOp): string[] {
 
 /**
  * Emits the graph into the main template: `prev` is the input signal array, `name` the output
- * signal array (declared by the caller with op.outputs.length entries).
+ * signal array (declared by the caller with op.outputs.length entries). `privateWeight` gives the
+ * next private-weight signal, for a circuit whose weights are inputs (see EmitContext).
  */
-export function emitGraph(op: GraphOp, name: string, prev: string, emit: (line: string) => void): void {
+export function emitGraph(op: GraphOp, name: string, prev: string, emit: (line: string) => void, privateWeight?: () => string): void {
   const refs: string[] = op.in.map((_, i) => `${prev}[${i}]`);
   op.nodes.forEach((node, k) => {
     const arr = `${name}_n${k}`;
@@ -30,6 +31,7 @@ export function emitGraph(op: GraphOp, name: string, prev: string, emit: (line: 
       prefix: `${arr}x`,
       emit: (line) => emit(`    ${line}`),
       outs,
+      ...(privateWeight ? { privateWeight } : {}),
     });
     append(refs, outs);
   });

@@ -99,8 +99,14 @@ export function lowerGraph(g: GraphSpec, inScale: number, inBounds: Interval[], 
   };
 }
 
-/** Exact integer semantics of the whole graph: the tape, then the outputs. */
+/** Exact integer semantics of the whole graph: the outputs. */
 export function runGraph(op: GraphOp, inputs: readonly bigint[]): bigint[] {
+  const tape = runGraphTape(op, inputs);
+  return op.outputs.map((o) => tape[o]!);
+}
+
+/** Every value of the graph in tape order: the inputs, then each node's outputs. */
+export function runGraphTape(op: GraphOp, inputs: readonly bigint[]): bigint[] {
   const tape = [...inputs];
   for (const node of op.nodes) {
     const out = interpretNode(
@@ -110,7 +116,7 @@ export function runGraph(op: GraphOp, inputs: readonly bigint[]): bigint[] {
     if (out.length !== node.outs.length) throw new Error(`${node.op}: interpreter gave ${out.length} values for ${node.outs.length} outputs`);
     append(tape, out);
   }
-  return op.outputs.map((o) => tape[o]!);
+  return tape;
 }
 
 /** The float graph's values: the tape (inputs and every node's outputs). */

@@ -19,6 +19,9 @@ import { mul, type MulParams, type MulQ } from "./families/mul.js";
 import { round, type RoundParams, type RoundQ } from "./families/round.js";
 import { requirement, type RequireParams, type RequireQ } from "./families/require.js";
 import { topk, type TopKParams, type TopKQ } from "./families/topk.js";
+import { tree, type TreeParams, type TreeQ } from "./families/tree.js";
+import { relativeChange, type RelativeChangeParams, type RelativeChangeQ } from "./families/relativeChange.js";
+import { signalHead, type SignalHeadParams, type SignalHeadQ } from "./families/signalHead.js";
 
 /** Each family's float-node parameters P and lowered-node parameters Q. */
 interface FamilyTypes {
@@ -31,13 +34,16 @@ interface FamilyTypes {
   round: { p: RoundParams; q: RoundQ };
   topk: { p: TopKParams; q: TopKQ };
   requirement: { p: RequireParams; q: RequireQ };
+  tree: { p: TreeParams; q: TreeQ };
+  relativeChange: { p: RelativeChangeParams; q: RelativeChangeQ };
+  signalHead: { p: SignalHeadParams; q: SignalHeadQ };
 }
 
 export type FamilyName = keyof FamilyTypes;
 
 type FamilyTable = { [F in FamilyName]: Family<FamilyTypes[F]["p"], FamilyTypes[F]["q"]> };
 
-const TABLE: FamilyTable = { affine, fn, compare, maxmin, mul, div, round, topk, requirement };
+const TABLE: FamilyTable = { affine, fn, compare, maxmin, mul, div, round, topk, requirement, tree, relativeChange, signalHead };
 
 /** Every family, in registration order (for reports and the circuit library's include check). */
 export const FAMILIES: readonly { ops: readonly string[]; includes: readonly string[] }[] = Object.values(TABLE);
@@ -65,7 +71,20 @@ export interface GraphOp {
 }
 
 /** The families' names, in registration order. */
-const NAMES: readonly FamilyName[] = ["affine", "fn", "compare", "maxmin", "mul", "div", "round", "topk", "requirement"];
+const NAMES: readonly FamilyName[] = [
+  "affine",
+  "fn",
+  "compare",
+  "maxmin",
+  "mul",
+  "div",
+  "round",
+  "topk",
+  "requirement",
+  "tree",
+  "relativeChange",
+  "signalHead",
+];
 if (NAMES.length !== Object.keys(TABLE).length) throw new Error("graph/registry.ts: NAMES must list every family of TABLE");
 
 const byOp = new Map<string, FamilyName>();
@@ -134,6 +153,12 @@ export function lowerNode(node: FloatNode, ctx: LowerContext, inScales: number[]
     case "topk":
       return lowerAs(name, node, ctx, inScales);
     case "requirement":
+      return lowerAs(name, node, ctx, inScales);
+    case "tree":
+      return lowerAs(name, node, ctx, inScales);
+    case "relativeChange":
+      return lowerAs(name, node, ctx, inScales);
+    case "signalHead":
       return lowerAs(name, node, ctx, inScales);
     default:
       return name satisfies never;

@@ -99,6 +99,11 @@ export interface EmitContext {
   emit(line: string): void;
   /** The output signal names this node must assign (declared by the caller). */
   outs: string[];
+  /**
+   * Private-weight circuits only: the next of the main template's `weights[]` input signals (a node
+   * with private parameters reads them in the order of prover/model/commitment.ts privateWeights).
+   */
+  privateWeight?: () => string;
 }
 
 /**

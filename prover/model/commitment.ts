@@ -7,14 +7,18 @@
  * which is the codegen's: this module takes the digest as an argument and the codegen imports this
  * one, so the one function that renders a circuit and commits to it is ../circuit/commitment.ts.
  */
-import { stringToHex } from "viem";
+import { keccak256, stringToHex } from "viem";
 import { bitLength, toField } from "../field.js";
 import type { ModelIR } from "./ir.js";
 import { graphPreimage } from "../graph/emit.js";
-import { poseidonHash } from "./poseidon.js";
+import type { GraphNodeOf } from "../graph/registry.js";
+import { POSEIDON_MAX_INPUTS, poseidonHash } from "./poseidon.js";
 
-/** Domain tag: the ASCII bytes of "zkinfer/model/v1" as one field element. */
-const MODEL_DOMAIN = BigInt(stringToHex("zkinfer/model/v1"));
+/**
+ * Domain tag: the ASCII bytes of "zkinfer/model/v2" as one field element. v2: the model is one graph
+ * of operator families (the layer IR of v1 is retired), so no v1 preimage can be read as a v2 one.
+ */
+const MODEL_DOMAIN = BigInt(stringToHex("zkinfer/model/v2"));
 
 /** Domain tag of a model with public inputs: the ASCII bytes of "zkinfer/public-inputs/v1". */
 const PUBLIC_INPUTS_DOMAIN = BigInt(stringToHex("zkinfer/public-inputs/v1"));
@@ -33,9 +37,9 @@ const ATTESTED_DOMAIN = BigInt(stringToHex("zkinfer/attested/v1"));
 const CIRCUIT_DOMAIN = BigInt(stringToHex("zkinfer/circuit/v1"));
 
 /**
- * One element of the commitment preimage. `weight` is set for a dense weight or bias of a model
- * with private weights: the circuit reads that element from its private `weights[weight]` signal
- * instead of a constant, so the proof binds the weights it multiplies with to the commitment.
+ * One element of the commitment preimage. Elements packing private weights or holding the weight
+ * salt are read by the circuit from its private `weights[]` and `weightSalt` signals instead of a
+ * constant, so the proof binds the weights it multiplies with to the commitment.
  */
 export interface CommitmentElement {
   value: bigint;
@@ -49,9 +53,14 @@ export interface CommitmentElement {
   salt?: true;
 }
 
-/** The private weights in the order the circuit's `weights[]` input takes them: per dense layer, rows then biases. */
+/** The affine nodes whose weights are private circuit inputs (a private-weight model's dense layers), in graph order. */
+function privateNodes(ir: ModelIR): GraphNodeOf<"affine">[] {
+  return ir.graph.nodes.filter((n): n is GraphNodeOf<"affine"> => n.family === "affine" && n.private);
+}
+
+/** The private weights in the order the circuit's `weights[]` input takes them: per private node, rows' weights then biases. */
 export function privateWeights(ir: ModelIR): bigint[] {
-  return ir.ops.flatMap((op) => (op.kind === "dense" ? [...op.weights.flat(), ...op.bias] : []));
+  return privateNodes(ir).flatMap((n) => [...n.rows.flatMap((r) => r.w), ...n.rows.map((r) => r.b)]);
 }
 
 /**
@@ -67,9 +76,8 @@ export function weightSegments(ir: ModelIR): { first: number; count: number; bit
     return Math.max(2, widest.toString(2).length + 1);
   };
   const fixed = ir.visibility.weightWidths;
-  for (const op of ir.ops) {
-    if (op.kind !== "dense") continue;
-    for (const values of [op.weights.flat(), op.bias]) {
+  for (const node of privateNodes(ir)) {
+    for (const values of [node.rows.flatMap((r) => r.w), node.rows.map((r) => r.b)]) {
       const at = segments.length;
       const bits = fixed ? fixed[at] : widthOf(values);
       if (bits === undefined) throw new RangeError(`visibility.weightWidths has ${fixed!.length} widths; the model has more weight segments`);
@@ -99,68 +107,70 @@ const VISIBILITY_DOMAIN = BigInt(stringToHex("zkinfer/vis/v1"));
 
 /**
  * The commitment preimage of `ir` for the circuit whose digest is `circuit` (the codegen passes 0
- * while it renders the text it digests, see prover/circuit/codegen.ts circuitDigest).
+ * while it renders the text it digests, see prover/circuit/codegen.ts circuitDigest): the model's
+ * elements, then the circuit suffix (CIRCUIT_DOMAIN, digest). With private weights the circuit hashes
+ * the preimage itself, so its layout is ordered for the circuit's cost: every constant first (the
+ * model's structure as one keccak digest, the visibility, the weights' count and packing widths, the
+ * circuit suffix), padded with zeros to a whole number of Poseidon chunks (circom computes a Poseidon
+ * of constants at compile time: it costs no constraint), then the packed private weights and the salt,
+ * the only chunks that cost constraints. Every layout has a fixed shape given the model's structure,
+ * so the padding is unambiguous.
  */
 export function commitmentLayout(ir: ModelIR, circuit: bigint): CommitmentElement[] {
-  return [...modelLayout(ir), { value: CIRCUIT_DOMAIN }, { value: toField(circuit) }];
+  const suffix: CommitmentElement[] = [{ value: CIRCUIT_DOMAIN }, { value: toField(circuit) }];
+  const v = ir.visibility;
+  const elements = modelCommitmentValues(ir);
+  if (v.weights === "public" && v.outputs === "public") return [...elements.map((value) => ({ value })), ...suffix];
+  // The visibility is committed because the statement depends on what the outputs slot means.
+  const outputsCode = { public: 0n, hashed: 1n, threshold: 2n }[v.outputs];
+  const visibility = [VISIBILITY_DOMAIN, v.weights === "private" ? 1n : 0n, outputsCode, toField(v.threshold ?? 0n)];
+  if (v.weights === "public") return [...[...elements, ...visibility].map((value) => ({ value })), ...suffix];
+  // Private weights leave the model's preimage (a private node's preimage holds its shape only) and are
+  // hashed PACKED (per segment, see weightSegments): hashing costs ~40 constraints per element, a range
+  // check costs `bits`, so packing 248 / bits weights per element is several times cheaper per weight.
+  // The model's public structure enters as ONE element, its keccak digest (as the circuit digest does):
+  // binding by keccak's collision resistance, and no longer than the circuit's constants need.
+  const segments = weightSegments(ir);
+  const head: CommitmentElement[] = [
+    ...[MODEL_DOMAIN, structureDigest(elements), ...visibility, BigInt(privateWeights(ir).length), BigInt(segments.length)].map((value) => ({ value })),
+    // the widths are committed: they fix how the digits are read
+    ...segments.map((s) => ({ value: BigInt(s.bits) })),
+    ...suffix,
+  ];
+  let chunkEnd = POSEIDON_MAX_INPUTS;
+  while (chunkEnd < head.length) chunkEnd += POSEIDON_MAX_INPUTS - 1;
+  const padding = Array.from({ length: chunkEnd - head.length }, () => ({ value: 0n }));
+  return [...head, ...padding, ...packedWeights(ir, segments), { value: toField(v.weightSalt!), salt: true }];
 }
 
-function modelLayout(ir: ModelIR): CommitmentElement[] {
-  const elements = modelCommitmentValues(ir);
-  const v = ir.visibility;
-  const isDefault = v.weights === "public" && v.outputs === "public";
-  if (isDefault) return elements.map((value) => ({ value }));
-  // Public weights stay in place. Private ones leave their places and are hashed PACKED (per segment,
-  // see weightSegments) after the visibility suffix: hashing costs ~40 constraints per element (Poseidon(16)
-  // is 609 for 15 new elements), a range check costs `bits`, so packing 248 / bits weights per element
-  // is several times cheaper per weight. The visibility is committed because the statement depends on
-  // what the outputs slot means; the salt comes last.
-  const marks = v.weights === "private" ? denseWeightPositions(ir) : new Set<number>();
-  const out: CommitmentElement[] = elements.filter((_, at) => !marks.has(at)).map((value) => ({ value }));
-  const outputsCode = { public: 0n, hashed: 1n, threshold: 2n }[v.outputs];
-  out.push({ value: VISIBILITY_DOMAIN }, { value: v.weights === "private" ? 1n : 0n }, { value: outputsCode }, { value: toField(v.threshold ?? 0n) });
-  if (v.weights === "private") {
-    const weights = privateWeights(ir);
-    out.push({ value: BigInt(weights.length) });
-    for (const segment of weightSegments(ir)) {
-      const { bits } = segment;
-      const per = Math.floor(PACK_CAPACITY_BITS / bits);
-      const offset = 1n << BigInt(bits - 1);
-      out.push({ value: BigInt(bits) }); // the widths are committed: they fix how the digits are read
-      for (let first = segment.first; first < segment.first + segment.count; first += per) {
-        const count = Math.min(per, segment.first + segment.count - first);
-        let value = 0n;
-        for (let i = count - 1; i >= 0; i--) value = (value << BigInt(bits)) + weights[first + i]! + offset;
-        out.push({ value, pack: { first, count, bits } });
-      }
+/** The private weights packed per segment, 248 / bits of them per element (see CommitmentElement.pack). */
+function packedWeights(ir: ModelIR, segments: { first: number; count: number; bits: number }[]): CommitmentElement[] {
+  const weights = privateWeights(ir);
+  const out: CommitmentElement[] = [];
+  for (const { first: start, count: total, bits } of segments) {
+    const per = Math.floor(PACK_CAPACITY_BITS / bits);
+    const offset = 1n << BigInt(bits - 1);
+    for (let first = start; first < start + total; first += per) {
+      const count = Math.min(per, start + total - first);
+      let value = 0n;
+      for (let i = count - 1; i >= 0; i--) value = (value << BigInt(bits)) + weights[first + i]! + offset;
+      out.push({ value, pack: { first, count, bits } });
     }
-    out.push({ value: toField(v.weightSalt!), salt: true });
   }
   return out;
 }
 
-/** Positions, in modelCommitmentValues order, of every dense weight and bias. */
-function denseWeightPositions(ir: ModelIR): Set<number> {
-  const positions = new Set<number>();
-  let at = 3 + 2 * ir.features.length + 1;
-  for (const op of ir.ops) {
-    if (op.kind === "dense") {
-      at += 7;
-      const n = op.weights.length * op.weights[0]!.length + op.bias.length;
-      for (let k = 0; k < n; k++) positions.add(at + k);
-      at += n;
-    } else {
-      at += opPreimage(op).length;
-    }
-  }
-  return positions;
+/** keccak256 of the elements (32 bytes each, big-endian), as one field element (248 bits). */
+function structureDigest(elements: readonly bigint[]): bigint {
+  let hex = "";
+  for (const e of elements) hex += e.toString(16).padStart(64, "0");
+  return BigInt(keccak256(`0x${hex}`)) >> 8n;
 }
 
 function modelCommitmentValues(ir: ModelIR): bigint[] {
   const out: bigint[] = [MODEL_DOMAIN, BigInt(ir.inputScale), BigInt(ir.features.length)];
   for (const f of ir.features) out.push(f.qmin, f.qmax);
-  out.push(BigInt(ir.ops.length));
-  for (const op of ir.ops) for (const v of opPreimage(op)) out.push(v); // no spread: a graph's preimage can exceed the call stack
+  for (const v of graphPreimage(ir.graph)) out.push(v); // no spread: a graph's preimage can exceed the call stack
   out.push(BigInt(ir.outputs.length));
   for (const o of ir.outputs) out.push(BigInt(o.scale));
   // An attested circuit proves a different statement (and has a different public-signal layout):
@@ -179,49 +189,6 @@ function modelCommitmentValues(ir: ModelIR): bigint[] {
     }
   }
   return out.map(toField);
-}
-
-/** The preimage elements of one op: a kind tag, its shape and scales, then its constants. */
-function opPreimage(op: ModelIR["ops"][number]): bigint[] {
-  const out: bigint[] = [];
-  if (op.kind === "dense") {
-    out.push(1n, BigInt(op.weights.length), BigInt(op.weights[0]!.length));
-    out.push(BigInt(op.inScale), BigInt(op.weightScale), BigInt(op.outScale), op.relu ? 1n : 0n);
-    for (const row of op.weights) out.push(...row);
-    out.push(...op.bias);
-  } else if (op.kind === "relu") {
-    out.push(2n, BigInt(op.in.length), BigInt(op.scale));
-  } else if (op.kind === "leakyRelu") {
-    out.push(3n, BigInt(op.in.length), BigInt(op.scale), BigInt(op.alphaBits), ...op.alpha);
-  } else if (op.kind === "clip") {
-    // A missing bound is encoded by a presence flag, so "no bound" never collides with a value.
-    out.push(4n, BigInt(op.in.length), BigInt(op.scale), op.lo === null ? 0n : 1n, op.lo ?? 0n, op.hi === null ? 0n : 1n, op.hi ?? 0n);
-  } else if (op.kind === "piecewise") {
-    out.push(5n, BigInt(op.in.length), BigInt(op.scale), BigInt(op.slopeBits), op.y0, BigInt(op.breakpoints.length), ...op.breakpoints, ...op.deltas);
-  } else if (op.kind === "max") {
-    out.push(6n, BigInt(op.in.length), BigInt(op.groups.length));
-    for (const g of op.groups) out.push(BigInt(g.length), ...g.map(BigInt));
-  } else if (op.kind === "argmax") {
-    out.push(7n, BigInt(op.in.length));
-  } else if (op.kind === "treeEnsemble") {
-    out.push(8n, BigInt(op.in.length), BigInt(op.inScale), BigInt(op.outScale), BigInt(op.base.length), ...op.base, BigInt(op.trees.length));
-    for (const tree of op.trees) {
-      out.push(BigInt(tree.length));
-      for (const n of tree) {
-        if (n.leaf) out.push(0n, ...n.leaf);
-        else out.push(1n, BigInt(n.feature!), n.threshold!, BigInt(n.left!), BigInt(n.right!));
-      }
-    }
-  } else if (op.kind === "relativeChange") {
-    out.push(9n, BigInt(op.in.length), BigInt(op.inputs.length), BigInt(op.inScale), BigInt(op.outScale), BigInt(op.reference), ...op.inputs.map(BigInt));
-  } else if (op.kind === "signalHead") {
-    out.push(10n, BigInt(op.scale), op.hold);
-  } else if (op.kind === "graph") {
-    return graphPreimage(op);
-  } else {
-    op satisfies never;
-  }
-  return out;
 }
 
 /**

@@ -1,20 +1,20 @@
 /**
- * The reference interpreter: the IR's exact integer semantics in BigInt. The circuit is the other
- * back end of the same IR; tests demand that both agree bit for bit on every input.
+ * The reference interpreter: the IR's exact integer semantics in BigInt (each graph node by its
+ * family's interpret rule, prover/graph/lower.ts runGraphTape). The circuit is the other back end of the
+ * same IR; tests demand that both agree bit for bit on every input.
  */
 import { InputValidationError } from "../errors.js";
 import { dequantize, quantize } from "./quantize.js";
-import { runGraph } from "../graph/lower.js";
-import { floorDiv } from "../graph/interval.js";
-import { SIGNAL_SIZE_BITS, type ModelIR, type Op } from "./ir.js";
+import { runGraphTape } from "../graph/lower.js";
+import type { ModelIR } from "./ir.js";
 
 export type FeatureValues = Record<string, number>;
 
 export interface ReferenceResult {
   /** Quantized inputs, in feature order: what the circuit receives. */
   inputs: bigint[];
-  /** The values after each op, in op order. */
-  activations: bigint[][];
+  /** Every value of the model's graph in tape order: the inputs, then each node's outputs (prover/graph/lower.ts runGraphTape). */
+  tape: bigint[];
   /** Signed outputs at each output's scale. */
   outputs: bigint[];
 }
@@ -61,82 +61,8 @@ export function runQuantized(ir: ModelIR, inputs: readonly bigint[]): ReferenceR
   if (inputs.length !== ir.features.length) {
     throw new RangeError(`expected ${ir.features.length} inputs, got ${inputs.length}`);
   }
-  let x = [...inputs];
-  const activations: bigint[][] = [];
-  for (const op of ir.ops) {
-    x = applyOp(op, x);
-    activations.push(x);
-  }
-  return { inputs: [...inputs], activations, outputs: x };
-}
-
-const relu = (v: bigint) => (v < 0n ? 0n : v);
-
-/** One op's exact integer semantics (BigInt >> is an arithmetic shift: floor division by 2^s). */
-export function applyOp(op: Op, x: readonly bigint[]): bigint[] {
-  switch (op.kind) {
-    case "dense": {
-      const shift = BigInt(op.shift);
-      return op.weights.map((row, o) => {
-        let acc = op.bias[o]!;
-        row.forEach((w, i) => (acc += w * x[i]!));
-        const q = acc >> shift;
-        return op.relu ? relu(q) : q;
-      });
-    }
-    case "relu":
-      return x.map(relu);
-    case "leakyRelu": {
-      const one = 1n << BigInt(op.alphaBits);
-      return x.map((v, i) => ((one - op.alpha[i]!) * relu(v) + op.alpha[i]! * v) >> BigInt(op.alphaBits));
-    }
-    case "clip":
-      return x.map((v) => {
-        const y = op.lo === null ? v : op.lo + relu(v - op.lo);
-        return op.hi === null ? y : op.hi - relu(op.hi - y);
-      });
-    case "piecewise":
-      return x.map((v) => {
-        let acc = op.y0;
-        op.breakpoints.forEach((b, j) => (acc += op.deltas[j]! * relu(v - b)));
-        return acc >> BigInt(op.slopeBits);
-      });
-    case "max":
-      return op.groups.map((g) => g.slice(1).reduce((m, idx) => m + relu(x[idx]! - m), x[g[0]!]!));
-    case "argmax": {
-      let best = 0;
-      x.forEach((v, i) => {
-        if (v > x[best]!) best = i; // strictly greater: ties keep the lowest index
-      });
-      return [BigInt(best)];
-    }
-    case "treeEnsemble":
-      return op.base.map((b, k) => {
-        let acc = b;
-        for (const tree of op.trees) {
-          let n = tree[0]!;
-          while (!n.leaf) n = tree[x[n.feature!]! > n.threshold! ? n.right! : n.left!]!;
-          acc += n.leaf[k]!;
-        }
-        return acc;
-      });
-    case "relativeChange": {
-      const den = x[op.reference]!;
-      const one = 1n << BigInt(op.outScale);
-      return op.inputs.map((i) => floorDiv((x[i]! - den) * one, den));
-    }
-    case "signalHead": {
-      const s = x[0]!;
-      const direction = s >= op.hold ? 1n : s <= -op.hold ? -1n : 0n;
-      const sizeOne = 1n << BigInt(SIGNAL_SIZE_BITS);
-      const scaled = (s * direction) >> BigInt(op.shift);
-      return [direction, scaled < sizeOne ? scaled : sizeOne];
-    }
-    case "graph":
-      return runGraph(op, x);
-    default:
-      return op satisfies never;
-  }
+  const tape = runGraphTape(ir.graph, inputs);
+  return { inputs: [...inputs], tape, outputs: ir.graph.outputs.map((o) => tape[o]!) };
 }
 
 /** Validates, quantizes and runs. */

@@ -69,7 +69,7 @@ const clipSchema = z
   .strict()
   .refine((c) => c.min === undefined || c.max === undefined || c.min <= c.max, { message: "min must not exceed max", path: ["max"] });
 
-/** Piecewise-linear sigmoid / tanh (breakpoints and documented error in ./approx.ts). */
+/** sigmoid / tanh: the fn family's piecewise-linear table over the proven interval, with its measured error (prover/graph/families/fn.ts). */
 const sigmoidSchema = z.object({ type: z.literal("sigmoid") }).strict();
 const tanhSchema = z.object({ type: z.literal("tanh") }).strict();
 

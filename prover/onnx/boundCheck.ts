@@ -14,7 +14,7 @@ import { decodeOutputs, runQuantized } from "../model/interpret.js";
 import { quantize } from "../model/quantize.js";
 import { calibrate } from "./calibrate.js";
 import { argmaxLowest, assembleSample, interpretFloat, readInputJson, runOnnxRuntime } from "./check.js";
-import type { ImportedNetwork } from "./import.js";
+import type { ImportedNetwork } from "./importedNetwork.js";
 import { importNetwork } from "./network.js";
 
 export interface BoundCheck {

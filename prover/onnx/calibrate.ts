@@ -15,11 +15,10 @@
  *   the documented error of the piecewise-linear sigmoid/tanh (./../model/approx.ts).
  */
 import { ModelRangeError, ZkinferError } from "../errors.js";
-import { APPROX_FUNCTIONS, PIECEWISE } from "../model/approx.js";
+import { APPROX_FUNCTIONS } from "../model/approx.js";
 import { lowerModel, type ModelIR } from "../model/ir.js";
-import { dequantize } from "../model/quantize.js";
 import { parseModelSpec, type ModelSpec } from "../model/spec.js";
-import type { FloatLayer, ImportedNetwork } from "./import.js";
+import type { FloatLayer, ImportedNetwork } from "./importedNetwork.js";
 import { affine } from "../graph/families/affine.js";
 import { evalFloatGraph } from "../graph/lower.js";
 import type { GraphSpec } from "../graph/types.js";
@@ -216,88 +215,11 @@ export function evalFloatLayers(layers: readonly FloatLayer[], input: readonly n
   return out;
 }
 
-/** Worst-case |quantized - float| per output; see the module comment. */
-export function errorBound(spec: ModelSpec, ir: ModelIR): number[] {
-  const mag = (iv: { lo: bigint; hi: bigint }, s: number) => Math.max(Math.abs(dequantize(iv.lo, s)), Math.abs(dequantize(iv.hi, s)));
-  let e = ir.features.map(() => 2 ** -(ir.inputScale + 1));
-  let li = 0;
-  const layers = spec.layers.filter((l) => l.type !== "output");
-  for (const op of ir.ops) {
-    // lowerModel fuses a ReLU into the dense layer before it; find the spec layer of this op.
-    const layer = layers[li]!;
-    li += op.kind === "dense" && op.relu ? 2 : 1;
-    switch (op.kind) {
-      case "dense": {
-        if (layer.type !== "dense") throw new Error("calibration: IR and spec out of step");
-        const inMag = op.acc.length
-          ? ir.ops.indexOf(op) === 0
-            ? ir.features.map((f) => Math.max(Math.abs(f.min), Math.abs(f.max)))
-            : prevMagnitudes(ir, op)
-          : [];
-        e = op.weights.map((row, o) => {
-          let err = Math.abs(layer.bias[o]! - dequantize(op.bias[o]!, op.inScale + op.weightScale));
-          row.forEach((wq, i) => {
-            const w = layer.weights[o]![i]!;
-            err += Math.abs(w) * e[i]! + Math.abs(w - dequantize(wq, op.weightScale)) * (inMag[i]! + e[i]!);
-          });
-          return err + 2 ** -op.outScale; // floor division
-        });
-        break;
-      }
-      case "relu":
-      case "clip":
-        break; // 1-Lipschitz, exact on integers
-      case "max":
-        e = op.groups.map((g) => Math.max(...g.map((i) => e[i]!)));
-        break;
-      case "leakyRelu": {
-        if (layer.type !== "leaky_relu") throw new Error("calibration: IR and spec out of step");
-        e = e.map((ei, i) => {
-          const a = layer.alpha.length === 1 ? layer.alpha[0]! : layer.alpha[i]!;
-          return Math.max(1, Math.abs(a)) * ei + Math.abs(a - dequantize(op.alpha[i]!, op.alphaBits)) * (mag(op.in[i]!, op.scale) + ei) + 2 ** -op.scale;
-        });
-        break;
-      }
-      case "piecewise": {
-        const lipschitz = op.fn === "sigmoid" ? 0.25 : 1;
-        const pwl = PIECEWISE[op.fn];
-        // Quantized breakpoints/slopes vs the float approximation, over the proven input magnitude.
-        e = e.map((ei, i) => {
-          const m = mag(op.in[i]!, op.scale) + ei;
-          let q = Math.abs(pwl.y0 - dequantize(op.y0, op.scale + op.slopeBits));
-          pwl.deltas.forEach((d, j) => {
-            const dq = dequantize(op.deltas[j]!, op.slopeBits);
-            q +=
-              Math.abs(d - dq) * (m + Math.abs(pwl.breakpoints[j]!)) + Math.abs(dq) * Math.abs(pwl.breakpoints[j]! - dequantize(op.breakpoints[j]!, op.scale));
-          });
-          return lipschitz * ei + pwl.maxError + q + 2 ** -op.scale;
-        });
-        break;
-      }
-      case "argmax":
-      case "treeEnsemble":
-      case "signalHead":
-        // Discrete outputs: a perturbation near a tie or a threshold changes the answer outright.
-        e = op.out.map(() => Infinity);
-        break;
-      case "graph":
-        e = op.outErr;
-        break;
-      case "relativeChange":
-        // Not emitted by the ONNX importer (spec-only, for signal models): no bound is claimed.
-        e = op.out.map(() => Infinity);
-        break;
-      default:
-        op satisfies never;
-    }
-  }
-  return e;
-}
-
-/** Proven magnitude bound (real units) of each input of a dense op that is not the first. */
-function prevMagnitudes(ir: ModelIR, op: ModelIR["ops"][number]): number[] {
-  const prev = ir.ops[ir.ops.indexOf(op) - 1]!;
-  if (prev.kind === "graph") throw new Error("calibration: a graph layer is the last layer");
-  const scale = "outScale" in prev ? prev.outScale : prev.kind === "argmax" ? 0 : prev.scale;
-  return prev.out.map((iv) => Math.max(Math.abs(dequantize(iv.lo, scale)), Math.abs(dequantize(iv.hi, scale))));
+/**
+ * Worst-case |quantized - float| per output: the graph's error analysis (each family's error rule,
+ * prover/graph/types.ts ValueInfo.err), which covers every layer kind since the spec lowers to one
+ * graph (prover/model/specGraph.ts).
+ */
+export function errorBound(_spec: ModelSpec, ir: ModelIR): number[] {
+  return ir.graph.outErr;
 }

@@ -17,10 +17,12 @@ import { fromField, toField } from "../field.js";
 import { modelCommitment } from "../circuit/commitment.js";
 import { decodeOutputs, runQuantized } from "../model/interpret.js";
 import { quantize } from "../model/quantize.js";
-import { calibrate, errorBound as errorBoundOf, evalFloatLayers, validateSamples } from "./calibrate.js";
-import type { ImportedNetwork } from "./import.js";
+import { calibrate, evalFloatLayers, validateSamples } from "./calibrate.js";
+import type { ImportedNetwork } from "./importedNetwork.js";
 import { MAX_GRAPH_CONSTRAINTS, ModelTooLargeError } from "./graphImport.js";
-import { importNetwork } from "./network.js";
+import { importNetwork, type ImportOptions } from "./network.js";
+import { evalFloatGraph } from "../graph/lower.js";
+import type { GraphSpec } from "../graph/types.js";
 import type { ModelIR } from "../model/ir.js";
 
 export interface CheckOnnxReturnType {
@@ -151,16 +153,25 @@ export async function runOnnxRuntime(onnxPath: string, net: ImportedNetwork, inp
 /**
  * The float model's outputs from zkinfer's own interpreter of the imported network (exact float
  * semantics of every node, prover/graph's evalFloat rules), in onnxruntime's form: for a final
- * Softmax (compiled as ArgMax) the probabilities, from the logits before the ArgMax.
+ * Softmax compiled as ArgMax (--argmax-output) the probabilities, from the logits the graph's final
+ * argmax node reads.
  */
 export function interpretFloat(net: ImportedNetwork, sample: readonly number[]): number[] {
-  const values = evalFloatLayers(net.layers, sample);
-  if (!net.finalSoftmax) return values.at(-1)!;
-  const logits = values.at(-2) ?? [...sample];
+  if (!net.finalSoftmax) return evalFloatLayers(net.layers, sample).at(-1)!;
+  const graph = net.layers[0] as GraphSpec;
+  const tape = evalFloatGraph(graph, sample);
+  const logits = graph.nodes.at(-1)!.args.map((a) => tape[a]!);
   const m = Math.max(...logits);
   const e = logits.map((z) => Math.exp(z - m));
   const s = e.reduce((a, b) => a + b, 0);
   return e.map((v) => v / s);
+}
+
+/** The largest error bound of the values the model's final argmax node reads (the logits). */
+function argmaxInputBound(ir: ModelIR): number {
+  const tapeErr = [...ir.graph.in.map(() => 2 ** -(ir.inputScale + 1)), ...ir.graph.nodes.flatMap((n) => n.outs.map((v) => v.err))];
+  const last = ir.graph.nodes.at(-1)!;
+  return Math.max(...last.args.map((a) => tapeErr[a]!));
 }
 
 /** Refuse up front above this many estimated constraints (compiling and proving would take hours). */
@@ -169,17 +180,20 @@ export const MAX_CONSTRAINTS = MAX_GRAPH_CONSTRAINTS;
 /** Constraints a lowered model will cost, roughly: every gadget's bits plus one per product. */
 export function estimateConstraints(ir: ModelIR): number {
   let n = ir.features.length * 2 * (ir.inputScale + 8);
-  for (const op of ir.ops) {
-    for (const k of op.gadgetBits as (number | null)[]) if (k !== null) n += k + 1;
-    if (op.kind === "graph") for (const node of op.nodes) n += node.op === "affine" ? 0 : node.outs.length;
-  }
+  for (const k of ir.graph.gadgetBits) n += k + 1;
+  for (const node of ir.graph.nodes) n += node.op === "affine" ? 0 : node.outs.length;
   return n;
 }
 
-export async function checkOnnx(onnxPath: string, inputPath: string, log: (line: string) => void = () => {}): Promise<CheckOnnxReturnType> {
+export async function checkOnnx(
+  onnxPath: string,
+  inputPath: string,
+  log: (line: string) => void = () => {},
+  options: ImportOptions = {},
+): Promise<CheckOnnxReturnType> {
   let net: ImportedNetwork;
   try {
-    net = importNetwork(readFileSync(onnxPath), onnxPath, log);
+    net = importNetwork(readFileSync(onnxPath), onnxPath, log, options);
   } catch (e) {
     if (e instanceof ModelTooLargeError) return { supported: false, reason: e.message, estimatedConstraints: e.estimatedConstraints };
     if (e instanceof ZkinferError) return { supported: false, reason: e.message };
@@ -194,7 +208,7 @@ export async function checkOnnx(onnxPath: string, inputPath: string, log: (line:
     if (e instanceof ZkinferError) return { supported: false, reason: e.message };
     throw e;
   }
-  const { spec, ir, errorBound } = calibrated;
+  const { ir, errorBound } = calibrated;
   const estimate = estimateConstraints(ir);
   if (estimate > MAX_CONSTRAINTS) {
     return {
@@ -247,7 +261,7 @@ export async function checkOnnx(onnxPath: string, inputPath: string, log: (line:
     if (net.finalSoftmax) {
       // Logit margin from the probabilities: z_i - z_j = ln p_i - ln p_j. The class is certain when
       // the top logit leads the runner-up by more than twice the logits' worst-case error.
-      const logitBound = Math.max(...errorBoundOf({ ...spec, layers: spec.layers.filter((l) => l.type !== "argmax") }, { ...ir, ops: ir.ops.slice(0, -1) }));
+      const logitBound = argmaxInputBound(ir);
       const sorted = [...ortOut].sort((a, b) => b - a);
       const margin = sorted.length > 1 ? Math.log(sorted[0]!) - Math.log(sorted[1]!) : Infinity;
       const certain = margin > 2 * logitBound + 2 ** -20;

@@ -15,7 +15,7 @@ import { calibrate } from "./calibrate.js";
 import { argmaxLowest } from "./check.js";
 import { parseOnnx, parseTensor, type OnnxGraph } from "./graph.js";
 import { importGraphIR } from "./graphImport.js";
-import type { ImportedNetwork } from "./import.js";
+import type { ImportedNetwork } from "./importedNetwork.js";
 import { importNetwork } from "./network.js";
 
 export interface NodeTestResult {

@@ -13,7 +13,7 @@ import { OnnxImportError, UnsupportedOperatorError } from "../errors.js";
 import type { AffineParams } from "../graph/families/affine.js";
 import type { FloatNode, GraphSpec } from "../graph/types.js";
 import { estimateGraphConstraints, MAX_GRAPH_CONSTRAINTS, tooLarge } from "./estimate.js";
-import type { ImportedNetwork } from "./import.js";
+import type { ImportedNetwork } from "./importedNetwork.js";
 import { parseOnnx, type OnnxGraph } from "./graph.js";
 import { GraphBuilder, NodeContext } from "./ops/context.js";
 import { cst, INT_TYPES, unit } from "./ops/lin.js";

@@ -17,7 +17,7 @@ import { lowerModel, type ModelIR } from "../model/ir.js";
 import { quantize } from "../model/quantize.js";
 import { readModelSpec, type ModelSpec } from "../model/spec.js";
 import { calibrate, errorBound, evalFloatLayers, validateSamples } from "./calibrate.js";
-import type { FloatLayer } from "./import.js";
+import type { FloatLayer } from "./importedNetwork.js";
 import { importNetwork } from "./network.js";
 import { readSamples } from "./samples.js";
 
@@ -30,6 +30,8 @@ export interface ImportModelParameters {
   name: string;
   /** Decision threshold of a single-output model for the accuracy report. */
   threshold?: number;
+  /** ONNX only: compile a final Softmax as the class index (ImportOptions.argmaxOutput). */
+  argmaxOutput?: boolean;
   log?: (line: string) => void;
 }
 
@@ -55,7 +57,7 @@ export async function importModel(p: ImportModelParameters): Promise<{ spec: Mod
   let ir: ModelIR;
   let rows: number[][];
   if (p.modelPath.toLowerCase().endsWith(".onnx")) {
-    const net = importNetwork(readFileSync(p.modelPath), p.modelPath, log);
+    const net = importNetwork(readFileSync(p.modelPath), p.modelPath, log, { argmaxOutput: p.argmaxOutput === true });
     log(`imported ${p.modelPath}: ${net.operators.length} ONNX nodes -> ${net.layers.map((l) => l.type).join(", ")}`);
     rows = validateSamples(samples.rows, net.inputSize, p.samplesPath);
     const names = samples.names?.length === net.inputSize && samples.names.every((n) => /^[a-z][a-z0-9_]*$/.test(n)) ? samples.names : undefined;

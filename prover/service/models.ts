@@ -4,11 +4,10 @@
  * stores anything, with the same checks the prover runs (quantizeInputs), so a bad input is a 400
  * naming the feature, never a failed job or a retry.
  */
-import { readCircuitRecord } from "../artifacts/circuitRecord.js";
+import { recordedModelCommitment } from "../artifacts/circuitRecord.js";
 import { assertBuilt, resolveSpecPath } from "../artifacts/models.js";
 import { verifierContractName } from "../artifacts/paths.js";
 import { ZkinferError } from "../errors.js";
-import { modelCommitment } from "../circuit/commitment.js";
 import { quantizeInputs } from "../model/interpret.js";
 import { lowerModel, type ModelIR } from "../model/ir.js";
 import { readModelSpec } from "../model/spec.js";
@@ -38,15 +37,16 @@ export async function loadServiceModels(paths: readonly string[]): Promise<Map<s
     }
     if (models.has(ir.name)) throw new ZkinferError(`Model ${ir.name} is given twice (${specPath}).`);
     assertBuilt(ir.name, specPath);
-    // The prover processes read the build's record too; checked here first, so a stale or older build
-    // refuses to start in one line, before a deployment, rather than as a prover process's crash.
-    readCircuitRecord(ir.name, specPath);
+    // The build's record (checked against the spec and the artifacts, no circuit rendered): the prover
+    // processes read it too; checked here first, so a stale or older build refuses to start in one
+    // line, before a deployment, rather than as a prover process's crash.
+    const commitment = await recordedModelCommitment(ir, specPath);
     models.set(ir.name, {
       name: ir.name,
       version: ir.version,
       specPath,
       ir,
-      commitment: await modelCommitment(ir),
+      commitment,
       verifierContract: verifierContractName(ir.name),
     });
   }

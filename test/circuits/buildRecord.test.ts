@@ -1,14 +1,15 @@
 /**
  * The build's record (circuit.json: commitment, circuit digest, sha256 of the spec and the circuit
- * files), which `ModelProver.load`, `deploy` and `verify-deployment` read instead of rendering the
- * circuit again. A copy of credit-score's build in a scratch build folder is tampered with, one
+ * files), which `ModelProver.load`, `deploy`, `verify-deployment`, `verify` and `serve` read instead of
+ * rendering the circuit again (verify and serve through recordedModelCommitment). A copy of credit-score's build in a scratch build folder is tampered with, one
  * thing at a time: each stale or tampered record is refused, naming what differs.
  */
 import { expect } from "chai";
 import { copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { readCircuitRecord } from "../../prover/artifacts/circuitRecord.js";
+import { readCircuitRecord, recordedModelCommitment } from "../../prover/artifacts/circuitRecord.js";
+import { loadServiceModels } from "../../prover/service/models.js";
 import { artifactPath, bundledSpecPath } from "../../prover/artifacts/paths.js";
 import { modelDeploymentSpec } from "../../prover/chain/deployModel.js";
 import { modelCommitment } from "../../prover/circuit/commitment.js";
@@ -60,6 +61,9 @@ describe("build record: lowered and rendered once, checked on every later read",
     const prover = await ModelProver.load(specPath);
     expect(prover.modelCommitment).to.equal(honest);
     expect((await modelDeploymentSpec(specPath)).modelCommitment).to.equal(honest);
+    // `zkinfer verify` and `zkinfer serve` compare proofs with the recorded commitment.
+    expect(await recordedModelCommitment(lowerModel(readModelSpec(specPath)), specPath)).to.equal(honest);
+    expect((await loadServiceModels([specPath])).get(MODEL)!.commitment).to.equal(honest);
   });
 
   it("refuses a spec edited since the build, naming it", async () => {
@@ -85,6 +89,16 @@ describe("build record: lowered and rendered once, checked on every later read",
     editRecord((r) => (r.circuitDigest = (BigInt(String(r.circuitDigest)) + 1n).toString()));
     expect(await failure(ModelProver.load(specPath))).to.match(/stale \(its model commitment differs from the spec's\)/);
     expect(await failure(modelDeploymentSpec(specPath))).to.match(/stale \(its model commitment differs/);
+    expect(await failure(recordedModelCommitment(lowerModel(readModelSpec(specPath)), specPath))).to.match(/stale \(its model commitment differs/);
+    expect(await failure(loadServiceModels([specPath]))).to.match(/stale \(its model commitment differs/);
+  });
+
+  it("verify and serve refuse a spec edited since the build (no re-rendering hides it)", async () => {
+    const spec = JSON.parse(readFileSync(specPath, "utf8"));
+    spec.layers[0].bias[0] += 0.5;
+    writeFileSync(specPath, JSON.stringify(spec, null, 2));
+    expect(await failure(recordedModelCommitment(lowerModel(readModelSpec(specPath)), specPath))).to.match(/stale: the spec .*changed since the build/);
+    expect(await failure(loadServiceModels([specPath]))).to.match(/stale: the spec/);
   });
 
   it("refuses a record without a digest (an older zkinfer's), naming the field", async () => {

@@ -4,7 +4,9 @@ import { soundnessSuite } from "./soundness.js";
 describe("circuit: all-ops fixture (LeakyRelu, Clip, MaxPool groups, sigmoid, tanh, ArgMax)", () => {
   soundnessSuite({
     specPath: fileURLToPath(new URL("../fixtures/all-ops.json", import.meta.url)),
-    nonLinearConstraints: 1186,
+    // 1,186 with the layer IR's own activation gadgets; the fn family's tables (exact PWL for the
+    // kinked functions) and maxmin's ArgMax cost less.
+    nonLinearConstraints: 1000,
     randomInputs: 100,
   });
 });

@@ -57,10 +57,13 @@ export function soundnessSuite({
     // The outputs slot per the model's visibility (a hashed output's salt is 8: the helper's default).
     const expected = await publicOutputs(m.ir, ref.outputs, 8n, inputs);
     expected.forEach((q, o) => expect(w[1 + o], `output ${o} for inputs [${inputs}]`).to.equal(toField(q)));
-    ref.activations.forEach((layer, li) =>
-      layer.forEach((q, o) => {
-        const wire = m.symbols.get(`main.a${li}[${o}]`);
-        if (wire !== undefined) expect(w[wire], `layer ${li} value ${o} for [${inputs}]`).to.equal(toField(q));
+    // Node k's outputs are the signals main.model_n<k>[j], the tape's values after the inputs.
+    let at = m.ir.features.length;
+    m.ir.graph.nodes.forEach((node, k) =>
+      node.outs.forEach((_, j) => {
+        const wire = m.symbols.get(`main.model_n${k}[${j}]`);
+        if (wire !== undefined) expect(w[wire], `graph node ${k} value ${j} for [${inputs}]`).to.equal(toField(ref.tape[at]!));
+        at++;
       }),
     );
   }
@@ -206,7 +209,7 @@ export function soundnessSuite({
   });
 
   it("keeps every bit decomposition narrower than the field (no aliasing)", () => {
-    const widest = Math.max(...m.ir.ops.flatMap((op) => (op.gadgetBits as (number | null)[]).filter((k): k is number => k !== null)));
+    const widest = Math.max(...m.ir.graph.gadgetBits);
     expect(widest + 1).to.be.at.most(MAX_GADGET_BITS + 1);
     expect(MAX_GADGET_BITS + 1).to.be.below(254);
   });

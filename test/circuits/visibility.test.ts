@@ -15,7 +15,7 @@ const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/${name}.jso
 
 describe("circuit: private weights (signed-mlp with weights bound by the model commitment)", () => {
   // 1,857 before the circuit digest entered the in-circuit commitment hash (two more elements).
-  soundnessSuite({ specPath: fixture("private-mlp"), nonLinearConstraints: 1899, randomInputs: 50 });
+  soundnessSuite({ specPath: fixture("private-mlp"), nonLinearConstraints: 1281, randomInputs: 50 });
 
   describe("SECURITY 9: a changed private weight breaks the proof", () => {
     let m: CompiledModel;

@@ -127,7 +127,7 @@ describe("German Credit data", () => {
     it("validates with parseModelSpec", () => {
       const spec = parseModelSpec(raw, SPEC_PATH);
       expect(spec.name).to.equal("credit-score");
-      expect(spec.version).to.equal("1.1.1");
+      expect(spec.version).to.equal("1.2.0");
       expect(spec.fixedPoint.inputBits).to.equal(0);
       expect(spec.layers.map((l) => l.type)).to.deep.equal(["dense", "relu", "dense", "output"]);
     });

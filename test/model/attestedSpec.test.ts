@@ -11,7 +11,7 @@ import { modelCommitment } from "../../prover/circuit/commitment.js";
 import { lowerModel } from "../../prover/model/ir.js";
 import { parseModelSpec, readModelSpec } from "../../prover/model/spec.js";
 
-const CREDIT_SCORE_COMMITMENT = 17215388655931033969178602596726572715727982210944454642018004391628839133231n;
+const CREDIT_SCORE_COMMITMENT = 7614084099000087185797603467037373784996792947780727891158856712977389655523n;
 
 describe("attested model specs", () => {
   const plain = readModelSpec(bundledSpecPath("credit-score"));
@@ -31,8 +31,8 @@ describe("attested model specs", () => {
     const plainCommitment = await modelCommitment(plainIr);
     expect(await modelCommitment(lowerModel(attested))).to.not.equal(plainCommitment);
     // Pinned: registered deployments depend on it, so a change here is a reviewed event, never a side
-    // effect. Attestation left it unchanged; it last changed with credit-score 1.1.1, when the circuit
-    // digest came to cover only the circuits/lib files the circuit includes (docs/SECURITY.md, Compiler 2).
+    // effect. Attestation left it unchanged; it last changed with credit-score 1.2.0, when the layer IR was
+    // retired and the model became one graph of operator families (commitment domain zkinfer/model/v2).
     expect(plainCommitment).to.equal(CREDIT_SCORE_COMMITMENT);
   });
 

@@ -92,7 +92,7 @@ describe("circuit identity in the model commitment (docs/SECURITY.md, Compiler 2
   it("covers the circuits/lib files the circuit includes, transitively, and no other", () => {
     const text = creditScoreText();
     expect(includedLibraryFiles(includesOf(circuitCode(text)), CIRCUIT_LIBRARY)).to.deep.equal(
-      ["activation", "argmax", "binding", "compare", "pack", "range", "rescale", "tree"].map((f) => `circuits/lib/${f}.circom`),
+      ["binding", "compare", "pack", "range", "rescale"].map((f) => `circuits/lib/${f}.circom`),
     );
     // Through the include graph: argmax -> activation -> rescale, argmax -> compare.
     const argmaxOnly = 'pragma circom 2.2.0;\ninclude "circuits/lib/argmax.circom";\ntemplate T() {}\n';
@@ -117,8 +117,10 @@ describe("circuit identity in the model commitment (docs/SECURITY.md, Compiler 2
       includes: ["circuits/lib/compare.circom", "circomlib/circuits/bitify.circom"],
     });
     expect(circuitSourceDigest(text, added)).to.equal(base);
-    // A changed or removed gadget credit-score does not reach (sort, pwl, divide, signal, attestation).
+    // A changed or removed gadget credit-score does not reach (sort, pwl, tree, argmax, divide, signal, attestation).
     expect(circuitSourceDigest(text, withFile("circuits/lib/sort.circom", { digest: otherDigest }))).to.equal(base);
+    expect(circuitSourceDigest(text, withFile("circuits/lib/tree.circom", { digest: otherDigest }))).to.equal(base);
+    expect(circuitSourceDigest(text, withFile("circuits/lib/argmax.circom", { digest: otherDigest }))).to.equal(base);
     const { ["circuits/lib/pwl.circom"]: _pwl, ...withoutPwl } = CIRCUIT_LIBRARY.files;
     expect(circuitSourceDigest(text, { ...CIRCUIT_LIBRARY, files: withoutPwl })).to.equal(base);
     expect(circuitDigest(creditScore())).to.equal(base);
@@ -127,7 +129,7 @@ describe("circuit identity in the model commitment (docs/SECURITY.md, Compiler 2
   it("changes when a lib file the circuit includes changes, directly or through another file", () => {
     const text = creditScoreText();
     const base = circuitSourceDigest(text);
-    for (const f of ["binding", "range", "pack", "rescale", "activation", "argmax", "tree", "compare"]) {
+    for (const f of ["binding", "range", "pack", "rescale", "compare"]) {
       expect(circuitSourceDigest(text, withFile(`circuits/lib/${f}.circom`, { digest: otherDigest })), f).to.not.equal(base);
     }
     // Only through the include graph: a circuit including argmax alone reaches rescale (argmax -> activation -> rescale).

@@ -4,7 +4,8 @@
  */
 import { expect } from "chai";
 import { ModelRangeError } from "../../prover/errors.js";
-import { APPROX_FUNCTIONS, PIECEWISE, evalPiecewise } from "../../prover/model/approx.js";
+import { APPROX_FUNCTIONS } from "../../prover/model/approx.js";
+import { dequantize } from "../../prover/model/quantize.js";
 import { runQuantized } from "../../prover/model/interpret.js";
 import { lowerModel } from "../../prover/model/ir.js";
 import { parseModelSpec } from "../../prover/model/spec.js";
@@ -25,11 +26,18 @@ const issues = specIssues;
 
 describe("IR ops: approximations, interpreter semantics, validation", () => {
   for (const fn of ["sigmoid", "tanh"] as const) {
-    it(`${fn}: the piecewise-linear approximation stays within its documented error everywhere`, () => {
+    it(`${fn}: a ${fn} layer lowers to the fn family and stays within the error bound it reports, on every input`, () => {
+      const ir = lowerModel(parseModelSpec({ ...base, layers: [{ type: fn }, outputs(2)] }));
+      expect(ir.graph.nodes.map((n) => n.family)).to.deep.equal(["fn"]);
+      const bound = ir.graph.outErr[0]!;
+      expect(bound).to.be.within(1e-6, 1); // at activationBits 4, with the inputs' half-step rounding
       let worst = 0;
-      for (let x = -30; x <= 30; x += 1 / 512) worst = Math.max(worst, Math.abs(evalPiecewise(PIECEWISE[fn], x) - APPROX_FUNCTIONS[fn](x)));
-      expect(worst).to.be.at.most(PIECEWISE[fn].maxError);
-      expect(worst, "the documented bound is tight (within 5%)").to.be.at.least(0.95 * PIECEWISE[fn].maxError);
+      // Every quantized input of feature a (scale 2^4 on [-2, 2]): the inputs are exact here.
+      for (let q = -32n; q <= 32n; q++) {
+        const out = runQuantized(ir, [q, 0n]).outputs[0]!;
+        worst = Math.max(worst, Math.abs(dequantize(out, ir.outputs[0]!.scale) - APPROX_FUNCTIONS[fn](Number(q) / 16)));
+      }
+      expect(worst).to.be.at.most(bound);
     });
   }
 

@@ -48,9 +48,9 @@ describe("signal ops: relative_change, signal_head, extra outputs", () => {
 
   it("computes floor((x - ref) * 2^s / ref), rounding toward minus infinity for a fall", () => {
     // (200 - 300) / 300 = -1/3: at 2^12, floor(-4096 / 3) = -1366 (truncation would give -1365).
-    expect(runQuantized(ir, [200n, 300n, 1n]).activations[0]).to.deep.equal([-1366n]);
-    expect(runQuantized(ir, [400n, 300n, 1n]).activations[0]).to.deep.equal([1365n]);
-    expect(runQuantized(ir, [300n, 300n, 1n]).activations[0]).to.deep.equal([0n]);
+    expect(runQuantized(ir, [200n, 300n, 1n]).tape[3]).to.equal(-1366n);
+    expect(runQuantized(ir, [400n, 300n, 1n]).tape[3]).to.equal(1365n);
+    expect(runQuantized(ir, [300n, 300n, 1n]).tape[3]).to.equal(0n);
   });
 
   it("maps the score to a side outside the hold band and a size capped at 1024", () => {

@@ -124,11 +124,15 @@ describe("model spec", () => {
 describe("model IR and range analysis", () => {
   it("fuses ReLU into the dense layer and proves accumulator bounds", () => {
     const ir = lowerModel(parseModelSpec(spec()));
-    expect(ir.ops.map((o) => o.kind)).to.deep.equal(["dense", "dense"]);
-    const first = ir.ops[0]!;
-    expect(first.kind === "dense" && first.relu).to.equal(true);
-    // x in [-16, 16] (scale 2^2), y in [0, 40]; w = [8, -4], b = round(0.3 * 2^6) = 19.
-    expect(first.kind === "dense" && first.acc[0]).to.deep.equal({ lo: 8n * -16n - 4n * 40n + 19n, hi: 8n * 16n + 19n });
+    expect(ir.graph.nodes.map((n) => n.family)).to.deep.equal(["affine", "affine"]);
+    const first = ir.graph.nodes[0]!;
+    if (first.family !== "affine") return expect.fail("a dense layer lowers to an affine node");
+    expect(first.relu).to.equal(true);
+    // x in [-16, 16] (scale 2^2), y in [0, 40]; w = [8, -4], b = round(0.3 * 2^6) = 19: the accumulator
+    // lies in [-269, 147], so K = 9 (-2^9 <= acc < 2^9); the output is relu(floor(acc / 2^3)) in [0, 18].
+    expect(first.rows[0]).to.deep.equal({ p: [0, 1], w: [8n, -4n], b: 19n });
+    expect(first.bits[0]).to.equal(9);
+    expect(first.outs[0]!.iv).to.deep.equal({ lo: 0n, hi: 18n });
   });
 
   it("refuses a model whose intermediates could wrap around the field, naming the layer", () => {
@@ -137,13 +141,13 @@ describe("model IR and range analysis", () => {
       { name: "x", unit: "u", min: -1e45, max: 1e45 },
       { name: "y", unit: "u", min: 0, max: 1e45 },
     ];
-    expect(() => lowerModel(parseModelSpec(huge))).to.throw(ModelRangeError, /layers\[0\] neuron 0: .* needs \d+ bits/);
+    expect(() => lowerModel(parseModelSpec(huge))).to.throw(ModelRangeError, /layers\[0\]"\) row 0: .* needs \d+ bits/);
   });
 
   it("refuses an output scale finer than the accumulator's", () => {
     expect(() => lowerModel(parseModelSpec(spec({ fixedPoint: { inputBits: 0, weightBits: 1, activationBits: 8 } })))).to.throw(
       ModelRangeError,
-      /layers\[0\]: output scale/,
+      /layers\[0\]"\): output scale/,
     );
   });
 });
@@ -155,7 +159,7 @@ describe("reference interpreter", () => {
     // acc0 = 8*x - 4*y + 19 at 2^6, shifted by 3: x = -1 (q -4), y = 0 -> acc0 = -13 -> floor(-13/8) = -2 -> ReLU 0.
     // acc1 = -16*x + 2*y - 6 -> 58 -> floor(58/8) = 7.
     const r = runQuantized(ir, [-4n, 0n]);
-    expect(r.activations[0]).to.deep.equal([0n, 7n]);
+    expect(r.tape.slice(2, 4)).to.deep.equal([0n, 7n]);
     // Output: (16*0 - 16*7 + 0) at 2^7, shift 4 -> floor(-112 / 16) = -7.
     expect(r.outputs).to.deep.equal([-7n]);
   });

@@ -1,8 +1,10 @@
 /**
- * A final Softmax is compiled as ArgMax over its input logits (softmax is strictly monotone, so the
- * most probable class is the largest logit's); check-onnx compares that class with the argmax of
- * onnxruntime's probabilities, ties to the lowest index on both sides. Softmax anywhere else is
- * refused, naming its node.
+ * A final Softmax is compiled as what it is, probabilities (issue 23, point 4: no output is compiled
+ * as another function). Only the user's --argmax-output (ImportOptions.argmaxOutput) compiles it as
+ * the ArgMax of its input logits (softmax is strictly monotone, so the most probable class is the
+ * largest logit's); check-onnx then compares that class with the argmax of onnxruntime's
+ * probabilities, ties to the lowest index on both sides. The option is refused, naming what differs,
+ * on a model that does not end in one Softmax over one vector.
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,7 +17,7 @@ import { runQuantized } from "../../prover/model/interpret.js";
 import { calibrate } from "../../prover/onnx/calibrate.js";
 import { argmaxLowest, checkOnnx } from "../../prover/onnx/check.js";
 import type { OnnxGraph, OnnxNode } from "../../prover/onnx/graph.js";
-import { importGraph } from "../../prover/onnx/import.js";
+import { importParsedNetwork } from "../../prover/onnx/network.js";
 import { compileSpec, type CompiledModel } from "../helpers/circuits.js";
 
 const corpus = fileURLToPath(new URL("../fixtures/onnx/", import.meta.url));
@@ -30,9 +32,20 @@ function graph(nodes: OnnxNode[], shape: number[], opset = 13, constants: [strin
 
 describe("ONNX Softmax as the final op", function () {
   this.timeout(300_000);
+  const argmax = { argmaxOutput: true };
 
-  it("compiles the corpus's 1l_softmax to the class and matches onnxruntime's most probable class", async () => {
+  it("keeps a final Softmax as probabilities by default: the corpus's 1l_softmax agrees with onnxruntime's probabilities within its bound", async () => {
     const r = await checkOnnx(`${corpus}1l_softmax/network.onnx`, `${corpus}1l_softmax/input.json`);
+    expect(r.supported, r.reason).to.equal(true);
+    expect(r.softmax).to.equal(undefined);
+    expect(r.outputs!.circuit).to.have.length(3);
+    expect(Math.abs(r.outputs!.float.reduce((a, b) => a + b, 0) - 1)).to.be.at.most(1e-6);
+    expect(r.errorBound).to.be.a("number");
+    expect(r.maxAbsError).to.be.at.most(r.errorBound as number);
+  });
+
+  it("with --argmax-output compiles 1l_softmax to the class and matches onnxruntime's most probable class", async () => {
+    const r = await checkOnnx(`${corpus}1l_softmax/network.onnx`, `${corpus}1l_softmax/input.json`, () => {}, argmax);
     expect(r.supported, r.reason).to.equal(true);
     expect(r.softmax!.node).to.equal("/layer/Softmax");
     expect(r.softmax!.probabilities).to.have.length(3);
@@ -43,32 +56,39 @@ describe("ONNX Softmax as the final op", function () {
     expect(r.softmax!.logitMargin).to.be.greaterThan(2 * r.softmax!.logitErrorBound);
   });
 
-  it("refuses a Softmax whose probabilities feed another node, naming the Softmax node", () => {
+  it("refuses --argmax-output when the probabilities feed another node, naming it", () => {
     const g = graph([node("Softmax", "probs", ["x"], ["p"], { axis: -1 }), node("Mul", "scale", ["p", "two"], ["y"])], [1, 3], 13, [
       ["two", { dims: [], data: [2] }],
     ]);
-    expect(() => importGraph(g, "t.onnx")).to.throw(/Unsupported operator Softmax \(node "probs"\): .*final operator.*node "scale" \(Mul\)/);
+    expect(() => importParsedNetwork(g, "t.onnx", () => {}, argmax)).to.throw(/--argmax-output .*computed by Mul \(node "scale"\)/);
+    // Without the option the same model compiles: the probabilities, doubled.
+    expect(importParsedNetwork(g, "t.onnx").finalSoftmax).to.equal(undefined);
   });
 
-  it("refuses a Softmax over a batch of vectors", () => {
+  it("refuses --argmax-output on a Softmax over a batch of vectors", () => {
     const g = graph([node("Softmax", "sm", ["x"], ["y"], { axis: -1 })], [2, 3]);
-    expect(() => importGraph(g, "t.onnx")).to.throw(/Unsupported operator Softmax \(node "sm"\): .*single vector/);
+    expect(() => importParsedNetwork(g, "t.onnx", () => {}, argmax)).to.throw(/one vector; Softmax "sm" normalises logits of shape \[2,3\]/);
   });
 
   it("reads the opset < 13 axis rule (softmax over the flattened dims from axis on)", () => {
-    const net = importGraph(graph([node("Softmax", "sm", ["x"], ["y"], { axis: 1 })], [1, 2, 2], 11), "t.onnx");
+    const net = importParsedNetwork(graph([node("Softmax", "sm", ["x"], ["y"], { axis: 1 })], [1, 2, 2], 11), "t.onnx", () => {}, argmax);
     expect(net.finalSoftmax).to.deep.equal({ node: "sm" });
-    expect(net.layers.at(-1)).to.deep.equal({ type: "argmax" });
-    expect(() => importGraph(graph([node("Softmax", "sm", ["x"], ["y"], { axis: 2 })], [1, 2, 2], 11), "t.onnx")).to.throw(/single vector/);
+    const layer = net.layers.at(-1)!;
+    expect(layer.type === "graph" && layer.nodes.at(-1)!.op).to.equal("argmax");
+    expect(() => importParsedNetwork(graph([node("Softmax", "sm", ["x"], ["y"], { axis: 2 })], [1, 2, 2], 11), "t.onnx", () => {}, argmax)).to.throw(
+      /one vector/,
+    );
   });
 
-  describe("the compiled circuit (Gemm -> Softmax)", () => {
+  describe("the compiled circuit (Gemm -> Softmax, --argmax-output)", () => {
     let m: CompiledModel;
     before(async () => {
       const w = { dims: [2, 3], data: [1, 0.5, -1, -1, 0.5, 1] }; // z = (x0 - x1, (x0 + x1) / 2, x1 - x0)
-      const net = importGraph(
+      const net = importParsedNetwork(
         graph([node("MatMul", "mm", ["x", "w"], ["z"]), node("Softmax", "sm", ["z"], ["y"], { axis: -1 })], [1, 2], 13, [["w", w]]),
         "t.onnx",
+        () => {},
+        argmax,
       );
       expect(net.finalSoftmax).to.deep.equal({ node: "sm" });
       const { spec } = calibrate({
@@ -105,7 +125,8 @@ describe("ONNX Softmax as the final op", function () {
       const w = await m.witness(q);
       expect(m.check(w)).to.equal(-1);
       for (const other of [1n, 2n, toField(-1n)]) expect(changeViolates(m.r1cs, w, 1, other), `class ${other}`).to.equal(true);
-      for (const wire of m.wires(/^main\.a0\[/)) {
+      const argmaxNode = m.ir.graph.nodes.length - 1;
+      for (const wire of m.wires(new RegExp(`^main\\.model_n${argmaxNode}\\[`))) {
         expect(changeViolates(m.r1cs, w, wire, w[wire]! + 1n), `wire ${wire}`).to.equal(true);
       }
     });

@@ -3,9 +3,9 @@ import type { Command } from "../command.js";
 import { UsageError } from "../usage.js";
 
 export const command: Command = {
-  usage: "<network.onnx> <input.json> [--json]",
+  usage: "<network.onnx> <input.json> [--json] [--argmax-output]",
   summary:
-    "Imports an ONNX model, calibrates it on the input, compiles the circuit and runs onnxruntime (float), the " +
+    "Imports an ONNX model (a final Softmax stays probabilities; with --argmax-output it is compiled as the class index), calibrates it on the input, compiles the circuit and runs onnxruntime (float), the " +
     "reference interpreter (quantized) and the circuit's witness on the same input. With --json, prints one JSON object " +
     '{"supported", "reason"?, "constraints"?, "outputs"?: {"float", "quantized", "circuit"}, "maxAbsError"?, "errorBound"?}. ' +
     "Exit codes: 0 supported; 3 refused (the reason names every unsupported operator with its nodes, or the range/size " +
@@ -13,7 +13,11 @@ export const command: Command = {
     "2 bad usage; 1 an input file that cannot be read. With --json the one JSON line {supported, ...} is printed in every case " +
     'but those two, which print {"ok": false, "error", "exitCode"}.',
   async run(argv) {
-    const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: "boolean" } } });
+    const { positionals, values } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { json: { type: "boolean" }, "argmax-output": { type: "boolean" } },
+    });
     if (positionals.length !== 2) throw new UsageError("expected two arguments: the ONNX file and the input JSON");
     // A missing file is the user's mistake, not a refusal of the model nor a compiler bug.
     const { existsSync, statSync } = await import("node:fs");
@@ -29,7 +33,7 @@ export const command: Command = {
     let result: Awaited<ReturnType<typeof checkOnnx>>;
     let internal = false;
     try {
-      result = await checkOnnx(positionals[0]!, positionals[1]!, log);
+      result = await checkOnnx(positionals[0]!, positionals[1]!, log, { argmaxOutput: values["argmax-output"] === true });
     } catch (e) {
       // Never a raw stack trace: every failure is one JSON line. A ZkinferError is a refusal with a
       // reason (bad input file, range analysis); anything else is a compiler bug, said as such.

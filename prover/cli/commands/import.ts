@@ -10,18 +10,25 @@ import type { Command } from "../command.js";
 import { UsageError } from "../usage.js";
 
 export const command: Command = {
-  usage: "<model.onnx|spec.json> --calibrate <input.json|data.csv> --out <dir> [--name <model-name>] [--threshold <t>]",
+  usage: "<model.onnx|spec.json> --calibrate <input.json|data.csv> --out <dir> [--name <model-name>] [--threshold <t>] [--argmax-output]",
   summary:
     "Imports an ONNX model (or a JSON model spec), chooses fixed-point scales and declared input ranges from the sample " +
     "inputs so that the range analysis proves no overflow, and writes <dir>/spec.json plus a calibration report: float vs " +
     "quantized vs circuit outputs, maximum absolute error, and (with a `label` column) the accuracy change. A single-output " +
     "model predicts class 1 when output >= --threshold (default 0); a multi-output one predicts its argmax. The model is " +
-    "named after the --out folder unless --name is given.",
+    "named after the --out folder unless --name is given. A final Softmax stays probabilities; --argmax-output compiles " +
+    "it as the index of the most probable class instead (docs/ONNX.md).",
   async run(argv) {
     const { positionals, values } = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { calibrate: { type: "string" }, out: { type: "string" }, name: { type: "string" }, threshold: { type: "string" } },
+      options: {
+        calibrate: { type: "string" },
+        out: { type: "string" },
+        name: { type: "string" },
+        threshold: { type: "string" },
+        "argmax-output": { type: "boolean" },
+      },
     });
     if (positionals.length !== 1 || !values.calibrate || !values.out) {
       throw new UsageError("expected a model file, --calibrate <samples> and --out <dir>");
@@ -40,7 +47,8 @@ export const command: Command = {
     // The model is named after its folder by default (two imports into two folders are two models:
     // naming them after the ONNX file, often `network.onnx`, made the second overwrite the first's build).
     const name = values.name ?? modelNameOf(basename(resolve(values.out)));
-    const result = await importModel({ modelPath: positionals[0]!, samplesPath: values.calibrate, name, threshold, log: console.log });
+    const argmaxOutput = values["argmax-output"] === true;
+    const result = await importModel({ modelPath: positionals[0]!, samplesPath: values.calibrate, name, threshold, argmaxOutput, log: console.log });
     mkdirSync(values.out, { recursive: true });
     writeFileSync(join(values.out, "spec.json"), JSON.stringify(result.spec, null, 2) + "\n");
     writeFileSync(join(values.out, "calibration.json"), JSON.stringify(result.report, null, 2) + "\n");

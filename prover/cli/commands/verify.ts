@@ -32,7 +32,7 @@ export const command: Command = {
     const { artifactPath } = await import("../../artifacts/paths.js");
     const { lowerModel, publicInputCount, publicOutputCount } = await import("../../model/ir.js");
     const { readModelSpec } = await import("../../model/spec.js");
-    const { modelCommitment } = await import("../../circuit/commitment.js");
+    const { recordedModelCommitment } = await import("../../artifacts/circuitRecord.js");
     const { decodePublicSignals, publicInputInBounds } = await import("../../abi/publicSignals.js");
     const spec = readModelSpec(specPath);
     const ir = lowerModel(spec);
@@ -68,7 +68,9 @@ export const command: Command = {
     } catch (cause) {
       throw new ZkinferError(`${positionals[1]}'s public signals are not ${ir.name}'s layout: ${(cause as Error).message}`, { cause });
     }
-    if (signals.modelCommitment !== (await modelCommitment(ir))) return verdict(false, `the proof's model commitment is not ${ir.name}@${ir.version}'s`);
+    // The build's recorded commitment, checked against the spec and the artifacts (no re-rendering).
+    if (signals.modelCommitment !== (await recordedModelCommitment(ir, specPath)))
+      return verdict(false, `the proof's model commitment is not ${ir.name}@${ir.version}'s`);
     // Public inputs are bounded by the verifier, not the circuit (the hub does the same check).
     const bad = (signals.inputs ?? []).findIndex((q) => !publicInputInBounds(q, ir.visibility.publicInputBits!));
     if (bad >= 0) {

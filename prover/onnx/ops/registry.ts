@@ -18,6 +18,7 @@ import { HANDLERS as movement } from "./movement.js";
 import { HANDLERS as normalization } from "./normalization.js";
 import { HANDLERS as recurrent } from "./recurrent.js";
 import { HANDLERS as reduce } from "./reduce.js";
+import { HANDLERS as trees } from "./trees.js";
 
 /** The oldest opset zkinfer reads: older models are refused (re-export them). */
 export const OLDEST_OPSET = 6;
@@ -54,10 +55,19 @@ for (const h of GROUPS.flat())
     byType.set(t, h);
   }
 
+/** Handlers of the ai.onnx.ml domain (scikit-learn's exported trees); `since` is that domain's version. */
+const mlByType = new Map<string, OpHandler>(trees.flatMap((h) => h.types.map((t) => [t, h] as const)));
+
 /** The handler of an operator at the model's opset, or undefined when zkinfer does not compile it. */
 export function handlerOf(opType: string, domain: string): OpHandler | undefined {
+  if (domain === "ai.onnx.ml") return mlByType.get(opType);
   if (domain && domain !== "ai.onnx") return undefined;
   return byType.get(opType);
+}
+
+/** The ai.onnx.ml operators zkinfer compiles (docs/ONNX.md). */
+export function supportedMlOperators(): string[] {
+  return [...mlByType.keys()].sort();
 }
 
 /** Every supported operator with the opsets it covers, sorted by name (docs/ONNX.md, messages). */
