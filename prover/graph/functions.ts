@@ -11,6 +11,43 @@ export interface RealFunction {
   params?: Record<string, number>;
   /** True when the function is linear on each piece between `kinks` (exact with breakpoints there). */
   kinks?: (p: Record<string, number>) => number[];
+  /**
+   * True when ONNX defines f (finitely) beyond `domain` too (tan): there the compiled clamp is not
+   * f, so an input that may leave the domain has no error bound.
+   */
+  finiteBeyond?: boolean;
+  /**
+   * alpha in (0, 1) with |f(a) - f(b)| <= |a - b|^alpha on the domain (sqrt: 1/2): a bound that
+   * stays finite where f's slope does not (near 0).
+   */
+  holder?: (p: Record<string, number>) => number | undefined;
+  /**
+   * The function the circuit's table follows when it is not f itself: a rounding the fixed-point
+   * value does not reproduce (a cast to float16). |f(x) - compiled.f(x)| <= compiled.gap(|x|), which
+   * the error rule adds; Infinity where f is not finite (beyond the format's range).
+   */
+  compiled?: {
+    f: (x: number, p: Record<string, number>) => number;
+    kinks?: (p: Record<string, number>) => number[];
+    gap: (mag: number, p: Record<string, number>) => number;
+  };
+}
+
+/**
+ * x rounded to nearest-even in a float format of m mantissa bits and exponent bias `bias` (subnormals
+ * included), then saturated to +-max (`saturate` 1) or made infinite beyond it.
+ */
+function roundFloat(x: number, p: Record<string, number>): number {
+  if (x === 0 || !Number.isFinite(x)) return x;
+  const a = Math.abs(x);
+  const e = Math.max(Math.floor(Math.log2(a)), 1 - p.bias!);
+  const q = 2 ** (e - p.m!);
+  const t = a / q;
+  let k = Math.floor(t);
+  const d = t - k;
+  if (d > 0.5 || (d === 0.5 && k % 2 === 1)) k++;
+  const r = k * q;
+  return Math.sign(x) * (r > p.max! ? (p.saturate ? p.max! : Infinity) : r);
 }
 
 const erf = (x: number): number => {
@@ -39,7 +76,7 @@ const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 export const FUNCTIONS: Record<string, RealFunction> = {
   exp: { f: Math.exp },
   log: { f: Math.log, domain: [0, Infinity] },
-  sqrt: { f: Math.sqrt, domain: [0, Infinity] },
+  sqrt: { f: Math.sqrt, domain: [0, Infinity], holder: () => 0.5 },
   rsqrt: { f: (x) => 1 / Math.sqrt(x), domain: [0, Infinity] },
   reciprocal_pos: { f: (x) => 1 / x, domain: [0, Infinity] },
   reciprocal_neg: { f: (x) => 1 / x, domain: [-Infinity, 0] },
@@ -70,10 +107,27 @@ export const FUNCTIONS: Record<string, RealFunction> = {
   },
   sin: { f: Math.sin },
   cos: { f: Math.cos },
-  tan: { f: Math.tan, domain: [-1.5, 1.5] },
+  tan: { f: Math.tan, domain: [-1.56, 1.56], finiteBeyond: true },
   asin: { f: Math.asin, domain: [-1, 1] },
   acos: { f: Math.acos, domain: [-1, 1] },
   atan: { f: Math.atan },
-  pow: { f: (x, p) => x ** p.exponent!, params: { exponent: 1 }, domain: [0, Infinity] },
+  pow: {
+    f: (x, p) => x ** p.exponent!,
+    params: { exponent: 1 },
+    domain: [0, Infinity],
+    holder: (p) => (p.exponent! > 0 && p.exponent! < 1 ? p.exponent! : undefined),
+  },
   exp_base: { f: (x, p) => p.base! ** x, params: { base: Math.E } },
+  // Cast to a narrower float format: compiled as the identity (clipped to +-max when saturating);
+  // the format's rounding, half a unit in the last place (relative 2^-(m+1), absolute 2^-(bias+m)
+  // among subnormals), is the gap the error rule adds.
+  round_float: {
+    f: roundFloat,
+    params: { m: 10, bias: 15, max: 65504, saturate: 0 },
+    compiled: {
+      f: (x, p) => (p.saturate ? Math.min(p.max!, Math.max(-p.max!, x)) : x),
+      kinks: (p) => (p.saturate ? [-p.max!, p.max!] : []),
+      gap: (mag, p) => (!p.saturate && mag > p.max! ? Infinity : 2 ** -(p.m! + 1) * Math.min(mag, p.max!) + 2 ** -(p.bias! + p.m!)),
+    },
+  },
 };

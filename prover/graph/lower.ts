@@ -8,6 +8,7 @@ import { ModelRangeError } from "../errors.js";
 import { gadgetK, type Interval } from "./interval.js";
 import { checkedFloatNode, type CheckedFloatNode, familyOf, interpretNode, lowerNode, type GraphNode, type GraphOp } from "./registry.js";
 import { append } from "./util.js";
+import { FRESH, l1, single, type ErrForm } from "./errform.js";
 import type { FixedPointDefaults, FloatNode, GraphSpec, ValueInfo } from "./types.js";
 
 /** A readable name of node k for messages. */
@@ -38,7 +39,14 @@ export function validateGraph(g: GraphSpec, inputs: number): string[] {
 }
 
 export function lowerGraph(g: GraphSpec, inScale: number, inBounds: Interval[], inErr: number[], fp: FixedPointDefaults): GraphOp {
-  const tape: ValueInfo[] = inBounds.map((iv, i) => ({ scale: inScale, iv, err: inErr[i]! }));
+  // An integer input at a scale >= 0 is quantized exactly (GraphSpec.integerInputs).
+  const exact = new Set(inScale >= 0 ? (g.integerInputs ?? []) : []);
+  const errs = inErr.map((e, i) => (exact.has(i) ? 0 : e));
+  const tape: ValueInfo[] = inBounds.map((iv, i) => ({ scale: inScale, iv, err: errs[i]! }));
+  // Error forms (./errform.ts), beside the tape: symbol i is input i's rounding, then one symbol
+  // per node output that adds error of its own.
+  const forms: (ErrForm | undefined)[] = errs.map((e, i) => (Number.isFinite(e) ? single(i, e) : undefined));
+  let symbols = errs.length;
   const nodes: GraphNode[] = [];
   const gadgetBits: number[] = [];
   g.nodes.forEach((node, k) => {
@@ -49,7 +57,8 @@ export function lowerGraph(g: GraphSpec, inScale: number, inBounds: Interval[], 
         value: (i) => {
           const v = tape[i];
           if (!v) throw new ModelRangeError(`${where}: reads value ${i}, which is not computed yet`);
-          return v;
+          const form = forms[i];
+          return form ? { ...v, form } : v;
         },
         fp,
         where,
@@ -61,6 +70,18 @@ export function lowerGraph(g: GraphSpec, inScale: number, inBounds: Interval[], 
       },
       node.args.map((a) => tape[a]!.scale),
     );
+    for (const o of q.outs) {
+      // A family without an error form gives its output a fresh symbol of its scalar bound.
+      let form = o.form ?? (Number.isFinite(o.err) ? { sym: [FRESH], c: [o.err] } : undefined);
+      delete o.form;
+      if (form && form.sym[0] === FRESH) {
+        const id = symbols++;
+        form = { sym: [...form.sym.slice(1), id], c: [...form.c.slice(1), form.c[0]!] };
+      }
+      // The form proves at most err (both are sound; keep the tighter).
+      if (form) o.err = Math.min(o.err, l1(form));
+      forms.push(form);
+    }
     nodes.push(q);
     append(tape, q.outs);
   });

@@ -16,6 +16,7 @@
  * in ./registry.ts: the float rule, the lowering (quantization + range rule + error rule), the
  * exact integer interpreter rule, the commitment preimage and the circuit emitter.
  */
+import type { ErrForm } from "./errform.js";
 import type { Interval } from "./interval.js";
 
 /** What every node has: its op, the tape values it reads, and where it came from. */
@@ -39,6 +40,11 @@ export interface GraphSpec {
   nodes: FloatNode[];
   /** Tape indexes of the layer's outputs, in order. */
   outputs: number[];
+  /**
+   * Inputs that are integers (ONNX integer or bool input tensors: indices, counts, flags). At a
+   * scale >= 0 their quantization is exact, so they carry no rounding error into the analysis.
+   */
+  integerInputs?: number[];
 }
 
 /** What the lowering knows about one tape value. */
@@ -54,6 +60,11 @@ export interface ValueInfo {
    * error rule that propagates the input errors jointly (mul's `norm`). Absent: not known.
    */
   approxErr?: number;
+  /**
+   * The error as a linear form over shared noise symbols (./errform.ts), when known; its l1 norm is
+   * at most `err`. Only during lowering: the IR keeps `err` alone.
+   */
+  form?: ErrForm;
 }
 
 /** A node as its family lowers it: quantized parameters Q, and what it knows of each output. */

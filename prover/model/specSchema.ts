@@ -142,6 +142,7 @@ const graphSchema = z
       )
       .min(1),
     outputs: z.array(z.number().int().min(0)).min(1),
+    integerInputs: z.array(z.number().int().min(0)).optional(),
   })
   .strict();
 

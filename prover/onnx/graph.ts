@@ -58,6 +58,55 @@ const DOUBLE = 11;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- protobufjs toObject output, read field by field below
 type Raw = Record<string, any>;
 
+/**
+ * Tensor types narrower than 32 bits, decoded exactly to numbers (ONNX's TensorProto.DataType):
+ * float16, bfloat16, the float8 variants, float4 E2M1, float8 E8M0, and the packed 4- and 2-bit
+ * integers (low bits first).
+ */
+interface SmallFormat {
+  bits: number;
+  decode(v: number): number;
+}
+
+/** A sign-exponent-mantissa format: `fn` has no infinity (all-ones is NaN only with an all-ones mantissa), `uz` has NaN at 0x80 and no -0. */
+function minifloat(e: number, m: number, bias: number, kind: "ieee" | "fn" | "fnuz" | "finite"): SmallFormat {
+  const bits = 1 + e + m;
+  return {
+    bits,
+    decode(v) {
+      const sign = (v >> (e + m)) & 1 ? -1 : 1;
+      const ex = (v >> m) & ((1 << e) - 1);
+      const man = v & ((1 << m) - 1);
+      if (kind === "fnuz" && v === 1 << (bits - 1)) return NaN;
+      if (kind === "ieee" && ex === (1 << e) - 1) return man ? NaN : sign * Infinity;
+      if (kind === "fn" && ex === (1 << e) - 1 && man === (1 << m) - 1) return NaN;
+      return ex === 0 ? sign * man * 2 ** (1 - bias - m) : sign * (1 + man / 2 ** m) * 2 ** (ex - bias);
+    },
+  };
+}
+
+const SMALL_FORMATS: Record<number, SmallFormat> = {
+  10: minifloat(5, 10, 15, "ieee"),
+  16: minifloat(8, 7, 127, "ieee"),
+  17: minifloat(4, 3, 7, "fn"),
+  18: minifloat(4, 3, 8, "fnuz"),
+  19: minifloat(5, 2, 15, "ieee"),
+  20: minifloat(5, 2, 16, "fnuz"),
+  21: { bits: 4, decode: (v) => v },
+  22: { bits: 4, decode: (v) => (v >= 8 ? v - 16 : v) },
+  23: minifloat(2, 1, 1, "finite"),
+  24: { bits: 8, decode: (v) => (v === 255 ? NaN : 2 ** (v - 127)) },
+  25: { bits: 2, decode: (v) => v },
+  26: { bits: 2, decode: (v) => (v >= 2 ? v - 4 : v) },
+};
+
+function unpackSmall(raw: Uint8Array, count: number, f: SmallFormat): number[] {
+  if (f.bits === 16) return Array.from({ length: raw.byteLength / 2 }, (_, k) => f.decode(raw[2 * k]! | (raw[2 * k + 1]! << 8)));
+  if (f.bits === 8) return Array.from(raw, (b) => f.decode(b));
+  const per = 8 / f.bits;
+  return Array.from({ length: count }, (_, k) => f.decode((raw[Math.floor(k / per)]! >> ((k % per) * f.bits)) & ((1 << f.bits) - 1)));
+}
+
 function tensorFromProto(t: Raw, where: string): Tensor {
   const dims: number[] = (t.dims ?? []).map(Number);
   const count = dims.reduce((a, b) => a * b, 1);
@@ -81,11 +130,18 @@ function tensorFromProto(t: Raw, where: string): Tensor {
       [BOOL]: [1, (o) => view.getUint8(o)],
     };
     const r = read[t.dataType];
-    if (!r)
+    const small = SMALL_FORMATS[t.dataType];
+    if (!r && small) data = unpackSmall(raw, count, small);
+    else if (!r)
       throw new OnnxImportError(
         `${where}: tensor ${t.name} has data type ${t.dataType}, which zkinfer does not read (float, double, int8/16/32/64, uint8/16/32/64, bool).`,
       );
-    data = Array.from({ length: raw.byteLength / r[0] }, (_, k) => r[1](k * r[0]));
+    else data = Array.from({ length: raw.byteLength / r[0] }, (_, k) => r[1](k * r[0]));
+  } else if (SMALL_FORMATS[t.dataType]) {
+    // int32_data holds each float16/bfloat16/float8 value's bits, or packed bytes of 4/2-bit types.
+    const f = SMALL_FORMATS[t.dataType]!;
+    const words: number[] = (t.int32Data ?? []).map(Number);
+    data = f.bits >= 8 ? words.map((w) => f.decode(w & ((1 << f.bits) - 1))) : unpackSmall(Uint8Array.from(words), count, f);
   } else {
     data = (t.floatData?.length ? t.floatData : t.doubleData?.length ? t.doubleData : t.int64Data?.length ? t.int64Data : (t.int32Data ?? [])).map(Number);
   }

@@ -16,7 +16,7 @@ import { estimateGraphConstraints, MAX_GRAPH_CONSTRAINTS, tooLarge } from "./est
 import type { ImportedNetwork } from "./importedNetwork.js";
 import { parseOnnx, type OnnxGraph } from "./graph.js";
 import { GraphBuilder, NodeContext } from "./ops/context.js";
-import { cst, INT_TYPES, isConst, unit } from "./ops/lin.js";
+import { cst, INT_TYPES, unit } from "./ops/lin.js";
 import { CURRENT_OPSET, handlerOf, OLDEST_OPSET, supportedOperators } from "./ops/registry.js";
 import { size } from "./shapes.js";
 
@@ -89,12 +89,22 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
     if (!v) throw new OnnxImportError(`${source}: the output ${name} is never computed.`);
     return { name, v };
   });
-  if (outs.every((o) => isConst(o.v))) throw new OnnxImportError(`${source}: the outputs do not depend on the input.`);
+  // Outputs that do not depend on the input (Shape, Size, EyeLike...) compile to constant rows:
+  // the circuit proves them as constants. Only an output with no value at all is refused.
+  if (outs.every((o) => o.v.el.length === 0)) throw new OnnxImportError(`${source}: every output is empty (a dimension is 0); there is nothing to prove.`);
   const outputs = g.materialize(
     outs.flatMap((o) => o.v.el),
     "outputs",
   );
-  const layer: GraphSpec = { type: "graph", nodes: g.nodes, outputs };
+  const integerInputs: number[] = [];
+  let first = 0;
+  for (const inp of graph.inputs) {
+    const n = size(inp.shape);
+    // Integer and bool (9) tensors hold integers.
+    if (INT_TYPES.has(inp.elemType ?? 1) || inp.elemType === 9) for (let i = 0; i < n; i++) integerInputs.push(first + i);
+    first += n;
+  }
+  const layer: GraphSpec = { type: "graph", nodes: g.nodes, outputs, ...(integerInputs.length ? { integerInputs } : {}) };
   if (g.nodes.length === 0) {
     // The outputs are inputs as they are: an exact identity node keeps the graph non-empty.
     const uniq = [...new Set(outputs)];

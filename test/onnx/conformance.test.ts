@@ -20,7 +20,7 @@ const bytes = (dir: string): number =>
   statSync(join(dir, "model.onnx")).size + readdirSync(join(dir, "test_data_set_0")).reduce((a, f) => a + statSync(join(dir, "test_data_set_0", f)).size, 0);
 
 /** Known disagreements (docs/ONNX.md says why); a test that starts passing must leave this list. */
-const KNOWN_FAIL = new Set(["test_tan"]);
+const KNOWN_FAIL = new Set<string>([]);
 
 describe("ONNX backend node tests (the small ones), without proving", function () {
   this.timeout(600_000);
@@ -29,6 +29,8 @@ describe("ONNX backend node tests (the small ones), without proving", function (
 
   before(() => {
     for (const t of tests) results.push(runNodeTest(t));
+    const pass = results.filter((r) => r.status === "pass").length;
+    console.log(`      small tests: ${pass} / ${results.length} agree within the bound`);
   });
 
   it("runs a few hundred of them", () => {
@@ -50,7 +52,14 @@ describe("ONNX backend node tests (the small ones), without proving", function (
     for (const r of run.filter((x) => x.status === "pass")) expect(r.maxAbsError!, r.test).to.be.at.most(r.errorBound!);
   });
 
-  for (const t of ["test_relu", "test_sigmoid", "test_maxpool_1d_default"]) {
+  it("agrees within the reported bound on at least 88% of all of them (refusals included)", () => {
+    const pass = results.filter((r) => r.status === "pass").length;
+    expect(pass / results.length).to.be.at.least(0.88);
+  });
+
+  // Circuits too: an activation, a pool, outputs that do not depend on the input (constant rows),
+  // and MaxPool's Indices (argmax + one-hot selection).
+  for (const t of ["test_relu", "test_sigmoid", "test_maxpool_1d_default", "test_shape", "test_maxpool_with_argmax_2d_precomputed_pads"]) {
     it(`${t}: the compiled circuit's witness equals the interpreter, within the bound of onnxruntime`, async () => {
       const dir = join(root, t);
       const inputs = readdirSync(join(dir, "test_data_set_0")).filter((f) => f.startsWith("input_"));

@@ -9,7 +9,11 @@
  * gadget, no error. Otherwise the accumulator sits at A = max input scale + weightBits, each weight
  * quantized at A - s(input), and one Rescale(K, A - activationBits) per row gives a floored output
  * (K + 1 constraints). Weights are constants: 0 constraints per multiply.
- * Error rule: sum |w| e_in + |w - w_q| (|x| + e_in) + |b - b_q| + (rescaled ? 2^-out : 0).
+ * Error rule: sum |w| e_in + |w - w_q| (|x| + e_in) + |b - b_q| + (rescaled ? 2^-out : 0); when every
+ * input carries an error form (../errform.ts), the forms compose exactly: sum w form_in, plus a fresh
+ * symbol of sum |w - w_q| |x_q| + |b - b_q| + (rescaled ? 2^-out : 0); a fused ReLU then scales the
+ * form by its slope (1 or 0 where the pre-activation's sign is certain, 1/2 plus a fresh 1/2 |form|
+ * otherwise).
  *
  * A spec's dense layer is an affine node with fixed scales (`weightBits`, `outputBits`: the
  * accumulator at input scale + weightBits, rescaled to outputBits, never the exact path) and may
@@ -26,6 +30,7 @@ import { dotBounds, floorShift } from "../interval.js";
 import { quantize, dequantize } from "../../model/quantize.js";
 import type { EmitContext, Family, QNode, ValueInfo } from "../types.js";
 import { balanced, bmax, field, linear, magnitude } from "../util.js";
+import { combineForms, l1, type ErrForm } from "../errform.js";
 
 export interface AffineRow {
   /** Positions into the node's args. */
@@ -64,6 +69,18 @@ export interface AffineQ {
 }
 
 const SCALE_BITS = 64;
+
+/**
+ * relu(x_f) - relu(x_q) = lambda (x_f - x_q), lambda in [0, 1]: 1 when both are >= 0 (the
+ * pre-activation's interval [lo, hi] widened by the form's bound), 0 when both are <= 0, otherwise
+ * 1/2 plus a fresh symbol of 1/2 |form|.
+ */
+function reluForm(form: ErrForm, lo: number, hi: number): ErrForm {
+  const e = l1(form);
+  if (lo - e >= 0) return form;
+  if (hi + e <= 0) return { sym: [], c: [] };
+  return combineForms([form], [0.5], 0.5 * e);
+}
 
 export const affine: Family<AffineParams, AffineQ> = {
   ops: ["affine"],
@@ -127,14 +144,29 @@ export const affine: Family<AffineParams, AffineQ> = {
       bits.push(gadget ? ctx.gadgetK(acc, shift, `row ${ri}`) : null);
       if (!gadget) ctx.gadgetK(acc, 0, `row ${ri}`); // the value itself must not wrap
       const r = rows[ri]!;
-      let err = Math.abs(r.b - dequantize(q.b, accScale)) + (shift > 0 ? 2 ** -outScale : 0);
+      const iv = { lo: floorShift(acc.lo, shift), hi: floorShift(acc.hi, shift) };
+      const outIv = relu ? { lo: bmax(iv.lo, 0n), hi: bmax(iv.hi, 0n) } : iv;
+      // float - quantized = sum w (x_f - x_q) + sum (w - w_q) x_q + (b - b_q) + the floor: the first
+      // sum composes the inputs' error forms exactly; the rest is this row's own error.
+      const own0 = Math.abs(r.b - dequantize(q.b, accScale)) + (shift > 0 ? 2 ** -outScale : 0);
+      if (r.p.every((p) => ins[p]!.form)) {
+        let own = own0;
+        r.p.forEach((p, k) => (own += Math.abs(r.w[k]! - dequantize(q.w[k]!, accScale - scales[p]!)) * magnitude(ins[p]!.iv, scales[p]!)));
+        let form = combineForms(
+          r.p.map((p) => ins[p]!.form!),
+          r.w,
+          own,
+        );
+        if (relu) form = reluForm(form, dequantize(iv.lo, outScale), dequantize(iv.hi, outScale));
+        return { scale: outScale, iv: outIv, err: l1(form), form };
+      }
+      let err = own0;
       r.p.forEach((p, k) => {
         const wq = dequantize(q.w[k]!, accScale - scales[p]!);
         err += Math.abs(r.w[k]!) * ins[p]!.err + Math.abs(r.w[k]! - wq) * (magnitude(ins[p]!.iv, scales[p]!) + ins[p]!.err);
       });
-      const iv = { lo: floorShift(acc.lo, shift), hi: floorShift(acc.hi, shift) };
       // ReLU is 1-Lipschitz: the error does not grow.
-      return { scale: outScale, iv: relu ? { lo: bmax(iv.lo, 0n), hi: bmax(iv.hi, 0n) } : iv, err };
+      return { scale: outScale, iv: outIv, err };
     });
     const isPrivate = node.private === true;
     // A private-weight circuit's shape is public: the widest gadget for every row.

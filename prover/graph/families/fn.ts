@@ -15,10 +15,11 @@
  */
 import { ModelRangeError } from "../../errors.js";
 import type { Interval } from "../interval.js";
-import { quantize } from "../../model/quantize.js";
+import { dequantize, quantize } from "../../model/quantize.js";
+import { combineForms, l1, type ErrForm } from "../errform.js";
 import { FUNCTIONS } from "../functions.js";
 import type { Family, FloatNode, ValueInfo } from "../types.js";
-import { bmax, bmin, field } from "../util.js";
+import { bmax, bmin, field, magnitude } from "../util.js";
 
 interface Table {
   inScale: number;
@@ -58,7 +59,16 @@ function fnOf(node: FnParams) {
   const def = FUNCTIONS[node.fn];
   if (!def) throw new Error(`"fn" must be one of ${Object.keys(FUNCTIONS).join(", ")}, got ${JSON.stringify(node.fn)}`);
   const params: Record<string, number> = { ...(def.params ?? {}), ...(node.params ?? {}) };
-  return { def, params, f: (x: number) => def.f(x, params) };
+  const c = def.compiled;
+  // f: the float rule; ft and kinks: what the circuit's table follows (f itself unless `compiled`).
+  return {
+    def,
+    params,
+    f: (x: number) => def.f(x, params),
+    ft: c ? (x: number) => c.f(x, params) : (x: number) => def.f(x, params),
+    kinks: c ? c.kinks?.(params) : def.kinks?.(params),
+    gap: (mag: number) => (c ? c.gap(mag, params) : 0),
+  };
 }
 
 /**
@@ -70,7 +80,7 @@ function fnOf(node: FnParams) {
 function widenedLipschitz(node: FnParams, iv: Interval, scale: number, err: number, tableL: number): number {
   if (!(err > 0)) return tableL;
   if (!Number.isFinite(err)) return Infinity;
-  const { def, f } = fnOf(node);
+  const { def, ft: f } = fnOf(node);
   const u = 2 ** scale;
   let lo = Math.max(Number(iv.lo) / u - err, node.floatAtLeast ?? -Infinity);
   let hi = Number(iv.hi) / u + err;
@@ -93,6 +103,76 @@ function widenedLipschitz(node: FnParams, iv: Interval, scale: number, err: numb
   return L;
 }
 
+/**
+ * The range [smin, smax] of f's chord slopes over one element's interval widened by its error
+ * (within the domain and above floatAtLeast): f(x_f) - f(x_q) = lambda (x_f - x_q) with lambda in
+ * it. For a function linear between its kinks the chords between consecutive kinks and grid points
+ * are its exact slopes; otherwise chords on a fine grid with a 5% margin of the largest (the same
+ * rule as widenedLipschitz). null where f is not finite there or the input may leave a domain
+ * beyond which ONNX's f is not the clamp.
+ */
+function slopeRange(node: FnParams, iv: Interval, scale: number, err: number): { smin: number; smax: number } | null {
+  const { def, ft: f, kinks } = fnOf(node);
+  const u = 2 ** scale;
+  // Every x_q of the interval and every x_f within err of it (the float one no lower than
+  // floatAtLeast; x_q itself may be).
+  const qlo = Number(iv.lo) / u;
+  let lo = Math.min(qlo, Math.max(qlo - err, node.floatAtLeast ?? -Infinity));
+  let hi = Number(iv.hi) / u + err;
+  // Outside its domain the compiled function is constant (f of the clamped input): slope 0 there,
+  // and a chord from outside to inside lies between 0 and the inside chords.
+  let outside = false;
+  if (def.domain) {
+    if (def.finiteBeyond && (lo < def.domain[0] || hi > def.domain[1])) return null;
+    outside = lo < def.domain[0] || hi > def.domain[1];
+    lo = Math.max(lo, def.domain[0]);
+    hi = Math.min(hi, def.domain[1]);
+  }
+  if (!(hi > lo)) return { smin: 0, smax: 0 };
+  const n = 512;
+  const xs = Array.from({ length: n + 1 }, (_, k) => lo + ((hi - lo) * k) / n);
+  if (kinks) {
+    xs.push(...kinks.filter((k) => k > lo && k < hi));
+    xs.sort((a, b) => a - b);
+  }
+  let smin = Infinity;
+  let smax = -Infinity;
+  let prev = f(xs[0]!);
+  for (let k = 1; k < xs.length; k++) {
+    if (!(xs[k]! > xs[k - 1]!)) continue;
+    const y = f(xs[k]!);
+    const slope = (y - prev) / (xs[k]! - xs[k - 1]!);
+    if (!Number.isFinite(slope)) return null;
+    smin = Math.min(smin, slope);
+    smax = Math.max(smax, slope);
+    prev = y;
+  }
+  if (!kinks) {
+    const margin = 0.05 * Math.max(Math.abs(smin), Math.abs(smax));
+    smin -= margin;
+    smax += margin;
+  }
+  if (outside) {
+    smin = Math.min(smin, 0);
+    smax = Math.max(smax, 0);
+  }
+  return { smin, smax };
+}
+
+/** Per element: the error form of f's output (see slopeRange), memoised by interval and error. */
+function outForm(node: FnParams, v: ValueInfo, approxErr: number, memo: Map<string, { smin: number; smax: number } | null>): ErrForm | undefined {
+  if (!v.form || !Number.isFinite(approxErr)) return undefined;
+  const key = `${v.iv.lo},${v.iv.hi},${v.scale},${v.err}`;
+  let r = memo.get(key);
+  if (r === undefined) memo.set(key, (r = slopeRange(node, v.iv, v.scale, v.err)));
+  if (!r) return undefined;
+  // lambda = m + h theta, |theta| <= 1: m form_in, plus h |form_in| and the approximation error
+  // on the element's own symbol.
+  const m = (r.smin + r.smax) / 2;
+  const h = (r.smax - r.smin) / 2;
+  return combineForms([v.form], [m], h * l1(v.form) + approxErr);
+}
+
 const MAX_SEGMENTS = 48;
 const ENUMERATE = 1 << 17;
 
@@ -112,7 +192,7 @@ function tableFor(node: FnParams, lo: bigint, hi: bigint, inScale: number, activ
 
 /** Builds the quantized table for integer inputs in [lo, hi] at inScale. */
 function buildTable(node: FnParams, lo: bigint, hi: bigint, inScale: number, activationBits: number, where: string): Table {
-  const { def, params, f } = fnOf(node);
+  const { def, ft: f, kinks } = fnOf(node);
   const u = 2 ** inScale;
   const real = (q: bigint | number) => Number(q) / u;
   // Domain in integers: an end where f is not finite moves in by one step.
@@ -132,7 +212,6 @@ function buildTable(node: FnParams, lo: bigint, hi: bigint, inScale: number, act
   let mag = 0;
   const n = Number(b - a);
   for (let k = 0; k <= 256; k++) mag = Math.max(mag, Math.abs(f(real(a + BigInt(Math.round((n * k) / 256))))));
-  const kinks = def.kinks?.(params);
   const outScale = kinks ? inScale : Math.max(0, Math.min(activationBits, 46 - Math.ceil(Math.log2(Math.max(mag, 1)))));
 
   // Breakpoints.
@@ -210,7 +289,10 @@ function buildTable(node: FnParams, lo: bigint, hi: bigint, inScale: number, act
       if (d > worst) worst = d;
     }
   }
-  if (stride > 1) {
+  // A function linear between its kinks, with every kink on the input grid and exact coefficients,
+  // IS its table at every integer: nothing between the samples to allow for.
+  const exactPwl = !!kinks && A === 0 && kinks.every((k) => Number.isInteger(k * u) || k * u <= Number(a) || k * u >= Number(b));
+  if (stride > 1 && !exactPwl) {
     // Between samples both f and the PWL move by at most their Lipschitz bounds.
     const pwlL = Math.max(0, ...slopes.map(Math.abs));
     worst += (t.lipschitz + pwlL) * (stride / u) + 2 ** -outScale;
@@ -292,6 +374,9 @@ export const fn: Family<FnParams, FnQ> = {
     const modes: number[][] = [];
     const ks: number[][] = [];
     const sumBits: number[] = [];
+    const { def, params, gap } = fnOf(node);
+    const alpha = def.holder?.(params);
+    const memo = new Map<string, { smin: number; smax: number } | null>();
     const outs: ValueInfo[] = ins.map((v, i) => {
       modes.push(t.B.map((b) => (v.iv.hi <= b ? 0 : v.iv.lo >= b ? 1 : 2)));
       ks.push(t.B.map((b, j) => (modes[i]![j] === 2 ? ctx.gadgetK({ lo: v.iv.lo - b, hi: v.iv.hi - b }, 0, `element ${i}`) : 0)));
@@ -301,12 +386,23 @@ export const fn: Family<FnParams, FnQ> = {
       const acc: Interval = { lo: accs.reduce(bmin), hi: accs.reduce(bmax) };
       sumBits.push(t.A === 0 ? 0 : ctx.gadgetK(acc, t.A, `element ${i}`));
       if (t.A === 0) ctx.gadgetK(acc, 0, `element ${i}`);
-      const err = v.err === 0 ? t.approxErr : t.approxErr + L * v.err;
+      let err = v.err === 0 ? t.approxErr : t.approxErr + L * v.err;
+      // Hoelder: |f(a) - f(b)| <= |a - b|^alpha, finite where the slope is not (sqrt near 0); the
+      // domain's clamp is 1-Lipschitz, so it holds for the clamped float input too.
+      if (alpha !== undefined && v.err > 0) err = Math.min(err, t.approxErr + v.err ** alpha);
+      if (def.finiteBeyond && def.domain && !(dequantize(v.iv.lo, s) - v.err >= def.domain[0] && dequantize(v.iv.hi, s) + v.err <= def.domain[1]))
+        err = Infinity;
+      // A float rule the table does not follow (a cast's rounding): its gap at the float input.
+      const g = gap(magnitude(v.iv, s) + v.err);
+      err += g;
+      let form = Number.isFinite(err) ? outForm(node, v, t.approxErr + g, memo) : undefined;
+      if (form && l1(form) > err) form = undefined; // the scalar rule is tighter: a fresh symbol of it
       return {
         scale: t.outScale,
         iv: { lo: acc.lo >> BigInt(t.A), hi: acc.hi >> BigInt(t.A) },
-        err: Number.isNaN(err) ? Infinity : err,
+        err: Number.isNaN(err) ? Infinity : form ? l1(form) : err,
         approxErr: t.approxErr,
+        ...(form ? { form } : {}),
       };
     });
     return { op: node.op, args: node.args, name: node.name, outs, fn: node.fn, table: t, modes, ks, sumBits };

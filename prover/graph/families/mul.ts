@@ -21,6 +21,7 @@ import type { Interval } from "../interval.js";
 import type { Family, ValueInfo } from "../types.js";
 import { dequantize } from "../../model/quantize.js";
 import { bmax, field, magnitude, mulInterval } from "../util.js";
+import { combineForms, l1 } from "../errform.js";
 
 export interface Norm {
   n: number;
@@ -58,6 +59,13 @@ export interface MulQ {
   /** Per product, the rescale's shift, and its K (null when exact). */
   shifts: number[];
   bits: (number | null)[];
+}
+
+/** An interval's midpoint and half-width in real units. */
+function midHalf(iv: Interval, scale: number): [number, number] {
+  const lo = dequantize(iv.lo, scale);
+  const hi = dequantize(iv.hi, scale);
+  return [(lo + hi) / 2, (hi - lo) / 2];
 }
 
 export const mul: Family<MulParams, MulQ> = {
@@ -118,7 +126,22 @@ export const mul: Family<MulParams, MulQ> = {
         err = Math.min(err, normProductError(norm.n, norm.eps, dequantize(v.iv.lo, v.scale), dequantize(v.iv.hi, v.scale), v.err, a.err, b.approxErr));
       }
       err += shift ? 2 ** -out : 0;
-      outs.push({ scale: out, iv: { lo: floorShift(p.lo, shift), hi: floorShift(p.hi, shift) }, err });
+      const iv = { lo: floorShift(p.lo, shift), hi: floorShift(p.hi, shift) };
+      // Error forms (../errform.ts): a_f b_f - a_q b_q = a_q e_b + b_q e_a + e_a e_b with a_q = am + ah t
+      // (|t| <= 1): am form_b + bm form_a, plus a fresh symbol of ah |e_b| + bh |e_a| + |e_a| |e_b| and
+      // the floor. Its l1 is at most the scalar rule's; the joint LayerNorm rule may be tighter.
+      if (a.form && b.form) {
+        const [am, ah] = midHalf(a.iv, a.scale);
+        const [bm, bh] = midHalf(b.iv, b.scale);
+        const ea = l1(a.form);
+        const eb = l1(b.form);
+        const form = combineForms([b.form, a.form], [am, bm], ah * eb + bh * ea + ea * eb + (shift ? 2 ** -out : 0));
+        if (l1(form) <= err) {
+          outs.push({ scale: out, iv, err: l1(form), form });
+          continue;
+        }
+      }
+      outs.push({ scale: out, iv, err });
     }
     return { op: node.op, args: node.args, name: node.name, outs, shifts, bits };
   },

@@ -3,7 +3,7 @@
  */
 import type { NodeContext } from "./context.js";
 import type { OpHandler } from "./registry.js";
-import { broadcastMap, broadcastShape, combine, cst, isConst, isConstLin, type Lin } from "./lin.js";
+import { broadcastMap, broadcastShape, combine, cst, isConst, isConstLin, type Lin, type TV } from "./lin.js";
 import { size } from "../shapes.js";
 
 const ROUND: Record<string, string> = { Floor: "floor", Ceil: "ceil", Round: "round" };
@@ -120,48 +120,60 @@ function importReciprocal(ctx: NodeContext): void {
   ctx.set({ shape: x.shape, el: ctx.apply("div", x.el, { numerator: 1 }) });
 }
 
+/** x^p element-wise for one constant exponent p (the cheapest exact or approximated form). */
+function powConst(ctx: NodeContext, x: TV, p: number): Lin[] {
+  if (p === 1) return x.el;
+  if (p === 0) return x.el.map(() => cst(1));
+  if (Number.isInteger(p) && p >= 2 && p <= 8) {
+    // Square-and-multiply: one product constraint (and a rescale) per step.
+    let acc: Lin[] | null = null;
+    let base = x.el;
+    for (let e = p; e > 0; e >>= 1) {
+      if (e & 1)
+        acc = acc
+          ? ctx.apply(
+              "mul",
+              acc.flatMap((l, i) => [l, base[i]!]),
+              {},
+            )
+          : base;
+      if (e > 1)
+        base = ctx.apply(
+          "mul",
+          base.flatMap((l) => [l, l]),
+          {},
+        );
+    }
+    return acc!;
+  }
+  if (p === 0.5) return ctx.unaryFn(x, "sqrt").el;
+  if (p === -0.5) return ctx.unaryFn(x, "rsqrt").el;
+  if (p === -1) return ctx.apply("div", x.el, { numerator: 1 });
+  return ctx.unaryFn(x, "pow", { exponent: p }).el;
+}
+
 function importPow(ctx: NodeContext): void {
   const a = ctx.input(0);
   const b = ctx.input(1);
   if (isConst(b)) {
-    const ps = new Set(b.el.map((l) => l.c));
-    if (ps.size !== 1) throw ctx.unsupported("a per-element exponent (one constant exponent is compiled).");
-    const p = [...ps][0]!;
-    const bshape = broadcastShape(a.shape, b.shape)!;
-    const x = ctx.gatherBy(a, bshape, broadcastMap(a.shape, bshape));
-    if (p === 1) ctx.set(x);
-    else if (p === 0) ctx.set({ shape: x.shape, el: x.el.map(() => cst(1)) });
-    else if (Number.isInteger(p) && p >= 2 && p <= 8) {
-      // Square-and-multiply: one product constraint (and a rescale) per step.
-      let acc: Lin[] | null = null;
-      let base = x.el;
-      for (let e = p; e > 0; e >>= 1) {
-        if (e & 1)
-          acc = acc
-            ? ctx.apply(
-                "mul",
-                acc.flatMap((l, i) => [l, base[i]!]),
-                {},
-              )
-            : base;
-        if (e > 1)
-          base = ctx.apply(
-            "mul",
-            base.flatMap((l) => [l, l]),
-            {},
-          );
-      }
-      ctx.set({ shape: x.shape, el: acc! });
-    } else if (p === 0.5) ctx.set(ctx.unaryFn(x, "sqrt"));
-    else if (p === -0.5) ctx.set(ctx.unaryFn(x, "rsqrt"));
-    else if (p === -1) ctx.set({ shape: x.shape, el: ctx.apply("div", x.el, { numerator: 1 }) });
-    else ctx.set(ctx.unaryFn(x, "pow", { exponent: p }));
+    // A constant exponent, one per element after broadcasting: the elements sharing an exponent
+    // are computed together.
+    const shape = ctx.broadcast(a.shape, b.shape);
+    const x = ctx.gatherBy(a, shape, broadcastMap(a.shape, shape));
+    const ps = broadcastMap(b.shape, shape).map((k) => b.el[k]!.c);
+    const out: Lin[] = new Array<Lin>(x.el.length);
+    for (const p of new Set(ps)) {
+      const at = ps.flatMap((q, i) => (q === p ? [i] : []));
+      const got = powConst(ctx, { shape: [at.length], el: at.map((i) => x.el[i]!) }, p);
+      at.forEach((i, k) => (out[i] = got[k]!));
+    }
+    ctx.set({ shape, el: out });
   } else if (isConst(a)) {
     const bs = new Set(a.el.map((l) => l.c));
     if (bs.size !== 1 || [...bs][0]! <= 0) throw ctx.unsupported("a constant base must be one positive number.");
     const shape = broadcastShape(a.shape, b.shape)!;
     ctx.set(ctx.unaryFn(ctx.gatherBy(b, shape, broadcastMap(b.shape, shape)), "exp_base", { base: [...bs][0]! }));
-  } else throw ctx.unsupported("both base and exponent depend on the model's input.");
+  } else throw ctx.unsupported("its exponent (input 1) depends on the model's input, as does its base; zkinfer needs one of them constant.");
 }
 
 function importSign(ctx: NodeContext): void {

@@ -39,6 +39,28 @@ function importIdentity(ctx: NodeContext): void {
 function importCast(ctx: NodeContext): void {
   const to = ctx.attrI("to", 1);
   const x = ctx.input(0);
+  // Narrower float formats (ONNX Cast): float16, bfloat16, float8 E4M3FN / E4M3FNUZ / E5M2 /
+  // E5M2FNUZ (saturating by default): the identity (clipped when saturating) with the format's
+  // rounding in the error bound; the float rule rounds exactly (constants fold rounded).
+  const FORMATS: Record<number, { m: number; bias: number; max: number; f8?: boolean }> = {
+    10: { m: 10, bias: 15, max: 65504 },
+    16: { m: 7, bias: 127, max: 3.3895313892515355e38 },
+    17: { m: 3, bias: 7, max: 448, f8: true },
+    18: { m: 3, bias: 8, max: 240, f8: true },
+    19: { m: 2, bias: 15, max: 57344, f8: true },
+    20: { m: 2, bias: 16, max: 57344, f8: true },
+  };
+  const fmt = FORMATS[to];
+  if (fmt && !x.bits) {
+    const saturate = fmt.f8 ? ctx.attrI("saturate", 1) : 0;
+    ctx.set({ shape: x.shape, el: ctx.apply("fn", x.el, { fn: "round_float", params: { m: fmt.m, bias: fmt.bias, max: fmt.max, saturate } }) });
+    return;
+  }
+  if ([23, 24].includes(to) && !isConst(x)) throw ctx.unsupported(`a cast to float4 E2M1 or float8 E8M0 (type ${to}).`);
+  if ([21, 22, 25, 26].includes(to) && !isConst(x))
+    throw ctx.unsupported(
+      `a cast to a ${to === 21 || to === 22 ? 4 : 2}-bit integer type (type ${to}): its wrap-around outside the type's range is not compiled.`,
+    );
   if (to === 1 || to === 10 || to === 11 || isConst(x)) {
     ctx.set(
       to === 9 && isConst(x)

@@ -7,7 +7,7 @@
  */
 import type { NodeContext } from "./context.js";
 import type { OpHandler } from "./registry.js";
-import { combine, type Lin, type TV } from "./lin.js";
+import { combine, cst, type Lin, type TV } from "./lin.js";
 import { size, strides } from "../shapes.js";
 
 /** The geometry of a sliding window over the spatial dimensions of an [N, C, ...] tensor. */
@@ -231,10 +231,42 @@ function importPool(ctx: NodeContext): void {
   const shape = [x.shape[0]!, x.shape[1]!, ...w.out];
   const kind = ctx.opType.replace("Global", "");
   if (kind === "MaxPool") {
-    if (ctx.node.outputs[1]) throw ctx.unsupported("the Indices output is not compiled.");
     const { groups } = poolWindows(ctx, x, w, false);
     if (groups.some((g) => g.length === 0)) throw ctx.unsupported("a pooling window lies entirely in the padding.");
     ctx.set({ shape, el: ctx.maxGroups(x, groups, "max") });
+    if (ctx.node.outputs[1]) {
+      // Indices: the flat (row-major) input index of each window's maximum, the first one on a
+      // tie: the window's argmax position (constrained), then its index by one-hot selection
+      // among the window's constant indexes.
+      // storage_order 1: the spatial coordinates column-major (the first one varying fastest).
+      const colMajor = ctx.attrI("storage_order", 0) === 1;
+      const dims = x.shape.slice(2);
+      const S = size(dims);
+      const rs = strides(dims);
+      const indexOf = (at: number) => {
+        if (!colMajor) return at;
+        const sp = at % S;
+        let idx = at - sp;
+        let mult = 1;
+        dims.forEach((d, i) => {
+          idx += (Math.floor(sp / rs[i]!) % d) * mult;
+          mult *= d;
+        });
+        return idx;
+      };
+      const el = groups.map((g) => {
+        if (g.length === 1) return cst(indexOf(g[0]!));
+        const [r] = ctx.apply(
+          "argmax",
+          g.map((at) => x.el[at]!),
+        );
+        return ctx.select(
+          ctx.equalsOver(r!, g.length),
+          g.map((at) => cst(indexOf(at))),
+        );
+      });
+      ctx.set({ shape, el, int: true }, 1);
+    }
     return;
   }
   if (kind === "AveragePool") {

@@ -3,7 +3,7 @@
  */
 import type { NodeContext } from "./context.js";
 import type { OpHandler } from "./registry.js";
-import { combine, cst, type Lin } from "./lin.js";
+import { combine, cst, isConstLin, type Lin } from "./lin.js";
 import { size, strides } from "../shapes.js";
 
 function importOneHot(ctx: NodeContext): void {
@@ -155,7 +155,21 @@ function importGatherND(ctx: NodeContext): void {
 function importScatterElements(ctx: NodeContext): void {
   const x = ctx.input(0);
   const upd = ctx.input(2);
-  if ((ctx.attr("reduction")?.s ?? "none") !== "none") throw ctx.unsupported("only reduction = none is compiled.");
+  const reduction = ctx.attrS("reduction", "none");
+  if (!["none", "add", "mul", "max", "min"].includes(reduction)) throw ctx.unsupported(`reduction "${reduction}".`);
+  // An update combined with the value already there: replaced (none), added (affine), multiplied
+  // (one product unless a factor is constant), or the max/min (one comparison).
+  const reduce = (cur: Lin, u: Lin): Lin => {
+    if (reduction === "none") return u;
+    if (reduction === "add") return combine([cur, u], [1, 1]);
+    if (reduction === "mul") {
+      if (isConstLin(cur)) return combine([u], [cur.c]);
+      if (isConstLin(u)) return combine([cur], [u.c]);
+      return ctx.apply("mul", [cur, u], {})[0]!;
+    }
+    if (isConstLin(cur) && isConstLin(u)) return cst(reduction === "max" ? Math.max(cur.c, u.c) : Math.min(cur.c, u.c));
+    return ctx.apply(reduction, [cur, u], { groups: [[0, 1]] })[0]!;
+  };
   const el = [...x.el];
   const xs = strides(x.shape);
   const live = ctx.dataIndices(1);
@@ -165,7 +179,7 @@ function importScatterElements(ctx: NodeContext): void {
     // where([idx_u == p], upd_u, current) (one product each). A negative index counts from the
     // end; one outside the axis makes the proof impossible (NodeContext.wrapIndex).
     const write = (hot: readonly Lin[], targets: readonly number[], value: Lin) => {
-      const args = targets.flatMap((t, j) => [hot[j]!, value, el[t]!]);
+      const args = targets.flatMap((t, j) => [hot[j]!, reduce(el[t]!, value), el[t]!]);
       ctx.apply("where", args, {}).forEach((l, j) => (el[targets[j]!] = l));
     };
     if (ctx.opType === "ScatterElements") {
@@ -207,7 +221,8 @@ function importScatterElements(ctx: NodeContext): void {
     const us = strides(upd.shape);
     upd.el.forEach((l, f) => {
       const v = constIndex(ctx, idx[f]!, x.shape[axis]!);
-      el[upd.shape.reduce((acc, d, k) => acc + (k === axis ? v : Math.floor(f / us[k]!) % d) * xs[k]!, 0)] = l;
+      const at = upd.shape.reduce((acc, d, k) => acc + (k === axis ? v : Math.floor(f / us[k]!) % d) * xs[k]!, 0);
+      el[at] = reduce(el[at]!, l);
     });
   } else {
     const ishape = ctx.input(1).shape;
@@ -216,7 +231,7 @@ function importScatterElements(ctx: NodeContext): void {
     for (let o = 0; o < size(ishape.slice(0, -1)); o++) {
       let base = 0;
       for (let k = 0; k < q; k++) base += constIndex(ctx, idx[o * q + k]!, x.shape[k]!) * xs[k]!;
-      for (let i = 0; i < inner; i++) el[base + i] = upd.el[o * inner + i]!;
+      for (let i = 0; i < inner; i++) el[base + i] = reduce(el[base + i]!, upd.el[o * inner + i]!);
     }
   }
   ctx.set({ shape: x.shape, el });

@@ -24,7 +24,7 @@ export interface TV {
 }
 
 /** TensorProto integer types (uint8 int8 uint16 int16 int32 int64 uint32 uint64). */
-export const INT_TYPES = new Set([2, 3, 4, 5, 6, 7, 12, 13]);
+export const INT_TYPES = new Set([2, 3, 4, 5, 6, 7, 12, 13, 21, 22, 25, 26]);
 
 export const cst = (c: number): Lin => ({ t: [], w: [], c });
 export const isConstLin = (l: Lin): boolean => l.t.length === 0;

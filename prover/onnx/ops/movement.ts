@@ -3,7 +3,7 @@
  */
 import type { NodeContext } from "./context.js";
 import type { OpHandler } from "./registry.js";
-import { broadcastMap, broadcastShape, cst, type Lin } from "./lin.js";
+import { broadcastMap, broadcastShape, combine, cst, type Lin } from "./lin.js";
 import { size, squeezeShape, strides, transposeOrder } from "../shapes.js";
 import { append } from "../../graph/util.js";
 
@@ -154,6 +154,7 @@ function importPad(ctx: NodeContext): void {
         if (mode === "constant") inside = false;
         else if (mode === "edge") c = Math.max(0, Math.min(d - 1, c));
         else if (mode === "reflect") c = c < 0 ? -c : 2 * (d - 1) - c;
+        else if (mode === "wrap") c = ((c % d) + d) % d;
         else throw ctx.unsupported(`mode "${mode}".`);
       }
       src += c * is[k]!;
@@ -178,55 +179,196 @@ function importTrilu(ctx: NodeContext): void {
   });
 }
 
+/** Interpolation weights for one output position, from its fractional source offset (ONNX's reference). */
+type Coeffs = (ratio: number, scale: number) => number[];
+
+function nearestCoeffs(mode: string): Coeffs {
+  return (ratio) => {
+    if (Number.isInteger(ratio)) return [0, 1];
+    if (mode === "round_prefer_ceil") return [ratio < 0.5 ? 1 : 0, ratio >= 0.5 ? 1 : 0];
+    if (mode === "floor") return [1, 0];
+    if (mode === "ceil") return [0, 1];
+    return [ratio <= 0.5 ? 1 : 0, ratio > 0.5 ? 1 : 0]; // round_prefer_floor
+  };
+}
+
+function linearCoeffs(antialias: boolean): Coeffs {
+  if (!antialias) return (r) => [1 - r, r];
+  return (r, scale0) => {
+    const scale = Math.min(scale0, 1);
+    const start = Math.floor(-1 / scale) + 1;
+    const cs = Array.from({ length: 2 - 2 * start }, (_, k) => Math.min(1, Math.max(0, 1 - Math.abs((start + k - r) * scale))));
+    const sum = cs.reduce((a, b) => a + b, 0);
+    return cs.map((c) => c / sum);
+  };
+}
+
+function cubicCoeffs(A: number, antialias: boolean): Coeffs {
+  const k = (x0: number) => {
+    const x = Math.abs(x0);
+    if (x <= 1) return (A + 2) * x ** 3 - (A + 3) * x * x + 1;
+    if (x < 2) return A * x ** 3 - 5 * A * x * x + 8 * A * x - 4 * A;
+    return 0;
+  };
+  if (!antialias) return (r) => [k(r + 1), k(r), k(1 - r), k(2 - r)];
+  return (r, scale0) => {
+    const scale = Math.min(scale0, 1);
+    const start = Math.floor(-2 / scale) + 1;
+    const cs = Array.from({ length: 2 - 2 * start }, (_, i) => k(scale * (start + i - r)));
+    const sum = cs.reduce((a, b) => a + b, 0);
+    return cs.map((c) => c / sum);
+  };
+}
+
+interface AxisResize {
+  ctm: string;
+  coeffs: Coeffs;
+  scale: number;
+  roi?: [number, number];
+  extrapolation: number;
+  excludeOutside: boolean;
+}
+
+/** The source coordinate of output position y on one axis (ONNX's coordinate_transformation_mode). */
+function sourceCoord(o: AxisResize, y: number, inW: number, outInt: number): { x: number; extrapolated: boolean } {
+  const outW = o.scale * inW;
+  switch (o.ctm) {
+    case "align_corners":
+      return { x: outW === 1 ? 0 : (y * (inW - 1)) / (outW - 1), extrapolated: false };
+    case "asymmetric":
+      return { x: y / o.scale, extrapolated: false };
+    case "tf_crop_and_resize": {
+      const [r0, r1] = o.roi ?? [0, 1];
+      const x = (outW === 1 ? ((r1 - r0) * (inW - 1)) / 2 : (y * (r1 - r0) * (inW - 1)) / (outW - 1)) + r0 * (inW - 1);
+      return { x, extrapolated: x < 0 || x > inW - 1 };
+    }
+    case "pytorch_half_pixel":
+      return { x: outW === 1 ? -0.5 : (y + 0.5) / o.scale - 0.5, extrapolated: false };
+    case "half_pixel_symmetric": {
+      const offset = (inW / 2) * (1 - outInt / outW);
+      return { x: offset + (y + 0.5) / o.scale - 0.5, extrapolated: false };
+    }
+    default:
+      return { x: (y + 0.5) / o.scale - 0.5, extrapolated: false }; // half_pixel
+  }
+}
+
+/**
+ * Resizes one axis: every output position is a constant-weight combination of its n neighbours
+ * (edge-clamped), or the extrapolation value: affine, no constraint. Axes are resized one after
+ * the other, as ONNX's reference does (interpolation is separable).
+ */
+function resizeAxis(el: readonly Lin[], shape: readonly number[], axis: number, outInt: number, o: AxisResize): Lin[] {
+  const inW = shape[axis]!;
+  const inner = size(shape.slice(axis + 1));
+  const outer = size(shape.slice(0, axis));
+  const taps = Array.from({ length: outInt }, (_, y) => {
+    const { x, extrapolated } = sourceCoord(o, y, inW, outInt);
+    if (extrapolated) return null;
+    const xi = Math.floor(x);
+    const ratio = x === xi ? 1 : x - xi;
+    let cs = o.coeffs(ratio, o.scale);
+    const n = cs.length;
+    const pad = Math.ceil(n / 2);
+    const xp = x + pad;
+    const p = Math.floor(xp);
+    const frac = xp - p;
+    const offset = n % 2 === 0 ? (frac === 0 ? -(n / 2) : -(n / 2) + 1) : frac <= 0.5 ? -((n - 1) / 2) : -((n - 1) / 2) + 1;
+    const idx = Array.from({ length: n }, (_, j) => p + offset + j - pad);
+    if (o.excludeOutside) {
+      cs = cs.map((c, j) => (idx[j]! < 0 || idx[j]! >= inW ? 0 : c));
+      const sum = cs.reduce((a, b) => a + b, 0) || 1;
+      cs = cs.map((c) => c / sum);
+    }
+    return { idx: idx.map((i) => Math.min(inW - 1, Math.max(0, i))), cs };
+  });
+  const out: Lin[] = [];
+  for (let a = 0; a < outer; a++)
+    for (let y = 0; y < outInt; y++)
+      for (let b = 0; b < inner; b++) {
+        const t = taps[y];
+        if (!t) {
+          out.push(cst(o.extrapolation));
+          continue;
+        }
+        const keep = t.cs.flatMap((c, j) => (c === 0 ? [] : [j]));
+        out.push(
+          combine(
+            keep.map((j) => el[(a * inW + t.idx[j]!) * inner + b]!),
+            keep.map((j) => t.cs[j]!),
+          ),
+        );
+      }
+  return out;
+}
+
 function importResize(ctx: NodeContext): void {
   const x = ctx.input(0);
-  const mode = ctx.attr("mode")?.s ?? "nearest";
-  if (mode !== "nearest") throw ctx.unsupported(`mode "${mode}" (nearest is compiled).`);
-  let shape: number[];
-  if (ctx.opType === "Upsample") shape = x.shape.map((d, k) => Math.floor(d * ctx.constIn(1, "scales")[k]!));
+  const r = x.shape.length;
+  const mode = ctx.attrS("mode", "nearest");
+  const antialias = ctx.attrI("antialias", 0) === 1;
+  const coeffs =
+    mode === "nearest"
+      ? nearestCoeffs(ctx.opType === "Upsample" ? "floor" : ctx.attrS("nearest_mode", "round_prefer_floor"))
+      : mode === "linear" || mode === "bilinear"
+        ? linearCoeffs(antialias)
+        : mode === "cubic" || mode === "bicubic"
+          ? cubicCoeffs(ctx.attrF("cubic_coeff_a", -0.75), antialias)
+          : null;
+  if (!coeffs) throw ctx.unsupported(`mode "${mode}".`);
+  // Inputs by opset: Upsample (X, scales) or scales as an attribute; Resize 10 (X, scales); from 11
+  // (X, roi, scales, sizes), and from 18 `axes` and `keep_aspect_ratio_policy`.
+  const axes = (ctx.attrInts("axes") ?? x.shape.map((_, k) => k)).map((a) => ctx.normAxis(a, r));
+  let scales: number[];
+  let sizes: number[] | undefined;
+  if (ctx.opType === "Upsample" || ctx.opset < 11) scales = ctx.attr("scales")?.floats ?? ctx.constIn(1, "scales");
   else {
-    // Opset 18: sizes / scales may cover only `axes`; keep_aspect_ratio_policy is not compiled.
-    const axes = (ctx.attrInts("axes") ?? x.shape.map((_, k) => k)).map((a) => ctx.normAxis(a, x.shape.length));
-    if (ctx.attrS("keep_aspect_ratio_policy", "stretch") !== "stretch") throw ctx.unsupported("keep_aspect_ratio_policy other than stretch.");
     const useSizes = ctx.has(3) && size(ctx.input(3).shape) > 0;
     const given = useSizes ? ctx.constIn(3, "sizes") : ctx.constIn(2, "scales");
     if (given.length !== axes.length) throw ctx.unsupported(`${useSizes ? "sizes" : "scales"} has ${given.length} entries for ${axes.length} axes.`);
-    shape = x.shape.map((d, k) => {
-      const j = axes.indexOf(k);
-      return j < 0 ? d : useSizes ? given[j]! : Math.floor(d * given[j]!);
-    });
+    const full = x.shape.map((d, k) => (axes.includes(k) ? given[axes.indexOf(k)]! : useSizes ? d : 1));
+    if (useSizes) sizes = full;
+    else scales = full;
   }
-  // Upsample (opset 7-9) maps output o to input floor(o / scale): the asymmetric transform.
+  if (scales! && scales.length !== r) throw ctx.unsupported(`scales has ${scales.length} entries for rank ${r}.`);
+  let outShape: number[];
+  if (sizes) {
+    scales = sizes.map((s, k) => s / x.shape[k]!);
+    const policy = ctx.attrS("keep_aspect_ratio_policy", "stretch");
+    if (policy === "not_larger" || policy === "not_smaller") {
+      const on = axes.map((a) => scales[a]!);
+      const sc = policy === "not_larger" ? Math.min(...on) : Math.max(...on);
+      scales = x.shape.map((_, k) => (axes.includes(k) ? sc : 1));
+      outShape = x.shape.map((d, k) => (axes.includes(k) ? Math.floor(sc * d + 0.5) : d));
+    } else if (policy === "stretch") outShape = sizes;
+    else throw ctx.unsupported(`keep_aspect_ratio_policy "${policy}".`);
+  } else outShape = x.shape.map((d, k) => Math.floor(d * scales![k]!));
   const ctm = ctx.opType === "Upsample" ? "asymmetric" : ctx.attrS("coordinate_transformation_mode", "half_pixel");
-  const nm = ctx.attr("nearest_mode")?.s ?? "round_prefer_floor";
-  const os = strides(shape);
-  const is = strides(x.shape);
-  ctx.set(
-    ctx.gatherBy(
-      x,
-      shape,
-      Array.from({ length: size(shape) }, (_, f) =>
-        x.shape.reduce((acc, d, k) => {
-          const o = Math.floor(f / os[k]!) % shape[k]!;
-          const scale = shape[k]! / d;
-          const src =
-            ctm === "asymmetric" ? o / scale : ctm === "align_corners" ? (shape[k]! === 1 ? 0 : (o * (d - 1)) / (shape[k]! - 1)) : (o + 0.5) / scale - 0.5;
-          let i =
-            ctx.opType === "Upsample" || nm === "floor"
-              ? Math.floor(src)
-              : nm === "ceil"
-                ? Math.ceil(src)
-                : nm === "round_prefer_ceil"
-                  ? Math.round(src)
-                  : src % 1 === 0.5
-                    ? Math.floor(src)
-                    : Math.round(src);
-          i = Math.max(0, Math.min(d - 1, i));
-          return acc + i * is[k]!;
-        }, 0),
-      ),
-    ),
-  );
+  let roi: number[] | undefined;
+  if (ctm === "tf_crop_and_resize") {
+    const given = ctx.constIn(1, "roi");
+    roi = [...x.shape.map(() => 0), ...x.shape.map(() => 1)];
+    if (given.length === 2 * r) roi = given;
+    else if (given.length === 2 * axes.length) axes.forEach((a, i) => ((roi![a] = given[i]!), (roi![r + a] = given[axes.length + i]!)));
+    else throw ctx.unsupported(`roi has ${given.length} entries for rank ${r}.`);
+  }
+  let el: Lin[] = x.el;
+  const shape = [...x.shape];
+  for (const k of axes) {
+    const o: AxisResize = {
+      ctm,
+      coeffs,
+      scale: scales![k]!,
+      ...(roi ? { roi: [roi[k]!, roi[r + k]!] as [number, number] } : {}),
+      extrapolation: ctx.attrF("extrapolation_value", 0),
+      excludeOutside: ctx.attrI("exclude_outside", 0) === 1,
+    };
+    const identity = Math.abs(o.scale - 1) < 1e-12 && outShape[k] === shape[k] && (!roi || (roi[k] === 0 && roi[r + k] === 1));
+    if (identity) continue;
+    el = resizeAxis(el, shape, k, outShape[k]!, o);
+    shape[k] = outShape[k]!;
+  }
+  ctx.set({ shape, el });
 }
 
 export const HANDLERS: OpHandler[] = [

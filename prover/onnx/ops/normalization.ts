@@ -44,7 +44,9 @@ function importSoftmax(ctx: NodeContext): void {
     );
     ctx.apply("div", pairs, {}).forEach((l, j) => (el[at[j]!] = l));
   } else {
-    const ls = ctx.apply("fn", s, { fn: "log" });
+    // The float sum of exp(x - max) is at least exp(0) = 1 (the max's own term): the log's error
+    // rule needs no input below it, however wide the sum's error.
+    const ls = ctx.apply("fn", s, { fn: "log", floatAtLeast: 1 });
     groups.forEach((g, gi) => g.forEach((i) => (el[i] = combine([d[i]!, ls[gi]!], [1, -1]))));
   }
   ctx.set({ shape: x.shape, el });

@@ -58,7 +58,7 @@ function importReduceSum(ctx: NodeContext): void {
       const lse = ctx.apply(
         "fn",
         groups.map((g) => sumOf(e, g)),
-        { fn: "log" },
+        { fn: "log", floatAtLeast: 1 }, // sum of exp(x - max) >= exp(0) = 1 in float
       );
       el = groups.map((_, gi) => combine([lse[gi]!, m[gi]!], [1, 1]));
     }
