@@ -43,6 +43,13 @@ export interface FnParams {
    * least epsilon): the error rule widens the quantized interval by the input's error no lower.
    */
   floatAtLeast?: number;
+  /**
+   * An upper bound on the input in the float graph AND in every witness, known from its
+   * construction: x - max(x) over a group is <= 0 (the max family constrains m >= each x, and a
+   * floor of a value <= 0 stays <= 0). The table, the gadgets' modes and the error rule then use
+   * no input above it, so exp(x - max) stays finite however wide x's range (Softmax of large inputs).
+   */
+  atMost?: number;
 }
 
 export interface FnQ {
@@ -83,7 +90,7 @@ function widenedLipschitz(node: FnParams, iv: Interval, scale: number, err: numb
   const { def, ft: f } = fnOf(node);
   const u = 2 ** scale;
   let lo = Math.max(Number(iv.lo) / u - err, node.floatAtLeast ?? -Infinity);
-  let hi = Number(iv.hi) / u + err;
+  let hi = Math.min(Number(iv.hi) / u + err, node.atMost ?? Infinity);
   if (def.domain) {
     lo = Math.max(lo, def.domain[0]);
     hi = Math.min(hi, def.domain[1]);
@@ -118,7 +125,7 @@ function slopeRange(node: FnParams, iv: Interval, scale: number, err: number): {
   // floatAtLeast; x_q itself may be).
   const qlo = Number(iv.lo) / u;
   let lo = Math.min(qlo, Math.max(qlo - err, node.floatAtLeast ?? -Infinity));
-  let hi = Number(iv.hi) / u + err;
+  let hi = Math.max(Number(iv.hi) / u, Math.min(Number(iv.hi) / u + err, node.atMost ?? Infinity));
   // Outside its domain the compiled function is constant (f of the clamped input): slope 0 there,
   // and a chord from outside to inside lies between 0 and the inside chords.
   let outside = false;
@@ -355,6 +362,8 @@ export const fn: Family<FnParams, FnQ> = {
       throw new Error(`"params" must map parameter names to numbers`);
     const atLeast = field(node, "floatAtLeast");
     if (atLeast !== undefined && (typeof atLeast !== "number" || Number.isNaN(atLeast))) throw new Error(`"floatAtLeast" must be a number`);
+    const atMost = field(node, "atMost");
+    if (atMost !== undefined && (typeof atMost !== "number" || !Number.isFinite(atMost))) throw new Error(`"atMost" must be a finite number`);
   },
   outputs(node) {
     return node.args.length;
@@ -365,8 +374,14 @@ export const fn: Family<FnParams, FnQ> = {
     return x.map((v) => f(d ? Math.min(d[1], Math.max(d[0], v)) : v));
   },
   lower(node, ctx) {
-    const ins = node.args.map((a) => ctx.value(a));
-    const s = ins[0]!.scale;
+    const s = ctx.value(node.args[0]!).scale;
+    const cap = node.atMost === undefined ? undefined : BigInt(Math.floor(node.atMost * 2 ** s));
+    // atMost: no witness input lies above it (see FnParams), so the proven interval stops there.
+    const ins = node.args.map((a) => {
+      const v = ctx.value(a);
+      if (cap === undefined || v.iv.hi <= cap) return v;
+      return { ...v, iv: { lo: bmin(v.iv.lo, cap), hi: cap } };
+    });
     if (ins.some((v) => v.scale !== s)) throw new ModelRangeError(`${ctx.where}: inputs at different scales (the importer aligns them).`);
     const all = ins.reduce((h, v) => ({ lo: bmin(h.lo, v.iv.lo), hi: bmax(h.hi, v.iv.hi) }), ins[0]!.iv);
     const t = tableFor(node, all.lo, all.hi, s, ctx.fp.activationBits, ctx.where);
