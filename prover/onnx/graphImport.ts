@@ -66,8 +66,19 @@ function checkOperators(graph: OnnxGraph, source: string): number {
   );
 }
 
+/** Refuses an input that is not a numeric or bool tensor (a sequence, map, optional or string), naming it. */
+export function checkInputTypes(graph: OnnxGraph, source: string): void {
+  for (const i of graph.inputs) {
+    if (i.nonTensor)
+      throw new OnnxImportError(`${source}: input ${i.name} is not a tensor (a sequence, map or optional value); zkinfer compiles tensor inputs only.`);
+    if (i.elemType === 8)
+      throw new OnnxImportError(`${source}: input ${i.name} is a string tensor, which has no fixed-point value; zkinfer compiles numeric and bool tensors.`);
+  }
+}
+
 export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork {
   const opset = checkOperators(graph, source);
+  checkInputTypes(graph, source);
   if (graph.inputs.length === 0) throw new OnnxImportError(`${source} has no input tensor: its output is a constant, there is nothing to prove.`);
   const inputSize = graph.inputs.reduce((a, i) => a + size(i.shape), 0);
   const g = new GraphBuilder(source, opset || CURRENT_OPSET, inputSize);

@@ -48,7 +48,7 @@ function importSoftmax(ctx: NodeContext): void {
         pairs.push(e[i]!, sc[gi]!);
       }),
     );
-    ctx.apply("div", pairs, {}).forEach((l, j) => (el[at[j]!] = l));
+    ctx.apply("div", pairs, { floatAtLeast: 1 }).forEach((l, j) => (el[at[j]!] = l));
   } else {
     // The float sum of exp(x - max) is at least exp(0) = 1 (the max's own term): the log's error
     // rule needs no input below it, however wide the sum's error.
