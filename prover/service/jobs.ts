@@ -32,7 +32,7 @@ export interface NewJob {
   /** The API key (its SHA-256 hash) that created the job: only that key reads it or reuses its idempotency key. */
   owner: string;
   model: string;
-  /** Feature name -> value (private: deleted once the proof is done). */
+  /** Feature name -> value (private: deleted once the proof is done; an aggregated job's once its batch lands). */
   input: Record<string, number>;
   /** Beneficiary address, checksummed or lower-case 0x + 40 hex. */
   subject: string;
@@ -65,7 +65,7 @@ export interface JobRecord {
   nonce: string;
   submit: boolean;
   status: JobStatus;
-  /** Present only while the job waits or is being proved; null afterwards (see retention in docs). */
+  /** Present only while the job waits or is being proved (an aggregated job: until its batch lands); null afterwards (see retention in docs). */
   input: Record<string, number> | null;
   attempts: number;
   createdAt: number;

@@ -66,7 +66,8 @@ describe("prover service: aggregated batches (real Redis, real chain, real proof
     ({ hub, modelId, consumer } = await deploy());
   });
   afterEach(async () => {
-    for (const p of running.splice(0)) await p.kill("SIGKILL");
+    // SIGTERM: a serve releases its submitter lease for the next test's serve.
+    for (const p of running.splice(0)) await p.kill("SIGTERM");
   });
   after(async () => {
     redis?.disconnect();
@@ -271,6 +272,61 @@ describe("prover service: aggregated batches (real Redis, real chain, real proof
     expect(
       await clients.publicClient.readContract({ address: hub, abi: inferenceHubAbi, functionName: "isNonceUsed", args: [modelId, bad.subject, 3n] }),
     ).to.equal(false);
+  });
+
+  it("refuses to start with --aggregate sizes it cannot use: no keys, no Redis, no verifier on the hub", async () => {
+    const refusal = (args: string[]) =>
+      startCli(args, SERVE_READY).then(
+        (p) => {
+          running.push(p);
+          throw new Error("started");
+        },
+        (e: Error) => e.message,
+      );
+    expect(await serve(prefix(), ["--aggregate", "8"]).catch((e: Error) => e.message)).to.match(
+      /no current aggregated keys for N = 8[\s\S]*zkinfer build .*aggregate-tiny\.json --aggregate 8/,
+    );
+    expect(await refusal(["serve", "--models", specPath, "--db", join(dir, "q.sqlite"), "--port", "0", "--aggregate", "2"])).to.match(
+      /--aggregate needs the Redis queue \(--redis <url>\)/,
+    );
+    // The same model registered again on the hub, without aggregated verifiers.
+    const compiled = compileModelVerifier(built.name);
+    const verifier = await deployAndWait({ ...clients, abi: compiled.abi, bytecode: compiled.bytecode });
+    const { events } = await writeAndWait({
+      ...clients,
+      address: hub,
+      abi: inferenceHubAbi,
+      functionName: "registerModel",
+      args: [verifier, built.modelCommitment, 2, "test: no aggregated verifiers"],
+    });
+    const registered = events.find((e) => e.eventName === "ModelRegistered");
+    if (registered?.eventName !== "ModelRegistered") throw new Error("no ModelRegistered");
+    await writeAndWait({ ...clients, address: hub, abi: inferenceHubAbi, functionName: "setConsumer", args: [registered.args.modelId, consumer] });
+    const args = (extra: string[]) => [
+      "serve",
+      "--models",
+      specPath,
+      "--rpc",
+      chain.url,
+      "--hub",
+      hub,
+      "--model-id",
+      `${built.name}=${registered.args.modelId}`,
+      "--consumer",
+      `${built.name}=${consumer}`,
+      "--redis",
+      redisUrl!,
+      "--redis-prefix",
+      prefix(),
+      "--lock-ms",
+      "2000",
+      "--port",
+      "0",
+      ...extra,
+    ];
+    expect(await refusal(args(["--aggregate", "2"]))).to.match(
+      /Refusing to aggregate aggregate-tiny .*the hub has no aggregated verifier in force for \(model \d+, N = 2\)/,
+    );
   });
 
   it("a worker killed mid-batch strands nothing: its claims lapse and another worker batches the jobs", async () => {
