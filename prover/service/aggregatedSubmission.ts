@@ -29,7 +29,9 @@ export class AggregatedSubmissions {
   }
 
   private async send(job: JobRecord): Promise<void> {
-    const ids = job.aggregation!.jobIds;
+    const batch = await this.queue.getBatch(job.aggregation!.batchId);
+    if (!batch) throw new Error(`job ${job.id} names batch ${job.aggregation!.batchId}, which is not recorded`);
+    const ids = batch.jobIds;
     const jobs = await Promise.all(ids.map((id) => this.queue.get(id)));
     const live = jobs.filter(
       (j): j is JobRecord => j !== undefined && (j.status === "proved" || j.status === "submitted") && j.aggregation?.batchId === job.aggregation!.batchId,

@@ -255,6 +255,12 @@ export class Aggregator {
         m.settle(v.error);
       });
     }
+    // A (subject, nonce) twice in the group (the prover refuses it, the hub would too): all its jobs go on
+    // their own, where the first to land wins and the others end as conflicts; the batch never races them.
+    const count = new Map<string, number>();
+    const key = (m: Member) => `${m.job.subject.toLowerCase()}/${BigInt(m.job.nonce)}`;
+    for (const m of members) count.set(key(m), (count.get(key(m)) ?? 0) + 1);
+    members = members.filter((m) => count.get(key(m)) === 1 || (m.settle("single"), false));
     if (members.length < 2) return members.forEach((m) => m.settle("single"));
     const n = sizes.find((s) => s >= members.length)!;
     const batchId = randomUUID();
@@ -267,7 +273,15 @@ export class Aggregator {
     );
     const batch: BatchRecord = { batchId, model, n, jobIds: members.map((m) => m.job.id), createdAt: started };
     const before = await Promise.all(members.map(async (m) => (await this.o.store.get(m.job.id)) ?? m.job));
-    const after = before.map((job, slot) => provedInBatch(job, batch, result, slot));
+    const after = before.map((job, slot) =>
+      provedInBatch(
+        job,
+        batch,
+        result,
+        slot,
+        before.map((b) => b.owner),
+      ),
+    );
     const recorded = await this.o.store.recordBatch(batch, after, before, this.token);
     this.log(
       recorded
@@ -278,14 +292,18 @@ export class Aggregator {
   }
 }
 
-/** A job's record once its batch is proved. Its input stays until the batch lands (it is re-proved singly if the batch cannot land). */
-export function provedInBatch(job: JobRecord, batch: BatchRecord, result: AggregatedProofResult, slot: number): JobRecord {
+/**
+ * A job's record once its batch is proved. Its input stays until the batch lands (it is re-proved
+ * singly if the batch cannot land). `owners` are the batch's jobs' API keys by slot: the record names
+ * only the jobs of its own key (another key's job is null), as reading another key's job is a 404.
+ */
+export function provedInBatch(job: JobRecord, batch: BatchRecord, result: AggregatedProofResult, slot: number, owners: string[]): JobRecord {
   const st = result.statements[slot]!;
   const aggregation: JobAggregation = {
     batchId: batch.batchId,
     n: batch.n,
     slot: st.slot,
-    jobIds: batch.jobIds,
+    jobIds: batch.jobIds.map((id, i) => (owners[i] === job.owner ? id : null)),
     inputRoot: result.inputRoot,
     inputCommitment: st.inputCommitment,
     inclusionPath: st.inclusionPath,

@@ -111,8 +111,8 @@ export interface JobAggregation {
   n: number;
   /** This statement's slot. */
   slot: number;
-  /** The batch's jobs by slot. */
-  jobIds: string[];
+  /** The batch's jobs by slot: those of this job's API key; null for another key's job. */
+  jobIds: (string | null)[];
   /** The Poseidon root of the batch's input commitments (a public signal of the proof). */
   inputRoot: string;
   /** This statement's input commitment: the leaf at `slot`. */

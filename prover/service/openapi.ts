@@ -191,7 +191,11 @@ const SCHEMAS = {
       batchId: { type: "string", description: "the batch: one aggregated proof, one transaction" },
       n: { type: "integer", description: "the keys' batch size (the proof's slots; the slots after the last job are empty)" },
       slot: { type: "integer", description: "this job's statement's slot" },
-      jobIds: { type: "array", items: { type: "string" }, description: "the batch's jobs, by slot" },
+      jobIds: {
+        type: "array",
+        items: { type: ["string", "null"] },
+        description: "the batch's jobs by slot: those of the caller's API key, null for another key's job",
+      },
       inputRoot: { type: "string", description: "the Poseidon root of the batch's input commitments (a public signal)" },
       inputCommitment: { type: "string", description: "this statement's input commitment: the leaf at `slot`" },
       inclusionPath: {

@@ -184,11 +184,9 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
   const pool = o.workers > 0 ? new ProverPool({ specs, size: o.workers, aggregated: plan.local }) : undefined;
   let aggregator: Aggregator | undefined;
   try {
-    if (queue instanceof RedisQueue) {
-      // What the workers batch with: published by the submitting process, cleared by one that does not submit.
-      const context = submitterParts ? await aggregationContext(submitterParts, o, models, plan, log) : undefined;
-      await queue.setAggregationContext(context);
-    }
+    // What the workers batch with: published by the submitting process only (a serve without a chain
+    // leaves it alone); it stays while that process is down, and the batches wait for it.
+    if (queue instanceof RedisQueue && submitterParts) await queue.setAggregationContext(await aggregationContext(submitterParts, o, models, plan, log));
     if (pool) {
       await pool.ready();
       aggregator = makeAggregator(queue, pool, plan.local, {

@@ -605,11 +605,17 @@ function nonceTooLow(e: unknown): boolean {
   return text.includes("nonce too low") || text.includes("nonce has already been used") || text.includes("nonce is too low");
 }
 
-/** Whether a consumer event names `subject` (an argument, or a topic of a raw log): a batch job keeps its own statement's events. */
+/**
+ * Whether a consumer event names `subject` (a decoded argument; in a raw log, a topic or an ABI word of
+ * its data): a batch job keeps its own statement's events.
+ */
 function mentions(e: ConsumerEvent, subject: string): boolean {
-  const s = subject.toLowerCase();
-  if (e.args !== null) return JSON.stringify(e.args).toLowerCase().includes(s.slice(2));
-  return e.topics.some((t) => t.toLowerCase().endsWith(s.slice(2)));
+  const address = subject.toLowerCase().slice(2);
+  if (e.args !== null) return JSON.stringify(e.args).toLowerCase().includes(address);
+  const word = "0".repeat(24) + address;
+  const data = e.data.toLowerCase().slice(2);
+  const inData = Array.from({ length: Math.floor(data.length / 64) }, (_, i) => data.slice(i * 64, i * 64 + 64)).includes(word);
+  return inData || e.topics.some((t) => t.toLowerCase().endsWith(word));
 }
 
 function shortMessage(e: unknown): string {
