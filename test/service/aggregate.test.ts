@@ -336,6 +336,34 @@ describe("prover service: aggregated batches (real Redis, real chain, real proof
     );
   });
 
+  it("a serve killed after signing a batch's transaction resumes it: the same transaction, never a second one", async () => {
+    const p = prefix();
+    const rpc = (method: string, params: unknown[] = []) => clients.publicClient.request({ method: method as never, params: params as never });
+    const sentBefore = await clients.publicClient.getTransactionCount({ address: clients.account.address });
+    const s1 = await serve(p, ["--workers", "1", "--aggregate", "2,4", "--aggregate-wait", "1500"]);
+    await rpc("evm_setAutomine", [false]);
+    try {
+      const ids = await Promise.all([relayed(s1.url!, INPUTS[0]!, 1), relayed(s1.url!, INPUTS[1]!, 2)]);
+      // The batch's transaction is signed and written to both jobs, then waits in the mempool.
+      const recorded = await waitFor("the batch's transaction written to both jobs", async () => {
+        const records = await Promise.all(ids.map(async (id) => JSON.parse((await redis.get(`${p}:job:${id}`))!)));
+        return records.every((r) => r.status === "submitted" && r.txHash === records[0].txHash) && (records[0].txHash as string);
+      });
+      await s1.kill("SIGKILL");
+      running.splice(running.indexOf(s1), 1);
+      await rpc("evm_setAutomine", [true]);
+      await rpc("evm_mine");
+      const s2 = await serve(p, ["--workers", "1", "--aggregate", "2,4"]);
+      const jobs = await waitForJobs(s2.url!, ids, undefined, 120_000);
+      for (const j of jobs) expect(j.status, JSON.stringify(j.error)).to.equal("confirmed");
+      for (const j of jobs) expect(j.txHash).to.equal(recorded);
+      expect((await landed(recorded)).verified.sort()).to.deep.equal(jobs.map(statementOf).sort());
+      expect(await clients.publicClient.getTransactionCount({ address: clients.account.address }), "one transaction for the batch").to.equal(sentBefore + 1);
+    } finally {
+      await rpc("evm_setAutomine", [true]);
+    }
+  });
+
   it("a worker killed mid-batch strands nothing: its claims lapse and another worker batches the jobs", async () => {
     const p = prefix();
     const s = await serve(p, ["--workers", "0", "--aggregate", "2,4"]);
