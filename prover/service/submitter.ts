@@ -270,22 +270,11 @@ export class Submitter {
         if (name === undefined) throw e;
         return { landed: false, reason: `the batch of ${jobs.length} would revert with ${name}` };
       }
-      const first = await this.signAndRecord(jobs[0]!, data, gas, started);
-      jobs = [
-        first,
-        ...(await updateMany(
-          jobs.slice(1).map((j) => ({
-            id: j.id,
-            patch: {
-              status: "submitted" as const,
-              rawTx: first.rawTx,
-              txHash: first.txHash,
-              txNonce: first.txNonce,
-              timings: { ...j.timings, submitMs: round(Date.now() - started) },
-            },
-          })),
-        )),
-      ];
+      // One atomic write puts the signed transaction on every job of the batch.
+      jobs = await this.signThen(data, gas, (signed) =>
+        updateMany(jobs.map((j) => ({ id: j.id, patch: { ...signed, timings: { ...j.timings, submitMs: round(Date.now() - started) } } }))),
+      );
+      const first = jobs[0]!;
       if ((await this.broadcast(first.rawTx as Hex, first.txHash as Hex)) === "nonceTaken") {
         const mined = await this.o.clients.publicClient.getTransactionReceipt({ hash: first.txHash as Hex }).catch(() => undefined);
         if (!mined) {
@@ -360,6 +349,18 @@ export class Submitter {
   }
 
   private async signAndRecord(job: JobRecord, data: Hex, gas: bigint, started: number): Promise<JobRecord> {
+    return this.signThen(data, gas, (signed) => this.o.update(job.id, { ...signed, timings: { ...job.timings, submitMs: round(Date.now() - started) } }));
+  }
+
+  /**
+   * Assigns the next nonce, signs `data` and hands the signed transaction to `record`, which writes it
+   * (the write-ahead log) before anything is broadcast; serialised, so nonces go out in order.
+   */
+  private async signThen<T>(
+    data: Hex,
+    gas: bigint,
+    record: (signed: { status: "submitted"; rawTx: Hex; txHash: Hex; txNonce: number }) => Promise<T>,
+  ): Promise<T> {
     const run = this.lock.then(async () => {
       const { publicClient, account, chainId } = this.o.clients;
       this.nextNonce ??= await this.rpc("getTransactionCount", () => publicClient.getTransactionCount({ address: account.address, blockTag: "pending" }));
@@ -376,17 +377,10 @@ export class Submitter {
         maxFeePerGas: fees.maxFeePerGas,
         maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
       });
-      const txHash = keccak256(rawTx);
       // Written before the broadcast: after a crash, these bytes are sent again, never new ones.
-      const updated = await this.o.update(job.id, {
-        status: "submitted",
-        rawTx,
-        txHash,
-        txNonce,
-        timings: { ...job.timings, submitMs: round(Date.now() - started) },
-      });
+      const recorded = await record({ status: "submitted", rawTx, txHash: keccak256(rawTx), txNonce });
       this.nextNonce = txNonce + 1;
-      return updated;
+      return recorded;
     });
     this.lock = run.catch(() => {});
     return run;
