@@ -162,7 +162,7 @@ describe("prover service: aggregated batches (real Redis, real chain, real proof
 
   async function relayedBy(key: Hex, base: string, input: Record<string, number>, nonce: number, seconds = 3600) {
     const account = privateKeyToAccount(key);
-    const now = (await clients.publicClient.getBlock()).timestamp;
+    const now = await chainNow();
     const a = await signSubmissionAuthorization(account, {
       hub,
       chainId: 31337,
@@ -191,6 +191,9 @@ describe("prover service: aggregated batches (real Redis, real chain, real proof
     );
     return { call: decodeFunctionData({ abi: inferenceHubAbi, data: tx.input }).functionName, status: receipt.status, verified };
   }
+
+  /** The service's clock for deadlines: the later of the wall clock and the chain's last block. */
+  const chainNow = async () => BigInt(Math.max(Math.floor(Date.now() / 1000), Number((await clients.publicClient.getBlock()).timestamp)));
 
   const statementOf = (j: { subject: string; nonce: string }) => `${j.subject.toLowerCase()}/${j.nonce}`;
 
@@ -259,26 +262,56 @@ describe("prover service: aggregated batches (real Redis, real chain, real proof
     expect(tx.verified).to.deep.equal([statementOf(job)]);
   });
 
-  it("drops only the job whose authorization no longer holds when its batch forms; the others land in one batch", async () => {
-    const s = await serve(prefix(), ["--workers", "1", "--aggregate", "2,4", "--aggregate-wait", "4000"]);
+  it("drops only the jobs whose authorization no longer holds when their batch forms (a lapsed deadline, a wallet that withdrew it); the others land in one batch", async () => {
+    const s = await serve(prefix(), ["--workers", "1", "--aggregate", "2,4", "--aggregate-wait", "20000"]);
     // Accepted at the door (>= 120 s ahead), but 100 s later only 30 s remain: under the batch's margin (60 s).
     const short = await relayed(s.url!, INPUTS[2]!, 3, 130);
-    const ids = await Promise.all([relayed(s.url!, INPUTS[0]!, 1), relayed(s.url!, INPUTS[1]!, 2)]);
+    // A contract wallet (ERC-1271) approves at the door, then its code changes and it approves nothing.
+    const walletOwner = privateKeyToAccount(generatePrivateKey());
+    const mock = hardhatArtifact("ERC1271WalletMock");
+    const wallet = await deployAndWait({ ...clients, abi: mock.abi as never, bytecode: mock.bytecode as Hex, args: [walletOwner.address] as never });
+    const now = await chainNow();
+    const signed = await signSubmissionAuthorization(walletOwner, {
+      hub,
+      chainId: 31337,
+      modelId,
+      subject: wallet,
+      nonce: 4n,
+      submitter: clients.account.address,
+      deadline: now + 3600n,
+    });
+    const posted = await call(s.url!, "POST", `/v1/models/${built.name}/proofs`, {
+      input: INPUTS[3],
+      subject: wallet,
+      nonce: 4,
+      authorization: { deadline: signed.deadline.toString(), signature: signed.signature },
+    });
+    expect(posted.status, posted.text).to.equal(202);
+    await clients.publicClient.request({ method: "hardhat_setCode" as never, params: [wallet, "0x00"] as never });
     await clients.publicClient.request({ method: "evm_increaseTime" as never, params: [100] as never });
     await clients.publicClient.request({ method: "evm_mine" as never, params: [] as never });
-    const [bad, ...good] = await waitForJobs(s.url!, [short, ...ids], undefined, 120_000);
+    // The fourth job fills the group: it is checked and proved at once.
+    const ids = await Promise.all([relayed(s.url!, INPUTS[0]!, 1), relayed(s.url!, INPUTS[1]!, 2)]);
+    const [bad, withdrawn, ...good] = await waitForJobs(s.url!, [short, posted.json.jobId, ...ids], undefined, 120_000);
     expect(bad.status).to.equal("failed");
     expect(bad.error.kind).to.equal("authorization");
     expect(bad.error.message).to.match(/authorization\.deadline/);
+    expect(withdrawn.status).to.equal("failed");
+    expect(withdrawn.error.kind).to.equal("authorization");
+    expect(withdrawn.error.message).to.match(/ERC-1271/);
     for (const j of good) expect(j.status, JSON.stringify(j.error)).to.equal("confirmed");
     expect(good[0].txHash).to.equal(good[1].txHash);
     expect(good[0].aggregation.n).to.equal(2);
     const tx = await landed(good[0].txHash);
     expect(tx.call).to.equal("verifyAndActAggregated");
     expect(tx.verified.sort()).to.deep.equal(good.map(statementOf).sort());
-    expect(
-      await clients.publicClient.readContract({ address: hub, abi: inferenceHubAbi, functionName: "isNonceUsed", args: [modelId, bad.subject, 3n] }),
-    ).to.equal(false);
+    for (const [subject, nonce] of [
+      [bad.subject, 3n],
+      [wallet, 4n],
+    ] as const)
+      expect(
+        await clients.publicClient.readContract({ address: hub, abi: inferenceHubAbi, functionName: "isNonceUsed", args: [modelId, subject, nonce] }),
+      ).to.equal(false);
   });
 
   it("refuses to start with --aggregate sizes it cannot use: no keys, no Redis, no verifier on the hub", async () => {
