@@ -11,7 +11,7 @@
  */
 import { Queue, Worker, type Job } from "bullmq";
 import type { AggregationContext, AggregationStore, BatchRecord } from "../aggregator.js";
-import { Redis } from "ioredis";
+import { Redis, type ChainableCommander } from "ioredis";
 import {
   FAILURE_KINDS,
   IdempotencyConflictError,
@@ -147,10 +147,16 @@ export class RedisQueue implements JobQueue, AggregationStore {
   }
 
   async update(id: string, patch: Partial<Omit<JobRecord, "id">>): Promise<JobRecord> {
+    return this.updateWith(id, patch);
+  }
+
+  /** update, with more commands (`also`) in the same MULTI: written together or not at all. */
+  private async updateWith(id: string, patch: Partial<Omit<JobRecord, "id">>, also?: (tx: ChainableCommander) => void): Promise<JobRecord> {
     const before = await this.get(id);
     if (!before) throw new Error(`no job ${id}`);
     const after: JobRecord = { ...before, ...patch, updatedAt: Date.now() };
     const tx = this.redis.multi().set(this.key("job", id), JSON.stringify(after));
+    also?.(tx);
     if (after.status !== before.status) {
       tx.hincrby(this.key("counts"), before.status, -1).hincrby(this.key("counts"), after.status, 1);
       // The stats change in the same transaction as the record, whichever process (serve or a
@@ -311,11 +317,13 @@ export class RedisQueue implements JobQueue, AggregationStore {
         try {
           const result = await prove(claimed);
           if (result === "recorded") return;
-          const proved = await this.update(job.id, provedPatch(claimed, result));
-          if (proved.submit) {
-            await this.redis.sadd(this.key("pending-submit"), job.id);
-            await this.queueSubmission(job.id);
-          }
+          // The proved record and its place in pending-submit in one MULTI: a process killed between two
+          // writes would leave a proved job that no restart submits.
+          const pending = this.key("pending-submit");
+          const proved = await this.updateWith(job.id, provedPatch(claimed, result), (tx) => {
+            if (claimed.submit) tx.sadd(pending, job.id);
+          });
+          if (proved.submit) await this.queueSubmission(job.id);
         } catch (e) {
           const error = asJobError(e);
           if (error.retryable && attempts < this.maxAttempts) {
