@@ -18,8 +18,7 @@ import { proofSystemOf } from "../model/specSchema.js";
 import { readPtauPower, requiredPtauPower, resolvePtau } from "../setup/ptau.js";
 import type { Groth16VerificationKey } from "../setup/groth16Batch.js";
 import { renderSegments, segmentArtifactName, segmentedArtifactName } from "./circuit.js";
-import type { SegmentPlan } from "./plan.js";
-import { planModelSegments } from "./segments.js";
+import { planModelSegments, type SegmentPlan } from "./segments.js";
 import { segmentedVerifierSource } from "./verifier.js";
 
 /** Public signals of a segment before the last (one boundary commitment + the four bindings). */
@@ -39,6 +38,14 @@ export function defaultMaxSegmentConstraints(ptau?: string): number {
     }
   }
   return power ? Math.floor(((1 << power) - 64) * 0.9) : 0;
+}
+
+/** The --max-segment-constraints flag: undefined when absent; a clear error unless a positive integer. */
+export function parseMaxSegmentConstraints(flag: string | undefined): number | undefined {
+  if (flag === undefined) return undefined;
+  const n = Number(flag);
+  if (!Number.isInteger(n) || n < 1000) throw new ZkinferError(`--max-segment-constraints: expected an integer of at least 1000, got ${JSON.stringify(flag)}`);
+  return n;
 }
 
 export interface SegmentRecord {

@@ -27,8 +27,7 @@ import { toField } from "../field.js";
 import { commitmentLayout, inputPackingLayout, type InputRange } from "../model/commitment.js";
 import { publicOutputCount, type ModelIR } from "../model/ir.js";
 import { poseidonHash } from "../model/poseidon.js";
-import type { SegmentPlan } from "./plan.js";
-import { boundaryRanges, segmentationRefusal, segmentGraph } from "./segments.js";
+import { boundaryRanges, segmentationRefusal, segmentGraph, type SegmentPlan } from "./segments.js";
 
 /** Domain tag of a segmented model's commitment: the ASCII bytes of "zkinfer/segments/v1". */
 const SEGMENTS_DOMAIN = BigInt(stringToHex("zkinfer/segments/v1"));
@@ -70,7 +69,7 @@ export function generateSegmentCircuit({ ir, plan, index, modelCommitment }: Gen
   if (!seg) throw new RangeError(`segment ${index} does not exist (the plan has ${plan.segments.length})`);
   const k = plan.segments.length;
   const last = index === k - 1;
-  const sub = segmentGraph(ir.graph, seg);
+  const sub = segmentGraph(ir.graph, plan, seg);
   const lines: string[] = [];
   const emit = (s = "") => lines.push(s);
   emit("pragma circom 2.2.0;");

@@ -23,11 +23,13 @@ export interface SegmentableGraph {
   nodes: readonly { args: readonly number[]; outputs: number; constraints: number }[];
   /** Tape indexes of the graph's outputs. */
   outputs: readonly number[];
-  /** Constraints a value costs when it crosses a cut (range check in the segment that reads it, and its share of both commitments). */
-  boundaryCost(value: number): number;
+  /** Constraints a value costs the segment that reads it across a cut (its range check, its share of the commitment). */
+  readCost(value: number): number;
+  /** Constraints a value costs the segment that hands it on (its share of the commitment; no range check). */
+  handCost(value: number): number;
 }
 
-/** One segment of a plan: nodes [first, end), reading `inputs` and handing on `outputs` (tape indexes). */
+/** One segment of a plan: nodes (of the planner's graph: the model's pieces, ./pieces.ts) [first, end), reading `inputs` and handing on `outputs` (tape indexes). */
 export interface Segment {
   first: number;
   end: number;
@@ -39,7 +41,7 @@ export interface Segment {
   constraints: number;
 }
 
-export interface SegmentPlan {
+export interface CutPlan {
   maxSegmentConstraints: number;
   segments: Segment[];
   /** Sum over the cuts of the boundary's size (values committed between segments). */
@@ -47,7 +49,7 @@ export interface SegmentPlan {
 }
 
 /** What every segment costs besides its nodes and boundary values: the two commitments' last hashes, the bindings. */
-export const SEGMENT_FIXED_CONSTRAINTS = 450;
+export const SEGMENT_FIXED_CONSTRAINTS = 480;
 
 /** Tape start of each node, and the first tape index after the graph. */
 function tapeStarts(g: SegmentableGraph): number[] {
@@ -94,39 +96,46 @@ export function boundaryAt(g: SegmentableGraph, c: number): number[] {
  * of segments, then the values committed at the cuts. Throws, naming the node, when one node alone
  * (with its boundaries) is over the limit.
  */
-export function planSegments(g: SegmentableGraph, maxSegmentConstraints: number): SegmentPlan {
+export function planSegments(g: SegmentableGraph, maxSegmentConstraints: number): CutPlan {
   const n = g.nodes.length;
   if (n === 0) throw new ZkinferError("segment plan: the graph has no nodes");
   const starts = tapeStarts(g);
   const { producer, lastUse } = lifetimes(g, starts);
   // The boundary's cost and size at every cut, by a difference array over each value's lifetime.
-  const costDiff = new Float64Array(n + 2);
+  const readDiff = new Float64Array(n + 2);
+  const handDiff = new Float64Array(n + 2);
   const sizeDiff = new Int32Array(n + 2);
   for (let v = 0; v < lastUse.length; v++) {
     const from = producer[v]! + 1;
     const to = lastUse[v]!;
     if (to < from) continue; // never read after it is made (a dead value)
-    const c = g.boundaryCost(v);
-    costDiff[from] = costDiff[from]! + c;
-    costDiff[to + 1] = costDiff[to + 1]! - c;
+    const r = g.readCost(v);
+    const h = g.handCost(v);
+    readDiff[from] = readDiff[from]! + r;
+    readDiff[to + 1] = readDiff[to + 1]! - r;
+    handDiff[from] = handDiff[from]! + h;
+    handDiff[to + 1] = handDiff[to + 1]! - h;
     sizeDiff[from] = sizeDiff[from]! + 1;
     sizeDiff[to + 1] = sizeDiff[to + 1]! - 1;
   }
-  const cutCost = new Float64Array(n + 1);
+  const readCost = new Float64Array(n + 1);
+  const handCost = new Float64Array(n + 1);
   const cutSize = new Int32Array(n + 1);
-  for (let c = 0, cost = 0, size = 0; c <= n; c++) {
-    cost += costDiff[c]!;
+  for (let c = 0, r = 0, h = 0, size = 0; c <= n; c++) {
+    r += readDiff[c]!;
+    h += handDiff[c]!;
     size += sizeDiff[c]!;
-    cutCost[c] = cost;
+    readCost[c] = r;
+    handCost[c] = h;
     cutSize[c] = size;
   }
   // Segment 0 reads (and commits) every input; the last hands on the outputs.
   let inputsCost = 0;
-  for (let v = 0; v < g.inputs; v++) inputsCost += g.boundaryCost(v);
+  for (let v = 0; v < g.inputs; v++) inputsCost += g.readCost(v);
   let outputsCost = 0;
-  for (const o of g.outputs) outputsCost += g.boundaryCost(o);
-  const inCost = (a: number) => (a === 0 ? inputsCost : cutCost[a]!);
-  const outCost = (b: number) => (b === n ? outputsCost : cutCost[b]!);
+  for (const o of g.outputs) outputsCost += g.handCost(o);
+  const inCost = (a: number) => (a === 0 ? inputsCost : readCost[a]!);
+  const outCost = (b: number) => (b === n ? outputsCost : handCost[b]!);
   const prefix = new Float64Array(n + 1);
   g.nodes.forEach((node, k) => (prefix[k + 1] = prefix[k]! + node.constraints));
   const segmentCost = (a: number, b: number) => prefix[b]! - prefix[a]! + inCost(a) + outCost(b) + SEGMENT_FIXED_CONSTRAINTS;

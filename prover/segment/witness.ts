@@ -9,8 +9,7 @@ import { toField } from "../field.js";
 import { inputCommitment, publicOutputs } from "../model/commitment.js";
 import { runQuantized } from "../model/interpret.js";
 import type { ModelIR } from "../model/ir.js";
-import type { SegmentPlan } from "./plan.js";
-import { boundaryRanges } from "./segments.js";
+import { boundaryRanges, type SegmentPlan } from "./segments.js";
 
 export interface SegmentStatement {
   /** The quantized features. */

@@ -20,8 +20,7 @@ import { lowerModel, type ModelIR } from "../../prover/model/ir.js";
 import { readModelSpec } from "../../prover/model/spec.js";
 import { specGraph } from "../../prover/model/specGraph.js";
 import { renderSegments, type RenderedSegments } from "../../prover/segment/circuit.js";
-import type { SegmentPlan } from "../../prover/segment/plan.js";
-import { boundaryRanges, planModelSegments } from "../../prover/segment/segments.js";
+import { boundaryRanges, planModelSegments, type SegmentPlan } from "../../prover/segment/segments.js";
 import { segmentWitnesses, type SegmentWitnesses } from "../../prover/segment/witness.js";
 import { rng, randomBetween } from "../helpers/circuits.js";
 
@@ -153,6 +152,51 @@ describe("segment circuits: a tiny model cut into 3 segments (witnesses, no keys
     }
     for (const i of [0, 1]) {
       expect(changeViolates(segs[i]!.r1cs, witnesses[i]!, wire(i, "outputs[0]"), witnesses[i]![wire(i, "outputs[0]")]! + 1n)).to.equal(true);
+    }
+  });
+});
+
+describe("segment circuits: every splittable family's wide node cut into pieces (segments-wide, one output per piece)", function () {
+  this.timeout(300_000);
+  const opsSpec = fileURLToPath(new URL("../fixtures/segments-wide.json", import.meta.url));
+
+  it("computes, segment by segment, exactly what the reference interpreter computes, with each boundary committed and opened", async () => {
+    const spec = readModelSpec(opsSpec);
+    const ir = lowerModel(spec);
+    // Pieces of at most one output's cost: every splittable node (affine rows, fn, mul, div, rounding) is sliced.
+    const plan = planModelSegments(ir, specGraph(spec), 1200, 1);
+    const sliced = new Set(plan.pieces.filter((p) => p.to - p.from < ir.graph.nodes[p.node]!.outs.length).map((p) => ir.graph.nodes[p.node]!.family));
+    expect([...sliced].sort()).to.deep.equal(["affine", "div", "fn", "mul", "round"]);
+    expect(plan.segments.length).to.be.greaterThan(1);
+    const rendered = await renderSegments(ir, plan);
+    const dir = mkdtempSync(join(tmpdir(), "zkinfer-segments-ops-"));
+    const compiled: { r1cs: R1cs; wc: CompiledSegment["wc"] }[] = [];
+    for (const [i, source] of rendered.sources.entries()) {
+      const file = join(dir, `ops${i}.circom`);
+      writeFileSync(file, source);
+      await compileCircuit({ source: file, outDir: dir });
+      compiled.push({
+        r1cs: await loadR1cs(join(dir, `ops${i}.r1cs`)),
+        wc: await WitnessCalculatorBuilder(readFileSync(join(dir, `ops${i}_js`, `ops${i}.wasm`))),
+      });
+    }
+    const next = rng(3);
+    const k = plan.segments.length;
+    for (let t = 0; t < 10; t++) {
+      const inputs = ir.features.map((f) => randomBetween(next, f.qmin, f.qmax));
+      const w = await segmentWitnesses(ir, plan, rendered.modelCommitment, {
+        inputs,
+        salt: 5n,
+        subject: 1n,
+        nonce: 2n,
+        boundarySalts: Array.from({ length: k - 1 }, (_, i) => 100n + BigInt(i)),
+      });
+      for (const [i, c] of compiled.entries()) {
+        const witness = await c.wc.calculateWitness(w.circuitInputs[i]!, true);
+        expect(firstViolatedConstraint(c.r1cs, witness), `segment ${i}`).to.equal(-1);
+        expect(witness.slice(1, 1 + w.segmentSignals[i]!.length), `segment ${i}'s public signals`).to.deep.equal(w.segmentSignals[i]!.map(toField));
+      }
+      expect(w.publicSignals.slice(0, ir.outputs.length)).to.deep.equal(runQuantized(ir, inputs).outputs.map(toField));
     }
   });
 });

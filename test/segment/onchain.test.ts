@@ -23,6 +23,12 @@ import { segmentedArtifactName } from "../../prover/segment/circuit.js";
 import { boundaryRanges } from "../../prover/segment/segments.js";
 import { SegmentedProver, type SegmentedProofResult } from "../../prover/segment/prove.js";
 import { connectAs } from "../contracts/helpers.js";
+import { connectProvider } from "../../prover/chain/connect.js";
+import { verifyInferenceTransaction } from "../../prover/sdk/verifyInferenceTransaction.js";
+import { verifySegmentedProof } from "../../prover/segment/verify.js";
+
+let hubAddress = "";
+const await0 = (_hub: Contract) => hubAddress;
 
 const tinySpec = fileURLToPath(new URL("../fixtures/segments-tiny.json", import.meta.url));
 const otherSpec = fileURLToPath(new URL("../fixtures/segments-other.json", import.meta.url));
@@ -77,6 +83,7 @@ describe("end to end: segmented proofs -> SegmentedVerifier -> verifyAndAct (rea
   async function deployFixture() {
     const [, aliceSigner] = await ethers.getSigners();
     const hub = (await ethers.deployContract("InferenceHub", [3600n])) as unknown as Contract;
+    hubAddress = await hub.getAddress();
     const consumer = await ethers.deployContract("RecordingConsumer");
     const register = async (model: string, commitment: bigint) => {
       await (await hub.registerModel(await deployVerifier(model), commitment, 2, "ipfs://test")).wait();
@@ -114,6 +121,26 @@ describe("end to end: segmented proofs -> SegmentedVerifier -> verifyAndAct (rea
     // The same inference again: the nonce is spent.
     await expect(aliceHub.verifyAndAct(modelId, a.proof, a.publicSignals)).to.be.revertedWithCustomError(hub, "InferenceHubNonceUsed");
     console.log(`      verifyAndAct, K = 3 segments (8 pairings), consumer included: ${receipt.gasUsed} gas`);
+  });
+
+  it("lets the SDK verify the transaction off-chain with the segments' keys, and refuses a key set in another order", async () => {
+    const { hub, modelId, aliceHub } = await networkHelpers.loadFixture(deployFixture);
+    const tx = await aliceHub.verifyAndAct(modelId, a.proof, a.publicSignals);
+    await tx.wait();
+    const keys = record.segments.map((s) => JSON.parse(readFileSync(artifactPath(s.name, "vkey"), "utf8")) as object);
+    const { publicClient } = await connectProvider(connection.provider);
+    const check = (segments: object[]) =>
+      verifyInferenceTransaction({
+        client: publicClient,
+        hub: await0(hub) as `0x${string}`,
+        txHash: tx.hash,
+        verificationKey: { protocol: "groth16-segmented", segments },
+      });
+    const r = await check(keys);
+    expect([r.valid, r.proofValid, r.commitmentMatches, r.eventEmitted]).to.deep.equal([true, true, true, true]);
+    expect(r.publicSignals).to.deep.equal(a.publicSignals);
+    expect((await check([keys[1]!, keys[0]!, keys[2]!])).proofValid).to.equal(false);
+    expect(await verifySegmentedProof({ protocol: "groth16-segmented", segments: keys }, b.proof, a.publicSignals)).to.equal(false);
   });
 
   it("rejects a segment whose input commitment is not its predecessor's output (a boundary from another inference)", async () => {
