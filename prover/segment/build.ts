@@ -44,7 +44,7 @@ export function defaultMaxSegmentConstraints(ptau?: string): number {
 export function parseMaxSegmentConstraints(flag: string | undefined): number | undefined {
   if (flag === undefined) return undefined;
   const n = Number(flag);
-  if (!Number.isInteger(n) || n < 1000) throw new ZkinferError(`--max-segment-constraints: expected an integer of at least 1000, got ${JSON.stringify(flag)}`);
+  if (!Number.isInteger(n) || n < 500) throw new ZkinferError(`--max-segment-constraints: expected an integer of at least 500, got ${JSON.stringify(flag)}`);
   return n;
 }
 
