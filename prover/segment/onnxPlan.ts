@@ -21,7 +21,7 @@ import { estimatedSegmentable } from "./segments.js";
 /** The largest model (estimated constraints, all segments) a segment plan is made for. */
 export const MAX_SEGMENTED_CONSTRAINTS = Number(process.env.ZKINFER_MAX_SEGMENTED_CONSTRAINTS ?? 20_000_000);
 /** Time and heap the plan's child process gets. */
-const PLAN_TIMEOUT_MS = Number(process.env.ZKINFER_SEGMENT_PLAN_TIMEOUT_MS ?? 120_000);
+const PLAN_TIMEOUT_MS = Number(process.env.ZKINFER_SEGMENT_PLAN_TIMEOUT_MS ?? 60_000);
 const PLAN_HEAP_MB = 3072;
 
 export interface OnnxSegmentPlan {
