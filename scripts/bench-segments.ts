@@ -53,7 +53,12 @@ async function specOf(model: string): Promise<{ specPath: string; features: Reco
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, "-")
     .replace(/^-|-$/g, "")}`;
-  const { spec } = await importModel({ modelPath: join(dir, "network.onnx"), samplesPath: join(dir, "input.json"), name, log: (l) => l.length < 200 && log(l) });
+  const { spec } = await importModel({
+    modelPath: join(dir, "network.onnx"),
+    samplesPath: join(dir, "input.json"),
+    name,
+    log: (l) => l.length < 200 && log(l),
+  });
   const out = join(REPO_ROOT, "build", "bench-segments", `${name}.json`);
   mkdirSync(join(REPO_ROOT, "build", "bench-segments"), { recursive: true });
   writeFileSync(out, JSON.stringify(spec, null, 2));
