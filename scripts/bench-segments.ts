@@ -5,7 +5,9 @@
  * proving process, and the gas of the SegmentedVerifier's verify on Hardhat's EVM. Models are names of
  * the peer corpus (../shared/corpus/onnx-wide: imported and calibrated on its input first) or bundled
  * models. The default list is the issue's (lstm_medium, lstm_large, idolmodel, multihead_attention at
- * 2^16 segments): it takes HOURS on this machine; pass --models for a short run. Timing lives here,
+ * 2^16 segments): it takes HOURS on this machine; pass --models for a short run. A model may be a
+ * spec file (`test/fixtures/segments-tiny.json`), and `model:S` sets its own segment size (gas by K:
+ * `--models test/fixtures/segments-tiny.json:1000,test/fixtures/segments-tiny.json:680`). Timing lives here,
  * never in tests. Merges "segments" into bench/results.json.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -37,12 +39,12 @@ const flag = (name: string) => {
   return i >= 0 ? process.argv[i + 1] : undefined;
 };
 const models = (flag("--models") ?? "lstm_medium,lstm_large,idolmodel,multihead_attention").split(",");
-const maxSegmentConstraints = parseMaxSegmentConstraints(flag("--max-segment-constraints")) ?? Math.floor(((1 << 16) - 64) * 0.9);
+const defaultMax = parseMaxSegmentConstraints(flag("--max-segment-constraints")) ?? Math.floor(((1 << 16) - 64) * 0.9);
 const log = json ? (line: string) => console.error(line) : (line: string) => console.log(line);
 
 /** The model's spec path and one input (feature name -> value): a bundled model's first test row, or the corpus model imported. */
 async function specOf(model: string): Promise<{ specPath: string; features: Record<string, number> }> {
-  const bundled = bundledSpecPath(model);
+  const bundled = model.endsWith(".json") ? join(REPO_ROOT, model) : bundledSpecPath(model);
   if (existsSync(bundled)) {
     const spec = JSON.parse(readFileSync(bundled, "utf8")) as { features: { name: string; min: number; max: number }[] };
     return { specPath: bundled, features: Object.fromEntries(spec.features.map((f) => [f.name, (f.min + f.max) / 2])) };
@@ -87,7 +89,9 @@ async function verifyGas(model: string, proof: string, publicSignals: bigint[]):
 
 const results = [];
 try {
-  for (const model of models) {
+  for (const entry of models) {
+    const [model, own] = entry.split(":") as [string, string | undefined];
+    const maxSegmentConstraints = parseMaxSegmentConstraints(own) ?? defaultMax;
     log(`\n${model} (segments of at most ${maxSegmentConstraints} constraints)`);
     const { specPath, features } = await specOf(model);
     let t = Date.now();
