@@ -104,4 +104,25 @@ describe("zkinfer segments (CLI) and check-onnx's segment plan", function () {
     expect(refused.code).to.equal(3);
     expect(lastJsonLine(refused.stdout)).to.include({ supported: false });
   });
+
+  it("import --max-segment-constraints imports a model over the single-proof limit, without compiling it whole, and reports its plan", async () => {
+    const out = join(dir, "imported");
+    const r = await zkinferCli(
+      ["import", join(onnxDir, "network.onnx"), "--calibrate", join(onnxDir, "input.json"), "--out", out, "--max-segment-constraints", "10000"],
+      { ZKINFER_MAX_CONSTRAINTS: "100" },
+    );
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.include("no whole circuit compiled");
+    const report = JSON.parse(readFileSync(join(out, "calibration.json"), "utf8")) as { segments: { k: number; constraints: number[] }; errorBound: number[] };
+    expect(report.segments.k).to.be.greaterThan(1);
+    for (const c of report.segments.constraints) expect(c).to.be.at.most(10000);
+    expect(report.errorBound.every((b) => typeof b === "number")).to.equal(true);
+    expect(r.stdout).to.include("next: zkinfer segments build");
+    // Without the flag the same import is refused as before.
+    const refused = await zkinferCli(["import", join(onnxDir, "network.onnx"), "--calibrate", join(onnxDir, "input.json"), "--out", join(dir, "refused")], {
+      ZKINFER_MAX_CONSTRAINTS: "100",
+    });
+    expect(refused.code).to.not.equal(0);
+    expect(refused.stderr + refused.stdout).to.include("too large");
+  });
 });
