@@ -41,7 +41,7 @@ describe("segment plan", () => {
     expect(plan.boundaryValues).to.equal(3);
   });
 
-  it("passes a skip connection through every segment it crosses, and prefers cuts that do not cross it when K allows", () => {
+  it("passes a skip connection through every segment it crosses, each segment reading what the previous one hands on", () => {
     const g = chain(6, 100, true);
     expect(boundaryAt(g, 3)).to.deep.equal([0, 3]);
     const plan = planSegments(g, SEGMENT_FIXED_CONSTRAINTS + 400);
