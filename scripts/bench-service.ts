@@ -24,6 +24,10 @@
  *
  * The last stdout line with --json:
  * {"runs":[{"workers","requests","proofsPerMin","p50Ms","p95Ms","peakRssMb",...}],"endToEnd":[...],"bareProvers":[...],"lost","duplicated"}
+ *
+ * `--aggregate N [--batches B] [--redis <url>]` measures instead the gas per job of single proofs vs
+ * aggregated batches of N through the service (./dev/benchAggregatedService.ts); with --json its last
+ * line is {"aggregatedService":{"model","n","jobs","single":{"gasPerJob",...},"aggregated":{"gasPerJob",...}}}.
  */
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -40,6 +44,7 @@ import { loadServiceModels } from "../prover/service/models.js";
 import { ProverPool } from "../prover/service/proverPool.js";
 import { releaseCurves } from "../prover/setup/curve.js";
 import { MODEL_DIR, SERVE_READY, auditChain, call, newSubject, startCli } from "./dev/serviceHarness.js";
+import { benchAggregatedService } from "./dev/benchAggregatedService.js";
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -48,6 +53,9 @@ const { values } = parseArgs({
     requests: { type: "string", default: "24" },
     workers: { type: "string", default: "1,2" },
     "skip-e2e": { type: "boolean", default: false },
+    aggregate: { type: "string" },
+    batches: { type: "string", default: "2" },
+    redis: { type: "string" },
   },
 });
 const N = Number(values.requests);
@@ -274,7 +282,15 @@ async function main() {
 }
 
 try {
-  await main();
+  if (values.aggregate !== undefined) {
+    const result = await benchAggregatedService({
+      n: Number(values.aggregate),
+      batches: Number(values.batches),
+      redisUrl: values.redis ?? process.env.ZKINFER_TEST_REDIS_URL ?? "redis://127.0.0.1:6379",
+      log,
+    });
+    if (values.json) console.log(JSON.stringify({ aggregatedService: result }));
+  } else await main();
 } finally {
   await releaseCurves(); // loadServiceModels built a curve (the model commitment) in this process
 }

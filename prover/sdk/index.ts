@@ -11,6 +11,7 @@ export {
   type VerifyInferenceTransactionReturnType,
 } from "./verifyInferenceTransaction.js";
 export {
+  statementOfJob,
   verifyAggregatedTransaction,
   type VerifyAggregatedTransactionParameters,
   type VerifyAggregatedTransactionReturnType,

@@ -57,6 +57,30 @@ export interface VerifyAggregatedTransactionReturnType {
 }
 
 /**
+ * The `statement` parameter from a prover-service job's `aggregation` record (GET /v1/jobs/{id}, whose
+ * field elements are decimal strings).
+ *
+ * @example
+ * ```ts
+ * const job = await (await fetch(`${service}/v1/jobs/${jobId}`, { headers })).json();
+ * const r = await verifyAggregatedTransaction({ client, hub, txHash: job.txHash, verificationKey, statement: statementOfJob(job.aggregation) });
+ * ```
+ */
+export function statementOfJob(aggregation: {
+  slot: number;
+  inputCommitment: string;
+  inclusionPath: { slot: number; siblings: readonly string[] };
+}): NonNullable<VerifyAggregatedTransactionParameters["statement"]> {
+  if (!aggregation || typeof aggregation.slot !== "number" || !aggregation.inclusionPath)
+    throw new ZkinferError("statementOfJob takes a job's `aggregation` record (null for a job proved on its own: use verifyInferenceTransaction).");
+  return {
+    slot: aggregation.slot,
+    inputCommitment: BigInt(aggregation.inputCommitment),
+    inclusionPath: { slot: aggregation.inclusionPath.slot, siblings: aggregation.inclusionPath.siblings.map((x) => BigInt(x)) },
+  };
+}
+
+/**
  * @example
  * ```ts
  * const mine = batch.statements[3];

@@ -19,9 +19,12 @@ export type JobStatus = (typeof JOB_STATUSES)[number];
  * - `revert`: verifyAndAct reverts for a reason other than replay (e.g. paused model, bad proof);
  * - `rpc`: the chain stayed unreachable past the submitter's retry budget;
  * - `conflict`: the job's (model, subject, nonce) was used by another statement (other public
- *   signals) before its own transaction landed: its proof was never recorded.
+ *   signals) before its own transaction landed: its proof was never recorded;
+ * - `authorization`: the job's `authorization` no longer held when its aggregated batch was formed
+ *   (its deadline too close, or the subject's contract wallet refuses it): the job was dropped from the
+ *   batch, the others went on (docs/AGGREGATION.md, "The prover service").
  */
-export const FAILURE_KINDS = ["input", "prove", "crash", "revert", "rpc", "conflict"] as const;
+export const FAILURE_KINDS = ["input", "prove", "crash", "revert", "rpc", "conflict", "authorization"] as const;
 export type FailureKind = (typeof FAILURE_KINDS)[number];
 
 /** What a client asks for; validated by the API before it is stored. */
@@ -29,7 +32,7 @@ export interface NewJob {
   /** The API key (its SHA-256 hash) that created the job: only that key reads it or reuses its idempotency key. */
   owner: string;
   model: string;
-  /** Feature name -> value (private: deleted once the proof is done). */
+  /** Feature name -> value (private: deleted once the proof is done; an aggregated job's once its batch lands). */
   input: Record<string, number>;
   /** Beneficiary address, checksummed or lower-case 0x + 40 hex. */
   subject: string;
@@ -62,7 +65,7 @@ export interface JobRecord {
   nonce: string;
   submit: boolean;
   status: JobStatus;
-  /** Present only while the job waits or is being proved; null afterwards (see retention in docs). */
+  /** Present only while the job waits or is being proved (an aggregated job: until its batch lands); null afterwards (see retention in docs). */
   input: Record<string, number> | null;
   attempts: number;
   createdAt: number;
@@ -87,6 +90,37 @@ export interface JobRecord {
   error: { kind: FailureKind; message: string } | null;
   /** See {@link NewJob.authorization}; null when the request had none. */
   authorization?: { deadline: string; signature: string } | null;
+  /**
+   * Set when the job was proved in an aggregated batch: its statement's place in the batch's proof
+   * (`proof`, `proofBytes` and `publicSignals` are then the batch's). Null or absent for a single proof.
+   */
+  aggregation?: JobAggregation | null;
+  /** True once the job must be proved on its own (its aggregated batch would not land); it is never batched again. */
+  single?: boolean;
+}
+
+/**
+ * A job's statement in an aggregated proof (docs/AGGREGATION.md): what the subject needs to check, with
+ * the SDK's verifyAggregatedTransaction, that the batch transaction verified their own statement.
+ * Field elements as decimal strings.
+ */
+export interface JobAggregation {
+  /** The batch (one aggregated proof, one transaction). */
+  batchId: string;
+  /** The keys' batch size (the proof's slots). */
+  n: number;
+  /** This statement's slot. */
+  slot: number;
+  /** The batch's jobs by slot: those of this job's API key; null for another key's job. */
+  jobIds: (string | null)[];
+  /** The Poseidon root of the batch's input commitments (a public signal of the proof). */
+  inputRoot: string;
+  /** This statement's input commitment: the leaf at `slot`. */
+  inputCommitment: string;
+  /** The leaf's siblings up to `inputRoot`. */
+  inclusionPath: { slot: number; siblings: string[] };
+  /** The statement's outputs as field elements, as a single proof's public signals carry them. */
+  outputs: string[];
 }
 
 /**
@@ -162,6 +196,7 @@ export function emptyRecord(id: string, job: NewJob, now: number): JobRecord {
     consumerEvents: null,
     error: null,
     authorization: job.authorization ?? null,
+    aggregation: null,
   };
 }
 
@@ -172,9 +207,11 @@ export function emptyRecord(id: string, job: NewJob, now: number): JobRecord {
  */
 export function publicView(job: JobRecord, model?: ModelIR) {
   const visibility = model?.visibility.outputs ?? null;
+  // An aggregated job's outputs are its own statement's, not the batch's first signals.
+  const words = job.aggregation ? job.aggregation.outputs : job.publicSignals;
   const outputs =
-    model && visibility === "public" && job.publicSignals
-      ? Object.fromEntries(model.outputs.map((o, k) => [o.name, dequantize(fromField(BigInt(job.publicSignals![k]!)), o.scale)]))
+    model && visibility === "public" && words
+      ? Object.fromEntries(model.outputs.map((o, k) => [o.name, dequantize(fromField(BigInt(words[k]!)), o.scale)]))
       : null;
   return {
     id: job.id,
@@ -196,6 +233,7 @@ export function publicView(job: JobRecord, model?: ModelIR) {
     txHash: job.txHash,
     blockNumber: job.blockNumber,
     alreadyOnChain: job.alreadyOnChain,
+    aggregation: job.aggregation ?? null,
     error: job.error,
   };
 }

@@ -176,7 +176,39 @@ const SCHEMAS = {
         description:
           "this job's statement (same public signals) was already recorded by another transaction; another statement under the same (subject, nonce) fails the job with kind conflict",
       },
+      aggregation: { $ref: "#/components/schemas/Aggregation" },
       error: { type: ["object", "null"], properties: { kind: { type: "string", enum: [...FAILURE_KINDS] }, message: { type: "string" } } },
+    },
+  },
+  Aggregation: {
+    type: ["object", "null"],
+    description:
+      "Set when the job was proved in an aggregated batch (docs/AGGREGATION.md): then `proof`, `proofBytes` and `publicSignals` are the batch's, and " +
+      "`txHash` is the batch's one verifyAndActAggregated transaction. The subject checks its own statement with the SDK's verifyAggregatedTransaction " +
+      "({ slot, inputCommitment, inclusionPath }). Null for a single proof. Field elements as decimal strings.",
+    required: ["batchId", "n", "slot", "jobIds", "inputRoot", "inputCommitment", "inclusionPath", "outputs"],
+    properties: {
+      batchId: { type: "string", description: "the batch: one aggregated proof, one transaction" },
+      n: { type: "integer", description: "the keys' batch size (the proof's slots; the slots after the last job are empty)" },
+      slot: { type: "integer", description: "this job's statement's slot" },
+      jobIds: {
+        type: "array",
+        items: { type: ["string", "null"] },
+        description: "the batch's jobs by slot: those of the caller's API key, null for another key's job",
+      },
+      inputRoot: { type: "string", description: "the Poseidon root of the batch's input commitments (a public signal)" },
+      inputCommitment: { type: "string", description: "this statement's input commitment: the leaf at `slot`" },
+      inclusionPath: {
+        type: "object",
+        required: ["slot", "siblings"],
+        properties: { slot: { type: "integer" }, siblings: { type: "array", items: { type: "string" } } },
+        description: "the leaf's siblings up to inputRoot (verifyInclusion)",
+      },
+      outputs: {
+        type: "array",
+        items: { type: "string" },
+        description: "this statement's outputs as field elements, as a single proof's public signals carry them",
+      },
     },
   },
 };

@@ -8,15 +8,41 @@ import { fileURLToPath } from "node:url";
 import type { JobRecord, ProofResult } from "./jobs.js";
 import { JobError } from "./queue/jobQueue.js";
 
-export type ProverRequest = { type: "prove"; id: string; model: string; input: Record<string, number>; subject: string; nonce: string } | { type: "shutdown" };
+/** One statement of an aggregated request: a job's input, subject and nonce. */
+export interface AggregatedStatementRequest {
+  input: Record<string, number>;
+  subject: string;
+  nonce: string;
+}
+
+/** What a prover returns for an aggregated batch (field elements as decimal strings). */
+export interface AggregatedProofResult {
+  n: number;
+  proof: unknown;
+  proofBytes: string;
+  publicSignals: string[];
+  inputRoot: string;
+  /** By slot, the batch's statements in the order they were sent. */
+  statements: { slot: number; outputs: string[]; inputCommitment: string; inclusionPath: { slot: number; siblings: string[] } }[];
+  witnessMs: number;
+  proveMs: number;
+}
+
+export type ProverRequest =
+  | { type: "prove"; id: string; model: string; input: Record<string, number>; subject: string; nonce: string }
+  | { type: "proveAggregated"; id: string; model: string; n: number; statements: AggregatedStatementRequest[] }
+  | { type: "shutdown" };
 export type ProverResponse =
   | { type: "ready"; rssMb: number }
   | { type: "proved"; id: string; result: ProofResult; rssMb: number }
+  | { type: "aggregated"; id: string; result: AggregatedProofResult; rssMb: number }
   | { type: "error"; id: string; name: string; message: string };
 
 export interface ProverPoolOptions {
   /** Model name -> spec path; every prover loads all of them. */
   specs: Record<string, string>;
+  /** Model name -> the batch sizes whose aggregated keys a prover may load (on first use). */
+  aggregated?: Record<string, number[]>;
   size: number;
   /** One core per proof (default true; see ./curve.ts). */
   singleThreadCurve?: boolean;
@@ -26,7 +52,7 @@ interface Slot {
   child: ChildProcess;
   ready: Promise<void>;
   rssMb: number;
-  busy?: { id: string; resolve: (r: ProofResult) => void; reject: (e: Error) => void };
+  busy?: { id: string; resolve: (r: never) => void; reject: (e: Error) => void };
 }
 
 const ENTRY = fileURLToPath(new URL("./proverEntry.mjs", import.meta.url));
@@ -54,7 +80,14 @@ export class ProverPool {
   private spawn(): Slot {
     const child = fork(ENTRY, [], {
       execArgv: [],
-      env: { ...process.env, ZKINFER_PROVER_CONFIG: JSON.stringify({ specs: this.options.specs, singleThreadCurve: this.options.singleThreadCurve ?? true }) },
+      env: {
+        ...process.env,
+        ZKINFER_PROVER_CONFIG: JSON.stringify({
+          specs: this.options.specs,
+          aggregated: this.options.aggregated ?? {},
+          singleThreadCurve: this.options.singleThreadCurve ?? true,
+        }),
+      },
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
     let markReady!: () => void;
@@ -74,7 +107,7 @@ export class ProverPool {
       const busy = slot.busy;
       if (!busy || busy.id !== msg.id) return;
       slot.busy = undefined;
-      if (msg.type === "proved") busy.resolve(msg.result);
+      if (msg.type === "proved" || msg.type === "aggregated") (busy.resolve as (r: unknown) => void)(msg.result);
       else busy.reject(Object.assign(new Error(msg.message), { name: msg.name }));
       this.release();
     });
@@ -99,23 +132,24 @@ export class ProverPool {
   /** Proves one job on the next free prover. */
   async prove(job: Pick<JobRecord, "id" | "model" | "input" | "subject" | "nonce">): Promise<ProofResult> {
     if (!job.input) throw new JobError("input", `job ${job.id} has no input left to prove`, false);
+    return this.run<ProofResult>({ type: "prove", id: job.id, model: job.model, input: job.input, subject: job.subject, nonce: job.nonce });
+  }
+
+  /** Proves a batch of statements of one model in one aggregated proof of size `n` on the next free prover. */
+  proveAggregated(id: string, model: string, n: number, statements: AggregatedStatementRequest[]): Promise<AggregatedProofResult> {
+    return this.run<AggregatedProofResult>({ type: "proveAggregated", id, model, n, statements });
+  }
+
+  private async run<T>(request: Extract<ProverRequest, { id: string }>): Promise<T> {
     for (;;) {
       if (this.closed) throw new JobError("crash", "the prover pool is shutting down", true);
       const slot = this.slots.find((s) => !s.busy);
       if (slot) {
         // Reserve before awaiting readiness, so two jobs never pick the same prover.
-        return new Promise<ProofResult>((resolve, reject) => {
-          slot.busy = { id: job.id, resolve, reject };
+        return new Promise<T>((resolve, reject) => {
+          slot.busy = { id: request.id, resolve: resolve as (r: never) => void, reject };
           slot.ready.then(
-            () =>
-              slot.child.send({
-                type: "prove",
-                id: job.id,
-                model: job.model,
-                input: job.input!,
-                subject: job.subject,
-                nonce: job.nonce,
-              } satisfies ProverRequest),
+            () => slot.child.send(request satisfies ProverRequest),
             (e) => reject(new JobError("crash", (e as Error).message, true)),
           );
         });

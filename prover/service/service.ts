@@ -17,6 +17,10 @@ import { SubmissionBatcher, type SubmissionBatcherOptions } from "./batcher.js";
 import { Submitter } from "./submitter.js";
 import { acquireHostLease, acquireRedisLease, type SubmitterLease } from "./submitterLease.js";
 import { ZkinferError } from "../errors.js";
+import { AggregatedSubmissions } from "./aggregatedSubmission.js";
+import { Aggregator, DEFAULT_AGGREGATE_SIZES, DEFAULT_AGGREGATE_WAIT_MS, type AggregationContext } from "./aggregator.js";
+import { chainSlotChecker, hubAggregatedSizes, localAggregatedSizes } from "./aggregationSetup.js";
+import { createPublicClient, http, type PublicClient } from "viem";
 
 export type QueueConfig = { kind: "sqlite"; path: string } | { kind: "redis"; url: string; prefix?: string; lockDurationMs?: number };
 
@@ -66,6 +70,54 @@ export interface ServiceOptions {
   onFatal?: (error: Error) => void;
   /** Directory of the host's submitter leases (default $ZKINFER_LEASE_DIR or <tmpdir>/zkinfer-submitter-leases). */
   leaseDir?: string;
+  /** Aggregated proofs (docs/AGGREGATION.md, "The prover service"); Redis queue only. */
+  aggregate?: AggregateOptions;
+}
+
+export interface AggregateOptions {
+  /** Batch sizes (`--aggregate 4,16`); [] turns aggregation off; omitted: 4, 16 and 64 where the keys exist. */
+  sizes?: number[];
+  /** Longest wait of a job for others of its model (`--aggregate-wait`, default {@link DEFAULT_AGGREGATE_WAIT_MS}). */
+  waitMs?: number;
+}
+
+/** The sizes asked for, whether the operator named them, and each model's sizes whose keys this process holds. */
+function aggregationPlan(o: { aggregate?: AggregateOptions; queue: QueueConfig }, models: Map<string, ServiceModel>, log: (line: string) => void) {
+  const explicit = o.aggregate?.sizes !== undefined;
+  const sizes = o.aggregate?.sizes ?? [...DEFAULT_AGGREGATE_SIZES];
+  if (explicit && sizes.length > 0 && o.queue.kind !== "redis")
+    throw new ZkinferError(
+      "--aggregate needs the Redis queue (--redis <url>): a batch's jobs are claimed and recorded atomically in Redis. Pass --aggregate none, or --redis.",
+    );
+  const local = o.queue.kind === "redis" && sizes.length > 0 ? localAggregatedSizes(models.values(), sizes, explicit, log) : {};
+  return { explicit, sizes, local };
+}
+
+/** The aggregator of a proving process, when any model has aggregated keys here. */
+function makeAggregator(
+  queue: JobQueue,
+  pool: ProverPool,
+  local: Record<string, number[]>,
+  o: { waitMs?: number; leaseMs: number; publicClient?: PublicClient; log: (line: string) => void },
+): Aggregator | undefined {
+  if (!(queue instanceof RedisQueue) || !Object.values(local).some((s) => s.length > 0)) return undefined;
+  return new Aggregator({
+    store: queue,
+    localSizes: local,
+    waitMs: o.waitMs ?? DEFAULT_AGGREGATE_WAIT_MS,
+    leaseMs: o.leaseMs,
+    proveSingle: (job) => pool.prove(job),
+    proveAggregated: (id, model, n, statements) => pool.proveAggregated(id, model, n, statements),
+    checkSlot: o.publicClient ? chainSlotChecker(o.publicClient) : undefined,
+    log: o.log,
+  });
+}
+
+/** Starts proving: through the aggregator when there is one (its prove deliveries wait for a batch, so the largest size is added to the concurrency). */
+async function startProvingWith(queue: JobQueue, pool: ProverPool, aggregator: Aggregator | undefined, local: Record<string, number[]>): Promise<void> {
+  const largest = Math.max(0, ...Object.values(local).flat());
+  if (aggregator) await queue.startProving((job) => aggregator.prove(job), pool.size + largest);
+  else await queue.startProving((job) => pool.prove(job), pool.size);
 }
 
 export interface RunningService {
@@ -95,6 +147,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
   if (o.queue.kind === "sqlite" && o.workers < 1)
     throw new ZkinferError("With the embedded SQLite queue the service proves itself: --workers must be at least 1.");
   const models = await loadServiceModels(o.models);
+  const plan = aggregationPlan(o, models, log);
   // Before the chain (a deployment takes a while): an unusable job file is said at once.
   if (o.queue.kind === "sqlite") prepareDatabasePath(o.queue.path);
   for (const name of Object.keys(o.chain?.consumerAbis ?? {}))
@@ -128,11 +181,21 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
   const queue = openQueue(o.queue, o.maxAttempts);
   const metrics = new ServiceMetrics(queue);
   const specs = Object.fromEntries([...models.values()].map((m) => [m.name, m.specPath]));
-  const pool = o.workers > 0 ? new ProverPool({ specs, size: o.workers }) : undefined;
+  const pool = o.workers > 0 ? new ProverPool({ specs, size: o.workers, aggregated: plan.local }) : undefined;
+  let aggregator: Aggregator | undefined;
   try {
+    // What the workers batch with: published by the submitting process only (a serve without a chain
+    // leaves it alone); it stays while that process is down, and the batches wait for it.
+    if (queue instanceof RedisQueue && submitterParts) await queue.setAggregationContext(await aggregationContext(submitterParts, o, models, plan, log));
     if (pool) {
       await pool.ready();
-      await queue.startProving((job) => pool.prove(job), pool.size);
+      aggregator = makeAggregator(queue, pool, plan.local, {
+        waitMs: o.aggregate?.waitMs,
+        leaseMs: (o.queue.kind === "redis" ? o.queue.lockDurationMs : undefined) ?? 30_000,
+        publicClient: submitterParts?.clients.publicClient,
+        log,
+      });
+      await startProvingWith(queue, pool, aggregator, plan.local);
     }
     if (submitterParts) {
       submitter = new Submitter({
@@ -143,13 +206,16 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
           Object.entries(submitterParts.consumers).map(([name, address]) => [name, { address, abi: o.chain?.consumerAbis?.[name] }]),
         ),
         update: (id, patch) => queue.update(id, patch),
+        updateMany: queue instanceof RedisQueue ? (patches) => queue.updateMany(patches) : undefined,
         confirmations: o.chain?.confirmations,
         log: (line) => log(`submitter: ${line}`),
       });
       const batcher = new SubmissionBatcher(submitter, o.chain?.batch ?? { maxBatch: 1, maxWaitMs: 0 });
-      await queue.startSubmitting((job) => batcher.submit(job));
+      const aggregated = queue instanceof RedisQueue ? new AggregatedSubmissions(queue, submitter, log) : undefined;
+      await queue.startSubmitting((job) => (job.aggregation && aggregated ? aggregated.submit(job) : batcher.submit(job)));
     }
   } catch (e) {
+    aggregator?.close();
     await pool?.close();
     await queue.close();
     await releaseLeases();
@@ -201,6 +267,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
       closing ??= (async () => {
         await app.close();
         submitter?.stop();
+        aggregator?.close();
         await pool?.close();
         await queue.close();
         await releaseLeases();
@@ -217,23 +284,55 @@ export interface WorkerOptions {
   workers: number;
   lockDurationMs?: number;
   maxAttempts?: number;
+  aggregate?: AggregateOptions;
+  /** A chain to check a batch's slots against (nonces, relayed jobs' authorizations); without it relayed jobs are proved singly. */
+  rpcUrl?: string;
 }
 
 /** A proving-only process on the Redis queue: any number of them, on any number of machines. */
 export async function startWorker(o: WorkerOptions): Promise<{ pool: ProverPool; queue: JobQueue; close(): Promise<void> }> {
   const models = await loadServiceModels(o.models);
+  const log = (line: string) => console.log(line);
+  const plan = aggregationPlan({ aggregate: o.aggregate, queue: { kind: "redis", url: o.redisUrl } }, models, log);
   const queue = new RedisQueue({ url: o.redisUrl, prefix: o.prefix, maxAttempts: o.maxAttempts, lockDurationMs: o.lockDurationMs });
-  const pool = new ProverPool({ specs: Object.fromEntries([...models.values()].map((m) => [m.name, m.specPath])), size: o.workers });
+  const pool = new ProverPool({ specs: Object.fromEntries([...models.values()].map((m) => [m.name, m.specPath])), size: o.workers, aggregated: plan.local });
   await pool.ready();
-  await queue.startProving((job) => pool.prove(job), pool.size);
+  const publicClient = o.rpcUrl ? (createPublicClient({ transport: http(o.rpcUrl) }) as PublicClient) : undefined;
+  const aggregator = makeAggregator(queue, pool, plan.local, { waitMs: o.aggregate?.waitMs, leaseMs: o.lockDurationMs ?? 30_000, publicClient, log });
+  await startProvingWith(queue, pool, aggregator, plan.local);
   return {
     pool,
     queue,
     async close() {
+      aggregator?.close();
       await pool.close();
       await queue.close();
     },
   };
+}
+
+/** What the submitting serve publishes for every proving process: the hub, the submitter, per model its id and the sizes the hub takes. */
+async function aggregationContext(
+  chain: ServiceChain,
+  o: ServiceOptions,
+  models: Map<string, ServiceModel>,
+  plan: ReturnType<typeof aggregationPlan>,
+  log: (line: string) => void,
+): Promise<AggregationContext | undefined> {
+  const context: AggregationContext = {
+    hub: chain.hub,
+    chainId: chain.clients.chainId,
+    submitter: chain.clients.account.address,
+    // Half the least deadline a request must leave: the batch's proof and its transaction fit in it.
+    marginSeconds: Math.floor((o.chain?.minDeadlineSeconds ?? DEFAULT_MIN_DEADLINE_SECONDS) / 2),
+    models: {},
+  };
+  for (const [name, sizes] of Object.entries(plan.local)) {
+    if (sizes.length === 0) continue;
+    const served = await hubAggregatedSizes(chain.clients.publicClient, chain.hub, models.get(name)!, chain.modelIds[name]!, sizes, plan.explicit, log);
+    if (served.length > 0) context.models[name] = { modelId: chain.modelIds[name]!.toString(), sizes: served };
+  }
+  return Object.keys(context.models).length > 0 ? context : undefined;
 }
 
 /** What the service submits with: its clients, the hub, the served models' ids and consumers. */

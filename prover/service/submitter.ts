@@ -40,6 +40,8 @@ export interface SubmitterOptions {
   consumers?: Record<string, { address: Address; abi?: Abi }>;
   /** Persists a step of the job (the write-ahead log of the submission). */
   update: (id: string, patch: Partial<JobRecord>) => Promise<JobRecord>;
+  /** Persists a step of several jobs in one atomic write (an aggregated batch's); needed by {@link Submitter.submitAggregated}. */
+  updateMany?: (patches: { id: string; patch: Partial<JobRecord> }[]) => Promise<JobRecord[]>;
   /** Blocks on top of the receipt's block before a job is confirmed (1 = the including block). */
   confirmations?: number;
   /** Attempts per RPC call before a fault is final. */
@@ -58,12 +60,15 @@ export interface BatchOutcome {
   error?: unknown;
 }
 
+/** How an aggregated batch's submission ended: landed (every job confirmed), or it cannot land and its jobs go back to single proofs. */
+export type AggregatedOutcome = { landed: true } | { landed: false; reason: string };
+
 export class Submitter {
   private nextNonce?: number;
   /** Serialises nonce assignment + signing + the write-ahead write. */
   private lock: Promise<unknown> = Promise.resolve();
   private stopped = false;
-  private readonly o: Required<Omit<SubmitterOptions, "log">> & { log: (line: string) => void };
+  private readonly o: Required<Omit<SubmitterOptions, "log" | "updateMany">> & Pick<SubmitterOptions, "updateMany"> & { log: (line: string) => void };
 
   constructor(options: SubmitterOptions) {
     this.o = { confirmations: 1, rpcAttempts: 8, backoffMs: 100, receiptTimeoutMs: 15_000, pollMs: 100, log: () => {}, consumers: {}, ...options };
@@ -203,6 +208,111 @@ export class Submitter {
     return result();
   }
 
+  /**
+   * Submits (or resumes) ONE aggregated batch: one verifyAndActAggregated transaction for all its jobs
+   * (`jobs` by slot), all or none. The signed transaction is written to every job in one atomic write
+   * before it is broadcast (the write-ahead log of {@link submit}); after a crash the same bytes are
+   * followed. When the batch would revert, or did, nothing of it is on-chain: the caller sends its jobs
+   * back to single proofs (their inputs were kept for this), so one slot cannot sink the others.
+   */
+  async submitAggregated(jobs: JobRecord[]): Promise<AggregatedOutcome> {
+    const started = Date.now();
+    const updateMany = this.o.updateMany;
+    if (!updateMany) throw new Error("submitAggregated needs the queue's updateMany");
+    const modelId = this.o.modelIds[jobs[0]!.model];
+    if (modelId === undefined) throw new JobError("revert", `model ${jobs[0]!.model} has no on-chain id in this service`, false);
+    const agg = jobs[0]!.aggregation!;
+    for (let round_ = 0; ; round_++) {
+      if (round_ > 5) throw new JobError("rpc", "the batch transaction was dropped or replaced five times; giving up", false);
+      const sent = jobs.find((j) => j.status === "submitted" && j.rawTx && j.txHash);
+      if (sent) {
+        const receipt = await this.followBatch(sent.rawTx as Hex, sent.txHash as Hex, sent.txNonce);
+        if (receipt === undefined) {
+          // Dropped or replaced: nothing of the batch is on-chain (all or none); sign again.
+          jobs = await updateMany(jobs.map((j) => ({ id: j.id, patch: { status: "proved" as const, rawTx: null, txHash: null, txNonce: null } })));
+          continue;
+        }
+        if (receipt.status === "reverted") return { landed: false, reason: `batch transaction ${sent.txHash} reverted in block ${receipt.blockNumber}` };
+        await this.waitConfirmations(receipt.blockNumber);
+        await updateMany(
+          jobs.map((j) => ({
+            id: j.id,
+            patch: {
+              status: "confirmed" as const,
+              input: null,
+              consumerEvents: this.consumerEvents(receipt, j.model).filter((e, _, all) => mentions(e, j.subject) || !all.some((x) => mentions(x, j.subject))),
+              txHash: sent.txHash,
+              blockNumber: receipt.blockNumber.toString(),
+              rawTx: null,
+              timings: { ...j.timings, confirmMs: round(Date.now() - started) },
+            },
+          })),
+        );
+        return { landed: true };
+      }
+      const relayed = jobs.some((j) => j.authorization);
+      const auths = relayed
+        ? Array.from({ length: agg.n }, (_, slot) => {
+            const a = jobs[slot]?.authorization;
+            return { deadline: a ? BigInt(a.deadline) : 0n, signature: (a?.signature ?? "0x") as Hex };
+          })
+        : [];
+      const data = encodeFunctionData({
+        abi: HUB_ABI,
+        functionName: "verifyAndActAggregated",
+        args: [modelId, BigInt(agg.n), jobs[0]!.proofBytes as Hex, (jobs[0]!.publicSignals ?? []).map(BigInt), auths],
+      });
+      let gas: bigint;
+      try {
+        gas = await this.rpc("estimateGas", () => this.o.clients.publicClient.estimateGas({ account: this.o.clients.account, to: this.o.hub, data }));
+      } catch (e) {
+        const name = revertName(e);
+        if (name === undefined) throw e;
+        return { landed: false, reason: `the batch of ${jobs.length} would revert with ${name}` };
+      }
+      // One atomic write puts the signed transaction on every job of the batch.
+      jobs = await this.signThen(data, gas, (signed) =>
+        updateMany(jobs.map((j) => ({ id: j.id, patch: { ...signed, timings: { ...j.timings, submitMs: round(Date.now() - started) } } }))),
+      );
+      const first = jobs[0]!;
+      if ((await this.broadcast(first.rawTx as Hex, first.txHash as Hex)) === "nonceTaken") {
+        const mined = await this.o.clients.publicClient.getTransactionReceipt({ hash: first.txHash as Hex }).catch(() => undefined);
+        if (!mined) {
+          this.nextNonce = undefined;
+          jobs = await updateMany(jobs.map((j) => ({ id: j.id, patch: { status: "proved" as const, rawTx: null, txHash: null, txNonce: null } })));
+        }
+      }
+    }
+  }
+
+  /** The receipt of a batch transaction, rebroadcasting the same bytes while it is missing; undefined when it was dropped or replaced. */
+  private async followBatch(rawTx: Hex, hash: Hex, txNonce: number | null): Promise<TransactionReceipt | undefined> {
+    const { publicClient, account } = this.o.clients;
+    const sentAt = Date.now();
+    let lastRebroadcast = Date.now();
+    for (;;) {
+      if (this.stopped) throw new JobError("rpc", "the service is stopping", true);
+      const receipt = await publicClient.getTransactionReceipt({ hash }).catch(() => undefined);
+      if (receipt) return receipt;
+      if (Date.now() - lastRebroadcast > 2_000) {
+        lastRebroadcast = Date.now();
+        await this.broadcast(rawTx, hash);
+      }
+      if (Date.now() - sentAt > this.o.receiptTimeoutMs) {
+        const mined = await publicClient.getTransactionCount({ address: account.address, blockTag: "latest" }).catch(() => undefined);
+        if (mined !== undefined && txNonce !== null && mined > txNonce) {
+          const again = await publicClient.getTransactionReceipt({ hash }).catch(() => undefined);
+          if (again) return again;
+          this.nextNonce = undefined;
+          return undefined;
+        }
+        if (Date.now() - sentAt > this.o.receiptTimeoutMs * 8)
+          throw new JobError("rpc", `no receipt for ${hash} after ${Math.round((Date.now() - sentAt) / 1000)} s`, false);
+      }
+      await sleep(this.o.pollMs);
+    }
+  }
+
   /** Signs `data` once and records the transaction on every job, as {@link signAndRecord} does for one. */
   private async signAndRecordAll(jobs: JobRecord[], data: Hex, gas: bigint, started: number): Promise<JobRecord[]> {
     const first = await this.signAndRecord(jobs[0]!, data, gas, started);
@@ -239,6 +349,18 @@ export class Submitter {
   }
 
   private async signAndRecord(job: JobRecord, data: Hex, gas: bigint, started: number): Promise<JobRecord> {
+    return this.signThen(data, gas, (signed) => this.o.update(job.id, { ...signed, timings: { ...job.timings, submitMs: round(Date.now() - started) } }));
+  }
+
+  /**
+   * Assigns the next nonce, signs `data` and hands the signed transaction to `record`, which writes it
+   * (the write-ahead log) before anything is broadcast; serialised, so nonces go out in order.
+   */
+  private async signThen<T>(
+    data: Hex,
+    gas: bigint,
+    record: (signed: { status: "submitted"; rawTx: Hex; txHash: Hex; txNonce: number }) => Promise<T>,
+  ): Promise<T> {
     const run = this.lock.then(async () => {
       const { publicClient, account, chainId } = this.o.clients;
       this.nextNonce ??= await this.rpc("getTransactionCount", () => publicClient.getTransactionCount({ address: account.address, blockTag: "pending" }));
@@ -255,17 +377,10 @@ export class Submitter {
         maxFeePerGas: fees.maxFeePerGas,
         maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
       });
-      const txHash = keccak256(rawTx);
       // Written before the broadcast: after a crash, these bytes are sent again, never new ones.
-      const updated = await this.o.update(job.id, {
-        status: "submitted",
-        rawTx,
-        txHash,
-        txNonce,
-        timings: { ...job.timings, submitMs: round(Date.now() - started) },
-      });
+      const recorded = await record({ status: "submitted", rawTx, txHash: keccak256(rawTx), txNonce });
       this.nextNonce = txNonce + 1;
-      return updated;
+      return recorded;
     });
     this.lock = run.catch(() => {});
     return run;
@@ -482,6 +597,19 @@ function knownTransaction(e: unknown): boolean {
 function nonceTooLow(e: unknown): boolean {
   const text = shortMessage(e).toLowerCase() + " " + (e instanceof BaseError ? (e.details?.toLowerCase() ?? "") : "");
   return text.includes("nonce too low") || text.includes("nonce has already been used") || text.includes("nonce is too low");
+}
+
+/**
+ * Whether a consumer event names `subject` (a decoded argument; in a raw log, a topic or an ABI word of
+ * its data): a batch job keeps its own statement's events.
+ */
+function mentions(e: ConsumerEvent, subject: string): boolean {
+  const address = subject.toLowerCase().slice(2);
+  if (e.args !== null) return JSON.stringify(e.args).toLowerCase().includes(address);
+  const word = "0".repeat(24) + address;
+  const data = e.data.toLowerCase().slice(2);
+  const inData = Array.from({ length: Math.floor(data.length / 64) }, (_, i) => data.slice(i * 64, i * 64 + 64)).includes(word);
+  return inData || e.topics.some((t) => t.toLowerCase().endsWith(word));
 }
 
 function shortMessage(e: unknown): string {

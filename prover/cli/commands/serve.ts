@@ -12,16 +12,21 @@ import { UsageError, ZkinferError } from "../../errors.js";
 import { hashApiKey, newApiKey } from "../../service/auth.js";
 import { DEFAULT_MIN_DEADLINE_SECONDS, startService } from "../../service/service.js";
 import type { Command } from "../command.js";
+import { DEFAULT_AGGREGATE_WAIT_MS, parseAggregateFlag } from "../../service/aggregator.js";
+import type { AggregateOptions } from "../../service/service.js";
 
 export const command: Command = {
   usage:
-    "--models <dir>[,<dir>...] [--rpc <url>] [--hub <address> --model-id <name>=<id>[,...] --consumer <name>=<address>[,...] | --deploy] [--redis <url>] [--db <file>] [--workers <n>] [--port <n>] [--host <addr>] [--confirmations <n>] [--batch-max <n>] [--batch-wait-ms <ms>] [--redis-prefix <p>] [--lock-ms <ms>] [--consumer-abi <name>=<artifact.json|ContractName>[,...]] [--min-deadline <s>] [--allow-self-subject] | --hash-key <key>",
+    "--models <dir>[,<dir>...] [--rpc <url>] [--hub <address> --model-id <name>=<id>[,...] --consumer <name>=<address>[,...] | --deploy] [--redis <url>] [--db <file>] [--workers <n>] [--port <n>] [--host <addr>] [--confirmations <n>] [--batch-max <n>] [--batch-wait-ms <ms>] [--redis-prefix <p>] [--lock-ms <ms>] [--consumer-abi <name>=<artifact.json|ContractName>[,...]] [--min-deadline <s>] [--allow-self-subject] [--aggregate <N,N,...|none>] [--aggregate-wait <ms>] | --hash-key <key>",
   summary:
     "Serves proofs over HTTP (/v1, OpenAPI at /v1/openapi.json). Jobs queue in SQLite (--db, default $ZKINFER_BUILD_DIR/service/jobs.sqlite) or, with --redis, in BullMQ " +
     "shared with `zkinfer worker` processes. With --rpc, proved jobs are submitted to InferenceHub.verifyAndAct with $ZKINFER_SUBMITTER_KEY; " +
     "one serve per key and chain (a lease on the host and, with --redis, in Redis: a second one refuses to start). " +
     "--batch-max n (default 1) sends up to n ready proofs of one model in one verifyAndActBatch, each proof waiting at most --batch-wait-ms (default 2000) for others; " +
     "a batch that reverts is resubmitted one proof at a time. " +
+    "With --redis, ready jobs of one model are also aggregated: up to N statements in ONE proof and ONE verifyAndActAggregated transaction " +
+    "(--aggregate 4,16 or none; default 4,16,64 where `zkinfer build --aggregate` made the keys and the hub has the aggregated verifier), " +
+    `each job waiting at most --aggregate-wait ms (default ${DEFAULT_AGGREGATE_WAIT_MS}) for others, else proved singly (docs/AGGREGATION.md). ` +
     "With --hub, each model is served under the id --model-id names, and the service refuses to start unless that record is Active, " +
     "carries the model's commitment, calls the --consumer named and points to a verifier running the locally built verifier's code. " +
     "--deploy compiles the contracts (npx hardhat build) and deploys a development stack. " +
@@ -55,6 +60,8 @@ export const command: Command = {
         "consumer-abi": { type: "string" },
         "min-deadline": { type: "string" },
         "allow-self-subject": { type: "boolean", default: false },
+        aggregate: { type: "string" },
+        "aggregate-wait": { type: "string" },
       },
     });
     if (values["hash-key"] !== undefined) {
@@ -132,6 +139,7 @@ export const command: Command = {
             consumerAbis,
           }
         : undefined,
+      aggregate: aggregateOptions(values.aggregate, values["aggregate-wait"]),
       apiKeyHashes: hashes,
       host: values.host,
       port: int("port", values.port, 0),
@@ -173,6 +181,16 @@ function consumerAbi(source: string, contractsDir: string | undefined): Abi {
   if (!Array.isArray(abi) || !abi.some((item) => (item as { type?: unknown }).type === "event"))
     throw new ZkinferError(`--consumer-abi: ${source} has no ABI with events (a Hardhat artifact has them under "abi").`);
   return abi as Abi;
+}
+
+/** `--aggregate` and `--aggregate-wait` (serve and worker). */
+export function aggregateOptions(sizes: string | undefined, wait: string | undefined): AggregateOptions {
+  if (wait !== undefined && !/^\d+$/.test(wait)) throw new UsageError(`--aggregate-wait must be a whole number of milliseconds, got ${wait}`);
+  try {
+    return { sizes: sizes === undefined ? undefined : parseAggregateFlag(sizes), waitMs: wait === undefined ? undefined : Number(wait) };
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
 }
 
 export function waitForSignal(): Promise<void> {

@@ -7,11 +7,15 @@ import { parseArgs } from "node:util";
 import { UsageError } from "../../errors.js";
 import { startWorker } from "../../service/service.js";
 import type { Command } from "../command.js";
-import { waitForSignal } from "./serve.js";
+import { aggregateOptions, waitForSignal } from "./serve.js";
 
 export const command: Command = {
-  usage: "--redis <url> --models <dir>[,<dir>...] [--workers <n>] [--redis-prefix <p>] [--lock-ms <ms>]",
-  summary: "Proves jobs from the Redis queue of `zkinfer serve --redis` with <n> prover processes (default 1), each loading the models' keys once.",
+  usage:
+    "--redis <url> --models <dir>[,<dir>...] [--workers <n>] [--redis-prefix <p>] [--lock-ms <ms>] [--aggregate <N,N,...|none>] [--aggregate-wait <ms>] [--rpc <url>]",
+  summary:
+    "Proves jobs from the Redis queue of `zkinfer serve --redis` with <n> prover processes (default 1), each loading the models' keys once. " +
+    "Aggregates as serve does (--aggregate, --aggregate-wait; the sizes the serve process found on the hub); with --rpc it checks each slot " +
+    "against the chain before a batch is proved and batches relayed jobs too, without it relayed jobs are proved singly.",
   async run(argv) {
     const { values } = parseArgs({
       args: argv,
@@ -21,6 +25,9 @@ export const command: Command = {
         workers: { type: "string", default: "1" },
         "redis-prefix": { type: "string" },
         "lock-ms": { type: "string" },
+        aggregate: { type: "string" },
+        "aggregate-wait": { type: "string" },
+        rpc: { type: "string" },
       },
     });
     if (!values.redis) throw new UsageError("--redis <url> is required (the worker takes its jobs from the shared queue).");
@@ -34,6 +41,8 @@ export const command: Command = {
       prefix: values["redis-prefix"],
       workers: Number(values.workers),
       lockDurationMs: values["lock-ms"] ? Number(values["lock-ms"]) : undefined,
+      aggregate: aggregateOptions(values.aggregate, values["aggregate-wait"]),
+      rpcUrl: values.rpc,
     });
     console.log(`zkinfer worker: proving with ${worker.pool.size} prover(s), pids ${worker.pool.pids().join(", ")}`);
     await waitForSignal();

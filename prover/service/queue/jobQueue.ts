@@ -11,7 +11,12 @@
  */
 import { FAILURE_KINDS, type FailureKind, type JobRecord, type JobStatus, type NewJob, type ProofResult } from "../jobs.js";
 
-export type ProveHandler = (job: JobRecord) => Promise<ProofResult>;
+/**
+ * Proves one job. `"recorded"`: the handler (the aggregator, ../aggregator.ts) already recorded the
+ * job's proof, with its batch, in one atomic write and queued its submission, or found it recorded
+ * by another worker: the queue writes nothing.
+ */
+export type ProveHandler = (job: JobRecord) => Promise<ProofResult | "recorded">;
 export type SubmitHandler = (job: JobRecord) => Promise<void>;
 
 export interface JobQueue {

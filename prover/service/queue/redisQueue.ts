@@ -10,6 +10,7 @@
  * until it reconnects: the service pauses rather than failing jobs.
  */
 import { Queue, Worker, type Job } from "bullmq";
+import type { AggregationContext, AggregationStore, BatchRecord } from "../aggregator.js";
 import { Redis } from "ioredis";
 import {
   FAILURE_KINDS,
@@ -46,7 +47,46 @@ export interface RedisQueueOptions {
   lockDurationMs?: number;
 }
 
-export class RedisQueue implements JobQueue {
+/**
+ * Records a batch atomically (see ../aggregator.ts). KEYS: counts, stats, pending-submit, the batch,
+ * then per job its record and its claim. ARGV: token, batch JSON, job count, the ids, the new
+ * records, then the stats increments as (field, amount) pairs. Refuses (0, nothing written) unless
+ * every claim is the token's and every job is still `proving`.
+ */
+const RECORD_BATCH = `
+local n = tonumber(ARGV[3])
+for i = 1, n do
+  if redis.call("get", KEYS[4 + 2 * i]) ~= ARGV[1] then return 0 end
+  local current = redis.call("get", KEYS[3 + 2 * i])
+  if not current or cjson.decode(current).status ~= "proving" then return 0 end
+end
+for i = 1, n do
+  redis.call("set", KEYS[3 + 2 * i], ARGV[3 + n + i])
+  redis.call("del", KEYS[4 + 2 * i])
+  redis.call("hincrby", KEYS[1], "proving", -1)
+  redis.call("hincrby", KEYS[1], "proved", 1)
+  redis.call("sadd", KEYS[3], ARGV[3 + i])
+end
+redis.call("set", KEYS[4], ARGV[2])
+local k = 4 + 2 * n
+while k < #ARGV do
+  redis.call("hincrbyfloat", KEYS[2], ARGV[k], ARGV[k + 1])
+  k = k + 2
+end
+return 1`;
+const RENEW_CLAIMS = `
+local lost = {}
+for i = 1, #KEYS do
+  if redis.call("get", KEYS[i]) == ARGV[1] then redis.call("pexpire", KEYS[i], ARGV[2]) else table.insert(lost, i) end
+end
+return lost`;
+const RELEASE_CLAIMS = `
+for i = 1, #KEYS do
+  if redis.call("get", KEYS[i]) == ARGV[1] then redis.call("del", KEYS[i]) end
+end
+return 1`;
+
+export class RedisQueue implements JobQueue, AggregationStore {
   readonly backend = "redis" as const;
   private readonly redis: Redis;
   private readonly prefix: string;
@@ -147,6 +187,108 @@ export class RedisQueue implements JobQueue {
     this.listeners.push(listener);
   }
 
+  // ---- aggregation (../aggregator.ts) ----
+
+  async claim(id: string, token: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.set(this.key("claim", id), token, "PX", ttlMs, "NX")) === "OK";
+  }
+
+  async renewClaims(ids: string[], token: string, ttlMs: number): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const lost = (await this.redis.eval(RENEW_CLAIMS, ids.length, ...ids.map((id) => this.key("claim", id)), token, String(ttlMs))) as number[];
+    return lost.map((i) => ids[i - 1]!);
+  }
+
+  async releaseClaims(ids: string[], token: string): Promise<void> {
+    if (ids.length === 0) return;
+    await this.redis.eval(RELEASE_CLAIMS, ids.length, ...ids.map((id) => this.key("claim", id)), token);
+  }
+
+  async recordBatch(batch: BatchRecord, after: JobRecord[], before: JobRecord[], token: string): Promise<boolean> {
+    const stats: string[] = [];
+    after.forEach((a, i) => {
+      const delta = statsDelta({ ...before[i]!, status: "proving" }, a);
+      if (delta.proofSeconds !== undefined) stats.push("proofs.count", "1", "proofs.sum", String(delta.proofSeconds), `proofs.bucket.${delta.bucket}`, "1");
+    });
+    const keys = [this.key("counts"), this.key("stats"), this.key("pending-submit"), this.key("batch", batch.batchId)];
+    for (const a of after) keys.push(this.key("job", a.id), this.key("claim", a.id));
+    const argv = [token, JSON.stringify(batch), String(after.length), ...after.map((a) => a.id), ...after.map((a) => JSON.stringify(a)), ...stats];
+    const ok = (await this.redis.eval(RECORD_BATCH, keys.length, ...keys, ...argv)) === 1;
+    if (!ok) return false;
+    for (const a of after) for (const l of this.listeners) l(a, "proving");
+    // Submissions: serve's submit worker sends the batch once (../aggregatedSubmission.ts). A crash
+    // before these adds leaves the ids in pending-submit, queued again by the next serve start.
+    for (const a of after) if (a.submit) await this.queueSubmission(a.id);
+    return true;
+  }
+
+  async getBatch(batchId: string): Promise<BatchRecord | undefined> {
+    const text = await this.redis.get(this.key("batch", batchId));
+    return text ? (JSON.parse(text) as BatchRecord) : undefined;
+  }
+
+  async aggregationContext(): Promise<AggregationContext | undefined> {
+    const text = await this.redis.get(this.key("aggregation"));
+    return text ? (JSON.parse(text) as AggregationContext) : undefined;
+  }
+
+  /** Published by the serve process that submits (it knows the hub); workers read it before each batch. */
+  async setAggregationContext(ctx: AggregationContext | undefined): Promise<void> {
+    if (ctx) await this.redis.set(this.key("aggregation"), JSON.stringify(ctx));
+    else await this.redis.del(this.key("aggregation"));
+  }
+
+  /** Writes several records in one MULTI (a batch's signed transaction, its confirmation). */
+  async updateMany(patches: { id: string; patch: Partial<Omit<JobRecord, "id">> }[]): Promise<JobRecord[]> {
+    const befores = await Promise.all(patches.map((p) => this.get(p.id)));
+    const tx = this.redis.multi();
+    const afters = patches.map(({ id, patch }, i) => {
+      const before = befores[i];
+      if (!before) throw new Error(`no job ${id}`);
+      const after: JobRecord = { ...before, ...patch, updatedAt: Date.now() };
+      tx.set(this.key("job", id), JSON.stringify(after));
+      if (after.status !== before.status) {
+        tx.hincrby(this.key("counts"), before.status, -1).hincrby(this.key("counts"), after.status, 1);
+        const delta = statsDelta(before, after);
+        if (delta.failure) tx.hincrby(this.key("stats"), `failures.${delta.failure}`, 1);
+      }
+      return after;
+    });
+    await tx.exec();
+    afters.forEach((after, i) => {
+      if (after.status !== befores[i]!.status) for (const l of this.listeners) l(after, befores[i]!.status);
+    });
+    return afters;
+  }
+
+  /**
+   * Sends proved jobs of a batch that cannot land back to proving, each on its own (`single`): their
+   * inputs were kept for this. One MULTI, then one prove delivery each.
+   */
+  async requeueSingle(ids: string[], reason: string): Promise<void> {
+    await this.updateMany(
+      ids.map((id) => ({
+        id,
+        patch: {
+          status: "queued" as const,
+          single: true,
+          aggregation: null,
+          proof: null,
+          proofBytes: null,
+          publicSignals: null,
+          rawTx: null,
+          txHash: null,
+          txNonce: null,
+          error: { kind: "revert" as const, message: reason },
+        },
+      })),
+    );
+    for (const id of ids) {
+      await this.proveQueue.add("prove", { id }, { jobId: `${id}-single`, attempts: 1, removeOnComplete: true, removeOnFail: true });
+      await this.redis.srem(this.key("pending-submit"), id);
+    }
+  }
+
   async startProving(prove: ProveHandler, concurrency: number): Promise<void> {
     const worker = new Worker(
       "prove",
@@ -168,6 +310,7 @@ export class RedisQueue implements JobQueue {
         });
         try {
           const result = await prove(claimed);
+          if (result === "recorded") return;
           const proved = await this.update(job.id, provedPatch(claimed, result));
           if (proved.submit) {
             await this.redis.sadd(this.key("pending-submit"), job.id);

@@ -236,6 +236,7 @@ export class SqliteQueue implements JobQueue {
     this.busySlots--;
     this.pump();
     if ("result" in outcome) {
+      if (outcome.result === "recorded") return; // aggregation runs on the Redis queue only (../aggregator.ts)
       const proved = this.write(job.id, provedPatch(job, outcome.result));
       if (proved.submit) this.handOver(proved.id);
     } else {
