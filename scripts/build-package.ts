@@ -44,6 +44,8 @@ rmSync(DIST, { recursive: true, force: true });
 run(bin("tsc"), ["-p", "tsconfig.package.json"]);
 
 cpSync(join(REPO_ROOT, "prover", "service", "proverEntry.mjs"), join(DIST, "prover", "service", "proverEntry.mjs"));
+cpSync(join(REPO_ROOT, "prover", "segment", "onnxPlanEntry.mjs"), join(DIST, "prover", "segment", "onnxPlanEntry.mjs"));
+cpSync(join(REPO_ROOT, "prover", "segment", "poolEntry.mjs"), join(DIST, "prover", "segment", "poolEntry.mjs"));
 for (const f of files(join(REPO_ROOT, "prover"), (p) => p.endsWith(".d.ts"))) cpSync(f, join(DIST, relative(REPO_ROOT, f)));
 chmodSync(join(REPO_ROOT, "bin", "zkinfer.js"), 0o755);
 

@@ -52,6 +52,8 @@ const RULES: readonly { match: RegExp; by: RunBy }[] = [
   // The CLI journeys: each command of a user's flow, with placeholders for the user's own files, is
   // run with real files by these tests.
   { match: /^npx zkinfer check-onnx /, by: ["test/onnx/corpus.test.ts", "check-onnx"] },
+  { match: /^npx zkinfer segments (build|prove|verify) /, by: ["test/segment/cli.test.ts", "segments"] },
+  { match: /^npm run bench:segments\b/, by: ["package.json", "bench:segments"] },
   { match: /^npx zkinfer import /, by: ["test/cli/cli.test.ts", "import"] },
   { match: /^npx zkinfer build /, by: ["test/cli/cli.test.ts", "build"] },
   { match: /^npx zkinfer (prove|verify) /, by: ["test/cli/cli.test.ts", "verify"] },

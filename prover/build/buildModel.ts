@@ -142,6 +142,11 @@ export interface BuildKeysAndVerifierParameters {
    * public signals, and aggregated proofs are not batched.
    */
   compact?: boolean;
+  /**
+   * Groth16: use a ptau of at least this power (default: the circuit's own). Segmented models
+   * (prover/segment/build.ts) make every segment's key from ONE ptau, so that the keys share alpha and beta.
+   */
+  minPtauPower?: number;
 }
 
 /**
@@ -149,7 +154,16 @@ export interface BuildKeysAndVerifierParameters {
  * Groth16 setup (or the installed ceremony's keys, or a PLONK/FFLONK setup) and the Solidity verifier
  * behind the adapter.
  */
-export async function buildKeysAndVerifier({ name, circuit, numPublicSignals, system = "groth16", ptau, log = () => {}, compact = false }: BuildKeysAndVerifierParameters): Promise<{ setup: BuiltModel["setup"]; phase1: ResolvePtauReturnType; contract: string }> {
+export async function buildKeysAndVerifier({
+  name,
+  circuit,
+  numPublicSignals,
+  system = "groth16",
+  ptau,
+  log = () => {},
+  compact = false,
+  minPtauPower = 0,
+}: BuildKeysAndVerifierParameters): Promise<{ setup: BuiltModel["setup"]; phase1: ResolvePtauReturnType; contract: string }> {
   const stampDir = artifactPath(name, "stampDir");
   const isCached = (r: { cached: boolean }) => r.cached;
   // Before the setup: a verifier that could never be deployed is refused with the reason.
@@ -157,7 +171,7 @@ export async function buildKeysAndVerifier({ name, circuit, numPublicSignals, sy
   if (fflonkLimit) throw new ZkinferError(fflonkLimit);
   const power =
     system === "groth16"
-      ? requiredPtauPower(circuit.nonLinearConstraints + circuit.linearConstraints, numPublicSignals)
+      ? Math.max(minPtauPower, requiredPtauPower(circuit.nonLinearConstraints + circuit.linearConstraints, numPublicSignals))
       : universalPtauPower(system, await plonkGateCount(artifactPath(name, "r1cs")));
   // A finalized ceremony installed for this exact circuit (`zkinfer ceremony finalize`) replaces the
   // development setup; if the circuit changed since, its keys no longer fit and a development setup is made.

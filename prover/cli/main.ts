@@ -28,6 +28,7 @@ const COMMANDS = {
   prove: () => import("./commands/prove.js"),
   verify: () => import("./commands/verify.js"),
   init: () => import("./commands/init.js"),
+  segments: () => import("./commands/segments.js"),
 } satisfies Record<string, () => Promise<{ command: Command }>>;
 
 /** One line per command for `zkinfer --help` (each command's own `--help` has the details). */
@@ -48,6 +49,7 @@ const SUMMARIES: Record<keyof typeof COMMANDS, string> = {
   prove: "prove one inference of a built model",
   verify: "verify a proof against a built model's verification key",
   init: "scaffold a dApp: config, model spec, consumer contract, Hardhat setup and a test",
+  segments: "build, prove and verify a model split into segments (models over the single-proof limit)",
 };
 
 function usage(): string {

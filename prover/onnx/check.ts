@@ -45,6 +45,12 @@ export interface CheckOnnxReturnType {
    * graph when onnxruntime cannot load the model (`why` says what onnxruntime answered).
    */
   floatReference?: { source: "onnxruntime" } | { source: "interpreter"; why: string };
+  /**
+   * A model over the single-proof limit, segmented instead of refused (docs/SEGMENTS.md): K, each
+   * segment's estimated constraints, from the estimate alone (no circuit is compiled; `errorBound` is the
+   * calibration's, which holds end to end since boundaries are exact integers).
+   */
+  segments?: { k: number; maxSegmentConstraints: number; constraints: number[]; boundaryValues: number; estimatedConstraints: number };
   /** Final Softmax only: what was compared (the class) and why its bound holds. */
   softmax?: { node: string; probabilities: number[]; logitMargin: number; logitErrorBound: number };
 }
@@ -188,16 +194,22 @@ export function estimateConstraints(ir: ModelIR): number {
   return n;
 }
 
+/** What check-onnx does with a model over the single-proof limit instead of refusing it (the CLI passes prover/segment/onnxPlan.ts's). */
+export type OverLimit = (tooLarge: ModelTooLargeError) => Promise<CheckOnnxReturnType>;
+
 export async function checkOnnx(
   onnxPath: string,
   inputPath: string,
   log: (line: string) => void = () => {},
   options: ImportOptions = {},
+  /** A model over the single-proof limit: segmented by this (docs/SEGMENTS.md), or refused when absent. */
+  overLimit?: OverLimit,
 ): Promise<CheckOnnxReturnType> {
   let net: ImportedNetwork;
   try {
     net = importNetwork(readFileSync(onnxPath), onnxPath, log, options);
   } catch (e) {
+    if (e instanceof ModelTooLargeError && overLimit) return overLimit(e);
     if (e instanceof ModelTooLargeError) return { supported: false, reason: e.message, estimatedConstraints: e.estimatedConstraints };
     if (e instanceof ZkinferError) return { supported: false, reason: e.message };
     throw e;
@@ -213,6 +225,8 @@ export async function checkOnnx(
   }
   const { ir, errorBound } = calibrated;
   const estimate = estimateConstraints(ir);
+  if (estimate > MAX_CONSTRAINTS && overLimit)
+    return overLimit(new ModelTooLargeError(`about ${estimate.toLocaleString("en-US")} constraints estimated.`, estimate));
   if (estimate > MAX_CONSTRAINTS) {
     return {
       supported: false,

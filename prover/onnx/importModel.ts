@@ -33,6 +33,12 @@ export interface ImportModelParameters {
   /** ONNX only: compile a final Softmax as the class index (ImportOptions.argmaxOutput). */
   argmaxOutput?: boolean;
   log?: (line: string) => void;
+  /**
+   * Default true: compile the whole circuit and compare its outputs on the samples. False for a model
+   * imported for segmented proving (docs/SEGMENTS.md): no whole circuit is compiled, the report's
+   * `circuit` outputs are empty and `constraints` is 0 (each segment's circuit is checked by its build).
+   */
+  compile?: boolean;
 }
 
 export interface CalibrationReport {
@@ -96,27 +102,32 @@ export async function importModel(p: ImportModelParameters): Promise<{ spec: Mod
   const quantized = quantizedQ.map((q) => decodeOutputs(ir, q));
   const maxAbsError = Math.max(...quantized.flatMap((q, k) => q.map((v, o) => Math.abs(v - float[k]![o]!))));
 
-  log("compiling the circuit for the report (circom2, witness only)...");
   const dir = mkdtempSync(join(tmpdir(), "zkinfer-import-"));
-  let constraints: number;
+  let constraints = 0;
   const examples: CalibrationReport["examples"] = [];
-  try {
-    const base = circuitBaseName(ir.name);
-    const source = join(dir, `${base}.circom`);
-    writeFileSync(source, (await renderModel(ir)).source);
-    const info = await compileCircuit({ source, outDir: dir });
-    constraints = info.nonLinearConstraints + info.linearConstraints;
-    const wc = await WitnessCalculatorBuilder(readFileSync(join(dir, `${base}_js`, `${base}.wasm`)));
-    for (let k = 0; k < Math.min(CIRCUIT_SAMPLES, rows.length); k++) {
-      const w: bigint[] = await wc.calculateWitness({ features: quantizedIn[k]!.map(toField), salt: 1n, subject: 0n, nonce: 0n }, true);
-      const circuitQ = ir.outputs.map((_, o) => fromField(w[1 + o]!));
-      if (circuitQ.some((q, o) => q !== quantizedQ[k]![o]))
-        throw new ZkinferError(`circuit and reference interpreter disagree on sample ${k}: a compiler bug.`);
-      examples.push({ float: float[k]!, quantized: quantized[k]!, circuit: decodeOutputs(ir, circuitQ) });
+  if (p.compile === false) {
+    log("no whole circuit compiled (imported for segmented proving: `zkinfer segments build`)");
+    for (let k = 0; k < Math.min(CIRCUIT_SAMPLES, rows.length); k++) examples.push({ float: float[k]!, quantized: quantized[k]!, circuit: [] });
+  } else
+    try {
+      log("compiling the circuit for the report (circom2, witness only)...");
+      const base = circuitBaseName(ir.name);
+      const source = join(dir, `${base}.circom`);
+      writeFileSync(source, (await renderModel(ir)).source);
+      const info = await compileCircuit({ source, outDir: dir });
+      constraints = info.nonLinearConstraints + info.linearConstraints;
+      const wc = await WitnessCalculatorBuilder(readFileSync(join(dir, `${base}_js`, `${base}.wasm`)));
+      for (let k = 0; k < Math.min(CIRCUIT_SAMPLES, rows.length); k++) {
+        const w: bigint[] = await wc.calculateWitness({ features: quantizedIn[k]!.map(toField), salt: 1n, subject: 0n, nonce: 0n }, true);
+        const circuitQ = ir.outputs.map((_, o) => fromField(w[1 + o]!));
+        if (circuitQ.some((q, o) => q !== quantizedQ[k]![o]))
+          throw new ZkinferError(`circuit and reference interpreter disagree on sample ${k}: a compiler bug.`);
+        examples.push({ float: float[k]!, quantized: quantized[k]!, circuit: decodeOutputs(ir, circuitQ) });
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  rmSync(dir, { recursive: true, force: true });
 
   const bound = errorBound(spec, ir).map((b) => (Number.isFinite(b) ? b : null));
   const report: CalibrationReport = {

@@ -16,6 +16,7 @@ import { verifySnarkProof } from "../prove/core.js";
 import { signalIndex } from "../abi/publicSignals.js";
 import { ZkinferError } from "../errors.js";
 import { inferenceHubAbi } from "../chain/abi.js";
+import { isSegmentedKey, verifySegmentedProof } from "../segment/verify.js";
 
 export interface VerifyInferenceTransactionParameters {
   client: PublicClient;
@@ -24,7 +25,9 @@ export interface VerifyInferenceTransactionParameters {
   txHash: Hash;
   /**
    * snarkjs verification key JSON of the model's circuit (e.g. build/models/<name>/verification_key.json);
-   * its `protocol` (groth16, plonk or fflonk) decides how the proof bytes are decoded and checked.
+   * its `protocol` (groth16, plonk or fflonk) decides how the proof bytes are decoded and checked. A
+   * segmented model's is `{ protocol: "groth16-segmented", segments: [its segments' keys, in order] }`
+   * (prover/segment/verify.ts).
    */
   verificationKey: object;
 }
@@ -70,7 +73,9 @@ export async function verifyInferenceTransaction({
 
   // The key says which system the model uses (snarkjs's `protocol`); the bytes are decoded as that
   // system's proof, and bytes of another system's length throw naming both.
-  const proofValid: boolean = await verifySnarkProof(verificationKey, publicSignals, decodeProof(proofBytes, proofSystemOfProof(verificationKey)));
+  const proofValid: boolean = isSegmentedKey(verificationKey)
+    ? await verifySegmentedProof(verificationKey, proofBytes, publicSignals)
+    : await verifySnarkProof(verificationKey, publicSignals, decodeProof(proofBytes, proofSystemOfProof(verificationKey)));
 
   // The registry as it was when the transaction ran: a later upgrade must not change the answer.
   if (tx.blockNumber === null) throw new ZkinferError(`Transaction ${txHash} is still pending: verify it once it is mined.`);

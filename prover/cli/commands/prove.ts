@@ -98,7 +98,7 @@ export const command: Command = {
 };
 
 /** Reads the features as a {name: value} object, in any of the accepted shapes. */
-function readFeatures(path: string, names: string[]): Record<string, number> {
+export function readFeatures(path: string, names: string[]): Record<string, number> {
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(path, "utf8"));

@@ -1,0 +1,170 @@
+/**
+ * `zkinfer segments build` (docs/SEGMENTS.md): spec -> plan -> one circuit, key and vkey per segment
+ * (through the model build's own cached steps, prover/build/buildModel.ts), ALL from one ptau (the
+ * folded check needs their alpha, beta and gamma equal), then the `<Model>SegmentedVerifier` contract
+ * and the segments record (build/models/<model>-segmented/segments.json) that proving and verifying read.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, relative, sep } from "node:path";
+import { artifactPath, INSTALLED_PACKAGE, ptauCacheDir, REPO_ROOT, verifierContractName } from "../artifacts/paths.js";
+import { buildKeysAndVerifier, compileStep } from "../build/buildModel.js";
+import type { Log } from "../build/progress.js";
+import type { CircuitInfo } from "../circuit/compile.js";
+import { ZkinferError } from "../errors.js";
+import { lowerModel, type ModelIR } from "../model/ir.js";
+import { readModelSpec } from "../model/spec.js";
+import { specGraph } from "../model/specGraph.js";
+import { proofSystemOf } from "../model/specSchema.js";
+import { readPtauPower, requiredPtauPower, resolvePtau } from "../setup/ptau.js";
+import type { Groth16VerificationKey } from "../setup/groth16Batch.js";
+import { renderSegments, segmentArtifactName, segmentedArtifactName } from "./circuit.js";
+import { planModelSegments, type SegmentPlan } from "./segments.js";
+import { segmentedVerifierSource } from "./verifier.js";
+
+/** Public signals of a segment before the last (one boundary commitment + the four bindings). */
+const INNER_SEGMENT_SIGNALS = 5;
+
+/**
+ * The default segment size: what the largest cached development ptau (or the given ptau) holds, less
+ * a tenth for the estimate's error. 0 when there is none.
+ */
+export function defaultMaxSegmentConstraints(ptau?: string): number {
+  let power = 0;
+  if (ptau) power = readPtauPower(ptau);
+  else if (existsSync(ptauCacheDir())) {
+    for (const f of readdirSync(ptauCacheDir())) {
+      const m = /_(\d+)\.ptau$/.exec(f);
+      if (m) power = Math.max(power, Number(m[1]));
+    }
+  }
+  return power ? Math.floor(((1 << power) - 64) * 0.9) : 0;
+}
+
+/** The --max-segment-constraints flag: undefined when absent; a clear error unless a positive integer. */
+export function parseMaxSegmentConstraints(flag: string | undefined): number | undefined {
+  if (flag === undefined) return undefined;
+  const n = Number(flag);
+  if (!Number.isInteger(n) || n < 500) throw new ZkinferError(`--max-segment-constraints: expected an integer of at least 500, got ${JSON.stringify(flag)}`);
+  return n;
+}
+
+export interface SegmentRecord {
+  model: string;
+  version: string;
+  modelCommitment: string;
+  maxSegmentConstraints: number;
+  plan: SegmentPlan;
+  segments: { name: string; nonLinearConstraints: number; linearConstraints: number; publicSignals: number; digest: string }[];
+  ptau: { path: string; power: number };
+  verifierContract: string;
+  /** Worst-case |output - float| per output (the whole graph's analysis; boundaries are exact). */
+  errorBound: number[];
+}
+
+export interface BuildSegmentsParameters {
+  specPath: string;
+  /** At most this many constraints per segment (estimated); default defaultMaxSegmentConstraints(ptau). */
+  maxSegmentConstraints?: number;
+  /** One ptau for every segment; default the cached development ptau of the largest segment's power. */
+  ptau?: string;
+  log?: Log;
+}
+
+/** The segments record's path. */
+export function segmentRecordPath(model: string): string {
+  return join(artifactPath(segmentedArtifactName(model), "dir"), "segments.json");
+}
+
+/**
+ * @example
+ * const built = await buildSegments({ specPath: "models/big.json", maxSegmentConstraints: 60_000, log: console.log });
+ */
+export async function buildSegments({ specPath, maxSegmentConstraints, ptau, log = () => {} }: BuildSegmentsParameters): Promise<SegmentRecord> {
+  const spec = readModelSpec(specPath);
+  if (proofSystemOf(spec) !== "groth16") throw new ZkinferError(`model ${spec.name} uses ${proofSystemOf(spec)}: segmented proofs are Groth16 only`);
+  const ir = lowerModel(spec);
+  const max = maxSegmentConstraints ?? defaultMaxSegmentConstraints(ptau);
+  if (!(max > 0)) throw new ZkinferError("--max-segment-constraints: give a positive number (no cached ptau to take a default from)");
+  const plan = planModelSegments(ir, specGraph(spec), max);
+  const k = plan.segments.length;
+  log(
+    `segments: ${spec.name} in ${k} segment(s) of at most ${max.toLocaleString("en-US")} constraints (estimated: ${plan.segments.map((s) => s.constraints).join(", ")})`,
+  );
+  const rendered = await renderSegments(ir, plan);
+  const circuits: CircuitInfo[] = [];
+  for (let i = 0; i < k; i++) circuits.push(await compileStep({ name: segmentArtifactName(spec.name, i, k), source: rendered.sources[i]!, log }));
+  const signals = (i: number) => (i === k - 1 ? circuits[i]!.publicOutputs + circuits[i]!.publicInputs : INNER_SEGMENT_SIGNALS);
+  const power = Math.max(...circuits.map((c, i) => requiredPtauPower(c.nonLinearConstraints + c.linearConstraints, signals(i))));
+  // ONE ptau for all (the given one, or the development ptau of the largest segment's power): the folded
+  // pairing check needs every key's alpha, beta and gamma equal.
+  const phase1 = await resolvePtau({ power, ptau, log });
+  const vkeys: Groth16VerificationKey[] = [];
+  for (let i = 0; i < k; i++) {
+    const name = segmentArtifactName(spec.name, i, k);
+    await buildKeysAndVerifier({
+      name,
+      circuit: circuits[i]!,
+      numPublicSignals: signals(i),
+      ...(ptau ? { ptau } : {}),
+      minPtauPower: power,
+      log,
+      compact: true,
+    });
+    vkeys.push(JSON.parse(readFileSync(artifactPath(name, "vkey"), "utf8")) as Groth16VerificationKey);
+  }
+  const contractName = verifierContractName(segmentedArtifactName(spec.name));
+  const file = artifactPath(segmentedArtifactName(spec.name), "verifierContract");
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(
+    file,
+    segmentedVerifierSource({
+      vkeys,
+      contractName,
+      interfaceImport: importPath(file, join(REPO_ROOT, "contracts", "interfaces", "IInferenceVerifier.sol")),
+      provenance: `${spec.name}@${spec.version} (model commitment ${rendered.modelCommitment})`,
+    }),
+  );
+  const record: SegmentRecord = {
+    model: spec.name,
+    version: spec.version,
+    modelCommitment: String(rendered.modelCommitment),
+    maxSegmentConstraints: max,
+    plan,
+    segments: circuits.map((c, i) => ({
+      name: segmentArtifactName(spec.name, i, k),
+      nonLinearConstraints: c.nonLinearConstraints,
+      linearConstraints: c.linearConstraints,
+      publicSignals: signals(i),
+      digest: String(rendered.digests[i]),
+    })),
+    ptau: { path: phase1.path, power: phase1.power },
+    verifierContract: contractName,
+    errorBound: ir.graph.outErr,
+  };
+  mkdirSync(dirname(segmentRecordPath(spec.name)), { recursive: true });
+  writeFileSync(segmentRecordPath(spec.name), JSON.stringify(record, null, 2));
+  log(`segments: ${k} keys from one ptau (2^${phase1.power}); verifier ${contractName}; commitment ${rendered.modelCommitment}`);
+  return record;
+}
+
+/** Reads a segments record, and checks that it is the plan `ir` gives now (else: rebuild). */
+export function readSegmentRecord(model: string): SegmentRecord {
+  const path = segmentRecordPath(model);
+  if (!existsSync(path)) throw new ZkinferError(`${path} does not exist: build the segments first (\`zkinfer segments build <spec>\`).`);
+  return JSON.parse(readFileSync(path, "utf8")) as SegmentRecord;
+}
+
+/** Checks that `record` is what `ir` compiles to (commitment and digests), so a stale build is never proved. */
+export async function checkSegmentRecord(ir: ModelIR, record: SegmentRecord): Promise<void> {
+  const rendered = await renderSegments(ir, record.plan);
+  if (String(rendered.modelCommitment) !== record.modelCommitment)
+    throw new ZkinferError(
+      `the segments of ${ir.name} are stale: the spec compiles to commitment ${rendered.modelCommitment}, the build has ${record.modelCommitment}; run \`zkinfer segments build\``,
+    );
+}
+
+function importPath(from: string, to: string): string {
+  if (INSTALLED_PACKAGE) return `zkinfer/${relative(REPO_ROOT, to).split(sep).join("/")}`;
+  const rel = relative(dirname(from), to);
+  return rel.startsWith(".") ? rel : `./${rel}`;
+}

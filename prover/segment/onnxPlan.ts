@@ -1,0 +1,149 @@
+/**
+ * The segment plan of an ONNX model over the single-proof limit (docs/SEGMENTS.md, "check-onnx"),
+ * answered from the estimate: the importer runs once under the SEGMENTED limit (no compile, no key),
+ * the float graph is cut into pieces and segments by the estimate (./segments.ts estimatedSegmentable),
+ * and the model is calibrated on the given input for its error bound. It runs in a child process
+ * (./onnxPlanEntry.mjs) with a heap cap and a time limit, so a model whose very import would take
+ * minutes or all the memory is refused in bounded time with what the estimate knew.
+ */
+import { fork } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { ZkinferError } from "../errors.js";
+import type { GraphSpec } from "../graph/types.js";
+import { calibrate } from "../onnx/calibrate.js";
+import { assembleSample, readInputJson, type CheckOnnxReturnType } from "../onnx/check.js";
+import { ModelTooLargeError } from "../onnx/estimate.js";
+import { importNetwork, type ImportOptions } from "../onnx/network.js";
+import { planSegments } from "./plan.js";
+import { estimatedSegmentable } from "./segments.js";
+
+/** The largest model (estimated constraints, all segments) a segment plan is made for. */
+export const MAX_SEGMENTED_CONSTRAINTS = Number(process.env.ZKINFER_MAX_SEGMENTED_CONSTRAINTS ?? 20_000_000);
+/** Time and heap the plan's child process gets. */
+const PLAN_TIMEOUT_MS = Number(process.env.ZKINFER_SEGMENT_PLAN_TIMEOUT_MS ?? 60_000);
+const PLAN_HEAP_MB = 3072;
+
+export interface OnnxSegmentPlan {
+  /** Set when a plan was made. */
+  segments?: { k: number; maxSegmentConstraints: number; constraints: number[]; boundaryValues: number; estimatedConstraints: number };
+  /** Worst-case |output - float| per output from the calibration on the input (null when it could not be computed). */
+  errorBound?: number[] | null;
+  /** Why there is no plan (over the segmented limit, a node too large, the import over its time or memory). */
+  reason?: string;
+  estimatedConstraints?: number;
+}
+
+/** In this process: import under the segmented limit (the caller sets ZKINFER_MAX_CONSTRAINTS), plan, calibrate. */
+export function planOnnxInProcess(onnxPath: string, inputPath: string, maxSegmentConstraints: number, options: ImportOptions): OnnxSegmentPlan {
+  let net;
+  try {
+    net = importNetwork(readFileSync(onnxPath), onnxPath, () => {}, options);
+  } catch (e) {
+    if (e instanceof ModelTooLargeError) {
+      return {
+        reason: `${e.message.replace(/ \(limit [^)]*\)\.$/, "")}: over the segmented limit of ${MAX_SEGMENTED_CONSTRAINTS.toLocaleString("en-US")} (ZKINFER_MAX_SEGMENTED_CONSTRAINTS); at ${maxSegmentConstraints.toLocaleString("en-US")} constraints per segment it would take at least ${Math.ceil(e.estimatedConstraints / maxSegmentConstraints)} segments.`,
+        estimatedConstraints: e.estimatedConstraints,
+      };
+    }
+    throw e;
+  }
+  const graph = net.layers[0] as GraphSpec;
+  const { graph: units } = estimatedSegmentable(graph, net.inputSize, maxSegmentConstraints);
+  const estimated = Math.round(units.nodes.reduce((s, n) => s + n.constraints, 0) + net.inputSize * 80);
+  let plan;
+  try {
+    plan = planSegments(units, maxSegmentConstraints);
+  } catch (e) {
+    if (e instanceof ZkinferError) return { reason: e.message, estimatedConstraints: estimated };
+    throw e;
+  }
+  let errorBound: number[] | null = null;
+  try {
+    const sample = assembleSample(net, readInputJson(inputPath), inputPath);
+    errorBound = calibrate({ network: net, samples: [sample], name: "check-onnx" }).errorBound;
+  } catch (e) {
+    if (!(e instanceof ZkinferError)) throw e;
+  }
+  return {
+    segments: {
+      k: plan.segments.length,
+      maxSegmentConstraints,
+      constraints: plan.segments.map((s) => s.constraints),
+      boundaryValues: plan.boundaryValues,
+      estimatedConstraints: estimated,
+    },
+    errorBound,
+    estimatedConstraints: estimated,
+  };
+}
+
+const ENTRY = fileURLToPath(new URL("./onnxPlanEntry.mjs", import.meta.url));
+
+/**
+ * The plan, from a child process capped at PLAN_HEAP_MB and PLAN_TIMEOUT_MS: a model whose import
+ * alone would exhaust either is refused with `knownEstimate` (what the single-proof import saw).
+ */
+export async function planOnnxSegments(
+  onnxPath: string,
+  inputPath: string,
+  maxSegmentConstraints: number,
+  options: ImportOptions,
+  knownEstimate: number,
+): Promise<OnnxSegmentPlan> {
+  const child = fork(ENTRY, [], {
+    execArgv: [`--max-old-space-size=${PLAN_HEAP_MB}`],
+    env: {
+      ...process.env,
+      ZKINFER_MAX_CONSTRAINTS: String(MAX_SEGMENTED_CONSTRAINTS),
+      ZKINFER_SEGMENT_PLAN: JSON.stringify({ onnxPath, inputPath, maxSegmentConstraints, options }),
+    },
+    stdio: ["ignore", "ignore", "pipe", "ipc"],
+  });
+  const why = (what: string) => ({
+    reason: `about ${knownEstimate.toLocaleString("en-US")} constraints or more (estimated); importing it for a segment plan ${what}, so it is refused: at ${maxSegmentConstraints.toLocaleString("en-US")} constraints per segment it would take at least ${Math.ceil(knownEstimate / maxSegmentConstraints)} segments.`,
+    estimatedConstraints: knownEstimate,
+  });
+  return new Promise<OnnxSegmentPlan>((resolve) => {
+    let done = false;
+    const finish = (r: OnnxSegmentPlan) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      if (child.exitCode === null) child.kill("SIGKILL");
+      resolve(r);
+    };
+    const timer = setTimeout(() => finish(why(`takes more than ${PLAN_TIMEOUT_MS / 1000} s`)), PLAN_TIMEOUT_MS);
+    child.on("message", (m: { ok: true; plan: OnnxSegmentPlan } | { ok: false; error: string }) =>
+      finish(m.ok ? m.plan : { reason: m.error, estimatedConstraints: knownEstimate }),
+    );
+    child.on("exit", (code, signal) => finish(why(`needs more than ${PLAN_HEAP_MB} MB of memory (the importer exited: ${signal ?? `code ${code}`})`)));
+  });
+}
+
+/**
+ * check-onnx's answer for a model over the single-proof limit (its `overLimit`): the segment plan and
+ * the calibration's bound, or the refusal with what the estimate knew.
+ */
+export async function segmentedCheck(
+  onnxPath: string,
+  inputPath: string,
+  options: ImportOptions,
+  maxSegmentConstraints: number,
+  tooLarge: ModelTooLargeError,
+): Promise<CheckOnnxReturnType> {
+  const plan = await planOnnxSegments(onnxPath, inputPath, maxSegmentConstraints, options, tooLarge.estimatedConstraints);
+  if (!plan.segments)
+    return {
+      supported: false,
+      reason: `${tooLarge.message} Segmented: ${plan.reason}`,
+      estimatedConstraints: plan.estimatedConstraints ?? tooLarge.estimatedConstraints,
+    };
+  const bound = plan.errorBound ? Math.max(...plan.errorBound) : null;
+  return {
+    supported: true,
+    estimatedConstraints: plan.segments.estimatedConstraints,
+    segments: plan.segments,
+    errorBound: bound !== null && Number.isFinite(bound) ? bound : null,
+  };
+}

@@ -1,0 +1,196 @@
+/**
+ * A model's graph as segments (docs/SEGMENTS.md): the plan over the lowered graph (./plan.ts), each
+ * segment's own sub-graph (its nodes, their arguments renumbered onto the segment's tape) and the
+ * proven ranges of the values that cross each cut.
+ *
+ * A segment's tape is its boundary inputs (in the order of Segment.inputs), then its nodes' outputs,
+ * which are the whole graph's tape values [start(first), start(end)) in order: the families emit and
+ * interpret a node from its arguments alone, so the sub-graph computes exactly what the nodes computed
+ * in the whole graph. Nothing is re-lowered: scales, intervals and error bounds are the whole graph's,
+ * and every boundary value is an exact integer of the reference interpreter, so the model's error
+ * bound holds end to end unchanged.
+ */
+import { ZkinferError } from "../errors.js";
+import type { Interval } from "../graph/interval.js";
+import { familyOf, type GraphNode, type GraphOp } from "../graph/registry.js";
+import type { FloatNode, GraphSpec } from "../graph/types.js";
+import { estimateNode, PER_INPUT } from "../onnx/estimate.js";
+import { bitLength } from "../field.js";
+import type { ModelIR } from "../model/ir.js";
+import type { InputRange } from "../model/commitment.js";
+import { planSegments, type CutPlan, type Segment, type SegmentableGraph } from "./plan.js";
+import { pieceArgs, piecesOf, sliceNode, type Piece } from "./pieces.js";
+
+/** A model's plan: cuts over its pieces (./pieces.ts), which it lists. */
+export interface SegmentPlan extends CutPlan {
+  pieces: Piece[];
+}
+
+/** A piece is at most this fraction of a segment (so the planner can fill segments). */
+const PIECES_PER_SEGMENT = 8;
+
+/** Why a model cannot be segmented (the features a segmented circuit does not carry), or undefined. */
+export function segmentationRefusal(ir: ModelIR): string | undefined {
+  if (ir.visibility.weights === "private") return `model ${ir.name} has private weights: segmented circuits take public-weight models`;
+  if (ir.attestation !== undefined) return `model ${ir.name} is attested: segmented circuits take unattested models`;
+  if (ir.visibility.inputs === "public") return `model ${ir.name} has public inputs: segmented circuits take private-input models`;
+  if (ir.extraOutputs?.length) return `model ${ir.name} has extra outputs (computed from the inputs): segmented circuits do not carry them`;
+  return undefined;
+}
+
+/** The constraints a lowered node costs: a dense node's rescale gadgets exactly (K + 2 each), another family by the estimate of its float node. */
+export function loweredNodeConstraints(node: GraphNode, float: FloatNode): number {
+  if (node.family === "affine") return node.bits.reduce<number>((s, k) => s + (k === null ? 0 : k + 2), 0);
+  return estimateNode(float);
+}
+
+/** A value's share of a Poseidon commitment over its packed digits: about 25 constraints per 248-bit word. */
+export function handOnConstraints(iv: Interval): number {
+  return Math.ceil((bitLength(iv.hi - iv.lo) * 25) / 248);
+}
+
+/**
+ * Constraints of reading one value across a cut with the proven range `iv`: its range check (InRange:
+ * two decompositions of its width, one when the range is a power of two) and its share of the commitment.
+ */
+export function readConstraints(iv: Interval): number {
+  return 2 * bitLength(iv.hi - iv.lo) + 1 + handOnConstraints(iv);
+}
+
+/** The estimate's boundary value, before lowering: a 20-bit range. */
+const ESTIMATED_VALUE: Interval = { lo: 0n, hi: (1n << 20n) - 1n };
+
+/** The proven interval of every tape value of the lowered graph: the inputs', then each node's outputs'. */
+export function tapeIntervals(graph: GraphOp): Interval[] {
+  const out: Interval[] = [...graph.in];
+  for (const node of graph.nodes) for (const o of node.outs) out.push(o.iv);
+  return out;
+}
+
+/** The lowered graph's pieces as the planner sees them; `float` is the spec's float graph it was lowered from (same nodes, same order). */
+export function loweredSegmentable(
+  ir: ModelIR,
+  float: GraphSpec,
+  maxSegmentConstraints: number,
+  maxPiece = maxSegmentConstraints / PIECES_PER_SEGMENT,
+): { graph: SegmentableGraph; pieces: Piece[] } {
+  const g = ir.graph;
+  if (float.nodes.length !== g.nodes.length) throw new Error(`segments: the float graph has ${float.nodes.length} nodes, the lowered one ${g.nodes.length}`);
+  const ivs = tapeIntervals(g);
+  const costs = g.nodes.map((n, k) => loweredNodeConstraints(n, float.nodes[k]!));
+  const pieces = piecesOf(
+    g.nodes,
+    g.nodes.map((n) => n.outs.length),
+    costs,
+    maxPiece,
+  );
+  return {
+    graph: {
+      inputs: g.in.length,
+      nodes: pieces.map((p) => {
+        const n = g.nodes[p.node]!;
+        return { args: pieceArgs(n, p.from, p.to), outputs: p.to - p.from, constraints: (costs[p.node]! * (p.to - p.from)) / n.outs.length };
+      }),
+      outputs: g.outputs,
+      readCost: (v) => readConstraints(ivs[v]!),
+      handCost: (v) => handOnConstraints(ivs[v]!),
+    },
+    pieces,
+  };
+}
+
+/**
+ * The float graph as the planner sees it, from the estimate alone (estimate.ts): what `check-onnx` and
+ * `import` answer from before lowering, so a model over the single-proof limit gets its plan (or its
+ * refusal) in seconds.
+ */
+export function estimatedSegmentable(float: GraphSpec, inputs: number, maxSegmentConstraints: number): { graph: SegmentableGraph; pieces: Piece[] } {
+  let tape = inputs;
+  const outputs = float.nodes.map((n) => {
+    const o = familyOf(n.op).validate(n, tape);
+    tape += o;
+    return o;
+  });
+  const costs = float.nodes.map((n) => estimateNode(n));
+  const pieces = piecesOf(float.nodes, outputs, costs, maxSegmentConstraints / PIECES_PER_SEGMENT);
+  return {
+    graph: {
+      inputs,
+      nodes: pieces.map((p) => ({
+        args: pieceArgs(float.nodes[p.node]!, p.from, p.to),
+        outputs: p.to - p.from,
+        constraints: (costs[p.node]! * (p.to - p.from)) / outputs[p.node]!,
+      })),
+      outputs: float.outputs,
+      // Inputs as the estimate counts them; any other value as a 20-bit one.
+      readCost: (v) => (v < inputs ? PER_INPUT : readConstraints(ESTIMATED_VALUE)),
+      handCost: () => handOnConstraints(ESTIMATED_VALUE),
+    },
+    pieces,
+  };
+}
+
+/**
+ * Plans `ir`'s segments of at most `maxSegmentConstraints` (estimated) each; a splittable node costing
+ * more than `maxPiece` (default an eighth of a segment) is cut into pieces of about that cost.
+ */
+export function planModelSegments(ir: ModelIR, float: GraphSpec, maxSegmentConstraints: number, maxPiece?: number): SegmentPlan {
+  const refusal = segmentationRefusal(ir);
+  if (refusal) throw new ZkinferError(refusal);
+  const { graph, pieces } = loweredSegmentable(ir, float, maxSegmentConstraints, maxPiece);
+  return { ...planSegments(graph, maxSegmentConstraints), pieces };
+}
+
+/** The ranges of tape values `values`, as the input packing reads them (a boundary's commitment layout). */
+export function boundaryRanges(graph: GraphOp, values: readonly number[]): InputRange[] {
+  const ivs = tapeIntervals(graph);
+  return values.map((v) => ({ qmin: ivs[v]!.lo, qmax: ivs[v]!.hi }));
+}
+
+/**
+ * Segment `seg` of `graph` (cut by `plan`) as a graph of its own: its inputs are the boundary values it
+ * reads, its pieces' nodes (consecutive pieces of one node merged into one slice) with their arguments
+ * renumbered onto its tape, its outputs the values it hands on.
+ */
+export function segmentGraph(graph: GraphOp, plan: SegmentPlan, seg: Segment): GraphOp {
+  const ivs = tapeIntervals(graph);
+  const nodeStart: number[] = [];
+  let at0 = graph.in.length;
+  for (const n of graph.nodes) {
+    nodeStart.push(at0);
+    at0 += n.outs.length;
+  }
+  const runs: Piece[] = [];
+  for (const p of plan.pieces.slice(seg.first, seg.end)) {
+    const last = runs.at(-1);
+    if (last && last.node === p.node && last.to === p.from) last.to = p.to;
+    else runs.push({ ...p });
+  }
+  const first = runs[0];
+  if (!first) throw new Error(`segment [${seg.first}, ${seg.end}) has no pieces`);
+  const start = nodeStart[first.node]! + first.from;
+  const local = new Map<number, number>();
+  seg.inputs.forEach((v, i) => local.set(v, i));
+  const at = (v: number, k: number) => {
+    const own = v >= start ? seg.inputs.length + (v - start) : undefined;
+    const i = local.get(v) ?? own;
+    if (i === undefined) throw new Error(`segment [${seg.first}, ${seg.end}): node ${k} reads value ${v}, which is neither computed in it nor in its boundary`);
+    return i;
+  };
+  const nodes = runs.map((r) => {
+    const n = sliceNode(graph.nodes[r.node]!, r.from, r.to);
+    return { ...n, args: n.args.map((a) => at(a, r.node)) } as GraphNode;
+  });
+  const end = seg.outputs.length ? Math.max(...seg.outputs) + 1 : start;
+  return {
+    kind: "graph",
+    inScale: graph.inScale,
+    in: seg.inputs.map((v) => ivs[v]!),
+    nodes,
+    outputs: seg.outputs.map((v) => at(v, end)),
+    outScales: [],
+    out: seg.outputs.map((v) => ivs[v]!),
+    outErr: [],
+    gadgetBits: [],
+  };
+}

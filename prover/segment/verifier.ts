@@ -1,0 +1,259 @@
+/**
+ * The `<Model>SegmentedVerifier` contract (docs/SEGMENTS.md, "On chain"): one {IInferenceVerifier} for
+ * a model proved in K segments, so the hub and the registry are unchanged (the registry registers it as
+ * the model's verifier; `verifyAndAct` calls it once).
+ *
+ * `proof` is the K segment proofs (256 bytes each, prover/prove/calldata.ts encodeProof), then the K - 1
+ * boundary commitments (32 bytes each). `publicSignals` is the single circuit's ABI: the outputs slot,
+ * modelCommitment, inputCommitment (segment 0's: the user's), subject, nonce. The verifier rebuilds each
+ * segment's public signals from them:
+ *     segment i < K - 1: [boundary_i, modelCommitment, i = 0 ? inputCommitment : boundary_{i-1}, subject, nonce]
+ *     segment K - 1:     [outputs..., modelCommitment, boundary_{K-2}, subject, nonce]
+ * so segment i's output commitment IS segment i + 1's input commitment (one word, read twice), every
+ * segment is checked against the key of its own place (reordered or foreign segments fail their key),
+ * and all carry the same model commitment, subject and nonce.
+ *
+ * The K Groth16 equations e(A_i, B_i) = e(alpha, beta) e(vk_x_i, gamma) e(C_i, delta_i) are checked
+ * as one random linear combination (as prover/setup/groth16Batch.ts does for one key): keys made from
+ * one ptau share alpha, beta and gamma (snarkjs takes alpha and beta from the ptau and gamma is the
+ * generator), so
+ *     prod_i e(r_i A_i, B_i) * e(-R alpha, beta) * e(-sum_i r_i vk_x_i, gamma) * prod_i e(-r_i C_i, delta_i) = 1
+ * with R = sum r_i: 2K + 2 pairings instead of 4K. r_0 = 1 and r_i = keccak256(seed, i) mod r with
+ * seed = keccak256(keysHash, proof, publicSignals): fixed only once every proof and signal is.
+ */
+import { encodeAbiParameters, keccak256, parseAbiParameters } from "viem";
+import { FIELD_MODULUS } from "../field.js";
+import { BASE_FIELD_MODULUS, type Groth16VerificationKey } from "../setup/groth16Batch.js";
+import { ZkinferError } from "../errors.js";
+
+type G1 = [bigint, bigint];
+type G2 = [bigint, bigint, bigint, bigint];
+
+function g1(p: string[]): G1 {
+  if (p[2] !== "1") throw new RangeError(`verification key G1 point ${JSON.stringify(p)} is not affine (z must be 1)`);
+  return [BigInt(p[0]!), BigInt(p[1]!)];
+}
+
+function negate([x, y]: G1): G1 {
+  return [x, y === 0n ? 0n : BASE_FIELD_MODULUS - y];
+}
+
+/** EIP-197 order: x imaginary, x real, y imaginary, y real. */
+function g2(p: string[][]): G2 {
+  if (p[2]?.[0] !== "1" || p[2]?.[1] !== "0") throw new RangeError("verification key G2 point is not affine (z must be 1)");
+  return [BigInt(p[0]![1]!), BigInt(p[0]![0]!), BigInt(p[1]![1]!), BigInt(p[1]![0]!)];
+}
+
+/** The contract's private helpers over the precompiles (the same for every model). */
+const PRECOMPILE_HELPERS = `    function _point(bytes memory table, uint256 j) private pure returns (uint256[2] memory pt) {
+        assembly ("memory-safe") {
+            let at := add(add(table, 0x20), shl(6, j))
+            mstore(pt, mload(at))
+            mstore(add(pt, 0x20), mload(add(at, 0x20)))
+        }
+    }
+
+    function _setPair(uint256[] memory pairs, uint256 index, uint256[2] memory g1, uint256[4] memory g2) private pure {
+        uint256 base = 6 * index;
+        pairs[base] = g1[0];
+        pairs[base + 1] = g1[1];
+        pairs[base + 2] = g2[0];
+        pairs[base + 3] = g2[1];
+        pairs[base + 4] = g2[2];
+        pairs[base + 5] = g2[3];
+    }
+
+    /// @dev s * pt with the ecMul precompile; ok stays false once false (a point off the curve fails the call).
+    function _mul(uint256[2] memory pt, uint256 s, bool ok) private view returns (uint256[2] memory r, bool) {
+        uint256[3] memory input = [pt[0], pt[1], s];
+        bool success;
+        assembly ("memory-safe") {
+            success := staticcall(gas(), 0x07, input, 0x60, r, 0x40)
+        }
+        return (r, ok && success);
+    }
+
+    /// @dev p1 + p2 with the ecAdd precompile.
+    function _add(uint256[2] memory p1, uint256[2] memory p2, bool ok) private view returns (uint256[2] memory r, bool) {
+        uint256[4] memory input = [p1[0], p1[1], p2[0], p2[1]];
+        bool success;
+        assembly ("memory-safe") {
+            success := staticcall(gas(), 0x06, input, 0x80, r, 0x40)
+        }
+        return (r, ok && success);
+    }
+`;
+
+/** Bytes of one segment proof in `proof`. */
+export const SEGMENT_PROOF_BYTES = 256;
+
+/**
+ * Refuses keys that cannot be folded: not Groth16 on bn128, or not sharing alpha, beta and gamma (keys
+ * made from different ptau files).
+ */
+export function checkFoldable(vkeys: readonly Groth16VerificationKey[]): void {
+  if (vkeys.length === 0) throw new RangeError("no verification keys");
+  const shared = (k: Groth16VerificationKey) => JSON.stringify([g1(k.vk_alpha_1), g2(k.vk_beta_2), g2(k.vk_gamma_2)].map((p) => p.map(String)));
+  vkeys.forEach((k, i) => {
+    if (k.protocol !== "groth16" || k.curve !== "bn128")
+      throw new ZkinferError(`segment ${i}'s key is ${k.protocol} on ${k.curve}: segmented verifiers take Groth16 bn128 keys`);
+    if (k.IC.length !== k.nPublic + 1) throw new ZkinferError(`segment ${i}'s key has ${k.IC.length} IC points for ${k.nPublic} public signals`);
+    if (shared(k) !== shared(vkeys[0]!))
+      throw new ZkinferError(`segment ${i}'s key does not share alpha, beta and gamma with segment 0's: make every segment's key from ONE ptau file`);
+  });
+}
+
+/** keccak256 of every key's constants in order: seeds the coefficients, so they are drawn for this model's keys only. */
+export function segmentKeysHash(vkeys: readonly Groth16VerificationKey[]): string {
+  const words = vkeys.flatMap((k) => [...g1(k.vk_alpha_1), ...g2(k.vk_beta_2), ...g2(k.vk_gamma_2), ...g2(k.vk_delta_2), ...k.IC.flatMap((p) => g1(p))]);
+  return keccak256(encodeAbiParameters(parseAbiParameters("uint256[]"), [words]));
+}
+
+export interface SegmentedVerifierSourceParameters {
+  /** The segments' keys, in order. */
+  vkeys: readonly Groth16VerificationKey[];
+  contractName: string;
+  /** Import path of contracts/interfaces/IInferenceVerifier.sol from the generated file. */
+  interfaceImport: string;
+  /** Named in the header: which model and commitment the keys are of. */
+  provenance: string;
+}
+
+/**
+ * The verifier's Solidity source. Deterministic: the same keys give the same text.
+ *
+ * @example
+ * writeFileSync(out, segmentedVerifierSource({ vkeys, contractName: "TinySegmentedVerifier", interfaceImport, provenance: "tiny@1.0.0" }));
+ */
+export function segmentedVerifierSource({ vkeys, contractName, interfaceImport, provenance }: SegmentedVerifierSourceParameters): string {
+  checkFoldable(vkeys);
+  const k = vkeys.length;
+  const last = vkeys[k - 1]!;
+  vkeys.slice(0, -1).forEach((key, i) => {
+    if (key.nPublic !== 5) throw new ZkinferError(`segment ${i}'s key has ${key.nPublic} public signals; a segment before the last has 5`);
+  });
+  const numSignals = last.nPublic;
+  const hexWords = (ps: G1[]) => ps.map(([x, y]) => x.toString(16).padStart(64, "0") + y.toString(16).padStart(64, "0")).join("");
+  const [nax, nay] = negate(g1(vkeys[0]!.vk_alpha_1));
+  const g2Const = (name: string, p: G2) => p.map((w, j) => `    uint256 private constant _${name}_${["X_IM", "X_RE", "Y_IM", "Y_RE"][j]} = ${w};`).join("\n");
+  const perSegment = vkeys
+    .map((key, i) =>
+      [
+        g2Const(`DELTA${i}`, g2(key.vk_delta_2)),
+        `    /// @dev -IC_0 .. -IC_${key.nPublic} of segment ${i}'s key, (x, y) each.`,
+        `    bytes private constant _NEG_IC${i} = hex"${hexWords(key.IC.map((p) => negate(g1(p))))}";`,
+      ].join("\n"),
+    )
+    .join("\n");
+  const deltaCase = vkeys.map((_, i) => `        if (i == ${i}) return [_DELTA${i}_X_IM, _DELTA${i}_X_RE, _DELTA${i}_Y_IM, _DELTA${i}_Y_RE];`).join("\n");
+  const icCase = vkeys.map((_, i) => `        if (i == ${i}) return _NEG_IC${i};`).join("\n");
+  return `// SPDX-License-Identifier: MIT
+// AUTO-GENERATED by zkinfer (prover/segment/verifier.ts) from the ${k} segment keys of ${provenance}.
+// Never edit: regenerate with \`zkinfer segments build\`.
+pragma solidity ^0.8.28;
+
+import {IInferenceVerifier} from "${interfaceImport}";
+
+/**
+ * @notice Verifies one inference of a model proved in ${k} segments: ${k} Groth16 proofs and the ${k - 1} boundary
+ * commitments that chain them, with one pairing-product check (${2 * k + 2} pairings). See prover/segment/verifier.ts.
+ */
+contract ${contractName} is IInferenceVerifier {
+    uint256 private constant _R = ${FIELD_MODULUS};
+    uint256 private constant _Q = ${BASE_FIELD_MODULUS};
+    uint256 private constant _K = ${k};
+    uint256 private constant _NUM_SIGNALS = ${numSignals};
+    uint256 private constant _PROOF_LENGTH = ${k * SEGMENT_PROOF_BYTES + (k - 1) * 32};
+    /// @dev keccak256 of every segment key's constants (prover/segment/verifier.ts segmentKeysHash).
+    bytes32 private constant _KEYS_HASH = ${segmentKeysHash(vkeys)};
+    /// @dev -alpha (G1), beta and gamma (G2, precompile order): shared by every segment's key (one ptau).
+    uint256 private constant _NEG_ALPHA_X = ${nax};
+    uint256 private constant _NEG_ALPHA_Y = ${nay};
+${g2Const("BETA", g2(vkeys[0]!.vk_beta_2))}
+${g2Const("GAMMA", g2(vkeys[0]!.vk_gamma_2))}
+${perSegment}
+
+    /// @dev See {IInferenceVerifier-verify}. False for a word out of its field, a point off the curve or a failed check.
+    function verify(bytes calldata proof, uint256[] calldata publicSignals) external view returns (bool) {
+        if (proof.length != _PROOF_LENGTH) revert InferenceVerifierInvalidProofLength(_PROOF_LENGTH, proof.length);
+        if (publicSignals.length != _NUM_SIGNALS) revert InferenceVerifierInvalidSignalCount(_NUM_SIGNALS, publicSignals.length);
+        uint256 seed = uint256(keccak256(abi.encodePacked(_KEYS_HASH, proof, publicSignals)));
+        // The pairing input: 2K + 2 pairs of (G1, G2), 6 words each.
+        uint256[] memory pairs = new uint256[](6 * (2 * _K + 2));
+        uint256[2] memory vk; // -sum_i r_i vk_x_i, the accumulator (starts at the identity)
+        uint256 rSum = 0;
+        bool ok = true;
+        for (uint256 i = 0; i < _K; i++) {
+            uint256 ri = i == 0 ? 1 : uint256(keccak256(abi.encode(seed, i))) % _R;
+            rSum = addmod(rSum, ri, _R);
+            uint256 p = i * ${SEGMENT_PROOF_BYTES};
+            uint256[8] memory w;
+            for (uint256 j = 0; j < 8; j++) {
+                w[j] = uint256(bytes32(proof[p + 32 * j:p + 32 * j + 32]));
+                ok = ok && w[j] < _Q; // canonical coordinates: one encoding per proof
+            }
+            // (r_i A_i, B_i)
+            uint256[2] memory a;
+            (a, ok) = _mul([w[0], w[1]], ri, ok);
+            _setPair(pairs, i, a, [w[2], w[3], w[4], w[5]]);
+            // (-r_i C_i, delta_i)
+            uint256[2] memory c;
+            (c, ok) = _mul([w[6], w[7]], ri, ok);
+            _setPair(pairs, _K + i, [c[0], c[1] == 0 ? 0 : _Q - c[1]], _delta(i));
+            // vk += r_i * (-IC_0) + sum_j (r_i s_ij) * (-IC_j)
+            uint256[] memory s = _segmentSignals(i, proof, publicSignals);
+            bytes memory ic = _negIc(i);
+            if (ic.length != 64 * (s.length + 1)) return false;
+            uint256[2] memory term;
+            (term, ok) = _mul(_point(ic, 0), ri, ok);
+            (vk, ok) = _add(vk, term, ok);
+            for (uint256 j = 0; j < s.length; j++) {
+                ok = ok && s[j] < _R; // a signal >= r would alias another statement
+                (term, ok) = _mul(_point(ic, j + 1), mulmod(ri, s[j], _R), ok);
+                (vk, ok) = _add(vk, term, ok);
+            }
+        }
+        uint256[2] memory ra;
+        (ra, ok) = _mul([_NEG_ALPHA_X, _NEG_ALPHA_Y], rSum, ok);
+        _setPair(pairs, 2 * _K, ra, [_BETA_X_IM, _BETA_X_RE, _BETA_Y_IM, _BETA_Y_RE]);
+        _setPair(pairs, 2 * _K + 1, vk, [_GAMMA_X_IM, _GAMMA_X_RE, _GAMMA_Y_IM, _GAMMA_Y_RE]);
+        if (!ok) return false;
+        uint256[1] memory out;
+        bool success;
+        assembly ("memory-safe") {
+            success := staticcall(gas(), 0x08, add(pairs, 0x20), mul(mload(pairs), 0x20), out, 0x20)
+        }
+        return success && out[0] == 1;
+    }
+
+    /// @dev Segment i's public signals, rebuilt from the inference's signals and the boundary commitments.
+    function _segmentSignals(uint256 i, bytes calldata proof, uint256[] calldata publicSignals) private pure returns (uint256[] memory s) {
+        uint256 n = publicSignals.length;
+        uint256 boundaries = _K * ${SEGMENT_PROOF_BYTES};
+        if (i == _K - 1) {
+            s = new uint256[](n);
+            for (uint256 j = 0; j < n; j++) s[j] = publicSignals[j];
+        } else {
+            s = new uint256[](5);
+            s[0] = uint256(bytes32(proof[boundaries + 32 * i:boundaries + 32 * i + 32]));
+            s[1] = publicSignals[n - 4];
+            s[3] = publicSignals[n - 2];
+            s[4] = publicSignals[n - 1];
+        }
+        // The input commitment: the user's for segment 0, the previous segment's boundary commitment after it.
+        s[s.length - 3] = i == 0 ? publicSignals[n - 3] : uint256(bytes32(proof[boundaries + 32 * (i - 1):boundaries + 32 * i]));
+    }
+
+    function _delta(uint256 i) private pure returns (uint256[4] memory) {
+${deltaCase}
+        revert InferenceVerifierInvalidProofLength(_PROOF_LENGTH, i);
+    }
+
+    function _negIc(uint256 i) private pure returns (bytes memory) {
+${icCase}
+        return "";
+    }
+
+${PRECOMPILE_HELPERS}}
+`;
+}
