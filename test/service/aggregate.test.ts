@@ -32,6 +32,7 @@ import { provedInBatch } from "../../prover/service/aggregator.js";
 import { HARDHAT_DEV_KEY, connectChain, type ChainClients } from "../../prover/service/chain.js";
 import type { JobRecord } from "../../prover/service/jobs.js";
 import { RedisQueue } from "../../prover/service/queue/redisQueue.js";
+import { startService, type QueueConfig } from "../../prover/service/service.js";
 import { startLocalChain, type LocalChain } from "../../scripts/dev/localChain.js";
 import { SERVE_READY, WORKER_READY, call, startCli, testRedisUrl, waitFor, waitForJobs, type CliProcess } from "./helpers.js";
 
@@ -323,12 +324,16 @@ describe("prover service: aggregated batches (real Redis, real chain, real proof
         },
         (e: Error) => e.message,
       );
-    expect(await serve(prefix(), ["--aggregate", "8"]).catch((e: Error) => e.message)).to.match(
+    // Before anything is opened (in process: the refusal comes before the chain, the queue and the provers).
+    const refused = (aggregate: number[], queue: QueueConfig) =>
+      startService({ models: [specPath], queue, workers: 1, apiKeyHashes: [], aggregate: { sizes: aggregate } }).then(
+        () => "started",
+        (e: Error) => e.message,
+      );
+    expect(await refused([8], { kind: "redis", url: redisUrl!, prefix: prefix() })).to.match(
       /no current aggregated keys for N = 8[\s\S]*zkinfer build .*aggregate-tiny\.json --aggregate 8/,
     );
-    expect(await refusal(["serve", "--models", specPath, "--db", join(dir, "q.sqlite"), "--port", "0", "--aggregate", "2"])).to.match(
-      /--aggregate needs the Redis queue \(--redis <url>\)/,
-    );
+    expect(await refused([2], { kind: "sqlite", path: join(dir, "q.sqlite") })).to.match(/--aggregate needs the Redis queue \(--redis <url>\)/);
     // The same model registered again on the hub, without aggregated verifiers.
     const compiled = compileModelVerifier(built.name);
     const verifier = await deployAndWait({ ...clients, abi: compiled.abi, bytecode: compiled.bytecode });
