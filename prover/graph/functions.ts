@@ -12,6 +12,11 @@ export interface RealFunction {
   /** True when the function is linear on each piece between `kinks` (exact with breakpoints there). */
   kinks?: (p: Record<string, number>) => number[];
   /**
+   * True when f is monotone on its domain (whatever its parameters): between two sampled inputs
+   * the table's approximation error is then bounded by the two ends alone (./families/fn.ts).
+   */
+  monotone?: boolean;
+  /**
    * True when ONNX defines f (finitely) beyond `domain` too (tan): there the compiled clamp is not
    * f, so an input that may leave the domain has no error bound.
    */
@@ -74,17 +79,17 @@ const softplus = (x: number) => (x > 30 ? x : Math.log1p(Math.exp(x)));
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
 export const FUNCTIONS: Record<string, RealFunction> = {
-  exp: { f: Math.exp },
-  log: { f: Math.log, domain: [0, Infinity] },
-  sqrt: { f: Math.sqrt, domain: [0, Infinity], holder: () => 0.5 },
-  rsqrt: { f: (x) => 1 / Math.sqrt(x), domain: [0, Infinity] },
-  reciprocal_pos: { f: (x) => 1 / x, domain: [0, Infinity] },
-  reciprocal_neg: { f: (x) => 1 / x, domain: [-Infinity, 0] },
-  erf: { f: erf },
-  tanh: { f: Math.tanh },
-  sigmoid: { f: sigmoid },
-  softplus: { f: softplus },
-  softsign: { f: (x) => x / (1 + Math.abs(x)) },
+  exp: { f: Math.exp, monotone: true },
+  log: { f: Math.log, domain: [0, Infinity], monotone: true },
+  sqrt: { f: Math.sqrt, domain: [0, Infinity], monotone: true, holder: () => 0.5 },
+  rsqrt: { f: (x) => 1 / Math.sqrt(x), domain: [0, Infinity], monotone: true },
+  reciprocal_pos: { f: (x) => 1 / x, domain: [0, Infinity], monotone: true },
+  reciprocal_neg: { f: (x) => 1 / x, domain: [-Infinity, 0], monotone: true },
+  erf: { f: erf, monotone: true },
+  tanh: { f: Math.tanh, monotone: true },
+  sigmoid: { f: sigmoid, monotone: true },
+  softplus: { f: softplus, monotone: true },
+  softsign: { f: (x) => x / (1 + Math.abs(x)), monotone: true },
   mish: { f: (x) => x * Math.tanh(softplus(x)) },
   gelu: { f: (x) => 0.5 * x * (1 + erf(x / Math.SQRT2)) },
   gelu_tanh: { f: (x) => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3))) },
@@ -107,10 +112,10 @@ export const FUNCTIONS: Record<string, RealFunction> = {
   },
   sin: { f: Math.sin },
   cos: { f: Math.cos },
-  tan: { f: Math.tan, domain: [-1.56, 1.56], finiteBeyond: true },
-  asin: { f: Math.asin, domain: [-1, 1] },
-  acos: { f: Math.acos, domain: [-1, 1] },
-  atan: { f: Math.atan },
+  tan: { f: Math.tan, domain: [-1.56, 1.56], monotone: true, finiteBeyond: true },
+  asin: { f: Math.asin, domain: [-1, 1], monotone: true },
+  acos: { f: Math.acos, domain: [-1, 1], monotone: true },
+  atan: { f: Math.atan, monotone: true },
   pow: {
     f: (x, p) => x ** p.exponent!,
     params: { exponent: 1 },

@@ -26,6 +26,8 @@ export function validateGraph(g: GraphSpec, inputs: number): string[] {
       issues.push(`${where}.args: each must index an earlier value (0..${tape - 1})`);
       return;
     }
+    const bits = node.activationBits;
+    if (bits !== undefined && !(Number.isInteger(bits) && bits >= 0 && bits <= 64)) issues.push(`${where}.activationBits: must be an integer in 0..64`);
     try {
       tape += familyOf(node.op).validate(node, tape);
     } catch (e) {
@@ -60,7 +62,7 @@ export function lowerGraph(g: GraphSpec, inScale: number, inBounds: Interval[], 
           const form = forms[i];
           return form ? { ...v, form } : v;
         },
-        fp,
+        fp: node.activationBits === undefined ? fp : { ...fp, activationBits: node.activationBits },
         where,
         gadgetK: (iv, shift, what) => {
           const k2 = gadgetK(iv, shift, what ? `${where} ${what}` : where);

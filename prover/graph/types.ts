@@ -26,6 +26,12 @@ export interface NodeHead {
   args: number[];
   /** Optional provenance for messages (the ONNX node). */
   name?: string;
+  /**
+   * This node's own activation scale (the fixedPoint.activationBits its family reads), where the
+   * calibration chose one per node from the magnitudes of its outputs (prover/onnx/calibrate.ts);
+   * absent: the spec's fixedPoint.activationBits.
+   */
+  activationBits?: number;
 }
 
 /**

@@ -21,6 +21,7 @@ import { parseModelSpec, type ModelSpec } from "../model/spec.js";
 import type { FloatLayer, ImportedNetwork } from "./importedNetwork.js";
 import { affine } from "../graph/families/affine.js";
 import { evalFloatGraph } from "../graph/lower.js";
+import { familyOf } from "../graph/registry.js";
 import type { GraphSpec } from "../graph/types.js";
 
 export class CalibrationError extends ZkinferError {
@@ -121,28 +122,43 @@ export function calibrate(p: CalibrateParameters): Calibrated {
   // Activation magnitudes seen on the samples (plus the input range's corners as a crude guard);
   // for a graph, every value of its tape.
   let maxAct = 1;
+  const graphs = p.network.layers.filter((l): l is GraphSpec & FloatLayer => l.type === "graph");
+  const nodeMags = graphs.map((g) => g.nodes.map(() => 0));
   for (const s of samples) {
     for (const layer of evalFloatLayers(p.network.layers, s)) for (const v of layer) if (Number.isFinite(v)) maxAct = Math.max(maxAct, Math.abs(v));
-    for (const l of p.network.layers)
-      if (l.type === "graph") for (const v of evalFloatGraph(l as GraphSpec, s)) if (Number.isFinite(v)) maxAct = Math.max(maxAct, Math.abs(v));
+    graphs.forEach((g, gi) => {
+      const tape = evalFloatGraph(g, s);
+      for (const v of tape) if (Number.isFinite(v)) maxAct = Math.max(maxAct, Math.abs(v));
+      nodeMagnitudes(g, tape, s.length, nodeMags[gi]!);
+    });
   }
 
   let fp = p.fixedPoint ?? { inputBits: bitsFor(maxIn, 16), weightBits: bitsFor(maxW, 16), activationBits: bitsFor(maxAct * 4, 16) };
+  // Per graph node, the bits its own magnitude allows beyond the global activation scale (set
+  // by the largest activation anywhere): a variance of 1e-3 beside a 1/sqrt of 300 keeps its
+  // own ~16 significant bits. Not with explicit scales.
+  const extra = nodeMags.map((mags) => mags.map((m) => (p.fixedPoint ? 0 : Math.max(0, bitsFor(m * 4, 16) - fp.activationBits))));
   const outputs = outputWidth(p.network.layers, n);
   let lastError: unknown;
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const spec = parseModelSpec({
+  const specFor = (fp: ModelSpec["fixedPoint"]) =>
+    parseModelSpec({
       name: p.name,
       version: p.version ?? "1.0.0",
       ...(p.description ? { description: p.description } : {}),
       fixedPoint: fp,
       features: ranges.map((r, i) => ({ name: names[i]!, unit: "1", min: r.min, max: r.max })),
-      layers: [...p.network.layers, { type: "output", outputs: Array.from({ length: outputs }, (_, k) => ({ name: `y_${k}`, unit: "1" })) }],
+      layers: [
+        ...p.network.layers.map((l) => withNodeBits(l, graphs, extra, fp.activationBits)),
+        { type: "output", outputs: Array.from({ length: outputs }, (_, k) => ({ name: `y_${k}`, unit: "1" })) },
+      ],
       metadata: { importedFrom: p.network.producer || "onnx", onnxOperators: [...new Set(p.network.operators)] },
     });
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const spec = specFor(fp);
     try {
       const ir = lowerModel(spec);
-      return { spec, ir, errorBound: errorBound(spec, ir) };
+      const found = { spec, ir, errorBound: errorBound(spec, ir) };
+      return p.fixedPoint ? found : finerWeights(found, specFor);
     } catch (e) {
       if (!(e instanceof ModelRangeError) || p.fixedPoint) throw e;
       lastError = e;
@@ -150,6 +166,46 @@ export function calibrate(p: CalibrateParameters): Calibrated {
     }
   }
   throw new CalibrationError(`no fixed-point scales keep every intermediate inside the field: ${(lastError as Error).message}`);
+}
+
+/** The sum of the finite bounds (a discrete output's infinite bound is the same at any scale). */
+const finiteSum = (b: number[]) => b.filter(Number.isFinite).reduce((a, x) => a + x, 0);
+
+/**
+ * Weights 4 bits finer when that at least halves the bound: a weight's rounding times the proven
+ * range of the value it multiplies dominates deep stacks (large_mlp: 33 -> 3), at a cost of 4
+ * constraints per rescaled value. Otherwise (or when the finer scales do not fit) the first choice.
+ */
+function finerWeights(first: Calibrated, specFor: (fp: ModelSpec["fixedPoint"]) => ModelSpec): Calibrated {
+  const fp = first.spec.fixedPoint;
+  if (fp.weightBits + 4 > 24 || !(finiteSum(first.errorBound) > 0)) return first;
+  try {
+    const spec = specFor({ ...fp, weightBits: fp.weightBits + 4 });
+    const ir = lowerModel(spec);
+    const errorBoundFiner = errorBound(spec, ir);
+    return finiteSum(errorBoundFiner) <= finiteSum(first.errorBound) / 2 ? { spec, ir, errorBound: errorBoundFiner } : first;
+  } catch (e) {
+    if (e instanceof ModelRangeError) return first;
+    throw e;
+  }
+}
+
+/** Each graph node's largest |output| on one sample's tape (the inputs first), into `mags`. */
+function nodeMagnitudes(g: GraphSpec, tape: readonly number[], inputs: number, mags: number[]): void {
+  let at = inputs;
+  g.nodes.forEach((n, k) => {
+    const count = familyOf(n.op).validate(n, at);
+    for (let i = at; i < at + count; i++) if (Number.isFinite(tape[i]!)) mags[k] = Math.max(mags[k]!, Math.abs(tape[i]!));
+    at += count;
+  });
+}
+
+/** A graph layer with each node's activation scale (the global one plus its extra bits); others as they are. */
+function withNodeBits(l: FloatLayer, graphs: readonly FloatLayer[], extra: number[][], activationBits: number): FloatLayer {
+  const gi = graphs.indexOf(l);
+  if (gi < 0) return l;
+  const g = l as GraphSpec & FloatLayer;
+  return { ...g, nodes: g.nodes.map((n, k) => (extra[gi]![k] ? { ...n, activationBits: activationBits + extra[gi]![k]! } : n)) } as FloatLayer;
 }
 
 function outputWidth(layers: FloatLayer[], n: number): number {

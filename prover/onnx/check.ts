@@ -119,6 +119,9 @@ export async function runOnnxRuntime(onnxPath: string, net: ImportedNetwork, inp
     throw new ZkinferError(`onnxruntime cannot load ${onnxPath}: ${(cause as Error).message}`);
   }
   try {
+    // Its Node binding aborts the whole process (out of memory) returning a packed 4-bit tensor.
+    const packed = session.outputMetadata.find((m) => m.isTensor && (m.type === "int4" || m.type === "uint4"));
+    if (packed) throw new ZkinferError(`onnxruntime's Node binding cannot return the ${packed.isTensor ? packed.type : ""} output ${packed.name}`);
     const inputs = net.inputs ?? [{ name: net.inputName, shape: net.inputShape, elemType: 1 }];
     const feeds: Record<string, InstanceType<typeof ort.Tensor>> = {};
     let at = 0;

@@ -14,7 +14,7 @@ import { quantize } from "../model/quantize.js";
 import { calibrate } from "./calibrate.js";
 import { argmaxLowest } from "./check.js";
 import { parseOnnx, parseTensor, type OnnxGraph } from "./graph.js";
-import { importGraphIR } from "./graphImport.js";
+import { checkInputTypes, importGraphIR } from "./graphImport.js";
 import type { ImportedNetwork } from "./importedNetwork.js";
 import { importNetwork } from "./network.js";
 
@@ -86,9 +86,13 @@ export function runNodeTest(folder: string): NodeTestResult {
       graph.inputs.map((i) => i.name),
     );
     ops = [...new Set(graph.nodes.map((n) => n.opType))];
+    checkInputTypes(graph, test);
     const data = join(folder, "test_data_set_0");
     const inputs = tensors(data, "input");
     const expected = tensors(data, "output").flat();
+    // The first input of an ONNX operator is its data; later ones may be empty on purpose (no axes).
+    if (inputs[0]?.length === 0)
+      return { test, ops, status: "refused", reason: "input_0.pb (the data) is empty (a dimension is 0): there is nothing to prove." };
     if (expected.some((v) => !Number.isFinite(v)))
       return { test, ops, status: "refused", reason: "an expected output is not finite (NaN or infinity has no fixed-point value)" };
     const { net, sample, bound: boundInputs } = importBinding(bytes, graph, inputs, test);
@@ -121,6 +125,31 @@ export function runNodeTest(folder: string): NodeTestResult {
     if (e instanceof ZkinferError) return { test, ops, status: "refused", reason: e.message };
     return { test, ops, status: "crash", reason: (e as Error).stack ?? String(e) };
   }
+}
+
+/**
+ * The documented limits of what a fixed-point circuit on this machine proves (docs/ONNX.md,
+ * "Conformance"), each recognised from a refusal's reason. A refused test counts OUTSIDE the limits
+ * only when its reason is one of these; every other refusal counts against the pass rate within them.
+ */
+export const LIMITS: readonly { limit: string; reason: RegExp }[] = [
+  { limit: "NaN or infinity in the test data (no fixed-point value)", reason: /not finite \(NaN or infinity/ },
+  { limit: "a cast of data to float4 E2M1 or float8 E8M0 (rounding to 1 mantissa bit / a power of two)", reason: /a cast of data to float(4 E2M1|8 E8M0)/ },
+  { limit: "above the machine's constraint limit (ZKINFER_MAX_CONSTRAINTS)", reason: /too large for this machine/ },
+  { limit: "nothing to prove (no input, or empty data / outputs)", reason: /nothing to prove/ },
+  { limit: "random (training-mode Dropout)", reason: /drops values at random/ },
+  { limit: "not a numeric tensor (string, sequence, optional)", reason: /is a string tensor|is not a tensor/ },
+  { limit: "a data-dependent output shape (NonZero of data)", reason: /data-dependent shape/ },
+  {
+    limit: "no finite bound over the declared input range (tan across a pole, x / ||x|| where the norm can be 0)",
+    reason: /no finite error bound/,
+  },
+];
+
+/** The documented limit a refused test falls under, or undefined (then it counts as a miss). */
+export function limitOf(r: NodeTestResult): string | undefined {
+  if (r.status !== "refused" || !r.reason) return undefined;
+  return LIMITS.find((l) => l.reason.test(r.reason!))?.limit;
 }
 
 /** Every test folder under `root`, sorted. */

@@ -36,7 +36,14 @@ export interface OnnxGraph {
   producer: string;
   opset: number;
   /** The graph's inputs that are not initializers; the importer compiles exactly one. */
-  inputs: { name: string; shape: number[]; /** TensorProto data type (1 = float when absent). */ elemType?: number }[];
+  inputs: {
+    name: string;
+    shape: number[];
+    /** TensorProto data type (1 = float when absent). */
+    elemType?: number;
+    /** True for a sequence, map or optional input (not compiled). */
+    nonTensor?: boolean;
+  }[];
   outputs: string[];
   constants: Map<string, Tensor>;
   nodes: OnnxNode[];
@@ -204,7 +211,9 @@ export function parseOnnx(bytes: Uint8Array, source = "model"): OnnxGraph {
         if (k === 0) return 1;
         throw new OnnxImportError(`${source}: input ${i.name} has a symbolic dimension ${k} (${d.dimParam ?? "?"}); only the batch dimension may be symbolic.`);
       });
-      return { name: i.name as string, shape, elemType: Number(i.type?.tensorType?.elemType ?? FLOAT) };
+      // A sequence, map or optional input (the decoder reads tensor types only): refused on import.
+      const nonTensor = !!i.type && !i.type.tensorType;
+      return { name: i.name as string, shape, elemType: Number(i.type?.tensorType?.elemType ?? FLOAT), ...(nonTensor ? { nonTensor } : {}) };
     });
   const opset = Math.max(0, ...(model.opsetImport ?? []).filter((o: Raw) => !o.domain || o.domain === "ai.onnx").map((o: Raw) => Number(o.version)));
   return {

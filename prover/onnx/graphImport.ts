@@ -17,7 +17,7 @@ import type { ImportedNetwork } from "./importedNetwork.js";
 import { parseOnnx, type OnnxGraph } from "./graph.js";
 import { GraphBuilder, NodeContext } from "./ops/context.js";
 import { cst, INT_TYPES, unit } from "./ops/lin.js";
-import { CURRENT_OPSET, handlerOf, OLDEST_OPSET, supportedOperators } from "./ops/registry.js";
+import { CURRENT_OPSET, handlerOf, OLDEST_OPSET, readOpset, supportedOperators } from "./ops/registry.js";
 import { size } from "./shapes.js";
 
 export { estimateGraphConstraints, MAX_GRAPH_CONSTRAINTS, ModelTooLargeError } from "./estimate.js";
@@ -35,18 +35,21 @@ export function importOnnxGraph(bytes: Uint8Array, source = "model.onnx"): Impor
   return importGraphIR(parseOnnx(bytes, source), source);
 }
 
-/** Every unsupported operator, with its nodes, in one error. */
-function checkOperators(graph: OnnxGraph, source: string): void {
-  if (graph.opset > 0 && graph.opset < OLDEST_OPSET)
+/** Every unsupported operator, with its nodes, in one error; returns the opset the model is read at. */
+function checkOperators(graph: OnnxGraph, source: string): number {
+  const opset = readOpset(graph.opset, graph.nodes);
+  if (opset === undefined) {
+    const changed = [...new Set(graph.nodes.filter((n) => readOpset(graph.opset, [n]) === undefined).map((n) => n.opType))];
     throw new OnnxImportError(
-      `${source} uses opset ${graph.opset}; zkinfer reads opsets ${OLDEST_OPSET} to ${CURRENT_OPSET}. Re-export it with a newer opset.`,
+      `${source} uses opset ${graph.opset}, and ${changed.join(", ")} changed between it and opset ${OLDEST_OPSET}; zkinfer reads opsets ${OLDEST_OPSET} to ${CURRENT_OPSET} (older ones only when no operator of the model changed since). Re-export it with a newer opset.`,
     );
+  }
   const bad = new Map<string, string[]>();
   for (const n of graph.nodes) {
     const h = handlerOf(n.opType, n.domain);
-    if (!h || (graph.opset > 0 && graph.opset < h.since)) bad.set(n.opType, [...(bad.get(n.opType) ?? []), n.name]);
+    if (!h || (opset > 0 && opset < h.since)) bad.set(n.opType, [...(bad.get(n.opType) ?? []), n.name]);
   }
-  if (!bad.size) return;
+  if (!bad.size) return opset;
   const parts = [...bad].map(
     ([op, nodes]) =>
       `${op} (node${nodes.length > 1 ? "s" : ""} ${nodes
@@ -63,11 +66,22 @@ function checkOperators(graph: OnnxGraph, source: string): void {
   );
 }
 
+/** Refuses an input that is not a numeric or bool tensor (a sequence, map, optional or string), naming it. */
+export function checkInputTypes(graph: OnnxGraph, source: string): void {
+  for (const i of graph.inputs) {
+    if (i.nonTensor)
+      throw new OnnxImportError(`${source}: input ${i.name} is not a tensor (a sequence, map or optional value); zkinfer compiles tensor inputs only.`);
+    if (i.elemType === 8)
+      throw new OnnxImportError(`${source}: input ${i.name} is a string tensor, which has no fixed-point value; zkinfer compiles numeric and bool tensors.`);
+  }
+}
+
 export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork {
-  checkOperators(graph, source);
+  const opset = checkOperators(graph, source);
+  checkInputTypes(graph, source);
   if (graph.inputs.length === 0) throw new OnnxImportError(`${source} has no input tensor: its output is a constant, there is nothing to prove.`);
   const inputSize = graph.inputs.reduce((a, i) => a + size(i.shape), 0);
-  const g = new GraphBuilder(source, graph.opset || CURRENT_OPSET, inputSize);
+  const g = new GraphBuilder(source, opset || CURRENT_OPSET, inputSize);
   g.checkSize(0, "from its inputs alone");
   let at = 0;
   for (const inp of graph.inputs) {

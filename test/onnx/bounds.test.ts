@@ -15,6 +15,8 @@ import { combineForms, FRESH, l1, MAX_TERMS, single } from "../../prover/graph/e
 import { buildOnnx, intAttr } from "../../prover/onnx/build.js";
 import { interpretFloat } from "../../prover/onnx/check.js";
 import { importNetwork } from "../../prover/onnx/network.js";
+import { lowerGraph } from "../../prover/graph/lower.js";
+import type { FloatNode } from "../../prover/graph/types.js";
 
 const fixtures = fileURLToPath(new URL("../fixtures/", import.meta.url));
 const models = ["onnx", "onnx-wide", "onnx-bounds"].flatMap((c) =>
@@ -110,5 +112,48 @@ describe("error forms", () => {
     expect(f.sym[0]).to.equal(FRESH);
     const total = many.reduce((a, m) => a + l1(m), 0.25);
     expect(Math.abs(l1(f) - total)).to.be.at.most(1e-9);
+  });
+});
+
+describe("error bounds of steep functions near an end of their domain (prover/graph/families/fn.ts)", () => {
+  // One fn node over an input at scale 2^13 in [0, 4] with an input error e: the bound must cover
+  // the worst pair (x_q, x_f) with |x_q - x_f| <= e, which sits at the interval's low end, inside
+  // the first cell of any grid (chords between grid points alone miss it).
+  const fp = { inputBits: 13, weightBits: 13, activationBits: 13 };
+  const bound = (node: Record<string, unknown>, e: number) =>
+    lowerGraph({ type: "graph", nodes: [{ op: "fn", args: [0], ...node }], outputs: [1] }, 13, [{ lo: 0n, hi: 4n * 8192n }], [e], fp).outErr[0]!;
+
+  it("rsqrt above epsilon (LayerNorm's 1/sqrt(v + eps)): the float v = eps beside a quantized v one step up", () => {
+    const e = 8.5e-4;
+    // x_q = one step (the table's first point, 2^-13), x_f = eps: |rsqrt(2^-13) - rsqrt(eps)| ~ 225.
+    const worst = 1 / Math.sqrt(1e-5) - 1 / Math.sqrt(2 ** -13);
+    const b = bound({ fn: "rsqrt", floatAtLeast: 1e-5 }, e);
+    expect(b).to.be.at.least(worst);
+    expect(b).to.be.below(2 * worst + 10); // the monotone window rule, not the global slope (1.6e7 e)
+  });
+
+  it("sqrt at 0: the float input e above a quantized 0", () => {
+    const e = 1e-4;
+    expect(bound({ fn: "sqrt" }, e)).to.be.at.least(Math.sqrt(e));
+  });
+
+  it("exp(x - max) is tabulated on x - max <= 0 only (atMost): finite however wide x's range", () => {
+    const b = lowerGraph(
+      { type: "graph", nodes: [{ op: "fn", args: [0], fn: "exp", atMost: 0 } as FloatNode], outputs: [1] },
+      4,
+      [{ lo: -16n * 20000n, hi: 16n * 20000n }],
+      [0.03],
+      fp,
+    );
+    expect(b.outErr[0]).to.be.below(1);
+    expect(() =>
+      lowerGraph(
+        { type: "graph", nodes: [{ op: "fn", args: [0], fn: "exp" } as FloatNode], outputs: [1] },
+        4,
+        [{ lo: -16n * 20000n, hi: 16n * 20000n }],
+        [0.03],
+        fp,
+      ),
+    ).to.throw(/overflows a float/);
   });
 });

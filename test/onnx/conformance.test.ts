@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect } from "chai";
 import { checkOnnx } from "../../prover/onnx/check.js";
-import { nodeTests, runNodeTest, type NodeTestResult } from "../../prover/onnx/conformance.js";
+import { limitOf, nodeTests, runNodeTest, type NodeTestResult } from "../../prover/onnx/conformance.js";
 
 const root = fileURLToPath(new URL("../fixtures/onnx-node/", import.meta.url));
 /** Bytes of a test's model and data: "small" is below this. */
@@ -52,14 +52,29 @@ describe("ONNX backend node tests (the small ones), without proving", function (
     for (const r of run.filter((x) => x.status === "pass")) expect(r.maxAbsError!, r.test).to.be.at.most(r.errorBound!);
   });
 
-  it("agrees within the reported bound on at least 88% of all of them (refusals included)", () => {
+  it("refuses only for a documented limit (docs/ONNX.md): every other refusal would count against the rate within them", () => {
+    const undocumented = results.filter((r) => r.status === "refused" && !limitOf(r)).map((r) => `${r.test}: ${r.reason}`);
+    expect(undocumented).to.deep.equal([]);
+  });
+
+  it("agrees within the reported bound on at least 90% of all of them (refusals included)", () => {
     const pass = results.filter((r) => r.status === "pass").length;
-    expect(pass / results.length).to.be.at.least(0.88);
+    expect(pass / results.length).to.be.at.least(0.9);
   });
 
   // Circuits too: an activation, a pool, outputs that do not depend on the input (constant rows),
-  // and MaxPool's Indices (argmax + one-hot selection).
-  for (const t of ["test_relu", "test_sigmoid", "test_maxpool_1d_default", "test_shape", "test_maxpool_with_argmax_2d_precomputed_pads"]) {
+  // MaxPool's Indices (argmax + one-hot selection), a cast to a 4-bit integer (truncation and
+  // wrap-around: two floors), L1 normalization (abs, constrained division) and an opset-1 model.
+  for (const t of [
+    "test_relu",
+    "test_sigmoid",
+    "test_maxpool_1d_default",
+    "test_shape",
+    "test_maxpool_with_argmax_2d_precomputed_pads",
+    "test_cast_FLOAT_to_INT4",
+    "test_l1normalization_axis_1",
+    "test_not_2d",
+  ]) {
     it(`${t}: the compiled circuit's witness equals the interpreter, within the bound of onnxruntime`, async () => {
       const dir = join(root, t);
       const inputs = readdirSync(join(dir, "test_data_set_0")).filter((f) => f.startsWith("input_"));

@@ -18,6 +18,12 @@ import { bmax, bmin, field, magnitude } from "../util.js";
 export interface DivParams {
   /** A constant numerator (real): the args are then the divisors alone. */
   numerator?: number;
+  /**
+   * A positive lower bound on the FLOAT divisor known from its construction (Softmax's sum of
+   * exp(x - max) is at least 1): the error rule divides by it where the quantized divisor's
+   * interval, less its error, says less. Used only for a positive divisor.
+   */
+  floatAtLeast?: number;
 }
 
 const constNum = (node: DivParams) => node.numerator ?? null;
@@ -45,6 +51,9 @@ export const div: Family<DivParams, DivQ> = {
   check(node): asserts node is FloatNode<DivParams> {
     const numerator = field(node, "numerator");
     if (numerator !== undefined && (typeof numerator !== "number" || !Number.isFinite(numerator))) throw new Error(`"numerator" must be a finite number`);
+    const atLeast = field(node, "floatAtLeast");
+    if (atLeast !== undefined && (typeof atLeast !== "number" || !(atLeast > 0) || !Number.isFinite(atLeast)))
+      throw new Error(`"floatAtLeast" must be a positive number`);
     const k = numerator === undefined ? 2 : 1;
     if (node.args.length === 0 || node.args.length % k) throw new Error(`div takes ${k === 2 ? "pairs (numerator, divisor)" : "divisors"}`);
   },
@@ -94,7 +103,9 @@ export const div: Family<DivParams, DivQ> = {
       if (Q + D + 2 > MAX_GADGET_BITS) throw new ModelRangeError(`${ctx.where}: quotient times divisor needs ${Q + D + 2} bits; narrow the ranges.`);
       const bmin_ = dequantize(den.lo, b.scale);
       const ma = magnitude(a.iv, a.scale);
-      const err = b.err >= bmin_ ? Infinity : (a.err * magnitude(b.iv, b.scale) + ma * b.err) / (bmin_ * (bmin_ - b.err)) + 2 ** -out;
+      // |b_f| >= |b_q|min - e_b, and >= floatAtLeast for a positive divisor.
+      const fmin = Math.max(bmin_ - b.err, sign === 1 ? (node.floatAtLeast ?? 0) : 0);
+      const err = fmin <= 0 ? Infinity : (a.err * magnitude(b.iv, b.scale) + ma * b.err) / (bmin_ * fmin) + 2 ** -out;
       items.push({ k: shift, sign, c: c === null ? null : a.iv.lo, Q, D });
       outs.push({ scale: out, iv: q, err });
     }

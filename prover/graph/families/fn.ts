@@ -43,6 +43,13 @@ export interface FnParams {
    * least epsilon): the error rule widens the quantized interval by the input's error no lower.
    */
   floatAtLeast?: number;
+  /**
+   * An upper bound on the input in the float graph AND in every witness, known from its
+   * construction: x - max(x) over a group is <= 0 (the max family constrains m >= each x, and a
+   * floor of a value <= 0 stays <= 0). The table, the gadgets' modes and the error rule then use
+   * no input above it, so exp(x - max) stays finite however wide x's range (Softmax of large inputs).
+   */
+  atMost?: number;
 }
 
 export interface FnQ {
@@ -72,10 +79,23 @@ function fnOf(node: FnParams) {
 }
 
 /**
+ * f' at x (a one-sided difference that stays inside [lo, hi]). Chords between grid points alone
+ * miss the steepest slopes where f' blows up at an end of the grid's first cell (rsqrt just above
+ * epsilon, sqrt at 0): f' at every grid point, with the chords, bounds every slope of a cell on
+ * which f' is monotone, which holds for every function of ../functions.ts except in the cells
+ * around an inflection point, where the 5% margin covers the difference on a fine grid.
+ */
+function derivAt(f: (x: number) => number, x: number, lo: number, hi: number): number {
+  const h = Math.max(1e-12, 1e-7 * Math.abs(x));
+  return x + h <= hi ? (f(x + h) - f(x)) / h : (f(x) - f(x - h)) / h;
+}
+
+/**
  * A Lipschitz bound of f over the inputs' interval WIDENED by their error: the float input may lie
  * up to `err` outside the quantized interval, where f can be much steeper (log near 0, exp far
- * right). Chord slopes on a fine grid of the widened interval (within the domain), with a margin;
- * Infinity where f is not finite there. Without error the table's own bound applies.
+ * right). Chord slopes and f' (derivAt) on a fine grid of the widened interval (within the
+ * domain), with a margin; Infinity where f is not finite there. Without error the table's own
+ * bound applies.
  */
 function widenedLipschitz(node: FnParams, iv: Interval, scale: number, err: number, tableL: number): number {
   if (!(err > 0)) return tableL;
@@ -83,7 +103,7 @@ function widenedLipschitz(node: FnParams, iv: Interval, scale: number, err: numb
   const { def, ft: f } = fnOf(node);
   const u = 2 ** scale;
   let lo = Math.max(Number(iv.lo) / u - err, node.floatAtLeast ?? -Infinity);
-  let hi = Number(iv.hi) / u + err;
+  let hi = Math.min(Number(iv.hi) / u + err, node.atMost ?? Infinity);
   if (def.domain) {
     lo = Math.max(lo, def.domain[0]);
     hi = Math.min(hi, def.domain[1]);
@@ -93,14 +113,46 @@ function widenedLipschitz(node: FnParams, iv: Interval, scale: number, err: numb
   const step = (hi - lo) / n;
   let L = tableL;
   let prev = f(lo);
-  for (let k = 1; k <= n; k++) {
-    const y = f(lo + step * k);
+  for (let k = 0; k <= n; k++) {
+    const x = k === n ? hi : lo + step * k;
+    const d = Math.abs(derivAt(f, x, lo, hi));
+    if (!Number.isFinite(d)) return Infinity;
+    L = Math.max(L, d * 1.05);
+    if (k === 0) continue;
+    const y = f(x);
     const slope = Math.abs(y - prev) / step;
     if (!Number.isFinite(slope)) return Infinity;
     L = Math.max(L, slope * 1.05);
     prev = y;
   }
   return L;
+}
+
+/**
+ * For a monotone f: the most f changes between two inputs at most `w` apart in the interval
+ * widened by w (within the domain, above floatAtLeast, below atMost): on a grid of step h, any such
+ * window [x, x + w] lies in [g, g + h + w] for the grid point g below x, and f is monotone.
+ */
+function windowVariation(node: FnParams, iv: Interval, scale: number, w: number): number {
+  const { def, ft: f } = fnOf(node);
+  const u = 2 ** scale;
+  let lo = Math.max(Number(iv.lo) / u - w, node.floatAtLeast ?? -Infinity);
+  let hi = Math.min(Number(iv.hi) / u + w, node.atMost ?? Infinity);
+  if (def.domain) {
+    lo = Math.max(lo, def.domain[0]);
+    hi = Math.min(hi, def.domain[1]);
+  }
+  if (!(hi > lo)) return 0;
+  const n = 2048;
+  const h = (hi - lo) / n;
+  let worst = 0;
+  for (let k = 0; k < n; k++) {
+    const g = lo + h * k;
+    const d = Math.abs(f(Math.min(hi, g + h + w)) - f(g));
+    if (!Number.isFinite(d)) return Infinity;
+    worst = Math.max(worst, d);
+  }
+  return worst;
 }
 
 /**
@@ -118,7 +170,7 @@ function slopeRange(node: FnParams, iv: Interval, scale: number, err: number): {
   // floatAtLeast; x_q itself may be).
   const qlo = Number(iv.lo) / u;
   let lo = Math.min(qlo, Math.max(qlo - err, node.floatAtLeast ?? -Infinity));
-  let hi = Number(iv.hi) / u + err;
+  let hi = Math.max(Number(iv.hi) / u, Math.min(Number(iv.hi) / u + err, node.atMost ?? Infinity));
   // Outside its domain the compiled function is constant (f of the clamped input): slope 0 there,
   // and a chord from outside to inside lies between 0 and the inside chords.
   let outside = false;
@@ -137,6 +189,13 @@ function slopeRange(node: FnParams, iv: Interval, scale: number, err: number): {
   }
   let smin = Infinity;
   let smax = -Infinity;
+  if (!kinks)
+    for (const x of xs) {
+      const d = derivAt(f, x, lo, hi);
+      if (!Number.isFinite(d)) return null;
+      smin = Math.min(smin, d);
+      smax = Math.max(smax, d);
+    }
   let prev = f(xs[0]!);
   for (let k = 1; k < xs.length; k++) {
     if (!(xs[k]! > xs[k - 1]!)) continue;
@@ -272,27 +331,40 @@ function buildTable(node: FnParams, lo: bigint, hi: bigint, inScale: number, act
   const accAbs = [t.y0, ...t.D].reduce((m, v) => m + (v < 0n ? -v : v), 0n) * (hi - lo + 1n + (lo < 0n ? -lo : lo) + (hi < 0n ? -hi : hi));
   const div = 2 ** t.A;
   const outUnit = 2 ** -outScale;
-  if (accAbs < 2n ** 52n) {
-    const Bn = t.B.map(Number);
-    const Dn = t.D.map(Number);
-    const y0 = Number(t.y0);
-    for (let qn = Number(lo); qn <= Number(hi); qn += stride) {
-      let acc = y0;
-      for (let j = 0; j < Bn.length && Bn[j]! < qn; j++) acc += Dn[j]! * (qn - Bn[j]!);
-      const out = Math.floor(acc / div) * outUnit;
-      const d = Math.abs(out - f(real(clampQ(BigInt(qn)))));
-      if (d > worst) worst = d;
-    }
-  } else {
-    for (let q = lo; q <= hi; q += BigInt(stride)) {
-      const d = Math.abs(Number(evalTable(t, q)) * outUnit - f(real(clampQ(q))));
-      if (d > worst) worst = d;
-    }
+  const Bn = t.B.map(Number);
+  const Dn = t.D.map(Number);
+  const y0n = Number(t.y0);
+  // The table's output at integer q (real units): in doubles when they are exact.
+  const pwlAt = (q: bigint): number => {
+    if (accAbs >= 2n ** 52n) return Number(evalTable(t, q)) * outUnit;
+    const qn = Number(q);
+    let acc = y0n;
+    for (let j = 0; j < Bn.length && Bn[j]! < qn; j++) acc += Dn[j]! * (qn - Bn[j]!);
+    return Math.floor(acc / div) * outUnit;
+  };
+  for (let q = lo; q <= hi; q += BigInt(stride)) {
+    const d = Math.abs(pwlAt(q) - f(real(clampQ(q))));
+    if (d > worst) worst = d;
   }
   // A function linear between its kinks, with every kink on the input grid and exact coefficients,
   // IS its table at every integer: nothing between the samples to allow for.
   const exactPwl = !!kinks && A === 0 && kinks.every((k) => Number.isInteger(k * u) || k * u <= Number(a) || k * u >= Number(b));
-  if (stride > 1 && !exactPwl) {
+  if (stride > 1 && !exactPwl && def.monotone && !def.compiled) {
+    // f monotone, and the table linear (then floored: monotone) between consecutive points of the
+    // samples and its breakpoints: at every integer x between two such points p0 < p1, f(x) lies
+    // between f(p0) and f(p1) and the table between its values there, so the error is at most the
+    // larger gap between those two ranges.
+    const pts = new Set<bigint>([hi, ...t.B.filter((x) => x > lo && x < hi)]);
+    for (let q = lo; q <= hi; q += BigInt(stride)) pts.add(q);
+    const xs = [...pts].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+    let prev = { p: pwlAt(xs[0]!), f: f(real(clampQ(xs[0]!))) };
+    for (const x of xs.slice(1)) {
+      const cur = { p: pwlAt(x), f: f(real(clampQ(x))) };
+      const d = Math.max(Math.max(prev.p, cur.p) - Math.min(prev.f, cur.f), Math.max(prev.f, cur.f) - Math.min(prev.p, cur.p));
+      if (d > worst) worst = d;
+      prev = cur;
+    }
+  } else if (stride > 1 && !exactPwl) {
     // Between samples both f and the PWL move by at most their Lipschitz bounds.
     const pwlL = Math.max(0, ...slopes.map(Math.abs));
     worst += (t.lipschitz + pwlL) * (stride / u) + 2 ** -outScale;
@@ -355,6 +427,8 @@ export const fn: Family<FnParams, FnQ> = {
       throw new Error(`"params" must map parameter names to numbers`);
     const atLeast = field(node, "floatAtLeast");
     if (atLeast !== undefined && (typeof atLeast !== "number" || Number.isNaN(atLeast))) throw new Error(`"floatAtLeast" must be a number`);
+    const atMost = field(node, "atMost");
+    if (atMost !== undefined && (typeof atMost !== "number" || !Number.isFinite(atMost))) throw new Error(`"atMost" must be a finite number`);
   },
   outputs(node) {
     return node.args.length;
@@ -365,8 +439,14 @@ export const fn: Family<FnParams, FnQ> = {
     return x.map((v) => f(d ? Math.min(d[1], Math.max(d[0], v)) : v));
   },
   lower(node, ctx) {
-    const ins = node.args.map((a) => ctx.value(a));
-    const s = ins[0]!.scale;
+    const s = ctx.value(node.args[0]!).scale;
+    const cap = node.atMost === undefined ? undefined : BigInt(Math.floor(node.atMost * 2 ** s));
+    // atMost: no witness input lies above it (see FnParams), so the proven interval stops there.
+    const ins = node.args.map((a) => {
+      const v = ctx.value(a);
+      if (cap === undefined || v.iv.hi <= cap) return v;
+      return { ...v, iv: { lo: bmin(v.iv.lo, cap), hi: cap } };
+    });
     if (ins.some((v) => v.scale !== s)) throw new ModelRangeError(`${ctx.where}: inputs at different scales (the importer aligns them).`);
     const all = ins.reduce((h, v) => ({ lo: bmin(h.lo, v.iv.lo), hi: bmax(h.hi, v.iv.hi) }), ins[0]!.iv);
     const t = tableFor(node, all.lo, all.hi, s, ctx.fp.activationBits, ctx.where);
@@ -390,6 +470,9 @@ export const fn: Family<FnParams, FnQ> = {
       // Hoelder: |f(a) - f(b)| <= |a - b|^alpha, finite where the slope is not (sqrt near 0); the
       // domain's clamp is 1-Lipschitz, so it holds for the clamped float input too.
       if (alpha !== undefined && v.err > 0) err = Math.min(err, t.approxErr + v.err ** alpha);
+      // A monotone f moves by at most its largest variation over a window of the input's error
+      // (plus one step: the table clamps to its domain, a step inside an open end).
+      if (def.monotone && !def.compiled && v.err > 0) err = Math.min(err, t.approxErr + windowVariation(node, v.iv, s, v.err + 2 ** -s));
       if (def.finiteBeyond && def.domain && !(dequantize(v.iv.lo, s) - v.err >= def.domain[0] && dequantize(v.iv.hi, s) + v.err <= def.domain[1]))
         err = Infinity;
       // A float rule the table does not follow (a cast's rounding): its gap at the float input.

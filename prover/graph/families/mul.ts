@@ -30,24 +30,36 @@ export interface Norm {
   variance: number[];
 }
 
-/** The joint LayerNorm error bound of c * rsqrt(v) (see the header), over v_q in [vlo, vhi]. */
-export function normProductError(n: number, eps: number, vlo: number, vhi: number, ev: number, ec: number, approx: number): number {
+/**
+ * The joint LayerNorm error bound of c * rsqrt(v) (see the header), over v_q in [vlo, vhi]. `vfloor`
+ * (> 0 or 0): the rsqrt table reads max(v_q, vfloor) (its domain starts one step above 0), so its
+ * argument is never below vfloor, and differs from the float v by at most max(e_v, vfloor).
+ */
+export function normProductError(n: number, eps: number, vlo: number, vhi: number, ev0: number, ec: number, approx: number, vfloor = 0): number {
+  const ev = Math.max(ev0, vfloor);
   const P = (v: number) => Math.sqrt((n - 1) * Math.max(0, v + ev - eps)) * (1 + 1e-9) + ec;
-  // min(v_q, v) >= m: v >= max(eps, v_q - e_v), and v_q itself when it is below eps.
-  const m = (v: number) => Math.min(v, Math.max(eps, v - ev));
+  // min(v_q, v) >= m: v >= max(eps, v_q - e_v), and the table's argument max(v_q, vfloor).
+  const m = (v: number) => Math.min(Math.max(v, vfloor), Math.max(eps, v - ev));
   const Q = (v: number) => approx + ev / (2 * m(v) ** 1.5);
   const R = (v: number) => ec / Math.sqrt(m(v));
-  if (!(m(vlo) > 0) || !Number.isFinite(vhi)) return Infinity;
+  // Below vfloor every v_q reads the same table entry and P only falls: the cells start there.
+  const vl = Math.max(vlo, vfloor);
+  if (!(m(vl) > 0) || !Number.isFinite(vhi)) return Infinity;
+  // On a cell [a, b] of v_q: the first-order rule, or (near eps, where rsqrt is steep) the two
+  // products' sizes: |c_q r_q| <= P(b) (rsqrt(max(a, vfloor)) + A) and |c r| <= sqrt(n - 1) in float
+  // (c^2 <= (n - 1)(v - eps) <= (n - 1) v).
+  const cell = (a: number, b: number) =>
+    Math.min(P(b) * Q(a) + R(a), P(b) * (1 / Math.sqrt(Math.max(a, vfloor, 1e-300)) + approx) + Math.sqrt(n - 1) * (1 + 1e-9));
   const cells = 256;
-  const lo = Math.max(vlo, 1e-300);
+  const lo = Math.max(vl, 1e-300);
   const ratio = vhi > lo ? (vhi / lo) ** (1 / cells) : 1;
   let worst = 0;
   for (let k = 0, a = lo; k < cells && a < vhi * (1 + 1e-12); k++) {
     const b = k === cells - 1 ? vhi : Math.min(vhi, a * ratio);
-    worst = Math.max(worst, P(b) * Q(a) + R(a));
+    worst = Math.max(worst, cell(a, b));
     a = b;
   }
-  return Math.max(worst, P(vhi) * Q(vhi) + R(vhi));
+  return Math.max(worst, cell(vhi, vhi));
 }
 
 export interface MulParams {
@@ -123,7 +135,9 @@ export const mul: Family<MulParams, MulQ> = {
       const norm = node.norm;
       if (norm && b.approxErr !== undefined) {
         const v = ctx.value(norm.variance[i / 2]!);
-        err = Math.min(err, normProductError(norm.n, norm.eps, dequantize(v.iv.lo, v.scale), dequantize(v.iv.hi, v.scale), v.err, a.err, b.approxErr));
+        // rsqrt's domain is [0, inf): its table reads max(v_q, one step of v's scale).
+        const vfloor = 2 ** -v.scale;
+        err = Math.min(err, normProductError(norm.n, norm.eps, dequantize(v.iv.lo, v.scale), dequantize(v.iv.hi, v.scale), v.err, a.err, b.approxErr, vfloor));
       }
       err += shift ? 2 ** -out : 0;
       const iv = { lo: floorShift(p.lo, shift), hi: floorShift(p.hi, shift) };

@@ -4,7 +4,7 @@
 import type { Tensor } from "../graph.js";
 import type { NodeContext } from "./context.js";
 import type { OpHandler } from "./registry.js";
-import { cst, INT_TYPES, isConst } from "./lin.js";
+import { combine, cst, INT_TYPES, isConst, type TV } from "./lin.js";
 import { size, strides } from "../shapes.js";
 
 function importConstant(ctx: NodeContext): void {
@@ -36,6 +36,32 @@ function importIdentity(ctx: NodeContext): void {
   if (ctx.node.outputs[1]) ctx.set({ shape: ctx.input(0).shape, el: ctx.input(0).el.map(() => cst(1)), bits: true }, 1);
 }
 
+/** The 4- and 2-bit integer types (UINT4, INT4, UINT2, INT2): their width and signedness. */
+const NARROW_INTS: Record<number, { bits: number; signed: boolean }> = {
+  21: { bits: 4, signed: false },
+  22: { bits: 4, signed: true },
+  25: { bits: 2, signed: false },
+  26: { bits: 2, signed: true },
+};
+
+/**
+ * A cast to a b-bit integer as ONNX computes it (onnx/reference Cast: the value truncated toward
+ * zero, then wrapped modulo 2^b into [0, 2^b) or [-2^(b-1), 2^(b-1))): t = trunc(x), then
+ * t - 2^b floor((t + o) / 2^b) with o = 2^(b-1) when signed, else 0. t is an integer, so the
+ * affine argument floor((t + o) / 2^b + 2^-(b+1)) sits half a cell from the floor's jumps.
+ */
+function castNarrowInt(ctx: NodeContext, x: TV, type: { bits: number; signed: boolean }): TV {
+  const m = 2 ** type.bits;
+  const o = type.signed ? m / 2 : 0;
+  const t = x.int || x.bits ? x.el : ctx.apply("trunc", x.el, {});
+  const q = ctx.apply(
+    "floor",
+    t.map((l) => combine([l], [1 / m], o / m + 1 / (2 * m))),
+    {},
+  );
+  return { shape: x.shape, el: t.map((l, i) => combine([l, q[i]!], [1, -m])), int: true };
+}
+
 function importCast(ctx: NodeContext): void {
   const to = ctx.attrI("to", 1);
   const x = ctx.input(0);
@@ -56,11 +82,16 @@ function importCast(ctx: NodeContext): void {
     ctx.set({ shape: x.shape, el: ctx.apply("fn", x.el, { fn: "round_float", params: { m: fmt.m, bias: fmt.bias, max: fmt.max, saturate } }) });
     return;
   }
-  if ([23, 24].includes(to) && !isConst(x)) throw ctx.unsupported(`a cast to float4 E2M1 or float8 E8M0 (type ${to}).`);
-  if ([21, 22, 25, 26].includes(to) && !isConst(x))
+  if ([23, 24].includes(to) && !isConst(x))
     throw ctx.unsupported(
-      `a cast to a ${to === 21 || to === 22 ? 4 : 2}-bit integer type (type ${to}): its wrap-around outside the type's range is not compiled.`,
+      to === 23
+        ? "a cast of data to float4 E2M1 (type 23): its rounding to one mantissa bit (up to a quarter of the value) is not compiled; only constants fold."
+        : "a cast of data to float8 E8M0 (type 24): its rounding to a power of two (up to the whole value) is not compiled; only constants fold.",
     );
+  if (NARROW_INTS[to]) {
+    ctx.set(castNarrowInt(ctx, x, NARROW_INTS[to]));
+    return;
+  }
   if (to === 1 || to === 10 || to === 11 || isConst(x)) {
     ctx.set(
       to === 9 && isConst(x)

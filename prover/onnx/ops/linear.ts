@@ -3,6 +3,7 @@
  */
 import type { NodeContext } from "./context.js";
 import type { OpHandler } from "./registry.js";
+import { importLayerNormalization } from "./normalization.js";
 import { broadcastMap, combine, cst, isConst, type Lin, type TV } from "./lin.js";
 import { size } from "../shapes.js";
 
@@ -87,6 +88,8 @@ function importGemm(ctx: NodeContext): void {
 }
 
 function importBatchNormalization(ctx: NodeContext): void {
+  // Training mode (opset 14+): normalised by the batch's own statistics (./normalization.ts).
+  if (ctx.opset >= 14 && ctx.attrI("training_mode", 0)) return importLayerNormalization(ctx);
   const x = ctx.input(0);
   const [scale, shift, mean, variance] = [1, 2, 3, 4].map((k) => ctx.constIn(k, ["scale", "bias", "mean", "variance"][k - 1]!));
   const eps = ctx.attrF("epsilon", 1e-5);

@@ -54,7 +54,7 @@ function importReduceSum(ctx: NodeContext): void {
       const m = ctx.maxGroups(x, groups, "max");
       const d = new Array<Lin>(x.el.length);
       groups.forEach((g, gi) => g.forEach((i) => (d[i] = combine([x.el[i]!, m[gi]!], [1, -1]))));
-      const e = ctx.apply("fn", d, { fn: "exp" });
+      const e = ctx.apply("fn", d, { fn: "exp", atMost: 0 }); // x - max(x) <= 0
       const lse = ctx.apply(
         "fn",
         groups.map((g) => sumOf(e, g)),

@@ -22,6 +22,68 @@ import { HANDLERS as trees } from "./trees.js";
 
 /** The oldest opset zkinfer reads: older models are refused (re-export them). */
 export const OLDEST_OPSET = 6;
+/**
+ * The operators of the default domain that got a new version at opsets 2 to 6 (onnx docs/Changelog.md,
+ * "Version 2" to "Version 6"). A model at an opset k below 6 whose operators have none of their
+ * versions in (k, 6] uses the very definitions opset 6 uses (Not-1, Transpose-1, Softmax-1...): it is
+ * read as opset 6 (readOpset). Any other model older than 6 is refused: re-export it.
+ */
+const VERSIONS_2_TO_6: Record<string, number[]> = {
+  GlobalLpPool: [2],
+  LpPool: [2],
+  Pad: [2],
+  Split: [2],
+  GRU: [3],
+  Concat: [4],
+  Reshape: [5],
+  ...Object.fromEntries(
+    [
+      "Abs",
+      "Add",
+      "BatchNormalization",
+      "Cast",
+      "Ceil",
+      "Clip",
+      "Div",
+      "Dropout",
+      "Elu",
+      "Exp",
+      "Floor",
+      "Gemm",
+      "HardSigmoid",
+      "InstanceNormalization",
+      "LeakyRelu",
+      "Log",
+      "Max",
+      "Mean",
+      "Min",
+      "Mul",
+      "Neg",
+      "PRelu",
+      "Reciprocal",
+      "Relu",
+      "Selu",
+      "Sigmoid",
+      "Sqrt",
+      "Sub",
+      "Sum",
+      "Tanh",
+      "Tile",
+    ].map((op) => [op, [6]]),
+  ),
+};
+
+/**
+ * The opset the importer reads a model at: its own from OLDEST_OPSET on; an older one as
+ * OLDEST_OPSET when no operator it uses changed in between (VERSIONS_2_TO_6), else undefined
+ * (refused). Operators of other domains are not concerned.
+ */
+export function readOpset(opset: number, ops: readonly { opType: string; domain: string }[]): number | undefined {
+  if (opset <= 0 || opset >= OLDEST_OPSET) return opset;
+  const changed = ops.some((n) => (!n.domain || n.domain === "ai.onnx") && (VERSIONS_2_TO_6[n.opType] ?? []).some((v) => v > opset));
+  return changed ? undefined : OLDEST_OPSET;
+}
+
 /** The newest opset of the default domain this importer was checked against (ONNX 1.23). */
 export const CURRENT_OPSET = 28;
 
