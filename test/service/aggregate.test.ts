@@ -4,7 +4,7 @@
  * (`hardhat node`) with the tiny fixture's aggregated verifiers for N = 2 and 4, real proofs.
  * docs/SECURITY.md C73-C79.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,7 +13,7 @@ import { Redis } from "ioredis";
 import { decodeFunctionData, parseEventLogs, type Address, type Hash, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { signSubmissionAuthorization } from "../../prover/abi/submissionAuthorization.js";
-import { artifactPath } from "../../prover/artifacts/paths.js";
+import { REPO_ROOT, artifactPath } from "../../prover/artifacts/paths.js";
 import { buildAggregated } from "../../prover/build/buildAggregated.js";
 import { buildModel, type BuiltModel } from "../../prover/build/buildModel.js";
 import { aggregatedArtifactName } from "../../prover/circuit/aggregate.js";
@@ -147,10 +147,11 @@ describe("prover service: aggregated batches (real Redis, real chain, real proof
     return proc;
   }
 
-  async function worker(p: string, extra: string[]) {
+  async function worker(p: string, extra: string[], env: Record<string, string> = {}) {
     const proc = await startCli(
       ["worker", "--models", specPath, "--redis", redisUrl!, "--redis-prefix", p, "--lock-ms", "2000", "--rpc", chain.url, ...extra],
       WORKER_READY,
+      env,
     );
     running.push(proc);
     return proc;
@@ -419,6 +420,30 @@ describe("prover service: aggregated batches (real Redis, real chain, real proof
     expect(a.output()).not.to.match(/in one proof of N/);
     expect(b.output()).to.match(/2 aggregate-tiny jobs in one proof of N = 2/);
     expect((await landed(jobs[0].txHash)).verified.sort()).to.deep.equal(jobs.map(statementOf).sort());
+  });
+
+  it("proves a batch's jobs singly when the batch's proof fails", async () => {
+    const p = prefix();
+    // The worker's own copy of the build, with aggregated proving keys that cannot prove (their records still current).
+    const buildDir = join(dir, "broken-build");
+    for (const name of [built.name, aggregatedArtifactName(built.name, 2), aggregatedArtifactName(built.name, 4)]) {
+      cpSync(join(REPO_ROOT, "build", "models", name), join(buildDir, "models", name), { recursive: true });
+      cpSync(join(REPO_ROOT, "build", "contracts", name), join(buildDir, "contracts", name), { recursive: true });
+    }
+    for (const n of [2, 4])
+      writeFileSync(join(buildDir, "models", aggregatedArtifactName(built.name, n), `aggregate_tiny_aggregated_${n}_final.zkey`), "not a zkey");
+    const s = await serve(p, ["--workers", "0", "--aggregate", "2,4"]);
+    const w = await worker(p, ["--aggregate", "2,4", "--aggregate-wait", "1000"], { ZKINFER_BUILD_DIR: buildDir });
+    const ids = await Promise.all([relayed(s.url!, INPUTS[0]!, 1), relayed(s.url!, INPUTS[1]!, 2)]);
+    const jobs = await waitForJobs(s.url!, ids, undefined, 120_000);
+    for (const j of jobs) {
+      expect(j.status, JSON.stringify(j.error)).to.equal("confirmed");
+      expect(j.aggregation).to.equal(null);
+      const tx = await landed(j.txHash);
+      expect(tx.call).to.equal("verifyAndActFor");
+      expect(tx.verified).to.deep.equal([statementOf(j)]);
+    }
+    expect(w.output()).to.match(/a batch of 2 aggregate-tiny jobs failed .*; proving them singly/);
   });
 
   it("two workers on one queue: every job is in exactly one batch and lands exactly once", async () => {
