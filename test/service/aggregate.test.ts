@@ -6,7 +6,7 @@
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect } from "chai";
 import { Redis } from "ioredis";
@@ -430,8 +430,10 @@ describe("prover service: aggregated batches (real Redis, real chain, real proof
       cpSync(join(REPO_ROOT, "build", "models", name), join(buildDir, "models", name), { recursive: true });
       cpSync(join(REPO_ROOT, "build", "contracts", name), join(buildDir, "contracts", name), { recursive: true });
     }
-    for (const n of [2, 4])
-      writeFileSync(join(buildDir, "models", aggregatedArtifactName(built.name, n), `aggregate_tiny_aggregated_${n}_final.zkey`), "not a zkey");
+    for (const n of [2, 4]) {
+      const name = aggregatedArtifactName(built.name, n);
+      writeFileSync(join(buildDir, "models", name, basename(artifactPath(name, "zkey"))), "not a zkey");
+    }
     const s = await serve(p, ["--workers", "0", "--aggregate", "2,4"]);
     const w = await worker(p, ["--aggregate", "2,4", "--aggregate-wait", "1000"], { ZKINFER_BUILD_DIR: buildDir });
     const ids = await Promise.all([relayed(s.url!, INPUTS[0]!, 1), relayed(s.url!, INPUTS[1]!, 2)]);
