@@ -77,9 +77,21 @@ export async function hubAggregatedSizes(
   const layout = encodeOutputLayout(aggregatedOutputLayout(m.ir));
   const served: number[] = [];
   for (const n of sizes) {
-    const [record, registered] = await withRetry("aggregatedVerifier", () =>
-      publicClient.readContract({ address: hub, abi: inferenceHubAbi, functionName: "aggregatedVerifier", args: [modelId, BigInt(n)] }),
-    );
+    let read: readonly [{ verifier: Address }, readonly bigint[]];
+    try {
+      read = await withRetry(
+        "aggregatedVerifier",
+        () => publicClient.readContract({ address: hub, abi: inferenceHubAbi, functionName: "aggregatedVerifier", args: [modelId, BigInt(n)] }),
+        4,
+      );
+    } catch (e) {
+      // A hub from before aggregated proofs has no such function: nothing to batch with there.
+      const why = `the hub did not answer aggregatedVerifier(${modelId}, ${n}) (${(e as Error).message.split("\n")[0]}): a hub without aggregated proofs?`;
+      if (explicit) throw new ZkinferError(`Refusing to aggregate ${m.name} with --aggregate ${sizes.join(",")}: ${why}`, { cause: e });
+      log(`aggregation: ${m.name}: ${why}; not batching`);
+      break;
+    }
+    const [record, registered] = read;
     let problem: string | undefined;
     if (record.verifier === ZERO)
       problem = `the hub has no aggregated verifier in force for (model ${modelId}, N = ${n}) (zkinfer deploy --aggregate, or zkinfer registry aggregate)`;

@@ -4,16 +4,16 @@
  * (`hardhat node`) with the tiny fixture's aggregated verifiers for N = 2 and 4, real proofs.
  * docs/SECURITY.md C73-C79.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect } from "chai";
 import { Redis } from "ioredis";
 import { decodeFunctionData, parseEventLogs, type Address, type Hash, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { signSubmissionAuthorization } from "../../prover/abi/submissionAuthorization.js";
-import { artifactPath } from "../../prover/artifacts/paths.js";
+import { REPO_ROOT, artifactPath } from "../../prover/artifacts/paths.js";
 import { buildAggregated } from "../../prover/build/buildAggregated.js";
 import { buildModel, type BuiltModel } from "../../prover/build/buildModel.js";
 import { aggregatedArtifactName } from "../../prover/circuit/aggregate.js";
@@ -32,6 +32,7 @@ import { provedInBatch } from "../../prover/service/aggregator.js";
 import { HARDHAT_DEV_KEY, connectChain, type ChainClients } from "../../prover/service/chain.js";
 import type { JobRecord } from "../../prover/service/jobs.js";
 import { RedisQueue } from "../../prover/service/queue/redisQueue.js";
+import { startService, type QueueConfig } from "../../prover/service/service.js";
 import { startLocalChain, type LocalChain } from "../../scripts/dev/localChain.js";
 import { SERVE_READY, WORKER_READY, call, startCli, testRedisUrl, waitFor, waitForJobs, type CliProcess } from "./helpers.js";
 
@@ -146,10 +147,11 @@ describe("prover service: aggregated batches (real Redis, real chain, real proof
     return proc;
   }
 
-  async function worker(p: string, extra: string[]) {
+  async function worker(p: string, extra: string[], env: Record<string, string> = {}) {
     const proc = await startCli(
       ["worker", "--models", specPath, "--redis", redisUrl!, "--redis-prefix", p, "--lock-ms", "2000", "--rpc", chain.url, ...extra],
       WORKER_READY,
+      env,
     );
     running.push(proc);
     return proc;
@@ -323,12 +325,16 @@ describe("prover service: aggregated batches (real Redis, real chain, real proof
         },
         (e: Error) => e.message,
       );
-    expect(await serve(prefix(), ["--aggregate", "8"]).catch((e: Error) => e.message)).to.match(
+    // Before anything is opened (in process: the refusal comes before the chain, the queue and the provers).
+    const refused = (aggregate: number[], queue: QueueConfig) =>
+      startService({ models: [specPath], queue, workers: 1, apiKeyHashes: [], aggregate: { sizes: aggregate } }).then(
+        () => "started",
+        (e: Error) => e.message,
+      );
+    expect(await refused([8], { kind: "redis", url: redisUrl!, prefix: prefix() })).to.match(
       /no current aggregated keys for N = 8[\s\S]*zkinfer build .*aggregate-tiny\.json --aggregate 8/,
     );
-    expect(await refusal(["serve", "--models", specPath, "--db", join(dir, "q.sqlite"), "--port", "0", "--aggregate", "2"])).to.match(
-      /--aggregate needs the Redis queue \(--redis <url>\)/,
-    );
+    expect(await refused([2], { kind: "sqlite", path: join(dir, "q.sqlite") })).to.match(/--aggregate needs the Redis queue \(--redis <url>\)/);
     // The same model registered again on the hub, without aggregated verifiers.
     const compiled = compileModelVerifier(built.name);
     const verifier = await deployAndWait({ ...clients, abi: compiled.abi, bytecode: compiled.bytecode });
@@ -414,6 +420,32 @@ describe("prover service: aggregated batches (real Redis, real chain, real proof
     expect(a.output()).not.to.match(/in one proof of N/);
     expect(b.output()).to.match(/2 aggregate-tiny jobs in one proof of N = 2/);
     expect((await landed(jobs[0].txHash)).verified.sort()).to.deep.equal(jobs.map(statementOf).sort());
+  });
+
+  it("proves a batch's jobs singly when the batch's proof fails", async () => {
+    const p = prefix();
+    // The worker's own copy of the build, with aggregated proving keys that cannot prove (their records still current).
+    const buildDir = join(dir, "broken-build");
+    for (const name of [built.name, aggregatedArtifactName(built.name, 2), aggregatedArtifactName(built.name, 4)]) {
+      cpSync(join(REPO_ROOT, "build", "models", name), join(buildDir, "models", name), { recursive: true });
+      cpSync(join(REPO_ROOT, "build", "contracts", name), join(buildDir, "contracts", name), { recursive: true });
+    }
+    for (const n of [2, 4]) {
+      const name = aggregatedArtifactName(built.name, n);
+      writeFileSync(join(buildDir, "models", name, basename(artifactPath(name, "zkey"))), "not a zkey");
+    }
+    const s = await serve(p, ["--workers", "0", "--aggregate", "2,4"]);
+    const w = await worker(p, ["--aggregate", "2,4", "--aggregate-wait", "1000"], { ZKINFER_BUILD_DIR: buildDir });
+    const ids = await Promise.all([relayed(s.url!, INPUTS[0]!, 1), relayed(s.url!, INPUTS[1]!, 2)]);
+    const jobs = await waitForJobs(s.url!, ids, undefined, 120_000);
+    for (const j of jobs) {
+      expect(j.status, JSON.stringify(j.error)).to.equal("confirmed");
+      expect(j.aggregation).to.equal(null);
+      const tx = await landed(j.txHash);
+      expect(tx.call).to.equal("verifyAndActFor");
+      expect(tx.verified).to.deep.equal([statementOf(j)]);
+    }
+    expect(w.output()).to.match(/a batch of 2 aggregate-tiny jobs failed .*; proving them singly/);
   });
 
   it("two workers on one queue: every job is in exactly one batch and lands exactly once", async () => {
