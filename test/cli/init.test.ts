@@ -57,6 +57,24 @@ describe("zkinfer init", () => {
     expect(readFileSync(join(dir, "hardhat.config.ts"), "utf8")).to.contain('require.resolve("solc/soljson.js")');
   });
 
+  it("compiles the scaffold and every example with zkinfer's own solc settings, never a copy of them", () => {
+    // The hub needs the IR pipeline (it is "stack too deep" without it): a project that copied the
+    // settings before viaIR was added could not compile it.
+    expect(SOLC_SETTINGS.viaIR).to.equal(true);
+    const dir = fresh();
+    initProject(dir, { model: "starter-model", zkinfer: "0.1.0" });
+    const configs = [
+      join(dir, "hardhat.config.ts"),
+      ...readdirSync(join(REPO_ROOT, "examples")).map((e) => join(REPO_ROOT, "examples", e, "hardhat.config.ts")),
+    ];
+    for (const path of configs) {
+      const text = readFileSync(path, "utf8");
+      expect(text, path).to.contain('import { SOLC_SETTINGS, SOLC_VERSION } from "zkinfer/solc";');
+      expect(text, path).to.match(/settings: structuredClone\(SOLC_SETTINGS\)/);
+      expect(text, path).to.not.match(/optimizer|evmVersion|"0\.8\.\d+"/);
+    }
+  });
+
   it("writes a consumer contract that compiles against zkinfer's IInferenceConsumer", () => {
     const dir = fresh();
     initProject(dir, { model: "starter-model", zkinfer: "0.1.0" });

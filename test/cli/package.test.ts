@@ -149,7 +149,16 @@ describe("the npm package, installed in a project outside the repository", funct
   });
 
   it("resolves every entry point inside the project's node_modules, never the repository", () => {
-    const entries = ["zkinfer/sdk", "zkinfer/abi", "zkinfer/chain", "zkinfer/prover", "zkinfer/browser", "zkinfer/config", "zkinfer/package.json"];
+    const entries = [
+      "zkinfer/sdk",
+      "zkinfer/abi",
+      "zkinfer/chain",
+      "zkinfer/prover",
+      "zkinfer/browser",
+      "zkinfer/config",
+      "zkinfer/solc",
+      "zkinfer/package.json",
+    ];
     const script = `for (const e of ${JSON.stringify(entries)}) console.log(import.meta.resolve(e));`;
     const out = execFileSync("node", ["--input-type=module", "-e", script], { cwd: project, env: env(), encoding: "utf8" }).trim().split("\n");
     expect(out).to.have.length(entries.length);

@@ -143,17 +143,19 @@ import { defineConfig } from "hardhat/config";
 import hardhatEthers from "@nomicfoundation/hardhat-ethers";
 import hardhatEthersChaiMatchers from "@nomicfoundation/hardhat-ethers-chai-matchers";
 import hardhatMocha from "@nomicfoundation/hardhat-mocha";
+import { SOLC_SETTINGS, SOLC_VERSION } from "zkinfer/solc";
 
 const require = createRequire(import.meta.url);
 
 export default defineConfig({
   plugins: [hardhatEthers, hardhatEthersChaiMatchers, hardhatMocha],
   solidity: {
-    // solc from the npm \`solc\` package: nothing is downloaded.
-    version: "0.8.37",
+    // solc from the npm \`solc\` package: nothing is downloaded. zkinfer's own version and settings (Prague
+    // for the hub's transient storage, the IR pipeline the hub needs): the verifier \`zkinfer deploy\` sends
+    // and the one this project compiles are the same bytes.
+    version: SOLC_VERSION,
     path: require.resolve("solc/soljson.js"),
-    // Prague or later: the hub uses transient storage (EIP-1153).
-    settings: { evmVersion: "prague", optimizer: { enabled: true, runs: 10_000 } },
+    settings: structuredClone(SOLC_SETTINGS),
     // The hub comes from the zkinfer package; Hardhat compiles it as one of this project's contracts.
     npmFilesToBuild: ["zkinfer/contracts/InferenceHub.sol"],
   },
