@@ -17,6 +17,12 @@ export interface RealFunction {
    */
   monotone?: boolean;
   /**
+   * f(x + k period) = f(x) for every integer k (tan: pi): each element's input is reduced by the
+   * multiple of the period nearest its interval's middle before the table (./families/fn.ts), so an
+   * interval inside any one branch compiles; one that crosses a pole still has no bound.
+   */
+  period?: number;
+  /**
    * True when ONNX defines f (finitely) beyond `domain` too (tan): there the compiled clamp is not
    * f, so an input that may leave the domain has no error bound.
    */
@@ -112,7 +118,7 @@ export const FUNCTIONS: Record<string, RealFunction> = {
   },
   sin: { f: Math.sin },
   cos: { f: Math.cos },
-  tan: { f: Math.tan, domain: [-1.56, 1.56], monotone: true, finiteBeyond: true },
+  tan: { f: Math.tan, domain: [-1.56, 1.56], monotone: true, finiteBeyond: true, period: Math.PI },
   asin: { f: Math.asin, domain: [-1, 1], monotone: true },
   acos: { f: Math.acos, domain: [-1, 1], monotone: true },
   atan: { f: Math.atan, monotone: true },

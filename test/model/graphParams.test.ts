@@ -38,12 +38,22 @@ describe("graph families: typed parameters", () => {
     );
     expect(refusal([{ op: "affine", args: [0], rows: "x" }])).to.match(/nodes\[0\].*"rows" must be a non-empty array/);
     expect(refusal([{ op: "fn", args: [0], fn: 3 }])).to.match(/nodes\[0\].*"fn" must be one of/);
+    expect(refusal([{ op: "fn", args: [0], fn: "exp", activationBits: 2.5 }])).to.match(/nodes\[0\]\.activationBits: must be an integer in 0\.\.64/);
     expect(refusal([{ op: "fn", args: [0], fn: "elu", params: { alpha: "1" } }])).to.match(/nodes\[0\].*"params" must map parameter names to numbers/);
     expect(refusal([{ op: "max", args: [0, 1], groups: [[0, 2]] }])).to.match(/nodes\[0\].*groups\[0\] must list positions into the node's 2 args/);
     expect(refusal([{ op: "topk", args: [0, 1], groups: [[0, 1]], k: 1, largest: "yes" }])).to.match(/nodes\[0\].*"largest" must be true or false/);
     expect(refusal([{ op: "topk", args: [0, 1], groups: [[0, 1]], k: 1.5, largest: true }])).to.match(/nodes\[0\].*"k" must be a positive integer/);
     expect(refusal([{ op: "div", args: [2], numerator: "1" }])).to.match(/nodes\[0\].*"numerator" must be a finite number/);
     expect(refusal([{ op: "mul", args: [0, 1], norm: { n: 2, eps: -1, variance: [0] } }])).to.match(/nodes\[0\].*"norm" must be/);
+  });
+
+  it("lowers a node at its own activationBits (the calibration's per-node scale), others at the spec's", () => {
+    const ir = (bits?: number) =>
+      lowerModel(parseModelSpec(specWith([{ op: "fn", args: [0], fn: "sigmoid", ...(bits === undefined ? {} : { activationBits: bits }) }]), "graph.json"))
+        .graph;
+    expect(ir().nodes[0]!.outs[0]!.scale).to.equal(6); // fixedPoint.activationBits
+    expect(ir(12).nodes[0]!.outs[0]!.scale).to.equal(12);
+    expect(ir(12).outErr[0]!).to.be.below(ir().outErr[0]!);
   });
 
   it("lowers every node of the graph-ops fixture to a node that names its family", () => {

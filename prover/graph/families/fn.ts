@@ -60,6 +60,11 @@ export interface FnQ {
   ks: number[][];
   /** Per element, the final rescale's K (0 when A = 0). */
   sumBits: number[];
+  /**
+   * A periodic f (tan): per element, the multiple of the period (at the input's scale) subtracted
+   * before the table, so that each element's interval lies in the table's one branch. Absent: none.
+   */
+  shifts?: bigint[];
 }
 
 function fnOf(node: FnParams) {
@@ -435,15 +440,27 @@ export const fn: Family<FnParams, FnQ> = {
   },
   evalFloat(node, x) {
     const { f, def } = fnOf(node);
-    const d = def.domain;
+    // ONNX's f where it is finite beyond the compiled domain (tan); else f of the clamped input.
+    const d = def.finiteBeyond ? undefined : def.domain;
     return x.map((v) => f(d ? Math.min(d[1], Math.max(d[0], v)) : v));
   },
   lower(node, ctx) {
     const s = ctx.value(node.args[0]!).scale;
     const cap = node.atMost === undefined ? undefined : BigInt(Math.floor(node.atMost * 2 ** s));
+    const period = FUNCTIONS[node.fn]?.period;
+    const shifts: bigint[] = [];
     // atMost: no witness input lies above it (see FnParams), so the proven interval stops there.
+    // A periodic f: the input less the multiple of the period nearest its interval's middle, a
+    // constant (free), whose rounding adds to the input's error.
     const ins = node.args.map((a) => {
-      const v = ctx.value(a);
+      let v = ctx.value(a);
+      if (period) {
+        const k = Math.round((dequantize(v.iv.lo, s) + dequantize(v.iv.hi, s)) / 2 / period);
+        const K = quantize(k * period, s);
+        shifts.push(K);
+        const d = Math.abs(k * period - dequantize(K, s));
+        v = { ...v, iv: { lo: v.iv.lo - K, hi: v.iv.hi - K }, err: v.err + d, ...(v.form ? { form: combineForms([v.form], [1], d) } : {}) };
+      }
       if (cap === undefined || v.iv.hi <= cap) return v;
       return { ...v, iv: { lo: bmin(v.iv.lo, cap), hi: cap } };
     });
@@ -488,15 +505,17 @@ export const fn: Family<FnParams, FnQ> = {
         ...(form ? { form } : {}),
       };
     });
-    return { op: node.op, args: node.args, name: node.name, outs, fn: node.fn, table: t, modes, ks, sumBits };
+    const shifted = shifts.some((k) => k !== 0n) ? { shifts } : {};
+    return { op: node.op, args: node.args, name: node.name, outs, fn: node.fn, table: t, modes, ks, sumBits, ...shifted };
   },
   interpret(node, x) {
     const t = node.table;
-    return x.map((v) => evalTable(t, v));
+    return x.map((v, i) => evalTable(t, v - (node.shifts?.[i] ?? 0n)));
   },
   preimage(node) {
     const t = node.table;
-    return [BigInt(t.inScale), BigInt(t.outScale), BigInt(t.A), t.y0, BigInt(t.B.length), ...t.B, ...t.D];
+    const table = [BigInt(t.inScale), BigInt(t.outScale), BigInt(t.A), t.y0, BigInt(t.B.length), ...t.B, ...t.D];
+    return node.shifts ? [...table, BigInt(node.shifts.length), ...node.shifts] : table;
   },
   emit(node, ctx) {
     const t = node.table;
@@ -505,7 +524,7 @@ export const fn: Family<FnParams, FnQ> = {
       const modes = node.modes[i]!;
       const ks = node.ks[i]!;
       ctx.emit(
-        `${ctx.outs[i]} <== PiecewiseLinear(${t.B.length}, ${node.sumBits[i]}, ${t.A}, ${t.y0}, ${list(t.B)}, ${list(t.D)}, ${list(modes)}, ${list(ks)})(${ctx.ref(a)});`,
+        `${ctx.outs[i]} <== PiecewiseLinear(${t.B.length}, ${node.sumBits[i]}, ${t.A}, ${t.y0}, ${list(t.B)}, ${list(t.D)}, ${list(modes)}, ${list(ks)})(${ctx.ref(a)}${node.shifts?.[i] ? ` - ${node.shifts[i]}` : ""});`,
       );
     });
   },
