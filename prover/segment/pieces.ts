@@ -51,7 +51,16 @@ export function sliceNode(node: GraphNode, from: number, to: number): GraphNode 
   const base = { ...node, outs, args, inScales };
   switch (node.family) {
     case "fn":
-      return { ...node, ...base, family: "fn", modes: node.modes.slice(from, to), ks: node.ks.slice(from, to), sumBits: node.sumBits.slice(from, to) };
+      return {
+        ...node,
+        ...base,
+        family: "fn",
+        modes: node.modes.slice(from, to),
+        ks: node.ks.slice(from, to),
+        sumBits: node.sumBits.slice(from, to),
+        // Per-output period shifts (a periodic function's input reduced into one branch), when present.
+        shifts: node.shifts?.slice(from, to),
+      };
     case "mul":
       return { ...node, ...base, family: "mul", shifts: node.shifts.slice(from, to), bits: node.bits.slice(from, to) };
     case "div":
