@@ -23,26 +23,8 @@
  */
 import { encodeAbiParameters, keccak256, parseAbiParameters } from "viem";
 import { FIELD_MODULUS } from "../field.js";
-import { BASE_FIELD_MODULUS, type Groth16VerificationKey } from "../setup/groth16Batch.js";
+import { BASE_FIELD_MODULUS, g1, g2, negate, type G1, type G2, type Groth16VerificationKey } from "../setup/groth16Batch.js";
 import { ZkinferError } from "../errors.js";
-
-type G1 = [bigint, bigint];
-type G2 = [bigint, bigint, bigint, bigint];
-
-function g1(p: string[]): G1 {
-  if (p[2] !== "1") throw new RangeError(`verification key G1 point ${JSON.stringify(p)} is not affine (z must be 1)`);
-  return [BigInt(p[0]!), BigInt(p[1]!)];
-}
-
-function negate([x, y]: G1): G1 {
-  return [x, y === 0n ? 0n : BASE_FIELD_MODULUS - y];
-}
-
-/** EIP-197 order: x imaginary, x real, y imaginary, y real. */
-function g2(p: string[][]): G2 {
-  if (p[2]?.[0] !== "1" || p[2]?.[1] !== "0") throw new RangeError("verification key G2 point is not affine (z must be 1)");
-  return [BigInt(p[0]![1]!), BigInt(p[0]![0]!), BigInt(p[1]![1]!), BigInt(p[1]![0]!)];
-}
 
 /** The contract's private helpers over the precompiles (the same for every model). */
 const PRECOMPILE_HELPERS = `    function _point(bytes memory table, uint256 j) private pure returns (uint256[2] memory pt) {

@@ -40,20 +40,22 @@ export interface Groth16BatchVerifierSourceParameters {
   provenance: string;
 }
 
-type G1 = [bigint, bigint];
+export type G1 = [bigint, bigint];
 /** A G2 point in the EVM pairing precompile's order: x imaginary, x real, y imaginary, y real (EIP-197). */
-type G2 = [bigint, bigint, bigint, bigint];
+export type G2 = [bigint, bigint, bigint, bigint];
 
-function g1(p: string[]): G1 {
+/** A verification key's G1 point (snarkjs's projective strings, z = 1) as affine coordinates. */
+export function g1(p: string[]): G1 {
   if (p[2] !== "1") throw new RangeError(`verification key G1 point ${JSON.stringify(p)} is not affine (z must be 1)`);
   return [BigInt(p[0]!), BigInt(p[1]!)];
 }
 
-function negate([x, y]: G1): G1 {
+export function negate([x, y]: G1): G1 {
   return [x, y === 0n ? 0n : BASE_FIELD_MODULUS - y];
 }
 
-function g2(p: string[][]): G2 {
+/** A verification key's G2 point in EIP-197 order. */
+export function g2(p: string[][]): G2 {
   if (p[2]?.[0] !== "1" || p[2]?.[1] !== "0") throw new RangeError("verification key G2 point is not affine (z must be 1)");
   return [BigInt(p[0]![1]!), BigInt(p[0]![0]!), BigInt(p[1]![1]!), BigInt(p[1]![0]!)];
 }

@@ -12,7 +12,7 @@
  * The proof is the adapter's encoding (prover/prove/calldata.ts encodeProof: a, b with its rows in the
  * precompile's order, c; 256 bytes), so provers and the hub are unchanged.
  */
-import { BASE_FIELD_MODULUS, type Groth16VerificationKey } from "./groth16Batch.js";
+import { BASE_FIELD_MODULUS, g1, g2, type Groth16VerificationKey } from "./groth16Batch.js";
 import { FIELD_MODULUS } from "../field.js";
 
 export interface Groth16CompactVerifierSourceParameters {
@@ -25,17 +25,6 @@ export interface Groth16CompactVerifierSourceParameters {
 }
 
 const word = (x: bigint) => x.toString(16).padStart(64, "0");
-
-function g1(p: string[]): [bigint, bigint] {
-  if (p[2] !== "1") throw new RangeError(`verification key G1 point ${JSON.stringify(p)} is not affine (z must be 1)`);
-  return [BigInt(p[0]!), BigInt(p[1]!)];
-}
-
-/** EIP-197 order: x imaginary, x real, y imaginary, y real. */
-function g2(p: string[][]): [bigint, bigint, bigint, bigint] {
-  if (p[2]?.[0] !== "1" || p[2]?.[1] !== "0") throw new RangeError("verification key G2 point is not affine (z must be 1)");
-  return [BigInt(p[0]![1]!), BigInt(p[0]![0]!), BigInt(p[1]![1]!), BigInt(p[1]![0]!)];
-}
 
 /**
  * The verifier's Solidity source. Deterministic: the same key gives the same text.
