@@ -73,11 +73,13 @@ export function loweredSegmentable(
   float: GraphSpec,
   maxSegmentConstraints: number,
   maxPiece = maxSegmentConstraints / PIECES_PER_SEGMENT,
+  nodeScale?: readonly number[],
 ): { graph: SegmentableGraph; pieces: Piece[] } {
   const g = ir.graph;
   if (float.nodes.length !== g.nodes.length) throw new Error(`segments: the float graph has ${float.nodes.length} nodes, the lowered one ${g.nodes.length}`);
   const ivs = tapeIntervals(g);
-  const costs = g.nodes.map((n, k) => loweredNodeConstraints(n, float.nodes[k]!));
+  // nodeScale: the build's correction of each node's estimate from compiled counts (./build.ts calibratedSegments).
+  const costs = g.nodes.map((n, k) => loweredNodeConstraints(n, float.nodes[k]!) * (nodeScale?.[k] ?? 1));
   const pieces = piecesOf(
     g.nodes,
     g.nodes.map((n) => n.outs.length),
@@ -134,10 +136,10 @@ export function estimatedSegmentable(float: GraphSpec, inputs: number, maxSegmen
  * Plans `ir`'s segments of at most `maxSegmentConstraints` (estimated) each; a splittable node costing
  * more than `maxPiece` (default an eighth of a segment) is cut into pieces of about that cost.
  */
-export function planModelSegments(ir: ModelIR, float: GraphSpec, maxSegmentConstraints: number, maxPiece?: number): SegmentPlan {
+export function planModelSegments(ir: ModelIR, float: GraphSpec, maxSegmentConstraints: number, maxPiece?: number, nodeScale?: readonly number[]): SegmentPlan {
   const refusal = segmentationRefusal(ir);
   if (refusal) throw new ZkinferError(refusal);
-  const { graph, pieces } = loweredSegmentable(ir, float, maxSegmentConstraints, maxPiece);
+  const { graph, pieces } = loweredSegmentable(ir, float, maxSegmentConstraints, maxPiece, nodeScale);
   return { ...planSegments(graph, maxSegmentConstraints), pieces };
 }
 

@@ -9,7 +9,7 @@ import { expect } from "chai";
 import { lowerModel } from "../../prover/model/ir.js";
 import { readModelSpec } from "../../prover/model/spec.js";
 import { specGraph } from "../../prover/model/specGraph.js";
-import { parseMaxSegmentConstraints } from "../../prover/segment/build.js";
+import { calibratedNodeScale, parseMaxSegmentConstraints } from "../../prover/segment/build.js";
 import { boundaryAt, planSegments, SEGMENT_FIXED_CONSTRAINTS, type SegmentableGraph } from "../../prover/segment/plan.js";
 import { piecesOf } from "../../prover/segment/pieces.js";
 import { planModelSegments } from "../../prover/segment/segments.js";
@@ -70,5 +70,40 @@ describe("segment plan", () => {
       expect(() => parseMaxSegmentConstraints(bad)).to.throw(/--max-segment-constraints: expected an integer of at least 500/);
     expect(parseMaxSegmentConstraints("58982")).to.equal(58982);
     expect(parseMaxSegmentConstraints(undefined)).to.equal(undefined);
+  });
+
+  it("re-plans from compiled counts: nodes of a segment compiled at half its estimate pack into fewer segments, at twice into more, each within the limit", () => {
+    const spec = readModelSpec(fileURLToPath(new URL("../fixtures/segments-tiny.json", import.meta.url)));
+    const ir = lowerModel(spec);
+    const max = 680;
+    const plan = planModelSegments(ir, specGraph(spec), max);
+    expect(plan.segments).to.have.length(3);
+    const nodes = ir.graph.nodes.length;
+    const half = calibratedNodeScale(
+      plan,
+      plan.segments.map((s) => s.constraints / 2),
+      nodes,
+    );
+    // Every node sits in some segment: each scale is the half of its segment's ratio.
+    expect(half).to.deep.equal(new Array(nodes).fill(0.5));
+    const fewer = planModelSegments(ir, specGraph(spec), max, undefined, half);
+    expect(fewer.segments.length).to.be.below(3);
+    const twice = calibratedNodeScale(
+      plan,
+      plan.segments.map((s) => s.constraints * 2),
+      nodes,
+    );
+    const more = planModelSegments(ir, specGraph(spec), max, undefined, twice);
+    expect(more.segments.length).to.be.above(3);
+    for (const seg of more.segments) expect(seg.constraints).to.be.at.most(max);
+    // Scales compose with the previous round's.
+    expect(
+      calibratedNodeScale(
+        plan,
+        plan.segments.map((s) => s.constraints * 2),
+        nodes,
+        half,
+      ),
+    ).to.deep.equal(new Array(nodes).fill(1));
   });
 });
