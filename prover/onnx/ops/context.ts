@@ -108,7 +108,7 @@ export class GraphBuilder {
     const n = familyOf(op).validate(node, this.tape);
     this.nodes.push(node);
     // Refuse as soon as the running estimate passes the limit, not after importing everything.
-    this.running += estimateNode(node);
+    this.running += estimateNode(node, "typical");
     this.checkSize(0, `once node "${name}" is added`);
     const outs = Array.from({ length: n }, (_, i) => unit(this.tape + i));
     this.tape += n;
