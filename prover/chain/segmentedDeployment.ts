@@ -21,7 +21,7 @@ import { readModelSpec } from "../model/spec.js";
 import { readSegmentRecord, segmentRecordPath, type SegmentRecord } from "../segment/build.js";
 import { renderSegments, segmentArtifactName, segmentedArtifactName } from "../segment/circuit.js";
 import { SEGMENT_PROOF_BYTES, segmentedVerifierSource, segmentKeysHash } from "../segment/verifier.js";
-import { g1, negate, type Groth16VerificationKey } from "../setup/groth16Batch.js";
+import { g2, type Groth16VerificationKey } from "../setup/groth16Batch.js";
 import { sha256File } from "../setup/groth16.js";
 import { readSetupRecord as readSetupFile, type SetupRecord } from "../setup/setupRecord.js";
 import { inferenceVerifierAbi } from "./abi.js";
@@ -195,7 +195,7 @@ export async function deployedSegmentCount(client: PublicClient, verifier: Addre
 /**
  * Why deployed code is not the verifier of these keys, beyond the first differing bytes: the segment
  * count it expects, and which of the K keys its code does not hold or holds in another order (each key's
- * -IC table is a literal of the contract). A diagnosis only: the check itself is the exact comparison.
+ * delta, random per setup, is a constant of the contract). A diagnosis only: the check itself is the exact comparison.
  */
 export async function diagnoseSegmentedVerifier(
   client: PublicClient,
@@ -208,15 +208,23 @@ export async function diagnoseSegmentedVerifier(
   const k = model.segmented.k;
   const deployedK = await deployedSegmentCount(client, verifier);
   if (deployedK !== undefined && deployedK !== k) notes.push(`it verifies ${deployedK} segments, the build has ${k}`);
-  const tables = model.vkeys.map((key) => key.IC.map((p) => negG1Hex(p)).join(""));
-  const offsets = (runtime: Hex) => tables.map((t) => runtime.toLowerCase().indexOf(t));
+  // Each key's delta (random per setup, so one key's own) as the code pushes its four words.
+  const deltas = model.vkeys.map((key) => g2(key.vk_delta_2).map(pushedWord));
+  const offsets = (runtime: Hex) =>
+    deltas.map((words) => {
+      const at = words.map((w) => runtime.toLowerCase().indexOf(w));
+      return at.some((o) => o < 0) ? -1 : Math.min(...at);
+    });
   const found = offsets(code);
   const missing = found.flatMap((o, i) => (o < 0 ? [i] : []));
-  if (missing.length) notes.push(`its code does not hold the key of segment${missing.length > 1 ? "s" : ""} ${missing.join(", ")}`);
+  if (missing.length) notes.push(`its code does not hold the ${missing.length > 1 ? "keys of segments" : "key of segment"} ${missing.join(", ")}`);
   else {
+    // Where the honest compile puts key i, the deployed code holds key rank[i].
     const rank = (xs: number[]) => xs.map((_, i) => i).sort((a, b) => xs[a]! - xs[b]!);
+    const want = rank(offsets(localRuntime));
     const got = rank(found);
-    if (got.join() !== rank(offsets(localRuntime)).join()) notes.push(`it holds the ${k} keys in another order (${got.join(", ")})`);
+    const order = want.map((_, j) => got[want.indexOf(j)]!);
+    if (got.join() !== want.join()) notes.push(`it holds the ${k} keys in another order (${order.join(", ")})`);
   }
   return notes;
 }
@@ -234,8 +242,8 @@ export async function compareSegmentedVerifier(
   return { ...same, notes: code === "0x" ? [] : await diagnoseSegmentedVerifier(client, verifier, code, localRuntime, model) };
 }
 
-/** -P of a verification-key G1 point, as the verifier's 64-byte (x, y) literal, hex without 0x. */
-function negG1Hex(p: string[]): string {
-  const [x, y] = negate(g1(p));
-  return x.toString(16).padStart(64, "0") + y.toString(16).padStart(64, "0");
+/** A 32-byte word as the code pushes it: hex without its leading zero bytes (PUSH1..PUSH32). */
+function pushedWord(w: bigint): string {
+  const hex = w.toString(16);
+  return hex.length % 2 ? `0${hex}` : hex;
 }
