@@ -94,7 +94,7 @@ export async function readSegmentedBuild(specPath: string): Promise<SegmentedBui
   const k = record.plan.segments.length;
   if (record.segments.length !== k) stale(`the record lists ${record.segments.length} segments for a plan of ${k}`);
   // The commitment over every segment's circuit, in order, rendered again from the spec and the recorded plan.
-  const rendered = await renderSegments(ir, record.plan);
+  const rendered = await renderSegments(ir, record.plan).catch((e: Error) => stale(`its recorded plan does not fit the spec (${e.message})`));
   if (String(rendered.modelCommitment) !== record.modelCommitment)
     stale(`the spec and the recorded plan give commitment ${rendered.modelCommitment}, the build recorded ${record.modelCommitment}`);
   const vkeys: Groth16VerificationKey[] = [];

@@ -7,7 +7,7 @@
  * with one key swapped for another model's, or of another K, and one under another model's commitment,
  * each reported by verify-deployment as the mismatch it is.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,6 +18,8 @@ import { REPO_ROOT, artifactPath } from "../../prover/artifacts/paths.js";
 import { inferenceHubAbi } from "../../prover/chain/abi.js";
 import { compileContract } from "../../prover/chain/compileVerifier.js";
 import { HARDHAT_DEV_KEY } from "../../prover/chain/connect.js";
+import { setupVerdict } from "../../prover/chain/deployModel.js";
+import { compileSegmentedVerifier, readSegmentedBuild, segmentedSetupVerdict } from "../../prover/chain/segmentedDeployment.js";
 import { buildSegments, type SegmentRecord } from "../../prover/segment/build.js";
 import { segmentedVerifierSource, segmentKeysHash } from "../../prover/segment/verifier.js";
 import type { Groth16VerificationKey } from "../../prover/setup/groth16Batch.js";
@@ -259,5 +261,88 @@ describe("zkinfer deploy, submit and verify-deployment of a segmented model (har
     const r = await zkinferCli(["deploy", spec, "--rpc", chain.url, "--aggregate", "4"], env, work);
     expect(r.code).to.equal(2);
     expect(r.stderr).to.include("a segmented model has no aggregated verifiers");
+  });
+
+  // docs/SECURITY.md C94: verify-deployment vouches for what the local build holds, so a build that is not
+  // what the spec gives is refused before anything is compared.
+  it("C94: refuses a stale or tampered segmented build: a key not its zkey's, a verifier not the keys', a record of another plan", async () => {
+    const root = mkdtempSync(join(tmpdir(), "zkinfer-segdeploy-stale-"));
+    try {
+      // The shared build's segments, warm (every step is cached: the same keys), with the verifier generated in this root.
+      for (const name of tiny.segments.map((s) => s.name)) cpSync(join(REPO_ROOT, "build", "models", name), join(root, "models", name), { recursive: true });
+      const rebuilt = await withBuildRoot(root, () => buildSegments({ specPath: spec, maxSegmentConstraints: Number(MAX) }));
+      expect(rebuilt.modelCommitment).to.equal(tiny.modelCommitment);
+      const build = await withBuildRoot(root, () => readSegmentedBuild(spec));
+      expect(build.segmented.k).to.equal(3);
+      await withBuildRoot(root, () => compileSegmentedVerifier(build));
+      const failure = (fn: () => unknown) =>
+        withBuildRoot(root, async () => fn()).then(
+          () => "",
+          (e: Error) => e.message,
+        );
+      const edit = async (file: string, change: (text: string) => string, fn: () => unknown) => {
+        const path = await withBuildRoot(root, () => file);
+        const honest = readFileSync(path, "utf8");
+        writeFileSync(path, change(honest));
+        try {
+          return await failure(fn);
+        } finally {
+          writeFileSync(path, honest);
+        }
+      };
+      // Segment 1's vkey replaced by the other model's segment 1 key.
+      const otherKey = readFileSync(artifactPath(other.segments[1]!.name, "vkey"), "utf8");
+      expect(
+        await edit(
+          join(root, "models", tiny.segments[1]!.name, "verification_key.json"),
+          () => otherKey,
+          () => readSegmentedBuild(spec),
+        ),
+      ).to.include("segment 1's verification key is not the one its final zkey holds");
+      // The generated verifier with two keys' delta constants swapped (DELTA0 and DELTA1).
+      const sol = join(root, "contracts", "segments-tiny-segmented", "SegmentsTinySegmentedVerifier.sol");
+      expect(
+        await edit(
+          sol,
+          (text) => text.replaceAll("_DELTA0_", "_DELTAX_").replaceAll("_DELTA1_", "_DELTA0_").replaceAll("_DELTAX_", "_DELTA1_"),
+          () => compileSegmentedVerifier(build),
+        ),
+      ).to.include("is not the verifier the 3 segment keys of segments-tiny give");
+      // The record's plan with another cut, which the spec's graph does not fit.
+      const record = join(root, "models", "segments-tiny-segmented", "segments.json");
+      expect(
+        await edit(
+          record,
+          (text) => {
+            const r = JSON.parse(text) as SegmentRecord;
+            r.plan.segments[1]!.first += 1;
+            r.plan.segments[0]!.end += 1;
+            return JSON.stringify(r);
+          },
+          () => readSegmentedBuild(spec),
+        ),
+      ).to.include("the segmented build of segments-tiny is stale: its recorded plan does not fit the spec");
+      // The record's commitment alone changed.
+      expect(
+        await edit(
+          record,
+          (text) => text.replace(tiny.modelCommitment, other.modelCommitment),
+          () => readSegmentedBuild(spec),
+        ),
+      ).to.include(`the spec and the recorded plan give commitment ${tiny.modelCommitment}, the build recorded ${other.modelCommitment}`);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it("decides a segmented model's setup by its worst segment key: one development key keeps it to local chains", () => {
+    const ceremony = { setup: "ceremony", contributions: 3, zkeySha256: "", ptau: { source: "hermez", power: 10 } };
+    const dev = { setup: "development", contributions: 1, zkeySha256: "", ptau: { source: "development", power: 10 } };
+    const remote = (setups: (typeof ceremony)[]) => segmentedSetupVerdict(setups, (s) => setupVerdict(s, 1));
+    expect(remote([ceremony, ceremony, ceremony])).to.include({ allowed: true, label: "ceremony" });
+    const mixed = remote([ceremony, dev, ceremony]);
+    expect(mixed).to.include({ allowed: false, label: "development" });
+    expect(mixed.reason).to.match(/^3 segment keys; segment 1's refusing to deploy a development setup to chain 1/);
+    expect(segmentedSetupVerdict([ceremony, dev], (s) => setupVerdict(s, 31337))).to.include({ allowed: true, developmentOnly: true });
   });
 });
