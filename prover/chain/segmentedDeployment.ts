@@ -207,7 +207,7 @@ export async function diagnoseSegmentedVerifier(
   const notes: string[] = [];
   const k = model.segmented.k;
   const deployedK = await deployedSegmentCount(client, verifier);
-  if (deployedK !== undefined && deployedK !== k) notes.push(`it verifies ${deployedK} segments, the build has ${k}`);
+  if (deployedK !== undefined && deployedK !== k) notes.push(`it verifies ${deployedK} segment${deployedK === 1 ? "" : "s"}, the build has ${k}`);
   // Each key's delta (random per setup, so one key's own) as the code pushes its four words.
   const deltas = model.vkeys.map((key) => g2(key.vk_delta_2).map(pushedWord));
   const offsets = (runtime: Hex) =>

@@ -83,6 +83,10 @@ export const command: Command = {
             .map((c) => c.name)
             .join(", ")}`,
     );
+    // A model with both builds is checked as a single-proof one unless told: say so when that fails.
+    const { segmentRecordPath } = await import("../../segment/build.js");
+    if (!segmented && !report.ok && existsSync(segmentRecordPath(name)))
+      console.error(`${name} also has a segments build: if the deployment is segmented, check it with --segmented`);
     if (values.json) console.log(JSON.stringify(report));
     return report.ok ? 0 : 1;
   },
