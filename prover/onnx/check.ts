@@ -47,10 +47,19 @@ export interface CheckOnnxReturnType {
   floatReference?: { source: "onnxruntime" } | { source: "interpreter"; why: string };
   /**
    * A model over the single-proof limit, segmented instead of refused (docs/SEGMENTS.md): K, each
-   * segment's estimated constraints, from the estimate alone (no circuit is compiled; `errorBound` is the
-   * calibration's, which holds end to end since boundaries are exact integers).
+   * segment's estimated constraints over the lowered graph (no circuit is compiled; `errorBound` is the
+   * calibration's, which holds end to end since boundaries are exact integers; `maxAbsError` is
+   * measured on the segment chain, `errorMeasuredBy`, prover/segment/onnxPlan.ts).
    */
-  segments?: { k: number; maxSegmentConstraints: number; constraints: number[]; boundaryValues: number; estimatedConstraints: number };
+  segments?: {
+    k: number;
+    maxSegmentConstraints: number;
+    constraints: number[];
+    boundaryValues: number;
+    estimatedConstraints: number;
+    plannedFrom: "lowered" | "estimate";
+    errorMeasuredBy?: "segment-interpreter";
+  };
   /** Final Softmax only: what was compared (the class) and why its bound holds. */
   softmax?: { node: string; probabilities: number[]; logitMargin: number; logitErrorBound: number };
 }
@@ -236,23 +245,7 @@ export async function checkOnnx(
   }
   log(`calibrated: inputs 2^${ir.inputScale}, outputs 2^${ir.outputs[0]!.scale}`);
 
-  // The float reference: onnxruntime, or where it cannot load the model (an old opset, an IR
-  // version it does not read, an operator it lacks) zkinfer's own float interpreter of the
-  // imported graph, which the report names.
-  let ortOut: number[];
-  let floatReference: CheckOnnxReturnType["floatReference"];
-  try {
-    ortOut = await runOnnxRuntime(onnxPath, net, sample);
-    floatReference = { source: "onnxruntime" };
-  } catch (e) {
-    if (!(e instanceof ZkinferError)) throw e;
-    ortOut = interpretFloat(net, sample);
-    floatReference = { source: "interpreter", why: e.message };
-    log(`${e.message}: checking against zkinfer's float interpreter of the imported graph instead`);
-  }
-  // A final Softmax is compiled as ArgMax: compare classes, onnxruntime's being the argmax of its
-  // probabilities with the circuit's tie rule (lowest index).
-  const float = net.finalSoftmax ? [argmaxLowest(ortOut)] : ortOut;
+  const { ortOut, float, floatReference } = await floatReferenceOf(onnxPath, net, sample, log);
   const qin = sample.map((x) => quantize(x, ir.inputScale));
   const reference = runQuantized(ir, qin);
   const quantized = decodeOutputs(ir, reference.outputs);
@@ -270,40 +263,82 @@ export async function checkOnnx(
     if (circuitQ.some((q, k) => q !== reference.outputs[k])) {
       throw new ZkinferError(`circuit and reference interpreter disagree ([${circuitQ}] vs [${reference.outputs}]): a compiler bug.`);
     }
-    const circuit = decodeOutputs(ir, circuitQ);
-    if (float.length !== circuit.length) {
-      throw new ZkinferError(`onnxruntime gives ${float.length} outputs, the compiled model ${circuit.length}.`);
-    }
-    const maxAbsError = Math.max(...circuit.map((c, k) => Math.abs(c - float[k]!)));
-    if (net.finalSoftmax) {
-      // Logit margin from the probabilities: z_i - z_j = ln p_i - ln p_j. The class is certain when
-      // the top logit leads the runner-up by more than twice the logits' worst-case error.
-      const logitBound = argmaxInputBound(ir);
-      const sorted = [...ortOut].sort((a, b) => b - a);
-      const margin = sorted.length > 1 ? Math.log(sorted[0]!) - Math.log(sorted[1]!) : Infinity;
-      const certain = margin > 2 * logitBound + 2 ** -20;
-      return {
-        supported: true,
-        constraints: info.nonLinearConstraints + info.linearConstraints,
-        outputs: { float, quantized, circuit },
-        maxAbsError,
-        errorBound: certain ? 0 : null,
-        softmax: { node: net.finalSoftmax.node, probabilities: ortOut, logitMargin: margin, logitErrorBound: logitBound },
-        floatReference,
-      };
-    }
-    // onnxruntime computes in float32; the bound is against exact arithmetic, so allow float32's
-    // own rounding on top (relative 2^-20 of the magnitude, far above float32's 2^-24 per step).
-    const bound = Math.max(...errorBound.map((b, k) => b + 2 ** -20 * (1 + Math.abs(float[k]!))));
     return {
       supported: true,
       constraints: info.nonLinearConstraints + info.linearConstraints,
-      outputs: { float, quantized, circuit },
-      maxAbsError,
-      errorBound: Number.isFinite(bound) ? bound : null,
+      ...compareWithFloat(net, ir, errorBound, ortOut, float, quantized, circuitQ),
       floatReference,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The float reference for `sample`: onnxruntime, or where it cannot load the model (an old opset, an
+ * IR version it does not read, an operator it lacks) zkinfer's own float interpreter of the imported
+ * graph, which the report names. `float` is what the circuit's outputs are compared with: for a final
+ * Softmax compiled as ArgMax, onnxruntime's class (the argmax of its probabilities with the circuit's
+ * tie rule, lowest index).
+ */
+export async function floatReferenceOf(
+  onnxPath: string,
+  net: ImportedNetwork,
+  sample: number[],
+  log: (line: string) => void = () => {},
+): Promise<{ ortOut: number[]; float: number[]; floatReference: NonNullable<CheckOnnxReturnType["floatReference"]> }> {
+  let ortOut: number[];
+  let floatReference: NonNullable<CheckOnnxReturnType["floatReference"]>;
+  try {
+    ortOut = await runOnnxRuntime(onnxPath, net, sample);
+    floatReference = { source: "onnxruntime" };
+  } catch (e) {
+    if (!(e instanceof ZkinferError)) throw e;
+    ortOut = interpretFloat(net, sample);
+    floatReference = { source: "interpreter", why: e.message };
+    log(`${e.message}: checking against zkinfer's float interpreter of the imported graph instead`);
+  }
+  return { ortOut, float: net.finalSoftmax ? [argmaxLowest(ortOut)] : ortOut, floatReference };
+}
+
+/**
+ * The report's comparison of the circuit's outputs `circuitQ` (quantized) with the float reference:
+ * the decoded outputs, max |circuit - float| and the bound it must stay within (the calibration's
+ * `errorBound` plus float32's own rounding; for a final Softmax, 0 when the class is certain, see
+ * CheckOnnxReturnType.errorBound). The single circuit's witness and the segment chain
+ * (prover/segment/onnxPlan.ts) are both reported by it.
+ */
+export function compareWithFloat(
+  net: ImportedNetwork,
+  ir: ModelIR,
+  errorBound: readonly number[],
+  ortOut: readonly number[],
+  float: readonly number[],
+  quantized: number[],
+  circuitQ: readonly bigint[],
+): Pick<CheckOnnxReturnType, "outputs" | "maxAbsError" | "errorBound" | "softmax"> {
+  const circuit = decodeOutputs(ir, circuitQ);
+  if (float.length !== circuit.length) {
+    throw new ZkinferError(`onnxruntime gives ${float.length} outputs, the compiled model ${circuit.length}.`);
+  }
+  const maxAbsError = Math.max(...circuit.map((c, k) => Math.abs(c - float[k]!)));
+  const outputs = { float: [...float], quantized, circuit };
+  if (net.finalSoftmax) {
+    // Logit margin from the probabilities: z_i - z_j = ln p_i - ln p_j. The class is certain when
+    // the top logit leads the runner-up by more than twice the logits' worst-case error.
+    const logitBound = argmaxInputBound(ir);
+    const sorted = [...ortOut].sort((a, b) => b - a);
+    const margin = sorted.length > 1 ? Math.log(sorted[0]!) - Math.log(sorted[1]!) : Infinity;
+    const certain = margin > 2 * logitBound + 2 ** -20;
+    return {
+      outputs,
+      maxAbsError,
+      errorBound: certain ? 0 : null,
+      softmax: { node: net.finalSoftmax.node, probabilities: [...ortOut], logitMargin: margin, logitErrorBound: logitBound },
+    };
+  }
+  // onnxruntime computes in float32; the bound is against exact arithmetic, so allow float32's
+  // own rounding on top (relative 2^-20 of the magnitude, far above float32's 2^-24 per step).
+  const bound = Math.max(...errorBound.map((b, k) => b + 2 ** -20 * (1 + Math.abs(float[k]!))));
+  return { outputs, maxAbsError, errorBound: Number.isFinite(bound) ? bound : null };
 }

@@ -12,11 +12,15 @@ import { fileURLToPath } from "node:url";
 import { ZkinferError } from "../errors.js";
 import type { GraphSpec } from "../graph/types.js";
 import { calibrate } from "../onnx/calibrate.js";
-import { assembleSample, readInputJson, type CheckOnnxReturnType } from "../onnx/check.js";
+import { assembleSample, compareWithFloat, floatReferenceOf, readInputJson, type CheckOnnxReturnType } from "../onnx/check.js";
 import { ModelTooLargeError } from "../onnx/estimate.js";
 import { importNetwork, type ImportOptions } from "../onnx/network.js";
-import { planSegments } from "./plan.js";
-import { estimatedSegmentable } from "./segments.js";
+import { decodeOutputs, runQuantized } from "../model/interpret.js";
+import { quantize } from "../model/quantize.js";
+import { specGraph } from "../model/specGraph.js";
+import { planSegments, type CutPlan } from "./plan.js";
+import { estimatedSegmentable, planModelSegments, type SegmentPlan } from "./segments.js";
+import { runSegmentChain } from "./witness.js";
 
 /** The largest model (estimated constraints, all segments) a segment plan is made for. */
 export const MAX_SEGMENTED_CONSTRAINTS = Number(process.env.ZKINFER_MAX_SEGMENTED_CONSTRAINTS ?? 20_000_000);
@@ -26,16 +30,27 @@ const PLAN_HEAP_MB = 3072;
 
 export interface OnnxSegmentPlan {
   /** Set when a plan was made. */
-  segments?: { k: number; maxSegmentConstraints: number; constraints: number[]; boundaryValues: number; estimatedConstraints: number };
-  /** Worst-case |output - float| per output from the calibration on the input (null when it could not be computed). */
-  errorBound?: number[] | null;
+  segments?: NonNullable<CheckOnnxReturnType["segments"]>;
+  /** The comparison with the float reference (check.ts compareWithFloat), when calibration succeeded. */
+  compared?: Pick<CheckOnnxReturnType, "outputs" | "maxAbsError" | "errorBound" | "softmax" | "floatReference">;
+  /** Why calibration failed (no bound, no measured error). */
+  calibrationFailure?: string;
   /** Why there is no plan (over the segmented limit, a node too large, the import over its time or memory). */
   reason?: string;
   estimatedConstraints?: number;
 }
 
-/** In this process: import under the segmented limit (the caller sets ZKINFER_MAX_CONSTRAINTS), plan, calibrate. */
-export function planOnnxInProcess(onnxPath: string, inputPath: string, maxSegmentConstraints: number, options: ImportOptions): OnnxSegmentPlan {
+/**
+ * In this process: import under the segmented limit (the caller sets ZKINFER_MAX_CONSTRAINTS), plan
+ * from the estimate, calibrate on the input, plan again over the lowered graph (the cut `segments
+ * build` makes), and measure the error honestly: the segment chain's outputs (each segment's own
+ * sub-graph, runSegmentChain; they must equal the whole graph's reference interpreter, else a compiler
+ * bug) against the float reference (onnxruntime, or the float interpreter where it cannot load the
+ * model). Compiling K circuits of up to S constraints for their witnesses would take minutes (about
+ * 12 s each at 2^16 here, lstm_large's K = 28: over the plan's time cap); test/segment/circuits.test.ts
+ * shows the segment circuits' witnesses compute exactly these chained values.
+ */
+export async function planOnnxInProcess(onnxPath: string, inputPath: string, maxSegmentConstraints: number, options: ImportOptions): Promise<OnnxSegmentPlan> {
   let net;
   try {
     net = importNetwork(readFileSync(onnxPath), onnxPath, () => {}, options);
@@ -51,29 +66,46 @@ export function planOnnxInProcess(onnxPath: string, inputPath: string, maxSegmen
   const graph = net.layers[0] as GraphSpec;
   const { graph: units } = estimatedSegmentable(graph, net.inputSize, maxSegmentConstraints);
   const estimated = Math.round(units.nodes.reduce((s, n) => s + n.constraints, 0) + net.inputSize * 80);
-  let plan;
+  let plan: CutPlan;
   try {
     plan = planSegments(units, maxSegmentConstraints);
   } catch (e) {
     if (e instanceof ZkinferError) return { reason: e.message, estimatedConstraints: estimated };
     throw e;
   }
-  let errorBound: number[] | null = null;
+  const summary = (p: CutPlan, plannedFrom: "lowered" | "estimate"): NonNullable<OnnxSegmentPlan["segments"]> => ({
+    k: p.segments.length,
+    maxSegmentConstraints,
+    constraints: p.segments.map((s) => s.constraints),
+    boundaryValues: p.boundaryValues,
+    estimatedConstraints: estimated,
+    plannedFrom,
+  });
+  const sample = assembleSample(net, readInputJson(inputPath), inputPath);
+  let calibrated;
   try {
-    const sample = assembleSample(net, readInputJson(inputPath), inputPath);
-    errorBound = calibrate({ network: net, samples: [sample], name: "check-onnx" }).errorBound;
+    calibrated = calibrate({ network: net, samples: [sample], name: "check-onnx" });
   } catch (e) {
     if (!(e instanceof ZkinferError)) throw e;
+    return { segments: summary(plan, "estimate"), calibrationFailure: e.message, estimatedConstraints: estimated };
   }
+  const { ir, spec, errorBound } = calibrated;
+  let lowered: SegmentPlan;
+  try {
+    lowered = planModelSegments(ir, specGraph(spec), maxSegmentConstraints);
+  } catch (e) {
+    if (e instanceof ZkinferError) return { reason: e.message, estimatedConstraints: estimated };
+    throw e;
+  }
+  const qin = sample.map((x) => quantize(x, ir.inputScale));
+  const chained = runSegmentChain(ir, lowered, qin);
+  const reference = runQuantized(ir, qin).outputs;
+  if (chained.some((q, k) => q !== reference[k]))
+    throw new ZkinferError(`the segment chain and the reference interpreter disagree ([${chained}] vs [${reference}]): a compiler bug.`);
+  const { ortOut, float, floatReference } = await floatReferenceOf(onnxPath, net, sample);
   return {
-    segments: {
-      k: plan.segments.length,
-      maxSegmentConstraints,
-      constraints: plan.segments.map((s) => s.constraints),
-      boundaryValues: plan.boundaryValues,
-      estimatedConstraints: estimated,
-    },
-    errorBound,
+    segments: { ...summary(lowered, "lowered"), errorMeasuredBy: "segment-interpreter" },
+    compared: { ...compareWithFloat(net, ir, errorBound, ortOut, float, decodeOutputs(ir, reference), chained), floatReference },
     estimatedConstraints: estimated,
   };
 }
@@ -122,8 +154,8 @@ export async function planOnnxSegments(
 }
 
 /**
- * check-onnx's answer for a model over the single-proof limit (its `overLimit`): the segment plan and
- * the calibration's bound, or the refusal with what the estimate knew.
+ * check-onnx's answer for a model over the single-proof limit (its `overLimit`): the segment plan, the
+ * calibration's bound and the segment chain's measured error, or the refusal with what the estimate knew.
  */
 export async function segmentedCheck(
   onnxPath: string,
@@ -139,11 +171,13 @@ export async function segmentedCheck(
       reason: `${tooLarge.message} Segmented: ${plan.reason}`,
       estimatedConstraints: plan.estimatedConstraints ?? tooLarge.estimatedConstraints,
     };
-  const bound = plan.errorBound ? Math.max(...plan.errorBound) : null;
+  // A model that does not calibrate cannot be imported for its segments either: refused as the single one is.
+  if (plan.calibrationFailure)
+    return { supported: false, reason: plan.calibrationFailure, estimatedConstraints: plan.segments.estimatedConstraints, segments: plan.segments };
   return {
     supported: true,
     estimatedConstraints: plan.segments.estimatedConstraints,
     segments: plan.segments,
-    errorBound: bound !== null && Number.isFinite(bound) ? bound : null,
+    ...plan.compared,
   };
 }

@@ -3,7 +3,7 @@ import { planOnnxInProcess } from "./onnxPlan.js";
 
 const job = JSON.parse(process.env.ZKINFER_SEGMENT_PLAN ?? "{}") as { onnxPath: string; inputPath: string; maxSegmentConstraints: number; options: object };
 try {
-  const plan = planOnnxInProcess(job.onnxPath, job.inputPath, job.maxSegmentConstraints, job.options);
+  const plan = await planOnnxInProcess(job.onnxPath, job.inputPath, job.maxSegmentConstraints, job.options);
   process.send!({ ok: true, plan }, () => process.exit(0));
 } catch (e) {
   process.send!({ ok: false, error: e instanceof Error ? e.message : String(e) }, () => process.exit(0));

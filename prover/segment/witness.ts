@@ -5,11 +5,13 @@
  * it carries (the same packing and hash, prover/model/commitment.ts), so the segments can then be
  * proved independently and in any order.
  */
+import { ZkinferError } from "../errors.js";
 import { toField } from "../field.js";
+import { runGraph } from "../graph/lower.js";
 import { inputCommitment, publicOutputs } from "../model/commitment.js";
 import { runQuantized } from "../model/interpret.js";
 import type { ModelIR } from "../model/ir.js";
-import { boundaryRanges, type SegmentPlan } from "./segments.js";
+import { boundaryRanges, segmentGraph, type SegmentPlan } from "./segments.js";
 
 export interface SegmentStatement {
   /** The quantized features. */
@@ -80,4 +82,32 @@ export async function segmentWitnesses(ir: ModelIR, plan: SegmentPlan, modelComm
     publicSignals: [...finalOutputs.map(toField), modelCommitment, inCommitment, st.subject, st.nonce],
     outputs: run.outputs,
   };
+}
+
+/**
+ * The model's outputs as the K segment circuits compute them, segment by segment: each segment's own
+ * sub-graph (segmentGraph: its pieces, sliced and renumbered as its circuit is emitted) run by the
+ * reference interpreter's family rules on the values the previous segment handed on, each value it
+ * reads first checked against what its circuit range-checks (the features' declared ranges for
+ * segment 0, each boundary value's proven interval after). test/segment/circuits.test.ts shows, on
+ * tiny models whose every splittable family is cut into pieces, that each segment circuit's witness
+ * computes exactly these values. Throws, naming the segment and the value, where a circuit would
+ * refuse its input.
+ */
+export function runSegmentChain(ir: ModelIR, plan: SegmentPlan, inputs: readonly bigint[]): bigint[] {
+  if (inputs.length !== ir.features.length) throw new RangeError(`expected ${ir.features.length} inputs, got ${inputs.length}`);
+  let values: bigint[] = [...inputs];
+  plan.segments.forEach((seg, i) => {
+    const sub = segmentGraph(ir.graph, plan, seg);
+    sub.in.forEach((iv, j) => {
+      const lo = i === 0 ? ir.features[j]!.qmin : iv.lo;
+      const hi = i === 0 ? ir.features[j]!.qmax : iv.hi;
+      if (values[j]! < lo || values[j]! > hi)
+        throw new ZkinferError(
+          `segment ${i} of ${plan.segments.length}: its input ${j} (tape value ${seg.inputs[j]}) = ${values[j]} is outside [${lo}, ${hi}], which its circuit range-checks`,
+        );
+    });
+    values = runGraph(sub, values);
+  });
+  return values;
 }

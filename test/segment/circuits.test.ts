@@ -21,7 +21,8 @@ import { readModelSpec } from "../../prover/model/spec.js";
 import { specGraph } from "../../prover/model/specGraph.js";
 import { renderSegments, type RenderedSegments } from "../../prover/segment/circuit.js";
 import { boundaryRanges, planModelSegments, type SegmentPlan } from "../../prover/segment/segments.js";
-import { segmentWitnesses, type SegmentWitnesses } from "../../prover/segment/witness.js";
+import { runSegmentChain, segmentWitnesses, type SegmentWitnesses } from "../../prover/segment/witness.js";
+import { ZkinferError } from "../../prover/errors.js";
 import { rng, randomBetween } from "../helpers/circuits.js";
 
 const specPath = fileURLToPath(new URL("../fixtures/segments-tiny.json", import.meta.url));
@@ -106,6 +107,25 @@ describe("segment circuits: a tiny model cut into 3 segments (witnesses, no keys
       expect(w.publicSignals.slice(0, 2)).to.deep.equal(w.outputs.map(toField));
       expect(w.segmentSignals.every((sig) => sig[sig.length - 4] === rendered.modelCommitment)).to.equal(true);
     }
+  });
+
+  it("runs the segment chain (check-onnx's measured error) to the interpreter's outputs; it refuses what a circuit refuses, and a boundary read in another order changes the answer", () => {
+    const next = rng(11);
+    for (let t = 0; t < 20; t++) {
+      const inputs = ir.features.map((f) => randomBetween(next, f.qmin, f.qmax));
+      expect(runSegmentChain(ir, plan, inputs)).to.deep.equal(runQuantized(ir, inputs).outputs);
+    }
+    const f0 = ir.features[0]!;
+    expect(() => runSegmentChain(ir, plan, [f0.qmax + 1n, 100n, -8n])).to.throw(ZkinferError, /segment 0 of 3: its input 0 .* outside \[/);
+    // Segment 1 reading its boundary reversed: each segment really computes from what the previous handed on.
+    const swapped: SegmentPlan = { ...plan, segments: plan.segments.map((s, i) => (i === 1 ? { ...s, inputs: [...s.inputs].reverse() } : s)) };
+    let changed: unknown;
+    try {
+      changed = runSegmentChain(ir, swapped, [16n, 100n, -8n]);
+    } catch (e) {
+      changed = e; // a reversed value outside the interval the next segment range-checks
+    }
+    expect(changed).to.not.deep.equal(runQuantized(ir, [16n, 100n, -8n]).outputs);
   });
 
   it("rejects a change to any single signal of any segment's witness (no signal is left unconstrained)", () => {

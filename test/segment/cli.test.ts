@@ -87,19 +87,36 @@ describe("zkinfer segments (CLI) and check-onnx's segment plan", function () {
     expect(calls).to.equal(3);
   });
 
-  it("check-onnx answers a model over the single-proof limit with its segment plan and bound, from the estimate; --no-segments refuses it", async () => {
+  it("check-onnx answers a model over the single-proof limit with its segment plan, bound and the segment chain's measured error; --no-segments refuses it", async () => {
     const args = ["check-onnx", join(onnxDir, "network.onnx"), join(onnxDir, "input.json"), "--json"];
     const env = { ZKINFER_MAX_CONSTRAINTS: "100" };
     const planned = await zkinferCli([...args, "--max-segment-constraints", "10000"], env);
     expect(planned.code, planned.stderr).to.equal(0);
-    const r = lastJsonLine<{ supported: boolean; segments: { k: number; maxSegmentConstraints: number; constraints: number[] }; errorBound: number }>(
-      planned.stdout,
-    );
+    type Report = {
+      supported: boolean;
+      segments: { k: number; maxSegmentConstraints: number; constraints: number[]; plannedFrom: string; errorMeasuredBy: string };
+      errorBound: number;
+      maxAbsError: number;
+      outputs: { float: number[]; quantized: number[]; circuit: number[] };
+    };
+    const r = lastJsonLine<Report>(planned.stdout);
     expect(r.supported).to.equal(true);
     expect(r.segments.k).to.equal(r.segments.constraints.length);
     expect(r.segments.k).to.be.greaterThan(1);
+    expect(r.segments).to.include({ plannedFrom: "lowered", errorMeasuredBy: "segment-interpreter" });
     for (const c of r.segments.constraints) expect(c).to.be.at.most(10000);
-    expect(r.errorBound).to.be.a("number");
+    // The error is measured, not assumed: max |chain - float| over the reported outputs, within the bound.
+    expect(r.maxAbsError).to.equal(Math.max(...r.outputs.circuit.map((c, k) => Math.abs(c - r.outputs.float[k]!))));
+    expect(r.maxAbsError).to.be.greaterThan(0);
+    expect(r.maxAbsError).to.be.at.most(r.errorBound);
+    // The same model checked whole (its circuit compiled, its witness computed): the same outputs, error and bound.
+    const whole = await zkinferCli(args, {});
+    expect(whole.code, whole.stderr).to.equal(0);
+    const w = lastJsonLine<Report & { constraints: number }>(whole.stdout);
+    expect(w.segments).to.equal(undefined);
+    expect(r.outputs).to.deep.equal(w.outputs);
+    expect(r.maxAbsError).to.equal(w.maxAbsError);
+    expect(r.errorBound).to.equal(w.errorBound);
     const refused = await zkinferCli([...args, "--no-segments"], env);
     expect(refused.code).to.equal(3);
     expect(lastJsonLine(refused.stdout)).to.include({ supported: false });
