@@ -83,7 +83,9 @@ export async function verifyDeployment(p: VerifyDeploymentParameters): Promise<{
   const check: Check = (name, ok, detail) => checks.push({ name, ok, detail });
   const { publicClient: client, chainId } = await connectRead(p.rpcUrl);
   if (p.segmented && p.ceremonyDir)
-    throw new ZkinferError("--ceremony: segment keys have no ceremony yet; a segmented deployment is checked against its local build");
+    throw new ZkinferError(
+      "--ceremony takes one circuit's published ceremony; a segmented deployment's segment ceremonies are verified from the folders each segment's setup.json records",
+    );
   const ceremony = p.ceremonyDir ? await adoptCeremony(p.ceremonyDir, p.specPath, p.ptauPath, p.log) : undefined;
   const segmented = p.segmented ? await segmentedDeploymentSpec(p.specPath) : undefined;
   const expected = segmented ?? (await modelDeploymentSpec(p.specPath));
@@ -203,8 +205,8 @@ async function checkSingleModel(
  * SegmentedVerifier compiled from the K segment keys in order (a failure says, besides the first
  * differing bytes, the segment count the deployed one expects and which keys it lacks or holds in
  * another order); the registered commitment is the one rendered again from the spec over all K
- * segments in order; the registration's shape; each segment's setup (no segment ceremony exists yet, so
- * a development key fails as a single model's does).
+ * segments in order; the registration's shape; each segment's setup (a verified ceremony per segment,
+ * `zkinfer ceremony init --segment i`; a development key fails as a single model's does).
  */
 async function checkSegmentedModel(client: Client, chainId: number, model: Model, expected: SegmentedDeploymentSpec, check: Check): Promise<void> {
   const k = expected.segmented.k;
@@ -225,15 +227,42 @@ async function checkSegmentedModel(client: Client, chainId: number, model: Model
       : `registered ${model.modelCommitment}, the spec's ${k} segments in order give ${expected.modelCommitment}`,
   );
   checkRegistration(model, expected, check);
-  const verdicts = expected.setups.map((s) => ({ setup: s, verdict: setupVerdict(s, chainId) }));
-  const development = verdicts.flatMap((v, i) => (v.setup.setup !== "ceremony" || !v.verdict.allowed || v.verdict.developmentOnly ? [i] : []));
+  // One at a time: snarkjs's verifications share its curve's worker threads.
+  const setups: { ok: boolean; detail: string }[] = [];
+  for (const [i, setup] of expected.setups.entries()) setups.push(await segmentSetup(expected.segmented.segments[i]!.name, setup, chainId));
+  const failed = setups.flatMap((s, i) => (s.ok ? [] : [i]));
   check(
     "segment setups",
-    development.length === 0,
-    development.length === 0
-      ? verdicts.map((v, i) => `segment ${i}: ${v.verdict.label}`).join("; ")
-      : `segment${development.length > 1 ? "s" : ""} ${development.join(", ")} of ${k}: ${verdicts[development[0]!]!.verdict.label} keys: whoever made them can forge proofs (segment keys have no ceremony yet)`,
+    failed.length === 0,
+    failed.length === 0
+      ? setups.map((s, i) => `segment ${i}: ${s.detail}`).join("; ")
+      : failed.map((i) => `segment ${i} of ${k}: ${setups[i]!.detail}`).join("; "),
   );
+}
+
+/**
+ * One segment key's setup: a ceremony (`zkinfer ceremony init --segment i`) whose transcript is this
+ * segment's, verifies (snarkjs: every contribution and the beacon, against the segment's r1cs and the
+ * ptau) and is fit for the chain; a development key fails, as a single model's does. The build's zkey is
+ * the recorded one (readSegmentedBuild refuses it otherwise), so the verifier follows from these keys.
+ */
+async function segmentSetup(name: string, setup: SetupRecord, chainId: number): Promise<{ ok: boolean; detail: string }> {
+  const verdict = setupVerdict(setup, chainId);
+  if (setup.setup !== "ceremony" || !setup.transcript)
+    return {
+      ok: false,
+      detail: `${verdict.label} key: whoever made it can forge proofs; there is no transcript to verify (\`zkinfer ceremony init --segment\`)`,
+    };
+  if (!existsSync(setup.transcript)) return { ok: false, detail: `the ceremony folder ${setup.transcript} recorded in its setup.json is missing` };
+  const transcript = readTranscript(setup.transcript);
+  if (transcript.model !== name) return { ok: false, detail: `its ceremony in ${setup.transcript} is for ${transcript.model}` };
+  const report = await verifyCeremony({ dir: setup.transcript });
+  if (!report.valid) return { ok: false, detail: `the transcript does not verify: ${report.error}` };
+  if (transcript.beacon?.sha256 !== setup.zkeySha256) return { ok: false, detail: "the built zkey is not the ceremony's final zkey" };
+  return {
+    ok: verdict.allowed,
+    detail: `${report.contributions.length} contributions (${report.contributions.map((c) => c.name).join(", ")}) + beacon; ${verdict.reason}`,
+  };
 }
 
 /**

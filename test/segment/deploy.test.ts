@@ -19,6 +19,7 @@ import { inferenceHubAbi } from "../../prover/chain/abi.js";
 import { compileContract } from "../../prover/chain/compileVerifier.js";
 import { HARDHAT_DEV_KEY } from "../../prover/chain/connect.js";
 import { setupVerdict } from "../../prover/chain/deployModel.js";
+import { contribute, finalizeCeremony, initCeremony, installCeremonySetup } from "../../prover/setup/ceremony.js";
 import { compileSegmentedVerifier, readSegmentedBuild, segmentedSetupVerdict } from "../../prover/chain/segmentedDeployment.js";
 import { buildSegments, type SegmentRecord } from "../../prover/segment/build.js";
 import { segmentedVerifierSource, segmentKeysHash } from "../../prover/segment/verifier.js";
@@ -64,6 +65,7 @@ describe("zkinfer deploy, submit and verify-deployment of a segmented model (har
       ["verify-deployment", spec, "--rpc", chain.url, "--hub", deployed.hub, "--model", String(modelId), "--json", ...extra],
       buildRoot ? { ZKINFER_BUILD_DIR: buildRoot } : {},
     );
+    expect(r.stdout.trim(), r.stderr).to.not.equal("");
     return { code: r.code, stdout: r.stdout, report: lastJsonLine<Checks>(r.stdout) };
   };
 
@@ -156,11 +158,56 @@ describe("zkinfer deploy, submit and verify-deployment of a segmented model (har
     expect(failing(report)).to.deep.equal(["segment setups"]);
     expect(detail(report, "verifier code")).to.include("equals SegmentsTinySegmentedVerifier generated from the 3 segment keys in order");
     expect(detail(report, "commitment")).to.equal(`${tiny.modelCommitment} (the 3 segments in order)`);
-    expect(detail(report, "segment setups")).to.include("segments 0, 1, 2 of 3: development keys");
+    expect(detail(report, "segment setups")).to.match(/^segment 0 of 3: development key: whoever made it can forge proofs.*; segment 2 of 3: development key/);
     // --ceremony does not apply to segment keys.
     const ceremony = await zkinferCli(["verify-deployment", spec, "--rpc", chain.url, "--ceremony", work]);
     expect(ceremony.code).to.equal(2);
-    expect(ceremony.stderr).to.include("segment keys have no ceremony yet");
+    expect(ceremony.stderr).to.include("a segmented deployment's segment ceremonies are verified from the folders each segment's setup.json records");
+  });
+
+  it("segment keys from ceremonies (ceremony init --segment): verify-deployment passes every check; against the development build it fails", async () => {
+    const root = mkdtempSync(join(tmpdir(), "zkinfer-segdeploy-ceremony-"));
+    try {
+      for (const name of tiny.segments.map((s) => s.name)) cpSync(join(REPO_ROOT, "build", "models", name), join(root, "models", name), { recursive: true });
+      await withBuildRoot(root, () => buildSegments({ specPath: spec, maxSegmentConstraints: Number(MAX) }));
+      const dirs = tiny.segments.map((_, i) => join(root, `ceremony-${i}`));
+      // Segment 0's ceremony started through the CLI, as a coordinator runs it; the rest through zkinfer/setup's functions.
+      const init = await zkinferCli(["ceremony", "init", spec, "--segment", "0", "--ptau", tiny.ptau.path, "--out", dirs[0]!], { ZKINFER_BUILD_DIR: root });
+      expect(init.code, init.stderr).to.equal(0);
+      const bad = await zkinferCli(["ceremony", "init", spec, "--segment", "3", "--out", join(root, "nope")], { ZKINFER_BUILD_DIR: root });
+      expect(bad.code).to.equal(2);
+      expect(bad.stderr).to.include('--segment must be a segment of segments-tiny\'s build, 0 to 2, got "3"');
+      await withBuildRoot(root, async () => {
+        for (const [i, dir] of dirs.entries()) {
+          if (i > 0) await initCeremony({ model: tiny.segments[i]!.name, ptau: tiny.ptau.path, dir });
+          for (const name of ["alice", "bob"]) await contribute({ dir, name });
+          await finalizeCeremony({ dir, beaconHex: "0badc0de" });
+          installCeremonySetup(dir);
+        }
+      });
+      // The ceremonies change the keys, not the circuits: the same commitment, a new verifier.
+      const rebuilt = await withBuildRoot(root, () => buildSegments({ specPath: spec, maxSegmentConstraints: Number(MAX) }));
+      expect(rebuilt.modelCommitment).to.equal(tiny.modelCommitment);
+      const r = await zkinferCli(
+        ["deploy", spec, "--rpc", chain.url, "--hub", deployed.hub, "--segmented", "--out-dir", join(root, "deployments"), "--json"],
+        { ...env, ZKINFER_BUILD_DIR: root },
+        work,
+      );
+      expect(r.code, r.stderr).to.equal(0);
+      const ceremonial = lastJsonLine<{ modelId: number; setup: string }>(r.stdout);
+      expect(ceremonial.setup).to.equal("ceremony (development ptau)");
+      const { code, report } = await verifyDeployment(ceremonial.modelId, [], root);
+      expect(code, JSON.stringify(report.checks)).to.equal(0);
+      expect(detail(report, "segment setups")).to.match(
+        /^segment 0: 2 contributions \(alice, bob\) \+ beacon; setup: ceremony \(development ptau\), acceptable on local chain 31337 only; segment 1: .*; segment 2: /,
+      );
+      // The development build describes other keys: the code and the setups fail.
+      const dev = await verifyDeployment(ceremonial.modelId);
+      expect(failing(dev.report)).to.deep.equal(["verifier code", "segment setups"]);
+      expect(detail(dev.report, "verifier code")).to.include("its code does not hold the keys of segments 0, 1, 2");
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   /** Compiles a SegmentedVerifier generated from `keys`, deploys it and registers it on the hub under `commitment`; returns the model id. */

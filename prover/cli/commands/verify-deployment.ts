@@ -49,7 +49,9 @@ export const command: Command = {
     const name = (await import("../../model/spec.js")).readModelSpec(specPath).name;
     const segmented = (await import("../../chain/segmentedDeployment.js")).usesSegmentedBuild(name, values.segmented);
     if (segmented && values.ceremony)
-      throw new UsageError("--ceremony: segment keys have no ceremony yet; a segmented deployment is checked against its local build");
+      throw new UsageError(
+        "--ceremony takes one circuit's published ceremony; a segmented deployment's segment ceremonies are verified from the folders each segment's setup.json records",
+      );
     const { hub, modelId } = await hubAndModel(
       ctx,
       values,
