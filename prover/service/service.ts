@@ -439,7 +439,7 @@ async function connectServiceChain(
     const m = [...models.values()][0]!;
     if (m.segments)
       throw new ZkinferError(
-        `--deploy deploys the development stack of a model proved in one proof; ${m.name} is served in segments: deploy its SegmentedVerifier and register it (docs/SEGMENTS.md), then pass --hub, --model-id and --consumer.`,
+        `--deploy deploys the development stack of a model proved in one proof; ${m.name} is served in segments: deploy it with \`zkinfer deploy --segmented\`, then pass --hub, --model-id and --consumer.`,
       );
     deployment = await deployDevStack(probe, { ...m, modelCommitment: m.commitment, numOutputs: m.ir.outputs.length, ...chain.deploy });
     hub = deployment.hub;
@@ -458,7 +458,7 @@ async function connectServiceChain(
       ...m,
       attested: m.ir.attestation !== undefined,
       ...named,
-      ...(m.segments ? { segmentedVerifier: m.segments.verifierContract } : {}),
+      ...(m.segments ? { segmentedSpec: m.specPath } : {}),
     });
     modelIds[m.name] = named.modelId;
   }
