@@ -65,6 +65,8 @@ export interface BuildSegmentsParameters {
   specPath: string;
   /** At most this many constraints per segment (estimated); default defaultMaxSegmentConstraints(ptau). */
   maxSegmentConstraints?: number;
+  /** At least this many segments (more segments, more workers); default 1. */
+  minSegments?: number;
   /** One ptau for every segment; default the cached development ptau of the largest segment's power. */
   ptau?: string;
   log?: Log;
@@ -79,13 +81,13 @@ export function segmentRecordPath(model: string): string {
  * @example
  * const built = await buildSegments({ specPath: "models/big.json", maxSegmentConstraints: 60_000, log: console.log });
  */
-export async function buildSegments({ specPath, maxSegmentConstraints, ptau, log = () => {} }: BuildSegmentsParameters): Promise<SegmentRecord> {
+export async function buildSegments({ specPath, maxSegmentConstraints, minSegments, ptau, log = () => {} }: BuildSegmentsParameters): Promise<SegmentRecord> {
   const spec = readModelSpec(specPath);
   if (proofSystemOf(spec) !== "groth16") throw new ZkinferError(`model ${spec.name} uses ${proofSystemOf(spec)}: segmented proofs are Groth16 only`);
   const ir = lowerModel(spec);
   const max = maxSegmentConstraints ?? defaultMaxSegmentConstraints(ptau);
   if (!(max > 0)) throw new ZkinferError("--max-segment-constraints: give a positive number (no cached ptau to take a default from)");
-  const plan = planModelSegments(ir, specGraph(spec), max);
+  const plan = planModelSegments(ir, specGraph(spec), max, undefined, minSegments);
   const k = plan.segments.length;
   log(
     `segments: ${spec.name} in ${k} segment(s) of at most ${max.toLocaleString("en-US")} constraints (estimated: ${plan.segments.map((s) => s.constraints).join(", ")})`,
