@@ -58,6 +58,7 @@ const RULES: readonly { match: RegExp; by: RunBy }[] = [
   { match: /^npx zkinfer build /, by: ["test/cli/cli.test.ts", "build"] },
   { match: /^npx zkinfer (prove|verify) /, by: ["test/cli/cli.test.ts", "verify"] },
   { match: /^npx zkinfer ceremony /, by: ["test/cli/walkthrough.test.ts", "ceremony"] },
+  { match: /^npx zkinfer (deploy|verify-deployment) \S+ .*--segmented\b/, by: ["test/segment/deploy.test.ts", "verify-deployment"] },
   { match: /^npx zkinfer (deploy|submit|verify-deployment) /, by: ["test/cli/walkthrough.test.ts", "verify-deployment"] },
   { match: /^npx zkinfer registry /, by: ["test/cli/registry.test.ts", "registry"] },
   { match: /^npx zkinfer (attester|attest|prove-attested) /, by: ["test/attest/attestation.test.ts", "attest"] },

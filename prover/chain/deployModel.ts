@@ -23,6 +23,13 @@ import { inferenceHubAbi } from "./abi.js";
 import { compileModelVerifier, type CompiledContract } from "./compileVerifier.js";
 import { findContract } from "./contracts.js";
 import { signingProvider } from "./signingProvider.js";
+import {
+  compileSegmentedVerifier,
+  readSegmentedBuild,
+  segmentedSetupVerdict,
+  type SegmentedBuild,
+  type SegmentedDeploymentRecord,
+} from "./segmentedDeployment.js";
 
 /** What the model's sources say its registration must be. */
 export interface ModelDeploymentSpec {
@@ -60,6 +67,16 @@ export async function modelDeploymentSpec(specPath: string): Promise<ModelDeploy
     publicInputBits: ir.visibility.publicInputBits ?? 0,
     publicInputRanges: publicInputRanges(ir),
   };
+}
+
+/** A segmented model's deployment: the registration of any private-input model, and its segments. */
+export type SegmentedDeploymentSpec = ModelDeploymentSpec & SegmentedBuild;
+
+/** The segmented build of `specPath`'s model (`zkinfer segments build`), checked against the spec (./segmentedDeployment.ts). */
+export async function segmentedDeploymentSpec(specPath: string): Promise<SegmentedDeploymentSpec> {
+  const build = await readSegmentedBuild(specPath);
+  // segmentationRefusal admits private-input, unattested models only.
+  return { ...build, registration: "plain", numPublicInputs: 0, publicInputBits: 0, publicInputRanges: [] };
 }
 
 export type { SetupRecord };
@@ -142,6 +159,8 @@ export interface DeployModelParameters {
   outDir?: string;
   /** The user's Solidity sources, where `consumer.contract` is looked for first (./contracts.ts). */
   contractsDir?: string;
+  /** Deploy the model's segmented build (`zkinfer segments build`): its SegmentedVerifier and segmented commitment. */
+  segmented?: boolean;
   log?: (line: string) => void;
 }
 
@@ -158,6 +177,8 @@ export interface DeployModelReturnType {
   consumer: Address | null;
   setup: string;
   manifest: string;
+  /** A segmented model's K and segment keys (as the manifest records them). */
+  segmented?: SegmentedDeploymentRecord;
 }
 
 export interface DryRunReturnType {
@@ -172,16 +193,19 @@ export async function deployModel(p: DeployModelParameters & { dryRun: true }): 
 export async function deployModel(p: DeployModelParameters & { dryRun?: false }): Promise<DeployModelReturnType>;
 export async function deployModel(p: DeployModelParameters): Promise<DeployModelReturnType | DryRunReturnType> {
   const log = p.log ?? (() => {});
-  const model = await modelDeploymentSpec(p.specPath);
-  const setup = readSetupRecord(model.name);
+  const segmented = p.segmented ? await segmentedDeploymentSpec(p.specPath) : undefined;
+  const model = segmented ?? (await modelDeploymentSpec(p.specPath));
+  const setup = segmented ? undefined : readSetupRecord(model.name);
   const { publicClient: client, chainId } = await connectRead(p.rpcUrl);
   if (p.attesters?.length && model.registration !== "attested") throw new ZkinferError(`${model.name} is not an attested model: it takes no attesters`);
-  const verdict = setupVerdict(setup, chainId, p.allowDevSetup);
+  const verdict = segmented
+    ? segmentedSetupVerdict(segmented.setups, (s) => setupVerdict(s, chainId, p.allowDevSetup))
+    : setupVerdict(setup!, chainId, p.allowDevSetup);
   if (!verdict.allowed) throw new ZkinferError(verdict.reason);
   log(verdict.reason);
   if (p.hub) await assertContract(client, p.hub, "--hub");
 
-  const verifier = compileModelVerifier(model.name);
+  const verifier = segmented ? compileSegmentedVerifier(segmented) : compileModelVerifier(model.name);
   const artifacts = artifactResolver(verifier, p.contractsDir);
   const account = privateKeyToAccount(p.privateKey);
   const options: ModelModuleOptions = {
@@ -253,10 +277,20 @@ export async function deployModel(p: DeployModelParameters): Promise<DeployModel
     consumer: consumerAddress,
     modelCommitment: model.modelCommitment.toString(),
     setup: verdict.label,
-    transcript: setup.transcript ?? null,
+    transcript: setup?.transcript ?? null,
+    ...(segmented ? { segmented: segmented.segmented } : {}),
   });
   await writeManifest(manifestPath, { ...previous, contracts: [...contracts.values()], models });
-  return { chainId, hub, modelId, verifier: verifierAddress, consumer: consumerAddress, setup: verdict.label, manifest: manifestPath };
+  return {
+    chainId,
+    hub,
+    modelId,
+    verifier: verifierAddress,
+    consumer: consumerAddress,
+    setup: verdict.label,
+    manifest: manifestPath,
+    ...(segmented ? { segmented: segmented.segmented } : {}),
+  };
 }
 
 async function findModelId(client: PublicClient, hub: Address, verifier: Address, fromBlock: number): Promise<number> {

@@ -17,6 +17,7 @@ export {
   type SetupRecord,
   type SetupVerdict,
 } from "./deployModel.js";
+export { segmentedVerifierStagingAbi, stageSegments, stagedInferenceKey, type StageSegmentsParameters, type StageSegmentsReturnType } from "./stageSegments.js";
 export { submitInference, type SubmitInferenceParameters, type SubmitInferenceReturnType } from "./submitInference.js";
 export { aggregatedCallArgs, submitAggregated, type SubmitAggregatedParameters, type SubmitAggregatedReturnType } from "./submitAggregated.js";
 export { deployAndWait, writeAndWait, type DeployAndWaitParameters, type WriteAndWaitParameters, type WriteAndWaitReturnType } from "./write.js";

@@ -39,6 +39,22 @@ const manifestSchema = z.object({
         modelCommitment: z.string().regex(/^[0-9]+$/),
         setup: z.string(),
         transcript: z.string().nullable(),
+        /** A segmented model (docs/SEGMENTS.md): K and each segment's key, in order. */
+        segmented: z
+          .object({
+            k: z.number().int().positive(),
+            keysHash: z.string().regex(/^0x[0-9a-f]{64}$/),
+            segments: z.array(
+              z.object({
+                index: z.number().int().nonnegative(),
+                name: z.string().min(1),
+                circuitDigest: z.string().regex(/^[0-9]+$/),
+                keyDigest: z.string().regex(/^0x[0-9a-f]{64}$/),
+                zkeySha256: z.string().regex(/^[0-9a-f]{64}$/),
+              }),
+            ),
+          })
+          .optional(),
       }),
     )
     .optional(),

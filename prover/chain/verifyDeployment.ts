@@ -17,7 +17,9 @@
  * - status (Active), and, reported: owner, consumer, update delay, pending update;
  * - every aggregated verifier in force for the model (docs/AGGREGATION.md): its code is the one compiled
  *   from the local aggregated build's key for that N (`zkinfer build --aggregate N`), its output layout
- *   is the spec's, and its setup passes the same verdict as the model's.
+ *   is the spec's, and its setup passes the same verdict as the model's;
+ * - a segmented model (`segmented`, docs/SEGMENTS.md) instead: the SegmentedVerifier compiled from the
+ *   K segment keys in order, the commitment over all K segments in order, each segment's setup.
  */
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -39,7 +41,16 @@ import { inferenceHubAbi } from "./abi.js";
 import { connectRead } from "./connect.js";
 import { modelStatusName, readModel, type Model } from "./model.js";
 import { compareRuntimeCode, localVerifierRuntime } from "./compileVerifier.js";
-import { modelDeploymentSpec, readSetupRecord, setupVerdict, type SetupRecord } from "./deployModel.js";
+import {
+  modelDeploymentSpec,
+  readSetupRecord,
+  segmentedDeploymentSpec,
+  setupVerdict,
+  type ModelDeploymentSpec,
+  type SegmentedDeploymentSpec,
+  type SetupRecord,
+} from "./deployModel.js";
+import { compareSegmentedVerifier, compileSegmentedVerifier } from "./segmentedDeployment.js";
 
 export interface DeploymentCheck {
   name: string;
@@ -62,15 +73,22 @@ export interface VerifyDeploymentParameters {
   ptauPath?: string;
   /** blake2b (hex) of ptau files the checker trusts besides the published Hermez ones. */
   trustedPtau?: readonly string[];
+  /** Check the model's segmented build (`zkinfer segments build`) against the deployment. */
+  segmented?: boolean;
   log?: (line: string) => void;
 }
 
 export async function verifyDeployment(p: VerifyDeploymentParameters): Promise<{ ok: boolean; checks: DeploymentCheck[] }> {
   const checks: DeploymentCheck[] = [];
-  const check = (name: string, ok: boolean, detail: string) => checks.push({ name, ok, detail });
+  const check: Check = (name, ok, detail) => checks.push({ name, ok, detail });
   const { publicClient: client, chainId } = await connectRead(p.rpcUrl);
+  if (p.segmented && p.ceremonyDir)
+    throw new ZkinferError(
+      "--ceremony takes one circuit's published ceremony; a segmented deployment's segment ceremonies are verified from the folders each segment's setup.json records",
+    );
   const ceremony = p.ceremonyDir ? await adoptCeremony(p.ceremonyDir, p.specPath, p.ptauPath, p.log) : undefined;
-  const expected = await modelDeploymentSpec(p.specPath);
+  const segmented = p.segmented ? await segmentedDeploymentSpec(p.specPath) : undefined;
+  const expected = segmented ?? (await modelDeploymentSpec(p.specPath));
   let model: Model;
   try {
     model = await readModel(client, p.hub, p.modelId);
@@ -79,7 +97,55 @@ export async function verifyDeployment(p: VerifyDeploymentParameters): Promise<{
     check("registration", false, `hub ${p.hub} on chain ${chainId} has no model ${p.modelId} (or is not an InferenceHub)`);
     return { ok: false, checks };
   }
+  if (segmented) await checkSegmentedModel(client, chainId, model, segmented, check);
+  else await checkSingleModel(client, chainId, model, expected, ceremony, p, check);
 
+  // State, reported.
+  check("status", modelStatusName(model.status) === "Active", `${modelStatusName(model.status)}, version ${model.version}`);
+  check("owner", true, model.owner);
+  const consumerCode = model.consumer === "0x0000000000000000000000000000000000000000" ? undefined : await client.getCode({ address: model.consumer });
+  check("consumer", true, consumerCode === undefined ? "none" : `${model.consumer} (${(consumerCode.length - 2) / 2} bytes of code)`);
+  const delay = await client.readContract({ address: p.hub, abi: inferenceHubAbi, functionName: "updateDelay" });
+  check("update delay", true, `${delay} s: a new verifier or commitment is visible this long before it applies`);
+  const pending = await client.readContract({ address: p.hub, abi: inferenceHubAbi, functionName: "pendingModelUpdate", args: [p.modelId] });
+  await checkAggregatedVerifiers(client, p.hub, p.modelId, p.specPath, chainId, check);
+  check(
+    "pending update",
+    true,
+    pending.readyAt === 0n
+      ? "none"
+      : `verifier ${pending.verifier}, commitment ${pending.modelCommitment}, applicable from ${new Date(Number(pending.readyAt) * 1000).toISOString()}: check it before then`,
+  );
+  return { ok: checks.every((c) => c.ok), checks };
+}
+
+type Check = (name: string, ok: boolean, detail: string) => void;
+type Client = Awaited<ReturnType<typeof connectRead>>["publicClient"];
+
+/** The registered shape: outputs, attested, public inputs, as the spec says. */
+function checkRegistration(model: Model, expected: ModelDeploymentSpec, check: Check): void {
+  const shape = {
+    outputs: model.numOutputs === expected.numOutputs,
+    attested: model.attested === (expected.registration === "attested"),
+    publicInputs: model.numPublicInputs === expected.numPublicInputs,
+  };
+  check(
+    "registration",
+    shape.outputs && shape.attested && shape.publicInputs,
+    `${model.numOutputs} outputs (spec ${expected.numOutputs}), attested ${model.attested} (spec ${expected.registration === "attested"}), ${model.numPublicInputs} public inputs (spec ${expected.numPublicInputs})`,
+  );
+}
+
+/** A single-proof model: verifier code, commitment, registration and setup (transcript, universal key, or development). */
+async function checkSingleModel(
+  client: Client,
+  chainId: number,
+  model: Model,
+  expected: ModelDeploymentSpec,
+  ceremony: Awaited<ReturnType<typeof adoptCeremony>> | undefined,
+  p: VerifyDeploymentParameters,
+  check: Check,
+): Promise<void> {
   // Verifier code: exactly the program compiled from the final key, or a failure naming where it differs.
   const code = (await client.getCode({ address: model.verifier })) ?? "0x";
   const local = localVerifierRuntime(expected.name);
@@ -100,16 +166,7 @@ export async function verifyDeployment(p: VerifyDeploymentParameters): Promise<{
       ? `${model.modelCommitment}`
       : `registered ${model.modelCommitment}, the spec gives ${expected.modelCommitment}`,
   );
-  const shape = {
-    outputs: model.numOutputs === expected.numOutputs,
-    attested: model.attested === (expected.registration === "attested"),
-    publicInputs: model.numPublicInputs === expected.numPublicInputs,
-  };
-  check(
-    "registration",
-    shape.outputs && shape.attested && shape.publicInputs,
-    `${model.numOutputs} outputs (spec ${expected.numOutputs}), attested ${model.attested} (spec ${expected.registration === "attested"}), ${model.numPublicInputs} public inputs (spec ${expected.numPublicInputs})`,
-  );
+  checkRegistration(model, expected, check);
 
   // Setup.
   const setup = readSetupRecord(expected.name);
@@ -141,24 +198,71 @@ export async function verifyDeployment(p: VerifyDeploymentParameters): Promise<{
           : `${report.contributions.length} contributions (${report.contributions.map((c) => c.name).join(", ")}) + beacon ${report.beacon}; ${verdict.reason}`,
     );
   }
+}
 
-  // State, reported.
-  check("status", modelStatusName(model.status) === "Active", `${modelStatusName(model.status)}, version ${model.version}`);
-  check("owner", true, model.owner);
-  const consumerCode = model.consumer === "0x0000000000000000000000000000000000000000" ? undefined : await client.getCode({ address: model.consumer });
-  check("consumer", true, consumerCode === undefined ? "none" : `${model.consumer} (${(consumerCode.length - 2) / 2} bytes of code)`);
-  const delay = await client.readContract({ address: p.hub, abi: inferenceHubAbi, functionName: "updateDelay" });
-  check("update delay", true, `${delay} s: a new verifier or commitment is visible this long before it applies`);
-  const pending = await client.readContract({ address: p.hub, abi: inferenceHubAbi, functionName: "pendingModelUpdate", args: [p.modelId] });
-  await checkAggregatedVerifiers(client, p.hub, p.modelId, p.specPath, chainId, check);
+/**
+ * A segmented model (docs/SEGMENTS.md): the code at the registered verifier is exactly the
+ * SegmentedVerifier compiled from the K segment keys in order (a failure says, besides the first
+ * differing bytes, the segment count the deployed one expects and which keys it lacks or holds in
+ * another order); the registered commitment is the one rendered again from the spec over all K
+ * segments in order; the registration's shape; each segment's setup (a verified ceremony per segment,
+ * `zkinfer ceremony init --segment i`; a development key fails as a single model's does).
+ */
+async function checkSegmentedModel(client: Client, chainId: number, model: Model, expected: SegmentedDeploymentSpec, check: Check): Promise<void> {
+  const k = expected.segmented.k;
+  const compiled = compileSegmentedVerifier(expected);
+  const same = await compareSegmentedVerifier(client, model.verifier, compiled.deployedBytecode, expected);
   check(
-    "pending update",
-    true,
-    pending.readyAt === 0n
-      ? "none"
-      : `verifier ${pending.verifier}, commitment ${pending.modelCommitment}, applicable from ${new Date(Number(pending.readyAt) * 1000).toISOString()}: check it before then`,
+    "verifier code",
+    same.equal,
+    same.equal
+      ? `the runtime code at ${model.verifier} equals ${compiled.contractName} generated from the ${k} segment keys in order (keys hash ${expected.segmented.keysHash.slice(0, 18)}…)`
+      : `the verifier at ${model.verifier} is not ${compiled.contractName} generated from the ${k} segment keys in order: ${[same.reason, ...same.notes].join("; ")}`,
   );
-  return { ok: checks.every((c) => c.ok), checks };
+  check(
+    "commitment",
+    model.modelCommitment === expected.modelCommitment,
+    model.modelCommitment === expected.modelCommitment
+      ? `${model.modelCommitment} (the ${k} segments in order)`
+      : `registered ${model.modelCommitment}, the spec's ${k} segments in order give ${expected.modelCommitment}`,
+  );
+  checkRegistration(model, expected, check);
+  // One at a time: snarkjs's verifications share its curve's worker threads.
+  const setups: { ok: boolean; detail: string }[] = [];
+  for (const [i, setup] of expected.setups.entries()) setups.push(await segmentSetup(expected.segmented.segments[i]!.name, setup, chainId));
+  const failed = setups.flatMap((s, i) => (s.ok ? [] : [i]));
+  check(
+    "segment setups",
+    failed.length === 0,
+    failed.length === 0
+      ? setups.map((s, i) => `segment ${i}: ${s.detail}`).join("; ")
+      : failed.map((i) => `segment ${i} of ${k}: ${setups[i]!.detail}`).join("; "),
+  );
+}
+
+/**
+ * One segment key's setup: a ceremony (`zkinfer ceremony init --segment i`) whose transcript is this
+ * segment's, verifies (snarkjs: every contribution and the beacon, against the segment's r1cs and the
+ * ptau) and is fit for the chain; a development key fails, as a single model's does. The build's zkey is
+ * the recorded one (readSegmentedBuild refuses it otherwise), so the verifier follows from these keys.
+ */
+async function segmentSetup(name: string, setup: SetupRecord, chainId: number): Promise<{ ok: boolean; detail: string }> {
+  const verdict = setupVerdict(setup, chainId);
+  if (setup.setup !== "ceremony" || !setup.transcript)
+    return {
+      ok: false,
+      detail: `${verdict.label} key: whoever made it can forge proofs; there is no transcript to verify (\`zkinfer ceremony init --segment\`)`,
+    };
+  if (!existsSync(setup.transcript)) return { ok: false, detail: `the ceremony folder ${setup.transcript} recorded in its setup.json is missing` };
+  const transcript = readTranscript(setup.transcript);
+  if (transcript.model !== name) return { ok: false, detail: `its ceremony in ${setup.transcript} is for ${transcript.model}` };
+  const report = await verifyCeremony({ dir: setup.transcript });
+  if (!report.valid) return { ok: false, detail: `the transcript does not verify: ${report.error}` };
+  if (transcript.beacon?.sha256 !== setup.zkeySha256) return { ok: false, detail: "the built zkey is not the ceremony's final zkey" };
+  return {
+    ok: verdict.allowed,
+    detail: `${report.contributions.length} contributions (${report.contributions.map((c) => c.name).join(", ")}) + beacon; ${verdict.reason}`,
+  };
 }
 
 /**
@@ -167,14 +271,7 @@ export async function verifyDeployment(p: VerifyDeploymentParameters): Promise<{
  * registered output layout is the spec's (the hub unpacks the consumer's outputs with it), and the
  * setup's verdict. Without a local build for that N the check fails and says how to make one.
  */
-async function checkAggregatedVerifiers(
-  client: Awaited<ReturnType<typeof connectRead>>["publicClient"],
-  hub: Address,
-  modelId: bigint,
-  specPath: string,
-  chainId: number,
-  check: (name: string, ok: boolean, detail: string) => void,
-): Promise<void> {
+async function checkAggregatedVerifiers(client: Client, hub: Address, modelId: bigint, specPath: string, chainId: number, check: Check): Promise<void> {
   const ir = lowerModel(readModelSpec(specPath));
   const layout = aggregationRefusal(ir) === undefined ? encodeOutputLayout(aggregatedOutputLayout(ir)) : [];
   for (let n = 2; n <= MAX_AGGREGATION_SIZE; n *= 2) {

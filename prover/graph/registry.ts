@@ -206,6 +206,12 @@ export function emitNode<F extends FamilyName>(node: GraphNodeOf<F>, ctx: EmitCo
   family.emit(node, ctx);
 }
 
+/** Constraints of a lowered node's circuit (circom -O2). */
+export function nodeConstraints<F extends FamilyName>(node: GraphNodeOf<F>): number {
+  const family: FamilyTable[F] = TABLE[node.family];
+  return family.constraints(node);
+}
+
 /** circuits/lib files a lowered node's circuit uses. */
 export function nodeIncludes(node: GraphNode): readonly string[] {
   return TABLE[node.family].includes;

@@ -136,4 +136,6 @@ export interface Family<P extends object, Q extends object> {
   preimage(node: QNode<Q>): bigint[];
   /** The circuit. */
   emit(node: QNode<Q>, ctx: EmitContext): void;
+  /** Constraints of emit()'s circuit as circom -O2 counts them (../cost.ts): the size gate sums them (prover/onnx/estimate.ts). */
+  constraints(node: QNode<Q>): number;
 }

@@ -8,6 +8,7 @@ import { ModelProto } from "./proto.js";
 const INT = 2;
 const STRING = 3;
 const STRINGS = 8;
+const INTS = 7;
 const FLOAT = 1;
 
 export interface OnnxAttr {
@@ -17,8 +18,10 @@ export interface OnnxAttr {
   f?: number;
   s?: Buffer;
   strings?: Buffer[];
+  ints?: number[];
 }
 export const intAttr = (name: string, i: number): OnnxAttr => ({ name, type: INT, i });
+export const intsAttr = (name: string, ints: number[]): OnnxAttr => ({ name, type: INTS, ints });
 export const floatAttr = (name: string, f: number): OnnxAttr => ({ name, type: FLOAT, f });
 export const stringAttr = (name: string, s: string): OnnxAttr => ({ name, type: STRING, s: Buffer.from(s) });
 export const stringsAttr = (name: string, v: string[]): OnnxAttr => ({ name, type: STRINGS, strings: v.map((x) => Buffer.from(x)) });

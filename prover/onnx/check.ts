@@ -19,7 +19,7 @@ import { decodeOutputs, runQuantized } from "../model/interpret.js";
 import { quantize } from "../model/quantize.js";
 import { calibrate, evalFloatLayers, validateSamples } from "./calibrate.js";
 import type { ImportedNetwork } from "./importedNetwork.js";
-import { MAX_GRAPH_CONSTRAINTS, ModelTooLargeError } from "./graphImport.js";
+import { checkCircuitSize, circuitConstraints, ModelTooLargeError } from "./estimate.js";
 import { importNetwork, type ImportOptions } from "./network.js";
 import { evalFloatGraph } from "../graph/lower.js";
 import type { GraphSpec } from "../graph/types.js";
@@ -192,17 +192,6 @@ function argmaxInputBound(ir: ModelIR): number {
   return Math.max(...last.args.map((a) => tapeErr[a]!));
 }
 
-/** Refuse up front above this many estimated constraints (compiling and proving would take hours). */
-export const MAX_CONSTRAINTS = MAX_GRAPH_CONSTRAINTS;
-
-/** Constraints a lowered model will cost, roughly: every gadget's bits plus one per product. */
-export function estimateConstraints(ir: ModelIR): number {
-  let n = ir.features.length * 2 * (ir.inputScale + 8);
-  for (const k of ir.graph.gadgetBits) n += k + 1;
-  for (const node of ir.graph.nodes) n += node.op === "affine" ? 0 : node.outs.length;
-  return n;
-}
-
 /** What check-onnx does with a model over the single-proof limit instead of refusing it (the CLI passes prover/segment/onnxPlan.ts's). */
 export type OverLimit = (tooLarge: ModelTooLargeError) => Promise<CheckOnnxReturnType>;
 
@@ -233,15 +222,15 @@ export async function checkOnnx(
     throw e;
   }
   const { ir, errorBound } = calibrated;
-  const estimate = estimateConstraints(ir);
-  if (estimate > MAX_CONSTRAINTS && overLimit)
-    return overLimit(new ModelTooLargeError(`about ${estimate.toLocaleString("en-US")} constraints estimated.`, estimate));
-  if (estimate > MAX_CONSTRAINTS) {
-    return {
-      supported: false,
-      reason: `too large for this machine: about ${estimate.toLocaleString("en-US")} constraints estimated (the limit is ${MAX_CONSTRAINTS.toLocaleString("en-US")}; set ZKINFER_MAX_CONSTRAINTS to raise it).`,
-      estimatedConstraints: estimate,
-    };
+  // The circuit counted from its calibrated widths (circuitConstraints): above the limit, refused
+  // (or segmented) before circom runs.
+  const estimate = circuitConstraints(ir);
+  try {
+    checkCircuitSize(ir, onnxPath);
+  } catch (e) {
+    if (!(e instanceof ModelTooLargeError)) throw e;
+    if (overLimit) return overLimit(e);
+    return { supported: false, reason: e.message, estimatedConstraints: estimate };
   }
   log(`calibrated: inputs 2^${ir.inputScale}, outputs 2^${ir.outputs[0]!.scale}`);
 
@@ -266,6 +255,7 @@ export async function checkOnnx(
     return {
       supported: true,
       constraints: info.nonLinearConstraints + info.linearConstraints,
+      estimatedConstraints: estimate,
       ...compareWithFloat(net, ir, errorBound, ortOut, float, quantized, circuitQ),
       floatReference,
     };

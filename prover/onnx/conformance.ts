@@ -14,6 +14,7 @@ import { quantize } from "../model/quantize.js";
 import { calibrate } from "./calibrate.js";
 import { argmaxLowest } from "./check.js";
 import { parseOnnx, parseTensor, type OnnxGraph } from "./graph.js";
+import { checkCircuitSize } from "./estimate.js";
 import { checkInputTypes, importGraphIR } from "./graphImport.js";
 import type { ImportedNetwork } from "./importedNetwork.js";
 import { importNetwork } from "./network.js";
@@ -74,30 +75,67 @@ function importBinding(bytes: Uint8Array, graph: OnnxGraph, inputs: number[][], 
 /** Each parsed graph's input names before any binding (the order of input_k.pb). */
 const originalIndex = new WeakMap<OnnxGraph, string[]>();
 
+/** A backend node test read and imported: what runNodeTest checks, and what a circuit is compiled from. */
+export interface LoadedNodeTest {
+  test: string;
+  ops: string[];
+  net: ImportedNetwork;
+  /** The model's input values, in the imported network's order. */
+  sample: number[];
+  expected: number[];
+  /** Inputs bound to the test's values as constants. */
+  bound: string[];
+}
+
+/**
+ * Reads and imports one test folder: the loaded test, or a refusal (a NodeTestResult) when the test
+ * cannot be imported for a reason known before import. Throws what the importer throws.
+ */
+export function loadNodeTest(folder: string, ops: string[] = []): LoadedNodeTest | NodeTestResult {
+  const test = folder.split("/").filter(Boolean).at(-1)!;
+  const bytes = readFileSync(join(folder, "model.onnx"));
+  const graph = parseOnnx(bytes, test);
+  originalIndex.set(
+    graph,
+    graph.inputs.map((i) => i.name),
+  );
+  ops.push(...new Set(graph.nodes.map((n) => n.opType)));
+  checkInputTypes(graph, test);
+  const data = join(folder, "test_data_set_0");
+  const inputs = tensors(data, "input");
+  const expected = tensors(data, "output").flat();
+  // The first input of an ONNX operator is its data; later ones may be empty on purpose (no axes).
+  if (inputs[0]?.length === 0) return { test, ops, status: "refused", reason: "input_0.pb (the data) is empty (a dimension is 0): there is nothing to prove." };
+  // A NaN or infinity has no fixed-point value: name the input that holds one (the usual case: the
+  // Cast tests feed them on purpose), else the expected output.
+  const inputAt = inputs.findIndex((t) => t.some((v) => !Number.isFinite(v)));
+  if (inputAt >= 0) {
+    const bad = inputs[inputAt]!.filter((v) => !Number.isFinite(v)).length;
+    return {
+      test,
+      ops,
+      status: "refused",
+      reason: `input_${inputAt}.pb holds ${bad} of ${inputs[inputAt]!.length} values that are not finite (NaN or infinity has no fixed-point value)`,
+    };
+  }
+  if (expected.some((v) => !Number.isFinite(v)))
+    return { test, ops, status: "refused", reason: "an expected output is not finite (NaN or infinity has no fixed-point value)" };
+  const { net, sample, bound } = importBinding(bytes, graph, inputs, test);
+  return { test, ops, net, sample, expected, bound };
+}
+
 /** Runs one backend node test folder. */
 export function runNodeTest(folder: string): NodeTestResult {
   const test = folder.split("/").filter(Boolean).at(-1)!;
-  const bytes = readFileSync(join(folder, "model.onnx"));
-  let ops: string[] = [];
+  const ops: string[] = [];
   try {
-    const graph = parseOnnx(bytes, test);
-    originalIndex.set(
-      graph,
-      graph.inputs.map((i) => i.name),
-    );
-    ops = [...new Set(graph.nodes.map((n) => n.opType))];
-    checkInputTypes(graph, test);
-    const data = join(folder, "test_data_set_0");
-    const inputs = tensors(data, "input");
-    const expected = tensors(data, "output").flat();
-    // The first input of an ONNX operator is its data; later ones may be empty on purpose (no axes).
-    if (inputs[0]?.length === 0)
-      return { test, ops, status: "refused", reason: "input_0.pb (the data) is empty (a dimension is 0): there is nothing to prove." };
-    if (expected.some((v) => !Number.isFinite(v)))
-      return { test, ops, status: "refused", reason: "an expected output is not finite (NaN or infinity has no fixed-point value)" };
-    const { net, sample, bound: boundInputs } = importBinding(bytes, graph, inputs, test);
+    const loaded = loadNodeTest(folder, ops);
+    if ("status" in loaded) return loaded;
+    const { net, sample, expected, bound: boundInputs } = loaded;
     if (sample.length !== net.inputSize) return { test, ops, status: "refused", reason: `the test feeds ${sample.length} values for ${net.inputSize} inputs` };
     const { ir, errorBound } = calibrate({ network: net, samples: [sample], name: "conformance" });
+    // As check-onnx: the circuit counted from its calibrated widths must fit this machine.
+    checkCircuitSize(ir, test);
     const q = runQuantized(
       ir,
       sample.map((x) => quantize(x, ir.inputScale)),

@@ -12,7 +12,7 @@
 import { OnnxImportError, UnsupportedOperatorError } from "../errors.js";
 import type { AffineParams } from "../graph/families/affine.js";
 import type { FloatNode, GraphSpec } from "../graph/types.js";
-import { estimateGraphConstraints, MAX_GRAPH_CONSTRAINTS, tooLarge } from "./estimate.js";
+import { estimateGraphConstraints, inputsEstimate, overUpfront, tooLarge } from "./estimate.js";
 import type { ImportedNetwork } from "./importedNetwork.js";
 import { parseOnnx, type OnnxGraph } from "./graph.js";
 import { GraphBuilder, NodeContext } from "./ops/context.js";
@@ -81,7 +81,8 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
   checkInputTypes(graph, source);
   if (graph.inputs.length === 0) throw new OnnxImportError(`${source} has no input tensor: its output is a constant, there is nothing to prove.`);
   const inputSize = graph.inputs.reduce((a, i) => a + size(i.shape), 0);
-  const g = new GraphBuilder(source, opset || CURRENT_OPSET, inputSize);
+  const inputCost = inputsEstimate(graph.inputs);
+  const g = new GraphBuilder(source, opset || CURRENT_OPSET, inputSize, inputCost);
   g.checkSize(0, "from its inputs alone");
   let at = 0;
   for (const inp of graph.inputs) {
@@ -96,8 +97,8 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
     handlerOf(node.opType, node.domain)!.import(new NodeContext(g, node));
   }
 
-  const estimate = estimateGraphConstraints(g.nodes, inputSize);
-  if (estimate > MAX_GRAPH_CONSTRAINTS) throw tooLarge(source, estimate, "before compiling");
+  const estimate = estimateGraphConstraints(g.nodes, inputCost);
+  if (overUpfront(estimate)) throw tooLarge(source, estimate, "before compiling");
   const outs = graph.outputs.map((name) => {
     const v = g.values.get(name);
     if (!v) throw new OnnxImportError(`${source}: the output ${name} is never computed.`);

@@ -18,6 +18,7 @@ import { quantize } from "../model/quantize.js";
 import { readModelSpec, type ModelSpec } from "../model/spec.js";
 import { calibrate, errorBound, evalFloatLayers, validateSamples } from "./calibrate.js";
 import type { FloatLayer } from "./importedNetwork.js";
+import { checkCircuitSize } from "./estimate.js";
 import { importNetwork } from "./network.js";
 import { readSamples } from "./samples.js";
 
@@ -68,6 +69,8 @@ export async function importModel(p: ImportModelParameters): Promise<{ spec: Mod
     rows = validateSamples(samples.rows, net.inputSize, p.samplesPath);
     const names = samples.names?.length === net.inputSize && samples.names.every((n) => /^[a-z][a-z0-9_]*$/.test(n)) ? samples.names : undefined;
     ({ spec, ir } = calibrate({ network: net, samples: rows, name: p.name, featureNames: names }));
+    // A circuit that would not fit is refused here, from its calibrated widths, not after compiling.
+    if (p.compile !== false) checkCircuitSize(ir, p.modelPath);
   } else {
     spec = readModelSpec(p.modelPath);
     ir = lowerModel(spec);

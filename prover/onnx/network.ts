@@ -5,7 +5,7 @@
 import { OnnxImportError } from "../errors.js";
 import { familyOf } from "../graph/registry.js";
 import type { GraphSpec } from "../graph/types.js";
-import { MAX_GRAPH_CONSTRAINTS, PER_INPUT, tooLarge } from "./estimate.js";
+import { inputsEstimate, overUpfront, tooLarge } from "./estimate.js";
 import { parseOnnx, type OnnxGraph } from "./graph.js";
 import { size } from "./shapes.js";
 import { importGraphIR } from "./graphImport.js";
@@ -22,7 +22,8 @@ export function importParsedNetwork(graph: OnnxGraph, source: string, log: (line
   // A model whose inputs alone pass the limit is refused at once, before the importer runs
   // (a MaxPool1d over 1.2M values must not run for minutes first).
   const inputs = graph.inputs.reduce((a, i) => a + size(i.shape), 0);
-  if (inputs * PER_INPUT > MAX_GRAPH_CONSTRAINTS) throw tooLarge(source, inputs * PER_INPUT, `from its ${inputs.toLocaleString("en-US")} input values alone`);
+  const inputCost = inputsEstimate(graph.inputs);
+  if (overUpfront(inputCost)) throw tooLarge(source, inputCost, `from its ${inputs.toLocaleString("en-US")} input values alone`);
   if (!options.argmaxOutput) return importGraphIR(graph, source);
   const { logits, softmax, axis } = withoutFinalSoftmax(graph, source);
   log(`--argmax-output: the final Softmax "${softmax}" is compiled as the ArgMax of its logits`);

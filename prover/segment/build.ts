@@ -87,14 +87,8 @@ export async function buildSegments({ specPath, maxSegmentConstraints, minSegmen
   const ir = lowerModel(spec);
   const max = maxSegmentConstraints ?? defaultMaxSegmentConstraints(ptau);
   if (!(max > 0)) throw new ZkinferError("--max-segment-constraints: give a positive number (no cached ptau to take a default from)");
-  const plan = planModelSegments(ir, specGraph(spec), max, undefined, minSegments);
+  const { plan, rendered, circuits } = await calibratedSegments(ir, specGraph(spec), max, log, minSegments);
   const k = plan.segments.length;
-  log(
-    `segments: ${spec.name} in ${k} segment(s) of at most ${max.toLocaleString("en-US")} constraints (estimated: ${plan.segments.map((s) => s.constraints).join(", ")})`,
-  );
-  const rendered = await renderSegments(ir, plan);
-  const circuits: CircuitInfo[] = [];
-  for (let i = 0; i < k; i++) circuits.push(await compileStep({ name: segmentArtifactName(spec.name, i, k), source: rendered.sources[i]!, log }));
   const signals = (i: number) => (i === k - 1 ? circuits[i]!.publicOutputs + circuits[i]!.publicInputs : INNER_SEGMENT_SIGNALS);
   const power = Math.max(...circuits.map((c, i) => requiredPtauPower(c.nonLinearConstraints + c.linearConstraints, signals(i))));
   // ONE ptau for all (the given one, or the development ptau of the largest segment's power): the folded
@@ -147,6 +141,75 @@ export async function buildSegments({ specPath, maxSegmentConstraints, minSegmen
   writeFileSync(segmentRecordPath(spec.name), JSON.stringify(record, null, 2));
   log(`segments: ${k} keys from one ptau (2^${phase1.power}); verifier ${contractName}; commitment ${rendered.modelCommitment}`);
   return record;
+}
+
+/** Plans tried at most, each from the previous one's compiled counts (./build.ts calibratedSegments). */
+export const CALIBRATION_ROUNDS = 3;
+
+const total = (c: CircuitInfo) => c.nonLinearConstraints + c.linearConstraints;
+
+/**
+ * The plan, its circuits rendered and compiled. The planner's per-node estimate can be far off the
+ * compiled count in either direction (lstm_medium: segments estimated at 45k-58k compiled to 11.7k-50k,
+ * and the last to 80k), so the build re-plans from what it compiled: each node's estimate is scaled by
+ * the compiled/estimated ratio of the segment(s) holding it, until every segment is within S and no
+ * better K is in sight, for at most CALIBRATION_ROUNDS plans. It keeps the plan with the fewest
+ * segments of those within S (else the one whose largest segment is smallest). Compiling is cached by
+ * source, so a segment that comes out the same is not compiled again.
+ */
+export async function calibratedSegments(
+  ir: ModelIR,
+  float: ReturnType<typeof specGraph>,
+  max: number,
+  log: Log,
+  minSegments = 1,
+): Promise<{ plan: SegmentPlan; rendered: Awaited<ReturnType<typeof renderSegments>>; circuits: CircuitInfo[] }> {
+  let best: Awaited<ReturnType<typeof calibratedSegments>> | undefined;
+  const score = (r: { circuits: CircuitInfo[] }) => {
+    const largest = Math.max(...r.circuits.map(total));
+    return largest <= max ? r.circuits.length : Number.MAX_SAFE_INTEGER / 2 + largest;
+  };
+  let scale: number[] | undefined;
+  for (let round = 1; round <= CALIBRATION_ROUNDS; round++) {
+    const plan = planModelSegments(ir, float, max, undefined, scale, minSegments);
+    const k = plan.segments.length;
+    log(
+      `segments: ${ir.name} in ${k} segment(s) of at most ${max.toLocaleString("en-US")} constraints (plan ${round}, estimated: ${plan.segments.map((s) => Math.round(s.constraints)).join(", ")})`,
+    );
+    const rendered = await renderSegments(ir, plan);
+    const circuits: CircuitInfo[] = [];
+    for (let i = 0; i < k; i++) circuits.push(await compileStep({ name: segmentArtifactName(ir.name, i, k), source: rendered.sources[i]!, log }));
+    const real = circuits.map(total);
+    log(`segments: plan ${round} compiled to ${real.join(", ")} constraints (${real.reduce((a, b) => a + b, 0).toLocaleString("en-US")} in all)`);
+    if (!best || score({ circuits }) < score(best)) best = { plan, rendered, circuits };
+    const over = real.some((r) => r > max);
+    // Fewer segments in sight: the compiled total would fit in at least two segments fewer.
+    const fewer = Math.ceil(real.reduce((a, b) => a + b, 0) / max) <= k - 2;
+    if (!over && !fewer) break;
+    scale = calibratedNodeScale(plan, real, ir.graph.nodes.length, scale);
+  }
+  // A later plan of the same K compiled over the best one's artifacts: compile the best again (cached when unchanged).
+  const k = best!.plan.segments.length;
+  for (let i = 0; i < k; i++) best!.circuits[i] = await compileStep({ name: segmentArtifactName(ir.name, i, k), source: best!.rendered.sources[i]!, log });
+  return best!;
+}
+
+/**
+ * Each node's estimate scale after a plan compiled to `real`: its previous scale times the
+ * compiled/estimated ratio of the segments holding its pieces (weighted by the piece's share of the node).
+ */
+export function calibratedNodeScale(plan: SegmentPlan, real: readonly number[], nodes: number, previous?: readonly number[]): number[] {
+  const weight = new Array<number>(nodes).fill(0);
+  const ratio = new Array<number>(nodes).fill(0);
+  plan.segments.forEach((seg, s) => {
+    const r = real[s]! / seg.constraints;
+    // Units before plan.checks are the input checks (./plan.ts); the pieces follow.
+    for (const p of plan.pieces.slice(Math.max(0, seg.first - plan.checks), Math.max(0, seg.end - plan.checks))) {
+      weight[p.node]! += p.to - p.from;
+      ratio[p.node]! += (p.to - p.from) * r;
+    }
+  });
+  return weight.map((w, k) => (previous?.[k] ?? 1) * (w > 0 ? ratio[k]! / w : 1));
 }
 
 /** Reads a segments record, and checks that it is the plan `ir` gives now (else: rebuild). */

@@ -44,6 +44,8 @@ export interface ProveSegmentedParameters {
   attempts?: number;
   /** Segments proved at once (default 1; with a pool, its size). */
   concurrency?: number;
+  /** Proves this inference's segments instead of the prover's own (the service sends each to its queue). */
+  proveSegment?: ProveSegment;
 }
 
 export interface SegmentedProofResult {
@@ -97,7 +99,7 @@ export class SegmentedProver {
       for (;;) {
         attempts[i]!++;
         try {
-          const proved = await this.proveOne(i, witnesses.circuitInputs[i]!);
+          const proved = await (p.proveSegment ?? this.proveOne)(i, witnesses.circuitInputs[i]!);
           const expected = witnesses.segmentSignals[i]!;
           if (proved.publicSignals.length !== expected.length || proved.publicSignals.some((s, j) => s !== expected[j]))
             throw new ZkinferError(`compiler bug: segment ${i}'s public signals differ from the reference interpreter's`);

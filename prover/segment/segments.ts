@@ -60,11 +60,13 @@ export function loweredSegmentable(
   float: GraphSpec,
   maxSegmentConstraints: number,
   maxPiece = maxSegmentConstraints / PIECES_PER_SEGMENT,
+  nodeScale?: readonly number[],
 ): { graph: SegmentableGraph; pieces: Piece[] } {
   const g = ir.graph;
   if (float.nodes.length !== g.nodes.length) throw new Error(`segments: the float graph has ${float.nodes.length} nodes, the lowered one ${g.nodes.length}`);
   const ivs = tapeIntervals(g);
-  const costs = g.nodes.map((n, k) => loweredNodeConstraints(n, float.nodes[k]!));
+  // nodeScale: the build's correction of each node's estimate from compiled counts (./build.ts calibratedSegments).
+  const costs = g.nodes.map((n, k) => loweredNodeConstraints(n, float.nodes[k]!) * (nodeScale?.[k] ?? 1));
   const pieces = piecesOf(
     g.nodes,
     g.nodes.map((n) => n.outs.length),
@@ -118,10 +120,17 @@ export function estimatedSegmentable(float: GraphSpec, inputs: number, maxSegmen
  * Plans `ir`'s segments of at most `maxSegmentConstraints` (estimated) each, at least `minSegments` of them; a splittable node costing
  * more than `maxPiece` (default an eighth of a segment) is cut into pieces of about that cost.
  */
-export function planModelSegments(ir: ModelIR, float: GraphSpec, maxSegmentConstraints: number, maxPiece?: number, minSegments = 1): SegmentPlan {
+export function planModelSegments(
+  ir: ModelIR,
+  float: GraphSpec,
+  maxSegmentConstraints: number,
+  maxPiece?: number,
+  nodeScale?: readonly number[],
+  minSegments = 1,
+): SegmentPlan {
   const refusal = segmentationRefusal(ir);
   if (refusal) throw new ZkinferError(refusal);
-  const { graph, pieces } = loweredSegmentable(ir, float, maxSegmentConstraints, maxPiece);
+  const { graph, pieces } = loweredSegmentable(ir, float, maxSegmentConstraints, maxPiece, nodeScale);
   return { ...planSegments(graph, maxSegmentConstraints, minSegments), pieces };
 }
 

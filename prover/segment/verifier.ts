@@ -19,7 +19,14 @@
  * generator), so
  *     prod_i e(r_i A_i, B_i) * e(-R alpha, beta) * e(-sum_i r_i vk_x_i, gamma) * prod_i e(-r_i C_i, delta_i) = 1
  * with R = sum r_i: 2K + 2 pairings instead of 4K. r_0 = 1 and r_i = keccak256(seed, i) mod r with
- * seed = keccak256(keysHash, proof, publicSignals): fixed only once every proof and signal is.
+ * seed = keccak256(keysHash, keccak256(abi.encode(proof, publicSignals))): fixed only once every proof and
+ * signal is.
+ *
+ * An inference whose K checks do not fit one transaction is verified over several: `stage(proof,
+ * publicSignals, from, to)` checks segments [from, to) (the same folded check over that range, r_from = 1)
+ * and records, per keccak256(proof, publicSignals), that the first `to` segments verify; `verify` then
+ * checks only the segments not yet staged, so the hub's `verifyAndAct` (unchanged) acts once, in the
+ * last transaction. Ranges must come in order from 0, so a record always means "segments [0, n) verify".
  */
 import { encodeAbiParameters, keccak256, parseAbiParameters } from "viem";
 import { FIELD_MODULUS } from "../field.js";
@@ -68,6 +75,111 @@ const PRECOMPILE_HELPERS = `    function _point(bytes memory table, uint256 j) p
 
 /** Bytes of one segment proof in `proof`. */
 export const SEGMENT_PROOF_BYTES = 256;
+
+/**
+ * The verifier's entry points and checks (the same for every model: the keys come from the per-model
+ * constants and the _delta/_negIc/_segmentSignals functions): verify, stage, and the folded check of
+ * a range of segments.
+ */
+const VERIFY_FUNCTIONS = `    /// @dev Per inference (keccak256 of its proof bytes and public signals): the segments [0, n) already
+    /// verified by {stage}, so an inference whose K checks do not fit one transaction is verified over several.
+    mapping(bytes32 inference => uint256 verifiedSegments) public staged;
+
+    /// @dev {stage} was given segments [from, to) of an inference whose first verified segments are verified: from must be verified, to in (from, K].
+    error SegmentedVerifierRangeInvalid(uint256 verified, uint256 from, uint256 to);
+    /// @dev Segments [from, to) of the inference do not verify.
+    error SegmentedVerifierSegmentsInvalid(uint256 from, uint256 to);
+    /// @notice Segments [from, to) of inference verified; the first to of its segments are now.
+    event SegmentsStaged(bytes32 indexed inference, uint256 from, uint256 to);
+
+    /// @dev See {IInferenceVerifier-verify}. False for a word out of its field, a point off the curve or a failed check.
+    /// Checks the segments {stage} has not verified yet (all of them, unless some were staged).
+    function verify(bytes calldata proof, uint256[] calldata publicSignals) external view returns (bool) {
+        _checkShape(proof, publicSignals);
+        bytes32 inference = keccak256(abi.encode(proof, publicSignals));
+        uint256 from = staged[inference];
+        return from == _K || _check(proof, publicSignals, inference, from, _K);
+    }
+
+    /**
+     * @notice Verifies segments [from, to) of an inference and records it, for an inference too large to
+     * verify in one transaction: stage its segments in order over several transactions, then submit it
+     * to the hub, whose call to {verify} then checks only what is left. Anyone may stage: a staged
+     * range is only the fact that these proof bytes verify for these signals.
+     */
+    function stage(bytes calldata proof, uint256[] calldata publicSignals, uint256 from, uint256 to) external {
+        _checkShape(proof, publicSignals);
+        bytes32 inference = keccak256(abi.encode(proof, publicSignals));
+        uint256 verified = staged[inference];
+        if (from != verified || to <= from || to > _K) revert SegmentedVerifierRangeInvalid(verified, from, to);
+        if (!_check(proof, publicSignals, inference, from, to)) revert SegmentedVerifierSegmentsInvalid(from, to);
+        staged[inference] = to;
+        emit SegmentsStaged(inference, from, to);
+    }
+
+    function _checkShape(bytes calldata proof, uint256[] calldata publicSignals) private pure {
+        if (proof.length != _PROOF_LENGTH) revert InferenceVerifierInvalidProofLength(_PROOF_LENGTH, proof.length);
+        if (publicSignals.length != _NUM_SIGNALS) revert InferenceVerifierInvalidSignalCount(_NUM_SIGNALS, publicSignals.length);
+    }
+
+    /// @dev Segments [from, to) in one pairing-product check (2 (to - from) + 2 pairings).
+    function _check(bytes calldata proof, uint256[] calldata publicSignals, bytes32 inference, uint256 from, uint256 to) private view returns (bool) {
+        uint256 seed = uint256(keccak256(abi.encode(_KEYS_HASH, inference)));
+        uint256 n = to - from;
+        // The pairing input: 2n + 2 pairs of (G1, G2), 6 words each.
+        uint256[] memory pairs = new uint256[](6 * (2 * n + 2));
+        uint256[2] memory vk; // -sum_i r_i vk_x_i, the accumulator (starts at the identity)
+        uint256 rSum = 0;
+        bool ok = true;
+        for (uint256 i = from; i < to; i++) {
+            uint256 ri = i == from ? 1 : uint256(keccak256(abi.encode(seed, i))) % _R;
+            rSum = addmod(rSum, ri, _R);
+            ok = _proofPairs(pairs, proof, i, i - from, n, ri, ok);
+            (vk, ok) = _accumulate(vk, ri, _segmentSignals(i, proof, publicSignals), _negIc(i), ok);
+        }
+        uint256[2] memory ra;
+        (ra, ok) = _mul([_NEG_ALPHA_X, _NEG_ALPHA_Y], rSum, ok);
+        _setPair(pairs, 2 * n, ra, [_BETA_X_IM, _BETA_X_RE, _BETA_Y_IM, _BETA_Y_RE]);
+        _setPair(pairs, 2 * n + 1, vk, [_GAMMA_X_IM, _GAMMA_X_RE, _GAMMA_Y_IM, _GAMMA_Y_RE]);
+        if (!ok) return false;
+        uint256[1] memory out;
+        bool success;
+        assembly ("memory-safe") {
+            success := staticcall(gas(), 0x08, add(pairs, 0x20), mul(mload(pairs), 0x20), out, 0x20)
+        }
+        return success && out[0] == 1;
+    }
+
+    /// @dev Segment i's pairs (r_i A_i, B_i) at slot and (-r_i C_i, delta_i) at n + slot; ok false for a coordinate >= q (one encoding per proof) or a point off the curve.
+    function _proofPairs(uint256[] memory pairs, bytes calldata proof, uint256 i, uint256 slot, uint256 n, uint256 ri, bool ok) private view returns (bool) {
+        uint256 p = i * ${SEGMENT_PROOF_BYTES};
+        uint256[8] memory w;
+        for (uint256 j = 0; j < 8; j++) {
+            w[j] = uint256(bytes32(proof[p + 32 * j:p + 32 * j + 32]));
+            ok = ok && w[j] < _Q;
+        }
+        uint256[2] memory a;
+        (a, ok) = _mul([w[0], w[1]], ri, ok);
+        _setPair(pairs, slot, a, [w[2], w[3], w[4], w[5]]);
+        uint256[2] memory c;
+        (c, ok) = _mul([w[6], w[7]], ri, ok);
+        _setPair(pairs, n + slot, [c[0], c[1] == 0 ? 0 : _Q - c[1]], _delta(i));
+        return ok;
+    }
+
+    /// @dev vk + r_i * (-IC_0) + sum_j (r_i s_ij) * (-IC_j); ok false for a signal >= r (it would alias another statement) or a wrong key size.
+    function _accumulate(uint256[2] memory vk, uint256 ri, uint256[] memory s, bytes memory ic, bool ok) private view returns (uint256[2] memory, bool) {
+        if (ic.length != 64 * (s.length + 1)) return (vk, false);
+        uint256[2] memory term;
+        (term, ok) = _mul(_point(ic, 0), ri, ok);
+        (vk, ok) = _add(vk, term, ok);
+        for (uint256 j = 0; j < s.length; j++) {
+            ok = ok && s[j] < _R;
+            (term, ok) = _mul(_point(ic, j + 1), mulmod(ri, s[j], _R), ok);
+            (vk, ok) = _add(vk, term, ok);
+        }
+        return (vk, ok);
+    }`;
 
 /**
  * Refuses keys that cannot be folded: not Groth16 on bn128, or not sharing alpha, beta and gamma (keys
@@ -155,59 +267,7 @@ ${g2Const("BETA", g2(vkeys[0]!.vk_beta_2))}
 ${g2Const("GAMMA", g2(vkeys[0]!.vk_gamma_2))}
 ${perSegment}
 
-    /// @dev See {IInferenceVerifier-verify}. False for a word out of its field, a point off the curve or a failed check.
-    function verify(bytes calldata proof, uint256[] calldata publicSignals) external view returns (bool) {
-        if (proof.length != _PROOF_LENGTH) revert InferenceVerifierInvalidProofLength(_PROOF_LENGTH, proof.length);
-        if (publicSignals.length != _NUM_SIGNALS) revert InferenceVerifierInvalidSignalCount(_NUM_SIGNALS, publicSignals.length);
-        uint256 seed = uint256(keccak256(abi.encodePacked(_KEYS_HASH, proof, publicSignals)));
-        // The pairing input: 2K + 2 pairs of (G1, G2), 6 words each.
-        uint256[] memory pairs = new uint256[](6 * (2 * _K + 2));
-        uint256[2] memory vk; // -sum_i r_i vk_x_i, the accumulator (starts at the identity)
-        uint256 rSum = 0;
-        bool ok = true;
-        for (uint256 i = 0; i < _K; i++) {
-            uint256 ri = i == 0 ? 1 : uint256(keccak256(abi.encode(seed, i))) % _R;
-            rSum = addmod(rSum, ri, _R);
-            uint256 p = i * ${SEGMENT_PROOF_BYTES};
-            uint256[8] memory w;
-            for (uint256 j = 0; j < 8; j++) {
-                w[j] = uint256(bytes32(proof[p + 32 * j:p + 32 * j + 32]));
-                ok = ok && w[j] < _Q; // canonical coordinates: one encoding per proof
-            }
-            // (r_i A_i, B_i)
-            uint256[2] memory a;
-            (a, ok) = _mul([w[0], w[1]], ri, ok);
-            _setPair(pairs, i, a, [w[2], w[3], w[4], w[5]]);
-            // (-r_i C_i, delta_i)
-            uint256[2] memory c;
-            (c, ok) = _mul([w[6], w[7]], ri, ok);
-            _setPair(pairs, _K + i, [c[0], c[1] == 0 ? 0 : _Q - c[1]], _delta(i));
-            // vk += r_i * (-IC_0) + sum_j (r_i s_ij) * (-IC_j)
-            uint256[] memory s = _segmentSignals(i, proof, publicSignals);
-            bytes memory ic = _negIc(i);
-            if (ic.length != 64 * (s.length + 1)) return false;
-            uint256[2] memory term;
-            (term, ok) = _mul(_point(ic, 0), ri, ok);
-            (vk, ok) = _add(vk, term, ok);
-            for (uint256 j = 0; j < s.length; j++) {
-                ok = ok && s[j] < _R; // a signal >= r would alias another statement
-                (term, ok) = _mul(_point(ic, j + 1), mulmod(ri, s[j], _R), ok);
-                (vk, ok) = _add(vk, term, ok);
-            }
-        }
-        uint256[2] memory ra;
-        (ra, ok) = _mul([_NEG_ALPHA_X, _NEG_ALPHA_Y], rSum, ok);
-        _setPair(pairs, 2 * _K, ra, [_BETA_X_IM, _BETA_X_RE, _BETA_Y_IM, _BETA_Y_RE]);
-        _setPair(pairs, 2 * _K + 1, vk, [_GAMMA_X_IM, _GAMMA_X_RE, _GAMMA_Y_IM, _GAMMA_Y_RE]);
-        if (!ok) return false;
-        uint256[1] memory out;
-        bool success;
-        assembly ("memory-safe") {
-            success := staticcall(gas(), 0x08, add(pairs, 0x20), mul(mload(pairs), 0x20), out, 0x20)
-        }
-        return success && out[0] == 1;
-    }
-
+${VERIFY_FUNCTIONS}
     /// @dev Segment i's public signals, rebuilt from the inference's signals and the boundary commitments.
     function _segmentSignals(uint256 i, bytes calldata proof, uint256[] calldata publicSignals) private pure returns (uint256[] memory s) {
         uint256 n = publicSignals.length;

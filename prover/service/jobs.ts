@@ -2,6 +2,7 @@
  * The job model shared by the API, both queue back ends, the prover pool and the submitter. One
  * definition, so "same job semantics with both back ends" is a property of the types, not a hope.
  */
+import type { Groth16Proof } from "../prove/calldata.js";
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { fromField } from "../field.js";
 import type { ModelIR } from "../model/ir.js";
@@ -95,6 +96,8 @@ export interface JobRecord {
    * (`proof`, `proofBytes` and `publicSignals` are then the batch's). Null or absent for a single proof.
    */
   aggregation?: JobAggregation | null;
+  /** Set when the job was proved in segments (a segmented model): how each segment went. Null or absent otherwise. */
+  segmented?: JobSegmented | null;
   /** True once the job must be proved on its own (its aggregated batch would not land); it is never batched again. */
   single?: boolean;
 }
@@ -124,6 +127,17 @@ export interface JobAggregation {
 }
 
 /**
+ * A job proved in segments (docs/SEGMENTS.md, "In the prover service"): `proof` holds the K segment
+ * proofs, `proofBytes` the SegmentedVerifier's bytes (K proofs, then the K - 1 boundary commitments).
+ */
+export interface JobSegmented {
+  /** The number of segments. */
+  k: number;
+  /** Per segment, in order: the deliveries it took (a failed segment is retried on its own) and the process that proved it. */
+  segments: { attempts: number; provedBy: string }[];
+}
+
+/**
  * One log a contract other than the hub emitted in the transaction that recorded the statement. Decoded
  * (`event` and `args`, integers as decimal strings: uint256 and int256 do not fit JSON numbers) when the
  * service has the consumer's ABI (`--consumer-abi`, or a bundled consumer); otherwise `event` and `args`
@@ -137,6 +151,23 @@ export interface ConsumerEvent {
   data: string;
 }
 
+/** One segment to prove: its model, its index, its circuit input (field elements as decimal strings). */
+export interface SegmentTask {
+  model: string;
+  index: number;
+  input: Record<string, string | string[]>;
+}
+
+/** A proved segment, as it crosses processes. */
+export interface SegmentTaskResult {
+  proof: Groth16Proof;
+  publicSignals: string[];
+  /** host:pid of the process that proved it. */
+  provedBy: string;
+  /** Deliveries of the task, this one included. */
+  attempts: number;
+}
+
 /** What a prover returns for one job. */
 export interface ProofResult {
   proof: unknown;
@@ -144,6 +175,8 @@ export interface ProofResult {
   publicSignals: string[];
   witnessMs: number;
   proveMs: number;
+  /** A segmented model's job: how its segments were proved. */
+  segmented?: JobSegmented;
 }
 
 export function newJobId(): string {
@@ -234,6 +267,7 @@ export function publicView(job: JobRecord, model?: ModelIR) {
     blockNumber: job.blockNumber,
     alreadyOnChain: job.alreadyOnChain,
     aggregation: job.aggregation ?? null,
+    segmented: job.segmented ?? null,
     error: job.error,
   };
 }

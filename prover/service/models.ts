@@ -6,11 +6,13 @@
  */
 import { recordedModelCommitment } from "../artifacts/circuitRecord.js";
 import { assertBuilt, resolveSpecPath } from "../artifacts/models.js";
-import { verifierContractName } from "../artifacts/paths.js";
+import { artifactPath, verifierContractName } from "../artifacts/paths.js";
 import { ZkinferError } from "../errors.js";
 import { quantizeInputs } from "../model/interpret.js";
 import { lowerModel, type ModelIR } from "../model/ir.js";
 import { readModelSpec } from "../model/spec.js";
+import { checkSegmentRecord, readSegmentRecord, segmentRecordPath, type SegmentRecord } from "../segment/build.js";
+import { existsSync } from "node:fs";
 
 export interface ServiceModel {
   name: string;
@@ -19,6 +21,12 @@ export interface ServiceModel {
   ir: ModelIR;
   commitment: bigint;
   verifierContract: string;
+  /**
+   * Set for a model served in segments (docs/SEGMENTS.md): built with `zkinfer segments build` and
+   * not for one proof. Its jobs prove segment by segment (./segmented.ts); its on-chain verifier is the
+   * SegmentedVerifier.
+   */
+  segments?: SegmentRecord;
 }
 
 export async function loadServiceModels(paths: readonly string[]): Promise<Map<string, ServiceModel>> {
@@ -36,6 +44,21 @@ export async function loadServiceModels(paths: readonly string[]): Promise<Map<s
       );
     }
     if (models.has(ir.name)) throw new ZkinferError(`Model ${ir.name} is given twice (${specPath}).`);
+    // A model built in segments only (too large for one proof) is served in segments.
+    if (!existsSync(artifactPath(ir.name, "zkey")) && existsSync(segmentRecordPath(ir.name))) {
+      const record = readSegmentRecord(ir.name);
+      await checkSegmentRecord(ir, record);
+      models.set(ir.name, {
+        name: ir.name,
+        version: ir.version,
+        specPath,
+        ir,
+        commitment: BigInt(record.modelCommitment),
+        verifierContract: record.verifierContract,
+        segments: record,
+      });
+      continue;
+    }
     assertBuilt(ir.name, specPath);
     // The build's record (checked against the spec and the artifacts, no circuit rendered): the prover
     // processes read it too; checked here first, so a stale or older build refuses to start in one

@@ -177,7 +177,23 @@ const SCHEMAS = {
           "this job's statement (same public signals) was already recorded by another transaction; another statement under the same (subject, nonce) fails the job with kind conflict",
       },
       aggregation: { $ref: "#/components/schemas/Aggregation" },
+      segmented: { $ref: "#/components/schemas/Segmented" },
       error: { type: ["object", "null"], properties: { kind: { type: "string", enum: [...FAILURE_KINDS] }, message: { type: "string" } } },
+    },
+  },
+  Segmented: {
+    type: ["object", "null"],
+    description:
+      "Set when the job's model is proved in segments (docs/SEGMENTS.md): `proofBytes` are the SegmentedVerifier's (the K segment proofs, then the K - 1 " +
+      "boundary commitments), `proof` the K Groth16 proofs. Null for a model proved in one proof.",
+    required: ["k", "segments"],
+    properties: {
+      k: { type: "integer", description: "the number of segments" },
+      segments: {
+        type: "array",
+        description: "per segment, in order: the deliveries it took (a failed segment is retried on its own) and the process that proved it (host:pid)",
+        items: { type: "object", required: ["attempts", "provedBy"], properties: { attempts: { type: "integer" }, provedBy: { type: "string" } } },
+      },
     },
   },
   Aggregation: {

@@ -21,6 +21,8 @@ import { AggregatedSubmissions } from "./aggregatedSubmission.js";
 import { Aggregator, DEFAULT_AGGREGATE_SIZES, DEFAULT_AGGREGATE_WAIT_MS, type AggregationContext } from "./aggregator.js";
 import { chainSlotChecker, hubAggregatedSizes, localAggregatedSizes } from "./aggregationSetup.js";
 import { createPublicClient, http, type PublicClient } from "viem";
+import { LocalSegmentProvers, SegmentedJobs, type SegmentDispatch } from "./segmented.js";
+import { JobError } from "./queue/jobQueue.js";
 
 export type QueueConfig = { kind: "sqlite"; path: string } | { kind: "redis"; url: string; prefix?: string; lockDurationMs?: number };
 
@@ -89,7 +91,9 @@ function aggregationPlan(o: { aggregate?: AggregateOptions; queue: QueueConfig }
     throw new ZkinferError(
       "--aggregate needs the Redis queue (--redis <url>): a batch's jobs are claimed and recorded atomically in Redis. Pass --aggregate none, or --redis.",
     );
-  const local = o.queue.kind === "redis" && sizes.length > 0 ? localAggregatedSizes(models.values(), sizes, explicit, log) : {};
+  // A segmented model is never aggregated (its statement is K proofs).
+  const single = [...models.values()].filter((m) => !m.segments);
+  const local = o.queue.kind === "redis" && sizes.length > 0 ? localAggregatedSizes(single, sizes, explicit, log) : {};
   return { explicit, sizes, local };
 }
 
@@ -113,11 +117,47 @@ function makeAggregator(
   });
 }
 
-/** Starts proving: through the aggregator when there is one (its prove deliveries wait for a batch, so the largest size is added to the concurrency). */
-async function startProvingWith(queue: JobQueue, pool: ProverPool, aggregator: Aggregator | undefined, local: Record<string, number[]>): Promise<void> {
+/**
+ * Starts proving: through the aggregator when there is one (its prove deliveries wait for a batch, so
+ * the largest size is added to the concurrency); a segmented model's jobs through `segmented` (a job
+ * waits for its segments, proved by the segment provers: `workers` more deliveries at once).
+ */
+async function startProvingWith(
+  queue: JobQueue,
+  pool: ProverPool | undefined,
+  aggregator: Aggregator | undefined,
+  local: Record<string, number[]>,
+  segmented: ReturnType<typeof segmentedProving>,
+): Promise<void> {
   const largest = Math.max(0, ...Object.values(local).flat());
-  if (aggregator) await queue.startProving((job) => aggregator.prove(job), pool.size + largest);
-  else await queue.startProving((job) => pool.prove(job), pool.size);
+  const size = (pool?.size ?? 0) + largest + (segmented ? segmented.size : 0);
+  if (segmented && queue instanceof RedisQueue) await queue.startProvingSegments((task, attempts) => segmented.provers.prove(task, attempts), segmented.size);
+  await queue.startProving(async (job) => {
+    if (segmented?.jobs.handles(job.model)) {
+      if (queue instanceof RedisQueue) await queue.discardSegmentInputs(job.id);
+      return segmented.jobs.prove(job);
+    }
+    if (!pool) throw new JobError("prove", `this process does not prove ${job.model} in one proof`, false);
+    return aggregator ? aggregator.prove(job) : pool.prove(job);
+  }, size);
+}
+
+/**
+ * The segmented models' provers (`size` processes) and jobs, when any is served: on Redis a job's
+ * segments become queue tasks any proving process takes; on SQLite this process proves them itself.
+ */
+function segmentedProving(models: Map<string, ServiceModel>, queue: JobQueue, size: number) {
+  if (!SegmentedJobs.servedIn(models) || size < 1) return undefined;
+  const provers = new LocalSegmentProvers(models, size);
+  const dispatch: SegmentDispatch =
+    queue instanceof RedisQueue ? (parent, task) => queue.proveSegmentTask(parent, task) : (_parent, task) => provers.prove(task);
+  // The Redis queue delivers a failed segment again itself; locally the prover retries it once more.
+  return { size, provers, jobs: new SegmentedJobs(models, dispatch, queue instanceof RedisQueue ? 1 : 2) };
+}
+
+/** The served models proved in one proof (the prover pool loads those only). */
+function singleProofSpecs(models: Map<string, ServiceModel>): Record<string, string> {
+  return Object.fromEntries([...models.values()].filter((m) => !m.segments).map((m) => [m.name, m.specPath]));
 }
 
 export interface RunningService {
@@ -180,8 +220,9 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
 
   const queue = openQueue(o.queue, o.maxAttempts);
   const metrics = new ServiceMetrics(queue);
-  const specs = Object.fromEntries([...models.values()].map((m) => [m.name, m.specPath]));
-  const pool = o.workers > 0 ? new ProverPool({ specs, size: o.workers, aggregated: plan.local }) : undefined;
+  const specs = singleProofSpecs(models);
+  const pool = o.workers > 0 && Object.keys(specs).length > 0 ? new ProverPool({ specs, size: o.workers, aggregated: plan.local }) : undefined;
+  const segmented = segmentedProving(models, queue, o.workers);
   let aggregator: Aggregator | undefined;
   try {
     // What the workers batch with: published by the submitting process only (a serve without a chain
@@ -195,8 +236,8 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
         publicClient: submitterParts?.clients.publicClient,
         log,
       });
-      await startProvingWith(queue, pool, aggregator, plan.local);
     }
+    if (pool || segmented) await startProvingWith(queue, pool, aggregator, plan.local, segmented);
     if (submitterParts) {
       submitter = new Submitter({
         clients: submitterParts.clients,
@@ -217,6 +258,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
   } catch (e) {
     aggregator?.close();
     await pool?.close();
+    await segmented?.provers.close();
     await queue.close();
     await releaseLeases();
     throw e;
@@ -243,7 +285,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
     allowSelfSubject: o.chain?.allowSelfSubject ?? false,
     bodyLimit: o.bodyLimit,
     health: async () => ({
-      workers: pool?.size ?? 0,
+      workers: pool?.size ?? segmented?.size ?? 0,
       proverPids: pool?.pids() ?? [],
       // Largest resident set a prover of this process reported: the memory bound per worker.
       proverPeakRssMb: pool ? Math.round(pool.peakRssMb) : null,
@@ -269,6 +311,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
         submitter?.stop();
         aggregator?.close();
         await pool?.close();
+        await segmented?.provers.close();
         await queue.close();
         await releaseLeases();
       })();
@@ -290,22 +333,28 @@ export interface WorkerOptions {
 }
 
 /** A proving-only process on the Redis queue: any number of them, on any number of machines. */
-export async function startWorker(o: WorkerOptions): Promise<{ pool: ProverPool; queue: JobQueue; close(): Promise<void> }> {
+export async function startWorker(
+  o: WorkerOptions,
+): Promise<{ pool?: ProverPool; segmentProvers?: LocalSegmentProvers; queue: JobQueue; close(): Promise<void> }> {
   const models = await loadServiceModels(o.models);
   const log = (line: string) => console.log(line);
   const plan = aggregationPlan({ aggregate: o.aggregate, queue: { kind: "redis", url: o.redisUrl } }, models, log);
   const queue = new RedisQueue({ url: o.redisUrl, prefix: o.prefix, maxAttempts: o.maxAttempts, lockDurationMs: o.lockDurationMs });
-  const pool = new ProverPool({ specs: Object.fromEntries([...models.values()].map((m) => [m.name, m.specPath])), size: o.workers, aggregated: plan.local });
-  await pool.ready();
+  const specs = singleProofSpecs(models);
+  const pool = Object.keys(specs).length > 0 ? new ProverPool({ specs, size: o.workers, aggregated: plan.local }) : undefined;
+  await pool?.ready();
+  const segmented = segmentedProving(models, queue, o.workers);
   const publicClient = o.rpcUrl ? (createPublicClient({ transport: http(o.rpcUrl) }) as PublicClient) : undefined;
-  const aggregator = makeAggregator(queue, pool, plan.local, { waitMs: o.aggregate?.waitMs, leaseMs: o.lockDurationMs ?? 30_000, publicClient, log });
-  await startProvingWith(queue, pool, aggregator, plan.local);
+  const aggregator = pool && makeAggregator(queue, pool, plan.local, { waitMs: o.aggregate?.waitMs, leaseMs: o.lockDurationMs ?? 30_000, publicClient, log });
+  await startProvingWith(queue, pool, aggregator, plan.local, segmented);
   return {
     pool,
+    segmentProvers: segmented?.provers,
     queue,
     async close() {
       aggregator?.close();
-      await pool.close();
+      await pool?.close();
+      await segmented?.provers.close();
       await queue.close();
     },
   };
@@ -388,6 +437,10 @@ async function connectServiceChain(
     if (!chain.deploy) throw new ZkinferError("No hub address: pass --hub <address> (or --deploy on a development chain).");
     if (models.size !== 1) throw new ZkinferError("--deploy deploys one model's stack; pass exactly one model.");
     const m = [...models.values()][0]!;
+    if (m.segments)
+      throw new ZkinferError(
+        `--deploy deploys the development stack of a model proved in one proof; ${m.name} is served in segments: deploy its SegmentedVerifier and register it (docs/SEGMENTS.md), then pass --hub, --model-id and --consumer.`,
+      );
     deployment = await deployDevStack(probe, { ...m, modelCommitment: m.commitment, numOutputs: m.ir.outputs.length, ...chain.deploy });
     hub = deployment.hub;
     expected = { [m.name]: { modelId: deployment.modelId, consumer: deployment.creditGate } };
@@ -401,7 +454,12 @@ async function connectServiceChain(
           `(the service never picks an id by commitment: anyone can register a copy of a model with their own consumer).`,
       );
     }
-    await checkModelRecord(probe.publicClient, hub, { ...m, attested: m.ir.attestation !== undefined, ...named });
+    await checkModelRecord(probe.publicClient, hub, {
+      ...m,
+      attested: m.ir.attestation !== undefined,
+      ...named,
+      ...(m.segments ? { segmentedVerifier: m.segments.verifierContract } : {}),
+    });
     modelIds[m.name] = named.modelId;
   }
   for (const name of Object.keys(expected))

@@ -6,12 +6,15 @@
  * witness equals the interpreter. The whole set, with the per-operator pass rate:
  * `npx tsx scripts/onnx-conformance.ts`.
  */
-import { statSync, readdirSync } from "node:fs";
+import { readFileSync, statSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect } from "chai";
 import { checkOnnx } from "../../prover/onnx/check.js";
-import { limitOf, nodeTests, runNodeTest, type NodeTestResult } from "../../prover/onnx/conformance.js";
+import { limitOf, loadNodeTest, nodeTests, runNodeTest, type NodeTestResult } from "../../prover/onnx/conformance.js";
+import { estimateGraphConstraints, inputsEstimate, UPFRONT_SLACK } from "../../prover/onnx/estimate.js";
+import { parseOnnx } from "../../prover/onnx/graph.js";
+import type { GraphSpec } from "../../prover/graph/types.js";
 
 const root = fileURLToPath(new URL("../fixtures/onnx-node/", import.meta.url));
 /** Bytes of a test's model and data: "small" is below this. */
@@ -84,7 +87,7 @@ describe("ONNX backend node tests (the small ones), without proving", function (
       // check-onnx compiles the circuit and compares its witness with the interpreter; it reads
       // a JSON input, written from the test's own input tensor.
       const { parseTensor } = await import("../../prover/onnx/graph.js");
-      const { readFileSync, writeFileSync, mkdtempSync } = await import("node:fs");
+      const { writeFileSync, mkdtempSync } = await import("node:fs");
       const { tmpdir } = await import("node:os");
       const tmp = mkdtempSync(join(tmpdir(), "zkinfer-node-"));
       const x = parseTensor(readFileSync(join(dir, "test_data_set_0", "input_0.pb"))).data;
@@ -93,6 +96,17 @@ describe("ONNX backend node tests (the small ones), without proving", function (
       expect(c.supported, c.reason).to.equal(true);
       expect(c.outputs!.circuit).to.deep.equal(c.outputs!.quantized);
       expect(c.maxAbsError!).to.be.at.most(c.errorBound!);
+      // The size gates against circom's count (prover/onnx/estimate.ts): the circuit counted from its
+      // calibrated widths never below it and at most 5% above; the import-time estimate at most
+      // UPFRONT_SLACK times it (so what it refuses up front does not fit).
+      expect(c.estimatedConstraints!, "counted")
+        .to.be.at.least(c.constraints!)
+        .and.at.most(1.05 * c.constraints!);
+      const loaded = loadNodeTest(dir);
+      if ("status" in loaded) throw new Error(loaded.reason);
+      const graph = parseOnnx(readFileSync(join(dir, "model.onnx")), t);
+      const early = estimateGraphConstraints((loaded.net.layers[0] as GraphSpec).nodes, inputsEstimate(graph.inputs));
+      expect(early, "import-time estimate").to.be.at.most(UPFRONT_SLACK * c.constraints!);
     });
   }
 });

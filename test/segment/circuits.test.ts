@@ -51,7 +51,7 @@ describe("segment circuits: a tiny model cut into 3 segments (witnesses, no keys
   before(async () => {
     const spec = readModelSpec(specPath);
     ir = lowerModel(spec);
-    plan = planModelSegments(ir, specGraph(spec), TINY_MAX_SEGMENT_CONSTRAINTS, undefined, TINY_MIN_SEGMENTS);
+    plan = planModelSegments(ir, specGraph(spec), TINY_MAX_SEGMENT_CONSTRAINTS, undefined, undefined, TINY_MIN_SEGMENTS);
     rendered = await renderSegments(ir, plan);
     const dir = mkdtempSync(join(tmpdir(), "zkinfer-segments-"));
     for (const [i, source] of rendered.sources.entries()) {
@@ -252,7 +252,7 @@ describe("segment circuits: an input segment, then segments opening its commitme
   before(async () => {
     const spec = readModelSpec(wideSpec);
     ir = lowerModel(spec);
-    plan = planModelSegments(ir, specGraph(spec), 1500, undefined, 3);
+    plan = planModelSegments(ir, specGraph(spec), 1500, undefined, undefined, 3);
     const rendered = await renderSegments(ir, plan);
     const dir = mkdtempSync(join(tmpdir(), "zkinfer-segments-input-"));
     for (const [i, source] of rendered.sources.entries()) {

@@ -9,7 +9,7 @@ import { expect } from "chai";
 import { lowerModel } from "../../prover/model/ir.js";
 import { readModelSpec } from "../../prover/model/spec.js";
 import { specGraph } from "../../prover/model/specGraph.js";
-import { parseMaxSegmentConstraints } from "../../prover/segment/build.js";
+import { calibratedNodeScale, parseMaxSegmentConstraints } from "../../prover/segment/build.js";
 import { boundaryAt, planSegments, type SegmentableGraph } from "../../prover/segment/plan.js";
 import { pieceArgs, piecesOf } from "../../prover/segment/pieces.js";
 import { planModelSegments } from "../../prover/segment/segments.js";
@@ -99,5 +99,41 @@ describe("segment plan", () => {
       expect(() => parseMaxSegmentConstraints(bad)).to.throw(/--max-segment-constraints: expected an integer of at least 500/);
     expect(parseMaxSegmentConstraints("58982")).to.equal(58982);
     expect(parseMaxSegmentConstraints(undefined)).to.equal(undefined);
+  });
+
+  it("re-plans from compiled counts: nodes of a segment compiled at half its estimate pack into fewer segments, at twice into more, each within the limit", () => {
+    // segments-wide with one output a piece: 2 segments of at most 1,600 (the tiny model now fits in one).
+    const spec = readModelSpec(fileURLToPath(new URL("../fixtures/segments-wide.json", import.meta.url)));
+    const ir = lowerModel(spec);
+    const max = 1600;
+    const plan = planModelSegments(ir, specGraph(spec), max, 1);
+    expect(plan.segments).to.have.length(2);
+    const nodes = ir.graph.nodes.length;
+    const half = calibratedNodeScale(
+      plan,
+      plan.segments.map((s) => s.constraints / 2),
+      nodes,
+    );
+    // Every node sits in some segment: each scale is the half of its segment's ratio.
+    expect(half).to.deep.equal(new Array(nodes).fill(0.5));
+    const fewer = planModelSegments(ir, specGraph(spec), max, 1, half);
+    expect(fewer.segments.length).to.be.below(2);
+    const twice = calibratedNodeScale(
+      plan,
+      plan.segments.map((s) => s.constraints * 2),
+      nodes,
+    );
+    const more = planModelSegments(ir, specGraph(spec), max, 1, twice);
+    expect(more.segments.length).to.be.above(2);
+    for (const seg of more.segments) expect(seg.constraints).to.be.at.most(max);
+    // Scales compose with the previous round's.
+    expect(
+      calibratedNodeScale(
+        plan,
+        plan.segments.map((s) => s.constraints * 2),
+        nodes,
+        half,
+      ),
+    ).to.deep.equal(new Array(nodes).fill(1));
   });
 });

@@ -9,13 +9,14 @@ import type { Command } from "../command.js";
 
 export const command: Command = {
   usage:
-    "init <model|model-dir|spec.json> --out <dir> [--ptau <file>] | contribute <dir> --name <who> [--entropy-file <f>] | " +
+    "init <model|model-dir|spec.json> --out <dir> [--ptau <file>] [--segment <i>] | contribute <dir> --name <who> [--entropy-file <f>] | " +
     "verify <dir> [--r1cs <file>] [--ptau <file>] [--json] | finalize <dir> --beacon <hex> [--iterations <n>] [--r1cs <file>] [--ptau <file>]",
   summary:
     "A multi-party Groth16 phase 2 for a built model (Groth16 only: PLONK and FFLONK models need none and are refused). `init` writes the initial zkey and transcript.json; each `contribute` adds one " +
     "contribution (OS randomness plus an optional file; nothing secret is written) and prints its hash; `verify` checks the whole chain " +
     "against the model's r1cs and the ptau and names any failing step; `finalize` applies a public beacon, exports the verification key " +
-    "and makes the ceremony's key the model's setup (the build then generates its verifier from it).",
+    "and makes the ceremony's key the model's setup (the build then generates its verifier from it). `init --segment <i>` runs it for segment i " +
+    "of the model's segments build (`zkinfer segments build`; default ptau the one all its segments share), whose keys `segments build` then takes.",
   async run(argv, ctx) {
     const { positionals, values } = parseArgs({
       args: argv,
@@ -28,6 +29,7 @@ export const command: Command = {
         r1cs: { type: "string" },
         beacon: { type: "string" },
         iterations: { type: "string" },
+        segment: { type: "string" },
         json: { type: "boolean", default: false },
       },
     });
@@ -48,7 +50,7 @@ export const command: Command = {
         const { readModelSpec } = await import("../../model/spec.js");
         const spec = ctx.spec(target);
         const parsed = readModelSpec(spec);
-        const model = parsed.name;
+        const model = values.segment === undefined ? parsed.name : await segmentName(parsed.name, values.segment);
         const { proofSystemOf } = await import("../../model/specSchema.js");
         const { needsCircuitCeremony } = await import("../../setup/universal.js");
         const system = proofSystemOf(parsed);
@@ -61,7 +63,8 @@ export const command: Command = {
         }
         // Without --ptau: the phase 1 the model's build used (a development one makes the ceremony a rehearsal).
         const ptau = values.ptau ?? (await builtPtau(model, target));
-        const t = await ceremony.initCeremony({ model, spec, ptau, dir: values.out, log: console.log });
+        // A segment's transcript names no spec: finalizing it must not build the single model.
+        const t = await ceremony.initCeremony({ model, ...(values.segment === undefined ? { spec } : {}), ptau, dir: values.out, log: console.log });
         console.log(`ceremony for ${model} in ${values.out}: circuit ${t.circuit.hash.slice(0, 32)}…, ptau 2^${t.ptau.power} (${t.ptau.source})`);
         console.log(`next: \`zkinfer ceremony contribute ${values.out} --name <who>\` on each contributor's machine`);
         return;
@@ -105,6 +108,8 @@ export const command: Command = {
         if (spec && existsSync(spec)) {
           const { buildModel } = await import("../../build/buildModel.js");
           await buildModel({ specPath: spec, log: console.log });
+        } else if (/-segment-\d+-of-\d+$/.test(model)) {
+          console.log(`next: once every segment's ceremony is finalized, \`zkinfer segments build <spec>\` generates the SegmentedVerifier from their keys`);
         } else {
           console.log(`next: \`zkinfer build <model-dir>\` generates the verifier from the ceremony's key`);
         }
@@ -127,4 +132,14 @@ async function builtPtau(model: string, target: string): Promise<string> {
     );
   }
   return recorded;
+}
+
+/** Segment `flag` of the model's segments build, by its artifact name; a usage error naming the segments there are. */
+async function segmentName(model: string, flag: string): Promise<string> {
+  const { readSegmentRecord } = await import("../../segment/build.js");
+  const k = readSegmentRecord(model).segments.length;
+  const i = Number(flag);
+  if (!/^[0-9]+$/.test(flag) || i >= k) throw new UsageError(`--segment must be a segment of ${model}'s build, 0 to ${k - 1}, got "${flag}"`);
+  const { segmentArtifactName } = await import("../../segment/circuit.js");
+  return segmentArtifactName(model, i, k);
 }

@@ -13,7 +13,7 @@ import { parseAggregateSizes } from "./build.js";
 export const command: Command = {
   usage:
     "<model|model-dir|spec.json> --rpc <url> | --network <name> [--hub <address>] [--consumer <ContractName> --consumer-args <json array>] [--update-delay <seconds>] " +
-    "[--metadata <uri>] [--attester <keyHash>]... [--aggregate <N,N,...>] [--keystore <file>] [--out-dir <dir>] [--allow-dev-setup] [--dry-run] [--json]",
+    "[--metadata <uri>] [--attester <keyHash>]... [--aggregate <N,N,...> | --segmented] [--keystore <file>] [--out-dir <dir>] [--allow-dev-setup] [--dry-run] [--json]",
   summary:
     "Deploys a built model: a new InferenceHub unless --hub, the model's verifier, its registration and your consumer (its constructor " +
     'arguments may use "$hub", "$modelId", "$deployer"). The key comes from $ZKINFER_PRIVATE_KEY, or --keystore <v3 JSON> with ' +
@@ -21,7 +21,9 @@ export const command: Command = {
     "--dry-run prints the steps and the gas the node estimates, and sends nothing. --json prints {chainId, hub, modelId, verifier, setup} last. " +
     "The consumer is looked for in your contractsDir (zkinfer.config.json, default ./contracts), then among zkinfer's own; the manifest " +
     "goes to --out-dir (default the config's deploymentsDir, else ./deployments)/<chainId>.json, where later commands find the hub and model id. " +
-    "--aggregate 4,16 also deploys the aggregated verifiers built with `zkinfer build --aggregate` and announces them (applied at once when the update delay is 0).",
+    "--aggregate 4,16 also deploys the aggregated verifiers built with `zkinfer build --aggregate` and announces them (applied at once when the update delay is 0). " +
+    "--segmented deploys the build of `zkinfer segments build` instead (its SegmentedVerifier, registered with the commitment over every segment in order; " +
+    "the manifest records K and each segment's key digest); a model with a segments build and no single build is deployed segmented without the flag.",
   async run(argv, ctx) {
     const { positionals, values } = parseArgs({
       args: argv,
@@ -37,6 +39,7 @@ export const command: Command = {
         "allow-dev-setup": { type: "boolean", default: false },
         "dry-run": { type: "boolean", default: false },
         aggregate: { type: "string" },
+        segmented: { type: "boolean", default: false },
       },
     });
     if (positionals.length !== 1) throw new UsageError("expected one model folder or spec.json");
@@ -62,10 +65,14 @@ export const command: Command = {
       updateDelay = BigInt(values["update-delay"]);
     }
     const specPath = ctx.spec(positionals[0]!);
+    const { usesSegmentedBuild } = await import("../../chain/segmentedDeployment.js");
+    const segmented = usesSegmentedBuild((await import("../../model/spec.js")).readModelSpec(specPath).name, values.segmented);
+    if (segmented && values.aggregate !== undefined)
+      throw new UsageError("--aggregate applies to a single-proof build; a segmented model has no aggregated verifiers");
     try {
       await deploy(
         specPath,
-        { ...values, rpc, "out-dir": values["out-dir"] ?? ctx.deploymentsDir(), "contracts-dir": ctx.contractsDir() },
+        { ...values, segmented, rpc, "out-dir": values["out-dir"] ?? ctx.deploymentsDir(), "contracts-dir": ctx.contractsDir() },
         consumer,
         updateDelay,
         positionals[0]!,
@@ -101,6 +108,7 @@ async function deploy(
       metadataURI: values.metadata as string | undefined,
       allowDevSetup: values["allow-dev-setup"] as boolean,
       contractsDir: values["contracts-dir"] as string | undefined,
+      segmented: values.segmented as boolean,
       log: console.log,
     };
     if (values["dry-run"]) {
@@ -132,8 +140,9 @@ async function deploy(
       privateKey,
       outDir: values["out-dir"] as string | undefined,
     });
+    const kind = result.segmented ? `segmented verifier (K = ${result.segmented.k})` : "verifier";
     console.log(
-      `deployed ${model} on chain ${result.chainId}: hub ${result.hub}, model ${result.modelId}, verifier ${result.verifier}${result.consumer ? `, consumer ${result.consumer}` : ""} (${result.setup}); manifest ${result.manifest}`,
+      `deployed ${model} on chain ${result.chainId}: hub ${result.hub}, model ${result.modelId}, ${kind} ${result.verifier}${result.consumer ? `, consumer ${result.consumer}` : ""} (${result.setup}); manifest ${result.manifest}`,
     );
     let aggregated: { n: number; verifier: string; applied: boolean }[] = [];
     if (sizes.length) {
@@ -157,6 +166,7 @@ async function deploy(
           modelId: result.modelId,
           verifier: result.verifier,
           setup: result.setup,
+          ...(result.segmented ? { segmented: result.segmented } : {}),
           ...(sizes.length ? { aggregated: aggregated.map((a) => ({ n: a.n, verifier: a.verifier, applied: a.applied })) } : {}),
         }),
       );

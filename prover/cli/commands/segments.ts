@@ -20,8 +20,8 @@ export const command: Command = {
     "at least --min-segments of them, for more workers), " +
     "compiles one circuit and key per segment from ONE ptau, and generates <Model>SegmentedVerifier (register it as the model's " +
     "verifier: the hub is unchanged); prints K, each segment's constraints and the error bound. prove: runs the model once, " +
-    "proves each segment (--workers at once; a failed segment is retried alone) and writes {proof, publicSignals} for " +
-    "`zkinfer submit`/verifyAndAct. verify: checks such a file off-chain against the segments' keys (exit 0 valid, 1 not).",
+    "proves each segment (--workers at once; a failed segment is retried alone) and writes {proof, proofBytes, publicSignals} for " +
+    "`zkinfer submit`/verifyAndAct (deploy the model with `zkinfer deploy --segmented`). verify: checks such a file off-chain against the segments' keys (exit 0 valid, 1 not).",
   async run(argv, ctx) {
     const [sub, ...rest] = argv;
     const { positionals, values } = parseArgs({
@@ -96,6 +96,8 @@ export const command: Command = {
               version: prover.ir.version,
               segments: result.segments.length,
               proof: result.proof,
+              // What `zkinfer submit` sends to verifyAndAct (the same bytes).
+              proofBytes: result.proof,
               publicSignals: result.publicSignals.map(String),
               attempts: result.attempts,
             },

@@ -10,7 +10,7 @@ import { hubAndModel } from "../context.js";
 
 export const command: Command = {
   usage:
-    "<model|model-dir|spec.json> --rpc <url> | --network <name> [--hub <address> --model <id>] [--ceremony <dir>] [--ptau <file>] [--trust-ptau <blake2b>]... [--json]",
+    "<model|model-dir|spec.json> --rpc <url> | --network <name> [--hub <address> --model <id>] [--ceremony <dir>] [--ptau <file>] [--trust-ptau <blake2b>]... [--segmented] [--json]",
   summary:
     "Checks a deployed model against its sources: the verifier's runtime code equals the one compiled from the final zkey, the registered " +
     "commitment equals the spec's, the setup transcript verifies; reports status, owner, consumer, update delay and any pending update. " +
@@ -18,7 +18,10 @@ export const command: Command = {
     "ceremony folder: it is verified against the circuit compiled from the spec and its final key installed in the local build. A PLONK/FFLONK key " +
     "passes only over a published (Hermez) ptau, or one named with --trust-ptau by its blake2b. --ptau gives the phase-1 file when it is not " +
     'where the records say. Exits 1 on any mismatch, naming it. --json prints {"ok", "checks": [{name, ok, detail}]} last. ' +
-    "--hub and --model default to what deployments/<chainId>.json records for the model.",
+    "--hub and --model default to what deployments/<chainId>.json records for the model. " +
+    "--segmented checks a segmented deployment against the build of `zkinfer segments build` (the default for a model with a segments build and no single build): " +
+    "the verifier's code equals the SegmentedVerifier compiled from the K segment keys in order, the registered commitment equals the one over all K segments in order, " +
+    "and each segment's setup.",
   async run(argv, ctx) {
     const { positionals, values } = parseArgs({
       args: argv,
@@ -30,6 +33,7 @@ export const command: Command = {
         ceremony: { type: "string" },
         ptau: { type: "string" },
         "trust-ptau": { type: "string", multiple: true },
+        segmented: { type: "boolean", default: false },
         json: { type: "boolean", default: false },
       },
     });
@@ -42,11 +46,17 @@ export const command: Command = {
     if (values.ptau && !existsSync(values.ptau)) throw new UsageError(`--ptau ${values.ptau} does not exist`);
     const rpc = ctx.rpc(values.rpc);
     const specPath = ctx.spec(positionals[0]!);
+    const name = (await import("../../model/spec.js")).readModelSpec(specPath).name;
+    const segmented = (await import("../../chain/segmentedDeployment.js")).usesSegmentedBuild(name, values.segmented);
+    if (segmented && values.ceremony)
+      throw new UsageError(
+        "--ceremony takes one circuit's published ceremony; a segmented deployment's segment ceremonies are verified from the folders each segment's setup.json records",
+      );
     const { hub, modelId } = await hubAndModel(
       ctx,
       values,
       async () => ctx.network()?.chainId ?? (await (await import("../../chain/connect.js")).connectRead(rpc)).chainId,
-      (await import("../../model/spec.js")).readModelSpec(specPath).name,
+      name,
     );
     const { verifyDeployment } = await import("../../chain/verifyDeployment.js");
     let report;
@@ -59,6 +69,7 @@ export const command: Command = {
         ...(values.ceremony ? { ceremonyDir: values.ceremony } : {}),
         ...(values.ptau ? { ptauPath: values.ptau } : {}),
         trustedPtau: trustedPtau.map((h) => h.replace(/^0x/, "").toLowerCase()),
+        segmented,
         log: (line) => console.error(line),
       });
     } catch (error) {
@@ -74,6 +85,10 @@ export const command: Command = {
             .map((c) => c.name)
             .join(", ")}`,
     );
+    // A model with both builds is checked as a single-proof one unless told: say so when that fails.
+    const { segmentRecordPath } = await import("../../segment/build.js");
+    if (!segmented && !report.ok && existsSync(segmentRecordPath(name)))
+      console.error(`${name} also has a segments build: if the deployment is segmented, check it with --segmented`);
     if (values.json) console.log(JSON.stringify(report));
     return report.ok ? 0 : 1;
   },

@@ -44,7 +44,11 @@ export const command: Command = {
       aggregate: aggregateOptions(values.aggregate, values["aggregate-wait"]),
       rpcUrl: values.rpc,
     });
-    console.log(`zkinfer worker: proving with ${worker.pool.size} prover(s), pids ${worker.pool.pids().join(", ")}`);
+    const provers = [
+      ...(worker.pool ? [`${worker.pool.size} prover(s), pids ${worker.pool.pids().join(", ")}`] : []),
+      ...(worker.segmentProvers ? [`${Number(values.workers)} segment prover(s)`] : []),
+    ];
+    console.log(`zkinfer worker: proving with ${provers.join(" and ")}`);
     await waitForSignal();
     console.log("zkinfer worker: stopping");
     await worker.close();

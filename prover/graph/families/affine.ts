@@ -31,6 +31,7 @@ import { quantize, dequantize } from "../../model/quantize.js";
 import type { EmitContext, Family, QNode, ValueInfo } from "../types.js";
 import { balanced, bmax, field, linear, magnitude } from "../util.js";
 import { combineForms, l1, type ErrForm } from "../errform.js";
+import * as cost from "../cost.js";
 
 export interface AffineRow {
   /** Positions into the node's args. */
@@ -193,6 +194,12 @@ export const affine: Family<AffineParams, AffineQ> = {
     // Appended only when set, so a plain affine node's preimage (and an imported graph's commitment) is unchanged.
     if (node.relu || node.private) out.push(AFFINE_FLAGS, node.relu ? 1n : 0n, node.private ? 1n : 0n);
     return out;
+  },
+  constraints(node) {
+    const gadget = node.relu ? cost.rescaleRelu : cost.rescale;
+    let n = node.bits.reduce<number>((a, k) => a + (k === null || k === undefined ? 0 : gadget(k)), 0);
+    if (node.private) n += node.rows.reduce((a, r) => a + r.p.length, 0);
+    return n;
   },
   emit(node, ctx) {
     const refs = node.args.map((a) => ctx.ref(a));

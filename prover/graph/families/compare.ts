@@ -17,6 +17,7 @@ import { ModelRangeError } from "../../errors.js";
 import type { Interval } from "../interval.js";
 import type { Family, ValueInfo } from "../types.js";
 import { bmax, bmin, jumpError, magnitude } from "../util.js";
+import * as cost from "../cost.js";
 
 const PAIR_OPS = ["less", "lessEq", "greater", "greaterEq", "equal"] as const;
 const UNARY_OPS = ["sign", "nonzero", "not"] as const;
@@ -198,6 +199,16 @@ export const compare: Family<CompareParams, CompareQ> = {
   },
   preimage(node) {
     return [...node.scales.map(BigInt), ...node.bits.flatMap((b) => [BigInt(b.length), ...b.map(BigInt)])];
+  },
+  constraints(node) {
+    const signs = (b: readonly number[]) => b.reduce((a, k) => a + cost.isNonNegative(k), 0);
+    return node.outs.reduce((a, _, o) => {
+      const b = node.bits[o] ?? [];
+      if (node.op === "not") return a;
+      if (node.op === "nonzero") return a + cost.isZero();
+      if (node.op === "equal") return a + signs(b) + 1;
+      return a + (b.length ? signs(b) : 1);
+    }, 0);
   },
   emit(node, ctx) {
     const k = arityOf(node.op);

@@ -14,6 +14,7 @@ import { floorDiv, MAX_GADGET_BITS } from "../interval.js";
 import { dequantize, quantize } from "../../model/quantize.js";
 import type { Family, FloatNode, ValueInfo } from "../types.js";
 import { bmax, bmin, field, magnitude } from "../util.js";
+import * as cost from "../cost.js";
 
 export interface DivParams {
   /** A constant numerator (real): the args are then the divisors alone. */
@@ -121,6 +122,9 @@ export const div: Family<DivParams, DivQ> = {
   },
   preimage(node) {
     return node.items.flatMap((it) => [BigInt(it.k), BigInt(it.sign + 1), it.c === null ? 0n : 1n, it.c ?? 0n, BigInt(it.Q), BigInt(it.D)]);
+  },
+  constraints(node) {
+    return node.items.reduce((a, it) => a + cost.divFloor(it.Q, it.D), 0);
   },
   emit(node, ctx) {
     const k = arity(node);

@@ -20,6 +20,7 @@ import { combineForms, l1, type ErrForm } from "../errform.js";
 import { FUNCTIONS } from "../functions.js";
 import type { Family, FloatNode, ValueInfo } from "../types.js";
 import { bmax, bmin, field, magnitude } from "../util.js";
+import * as cost from "../cost.js";
 
 interface Table {
   inScale: number;
@@ -516,6 +517,16 @@ export const fn: Family<FnParams, FnQ> = {
     const t = node.table;
     const table = [BigInt(t.inScale), BigInt(t.outScale), BigInt(t.A), t.y0, BigInt(t.B.length), ...t.B, ...t.D];
     return node.shifts ? [...table, BigInt(node.shifts.length), ...node.shifts] : table;
+  },
+  constraints(node) {
+    let n = 0;
+    node.modes.forEach((modes, i) => {
+      modes.forEach((m, j) => {
+        if (m === 2) n += cost.rescaleRelu(node.ks[i]![j]!);
+      });
+      if (node.table.A !== 0) n += cost.rescale(node.sumBits[i]!);
+    });
+    return n;
   },
   emit(node, ctx) {
     const t = node.table;

@@ -11,6 +11,7 @@
 import type { Interval } from "../interval.js";
 import type { Family, FloatNode, ValueInfo } from "../types.js";
 import { bmax, bmin, field, jumpError } from "../util.js";
+import * as cost from "../cost.js";
 
 export interface MaxMinParams {
   /** max/min: position lists into the args, one output each. argmax: absent (one group of all args). */
@@ -115,6 +116,14 @@ export const maxmin: Family<MaxMinParams, MaxMinQ> = {
     const out: bigint[] = [BigInt(node.groups.length)];
     node.groups.forEach((g, gi) => out.push(BigInt(g.length), ...g.map(BigInt), BigInt(node.scales[gi]!), ...node.steps[gi]!.map(BigInt)));
     return out;
+  },
+  constraints(node) {
+    return node.groups.reduce((a, g, gi) => {
+      const ks = node.steps[gi]!;
+      if (node.op !== "argmax") return a + ks.reduce((b, k) => b + cost.maxStep(k), 0);
+      const k = ks[0]!;
+      return a + (g.length - 1) * (cost.maxStep(k) + 1) + g.length * cost.isNonNegative(k);
+    }, 0);
   },
   emit(node, ctx) {
     const { inScales, scales } = node;

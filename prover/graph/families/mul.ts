@@ -22,6 +22,7 @@ import type { Family, ValueInfo } from "../types.js";
 import { dequantize } from "../../model/quantize.js";
 import { bmax, field, magnitude, mulInterval } from "../util.js";
 import { combineForms, l1 } from "../errform.js";
+import * as cost from "../cost.js";
 
 export interface Norm {
   n: number;
@@ -167,6 +168,9 @@ export const mul: Family<MulParams, MulQ> = {
   },
   preimage(node) {
     return node.shifts.map(BigInt);
+  },
+  constraints(node) {
+    return node.bits.reduce<number>((a, k) => a + 1 + (k === null ? 0 : cost.rescale(k)), 0);
   },
   emit(node, ctx) {
     const { shifts, bits } = node;

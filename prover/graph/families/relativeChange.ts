@@ -15,6 +15,7 @@ import { bitLength } from "../../field.js";
 import { floorDiv, MAX_GADGET_BITS } from "../interval.js";
 import type { Family } from "../types.js";
 import { bmax, bmin, field, magnitude } from "../util.js";
+import * as cost from "../cost.js";
 
 export interface RelativeChangeParams {
   inputs: number[];
@@ -108,6 +109,9 @@ export const relativeChange: Family<RelativeChangeParams, RelativeChangeQ> = {
       BigInt(node.denBits),
       ...node.quotBits.map(BigInt),
     ];
+  },
+  constraints(node) {
+    return node.quotBits.reduce((a, q) => a + cost.divFloor(q, node.denBits), 0);
   },
   emit(node, ctx) {
     const one = 1n << BigInt(node.outScale);

@@ -56,6 +56,9 @@ export const requirement: Family<RequireParams, RequireQ> = {
     // The output scales (in the registry's part of the preimage) fix every constant here.
     return [];
   },
+  constraints(node) {
+    return node.args.length;
+  },
   emit(node, ctx) {
     node.args.forEach((a, k) => {
       ctx.emit(`${ctx.ref(a)} === ${1n << BigInt(node.outs[k]!.scale)};`);

@@ -10,6 +10,7 @@
 import { floorShift } from "../interval.js";
 import type { Interval } from "../interval.js";
 import type { Family, ValueInfo } from "../types.js";
+import * as cost from "../cost.js";
 
 const OPS = ["floor", "ceil", "round", "trunc"] as const;
 
@@ -83,6 +84,14 @@ export const round: Family<RoundParams, RoundQ> = {
   },
   preimage(node) {
     return node.bits.flatMap((b) => [BigInt(b.length), ...b.map(BigInt)]);
+  },
+  constraints(node) {
+    return node.args.reduce((a, _, i) => {
+      const b = node.bits[i]!;
+      if (node.inScales[i] === 0) return a;
+      if (node.op === "trunc") return a + cost.rescale(b[0]!) + cost.rescale(b[1]!) + cost.isNonNegative(b[2]!) + 1;
+      return a + cost.rescale(b[0]!);
+    }, 0);
   },
   emit(node, ctx) {
     const inScales = node.inScales;

@@ -14,6 +14,7 @@ import { floorShift } from "../interval.js";
 import { quantize } from "../../model/quantize.js";
 import type { Family } from "../types.js";
 import { bmax, bmin, field, jumpError } from "../util.js";
+import * as cost from "../cost.js";
 
 /** Scale of a signal's size: SIZE_ONE = 2^10 = 1024 is a full position (contracts/consumers/SignalFeed.sol). */
 export const SIGNAL_SIZE_BITS = 10;
@@ -85,6 +86,15 @@ export const signalHead: Family<SignalHeadParams, SignalHeadQ> = {
   },
   preimage(node) {
     return [BigInt(node.scale), node.hold, BigInt(node.buyBits), BigInt(node.sellBits), BigInt(node.absBits), BigInt(node.shift), BigInt(node.clipBits)];
+  },
+  constraints(node) {
+    return (
+      cost.isNonNegative(node.buyBits) +
+      cost.isNonNegative(node.sellBits) +
+      1 +
+      (node.shift === 0 ? 0 : cost.rescale(node.absBits)) +
+      cost.rescaleRelu(node.clipBits)
+    );
   },
   emit(node, ctx) {
     const [direction, size] = ctx.outs;

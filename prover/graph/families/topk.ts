@@ -22,6 +22,7 @@ import type { Interval } from "../interval.js";
 import type { Family, ValueInfo } from "../types.js";
 import { bmax, bmin, field, jumpError } from "../util.js";
 import { checkGroups } from "./maxmin.js";
+import * as cost from "../cost.js";
 
 export interface TopKParams {
   /** Position lists into the args: the k extremes of each. */
@@ -158,6 +159,10 @@ export const topk: Family<TopKParams, TopKQ> = {
       for (const K of node.steps[gi]!) out.push(BigInt(K));
     });
     return out;
+  },
+  constraints(node) {
+    const each = (k: number) => cost.isNonNegative(k) + 1 + (node.indices ? 1 : 0);
+    return node.steps.reduce((a, ks) => a + ks.reduce((b, k) => b + each(k), 0), 0);
   },
   emit(node, ctx) {
     const { inScales, scales, k, groups } = node;

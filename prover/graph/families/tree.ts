@@ -14,6 +14,7 @@
 import { quantize, dequantize } from "../../model/quantize.js";
 import type { Family } from "../types.js";
 import { balanced, bmax, bmin, field, jumpError } from "../util.js";
+import * as cost from "../cost.js";
 
 export type TreeNodeSpec = { feature: number; threshold: number; left: number; right: number } | { leaf: number[] };
 
@@ -152,6 +153,11 @@ export const tree: Family<TreeParams, TreeQ> = {
       }
     }
     return out;
+  },
+  constraints(node) {
+    let n = 0;
+    for (const t of node.trees) for (const s of t) if (!("leaf" in s)) n += cost.isNonNegative(s.compareBits) + 1;
+    return n;
   },
   emit(node, ctx) {
     const refs = node.args.map((a) => ctx.ref(a));

@@ -7,7 +7,7 @@ import { OnnxImportError, UnsupportedOperatorError } from "../../errors.js";
 import { familyOf } from "../../graph/registry.js";
 import type { AffineParams } from "../../graph/families/affine.js";
 import type { FloatNode } from "../../graph/types.js";
-import { estimateNode, MAX_GRAPH_CONSTRAINTS, PER_INPUT, tooLarge } from "../estimate.js";
+import { estimateNode, overUpfront, tooLarge } from "../estimate.js";
 import type { OnnxAttribute, OnnxNode } from "../graph.js";
 import { size, strides } from "../shapes.js";
 import { broadcastMap, broadcastShape, combine, cst, isConst, isConstLin, unit, type Lin, type TV } from "./lin.js";
@@ -32,6 +32,8 @@ export class GraphBuilder {
     readonly source: string,
     readonly opset: number,
     readonly inputSize: number,
+    /** The inputs' import-time cost (estimate.ts inputsEstimate). */
+    readonly inputCost: number,
   ) {
     this.tape = inputSize;
   }
@@ -106,7 +108,7 @@ export class GraphBuilder {
     const n = familyOf(op).validate(node, this.tape);
     this.nodes.push(node);
     // Refuse as soon as the running estimate passes the limit, not after importing everything.
-    this.running += estimateNode(node);
+    this.running += estimateNode(node, "typical");
     this.checkSize(0, `once node "${name}" is added`);
     const outs = Array.from({ length: n }, (_, i) => unit(this.tape + i));
     this.tape += n;
@@ -115,8 +117,8 @@ export class GraphBuilder {
 
   /** Throws ModelTooLargeError when the running estimate plus `more` passes the limit. */
   checkSize(more: number, when: string): void {
-    const total = this.running + more + this.inputSize * PER_INPUT;
-    if (total > MAX_GRAPH_CONSTRAINTS) throw tooLarge(this.source, total, when);
+    const total = this.running + more + this.inputCost;
+    if (overUpfront(total)) throw tooLarge(this.source, total, when);
   }
 }
 

@@ -107,6 +107,7 @@ export function provedPatch(job: JobRecord, result: ProofResult): Partial<JobRec
     publicSignals: result.publicSignals,
     timings: { ...job.timings, witnessMs: round(result.witnessMs), proveMs: round(result.proveMs) },
     error: null,
+    ...(result.segmented ? { segmented: result.segmented } : {}),
   };
 }
 

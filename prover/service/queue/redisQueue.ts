@@ -9,7 +9,9 @@
  * does) so an acknowledged job survives a Redis crash. While Redis is down, ioredis holds commands
  * until it reconnects: the service pauses rather than failing jobs.
  */
-import { Queue, Worker, type Job } from "bullmq";
+import { Queue, QueueEvents, UnrecoverableError, Worker, type Job } from "bullmq";
+import { randomUUID } from "node:crypto";
+
 import type { AggregationContext, AggregationStore, BatchRecord } from "../aggregator.js";
 import { Redis, type ChainableCommander } from "ioredis";
 import {
@@ -23,6 +25,8 @@ import {
   type JobRecord,
   type JobStatus,
   type NewJob,
+  type SegmentTask,
+  type SegmentTaskResult,
 } from "../jobs.js";
 import {
   DEFAULT_MAX_ATTEMPTS,
@@ -94,6 +98,8 @@ export class RedisQueue implements JobQueue, AggregationStore {
   private readonly lockDurationMs: number;
   private readonly proveQueue: Queue;
   private readonly submitQueue: Queue;
+  private readonly segmentQueue: Queue;
+  private segmentEvents?: Promise<QueueEvents>;
   private workers: Worker[] = [];
   private listeners: ((job: JobRecord, from: JobStatus) => void)[] = [];
 
@@ -106,6 +112,7 @@ export class RedisQueue implements JobQueue, AggregationStore {
     const connection = this.redis;
     this.proveQueue = new Queue("prove", { connection, prefix });
     this.submitQueue = new Queue("submit", { connection, prefix });
+    this.segmentQueue = new Queue("segment", { connection, prefix });
   }
 
   private key(...parts: string[]): string {
@@ -350,6 +357,80 @@ export class RedisQueue implements JobQueue, AggregationStore {
     await worker.waitUntilReady();
   }
 
+  /**
+   * Proves one segment of job `parent` on whichever process takes it (../segmented.ts): a task whose
+   * prover dies or fails is delivered again, on its own, up to maxAttempts times. The circuit input
+   * (private values) is kept under its own key, deleted once the segment is proved or given up; the
+   * BullMQ task only names it.
+   */
+  async proveSegmentTask(parent: string, task: SegmentTask): Promise<SegmentTaskResult> {
+    const events = await (this.segmentEvents ??= (async () => {
+      const e = new QueueEvents("segment", { connection: this.connection(), prefix: this.prefix });
+      await e.waitUntilReady();
+      return e;
+    })());
+    const id = `${parent}.${randomUUID().slice(0, 8)}.${task.index}`;
+    const inputKey = this.key("segment-input", id);
+    // A day at most: an input a crash left behind does not stay.
+    await this.redis.set(inputKey, JSON.stringify(task), "PX", 86_400_000);
+    try {
+      const delivery = await this.segmentQueue.add(
+        "segment",
+        { inputKey },
+        {
+          jobId: id,
+          attempts: this.maxAttempts,
+          backoff: { type: "fixed", delay: 100 },
+          // The task's result (a proof, public) stays an hour so a waiter that subscribes late still reads it.
+          removeOnComplete: { age: 3600 },
+          removeOnFail: { age: 3600 },
+        },
+      );
+      return (await delivery.waitUntilFinished(events)) as SegmentTaskResult;
+    } catch (e) {
+      throw new JobError("prove", `segment ${task.index} of ${task.model}: ${(e as Error).message}`, false, { cause: e });
+    } finally {
+      await this.redis.del(inputKey);
+    }
+  }
+
+  /**
+   * Deletes the segment inputs an earlier run of job `parent` left (its process died while its segments
+   * were queued): a new run proves with new salts, and the old tasks then find no input and end.
+   */
+  async discardSegmentInputs(parent: string): Promise<void> {
+    let cursor = "0";
+    do {
+      const [next, keys] = await this.redis.scan(cursor, "MATCH", this.key("segment-input", `${parent}.*`), "COUNT", 1000);
+      if (keys.length > 0) await this.redis.del(...keys);
+      cursor = next;
+    } while (cursor !== "0");
+  }
+
+  /** Proves segment tasks (of models `prove` serves) as they come, at most `concurrency` at a time. */
+  async startProvingSegments(prove: (task: SegmentTask, attempts: number) => Promise<SegmentTaskResult>, concurrency: number): Promise<void> {
+    const worker = new Worker(
+      "segment",
+      async (delivery: Job<{ inputKey: string }>) => {
+        const raw = await this.redis.get(delivery.data.inputKey);
+        // Its waiter gave up (and deleted the input): nothing to prove.
+        if (raw === null) throw new UnrecoverableError("the segment's input is gone (its job was given up)");
+        return prove(JSON.parse(raw) as SegmentTask, delivery.attemptsStarted ?? delivery.attemptsMade + 1);
+      },
+      {
+        connection: this.connection(),
+        prefix: this.prefix,
+        concurrency,
+        lockDuration: this.lockDurationMs,
+        stalledInterval: Math.max(1000, Math.floor(this.lockDurationMs / 2)),
+        maxStalledCount: this.maxAttempts,
+      },
+    );
+    worker.on("error", (e) => console.error(`zkinfer: segment worker: ${e.message}`));
+    this.workers.push(worker);
+    await worker.waitUntilReady();
+  }
+
   private async queueSubmission(id: string): Promise<void> {
     await this.submitQueue.add("submit", { id }, { jobId: id, attempts: 1, removeOnComplete: true, removeOnFail: true });
   }
@@ -402,7 +483,8 @@ export class RedisQueue implements JobQueue, AggregationStore {
   async close(): Promise<void> {
     this.closing = true;
     await Promise.allSettled(this.workers.map((w) => w.close()));
-    await Promise.allSettled([this.proveQueue.close(), this.submitQueue.close()]);
+    const events = this.segmentEvents;
+    await Promise.allSettled([this.proveQueue.close(), this.submitQueue.close(), this.segmentQueue.close(), events?.then((e) => e.close())]);
     for (const c of this.connections) c.disconnect();
     this.redis.disconnect();
   }

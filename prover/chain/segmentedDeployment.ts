@@ -1,0 +1,249 @@
+/**
+ * Deploying and checking a segmented model (docs/SEGMENTS.md, "Deploying"): what `zkinfer deploy` and
+ * `zkinfer verify-deployment` need of a build made by `zkinfer segments build`.
+ *
+ * The local build is checked before anything is sent or compared: the segments record is the plan the
+ * spec gives now, every segment's circuit is the text the plan renders (digest and commitment
+ * included), every vkey is the one its final zkey holds, and the generated SegmentedVerifier is the
+ * text the K keys give in order. A build that fails any of these is stale: `zkinfer segments build`.
+ *
+ * On chain, a segmented model is registered like any other (`registerModel`, the registry's timelock
+ * and code-hash pin unchanged): its verifier is the SegmentedVerifier, its commitment the one that
+ * covers every segment's circuit and their order.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import * as snarkjs from "snarkjs";
+import type { Address, Hex, PublicClient } from "viem";
+import { artifactPath, verifierContractName } from "../artifacts/paths.js";
+import { ZkinferError } from "../errors.js";
+import { lowerModel, publicOutputCount } from "../model/ir.js";
+import { readModelSpec } from "../model/spec.js";
+import { readSegmentRecord, segmentRecordPath, type SegmentRecord } from "../segment/build.js";
+import { renderSegments, segmentArtifactName, segmentedArtifactName } from "../segment/circuit.js";
+import { SEGMENT_PROOF_BYTES, segmentedVerifierSource, segmentKeysHash } from "../segment/verifier.js";
+import { g2, type Groth16VerificationKey } from "../setup/groth16Batch.js";
+import { sha256File } from "../setup/groth16.js";
+import { readSetupRecord as readSetupFile, type SetupRecord } from "../setup/setupRecord.js";
+import { inferenceVerifierAbi } from "./abi.js";
+import { compareRuntimeCode, compileModelVerifier, type CompiledContract, type RuntimeComparison } from "./compileVerifier.js";
+import { decodeRevert } from "./revert.js";
+
+/** One segment's key as the deployment records it. */
+export interface SegmentKeyRecord {
+  index: number;
+  /** Its artifact name (`<model>-segment-<i>-of-<K>`). */
+  name: string;
+  /** The segment circuit's digest, which the model commitment covers. */
+  circuitDigest: string;
+  /** keccak256 of the key's constants (alpha, beta, gamma, delta, IC), as the verifier embeds them. */
+  keyDigest: Hex;
+  /** sha256 of the final zkey the key was exported from. */
+  zkeySha256: string;
+}
+
+/** What a segmented deployment is: the manifest's `segmented` field. */
+export interface SegmentedDeploymentRecord {
+  k: number;
+  /** keccak256 of every key's constants in order: the verifier's seed domain (prover/segment/verifier.ts). */
+  keysHash: Hex;
+  segments: SegmentKeyRecord[];
+}
+
+/** A segmented build, checked (./deployModel.ts's segmentedDeploymentSpec makes it a ModelDeploymentSpec). */
+export interface SegmentedBuild {
+  name: string;
+  version: string;
+  verifierContract: string;
+  /** The commitment over every segment's circuit, in order, rendered again from the spec. */
+  modelCommitment: bigint;
+  numOutputs: number;
+  /** Of the whole inference (the last segment's signals). */
+  numPublicSignals: number;
+  segmented: SegmentedDeploymentRecord;
+  /** Each segment's setup.json, in order. */
+  setups: SetupRecord[];
+  /** The K verification keys, in order. */
+  vkeys: Groth16VerificationKey[];
+}
+
+/**
+ * Whether `zkinfer deploy`/`verify-deployment` take the model's segmented build: when asked (`--segmented`),
+ * or when the model has a segments record and no single build (a model over the single-proof limit).
+ */
+export function usesSegmentedBuild(model: string, requested: boolean): boolean {
+  if (requested) return true;
+  return !existsSync(artifactPath(model, "vkey")) && existsSync(segmentRecordPath(model));
+}
+
+/**
+ * The segmented build of `specPath`'s model, checked against the spec (see the module comment), as
+ * deploy and verify-deployment use it. Throws naming what is stale.
+ *
+ * @example
+ * const model = await readSegmentedBuild("models/big.json");
+ * console.log(model.segmented.k, model.modelCommitment);
+ */
+export async function readSegmentedBuild(specPath: string): Promise<SegmentedBuild> {
+  const spec = readModelSpec(specPath);
+  const ir = lowerModel(spec);
+  const record = readSegmentRecord(spec.name);
+  const stale = (what: string): never => {
+    throw new ZkinferError(`the segmented build of ${spec.name} is stale: ${what}; run \`zkinfer segments build ${specPath}\``);
+  };
+  if (record.model !== spec.name) stale(`${segmentRecordPath(spec.name)} is model ${record.model}'s`);
+  const k = record.plan.segments.length;
+  if (record.segments.length !== k) stale(`the record lists ${record.segments.length} segments for a plan of ${k}`);
+  // The commitment over every segment's circuit, in order, rendered again from the spec and the recorded plan.
+  const rendered = await renderSegments(ir, record.plan).catch((e: Error) => stale(`its recorded plan does not fit the spec (${e.message})`));
+  if (String(rendered.modelCommitment) !== record.modelCommitment)
+    stale(`the spec and the recorded plan give commitment ${rendered.modelCommitment}, the build recorded ${record.modelCommitment}`);
+  const vkeys: Groth16VerificationKey[] = [];
+  const setups: SetupRecord[] = [];
+  const segments: SegmentKeyRecord[] = [];
+  for (let i = 0; i < k; i++) {
+    const name = segmentArtifactName(spec.name, i, k);
+    if (record.segments[i]!.name !== name) stale(`segment ${i} is recorded as ${record.segments[i]!.name}, expected ${name}`);
+    if (record.segments[i]!.digest !== String(rendered.digests[i])) stale(`segment ${i}'s recorded circuit digest is not the rendered circuit's`);
+    const circuit = artifactPath(name, "circuit");
+    if (!existsSync(circuit) || readFileSync(circuit, "utf8") !== rendered.sources[i]) stale(`segment ${i}'s circuit ${circuit} is not the rendered one`);
+    const setup = readSetupFile(name);
+    const zkey = artifactPath(name, "zkey");
+    if (!setup || !existsSync(zkey)) stale(`segment ${i} has no keys (${zkey})`);
+    const zkeySha256 = sha256File(zkey);
+    if (zkeySha256 !== setup!.zkeySha256) stale(`segment ${i}'s zkey is not the one its setup.json records`);
+    const vkey = JSON.parse(readFileSync(artifactPath(name, "vkey"), "utf8")) as Groth16VerificationKey;
+    const exported = (await snarkjs.zKey.exportVerificationKey(zkey)) as unknown as Groth16VerificationKey;
+    if (segmentKeysHash([vkey]) !== segmentKeysHash([exported])) stale(`segment ${i}'s verification key is not the one its final zkey holds`);
+    vkeys.push(exported);
+    setups.push(setup!);
+    segments.push({ index: i, name, circuitDigest: String(rendered.digests[i]), keyDigest: segmentKeysHash([exported]) as Hex, zkeySha256 });
+  }
+  const contractName = verifierContractName(segmentedArtifactName(spec.name));
+  if (record.verifierContract !== contractName) stale(`the record names verifier ${record.verifierContract}, expected ${contractName}`);
+  return {
+    name: spec.name,
+    version: spec.version,
+    verifierContract: contractName,
+    modelCommitment: rendered.modelCommitment,
+    numOutputs: publicOutputCount(ir),
+    numPublicSignals: vkeys[k - 1]!.nPublic,
+    segmented: { k, keysHash: segmentKeysHash(vkeys) as Hex, segments },
+    setups,
+    vkeys,
+  };
+}
+
+/**
+ * The generated SegmentedVerifier, compiled, after checking that the build's file is exactly the text
+ * the K keys give in order (so what is deployed, and compared, follows from the keys).
+ */
+export function compileSegmentedVerifier(model: SegmentedBuild, record: SegmentRecord = readSegmentRecord(model.name)): CompiledContract {
+  const artifact = segmentedArtifactName(model.name);
+  const file = artifactPath(artifact, "verifierContract");
+  if (!existsSync(file)) throw new ZkinferError(`${file} does not exist: run \`zkinfer segments build\` for ${model.name}`);
+  const text = readFileSync(file, "utf8");
+  const interfaceImport = /import \{IInferenceVerifier\} from "([^"]+)";/.exec(text)?.[1];
+  const again = segmentedVerifierSource({
+    vkeys: model.vkeys,
+    contractName: model.verifierContract,
+    interfaceImport: interfaceImport ?? "",
+    provenance: `${record.model}@${record.version} (model commitment ${record.modelCommitment})`,
+  });
+  if (interfaceImport === undefined || again !== text)
+    throw new ZkinferError(`${file} is not the verifier the ${model.segmented.k} segment keys of ${model.name} give: run \`zkinfer segments build\``);
+  return compileModelVerifier(artifact);
+}
+
+/**
+ * The setup verdict of a segmented model: its segments' verdicts (`verdict(setup)` for each), the first
+ * refused one, else the first development-grade one, else segment 0's; the reason names the segment.
+ */
+export function segmentedSetupVerdict<V extends { allowed: boolean; developmentOnly: boolean; reason: string }>(
+  setups: readonly SetupRecord[],
+  verdict: (setup: SetupRecord) => V,
+): V {
+  const all = setups.map(verdict);
+  const at = Math.max(
+    0,
+    all.findIndex((v) => !v.allowed),
+  );
+  const worst = all.some((v) => !v.allowed)
+    ? at
+    : Math.max(
+        0,
+        all.findIndex((v) => v.developmentOnly),
+      );
+  const v = all[worst]!;
+  return { ...v, reason: `${setups.length} segment keys; segment ${worst}'s ${v.reason}` };
+}
+
+/** The segment count a deployed SegmentedVerifier expects, from the proof length it names when given none; undefined when it names none. */
+export async function deployedSegmentCount(client: PublicClient, verifier: Address): Promise<number | undefined> {
+  try {
+    await client.readContract({ address: verifier, abi: inferenceVerifierAbi, functionName: "verify", args: ["0x", []] });
+  } catch (error) {
+    const revert = decodeRevert(error);
+    if (revert?.name !== "InferenceVerifierInvalidProofLength") return undefined;
+    // K proofs of 256 bytes, then K - 1 boundary words.
+    const expected = Number(revert.args[0]);
+    const k = (expected + 32) / (SEGMENT_PROOF_BYTES + 32);
+    return Number.isInteger(k) && k >= 1 ? k : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Why deployed code is not the verifier of these keys, beyond the first differing bytes: the segment
+ * count it expects, and which of the K keys its code does not hold or holds in another order (each key's
+ * delta, random per setup, is a constant of the contract). A diagnosis only: the check itself is the exact comparison.
+ */
+export async function diagnoseSegmentedVerifier(
+  client: PublicClient,
+  verifier: Address,
+  code: Hex,
+  localRuntime: Hex,
+  model: SegmentedBuild,
+): Promise<string[]> {
+  const notes: string[] = [];
+  const k = model.segmented.k;
+  const deployedK = await deployedSegmentCount(client, verifier);
+  if (deployedK !== undefined && deployedK !== k) notes.push(`it verifies ${deployedK} segment${deployedK === 1 ? "" : "s"}, the build has ${k}`);
+  // Each key's delta (random per setup, so one key's own) as the code pushes its four words.
+  const deltas = model.vkeys.map((key) => g2(key.vk_delta_2).map(pushedWord));
+  const offsets = (runtime: Hex) =>
+    deltas.map((words) => {
+      const at = words.map((w) => runtime.toLowerCase().indexOf(w));
+      return at.some((o) => o < 0) ? -1 : Math.min(...at);
+    });
+  const found = offsets(code);
+  const missing = found.flatMap((o, i) => (o < 0 ? [i] : []));
+  if (missing.length) notes.push(`its code does not hold the ${missing.length > 1 ? "keys of segments" : "key of segment"} ${missing.join(", ")}`);
+  else {
+    // Where the honest compile puts key i, the deployed code holds key rank[i].
+    const rank = (xs: number[]) => xs.map((_, i) => i).sort((a, b) => xs[a]! - xs[b]!);
+    const want = rank(offsets(localRuntime));
+    const got = rank(found);
+    const order = want.map((_, j) => got[want.indexOf(j)]!);
+    if (got.join() !== want.join()) notes.push(`it holds the ${k} keys in another order (${order.join(", ")})`);
+  }
+  return notes;
+}
+
+/** The exact code comparison, with the diagnosis when it fails. */
+export async function compareSegmentedVerifier(
+  client: PublicClient,
+  verifier: Address,
+  localRuntime: Hex,
+  model: SegmentedBuild,
+): Promise<RuntimeComparison & { notes: string[] }> {
+  const code = (await client.getCode({ address: verifier })) ?? "0x";
+  const same = compareRuntimeCode(code, localRuntime);
+  if (same.equal) return { ...same, notes: [] };
+  return { ...same, notes: code === "0x" ? [] : await diagnoseSegmentedVerifier(client, verifier, code, localRuntime, model) };
+}
+
+/** A 32-byte word as the code pushes it: hex without its leading zero bytes (PUSH1..PUSH32). */
+function pushedWord(w: bigint): string {
+  const hex = w.toString(16);
+  return hex.length % 2 ? `0${hex}` : hex;
+}
