@@ -12,7 +12,7 @@ import type * as Ort from "onnxruntime-node";
 import { circuitBaseName } from "../artifacts/paths.js";
 import { generateCircuit } from "../circuit/codegen.js";
 import { compileCircuit } from "../circuit/compile.js";
-import { ZkinferError } from "../errors.js";
+import { ToolchainError, ZkinferError } from "../errors.js";
 import { fromField, toField } from "../field.js";
 import { modelCommitment } from "../circuit/commitment.js";
 import { decodeOutputs, runQuantized } from "../model/interpret.js";
@@ -245,7 +245,21 @@ export async function checkOnnx(
     const source = join(dir, `${base}.circom`);
     writeFileSync(source, generateCircuit({ ir, modelCommitment: await modelCommitment(ir) }));
     log("compiling the circuit (circom2)...");
-    const info = await compileCircuit({ source, outDir: dir });
+    let info;
+    try {
+      info = await compileCircuit({ source, outDir: dir });
+    } catch (e) {
+      // circom2 (WASM, at most 4 GB) can exhaust its memory on a model the estimate let through the
+      // single-proof gate: such a model is over the single-proof limit in fact, so it is segmented.
+      if (overLimit && e instanceof ToolchainError && /memory allocation|out of memory/i.test(e.message))
+        return overLimit(
+          new ModelTooLargeError(
+            `about ${estimate.toLocaleString("en-US")} constraints estimated, and circom ran out of memory compiling the whole circuit.`,
+            estimate,
+          ),
+        );
+      throw e;
+    }
     const wc = await WitnessCalculatorBuilder(readFileSync(join(dir, `${base}_js`, `${base}.wasm`)));
     const w: bigint[] = await wc.calculateWitness({ features: qin.map(toField), salt: 1n, subject: 0n, nonce: 0n }, true);
     const circuitQ = ir.outputs.map((_, k) => fromField(w[1 + k]!));

@@ -65,6 +65,8 @@ export interface BuildSegmentsParameters {
   specPath: string;
   /** At most this many constraints per segment (estimated); default defaultMaxSegmentConstraints(ptau). */
   maxSegmentConstraints?: number;
+  /** At least this many segments (more segments, more workers); default 1. */
+  minSegments?: number;
   /** One ptau for every segment; default the cached development ptau of the largest segment's power. */
   ptau?: string;
   log?: Log;
@@ -79,13 +81,13 @@ export function segmentRecordPath(model: string): string {
  * @example
  * const built = await buildSegments({ specPath: "models/big.json", maxSegmentConstraints: 60_000, log: console.log });
  */
-export async function buildSegments({ specPath, maxSegmentConstraints, ptau, log = () => {} }: BuildSegmentsParameters): Promise<SegmentRecord> {
+export async function buildSegments({ specPath, maxSegmentConstraints, minSegments, ptau, log = () => {} }: BuildSegmentsParameters): Promise<SegmentRecord> {
   const spec = readModelSpec(specPath);
   if (proofSystemOf(spec) !== "groth16") throw new ZkinferError(`model ${spec.name} uses ${proofSystemOf(spec)}: segmented proofs are Groth16 only`);
   const ir = lowerModel(spec);
   const max = maxSegmentConstraints ?? defaultMaxSegmentConstraints(ptau);
   if (!(max > 0)) throw new ZkinferError("--max-segment-constraints: give a positive number (no cached ptau to take a default from)");
-  const { plan, rendered, circuits } = await calibratedSegments(ir, specGraph(spec), max, log);
+  const { plan, rendered, circuits } = await calibratedSegments(ir, specGraph(spec), max, log, minSegments);
   const k = plan.segments.length;
   const signals = (i: number) => (i === k - 1 ? circuits[i]!.publicOutputs + circuits[i]!.publicInputs : INNER_SEGMENT_SIGNALS);
   const power = Math.max(...circuits.map((c, i) => requiredPtauPower(c.nonLinearConstraints + c.linearConstraints, signals(i))));
@@ -160,6 +162,7 @@ export async function calibratedSegments(
   float: ReturnType<typeof specGraph>,
   max: number,
   log: Log,
+  minSegments = 1,
 ): Promise<{ plan: SegmentPlan; rendered: Awaited<ReturnType<typeof renderSegments>>; circuits: CircuitInfo[] }> {
   let best: Awaited<ReturnType<typeof calibratedSegments>> | undefined;
   const score = (r: { circuits: CircuitInfo[] }) => {
@@ -168,7 +171,7 @@ export async function calibratedSegments(
   };
   let scale: number[] | undefined;
   for (let round = 1; round <= CALIBRATION_ROUNDS; round++) {
-    const plan = planModelSegments(ir, float, max, undefined, scale);
+    const plan = planModelSegments(ir, float, max, undefined, scale, minSegments);
     const k = plan.segments.length;
     log(
       `segments: ${ir.name} in ${k} segment(s) of at most ${max.toLocaleString("en-US")} constraints (plan ${round}, estimated: ${plan.segments.map((s) => Math.round(s.constraints)).join(", ")})`,
@@ -200,7 +203,8 @@ export function calibratedNodeScale(plan: SegmentPlan, real: readonly number[], 
   const ratio = new Array<number>(nodes).fill(0);
   plan.segments.forEach((seg, s) => {
     const r = real[s]! / seg.constraints;
-    for (const p of plan.pieces.slice(seg.first, seg.end)) {
+    // Units before plan.checks are the input checks (./plan.ts); the pieces follow.
+    for (const p of plan.pieces.slice(Math.max(0, seg.first - plan.checks), Math.max(0, seg.end - plan.checks))) {
       weight[p.node]! += p.to - p.from;
       ratio[p.node]! += (p.to - p.from) * r;
     }

@@ -20,7 +20,7 @@
  */
 import { stringToHex, keccak256 } from "viem";
 import { pascalName } from "../artifacts/names.js";
-import { checkRenderable, circuitSourceDigest, balancedSum, emitOutputs, emitPoseidonChain, emitInputPacking, commentText } from "../circuit/codegen.js";
+import { checkRenderable, circuitSourceDigest, balancedSum, emitOutputs, emitPoseidonChain, commentText } from "../circuit/codegen.js";
 import { emitGraph, graphIncludes } from "../graph/emit.js";
 import { ZkinferError } from "../errors.js";
 import { toField } from "../field.js";
@@ -82,15 +82,15 @@ export function generateSegmentCircuit({ ir, plan, index, modelCommitment }: Gen
     emit(`include "${inc}";`);
   emit();
   emit(`template ${segmentTemplateName(ir.name, index)}() {`);
-  if (index === 0) {
-    emit(`    // Private inputs: the model's features quantized at 2^${ir.inputScale}, in spec order, and the input commitment's salt.`);
-    emit(`    signal input features[${ir.features.length}];`);
-  } else {
-    emit(
-      `    // Private inputs: the ${seg.inputs.length} values segment ${index - 1} handed on (tape values ${commentText(rangeText(seg.inputs))}), and its commitment's salt.`,
-    );
-    emit(`    signal input boundaryIn[${seg.inputs.length}];`);
-  }
+  const opened = new Map(seg.opened.map((gi) => [gi, true]));
+  emit(
+    `    // Private inputs: the ${seg.groupsIn.length} group hashes committed at the cut before this segment (${index === 0 ? "the inputs' groups: the user's input commitment" : `segment ${index - 1}'s output`}),`,
+  );
+  emit(
+    `    // the ${seg.inputs.length} values of the ${opened.size} groups it opens (tape values ${commentText(rangeText(seg.inputs))}), and the commitment's salt.`,
+  );
+  emit(`    signal input groupsIn[${seg.groupsIn.length}];`);
+  if (seg.inputs.length) emit(`    signal input boundaryIn[${seg.inputs.length}];`);
   emit("    signal input salt;");
   if (!last) emit("    // The salt of this segment's boundary commitment (the next segment's `salt`).");
   if (!last) emit("    signal input outSalt;");
@@ -103,30 +103,26 @@ export function generateSegmentCircuit({ ir, plan, index, modelCommitment }: Gen
   emit("    signal output modelCommitment;");
   emit("    signal output inputCommitment;");
   emit();
-  let inputWords: string[];
-  if (index === 0) {
-    inputWords = emitInputPacking(ir, false, emit).map((_, w) => `inputWord${w}`);
-  } else {
-    inputWords = emitBoundaryIn(boundaryRanges(ir.graph, seg.inputs), emit);
+  emit("    // inputCommitment = Poseidon(group hashes..., salt), chained in chunks of 16 then 15.");
+  emitPoseidonChain([...seg.groupsIn.map((_, q) => `groupsIn[${q}]`), "salt"], "inputHash", emit);
+  emit("    inputCommitment <== inputHash;");
+  emitOpenings(ir, plan, seg, emit);
+  if (sub.nodes.length) {
+    emit(
+      `    // Units ${seg.first}..${seg.end - 1} of the plan: graph nodes ${[...new Set(sub.nodes.map((n) => n.op))].join(", ")}, renumbered onto this segment's tape.`,
+    );
+    emit(`    signal model[${sub.outputs.length}];`);
+    emitGraph(sub, "model", "boundaryIn", emit);
   }
-  const input = index === 0 ? "features" : "boundaryIn";
-  emit(
-    `    // Graph nodes ${seg.first}..${seg.end - 1} of the model (${[...new Set(sub.nodes.map((n) => n.op))].join(", ")}), renumbered onto this segment's tape.`,
-  );
-  emit(`    signal model[${sub.outputs.length}];`);
-  emitGraph(sub, "model", input, emit);
   emit();
   if (last) {
     emitOutputs(ir, "model", emit);
   } else {
-    emitBoundaryOut(boundaryRanges(ir.graph, seg.outputs), emit);
+    emitBoundaryOut(ir, plan, seg, emit);
   }
   emit();
   emit("    // The segmented model's commitment: a constant (public weights), covering every segment's circuit in order.");
   emit(`    modelCommitment <== ${modelCommitment};`);
-  emit("    // inputCommitment = Poseidon(packed inputs..., salt), chained in chunks of 16 then 15.");
-  emitPoseidonChain([...inputWords, "salt"], "inputHash", emit);
-  emit("    inputCommitment <== inputHash;");
   emit();
   emit("    // Public inputs must sit in a non-linear constraint, or the proof would not bind them.");
   emit("    BindPublic(2)([subject, nonce]);");
@@ -140,40 +136,84 @@ function rangeText(values: readonly number[]): string {
   return values.length <= 8 ? values.join(", ") : `${values.slice(0, 4).join(", ")}, ..., ${values.slice(-2).join(", ")}`;
 }
 
-/** The boundary values read: each range-checked at its proven interval and packed (PackRanged). Returns the words' signals. */
-function emitBoundaryIn(ranges: InputRange[], emit: (s?: string) => void): string[] {
-  emit("    // Every boundary value within the interval the range analysis proved for it (the next nodes' analysis");
-  emit("    // assumed it), and its digit value - min packed with its neighbours' into one committed element.");
-  const param = (xs: (number | bigint | string)[]) => `[${xs.join(", ")}]`;
-  return inputPackingLayout(ranges).map(({ first, bits }, w) => {
-    const members = bits.map((_, j) => first + j);
+/** The ranges tape values [first, end) are packed with: an input's declared range, another value's proven interval. */
+export function groupRanges(ir: ModelIR, first: number, end: number): InputRange[] {
+  const ivs = boundaryRanges(
+    ir.graph,
+    Array.from({ length: end - first }, (_, k) => first + k),
+  );
+  return ivs.map((r, k) => (first + k < ir.features.length ? { qmin: ir.features[first + k]!.qmin, qmax: ir.features[first + k]!.qmax } : r));
+}
+
+const param = (xs: (number | bigint | string)[]) => `[${xs.join(", ")}]`;
+
+/**
+ * The groups the segment opens: each group's values packed (an input group it checks: PackRanged, both
+ * sides of the declared range; another: PackDigits, one decomposition, see circuits/lib/pack.circom),
+ * hashed, and the hash constrained equal to the group's element of groupsIn.
+ */
+function emitOpenings(ir: ModelIR, plan: SegmentPlan, seg: SegmentPlan["segments"][number], emit: (s?: string) => void): void {
+  const checked = new Set(seg.checked);
+  let at = 0;
+  for (const gi of seg.opened) {
+    const gr = plan.groups[gi]!;
+    const q = seg.groupsIn.indexOf(gi);
+    const ranges = groupRanges(ir, gr.first, gr.end);
+    const check = checked.has(gi);
+    emit();
     emit(
-      `    signal inputWord${w} <== PackRanged(${bits.length}, ${param(bits)}, ${param(members.map((i) => ranges[i]!.qmin))}, ${param(members.map((i) => ranges[i]!.qmax))})(${param(members.map((i) => `boundaryIn[${i}]`))});`,
+      check
+        ? `    // Input group ${gi} (features ${gr.first}..${gr.end - 1}): each within its declared range (the analysis assumed it), packed, hashed (one word: as it is): groupsIn[${q}].`
+        : `    // Group ${gi} (tape values ${gr.first}..${gr.end - 1}), made and range-proven before this segment: its digits decomposed, packed, hashed (one word: as it is): groupsIn[${q}].`,
     );
-    return `inputWord${w}`;
-  });
+    const words = inputPackingLayout(ranges).map(({ first, bits }, w) => {
+      const members = bits.map((_, j) => first + j);
+      const ins = param(members.map((j) => `boundaryIn[${at + j}]`));
+      const mins = param(members.map((j) => ranges[j]!.qmin));
+      const name = `g${gi}w${w}`;
+      emit(
+        check
+          ? `    signal ${name} <== PackRanged(${bits.length}, ${param(bits)}, ${mins}, ${param(members.map((j) => ranges[j]!.qmax))})(${ins});`
+          : `    signal ${name} <== PackDigits(${bits.length}, ${param(bits)}, ${mins})(${ins});`,
+      );
+      return name;
+    });
+    if (words.length > 1) emitPoseidonChain(words, `group${gi}`, emit);
+    emit(`    groupsIn[${q}] === ${words.length > 1 ? `group${gi}` : words[0]};`);
+    at += gr.end - gr.first;
+  }
+  emit();
 }
 
 /**
- * The values handed on, packed by the same layout as the next segment reads them and committed with
- * outSalt. No range check here: each value is a node output whose interval the range analysis proved
- * for inputs in this segment's (range-checked) input intervals, so the linear packing is injective.
+ * The boundary handed on: the list of groups alive at the cut after this segment, each either one it
+ * made (its values packed as a reader opens them and hashed; no range check here: the range analysis
+ * proves them in their intervals given this segment's opened values) or one it passes through (its
+ * groupsIn element as it is), committed with outSalt.
  */
-function emitBoundaryOut(ranges: InputRange[], emit: (s?: string) => void): void {
-  emit("    // The boundary handed on: packed as the next segment unpacks it (its digits are proven in range here by");
-  emit("    // the range analysis, and range-checked again where they are read), committed with outSalt.");
-  const words = inputPackingLayout(ranges).map(({ first, bits }, w) => {
-    let shift = 0n;
-    const terms = bits.map((b, j) => {
-      const i = first + j;
-      const term = `(model[${i}] - ${ranges[i]!.qmin})${shift ? ` * ${1n << shift}` : ""}`;
-      shift += BigInt(b);
-      return term;
+function emitBoundaryOut(ir: ModelIR, plan: SegmentPlan, seg: SegmentPlan["segments"][number], emit: (s?: string) => void): void {
+  emit("    // The boundary handed on: the groups it made, packed and hashed, and the groups it passes through, committed with outSalt.");
+  let at = 0;
+  const list = seg.groupsOut.map((gi) => {
+    const gr = plan.groups[gi]!;
+    if (gr.unit < seg.first) return `groupsIn[${seg.groupsIn.indexOf(gi)}]`;
+    const ranges = groupRanges(ir, gr.first, gr.end);
+    const words = inputPackingLayout(ranges).map(({ first, bits }, w) => {
+      let shift = 0n;
+      const terms = bits.map((b, j) => {
+        const term = `(model[${at + first + j}] - ${ranges[first + j]!.qmin})${shift ? ` * ${1n << shift}` : ""}`;
+        shift += BigInt(b);
+        return term;
+      });
+      emit(`    signal out${gi}w${w} <== ${balancedSum(terms)};`);
+      return `out${gi}w${w}`;
     });
-    emit(`    signal outWord${w} <== ${balancedSum(terms)};`);
-    return `outWord${w}`;
+    at += gr.end - gr.first;
+    if (words.length === 1) return words[0]!;
+    emitPoseidonChain(words, `made${gi}`, emit);
+    return `made${gi}`;
   });
-  emitPoseidonChain([...words, "outSalt"], "outHash", emit);
+  emitPoseidonChain([...list, "outSalt"], "outHash", emit);
   emit("    outputs[0] <== outHash;");
 }
 

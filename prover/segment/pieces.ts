@@ -12,7 +12,8 @@ import type { GraphNode } from "../graph/registry.js";
 import type { FloatNode } from "../graph/types.js";
 
 /** Arguments per output of an elementwise node, or undefined when the node does not split. */
-export function argsPerOutput(node: { op: string; numerator?: unknown; norm?: unknown; private?: unknown }): number | "all" | undefined {
+export function argsPerOutput(node: { op: string; numerator?: unknown; norm?: unknown; private?: unknown; groups?: unknown }): number | "all" | undefined {
+  if ((node.op === "max" || node.op === "min") && node.groups === undefined) return undefined;
   switch (node.op) {
     case "fn":
     case "floor":
@@ -26,26 +27,49 @@ export function argsPerOutput(node: { op: string; numerator?: unknown; norm?: un
       return node.numerator === undefined ? 2 : 1;
     case "affine":
       return node.private ? undefined : "all";
+    case "max":
+    case "min":
+      return "all";
     default:
       return undefined;
   }
 }
 
-/** The arguments outputs [from, to) of `node` read. */
+/** The arguments outputs [from, to) of `node` read: a dense node's rows only the arguments they weigh (in argument order). */
 export function pieceArgs(node: FloatNode | GraphNode, from: number, to: number): number[] {
   const per = argsPerOutput(node as never);
-  if (per === undefined || per === "all") return node.args;
+  if (per === undefined) return node.args;
+  if (per === "all") return usedPositions(positionsOf(node)!, from, to).map((p) => node.args[p]!);
   return node.args.slice(from * per, to * per);
+}
+
+/** Per output, the argument positions it reads: a dense node's rows', a max/min node's groups; undefined for another family. */
+function positionsOf(node: {
+  op: string;
+  rows?: readonly { p: readonly number[] }[];
+  groups?: readonly (readonly number[])[];
+}): readonly (readonly number[])[] | undefined {
+  if (node.op === "affine" && node.rows) return node.rows.map((r) => r.p);
+  if ((node.op === "max" || node.op === "min") && node.groups) return node.groups;
+  return undefined;
+}
+
+/** The argument positions outputs [from, to) read (positionsOf), ascending. */
+function usedPositions(positions: readonly (readonly number[])[], from: number, to: number): number[] {
+  const used = new Set<number>();
+  for (const ps of positions.slice(from, to)) for (const p of ps) used.add(p);
+  return [...used].sort((a, b) => a - b);
 }
 
 /** Lowered node `node`'s outputs [from, to) as a node of their own (see the header); the node itself for the whole range. */
 export function sliceNode(node: GraphNode, from: number, to: number): GraphNode {
   const n = node.outs.length;
-  if (from === 0 && to === n) return node;
+  if (from === 0 && to === n && argsPerOutput(node as never) !== "all") return node;
   if (!(0 <= from && from < to && to <= n)) throw new RangeError(`slice [${from}, ${to}) of a node with ${n} outputs`);
   const outs = node.outs.slice(from, to);
   const per = argsPerOutput(node as never);
   if (per === undefined) throw new Error(`node ${node.op} does not split into pieces`);
+  if (node.family === "affine" || node.family === "maxmin") return sliceByPositions(node, from, to);
   const args = pieceArgs(node, from, to);
   const inScales = per === "all" ? node.inScales : node.inScales.slice(from * per, to * per);
   const base = { ...node, outs, args, inScales };
@@ -67,11 +91,30 @@ export function sliceNode(node: GraphNode, from: number, to: number): GraphNode 
       return { ...node, ...base, family: "div", items: node.items.slice(from, to) };
     case "round":
       return { ...node, ...base, family: "round", bits: node.bits.slice(from, to) };
-    case "affine":
-      return { ...node, ...base, family: "affine", rows: node.rows.slice(from, to), bits: node.bits.slice(from, to) };
     default:
       throw new Error(`node ${node.op} (family ${node.family}) does not split into pieces`);
   }
+}
+
+/**
+ * Outputs [from, to) of a dense or max/min node, reading only the arguments they read: each output's
+ * positions renumbered onto those arguments (the same weights, bias, scales, steps and gadget widths,
+ * so the same values). The whole node when every argument is read.
+ */
+function sliceByPositions(node: GraphNode & { family: "affine" | "maxmin" }, from: number, to: number): GraphNode {
+  const used = usedPositions(positionsOf(node as never)!, from, to);
+  if (from === 0 && to === node.outs.length && used.length === node.args.length) return node;
+  const at = new Map(used.map((p, k) => [p, k]));
+  const base = { outs: node.outs.slice(from, to), args: used.map((p) => node.args[p]!), inScales: used.map((p) => node.inScales[p]!) };
+  if (node.family === "affine")
+    return { ...node, ...base, rows: node.rows.slice(from, to).map((r) => ({ ...r, p: r.p.map((p) => at.get(p)!) })), bits: node.bits.slice(from, to) };
+  return {
+    ...node,
+    ...base,
+    groups: node.groups.slice(from, to).map((g) => g.map((p) => at.get(p)!)),
+    steps: node.steps.slice(from, to),
+    scales: node.scales.slice(from, to),
+  };
 }
 
 /** One piece: node `node`'s outputs [from, to). */
@@ -81,12 +124,21 @@ export interface Piece {
   to: number;
 }
 
+/** What opening one value read across a cut costs, about: its digit's decomposition and its share of a group hash. */
+export const READ_VALUE_CONSTRAINTS = 24;
+/** The fewest outputs a piece is cut to for reading less (a piece cut for its own cost may be smaller). */
+export const MIN_READ_PIECE = 32;
+/** What making (hashing) one value handed on costs, about: its share of a group hash and of the list. */
+export const MAKE_VALUE_CONSTRAINTS = 4;
+
 /**
  * The pieces of nodes with `outputs[k]` outputs costing `constraints[k]`: a splittable node costing more
- * than `maxPiece` is cut into equal runs of outputs costing at most about `maxPiece` each.
+ * than `maxPiece` is cut into equal runs of outputs costing at most about `maxPiece` each. A dense node's
+ * piece also counts the values its rows read (READ_VALUE_CONSTRAINTS each): a convolution's rows read a
+ * window each, so more, smaller pieces each open less.
  */
 export function piecesOf(
-  nodes: readonly { op: string; numerator?: unknown; private?: unknown }[],
+  nodes: readonly { op: string; numerator?: unknown; private?: unknown; rows?: readonly { p: readonly number[] }[]; groups?: readonly (readonly number[])[] }[],
   outputs: readonly number[],
   constraints: readonly number[],
   maxPiece: number,
@@ -95,9 +147,25 @@ export function piecesOf(
   nodes.forEach((node, k) => {
     const n = outputs[k]!;
     const c = constraints[k]!;
-    if (c <= maxPiece || n <= 1 || argsPerOutput(node) === undefined) return void pieces.push({ node: k, from: 0, to: n });
-    const count = Math.min(n, Math.ceil(c / maxPiece));
-    for (let p = 0; p < count; p++) pieces.push({ node: k, from: Math.floor((p * n) / count), to: Math.floor(((p + 1) * n) / count) });
+    const per = argsPerOutput(node);
+    const cut = (count: number) =>
+      Array.from({ length: count }, (_, p) => ({ node: k, from: Math.floor((p * n) / count), to: Math.floor(((p + 1) * n) / count) }));
+    const positions = per === "all" ? positionsOf(node) : undefined;
+    const cost = (p: Piece) =>
+      ((c + n * MAKE_VALUE_CONSTRAINTS) * (p.to - p.from)) / n + (positions ? usedPositions(positions, p.from, p.to).length * READ_VALUE_CONSTRAINTS : 0);
+    if (n <= 1 || per === undefined) return void pieces.push({ node: k, from: 0, to: n });
+    let count = Math.min(n, Math.max(1, Math.ceil((c + n * MAKE_VALUE_CONSTRAINTS) / maxPiece)));
+    let run = cut(count);
+    // Finer while a piece is over the limit and finer pieces cost less (dense rows each reading every argument: soon no gain).
+    // Not below MIN_READ_PIECE outputs a piece: each piece's outputs are committed as their own groups, and
+    // thousands of tiny groups would make every cut's list long.
+    while (count * 2 <= n / MIN_READ_PIECE && Math.max(...run.map(cost)) > maxPiece) {
+      const finer = cut(count * 2);
+      if (Math.max(...finer.map(cost)) >= Math.max(...run.map(cost)) * 0.99) break;
+      count = finer.length;
+      run = finer;
+    }
+    pieces.push(...run);
   });
   return pieces;
 }

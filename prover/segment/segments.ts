@@ -14,7 +14,7 @@ import { ZkinferError } from "../errors.js";
 import type { Interval } from "../graph/interval.js";
 import { familyOf, type GraphNode, type GraphOp } from "../graph/registry.js";
 import type { FloatNode, GraphSpec } from "../graph/types.js";
-import { estimateNode, PER_INPUT } from "../onnx/estimate.js";
+import { estimateNode } from "../onnx/estimate.js";
 import { bitLength } from "../field.js";
 import type { ModelIR } from "../model/ir.js";
 import type { InputRange } from "../model/commitment.js";
@@ -44,21 +44,8 @@ export function loweredNodeConstraints(node: GraphNode, float: FloatNode): numbe
   return estimateNode(float);
 }
 
-/** A value's share of a Poseidon commitment over its packed digits: about 25 constraints per 248-bit word. */
-export function handOnConstraints(iv: Interval): number {
-  return Math.ceil((bitLength(iv.hi - iv.lo) * 25) / 248);
-}
-
-/**
- * Constraints of reading one value across a cut with the proven range `iv`: its range check (InRange:
- * two decompositions of its width, one when the range is a power of two) and its share of the commitment.
- */
-export function readConstraints(iv: Interval): number {
-  return 2 * bitLength(iv.hi - iv.lo) + 1 + handOnConstraints(iv);
-}
-
-/** The estimate's boundary value, before lowering: a 20-bit range. */
-const ESTIMATED_VALUE: Interval = { lo: 0n, hi: (1n << 20n) - 1n };
+/** The estimate's width of a value, before lowering (a 20-bit range). */
+const ESTIMATED_BITS = 20;
 
 /** The proven interval of every tape value of the lowered graph: the inputs', then each node's outputs'. */
 export function tapeIntervals(graph: GraphOp): Interval[] {
@@ -94,8 +81,7 @@ export function loweredSegmentable(
         return { args: pieceArgs(n, p.from, p.to), outputs: p.to - p.from, constraints: (costs[p.node]! * (p.to - p.from)) / n.outs.length };
       }),
       outputs: g.outputs,
-      readCost: (v) => readConstraints(ivs[v]!),
-      handCost: (v) => handOnConstraints(ivs[v]!),
+      bits: (v) => bitLength(ivs[v]!.hi - ivs[v]!.lo),
     },
     pieces,
   };
@@ -124,23 +110,28 @@ export function estimatedSegmentable(float: GraphSpec, inputs: number, maxSegmen
         constraints: (costs[p.node]! * (p.to - p.from)) / outputs[p.node]!,
       })),
       outputs: float.outputs,
-      // Inputs as the estimate counts them; any other value as a 20-bit one.
-      readCost: (v) => (v < inputs ? PER_INPUT : readConstraints(ESTIMATED_VALUE)),
-      handCost: () => handOnConstraints(ESTIMATED_VALUE),
+      bits: () => ESTIMATED_BITS,
     },
     pieces,
   };
 }
 
 /**
- * Plans `ir`'s segments of at most `maxSegmentConstraints` (estimated) each; a splittable node costing
+ * Plans `ir`'s segments of at most `maxSegmentConstraints` (estimated) each, at least `minSegments` of them; a splittable node costing
  * more than `maxPiece` (default an eighth of a segment) is cut into pieces of about that cost.
  */
-export function planModelSegments(ir: ModelIR, float: GraphSpec, maxSegmentConstraints: number, maxPiece?: number, nodeScale?: readonly number[]): SegmentPlan {
+export function planModelSegments(
+  ir: ModelIR,
+  float: GraphSpec,
+  maxSegmentConstraints: number,
+  maxPiece?: number,
+  nodeScale?: readonly number[],
+  minSegments = 1,
+): SegmentPlan {
   const refusal = segmentationRefusal(ir);
   if (refusal) throw new ZkinferError(refusal);
   const { graph, pieces } = loweredSegmentable(ir, float, maxSegmentConstraints, maxPiece, nodeScale);
-  return { ...planSegments(graph, maxSegmentConstraints), pieces };
+  return { ...planSegments(graph, maxSegmentConstraints, minSegments), pieces };
 }
 
 /** The ranges of tape values `values`, as the input packing reads them (a boundary's commitment layout). */
@@ -150,9 +141,10 @@ export function boundaryRanges(graph: GraphOp, values: readonly number[]): Input
 }
 
 /**
- * Segment `seg` of `graph` (cut by `plan`) as a graph of its own: its inputs are the boundary values it
- * reads, its pieces' nodes (consecutive pieces of one node merged into one slice) with their arguments
- * renumbered onto its tape, its outputs the values it hands on.
+ * Segment `seg` of `graph` (cut by `plan`) as a graph of its own: its inputs are the values of the groups
+ * it opens (seg.inputs), its pieces' nodes (consecutive pieces of one node merged into one slice) with
+ * their arguments renumbered onto its tape, its outputs the values it hands on (seg.outputs). An input
+ * segment (checks only) has no nodes.
  */
 export function segmentGraph(graph: GraphOp, plan: SegmentPlan, seg: Segment): GraphOp {
   const ivs = tapeIntervals(graph);
@@ -163,33 +155,32 @@ export function segmentGraph(graph: GraphOp, plan: SegmentPlan, seg: Segment): G
     at0 += n.outs.length;
   }
   const runs: Piece[] = [];
-  for (const p of plan.pieces.slice(seg.first, seg.end)) {
+  for (const p of plan.pieces.slice(Math.max(0, seg.first - plan.checks), Math.max(0, seg.end - plan.checks))) {
     const last = runs.at(-1);
     if (last && last.node === p.node && last.to === p.from) last.to = p.to;
     else runs.push({ ...p });
   }
   const first = runs[0];
-  if (!first) throw new Error(`segment [${seg.first}, ${seg.end}) has no pieces`);
-  const start = nodeStart[first.node]! + first.from;
+  const start = first ? nodeStart[first.node]! + first.from : at0;
   const local = new Map<number, number>();
   seg.inputs.forEach((v, i) => local.set(v, i));
   const at = (v: number, k: number) => {
     const own = v >= start ? seg.inputs.length + (v - start) : undefined;
     const i = local.get(v) ?? own;
-    if (i === undefined) throw new Error(`segment [${seg.first}, ${seg.end}): node ${k} reads value ${v}, which is neither computed in it nor in its boundary`);
+    if (i === undefined)
+      throw new Error(`segment [${seg.first}, ${seg.end}): node ${k} reads value ${v}, which is neither computed in it nor in a group it opens`);
     return i;
   };
   const nodes = runs.map((r) => {
     const n = sliceNode(graph.nodes[r.node]!, r.from, r.to);
     return { ...n, args: n.args.map((a) => at(a, r.node)) } as GraphNode;
   });
-  const end = seg.outputs.length ? Math.max(...seg.outputs) + 1 : start;
   return {
     kind: "graph",
     inScale: graph.inScale,
     in: seg.inputs.map((v) => ivs[v]!),
     nodes,
-    outputs: seg.outputs.map((v) => at(v, end)),
+    outputs: seg.outputs.map((v) => at(v, -1)),
     outScales: [],
     out: seg.outputs.map((v) => ivs[v]!),
     outErr: [],

@@ -8,10 +8,12 @@
 import { ZkinferError } from "../errors.js";
 import { toField } from "../field.js";
 import { runGraph } from "../graph/lower.js";
-import { inputCommitment, publicOutputs } from "../model/commitment.js";
+import { packInputs, publicOutputs } from "../model/commitment.js";
+import { poseidonHash } from "../model/poseidon.js";
+import { groupRanges } from "./circuit.js";
 import { runQuantized } from "../model/interpret.js";
 import type { ModelIR } from "../model/ir.js";
-import { boundaryRanges, segmentGraph, type SegmentPlan } from "./segments.js";
+import { segmentGraph, type SegmentPlan } from "./segments.js";
 
 export interface SegmentStatement {
   /** The quantized features. */
@@ -47,33 +49,28 @@ export async function segmentWitnesses(ir: ModelIR, plan: SegmentPlan, modelComm
   const k = plan.segments.length;
   if (st.boundarySalts.length !== k - 1) throw new RangeError(`boundarySalts: ${k - 1} salts needed (one per cut), got ${st.boundarySalts.length}`);
   const run = runQuantized(ir, st.inputs);
-  const inCommitment = await inputCommitment(ir.features, st.inputs, st.salt);
-  const boundaryCommitments: bigint[] = [];
-  for (let i = 0; i + 1 < k; i++) {
-    const values = plan.segments[i]!.outputs;
-    boundaryCommitments.push(
-      await inputCommitment(
-        boundaryRanges(ir.graph, values),
-        values.map((v) => run.tape[v]!),
-        st.boundarySalts[i]!,
-      ),
-    );
-  }
+  const hashes = await groupHashes(ir, plan, run.tape);
+  const salts = [st.salt, ...st.boundarySalts];
+  // Cut i's commitment: the list segment i opens (segment i - 1 hands it on), with salt i.
+  const cuts: bigint[] = [];
+  for (const [i, seg] of plan.segments.entries()) cuts.push(await poseidonHash([...seg.groupsIn.map((gi) => hashes.get(gi)!), salts[i]!]));
+  const inCommitment = cuts[0]!;
+  const boundaryCommitments = cuts.slice(1);
   const finalOutputs = await publicOutputs(ir, run.outputs, st.outputSalt ?? 0n, st.inputs);
   const circuitInputs: Record<string, bigint | bigint[]>[] = [];
   const segmentSignals: bigint[][] = [];
   plan.segments.forEach((seg, i) => {
     const last = i === k - 1;
-    const input: Record<string, bigint | bigint[]> =
-      i === 0 ? { features: st.inputs.map(toField) } : { boundaryIn: seg.inputs.map((v) => toField(run.tape[v]!)) };
-    input.salt = i === 0 ? st.salt : st.boundarySalts[i - 1]!;
-    if (!last) input.outSalt = st.boundarySalts[i]!;
+    const input: Record<string, bigint | bigint[]> = { groupsIn: seg.groupsIn.map((gi) => hashes.get(gi)!) };
+    if (seg.inputs.length) input.boundaryIn = seg.inputs.map((v) => toField(run.tape[v]!));
+    input.salt = salts[i]!;
+    if (!last) input.outSalt = salts[i + 1]!;
     if (last && ir.visibility.outputs === "hashed") input.outputSalt = st.outputSalt ?? 0n;
     input.subject = st.subject;
     input.nonce = st.nonce;
     circuitInputs.push(input);
     const outs = last ? finalOutputs.map(toField) : [boundaryCommitments[i]!];
-    segmentSignals.push([...outs, modelCommitment, i === 0 ? inCommitment : boundaryCommitments[i - 1]!, st.subject, st.nonce]);
+    segmentSignals.push([...outs, modelCommitment, cuts[i]!, st.subject, st.nonce]);
   });
   return {
     circuitInputs,
@@ -84,30 +81,47 @@ export async function segmentWitnesses(ir: ModelIR, plan: SegmentPlan, modelComm
   };
 }
 
+/** The element of every group committed at some cut: Poseidon over its packed words (groupRanges' layout; one word: the word), from the interpreter's tape. */
+async function groupHashes(ir: ModelIR, plan: SegmentPlan, tape: readonly bigint[]): Promise<Map<number, bigint>> {
+  const out = new Map<number, bigint>();
+  for (const seg of plan.segments)
+    for (const gi of seg.groupsIn)
+      if (!out.has(gi)) {
+        const gr = plan.groups[gi]!;
+        const words = packInputs(groupRanges(ir, gr.first, gr.end), tape.slice(gr.first, gr.end));
+        out.set(gi, words.length === 1 ? words[0]! : await poseidonHash(words));
+      }
+  return out;
+}
+
 /**
  * The model's outputs as the K segment circuits compute them, segment by segment: each segment's own
  * sub-graph (segmentGraph: its pieces, sliced and renumbered as its circuit is emitted) run by the
- * reference interpreter's family rules on the values the previous segment handed on, each value it
- * reads first checked against what its circuit range-checks (the features' declared ranges for
- * segment 0, each boundary value's proven interval after). test/segment/circuits.test.ts shows, on
- * tiny models whose every splittable family is cut into pieces, that each segment circuit's witness
- * computes exactly these values. Throws, naming the segment and the value, where a circuit would
- * refuse its input.
+ * reference interpreter's family rules on the values of the groups it opens, as earlier segments made
+ * them, each value it reads first checked against what its circuit enforces (an input's declared
+ * range; another value's proven interval, which its maker's range analysis guarantees and its opening's
+ * decomposition relies on). test/segment/circuits.test.ts shows, on tiny models whose every splittable
+ * family is cut into pieces, that each segment circuit's witness computes exactly these values. Throws,
+ * naming the segment and the value, where a circuit would refuse its input.
  */
 export function runSegmentChain(ir: ModelIR, plan: SegmentPlan, inputs: readonly bigint[]): bigint[] {
   if (inputs.length !== ir.features.length) throw new RangeError(`expected ${ir.features.length} inputs, got ${inputs.length}`);
-  let values: bigint[] = [...inputs];
+  const known: (bigint | undefined)[] = [...inputs];
+  let outputs: bigint[] = [];
   plan.segments.forEach((seg, i) => {
     const sub = segmentGraph(ir.graph, plan, seg);
-    sub.in.forEach((iv, j) => {
-      const lo = i === 0 ? ir.features[j]!.qmin : iv.lo;
-      const hi = i === 0 ? ir.features[j]!.qmax : iv.hi;
-      if (values[j]! < lo || values[j]! > hi)
-        throw new ZkinferError(
-          `segment ${i} of ${plan.segments.length}: its input ${j} (tape value ${seg.inputs[j]}) = ${values[j]} is outside [${lo}, ${hi}], which its circuit range-checks`,
-        );
+    const values = seg.inputs.map((v, j) => {
+      const x = known[v];
+      const iv = sub.in[j]!;
+      const lo = v < ir.features.length ? ir.features[v]!.qmin : iv.lo;
+      const hi = v < ir.features.length ? ir.features[v]!.qmax : iv.hi;
+      if (x === undefined) throw new Error(`segment ${i}: tape value ${v} is read before a segment makes it`);
+      if (x < lo || x > hi)
+        throw new ZkinferError(`segment ${i} of ${plan.segments.length}: tape value ${v} = ${x} is outside [${lo}, ${hi}], which its circuit range-checks`);
+      return x;
     });
-    values = runGraph(sub, values);
+    outputs = runGraph(sub, values);
+    seg.outputs.forEach((v, j) => (known[v] = outputs[j]!));
   });
-  return values;
+  return outputs;
 }

@@ -14,20 +14,22 @@ import { expect } from "chai";
 import { WitnessCalculatorBuilder } from "circom_runtime";
 import { compileCircuit, type CircuitInfo } from "../../prover/circuit/compile.js";
 import { changeViolates, firstViolatedConstraint, loadR1cs, loadSymbols, type R1cs } from "../../prover/circuit/r1cs.js";
-import { FIELD_MODULUS, toField } from "../../prover/field.js";
+import { FIELD_MODULUS, fromField, toField } from "../../prover/field.js";
 import { runQuantized } from "../../prover/model/interpret.js";
 import { lowerModel, type ModelIR } from "../../prover/model/ir.js";
 import { readModelSpec } from "../../prover/model/spec.js";
 import { specGraph } from "../../prover/model/specGraph.js";
-import { renderSegments, type RenderedSegments } from "../../prover/segment/circuit.js";
+import { groupRanges, renderSegments, type RenderedSegments } from "../../prover/segment/circuit.js";
+import { inputPackingLayout } from "../../prover/model/commitment.js";
 import { boundaryRanges, planModelSegments, type SegmentPlan } from "../../prover/segment/segments.js";
 import { runSegmentChain, segmentWitnesses, type SegmentWitnesses } from "../../prover/segment/witness.js";
 import { ZkinferError } from "../../prover/errors.js";
 import { rng, randomBetween } from "../helpers/circuits.js";
 
 const specPath = fileURLToPath(new URL("../fixtures/segments-tiny.json", import.meta.url));
-/** Three segments of at most 680 estimated constraints (each under 2^10). */
-export const TINY_MAX_SEGMENT_CONSTRAINTS = 680;
+/** Three segments (at least: the whole model fits in one) of at most 1,000 estimated constraints (each under 2^10). */
+export const TINY_MAX_SEGMENT_CONSTRAINTS = 1000;
+export const TINY_MIN_SEGMENTS = 3;
 
 interface CompiledSegment {
   info: CircuitInfo;
@@ -49,7 +51,7 @@ describe("segment circuits: a tiny model cut into 3 segments (witnesses, no keys
   before(async () => {
     const spec = readModelSpec(specPath);
     ir = lowerModel(spec);
-    plan = planModelSegments(ir, specGraph(spec), TINY_MAX_SEGMENT_CONSTRAINTS);
+    plan = planModelSegments(ir, specGraph(spec), TINY_MAX_SEGMENT_CONSTRAINTS, undefined, undefined, TINY_MIN_SEGMENTS);
     rendered = await renderSegments(ir, plan);
     const dir = mkdtempSync(join(tmpdir(), "zkinfer-segments-"));
     for (const [i, source] of rendered.sources.entries()) {
@@ -72,20 +74,28 @@ describe("segment circuits: a tiny model cut into 3 segments (witnesses, no keys
     if (w === undefined) throw new Error(`segment ${i}: no wire main.${name}`);
     return w;
   };
+  /** A boundary value's wire, or undefined where circom substituted it (a one-value group: the value is its groupsIn element's wire). */
+  const valueWire = (i: number, j: number) => {
+    const w = segs[i]!.symbols.get(`main.boundaryIn[${j}]`);
+    return w !== undefined && w >= 0 ? w : undefined;
+  };
 
-  it("plans 3 segments, each with its boundaries, the first reading every feature and the last handing on the outputs", () => {
+  it("plans 3 segments: the first checks the input group and computes, each opens the groups the previous one hands on, the last hands on the outputs", () => {
+    expect(plan.checks).to.equal(1);
     expect(plan.segments.map((s) => [s.first, s.end])).to.deep.equal([
-      [0, 2],
-      [2, 4],
+      [0, 4],
       [4, 5],
+      [5, 6],
     ]);
-    expect(plan.segments[0]!.inputs).to.deep.equal([0, 1, 2]);
+    expect(plan.segments[0]!).to.deep.include({ groupsIn: [0], checked: [0], opened: [0], inputs: [0, 1, 2] });
     expect(plan.segments[2]!.outputs).to.deep.equal(ir.graph.outputs);
-    plan.segments.slice(1).forEach((s, i) => expect(s.inputs, `segment ${i + 1} reads what segment ${i} hands on`).to.deep.equal(plan.segments[i]!.outputs));
+    plan.segments
+      .slice(1)
+      .forEach((s, i) => expect(s.groupsIn, `segment ${i + 1} opens what segment ${i} hands on`).to.deep.equal(plan.segments[i]!.groupsOut));
   });
 
   it("pins each segment's constraint count (under 2^10 each), and the estimate bounds it", () => {
-    expect(segs.map((s) => s.info.nonLinearConstraints)).to.deep.equal([635, 635, 316]);
+    expect(segs.map((s) => s.info.nonLinearConstraints)).to.deep.equal([693, 549, 297]);
     segs.forEach((s, i) => expect(s.info.nonLinearConstraints + s.info.linearConstraints, `segment ${i}`).to.be.at.most(plan.segments[i]!.constraints));
   });
 
@@ -109,23 +119,23 @@ describe("segment circuits: a tiny model cut into 3 segments (witnesses, no keys
     }
   });
 
-  it("runs the segment chain (check-onnx's measured error) to the interpreter's outputs; it refuses what a circuit refuses, and a boundary read in another order changes the answer", () => {
+  it("runs the segment chain (check-onnx's measured error) to the interpreter's outputs; it refuses what a circuit refuses: an input outside its range, a value outside its claimed interval", () => {
     const next = rng(11);
     for (let t = 0; t < 20; t++) {
       const inputs = ir.features.map((f) => randomBetween(next, f.qmin, f.qmax));
       expect(runSegmentChain(ir, plan, inputs)).to.deep.equal(runQuantized(ir, inputs).outputs);
     }
     const f0 = ir.features[0]!;
-    expect(() => runSegmentChain(ir, plan, [f0.qmax + 1n, 100n, -8n])).to.throw(ZkinferError, /segment 0 of 3: its input 0 .* outside \[/);
-    // Segment 1 reading its boundary reversed: each segment really computes from what the previous handed on.
-    const swapped: SegmentPlan = { ...plan, segments: plan.segments.map((s, i) => (i === 1 ? { ...s, inputs: [...s.inputs].reverse() } : s)) };
-    let changed: unknown;
-    try {
-      changed = runSegmentChain(ir, swapped, [16n, 100n, -8n]);
-    } catch (e) {
-      changed = e; // a reversed value outside the interval the next segment range-checks
-    }
-    expect(changed).to.not.deep.equal(runQuantized(ir, [16n, 100n, -8n]).outputs);
+    expect(() => runSegmentChain(ir, plan, [f0.qmax + 1n, 100n, -8n])).to.throw(ZkinferError, /segment 0 of 3: tape value 0 = .* is outside \[/);
+    // A value segment 1 opens outside the interval its maker's analysis claims (the IR's claim narrowed here):
+    // the chain refuses it where the whole interpreter, which checks no interval, does not.
+    const honestTape = runQuantized(ir, [16n, 100n, -8n]).tape;
+    const narrowed: ModelIR = structuredClone(ir);
+    const v = plan.segments[1]!.inputs[0]!;
+    let at = narrowed.graph.in.length;
+    for (const node of narrowed.graph.nodes) for (const o of node.outs) if (at++ === v) o.iv = { lo: honestTape[v]! + 1n, hi: honestTape[v]! + 1n };
+    expect(runQuantized(narrowed, [16n, 100n, -8n]).outputs).to.deep.equal(honest.outputs);
+    expect(() => runSegmentChain(narrowed, plan, [16n, 100n, -8n])).to.throw(ZkinferError, new RegExp(`segment 1 of 3: tape value ${v} = .* is outside`));
   });
 
   it("rejects a change to any single signal of any segment's witness (no signal is left unconstrained)", () => {
@@ -150,23 +160,31 @@ describe("segment circuits: a tiny model cut into 3 segments (witnesses, no keys
           let refused = false;
           await segs[i]!.wc.calculateWitness(input, true).catch(() => (refused = true));
           expect(refused, `segment ${i} boundaryIn[${j}] = ${bad}`).to.equal(true);
-          expect(changeViolates(segs[i]!.r1cs, witnesses[i]!, wire(i, `boundaryIn[${j}]`), toField(bad))).to.equal(true);
+          const at = valueWire(i, j);
+          if (at !== undefined) expect(changeViolates(segs[i]!.r1cs, witnesses[i]!, at, toField(bad))).to.equal(true);
         }
       }
     }
   });
 
-  it("rejects another boundary value, or another boundary commitment, under the predecessor's commitment", () => {
+  it("rejects another boundary value, or another boundary commitment, under the predecessor's commitment", async () => {
     for (const i of [1, 2]) {
       const w = witnesses[i]!;
       const inputs = plan.segments[i]!.inputs.length;
+      const ranges = boundaryRanges(ir.graph, plan.segments[i]!.inputs);
       for (let j = 0; j < inputs; j++) {
-        const at = wire(i, `boundaryIn[${j}]`);
         // In range (the honest value minus one, or plus one at its minimum): the commitment opens to one vector only.
-        const ranges = boundaryRanges(ir.graph, plan.segments[i]!.inputs);
-        const v = w[at]!;
-        const other = toField(v === toField(ranges[j]!.qmin) ? ranges[j]!.qmin + 1n : (v - 1n + FIELD_MODULUS) % FIELD_MODULUS);
-        expect(changeViolates(segs[i]!.r1cs, w, at, other), `segment ${i} boundaryIn[${j}]`).to.equal(true);
+        const v = fromField(toField((honest.circuitInputs[i]!.boundaryIn as bigint[])[j]!));
+        const other = v === ranges[j]!.qmin ? v + 1n : v - 1n;
+        const input = {
+          ...honest.circuitInputs[i]!,
+          boundaryIn: (honest.circuitInputs[i]!.boundaryIn as bigint[]).map((x, k) => (k === j ? toField(other) : x)),
+        };
+        let refused = false;
+        await segs[i]!.wc.calculateWitness(input, true).catch(() => (refused = true));
+        expect(refused, `segment ${i} boundaryIn[${j}] = ${other}`).to.equal(true);
+        const at = valueWire(i, j);
+        if (at !== undefined) expect(changeViolates(segs[i]!.r1cs, w, at, toField(other)), `segment ${i} boundaryIn[${j}]`).to.equal(true);
       }
       expect(changeViolates(segs[i]!.r1cs, w, wire(i, "inputCommitment"), w[wire(i, "inputCommitment")]! + 1n)).to.equal(true);
     }
@@ -218,5 +236,97 @@ describe("segment circuits: every splittable family's wide node cut into pieces 
       }
       expect(w.publicSignals.slice(0, ir.outputs.length)).to.deep.equal(runQuantized(ir, inputs).outputs.map(toField));
     }
+  });
+});
+
+describe("segment circuits: an input segment, then segments opening its commitment (segments-wide, at least 3 segments of 1,500)", function () {
+  this.timeout(300_000);
+  const wideSpec = fileURLToPath(new URL("../fixtures/segments-wide.json", import.meta.url));
+  let ir: ModelIR;
+  let plan: SegmentPlan;
+  const segs: CompiledSegment[] = [];
+  let honest: SegmentWitnesses;
+  const inputs = [16n, -20n, 40n];
+  const statement = { inputs, salt: 9n, subject: 3n, nonce: 4n, boundarySalts: [501n, 502n] };
+
+  before(async () => {
+    const spec = readModelSpec(wideSpec);
+    ir = lowerModel(spec);
+    plan = planModelSegments(ir, specGraph(spec), 1500, undefined, undefined, 3);
+    const rendered = await renderSegments(ir, plan);
+    const dir = mkdtempSync(join(tmpdir(), "zkinfer-segments-input-"));
+    for (const [i, source] of rendered.sources.entries()) {
+      const file = join(dir, `in${i}.circom`);
+      writeFileSync(file, source);
+      const info = await compileCircuit({ source: file, outDir: dir });
+      segs.push({
+        info,
+        r1cs: await loadR1cs(join(dir, `in${i}.r1cs`)),
+        symbols: loadSymbols(join(dir, `in${i}.sym`)),
+        wc: await WitnessCalculatorBuilder(readFileSync(join(dir, `in${i}_js`, `in${i}.wasm`))),
+      });
+    }
+    honest = await segmentWitnesses(ir, plan, rendered.modelCommitment, statement);
+  });
+
+  it("segment 0 only range-checks the inputs and commits them; segment 1 opens that commitment; every constraint holds, the chain holds", async () => {
+    expect(plan.segments).to.have.length(3);
+    expect(plan.segments[0]!).to.deep.include({ first: 0, end: plan.checks, checked: [0], outputs: [] });
+    expect(plan.segments[1]!.opened).to.include(0);
+    expect(plan.segments[1]!.checked).to.deep.equal([]);
+    for (const [i, s] of segs.entries()) {
+      const w = await s.wc.calculateWitness(honest.circuitInputs[i]!, true);
+      expect(firstViolatedConstraint(s.r1cs, w), `segment ${i}`).to.equal(-1);
+      expect(w.slice(1, 1 + honest.segmentSignals[i]!.length)).to.deep.equal(honest.segmentSignals[i]!.map(toField));
+      expect(s.info.nonLinearConstraints + s.info.linearConstraints, `segment ${i} within its estimate`).to.be.at.most(plan.segments[i]!.constraints);
+    }
+    expect(honest.segmentSignals[0]![0]).to.equal(honest.segmentSignals[1]!.at(-3));
+    expect(honest.publicSignals.slice(0, ir.outputs.length)).to.deep.equal(runQuantized(ir, inputs).outputs.map(toField));
+  });
+
+  it("refuses, in the input segment, an input past its declared range though within its digit width (the second decomposition)", async () => {
+    const f = ir.features[0]!;
+    const bad = f.qmax + 1n;
+    expect(bad - f.qmin).to.be.below(1n << BigInt((f.qmax - f.qmin).toString(2).length)); // one decomposition alone would take it
+    const input = { ...honest.circuitInputs[0]!, boundaryIn: (honest.circuitInputs[0]!.boundaryIn as bigint[]).map((v, k) => (k === 0 ? toField(bad) : v)) };
+    let refused = false;
+    await segs[0]!.wc.calculateWitness(input, true).catch(() => (refused = true));
+    expect(refused).to.equal(true);
+    const w = await segs[0]!.wc.calculateWitness(honest.circuitInputs[0]!, true);
+    const at = segs[0]!.symbols.get("main.boundaryIn[0]")!;
+    expect(changeViolates(segs[0]!.r1cs, w, at, toField(bad))).to.equal(true);
+  });
+
+  it("lets segment 1 open that input (one decomposition) only under another commitment than the input segment's: the chain rejects it", async () => {
+    const f = ir.features[0]!;
+    const bad = f.qmax + 1n;
+    const gr = plan.groups[0]!;
+    const ranges = groupRanges(ir, gr.first, gr.end);
+    // The forged group element: the packed word of the inputs with input 0 = max + 1 (PackDigits accepts its digit).
+    const values = inputs.map((v, k) => (k === 0 ? bad : v));
+    const [word] = inputPackingLayout(ranges).map(({ first, bits }) => {
+      let acc = 0n;
+      let shift = 0n;
+      bits.forEach((b, j) => {
+        acc += (values[first + j]! - ranges[first + j]!.qmin) << shift;
+        shift += BigInt(b);
+      });
+      return acc;
+    });
+    const q = plan.segments[1]!.groupsIn.indexOf(0);
+    const at = plan.segments[1]!.inputs.indexOf(0);
+    const input = {
+      ...honest.circuitInputs[1]!,
+      groupsIn: (honest.circuitInputs[1]!.groupsIn as bigint[]).map((g, k) => (k === q ? word! : g)),
+      boundaryIn: (honest.circuitInputs[1]!.boundaryIn as bigint[]).map((v, k) => (k === at ? toField(bad) : v)),
+    };
+    const w = await segs[1]!.wc.calculateWitness(input, true);
+    expect(firstViolatedConstraint(segs[1]!.r1cs, w)).to.equal(-1);
+    const inputCommitment = w[segs[1]!.symbols.get("main.inputCommitment")!]!;
+    expect(inputCommitment).to.not.equal(honest.segmentSignals[0]![0]);
+    // And under the input segment's commitment (the honest list), the forged value is refused.
+    let refused = false;
+    await segs[1]!.wc.calculateWitness({ ...input, groupsIn: honest.circuitInputs[1]!.groupsIn }, true).catch(() => (refused = true));
+    expect(refused).to.equal(true);
   });
 });

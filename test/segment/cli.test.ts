@@ -22,11 +22,11 @@ describe("zkinfer segments (CLI) and check-onnx's segment plan", function () {
   const dir = mkdtempSync(join(tmpdir(), "zkinfer-segments-cli-"));
 
   before(async () => {
-    await buildSegments({ specPath: spec, maxSegmentConstraints: 680 });
+    await buildSegments({ specPath: spec, maxSegmentConstraints: 1000, minSegments: 3 });
   });
 
   it("builds, proves on 2 workers and verifies; a proof with another nonce is invalid (exit 1)", async () => {
-    const built = await zkinferCli(["segments", "build", spec, "--max-segment-constraints", "680", "--json"]);
+    const built = await zkinferCli(["segments", "build", spec, "--max-segment-constraints", "1000", "--min-segments", "3", "--json"]);
     expect(built.code, built.stderr).to.equal(0);
     expect(lastJsonLine(built.stdout)).to.include({ model: "segments-tiny", k: 3, verifierContract: "SegmentsTinySegmentedVerifier" });
     const input = join(dir, "features.json");

@@ -30,7 +30,7 @@ import { lastJsonLine, withBuildRoot, zkinferCli } from "../helpers/cli.js";
 
 const spec = fileURLToPath(new URL("../fixtures/segments-tiny.json", import.meta.url));
 const otherSpec = fileURLToPath(new URL("../fixtures/segments-other.json", import.meta.url));
-const MAX = "680";
+const MAX = "1000";
 
 interface Checks {
   ok: boolean;
@@ -51,8 +51,8 @@ describe("zkinfer deploy, submit and verify-deployment of a segmented model (har
   const vkeys = (r: SegmentRecord) => r.segments.map((s) => JSON.parse(readFileSync(artifactPath(s.name, "vkey"), "utf8")) as Groth16VerificationKey);
 
   before(async () => {
-    tiny = await buildSegments({ specPath: spec, maxSegmentConstraints: Number(MAX) });
-    other = await buildSegments({ specPath: otherSpec, maxSegmentConstraints: Number(MAX) });
+    tiny = await buildSegments({ specPath: spec, maxSegmentConstraints: Number(MAX), minSegments: 3 });
+    other = await buildSegments({ specPath: otherSpec, maxSegmentConstraints: Number(MAX), minSegments: 3 });
     chain = await startLocalChain();
   });
   after(async () => {
@@ -70,7 +70,7 @@ describe("zkinfer deploy, submit and verify-deployment of a segmented model (har
   };
 
   it("segments build -> deploy -> segments prove -> submit -> the SDK verifies the transaction", async () => {
-    const built = await zkinferCli(["segments", "build", spec, "--max-segment-constraints", MAX, "--json"]);
+    const built = await zkinferCli(["segments", "build", spec, "--max-segment-constraints", MAX, "--min-segments", "3", "--json"]);
     expect(built.code, built.stderr).to.equal(0);
     expect(lastJsonLine(built.stdout)).to.include({ k: 3, modelCommitment: tiny.modelCommitment });
 
@@ -169,7 +169,7 @@ describe("zkinfer deploy, submit and verify-deployment of a segmented model (har
     const root = mkdtempSync(join(tmpdir(), "zkinfer-segdeploy-ceremony-"));
     try {
       for (const name of tiny.segments.map((s) => s.name)) cpSync(join(REPO_ROOT, "build", "models", name), join(root, "models", name), { recursive: true });
-      await withBuildRoot(root, () => buildSegments({ specPath: spec, maxSegmentConstraints: Number(MAX) }));
+      await withBuildRoot(root, () => buildSegments({ specPath: spec, maxSegmentConstraints: Number(MAX), minSegments: 3 }));
       const dirs = tiny.segments.map((_, i) => join(root, `ceremony-${i}`));
       // Segment 0's ceremony started through the CLI, as a coordinator runs it; the rest through zkinfer/setup's functions.
       const init = await zkinferCli(["ceremony", "init", spec, "--segment", "0", "--ptau", tiny.ptau.path, "--out", dirs[0]!], { ZKINFER_BUILD_DIR: root });
@@ -186,7 +186,7 @@ describe("zkinfer deploy, submit and verify-deployment of a segmented model (har
         }
       });
       // The ceremonies change the keys, not the circuits: the same commitment, a new verifier.
-      const rebuilt = await withBuildRoot(root, () => buildSegments({ specPath: spec, maxSegmentConstraints: Number(MAX) }));
+      const rebuilt = await withBuildRoot(root, () => buildSegments({ specPath: spec, maxSegmentConstraints: Number(MAX), minSegments: 3 }));
       expect(rebuilt.modelCommitment).to.equal(tiny.modelCommitment);
       const r = await zkinferCli(
         ["deploy", spec, "--rpc", chain.url, "--hub", deployed.hub, "--segmented", "--out-dir", join(root, "deployments"), "--json"],
@@ -320,7 +320,7 @@ describe("zkinfer deploy, submit and verify-deployment of a segmented model (har
     try {
       // The shared build's segments, warm (every step is cached: the same keys), with the verifier generated in this root.
       for (const name of tiny.segments.map((s) => s.name)) cpSync(join(REPO_ROOT, "build", "models", name), join(root, "models", name), { recursive: true });
-      const rebuilt = await withBuildRoot(root, () => buildSegments({ specPath: spec, maxSegmentConstraints: Number(MAX) }));
+      const rebuilt = await withBuildRoot(root, () => buildSegments({ specPath: spec, maxSegmentConstraints: Number(MAX), minSegments: 3 }));
       expect(rebuilt.modelCommitment).to.equal(tiny.modelCommitment);
       const build = await withBuildRoot(root, () => readSegmentedBuild(spec));
       expect(build.segmented.k).to.equal(3);

@@ -32,7 +32,7 @@ const await0 = (_hub: Contract) => hubAddress;
 
 const tinySpec = fileURLToPath(new URL("../fixtures/segments-tiny.json", import.meta.url));
 const otherSpec = fileURLToPath(new URL("../fixtures/segments-other.json", import.meta.url));
-const MAX = 680;
+const MAX = 1000;
 
 const connection = await network.create();
 const { ethers, networkHelpers } = connection;
@@ -59,8 +59,8 @@ describe("end to end: segmented proofs -> SegmentedVerifier -> verifyAndAct (rea
   const featuresB = { a: -4, b: 8, c: 1 };
 
   before(async () => {
-    record = await buildSegments({ specPath: tinySpec, maxSegmentConstraints: MAX });
-    await buildSegments({ specPath: otherSpec, maxSegmentConstraints: MAX });
+    record = await buildSegments({ specPath: tinySpec, maxSegmentConstraints: MAX, minSegments: 3 });
+    await buildSegments({ specPath: otherSpec, maxSegmentConstraints: MAX, minSegments: 3 });
     tiny = await SegmentedProver.load(tinySpec);
     other = await SegmentedProver.load(otherSpec);
     alice = (await ethers.getSigners())[1]!.address;
@@ -231,13 +231,16 @@ describe("end to end: segmented proofs -> SegmentedVerifier -> verifyAndAct (rea
     const { hub, consumer, modelId, aliceHub } = await networkHelpers.loadFixture(deployFixture);
     const seg = record.segments[1]!;
     const input = a.witnesses.circuitInputs[1]!;
-    const range = boundaryRanges(tiny.ir.graph, record.plan.segments[1]!.inputs)[0]!;
-    // A malicious prover's witness: the honest one with boundaryIn[0] = max + 1 (the witness generator refuses
+    // A malicious prover's witness: the honest one with a boundary value = max + 1 (the witness generator refuses
     // such an input, so the wire is patched in the honest witness file: section 2 holds 32-byte words from byte 76).
+    // The first value with a wire of its own (circom substitutes a one-value group's value by its list element).
     const wc = await WitnessCalculatorBuilder(readFileSync(artifactPath(seg.name, "wasm")));
     const wtns = await wc.calculateWTNSBin(input, true);
     const symbols = loadSymbols(artifactPath(seg.name, "sym"));
-    const wire = symbols.get("main.boundaryIn[0]")!;
+    const j = record.plan.segments[1]!.inputs.findIndex((_, k) => (symbols.get(`main.boundaryIn[${k}]`) ?? -1) >= 0);
+    expect(j).to.be.at.least(0);
+    const range = boundaryRanges(tiny.ir.graph, record.plan.segments[1]!.inputs)[j]!;
+    const wire = symbols.get(`main.boundaryIn[${j}]`)!;
     const word = 76 + 32 * wire;
     let v = range.qmax + 1n;
     for (let i = 0; i < 32; i++, v >>= 8n) wtns[word + i] = Number(v & 0xffn);

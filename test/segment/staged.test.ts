@@ -32,7 +32,7 @@ describe("segmented verification over several transactions (stage, then one veri
   const connection = await0();
 
   before(async () => {
-    record = await buildSegments({ specPath: tinySpec, maxSegmentConstraints: 680 });
+    record = await buildSegments({ specPath: tinySpec, maxSegmentConstraints: 1000, minSegments: 3 });
     expect(record.segments.length).to.equal(3);
     const prover = await SegmentedProver.load(tinySpec);
     const { accounts, as } = await connectProvider((await connection).provider);

@@ -50,7 +50,7 @@ describe("prover service: segmented models (real Redis, real segment proofs, rea
     redisUrl = await testRedisUrl();
     if (!redisUrl) return this.skip();
     redis = new Redis(redisUrl);
-    record = await buildSegments({ specPath, maxSegmentConstraints: 680 });
+    record = await buildSegments({ specPath, maxSegmentConstraints: 1000, minSegments: 3 });
     expect(record.segments.length).to.equal(3);
     keys = record.segments.map((s) => JSON.parse(readFileSync(artifactPath(s.name, "vkey"), "utf8")) as object);
   });

@@ -11,12 +11,13 @@ import { parseNonce, parseSubject } from "../args.js";
 import { readFeatures } from "./prove.js";
 
 const USAGE =
-  "build <spec.json> [--max-segment-constraints N] [--ptau file] | prove <spec.json> --input <features.json> --subject <0x address> [--nonce n] [--workers n] [--out proof.json] | verify <spec.json> <proof.json>";
+  "build <spec.json> [--max-segment-constraints N] [--min-segments K] [--ptau file] | prove <spec.json> --input <features.json> --subject <0x address> [--nonce n] [--workers n] [--out proof.json] | verify <spec.json> <proof.json>";
 
 export const command: Command = {
   usage: USAGE,
   summary:
-    "build: plans the model's segments (at most --max-segment-constraints each, default what the largest cached ptau holds), " +
+    "build: plans the model's segments (at most --max-segment-constraints each, default what the largest cached ptau holds; " +
+    "at least --min-segments of them, for more workers), " +
     "compiles one circuit and key per segment from ONE ptau, and generates <Model>SegmentedVerifier (register it as the model's " +
     "verifier: the hub is unchanged); prints K, each segment's constraints and the error bound. prove: runs the model once, " +
     "proves each segment (--workers at once; a failed segment is retried alone) and writes {proof, proofBytes, publicSignals} for " +
@@ -28,6 +29,7 @@ export const command: Command = {
       allowPositionals: true,
       options: {
         "max-segment-constraints": { type: "string" },
+        "min-segments": { type: "string" },
         ptau: { type: "string" },
         input: { type: "string" },
         subject: { type: "string" },
@@ -42,9 +44,13 @@ export const command: Command = {
     const { buildSegments, parseMaxSegmentConstraints, readSegmentRecord } = await import("../../segment/build.js");
     if (sub === "build") {
       const max = parseMaxSegmentConstraints(values["max-segment-constraints"]);
+      const minSegments = values["min-segments"] === undefined ? undefined : Number(values["min-segments"]);
+      if (minSegments !== undefined && !(Number.isInteger(minSegments) && minSegments >= 1 && minSegments <= 10_000))
+        throw new ZkinferError(`--min-segments: expected an integer from 1 to 10000, got ${JSON.stringify(values["min-segments"])}`);
       const record = await buildSegments({
         specPath,
         ...(max ? { maxSegmentConstraints: max } : {}),
+        ...(minSegments ? { minSegments } : {}),
         ...(values.ptau ? { ptau: values.ptau } : {}),
         log: values.json ? () => {} : console.log,
       });
