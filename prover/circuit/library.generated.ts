@@ -35,6 +35,10 @@ export const CIRCUIT_LIBRARY: CircuitLibrary = {
       digest: "0xddf779a6277e8f18af8b5a251a3a0d84d67eb37e3163d5b8456b330d46273c56",
       includes: ["circuits/lib/range.circom"],
     },
+    "circuits/lib/packDigits.circom": {
+      digest: "0xe4126a3532ffda087ce59ed2d9cc1dcaa6ed96ca0428f614c4c412c428617c32",
+      includes: ["circomlib/circuits/bitify.circom"],
+    },
     "circuits/lib/pwl.circom": {
       digest: "0xc8b8d007fd444c58ce8f8a36ccff94ee2e2c8b29675a0df6b9d11ba0de207de4",
       includes: ["circuits/lib/rescale.circom"],

@@ -78,7 +78,7 @@ export function generateSegmentCircuit({ ir, plan, index, modelCommitment }: Gen
   emit("// Do not edit: it is rebuilt from the model spec by `zkinfer segments build` (prover/segment/circuit.ts).");
   emit();
   emit('include "circomlib/circuits/poseidon.circom";');
-  for (const inc of new Set(["circuits/lib/binding.circom", "circuits/lib/pack.circom", "circuits/lib/compare.circom", ...graphIncludes(sub)]))
+  for (const inc of new Set(["circuits/lib/binding.circom", "circuits/lib/pack.circom", "circuits/lib/packDigits.circom", "circuits/lib/compare.circom", ...graphIncludes(sub)]))
     emit(`include "${inc}";`);
   emit();
   emit(`template ${segmentTemplateName(ir.name, index)}() {`);
@@ -149,7 +149,7 @@ const param = (xs: (number | bigint | string)[]) => `[${xs.join(", ")}]`;
 
 /**
  * The groups the segment opens: each group's values packed (an input group it checks: PackRanged, both
- * sides of the declared range; another: PackDigits, one decomposition, see circuits/lib/pack.circom),
+ * sides of the declared range; another: PackDigits, one decomposition, see circuits/lib/packDigits.circom),
  * hashed, and the hash constrained equal to the group's element of groupsIn.
  */
 function emitOpenings(ir: ModelIR, plan: SegmentPlan, seg: SegmentPlan["segments"][number], emit: (s?: string) => void): void {
