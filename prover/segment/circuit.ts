@@ -78,7 +78,13 @@ export function generateSegmentCircuit({ ir, plan, index, modelCommitment }: Gen
   emit("// Do not edit: it is rebuilt from the model spec by `zkinfer segments build` (prover/segment/circuit.ts).");
   emit();
   emit('include "circomlib/circuits/poseidon.circom";');
-  for (const inc of new Set(["circuits/lib/binding.circom", "circuits/lib/pack.circom", "circuits/lib/packDigits.circom", "circuits/lib/compare.circom", ...graphIncludes(sub)]))
+  for (const inc of new Set([
+    "circuits/lib/binding.circom",
+    "circuits/lib/pack.circom",
+    "circuits/lib/packDigits.circom",
+    "circuits/lib/compare.circom",
+    ...graphIncludes(sub),
+  ]))
     emit(`include "${inc}";`);
   emit();
   emit(`template ${segmentTemplateName(ir.name, index)}() {`);
