@@ -3,7 +3,7 @@
  * deployment for a local node.
  */
 import { localVerifierRuntime, sameRuntimeCode } from "../chain/compileVerifier.js";
-import { compileSegmentedVerifier, readSegmentedBuild } from "../chain/segmentedDeployment.js";
+import { compileSegmentedVerifier, type SegmentedBuild } from "../chain/segmentedDeployment.js";
 import { UnknownModelError } from "../chain/errors.js";
 import { ModelStatus, modelStatusName, readModel, readModelCount, type Model } from "../chain/model.js";
 import { creditGateAbi, inferenceHubAbi } from "../chain/abi.js";
@@ -64,8 +64,8 @@ export interface ExpectedModel {
   modelId: bigint;
   /** The consumer the operator expects the hub to call (`--consumer name=address`). */
   consumer: Address;
-  /** A model served in segments: its spec, whose segmented build's SegmentedVerifier the record must run. */
-  segmentedSpec?: string;
+  /** A model served in segments: its checked build, whose SegmentedVerifier the record must run. */
+  segmentedBuild?: SegmentedBuild;
 }
 
 /**
@@ -104,18 +104,13 @@ export async function checkModelRecord(publicClient: PublicClient, hub: Address,
   if (record.attested !== expected.attested)
     mismatches.push(`it is ${record.attested ? "" : "not "}registered as attested, the local model is ${expected.attested ? "" : "not "}attested`);
   const code = await withRetry("getCode", () => publicClient.getCode({ address: record.verifier }));
-  const local = expected.segmentedSpec ? await localSegmentedVerifierRuntime(expected.segmentedSpec) : localVerifierRuntime(expected.name);
+  const local = expected.segmentedBuild
+    ? { contractName: expected.segmentedBuild.verifierContract, runtime: compileSegmentedVerifier(expected.segmentedBuild).deployedBytecode }
+    : localVerifierRuntime(expected.name);
   if (!sameRuntimeCode(code, local.runtime)) {
     mismatches.push(
       `its verifier ${record.verifier} does not run the code of ${local.contractName} compiled from the local build (runtime code hash ${code ? keccak256(code) : "none: no contract"}, expected ${keccak256(local.runtime)})`,
     );
   }
   if (mismatches.length > 0) throw new ZkinferError(`Refusing to serve ${expected.name}: ${at} is not the expected one: ${mismatches.join("; ")}.`);
-}
-
-/** The runtime code of a segmented model's SegmentedVerifier, compiled from its build once that is checked against the spec and the K keys. */
-async function localSegmentedVerifierRuntime(specPath: string): Promise<{ contractName: string; runtime: `0x${string}` }> {
-  const build = await readSegmentedBuild(specPath);
-  const compiled = compileSegmentedVerifier(build);
-  return { contractName: build.verifierContract, runtime: compiled.deployedBytecode };
 }

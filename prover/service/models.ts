@@ -6,13 +6,13 @@
  */
 import { recordedModelCommitment } from "../artifacts/circuitRecord.js";
 import { assertBuilt, resolveSpecPath } from "../artifacts/models.js";
-import { artifactPath, verifierContractName } from "../artifacts/paths.js";
+import { verifierContractName } from "../artifacts/paths.js";
 import { ZkinferError } from "../errors.js";
 import { quantizeInputs } from "../model/interpret.js";
 import { lowerModel, type ModelIR } from "../model/ir.js";
 import { readModelSpec } from "../model/spec.js";
-import { checkSegmentRecord, readSegmentRecord, segmentRecordPath, type SegmentRecord } from "../segment/build.js";
-import { existsSync } from "node:fs";
+import { readSegmentRecord, type SegmentRecord } from "../segment/build.js";
+import { readSegmentedBuild, usesSegmentedBuild, type SegmentedBuild } from "../chain/segmentedDeployment.js";
 
 export interface ServiceModel {
   name: string;
@@ -27,6 +27,8 @@ export interface ServiceModel {
    * SegmentedVerifier.
    */
   segments?: SegmentRecord;
+  /** With `segments`: the build as deploy checked it (its verifier is compiled from it). */
+  segmentedBuild?: SegmentedBuild;
 }
 
 export async function loadServiceModels(paths: readonly string[]): Promise<Map<string, ServiceModel>> {
@@ -45,17 +47,18 @@ export async function loadServiceModels(paths: readonly string[]): Promise<Map<s
     }
     if (models.has(ir.name)) throw new ZkinferError(`Model ${ir.name} is given twice (${specPath}).`);
     // A model built in segments only (too large for one proof) is served in segments.
-    if (!existsSync(artifactPath(ir.name, "zkey")) && existsSync(segmentRecordPath(ir.name))) {
-      const record = readSegmentRecord(ir.name);
-      await checkSegmentRecord(ir, record);
+    // (Checked as deploy checks it: plan, circuits, keys and verifier text against the spec.)
+    if (usesSegmentedBuild(ir.name, false)) {
+      const build = await readSegmentedBuild(specPath);
       models.set(ir.name, {
         name: ir.name,
         version: ir.version,
         specPath,
         ir,
-        commitment: BigInt(record.modelCommitment),
-        verifierContract: record.verifierContract,
-        segments: record,
+        commitment: build.modelCommitment,
+        verifierContract: build.verifierContract,
+        segments: readSegmentRecord(ir.name),
+        segmentedBuild: build,
       });
       continue;
     }

@@ -458,7 +458,7 @@ async function connectServiceChain(
       ...m,
       attested: m.ir.attestation !== undefined,
       ...named,
-      ...(m.segments ? { segmentedSpec: m.specPath } : {}),
+      ...(m.segmentedBuild ? { segmentedBuild: m.segmentedBuild } : {}),
     });
     modelIds[m.name] = named.modelId;
   }

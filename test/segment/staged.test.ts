@@ -8,16 +8,15 @@ import { fileURLToPath } from "node:url";
 import { expect } from "chai";
 import { network } from "hardhat";
 import { encodeFunctionData, parseEventLogs, type Address, type Hex } from "viem";
-import { artifactPath } from "../../prover/artifacts/paths.js";
 import { inferenceHubAbi } from "../../prover/chain/abi.js";
-import { compileContract } from "../../prover/chain/compileVerifier.js";
 import { connectProvider, type ChainClients } from "../../prover/chain/connect.js";
 import { hardhatArtifact } from "../../prover/chain/deployModel.js";
 import { ContractRevertError } from "../../prover/chain/errors.js";
 import { segmentedVerifierStagingAbi, stageSegments, stagedInferenceKey } from "../../prover/chain/stageSegments.js";
-import { deployAndWait, writeAndWait } from "../../prover/chain/write.js";
+import { writeAndWait } from "../../prover/chain/write.js";
+import { compileSegmentedVerifier, readSegmentedBuild } from "../../prover/chain/segmentedDeployment.js";
+import { deployRecordingStack } from "../../scripts/dev/recordingStack.js";
 import { buildSegments, type SegmentRecord } from "../../prover/segment/build.js";
-import { segmentedArtifactName } from "../../prover/segment/circuit.js";
 import { SegmentedProver, type SegmentedProofResult } from "../../prover/segment/prove.js";
 
 const tinySpec = fileURLToPath(new URL("../fixtures/segments-tiny.json", import.meta.url));
@@ -43,24 +42,13 @@ describe("segmented verification over several transactions (stage, then one veri
   });
 
   /** A fresh hub with the tiny model's SegmentedVerifier and a recording consumer. */
-  async function deploy() {
-    const compiled = compileContract(artifactPath(segmentedArtifactName(record.model), "verifierContract"), record.verifierContract);
-    const verifier = await deployAndWait({ ...clients, abi: compiled.abi, bytecode: compiled.bytecode });
-    const hub = await deployAndWait({ ...clients, abi: inferenceHubAbi, bytecode: hardhatArtifact("InferenceHub").bytecode as Hex, args: [0n] });
-    const { events } = await writeAndWait({
-      ...clients,
-      address: hub,
-      abi: inferenceHubAbi,
-      functionName: "registerModel",
-      args: [verifier, BigInt(record.modelCommitment), 2, "test: staged"],
+  const deploy = async () =>
+    deployRecordingStack(clients, {
+      verifier: compileSegmentedVerifier(await readSegmentedBuild(tinySpec)),
+      commitment: BigInt(record.modelCommitment),
+      numOutputs: 2,
+      uri: "test: staged",
     });
-    const registered = events.find((e) => e.eventName === "ModelRegistered");
-    if (registered?.eventName !== "ModelRegistered") throw new Error("no ModelRegistered");
-    const recording = hardhatArtifact("RecordingConsumer");
-    const consumer = await deployAndWait({ ...clients, abi: recording.abi as never, bytecode: recording.bytecode as Hex });
-    await writeAndWait({ ...clients, address: hub, abi: inferenceHubAbi, functionName: "setConsumer", args: [registered.args.modelId, consumer] });
-    return { verifier, hub, modelId: registered.args.modelId, consumer };
-  }
 
   const staged = (verifier: Address, p: SegmentedProofResult) =>
     clients.publicClient.readContract({

@@ -34,6 +34,7 @@ import type { JobRecord } from "../../prover/service/jobs.js";
 import { RedisQueue } from "../../prover/service/queue/redisQueue.js";
 import { startService, type QueueConfig } from "../../prover/service/service.js";
 import { startLocalChain, type LocalChain } from "../../scripts/dev/localChain.js";
+import { deployRecordingStack } from "../../scripts/dev/recordingStack.js";
 import { SERVE_READY, WORKER_READY, call, startCli, testRedisUrl, waitFor, waitForJobs, type CliProcess } from "./helpers.js";
 
 const specPath = fileURLToPath(new URL("../fixtures/aggregate-tiny.json", import.meta.url));
@@ -82,37 +83,27 @@ describe("prover service: aggregated batches (real Redis, real chain, real proof
   async function deploy() {
     const ir = lowerModel(readModelSpec(specPath));
     const compiled = compileModelVerifier(built.name);
-    const hubAddress = await deployAndWait({ ...clients, abi: inferenceHubAbi, bytecode: hardhatArtifact("InferenceHub").bytecode as Hex, args: [0n] });
-    const verifier = await deployAndWait({ ...clients, abi: compiled.abi, bytecode: compiled.bytecode });
-    const { events } = await writeAndWait({
-      ...clients,
-      address: hubAddress,
-      abi: inferenceHubAbi,
-      functionName: "registerModel",
-      args: [verifier, built.modelCommitment, ir.outputs.length, "test: aggregated service"],
-    });
-    const registered = events.find((e) => e.eventName === "ModelRegistered");
-    if (registered?.eventName !== "ModelRegistered") throw new Error("registerModel emitted no ModelRegistered");
-    const recording = hardhatArtifact("RecordingConsumer");
-    const consumerAddress = await deployAndWait({ ...clients, abi: recording.abi as never, bytecode: recording.bytecode as Hex });
-    await writeAndWait({
-      ...clients,
-      address: hubAddress,
-      abi: inferenceHubAbi,
-      functionName: "setConsumer",
-      args: [registered.args.modelId, consumerAddress],
+    const {
+      hub: hubAddress,
+      modelId: id,
+      consumer: consumerAddress,
+    } = await deployRecordingStack(clients, {
+      verifier: compiled,
+      commitment: built.modelCommitment,
+      numOutputs: ir.outputs.length,
+      uri: "test: aggregated service",
     });
     const deployed = await deployAggregatedVerifiers({
       rpcUrl: chain.url,
       privateKey: HARDHAT_DEV_KEY,
       hub: hubAddress,
-      modelId: registered.args.modelId,
+      modelId: id,
       specPath,
       sizes: [2, 4],
       allowDevSetup: true,
     });
     expect(deployed.every((d) => d.applied)).to.equal(true);
-    return { hub: hubAddress, modelId: registered.args.modelId, consumer: consumerAddress };
+    return { hub: hubAddress, modelId: id, consumer: consumerAddress };
   }
 
   const prefix = () => `zkagg-${Math.random().toString(36).slice(2, 10)}`;

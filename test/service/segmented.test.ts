@@ -9,24 +9,22 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { expect } from "chai";
 import { Redis } from "ioredis";
-import { parseEventLogs, type Address, type Hash, type Hex } from "viem";
+import { parseEventLogs, type Address, type Hash } from "viem";
 import { artifactPath } from "../../prover/artifacts/paths.js";
 import { inferenceHubAbi } from "../../prover/chain/abi.js";
-import { compileContract } from "../../prover/chain/compileVerifier.js";
-import { hardhatArtifact } from "../../prover/chain/deployModel.js";
-import { deployAndWait, writeAndWait } from "../../prover/chain/write.js";
 import { runReference } from "../../prover/model/interpret.js";
 import { lowerModel } from "../../prover/model/ir.js";
 import { readModelSpec } from "../../prover/model/spec.js";
 import { toField } from "../../prover/field.js";
 import { verifyInferenceTransaction } from "../../prover/sdk/verifyInferenceTransaction.js";
 import { buildSegments, type SegmentRecord } from "../../prover/segment/build.js";
-import { segmentedArtifactName } from "../../prover/segment/circuit.js";
 import { verifySegmentedProof } from "../../prover/segment/verify.js";
 import { HARDHAT_DEV_KEY, connectChain, type ChainClients } from "../../prover/service/chain.js";
 import type { JobRecord } from "../../prover/service/jobs.js";
 import { startService, startWorker } from "../../prover/service/service.js";
 import { startLocalChain, type LocalChain } from "../../scripts/dev/localChain.js";
+import { deployRecordingStack } from "../../scripts/dev/recordingStack.js";
+import { compileSegmentedVerifier, readSegmentedBuild } from "../../prover/chain/segmentedDeployment.js";
 import { API_KEY, SERVE_READY, WORKER_READY, call, startCli, testRedisUrl, waitForJobs, type CliProcess } from "./helpers.js";
 import { createHash } from "node:crypto";
 
@@ -79,22 +77,12 @@ describe("prover service: segmented models (real Redis, real segment proofs, rea
     before(async () => {
       chain = await startLocalChain();
       clients = await connectChain(chain.url, HARDHAT_DEV_KEY);
-      const compiled = compileContract(artifactPath(segmentedArtifactName(record.model), "verifierContract"), record.verifierContract);
-      hub = await deployAndWait({ ...clients, abi: inferenceHubAbi, bytecode: hardhatArtifact("InferenceHub").bytecode as Hex, args: [0n] });
-      const verifier = await deployAndWait({ ...clients, abi: compiled.abi, bytecode: compiled.bytecode });
-      const { events } = await writeAndWait({
-        ...clients,
-        address: hub,
-        abi: inferenceHubAbi,
-        functionName: "registerModel",
-        args: [verifier, BigInt(record.modelCommitment), ir().outputs.length, "test: segmented service"],
-      });
-      const registered = events.find((e) => e.eventName === "ModelRegistered");
-      if (registered?.eventName !== "ModelRegistered") throw new Error("registerModel emitted no ModelRegistered");
-      modelId = registered.args.modelId;
-      const recording = hardhatArtifact("RecordingConsumer");
-      consumer = await deployAndWait({ ...clients, abi: recording.abi as never, bytecode: recording.bytecode as Hex });
-      await writeAndWait({ ...clients, address: hub, abi: inferenceHubAbi, functionName: "setConsumer", args: [modelId, consumer] });
+      ({ hub, modelId, consumer } = await deployRecordingStack(clients, {
+        verifier: compileSegmentedVerifier(await readSegmentedBuild(specPath)),
+        commitment: BigInt(record.modelCommitment),
+        numOutputs: ir().outputs.length,
+        uri: "test: segmented service",
+      }));
     });
     after(async () => chain?.stop());
 

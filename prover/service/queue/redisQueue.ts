@@ -303,7 +303,7 @@ export class RedisQueue implements JobQueue, AggregationStore {
   }
 
   async startProving(prove: ProveHandler, concurrency: number): Promise<void> {
-    const worker = new Worker(
+    await this.startWorker(
       "prove",
       async (delivery: Job<{ id: string }>) => {
         const job = await this.get(delivery.data.id);
@@ -342,19 +342,10 @@ export class RedisQueue implements JobQueue, AggregationStore {
           }
         }
       },
-      {
-        connection: this.connection(),
-        prefix: this.prefix,
-        concurrency,
-        lockDuration: this.lockDurationMs,
-        stalledInterval: Math.max(1000, Math.floor(this.lockDurationMs / 2)),
-        // Each stall is one lost attempt; the processor above fails the job once the budget is spent.
-        maxStalledCount: this.maxAttempts,
-      },
+      concurrency,
+      // Each stall is one lost attempt; the processor above fails the job once the budget is spent.
+      this.maxAttempts,
     );
-    worker.on("error", (e) => console.error(`zkinfer: prove worker: ${e.message}`));
-    this.workers.push(worker);
-    await worker.waitUntilReady();
   }
 
   /**
@@ -409,7 +400,7 @@ export class RedisQueue implements JobQueue, AggregationStore {
 
   /** Proves segment tasks (of models `prove` serves) as they come, at most `concurrency` at a time. */
   async startProvingSegments(prove: (task: SegmentTask, attempts: number) => Promise<SegmentTaskResult>, concurrency: number): Promise<void> {
-    const worker = new Worker(
+    await this.startWorker(
       "segment",
       async (delivery: Job<{ inputKey: string }>) => {
         const raw = await this.redis.get(delivery.data.inputKey);
@@ -417,18 +408,9 @@ export class RedisQueue implements JobQueue, AggregationStore {
         if (raw === null) throw new UnrecoverableError("the segment's input is gone (its job was given up)");
         return prove(JSON.parse(raw) as SegmentTask, delivery.attemptsStarted ?? delivery.attemptsMade + 1);
       },
-      {
-        connection: this.connection(),
-        prefix: this.prefix,
-        concurrency,
-        lockDuration: this.lockDurationMs,
-        stalledInterval: Math.max(1000, Math.floor(this.lockDurationMs / 2)),
-        maxStalledCount: this.maxAttempts,
-      },
+      concurrency,
+      this.maxAttempts,
     );
-    worker.on("error", (e) => console.error(`zkinfer: segment worker: ${e.message}`));
-    this.workers.push(worker);
-    await worker.waitUntilReady();
   }
 
   private async queueSubmission(id: string): Promise<void> {
@@ -436,7 +418,7 @@ export class RedisQueue implements JobQueue, AggregationStore {
   }
 
   async startSubmitting(submit: SubmitHandler): Promise<void> {
-    const worker = new Worker(
+    await this.startWorker(
       "submit",
       async (delivery: Job<{ id: string }>) => {
         const job = await this.get(delivery.data.id);
@@ -453,21 +435,27 @@ export class RedisQueue implements JobQueue, AggregationStore {
         }
         await this.redis.srem(this.key("pending-submit"), job.id);
       },
-      {
-        connection: this.connection(),
-        prefix: this.prefix,
-        // The submitter orders nonces itself; many jobs may wait for receipts at once.
-        concurrency: 64,
-        lockDuration: this.lockDurationMs,
-        stalledInterval: Math.max(1000, Math.floor(this.lockDurationMs / 2)),
-        maxStalledCount: 100,
-      },
+      // The submitter orders nonces itself; many jobs may wait for receipts at once.
+      64,
+      100,
     );
-    worker.on("error", (e) => console.error(`zkinfer: submit worker: ${e.message}`));
-    this.workers.push(worker);
-    await worker.waitUntilReady();
     // Submissions a previous serve process had not finished (its BullMQ delivery may be gone).
     for (const id of await this.redis.smembers(this.key("pending-submit"))) await this.queueSubmission(id);
+  }
+
+  /** A BullMQ worker of queue `name` on its own connection, locked for --lock-ms and checked for stalls every half of it. */
+  private async startWorker<T>(name: string, processor: (delivery: Job<T>) => Promise<unknown>, concurrency: number, maxStalledCount: number): Promise<void> {
+    const worker = new Worker(name, processor, {
+      connection: this.connection(),
+      prefix: this.prefix,
+      concurrency,
+      lockDuration: this.lockDurationMs,
+      stalledInterval: Math.max(1000, Math.floor(this.lockDurationMs / 2)),
+      maxStalledCount,
+    });
+    worker.on("error", (e) => console.error(`zkinfer: ${name} worker: ${e.message}`));
+    this.workers.push(worker);
+    await worker.waitUntilReady();
   }
 
   private closing = false;
