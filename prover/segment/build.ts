@@ -18,7 +18,7 @@ import { proofSystemOf } from "../model/specSchema.js";
 import { readPtauPower, requiredPtauPower, resolvePtau } from "../setup/ptau.js";
 import type { Groth16VerificationKey } from "../setup/groth16Batch.js";
 import { renderSegments, segmentArtifactName, segmentedArtifactName } from "./circuit.js";
-import { planModelSegments, type SegmentPlan } from "./segments.js";
+import { planGraph, planModelSegments, type SegmentPlan } from "./segments.js";
 import { segmentedVerifierSource } from "./verifier.js";
 
 /** Public signals of a segment before the last (one boundary commitment + the four bindings). */
@@ -186,7 +186,7 @@ export async function calibratedSegments(
     // Fewer segments in sight: the compiled total would fit in at least two segments fewer.
     const fewer = Math.ceil(real.reduce((a, b) => a + b, 0) / max) <= k - 2;
     if (!over && !fewer) break;
-    scale = calibratedNodeScale(plan, real, ir.graph.nodes.length, scale);
+    scale = calibratedNodeScale(plan, real, planGraph(ir.graph, plan).nodes.length, scale);
   }
   // A later plan of the same K compiled over the best one's artifacts: compile the best again (cached when unchanged).
   const k = best!.plan.segments.length;

@@ -27,7 +27,7 @@ import { toField } from "../field.js";
 import { commitmentLayout, inputPackingLayout, type InputRange } from "../model/commitment.js";
 import { publicOutputCount, type ModelIR } from "../model/ir.js";
 import { poseidonHash } from "../model/poseidon.js";
-import { boundaryRanges, segmentationRefusal, segmentGraph, type SegmentPlan } from "./segments.js";
+import { boundaryRanges, planGraph, segmentationRefusal, segmentGraph, type SegmentPlan } from "./segments.js";
 
 /** Domain tag of a segmented model's commitment: the ASCII bytes of "zkinfer/segments/v1". */
 const SEGMENTS_DOMAIN = BigInt(stringToHex("zkinfer/segments/v1"));
@@ -142,10 +142,10 @@ function rangeText(values: readonly number[]): string {
   return values.length <= 8 ? values.join(", ") : `${values.slice(0, 4).join(", ")}, ..., ${values.slice(-2).join(", ")}`;
 }
 
-/** The ranges tape values [first, end) are packed with: an input's declared range, another value's proven interval. */
-export function groupRanges(ir: ModelIR, first: number, end: number): InputRange[] {
+/** The ranges tape values [first, end) of the plan's tape are packed with: an input's declared range, another value's proven interval. */
+export function groupRanges(ir: ModelIR, plan: Pick<SegmentPlan, "columns">, first: number, end: number): InputRange[] {
   const ivs = boundaryRanges(
-    ir.graph,
+    planGraph(ir.graph, plan),
     Array.from({ length: end - first }, (_, k) => first + k),
   );
   return ivs.map((r, k) => (first + k < ir.features.length ? { qmin: ir.features[first + k]!.qmin, qmax: ir.features[first + k]!.qmax } : r));
@@ -164,7 +164,7 @@ function emitOpenings(ir: ModelIR, plan: SegmentPlan, seg: SegmentPlan["segments
   for (const gi of seg.opened) {
     const gr = plan.groups[gi]!;
     const q = seg.groupsIn.indexOf(gi);
-    const ranges = groupRanges(ir, gr.first, gr.end);
+    const ranges = groupRanges(ir, plan, gr.first, gr.end);
     const check = checked.has(gi);
     emit();
     emit(
@@ -203,7 +203,7 @@ function emitBoundaryOut(ir: ModelIR, plan: SegmentPlan, seg: SegmentPlan["segme
   const list = seg.groupsOut.map((gi) => {
     const gr = plan.groups[gi]!;
     if (gr.unit < seg.first) return `groupsIn[${seg.groupsIn.indexOf(gi)}]`;
-    const ranges = groupRanges(ir, gr.first, gr.end);
+    const ranges = groupRanges(ir, plan, gr.first, gr.end);
     const words = inputPackingLayout(ranges).map(({ first, bits }, w) => {
       let shift = 0n;
       const terms = bits.map((b, j) => {

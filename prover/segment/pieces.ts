@@ -128,6 +128,8 @@ export interface Piece {
 export const READ_VALUE_CONSTRAINTS = 24;
 /** The fewest outputs a piece is cut to for reading less (a piece cut for its own cost may be smaller). */
 export const MIN_READ_PIECE = 32;
+/** Below MIN_READ_PIECE outputs, a piece is still cut while it costs more than this many pieces' limit. */
+export const MAX_READ_PIECES = 2;
 /** What making (hashing) one value handed on costs, about: its share of a group hash and of the list. */
 export const MAKE_VALUE_CONSTRAINTS = 4;
 
@@ -158,8 +160,12 @@ export function piecesOf(
     let run = cut(count);
     // Finer while a piece is over the limit and finer pieces cost less (dense rows each reading every argument: soon no gain).
     // Not below MIN_READ_PIECE outputs a piece: each piece's outputs are committed as their own groups, and
-    // thousands of tiny groups would make every cut's list long.
-    while (count * 2 <= n / MIN_READ_PIECE && Math.max(...run.map(cost)) > maxPiece) {
+    // thousands of tiny groups would make every cut's list long; except a node of few outputs each reading
+    // many values (a layer norm's 16 variances over 128 values each), cut into at most MIN_READ_PIECE
+    // pieces while one costs more than MAX_READ_PIECES pieces' limit.
+    const finerWanted = (worst: number) =>
+      worst > maxPiece && (count * 2 <= n / MIN_READ_PIECE || (count * 2 <= Math.min(n, MIN_READ_PIECE) && worst > maxPiece * MAX_READ_PIECES));
+    while (finerWanted(Math.max(...run.map(cost)))) {
       const finer = cut(count * 2);
       if (Math.max(...finer.map(cost)) >= Math.max(...run.map(cost)) * 0.99) break;
       count = finer.length;

@@ -18,12 +18,60 @@ import { estimateNode } from "../onnx/estimate.js";
 import { bitLength } from "../field.js";
 import type { ModelIR } from "../model/ir.js";
 import type { InputRange } from "../model/commitment.js";
+import { interpretNode } from "../graph/registry.js";
+import { columnGraph, columnSplits, floatColumnGraph, type ColumnSplit } from "./columns.js";
 import { planSegments, type CutPlan, type Segment, type SegmentableGraph } from "./plan.js";
 import { pieceArgs, piecesOf, sliceNode, type Piece } from "./pieces.js";
 
-/** A model's plan: cuts over its pieces (./pieces.ts), which it lists. */
+/**
+ * A model's plan: cuts over its pieces (./pieces.ts), which it lists. With `columns`, the pieces are
+ * those of the graph with these dense nodes cut by columns (./columns.ts, `planGraph`): the plan's
+ * tape is that graph's (the original values, and the partial sums beside them).
+ */
 export interface SegmentPlan extends CutPlan {
   pieces: Piece[];
+  /** The dense nodes cut by columns (absent: none). */
+  columns?: ColumnSplit[];
+}
+
+const columnGraphs = new WeakMap<GraphOp, Map<string, ReturnType<typeof columnGraph>>>();
+
+/** `graph` with `columns` cut (./columns.ts columnGraph), once per graph and columns. */
+function columnsOf(graph: GraphOp, columns: readonly ColumnSplit[]): ReturnType<typeof columnGraph> {
+  let byKey = columnGraphs.get(graph);
+  if (!byKey) columnGraphs.set(graph, (byKey = new Map()));
+  const key = JSON.stringify(columns);
+  let split = byKey.get(key);
+  if (!split) byKey.set(key, (split = columnGraph(graph, columns)));
+  return split;
+}
+
+/** The graph a plan cuts: the model's lowered graph with the plan's dense nodes cut by columns (the graph itself without). */
+export function planGraph(graph: GraphOp, plan: { columns?: readonly ColumnSplit[] }): GraphOp {
+  return plan.columns?.length ? columnsOf(graph, plan.columns).graph : graph;
+}
+
+/**
+ * The plan's tape (planGraph's values) from the reference interpreter's tape of the whole graph: its
+ * values where the plan's graph computes them (bit-identical: ./columns.ts), and the partial sums
+ * computed from them by their nodes' own rule.
+ */
+export function planTape(graph: GraphOp, plan: { columns?: readonly ColumnSplit[] }, tape: readonly bigint[]): bigint[] {
+  if (!plan.columns?.length) return [...tape];
+  const { graph: g, columns } = columnsOf(graph, plan.columns);
+  const out = tape.slice(0, g.in.length);
+  g.nodes.forEach((n, k) => {
+    const o = columns.original[k];
+    const values =
+      o !== undefined
+        ? tape.slice(o, o + n.outs.length)
+        : interpretNode(
+            n,
+            n.args.map((a) => out[a]!),
+          );
+    for (const v of values) out.push(v);
+  });
+  return out;
 }
 
 /** A piece is at most this fraction of a segment (so the planner can fill segments). */
@@ -61,12 +109,15 @@ export function loweredSegmentable(
   maxSegmentConstraints: number,
   maxPiece = maxSegmentConstraints / PIECES_PER_SEGMENT,
   nodeScale?: readonly number[],
-): { graph: SegmentableGraph; pieces: Piece[] } {
-  const g = ir.graph;
-  if (float.nodes.length !== g.nodes.length) throw new Error(`segments: the float graph has ${float.nodes.length} nodes, the lowered one ${g.nodes.length}`);
+): { graph: SegmentableGraph; pieces: Piece[]; columns: ColumnSplit[] } {
+  if (float.nodes.length !== ir.graph.nodes.length)
+    throw new Error(`segments: the float graph has ${float.nodes.length} nodes, the lowered one ${ir.graph.nodes.length}`);
+  const columns = columnSplits(ir.graph.nodes, maxSegmentConstraints);
+  const { graph: g, columns: split } = columnsOf(ir.graph, columns);
   const ivs = tapeIntervals(g);
-  // nodeScale: the build's correction of each node's estimate from compiled counts (./build.ts calibratedSegments).
-  const costs = g.nodes.map((n, k) => loweredNodeConstraints(n, float.nodes[k]!) * (nodeScale?.[k] ?? 1));
+  // nodeScale: the build's correction of each node's estimate from compiled counts (./build.ts calibratedSegments),
+  // per node of the plan's graph (a dense node's cost is its own gadgets', so a split node's parts need no float node).
+  const costs = g.nodes.map((n, k) => loweredNodeConstraints(n, float.nodes[split.origin[k]!]!) * (nodeScale?.[k] ?? 1));
   const pieces = piecesOf(
     g.nodes,
     g.nodes.map((n) => n.outs.length),
@@ -84,6 +135,7 @@ export function loweredSegmentable(
       bits: (v) => bitLength(ivs[v]!.hi - ivs[v]!.lo),
     },
     pieces,
+    columns,
   };
 }
 
@@ -99,17 +151,20 @@ export function estimatedSegmentable(float: GraphSpec, inputs: number, maxSegmen
     tape += o;
     return o;
   });
-  const costs = float.nodes.map((n) => estimateNode(n));
-  const pieces = piecesOf(float.nodes, outputs, costs, maxSegmentConstraints / PIECES_PER_SEGMENT);
+  const split = floatColumnGraph(float, inputs, outputs, columnSplits(float.nodes, maxSegmentConstraints));
+  const own = float.nodes.map((n) => estimateNode(n));
+  // A split node's parts: its rows' share of its estimate (the partial sums cost nothing: exact, no gadget).
+  const costs = split.nodes.map((_, k) => (split.original[k] === undefined ? 0 : (own[split.origin[k]!]! * split.outs[k]!) / outputs[split.origin[k]!]!));
+  const pieces = piecesOf(split.nodes, split.outs, costs, maxSegmentConstraints / PIECES_PER_SEGMENT);
   return {
     graph: {
       inputs,
       nodes: pieces.map((p) => ({
-        args: pieceArgs(float.nodes[p.node]!, p.from, p.to),
+        args: pieceArgs(split.nodes[p.node]!, p.from, p.to),
         outputs: p.to - p.from,
-        constraints: (costs[p.node]! * (p.to - p.from)) / outputs[p.node]!,
+        constraints: (costs[p.node]! * (p.to - p.from)) / split.outs[p.node]!,
       })),
-      outputs: float.outputs,
+      outputs: split.outputs,
       bits: () => ESTIMATED_BITS,
     },
     pieces,
@@ -130,8 +185,8 @@ export function planModelSegments(
 ): SegmentPlan {
   const refusal = segmentationRefusal(ir);
   if (refusal) throw new ZkinferError(refusal);
-  const { graph, pieces } = loweredSegmentable(ir, float, maxSegmentConstraints, maxPiece, nodeScale);
-  return { ...planSegments(graph, maxSegmentConstraints, minSegments), pieces };
+  const { graph, pieces, columns } = loweredSegmentable(ir, float, maxSegmentConstraints, maxPiece, nodeScale);
+  return { ...planSegments(graph, maxSegmentConstraints, minSegments), pieces, ...(columns.length ? { columns } : {}) };
 }
 
 /** The ranges of tape values `values`, as the input packing reads them (a boundary's commitment layout). */
@@ -141,12 +196,13 @@ export function boundaryRanges(graph: GraphOp, values: readonly number[]): Input
 }
 
 /**
- * Segment `seg` of `graph` (cut by `plan`) as a graph of its own: its inputs are the values of the groups
+ * Segment `seg` of `model` (cut by `plan`, over planGraph) as a graph of its own: its inputs are the values of the groups
  * it opens (seg.inputs), its pieces' nodes (consecutive pieces of one node merged into one slice) with
  * their arguments renumbered onto its tape, its outputs the values it hands on (seg.outputs). An input
  * segment (checks only) has no nodes.
  */
-export function segmentGraph(graph: GraphOp, plan: SegmentPlan, seg: Segment): GraphOp {
+export function segmentGraph(model: GraphOp, plan: SegmentPlan, seg: Segment): GraphOp {
+  const graph = planGraph(model, plan);
   const ivs = tapeIntervals(graph);
   const nodeStart: number[] = [];
   let at0 = graph.in.length;

@@ -13,7 +13,7 @@ import { poseidonHash } from "../model/poseidon.js";
 import { groupRanges } from "./circuit.js";
 import { runQuantized } from "../model/interpret.js";
 import type { ModelIR } from "../model/ir.js";
-import { segmentGraph, type SegmentPlan } from "./segments.js";
+import { planTape, segmentGraph, type SegmentPlan } from "./segments.js";
 
 export interface SegmentStatement {
   /** The quantized features. */
@@ -49,7 +49,9 @@ export async function segmentWitnesses(ir: ModelIR, plan: SegmentPlan, modelComm
   const k = plan.segments.length;
   if (st.boundarySalts.length !== k - 1) throw new RangeError(`boundarySalts: ${k - 1} salts needed (one per cut), got ${st.boundarySalts.length}`);
   const run = runQuantized(ir, st.inputs);
-  const hashes = await groupHashes(ir, plan, run.tape);
+  // The plan's tape: the interpreter's values, and the partial sums of dense nodes cut by columns.
+  const tape = planTape(ir.graph, plan, run.tape);
+  const hashes = await groupHashes(ir, plan, tape);
   const salts = [st.salt, ...st.boundarySalts];
   // Cut i's commitment: the list segment i opens (segment i - 1 hands it on), with salt i.
   const cuts: bigint[] = [];
@@ -62,7 +64,7 @@ export async function segmentWitnesses(ir: ModelIR, plan: SegmentPlan, modelComm
   plan.segments.forEach((seg, i) => {
     const last = i === k - 1;
     const input: Record<string, bigint | bigint[]> = { groupsIn: seg.groupsIn.map((gi) => hashes.get(gi)!) };
-    if (seg.inputs.length) input.boundaryIn = seg.inputs.map((v) => toField(run.tape[v]!));
+    if (seg.inputs.length) input.boundaryIn = seg.inputs.map((v) => toField(tape[v]!));
     input.salt = salts[i]!;
     if (!last) input.outSalt = salts[i + 1]!;
     if (last && ir.visibility.outputs === "hashed") input.outputSalt = st.outputSalt ?? 0n;
@@ -88,7 +90,7 @@ async function groupHashes(ir: ModelIR, plan: SegmentPlan, tape: readonly bigint
     for (const gi of seg.groupsIn)
       if (!out.has(gi)) {
         const gr = plan.groups[gi]!;
-        const words = packInputs(groupRanges(ir, gr.first, gr.end), tape.slice(gr.first, gr.end));
+        const words = packInputs(groupRanges(ir, plan, gr.first, gr.end), tape.slice(gr.first, gr.end));
         out.set(gi, words.length === 1 ? words[0]! : await poseidonHash(words));
       }
   return out;

@@ -301,7 +301,7 @@ describe("segment circuits: an input segment, then segments opening its commitme
     const f = ir.features[0]!;
     const bad = f.qmax + 1n;
     const gr = plan.groups[0]!;
-    const ranges = groupRanges(ir, gr.first, gr.end);
+    const ranges = groupRanges(ir, plan, gr.first, gr.end);
     // The forged group element: the packed word of the inputs with input 0 = max + 1 (PackDigits accepts its digit).
     const values = inputs.map((v, k) => (k === 0 ? bad : v));
     const [word] = inputPackingLayout(ranges).map(({ first, bits }) => {
