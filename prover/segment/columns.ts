@@ -36,17 +36,28 @@ type Rows = readonly { p: readonly number[] }[];
 
 /**
  * The dense nodes of `nodes` to cut by columns at segments of `maxSegmentConstraints`: those with a
- * row reading more values than half a segment opens (READ_VALUE_CONSTRAINTS each); their chunks are
- * of at most a quarter segment's reads, equal in size.
+ * row whose reads cost more than half a segment to open (`readCost` per tape value: its digit width on
+ * the lowered graph, READ_VALUE_CONSTRAINTS by default), cut into equal chunks costing at most about
+ * a quarter of a segment each.
  */
-export function columnSplits(nodes: readonly { op: string; rows?: Rows; private?: unknown }[], maxSegmentConstraints: number): ColumnSplit[] {
-  const reads = Math.floor(maxSegmentConstraints / 2 / READ_VALUE_CONSTRAINTS);
+export function columnSplits(
+  nodes: readonly { op: string; args: readonly number[]; rows?: Rows; private?: unknown }[],
+  maxSegmentConstraints: number,
+  readCost: (value: number) => number = () => READ_VALUE_CONSTRAINTS,
+): ColumnSplit[] {
   const out: ColumnSplit[] = [];
   nodes.forEach((n, k) => {
     if (n.op !== "affine" || n.private === true || !n.rows) return;
-    const widest = widestRow(n.rows);
-    if (widest <= reads) return;
-    const chunks = Math.ceil(widest / Math.max(1, Math.floor(reads / 2)));
+    let widest = 0;
+    let cost = 0;
+    for (const r of n.rows) {
+      let c = 0;
+      for (const p of r.p) c += readCost(n.args[p]!);
+      cost = Math.max(cost, c);
+      widest = Math.max(widest, r.p.length);
+    }
+    if (cost <= maxSegmentConstraints / 2) return;
+    const chunks = Math.ceil(cost / (maxSegmentConstraints / 4));
     out.push({ node: k, maxColumns: Math.ceil(widest / chunks) });
   });
   return out;

@@ -112,7 +112,9 @@ export function loweredSegmentable(
 ): { graph: SegmentableGraph; pieces: Piece[]; columns: ColumnSplit[] } {
   if (float.nodes.length !== ir.graph.nodes.length)
     throw new Error(`segments: the float graph has ${float.nodes.length} nodes, the lowered one ${ir.graph.nodes.length}`);
-  const columns = columnSplits(ir.graph.nodes, maxSegmentConstraints);
+  const whole = tapeIntervals(ir.graph);
+  // A value read across a cut costs its digits' decomposition (and its share of a hash).
+  const columns = columnSplits(ir.graph.nodes, maxSegmentConstraints, (v) => bitLength(whole[v]!.hi - whole[v]!.lo) + 2);
   const { graph: g, columns: split } = columnsOf(ir.graph, columns);
   const ivs = tapeIntervals(g);
   // nodeScale: the build's correction of each node's estimate from compiled counts (./build.ts calibratedSegments),
