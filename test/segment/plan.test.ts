@@ -11,7 +11,7 @@ import { readModelSpec } from "../../prover/model/spec.js";
 import { specGraph } from "../../prover/model/specGraph.js";
 import { calibratedNodeScale, parseMaxSegmentConstraints } from "../../prover/segment/build.js";
 import { boundaryAt, planSegments, type SegmentableGraph } from "../../prover/segment/plan.js";
-import { pieceArgs, piecesOf } from "../../prover/segment/pieces.js";
+import { pieceArgs, piecesOf, READ_VALUE_CONSTRAINTS } from "../../prover/segment/pieces.js";
 import { planModelSegments } from "../../prover/segment/segments.js";
 
 const range = (n: number) => Array.from({ length: n }, (_, k) => k);
@@ -90,6 +90,12 @@ describe("segment plan", () => {
     // A convolution-like dense node: row r weighs arguments r and r + 1 only.
     const conv = { op: "affine", args: range(101).map((a) => a + 7), rows: range(100).map((r) => ({ p: [r, r + 1], w: [1, 1], b: 0 })) };
     expect(pieceArgs(conv as never, 10, 20)).to.deep.equal(range(11).map((a) => a + 17));
+    // A node of few outputs each reading many values (a layer norm's 16 variances over 128 values each):
+    // cut below MIN_READ_PIECE outputs while a piece costs more than MAX_READ_PIECES pieces' limit.
+    const norm = { op: "affine", args: range(2048), rows: range(16).map((r) => ({ p: range(128).map((k) => r * 128 + k), w: [], b: 0 })) };
+    const normPieces = piecesOf([norm], [16], [800], 7000);
+    expect(normPieces.length).to.be.greaterThan(1);
+    for (const p of normPieces) expect(pieceArgs(norm as never, p.from, p.to).length * READ_VALUE_CONSTRAINTS).to.be.at.most(2 * 7000);
   });
 
   it("refuses a private-weight model and a bad --max-segment-constraints, naming what is allowed", () => {
