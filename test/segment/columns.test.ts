@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect } from "chai";
 import { WitnessCalculatorBuilder } from "circom_runtime";
-import { compileCircuit } from "../../prover/circuit/compile.js";
+import { compileCircuit, type CircuitInfo } from "../../prover/circuit/compile.js";
 import { changeViolates, firstViolatedConstraint, loadR1cs, loadSymbols, type R1cs } from "../../prover/circuit/r1cs.js";
 import { FIELD_MODULUS, fromField, toField } from "../../prover/field.js";
 import { dotBounds } from "../../prover/graph/interval.js";
@@ -41,6 +41,7 @@ const specPath = fileURLToPath(new URL("../fixtures/segments-columns.json", impo
 const MAX = 1200;
 
 interface Compiled {
+  info: CircuitInfo;
   r1cs: R1cs;
   symbols: Map<string, number>;
   wc: { calculateWitness(input: Record<string, unknown>, sanity: boolean): Promise<bigint[]> };
@@ -76,8 +77,9 @@ describe("segment column pieces: a dense node whose rows read more than a segmen
     for (const [i, source] of rendered.sources.entries()) {
       const file = join(dir, `col${i}.circom`);
       writeFileSync(file, source);
-      await compileCircuit({ source: file, outDir: dir });
+      const info = await compileCircuit({ source: file, outDir: dir });
       segs.push({
+        info,
         r1cs: await loadR1cs(join(dir, `col${i}.r1cs`)),
         symbols: loadSymbols(join(dir, `col${i}.sym`)),
         wc: await WitnessCalculatorBuilder(readFileSync(join(dir, `col${i}_js`, `col${i}.wasm`))),
@@ -128,6 +130,11 @@ describe("segment column pieces: a dense node whose rows read more than a segmen
     expect(est.graph.nodes.length).to.be.greaterThan(ir.graph.nodes.length);
   });
 
+  it("pins each segment's constraint count, and the estimate bounds it", () => {
+    expect(segs.map((s) => s.info.nonLinearConstraints + s.info.linearConstraints)).to.deep.equal([1039, 1085, 1104, 1096]);
+    segs.forEach((s, i) => expect(s.info.nonLinearConstraints + s.info.linearConstraints, `segment ${i}`).to.be.at.most(plan.segments[i]!.constraints));
+  });
+
   it("computes, segment by segment, exactly what the reference interpreter computes (the combine bit-identical to the unsplit node)", () => {
     const next = rng(5);
     for (let t = 0; t < 30; t++) {
@@ -140,6 +147,19 @@ describe("segment column pieces: a dense node whose rows read more than a segmen
       const { columns } = columnGraph(ir.graph, plan.columns!);
       whole.tape.forEach((v, k) => expect(tape[columns.valueOf[k]!]).to.equal(v));
     }
+  });
+
+  it("refuses, in the segment chain (check-onnx's measured error), a partial sum outside the interval its opening relies on", () => {
+    const last = plan.segments.length - 1;
+    const j = partialInputs()[0]!;
+    const v = plan.segments[last]!.inputs[j]!;
+    const honestTape = planTape(ir.graph, plan, runQuantized(ir, inputs).tape);
+    // The same model with that partial sum's claimed interval narrowed to exclude its honest value.
+    const narrowed: ModelIR = structuredClone(ir);
+    const g = planGraph(narrowed.graph, plan);
+    let at = g.in.length;
+    for (const node of g.nodes) for (const o of node.outs) if (at++ === v) o.iv = { lo: honestTape[v]! + 1n, hi: honestTape[v]! + 1n };
+    expect(() => runSegmentChain(narrowed, plan, inputs)).to.throw(new RegExp(`segment ${last} of 4: tape value ${v} = .* is outside`));
   });
 
   it("satisfies every constraint with the public signals of one interpreter run; the boundary commitments chain", async () => {
@@ -165,11 +185,12 @@ describe("segment column pieces: a dense node whose rows read more than a segmen
       const names = [...s.symbols].filter(([, k]) => free.includes(String(k))).map(([n]) => n);
       expect(names, `segment ${i}: signals that can change without violating a constraint`).to.deep.equal([]);
     });
-    // A partial sum a column piece computes and hands on: its wire, where circom kept it, is bound.
-    const i = plan.segments.findIndex((s) => s.outputs.some((v) => partials.has(v)));
-    expect(i).to.be.at.least(0);
-    const kept = [...segs[i]!.symbols].filter(([n, k]) => /^main\.model_n\d+\[\d+\]$/.test(n) && k >= 0);
-    for (const [name, k] of kept) expect(changeViolates(segs[i]!.r1cs, witnesses[i]!, k, witnesses[i]![k]! + 1n), name).to.equal(true);
+    // Inside the column pieces: the combine's RescaleRelu gadgets (the last segment sums the partials it
+    // opened and those it computed: circom substitutes the partial sums themselves, linear, into them).
+    const last = segs.length - 1;
+    const gadget = [...segs[last]!.symbols].filter(([n, k]) => /^main\.RescaleRelu_/.test(n) && k >= 0);
+    expect(gadget.length).to.be.greaterThan(4);
+    for (const [name, k] of gadget) expect(changeViolates(segs[last]!.r1cs, witnesses[last]!, k, witnesses[last]![k]! + 1n), name).to.equal(true);
   });
 
   it("rejects a partial sum at the boundary changed within its range (the commitment opens to one vector) or outside it", async () => {
