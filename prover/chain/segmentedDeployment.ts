@@ -19,8 +19,8 @@ import { ZkinferError } from "../errors.js";
 import { lowerModel, publicOutputCount } from "../model/ir.js";
 import { readModelSpec } from "../model/spec.js";
 import { readSegmentRecord, segmentRecordPath, type SegmentRecord } from "../segment/build.js";
-import { renderSegments, segmentArtifactName, segmentedArtifactName } from "../segment/circuit.js";
-import { SEGMENT_PROOF_BYTES, segmentedVerifierSource, segmentKeysHash } from "../segment/verifier.js";
+import { renderSegments, segmentArtifactName, segmentedArtifactName, segmentKeyOwners } from "../segment/circuit.js";
+import { distinctKeys, SEGMENT_PROOF_BYTES, segmentedVerifierSource, segmentKeysHash } from "../segment/verifier.js";
 import { g2, type Groth16VerificationKey } from "../setup/groth16Batch.js";
 import { sha256File } from "../setup/groth16.js";
 import { readSetupRecord as readSetupFile, type SetupRecord } from "../setup/setupRecord.js";
@@ -31,8 +31,10 @@ import { decodeRevert } from "./revert.js";
 /** One segment's key as the deployment records it. */
 export interface SegmentKeyRecord {
   index: number;
-  /** Its artifact name (`<model>-segment-<i>-of-<K>`). */
+  /** The artifact holding its circuit and key (`<model>-segment-<j>-of-<K>`: j = i, or the first segment of the same circuit, whose key it shares). */
   name: string;
+  /** Its key among the distinct keys, in order of first use (segments of one circuit share one). */
+  key: number;
   /** The segment circuit's digest, which the model commitment covers. */
   circuitDigest: string;
   /** keccak256 of the key's constants (alpha, beta, gamma, delta, IC), as the verifier embeds them. */
@@ -97,27 +99,22 @@ export async function readSegmentedBuild(specPath: string): Promise<SegmentedBui
   const rendered = await renderSegments(ir, record.plan).catch((e: Error) => stale(`its recorded plan does not fit the spec (${e.message})`));
   if (String(rendered.modelCommitment) !== record.modelCommitment)
     stale(`the spec and the recorded plan give commitment ${rendered.modelCommitment}, the build recorded ${record.modelCommitment}`);
-  const vkeys: Groth16VerificationKey[] = [];
-  const setups: SetupRecord[] = [];
-  const segments: SegmentKeyRecord[] = [];
-  for (let i = 0; i < k; i++) {
-    const name = segmentArtifactName(spec.name, i, k);
-    if (record.segments[i]!.name !== name) stale(`segment ${i} is recorded as ${record.segments[i]!.name}, expected ${name}`);
-    if (record.segments[i]!.digest !== String(rendered.digests[i])) stale(`segment ${i}'s recorded circuit digest is not the rendered circuit's`);
-    const circuit = artifactPath(name, "circuit");
-    if (!existsSync(circuit) || readFileSync(circuit, "utf8") !== rendered.sources[i]) stale(`segment ${i}'s circuit ${circuit} is not the rendered one`);
-    const setup = readSetupFile(name);
-    const zkey = artifactPath(name, "zkey");
-    if (!setup || !existsSync(zkey)) stale(`segment ${i} has no keys (${zkey})`);
-    const zkeySha256 = sha256File(zkey);
-    if (zkeySha256 !== setup!.zkeySha256) stale(`segment ${i}'s zkey is not the one its setup.json records`);
-    const vkey = JSON.parse(readFileSync(artifactPath(name, "vkey"), "utf8")) as Groth16VerificationKey;
-    const exported = (await snarkjs.zKey.exportVerificationKey(zkey)) as unknown as Groth16VerificationKey;
-    if (segmentKeysHash([vkey]) !== segmentKeysHash([exported])) stale(`segment ${i}'s verification key is not the one its final zkey holds`);
-    vkeys.push(exported);
-    setups.push(setup!);
-    segments.push({ index: i, name, circuitDigest: String(rendered.digests[i]), keyDigest: segmentKeysHash([exported]) as Hex, zkeySha256 });
-  }
+  // Segments of one circuit (one digest) share the first one's circuit, key and setup.
+  const owners = segmentKeyOwners(rendered.digests);
+  const distinct = [...new Set(owners)];
+  const keys = new Map<number, { setup: SetupRecord; vkey: Groth16VerificationKey; zkeySha256: string }>();
+  for (const o of distinct) keys.set(o, await checkedSegmentKey(segmentArtifactName(spec.name, o, k), o, rendered.sources[o]!, stale));
+  const vkeys = owners.map((o) => keys.get(o)!.vkey);
+  const setups = owners.map((o) => keys.get(o)!.setup);
+  const segments: SegmentKeyRecord[] = owners.map((o, i) => {
+    const name = segmentArtifactName(spec.name, o, k);
+    const recorded = record.segments[i]!;
+    if (recorded.name !== name) stale(`segment ${i} is recorded as ${recorded.name}, expected ${name}`);
+    if (recorded.key !== distinct.indexOf(o)) stale(`segment ${i} is recorded with key ${recorded.key}, expected ${distinct.indexOf(o)}`);
+    if (recorded.digest !== String(rendered.digests[i])) stale(`segment ${i}'s recorded circuit digest is not the rendered circuit's`);
+    const { vkey, zkeySha256 } = keys.get(o)!;
+    return { index: i, name, key: distinct.indexOf(o), circuitDigest: String(rendered.digests[i]), keyDigest: segmentKeysHash([vkey]) as Hex, zkeySha256 };
+  });
   const contractName = verifierContractName(segmentedArtifactName(spec.name));
   if (record.verifierContract !== contractName) stale(`the record names verifier ${record.verifierContract}, expected ${contractName}`);
   return {
@@ -131,6 +128,30 @@ export async function readSegmentedBuild(specPath: string): Promise<SegmentedBui
     setups,
     vkeys,
   };
+}
+
+/**
+ * The circuit, setup and key of segment `i`'s build `name` (its own, or the first segment of the same
+ * circuit's), checked: the circuit file is the rendered text, the zkey the one setup.json records, the
+ * vkey the one the zkey holds (exported again).
+ */
+async function checkedSegmentKey(
+  name: string,
+  i: number,
+  source: string,
+  stale: (what: string) => never,
+): Promise<{ setup: SetupRecord; vkey: Groth16VerificationKey; zkeySha256: string }> {
+  const circuit = artifactPath(name, "circuit");
+  if (!existsSync(circuit) || readFileSync(circuit, "utf8") !== source) stale(`segment ${i}'s circuit ${circuit} is not the rendered one`);
+  const setup = readSetupFile(name);
+  const zkey = artifactPath(name, "zkey");
+  if (!setup || !existsSync(zkey)) stale(`segment ${i} has no keys (${zkey})`);
+  const zkeySha256 = sha256File(zkey);
+  if (zkeySha256 !== setup!.zkeySha256) stale(`segment ${i}'s zkey is not the one its setup.json records`);
+  const vkey = JSON.parse(readFileSync(artifactPath(name, "vkey"), "utf8")) as Groth16VerificationKey;
+  const exported = (await snarkjs.zKey.exportVerificationKey(zkey)) as unknown as Groth16VerificationKey;
+  if (segmentKeysHash([vkey]) !== segmentKeysHash([exported])) stale(`segment ${i}'s verification key is not the one its final zkey holds`);
+  return { setup: setup!, vkey: exported, zkeySha256 };
 }
 
 /**
@@ -208,8 +229,10 @@ export async function diagnoseSegmentedVerifier(
   const k = model.segmented.k;
   const deployedK = await deployedSegmentCount(client, verifier);
   if (deployedK !== undefined && deployedK !== k) notes.push(`it verifies ${deployedK} segment${deployedK === 1 ? "" : "s"}, the build has ${k}`);
-  // Each key's delta (random per setup, so one key's own) as the code pushes its four words.
-  const deltas = model.vkeys.map((key) => g2(key.vk_delta_2).map(pushedWord));
+  // Each distinct key's delta (random per setup, so one key's own) as the code pushes its four words.
+  const { keys, keyOf } = distinctKeys(model.vkeys);
+  const segmentsOf = (j: number) => keyOf.flatMap((x, i) => (x === j ? [i] : [])).join("+");
+  const deltas = keys.map((key) => g2(key.vk_delta_2).map(pushedWord));
   const offsets = (runtime: Hex) =>
     deltas.map((words) => {
       const at = words.map((w) => runtime.toLowerCase().indexOf(w));
@@ -217,14 +240,15 @@ export async function diagnoseSegmentedVerifier(
     });
   const found = offsets(code);
   const missing = found.flatMap((o, i) => (o < 0 ? [i] : []));
-  if (missing.length) notes.push(`its code does not hold the ${missing.length > 1 ? "keys of segments" : "key of segment"} ${missing.join(", ")}`);
+  if (missing.length)
+    notes.push(`its code does not hold the ${missing.length > 1 ? "keys of segments" : "key of segment"} ${missing.map(segmentsOf).join(", ")}`);
   else {
     // Where the honest compile puts key i, the deployed code holds key rank[i].
     const rank = (xs: number[]) => xs.map((_, i) => i).sort((a, b) => xs[a]! - xs[b]!);
     const want = rank(offsets(localRuntime));
     const got = rank(found);
     const order = want.map((_, j) => got[want.indexOf(j)]!);
-    if (got.join() !== want.join()) notes.push(`it holds the ${k} keys in another order (${order.join(", ")})`);
+    if (got.join() !== want.join()) notes.push(`it holds the ${keys.length} keys in another order (${order.join(", ")})`);
   }
   return notes;
 }

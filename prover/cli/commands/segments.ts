@@ -59,6 +59,8 @@ export const command: Command = {
         k: record.segments.length,
         maxSegmentConstraints: record.maxSegmentConstraints,
         constraints: record.segments.map((s) => s.nonLinearConstraints + s.linearConstraints),
+        /** Distinct keys: segments of one circuit share one (one setup, one ceremony). */
+        keys: new Set(record.segments.map((s) => s.key)).size,
         errorBound: record.errorBound,
         modelCommitment: record.modelCommitment,
         verifierContract: record.verifierContract,
@@ -66,7 +68,7 @@ export const command: Command = {
       if (values.json) console.log(JSON.stringify(summary));
       else
         console.log(
-          `${summary.k} segments, constraints ${summary.constraints.join(", ")}; error bound ${summary.errorBound.join(", ")}; verifier ${summary.verifierContract}`,
+          `${summary.k} segments (${summary.keys} distinct key${summary.keys === 1 ? "" : "s"}), constraints ${summary.constraints.join(", ")}; error bound ${summary.errorBound.join(", ")}; verifier ${summary.verifierContract}`,
         );
       return 0;
     }
