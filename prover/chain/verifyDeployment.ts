@@ -211,7 +211,7 @@ async function checkSingleModel(
 async function checkSegmentedModel(client: Client, chainId: number, model: Model, expected: SegmentedDeploymentSpec, check: Check): Promise<void> {
   const k = expected.segmented.k;
   const compiled = compileSegmentedVerifier(expected);
-  const same = await compareSegmentedVerifier(client, model.verifier, compiled.deployedBytecode, expected);
+  const same = await compareSegmentedVerifier(client, model.verifier, compiled, expected);
   check(
     "verifier code",
     same.equal,
@@ -219,6 +219,12 @@ async function checkSegmentedModel(client: Client, chainId: number, model: Model
       ? `the runtime code at ${model.verifier} equals ${compiled.contractName} generated from the ${k} segment keys in order (keys hash ${expected.segmented.keysHash.slice(0, 18)}…)`
       : `the verifier at ${model.verifier} is not ${compiled.contractName} generated from the ${k} segment keys in order: ${[same.reason, ...same.notes].join("; ")}`,
   );
+  if (expected.keyStorage === "contracts")
+    check(
+      "key contracts",
+      same.keyContracts?.ok ?? false,
+      same.keyContracts?.detail ?? `the code at ${model.verifier} names no key contracts where ${compiled.contractName} holds their addresses`,
+    );
   check(
     "commitment",
     model.modelCommitment === expected.modelCommitment,

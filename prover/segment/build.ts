@@ -19,7 +19,8 @@ import { readPtauPower, requiredPtauPower, resolvePtau } from "../setup/ptau.js"
 import type { Groth16VerificationKey } from "../setup/groth16Batch.js";
 import { renderSegments, segmentArtifactName, segmentedArtifactName, segmentKeyOwners } from "./circuit.js";
 import { planModelSegments, type SegmentPlan } from "./segments.js";
-import { segmentedVerifierSource } from "./verifier.js";
+import { distinctKeys, MAX_CODE_BYTES, segmentedVerifierSource, type KeyStorage } from "./verifier.js";
+import { compileContract } from "../chain/compileVerifier.js";
 
 /** Public signals of a segment before the last (one boundary commitment + the four bindings). */
 const INNER_SEGMENT_SIGNALS = 5;
@@ -62,6 +63,8 @@ export interface SegmentRecord {
   segments: { name: string; key: number; nonLinearConstraints: number; linearConstraints: number; publicSignals: number; digest: string }[];
   ptau: { path: string; power: number };
   verifierContract: string;
+  /** Where the verifier holds the keys (./verifier.ts KeyStorage): inline unless that code would pass EIP-170. */
+  keyStorage: KeyStorage;
   /** Worst-case |output - float| per output (the whole graph's analysis; boundaries are exact). */
   errorBound: number[];
 }
@@ -74,6 +77,8 @@ export interface BuildSegmentsParameters {
   minSegments?: number;
   /** One ptau for every segment; default the cached development ptau of the largest segment's power. */
   ptau?: string;
+  /** Where the verifier holds the keys; default "auto": inline unless its code would pass EIP-170 (24,576 bytes), then in data contracts. */
+  keyStorage?: KeyStorage | "auto";
   /** Force the plan's cuts (unit positions from 0 to the unit count; ./plan.ts): one plan, no calibration. For tests. */
   cuts?: readonly number[];
   log?: Log;
@@ -94,6 +99,7 @@ export async function buildSegments({
   minSegments,
   ptau,
   cuts,
+  keyStorage = "auto",
   log = () => {},
 }: BuildSegmentsParameters): Promise<SegmentRecord> {
   const spec = readModelSpec(specPath);
@@ -126,15 +132,16 @@ export async function buildSegments({
   const contractName = verifierContractName(segmentedArtifactName(spec.name));
   const file = artifactPath(segmentedArtifactName(spec.name), "verifierContract");
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(
-    file,
+  const source = (storage: KeyStorage) =>
     segmentedVerifierSource({
       vkeys,
       contractName,
       interfaceImport: importPath(file, join(REPO_ROOT, "contracts", "interfaces", "IInferenceVerifier.sol")),
       provenance: `${spec.name}@${spec.version} (model commitment ${rendered.modelCommitment})`,
-    }),
-  );
+      keyStorage: storage,
+    });
+  const storage = keyStorage === "auto" ? inlineFits(file, contractName, source("inline"), vkeys, log) : keyStorage;
+  writeFileSync(file, source(storage));
   const record: SegmentRecord = {
     model: spec.name,
     version: spec.version,
@@ -151,6 +158,7 @@ export async function buildSegments({
     })),
     ptau: { path: phase1.path, power: phase1.power },
     verifierContract: contractName,
+    keyStorage: storage,
     errorBound: ir.graph.outErr,
   };
   mkdirSync(dirname(segmentRecordPath(spec.name)), { recursive: true });
@@ -160,6 +168,30 @@ export async function buildSegments({
   );
   return record;
 }
+
+/**
+ * Whether the inline verifier's code fits EIP-170: "inline" if so, else "contracts" (each distinct key in
+ * a data contract). A verifier whose distinct keys' bytes are clearly under the limit is not compiled
+ * (about 6,900 bytes of code and 155 per key besides the keys' own 64 (n + 3) bytes: measured in
+ * docs/SEGMENTS.md); near it, the inline source is compiled and its runtime code measured.
+ */
+function inlineFits(file: string, contractName: string, inline: string, vkeys: readonly Groth16VerificationKey[], log: Log): KeyStorage {
+  const { keys } = distinctKeys(vkeys);
+  const estimate = INLINE_BASE_BYTES + keys.reduce((s, key) => s + 64 * (key.nPublic + 3) + INLINE_KEY_OVERHEAD_BYTES, 0);
+  if (estimate <= MAX_CODE_BYTES - INLINE_MARGIN_BYTES) return "inline";
+  writeFileSync(file, inline);
+  const bytes = (compileContract(file, contractName).deployedBytecode.length - 2) / 2;
+  log(
+    `segments: the verifier with its ${keys.length} keys inline is ${bytes.toLocaleString("en-US")} bytes of code (EIP-170: ${MAX_CODE_BYTES.toLocaleString("en-US")})${bytes > MAX_CODE_BYTES ? ": the keys go in data contracts" : ""}`,
+  );
+  return bytes > MAX_CODE_BYTES ? "contracts" : "inline";
+}
+
+/** The inline verifier's code besides its keys, and per key besides its bytes (measured: docs/SEGMENTS.md). */
+const INLINE_BASE_BYTES = 6_900;
+const INLINE_KEY_OVERHEAD_BYTES = 160;
+/** Below the limit by this much, the estimate is trusted without compiling. */
+const INLINE_MARGIN_BYTES = 4_000;
 
 /** Plans tried at most, each from the previous one's compiled counts (./build.ts calibratedSegments). */
 export const CALIBRATION_ROUNDS = 3;
