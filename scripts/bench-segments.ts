@@ -6,7 +6,7 @@
  * the peer corpus (../shared/corpus/onnx-wide: imported and calibrated on its input first) or bundled
  * models. The default list is the issue's (lstm_medium, lstm_large, idolmodel, multihead_attention at
  * 2^16 segments): it takes HOURS on this machine; pass --models for a short run. A model may be a
- * spec file (`test/fixtures/segments-tiny.json`), and `model:S` sets its own segment size (gas by K:
+ * spec file (`test/fixtures/segments-tiny.json`), and `model:S` sets its own segment size, `model:S:K` at least K segments (gas by K:
  * `--models test/fixtures/segments-tiny.json:1000,test/fixtures/segments-tiny.json:680`; `--key-storage contracts`
  * puts the keys in data contracts, deployed before the verifier). Timing lives here,
  * never in tests. Merges "segments" into bench/results.json.
@@ -111,12 +111,19 @@ async function verifyGas(model: string, specPath: string, proof: string, publicS
 const results = [];
 try {
   for (const entry of models) {
-    const [model, own] = entry.split(":") as [string, string | undefined];
+    const [model, own, minK] = entry.split(":") as [string, string | undefined, string | undefined];
+    const minSegments = minK === undefined ? undefined : Number(minK);
     const maxSegmentConstraints = parseMaxSegmentConstraints(own) ?? defaultMax;
     log(`\n${model} (segments of at most ${maxSegmentConstraints} constraints)`);
     const { specPath, features } = await specOf(model);
     let t = Date.now();
-    const record = await buildSegments({ specPath, maxSegmentConstraints, log, ...(keyStorage ? { keyStorage } : {}) });
+    const record = await buildSegments({
+      specPath,
+      maxSegmentConstraints,
+      log,
+      ...(minSegments ? { minSegments } : {}),
+      ...(keyStorage ? { keyStorage } : {}),
+    });
     const buildMs = Date.now() - t;
     const prove = async (workers: number) => {
       const pool = await segmentProverPool(record, workers);

@@ -10,8 +10,10 @@
  *     segment i < K - 1: [boundary_i, modelCommitment, i = 0 ? inputCommitment : boundary_{i-1}, subject, nonce]
  *     segment K - 1:     [outputs..., modelCommitment, boundary_{K-2}, subject, nonce]
  * so segment i's output commitment IS segment i + 1's input commitment (one word, read twice), every
- * segment is checked against the key of its own place (reordered or foreign segments fail their key),
- * and all carry the same model commitment, subject and nonce.
+ * segment is checked against the key of its own place (`_KEY_OF`: segments of one circuit share one key,
+ * their places told apart by the boundary commitments; reordered or foreign segments fail), and all
+ * carry the same model commitment, subject and nonce. The keys are constants of the code, or each the
+ * code of a data contract (`keyStorage`, KeyStorage below).
  *
  * The K Groth16 equations e(A_i, B_i) = e(alpha, beta) e(vk_x_i, gamma) e(C_i, delta_i) are checked
  * as one random linear combination (as prover/setup/groth16Batch.ts does for one key): keys made from

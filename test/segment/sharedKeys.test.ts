@@ -86,7 +86,7 @@ describe("identical segments share one key (a model of repeated blocks, real pro
     expect(build.segmented.segments.map((s) => s.key)).to.deep.equal([0, 1, 1, 2]);
     // The verifier holds each distinct key once, and each segment's index into them.
     const source = readFileSync(artifactPath(segmentedArtifactName("segments-repeat"), "verifierContract"), "utf8");
-    expect(source.match(/bytes private constant _NEG_IC\d+ = /g)).to.have.length(3);
+    expect(source.match(/bytes private constant _KEY\d+ = /g)).to.have.length(3);
     expect(source).to.include('bytes private constant _KEY_OF = hex"0000000100010002";');
   });
 
