@@ -140,7 +140,7 @@ export async function buildSegments({
       provenance: `${spec.name}@${spec.version} (model commitment ${rendered.modelCommitment})`,
       keyStorage: storage,
     });
-  const storage = keyStorage === "auto" ? inlineFits(file, contractName, source("inline"), vkeys, log) : keyStorage;
+  const storage = keyStorage === "auto" ? chooseKeyStorage(file, contractName, source("inline"), vkeys, log) : keyStorage;
   writeFileSync(file, source(storage));
   const record: SegmentRecord = {
     model: spec.name,
@@ -175,7 +175,7 @@ export async function buildSegments({
  * (about 6,900 bytes of code and 155 per key besides the keys' own 64 (n + 3) bytes: measured in
  * docs/SEGMENTS.md); near it, the inline source is compiled and its runtime code measured.
  */
-function inlineFits(file: string, contractName: string, inline: string, vkeys: readonly Groth16VerificationKey[], log: Log): KeyStorage {
+export function chooseKeyStorage(file: string, contractName: string, inline: string, vkeys: readonly Groth16VerificationKey[], log: Log): KeyStorage {
   const { keys } = distinctKeys(vkeys);
   const estimate = INLINE_BASE_BYTES + keys.reduce((s, key) => s + 64 * (key.nPublic + 3) + INLINE_KEY_OVERHEAD_BYTES, 0);
   if (estimate <= MAX_CODE_BYTES - INLINE_MARGIN_BYTES) return "inline";

@@ -20,14 +20,16 @@ import { inferenceHubAbi } from "../../prover/chain/abi.js";
 import { HARDHAT_DEV_KEY } from "../../prover/chain/connect.js";
 import { keyContractArtifacts } from "../../prover/chain/deployModel.js";
 import { compileSegmentedVerifier, readSegmentedBuild, withKeyContracts, type SegmentedBuild } from "../../prover/chain/segmentedDeployment.js";
-import { buildSegments, type SegmentRecord } from "../../prover/segment/build.js";
+import { REPO_ROOT } from "../../prover/artifacts/paths.js";
+import { buildSegments, chooseKeyStorage, type SegmentRecord } from "../../prover/segment/build.js";
 import { SegmentedProver } from "../../prover/segment/prove.js";
-import { keyContractCode, keyContractInitcode } from "../../prover/segment/verifier.js";
+import { keyContractCode, keyContractInitcode, segmentedVerifierSource } from "../../prover/segment/verifier.js";
 import { startLocalChain, type LocalChain } from "../../scripts/dev/localChain.js";
 import { lastJsonLine, zkinferCli } from "../helpers/cli.js";
 
 const spec = fileURLToPath(new URL("../fixtures/segments-repeat.json", import.meta.url));
 const CUTS = [0, 5, 7, 9, 10];
+const interfaceImport = join(REPO_ROOT, "contracts", "interfaces", "IInferenceVerifier.sol");
 
 interface Checks {
   ok: boolean;
@@ -117,6 +119,35 @@ describe("segment keys in data contracts (hardhat node, real proofs, K = 4 with 
     expect(failing(report)).to.deep.equal(["segment setups"]);
     expect(detail(report, "key contracts")).to.equal(`the 3 key contracts hold the 3 keys byte for byte (${deployed.segmented.keyContracts.join(", ")})`);
     expect(detail(report, "segment setups")).to.include("segments 1, 2 (one key)");
+  });
+
+  it("keeps the keys inline while that verifier fits EIP-170 (26 distinct keys), in data contracts past it (27)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "zkinfer-keystorage-"));
+    try {
+      const [inner, last] = [build.vkeys[1]!, build.vkeys[3]!];
+      const keys = (k: number) =>
+        Array.from({ length: k }, (_, i) => {
+          const key = structuredClone(i === k - 1 ? last : inner);
+          key.vk_delta_2[0]![0] = String(BigInt(key.vk_delta_2[0]![0]!) + BigInt(i + 1)); // distinct keys, same sizes
+          return key;
+        });
+      const choose = (k: number) => {
+        const file = join(dir, `V${k}.sol`);
+        const lines: string[] = [];
+        const source = segmentedVerifierSource({ vkeys: keys(k), contractName: "V", interfaceImport, provenance: "test" });
+        return { storage: chooseKeyStorage(file, "V", source, keys(k), (l) => lines.push(l)), lines };
+      };
+      // Clearly under the limit: inline, without compiling.
+      expect(choose(3)).to.deep.equal({ storage: "inline", lines: [] });
+      const at26 = choose(26);
+      expect(at26.storage).to.equal("inline");
+      expect(at26.lines.join()).to.match(/with its 26 keys inline is 24,\d{3} bytes of code \(EIP-170: 24,576\)$/);
+      const at27 = choose(27);
+      expect(at27.storage).to.equal("contracts");
+      expect(at27.lines.join()).to.match(/with its 27 keys inline is 25,\d{3} bytes of code \(EIP-170: 24,576\): the keys go in data contracts$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("C105: the constructor refuses key contracts with other code: swapped, another contract, one missing", async () => {
