@@ -32,6 +32,8 @@ export interface ModelModuleOptions {
   registration?: Registration;
   existingHub?: boolean;
   consumer?: { contract: string; args: readonly unknown[] };
+  /** A segmented verifier's key data contracts (artifact names, in key order): deployed first, their addresses its constructor's argument. */
+  keyContracts?: readonly string[];
 }
 
 const modules = new Map<string, ReturnType<typeof build>>();
@@ -49,14 +51,23 @@ export function modelModule(options: ModelModuleOptions) {
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-function build({ verifierContract, registration = "plain", existingHub = false, consumer }: ModelModuleOptions) {
-  for (const name of [verifierContract, consumer?.contract]) {
+function build({ verifierContract, registration = "plain", existingHub = false, consumer, keyContracts }: ModelModuleOptions) {
+  for (const name of [verifierContract, consumer?.contract, ...(keyContracts ?? [])]) {
     if (name !== undefined && !IDENTIFIER.test(name)) throw new TypeError(`Contract name "${name}" is not a Solidity identifier.`);
   }
-  const id = ["Model", verifierContract, registration.replace("-", ""), existingHub ? "existingHub" : "newHub", consumer?.contract].filter(Boolean).join("_");
+  const id = [
+    "Model",
+    verifierContract,
+    registration.replace("-", ""),
+    existingHub ? "existingHub" : "newHub",
+    consumer?.contract,
+    keyContracts ? `keys${keyContracts.length}` : undefined,
+  ]
+    .filter(Boolean)
+    .join("_");
   return buildModule(id, (m) => {
     const hub = existingHub ? m.contractAt("InferenceHub", m.getParameter<string>("hub")) : m.useModule(InferenceHubModule).hub;
-    const verifier = m.contract(verifierContract);
+    const verifier = keyContracts ? m.contract(verifierContract, [keyContracts.map((name) => m.contract(name))]) : m.contract(verifierContract);
     const common = [verifier, m.getParameter<bigint>("modelCommitment"), m.getParameter<number>("numOutputs", 1)] as const;
     const metadataURI = m.getParameter<string>("metadataURI", "");
     const registered =

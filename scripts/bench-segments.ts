@@ -6,8 +6,9 @@
  * the peer corpus (../shared/corpus/onnx-wide: imported and calibrated on its input first) or bundled
  * models. The default list is the issue's (lstm_medium, lstm_large, idolmodel, multihead_attention at
  * 2^16 segments): it takes HOURS on this machine; pass --models for a short run. A model may be a
- * spec file (`test/fixtures/segments-tiny.json`), and `model:S` sets its own segment size (gas by K:
- * `--models test/fixtures/segments-tiny.json:1000,test/fixtures/segments-tiny.json:680`). Timing lives here,
+ * spec file (`test/fixtures/segments-tiny.json`), and `model:S` sets its own segment size, `model:S:K` at least K segments (gas by K:
+ * `--models test/fixtures/segments-tiny.json:1000,test/fixtures/segments-tiny.json:680`; `--key-storage contracts`
+ * puts the keys in data contracts, deployed before the verifier). Timing lives here,
  * never in tests. Merges "segments" into bench/results.json.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -40,6 +41,9 @@ const flag = (name: string) => {
 };
 const models = (flag("--models") ?? "lstm_medium,lstm_large,idolmodel,multihead_attention").split(",");
 const defaultMax = parseMaxSegmentConstraints(flag("--max-segment-constraints")) ?? Math.floor(((1 << 16) - 64) * 0.9);
+const keyStorage = flag("--key-storage") as "inline" | "contracts" | "auto" | undefined;
+if (keyStorage !== undefined && !["inline", "contracts", "auto"].includes(keyStorage))
+  throw new Error(`--key-storage: expected inline, contracts or auto, got ${JSON.stringify(keyStorage)}`);
 const log = json ? (line: string) => console.error(line) : (line: string) => console.log(line);
 
 /** The model's spec path and one input (feature name -> value): a bundled model's first test row, or the corpus model imported. */
@@ -68,7 +72,8 @@ async function specOf(model: string): Promise<{ specPath: string; features: Reco
   return { specPath: out, features: Object.fromEntries(spec.features.map((f, i) => [f.name, row[i]!])) };
 }
 
-async function verifyGas(model: string, proof: string, publicSignals: bigint[]): Promise<number> {
+/** The gas of the verifier's `verify` as a transaction; with keyStorage "contracts", its key data contracts are deployed first. */
+async function verifyGas(model: string, specPath: string, proof: string, publicSignals: bigint[], keyStorage: string): Promise<number> {
   const c = compileContract(
     artifactPath(segmentedArtifactName(model), "verifierContract"),
     `${model
@@ -79,7 +84,23 @@ async function verifyGas(model: string, proof: string, publicSignals: bigint[]):
   const connection = await network.create();
   const chain = await connectProvider(connection.provider);
   const { walletClient, publicClient, account } = chain.as(chain.accounts[0]!);
-  const hash = await walletClient.deployContract({ abi: c.abi, bytecode: c.bytecode, account, chain: publicClient.chain });
+  const keyContracts: `0x${string}`[] = [];
+  if (keyStorage === "contracts") {
+    const { readSegmentedBuild } = await import("../prover/chain/segmentedDeployment.js");
+    const { keyContractArtifacts } = await import("../prover/chain/deployModel.js");
+    const build = await readSegmentedBuild(specPath);
+    for (const k of keyContractArtifacts(c.contractName, build.vkeys)) {
+      const tx = await walletClient.sendTransaction({ data: k.bytecode, account, chain: publicClient.chain });
+      keyContracts.push((await publicClient.waitForTransactionReceipt({ hash: tx })).contractAddress!);
+    }
+  }
+  const hash = await walletClient.deployContract({
+    abi: c.abi,
+    bytecode: c.bytecode,
+    args: keyStorage === "contracts" ? [keyContracts] : [],
+    account,
+    chain: publicClient.chain,
+  } as never);
   const address = (await publicClient.waitForTransactionReceipt({ hash })).contractAddress!;
   const data = { address, abi: c.abi, functionName: "verify", args: [proof, publicSignals] } as const;
   const valid = await publicClient.readContract(data as never);
@@ -90,12 +111,19 @@ async function verifyGas(model: string, proof: string, publicSignals: bigint[]):
 const results = [];
 try {
   for (const entry of models) {
-    const [model, own] = entry.split(":") as [string, string | undefined];
+    const [model, own, minK] = entry.split(":") as [string, string | undefined, string | undefined];
+    const minSegments = minK === undefined ? undefined : Number(minK);
     const maxSegmentConstraints = parseMaxSegmentConstraints(own) ?? defaultMax;
     log(`\n${model} (segments of at most ${maxSegmentConstraints} constraints)`);
     const { specPath, features } = await specOf(model);
     let t = Date.now();
-    const record = await buildSegments({ specPath, maxSegmentConstraints, log });
+    const record = await buildSegments({
+      specPath,
+      maxSegmentConstraints,
+      log,
+      ...(minSegments ? { minSegments } : {}),
+      ...(keyStorage ? { keyStorage } : {}),
+    });
     const buildMs = Date.now() - t;
     const prove = async (workers: number) => {
       const pool = await segmentProverPool(record, workers);
@@ -112,7 +140,7 @@ try {
     };
     const one = await prove(1);
     const two = await prove(2);
-    const gas = await verifyGas(record.model, one.r.proof, one.r.publicSignals);
+    const gas = await verifyGas(record.model, specPath, one.r.proof, one.r.publicSignals, record.keyStorage);
     const row = {
       model,
       k: record.segments.length,
@@ -122,6 +150,8 @@ try {
       proveMs1Worker: one.ms,
       proveMs2Workers: two.ms,
       peakRssMb: Math.max(one.rss, two.rss),
+      keys: new Set(record.segments.map((s) => s.key)).size,
+      keyStorage: record.keyStorage,
       verifyGas: gas,
     };
     log(JSON.stringify(row));

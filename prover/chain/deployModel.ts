@@ -23,6 +23,8 @@ import { inferenceHubAbi } from "./abi.js";
 import { compileModelVerifier, type CompiledContract } from "./compileVerifier.js";
 import { findContract } from "./contracts.js";
 import { signingProvider } from "./signingProvider.js";
+import { distinctKeys, keyContractCode, keyContractInitcode } from "../segment/verifier.js";
+import type { Groth16VerificationKey } from "../setup/groth16Batch.js";
 import {
   compileSegmentedVerifier,
   readSegmentedBuild,
@@ -206,13 +208,16 @@ export async function deployModel(p: DeployModelParameters): Promise<DeployModel
   if (p.hub) await assertContract(client, p.hub, "--hub");
 
   const verifier = segmented ? compileSegmentedVerifier(segmented) : compileModelVerifier(model.name);
-  const artifacts = artifactResolver(verifier, p.contractsDir);
+  // A segmented verifier of key data contracts: one contract per distinct key, deployed before it.
+  const keyContracts = segmented?.keyStorage === "contracts" ? keyContractArtifacts(model.verifierContract, segmented.vkeys) : [];
+  const artifacts = artifactResolver(verifier, p.contractsDir, keyContracts);
   const account = privateKeyToAccount(p.privateKey);
   const options: ModelModuleOptions = {
     verifierContract: model.verifierContract,
     registration: model.registration,
     existingHub: p.hub !== undefined,
     consumer: p.consumer,
+    ...(keyContracts.length ? { keyContracts: keyContracts.map((c) => c.contractName) } : {}),
   };
   const module = modelModule(options);
   const parameters = {
@@ -228,7 +233,7 @@ export async function deployModel(p: DeployModelParameters): Promise<DeployModel
   };
 
   if (p.dryRun) {
-    const steps = await estimate(client, account.address, artifacts, model, verifier, p);
+    const steps = await estimate(client, account.address, artifacts, model, verifier, p, keyContracts);
     const gasPrice = await client.getGasPrice();
     return { chainId, setup: verdict.label, steps, totalGas: steps.reduce((s, x) => s + (x.gas ?? 0n), 0n), gasPrice };
   }
@@ -259,12 +264,15 @@ export async function deployModel(p: DeployModelParameters): Promise<DeployModel
   const consumerAddress = p.consumer ? address(p.consumer.contract)! : null;
   // The module registered exactly one model: its ModelRegistered event names the verifier just deployed.
   const modelId = await findModelId(client, hub, verifierAddress, startBlock);
+  const keyAddresses = keyContracts.map((c) => address(c.contractName)!);
+  const segmentedRecord = segmented ? { ...segmented.segmented, ...(keyAddresses.length ? { keyContracts: keyAddresses } : {}) } : undefined;
 
   const manifestPath = chainManifestPath(outDir, chainId);
   const previous: DeploymentManifest = existsSync(manifestPath) ? await readManifest(manifestPath) : { network: `chain-${chainId}`, chainId, contracts: [] };
   const contracts = new Map(previous.contracts.map((c) => [c.name, c]));
   if (!contracts.has("InferenceHub") || !p.hub) contracts.set("InferenceHub", { name: "InferenceHub", address: hub, startBlock: p.hub ? 0 : startBlock });
   contracts.set(model.verifierContract, { name: model.verifierContract, address: verifierAddress, startBlock });
+  keyContracts.forEach((c, j) => contracts.set(c.contractName, { name: c.contractName, address: keyAddresses[j]!, startBlock }));
   if (consumerAddress)
     contracts.set(`${p.consumer!.contract}@${model.name}`, { name: `${p.consumer!.contract}@${model.name}`, address: consumerAddress, startBlock });
   const models = (previous.models ?? []).filter((m) => !(m.name === model.name && m.hub.toLowerCase() === hub.toLowerCase()));
@@ -278,7 +286,7 @@ export async function deployModel(p: DeployModelParameters): Promise<DeployModel
     modelCommitment: model.modelCommitment.toString(),
     setup: verdict.label,
     transcript: setup?.transcript ?? null,
-    ...(segmented ? { segmented: segmented.segmented } : {}),
+    ...(segmentedRecord ? { segmented: segmentedRecord } : {}),
   });
   await writeManifest(manifestPath, { ...previous, contracts: [...contracts.values()], models });
   return {
@@ -289,7 +297,7 @@ export async function deployModel(p: DeployModelParameters): Promise<DeployModel
     consumer: consumerAddress,
     setup: verdict.label,
     manifest: manifestPath,
-    ...(segmented ? { segmented: segmented.segmented } : {}),
+    ...(segmentedRecord ? { segmented: segmentedRecord } : {}),
   };
 }
 
@@ -312,6 +320,7 @@ async function estimate(
   model: ModelDeploymentSpec,
   verifier: CompiledContract,
   p: DeployModelParameters,
+  keyContracts: readonly CompiledContract[] = [],
 ): Promise<PlannedStep[]> {
   const steps: PlannedStep[] = [];
   const nonce = await client.getTransactionCount({ address: from });
@@ -335,7 +344,18 @@ async function estimate(
     hub = getContractAddress({ from, nonce: BigInt(next++) });
     override = [{ address: hub, code: hubArtifact.deployedBytecode as Hex }];
   }
-  await gasOf(`deploy ${model.verifierContract}`, { data: verifier.bytecode });
+  // Key data contracts first, then the verifier, estimated with their code at their future addresses.
+  const keyAddresses: Address[] = [];
+  for (const c of keyContracts) {
+    await gasOf(`deploy ${c.contractName}`, { data: c.bytecode });
+    keyAddresses.push(getContractAddress({ from, nonce: BigInt(next++) }));
+  }
+  const keyCode = keyContracts.map((c, j) => ({ address: keyAddresses[j]!, code: c.deployedBytecode }));
+  await gasOf(
+    `deploy ${model.verifierContract}`,
+    { data: keyContracts.length ? encodeDeployData({ abi: verifier.abi, bytecode: verifier.bytecode, args: [keyAddresses] }) : verifier.bytecode },
+    keyCode.length ? keyCode : undefined,
+  );
   const verifierAddress = getContractAddress({ from, nonce: BigInt(next) });
   const { encodeFunctionData } = await import("viem");
   const common = [verifierAddress, model.modelCommitment, model.numOutputs] as const;
@@ -371,8 +391,8 @@ async function estimate(
  * Ignition's artifacts: the verifier from zkinfer's compile, a consumer from the user's contractsDir
  * when it is there, InferenceHub and the bundled consumers from zkinfer's own (./contracts.ts).
  */
-export function artifactResolver(verifier: CompiledContract, contractsDir?: string): ArtifactResolver {
-  const cache = new Map<string, CompiledContract>([[verifier.contractName, verifier]]);
+export function artifactResolver(verifier: CompiledContract, contractsDir?: string, extra: readonly CompiledContract[] = []): ArtifactResolver {
+  const cache = new Map<string, CompiledContract>([verifier, ...extra].map((c) => [c.contractName, c]));
   return {
     async loadArtifact(name: string): Promise<Artifact> {
       let c = cache.get(name);
@@ -397,6 +417,21 @@ function asArtifact(c: CompiledContract): Artifact {
     deployedLinkReferences: {},
     immutableReferences: c.immutableReferences,
   };
+}
+
+/**
+ * A segmented verifier's key data contracts as artifacts (`<Verifier>Key<j>`, one per distinct key in
+ * order; no ABI): creation code that returns 0x00 then the key's bytes (prover/segment/verifier.ts).
+ */
+export function keyContractArtifacts(verifierContract: string, vkeys: readonly Groth16VerificationKey[]): CompiledContract[] {
+  return distinctKeys(vkeys).keys.map((key, j) => ({
+    contractName: `${verifierContract}Key${j}`,
+    sourceName: "zkinfer:segment-key-data",
+    abi: [],
+    bytecode: keyContractInitcode(key),
+    deployedBytecode: keyContractCode(key),
+    immutableReferences: {},
+  }));
 }
 
 /** One of zkinfer's own contracts (InferenceHub, a bundled consumer, a demo token), compiled. */

@@ -13,14 +13,14 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import * as snarkjs from "snarkjs";
-import type { Address, Hex, PublicClient } from "viem";
+import { getAddress, type Address, type Hex, type PublicClient } from "viem";
 import { artifactPath, verifierContractName } from "../artifacts/paths.js";
 import { ZkinferError } from "../errors.js";
 import { lowerModel, publicOutputCount } from "../model/ir.js";
 import { readModelSpec } from "../model/spec.js";
 import { readSegmentRecord, segmentRecordPath, type SegmentRecord } from "../segment/build.js";
-import { renderSegments, segmentArtifactName, segmentedArtifactName } from "../segment/circuit.js";
-import { SEGMENT_PROOF_BYTES, segmentedVerifierSource, segmentKeysHash } from "../segment/verifier.js";
+import { renderSegments, segmentArtifactName, segmentedArtifactName, segmentKeyOwners } from "../segment/circuit.js";
+import { distinctKeys, keyContractCode, SEGMENT_PROOF_BYTES, segmentedVerifierSource, segmentKeysHash, type KeyStorage } from "../segment/verifier.js";
 import { g2, type Groth16VerificationKey } from "../setup/groth16Batch.js";
 import { sha256File } from "../setup/groth16.js";
 import { readSetupRecord as readSetupFile, type SetupRecord } from "../setup/setupRecord.js";
@@ -31,8 +31,10 @@ import { decodeRevert } from "./revert.js";
 /** One segment's key as the deployment records it. */
 export interface SegmentKeyRecord {
   index: number;
-  /** Its artifact name (`<model>-segment-<i>-of-<K>`). */
+  /** The artifact holding its circuit and key (`<model>-segment-<j>-of-<K>`: j = i, or the first segment of the same circuit, whose key it shares). */
   name: string;
+  /** Its key among the distinct keys, in order of first use (segments of one circuit share one). */
+  key: number;
   /** The segment circuit's digest, which the model commitment covers. */
   circuitDigest: string;
   /** keccak256 of the key's constants (alpha, beta, gamma, delta, IC), as the verifier embeds them. */
@@ -44,6 +46,10 @@ export interface SegmentKeyRecord {
 /** What a segmented deployment is: the manifest's `segmented` field. */
 export interface SegmentedDeploymentRecord {
   k: number;
+  /** Where the verifier holds the keys: in its code, or each distinct key in a data contract (prover/segment/verifier.ts). */
+  keyStorage: KeyStorage;
+  /** With keyStorage "contracts": each distinct key's data contract, in key order (set once deployed). */
+  keyContracts?: Address[];
   /** keccak256 of every key's constants in order: the verifier's seed domain (prover/segment/verifier.ts). */
   keysHash: Hex;
   segments: SegmentKeyRecord[];
@@ -64,6 +70,7 @@ export interface SegmentedBuild {
   setups: SetupRecord[];
   /** The K verification keys, in order. */
   vkeys: Groth16VerificationKey[];
+  keyStorage: KeyStorage;
 }
 
 /**
@@ -97,27 +104,22 @@ export async function readSegmentedBuild(specPath: string): Promise<SegmentedBui
   const rendered = await renderSegments(ir, record.plan).catch((e: Error) => stale(`its recorded plan does not fit the spec (${e.message})`));
   if (String(rendered.modelCommitment) !== record.modelCommitment)
     stale(`the spec and the recorded plan give commitment ${rendered.modelCommitment}, the build recorded ${record.modelCommitment}`);
-  const vkeys: Groth16VerificationKey[] = [];
-  const setups: SetupRecord[] = [];
-  const segments: SegmentKeyRecord[] = [];
-  for (let i = 0; i < k; i++) {
-    const name = segmentArtifactName(spec.name, i, k);
-    if (record.segments[i]!.name !== name) stale(`segment ${i} is recorded as ${record.segments[i]!.name}, expected ${name}`);
-    if (record.segments[i]!.digest !== String(rendered.digests[i])) stale(`segment ${i}'s recorded circuit digest is not the rendered circuit's`);
-    const circuit = artifactPath(name, "circuit");
-    if (!existsSync(circuit) || readFileSync(circuit, "utf8") !== rendered.sources[i]) stale(`segment ${i}'s circuit ${circuit} is not the rendered one`);
-    const setup = readSetupFile(name);
-    const zkey = artifactPath(name, "zkey");
-    if (!setup || !existsSync(zkey)) stale(`segment ${i} has no keys (${zkey})`);
-    const zkeySha256 = sha256File(zkey);
-    if (zkeySha256 !== setup!.zkeySha256) stale(`segment ${i}'s zkey is not the one its setup.json records`);
-    const vkey = JSON.parse(readFileSync(artifactPath(name, "vkey"), "utf8")) as Groth16VerificationKey;
-    const exported = (await snarkjs.zKey.exportVerificationKey(zkey)) as unknown as Groth16VerificationKey;
-    if (segmentKeysHash([vkey]) !== segmentKeysHash([exported])) stale(`segment ${i}'s verification key is not the one its final zkey holds`);
-    vkeys.push(exported);
-    setups.push(setup!);
-    segments.push({ index: i, name, circuitDigest: String(rendered.digests[i]), keyDigest: segmentKeysHash([exported]) as Hex, zkeySha256 });
-  }
+  // Segments of one circuit (one digest) share the first one's circuit, key and setup.
+  const owners = segmentKeyOwners(rendered.digests);
+  const distinct = [...new Set(owners)];
+  const keys = new Map<number, { setup: SetupRecord; vkey: Groth16VerificationKey; zkeySha256: string }>();
+  for (const o of distinct) keys.set(o, await checkedSegmentKey(segmentArtifactName(spec.name, o, k), o, rendered.sources[o]!, stale));
+  const vkeys = owners.map((o) => keys.get(o)!.vkey);
+  const setups = owners.map((o) => keys.get(o)!.setup);
+  const segments: SegmentKeyRecord[] = owners.map((o, i) => {
+    const name = segmentArtifactName(spec.name, o, k);
+    const recorded = record.segments[i]!;
+    if (recorded.name !== name) stale(`segment ${i} is recorded as ${recorded.name}, expected ${name}`);
+    if (recorded.key !== distinct.indexOf(o)) stale(`segment ${i} is recorded with key ${recorded.key}, expected ${distinct.indexOf(o)}`);
+    if (recorded.digest !== String(rendered.digests[i])) stale(`segment ${i}'s recorded circuit digest is not the rendered circuit's`);
+    const { vkey, zkeySha256 } = keys.get(o)!;
+    return { index: i, name, key: distinct.indexOf(o), circuitDigest: String(rendered.digests[i]), keyDigest: segmentKeysHash([vkey]) as Hex, zkeySha256 };
+  });
   const contractName = verifierContractName(segmentedArtifactName(spec.name));
   if (record.verifierContract !== contractName) stale(`the record names verifier ${record.verifierContract}, expected ${contractName}`);
   return {
@@ -127,10 +129,35 @@ export async function readSegmentedBuild(specPath: string): Promise<SegmentedBui
     modelCommitment: rendered.modelCommitment,
     numOutputs: publicOutputCount(ir),
     numPublicSignals: vkeys[k - 1]!.nPublic,
-    segmented: { k, keysHash: segmentKeysHash(vkeys) as Hex, segments },
+    segmented: { k, keyStorage: record.keyStorage ?? "inline", keysHash: segmentKeysHash(vkeys) as Hex, segments },
     setups,
     vkeys,
+    keyStorage: record.keyStorage ?? "inline",
   };
+}
+
+/**
+ * The circuit, setup and key of segment `i`'s build `name` (its own, or the first segment of the same
+ * circuit's), checked: the circuit file is the rendered text, the zkey the one setup.json records, the
+ * vkey the one the zkey holds (exported again).
+ */
+async function checkedSegmentKey(
+  name: string,
+  i: number,
+  source: string,
+  stale: (what: string) => never,
+): Promise<{ setup: SetupRecord; vkey: Groth16VerificationKey; zkeySha256: string }> {
+  const circuit = artifactPath(name, "circuit");
+  if (!existsSync(circuit) || readFileSync(circuit, "utf8") !== source) stale(`segment ${i}'s circuit ${circuit} is not the rendered one`);
+  const setup = readSetupFile(name);
+  const zkey = artifactPath(name, "zkey");
+  if (!setup || !existsSync(zkey)) stale(`segment ${i} has no keys (${zkey})`);
+  const zkeySha256 = sha256File(zkey);
+  if (zkeySha256 !== setup!.zkeySha256) stale(`segment ${i}'s zkey is not the one its setup.json records`);
+  const vkey = JSON.parse(readFileSync(artifactPath(name, "vkey"), "utf8")) as Groth16VerificationKey;
+  const exported = (await snarkjs.zKey.exportVerificationKey(zkey)) as unknown as Groth16VerificationKey;
+  if (segmentKeysHash([vkey]) !== segmentKeysHash([exported])) stale(`segment ${i}'s verification key is not the one its final zkey holds`);
+  return { setup: setup!, vkey: exported, zkeySha256 };
 }
 
 /**
@@ -148,6 +175,7 @@ export function compileSegmentedVerifier(model: SegmentedBuild, record: SegmentR
     contractName: model.verifierContract,
     interfaceImport: interfaceImport ?? "",
     provenance: `${record.model}@${record.version} (model commitment ${record.modelCommitment})`,
+    keyStorage: model.keyStorage,
   });
   if (interfaceImport === undefined || again !== text)
     throw new ZkinferError(`${file} is not the verifier the ${model.segmented.k} segment keys of ${model.name} give: run \`zkinfer segments build\``);
@@ -208,8 +236,11 @@ export async function diagnoseSegmentedVerifier(
   const k = model.segmented.k;
   const deployedK = await deployedSegmentCount(client, verifier);
   if (deployedK !== undefined && deployedK !== k) notes.push(`it verifies ${deployedK} segment${deployedK === 1 ? "" : "s"}, the build has ${k}`);
-  // Each key's delta (random per setup, so one key's own) as the code pushes its four words.
-  const deltas = model.vkeys.map((key) => g2(key.vk_delta_2).map(pushedWord));
+  // Each distinct key's delta (random per setup, so one key's own) as the code pushes its four words.
+  const { keys, keyOf } = distinctKeys(model.vkeys);
+  const segmentsOf = (j: number) => keyOf.flatMap((x, i) => (x === j ? [i] : [])).join("+");
+  const deltas = keys.map((key) => g2(key.vk_delta_2).map(pushedWord));
+  if (model.keyStorage === "contracts") return notes;
   const offsets = (runtime: Hex) =>
     deltas.map((words) => {
       const at = words.map((w) => runtime.toLowerCase().indexOf(w));
@@ -217,29 +248,108 @@ export async function diagnoseSegmentedVerifier(
     });
   const found = offsets(code);
   const missing = found.flatMap((o, i) => (o < 0 ? [i] : []));
-  if (missing.length) notes.push(`its code does not hold the ${missing.length > 1 ? "keys of segments" : "key of segment"} ${missing.join(", ")}`);
+  if (missing.length)
+    notes.push(`its code does not hold the ${missing.length > 1 ? "keys of segments" : "key of segment"} ${missing.map(segmentsOf).join(", ")}`);
   else {
     // Where the honest compile puts key i, the deployed code holds key rank[i].
     const rank = (xs: number[]) => xs.map((_, i) => i).sort((a, b) => xs[a]! - xs[b]!);
     const want = rank(offsets(localRuntime));
     const got = rank(found);
     const order = want.map((_, j) => got[want.indexOf(j)]!);
-    if (got.join() !== want.join()) notes.push(`it holds the ${k} keys in another order (${order.join(", ")})`);
+    if (got.join() !== want.join()) notes.push(`it holds the ${keys.length} keys in another order (${order.join(", ")})`);
   }
   return notes;
 }
 
-/** The exact code comparison, with the diagnosis when it fails. */
+/**
+ * The key data contracts a deployed verifier names: the address in each `_KEY_CONTRACT<j>` immutable
+ * of its code, at the places the local compile says (solc numbers the immutables in declaration order,
+ * so key j's is the j-th id); undefined when the code is too short to hold them, or a key's places disagree.
+ */
+export function keyContractAddresses(code: Hex, compiled: CompiledContract, keys: number): Address[] | undefined {
+  const ids = Object.keys(compiled.immutableReferences).sort((a, b) => Number(a) - Number(b));
+  if (ids.length !== keys) throw new ZkinferError(`the compiled ${compiled.contractName} has ${ids.length} immutables for ${keys} key contracts`);
+  const hex = code.slice(2);
+  const out: Address[] = [];
+  for (const id of ids) {
+    const words = compiled.immutableReferences[id]!.map(({ start, length }) => hex.slice(2 * start, 2 * (start + length)));
+    if (words.some((w) => w.length !== 64 || w !== words[0])) return undefined;
+    out.push(getAddress(`0x${words[0]!.slice(24)}`));
+  }
+  return out;
+}
+
+/** `runtime` with key j's immutable written as `addresses[j]` (as the constructor does). */
+export function withKeyContracts(runtime: Hex, compiled: CompiledContract, addresses: readonly Address[]): Hex {
+  const ids = Object.keys(compiled.immutableReferences).sort((a, b) => Number(a) - Number(b));
+  let hex = runtime.slice(2);
+  ids.forEach((id, j) => {
+    const word = addresses[j]!.slice(2).toLowerCase().padStart(64, "0");
+    for (const { start, length } of compiled.immutableReferences[id]!)
+      hex = hex.slice(0, 2 * start) + word.slice(64 - 2 * length) + hex.slice(2 * (start + length));
+  });
+  return `0x${hex}`;
+}
+
+/**
+ * Whether each key data contract holds its key byte for byte (code 0x00, then the key's bytes: what the
+ * verifier reads), naming for each one that does not what it holds instead (another key of the build,
+ * other code, or none).
+ */
+export async function compareKeyContracts(
+  client: PublicClient,
+  addresses: readonly Address[],
+  model: SegmentedBuild,
+): Promise<{ ok: boolean; detail: string }> {
+  const { keys, keyOf } = distinctKeys(model.vkeys);
+  const codes = keys.map((key) => keyContractCode(key).toLowerCase());
+  const segmentsOf = (j: number) => keyOf.flatMap((x, i) => (x === j ? [i] : [])).join(", ");
+  const problems: string[] = [];
+  for (const [j, address] of addresses.entries()) {
+    const code = ((await client.getCode({ address })) ?? "0x").toLowerCase();
+    if (code === codes[j]) continue;
+    const other = codes.indexOf(code);
+    problems.push(
+      `key ${j}'s contract ${address} (segments ${segmentsOf(j)}) ${
+        code === "0x"
+          ? "has no code"
+          : other >= 0
+            ? `holds key ${other} (segments ${segmentsOf(other)})`
+            : `holds other code (${(code.length - 2) / 2} bytes, expected ${(codes[j]!.length - 2) / 2})`
+      }`,
+    );
+  }
+  return problems.length
+    ? { ok: false, detail: problems.join("; ") }
+    : { ok: true, detail: `the ${keys.length} key contracts hold the ${keys.length} keys byte for byte (${addresses.join(", ")})` };
+}
+
+/**
+ * The exact code comparison, with the diagnosis when it fails. A verifier of key data contracts is
+ * compared with the local compile whose immutables are the addresses its own code names (only they may
+ * differ), and those contracts' code with the keys (`keyContracts`).
+ */
 export async function compareSegmentedVerifier(
   client: PublicClient,
   verifier: Address,
-  localRuntime: Hex,
+  compiled: CompiledContract,
   model: SegmentedBuild,
-): Promise<RuntimeComparison & { notes: string[] }> {
+): Promise<RuntimeComparison & { notes: string[]; keyContracts?: { addresses: Address[]; ok: boolean; detail: string } }> {
   const code = (await client.getCode({ address: verifier })) ?? "0x";
+  let localRuntime = compiled.deployedBytecode;
+  let keyContracts: { addresses: Address[]; ok: boolean; detail: string } | undefined;
+  if (model.keyStorage === "contracts") {
+    const addresses = keyContractAddresses(code, compiled, distinctKeys(model.vkeys).keys.length);
+    if (addresses) {
+      localRuntime = withKeyContracts(localRuntime, compiled, addresses);
+      keyContracts = { addresses, ...(await compareKeyContracts(client, addresses, model)) };
+    }
+  }
   const same = compareRuntimeCode(code, localRuntime);
-  if (same.equal) return { ...same, notes: [] };
-  return { ...same, notes: code === "0x" ? [] : await diagnoseSegmentedVerifier(client, verifier, code, localRuntime, model) };
+  if (same.equal) return { ...same, notes: [], ...(keyContracts ? { keyContracts } : {}) };
+  // A verifier of key contracts holds no key in its code: the diagnosis is the segment count only.
+  const notes = code === "0x" ? [] : await diagnoseSegmentedVerifier(client, verifier, code, localRuntime, model);
+  return { ...same, notes, ...(keyContracts ? { keyContracts } : {}) };
 }
 
 /** A 32-byte word as the code pushes it: hex without its leading zero bytes (PUSH1..PUSH32). */

@@ -211,7 +211,7 @@ async function checkSingleModel(
 async function checkSegmentedModel(client: Client, chainId: number, model: Model, expected: SegmentedDeploymentSpec, check: Check): Promise<void> {
   const k = expected.segmented.k;
   const compiled = compileSegmentedVerifier(expected);
-  const same = await compareSegmentedVerifier(client, model.verifier, compiled.deployedBytecode, expected);
+  const same = await compareSegmentedVerifier(client, model.verifier, compiled, expected);
   check(
     "verifier code",
     same.equal,
@@ -219,6 +219,12 @@ async function checkSegmentedModel(client: Client, chainId: number, model: Model
       ? `the runtime code at ${model.verifier} equals ${compiled.contractName} generated from the ${k} segment keys in order (keys hash ${expected.segmented.keysHash.slice(0, 18)}…)`
       : `the verifier at ${model.verifier} is not ${compiled.contractName} generated from the ${k} segment keys in order: ${[same.reason, ...same.notes].join("; ")}`,
   );
+  if (expected.keyStorage === "contracts")
+    check(
+      "key contracts",
+      same.keyContracts?.ok ?? false,
+      same.keyContracts?.detail ?? `the code at ${model.verifier} names no key contracts where ${compiled.contractName} holds their addresses`,
+    );
   check(
     "commitment",
     model.modelCommitment === expected.modelCommitment,
@@ -227,16 +233,19 @@ async function checkSegmentedModel(client: Client, chainId: number, model: Model
       : `registered ${model.modelCommitment}, the spec's ${k} segments in order give ${expected.modelCommitment}`,
   );
   checkRegistration(model, expected, check);
-  // One at a time: snarkjs's verifications share its curve's worker threads.
+  // One ceremony per distinct key (segments of one circuit share it), one at a time: snarkjs's verifications share its curve's worker threads.
+  const segs = expected.segmented.segments;
+  const keys = [...new Set(segs.map((s) => s.key))].map((j) => ({ j, at: segs.flatMap((s) => (s.key === j ? [s.index] : [])) }));
   const setups: { ok: boolean; detail: string }[] = [];
-  for (const [i, setup] of expected.setups.entries()) setups.push(await segmentSetup(expected.segmented.segments[i]!.name, setup, chainId));
-  const failed = setups.flatMap((s, i) => (s.ok ? [] : [i]));
+  for (const { at } of keys) setups.push(await segmentSetup(segs[at[0]!]!.name, expected.setups[at[0]!]!, chainId));
+  const label = (at: number[]) => (at.length > 1 ? `segments ${at.join(", ")} (one key)` : `segment ${at[0]}`);
+  const failed = setups.flatMap((s, n) => (s.ok ? [] : [n]));
   check(
     "segment setups",
     failed.length === 0,
     failed.length === 0
-      ? setups.map((s, i) => `segment ${i}: ${s.detail}`).join("; ")
-      : failed.map((i) => `segment ${i} of ${k}: ${setups[i]!.detail}`).join("; "),
+      ? setups.map((s, n) => `${label(keys[n]!.at)}: ${s.detail}`).join("; ")
+      : failed.map((n) => `${label(keys[n]!.at)} of ${k}: ${setups[n]!.detail}`).join("; "),
   );
 }
 

@@ -17,9 +17,10 @@ import { specGraph } from "../model/specGraph.js";
 import { proofSystemOf } from "../model/specSchema.js";
 import { readPtauPower, requiredPtauPower, resolvePtau } from "../setup/ptau.js";
 import type { Groth16VerificationKey } from "../setup/groth16Batch.js";
-import { renderSegments, segmentArtifactName, segmentedArtifactName } from "./circuit.js";
+import { renderSegments, segmentArtifactName, segmentedArtifactName, segmentKeyOwners } from "./circuit.js";
 import { planGraph, planModelSegments, type SegmentPlan } from "./segments.js";
-import { segmentedVerifierSource } from "./verifier.js";
+import { distinctKeys, MAX_CODE_BYTES, segmentedVerifierSource, type KeyStorage } from "./verifier.js";
+import { compileContract } from "../chain/compileVerifier.js";
 
 /** Public signals of a segment before the last (one boundary commitment + the four bindings). */
 const INNER_SEGMENT_SIGNALS = 5;
@@ -54,9 +55,16 @@ export interface SegmentRecord {
   modelCommitment: string;
   maxSegmentConstraints: number;
   plan: SegmentPlan;
-  segments: { name: string; nonLinearConstraints: number; linearConstraints: number; publicSignals: number; digest: string }[];
+  /**
+   * Segment i: `name` is the artifact holding its circuit and keys: its own (`<model>-segment-i-of-K`),
+   * or that of the first segment of the same circuit (same digest), whose key it shares; `key` numbers
+   * the distinct keys in order of first use.
+   */
+  segments: { name: string; key: number; nonLinearConstraints: number; linearConstraints: number; publicSignals: number; digest: string }[];
   ptau: { path: string; power: number };
   verifierContract: string;
+  /** Where the verifier holds the keys (./verifier.ts KeyStorage): inline unless that code would pass EIP-170. */
+  keyStorage: KeyStorage;
   /** Worst-case |output - float| per output (the whole graph's analysis; boundaries are exact). */
   errorBound: number[];
 }
@@ -69,6 +77,10 @@ export interface BuildSegmentsParameters {
   minSegments?: number;
   /** One ptau for every segment; default the cached development ptau of the largest segment's power. */
   ptau?: string;
+  /** Where the verifier holds the keys; default "auto": inline unless its code would pass EIP-170 (24,576 bytes), then in data contracts. */
+  keyStorage?: KeyStorage | "auto";
+  /** Force the plan's cuts (unit positions from 0 to the unit count; ./plan.ts): one plan, no calibration. For tests. */
+  cuts?: readonly number[];
   log?: Log;
 }
 
@@ -81,24 +93,33 @@ export function segmentRecordPath(model: string): string {
  * @example
  * const built = await buildSegments({ specPath: "models/big.json", maxSegmentConstraints: 60_000, log: console.log });
  */
-export async function buildSegments({ specPath, maxSegmentConstraints, minSegments, ptau, log = () => {} }: BuildSegmentsParameters): Promise<SegmentRecord> {
+export async function buildSegments({
+  specPath,
+  maxSegmentConstraints,
+  minSegments,
+  ptau,
+  cuts,
+  keyStorage = "auto",
+  log = () => {},
+}: BuildSegmentsParameters): Promise<SegmentRecord> {
   const spec = readModelSpec(specPath);
   if (proofSystemOf(spec) !== "groth16") throw new ZkinferError(`model ${spec.name} uses ${proofSystemOf(spec)}: segmented proofs are Groth16 only`);
   const ir = lowerModel(spec);
   const max = maxSegmentConstraints ?? defaultMaxSegmentConstraints(ptau);
   if (!(max > 0)) throw new ZkinferError("--max-segment-constraints: give a positive number (no cached ptau to take a default from)");
-  const { plan, rendered, circuits } = await calibratedSegments(ir, specGraph(spec), max, log, minSegments);
+  const { plan, rendered, circuits } = await calibratedSegments(ir, specGraph(spec), max, log, minSegments, cuts);
   const k = plan.segments.length;
+  const owners = segmentKeyOwners(rendered.digests);
+  const distinct = [...new Set(owners)];
   const signals = (i: number) => (i === k - 1 ? circuits[i]!.publicOutputs + circuits[i]!.publicInputs : INNER_SEGMENT_SIGNALS);
   const power = Math.max(...circuits.map((c, i) => requiredPtauPower(c.nonLinearConstraints + c.linearConstraints, signals(i))));
   // ONE ptau for all (the given one, or the development ptau of the largest segment's power): the folded
   // pairing check needs every key's alpha, beta and gamma equal.
   const phase1 = await resolvePtau({ power, ptau, log });
-  const vkeys: Groth16VerificationKey[] = [];
-  for (let i = 0; i < k; i++) {
-    const name = segmentArtifactName(spec.name, i, k);
+  // One setup per distinct circuit: a segment of the same circuit as an earlier one takes its key.
+  for (const i of distinct) {
     await buildKeysAndVerifier({
-      name,
+      name: segmentArtifactName(spec.name, i, k),
       circuit: circuits[i]!,
       numPublicSignals: signals(i),
       ...(ptau ? { ptau } : {}),
@@ -106,20 +127,21 @@ export async function buildSegments({ specPath, maxSegmentConstraints, minSegmen
       log,
       compact: true,
     });
-    vkeys.push(JSON.parse(readFileSync(artifactPath(name, "vkey"), "utf8")) as Groth16VerificationKey);
   }
+  const vkeys = owners.map((o) => JSON.parse(readFileSync(artifactPath(segmentArtifactName(spec.name, o, k), "vkey"), "utf8")) as Groth16VerificationKey);
   const contractName = verifierContractName(segmentedArtifactName(spec.name));
   const file = artifactPath(segmentedArtifactName(spec.name), "verifierContract");
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(
-    file,
+  const source = (storage: KeyStorage) =>
     segmentedVerifierSource({
       vkeys,
       contractName,
       interfaceImport: importPath(file, join(REPO_ROOT, "contracts", "interfaces", "IInferenceVerifier.sol")),
       provenance: `${spec.name}@${spec.version} (model commitment ${rendered.modelCommitment})`,
-    }),
-  );
+      keyStorage: storage,
+    });
+  const storage = keyStorage === "auto" ? chooseKeyStorage(file, contractName, source("inline"), vkeys, log) : keyStorage;
+  writeFileSync(file, source(storage));
   const record: SegmentRecord = {
     model: spec.name,
     version: spec.version,
@@ -127,7 +149,8 @@ export async function buildSegments({ specPath, maxSegmentConstraints, minSegmen
     maxSegmentConstraints: max,
     plan,
     segments: circuits.map((c, i) => ({
-      name: segmentArtifactName(spec.name, i, k),
+      name: segmentArtifactName(spec.name, owners[i]!, k),
+      key: distinct.indexOf(owners[i]!),
       nonLinearConstraints: c.nonLinearConstraints,
       linearConstraints: c.linearConstraints,
       publicSignals: signals(i),
@@ -135,13 +158,40 @@ export async function buildSegments({ specPath, maxSegmentConstraints, minSegmen
     })),
     ptau: { path: phase1.path, power: phase1.power },
     verifierContract: contractName,
+    keyStorage: storage,
     errorBound: ir.graph.outErr,
   };
   mkdirSync(dirname(segmentRecordPath(spec.name)), { recursive: true });
   writeFileSync(segmentRecordPath(spec.name), JSON.stringify(record, null, 2));
-  log(`segments: ${k} keys from one ptau (2^${phase1.power}); verifier ${contractName}; commitment ${rendered.modelCommitment}`);
+  log(
+    `segments: ${k} segments, ${distinct.length} distinct key(s) from one ptau (2^${phase1.power}); verifier ${contractName}; commitment ${rendered.modelCommitment}`,
+  );
   return record;
 }
+
+/**
+ * Whether the inline verifier's code fits EIP-170: "inline" if so, else "contracts" (each distinct key in
+ * a data contract). A verifier whose distinct keys' bytes are clearly under the limit is not compiled
+ * (about 7,400 bytes of code and 140 per key besides the keys' own 64 (n + 3) bytes: measured in
+ * docs/SEGMENTS.md, 9,382 bytes with 3 keys and 648 more per key); near it, the inline source is compiled and its runtime code measured.
+ */
+export function chooseKeyStorage(file: string, contractName: string, inline: string, vkeys: readonly Groth16VerificationKey[], log: Log): KeyStorage {
+  const { keys } = distinctKeys(vkeys);
+  const estimate = INLINE_BASE_BYTES + keys.reduce((s, key) => s + 64 * (key.nPublic + 3) + INLINE_KEY_OVERHEAD_BYTES, 0);
+  if (estimate <= MAX_CODE_BYTES - INLINE_MARGIN_BYTES) return "inline";
+  writeFileSync(file, inline);
+  const bytes = (compileContract(file, contractName).deployedBytecode.length - 2) / 2;
+  log(
+    `segments: the verifier with its ${keys.length} keys inline is ${bytes.toLocaleString("en-US")} bytes of code (EIP-170: ${MAX_CODE_BYTES.toLocaleString("en-US")})${bytes > MAX_CODE_BYTES ? ": the keys go in data contracts" : ""}`,
+  );
+  return bytes > MAX_CODE_BYTES ? "contracts" : "inline";
+}
+
+/** The inline verifier's code besides its keys, and per key besides its bytes (measured: docs/SEGMENTS.md). */
+const INLINE_BASE_BYTES = 7_400;
+const INLINE_KEY_OVERHEAD_BYTES = 140;
+/** Below the limit by this much, the estimate is trusted without compiling. */
+const INLINE_MARGIN_BYTES = 4_000;
 
 /** Plans tried at most, each from the previous one's compiled counts (./build.ts calibratedSegments). */
 export const CALIBRATION_ROUNDS = 3;
@@ -163,6 +213,7 @@ export async function calibratedSegments(
   max: number,
   log: Log,
   minSegments = 1,
+  cuts?: readonly number[],
 ): Promise<{ plan: SegmentPlan; rendered: Awaited<ReturnType<typeof renderSegments>>; circuits: CircuitInfo[] }> {
   let best: Awaited<ReturnType<typeof calibratedSegments>> | undefined;
   const score = (r: { circuits: CircuitInfo[] }) => {
@@ -171,27 +222,37 @@ export async function calibratedSegments(
   };
   let scale: number[] | undefined;
   for (let round = 1; round <= CALIBRATION_ROUNDS; round++) {
-    const plan = planModelSegments(ir, float, max, undefined, scale, minSegments);
+    const plan = planModelSegments(ir, float, max, undefined, scale, minSegments, cuts);
     const k = plan.segments.length;
     log(
       `segments: ${ir.name} in ${k} segment(s) of at most ${max.toLocaleString("en-US")} constraints (plan ${round}, estimated: ${plan.segments.map((s) => Math.round(s.constraints)).join(", ")})`,
     );
     const rendered = await renderSegments(ir, plan);
-    const circuits: CircuitInfo[] = [];
-    for (let i = 0; i < k; i++) circuits.push(await compileStep({ name: segmentArtifactName(ir.name, i, k), source: rendered.sources[i]!, log }));
+    const circuits = await compileSegments(ir.name, rendered, log);
     const real = circuits.map(total);
     log(`segments: plan ${round} compiled to ${real.join(", ")} constraints (${real.reduce((a, b) => a + b, 0).toLocaleString("en-US")} in all)`);
     if (!best || score({ circuits }) < score(best)) best = { plan, rendered, circuits };
     const over = real.some((r) => r > max);
     // Fewer segments in sight: the compiled total would fit in at least two segments fewer.
     const fewer = Math.ceil(real.reduce((a, b) => a + b, 0) / max) <= k - 2;
-    if (!over && !fewer) break;
+    if ((!over && !fewer) || cuts) break;
     scale = calibratedNodeScale(plan, real, planGraph(ir.graph, plan).nodes.length, scale);
   }
   // A later plan of the same K compiled over the best one's artifacts: compile the best again (cached when unchanged).
-  const k = best!.plan.segments.length;
-  for (let i = 0; i < k; i++) best!.circuits[i] = await compileStep({ name: segmentArtifactName(ir.name, i, k), source: best!.rendered.sources[i]!, log });
+  best!.circuits = await compileSegments(ir.name, best!.rendered, log);
   return best!;
+}
+
+/**
+ * Compiles each distinct segment circuit once (by digest: ./circuit.ts segmentKeyOwners), under the
+ * first segment's name; a segment of the same circuit gets that one's counts.
+ */
+async function compileSegments(model: string, rendered: Awaited<ReturnType<typeof renderSegments>>, log: Log): Promise<CircuitInfo[]> {
+  const k = rendered.sources.length;
+  const owners = segmentKeyOwners(rendered.digests);
+  const compiled = new Map<number, CircuitInfo>();
+  for (const o of new Set(owners)) compiled.set(o, await compileStep({ name: segmentArtifactName(model, o, k), source: rendered.sources[o]!, log }));
+  return owners.map((o) => compiled.get(o)!);
 }
 
 /**

@@ -37,14 +37,31 @@ export function segmentArtifactName(model: string, i: number, k: number): string
   return `${model}-segment-${i}-of-${k}`;
 }
 
+/**
+ * For each segment, the first segment of the same circuit (the same digest: the same code, as the
+ * digest is of the code without comments and every name in it is local). Such segments share one
+ * compile, one key and one ceremony, kept under the first one's artifact name.
+ */
+export function segmentKeyOwners(digests: readonly (bigint | string)[]): number[] {
+  const first = new Map<string, number>();
+  return digests.map((d, i) => {
+    if (!first.has(String(d))) first.set(String(d), i);
+    return first.get(String(d))!;
+  });
+}
+
 /** The artifact name of a segmented model's verifier contract. */
 export function segmentedArtifactName(model: string): string {
   return `${model}-segmented`;
 }
 
-/** Name of segment i's main template, e.g. credit-score, 1 -> CreditScoreSegment1. */
-export function segmentTemplateName(model: string, i: number): string {
-  return `${pascalName(model)}Segment${i}`;
+/**
+ * Name of a segment's main template, e.g. credit-score -> CreditScoreSegment. The same for every segment
+ * (and every name in a segment's code is local to it), so two segments that compute the same thing are
+ * the same code: the same digest, one key (./build.ts).
+ */
+export function segmentTemplateName(model: string): string {
+  return `${pascalName(model)}Segment`;
 }
 
 /** Number of public outputs of segment i: the model's outputs slot for the last, one boundary commitment otherwise. */
@@ -87,7 +104,7 @@ export function generateSegmentCircuit({ ir, plan, index, modelCommitment }: Gen
   ]))
     emit(`include "${inc}";`);
   emit();
-  emit(`template ${segmentTemplateName(ir.name, index)}() {`);
+  emit(`template ${segmentTemplateName(ir.name)}() {`);
   const opened = new Map(seg.opened.map((gi) => [gi, true]));
   emit(
     `    // Private inputs: the ${seg.groupsIn.length} group hashes committed at the cut before this segment (${index === 0 ? "the inputs' groups: the user's input commitment" : `segment ${index - 1}'s output`}),`,
@@ -134,7 +151,7 @@ export function generateSegmentCircuit({ ir, plan, index, modelCommitment }: Gen
   emit("    BindPublic(2)([subject, nonce]);");
   emit("}");
   emit();
-  emit(`component main {public [subject, nonce]} = ${segmentTemplateName(ir.name, index)}();`);
+  emit(`component main {public [subject, nonce]} = ${segmentTemplateName(ir.name)}();`);
   return lines.join("\n") + "\n";
 }
 
@@ -176,7 +193,8 @@ function emitOpenings(ir: ModelIR, plan: SegmentPlan, seg: SegmentPlan["segments
       const members = bits.map((_, j) => first + j);
       const ins = param(members.map((j) => `boundaryIn[${at + j}]`));
       const mins = param(members.map((j) => ranges[j]!.qmin));
-      const name = `g${gi}w${w}`;
+      // Named by its place in this segment's list (q), not the plan's group index: the code stays local to the segment.
+      const name = `g${q}w${w}`;
       emit(
         check
           ? `    signal ${name} <== PackRanged(${bits.length}, ${param(bits)}, ${mins}, ${param(members.map((j) => ranges[j]!.qmax))})(${ins});`
@@ -184,8 +202,8 @@ function emitOpenings(ir: ModelIR, plan: SegmentPlan, seg: SegmentPlan["segments
       );
       return name;
     });
-    if (words.length > 1) emitPoseidonChain(words, `group${gi}`, emit);
-    emit(`    groupsIn[${q}] === ${words.length > 1 ? `group${gi}` : words[0]};`);
+    if (words.length > 1) emitPoseidonChain(words, `group${q}`, emit);
+    emit(`    groupsIn[${q}] === ${words.length > 1 ? `group${q}` : words[0]};`);
     at += gr.end - gr.first;
   }
   emit();
@@ -200,7 +218,8 @@ function emitOpenings(ir: ModelIR, plan: SegmentPlan, seg: SegmentPlan["segments
 function emitBoundaryOut(ir: ModelIR, plan: SegmentPlan, seg: SegmentPlan["segments"][number], emit: (s?: string) => void): void {
   emit("    // The boundary handed on: the groups it made, packed and hashed, and the groups it passes through, committed with outSalt.");
   let at = 0;
-  const list = seg.groupsOut.map((gi) => {
+  // Signals named by the group's place o in the list handed on (local to the segment, as the openings are).
+  const list = seg.groupsOut.map((gi, o) => {
     const gr = plan.groups[gi]!;
     if (gr.unit < seg.first) return `groupsIn[${seg.groupsIn.indexOf(gi)}]`;
     const ranges = groupRanges(ir, plan, gr.first, gr.end);
@@ -211,13 +230,13 @@ function emitBoundaryOut(ir: ModelIR, plan: SegmentPlan, seg: SegmentPlan["segme
         shift += BigInt(b);
         return term;
       });
-      emit(`    signal out${gi}w${w} <== ${balancedSum(terms)};`);
-      return `out${gi}w${w}`;
+      emit(`    signal out${o}w${w} <== ${balancedSum(terms)};`);
+      return `out${o}w${w}`;
     });
     at += gr.end - gr.first;
     if (words.length === 1) return words[0]!;
-    emitPoseidonChain(words, `made${gi}`, emit);
-    return `made${gi}`;
+    emitPoseidonChain(words, `made${o}`, emit);
+    return `made${o}`;
   });
   emitPoseidonChain([...list, "outSalt"], "outHash", emit);
   emit("    outputs[0] <== outHash;");

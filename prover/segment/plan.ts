@@ -215,10 +215,11 @@ function range(from: number, to: number): number[] {
  * of segments (at least `minSegments`: more segments, more workers), then the values committed at the cuts. Throws, naming the unit, when one unit alone
  * (with its openings and boundaries) is over the limit.
  */
-export function planSegments(g: SegmentableGraph, maxSegmentConstraints: number, minSegments = 1): CutPlan {
+export function planSegments(g: SegmentableGraph, maxSegmentConstraints: number, minSegments = 1, forcedCuts?: readonly number[]): CutPlan {
   if (g.nodes.length === 0) throw new ZkinferError("segment plan: the graph has no nodes");
   const l = layout(g);
   const n = l.units;
+  if (forcedCuts) return cutPlan(l, g, checkedCuts(forcedCuts, n), maxSegmentConstraints, cutSizes(l));
   // The list commitment's cost and the values committed at every cut, by a difference array over each group's lifetime.
   const countDiff = new Int32Array(n + 2);
   const sizeDiff = new Float64Array(n + 2);
@@ -305,6 +306,11 @@ export function planSegments(g: SegmentableGraph, maxSegmentConstraints: number,
   for (let b = n; b > 0; b = from[b]!) cuts.unshift(from[b]!);
   cuts.push(n);
   if (cuts.length - 1 < minSegments) cuts = exactCuts(feasible, n, minSegments, cutSize);
+  return cutPlan(l, g, cuts, maxSegmentConstraints, cutSize);
+}
+
+/** The plan of the cuts [0, c_1, ..., n]. */
+function cutPlan(l: Layout, g: SegmentableGraph, cuts: readonly number[], maxSegmentConstraints: number, cutSize: Float64Array): CutPlan {
   const segments: Segment[] = [];
   for (let i = 0; i + 1 < cuts.length; i++) segments.push(describe(l, g, cuts[i]!, cuts[i + 1]!, maxSegmentConstraints));
   return {
@@ -314,6 +320,26 @@ export function planSegments(g: SegmentableGraph, maxSegmentConstraints: number,
     segments,
     boundaryValues: cuts.slice(1, -1).reduce((s, c) => s + cutSize[c]!, 0),
   };
+}
+
+/** The values committed at every cut position (each group counted from the unit after it is made to its last use). */
+function cutSizes(l: Layout): Float64Array {
+  const n = l.units;
+  const size = new Float64Array(n + 1);
+  l.groups.forEach((gr, i) => {
+    for (let c = gr.unit + 1; c <= Math.min(l.lastUse[i]!, n); c++) size[c] = size[c]! + gr.end - gr.first;
+  });
+  return size;
+}
+
+/**
+ * Cuts given by the caller (a test forcing a plan, e.g. one whose repeated blocks are segments of their
+ * own): unit positions 0 = c_0 < c_1 < ... < c_K = n. The segments are not checked against S.
+ */
+function checkedCuts(cuts: readonly number[], n: number): number[] {
+  const ok = cuts.length >= 2 && cuts[0] === 0 && cuts.at(-1) === n && cuts.every((c, i) => Number.isInteger(c) && (i === 0 || c > cuts[i - 1]!));
+  if (!ok) throw new ZkinferError(`segment plan: cuts must rise from 0 to the ${n} units, got [${cuts.join(", ")}]`);
+  return [...cuts];
 }
 
 /** Cuts into exactly k fitting segments (feasible[b]: the starts a of fitting segments [a, b)) with the fewest committed values. */

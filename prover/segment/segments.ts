@@ -184,11 +184,12 @@ export function planModelSegments(
   maxPiece?: number,
   nodeScale?: readonly number[],
   minSegments = 1,
+  cuts?: readonly number[],
 ): SegmentPlan {
   const refusal = segmentationRefusal(ir);
   if (refusal) throw new ZkinferError(refusal);
   const { graph, pieces, columns } = loweredSegmentable(ir, float, maxSegmentConstraints, maxPiece, nodeScale);
-  return { ...planSegments(graph, maxSegmentConstraints, minSegments), pieces, ...(columns.length ? { columns } : {}) };
+  return { ...planSegments(graph, maxSegmentConstraints, minSegments, cuts), pieces, ...(columns.length ? { columns } : {}) };
 }
 
 /** The ranges of tape values `values`, as the input packing reads them (a boundary's commitment layout). */

@@ -10,8 +10,10 @@
  *     segment i < K - 1: [boundary_i, modelCommitment, i = 0 ? inputCommitment : boundary_{i-1}, subject, nonce]
  *     segment K - 1:     [outputs..., modelCommitment, boundary_{K-2}, subject, nonce]
  * so segment i's output commitment IS segment i + 1's input commitment (one word, read twice), every
- * segment is checked against the key of its own place (reordered or foreign segments fail their key),
- * and all carry the same model commitment, subject and nonce.
+ * segment is checked against the key of its own place (`_KEY_OF`: segments of one circuit share one key,
+ * their places told apart by the boundary commitments; reordered or foreign segments fail), and all
+ * carry the same model commitment, subject and nonce. The keys are constants of the code, or each the
+ * code of a data contract (`keyStorage`, KeyStorage below).
  *
  * The K Groth16 equations e(A_i, B_i) = e(alpha, beta) e(vk_x_i, gamma) e(C_i, delta_i) are checked
  * as one random linear combination (as prover/setup/groth16Batch.ts does for one key): keys made from
@@ -28,9 +30,9 @@
  * checks only the segments not yet staged, so the hub's `verifyAndAct` (unchanged) acts once, in the
  * last transaction. Ranges must come in order from 0, so a record always means "segments [0, n) verify".
  */
-import { encodeAbiParameters, keccak256, parseAbiParameters } from "viem";
+import { encodeAbiParameters, keccak256, parseAbiParameters, type Hex } from "viem";
 import { FIELD_MODULUS } from "../field.js";
-import { BASE_FIELD_MODULUS, g1, g2, negate, type G1, type G2, type Groth16VerificationKey } from "../setup/groth16Batch.js";
+import { BASE_FIELD_MODULUS, g1, g2, negate, type G2, type Groth16VerificationKey } from "../setup/groth16Batch.js";
 import { ZkinferError } from "../errors.js";
 
 /** The contract's private helpers over the precompiles (the same for every model). */
@@ -78,7 +80,7 @@ export const SEGMENT_PROOF_BYTES = 256;
 
 /**
  * The verifier's entry points and checks (the same for every model: the keys come from the per-model
- * constants and the _delta/_negIc/_segmentSignals functions): verify, stage, and the folded check of
+ * _keyOf/_key/_segmentSignals functions): verify, stage, and the folded check of
  * a range of segments.
  */
 const VERIFY_FUNCTIONS = `    /// @dev Per inference (keccak256 of its proof bytes and public signals): the segments [0, n) already
@@ -134,8 +136,9 @@ const VERIFY_FUNCTIONS = `    /// @dev Per inference (keccak256 of its proof byt
         for (uint256 i = from; i < to; i++) {
             uint256 ri = i == from ? 1 : uint256(keccak256(abi.encode(seed, i))) % _R;
             rSum = addmod(rSum, ri, _R);
-            ok = _proofPairs(pairs, proof, i, i - from, n, ri, ok);
-            (vk, ok) = _accumulate(vk, ri, _segmentSignals(i, proof, publicSignals), _negIc(i), ok);
+            bytes memory key = _key(_keyOf(i));
+            ok = _proofPairs(pairs, proof, i, i - from, n, ri, key, ok);
+            (vk, ok) = _accumulate(vk, ri, _segmentSignals(i, proof, publicSignals), key, ok);
         }
         uint256[2] memory ra;
         (ra, ok) = _mul([_NEG_ALPHA_X, _NEG_ALPHA_Y], rSum, ok);
@@ -150,8 +153,17 @@ const VERIFY_FUNCTIONS = `    /// @dev Per inference (keccak256 of its proof byt
         return success && out[0] == 1;
     }
 
-    /// @dev Segment i's pairs (r_i A_i, B_i) at slot and (-r_i C_i, delta_i) at n + slot; ok false for a coordinate >= q (one encoding per proof) or a point off the curve.
-    function _proofPairs(uint256[] memory pairs, bytes calldata proof, uint256 i, uint256 slot, uint256 n, uint256 ri, bool ok) private view returns (bool) {
+    /// @dev Segment i's pairs (r_i A_i, B_i) at slot and (-r_i C_i, delta_i) at n + slot (delta: the key's first 4 words); ok false for a coordinate >= q (one encoding per proof) or a point off the curve.
+    function _proofPairs(
+        uint256[] memory pairs,
+        bytes calldata proof,
+        uint256 i,
+        uint256 slot,
+        uint256 n,
+        uint256 ri,
+        bytes memory key,
+        bool ok
+    ) private view returns (bool) {
         uint256 p = i * ${SEGMENT_PROOF_BYTES};
         uint256[8] memory w;
         for (uint256 j = 0; j < 8; j++) {
@@ -163,19 +175,21 @@ const VERIFY_FUNCTIONS = `    /// @dev Per inference (keccak256 of its proof byt
         _setPair(pairs, slot, a, [w[2], w[3], w[4], w[5]]);
         uint256[2] memory c;
         (c, ok) = _mul([w[6], w[7]], ri, ok);
-        _setPair(pairs, n + slot, [c[0], c[1] == 0 ? 0 : _Q - c[1]], _delta(i));
+        uint256[2] memory d0 = _point(key, 0);
+        uint256[2] memory d1 = _point(key, 1);
+        _setPair(pairs, n + slot, [c[0], c[1] == 0 ? 0 : _Q - c[1]], [d0[0], d0[1], d1[0], d1[1]]);
         return ok;
     }
 
-    /// @dev vk + r_i * (-IC_0) + sum_j (r_i s_ij) * (-IC_j); ok false for a signal >= r (it would alias another statement) or a wrong key size.
-    function _accumulate(uint256[2] memory vk, uint256 ri, uint256[] memory s, bytes memory ic, bool ok) private view returns (uint256[2] memory, bool) {
-        if (ic.length != 64 * (s.length + 1)) return (vk, false);
+    /// @dev vk + r_i * (-IC_0) + sum_j (r_i s_ij) * (-IC_j) (the key's points after delta); ok false for a signal >= r (it would alias another statement) or a wrong key size.
+    function _accumulate(uint256[2] memory vk, uint256 ri, uint256[] memory s, bytes memory key, bool ok) private view returns (uint256[2] memory, bool) {
+        if (key.length != 64 * (s.length + 3)) return (vk, false);
         uint256[2] memory term;
-        (term, ok) = _mul(_point(ic, 0), ri, ok);
+        (term, ok) = _mul(_point(key, 2), ri, ok);
         (vk, ok) = _add(vk, term, ok);
         for (uint256 j = 0; j < s.length; j++) {
             ok = ok && s[j] < _R;
-            (term, ok) = _mul(_point(ic, j + 1), mulmod(ri, s[j], _R), ok);
+            (term, ok) = _mul(_point(key, j + 3), mulmod(ri, s[j], _R), ok);
             (vk, ok) = _add(vk, term, ok);
         }
         return (vk, ok);
@@ -203,6 +217,62 @@ export function segmentKeysHash(vkeys: readonly Groth16VerificationKey[]): strin
   return keccak256(encodeAbiParameters(parseAbiParameters("uint256[]"), [words]));
 }
 
+/**
+ * The distinct keys of `vkeys` in order of first use (by their constants: segmentKeysHash of each), and
+ * each segment's index into them. Segments of one circuit have one key (./build.ts): the verifier holds
+ * it once.
+ */
+export function distinctKeys(vkeys: readonly Groth16VerificationKey[]): { keys: Groth16VerificationKey[]; keyOf: number[] } {
+  if (vkeys.length > 0xffff) throw new ZkinferError(`${vkeys.length} segments: a segmented verifier takes at most 65,535`);
+  const index = new Map<string, number>();
+  const keys: Groth16VerificationKey[] = [];
+  const keyOf = vkeys.map((key) => {
+    const digest = segmentKeysHash([key]);
+    if (!index.has(digest)) {
+      index.set(digest, keys.length);
+      keys.push(key);
+    }
+    return index.get(digest)!;
+  });
+  return { keys, keyOf };
+}
+
+/**
+ * Where the verifier holds the segments' keys: `inline`, as constants of its code (about 667 bytes per
+ * distinct key of 5 signals), or `contracts`, each distinct key in a data contract of its own (code-as-data,
+ * read with EXTCODECOPY; their addresses immutables of the verifier, given to its constructor, which
+ * checks each one's code hash), so its code no longer grows with the keys' size (./build.ts chooses).
+ */
+export type KeyStorage = "inline" | "contracts";
+
+/**
+ * A key as the verifier reads it: delta (G2, the precompile's word order), then -IC_0 .. -IC_n (G1,
+ * (x, y) each), 32-byte words: 64 (n + 3) bytes.
+ */
+export function segmentKeyBytes(key: Groth16VerificationKey): Hex {
+  const words = [...g2(key.vk_delta_2), ...key.IC.flatMap((p) => negate(g1(p)))];
+  return `0x${words.map((w) => w.toString(16).padStart(64, "0")).join("")}`;
+}
+
+/** A key data contract's runtime code: a STOP (0x00, so a call to it does nothing), then the key's bytes. */
+export function keyContractCode(key: Groth16VerificationKey): Hex {
+  return `0x00${segmentKeyBytes(key).slice(2)}`;
+}
+
+/** The largest runtime code a contract may have (EIP-170). */
+export const MAX_CODE_BYTES = 24_576;
+
+/**
+ * A key data contract's creation code: PUSH2 len, DUP1, PUSH1 10, RETURNDATASIZE, CODECOPY,
+ * RETURNDATASIZE, RETURN (the 10-byte prefix returns what follows it as the runtime code), then the code.
+ */
+export function keyContractInitcode(key: Groth16VerificationKey): Hex {
+  const code = keyContractCode(key).slice(2);
+  const length = code.length / 2;
+  if (length > MAX_CODE_BYTES) throw new ZkinferError(`a key of ${key.nPublic} public signals is ${length} bytes: over the ${MAX_CODE_BYTES}-byte code limit`);
+  return `0x61${length.toString(16).padStart(4, "0")}80600a3d393df3${code}`;
+}
+
 export interface SegmentedVerifierSourceParameters {
   /** The segments' keys, in order. */
   vkeys: readonly Groth16VerificationKey[];
@@ -211,6 +281,8 @@ export interface SegmentedVerifierSourceParameters {
   interfaceImport: string;
   /** Named in the header: which model and commitment the keys are of. */
   provenance: string;
+  /** Default inline. */
+  keyStorage?: KeyStorage;
 }
 
 /**
@@ -219,28 +291,23 @@ export interface SegmentedVerifierSourceParameters {
  * @example
  * writeFileSync(out, segmentedVerifierSource({ vkeys, contractName: "TinySegmentedVerifier", interfaceImport, provenance: "tiny@1.0.0" }));
  */
-export function segmentedVerifierSource({ vkeys, contractName, interfaceImport, provenance }: SegmentedVerifierSourceParameters): string {
+export function segmentedVerifierSource({
+  vkeys,
+  contractName,
+  interfaceImport,
+  provenance,
+  keyStorage = "inline",
+}: SegmentedVerifierSourceParameters): string {
   checkFoldable(vkeys);
   const k = vkeys.length;
   const last = vkeys[k - 1]!;
   vkeys.slice(0, -1).forEach((key, i) => {
     if (key.nPublic !== 5) throw new ZkinferError(`segment ${i}'s key has ${key.nPublic} public signals; a segment before the last has 5`);
   });
-  const numSignals = last.nPublic;
-  const hexWords = (ps: G1[]) => ps.map(([x, y]) => x.toString(16).padStart(64, "0") + y.toString(16).padStart(64, "0")).join("");
+  const { keys, keyOf } = distinctKeys(vkeys);
   const [nax, nay] = negate(g1(vkeys[0]!.vk_alpha_1));
   const g2Const = (name: string, p: G2) => p.map((w, j) => `    uint256 private constant _${name}_${["X_IM", "X_RE", "Y_IM", "Y_RE"][j]} = ${w};`).join("\n");
-  const perSegment = vkeys
-    .map((key, i) =>
-      [
-        g2Const(`DELTA${i}`, g2(key.vk_delta_2)),
-        `    /// @dev -IC_0 .. -IC_${key.nPublic} of segment ${i}'s key, (x, y) each.`,
-        `    bytes private constant _NEG_IC${i} = hex"${hexWords(key.IC.map((p) => negate(g1(p))))}";`,
-      ].join("\n"),
-    )
-    .join("\n");
-  const deltaCase = vkeys.map((_, i) => `        if (i == ${i}) return [_DELTA${i}_X_IM, _DELTA${i}_X_RE, _DELTA${i}_Y_IM, _DELTA${i}_Y_RE];`).join("\n");
-  const icCase = vkeys.map((_, i) => `        if (i == ${i}) return _NEG_IC${i};`).join("\n");
+  const held = keyStorage === "inline" ? inlineKeys(keys, keyOf) : keyContracts(keys, keyOf);
   return `// SPDX-License-Identifier: MIT
 // AUTO-GENERATED by zkinfer (prover/segment/verifier.ts) from the ${k} segment keys of ${provenance}.
 // Never edit: regenerate with \`zkinfer segments build\`.
@@ -250,13 +317,13 @@ import {IInferenceVerifier} from "${interfaceImport}";
 
 /**
  * @notice Verifies one inference of a model proved in ${k} segments: ${k} Groth16 proofs and the ${k - 1} boundary
- * commitments that chain them, with one pairing-product check (${2 * k + 2} pairings). See prover/segment/verifier.ts.
+ * commitments that chain them, with one pairing-product check (${2 * k + 2} pairings). ${keys.length} distinct key${keys.length === 1 ? "" : "s"}, ${keyStorage === "inline" ? "in its code" : "each in a data contract"}. See prover/segment/verifier.ts.
  */
 contract ${contractName} is IInferenceVerifier {
     uint256 private constant _R = ${FIELD_MODULUS};
     uint256 private constant _Q = ${BASE_FIELD_MODULUS};
     uint256 private constant _K = ${k};
-    uint256 private constant _NUM_SIGNALS = ${numSignals};
+    uint256 private constant _NUM_SIGNALS = ${last.nPublic};
     uint256 private constant _PROOF_LENGTH = ${k * SEGMENT_PROOF_BYTES + (k - 1) * 32};
     /// @dev keccak256 of every segment key's constants (prover/segment/verifier.ts segmentKeysHash).
     bytes32 private constant _KEYS_HASH = ${segmentKeysHash(vkeys)};
@@ -265,7 +332,9 @@ contract ${contractName} is IInferenceVerifier {
     uint256 private constant _NEG_ALPHA_Y = ${nay};
 ${g2Const("BETA", g2(vkeys[0]!.vk_beta_2))}
 ${g2Const("GAMMA", g2(vkeys[0]!.vk_gamma_2))}
-${perSegment}
+    /// @dev Segment i's key: the 2-byte big-endian word at 2i (segments of one circuit share one key).
+    bytes private constant _KEY_OF = hex"${keyOf.map((j) => j.toString(16).padStart(4, "0")).join("")}";
+${held.declarations}
 
 ${VERIFY_FUNCTIONS}
     /// @dev Segment i's public signals, rebuilt from the inference's signals and the boundary commitments.
@@ -286,16 +355,78 @@ ${VERIFY_FUNCTIONS}
         s[s.length - 3] = i == 0 ? publicSignals[n - 3] : uint256(bytes32(proof[boundaries + 32 * (i - 1):boundaries + 32 * i]));
     }
 
-    function _delta(uint256 i) private pure returns (uint256[4] memory) {
-${deltaCase}
-        revert InferenceVerifierInvalidProofLength(_PROOF_LENGTH, i);
+    function _keyOf(uint256 i) private pure returns (uint256) {
+        bytes memory table = _KEY_OF;
+        return (uint256(uint8(table[2 * i])) << 8) | uint8(table[2 * i + 1]);
     }
 
-    function _negIc(uint256 i) private pure returns (bytes memory) {
-${icCase}
-        return "";
-    }
+${held.functions}
 
 ${PRECOMPILE_HELPERS}}
 `;
+}
+
+/** The keys as constants of the code: `_KEY<j>`, returned by `_key(j)`. */
+function inlineKeys(keys: readonly Groth16VerificationKey[], keyOf: readonly number[]): { declarations: string; functions: string } {
+  const segmentsOf = (j: number) => keyOf.flatMap((x, i) => (x === j ? [i] : []));
+  const declarations = keys
+    .map((key, j) => {
+      const at = segmentsOf(j);
+      return [
+        `    /// @dev Key ${j} (segment${at.length > 1 ? "s" : ""} ${at.join(", ")}): delta, then -IC_0 .. -IC_${key.nPublic}, (x, y) each.`,
+        `    bytes private constant _KEY${j} = hex"${segmentKeyBytes(key).slice(2)}";`,
+      ].join("\n");
+    })
+    .join("\n");
+  const functions = `    function _key(uint256 j) private pure returns (bytes memory) {
+${keys.map((_, j) => `        if (j == ${j}) return _KEY${j};`).join("\n")}
+        return "";
+    }`;
+  return { declarations, functions };
+}
+
+/**
+ * The keys in data contracts: `_KEY_CONTRACT<j>` immutables, set by the constructor from its argument
+ * after checking each one's code hash (0x00, then the key's bytes: keyContractCode), read by `_key(j)`
+ * with EXTCODECOPY.
+ */
+function keyContracts(keys: readonly Groth16VerificationKey[], keyOf: readonly number[]): { declarations: string; functions: string } {
+  const segmentsOf = (j: number) => keyOf.flatMap((x, i) => (x === j ? [i] : []));
+  const declarations = [
+    "    /// @dev The constructor's key contract j does not hold key j (its code hash is not key j's), or it was given another number of them.",
+    "    error SegmentedVerifierKeyContractInvalid(uint256 key, address keyContract);",
+    ...keys.map((_, j) => {
+      const at = segmentsOf(j);
+      return `    /// @dev Key ${j}'s data contract (segment${at.length > 1 ? "s" : ""} ${at.join(", ")}).\n    address private immutable _KEY_CONTRACT${j};`;
+    }),
+    "",
+    "    /// @param keyContracts The data contract of each distinct key, in order (`zkinfer deploy` deploys them): its code is 0x00, then",
+    "    /// the key's delta and -IC points (prover/segment/verifier.ts keyContractCode). A contract with other code is refused.",
+    "    constructor(address[] memory keyContracts) {",
+    `        if (keyContracts.length != ${keys.length}) revert SegmentedVerifierKeyContractInvalid(keyContracts.length, address(0));`,
+    ...keys.map((key, j) => `        _KEY_CONTRACT${j} = _checkedKeyContract(keyContracts, ${j}, ${keccak256(keyContractCode(key))});`),
+    "    }",
+  ].join("\n");
+  const functions = `    function _checkedKeyContract(address[] memory keyContracts, uint256 j, bytes32 codeHash) private view returns (address c) {
+        c = keyContracts[j];
+        if (c.codehash != codeHash) revert SegmentedVerifierKeyContractInvalid(j, c);
+    }
+
+    /// @dev Key j's data contract.
+    function _keyContract(uint256 j) private view returns (address) {
+${keys.map((_, j) => `        if (j == ${j}) return _KEY_CONTRACT${j};`).join("\n")}
+        return address(0);
+    }
+
+    /// @dev Key j's bytes: its data contract's code after the leading STOP.
+    function _key(uint256 j) private view returns (bytes memory key) {
+        address c = _keyContract(j);
+        uint256 size = c.code.length;
+        if (size == 0) return key;
+        key = new bytes(size - 1);
+        assembly ("memory-safe") {
+            extcodecopy(c, add(key, 0x20), 1, sub(size, 1))
+        }
+    }`;
+  return { declarations, functions };
 }

@@ -3,7 +3,7 @@
  * deployment for a local node.
  */
 import { localVerifierRuntime, sameRuntimeCode } from "../chain/compileVerifier.js";
-import { compileSegmentedVerifier, type SegmentedBuild } from "../chain/segmentedDeployment.js";
+import { compareSegmentedVerifier, compileSegmentedVerifier, type SegmentedBuild } from "../chain/segmentedDeployment.js";
 import { UnknownModelError } from "../chain/errors.js";
 import { ModelStatus, modelStatusName, readModel, readModelCount, type Model } from "../chain/model.js";
 import { creditGateAbi, inferenceHubAbi } from "../chain/abi.js";
@@ -104,13 +104,22 @@ export async function checkModelRecord(publicClient: PublicClient, hub: Address,
   if (record.attested !== expected.attested)
     mismatches.push(`it is ${record.attested ? "" : "not "}registered as attested, the local model is ${expected.attested ? "" : "not "}attested`);
   const code = await withRetry("getCode", () => publicClient.getCode({ address: record.verifier }));
-  const local = expected.segmentedBuild
-    ? { contractName: expected.segmentedBuild.verifierContract, runtime: compileSegmentedVerifier(expected.segmentedBuild).deployedBytecode }
-    : localVerifierRuntime(expected.name);
-  if (!sameRuntimeCode(code, local.runtime)) {
-    mismatches.push(
-      `its verifier ${record.verifier} does not run the code of ${local.contractName} compiled from the local build (runtime code hash ${code ? keccak256(code) : "none: no contract"}, expected ${keccak256(local.runtime)})`,
-    );
+  if (expected.segmentedBuild) {
+    // The segmented verifier: its code (immutables: the key contracts it names, if its keys are in data
+    // contracts) and those contracts' code byte for byte, as verify-deployment checks them.
+    const compiled = compileSegmentedVerifier(expected.segmentedBuild);
+    const same = await withRetry("getCode", () => compareSegmentedVerifier(publicClient, record.verifier, compiled, expected.segmentedBuild!));
+    if (!same.equal)
+      mismatches.push(`its verifier ${record.verifier} does not run the code of ${compiled.contractName} compiled from the local build (${same.reason})`);
+    if (expected.segmentedBuild.keyStorage === "contracts" && !same.keyContracts?.ok)
+      mismatches.push(`its key contracts are not the local build's keys: ${same.keyContracts?.detail ?? "its code names none"}`);
+  } else {
+    const local = localVerifierRuntime(expected.name);
+    if (!sameRuntimeCode(code, local.runtime)) {
+      mismatches.push(
+        `its verifier ${record.verifier} does not run the code of ${local.contractName} compiled from the local build (runtime code hash ${code ? keccak256(code) : "none: no contract"}, expected ${keccak256(local.runtime)})`,
+      );
+    }
   }
   if (mismatches.length > 0) throw new ZkinferError(`Refusing to serve ${expected.name}: ${at} is not the expected one: ${mismatches.join("; ")}.`);
 }

@@ -349,12 +349,12 @@ describe("zkinfer deploy, submit and verify-deployment of a segmented model (har
           () => readSegmentedBuild(spec),
         ),
       ).to.include("segment 1's verification key is not the one its final zkey holds");
-      // The generated verifier with two keys' delta constants swapped (DELTA0 and DELTA1).
+      // The generated verifier with two keys' constants swapped (_KEY0 and _KEY1).
       const sol = join(root, "contracts", "segments-tiny-segmented", "SegmentsTinySegmentedVerifier.sol");
       expect(
         await edit(
           sol,
-          (text) => text.replaceAll("_DELTA0_", "_DELTAX_").replaceAll("_DELTA1_", "_DELTA0_").replaceAll("_DELTAX_", "_DELTA1_"),
+          (text) => text.replaceAll("_KEY0;", "_KEYX;").replaceAll("_KEY1;", "_KEY0;").replaceAll("_KEYX;", "_KEY1;"),
           () => compileSegmentedVerifier(build),
         ),
       ).to.include("is not the verifier the 3 segment keys of segments-tiny give");

@@ -134,12 +134,18 @@ async function builtPtau(model: string, target: string): Promise<string> {
   return recorded;
 }
 
-/** Segment `flag` of the model's segments build, by its artifact name; a usage error naming the segments there are. */
+/**
+ * Segment `flag` of the model's segments build, by the artifact name of its key (segments of one circuit
+ * share the first one's key, so one ceremony serves them all); a usage error naming the segments there are.
+ */
 async function segmentName(model: string, flag: string): Promise<string> {
   const { readSegmentRecord } = await import("../../segment/build.js");
-  const k = readSegmentRecord(model).segments.length;
+  const segments = readSegmentRecord(model).segments;
+  const k = segments.length;
   const i = Number(flag);
   if (!/^[0-9]+$/.test(flag) || i >= k) throw new UsageError(`--segment must be a segment of ${model}'s build, 0 to ${k - 1}, got "${flag}"`);
   const { segmentArtifactName } = await import("../../segment/circuit.js");
-  return segmentArtifactName(model, i, k);
+  const name = segments[i]!.name;
+  if (name !== segmentArtifactName(model, i, k)) console.log(`segment ${i} shares the key of ${name} (the same circuit): this ceremony is that key's`);
+  return name;
 }

@@ -11,14 +11,16 @@ import { parseNonce, parseSubject } from "../args.js";
 import { readFeatures } from "./prove.js";
 
 const USAGE =
-  "build <spec.json> [--max-segment-constraints N] [--min-segments K] [--ptau file] | prove <spec.json> --input <features.json> --subject <0x address> [--nonce n] [--workers n] [--out proof.json] | verify <spec.json> <proof.json>";
+  "build <spec.json> [--max-segment-constraints N] [--min-segments K] [--ptau file] [--key-storage auto|inline|contracts] | prove <spec.json> --input <features.json> --subject <0x address> [--nonce n] [--workers n] [--out proof.json] | verify <spec.json> <proof.json>";
 
 export const command: Command = {
   usage: USAGE,
   summary:
     "build: plans the model's segments (at most --max-segment-constraints each, default what the largest cached ptau holds; " +
     "at least --min-segments of them, for more workers), " +
-    "compiles one circuit and key per segment from ONE ptau, and generates <Model>SegmentedVerifier (register it as the model's " +
+    "compiles one circuit and key per distinct segment circuit from ONE ptau (identical segments share one), and generates <Model>SegmentedVerifier " +
+    "(--key-storage: the keys in its code, or each distinct key in a data contract that `zkinfer deploy` deploys first; default auto: inline unless its code " +
+    "would pass EIP-170's 24,576 bytes) (register it as the model's " +
     "verifier: the hub is unchanged); prints K, each segment's constraints and the error bound. prove: runs the model once, " +
     "proves each segment (--workers at once; a failed segment is retried alone) and writes {proof, proofBytes, publicSignals} for " +
     "`zkinfer submit`/verifyAndAct (deploy the model with `zkinfer deploy --segmented`). verify: checks such a file off-chain against the segments' keys (exit 0 valid, 1 not).",
@@ -30,6 +32,7 @@ export const command: Command = {
       options: {
         "max-segment-constraints": { type: "string" },
         "min-segments": { type: "string" },
+        "key-storage": { type: "string" },
         ptau: { type: "string" },
         input: { type: "string" },
         subject: { type: "string" },
@@ -47,8 +50,12 @@ export const command: Command = {
       const minSegments = values["min-segments"] === undefined ? undefined : Number(values["min-segments"]);
       if (minSegments !== undefined && !(Number.isInteger(minSegments) && minSegments >= 1 && minSegments <= 10_000))
         throw new ZkinferError(`--min-segments: expected an integer from 1 to 10000, got ${JSON.stringify(values["min-segments"])}`);
+      const keyStorage = values["key-storage"];
+      if (keyStorage !== undefined && !["auto", "inline", "contracts"].includes(keyStorage))
+        throw new UsageError(`--key-storage: expected auto, inline or contracts, got ${JSON.stringify(keyStorage)}`);
       const record = await buildSegments({
         specPath,
+        ...(keyStorage ? { keyStorage: keyStorage as "auto" | "inline" | "contracts" } : {}),
         ...(max ? { maxSegmentConstraints: max } : {}),
         ...(minSegments ? { minSegments } : {}),
         ...(values.ptau ? { ptau: values.ptau } : {}),
@@ -59,14 +66,17 @@ export const command: Command = {
         k: record.segments.length,
         maxSegmentConstraints: record.maxSegmentConstraints,
         constraints: record.segments.map((s) => s.nonLinearConstraints + s.linearConstraints),
+        /** Distinct keys: segments of one circuit share one (one setup, one ceremony). */
+        keys: new Set(record.segments.map((s) => s.key)).size,
         errorBound: record.errorBound,
         modelCommitment: record.modelCommitment,
         verifierContract: record.verifierContract,
+        keyStorage: record.keyStorage,
       };
       if (values.json) console.log(JSON.stringify(summary));
       else
         console.log(
-          `${summary.k} segments, constraints ${summary.constraints.join(", ")}; error bound ${summary.errorBound.join(", ")}; verifier ${summary.verifierContract}`,
+          `${summary.k} segments (${summary.keys} distinct key${summary.keys === 1 ? "" : "s"}), constraints ${summary.constraints.join(", ")}; error bound ${summary.errorBound.join(", ")}; verifier ${summary.verifierContract}`,
         );
       return 0;
     }
