@@ -92,10 +92,19 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
   }
   for (const [name, t] of graph.constants) g.values.set(name, { shape: t.dims, el: t.data.map(cst) });
   const operators: string[] = [];
-  for (const node of graph.nodes) {
+  // A tensor is dropped after its last reader (its expressions are then garbage): the tensors of a
+  // convolutional model's whole forward pass need not be alive at once.
+  const lastReader = new Map<string, number>();
+  graph.nodes.forEach((node, k) => node.inputs.forEach((name) => lastReader.set(name, k)));
+  for (const name of graph.outputs) lastReader.set(name, Infinity);
+  const dropAfter: string[][] = graph.nodes.map(() => []);
+  for (const [name, k] of lastReader) if (Number.isFinite(k)) dropAfter[k]!.push(name);
+  graph.nodes.forEach((node, k) => node.outputs.forEach((name) => lastReader.has(name) || dropAfter[k]!.push(name)));
+  graph.nodes.forEach((node, k) => {
     operators.push(node.opType);
     handlerOf(node.opType, node.domain)!.import(new NodeContext(g, node));
-  }
+    for (const name of dropAfter[k]!) g.values.delete(name);
+  });
 
   const estimate = estimateGraphConstraints(g.nodes, inputCost);
   if (overUpfront(estimate)) throw tooLarge(source, estimate, "before compiling");
