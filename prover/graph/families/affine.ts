@@ -171,7 +171,10 @@ export const affine: Family<AffineParams, AffineQ> = {
     });
     const isPrivate = node.private === true;
     // A private-weight circuit's shape is public: the widest gadget for every row.
-    const widest = maxOf(bits.filter((k): k is number => k !== null), 0);
+    const widest = maxOf(
+      bits.filter((k): k is number => k !== null),
+      0,
+    );
     const qbits = isPrivate ? bits.map((k) => (k === null ? null : widest)) : bits;
     return { op: node.op, args: node.args, name: node.name, outs, rows: qrows, accScale, shift, bits: qbits, relu, private: isPrivate };
   },
