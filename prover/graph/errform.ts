@@ -82,22 +82,25 @@ export function combineForms(forms: readonly ErrForm[], w: readonly number[], ow
     }
   });
   let fresh = Math.abs(own) + Math.abs(freshSum ?? 0);
-  let terms: [number, number][] = [];
-  for (const s of order) if (accC[s] !== 0) terms.push([s, accC[s]!]);
-  if (terms.length > MAX_TERMS) {
-    terms.sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]));
-    for (const [, c] of terms.slice(MAX_TERMS)) fresh += Math.abs(c);
-    terms = terms.slice(0, MAX_TERMS);
+  // The symbols with a term, first seen first; over MAX_TERMS, the largest |c| kept (ties: first seen,
+  // as a stable sort of the terms gives) and the rest summed into the fresh symbol in that order.
+  let kept: number[] = [];
+  for (const s of order) if (accC[s] !== 0) kept.push(s);
+  if (kept.length > MAX_TERMS) {
+    const nz = kept;
+    const byMagnitude = Array.from(nz.keys()).sort((a, b) => Math.abs(accC[nz[b]!]!) - Math.abs(accC[nz[a]!]!) || a - b);
+    for (let j = MAX_TERMS; j < byMagnitude.length; j++) fresh += Math.abs(accC[nz[byMagnitude[j]!]!]!);
+    kept = byMagnitude.slice(0, MAX_TERMS).map((j) => nz[j]!);
   }
-  terms.sort((a, b) => a[0] - b[0]);
+  kept.sort((a, b) => a - b);
   const out: ErrForm = { sym: [], c: [] };
   if (fresh > 0) {
     out.sym.push(FRESH);
     out.c.push(fresh);
   }
-  for (const [s, c] of terms) {
+  for (const s of kept) {
     out.sym.push(s);
-    out.c.push(c);
+    out.c.push(accC[s]!);
   }
   return out;
 }
