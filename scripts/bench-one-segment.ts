@@ -49,6 +49,10 @@ interface State {
   witnessMs: number;
   compileMs: number;
   buildRssMb: number;
+  /** check-onnx's comparison (prover/segment/onnxPlan.ts): the segment chain against the float reference. */
+  maxAbsError: number;
+  errorBound: number | null;
+  floatReference: string;
 }
 
 const argv = process.argv.slice(2);
@@ -79,17 +83,18 @@ const rssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
 async function buildPhase(): Promise<State> {
   const { importNetwork } = await import("../prover/onnx/network.js");
   const { calibrate } = await import("../prover/onnx/calibrate.js");
-  const { assembleSample, readInputJson } = await import("../prover/onnx/check.js");
+  const { assembleSample, compareWithFloat, floatReferenceOf, readInputJson } = await import("../prover/onnx/check.js");
+  const { decodeOutputs, runQuantized } = await import("../prover/model/interpret.js");
   const { specGraph } = await import("../prover/model/specGraph.js");
   const { quantize } = await import("../prover/model/quantize.js");
   const { planModelSegments } = await import("../prover/segment/segments.js");
   const { renderSegments, segmentArtifactName } = await import("../prover/segment/circuit.js");
-  const { segmentWitnesses } = await import("../prover/segment/witness.js");
+  const { runSegmentChain, segmentWitnesses } = await import("../prover/segment/witness.js");
   const { compileStep } = await import("../prover/build/buildModel.js");
   let t = Date.now();
   const net = importNetwork(readFileSync(onnx), onnx);
   const sample = assembleSample(net, readInputJson(inputJson), inputJson);
-  const { ir, spec } = calibrate({ network: net, samples: [sample], name });
+  const { ir, spec, errorBound } = calibrate({ network: net, samples: [sample], name });
   const importMs = Date.now() - t;
   log(`${label}: imported and calibrated in ${(importMs / 1000).toFixed(1)} s`);
   t = Date.now();
@@ -113,6 +118,14 @@ async function buildPhase(): Promise<State> {
     boundarySalts: Array.from({ length: k - 1 }, (_, j) => BigInt(j + 2)),
   });
   const witnessMs = Date.now() - t;
+  // The measured error as check-onnx reports it: the segment chain (equal to the reference interpreter) against the float reference.
+  const qin = sample.map((x) => quantize(x, ir.inputScale));
+  const chained = runSegmentChain(ir, plan, qin);
+  const reference = runQuantized(ir, qin).outputs;
+  if (chained.some((q, j) => q !== reference[j])) throw new ZkinferError("the segment chain and the reference interpreter disagree: a compiler bug");
+  const { ortOut, float, floatReference } = await floatReferenceOf(onnx, net, sample);
+  const compared = compareWithFloat(net, ir, errorBound, ortOut, float, decodeOutputs(ir, reference), chained);
+  log(`${label}: measured error ${compared.maxAbsError}, bound ${compared.errorBound} (against ${floatReference.source})`);
   const artifact = segmentArtifactName(ir.name, i, k);
   t = Date.now();
   const circuit = await compileStep({ name: artifact, source: rendered.sources[i]!, log });
@@ -136,6 +149,9 @@ async function buildPhase(): Promise<State> {
     witnessMs,
     compileMs,
     buildRssMb: rssMb(),
+    maxAbsError: compared.maxAbsError!,
+    errorBound: compared.errorBound ?? null,
+    floatReference: floatReference.source,
   };
 }
 
@@ -209,6 +225,9 @@ if (which === "build") {
     segment: st.segment,
     plannedConstraints: st.planned,
     boundaryValues: st.boundaryValues,
+    maxAbsError: st.maxAbsError,
+    errorBound: st.errorBound,
+    floatReference: st.floatReference,
     compiledConstraints: compiled,
     ptauPower: setup.power,
     importMs: st.importMs,
