@@ -74,7 +74,8 @@ const label = model.endsWith(".onnx") ? basename(dirname(onnx)) : model;
 const ptau = flag("--ptau") ?? join(homedir(), ".cache", "zkinfer", "ptau", "zkinfer_dev_bn128_16.ptau");
 const S =
   parseMaxSegmentConstraints(flag("--max-segment-constraints")) ??
-  (defaultMaxSegmentConstraints(existsSync(ptau) ? ptau : undefined) || Math.floor(((1 << 16) - 64) * 0.9));
+  // The segment size the ptau allows (2^16's when it is not made yet: never a smaller cached one).
+  (existsSync(ptau) ? defaultMaxSegmentConstraints(ptau) : Math.floor(((1 << 16) - 64) * 0.9));
 const name = `bench-${label.toLowerCase().replace(/[^a-z0-9]+/g, "-")}`;
 const stateFile = join(REPO_ROOT, "build", "bench-segments", `${name}-one-segment.json`);
 const rssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
