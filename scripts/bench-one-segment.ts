@@ -1,5 +1,5 @@
 /**
- * `npx tsx scripts/bench-one-segment.ts <model> [--segment i] [--max-segment-constraints N] [--ptau file] [--json]`
+ * `npx tsx scripts/bench-one-segment.ts <model> [--segment i] [--max-segment-constraints N] [--ptau file] [--resume] [--json]`
  * (issue 25, docs/SEGMENTS.md "One segment of a model too large to build whole"): for a model whose K
  * segments would take hours to build here (nanoGPT, fr_age), ONE segment proved for real and the rest
  * extrapolated. The model (a peer-corpus name, ../shared/corpus/onnx-wide, or a path to an .onnx whose
@@ -12,7 +12,8 @@
  *      witness from the segment chain of one inference, and verified with snarkjs; its public signals
  *      must be the reference interpreter's.
  * The setup and the proof each run in a process of their own (this script re-run with --phase), so each
- * phase's peak RSS is its own. Extrapolation: each time scaled by the total planned constraints over
+ * phase's peak RSS is its own; each phase's result is kept beside the build's state, and --resume runs only
+ * the phases not done yet (a setup refused because the ptau was not there yet). Extrapolation: each time scaled by the total planned constraints over
  * segment i's (compile, setup and proving are about linear in constraints at one ptau size). Timing lives
  * here, never in tests. Merges its row into bench/results.json's "oneSegment" (the "segments" rows are
  * whole builds).
@@ -206,16 +207,22 @@ if (which === "build") {
   console.log(JSON.stringify({ ok: true }));
 } else if (which === "setup" || which === "prove") {
   const st = JSON.parse(readFileSync(stateFile, "utf8")) as State;
-  console.log(JSON.stringify(which === "setup" ? await setupPhase(st) : await provePhase(st)));
+  const result = JSON.stringify(which === "setup" ? await setupPhase(st) : await provePhase(st));
+  writeFileSync(`${stateFile}.${which}.json`, result);
+  console.log(result);
   if (which === "prove") {
     const { releaseCurves } = await import("../prover/setup/curve.js");
     await releaseCurves();
   }
 } else {
-  phase("build");
+  // --resume: the phases already done (their results beside the state file) are not run again.
+  const resume = argv.includes("--resume");
+  const done = <T>(which: string): T | undefined =>
+    resume && existsSync(`${stateFile}.${which}.json`) ? (JSON.parse(readFileSync(`${stateFile}.${which}.json`, "utf8")) as T) : undefined;
+  if (!(resume && existsSync(stateFile))) phase("build");
   const st = JSON.parse(readFileSync(stateFile, "utf8")) as State;
-  const setup = phase<Awaited<ReturnType<typeof setupPhase>>>("setup");
-  const proof = phase<Awaited<ReturnType<typeof provePhase>>>("prove");
+  const setup = done<Awaited<ReturnType<typeof setupPhase>>>("setup") ?? phase<Awaited<ReturnType<typeof setupPhase>>>("setup");
+  const proof = done<Awaited<ReturnType<typeof provePhase>>>("prove") ?? phase<Awaited<ReturnType<typeof provePhase>>>("prove");
   const total = st.planned.reduce((a, b) => a + b, 0);
   const scale = total / st.planned[st.segment]!;
   const compiled = st.circuit.nonLinearConstraints + st.circuit.linearConstraints;
