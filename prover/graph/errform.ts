@@ -32,36 +32,75 @@ export function l1(f: ErrForm): number {
 }
 
 /**
+ * The accumulator combineForms sums into, indexed by symbol: a dense array with a stamp per slot (a Map
+ * per call made a convolution's rows, each summing hundreds of forms of up to MAX_TERMS terms, most of
+ * a large model's calibration). Symbols come out in first-seen order, as a Map's would.
+ */
+let accC = new Float64Array(1024);
+let accStamp = new Int32Array(1024);
+let stamp = 0;
+
+function reserve(sym: number): void {
+  let n = accC.length;
+  while (n <= sym) n *= 2;
+  const c = new Float64Array(n);
+  c.set(accC);
+  const st = new Int32Array(n);
+  st.set(accStamp);
+  accC = c;
+  accStamp = st;
+}
+
+/**
  * sum_k w_k f_k + own * FRESH. A form longer than MAX_TERMS keeps its largest terms and adds the
  * rest's l1 to the fresh symbol (sound: a fresh symbol may take any value in [-1, 1]).
  */
 export function combineForms(forms: readonly ErrForm[], w: readonly number[], own: number): ErrForm {
-  const acc = new Map<number, number>();
+  if (stamp === 0x7fffffff) {
+    accStamp.fill(0);
+    stamp = 0;
+  }
+  const mark = ++stamp;
+  const order: number[] = [];
+  let freshSum: number | undefined;
   forms.forEach((f, k) => {
     const wk = w[k]!;
     if (wk === 0) return;
     for (let j = 0; j < f.sym.length; j++) {
       const s = f.sym[j]!;
-      acc.set(s, (acc.get(s) ?? 0) + wk * f.c[j]!);
+      if (s === FRESH) {
+        freshSum = (freshSum ?? 0) + wk * f.c[j]!;
+        continue;
+      }
+      if (s >= accC.length) reserve(s);
+      if (accStamp[s] !== mark) {
+        accStamp[s] = mark;
+        accC[s] = 0;
+        order.push(s);
+      }
+      accC[s] = accC[s]! + wk * f.c[j]!;
     }
   });
-  let fresh = Math.abs(own) + Math.abs(acc.get(FRESH) ?? 0);
-  acc.delete(FRESH);
-  let terms = [...acc].filter(([, c]) => c !== 0);
-  if (terms.length > MAX_TERMS) {
-    terms.sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]));
-    for (const [, c] of terms.slice(MAX_TERMS)) fresh += Math.abs(c);
-    terms = terms.slice(0, MAX_TERMS);
+  let fresh = Math.abs(own) + Math.abs(freshSum ?? 0);
+  // The symbols with a term, first seen first; over MAX_TERMS, the largest |c| kept (ties: first seen,
+  // as a stable sort of the terms gives) and the rest summed into the fresh symbol in that order.
+  let kept: number[] = [];
+  for (const s of order) if (accC[s] !== 0) kept.push(s);
+  if (kept.length > MAX_TERMS) {
+    const nz = kept;
+    const byMagnitude = Array.from(nz.keys()).sort((a, b) => Math.abs(accC[nz[b]!]!) - Math.abs(accC[nz[a]!]!) || a - b);
+    for (let j = MAX_TERMS; j < byMagnitude.length; j++) fresh += Math.abs(accC[nz[byMagnitude[j]!]!]!);
+    kept = byMagnitude.slice(0, MAX_TERMS).map((j) => nz[j]!);
   }
-  terms.sort((a, b) => a[0] - b[0]);
+  kept.sort((a, b) => a - b);
   const out: ErrForm = { sym: [], c: [] };
   if (fresh > 0) {
     out.sym.push(FRESH);
     out.c.push(fresh);
   }
-  for (const [s, c] of terms) {
+  for (const s of kept) {
     out.sym.push(s);
-    out.c.push(c);
+    out.c.push(accC[s]!);
   }
   return out;
 }

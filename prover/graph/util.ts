@@ -6,6 +6,16 @@ export const bmax = (a: bigint, b: bigint) => (a > b ? a : b);
 export const bmin = (a: bigint, b: bigint) => (a < b ? a : b);
 export const babs = (a: bigint) => (a < 0n ? -a : a);
 
+/**
+ * The largest of xs and `floor` (a loop: Math.max(...xs) spreads xs onto the call stack, which a node of
+ * a hundred thousand outputs overflows).
+ */
+export function maxOf(xs: Iterable<number>, floor = -Infinity): number {
+  let m = floor;
+  for (const x of xs) if (x > m || Number.isNaN(x)) m = x;
+  return m;
+}
+
 /** Largest |real value| of an interval at a scale. */
 export function magnitude(iv: Interval, scale: number): number {
   return Math.max(Math.abs(dequantize(iv.lo, scale)), Math.abs(dequantize(iv.hi, scale)));

@@ -13,6 +13,7 @@ import { specGraph } from "./specGraph.js";
 import { lowerGraph } from "../graph/lower.js";
 import type { GraphOp } from "../graph/registry.js";
 import { gadgetK, type Interval } from "../graph/interval.js";
+import { maxOf } from "../graph/util.js";
 
 export { SIGNAL_SIZE_BITS } from "../graph/families/signalHead.js";
 
@@ -212,5 +213,5 @@ export function describeModel(ir: ModelIR): string {
 
 /** Bits of the widest gadget, for reports. */
 export function maxGadgetBits(ir: ModelIR): number {
-  return Math.max(0, ...ir.graph.gadgetBits);
+  return maxOf(ir.graph.gadgetBits, 0);
 }

@@ -23,6 +23,7 @@ import { checkCircuitSize, circuitConstraints, ModelTooLargeError } from "./esti
 import { importNetwork, type ImportOptions } from "./network.js";
 import { evalFloatGraph } from "../graph/lower.js";
 import type { GraphSpec } from "../graph/types.js";
+import { maxOf } from "../graph/util.js";
 import type { ModelIR } from "../model/ir.js";
 
 export interface CheckOnnxReturnType {
@@ -189,7 +190,7 @@ export function interpretFloat(net: ImportedNetwork, sample: readonly number[]):
 function argmaxInputBound(ir: ModelIR): number {
   const tapeErr = [...ir.graph.in.map(() => 2 ** -(ir.inputScale + 1)), ...ir.graph.nodes.flatMap((n) => n.outs.map((v) => v.err))];
   const last = ir.graph.nodes.at(-1)!;
-  return Math.max(...last.args.map((a) => tapeErr[a]!));
+  return maxOf(last.args.map((a) => tapeErr[a]!));
 }
 
 /** What check-onnx does with a model over the single-proof limit instead of refusing it (the CLI passes prover/segment/onnxPlan.ts's). */

@@ -76,6 +76,30 @@ export function checkInputTypes(graph: OnnxGraph, source: string): void {
   }
 }
 
+/**
+ * Longest expression a tensor carries on: composing linear operators is free in constraints, but an
+ * expression that keeps growing (a transformer's residual stream: x + the projection of 64 sums of
+ * products, block after block) costs memory and time with every operator that reads it. A longer one
+ * is materialized (one affine node row: the value is computed once, then read as one tape value).
+ */
+export const MAX_EXPRESSION_TERMS = 4096;
+
+/** Materializes the elements of tensor `name` longer than MAX_EXPRESSION_TERMS. */
+function boundExpressions(g: GraphBuilder, name: string, node: string): void {
+  const v = g.values.get(name);
+  if (!v) return;
+  const long: number[] = [];
+  v.el.forEach((l, i) => l.t.length > MAX_EXPRESSION_TERMS && long.push(i));
+  if (!long.length) return;
+  const at = g.materialize(
+    long.map((i) => v.el[i]!),
+    node,
+  );
+  const el = [...v.el];
+  long.forEach((i, j) => (el[i] = unit(at[j]!)));
+  g.values.set(name, { ...v, el });
+}
+
 export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork {
   const opset = checkOperators(graph, source);
   checkInputTypes(graph, source);
@@ -92,10 +116,20 @@ export function importGraphIR(graph: OnnxGraph, source: string): ImportedNetwork
   }
   for (const [name, t] of graph.constants) g.values.set(name, { shape: t.dims, el: t.data.map(cst) });
   const operators: string[] = [];
-  for (const node of graph.nodes) {
+  // A tensor is dropped after its last reader (its expressions are then garbage): the tensors of a
+  // convolutional model's whole forward pass need not be alive at once.
+  const lastReader = new Map<string, number>();
+  graph.nodes.forEach((node, k) => node.inputs.forEach((name) => lastReader.set(name, k)));
+  for (const name of graph.outputs) lastReader.set(name, Infinity);
+  const dropAfter: string[][] = graph.nodes.map(() => []);
+  for (const [name, k] of lastReader) if (Number.isFinite(k)) dropAfter[k]!.push(name);
+  graph.nodes.forEach((node, k) => node.outputs.forEach((name) => lastReader.has(name) || dropAfter[k]!.push(name)));
+  graph.nodes.forEach((node, k) => {
     operators.push(node.opType);
     handlerOf(node.opType, node.domain)!.import(new NodeContext(g, node));
-  }
+    for (const name of node.outputs) boundExpressions(g, name, node.name);
+    for (const name of dropAfter[k]!) g.values.delete(name);
+  });
 
   const estimate = estimateGraphConstraints(g.nodes, inputCost);
   if (overUpfront(estimate)) throw tooLarge(source, estimate, "before compiling");

@@ -24,9 +24,14 @@ import { runSegmentChain } from "./witness.js";
 
 /** The largest model (estimated constraints, all segments) a segment plan is made for. */
 export const MAX_SEGMENTED_CONSTRAINTS = Number(process.env.ZKINFER_MAX_SEGMENTED_CONSTRAINTS ?? 20_000_000);
-/** Time and heap the plan's child process gets. */
+/**
+ * Time and heap the plan's child process gets: check-onnx must answer in bounded time and memory on a
+ * shared machine, so a model whose import alone passes either is refused with what the estimate knew.
+ * Both are caps on the ANSWER, not on what can be proved (a segment's prover needs memory by S, not by
+ * the model): raise them for a large model (docs/SEGMENTS.md, "check-onnx").
+ */
 const PLAN_TIMEOUT_MS = Number(process.env.ZKINFER_SEGMENT_PLAN_TIMEOUT_MS ?? 60_000);
-const PLAN_HEAP_MB = 3072;
+const PLAN_HEAP_MB = Number(process.env.ZKINFER_SEGMENT_PLAN_HEAP_MB ?? 3072);
 
 export interface OnnxSegmentPlan {
   /** Set when a plan was made. */
@@ -66,12 +71,15 @@ export async function planOnnxInProcess(onnxPath: string, inputPath: string, max
   const graph = net.layers[0] as GraphSpec;
   const { graph: units } = estimatedSegmentable(graph, net.inputSize, maxSegmentConstraints);
   const estimated = Math.round(units.nodes.reduce((s, n) => s + n.constraints, 0) + net.inputSize * 80);
-  let plan: CutPlan;
+  // The estimate is pessimistic (20-bit values, the most a family takes): a cut it refuses may fit at
+  // the calibrated widths, so its refusal stands only when calibration fails; the lowered plan decides.
+  let plan: CutPlan | undefined;
+  let estimateRefusal: string | undefined;
   try {
     plan = planSegments(units, maxSegmentConstraints);
   } catch (e) {
-    if (e instanceof ZkinferError) return { reason: e.message, estimatedConstraints: estimated };
-    throw e;
+    if (!(e instanceof ZkinferError)) throw e;
+    estimateRefusal = e.message;
   }
   const summary = (p: CutPlan, plannedFrom: "lowered" | "estimate"): NonNullable<OnnxSegmentPlan["segments"]> => ({
     k: p.segments.length,
@@ -87,6 +95,7 @@ export async function planOnnxInProcess(onnxPath: string, inputPath: string, max
     calibrated = calibrate({ network: net, samples: [sample], name: "check-onnx" });
   } catch (e) {
     if (!(e instanceof ZkinferError)) throw e;
+    if (!plan) return { reason: estimateRefusal, estimatedConstraints: estimated };
     return { segments: summary(plan, "estimate"), calibrationFailure: e.message, estimatedConstraints: estimated };
   }
   const { ir, spec, errorBound } = calibrated;
@@ -145,11 +154,13 @@ export async function planOnnxSegments(
       if (child.exitCode === null) child.kill("SIGKILL");
       resolve(r);
     };
-    const timer = setTimeout(() => finish(why(`takes more than ${PLAN_TIMEOUT_MS / 1000} s`)), PLAN_TIMEOUT_MS);
+    const timer = setTimeout(() => finish(why(`takes more than ${PLAN_TIMEOUT_MS / 1000} s (ZKINFER_SEGMENT_PLAN_TIMEOUT_MS raises it)`)), PLAN_TIMEOUT_MS);
     child.on("message", (m: { ok: true; plan: OnnxSegmentPlan } | { ok: false; error: string }) =>
       finish(m.ok ? m.plan : { reason: m.error, estimatedConstraints: knownEstimate }),
     );
-    child.on("exit", (code, signal) => finish(why(`needs more than ${PLAN_HEAP_MB} MB of memory (the importer exited: ${signal ?? `code ${code}`})`)));
+    child.on("exit", (code, signal) =>
+      finish(why(`needs more than ${PLAN_HEAP_MB} MB of memory (the importer exited: ${signal ?? `code ${code}`}; ZKINFER_SEGMENT_PLAN_HEAP_MB raises it)`)),
+    );
   });
 }
 

@@ -10,6 +10,7 @@
  */
 import type { GraphNode } from "../graph/registry.js";
 import type { FloatNode } from "../graph/types.js";
+import { maxOf } from "../graph/util.js";
 
 /** Arguments per output of an elementwise node, or undefined when the node does not split. */
 export function argsPerOutput(node: { op: string; numerator?: unknown; norm?: unknown; private?: unknown; groups?: unknown }): number | "all" | undefined {
@@ -43,22 +44,53 @@ export function pieceArgs(node: FloatNode | GraphNode, from: number, to: number)
   return node.args.slice(from * per, to * per);
 }
 
-/** Per output, the argument positions it reads: a dense node's rows', a max/min node's groups; undefined for another family. */
+/**
+ * Per output, the argument positions it reads: a dense node's rows', a max/min node's groups; undefined
+ * for another family. A lookup, not a list: a piece reads its own outputs' positions only (listing every
+ * row per piece made cutting a 131,072-row convolution into thousands of pieces quadratic).
+ */
 function positionsOf(node: {
   op: string;
   rows?: readonly { p: readonly number[] }[];
   groups?: readonly (readonly number[])[];
-}): readonly (readonly number[])[] | undefined {
-  if (node.op === "affine" && node.rows) return node.rows.map((r) => r.p);
-  if ((node.op === "max" || node.op === "min") && node.groups) return node.groups;
+}): ((output: number) => readonly number[]) | undefined {
+  const rows = node.rows;
+  const groups = node.groups;
+  if (node.op === "affine" && rows) return (k) => rows[k]!.p;
+  if ((node.op === "max" || node.op === "min") && groups) return (k) => groups[k]!;
   return undefined;
 }
 
+/** A stamp per argument position: distinct positions are counted without a Set per piece. */
+let seenAt = new Int32Array(1024);
+let stamp = 0;
+
+/** The distinct argument positions outputs [from, to) read (positionsOf), in first-read order. */
+function distinctPositions(positions: (output: number) => readonly number[], from: number, to: number): number[] {
+  if (stamp === 0x7fffffff) {
+    seenAt.fill(0);
+    stamp = 0;
+  }
+  const mark = ++stamp;
+  const out: number[] = [];
+  for (let k = from; k < to; k++)
+    for (const p of positions(k)) {
+      if (p >= seenAt.length) {
+        const grown = new Int32Array(Math.max(2 * seenAt.length, p + 1));
+        grown.set(seenAt);
+        seenAt = grown;
+      }
+      if (seenAt[p] !== mark) {
+        seenAt[p] = mark;
+        out.push(p);
+      }
+    }
+  return out;
+}
+
 /** The argument positions outputs [from, to) read (positionsOf), ascending. */
-function usedPositions(positions: readonly (readonly number[])[], from: number, to: number): number[] {
-  const used = new Set<number>();
-  for (const ps of positions.slice(from, to)) for (const p of ps) used.add(p);
-  return [...used].sort((a, b) => a - b);
+function usedPositions(positions: (output: number) => readonly number[], from: number, to: number): number[] {
+  return Array.from(Int32Array.from(distinctPositions(positions, from, to)).sort());
 }
 
 /** Lowered node `node`'s outputs [from, to) as a node of their own (see the header); the node itself for the whole range. */
@@ -154,7 +186,8 @@ export function piecesOf(
       Array.from({ length: count }, (_, p) => ({ node: k, from: Math.floor((p * n) / count), to: Math.floor(((p + 1) * n) / count) }));
     const positions = per === "all" ? positionsOf(node) : undefined;
     const cost = (p: Piece) =>
-      ((c + n * MAKE_VALUE_CONSTRAINTS) * (p.to - p.from)) / n + (positions ? usedPositions(positions, p.from, p.to).length * READ_VALUE_CONSTRAINTS : 0);
+      ((c + n * MAKE_VALUE_CONSTRAINTS) * (p.to - p.from)) / n + (positions ? distinctPositions(positions, p.from, p.to).length * READ_VALUE_CONSTRAINTS : 0);
+    const largest = (pieces: Piece[]) => maxOf(pieces.map(cost));
     if (n <= 1 || per === undefined) return void pieces.push({ node: k, from: 0, to: n });
     let count = Math.min(n, Math.max(1, Math.ceil((c + n * MAKE_VALUE_CONSTRAINTS) / maxPiece)));
     let run = cut(count);
@@ -165,11 +198,14 @@ export function piecesOf(
     // pieces while one costs more than MAX_READ_PIECES pieces' limit.
     const finerWanted = (worst: number) =>
       worst > maxPiece && (count * 2 <= n / MIN_READ_PIECE || (count * 2 <= Math.min(n, MIN_READ_PIECE) && worst > maxPiece * MAX_READ_PIECES));
-    while (finerWanted(Math.max(...run.map(cost)))) {
+    let runLargest = largest(run);
+    while (finerWanted(runLargest)) {
       const finer = cut(count * 2);
-      if (Math.max(...finer.map(cost)) >= Math.max(...run.map(cost)) * 0.99) break;
+      const finerLargest = largest(finer);
+      if (finerLargest >= runLargest * 0.99) break;
       count = finer.length;
       run = finer;
+      runLargest = finerLargest;
     }
     pieces.push(...run);
   });

@@ -29,7 +29,7 @@ import { ModelRangeError } from "../../errors.js";
 import { dotBounds, floorShift } from "../interval.js";
 import { quantize, dequantize } from "../../model/quantize.js";
 import type { EmitContext, Family, QNode, ValueInfo } from "../types.js";
-import { balanced, bmax, field, linear, magnitude } from "../util.js";
+import { balanced, bmax, field, linear, magnitude, maxOf } from "../util.js";
 import { combineForms, l1, type ErrForm } from "../errform.js";
 import * as cost from "../cost.js";
 
@@ -171,7 +171,10 @@ export const affine: Family<AffineParams, AffineQ> = {
     });
     const isPrivate = node.private === true;
     // A private-weight circuit's shape is public: the widest gadget for every row.
-    const widest = Math.max(0, ...bits.filter((k): k is number => k !== null));
+    const widest = maxOf(
+      bits.filter((k): k is number => k !== null),
+      0,
+    );
     const qbits = isPrivate ? bits.map((k) => (k === null ? null : widest)) : bits;
     return { op: node.op, args: node.args, name: node.name, outs, rows: qrows, accScale, shift, bits: qbits, relu, private: isPrivate };
   },

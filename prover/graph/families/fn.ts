@@ -19,7 +19,7 @@ import { dequantize, quantize } from "../../model/quantize.js";
 import { combineForms, l1, type ErrForm } from "../errform.js";
 import { FUNCTIONS } from "../functions.js";
 import type { Family, FloatNode, ValueInfo } from "../types.js";
-import { bmax, bmin, field, magnitude } from "../util.js";
+import { bmax, bmin, field, magnitude, maxOf } from "../util.js";
 import * as cost from "../cost.js";
 
 interface Table {
@@ -468,7 +468,7 @@ export const fn: Family<FnParams, FnQ> = {
     if (ins.some((v) => v.scale !== s)) throw new ModelRangeError(`${ctx.where}: inputs at different scales (the importer aligns them).`);
     const all = ins.reduce((h, v) => ({ lo: bmin(h.lo, v.iv.lo), hi: bmax(h.hi, v.iv.hi) }), ins[0]!.iv);
     const t = tableFor(node, all.lo, all.hi, s, ctx.fp.activationBits, ctx.where);
-    const L = widenedLipschitz(node, all, s, Math.max(...ins.map((v) => v.err)), t.lipschitz);
+    const L = widenedLipschitz(node, all, s, maxOf(ins.map((v) => v.err)), t.lipschitz);
     const modes: number[][] = [];
     const ks: number[][] = [];
     const sumBits: number[] = [];

@@ -14,16 +14,50 @@ import { broadcastMap, broadcastShape, combine, cst, isConst, isConstLin, unit, 
 
 /** Expressions longer than this are not keyed structurally (the key would cost more than it saves). */
 const KEY_LIMIT = 4096;
-const linKey = (l: Lin) => `${l.t.join(",")}|${l.w.join(",")}|${l.c}`;
+
+/** A hash of an expression's terms and constant (structural keys: equal expressions hash equal). */
+function linHash(l: Lin): number {
+  let h = Math.imul(l.t.length, 0x9e3779b1) ^ hashNumber(l.c);
+  for (let i = 0; i < l.t.length; i++) {
+    h = Math.imul(h ^ l.t[i]!, 0x85ebca6b);
+    h = Math.imul(h ^ hashNumber(l.w[i]!), 0xc2b2ae35);
+  }
+  return h ^ (h >>> 16);
+}
+
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+function hashNumber(x: number): number {
+  f64[0] = x === 0 ? 0 : x; // -0 and 0 are one weight
+  return Math.imul(u32[0]! ^ Math.imul(u32[1]!, 0x27d4eb2d), 0x165667b1);
+}
+
+/** Whether row r of an affine node is the expression l. */
+function rowIs(node: FloatNode<AffineParams>, r: number, l: Lin): boolean {
+  const row = node.rows[r]!;
+  if (row.b !== l.c || row.p.length !== l.t.length) return false;
+  for (let i = 0; i < l.t.length; i++) if (node.args[row.p[i]!] !== l.t[i] || row.w[i] !== l.w[i]) return false;
+  return true;
+}
+
+function sameLin(a: Lin, b: Lin): boolean {
+  if (a.c !== b.c || a.t.length !== b.t.length) return false;
+  for (let i = 0; i < a.t.length; i++) if (a.t[i] !== b.t[i] || a.w[i] !== b.w[i]) return false;
+  return true;
+}
 
 /** The float graph under construction. */
 export class GraphBuilder {
   readonly nodes: FloatNode[] = [];
   readonly values = new Map<string, TV>();
   tape: number;
-  private readonly cache = new Map<Lin, number>();
-  /** Structural cache of short expressions: a tensor tiled or broadcast into copies is computed once. */
-  private readonly byKey = new Map<string, number>();
+  /** Expressions already on the tape, by identity (weak: a tensor no longer read frees its expressions). */
+  private readonly cache = new WeakMap<Lin, number>();
+  /**
+   * Structural cache of short expressions (a tensor tiled or broadcast into copies is computed once):
+   * by hash, the affine rows that computed them (compared term by term: no expression is kept alive).
+   */
+  private readonly byKey = new Map<number, { node: FloatNode<AffineParams>; r: number; at: number }[]>();
   private running = 0;
   /** Wrapped data-dependent indices (NodeContext.wrapIndex), per index expression and axis size. */
   readonly wrapped = new Map<Lin, Map<string, Lin>>();
@@ -38,22 +72,34 @@ export class GraphBuilder {
     this.tape = inputSize;
   }
 
+  private lookup(l: Lin, h: number): number | undefined {
+    for (const e of this.byKey.get(h) ?? []) if (rowIs(e.node, e.r, l)) return e.at;
+    return undefined;
+  }
+
   /** Tape indexes of the expressions (one affine node for those not already tape values). */
   materialize(lins: readonly Lin[], name?: string): number[] {
     const out = new Array<number>(lins.length);
     const pending: number[] = [];
-    const fresh = new Map<string, number>(); // same expression twice in this batch: one row
+    const hashes = new Map<number, number>();
+    const fresh = new Map<number, number[]>(); // same expression twice in this batch: one row
     const dup: [number, number][] = [];
     lins.forEach((l, i) => {
-      const hit = this.cache.get(l) ?? (l.t.length <= KEY_LIMIT ? this.byKey.get(linKey(l)) : undefined);
+      const keyed = l.t.length <= KEY_LIMIT;
+      const h = keyed ? linHash(l) : 0;
+      const hit = this.cache.get(l) ?? (keyed ? this.lookup(l, h) : undefined);
       if (hit !== undefined) out[i] = hit;
       else if (l.t.length === 1 && l.w[0] === 1 && l.c === 0) out[i] = l.t[0]!;
       else {
-        const k = l.t.length <= KEY_LIMIT ? linKey(l) : undefined;
-        const seen = k === undefined ? undefined : fresh.get(k);
+        const bucket = keyed ? fresh.get(h) : undefined;
+        const seen = bucket?.find((j) => sameLin(lins[j]!, l));
         if (seen !== undefined) dup.push([i, seen]);
         else {
-          if (k !== undefined) fresh.set(k, i);
+          if (keyed) {
+            hashes.set(i, h);
+            if (bucket) bucket.push(i);
+            else fresh.set(h, [i]);
+          }
           pending.push(i);
         }
       }
@@ -67,7 +113,8 @@ export class GraphBuilder {
           if (k === undefined) args.set(t, (k = args.size));
           return k;
         });
-        return { p, w: [...l.w], b: l.c };
+        // Expressions are never mutated: the row shares the weights.
+        return { p, w: l.w, b: l.c };
       });
       const first = this.tape;
       const node: FloatNode<AffineParams> = { op: "affine", args: [...args.keys()], rows, ...(name ? { name } : {}) };
@@ -76,7 +123,13 @@ export class GraphBuilder {
       pending.forEach((i, r) => {
         out[i] = first + r;
         this.cache.set(lins[i]!, first + r);
-        if (lins[i]!.t.length <= KEY_LIMIT) this.byKey.set(linKey(lins[i]!), first + r);
+        const h = hashes.get(i);
+        if (h !== undefined) {
+          const e = { node, r, at: first + r };
+          const bucket = this.byKey.get(h);
+          if (bucket) bucket.push(e);
+          else this.byKey.set(h, [e]);
+        }
       });
     }
     for (const [i, j] of dup) out[i] = out[j]!;
