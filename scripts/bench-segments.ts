@@ -29,6 +29,8 @@ const { segmentProverPool } = await import("../prover/segment/pool.js");
 const { SegmentedProver } = await import("../prover/segment/prove.js");
 const { releaseCurves } = await import("../prover/setup/curve.js");
 const { ZkinferError } = await import("../prover/errors.js");
+const { readSegmentedBuild } = await import("../prover/chain/segmentedDeployment.js");
+const { verifySegmentedProof } = await import("../prover/segment/verify.js");
 
 // The peer corpus beside the checkout (a worktree sits one level deeper).
 const CORPUS =
@@ -87,7 +89,6 @@ async function verifyGas(model: string, specPath: string, proof: string, publicS
   const { walletClient, publicClient, account } = chain.as(chain.accounts[0]!);
   const keyContracts: `0x${string}`[] = [];
   if (keyStorage === "contracts") {
-    const { readSegmentedBuild } = await import("../prover/chain/segmentedDeployment.js");
     const { keyContractArtifacts } = await import("../prover/chain/deployModel.js");
     const build = await readSegmentedBuild(specPath);
     for (const k of keyContractArtifacts(c.contractName, build.vkeys)) {
@@ -141,6 +142,11 @@ try {
     };
     const one = await prove(1);
     const two = await prove(2);
+    // Off chain first (snarkjs, every segment against its key, the boundaries chained): also where no verifier deploys.
+    const { vkeys } = await readSegmentedBuild(specPath);
+    if (!(await verifySegmentedProof({ protocol: "groth16-segmented", segments: vkeys }, one.r.proof, one.r.publicSignals))) {
+      throw new Error(`${model}: the segmented proof does not verify off chain`);
+    }
     // A key too large for any contract (large_mlp's last segment publishes its 1,000 outputs: 1,004 signals,
     // 64 KB of key) has no deployable verifier: the row says why instead of a gas figure.
     let gas: number | null = null;
