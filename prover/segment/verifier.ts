@@ -269,7 +269,15 @@ export const MAX_CODE_BYTES = 24_576;
 export function keyContractInitcode(key: Groth16VerificationKey): Hex {
   const code = keyContractCode(key).slice(2);
   const length = code.length / 2;
-  if (length > MAX_CODE_BYTES) throw new ZkinferError(`a key of ${key.nPublic} public signals is ${length} bytes: over the ${MAX_CODE_BYTES}-byte code limit`);
+  if (length > MAX_CODE_BYTES) {
+    // 1 byte of STOP, 128 of delta, 64 per IC point (one more than the public signals).
+    const most = Math.floor((MAX_CODE_BYTES - 1 - 128) / 64) - 1;
+    throw new ZkinferError(
+      `a key of ${key.nPublic} public signals is ${length} bytes: over the ${MAX_CODE_BYTES}-byte code limit, so no contract can hold it ` +
+        `(at most ${most} public signals). The last segment publishes the model's outputs: make them one signal with the spec's ` +
+        `visibility.outputs "hashed" (or "threshold")`,
+    );
+  }
   return `0x61${length.toString(16).padStart(4, "0")}80600a3d393df3${code}`;
 }
 

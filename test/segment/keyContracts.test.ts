@@ -201,3 +201,22 @@ describe("segment keys in data contracts (hardhat node, real proofs, K = 4 with 
     expect(detail(empty.report, "key contracts")).to.equal(`key 2's contract ${account.address} (segments 3) has no code`);
   });
 });
+
+describe("segment key data contracts: a key no contract can hold", () => {
+  // Only delta, IC and nPublic are read: a key of n public signals is 1 + 128 + 64 (n + 1) bytes of code.
+  const keyOf = (n: number) =>
+    ({
+      nPublic: n,
+      vk_delta_2: [
+        ["1", "2"],
+        ["3", "4"],
+        ["1", "0"],
+      ],
+      IC: Array.from({ length: n + 1 }, () => ["1", "2", "1"]),
+    }) as unknown as Parameters<typeof keyContractInitcode>[0];
+
+  it("holds 380 public signals and refuses 381, naming the limit and hashed outputs", () => {
+    expect((keyContractInitcode(keyOf(380)).length - 2) / 2 - 10).to.equal(1 + 128 + 64 * 381);
+    expect(() => keyContractInitcode(keyOf(381))).to.throw(/at most 380 public signals.*visibility\.outputs "hashed"/);
+  });
+});
