@@ -12,6 +12,7 @@
  * `FRESH` (-1) in a family's form is the node output's own new symbol; the lowering
  * (./lower.ts) numbers it.
  */
+import { SparseAccumulator } from "./accumulator.js";
 
 export interface ErrForm {
   /** Symbols, increasing (FRESH first when present). */
@@ -31,37 +32,15 @@ export function l1(f: ErrForm): number {
   return s;
 }
 
-/**
- * The accumulator combineForms sums into, indexed by symbol: a dense array with a stamp per slot (a Map
- * per call made a convolution's rows, each summing hundreds of forms of up to MAX_TERMS terms, most of
- * a large model's calibration). Symbols come out in first-seen order, as a Map's would.
- */
-let accC = new Float64Array(1024);
-let accStamp = new Int32Array(1024);
-let stamp = 0;
-
-function reserve(sym: number): void {
-  let n = accC.length;
-  while (n <= sym) n *= 2;
-  const c = new Float64Array(n);
-  c.set(accC);
-  const st = new Int32Array(n);
-  st.set(accStamp);
-  accC = c;
-  accStamp = st;
-}
+/** combineForms sums into it, by symbol (a convolution's rows each sum hundreds of forms of up to MAX_TERMS terms). */
+const acc = new SparseAccumulator();
 
 /**
  * sum_k w_k f_k + own * FRESH. A form longer than MAX_TERMS keeps its largest terms and adds the
  * rest's l1 to the fresh symbol (sound: a fresh symbol may take any value in [-1, 1]).
  */
 export function combineForms(forms: readonly ErrForm[], w: readonly number[], own: number): ErrForm {
-  if (stamp === 0x7fffffff) {
-    accStamp.fill(0);
-    stamp = 0;
-  }
-  const mark = ++stamp;
-  const order: number[] = [];
+  const order = acc.begin();
   let freshSum: number | undefined;
   forms.forEach((f, k) => {
     const wk = w[k]!;
@@ -72,15 +51,10 @@ export function combineForms(forms: readonly ErrForm[], w: readonly number[], ow
         freshSum = (freshSum ?? 0) + wk * f.c[j]!;
         continue;
       }
-      if (s >= accC.length) reserve(s);
-      if (accStamp[s] !== mark) {
-        accStamp[s] = mark;
-        accC[s] = 0;
-        order.push(s);
-      }
-      accC[s] = accC[s]! + wk * f.c[j]!;
+      acc.add(s, wk * f.c[j]!);
     }
   });
+  const accC = acc.values;
   let fresh = Math.abs(own) + Math.abs(freshSum ?? 0);
   // The symbols with a term, first seen first; over MAX_TERMS, the largest |c| kept (ties: first seen,
   // as a stable sort of the terms gives) and the rest summed into the fresh symbol in that order.

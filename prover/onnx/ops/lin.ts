@@ -4,6 +4,7 @@
  * expression with no terms is a constant. Linear operators compose these expressions in float, so
  * they cost nothing; data movement only moves them.
  */
+import { SparseAccumulator } from "../../graph/accumulator.js";
 import { size, strides } from "../shapes.js";
 
 /** sum_k w[k] * tape[t[k]] + c */
@@ -31,26 +32,8 @@ export const isConstLin = (l: Lin): boolean => l.t.length === 0;
 export const isConst = (v: TV): boolean => v.el.every(isConstLin);
 export const unit = (i: number): Lin => ({ t: [i], w: [1], c: 0 });
 
-/**
- * The accumulator combine() sums into, indexed by tape value: a dense array (a Map per call was most of
- * the import's time and garbage on models whose expressions hold thousands of terms), with a stamp per
- * slot so that a call touches only its own terms. Terms come out in first-seen order, as a Map's would.
- */
-let accW = new Float64Array(1024);
-let accStamp = new Int32Array(1024);
-let stamp = 0;
-
-function reserve(tape: number): void {
-  if (tape < accW.length) return;
-  let n = accW.length;
-  while (n <= tape) n *= 2;
-  const w = new Float64Array(n);
-  w.set(accW);
-  const s = new Int32Array(n);
-  s.set(accStamp);
-  accW = w;
-  accStamp = s;
-}
+/** combine() sums into it, by tape value (expressions of thousands of terms). */
+const acc = new SparseAccumulator();
 
 /** sum_j coefs[j] * lins[j] + c0. */
 export function combine(lins: readonly Lin[], coefs: readonly number[], c0 = 0): Lin {
@@ -60,12 +43,7 @@ export function combine(lins: readonly Lin[], coefs: readonly number[], c0 = 0):
     if (k === 1) return a;
     return { t: k === 0 ? [] : a.t, w: k === 0 ? [] : a.w.map((w) => w * k), c: a.c * k };
   }
-  if (stamp === 0x7fffffff) {
-    accStamp.fill(0);
-    stamp = 0;
-  }
-  const mark = ++stamp;
-  const order: number[] = [];
+  const order = acc.begin();
   let c = c0;
   lins.forEach((l, j) => {
     const k = coefs[j]!;
@@ -73,16 +51,10 @@ export function combine(lins: readonly Lin[], coefs: readonly number[], c0 = 0):
     c += k * l.c;
     for (let i = 0; i < l.t.length; i++) {
       const t = l.t[i]!;
-      if (t >= accW.length) reserve(t);
-      if (accStamp[t] !== mark) {
-        accStamp[t] = mark;
-        accW[t] = 0;
-        order.push(t);
-      }
-      // 0 + x is x, as the Map's (undefined ?? 0) + x was: the same sums in the same order.
-      accW[t] = accW[t]! + k * l.w[i]!;
+      acc.add(t, k * l.w[i]!);
     }
   });
+  const accW = acc.values;
   const t: number[] = [];
   const w: number[] = [];
   for (const ti of order) {
