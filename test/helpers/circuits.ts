@@ -131,3 +131,29 @@ export function randomBetween(next: () => number, lo: bigint, hi: bigint): bigin
   const r = BigInt(Math.floor(next() * 2 ** 30)) * BigInt(Math.floor(next() * 2 ** 30));
   return lo + (r % span);
 }
+
+/** One compiled segment circuit of a test: its info, constraints, symbols and witness calculator. */
+export interface CompiledSegment {
+  info: CircuitInfo;
+  r1cs: R1cs;
+  symbols: Map<string, number>;
+  wc: { calculateWitness(input: Record<string, unknown>, sanity: boolean): Promise<bigint[]> };
+}
+
+/** Compiles rendered segment sources (renderSegments(...).sources) in a temporary folder, as `<prefix><i>.circom`. */
+export async function compileSegmentSources(sources: readonly string[], prefix: string): Promise<CompiledSegment[]> {
+  const dir = mkdtempSync(join(tmpdir(), `zkinfer-segments-${prefix}-`));
+  const out: CompiledSegment[] = [];
+  for (const [i, source] of sources.entries()) {
+    const file = join(dir, `${prefix}${i}.circom`);
+    writeFileSync(file, source);
+    const info = await compileCircuit({ source: file, outDir: dir });
+    out.push({
+      info,
+      r1cs: await loadR1cs(join(dir, `${prefix}${i}.r1cs`)),
+      symbols: loadSymbols(join(dir, `${prefix}${i}.sym`)),
+      wc: await WitnessCalculatorBuilder(readFileSync(join(dir, `${prefix}${i}_js`, `${prefix}${i}.wasm`))),
+    });
+  }
+  return out;
+}

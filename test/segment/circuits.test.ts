@@ -6,14 +6,9 @@
  * outside its proven range, a boundary value changed under the same commitment, a forged boundary
  * commitment.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect } from "chai";
-import { WitnessCalculatorBuilder } from "circom_runtime";
-import { compileCircuit, type CircuitInfo } from "../../prover/circuit/compile.js";
-import { changeViolates, firstViolatedConstraint, loadR1cs, loadSymbols, type R1cs } from "../../prover/circuit/r1cs.js";
+import { changeViolates, firstViolatedConstraint } from "../../prover/circuit/r1cs.js";
 import { FIELD_MODULUS, fromField, toField } from "../../prover/field.js";
 import { runQuantized } from "../../prover/model/interpret.js";
 import { lowerModel, type ModelIR } from "../../prover/model/ir.js";
@@ -24,19 +19,12 @@ import { inputPackingLayout } from "../../prover/model/commitment.js";
 import { boundaryRanges, planModelSegments, type SegmentPlan } from "../../prover/segment/segments.js";
 import { runSegmentChain, segmentWitnesses, type SegmentWitnesses } from "../../prover/segment/witness.js";
 import { ZkinferError } from "../../prover/errors.js";
-import { rng, randomBetween } from "../helpers/circuits.js";
+import { compileSegmentSources, rng, randomBetween, type CompiledSegment } from "../helpers/circuits.js";
 
 const specPath = fileURLToPath(new URL("../fixtures/segments-tiny.json", import.meta.url));
 /** Three segments (at least: the whole model fits in one) of at most 1,000 estimated constraints (each under 2^10). */
 export const TINY_MAX_SEGMENT_CONSTRAINTS = 1000;
 export const TINY_MIN_SEGMENTS = 3;
-
-interface CompiledSegment {
-  info: CircuitInfo;
-  r1cs: R1cs;
-  symbols: Map<string, number>;
-  wc: { calculateWitness(input: Record<string, unknown>, sanity: boolean): Promise<bigint[]> };
-}
 
 describe("segment circuits: a tiny model cut into 3 segments (witnesses, no keys)", function () {
   this.timeout(300_000);
@@ -53,18 +41,7 @@ describe("segment circuits: a tiny model cut into 3 segments (witnesses, no keys
     ir = lowerModel(spec);
     plan = planModelSegments(ir, specGraph(spec), TINY_MAX_SEGMENT_CONSTRAINTS, undefined, undefined, TINY_MIN_SEGMENTS);
     rendered = await renderSegments(ir, plan);
-    const dir = mkdtempSync(join(tmpdir(), "zkinfer-segments-"));
-    for (const [i, source] of rendered.sources.entries()) {
-      const file = join(dir, `seg${i}.circom`);
-      writeFileSync(file, source);
-      const info = await compileCircuit({ source: file, outDir: dir });
-      segs.push({
-        info,
-        r1cs: await loadR1cs(join(dir, `seg${i}.r1cs`)),
-        symbols: loadSymbols(join(dir, `seg${i}.sym`)),
-        wc: await WitnessCalculatorBuilder(readFileSync(join(dir, `seg${i}_js`, `seg${i}.wasm`))),
-      });
-    }
+    segs.push(...(await compileSegmentSources(rendered.sources, "seg")));
     honest = await segmentWitnesses(ir, plan, rendered.modelCommitment, { inputs: [16n, 100n, -8n], ...statement });
     witnesses = await Promise.all(segs.map((s, i) => s.wc.calculateWitness(honest.circuitInputs[i]!, true)));
   });
@@ -207,17 +184,7 @@ describe("segment circuits: every splittable family's wide node cut into pieces 
     expect([...sliced].sort()).to.deep.equal(["affine", "div", "fn", "mul", "round"]);
     expect(plan.segments.length).to.be.greaterThan(1);
     const rendered = await renderSegments(ir, plan);
-    const dir = mkdtempSync(join(tmpdir(), "zkinfer-segments-ops-"));
-    const compiled: { r1cs: R1cs; wc: CompiledSegment["wc"] }[] = [];
-    for (const [i, source] of rendered.sources.entries()) {
-      const file = join(dir, `ops${i}.circom`);
-      writeFileSync(file, source);
-      await compileCircuit({ source: file, outDir: dir });
-      compiled.push({
-        r1cs: await loadR1cs(join(dir, `ops${i}.r1cs`)),
-        wc: await WitnessCalculatorBuilder(readFileSync(join(dir, `ops${i}_js`, `ops${i}.wasm`))),
-      });
-    }
+    const compiled = await compileSegmentSources(rendered.sources, "ops");
     const next = rng(3);
     const k = plan.segments.length;
     for (let t = 0; t < 10; t++) {
@@ -254,18 +221,7 @@ describe("segment circuits: an input segment, then segments opening its commitme
     ir = lowerModel(spec);
     plan = planModelSegments(ir, specGraph(spec), 1500, undefined, undefined, 3);
     const rendered = await renderSegments(ir, plan);
-    const dir = mkdtempSync(join(tmpdir(), "zkinfer-segments-input-"));
-    for (const [i, source] of rendered.sources.entries()) {
-      const file = join(dir, `in${i}.circom`);
-      writeFileSync(file, source);
-      const info = await compileCircuit({ source: file, outDir: dir });
-      segs.push({
-        info,
-        r1cs: await loadR1cs(join(dir, `in${i}.r1cs`)),
-        symbols: loadSymbols(join(dir, `in${i}.sym`)),
-        wc: await WitnessCalculatorBuilder(readFileSync(join(dir, `in${i}_js`, `in${i}.wasm`))),
-      });
-    }
+    segs.push(...(await compileSegmentSources(rendered.sources, "in")));
     honest = await segmentWitnesses(ir, plan, rendered.modelCommitment, statement);
   });
 

@@ -7,14 +7,9 @@
  * constraint holds; a partial sum changed at the boundary (in range, or outside it) or any signal of
  * a segment changed is rejected (docs/SECURITY.md 99-100).
  */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect } from "chai";
-import { WitnessCalculatorBuilder } from "circom_runtime";
-import { compileCircuit, type CircuitInfo } from "../../prover/circuit/compile.js";
-import { changeViolates, firstViolatedConstraint, loadR1cs, loadSymbols, type R1cs } from "../../prover/circuit/r1cs.js";
+import { changeViolates, firstViolatedConstraint } from "../../prover/circuit/r1cs.js";
 import { FIELD_MODULUS, fromField, toField } from "../../prover/field.js";
 import { dotBounds } from "../../prover/graph/interval.js";
 import { runGraphTape } from "../../prover/graph/lower.js";
@@ -35,24 +30,17 @@ import {
   type SegmentPlan,
 } from "../../prover/segment/segments.js";
 import { runSegmentChain, segmentWitnesses, type SegmentWitnesses } from "../../prover/segment/witness.js";
-import { rng, randomBetween } from "../helpers/circuits.js";
+import { compileSegmentSources, rng, randomBetween, type CompiledSegment } from "../helpers/circuits.js";
 
 const specPath = fileURLToPath(new URL("../fixtures/segments-columns.json", import.meta.url));
 const MAX = 1200;
-
-interface Compiled {
-  info: CircuitInfo;
-  r1cs: R1cs;
-  symbols: Map<string, number>;
-  wc: { calculateWitness(input: Record<string, unknown>, sanity: boolean): Promise<bigint[]> };
-}
 
 describe("segment column pieces: a dense node whose rows read more than a segment opens (segments-columns, 4 segments of 1,200)", function () {
   this.timeout(300_000);
   let ir: ModelIR;
   let plan: SegmentPlan;
   let partials: Set<number>;
-  const segs: Compiled[] = [];
+  const segs: CompiledSegment[] = [];
   let honest: SegmentWitnesses;
   let witnesses: bigint[][];
   let modelCommitment: bigint;
@@ -73,18 +61,7 @@ describe("segment column pieces: a dense node whose rows read more than a segmen
     });
     const rendered = await renderSegments(ir, plan);
     modelCommitment = rendered.modelCommitment;
-    const dir = mkdtempSync(join(tmpdir(), "zkinfer-segments-columns-"));
-    for (const [i, source] of rendered.sources.entries()) {
-      const file = join(dir, `col${i}.circom`);
-      writeFileSync(file, source);
-      const info = await compileCircuit({ source: file, outDir: dir });
-      segs.push({
-        info,
-        r1cs: await loadR1cs(join(dir, `col${i}.r1cs`)),
-        symbols: loadSymbols(join(dir, `col${i}.sym`)),
-        wc: await WitnessCalculatorBuilder(readFileSync(join(dir, `col${i}_js`, `col${i}.wasm`))),
-      });
-    }
+    segs.push(...(await compileSegmentSources(rendered.sources, "col")));
     honest = await segmentWitnesses(ir, plan, rendered.modelCommitment, statement);
     witnesses = await Promise.all(segs.map((s, i) => s.wc.calculateWitness(honest.circuitInputs[i]!, true)));
   });
